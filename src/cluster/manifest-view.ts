@@ -1,0 +1,120 @@
+// A cluster view backed by a folder (or list) of YAML/JSON manifests, multi-document.
+// Used by `npm start` without a cluster, by policy tests and by the offline check.
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import type { KubeObject } from '../admission/types.ts';
+import { RESOURCES, type ResourceId } from './resources.ts';
+import { matchesLabels, type ClusterView, type ListOptions, type StatefulView } from './view.ts';
+import type { CreateOutcome, SecretWriter } from './writer.ts';
+
+const groupOf = (apiVersion: string | undefined): string => {
+  if (!apiVersion || !apiVersion.includes('/')) return '';
+  return apiVersion.slice(0, apiVersion.indexOf('/'));
+};
+
+/** Which view resource an object belongs to, if any (solver objects by their label). */
+export const resourceOf = (object: KubeObject): ResourceId | undefined => {
+  const group = groupOf(object.apiVersion);
+  for (const info of Object.values(RESOURCES)) {
+    if (info.kind !== object.kind || info.group !== group) continue;
+    if (info.labelSelector && !matchesLabels(object, info.labelSelector)) continue;
+    return info.id;
+  }
+  return undefined;
+};
+
+const keyOf = (namespace: string | undefined, name: string): string => `${namespace ?? ''}/${name}`;
+
+export class ManifestView implements ClusterView, StatefulView, SecretWriter {
+  readonly #objects = new Map<ResourceId, Map<string, KubeObject>>();
+  readonly #unserved: Set<ResourceId>;
+
+  /** `unserved`: resources to report as not served (tests of idle policies). */
+  constructor(objects: KubeObject[] = [], options: { unserved?: ResourceId[] } = {}) {
+    this.#unserved = new Set(options.unserved ?? []);
+    for (const object of objects) this.add(object);
+  }
+
+  /** Adds or replaces an object. Objects no policy reads are ignored. */
+  add(object: KubeObject): void {
+    const resource = resourceOf(object);
+    const name = object.metadata?.name;
+    if (!resource || !name) return;
+    const namespace = RESOURCES[resource].namespaced ? (object.metadata?.namespace ?? 'default') : undefined;
+    const stored = structuredClone(object);
+    if (namespace) stored.metadata = { ...stored.metadata, namespace };
+    let bucket = this.#objects.get(resource);
+    if (!bucket) this.#objects.set(resource, (bucket = new Map()));
+    bucket.set(keyOf(namespace, name), stored);
+  }
+
+  async get(resource: ResourceId, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+    const found = this.#objects.get(resource)?.get(keyOf(RESOURCES[resource].namespaced ? namespace : undefined, name));
+    return found ? structuredClone(found) : undefined;
+  }
+
+  list(resource: ResourceId, options: ListOptions = {}): KubeObject[] {
+    const all = [...(this.#objects.get(resource)?.values() ?? [])];
+    return all.filter(
+      (object) =>
+        (options.namespace === undefined || object.metadata?.namespace === options.namespace) &&
+        matchesLabels(object, options.labels),
+    );
+  }
+
+  isServed(resource: ResourceId): boolean {
+    return !this.#unserved.has(resource);
+  }
+
+  /** In dev mode a placeholder "created" by the webhook lands in the in-memory view. */
+  async createSecret(secret: KubeObject): Promise<CreateOutcome> {
+    const name = secret.metadata?.name ?? '';
+    if (await this.get('secrets', secret.metadata?.namespace, name)) return { outcome: 'exists' };
+    this.add({ apiVersion: 'v1', kind: 'Secret', ...secret });
+    return { outcome: 'created' };
+  }
+
+  status() {
+    return { ready: true, notReady: [] };
+  }
+
+  async start(): Promise<void> {}
+
+  async stop(): Promise<void> {}
+}
+
+const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+
+/** Parses multi-document YAML (JSON is YAML); `List` kinds are flattened. Throws naming the file. */
+export const parseManifests = (text: string, source: string): KubeObject[] => {
+  const objects: KubeObject[] = [];
+  for (const document of parseAllDocuments(text)) {
+    if (document.errors.length > 0) throw new Error(`${source}: ${document.errors[0]?.message}`);
+    const value = document.toJSON() as unknown;
+    if (value === null || value === undefined) continue;
+    if (typeof value !== 'object' || Array.isArray(value)) throw new Error(`${source}: a document is not a Kubernetes object`);
+    const object = value as KubeObject;
+    if (Array.isArray(object.items)) objects.push(...(object.items as KubeObject[]));
+    else objects.push(object);
+  }
+  return objects;
+};
+
+/** Reads every manifest under the given files or folders (recursively, sorted for determinism). */
+export const readManifests = async (paths: string[]): Promise<KubeObject[]> => {
+  const objects: KubeObject[] = [];
+  for (const path of paths) {
+    if ((await stat(path)).isDirectory()) {
+      const entries = (await readdir(path, { recursive: true })).sort();
+      for (const entry of entries) {
+        if (MANIFEST_EXTENSIONS.has(extname(entry))) objects.push(...parseManifests(await readFile(join(path, entry), 'utf8'), join(path, entry)));
+      }
+    } else {
+      objects.push(...parseManifests(await readFile(path, 'utf8'), path));
+    }
+  }
+  return objects;
+};
+
+export const loadManifestView = async (paths: string[]): Promise<ManifestView> => new ManifestView(await readManifests(paths));

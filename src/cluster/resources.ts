@@ -1,0 +1,45 @@
+// The resources certguard reads, named once. Policies ask the view by these ids; the live view
+// derives its list/watch URLs from them; the chart's RBAC lists the same set.
+
+export type ResourceId =
+  | 'secrets'
+  | 'namespaces'
+  | 'services'
+  | 'referencegrants'
+  | 'gateways'
+  | 'listenersets'
+  | 'issuers'
+  | 'clusterissuers'
+  | 'solver-httproutes'
+  | 'solver-ingresses';
+
+export type ResourceInfo = {
+  id: ResourceId;
+  group: string;
+  /** Preferred version first; a watch uses the first one the API server serves. */
+  versions: string[];
+  plural: string;
+  kind: string;
+  namespaced: boolean;
+  /** Cache only metadata (PartialObjectMetadata): Secrets and solver objects can be numerous. */
+  metadataOnly: boolean;
+  /** Only objects carrying these labels are cached. */
+  labelSelector?: Record<string, string>;
+  /** Core/built-in resources are always served; CRD-backed ones may appear later. */
+  builtin: boolean;
+};
+
+export const SOLVER_LABEL = 'acme.cert-manager.io/http01-solver';
+
+export const RESOURCES: Record<ResourceId, ResourceInfo> = {
+  secrets: { id: 'secrets', group: '', versions: ['v1'], plural: 'secrets', kind: 'Secret', namespaced: true, metadataOnly: true, builtin: true },
+  namespaces: { id: 'namespaces', group: '', versions: ['v1'], plural: 'namespaces', kind: 'Namespace', namespaced: false, metadataOnly: false, builtin: true },
+  services: { id: 'services', group: '', versions: ['v1'], plural: 'services', kind: 'Service', namespaced: true, metadataOnly: false, builtin: true },
+  referencegrants: { id: 'referencegrants', group: 'gateway.networking.k8s.io', versions: ['v1', 'v1beta1'], plural: 'referencegrants', kind: 'ReferenceGrant', namespaced: true, metadataOnly: false, builtin: false },
+  gateways: { id: 'gateways', group: 'gateway.networking.k8s.io', versions: ['v1', 'v1beta1'], plural: 'gateways', kind: 'Gateway', namespaced: true, metadataOnly: false, builtin: false },
+  listenersets: { id: 'listenersets', group: 'gateway.networking.k8s.io', versions: ['v1', 'v1alpha1'], plural: 'listenersets', kind: 'ListenerSet', namespaced: true, metadataOnly: false, builtin: false },
+  issuers: { id: 'issuers', group: 'cert-manager.io', versions: ['v1'], plural: 'issuers', kind: 'Issuer', namespaced: true, metadataOnly: false, builtin: false },
+  clusterissuers: { id: 'clusterissuers', group: 'cert-manager.io', versions: ['v1'], plural: 'clusterissuers', kind: 'ClusterIssuer', namespaced: false, metadataOnly: false, builtin: false },
+  'solver-httproutes': { id: 'solver-httproutes', group: 'gateway.networking.k8s.io', versions: ['v1', 'v1beta1'], plural: 'httproutes', kind: 'HTTPRoute', namespaced: true, metadataOnly: true, labelSelector: { [SOLVER_LABEL]: 'true' }, builtin: false },
+  'solver-ingresses': { id: 'solver-ingresses', group: 'networking.k8s.io', versions: ['v1'], plural: 'ingresses', kind: 'Ingress', namespaced: true, metadataOnly: true, labelSelector: { [SOLVER_LABEL]: 'true' }, builtin: true },
+};

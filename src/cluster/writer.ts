@@ -1,0 +1,14 @@
+// The one write certguard makes (placeholder Secrets), kept apart from the read-only view so
+// policies stay pure: they return a planned Secret and the admission layer performs it.
+import type { KubeObject } from '../admission/types.ts';
+
+export type CreateOutcome =
+  | { outcome: 'created' }
+  /** 409 AlreadyExists: someone else (another replica, cert-manager, the user) made it. Fine. */
+  | { outcome: 'exists' }
+  /** RBAC, quota, a terminating namespace: the API's reason, for the fallback denial. */
+  | { outcome: 'refused'; reason: string };
+
+export type SecretWriter = {
+  createSecret(secret: KubeObject): Promise<CreateOutcome>;
+};

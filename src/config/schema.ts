@@ -1,0 +1,43 @@
+// The one configuration file (--config), shared by the CLI and the Helm chart's ConfigMap.
+// Each policy owns its settings schema; this file only composes them.
+import { acmeSolverCapSchema, ACME_SOLVER_CAP, type AcmeSolverCapSettings } from '../policies/acme-solver-cap/settings.ts';
+import { certificateDnsSchema, CERTIFICATE_DNS, type CertificateDnsSettings } from '../policies/certificate-dns/settings.ts';
+import { gatewayListenerTlsSchema, GATEWAY_LISTENER_TLS, type GatewayListenerTlsSettings } from '../policies/gateway-listener-tls/settings.ts';
+
+export type Config = {
+  policies: {
+    [GATEWAY_LISTENER_TLS]: GatewayListenerTlsSettings;
+    [CERTIFICATE_DNS]: CertificateDnsSettings;
+    [ACME_SOLVER_CAP]: AcmeSolverCapSettings;
+  };
+  cluster: {
+    /** Seconds the live view may be disconnected before /readyz reports it stale. */
+    staleAfterSeconds: number;
+  };
+};
+
+export const configSchema = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    policies: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        [GATEWAY_LISTENER_TLS]: gatewayListenerTlsSchema,
+        [CERTIFICATE_DNS]: certificateDnsSchema,
+        [ACME_SOLVER_CAP]: acmeSolverCapSchema,
+      },
+    },
+    cluster: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        staleAfterSeconds: { type: 'integer', minimum: 1, default: 120 },
+      },
+    },
+  },
+} as const;

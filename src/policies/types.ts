@@ -1,0 +1,51 @@
+// The policy seam. A policy is a function of (request, read-only cluster view, its settings)
+// and never sees HTTP, JSON bytes, UIDs or the Kubernetes client (see STYLE.md).
+import type { ClusterView } from '../cluster/view.ts';
+import type { GroupVersionKind, KubeObject, Operation, UserInfo } from '../admission/types.ts';
+
+/** What a policy knows about one admission request: no UID, no bytes. */
+export type PolicyRequest = {
+  operation: Operation;
+  kind: GroupVersionKind;
+  namespace?: string;
+  name?: string;
+  object?: KubeObject;
+  oldObject?: KubeObject;
+  dryRun: boolean;
+  userInfo?: UserInfo;
+};
+
+/** A Secret a mutating policy wants created (placeholder mode). Executed outside the policy. */
+export type PlannedSecret = {
+  type: 'create-secret';
+  secret: KubeObject;
+  /** Warning returned when the Secret was created (or already existed: a 409 is fine). */
+  warningOnCreate: string;
+  /** Denial returned when the create was refused; `{reason}` is replaced by the API's reason. */
+  denyOnFailure: string;
+};
+
+export type PlannedEffect = PlannedSecret;
+
+export type PolicyResult = {
+  /** Each a full sentence for a person: which object, which field, what is wrong, how to fix it. */
+  violations: string[];
+  warnings: string[];
+  effects?: PlannedEffect[];
+  auditAnnotations?: Record<string, string>;
+};
+
+/** enforce: deny; warn: allow with the violations as warnings; off: not run;
+ *  placeholder: (gateway-listener-tls only) served by /mutate, creating missing Secrets. */
+export type PolicyMode = 'enforce' | 'warn' | 'off' | 'placeholder';
+
+export type Policy = {
+  /** Stable kebab-case id: appears in config, metrics, logs and webhook names. */
+  readonly id: string;
+  readonly mode: PolicyMode;
+  /** Selection by group/kind/operation (and cheap object checks such as a label). */
+  matches(request: PolicyRequest): boolean;
+  check(request: PolicyRequest, view: ClusterView): Promise<PolicyResult>;
+};
+
+export const emptyResult = (): PolicyResult => ({ violations: [], warnings: [] });
