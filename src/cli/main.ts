@@ -1,0 +1,25 @@
+// `certguard <command> [flags]`: one file per command, each exporting run(args) → exit code.
+const COMMANDS: Record<string, string> = {
+  serve: 'run the admission webhook (HTTPS admission port + HTTP probes/metrics port)',
+  dev: 'make localhost dev certificates if missing, then serve (example cluster view when no kubeconfig)',
+  certs: 'generate a CA and a serving certificate; print the base64 caBundle',
+  check: 'judge manifests offline against a folder of cluster objects (GitOps pre-flight)',
+  bootstrap: 'in-cluster: create or renew the CA + serving Secret and patch caBundle into the webhooks',
+};
+
+const usage = (): string =>
+  ['usage: certguard <command> [flags]', '', 'commands:', ...Object.entries(COMMANDS).map(([name, text]) => `  ${name.padEnd(10)} ${text}`), '', 'certguard <command> --help for its flags'].join('\n');
+
+export const main = async (argv: string[]): Promise<number> => {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(`${usage()}\n`);
+    return command ? 0 : 2;
+  }
+  if (!Object.hasOwn(COMMANDS, command)) {
+    process.stderr.write(`certguard: unknown command "${command}"\n${usage()}\n`);
+    return 2;
+  }
+  const module = (await import(`./${command}.ts`)) as { run: (args: string[]) => Promise<number> };
+  return module.run(rest);
+};

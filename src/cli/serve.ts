@@ -1,0 +1,145 @@
+// `certguard serve`: the only place that listens, loads TLS and handles shutdown.
+import { stat } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:https';
+import type { Logger, LevelWithSilent } from 'pino';
+import { ConfigError, loadConfig } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
+import { buildPolicies } from '../compose.ts';
+import { loadManifestView } from '../cluster/manifest-view.ts';
+import type { StatefulView } from '../cluster/view.ts';
+import type { SecretWriter } from '../cluster/writer.ts';
+import { buildApp } from '../server/app.ts';
+import { CertWatcher, tlsOptions } from '../server/cert-watcher.ts';
+import { createLogger, LOG_LEVELS } from '../server/logger.ts';
+import { buildProbeApp, type Readiness } from '../server/probe-app.ts';
+import { helpText, parseFlags, portOf, UsageError, type FlagSpec } from './args.ts';
+
+export const SERVE_FLAGS: Record<string, FlagSpec> = {
+  port: { type: 'string', env: 'CERTGUARD_PORT', default: '8443', description: 'admission HTTPS port' },
+  'metrics-port': { type: 'string', env: 'CERTGUARD_METRICS_PORT', default: '8080', description: 'plain-HTTP port for /healthz, /readyz, /metrics' },
+  'bind-address': { type: 'string', env: 'CERTGUARD_BIND_ADDRESS', default: '0.0.0.0', description: 'address both ports listen on' },
+  'tls-cert': { type: 'string', env: 'CERTGUARD_TLS_CERT', default: 'certs/tls.crt', description: 'serving certificate (PEM), reloaded when it changes' },
+  'tls-key': { type: 'string', env: 'CERTGUARD_TLS_KEY', default: 'certs/tls.key', description: 'serving key (PEM), reloaded when it changes' },
+  config: { type: 'string', env: 'CERTGUARD_CONFIG', description: 'policy configuration (YAML)' },
+  kubeconfig: { type: 'string', env: 'KUBECONFIG', description: 'kubeconfig for the live cluster view (in-cluster service account when absent)' },
+  manifests: { type: 'string', env: 'CERTGUARD_MANIFESTS', description: 'serve from a folder of YAML/JSON objects instead of a live cluster' },
+  'log-level': { type: 'string', env: 'CERTGUARD_LOG_LEVEL', default: 'info', description: `one of ${LOG_LEVELS.join(', ')}` },
+  help: { type: 'boolean', description: 'show this help' },
+};
+
+export type ServeOptions = {
+  port: number;
+  metricsPort: number;
+  bindAddress: string;
+  certPath: string;
+  keyPath: string;
+  config: Config;
+  kubeconfig?: string;
+  manifests?: string;
+  logger: Logger;
+};
+
+type ViewAndWriter = { view: StatefulView; writer: SecretWriter };
+
+const openView = async (options: ServeOptions): Promise<ViewAndWriter> => {
+  if (options.manifests) {
+    const view = await loadManifestView([options.manifests]);
+    options.logger.info({ manifests: options.manifests }, 'cluster view: manifests (no live cluster)');
+    return { view, writer: view };
+  }
+  // Resolved at run time until the live view lands (issue 6).
+  const liveViewModule: string = '../cluster/live/live-view.ts';
+  const { createLiveView } = (await import(liveViewModule)) as { createLiveView: (options: object) => StatefulView & SecretWriter };
+  const view = createLiveView({ kubeconfig: options.kubeconfig, staleAfterSeconds: options.config.cluster.staleAfterSeconds, logger: options.logger });
+  return { view, writer: view };
+};
+
+export type RunningServer = { close: () => Promise<void>; ports: { admission: number; metrics: number } };
+
+/** Starts everything; resolves once both ports listen (not once ready: readiness can come later). */
+export const startServer = async (options: ServeOptions): Promise<RunningServer> => {
+  const { logger } = options;
+  const { view, writer } = await openView(options);
+  const policies = buildPolicies(options.config, { logger });
+  const app = buildApp({ policies, view, writer, logger, https: { minVersion: 'TLSv1.2' } });
+  const certs = new CertWatcher({
+    certPath: options.certPath,
+    keyPath: options.keyPath,
+    logger,
+    onChange: (pair) => (app.server as Server).setSecureContext(tlsOptions(pair)),
+  });
+  const readiness = (): Readiness => {
+    const status = view.status();
+    const notReady = [...(certs.current ? [] : [`serving certificate: cannot load ${options.certPath} / ${options.keyPath}`]), ...status.notReady];
+    return { ready: notReady.length === 0, notReady };
+  };
+  const probes = buildProbeApp({ logger, readiness });
+  await certs.start();
+  view.start().catch((error: unknown) => logger.error({ err: { message: (error as Error).message } }, 'cluster view stopped'));
+  await app.listen({ port: options.port, host: options.bindAddress });
+  await probes.listen({ port: options.metricsPort, host: options.bindAddress });
+  const ports = { admission: (app.server.address() as AddressInfo).port, metrics: (probes.server.address() as AddressInfo).port };
+  logger.info({ ...ports, policies: policies.map((policy) => `${policy.id}=${policy.mode}`) }, 'certguard listening');
+  return {
+    ports,
+    close: async () => {
+      certs.stop();
+      await Promise.allSettled([app.close(), probes.close()]);
+      await view.stop();
+    },
+  };
+};
+
+const exists = async (path: string): Promise<boolean> => stat(path).then(() => true, () => false);
+
+export const serveOptionsFrom = async (args: string[]): Promise<ServeOptions | 'help'> => {
+  const { values } = parseFlags(args, SERVE_FLAGS);
+  if (values.help) return 'help';
+  const level = String(values['log-level']);
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
+  const manifests = values.manifests as string | undefined;
+  if (manifests && !(await exists(manifests))) throw new UsageError(`--manifests ${manifests} does not exist`);
+  return {
+    port: portOf(values.port, 'port'),
+    metricsPort: portOf(values['metrics-port'], 'metrics-port'),
+    bindAddress: String(values['bind-address']),
+    certPath: String(values['tls-cert']),
+    keyPath: String(values['tls-key']),
+    config: await loadConfig(values.config as string | undefined),
+    kubeconfig: values.kubeconfig as string | undefined,
+    manifests,
+    logger: createLogger(level as LevelWithSilent),
+  };
+};
+
+/** Runs until SIGTERM/SIGINT, then stops accepting, finishes in-flight reviews and exits. */
+export const serveUntilSignal = async (options: ServeOptions): Promise<number> => {
+  const server = await startServer(options);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      options.logger.info({ signal }, 'shutting down');
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  await server.close();
+  return 0;
+};
+
+export const run = async (args: string[]): Promise<number> => {
+  try {
+    const options = await serveOptionsFrom(args);
+    if (options === 'help') {
+      process.stdout.write(`${helpText('serve', 'Run the admission webhook.', SERVE_FLAGS)}\n`);
+      return 0;
+    }
+    return await serveUntilSignal(options);
+  } catch (error) {
+    process.stderr.write(`certguard serve: ${(error as Error).message}\n`);
+    return error instanceof UsageError ? 2 : 1;
+  }
+};
+
+export { ConfigError };

@@ -1,0 +1,12 @@
+// The composition root (cert-manager buildAdmissionChain): the one place that builds the
+// policies from the config and hands them their dependencies.
+import type { Logger } from 'pino';
+import type { Config } from './config/schema.ts';
+import type { Policy } from './policies/types.ts';
+
+export type PolicyDependencies = { logger: Logger };
+
+export const buildPolicies = (config: Config, _deps: PolicyDependencies): Policy[] => {
+  void config;
+  return [];
+};
