@@ -1,10 +1,37 @@
+import type { ResolverOptions } from '../../dns/resolver.ts';
 import { modeSchema, VALIDATING_MODES } from '../settings.ts';
 
 export const CERTIFICATE_DNS = 'certificate-dns';
 
+/** A Service whose status.loadBalancer.ingress is where the ingress controller receives traffic. */
+export type ServiceRef = { namespace: string; name: string };
+
 export type CertificateDnsSettings = {
   mode: 'enforce' | 'warn' | 'off';
+  /** Where HTTP-01 challenges arrive, besides what is discovered from Gateways. */
+  ingress: {
+    addresses: string[];
+    hostnames: string[];
+    /** Ingress controller Services, read for `ingress` solvers. */
+    services: ServiceRef[];
+  };
+  /** "ip" or "ip:port" ("[v6]:port"); empty: the system's resolvers (/etc/resolv.conf). */
+  resolvers: string[];
+  /** One deadline for all lookups of one admission review. */
+  lookupTimeoutMs: number;
+  /** A lookup that timed out or failed (SERVFAIL, refused): allow with a warning, or deny. */
+  onLookupError: 'allow' | 'deny';
+  negativeCacheSeconds: number;
+  maxCacheSeconds: number;
+  /** Namespace annotation whose value (enforce, warn, off) sets the mode for that namespace. */
+  namespaceModeAnnotation: string;
 };
+
+// IPv4 or IPv6 literal; net.isIP re-checks at construction, this only catches typos early.
+const IP_PATTERN = '^([0-9]{1,3}(\\.[0-9]{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)$';
+const HOSTNAME_PATTERN = '^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\\.?$';
+// "ip", "ip:port" or "[ipv6]:port": what node:dns Resolver.setServers accepts.
+const RESOLVER_PATTERN = '^([0-9.]+(:[0-9]{1,5})?|[0-9a-fA-F:]+|\\[[0-9a-fA-F:]+\\](:[0-9]{1,5})?)$';
 
 export const certificateDnsSchema = {
   type: 'object',
@@ -12,5 +39,64 @@ export const certificateDnsSchema = {
   default: {},
   properties: {
     mode: modeSchema(VALIDATING_MODES, 'enforce'),
+    ingress: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'Where HTTP-01 challenges arrive (load balancer IPs, hostnames, controller Services).',
+      properties: {
+        addresses: { type: 'array', default: [], items: { type: 'string', pattern: IP_PATTERN } },
+        hostnames: { type: 'array', default: [], items: { type: 'string', pattern: HOSTNAME_PATTERN } },
+        services: {
+          type: 'array',
+          default: [],
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['namespace', 'name'],
+            properties: { namespace: { type: 'string', minLength: 1 }, name: { type: 'string', minLength: 1 } },
+          },
+        },
+      },
+    },
+    resolvers: {
+      type: 'array',
+      default: [],
+      description: 'DNS servers to ask, e.g. "1.1.1.1" or "127.0.0.1:5353"; empty: the system resolvers. Point at public resolvers when the cluster sees a split-horizon view.',
+      items: { type: 'string', pattern: RESOLVER_PATTERN },
+    },
+    // 2 s: all lookups of one review share it, well inside the webhook timeout (10 s default, 30 s max).
+    lookupTimeoutMs: { type: 'integer', minimum: 50, maximum: 10000, default: 2000 },
+    onLookupError: {
+      enum: ['allow', 'deny'],
+      default: 'allow',
+      description: 'A lookup that timed out or failed: allow with a warning, or deny.',
+    },
+    // 30 s: long enough that a burst of Certificates costs one lookup, short enough that a
+    // record created a moment ago is seen on the next try.
+    negativeCacheSeconds: { type: 'integer', minimum: 0, maximum: 3600, default: 30 },
+    // 300 s caps long record TTLs so a DNS change reaches certguard within minutes.
+    maxCacheSeconds: { type: 'integer', minimum: 0, maximum: 86400, default: 300 },
+    namespaceModeAnnotation: { type: 'string', minLength: 1, default: 'certguard.io/certificate-dns-mode' },
   },
 } as const;
+
+/** Settings with every default filled, as the config loader produces them. */
+export const defaultCertificateDnsSettings = (): CertificateDnsSettings => ({
+  mode: 'enforce',
+  ingress: { addresses: [], hostnames: [], services: [] },
+  resolvers: [],
+  lookupTimeoutMs: 2000,
+  onLookupError: 'allow',
+  negativeCacheSeconds: 30,
+  maxCacheSeconds: 300,
+  namespaceModeAnnotation: 'certguard.io/certificate-dns-mode',
+});
+
+/** What the composition root passes to createNameResolver for this policy. */
+export const resolverOptionsFrom = (settings: CertificateDnsSettings): ResolverOptions => ({
+  servers: settings.resolvers,
+  timeoutMs: settings.lookupTimeoutMs,
+  negativeCacheSeconds: settings.negativeCacheSeconds,
+  maxCacheSeconds: settings.maxCacheSeconds,
+});

@@ -1,0 +1,143 @@
+// A real DNS server for tests: Debian's dnsmasq on a free loopback port, answering only from the
+// records given here (no upstream, no /etc/hosts), logging every query so tests can count them.
+// Also a UDP "server" that never answers, for the timeout path.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { Resolver } from 'node:dns/promises';
+
+export type DnsRecord =
+  | { name: string; a?: string[]; aaaa?: string[] }
+  | { name: string; cname: string };
+
+export type Dnsmasq = {
+  /** "127.0.0.1:<port>", for Resolver.setServers / the resolvers setting. */
+  address: string;
+  /** Queries received so far (any type), optionally only for one name. */
+  queryCount(name?: string): Promise<number>;
+  stop(): Promise<void>;
+};
+
+// Local records are served with this TTL (dnsmasq's default is 0, which nothing may cache).
+export const RECORD_TTL_SECONDS = 60;
+
+const PROBE_NAME = 'probe.dnsmasq.invalid';
+
+const DNSMASQ_PATHS = ['/usr/sbin/dnsmasq', '/usr/bin/dnsmasq', '/sbin/dnsmasq'];
+
+/** The dnsmasq binary, or a clear error: these tests must fail, not skip, without it. */
+export const findDnsmasq = (): string => {
+  for (const path of DNSMASQ_PATHS) if (spawnSync(path, ['--version']).status === 0) return path;
+  const fromPath = spawnSync('dnsmasq', ['--version']);
+  if (fromPath.status === 0) return 'dnsmasq';
+  throw new Error(
+    'dnsmasq is not installed: the real-DNS tests in test/dns need it. Install it with `apt-get install -y dnsmasq-base` (.ci/run does).',
+  );
+};
+
+const freePort = async (): Promise<number> => {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (!address || typeof address === 'string') throw new Error('no free port');
+  return address.port;
+};
+
+const recordArgs = (records: DnsRecord[]): string[] =>
+  records.flatMap((record) => {
+    if ('cname' in record) return [`--cname=${record.name},${record.cname},${RECORD_TTL_SECONDS}`];
+    const addresses = [...(record.a ?? []), ...(record.aaaa ?? [])];
+    return addresses.map((address) => `--host-record=${record.name},${address},${RECORD_TTL_SECONDS}`);
+  });
+
+const waitUntilAnswering = async (address: string, child: ChildProcess, logFile: string): Promise<void> => {
+  const resolver = new Resolver({ timeout: 200, tries: 1 });
+  resolver.setServers([address]);
+  for (let attempt = 0; attempt < 50; attempt++) {
+    if (child.exitCode !== null) break;
+    try {
+      await resolver.resolve4(PROBE_NAME);
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  const log = await readFile(logFile, 'utf8').catch(() => '');
+  throw new Error(`dnsmasq did not answer on ${address} (exit code ${child.exitCode}): ${log.trim().split('\n').slice(-3).join(' | ')}`);
+};
+
+const stopChild = async (child: ChildProcess): Promise<void> => {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
+  await exited;
+  clearTimeout(timer);
+};
+
+/** Starts dnsmasq serving `records`; every other name is NXDOMAIN. Call stop() (t.teardown). */
+export const startDnsmasq = async (records: DnsRecord[]): Promise<Dnsmasq> => {
+  const binary = findDnsmasq();
+  const dir = await mkdtemp(join(tmpdir(), 'certguard-dnsmasq-'));
+  const logFile = join(dir, 'queries.log');
+  // dnsmasq may drop privileges before opening the log: let whoever it becomes write it.
+  await writeFile(logFile, '', { mode: 0o666 });
+  const port = await freePort();
+  const address = `127.0.0.1:${port}`;
+  const args = [
+    '--keep-in-foreground', '--no-resolv', '--no-hosts', '--conf-file=/dev/null',
+    `--port=${port}`, '--listen-address=127.0.0.1', '--bind-interfaces',
+    `--user=${userInfo().username}`, `--pid-file=${join(dir, 'dnsmasq.pid')}`,
+    '--log-queries', `--log-facility=${logFile}`,
+    // Every name not configured here is NXDOMAIN (no upstream is ever asked).
+    '--local=/#/', `--local-ttl=${RECORD_TTL_SECONDS}`,
+    `--host-record=${PROBE_NAME},127.0.0.1`,
+    ...recordArgs(records),
+  ];
+  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => (stderr += String(chunk)));
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  try {
+    await waitUntilAnswering(address, child, logFile);
+  } catch (error) {
+    await stopChild(child);
+    process.off('exit', killOnExit);
+    throw new Error(`${(error as Error).message} ${stderr.trim()}`);
+  }
+
+  return {
+    address,
+    queryCount: async (name) => {
+      const lines = (await readFile(logFile, 'utf8')).split('\n').filter((line) => /query\[[A-Z]+\]/.test(line));
+      const counted = lines.filter((line) => !line.includes(PROBE_NAME));
+      if (name === undefined) return counted.length;
+      return counted.filter((line) => line.includes(`] ${name} from`)).length;
+    },
+    stop: async () => {
+      await stopChild(child);
+      process.off('exit', killOnExit);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+};
+
+export type SilentServer = { address: string; received(): number; close(): Promise<void> };
+
+/** A UDP socket on loopback that reads queries and never answers: lookups against it time out. */
+export const startSilentServer = async (): Promise<SilentServer> => {
+  const socket = createSocket('udp4');
+  let received = 0;
+  socket.on('message', () => received++);
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  return {
+    address: `127.0.0.1:${socket.address().port}`,
+    received: () => received,
+    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+  };
+};

@@ -1,0 +1,119 @@
+// The name resolver against a real DNS server (dnsmasq on a loopback port).
+import t from 'tap';
+import { createNameResolver, type ResolverOptions } from '../../src/dns/resolver.ts';
+import { startDnsmasq, startSilentServer, RECORD_TTL_SECONDS } from './dnsmasq.ts';
+
+const dns = await startDnsmasq([
+  { name: 'app.example.com', a: ['203.0.113.10'] },
+  { name: 'dual.example.com', a: ['203.0.113.10'], aaaa: ['2001:db8::10'] },
+  { name: 'v6only.example.com', aaaa: ['2001:DB8:0:0::10'] },
+  { name: 'lb.example.net', a: ['203.0.113.10'] },
+  { name: 'www.example.com', cname: 'edge.example.com' },
+  { name: 'edge.example.com', cname: 'lb.example.net' },
+  { name: 'dangling.example.com', cname: 'gone.example.net' },
+]);
+t.teardown(() => dns.stop());
+
+let clock = 1_000_000;
+const options = (overrides: Partial<ResolverOptions> = {}): ResolverOptions => ({
+  servers: [dns.address],
+  timeoutMs: 1000,
+  negativeCacheSeconds: 30,
+  maxCacheSeconds: 300,
+  now: () => clock,
+  ...overrides,
+});
+
+t.test('answers', async (t) => {
+  const resolver = createNameResolver(options());
+  const cases = [
+    { name: 'an A record', query: 'app.example.com', want: { addresses: ['203.0.113.10'], cnames: [] } },
+    { name: 'A and AAAA records together', query: 'dual.example.com', want: { addresses: ['203.0.113.10', '2001:db8::10'], cnames: [] } },
+    { name: 'an AAAA record only, in canonical form', query: 'v6only.example.com', want: { addresses: ['2001:db8::10'], cnames: [] } },
+    { name: 'a CNAME chain, listing every hop', query: 'www.example.com', want: { addresses: ['203.0.113.10'], cnames: ['edge.example.com', 'lb.example.net'] } },
+    { name: 'a name in any case with a trailing dot', query: 'APP.Example.com.', want: { addresses: ['203.0.113.10'], cnames: [] } },
+    { name: 'NXDOMAIN for a name that does not exist', query: 'missing.example.com', want: { error: 'NXDOMAIN', cnames: [] } },
+    { name: 'NXDOMAIN for a CNAME whose target does not exist', query: 'dangling.example.com', want: { error: 'NXDOMAIN', cnames: ['gone.example.net'] } },
+  ];
+  for (const c of cases) t.same(await resolver.lookup(c.query), c.want, c.name);
+});
+
+t.test('a second lookup of the same names is answered from the cache', async (t) => {
+  const resolver = createNameResolver(options());
+  const names = ['app.example.com', 'www.example.com', 'missing.example.com'];
+  await Promise.all(names.map((name) => resolver.lookup(name)));
+  const before = await dns.queryCount();
+  t.ok(before > 0, 'the first lookups reached the server');
+  const again = await Promise.all(names.map((name) => resolver.lookup(name)));
+  t.equal(await dns.queryCount(), before, 'no new query');
+  t.same(again[0], { addresses: ['203.0.113.10'], cnames: [] }, 'the cached answer');
+});
+
+t.test('concurrent lookups of one name share one query', async (t) => {
+  const resolver = createNameResolver(options());
+  const before = await dns.queryCount('dual.example.com');
+  await Promise.all(Array.from({ length: 20 }, () => resolver.lookup('dual.example.com')));
+  // One A, one AAAA and one CNAME query: the chain walk asks CNAME once.
+  t.equal((await dns.queryCount('dual.example.com')) - before, 3);
+});
+
+t.test('a positive answer expires with its TTL, a negative one after negativeCacheSeconds', async (t) => {
+  const resolver = createNameResolver(options({ negativeCacheSeconds: 5 }));
+  await resolver.lookup('lb.example.net');
+  await resolver.lookup('nothere.example.com');
+  const lb = await dns.queryCount('lb.example.net');
+  const nx = await dns.queryCount('nothere.example.com');
+
+  clock += 6_000;
+  await resolver.lookup('lb.example.net');
+  await resolver.lookup('nothere.example.com');
+  t.equal(await dns.queryCount('lb.example.net'), lb, 'the positive answer is still cached after 6 s');
+  t.ok((await dns.queryCount('nothere.example.com')) > nx, 'the negative answer was asked again after 6 s');
+
+  clock += RECORD_TTL_SECONDS * 1000;
+  await resolver.lookup('lb.example.net');
+  t.ok((await dns.queryCount('lb.example.net')) > lb, 'the positive answer was asked again after its TTL');
+});
+
+t.test('maxCacheSeconds caps the TTL', async (t) => {
+  const resolver = createNameResolver(options({ maxCacheSeconds: 10 }));
+  await resolver.lookup('app.example.com');
+  const before = await dns.queryCount('app.example.com');
+  clock += 11_000;
+  await resolver.lookup('app.example.com');
+  t.ok((await dns.queryCount('app.example.com')) > before);
+});
+
+t.test('a server that never answers', async (t) => {
+  const silent = await startSilentServer();
+  t.teardown(() => silent.close());
+
+  await t.test('times out at the caller deadline', async (t) => {
+    const resolver = createNameResolver(options({ servers: [silent.address], timeoutMs: 5000 }));
+    const result = await resolver.lookup('app.example.com', { signal: AbortSignal.timeout(200) });
+    t.same(result, { error: 'TIMEOUT', cnames: [], detail: 'deadline' });
+    t.ok(silent.received() > 0, 'the query was sent');
+  });
+
+  await t.test('times out by itself after timeoutMs without a deadline', async (t) => {
+    const resolver = createNameResolver(options({ servers: [silent.address], timeoutMs: 200 }));
+    t.same(await resolver.lookup('app.example.com'), { error: 'TIMEOUT', cnames: [], detail: 'ETIMEOUT' });
+  });
+
+  await t.test('does not cache a timeout', async (t) => {
+    const resolver = createNameResolver(options({ servers: [silent.address], timeoutMs: 100 }));
+    await resolver.lookup('x.example.com');
+    const before = silent.received();
+    await resolver.lookup('x.example.com');
+    t.ok(silent.received() > before);
+  });
+});
+
+t.test('describe names the servers asked', async (t) => {
+  t.equal(createNameResolver(options()).describe(), dns.address);
+  t.match(createNameResolver(options({ servers: [] })).describe(), /^system \(/);
+});
+
+t.test('an invalid server list is a clear error', async (t) => {
+  t.throws(() => createNameResolver(options({ servers: ['not an ip'] })), /invalid DNS resolver list \["not an ip"\]/);
+});
