@@ -2,8 +2,21 @@ import { modeSchema } from '../settings.ts';
 
 export const GATEWAY_LISTENER_TLS = 'gateway-listener-tls';
 
+/** A certificateRef group/kind other than core Secret that the cluster's controller understands. */
+export type RefKind = { group: string; kind: string };
+
 export type GatewayListenerTlsSettings = {
+  /** placeholder: served by /mutate; creates a self-signed Secret for a missing, permitted ref. */
   mode: 'enforce' | 'warn' | 'off' | 'placeholder';
+  /** What to do with a Secret that exists but cannot serve (wrong type, bad PEM, key mismatch, expired). */
+  secretContent: 'enforce' | 'warn' | 'off';
+  /** Extra certificateRef kinds to accept (only the cross-namespace grant is checked for them). */
+  allowedRefKinds: RefKind[];
+  placeholder: {
+    validityDays: number;
+    /** Subject (and SAN) of a placeholder whose listener has no hostname. */
+    commonName: string;
+  };
 };
 
 export const gatewayListenerTlsSchema = {
@@ -12,5 +25,49 @@ export const gatewayListenerTlsSchema = {
   default: {},
   properties: {
     mode: modeSchema(['enforce', 'warn', 'off', 'placeholder'], 'enforce'),
+    secretContent: {
+      enum: ['enforce', 'warn', 'off'],
+      default: 'enforce',
+      description: 'A referenced Secret that exists but is unusable: enforce denies, warn allows with a warning, off does not read Secret content.',
+    },
+    allowedRefKinds: {
+      type: 'array',
+      default: [],
+      description: 'certificateRef kinds besides core Secret that your Gateway controller supports, e.g. {group: "", kind: ConfigMap}.',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['kind'],
+        properties: {
+          group: { type: 'string', default: '' },
+          kind: { type: 'string', minLength: 1 },
+        },
+      },
+    },
+    placeholder: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        // Short-lived by design: it only has to carry the Gateway until cert-manager issues.
+        // 397 days: the longest validity browsers accept for a TLS server certificate.
+        validityDays: { type: 'integer', minimum: 1, maximum: 397, default: 7 },
+        commonName: {
+          type: 'string',
+          minLength: 1,
+          maxLength: 64,
+          default: 'certguard-placeholder',
+          description: 'Subject of a placeholder whose listener has no hostname (64: the X.509 CN upper bound).',
+        },
+      },
+    },
   },
 } as const;
+
+/** Settings with every default filled, as the config loader produces them. */
+export const defaultGatewayListenerTlsSettings = (): GatewayListenerTlsSettings => ({
+  mode: 'enforce',
+  secretContent: 'enforce',
+  allowedRefKinds: [],
+  placeholder: { validityDays: 7, commonName: 'certguard-placeholder' },
+});

@@ -1,0 +1,20 @@
+// How a placeholder Secret is marked, so admins (and certguard itself) can tell it apart from a
+// real certificate: `kubectl get secret -A -l certguard.io/placeholder=true`.
+import type { X509Certificate } from 'node:crypto';
+import type { KubeObject } from '../../admission/types.ts';
+
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY = 'certguard';
+export const PLACEHOLDER_LABEL = 'certguard.io/placeholder';
+export const OWNER_ANNOTATION = 'certguard.io/placeholder-for';
+export const LISTENERS_ANNOTATION = 'certguard.io/placeholder-listeners';
+export const CREATED_AT_ANNOTATION = 'certguard.io/created-at';
+/** Subject organization of every placeholder certificate. */
+export const PLACEHOLDER_ORGANIZATION = 'certguard placeholder';
+
+/**
+ * The Secret still holds the certificate certguard put there. The label alone is not enough:
+ * cert-manager writes the real certificate into the same Secret and keeps foreign labels.
+ */
+export const isCertguardPlaceholder = (secret: KubeObject, certificate: X509Certificate): boolean =>
+  secret.metadata?.labels?.[PLACEHOLDER_LABEL] === 'true' && certificate.issuer.split('\n').includes(`O=${PLACEHOLDER_ORGANIZATION}`);

@@ -1,0 +1,83 @@
+// The placeholder Secret of placeholder mode (seeds 000/001: the fix that ended a 17-hour outage,
+// made by hand). Self-signed, short-lived, marked; cert-manager later writes the real certificate
+// into the same Secret. The policy only plans it: src/admission/complete.ts creates it.
+import { issueSelfSigned, validityWindow, type Issued } from '../../certs/x509.ts';
+import type { KubeObject } from '../../admission/types.ts';
+import {
+  CREATED_AT_ANNOTATION,
+  LISTENERS_ANNOTATION,
+  MANAGED_BY,
+  MANAGED_BY_LABEL,
+  OWNER_ANNOTATION,
+  PLACEHOLDER_LABEL,
+  PLACEHOLDER_ORGANIZATION,
+} from './placeholder-labels.ts';
+import type { Owner } from './refs.ts';
+import { TLS_SECRET_TYPE } from './secret-content.ts';
+import type { GatewayListenerTlsSettings } from './settings.ts';
+
+export type PlaceholderCertificateSpec = {
+  commonName: string;
+  dnsNames: string[];
+  notBefore: Date;
+  notAfter: Date;
+  organization: string;
+};
+
+/** Makes the key and certificate; injectable so tests need not wait for RSA key generation. */
+export type GeneratePlaceholder = (spec: PlaceholderCertificateSpec) => Promise<Issued>;
+
+/** RSA 2048 from node:crypto (off the event loop), signed by node-forge. */
+export const generatePlaceholderCertificate: GeneratePlaceholder = (spec) => issueSelfSigned(spec);
+
+/** The Secret to create, with the listeners that need it (one Secret may serve several). */
+export type PlaceholderTarget = {
+  namespace: string;
+  name: string;
+  owner: Owner;
+  listenerNames: string[];
+  hostnames: string[];
+};
+
+// X.509 caps a CommonName at 64 characters; a longer hostname still goes in the SAN.
+const MAX_COMMON_NAME = 64;
+
+const commonNameOf = (target: PlaceholderTarget, fallback: string): string => {
+  const first = target.hostnames[0];
+  return first && first.length <= MAX_COMMON_NAME ? first : fallback;
+};
+
+export const placeholderSpecOf = (target: PlaceholderTarget, settings: GatewayListenerTlsSettings['placeholder'], now: Date): PlaceholderCertificateSpec => ({
+  commonName: commonNameOf(target, settings.commonName),
+  dnsNames: target.hostnames.length > 0 ? target.hostnames : [settings.commonName],
+  ...validityWindow(settings.validityDays, now),
+  organization: PLACEHOLDER_ORGANIZATION,
+});
+
+export const buildPlaceholderSecret = async (
+  target: PlaceholderTarget,
+  settings: GatewayListenerTlsSettings['placeholder'],
+  now: Date,
+  generate: GeneratePlaceholder,
+): Promise<KubeObject> => {
+  const issued = await generate(placeholderSpecOf(target, settings, now));
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: TLS_SECRET_TYPE,
+    metadata: {
+      name: target.name,
+      namespace: target.namespace,
+      labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [PLACEHOLDER_LABEL]: 'true' },
+      annotations: {
+        [OWNER_ANNOTATION]: `${target.owner.kind} ${target.owner.namespace}/${target.owner.name}`,
+        [LISTENERS_ANNOTATION]: target.listenerNames.join(','),
+        [CREATED_AT_ANNOTATION]: now.toISOString(),
+      },
+    },
+    data: {
+      'tls.crt': Buffer.from(issued.certificatePem).toString('base64'),
+      'tls.key': Buffer.from(issued.privateKeyPem).toString('base64'),
+    },
+  };
+};

@@ -1,0 +1,130 @@
+// gateway-listener-tls: a Gateway (or ListenerSet) listener that terminates TLS must reference a
+// certificate the controller can load, because on several controllers one unresolved listener
+// stops the whole Gateway (seeds 000/001). In placeholder mode a missing, permitted Secret is
+// planned as a self-signed placeholder instead of denied; complete.ts performs the create.
+import type { KubeObject } from '../../admission/types.ts';
+import { validityWindow } from '../../certs/x509.ts';
+import type { ClusterView } from '../../cluster/view.ts';
+import type { PlannedSecret, Policy, PolicyRequest, PolicyResult } from '../types.ts';
+import { judgeRef, type JudgeContext, type Verdict } from './judge.ts';
+import * as messages from './messages.ts';
+import type { Site } from './messages.ts';
+import { buildPlaceholderSecret, generatePlaceholderCertificate, type GeneratePlaceholder, type PlaceholderTarget } from './placeholder.ts';
+import { GATEWAY_GROUP, isDeleting, listenerRefKey, ownerOf, previousRefKeys, tlsListenersOf, type Owner, type TlsListener } from './refs.ts';
+import { GATEWAY_LISTENER_TLS, type GatewayListenerTlsSettings } from './settings.ts';
+
+export type GatewayListenerTlsDeps = {
+  /** The clock for certificate expiry and placeholder validity (tests pin it). */
+  now?: () => Date;
+  /** Key and certificate for a placeholder (tests swap the RSA key generation for a fixed pair). */
+  generatePlaceholder?: GeneratePlaceholder;
+};
+
+type Planned = { site: Site; target: PlaceholderTarget };
+
+type Collected = { violations: string[]; warnings: string[]; placeholders: Map<string, Planned> };
+
+type Run = { settings: GatewayListenerTlsSettings; now: Date; generate: GeneratePlaceholder };
+
+const GATEWAY_VERSIONS = new Set(['v1', 'v1beta1']);
+
+/** Gateway v1/v1beta1 or ListenerSet, on CREATE or UPDATE. */
+export const isListenerOwnerRequest = (request: PolicyRequest): boolean => {
+  const { group, version, kind } = request.kind;
+  if (group !== GATEWAY_GROUP || (request.operation !== 'CREATE' && request.operation !== 'UPDATE')) return false;
+  return (kind === 'Gateway' && GATEWAY_VERSIONS.has(version)) || kind === 'ListenerSet';
+};
+
+const sitesOf = (owner: Owner, listeners: TlsListener[]): Site[] =>
+  listeners.flatMap((listener) => listener.refs.map((ref, refIndex) => ({ owner, listener, refIndex, ref })));
+
+const messageFor = (verdict: Exclude<Verdict, { code: 'ok' }>, site: Site): string => {
+  switch (verdict.code) {
+    case 'unsupported':
+      return messages.unsupportedKind(site);
+    case 'not-permitted':
+      return messages.notPermitted(site);
+    case 'missing':
+      return messages.missingSecret(site);
+    case 'unusable':
+      return messages.unusableSecret(site, verdict.problem);
+  }
+};
+
+/** One placeholder per Secret, however many listeners share it; its SANs cover all their hostnames. */
+const planPlaceholder = (collected: Collected, site: Site): void => {
+  const { ref, listener, owner } = site;
+  const key = `${ref.namespace}/${ref.name}`;
+  const planned = collected.placeholders.get(key) ?? { site, target: { namespace: ref.namespace, name: ref.name, owner, listenerNames: [], hostnames: [] } };
+  collected.placeholders.set(key, planned);
+  if (!planned.target.listenerNames.includes(listener.name)) planned.target.listenerNames.push(listener.name);
+  if (listener.hostname && !planned.target.hostnames.includes(listener.hostname)) planned.target.hostnames.push(listener.hostname);
+};
+
+const route = (collected: Collected, site: Site, verdict: Verdict, isNew: boolean, settings: GatewayListenerTlsSettings): void => {
+  if (verdict.code === 'ok') return;
+  // Only a new ref gets a placeholder: the create's failure is a denial, and an UPDATE must never
+  // be denied for a ref it did not change.
+  if (verdict.code === 'missing' && isNew && settings.mode === 'placeholder') return planPlaceholder(collected, site);
+  const message = messageFor(verdict, site);
+  if (!isNew) collected.warnings.push(messages.alreadyBroken(message));
+  else if (verdict.code === 'unusable' && settings.secretContent === 'warn') collected.warnings.push(message);
+  else collected.violations.push(message);
+};
+
+const isTerminating = (namespace: KubeObject | undefined): boolean =>
+  Boolean(namespace?.metadata?.deletionTimestamp) || (namespace?.status as { phase?: string } | undefined)?.phase === 'Terminating';
+
+const plannedSecret = async (planned: Planned, run: Run): Promise<PlannedSecret> => ({
+  type: 'create-secret',
+  secret: await buildPlaceholderSecret(planned.target, run.settings.placeholder, run.now, run.generate),
+  warningOnCreate: messages.placeholderCreated(planned.site, planned.target.hostnames, validityWindow(run.settings.placeholder.validityDays, run.now).notAfter),
+  denyOnFailure: messages.placeholderFailed(planned.site, messages.REASON_SLOT),
+});
+
+/** Placeholders to create; a terminating namespace is refused up front, a dry run only says what would happen. */
+const placeholderEffects = async (collected: Collected, request: PolicyRequest, view: ClusterView, run: Run): Promise<PlannedSecret[]> => {
+  const creatable: Planned[] = [];
+  for (const planned of collected.placeholders.values()) {
+    const { namespace } = planned.target;
+    if (isTerminating(await view.get('namespaces', undefined, namespace))) {
+      collected.violations.push(messages.placeholderFailed(planned.site, `namespace "${namespace}" is terminating`));
+    } else if (request.dryRun) {
+      collected.warnings.push(messages.wouldCreatePlaceholder(planned.site));
+    } else {
+      creatable.push(planned);
+    }
+  }
+  // A denied request creates nothing (complete.ts), so skip the key generation too.
+  if (collected.violations.length > 0) return [];
+  return Promise.all(creatable.map((planned) => plannedSecret(planned, run)));
+};
+
+const checkOwner = async (request: PolicyRequest, view: ClusterView, run: Run): Promise<PolicyResult> => {
+  const owner = ownerOf(request);
+  if (!owner || isDeleting(request)) return { violations: [], warnings: [] };
+  const sites = sitesOf(owner, tlsListenersOf(request.object, owner.namespace));
+  const previous = previousRefKeys(request, owner);
+  const context: JudgeContext = { view, owner, settings: run.settings, now: run.now, secrets: new Map() };
+  const verdicts = await Promise.all(sites.map((site) => judgeRef(context, site.ref)));
+  const collected: Collected = { violations: [], warnings: [], placeholders: new Map() };
+  sites.forEach((site, index) => {
+    const isNew = !previous.has(listenerRefKey(site.listener.name, site.ref));
+    route(collected, site, verdicts[index] ?? { code: 'ok' }, isNew, run.settings);
+  });
+  const effects = await placeholderEffects(collected, request, view, run);
+  const result: PolicyResult = { violations: collected.violations, warnings: collected.warnings };
+  if (effects.length > 0) result.effects = effects;
+  return result;
+};
+
+export const createGatewayListenerTlsPolicy = (settings: GatewayListenerTlsSettings, deps: GatewayListenerTlsDeps = {}): Policy => {
+  const now = deps.now ?? (() => new Date());
+  const generate = deps.generatePlaceholder ?? generatePlaceholderCertificate;
+  return {
+    id: GATEWAY_LISTENER_TLS,
+    mode: settings.mode,
+    matches: isListenerOwnerRequest,
+    check: (request, view) => checkOwner(request, view, { settings, now: now(), generate }),
+  };
+};
