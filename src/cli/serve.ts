@@ -38,6 +38,8 @@ export type ServeOptions = {
   kubeconfig?: string;
   manifests?: string;
   logger: Logger;
+  /** How often the certificate files are re-read besides the directory watch (tests shorten it). */
+  certPollIntervalMs?: number;
 };
 
 type ViewAndWriter = { view: StatefulView; writer: SecretWriter };
@@ -67,6 +69,7 @@ export const startServer = async (options: ServeOptions): Promise<RunningServer>
     certPath: options.certPath,
     keyPath: options.keyPath,
     logger,
+    pollIntervalMs: options.certPollIntervalMs,
     onChange: (pair) => (app.server as Server).setSecureContext(tlsOptions(pair)),
   });
   const readiness = (): Readiness => {
