@@ -1,0 +1,123 @@
+// `certguard bootstrap`: in-cluster, create or renew certguard's CA and serving Secret and publish
+// the CA bundle into its webhook configurations. Run by the Helm chart as a pre/post-install and
+// pre/post-upgrade hook Job and by a CronJob (the renewal path). Idempotent: a run with nothing to
+// do changes nothing. Design and rotation order: src/certs/bootstrap.ts, charts/certguard/README.md.
+import { isIP } from 'node:net';
+import type { BootstrapSettings } from '../certs/bootstrap.ts';
+import { describeApiError, kubeBootstrapCluster, loadKubeConfig } from '../certs/bootstrap-kube.ts';
+import { runBootstrap, type BootstrapCluster, type BootstrapOptions, type BootstrapReport, type WebhookKind } from '../certs/bootstrap-run.ts';
+import { helpText, parseFlags, UsageError, type FlagSpec } from './args.ts';
+import { serviceDnsNames } from './certs.ts';
+
+const FLAGS: Record<string, FlagSpec> = {
+  namespace: { type: 'string', env: 'POD_NAMESPACE', description: 'namespace of the Secrets and the Service (required)' },
+  service: { type: 'string', description: 'Service the API server calls; its in-cluster names become the SANs (required)' },
+  'ca-secret': { type: 'string', description: 'Secret holding the CA (tls.crt, tls.key) and the trusted bundle (ca.crt) (required)' },
+  'tls-secret': { type: 'string', description: 'Secret holding the serving certificate the Deployment mounts (required)' },
+  'validating-webhook-configuration': { type: 'string', multiple: true, description: 'ValidatingWebhookConfiguration to patch caBundle into (repeatable)' },
+  'mutating-webhook-configuration': { type: 'string', multiple: true, description: 'MutatingWebhookConfiguration to patch caBundle into (repeatable)' },
+  dns: { type: 'string', multiple: true, description: 'extra DNS SAN (repeatable)' },
+  ip: { type: 'string', multiple: true, description: 'extra IP SAN (repeatable)' },
+  label: { type: 'string', multiple: true, description: 'label key=value put on the Secrets (repeatable)' },
+  'ca-validity-days': { type: 'string', default: '1825', description: 'CA validity in days' },
+  'ca-renew-before-days': { type: 'string', default: '365', description: 'replace the CA when less than this is left' },
+  'validity-days': { type: 'string', default: '365', description: 'serving certificate validity in days' },
+  'renew-before-days': { type: 'string', default: '60', description: 'renew the serving certificate when less than this is left' },
+  kubeconfig: { type: 'string', env: 'KUBECONFIG', description: 'kubeconfig (in-cluster service account when absent)' },
+  'dry-run': { type: 'boolean', description: 'decide and report, change nothing' },
+  help: { type: 'boolean', description: 'show this help' },
+};
+
+const required = (values: Record<string, unknown>, flag: string): string => {
+  const value = values[flag];
+  if (typeof value !== 'string' || value === '') throw new UsageError(`--${flag} is required`);
+  return value;
+};
+
+const days = (value: unknown, flag: string): number => {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new UsageError(`--${flag} must be a whole number of days ≥ 1, got "${String(value)}"`);
+  return number;
+};
+
+const labelsOf = (pairs: string[]): Record<string, string> =>
+  Object.fromEntries(
+    pairs.map((pair) => {
+      const at = pair.indexOf('=');
+      if (at < 1) throw new UsageError(`--label "${pair}" must be key=value`);
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
+  );
+
+const list = (value: unknown): string[] => (Array.isArray(value) ? (value as string[]) : []);
+
+export type BootstrapRequest = { namespace: string; kubeconfig?: string; options: BootstrapOptions };
+
+export const parseBootstrapArgs = (args: string[], env: NodeJS.ProcessEnv = process.env): BootstrapRequest | 'help' => {
+  const { values } = parseFlags(args, FLAGS, env);
+  if (values.help) return 'help';
+  const namespace = required(values, 'namespace');
+  const service = required(values, 'service');
+  const ipAddresses = list(values.ip);
+  const badIp = ipAddresses.find((ip) => !isIP(ip));
+  if (badIp !== undefined) throw new UsageError(`--ip "${badIp}" is not an IP address`);
+  const settings: BootstrapSettings = {
+    caValidityDays: days(values['ca-validity-days'], 'ca-validity-days'),
+    caRenewBeforeDays: days(values['ca-renew-before-days'], 'ca-renew-before-days'),
+    validityDays: days(values['validity-days'], 'validity-days'),
+    renewBeforeDays: days(values['renew-before-days'], 'renew-before-days'),
+    dnsNames: serviceDnsNames(service, namespace, list(values.dns)),
+    ipAddresses,
+  };
+  const webhookConfigurations = [
+    ...list(values['validating-webhook-configuration']).map((name) => ({ kind: 'validating' as WebhookKind, name })),
+    ...list(values['mutating-webhook-configuration']).map((name) => ({ kind: 'mutating' as WebhookKind, name })),
+  ];
+  return {
+    namespace,
+    kubeconfig: typeof values.kubeconfig === 'string' && values.kubeconfig !== '' ? values.kubeconfig : undefined,
+    options: {
+      caSecret: required(values, 'ca-secret'),
+      tlsSecret: required(values, 'tls-secret'),
+      webhookConfigurations,
+      caCommonName: service,
+      servingCommonName: `${service}.${namespace}.svc`,
+      labels: { 'app.kubernetes.io/managed-by': 'certguard-bootstrap', ...labelsOf(list(values.label)) },
+      settings,
+      dryRun: values['dry-run'] === true,
+    },
+  };
+};
+
+export const formatReport = (report: BootstrapReport, request: BootstrapRequest): string[] => {
+  const { caSecret, tlsSecret, dryRun } = request.options;
+  const prefix = dryRun ? 'bootstrap (dry run):' : 'bootstrap:';
+  const verb = (action: string) => (action === 'issue' ? (dryRun ? 'would issue' : 'issued') : action === 'wait' ? 'kept for now' : 'kept');
+  const why = (decision: { action: string; detail: string }) => `${verb(decision.action)}: ${decision.detail}`;
+  return [
+    `${prefix} CA Secret ${request.namespace}/${caSecret} ${why(report.ca)}`,
+    ...report.missing.map((name) => `${prefix} ${name} does not exist yet; its caBundle is set by a later run`),
+    ...report.patched.map((name) => `${prefix} caBundle ${dryRun ? 'would be ' : ''}published to ${name}`),
+    `${prefix} serving Secret ${request.namespace}/${tlsSecret} ${why(report.serving)}`,
+  ];
+};
+
+/** Runs with an injected cluster (tests) or the real API (default). */
+export const bootstrap = async (request: BootstrapRequest, cluster?: BootstrapCluster): Promise<BootstrapReport> =>
+  runBootstrap(cluster ?? kubeBootstrapCluster(loadKubeConfig(request.kubeconfig), request.namespace), request.options);
+
+export const run = async (args: string[]): Promise<number> => {
+  try {
+    const request = parseBootstrapArgs(args);
+    if (request === 'help') {
+      process.stdout.write(`${helpText('bootstrap', 'Create or renew the CA and serving Secrets; publish the CA bundle into the webhook configurations.', FLAGS)}\n`);
+      return 0;
+    }
+    const report = await bootstrap(request);
+    process.stdout.write(`${formatReport(report, request).join('\n')}\n`);
+    return 0;
+  } catch (error) {
+    process.stderr.write(`certguard bootstrap: ${describeApiError(error)}\n`);
+    return error instanceof UsageError ? 2 : 1;
+  }
+};
