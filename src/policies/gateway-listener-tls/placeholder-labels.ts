@@ -2,6 +2,7 @@
 // real certificate: `kubectl get secret -A -l certguard.io/placeholder=true`.
 import type { X509Certificate } from 'node:crypto';
 import type { KubeObject } from '../../admission/types.ts';
+import type { ClusterView } from '../../cluster/view.ts';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY = 'certguard';
@@ -18,3 +19,15 @@ export const PLACEHOLDER_ORGANIZATION = 'certguard placeholder';
  */
 export const isCertguardPlaceholder = (secret: KubeObject, certificate: X509Certificate): boolean =>
   secret.metadata?.labels?.[PLACEHOLDER_LABEL] === 'true' && certificate.issuer.split('\n').includes(`O=${PLACEHOLDER_ORGANIZATION}`);
+
+/** Label selector of every placeholder certguard made (created ones carry both labels). */
+export const PLACEHOLDER_SELECTOR: Record<string, string> = { [MANAGED_BY_LABEL]: MANAGED_BY, [PLACEHOLDER_LABEL]: 'true' };
+
+/** Set by cert-manager on every Secret it issues into: from then on the label is only history. */
+export const CERT_MANAGER_CERTIFICATE_ANNOTATION = 'cert-manager.io/certificate-name';
+
+/** Placeholders not yet replaced by cert-manager, for a gauge. Labels and annotations only: the
+ *  live view caches Secret metadata, never data. cert-manager applies only its own fields when it writes
+ *  the real certificate, so the label alone would also count replaced placeholders. */
+export const countPlaceholders = (view: Pick<ClusterView, 'list'>): number =>
+  view.list('secrets', { labels: PLACEHOLDER_SELECTOR }).filter((secret) => !secret.metadata?.annotations?.[CERT_MANAGER_CERTIFICATE_ANNOTATION]).length;

@@ -1,11 +1,12 @@
 // The policy's case table: cluster state as plain objects in a ManifestView, exact messages.
+import { Ajv } from 'ajv';
 import t from 'tap';
 import type { KubeObject } from '../../admission/types.ts';
 import { ManifestView } from '../../cluster/manifest-view.ts';
 import type { ResourceId } from '../../cluster/resources.ts';
 import type { PolicyRequest } from '../types.ts';
 import { createGatewayListenerTlsPolicy } from './policy.ts';
-import type { GatewayListenerTlsSettings } from './settings.ts';
+import { defaultGatewayListenerTlsSettings, gatewayListenerTlsSchema, type GatewayListenerTlsSettings } from './settings.ts';
 import {
   gateway,
   grant,
@@ -379,4 +380,12 @@ t.test('carries the id and the configured mode', async (t) => {
   const policy = createGatewayListenerTlsPolicy(settingsWith({ mode: 'placeholder' }));
   t.equal(policy.id, 'gateway-listener-tls');
   t.equal(policy.mode, 'placeholder');
+});
+
+t.test('the settings schema fills the same defaults the tests use', async (t) => {
+  const validate = new Ajv({ useDefaults: true, strict: false }).compile(gatewayListenerTlsSchema);
+  const filled: unknown = {};
+  t.equal(validate(filled), true);
+  t.same(filled, defaultGatewayListenerTlsSettings());
+  t.equal(validate({ mode: 'placeholder', placeholder: { validityDays: 0 } }), false, 'a placeholder lives at least a day');
 });

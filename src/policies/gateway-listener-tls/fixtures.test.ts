@@ -1,0 +1,58 @@
+// The good/ and bad/ fixture bundles (see README.md "Fixtures"): every document but the last is
+// cluster state, the last is the object under test, applied as a CREATE with default settings.
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { ManifestView, readManifests } from '../../cluster/manifest-view.ts';
+import { createGatewayListenerTlsPolicy } from './policy.ts';
+import { NOW, policyRequest, settingsWith } from './testing.ts';
+
+const folder = (name: string) => fileURLToPath(new URL(`./fixtures/${name}/`, import.meta.url));
+
+const GW = 'one unresolved listener can stop every listener of this Gateway on several controllers (Traefik, Cilium, kgateway), and then cert-manager cannot complete HTTP-01 challenges through it';
+const TRAEFIK_APP = 'spec.listeners[0] "websecure-app" (Gateway traefik/traefik-gateway, hostname "app.example.com")';
+const APP_PROD = 'spec.listeners[0] "websecure-app-prod" (Gateway traefik/traefik-gateway, hostname "app.example.com")';
+const PROD_GRANT_FIX = 'Fix: create a ReferenceGrant in namespace "app-prod" with from {group: gateway.networking.k8s.io, kind: Gateway, namespace: traefik} and to {group: "", kind: Secret, name: app-prod-tls}';
+
+/** Each bad fixture's exact denial (one violation each). */
+const expected: Record<string, string> = {
+  'missing-secret.yaml': `spec.listeners[2] "websecure-app-prod" (Gateway traefik/traefik-gateway, hostname "app.example.com"): certificateRefs[0] Secret "app-prod/app-prod-tls-secret" does not exist: ${GW}. Fix: create the Secret first, or enable placeholder mode (policies.gateway-listener-tls.mode: placeholder) so certguard creates a temporary self-signed one`,
+  'cross-namespace-not-granted.yaml': `${APP_PROD}: certificateRefs[0] Secret "app-prod/app-prod-tls" is in another namespace and no ReferenceGrant permits it (RefNotPermitted): ${GW}. ${PROD_GRANT_FIX}`,
+  'grant-for-another-name.yaml': `${APP_PROD}: certificateRefs[0] Secret "app-prod/app-prod-tls" is in another namespace and no ReferenceGrant permits it (RefNotPermitted): ${GW}. ${PROD_GRANT_FIX}`,
+  'listenerset-grant-from-gateway.yaml':
+    'spec.listeners[0] "shop-https" (ListenerSet apps/shop, hostname "shop.example.com"): certificateRefs[0] Secret "certs/shop-tls" is in another namespace and no ReferenceGrant permits it (RefNotPermitted): one unresolved listener can stop every listener of its parent Gateway traefik/traefik-gateway on several controllers (Traefik, Cilium, kgateway), and then cert-manager cannot complete HTTP-01 challenges through it. Fix: create a ReferenceGrant in namespace "certs" with from {group: gateway.networking.k8s.io, kind: ListenerSet, namespace: apps} and to {group: "", kind: Secret, name: shop-tls}',
+  'secret-wrong-type.yaml': `${TRAEFIK_APP}: certificateRefs[0] Secret "traefik/app-tls" is unusable: its type is "Opaque", not "kubernetes.io/tls": ${GW}. Fix: recreate it with type kubernetes.io/tls (the type of a Secret cannot be changed)`,
+  'secret-not-pem.yaml': `${TRAEFIK_APP}: certificateRefs[0] Secret "traefik/app-tls" is unusable: "tls.crt" is not a PEM certificate: ${GW}. Fix: put the PEM certificate chain, leaf first, in "tls.crt"`,
+  'secret-key-mismatch.yaml': `${TRAEFIK_APP}: certificateRefs[0] Secret "traefik/app-tls" is unusable: "tls.key" does not match the certificate in "tls.crt": ${GW}. Fix: put the private key that belongs to the certificate in "tls.key", or reissue both together`,
+  'secret-expired.yaml': `spec.listeners[0] "websecure-old" (Gateway traefik/traefik-gateway, hostname "old.example.com"): certificateRefs[0] Secret "traefik/old-tls" is unusable: its certificate expired at 2021-01-01T00:00:00.000Z: ${GW}. Fix: renew the certificate (cmctl renew, or find out why cert-manager did not)`,
+  'unsupported-ref-kind.yaml': `${TRAEFIK_APP}: certificateRefs[0] cert-manager.io/Certificate "traefik/app" has an unsupported group/kind (certguard resolves core Secrets only): ${GW}. Fix: reference a Secret (group "", kind Secret), or add {group: cert-manager.io, kind: Certificate} to policies.gateway-listener-tls.allowedRefKinds if your Gateway controller supports it`,
+};
+
+const judge = async (path: string) => {
+  const objects = await readManifests([path]);
+  const subject = objects.at(-1);
+  if (!subject) throw new Error(`${path}: empty bundle`);
+  const policy = createGatewayListenerTlsPolicy(settingsWith(), { now: () => NOW });
+  return policy.check(policyRequest(subject), new ManifestView(objects.slice(0, -1)));
+};
+
+for (const file of readdirSync(folder('good')).sort()) {
+  t.test(`admits good/${file} without warnings`, async (t) => {
+    const result = await judge(folder('good') + file);
+    t.same(result, { violations: [], warnings: [] });
+  });
+}
+
+const badFiles = readdirSync(folder('bad')).sort();
+
+t.test('every bad fixture has its expected message and vice versa', async (t) => {
+  t.same(badFiles, Object.keys(expected).sort());
+});
+
+for (const file of badFiles) {
+  t.test(`denies bad/${file} with its exact message`, async (t) => {
+    const result = await judge(folder('bad') + file);
+    t.same(result.violations, [expected[file]]);
+    t.same(result.warnings, []);
+  });
+}
