@@ -9,9 +9,8 @@ import type { KubeObject } from '../admission/types.ts';
 import { RESOURCES, type ResourceId } from '../cluster/resources.ts';
 import type { ClusterView, ViewStatus } from '../cluster/view.ts';
 import { challengeOwnerOf, SOLVER_RESOURCES } from '../policies/acme-solver-cap/solvers.ts';
+import { PLACEHOLDER_LABEL } from '../policies/gateway-listener-tls/placeholder-labels.ts';
 
-/** The label gateway-listener-tls puts on the placeholder Secrets it creates. */
-export const PLACEHOLDER_LABEL = 'certguard.io/placeholder';
 /**
  * cert-manager writes the real certificate into the placeholder Secret and keeps foreign labels,
  * so the label alone does not mean "still a placeholder". cert-manager always adds this
