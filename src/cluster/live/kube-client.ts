@@ -1,0 +1,245 @@
+// The little HTTP the live view needs: JSON requests and line-delimited watch streams against
+// the API server. @kubernetes/client-node loads the kubeconfig and supplies TLS options and
+// credentials (re-read per request, so a rotated service-account token is picked up); the
+// requests are our own because its informer cannot ask for PartialObjectMetadata.
+import { existsSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+
+const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+export type LoadedKubeConfig = { config: KubeConfig; source: string; server: string };
+
+const isInCluster = (env: NodeJS.ProcessEnv): boolean => Boolean(env.KUBERNETES_SERVICE_HOST) && existsSync(SERVICE_ACCOUNT_TOKEN);
+
+/**
+ * Where credentials come from: an explicit path (the operator asked for it) wins; then the
+ * in-cluster service account; then `KUBECONFIG`; then ~/.kube/config. Throws a sentence when there
+ * is none: that is a configuration error, not something to retry.
+ */
+export const loadKubeConfig = (explicitPath?: string, env: NodeJS.ProcessEnv = process.env): LoadedKubeConfig => {
+  const config = new KubeConfig();
+  let source: string;
+  if (explicitPath) {
+    config.loadFromFile(explicitPath);
+    source = explicitPath;
+  } else if (isInCluster(env)) {
+    config.loadFromCluster();
+    source = 'in-cluster service account';
+  } else if (env.KUBECONFIG || existsSync(join(homedir(), '.kube', 'config'))) {
+    config.loadFromDefault();
+    source = env.KUBECONFIG ? `KUBECONFIG=${env.KUBECONFIG}` : '~/.kube/config';
+  } else {
+    throw new Error('no kubeconfig: not running in a cluster, KUBECONFIG is unset and ~/.kube/config does not exist (pass --kubeconfig)');
+  }
+  const server = config.getCurrentCluster()?.server;
+  if (!server) throw new Error(`kubeconfig from ${source} has no current cluster`);
+  return { config, source, server: server.replace(/\/+$/, '') };
+};
+
+/** The API answered with an error status (or an ERROR watch event). */
+export class ApiError extends Error {
+  readonly code: number;
+  readonly reason: string | undefined;
+  constructor(code: number, reason: string | undefined, message: string) {
+    super(message);
+    this.code = code;
+    this.reason = reason;
+  }
+}
+
+/** No answer at all: connection refused, reset, timed out. */
+export class UnreachableError extends Error {}
+
+type Status = { code?: number; reason?: string; message?: string };
+
+/** An ApiError from a response, with the API's own message when the body is a Status. */
+export const apiErrorOf = (status: number, body: unknown): ApiError => {
+  const parsed = (typeof body === 'object' && body !== null ? body : {}) as Status;
+  const reason = parsed.reason || http.STATUS_CODES[status];
+  const detail = parsed.message || (typeof body === 'string' && body.trim() ? body.trim().slice(0, 200) : 'no details');
+  return new ApiError(status, reason, `HTTP ${status}${reason ? ` ${reason}` : ''}: ${detail}`);
+};
+
+/** Node's network errors, readable (happy-eyeballs failures are AggregateErrors with no message). */
+const networkMessage = (error: unknown): string => {
+  if (error instanceof AggregateError && error.errors.length > 0) {
+    return [...new Set(error.errors.map((inner: unknown) => networkMessage(inner)))].join('; ');
+  }
+  if (error instanceof Error) return error.message || (error as NodeJS.ErrnoException).code || error.name;
+  return String(error);
+};
+
+const unreachable = (error: unknown): Error => {
+  if (error instanceof Error && error.name === 'AbortError') return error;
+  if (error instanceof ApiError || error instanceof UnreachableError) return error;
+  return new UnreachableError(`API server unreachable: ${networkMessage(error)}`);
+};
+
+class StaleSocketError extends Error {
+  constructor(cause: unknown) {
+    super('stale keep-alive connection', { cause });
+  }
+}
+
+// One per pooled connection that may have gone stale at once (the pool is small).
+const MAX_STALE_SOCKET_RETRIES = 4;
+
+const isReset = (error: unknown): boolean => {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ECONNRESET' || code === 'EPIPE';
+};
+
+export type RequestOptions = {
+  method?: 'GET' | 'POST';
+  accept?: string;
+  body?: unknown;
+  /** Whole-request deadline: a request that hangs must not hang its caller. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+};
+
+export type ApiResponse = { status: number; body: unknown };
+
+export type WatchEvent = { type: string; object: Record<string, unknown> };
+
+export type WatchOptions = {
+  accept: string;
+  signal: AbortSignal;
+  /** No byte for this long (bookmarks arrive about once a minute) means a dead connection. */
+  idleTimeoutMs: number;
+  /** The API accepted the watch (HTTP 200). */
+  onOpen: () => void;
+  /** One event; throwing ends the watch with that error. */
+  onEvent: (event: WatchEvent) => void;
+};
+
+const parseBody = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+};
+
+export class KubeClient {
+  readonly server: string;
+  readonly source: string;
+  readonly #config: KubeConfig;
+  readonly #transport: typeof http | typeof https;
+  readonly #agent: http.Agent;
+
+  constructor(loaded: LoadedKubeConfig) {
+    this.server = loaded.server;
+    this.source = loaded.source;
+    this.#config = loaded.config;
+    const isHttps = new URL(loaded.server).protocol === 'https:';
+    this.#transport = isHttps ? https : http;
+    // Keep-alive: list pages and live GETs reuse connections instead of a TLS handshake each.
+    this.#agent = isHttps ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+  }
+
+  async #options(method: string, headers: Record<string, string>): Promise<https.RequestOptions> {
+    const options: https.RequestOptions = { method, headers: { ...headers } };
+    await this.#config.applyToHTTPSOptions(options);
+    // client-node's agent has keep-alive off; a proxy (which needs its agent) is kept as configured.
+    if (!this.#config.getCurrentCluster()?.proxyUrl) options.agent = this.#agent;
+    return options;
+  }
+
+  /** One JSON request. Resolves with any HTTP status; rejects only when there is no answer. */
+  async request(path: string, options: RequestOptions): Promise<ApiResponse> {
+    const headers: Record<string, string> = { Accept: options.accept ?? 'application/json' };
+    const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+    if (payload !== undefined) headers['Content-Type'] = 'application/json';
+    const requestOptions = await this.#options(options.method ?? 'GET', headers);
+    // A pooled keep-alive connection the server has closed fails at once ("socket hang up"):
+    // that says nothing about the server, so try again on a fresh connection (Node's own advice).
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.#send(path, options, requestOptions, payload);
+      } catch (error) {
+        if (!(error instanceof StaleSocketError) || attempt >= MAX_STALE_SOCKET_RETRIES) throw error instanceof StaleSocketError ? unreachable(error.cause) : error;
+      }
+    }
+  }
+
+  #send(path: string, options: RequestOptions, requestOptions: https.RequestOptions, payload: string | undefined): Promise<ApiResponse> {
+    return new Promise((resolve, reject) => {
+      const request = this.#transport.request(`${this.server}${path}`, { ...requestOptions, signal: options.signal }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: parseBody(Buffer.concat(chunks).toString('utf8')) }));
+        response.on('error', (error) => reject(unreachable(error)));
+      });
+      request.setTimeout(options.timeoutMs, () => request.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
+      request.on('error', (error) => reject(request.reusedSocket && isReset(error) ? new StaleSocketError(error) : unreachable(error)));
+      request.end(payload);
+    });
+  }
+
+  /** A watch stream. Resolves when the server ends it cleanly; rejects on errors. */
+  async watch(path: string, options: WatchOptions): Promise<void> {
+    const requestOptions = await this.#options('GET', { Accept: options.accept });
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const settle = (error?: unknown) => {
+        if (settled) return;
+        settled = true;
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const request = this.#transport.request(`${this.server}${path}`, { ...requestOptions, signal: options.signal }, (response) => {
+        if (response.statusCode !== 200) {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => settle(apiErrorOf(response.statusCode ?? 0, parseBody(Buffer.concat(chunks).toString('utf8')))));
+          response.on('error', (error) => settle(unreachable(error)));
+          return;
+        }
+        options.onOpen();
+        const fail = (error: unknown) => {
+          settle(error);
+          request.destroy();
+        };
+        streamLines(response, (line) => options.onEvent(JSON.parse(line) as WatchEvent), fail);
+        response.on('end', () => settle());
+        response.on('error', (error) => fail(unreachable(error)));
+        response.on('close', () => settle(new UnreachableError('API server unreachable: the watch connection closed')));
+      });
+      request.setTimeout(options.idleTimeoutMs, () => request.destroy(new Error(`the watch was silent for ${Math.round(options.idleTimeoutMs / 1000)} s`)));
+      request.on('error', (error) => settle(unreachable(error)));
+      request.end();
+    });
+  }
+
+  /** Closes idle keep-alive connections (watches end through their signals). */
+  close(): void {
+    this.#agent.destroy();
+  }
+}
+
+/** Calls `onLine` for each newline-terminated line; an exception from it goes to `onError`. */
+const streamLines = (stream: http.IncomingMessage, onLine: (line: string) => void, onError: (error: unknown) => void): void => {
+  let buffer = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    buffer += chunk;
+    let start = 0;
+    let newline: number;
+    try {
+      while ((newline = buffer.indexOf('\n', start)) >= 0) {
+        const line = buffer.slice(start, newline);
+        start = newline + 1;
+        if (line.trim() !== '') onLine(line);
+      }
+    } catch (error) {
+      onError(error);
+      return;
+    }
+    buffer = buffer.slice(start);
+  });
+};

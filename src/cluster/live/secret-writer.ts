@@ -1,0 +1,36 @@
+// Create-only POST of a placeholder Secret. Never an update: an existing Secret belongs to
+// someone else (cert-manager, the user, another replica) and 409 AlreadyExists is a fine answer.
+import type { KubeObject } from '../../admission/types.ts';
+import type { CreateOutcome, SecretWriter } from '../writer.ts';
+import { apiErrorOf, type KubeClient } from './kube-client.ts';
+
+// Runs inside an admission request (the API server's webhook timeout defaults to 10 s).
+const CREATE_TIMEOUT_MS = 5000;
+
+type Status = { message?: string };
+
+/** The API's own sentence (e.g. `... because it is being terminated`, an exceeded quota, RBAC). */
+const reasonOf = (status: number, body: unknown): string => {
+  const message = (typeof body === 'object' && body !== null ? (body as Status).message : undefined) ?? '';
+  return message || apiErrorOf(status, body).message;
+};
+
+export const createSecretWriter = (client: KubeClient): SecretWriter => ({
+  async createSecret(secret: KubeObject): Promise<CreateOutcome> {
+    const namespace = secret.metadata?.namespace;
+    if (!namespace) return { outcome: 'refused', reason: 'the placeholder Secret has no namespace' };
+    let response;
+    try {
+      response = await client.request(`/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`, {
+        method: 'POST',
+        body: { ...secret, apiVersion: 'v1', kind: 'Secret' },
+        timeoutMs: CREATE_TIMEOUT_MS,
+      });
+    } catch (error) {
+      return { outcome: 'refused', reason: error instanceof Error ? error.message : String(error) };
+    }
+    if (response.status === 201 || response.status === 200) return { outcome: 'created' };
+    if (response.status === 409) return { outcome: 'exists' };
+    return { outcome: 'refused', reason: reasonOf(response.status, response.body) };
+  },
+});
