@@ -10,7 +10,8 @@ export type Decision = 'allowed' | 'denied' | 'warned' | 'errored';
 
 export type PolicyDecision = { policy: string; decision: Decision; seconds: number; reason?: string };
 
-export type ReviewOutcome = { response: AdmissionResponse; decisions: PolicyDecision[] };
+/** `violations` are the denial's parts (also joined into response.status.message). */
+export type ReviewOutcome = { response: AdmissionResponse; decisions: PolicyDecision[]; violations: string[] };
 
 export type ReviewDependencies = {
   view: ClusterView;
@@ -33,7 +34,7 @@ export const toPolicyRequest = (request: AdmissionRequest): PolicyRequest => ({
 
 export const MESSAGE_SEPARATOR = '; ';
 
-type Folded = { violations: string[]; warnings: string[]; effects: PlannedEffect[]; audit: Record<string, string> };
+type Folded = { violations: string[]; warnings: string[]; effects: Array<{ policy: string; effect: PlannedEffect }>; audit: Record<string, string> };
 
 const runPolicy = async (policy: Policy, request: PolicyRequest, deps: ReviewDependencies): Promise<{ result?: PolicyResult; error?: unknown; seconds: number }> => {
   const started = process.hrtime.bigint();
@@ -47,12 +48,19 @@ const runPolicy = async (policy: Policy, request: PolicyRequest, deps: ReviewDep
   }
 };
 
-const performEffects = async (effects: PlannedEffect[], folded: Folded, writer: SecretWriter | undefined): Promise<void> => {
+/** Creates the planned Secrets; a refused create turns into that policy's denial. */
+const performEffects = async (folded: Folded, decisions: PolicyDecision[], writer: SecretWriter | undefined): Promise<void> => {
   if (!writer) return;
-  for (const effect of effects) {
+  for (const { policy, effect } of folded.effects) {
     const outcome = await writer.createSecret(effect.secret);
-    if (outcome.outcome === 'refused') folded.violations.push(effect.denyOnFailure.replace('{reason}', outcome.reason));
-    else folded.warnings.push(effect.warningOnCreate);
+    if (outcome.outcome !== 'refused') {
+      folded.warnings.push(effect.warningOnCreate);
+      continue;
+    }
+    const violation = effect.denyOnFailure.replace('{reason}', outcome.reason);
+    folded.violations.push(violation);
+    const decision = decisions.find((candidate) => candidate.policy === policy);
+    if (decision) Object.assign(decision, { decision: 'denied', reason: [decision.reason, violation].filter(Boolean).join(MESSAGE_SEPARATOR) });
   }
 };
 
@@ -66,19 +74,19 @@ export const review = async (request: AdmissionRequest, policies: Policy[], deps
     const { result, error, seconds } = await runPolicy(policy, policyRequest, deps);
     if (!result) {
       decisions.push({ policy: policy.id, decision: 'errored', seconds, reason: describeError(error) });
-      return { response: errored(request.uid, `policy ${policy.id}: ${describeError(error)}`), decisions };
+      return { response: errored(request.uid, `policy ${policy.id}: ${describeError(error)}`), decisions, violations: [] };
     }
     const enforcing = policy.mode !== 'warn';
     if (enforcing) folded.violations.push(...result.violations);
     else folded.warnings.push(...result.violations);
     folded.warnings.push(...result.warnings);
-    folded.effects.push(...(result.effects ?? []));
+    folded.effects.push(...(result.effects ?? []).map((effect) => ({ policy: policy.id, effect })));
     Object.assign(folded.audit, result.auditAnnotations);
     const decision: Decision = result.violations.length === 0 ? 'allowed' : enforcing ? 'denied' : 'warned';
     decisions.push({ policy: policy.id, decision, seconds, reason: result.violations.join(MESSAGE_SEPARATOR) || undefined });
   }
   // Side effects only for a request that will be admitted: a denied Gateway needs no placeholder.
-  if (folded.violations.length === 0 && !policyRequest.dryRun) await performEffects(folded.effects, folded, deps.writer);
+  if (folded.violations.length === 0 && !policyRequest.dryRun) await performEffects(folded, decisions, deps.writer);
   const base = folded.violations.length > 0 ? denied(request.uid, folded.violations.join(MESSAGE_SEPARATOR)) : allowed(request.uid);
-  return { response: withAuditAnnotations(withWarnings(base, folded.warnings), folded.audit), decisions };
+  return { response: withAuditAnnotations(withWarnings(base, folded.warnings), folded.audit), decisions, violations: folded.violations };
 };

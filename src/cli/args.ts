@@ -7,6 +7,8 @@ export type FlagSpec = {
   env?: string;
   default?: string;
   multiple?: boolean;
+  /** One-letter alias, e.g. 'f' for --filename as in kubectl. */
+  short?: string;
   description: string;
 };
 
@@ -21,7 +23,7 @@ export const parseFlags = (args: string[], specs: Record<string, FlagSpec>, env:
       args,
       allowPositionals: true,
       strict: true,
-      options: Object.fromEntries(Object.entries(specs).map(([name, spec]) => [name, { type: spec.type, multiple: spec.multiple === true }])),
+      options: Object.fromEntries(Object.entries(specs).map(([name, spec]) => [name, { type: spec.type, multiple: spec.multiple === true, ...(spec.short ? { short: spec.short } : {}) }])),
     });
   } catch (error) {
     throw new UsageError((error as Error).message);

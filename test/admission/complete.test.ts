@@ -1,0 +1,69 @@
+import t from 'tap';
+import { review } from '../../src/admission/complete.ts';
+import type { AdmissionRequest, KubeObject } from '../../src/admission/types.ts';
+import { ManifestView } from '../../src/cluster/manifest-view.ts';
+import type { CreateOutcome, SecretWriter } from '../../src/cluster/writer.ts';
+import type { Policy } from '../../src/policies/types.ts';
+import { fixedPolicy } from '../helpers/policies.ts';
+
+const request = (dryRun = false): AdmissionRequest => ({
+  uid: 'u-1',
+  kind: { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'Gateway' },
+  resource: { group: 'gateway.networking.k8s.io', version: 'v1', resource: 'gateways' },
+  operation: 'CREATE',
+  namespace: 'traefik',
+  name: 'gw',
+  object: { metadata: { name: 'gw', namespace: 'traefik' } },
+  dryRun,
+});
+
+const planning: Policy = {
+  id: 'planner',
+  mode: 'placeholder',
+  matches: () => true,
+  check: async () => ({
+    violations: [],
+    warnings: [],
+    effects: [{ type: 'create-secret', secret: { metadata: { name: 's', namespace: 'traefik' } }, warningOnCreate: 'created s', denyOnFailure: 'could not create s: {reason}' }],
+  }),
+};
+
+const recordingWriter = (outcome: CreateOutcome) => {
+  const created: KubeObject[] = [];
+  const writer: SecretWriter = { createSecret: async (secret) => (created.push(secret), outcome) };
+  return { writer, created };
+};
+
+t.test('performs a planned Secret and returns its warning', async (t) => {
+  const { writer, created } = recordingWriter({ outcome: 'created' });
+  const outcome = await review(request(), [planning], { view: new ManifestView(), writer });
+  t.equal(created.length, 1);
+  t.same(outcome.response, { uid: 'u-1', allowed: true, warnings: ['created s'] });
+});
+
+t.test('an existing Secret (409) is success', async (t) => {
+  const { writer } = recordingWriter({ outcome: 'exists' });
+  t.same((await review(request(), [planning], { view: new ManifestView(), writer })).response, { uid: 'u-1', allowed: true, warnings: ['created s'] });
+});
+
+t.test('a refused create denies with the API reason and marks the policy decision denied', async (t) => {
+  const { writer } = recordingWriter({ outcome: 'refused', reason: 'secrets is forbidden: exceeded quota' });
+  const outcome = await review(request(), [planning], { view: new ManifestView(), writer });
+  t.same(outcome.response.status, { code: 403, reason: 'Forbidden', message: 'could not create s: secrets is forbidden: exceeded quota' });
+  t.same(outcome.violations, ['could not create s: secrets is forbidden: exceeded quota']);
+  t.equal(outcome.decisions[0]?.decision, 'denied');
+});
+
+t.test('nothing is created on a dry run', async (t) => {
+  const { writer, created } = recordingWriter({ outcome: 'created' });
+  const outcome = await review(request(true), [planning], { view: new ManifestView(), writer });
+  t.equal(created.length, 0);
+  t.equal(outcome.response.allowed, true);
+});
+
+t.test('nothing is created when another policy denies the request', async (t) => {
+  const { writer, created } = recordingWriter({ outcome: 'created' });
+  const outcome = await review(request(), [planning, fixedPolicy('other', { violations: ['no'] })], { view: new ManifestView(), writer });
+  t.equal(created.length, 0);
+  t.equal(outcome.response.status?.message, 'no');
+});
