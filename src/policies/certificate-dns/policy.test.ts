@@ -1,0 +1,692 @@
+// certificate-dns table tests: cluster state in a ManifestView, DNS in a table (a fake resolver).
+// The same behaviour against a real DNS server is in test/dns/certificate-dns.test.ts.
+import t from 'tap';
+import type { KubeObject } from '../../admission/types.ts';
+import { ManifestView } from '../../cluster/manifest-view.ts';
+import type { ResourceId } from '../../cluster/resources.ts';
+import type { LookupOptions, LookupResult, NameResolver } from '../../dns/resolver.ts';
+import type { PolicyRequest, PolicyResult } from '../types.ts';
+import { createCertificateDnsPolicy } from './policy.ts';
+import { defaultCertificateDnsSettings, type CertificateDnsSettings } from './settings.ts';
+
+// ---------------------------------------------------------------- DNS table
+
+const DNS: Record<string, LookupResult> = {
+  'pay.example.com': { addresses: ['203.0.113.10'], cnames: [] },
+  'api.example.com': { addresses: ['203.0.113.10'], cnames: [] },
+  'wrong.example.com': { addresses: ['198.51.100.7'], cnames: [] },
+  'two.example.com': { addresses: ['198.51.100.7', '2001:db8::7'], cnames: [] },
+  'nx.example.com': { error: 'NXDOMAIN', cnames: [] },
+  'nodata.example.com': { error: 'NODATA', cnames: [] },
+  'www.example.com': { addresses: ['203.0.113.20'], cnames: ['edge.example.com', 'lb.example.net'] },
+  'elsewhere.example.com': { addresses: ['198.51.100.8'], cnames: ['cdn.example.org'] },
+  'dangling.example.com': { error: 'NXDOMAIN', cnames: ['gone.example.net'] },
+  'v6.example.com': { addresses: ['2001:db8::10'], cnames: [] },
+  'v6-other.example.com': { addresses: ['2001:db8::99'], cnames: [] },
+  'slow.example.com': { error: 'TIMEOUT', cnames: [], detail: 'deadline' },
+  'broken.example.com': { error: 'SERVFAIL', cnames: [], detail: 'ESERVFAIL' },
+  'refused.example.com': { error: 'SERVFAIL', cnames: [], detail: 'EREFUSED' },
+  'half.example.com': { addresses: ['198.51.100.9'], cnames: [], incomplete: { error: 'TIMEOUT', cnames: [], detail: 'ETIMEOUT' } },
+  'lb.example.net': { addresses: ['203.0.113.20'], cnames: [] },
+  'slow-lb.example.net': { error: 'TIMEOUT', cnames: [], detail: 'deadline' },
+};
+
+class TableResolver implements NameResolver {
+  readonly asked: string[] = [];
+  readonly signals = new Set<AbortSignal | undefined>();
+  async lookup(name: string, options: LookupOptions = {}): Promise<LookupResult> {
+    this.asked.push(name);
+    this.signals.add(options.signal);
+    return DNS[name] ?? { error: 'NXDOMAIN', cnames: [] };
+  }
+  describe(): string {
+    return '192.0.2.53';
+  }
+}
+
+// ---------------------------------------------------------------- cluster
+
+const gatewaySolver = { http01: { gatewayHTTPRoute: { parentRefs: [{ name: 'traefik-gateway', namespace: 'traefik', kind: 'Gateway' }] } } };
+
+const clusterIssuer = (name: string, spec: Record<string, unknown>): KubeObject => ({
+  apiVersion: 'cert-manager.io/v1',
+  kind: 'ClusterIssuer',
+  metadata: { name },
+  spec,
+});
+
+const acme = (solvers: unknown[]) => ({ acme: { server: 'https://acme-v02.api.letsencrypt.org/directory', solvers } });
+
+const gateway = (namespace: string, name: string, addresses: string[], extra: Record<string, unknown> = {}): KubeObject => ({
+  apiVersion: 'gateway.networking.k8s.io/v1',
+  kind: 'Gateway',
+  metadata: { name, namespace },
+  spec: { gatewayClassName: 'traefik', listeners: [] },
+  status: { addresses: addresses.map((value) => ({ type: value.includes('.example') ? 'Hostname' : 'IPAddress', value })) },
+  ...extra,
+});
+
+const namespace = (name: string, annotations: Record<string, string> = {}): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, annotations } });
+
+const CLUSTER: KubeObject[] = [
+  clusterIssuer('letsencrypt-prod', acme([gatewaySolver])),
+  clusterIssuer('letsencrypt-ingress', acme([{ http01: { ingress: { ingressClassName: 'nginx' } } }])),
+  clusterIssuer('letsencrypt-mixed', acme([{ selector: { dnsZones: ['dns.example.com'] }, dns01: { cloudflare: {} } }, gatewaySolver])),
+  clusterIssuer('letsencrypt-wildcard', acme([{ selector: { dnsZones: ['example.com'] }, dns01: { cloudflare: {} } }, gatewaySolver])),
+  clusterIssuer('letsencrypt-listenerset', acme([{ http01: { gatewayHTTPRoute: { parentRefs: [{ name: 'team-listeners', kind: 'ListenerSet' }] } } }])),
+  clusterIssuer('letsencrypt-nowhere', acme([{ http01: { gatewayHTTPRoute: { parentRefs: [{ name: 'missing-gateway', namespace: 'traefik' }] } } }])),
+  clusterIssuer('selfsigned', { selfSigned: {} }),
+  {
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'Issuer',
+    metadata: { name: 'letsencrypt', namespace: 'app-production' },
+    spec: acme([{ http01: { gatewayHTTPRoute: { parentRefs: [{ name: 'app-gateway' }] } } }]),
+  },
+  gateway('traefik', 'traefik-gateway', ['203.0.113.10']),
+  gateway('app-production', 'app-gateway', ['203.0.113.30']),
+  gateway('app-production', 'shared-gateway', ['203.0.113.40']),
+  { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'ListenerSet', metadata: { name: 'team-listeners', namespace: 'app-production' }, spec: { parentRef: { name: 'traefik-gateway', namespace: 'traefik' } } },
+  {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'ingress-nginx-controller', namespace: 'ingress-nginx' },
+    status: { loadBalancer: { ingress: [{ hostname: 'lb.example.net' }] } },
+  },
+  namespace('app-production'),
+  namespace('relaxed', { 'certguard.io/certificate-dns-mode': 'warn' }),
+  namespace('ignored', { 'certguard.io/certificate-dns-mode': 'off' }),
+  namespace('typo', { 'certguard.io/certificate-dns-mode': 'enforced' }),
+];
+
+// ---------------------------------------------------------------- requests
+
+type CertificateInput = {
+  name?: string;
+  namespace?: string;
+  dnsNames?: string[];
+  ipAddresses?: string[];
+  commonName?: string;
+  issuer?: string;
+  issuerKind?: string;
+  issuerGroup?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+};
+
+const certificate = (input: CertificateInput): KubeObject => ({
+  apiVersion: 'cert-manager.io/v1',
+  kind: 'Certificate',
+  metadata: { name: input.name ?? 'app-prod-tls', namespace: input.namespace ?? 'app-production', labels: input.labels, annotations: input.annotations },
+  spec: {
+    secretName: input.name ?? 'app-prod-tls',
+    dnsNames: input.dnsNames,
+    ipAddresses: input.ipAddresses,
+    commonName: input.commonName,
+    issuerRef: { name: input.issuer ?? 'letsencrypt-prod', kind: input.issuerKind ?? 'ClusterIssuer', group: input.issuerGroup },
+  },
+});
+
+const ingress = (annotations: Record<string, string>, tls: unknown[], name = 'app'): KubeObject => ({
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'Ingress',
+  metadata: { name, namespace: 'app-production', annotations },
+  spec: { ingressClassName: 'nginx', tls, rules: [] },
+});
+
+const httpsListener = (name: string, hostname: string | undefined, secret: string, extra: Record<string, unknown> = {}) => ({
+  name,
+  hostname,
+  port: 443,
+  protocol: 'HTTPS',
+  tls: { mode: 'Terminate', certificateRefs: [{ kind: 'Secret', group: '', name: secret }] },
+  ...extra,
+});
+
+const annotatedGateway = (listeners: unknown[], annotations: Record<string, string> = { 'cert-manager.io/cluster-issuer': 'letsencrypt-prod' }, status?: unknown): KubeObject => ({
+  apiVersion: 'gateway.networking.k8s.io/v1',
+  kind: 'Gateway',
+  metadata: { name: 'app-gateway', namespace: 'app-production', annotations },
+  spec: { gatewayClassName: 'traefik', listeners },
+  ...(status ? { status } : {}),
+});
+
+const GVK = {
+  Certificate: { group: 'cert-manager.io', version: 'v1', kind: 'Certificate' },
+  Ingress: { group: 'networking.k8s.io', version: 'v1', kind: 'Ingress' },
+  Gateway: { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'Gateway' },
+} as const;
+
+const create = (object: KubeObject): PolicyRequest => ({
+  operation: 'CREATE',
+  kind: GVK[object.kind as keyof typeof GVK],
+  namespace: object.metadata?.namespace,
+  name: object.metadata?.name,
+  object,
+  dryRun: false,
+});
+
+const update = (oldObject: KubeObject, object: KubeObject): PolicyRequest => ({ ...create(object), operation: 'UPDATE', oldObject });
+
+// ---------------------------------------------------------------- expected texts
+
+const NEVER = "Let's Encrypt would never reach the solver and cert-manager would retry forever";
+const AT_GATEWAY = 'the ingress 203.0.113.10 (gateway traefik/traefik-gateway)';
+const CERT = 'Certificate app-production/app-prod-tls';
+
+// ---------------------------------------------------------------- the table
+
+type Case = {
+  name: string;
+  request: PolicyRequest;
+  settings?: Partial<CertificateDnsSettings>;
+  objects?: KubeObject[];
+  unserved?: ResourceId[];
+  violations?: string[];
+  warnings?: string[];
+  audit?: Record<string, string>;
+  /** Names the resolver must have been asked (omit: not asserted). */
+  asked?: string[];
+};
+
+const cases: Case[] = [
+  // ------------------------------------------------ Certificate, gatewayHTTPRoute solver
+  {
+    name: 'allows a Certificate whose name resolves to the Gateway of the solver',
+    request: create(certificate({ dnsNames: ['pay.example.com'] })),
+    asked: ['pay.example.com'],
+  },
+  {
+    name: 'denies a name that resolves to another address',
+    request: create(certificate({ dnsNames: ['wrong.example.com'] })),
+    violations: [
+      `${CERT}: spec.dnsNames[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+    ],
+  },
+  {
+    name: 'lists every address a name resolves to',
+    request: create(certificate({ dnsNames: ['two.example.com'] })),
+    violations: [
+      `${CERT}: spec.dnsNames[0] "two.example.com" resolves to 198.51.100.7, 2001:db8::7, but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point two.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+    ],
+  },
+  {
+    name: 'denies a name that does not exist (NXDOMAIN)',
+    request: create(certificate({ dnsNames: ['nx.example.com'] })),
+    violations: [
+      `${CERT}: spec.dnsNames[0] "nx.example.com" does not exist in DNS (NXDOMAIN), but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point nx.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+    ],
+  },
+  {
+    name: 'denies a name without A or AAAA record',
+    request: create(certificate({ dnsNames: ['nodata.example.com'] })),
+    violations: [
+      `${CERT}: spec.dnsNames[0] "nodata.example.com" has no A or AAAA record, but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point nodata.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+    ],
+  },
+  {
+    name: 'denies a CNAME chain that ends elsewhere, naming the chain',
+    request: create(certificate({ dnsNames: ['elsewhere.example.com'] })),
+    violations: [
+      `${CERT}: spec.dnsNames[0] "elsewhere.example.com" is a CNAME to cdn.example.org, which resolves to 198.51.100.8, but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point elsewhere.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+    ],
+  },
+  {
+    name: 'denies a CNAME to a name that does not exist',
+    request: create(certificate({ dnsNames: ['dangling.example.com'] })),
+    violations: [
+      `${CERT}: spec.dnsNames[0] "dangling.example.com" is a CNAME to gone.example.net, which does not exist in DNS (NXDOMAIN), but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point dangling.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+    ],
+  },
+  {
+    name: 'reports every bad name of one Certificate in field order',
+    request: create(certificate({ dnsNames: ['nx.example.com', 'pay.example.com', 'wrong.example.com'] })),
+    violations: [
+      `${CERT}: spec.dnsNames[0] "nx.example.com" does not exist in DNS (NXDOMAIN), but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point nx.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+      `${CERT}: spec.dnsNames[2] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+    ],
+  },
+  {
+    name: 'judges the commonName too when it is not among the dnsNames',
+    request: create(certificate({ dnsNames: ['pay.example.com'], commonName: 'wrong.example.com' })),
+    violations: [
+      `${CERT}: spec.commonName "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+    ],
+  },
+  {
+    name: 'uses the Gateway of a namespaced Issuer, its parentRef defaulting to the Certificate namespace',
+    request: create(certificate({ dnsNames: ['pay.example.com'], issuer: 'letsencrypt', issuerKind: 'Issuer' })),
+    violations: [
+      `${CERT}: spec.dnsNames[0] "pay.example.com" resolves to 203.0.113.10, but HTTP-01 challenges arrive at the ingress 203.0.113.30 (gateway app-production/app-gateway); ${NEVER}. Point pay.example.com at 203.0.113.30 first, or use a DNS-01 solver.`,
+    ],
+  },
+  {
+    name: 'honours the http01-parentref annotations on the Certificate, as cert-manager does',
+    request: create(
+      certificate({
+        dnsNames: ['wrong.example.com'],
+        annotations: { 'acme.cert-manager.io/http01-parentrefname': 'shared-gateway', 'acme.cert-manager.io/http01-parentrefkind': 'Gateway' },
+      }),
+    ),
+    violations: [
+      `${CERT}: spec.dnsNames[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at the ingress 203.0.113.10 (gateway traefik/traefik-gateway), 203.0.113.40 (gateway app-production/shared-gateway); ${NEVER}. Point wrong.example.com at 203.0.113.10 or 203.0.113.40 first, or use a DNS-01 solver.`,
+    ],
+  },
+  {
+    name: 'follows a ListenerSet parentRef to its Gateway',
+    request: create(certificate({ dnsNames: ['wrong.example.com'], issuer: 'letsencrypt-listenerset' })),
+    violations: [
+      `${CERT}: spec.dnsNames[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+    ],
+  },
+  {
+    name: 'adds the configured ingress addresses and hostnames to the discovered ones',
+    request: create(certificate({ dnsNames: ['wrong.example.com'] })),
+    settings: { ingress: { addresses: ['203.0.113.11'], hostnames: ['lb.example.net'], services: [] } },
+    violations: [
+      `${CERT}: spec.dnsNames[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at the ingress 203.0.113.10 (gateway traefik/traefik-gateway), 203.0.113.11 (config ingress.addresses), lb.example.net (config ingress.hostnames); ${NEVER}. Point wrong.example.com at 203.0.113.10 or 203.0.113.11 or lb.example.net first, or use a DNS-01 solver.`,
+    ],
+    asked: ['wrong.example.com', 'lb.example.net'],
+  },
+  {
+    name: 'allows a name that resolves to the address of a configured ingress hostname',
+    request: create(certificate({ dnsNames: ['www.example.com'] })),
+    settings: { ingress: { addresses: [], hostnames: ['lb.example.net'], services: [] } },
+  },
+  {
+    name: 'allows an AAAA-only name that points at an IPv6 ingress address',
+    request: create(certificate({ dnsNames: ['v6.example.com'] })),
+    settings: { ingress: { addresses: ['2001:DB8:0::10'], hostnames: [], services: [] } },
+  },
+  {
+    name: 'denies an AAAA-only name that points elsewhere',
+    request: create(certificate({ dnsNames: ['v6-other.example.com'] })),
+    violations: [
+      `${CERT}: spec.dnsNames[0] "v6-other.example.com" resolves to 2001:db8::99, but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point v6-other.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+    ],
+  },
+  // ------------------------------------------------ ingress solver, controller Service
+  {
+    name: 'allows a CNAME chain that reaches the ingress hostname of the controller Service',
+    request: create(certificate({ dnsNames: ['www.example.com'], issuer: 'letsencrypt-ingress' })),
+    settings: { ingress: { addresses: [], hostnames: [], services: [{ namespace: 'ingress-nginx', name: 'ingress-nginx-controller' }] } },
+  },
+  {
+    name: 'denies a name that does not reach the controller Service, naming the Service',
+    request: create(certificate({ dnsNames: ['wrong.example.com'], issuer: 'letsencrypt-ingress' })),
+    settings: { ingress: { addresses: [], hostnames: [], services: [{ namespace: 'ingress-nginx', name: 'ingress-nginx-controller' }] } },
+    violations: [
+      `${CERT}: spec.dnsNames[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at the ingress lb.example.net (service ingress-nginx/ingress-nginx-controller); ${NEVER}. Point wrong.example.com at lb.example.net first, or use a DNS-01 solver.`,
+    ],
+  },
+  {
+    name: 'warns once per solver when it does not know where challenges arrive',
+    request: create(certificate({ dnsNames: ['pay.example.com', 'api.example.com'], issuer: 'letsencrypt-ingress' })),
+    warnings: [
+      `${CERT}: DNS not checked: certguard does not know where HTTP-01 challenges of ClusterIssuer letsencrypt-ingress (spec.acme.solvers[0]) arrive: no ingress.services are configured, no ingress.addresses or ingress.hostnames are configured. Set policies.certificate-dns.ingress in certguard's config.`,
+    ],
+    asked: [],
+  },
+  {
+    name: 'warns when the Gateway of the solver does not exist',
+    request: create(certificate({ dnsNames: ['pay.example.com'], issuer: 'letsencrypt-nowhere' })),
+    warnings: [
+      `${CERT}: DNS not checked: certguard does not know where HTTP-01 challenges of ClusterIssuer letsencrypt-nowhere (spec.acme.solvers[0]) arrive: Gateway traefik/missing-gateway does not exist, no ingress.addresses or ingress.hostnames are configured. Set policies.certificate-dns.ingress in certguard's config.`,
+    ],
+  },
+  // ------------------------------------------------ IP addresses
+  {
+    name: 'allows an IP address of the ingress',
+    request: create(certificate({ ipAddresses: ['203.0.113.10'] })),
+    asked: [],
+  },
+  {
+    name: 'denies an IP address that is not the ingress',
+    request: create(certificate({ ipAddresses: ['198.51.100.9'] })),
+    violations: [
+      `${CERT}: spec.ipAddresses[0] "198.51.100.9" is not an address of ${AT_GATEWAY}, where HTTP-01 challenges are answered; ${NEVER}. Remove 198.51.100.9, or list an address of the ingress instead.`,
+    ],
+  },
+  // ------------------------------------------------ solver selection and wildcards
+  {
+    name: 'does not look up a name whose solver is DNS-01',
+    request: create(certificate({ dnsNames: ['a.dns.example.com'], issuer: 'letsencrypt-mixed' })),
+    asked: [],
+  },
+  {
+    name: 'denies a wildcard when the issuer has only HTTP-01 for it',
+    request: create(certificate({ dnsNames: ['*.example.com'] })),
+    violations: [
+      `${CERT}: spec.dnsNames[0] "*.example.com" is a wildcard, which only DNS-01 can validate, but ClusterIssuer letsencrypt-prod has no DNS-01 solver for it (its solver for this name, spec.acme.solvers[0], is HTTP-01); cert-manager would retry forever. Add a DNS-01 solver that matches *.example.com to the issuer, or list the names without the wildcard.`,
+    ],
+    asked: [],
+  },
+  {
+    name: 'denies a wildcard outside the zone of the only DNS-01 solver',
+    request: create(certificate({ dnsNames: ['*.other.example.org'], issuer: 'letsencrypt-mixed' })),
+    violations: [
+      `${CERT}: spec.dnsNames[0] "*.other.example.org" is a wildcard, which only DNS-01 can validate, but ClusterIssuer letsencrypt-mixed has no DNS-01 solver for it (its solver for this name, spec.acme.solvers[1], is HTTP-01); cert-manager would retry forever. Add a DNS-01 solver that matches *.other.example.org to the issuer, or list the names without the wildcard.`,
+    ],
+  },
+  {
+    name: 'allows a wildcard that a DNS-01 solver takes while the apex goes to HTTP-01',
+    request: create(certificate({ dnsNames: ['*.example.com', 'pay.example.com'], issuer: 'letsencrypt-wildcard' })),
+    asked: [],
+  },
+  // ------------------------------------------------ issuers that are not judged
+  {
+    name: 'warns when the issuer does not exist',
+    request: create(certificate({ dnsNames: ['wrong.example.com'], issuer: 'letsencrypt-typo' })),
+    warnings: [
+      `${CERT}: ClusterIssuer letsencrypt-typo (spec.issuerRef) does not exist, so certguard could not check its HTTP-01 names; cert-manager will not issue until it exists.`,
+    ],
+    asked: [],
+  },
+  { name: 'ignores a non-ACME issuer', request: create(certificate({ dnsNames: ['wrong.example.com'], issuer: 'selfsigned' })), asked: [] },
+  {
+    name: 'ignores an external issuer group',
+    request: create(certificate({ dnsNames: ['wrong.example.com'], issuer: 'letsencrypt-prod', issuerGroup: 'awspca.cert-manager.io' })),
+    asked: [],
+  },
+  {
+    name: 'idles without lookups while cert-manager CRDs are not served',
+    request: create(certificate({ dnsNames: ['wrong.example.com'] })),
+    unserved: ['issuers', 'clusterissuers'],
+    asked: [],
+  },
+  // ------------------------------------------------ lookup errors
+  {
+    name: 'allows with a warning when the lookup times out (onLookupError: allow)',
+    request: create(certificate({ dnsNames: ['slow.example.com'] })),
+    warnings: [
+      `${CERT}: spec.dnsNames[0] "slow.example.com" was not checked: no DNS answer for slow.example.com within 2000 ms (resolvers: 192.0.2.53). Make sure slow.example.com points at 203.0.113.10 before cert-manager starts HTTP-01, or it will retry forever.`,
+    ],
+  },
+  {
+    name: 'denies when the lookup times out and onLookupError is deny',
+    request: create(certificate({ dnsNames: ['slow.example.com'] })),
+    settings: { onLookupError: 'deny' },
+    violations: [
+      `${CERT}: spec.dnsNames[0] "slow.example.com" could not be checked: no DNS answer for slow.example.com within 2000 ms (resolvers: 192.0.2.53); certguard denies what it cannot check (onLookupError: deny). Try again, or make sure slow.example.com points at 203.0.113.10 and ask an admin about certguard's resolvers.`,
+    ],
+  },
+  {
+    name: 'allows with a warning on SERVFAIL',
+    request: create(certificate({ dnsNames: ['broken.example.com'] })),
+    warnings: [
+      `${CERT}: spec.dnsNames[0] "broken.example.com" was not checked: the DNS server failed to resolve broken.example.com (SERVFAIL) (resolvers: 192.0.2.53). Make sure broken.example.com points at 203.0.113.10 before cert-manager starts HTTP-01, or it will retry forever.`,
+    ],
+  },
+  {
+    name: 'names the failure code of a refused lookup',
+    request: create(certificate({ dnsNames: ['refused.example.com'] })),
+    warnings: [
+      `${CERT}: spec.dnsNames[0] "refused.example.com" was not checked: resolving refused.example.com failed (EREFUSED) (resolvers: 192.0.2.53). Make sure refused.example.com points at 203.0.113.10 before cert-manager starts HTTP-01, or it will retry forever.`,
+    ],
+  },
+  {
+    name: 'treats a half-answered lookup that misses the ingress as a lookup error',
+    request: create(certificate({ dnsNames: ['half.example.com'] })),
+    warnings: [
+      `${CERT}: spec.dnsNames[0] "half.example.com" was not checked: no DNS answer for half.example.com within 2000 ms (resolvers: 192.0.2.53). Make sure half.example.com points at 203.0.113.10 before cert-manager starts HTTP-01, or it will retry forever.`,
+    ],
+  },
+  {
+    name: 'treats an ingress hostname that could not be resolved as a lookup error',
+    request: create(certificate({ dnsNames: ['wrong.example.com'], issuer: 'letsencrypt-ingress' })),
+    settings: { ingress: { addresses: [], hostnames: ['slow-lb.example.net'], services: [] } },
+    warnings: [
+      `${CERT}: spec.dnsNames[0] "wrong.example.com" was not checked: no DNS answer for slow-lb.example.net within 2000 ms (resolvers: 192.0.2.53). Make sure wrong.example.com points at slow-lb.example.net before cert-manager starts HTTP-01, or it will retry forever.`,
+    ],
+  },
+  // ------------------------------------------------ UPDATE
+  {
+    name: 'does not judge an UPDATE that keeps names and issuer',
+    request: update(certificate({ dnsNames: ['wrong.example.com'] }), certificate({ dnsNames: ['wrong.example.com'], labels: { team: 'pay' } })),
+    asked: [],
+  },
+  {
+    name: 'judges an UPDATE that adds a name',
+    request: update(certificate({ dnsNames: ['pay.example.com'] }), certificate({ dnsNames: ['pay.example.com', 'wrong.example.com'] })),
+    violations: [
+      `${CERT}: spec.dnsNames[1] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+    ],
+  },
+  {
+    name: 'judges an UPDATE that changes the issuer',
+    request: update(certificate({ dnsNames: ['wrong.example.com'], issuer: 'selfsigned' }), certificate({ dnsNames: ['wrong.example.com'] })),
+    violations: [
+      `${CERT}: spec.dnsNames[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+    ],
+  },
+  // ------------------------------------------------ break glass and namespace mode
+  {
+    name: 'skips the check for a Certificate with a break-glass reason, with a warning and an audit annotation',
+    request: create(certificate({ dnsNames: ['wrong.example.com'], annotations: { 'certguard.io/skip-dns-check': 'DNS moves at 18:00, INC-4711' } })),
+    warnings: [`${CERT}: DNS check skipped (certguard.io/skip-dns-check: "DNS moves at 18:00, INC-4711").`],
+    audit: { 'certificate-dns-skipped': 'DNS moves at 18:00, INC-4711' },
+    asked: [],
+  },
+  {
+    name: 'runs the check when the break-glass annotation has no reason',
+    request: create(certificate({ dnsNames: ['wrong.example.com'], annotations: { 'certguard.io/skip-dns-check': ' ' } })),
+    violations: [
+      `${CERT}: spec.dnsNames[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+    ],
+    warnings: [`${CERT}: annotation certguard.io/skip-dns-check is empty, so the DNS check ran; give the reason for skipping it as the value.`],
+  },
+  {
+    name: 'turns problems into warnings in a namespace annotated warn',
+    request: create(certificate({ namespace: 'relaxed', dnsNames: ['wrong.example.com'] })),
+    warnings: [
+      `Certificate relaxed/app-prod-tls: spec.dnsNames[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+    ],
+  },
+  {
+    name: 'does nothing in a namespace annotated off',
+    request: create(certificate({ namespace: 'ignored', dnsNames: ['wrong.example.com'] })),
+    asked: [],
+  },
+  {
+    name: 'warns about an unknown namespace mode and enforces',
+    request: create(certificate({ namespace: 'typo', dnsNames: ['wrong.example.com'] })),
+    violations: [
+      `Certificate typo/app-prod-tls: spec.dnsNames[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+    ],
+    warnings: ['Namespace typo: annotation certguard.io/certificate-dns-mode "enforced" is not one of enforce, warn, off; certificate-dns used its configured mode enforce.'],
+  },
+  // ------------------------------------------------ ingress-shim
+  {
+    name: 'judges the Certificate the ingress-shim would create, naming the Ingress field',
+    request: create(ingress({ 'cert-manager.io/cluster-issuer': 'letsencrypt-prod' }, [{ hosts: ['pay.example.com', 'wrong.example.com'], secretName: 'app-tls' }])),
+    violations: [
+      `Ingress app-production/app (ingress-shim Certificate app-tls): spec.tls[0].hosts[1] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+    ],
+  },
+  {
+    name: 'judges one shim Certificate per TLS secretName and skips incomplete TLS entries',
+    request: create(
+      ingress({ 'cert-manager.io/cluster-issuer': 'letsencrypt-prod' }, [
+        { hosts: ['nx.example.com'], secretName: 'a-tls' },
+        { hosts: ['wrong.example.com'] },
+        { hosts: ['198.51.100.9'], secretName: 'b-tls' },
+      ]),
+    ),
+    violations: [
+      `Ingress app-production/app (ingress-shim Certificate a-tls): spec.tls[0].hosts[0] "nx.example.com" does not exist in DNS (NXDOMAIN), but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point nx.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+      `Ingress app-production/app (ingress-shim Certificate b-tls): spec.tls[2].hosts[0] "198.51.100.9" is not an address of ${AT_GATEWAY}, where HTTP-01 challenges are answered; ${NEVER}. Remove 198.51.100.9, or list an address of the ingress instead.`,
+    ],
+  },
+  {
+    name: 'uses a namespaced Issuer named by cert-manager.io/issuer',
+    request: create(ingress({ 'cert-manager.io/issuer': 'letsencrypt' }, [{ hosts: ['pay.example.com'], secretName: 'app-tls' }])),
+    violations: [
+      `Ingress app-production/app (ingress-shim Certificate app-tls): spec.tls[0].hosts[0] "pay.example.com" resolves to 203.0.113.10, but HTTP-01 challenges arrive at the ingress 203.0.113.30 (gateway app-production/app-gateway); ${NEVER}. Point pay.example.com at 203.0.113.30 first, or use a DNS-01 solver.`,
+    ],
+  },
+  {
+    name: 'honours cert-manager.io/issuer-kind on an Ingress',
+    request: create(
+      ingress({ 'cert-manager.io/issuer': 'letsencrypt-prod', 'cert-manager.io/issuer-kind': 'ClusterIssuer' }, [{ hosts: ['wrong.example.com'], secretName: 'app-tls' }]),
+    ),
+    violations: [
+      `Ingress app-production/app (ingress-shim Certificate app-tls): spec.tls[0].hosts[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+    ],
+  },
+  {
+    name: 'does not judge an Ingress whose cert-manager.io/issuer-group names an external issuer',
+    request: create(
+      ingress({ 'cert-manager.io/issuer': 'pca', 'cert-manager.io/issuer-kind': 'AWSPCAIssuer', 'cert-manager.io/issuer-group': 'awspca.cert-manager.io' }, [
+        { hosts: ['wrong.example.com'], secretName: 'app-tls' },
+      ]),
+    ),
+    asked: [],
+  },
+  {
+    name: 'warns about shim annotations cert-manager rejects, without lookups',
+    request: create(
+      ingress({ 'cert-manager.io/issuer': 'letsencrypt', 'cert-manager.io/cluster-issuer': 'letsencrypt-prod' }, [{ hosts: ['wrong.example.com'], secretName: 'app-tls' }]),
+    ),
+    warnings: [
+      'Ingress app-production/app: cert-manager will not create a Certificate for it: both "cert-manager.io/issuer" and "cert-manager.io/cluster-issuer" may not be set.',
+    ],
+    asked: [],
+  },
+  {
+    name: 'warns about an Ingress whose TLS entries share a secretName',
+    request: create(
+      ingress({ 'cert-manager.io/cluster-issuer': 'letsencrypt-prod' }, [
+        { hosts: ['wrong.example.com'], secretName: 'app-tls' },
+        { hosts: ['nx.example.com'], secretName: 'app-tls' },
+      ]),
+    ),
+    warnings: ['Ingress app-production/app: cert-manager will not create a Certificate for it: spec.tls secretName "app-tls" appears in more than one TLS entry.'],
+    asked: [],
+  },
+  {
+    name: 'skips an Ingress with a break-glass reason',
+    request: create(
+      ingress({ 'cert-manager.io/cluster-issuer': 'letsencrypt-prod', 'certguard.io/skip-dns-check': 'internal name' }, [{ hosts: ['wrong.example.com'], secretName: 'app-tls' }]),
+    ),
+    warnings: ['Ingress app-production/app: DNS check skipped (certguard.io/skip-dns-check: "internal name").'],
+    audit: { 'certificate-dns-skipped': 'internal name' },
+    asked: [],
+  },
+  {
+    name: 'judges only the shim Certificates an Ingress UPDATE changes',
+    request: update(
+      ingress({ 'cert-manager.io/cluster-issuer': 'letsencrypt-prod' }, [{ hosts: ['nx.example.com'], secretName: 'old-tls' }]),
+      ingress({ 'cert-manager.io/cluster-issuer': 'letsencrypt-prod' }, [
+        { hosts: ['nx.example.com'], secretName: 'old-tls' },
+        { hosts: ['wrong.example.com'], secretName: 'new-tls' },
+      ]),
+    ),
+    violations: [
+      `Ingress app-production/app (ingress-shim Certificate new-tls): spec.tls[1].hosts[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+    ],
+    asked: ['wrong.example.com'],
+  },
+  // ------------------------------------------------ gateway-shim
+  {
+    name: 'judges the gateway-shim Certificate against the annotated Gateway itself',
+    request: create(
+      annotatedGateway(
+        [httpsListener('websecure-pay', 'pay.example.com', 'pay-tls'), httpsListener('websecure-wrong', 'wrong.example.com', 'wrong-tls')],
+        { 'cert-manager.io/cluster-issuer': 'letsencrypt-prod' },
+        { addresses: [{ type: 'IPAddress', value: '203.0.113.50' }] },
+      ),
+    ),
+    violations: [
+      `Gateway app-production/app-gateway (gateway-shim Certificate wrong-tls): spec.listeners[1].hostname "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at the ingress 203.0.113.10 (gateway traefik/traefik-gateway), 203.0.113.50 (gateway app-production/app-gateway); ${NEVER}. Point wrong.example.com at 203.0.113.10 or 203.0.113.50 first, or use a DNS-01 solver.`,
+    ],
+  },
+  {
+    name: 'denies a wildcard Gateway listener when the issuer has only HTTP-01',
+    request: create(annotatedGateway([httpsListener('websecure', '*.example.com', 'wildcard-tls')])),
+    violations: [
+      `Gateway app-production/app-gateway (gateway-shim Certificate wildcard-tls): spec.listeners[0].hostname "*.example.com" is a wildcard, which only DNS-01 can validate, but ClusterIssuer letsencrypt-prod has no DNS-01 solver for it (its solver for this name, spec.acme.solvers[0], is HTTP-01); cert-manager would retry forever. Add a DNS-01 solver that matches *.example.com to the issuer, or list the names without the wildcard.`,
+    ],
+  },
+  {
+    name: 'skips Gateway listeners the gateway-shim skips (HTTP, passthrough, no hostname, cross-namespace ref)',
+    request: create(
+      annotatedGateway([
+        { name: 'web', hostname: 'nx.example.com', port: 80, protocol: 'HTTP' },
+        httpsListener('passthrough', 'nx.example.com', 'a-tls', { protocol: 'TLS', tls: { mode: 'Passthrough' } }),
+        httpsListener('nohost', undefined, 'b-tls'),
+        httpsListener('other-ns', 'nx.example.com', 'c-tls', { tls: { mode: 'Terminate', certificateRefs: [{ name: 'c-tls', namespace: 'elsewhere' }] } }),
+      ]),
+    ),
+    asked: [],
+  },
+  {
+    name: 'warns on a new Gateway that has no address yet and no configured ingress',
+    request: create(annotatedGateway([httpsListener('websecure', 'pay.example.com', 'pay-tls')], { 'cert-manager.io/issuer': 'letsencrypt' })),
+    warnings: [
+      `Gateway app-production/app-gateway (gateway-shim Certificate pay-tls): DNS not checked: certguard does not know where HTTP-01 challenges of Issuer app-production/letsencrypt (spec.acme.solvers[0]) arrive: Gateway app-production/app-gateway has no status.addresses yet, no ingress.addresses or ingress.hostnames are configured. Set policies.certificate-dns.ingress in certguard's config.`,
+    ],
+    asked: [],
+  },
+];
+
+const runCase = async (c: Case): Promise<{ result: PolicyResult; resolver: TableResolver; matched: boolean }> => {
+  const settings = { ...defaultCertificateDnsSettings(), ...c.settings };
+  const resolver = new TableResolver();
+  const policy = createCertificateDnsPolicy(settings, { resolver });
+  const view = new ManifestView([...CLUSTER, ...(c.objects ?? [])], { unserved: c.unserved });
+  const matched = policy.matches(c.request);
+  const result = matched ? await policy.check(c.request, view) : { violations: [], warnings: [] };
+  return { result, resolver, matched };
+};
+
+t.test('certificate-dns', async (t) => {
+  for (const c of cases) {
+    await t.test(c.name, async (t) => {
+      const { result, resolver } = await runCase(c);
+      t.same(result.violations, c.violations ?? [], 'violations');
+      t.same(result.warnings, c.warnings ?? [], 'warnings');
+      t.same(result.auditAnnotations, c.audit, 'audit annotations');
+      if (c.asked) t.same(resolver.asked, c.asked, 'names looked up');
+    });
+  }
+});
+
+t.test('selects only what cert-manager acts on', async (t) => {
+  const policy = createCertificateDnsPolicy(defaultCertificateDnsSettings(), { resolver: new TableResolver() });
+  const cert = certificate({ dnsNames: ['pay.example.com'] });
+  const plainIngress = ingress({}, [{ hosts: ['pay.example.com'], secretName: 'app-tls' }]);
+  const shimIngress = ingress({ 'cert-manager.io/cluster-issuer': 'letsencrypt-prod' }, [{ hosts: ['pay.example.com'], secretName: 'app-tls' }]);
+  const rows: [string, PolicyRequest, boolean][] = [
+    ['a Certificate CREATE', create(cert), true],
+    ['a Certificate DELETE', { ...create(cert), operation: 'DELETE' }, false],
+    ['a Certificate UPDATE that changes only labels', update(cert, certificate({ dnsNames: ['pay.example.com'], labels: { a: 'b' } })), false],
+    ['a Certificate UPDATE that changes the ipAddresses', update(cert, certificate({ dnsNames: ['pay.example.com'], ipAddresses: ['203.0.113.10'] })), true],
+    ['an Ingress without shim annotation', create(plainIngress), false],
+    ['an annotated Ingress', create(shimIngress), true],
+    ['an annotated Ingress UPDATE that keeps its TLS hosts', update(shimIngress, { ...shimIngress, metadata: { ...shimIngress.metadata, labels: { a: 'b' } } }), false],
+    ['a Gateway without shim annotation', create(annotatedGateway([httpsListener('websecure', 'pay.example.com', 'pay-tls')], {})), false],
+    ['an annotated Gateway', create(annotatedGateway([httpsListener('websecure', 'pay.example.com', 'pay-tls')])), true],
+    ['a Certificate of another group', { ...create(cert), kind: { group: 'example.io', version: 'v1', kind: 'Certificate' } }, false],
+  ];
+  for (const [name, request, want] of rows) t.equal(policy.matches(request), want, name);
+});
+
+t.test('looks up all names of one review in parallel under one deadline', async (t) => {
+  const released: (() => void)[] = [];
+  const signals = new Set<AbortSignal | undefined>();
+  const resolver: NameResolver = {
+    lookup: (name, options = {}) => {
+      signals.add(options.signal);
+      return new Promise((resolve) => released.push(() => resolve(DNS[name] ?? { error: 'NXDOMAIN', cnames: [] })));
+    },
+    describe: () => '192.0.2.53',
+  };
+  const settings = { ...defaultCertificateDnsSettings(), ingress: { addresses: [], hostnames: ['lb.example.net'], services: [] } };
+  const policy = createCertificateDnsPolicy(settings, { resolver });
+  const pending = policy.check(create(certificate({ dnsNames: ['pay.example.com', 'wrong.example.com'] })), new ManifestView(CLUSTER));
+  for (let i = 0; i < 100 && released.length < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+  t.equal(released.length, 3, 'three lookups are in flight at once (two names, one ingress hostname)');
+  t.equal(signals.size, 1, 'they share one signal');
+  t.ok([...signals][0] instanceof AbortSignal, 'the signal is a deadline');
+  for (const release of released) release();
+  t.equal((await pending).violations.length, 1);
+});

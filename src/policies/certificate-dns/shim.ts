@@ -1,0 +1,233 @@
+// The Certificates one admission request stands for: a Certificate itself, or the Certificates
+// cert-manager's ingress-shim / gateway-shim would create from an annotated Ingress or Gateway.
+// Mirrors cert-manager pkg/controller/certificate-shim (sync.go: issuerForIngressLike,
+// buildCertificates, handleGatewayAPIListeners, validateGatewayListenerBlock), so the developer
+// sees the denial on the object they applied rather than later in cert-manager's events.
+import { isIP } from 'node:net';
+import type { KubeObject } from '../../admission/types.ts';
+
+export const ISSUER_ANNOTATION = 'cert-manager.io/issuer';
+export const CLUSTER_ISSUER_ANNOTATION = 'cert-manager.io/cluster-issuer';
+export const ISSUER_KIND_ANNOTATION = 'cert-manager.io/issuer-kind';
+export const ISSUER_GROUP_ANNOTATION = 'cert-manager.io/issuer-group';
+export const COMMON_NAME_ANNOTATION = 'cert-manager.io/common-name';
+export const PARENT_REF_NAME_ANNOTATION = 'acme.cert-manager.io/http01-parentrefname';
+export const PARENT_REF_KIND_ANNOTATION = 'acme.cert-manager.io/http01-parentrefkind';
+export const PARENT_REF_NAMESPACE_ANNOTATION = 'acme.cert-manager.io/http01-parentrefnamespace';
+// cert-manager drops it from shim Certificates: it would get them pruned (cert-manager#7306).
+const APPLYSET_LABEL = 'applyset.kubernetes.io/part-of';
+
+export const CERT_MANAGER_GROUP = 'cert-manager.io';
+
+export type IssuerRef = { name: string; kind: string; group: string };
+
+/** One identifier of a Certificate, with the field of the applied object it came from. */
+export type JudgedName = { value: string; field: string; isIp: boolean };
+
+export type JudgedCertificate = {
+  /** How messages name it: "Certificate ns/name" or "Ingress ns/name (ingress-shim Certificate x)". */
+  subject: string;
+  namespace: string;
+  /** The Certificate's labels and annotations: cert-manager copies them to the ACME Order. */
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  issuerRef: IssuerRef;
+  /** Where the issuer was named, for messages: "spec.issuerRef" or an annotation. */
+  issuerField: string;
+  names: JudgedName[];
+};
+
+export type Derived = { certificates: JudgedCertificate[]; warnings: string[] };
+
+type Spec = Record<string, unknown>;
+
+const specOf = (object: KubeObject): Spec => (object.spec as Spec | undefined) ?? {};
+const stringsOf = (value: unknown): string[] => (Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : []);
+const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+const namespaceOf = (object: KubeObject, fallback?: string): string => object.metadata?.namespace ?? fallback ?? 'default';
+const objectName = (object: KubeObject): string => object.metadata?.name ?? '(unnamed)';
+
+/** Names in first-seen order, each value once (cert-manager dedupes SANs the same way). */
+const addName = (names: JudgedName[], value: string, field: string): void => {
+  if (names.some((name) => name.value === value)) return;
+  names.push({ value, field, isIp: isIP(value) !== 0 });
+};
+
+// ---------------------------------------------------------------- Certificate
+
+export const certificateOf = (object: KubeObject, namespace?: string): JudgedCertificate => {
+  const spec = specOf(object);
+  const ref = (spec.issuerRef as Spec | undefined) ?? {};
+  const names: JudgedName[] = [];
+  stringsOf(spec.dnsNames).forEach((value, index) => addName(names, value, `spec.dnsNames[${index}]`));
+  stringsOf(spec.ipAddresses).forEach((value, index) => addName(names, value, `spec.ipAddresses[${index}]`));
+  // cert-manager puts the commonName into the ACME order too (acmeorders: CN joins the identifiers).
+  const commonName = text(spec.commonName);
+  if (commonName) addName(names, commonName, 'spec.commonName');
+  const ns = namespaceOf(object, namespace);
+  return {
+    subject: `Certificate ${ns}/${objectName(object)}`,
+    namespace: ns,
+    labels: object.metadata?.labels ?? {},
+    annotations: object.metadata?.annotations ?? {},
+    // cert-manager defaults an empty kind to Issuer and an empty group to cert-manager.io.
+    issuerRef: { name: text(ref.name) ?? '', kind: text(ref.kind) ?? 'Issuer', group: text(ref.group) ?? CERT_MANAGER_GROUP },
+    issuerField: 'spec.issuerRef',
+    names,
+  };
+};
+
+// ---------------------------------------------------------------- shared by the shims
+
+export const hasShimAnnotation = (object: KubeObject): boolean => {
+  const annotations = object.metadata?.annotations ?? {};
+  return ISSUER_ANNOTATION in annotations || CLUSTER_ISSUER_ANNOTATION in annotations;
+};
+
+type ShimIssuer = { ref: IssuerRef; field: string } | { error: string };
+
+/** cert-manager issuerForIngressLike: which issuer the shim Certificate names, or why none. */
+export const shimIssuerOf = (object: KubeObject): ShimIssuer => {
+  const annotations = object.metadata?.annotations ?? {};
+  const has = (key: string) => key in annotations;
+  const errors: string[] = [];
+  let name = '';
+  let kind = 'Issuer';
+  let field = `annotation ${ISSUER_ANNOTATION}`;
+  if (has(ISSUER_ANNOTATION)) name = annotations[ISSUER_ANNOTATION] ?? '';
+  if (has(CLUSTER_ISSUER_ANNOTATION)) {
+    name = annotations[CLUSTER_ISSUER_ANNOTATION] ?? '';
+    kind = 'ClusterIssuer';
+    field = `annotation ${CLUSTER_ISSUER_ANNOTATION}`;
+  }
+  if (has(ISSUER_KIND_ANNOTATION)) kind = annotations[ISSUER_KIND_ANNOTATION] ?? '';
+  const group = has(ISSUER_GROUP_ANNOTATION) ? (annotations[ISSUER_GROUP_ANNOTATION] ?? '') : CERT_MANAGER_GROUP;
+  if (name === '') errors.push('failed to determine issuer name to be used for ingress resource');
+  if (has(ISSUER_ANNOTATION) && has(CLUSTER_ISSUER_ANNOTATION)) errors.push(`both "${ISSUER_ANNOTATION}" and "${CLUSTER_ISSUER_ANNOTATION}" may not be set`);
+  if (has(CLUSTER_ISSUER_ANNOTATION) && has(ISSUER_GROUP_ANNOTATION)) errors.push(`both "${CLUSTER_ISSUER_ANNOTATION}" and "${ISSUER_GROUP_ANNOTATION}" may not be set`);
+  if (has(CLUSTER_ISSUER_ANNOTATION) && has(ISSUER_KIND_ANNOTATION)) errors.push(`both "${CLUSTER_ISSUER_ANNOTATION}" and "${ISSUER_KIND_ANNOTATION}" may not be set`);
+  if (errors.length > 0) return { error: errors.join(', ') };
+  return { ref: { name, kind, group: group || CERT_MANAGER_GROUP }, field };
+};
+
+type SecretHosts = Map<string, JudgedName[]>;
+
+const shimLabels = (object: KubeObject): Record<string, string> => {
+  const { [APPLYSET_LABEL]: _dropped, ...labels } = object.metadata?.labels ?? {};
+  return labels;
+};
+
+const buildShimCertificates = (object: KubeObject, namespace: string | undefined, shim: 'ingress-shim' | 'gateway-shim', bySecret: SecretHosts): Derived => {
+  const issuer = shimIssuerOf(object);
+  const kind = object.kind ?? (shim === 'ingress-shim' ? 'Ingress' : 'Gateway');
+  const ns = namespaceOf(object, namespace);
+  const owner = `${kind} ${ns}/${objectName(object)}`;
+  if ('error' in issuer) return { certificates: [], warnings: [`${owner}: cert-manager will not create a Certificate for it: ${issuer.error}.`] };
+  const annotations = object.metadata?.annotations ?? {};
+  const commonName = text(annotations[COMMON_NAME_ANNOTATION]);
+  // The gateway-shim points the solver HTTPRoute at this Gateway (setIssuerSpecificConfig).
+  const certificateAnnotations: Record<string, string> =
+    shim === 'gateway-shim' ? { [PARENT_REF_KIND_ANNOTATION]: 'Gateway', [PARENT_REF_NAME_ANNOTATION]: objectName(object) } : {};
+  const certificates = [...bySecret].map(([secretName, hosts]): JudgedCertificate => {
+    const names = [...hosts];
+    if (commonName) addName(names, commonName, `metadata.annotations["${COMMON_NAME_ANNOTATION}"]`);
+    return {
+      subject: `${owner} (${shim} Certificate ${secretName})`,
+      namespace: ns,
+      labels: shimLabels(object),
+      annotations: { ...annotations, ...certificateAnnotations },
+      issuerRef: issuer.ref,
+      issuerField: issuer.field,
+      names,
+    };
+  });
+  return { certificates, warnings: [] };
+};
+
+// ---------------------------------------------------------------- Ingress
+
+type IngressTls = { hosts?: unknown; secretName?: unknown };
+
+export const ingressCertificatesOf = (object: KubeObject, namespace?: string): Derived => {
+  const blocks = (Array.isArray(specOf(object).tls) ? specOf(object).tls : []) as IngressTls[];
+  const secretNames = blocks.map((block) => text(block.secretName));
+  const duplicate = secretNames.find((name, index) => name !== undefined && secretNames.indexOf(name) !== index);
+  if (duplicate !== undefined) {
+    // cert-manager refuses the whole Ingress (checkForDuplicateSecretNames): nothing will be issued.
+    const owner = `Ingress ${namespaceOf(object, namespace)}/${objectName(object)}`;
+    return { certificates: [], warnings: [`${owner}: cert-manager will not create a Certificate for it: spec.tls secretName "${duplicate}" appears in more than one TLS entry.`] };
+  }
+  const bySecret: SecretHosts = new Map();
+  blocks.forEach((block, index) => {
+    const secretName = secretNames[index];
+    const hosts = stringsOf(block.hosts);
+    // cert-manager skips a block without hosts or secretName (validateIngressTLSBlock).
+    if (!secretName || hosts.length === 0) return;
+    const names: JudgedName[] = [];
+    hosts.forEach((host, hostIndex) => addName(names, host, `spec.tls[${index}].hosts[${hostIndex}]`));
+    bySecret.set(secretName, names);
+  });
+  return buildShimCertificates(object, namespace, 'ingress-shim', bySecret);
+};
+
+// ---------------------------------------------------------------- Gateway
+
+type Listener = { name?: unknown; hostname?: unknown; protocol?: unknown; tls?: { mode?: unknown; certificateRefs?: unknown } };
+type CertificateRef = { name?: unknown; namespace?: unknown; group?: unknown; kind?: unknown };
+
+const TLS_PROTOCOLS = new Set(['HTTPS', 'TLS']);
+
+/** cert-manager validateGatewayListenerBlock; the API server has defaulted mode, group and kind. */
+const isUsableListener = (listener: Listener, namespace: string): boolean => {
+  if (!text(listener.hostname) || !listener.tls) return false;
+  const refs = (Array.isArray(listener.tls.certificateRefs) ? listener.tls.certificateRefs : []) as CertificateRef[];
+  if (refs.length === 0) return false;
+  const mode = listener.tls.mode ?? 'Terminate';
+  if (mode !== 'Terminate') return false;
+  return refs.every(
+    (ref) =>
+      ['core', '', undefined].includes(ref.group as string | undefined) &&
+      ['Secret', '', undefined].includes(ref.kind as string | undefined) &&
+      (ref.namespace === undefined || ref.namespace === namespace),
+  );
+};
+
+export const gatewayCertificatesOf = (object: KubeObject, namespace?: string): Derived => {
+  const ns = namespaceOf(object, namespace);
+  const listeners = (Array.isArray(specOf(object).listeners) ? specOf(object).listeners : []) as Listener[];
+  const bySecret: SecretHosts = new Map();
+  listeners.forEach((listener, index) => {
+    if (!TLS_PROTOCOLS.has(listener.protocol as string) || !isUsableListener(listener, ns)) return;
+    const hostname = listener.hostname as string;
+    for (const ref of (listener.tls?.certificateRefs ?? []) as CertificateRef[]) {
+      const secretName = text(ref.name);
+      if (!secretName) continue;
+      const names = bySecret.get(secretName) ?? [];
+      addName(names, hostname, `spec.listeners[${index}].hostname`);
+      bySecret.set(secretName, names);
+    }
+  });
+  return buildShimCertificates(object, namespace, 'gateway-shim', bySecret);
+};
+
+// ---------------------------------------------------------------- any object
+
+export type JudgedKind = 'Certificate' | 'Ingress' | 'Gateway';
+
+export const derive = (kind: JudgedKind, object: KubeObject, namespace?: string): Derived => {
+  if (kind === 'Certificate') return { certificates: [certificateOf(object, namespace)], warnings: [] };
+  if (!hasShimAnnotation(object)) return { certificates: [], warnings: [] };
+  return kind === 'Ingress' ? ingressCertificatesOf(object, namespace) : gatewayCertificatesOf(object, namespace);
+};
+
+/** What makes a Certificate worth judging again on UPDATE: its names and its issuer. */
+export const fingerprint = (certificate: JudgedCertificate): string =>
+  JSON.stringify([certificate.subject, certificate.names.map((name) => name.value), certificate.issuerRef]);
+
+/** The Certificates of `object` that are new or changed compared with `oldObject`. */
+export const changedCertificates = (kind: JudgedKind, object: KubeObject, oldObject: KubeObject | undefined, namespace?: string): Derived => {
+  const now = derive(kind, object, namespace);
+  if (!oldObject) return now;
+  const before = new Set(derive(kind, oldObject, namespace).certificates.map(fingerprint));
+  return { certificates: now.certificates.filter((certificate) => !before.has(fingerprint(certificate))), warnings: now.warnings };
+};
