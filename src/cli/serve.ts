@@ -6,7 +6,9 @@ import type { Logger, LevelWithSilent } from 'pino';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { buildPolicies } from '../compose.ts';
+import { createLiveView, type LiveViewOptions } from '../cluster/live/live-view.ts';
 import { loadManifestView } from '../cluster/manifest-view.ts';
+import { createMetrics, type ViewStats } from '../metrics/metrics.ts';
 import type { StatefulView } from '../cluster/view.ts';
 import type { SecretWriter } from '../cluster/writer.ts';
 import { buildApp } from '../server/app.ts';
@@ -42,7 +44,14 @@ export type ServeOptions = {
   certPollIntervalMs?: number;
 };
 
-type ViewAndWriter = { view: StatefulView; writer: SecretWriter };
+type ViewAndWriter = { view: StatefulView & Partial<ViewStats>; writer: SecretWriter };
+
+/** Services are read only for certificate-dns's ingress Services: watch just their namespace when they share one. */
+const watchedNamespaces = (config: Config): LiveViewOptions['namespaces'] => {
+  const namespaces = new Set(config.policies['certificate-dns'].ingress.services.map((service) => service.namespace));
+  const [only] = namespaces;
+  return namespaces.size === 1 && only ? { services: only } : undefined;
+};
 
 const openView = async (options: ServeOptions): Promise<ViewAndWriter> => {
   if (options.manifests) {
@@ -50,11 +59,15 @@ const openView = async (options: ServeOptions): Promise<ViewAndWriter> => {
     options.logger.info({ manifests: options.manifests }, 'cluster view: manifests (no live cluster)');
     return { view, writer: view };
   }
-  // Resolved at run time until the live view lands (issue 6).
-  const liveViewModule: string = '../cluster/live/live-view.ts';
-  const { createLiveView } = (await import(liveViewModule)) as { createLiveView: (options: object) => StatefulView & SecretWriter };
-  const view = createLiveView({ kubeconfig: options.kubeconfig, staleAfterSeconds: options.config.cluster.staleAfterSeconds, logger: options.logger });
-  return { view, writer: view };
+  const view = createLiveView({
+    kubeconfig: options.kubeconfig,
+    staleAfterSeconds: options.config.cluster.staleAfterSeconds,
+    logger: options.logger,
+    namespaces: watchedNamespaces(options.config),
+  });
+  options.logger.info(view.target, 'cluster view: live');
+  // resourceStats() names resources by id (string-typed in the live view).
+  return { view: view as typeof view & Partial<ViewStats>, writer: view };
 };
 
 export type RunningServer = { close: () => Promise<void>; ports: { admission: number; metrics: number } };
@@ -64,7 +77,8 @@ export const startServer = async (options: ServeOptions): Promise<RunningServer>
   const { logger } = options;
   const { view, writer } = await openView(options);
   const policies = buildPolicies(options.config, { logger });
-  const app = buildApp({ policies, view, writer, logger, https: { minVersion: 'TLSv1.2' } });
+  const metrics = createMetrics(view);
+  const app = buildApp({ policies, view, writer, logger, recordDecision: metrics.recordDecision, https: { minVersion: 'TLSv1.2' } });
   const certs = new CertWatcher({
     certPath: options.certPath,
     keyPath: options.keyPath,
@@ -77,7 +91,7 @@ export const startServer = async (options: ServeOptions): Promise<RunningServer>
     const notReady = [...(certs.current ? [] : [`serving certificate: cannot load ${options.certPath} / ${options.keyPath}`]), ...status.notReady];
     return { ready: notReady.length === 0, notReady };
   };
-  const probes = buildProbeApp({ logger, readiness });
+  const probes = buildProbeApp({ logger, readiness, metrics });
   await certs.start();
   view.start().catch((error: unknown) => logger.error({ err: { message: (error as Error).message } }, 'cluster view stopped'));
   await app.listen({ port: options.port, host: options.bindAddress });
