@@ -1,0 +1,72 @@
+// Least privilege, checked against the code: certguard serve may get/list/watch exactly the
+// resources of its cluster view (src/cluster/resources.ts), create Secrets only in placeholder
+// mode, and nothing else. The bootstrap may touch only its two Secrets and its two webhook
+// configurations.
+import t from 'tap';
+import { RESOURCES } from '../../src/cluster/resources.ts';
+import { render, type Rendered, type K8sObject } from './render.ts';
+
+type Rule = { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] };
+type Role = K8sObject & { rules: Rule[] };
+
+/** Every (group, resource, verb[, name]) a set of rules grants, as sorted strings. */
+const grants = (rules: Rule[]): string[] =>
+  rules
+    .flatMap((rule) =>
+      rule.apiGroups.flatMap((group) =>
+        rule.resources.flatMap((resource) =>
+          rule.verbs.flatMap((verb) => (rule.resourceNames ?? ['*any*']).map((name) => `${group || 'core'}/${resource} ${verb}${name === '*any*' ? '' : ` ${name}`}`)),
+        ),
+      ),
+    )
+    .sort();
+
+const viewGrants = (): string[] =>
+  [...new Set(Object.values(RESOURCES).map((resource) => `${resource.group || 'core'}/${resource.plural}`))].flatMap((resource) => ['get', 'list', 'watch'].map((verb) => `${resource} ${verb}`)).sort();
+
+const allRoles = (rendered: Rendered): Role[] => [...rendered.all<Role>('ClusterRole'), ...rendered.all<Role>('Role')];
+
+t.test('certguard serve: get/list/watch exactly the cluster view’s resources', async (t) => {
+  const role = render().get<Role>('ClusterRole', 'certguard');
+  t.same(grants(role.rules), viewGrants(), 'the ClusterRole equals src/cluster/resources.ts');
+  t.same(render({ config: { policies: { 'gateway-listener-tls': { mode: 'warn' } } } }).get<Role>('ClusterRole', 'certguard').rules, role.rules, 'warn mode grants nothing more');
+});
+
+t.test('placeholder mode adds create on Secrets, and only that', async (t) => {
+  const role = render({ config: { policies: { 'gateway-listener-tls': { mode: 'placeholder' } } } }).get<Role>('ClusterRole', 'certguard');
+  t.same(grants(role.rules), [...viewGrants(), 'core/secrets create'].sort(), 'the view’s grants plus core/secrets create');
+});
+
+t.test('the bootstrap: its two Secrets and its two webhook configurations', async (t) => {
+  const rendered = render({}, { release: 'guard', namespace: 'security' });
+  for (const name of ['guard-certguard-bootstrap', 'guard-certguard-bootstrap-hook']) {
+    const role = rendered.get<Role>('Role', name);
+    t.equal(role.metadata.namespace, 'security', `${name}: a namespaced Role in the release namespace`);
+    t.same(grants(role.rules), [
+      'core/secrets create',
+      'core/secrets get guard-certguard-ca',
+      'core/secrets get guard-certguard-tls',
+      'core/secrets update guard-certguard-ca',
+      'core/secrets update guard-certguard-tls',
+    ], `${name}: get/update its Secrets by name; create cannot be limited by name`);
+    t.same(grants(rendered.get<Role>('ClusterRole', name).rules), [
+      'admissionregistration.k8s.io/mutatingwebhookconfigurations get guard-certguard',
+      'admissionregistration.k8s.io/mutatingwebhookconfigurations patch guard-certguard',
+      'admissionregistration.k8s.io/validatingwebhookconfigurations get guard-certguard',
+      'admissionregistration.k8s.io/validatingwebhookconfigurations patch guard-certguard',
+    ], `${name}: get/patch its own webhook configurations by name`);
+    const binding = rendered.get<K8sObject & { subjects: { name: string; namespace: string }[]; roleRef: { name: string } }>('ClusterRoleBinding', name);
+    t.same([binding.roleRef.name, binding.subjects], [name, [{ kind: 'ServiceAccount', name, namespace: 'security' }]], `${name}: bound to its own ServiceAccount only`);
+  }
+  t.equal(rendered.get<K8sObject & { subjects: { name: string }[] }>('ClusterRoleBinding', 'guard-certguard').subjects[0]?.name, 'guard-certguard', 'certguard serve runs under its own ServiceAccount, which has no bootstrap rights');
+});
+
+t.test('no wildcard and no write verb beyond the ones above, in any value set', async (t) => {
+  const sets = [{}, { config: { policies: { 'gateway-listener-tls': { mode: 'placeholder' } } } }, { certManager: { enabled: true } }];
+  for (const values of sets) {
+    const all = allRoles(render(values)).flatMap((role) => grants(role.rules).map((grant) => `${role.metadata.name}: ${grant}`));
+    t.same(all.filter((grant) => grant.includes('*')), [], `${JSON.stringify(values)}: no wildcard`);
+    t.same(all.filter((grant) => / (delete|deletecollection|escalate|bind|impersonate)\b/.test(grant)), [], `${JSON.stringify(values)}: no delete, escalate, bind or impersonate`);
+  }
+  t.same(render({ rbac: { create: false } }).all('ClusterRole').map((role) => role.metadata.name).sort(), ['certguard-bootstrap', 'certguard-bootstrap-hook'], 'rbac.create=false leaves certguard serve’s RBAC to the admin');
+});
