@@ -1,0 +1,126 @@
+// certguard as a local process (`certguard serve`) for end-to-end tests.
+//
+//   const certguard = await startCertguard({ kubeconfigPath: cluster.kubeconfigPath, config: { policies: {...} } });
+//   t.teardown(() => certguard.stop());
+//
+// startCertguard(options) → Certguard:
+//   url            https://127.0.0.1:<port> (admission: POST /validate[/<policy>], /mutate[/<policy>])
+//   metricsUrl     http://127.0.0.1:<metricsPort> (GET /healthz, /readyz, /metrics)
+//   caBundle       base64 PEM of the CA that signed the serving certificate (for webhook configs)
+//   certDir        where tls.crt / tls.key live, kubelet-style (..data symlink swap)
+//   rotateCertificate({ newCa? })  writes a new serving certificate (signed by a new CA when asked)
+//                  with an atomic symlink swap; returns the CA now signing it
+//   readyz()       { status, body } of GET /readyz;  waitReady() polls it until 200
+//   logs()         what certguard wrote to stdout/stderr so far
+//   stop()         SIGTERM (then SIGKILL), idempotent; a restart is a new startCertguard
+// Options: kubeconfigPath, config (object, written as YAML), port / metricsPort (default: free
+// ports), certDir + ca (reuse an existing serving certificate), wait (default true: resolve once
+// /readyz is 200; false for scenarios that start certguard before the API server).
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { NODE, repoRoot } from './paths.ts';
+import { base64, issueCa, issueServing, writeServingFiles, type Issued } from './pki.ts';
+import { freePort, makeTempDir, removeTempDir, startProcess, tailOf, waitFor } from './processes.ts';
+
+export type CertguardOptions = {
+  kubeconfigPath: string;
+  config?: object;
+  port?: number;
+  metricsPort?: number;
+  certDir?: string;
+  /** The CA of the certificate already in certDir (required with certDir, for caBundle). */
+  ca?: Issued;
+  wait?: boolean;
+  logLevel?: string;
+};
+
+export type Certguard = {
+  url: string;
+  metricsUrl: string;
+  port: number;
+  metricsPort: number;
+  caBundle: string;
+  ca: Issued;
+  certDir: string;
+  rotateCertificate(options?: { newCa?: boolean }): Promise<Issued>;
+  readyz(): Promise<{ status: number; body: string }>;
+  waitReady(timeoutMs?: number): Promise<void>;
+  logs(): string;
+  stop(): Promise<void>;
+};
+
+const getText = async (url: string): Promise<{ status: number; body: string }> => {
+  const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+  return { status: response.status, body: await response.text() };
+};
+
+export const startCertguard = async (options: CertguardOptions): Promise<Certguard> => {
+  const dir = makeTempDir('certguard');
+  const certDir = options.certDir ?? join(dir, 'certs');
+  let ca = options.ca ?? (await issueCa('certguard-e2e-ca'));
+  if (!options.certDir) writeServingFiles(certDir, await issueServing(ca, 'certguard'));
+  const configFile = join(dir, 'config.yaml');
+  writeFileSync(configFile, stringify(options.config ?? {}));
+  const port = options.port ?? (await freePort());
+  const metricsPort = options.metricsPort ?? (await freePort());
+  const logFile = join(dir, 'certguard.log');
+  const args = [
+    'bin/certguard.js', 'serve', '--port', String(port), '--metrics-port', String(metricsPort), '--bind-address', '127.0.0.1',
+    '--tls-cert', join(certDir, 'tls.crt'), '--tls-key', join(certDir, 'tls.key'), '--config', configFile,
+    '--kubeconfig', options.kubeconfigPath, '--log-level', options.logLevel ?? 'info',
+  ];
+  const child = startProcess(NODE, args, { logFile, cwd: repoRoot });
+  const metricsUrl = `http://127.0.0.1:${metricsPort}`;
+  const logs = () => {
+    try {
+      return readFileSync(logFile, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const readyz = () => getText(`${metricsUrl}/readyz`);
+  const waitReady = async (timeoutMs = 60_000) => {
+    await waitFor('certguard /readyz', async () => ((await readyz()).status === 200 ? true : undefined), {
+      timeoutMs,
+      stopIf: () => (child.isRunning() ? undefined : `certguard exited:\n${tailOf(logFile)}`),
+    }).catch((error: Error) => {
+      throw new Error(`${error.message}\n--- certguard log ---\n${tailOf(logFile, 20)}`);
+    });
+  };
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await child.stop();
+    removeTempDir(dir);
+  };
+  if (options.wait !== false) {
+    await waitReady().catch(async (error: unknown) => {
+      await stop();
+      throw error;
+    });
+  }
+  return {
+    url: `https://127.0.0.1:${port}`,
+    metricsUrl,
+    port,
+    metricsPort,
+    get caBundle() {
+      return base64(ca.certificatePem);
+    },
+    get ca() {
+      return ca;
+    },
+    certDir,
+    rotateCertificate: async (rotation = {}) => {
+      if (rotation.newCa) ca = await issueCa(`certguard-e2e-ca-${Date.now()}`);
+      writeServingFiles(certDir, await issueServing(ca, 'certguard'));
+      return ca;
+    },
+    readyz,
+    waitReady,
+    logs,
+    stop,
+  };
+};
