@@ -191,7 +191,7 @@ for (const kind of ['good', 'bad'] as const) {
       } else {
         t.equal(denied.length, 1, 'exactly one object is denied');
         t.equal(denied[0]?.response.status?.code, 403);
-        t.match(denied[0]?.response.status?.message, /HTTP-01/, denied[0]?.response.status?.message);
+        t.match(denied[0]?.response.status?.message, /HTTP-01/, denied[0]?.response.status?.message ?? 'no message');
       }
     });
   }
