@@ -86,28 +86,27 @@ export const hasShimAnnotation = (object: KubeObject): boolean => {
 
 type ShimIssuer = { ref: IssuerRef; field: string } | { error: string };
 
+// Annotation pairs cert-manager refuses together (issuerForIngressLike), in its order.
+const CONFLICTING_ANNOTATIONS: [string, string][] = [
+  [ISSUER_ANNOTATION, CLUSTER_ISSUER_ANNOTATION],
+  [CLUSTER_ISSUER_ANNOTATION, ISSUER_GROUP_ANNOTATION],
+  [CLUSTER_ISSUER_ANNOTATION, ISSUER_KIND_ANNOTATION],
+];
+
 /** cert-manager issuerForIngressLike: which issuer the shim Certificate names, or why none. */
 export const shimIssuerOf = (object: KubeObject): ShimIssuer => {
   const annotations = object.metadata?.annotations ?? {};
   const has = (key: string) => key in annotations;
-  const errors: string[] = [];
-  let name = '';
-  let kind = 'Issuer';
-  let field = `annotation ${ISSUER_ANNOTATION}`;
-  if (has(ISSUER_ANNOTATION)) name = annotations[ISSUER_ANNOTATION] ?? '';
-  if (has(CLUSTER_ISSUER_ANNOTATION)) {
-    name = annotations[CLUSTER_ISSUER_ANNOTATION] ?? '';
-    kind = 'ClusterIssuer';
-    field = `annotation ${CLUSTER_ISSUER_ANNOTATION}`;
-  }
-  if (has(ISSUER_KIND_ANNOTATION)) kind = annotations[ISSUER_KIND_ANNOTATION] ?? '';
-  const group = has(ISSUER_GROUP_ANNOTATION) ? (annotations[ISSUER_GROUP_ANNOTATION] ?? '') : CERT_MANAGER_GROUP;
-  if (name === '') errors.push('failed to determine issuer name to be used for ingress resource');
-  if (has(ISSUER_ANNOTATION) && has(CLUSTER_ISSUER_ANNOTATION)) errors.push(`both "${ISSUER_ANNOTATION}" and "${CLUSTER_ISSUER_ANNOTATION}" may not be set`);
-  if (has(CLUSTER_ISSUER_ANNOTATION) && has(ISSUER_GROUP_ANNOTATION)) errors.push(`both "${CLUSTER_ISSUER_ANNOTATION}" and "${ISSUER_GROUP_ANNOTATION}" may not be set`);
-  if (has(CLUSTER_ISSUER_ANNOTATION) && has(ISSUER_KIND_ANNOTATION)) errors.push(`both "${CLUSTER_ISSUER_ANNOTATION}" and "${ISSUER_KIND_ANNOTATION}" may not be set`);
+  const clusterScoped = has(CLUSTER_ISSUER_ANNOTATION);
+  const name = (clusterScoped ? annotations[CLUSTER_ISSUER_ANNOTATION] : annotations[ISSUER_ANNOTATION]) ?? '';
+  const kind = has(ISSUER_KIND_ANNOTATION) ? (annotations[ISSUER_KIND_ANNOTATION] ?? '') : clusterScoped ? 'ClusterIssuer' : 'Issuer';
+  const group = (has(ISSUER_GROUP_ANNOTATION) ? annotations[ISSUER_GROUP_ANNOTATION] : undefined) || CERT_MANAGER_GROUP;
+  const errors = [
+    ...(name === '' ? ['failed to determine issuer name to be used for ingress resource'] : []),
+    ...CONFLICTING_ANNOTATIONS.filter(([a, b]) => has(a) && has(b)).map(([a, b]) => `both "${a}" and "${b}" may not be set`),
+  ];
   if (errors.length > 0) return { error: errors.join(', ') };
-  return { ref: { name, kind, group: group || CERT_MANAGER_GROUP }, field };
+  return { ref: { name, kind, group }, field: `annotation ${clusterScoped ? CLUSTER_ISSUER_ANNOTATION : ISSUER_ANNOTATION}` };
 };
 
 type SecretHosts = Map<string, JudgedName[]>;
