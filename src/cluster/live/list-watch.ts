@@ -144,8 +144,10 @@ export class ResourceWatcher {
       const response = await this.#options.client.request(path, { accept: this.info.metadataOnly ? ACCEPT_METADATA_LIST : ACCEPT_JSON, timeoutMs: LIST_PAGE_TIMEOUT_MS, signal });
       if (response.status !== 200) throw apiErrorOf(response.status, response.body);
       const page = response.body as { metadata?: { resourceVersion?: string; continue?: string }; items?: unknown };
-      if (!Array.isArray(page.items)) throw new Error(`list: the answer has no items (HTTP ${response.status})`);
-      for (const item of page.items as KubeObject[]) fresh.upsert(compactObject(this.info, apiVersion, item));
+      // kube-apiserver encodes an empty PartialObjectMetadataList as "items": null (seen in test/e2e).
+      const items = page.items ?? [];
+      if (!Array.isArray(items)) throw new Error(`list: the answer has no items (HTTP ${response.status})`);
+      for (const item of items as KubeObject[]) fresh.upsert(compactObject(this.info, apiVersion, item));
       listVersion = page.metadata?.resourceVersion ?? listVersion;
       token = page.metadata?.continue || undefined;
     } while (token);
