@@ -81,11 +81,17 @@ export const startCertguard = async (options: CertguardOptions): Promise<Certgua
   };
   const readyz = () => getText(`${metricsUrl}/readyz`);
   const waitReady = async (timeoutMs = 60_000) => {
-    await waitFor('certguard /readyz', async () => ((await readyz()).status === 200 ? true : undefined), {
+    let last = 'no answer';
+    const probe = async () => {
+      const answer = await readyz();
+      last = `${answer.status} ${answer.body}`;
+      return answer.status === 200 ? true : undefined;
+    };
+    await waitFor('certguard /readyz', probe, {
       timeoutMs,
       stopIf: () => (child.isRunning() ? undefined : `certguard exited:\n${tailOf(logFile)}`),
     }).catch((error: Error) => {
-      throw new Error(`${error.message}\n--- certguard log ---\n${tailOf(logFile, 20)}`);
+      throw new Error(`${error.message}; last answer: ${last}\n--- certguard log ---\n${tailOf(logFile, 20)}`);
     });
   };
   let stopped = false;
