@@ -1,0 +1,52 @@
+# syntax=docker/dockerfile:1
+# certguard's image. Node 24 runs the TypeScript sources directly (type stripping), so there is no
+# compile step: the build stage installs the dev dependencies to type-check the sources (the image
+# does not build if `tsc` fails), and the runtime image carries production dependencies only.
+#
+#   docker build -t certguard .
+#   docker run --rm certguard --help
+#
+# Pin the base by digest in your registry mirror (node:24-bookworm-slim@sha256:…) for reproducible builds.
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+# --- production dependencies only ---------------------------------------------------------------
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --omit=dev leaves out the `node` devDependency (the node@24 npm package that pins the toolchain
+# on developer machines): the image runs the base image's Node 24. No production dependency needs
+# an install script, so none runs.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+
+# --- type check with the dev dependencies ------------------------------------------------------
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: the `node` devDependency's install script would download a second Node binary.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json ./
+COPY bin ./bin
+COPY src ./src
+# The base image's node, by absolute path: node_modules/.bin/node (from the skipped `node`
+# package) does not exist here, so no npm script or `#!/usr/bin/env node` shim is used.
+RUN /usr/local/bin/node node_modules/typescript/bin/tsc --noEmit -p tsconfig.json
+
+# --- runtime -------------------------------------------------------------------------------------
+FROM ${NODE_IMAGE}
+# npm and corepack are not needed to run certguard: drop them (less to patch, less to exploit).
+RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack \
+      /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /opt/yarn-* /usr/local/bin/yarn /usr/local/bin/yarnpkg
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=deps /app/node_modules ./node_modules
+# From the build stage, so the type check above must have passed.
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/bin ./bin
+COPY --from=build /app/src ./src
+# Files stay owned by root and read-only to the process. 65532: a numeric non-root user, so
+# Kubernetes can verify runAsNonRoot (the chart sets the same IDs).
+USER 65532:65532
+# 8443: admission HTTPS; 8080: /healthz, /readyz, /metrics (plain HTTP).
+EXPOSE 8443 8080
+ENTRYPOINT ["/usr/local/bin/node", "/app/bin/certguard.js"]
+CMD ["serve"]
