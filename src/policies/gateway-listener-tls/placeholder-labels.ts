@@ -1,6 +1,5 @@
 // How a placeholder Secret is marked, so admins (and certguard itself) can tell it apart from a
 // real certificate: `kubectl get secret -A -l certguard.io/placeholder=true`.
-import type { X509Certificate } from 'node:crypto';
 import type { KubeObject } from '../../admission/types.ts';
 import type { ClusterView } from '../../cluster/view.ts';
 
@@ -12,13 +11,6 @@ export const LISTENERS_ANNOTATION = 'certguard.io/placeholder-listeners';
 export const CREATED_AT_ANNOTATION = 'certguard.io/created-at';
 /** Subject organization of every placeholder certificate. */
 export const PLACEHOLDER_ORGANIZATION = 'certguard placeholder';
-
-/**
- * The Secret still holds the certificate certguard put there. The label alone is not enough:
- * cert-manager writes the real certificate into the same Secret and keeps foreign labels.
- */
-export const isCertguardPlaceholder = (secret: KubeObject, certificate: X509Certificate): boolean =>
-  secret.metadata?.labels?.[PLACEHOLDER_LABEL] === 'true' && certificate.issuer.split('\n').includes(`O=${PLACEHOLDER_ORGANIZATION}`);
 
 /** Label selector of every placeholder certguard made (created ones carry both labels). */
 export const PLACEHOLDER_SELECTOR: Record<string, string> = { [MANAGED_BY_LABEL]: MANAGED_BY, [PLACEHOLDER_LABEL]: 'true' };
