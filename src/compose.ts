@@ -2,13 +2,26 @@
 // policies from the config and hands them their dependencies.
 import type { Logger } from 'pino';
 import type { Config } from './config/schema.ts';
+import { createNameResolver, type NameResolver } from './dns/resolver.ts';
 import { createAcmeSolverCapPolicy } from './policies/acme-solver-cap/policy.ts';
+import { createCertificateDnsPolicy } from './policies/certificate-dns/policy.ts';
+import { resolverOptionsFrom } from './policies/certificate-dns/settings.ts';
 import { createGatewayListenerTlsPolicy } from './policies/gateway-listener-tls/policy.ts';
 import type { Policy } from './policies/types.ts';
 
-export type PolicyDependencies = { logger: Logger };
+export type PolicyDependencies = {
+  logger: Logger;
+  /** DNS for certificate-dns; built from its settings (resolvers, timeouts, cache) when absent. */
+  resolver?: NameResolver;
+};
 
-export const buildPolicies = (config: Config, _deps: PolicyDependencies): Policy[] => [
-  createGatewayListenerTlsPolicy(config.policies['gateway-listener-tls']),
-  createAcmeSolverCapPolicy(config.policies['acme-solver-cap']),
-];
+export const buildPolicies = (config: Config, deps: PolicyDependencies): Policy[] => {
+  const dns = config.policies['certificate-dns'];
+  // Built once: it holds the answer cache that makes a burst of Certificates cost one lookup per name.
+  const resolver = deps.resolver ?? createNameResolver(resolverOptionsFrom(dns));
+  return [
+    createGatewayListenerTlsPolicy(config.policies['gateway-listener-tls']),
+    createCertificateDnsPolicy(dns, { resolver }),
+    createAcmeSolverCapPolicy(config.policies['acme-solver-cap']),
+  ];
+};

@@ -56,6 +56,8 @@ export const handleReview = async (
     allowed: outcome.response.allowed,
     reason: outcome.response.status?.message,
     warnings: outcome.response.warnings?.length ?? 0,
+    // Break-glass skips (e.g. certguard.io/skip-dns-check) leave their reason here and in the audit log.
+    audit: outcome.response.auditAnnotations,
     durationMs: Number(process.hrtime.bigint() - started) / 1e6,
   });
   const answer: AdmissionReviewResponse = { apiVersion: incoming.apiVersion, kind: 'AdmissionReview', response: outcome.response };
