@@ -1,0 +1,68 @@
+// One scenario's world: a cluster, certguard running with a config, and its webhooks registered
+// from the chart — all torn down by the test's teardown.
+//
+//   const stack = await startStack(t, { config: { policies: { ... } } });
+//   const result = await stack.cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(...) });
+//   await stack.reconfigure({ policies: { 'gateway-listener-tls': { mode: 'placeholder' } } });
+import { startCertguard, type Certguard } from './certguard.ts';
+import { startCluster, type Cluster } from './cluster.ts';
+import { waitFor } from './processes.ts';
+import { registerWebhooks } from './webhooks.ts';
+
+type Teardown = { teardown(fn: () => unknown): void };
+
+export type Stack = {
+  cluster: Cluster;
+  certguard: Certguard;
+  /** Restarts certguard with another config and re-registers the webhooks for it. */
+  reconfigure(config: object): Promise<void>;
+};
+
+export type StackOptions = { config?: object; failurePolicy?: 'Fail' | 'Ignore' };
+
+// A Gateway the API server sends to gateway-listener-tls in every mode but off: its listener's
+// Secret does not exist, so certguard denies it or warns about it. Dry run: nothing is stored.
+const PROBE = `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: certguard-e2e-probe, namespace: default }
+spec:
+  gatewayClassName: probe
+  listeners:
+    - name: probe
+      protocol: HTTPS
+      port: 443
+      tls: { certificateRefs: [{ name: certguard-e2e-probe-missing }] }
+`;
+
+/**
+ * Waits until the API server calls certguard for Gateways: it picks new webhook configurations
+ * up through an informer, a moment after they are applied. Certguard's answer (a denial or a
+ * warning) shows up on stderr; before that the dry run succeeds silently.
+ */
+export const waitForWebhooks = (cluster: Cluster): Promise<true> =>
+  waitFor('the API server to call certguard', async () => {
+    const result = await cluster.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: PROBE });
+    // A stale configuration pointing at a stopped certguard fails the call instead.
+    return result.stderr.includes('certguard-e2e-probe-missing') && !result.stderr.includes('failed calling webhook') ? true : undefined;
+  }, { timeoutMs: 30_000, intervalMs: 250 });
+
+export const startStack = async (t: Teardown, options: StackOptions = {}): Promise<Stack> => {
+  const cluster = await startCluster();
+  t.teardown(() => cluster.stop());
+  const start = async (config: object) => {
+    const certguard = await startCertguard({ kubeconfigPath: cluster.kubeconfigPath, config });
+    t.teardown(() => certguard.stop());
+    await registerWebhooks(cluster, { url: certguard.url, caBundle: certguard.caBundle, config, failurePolicy: options.failurePolicy });
+    await waitForWebhooks(cluster);
+    return certguard;
+  };
+  const stack: Stack = {
+    cluster,
+    certguard: await start(options.config ?? {}),
+    reconfigure: async (config) => {
+      await stack.certguard.stop();
+      stack.certguard = await start(config);
+    },
+  };
+  return stack;
+};
