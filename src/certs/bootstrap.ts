@@ -74,14 +74,15 @@ export const decideCa = (ca: Material | undefined, now: Date, settings: Bootstra
 
 /**
  * The CAs to trust: `current` first, then the others still valid, without duplicates. Expired and
- * unparseable entries are dropped — nothing they signed can still be valid.
+ * unparseable entries are dropped — nothing they signed can still be valid — and so is anything
+ * that is not a CA certificate: the bundle is what the API server trusts.
  */
 export const mergeBundle = (current: string, previous: string[], now: Date): string[] => {
   const seen = new Set<string>();
   const result: string[] = [];
   for (const pem of [current, ...previous]) {
     const certificate = parseCertificate(pem);
-    if (!certificate || certificate.validToDate.getTime() <= now.getTime() || seen.has(certificate.fingerprint256)) continue;
+    if (!certificate?.ca || certificate.validToDate.getTime() <= now.getTime() || seen.has(certificate.fingerprint256)) continue;
     seen.add(certificate.fingerprint256);
     result.push(certificate.toString());
   }

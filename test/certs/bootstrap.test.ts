@@ -66,6 +66,7 @@ t.test('mergeBundle', async (t) => {
   t.same(mergeBundle(ca.certificatePem, [oldCa.certificatePem, ca.certificatePem, oldCa.certificatePem], NOW).length, 2, 'lists each CA once');
   t.same(mergeBundle(ca.certificatePem, [expired], NOW).map(fingerprint), [fingerprint(ca.certificatePem)], 'drops a CA that has expired');
   t.same(mergeBundle(ca.certificatePem, ['-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----'], NOW).length, 1, 'drops an entry that does not parse');
+  t.same(mergeBundle(ca.certificatePem, [makeLeaf(ca, -1, 100).certificatePem], NOW).map(fingerprint), [fingerprint(ca.certificatePem)], 'drops a certificate that is not a CA');
   t.same(splitPem(`junk\n${ca.certificatePem}between\n${oldCa.certificatePem}`).map(fingerprint), [fingerprint(ca.certificatePem), fingerprint(oldCa.certificatePem)], 'splitPem reads every certificate of a bundle in order');
 });
 
