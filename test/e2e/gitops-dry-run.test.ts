@@ -1,0 +1,49 @@
+// GitOps early rejection: a pipeline runs `kubectl apply --dry-run=server` on the bundle before
+// syncing. certguard gives the same answer as for the real apply, and nothing is created —
+// neither the Gateway change nor, in placeholder mode, a placeholder Secret (sideEffects
+// NoneOnDryRun: certguard must not act on a dry run).
+import t from 'tap';
+import type { Cluster } from './harness/cluster.ts';
+import { yamlOf } from './harness/objects.ts';
+import { startStack } from './harness/stack.ts';
+import { clusterState, DENIAL, dryRunWarning, GATEWAY_NAME, GATEWAY_NAMESPACE, grownGateway, WORKING_LISTENERS, workingGateway } from './fixtures/seed-000.ts';
+
+const storedGateway = async (cluster: Cluster) => {
+  const got = await cluster.kubectl(['get', 'gateway', GATEWAY_NAME, '-n', GATEWAY_NAMESPACE, '-o', 'jsonpath={.metadata.resourceVersion} {.spec.listeners[*].name}']);
+  const [resourceVersion, ...listeners] = got.stdout.split(' ');
+  return { resourceVersion, listeners };
+};
+
+const secretNames = async (cluster: Cluster): Promise<string> =>
+  (await cluster.kubectl(['get', 'secret', '-A', '-o', 'jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name}{"\\n"}{end}'])).stdout;
+
+t.test('gitops: a server-side dry run of the seed 000 bundle', async (t) => {
+  const stack = await startStack(t, { config: {} });
+  const { cluster } = stack;
+  const base = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(...(await clusterState()), workingGateway()) });
+  t.equal(base.code, 0, `the working Gateway applies: ${base.stderr}`);
+  const before = await storedGateway(cluster);
+  t.equal(before.listeners.length, WORKING_LISTENERS);
+  const secretsBefore = await secretNames(cluster);
+  // The bundle as a GitOps repository holds it: every object, with the grown Gateway last.
+  const bundle = yamlOf(...(await clusterState()), grownGateway());
+
+  await t.test('enforce: the same denial as the real apply, and nothing changes', async (t) => {
+    const dryRun = await cluster.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: bundle });
+    t.equal(dryRun.code, 1);
+    t.match(dryRun.stderr, /^Error from server \(Forbidden\): error when applying patch:/);
+    t.ok(dryRun.stderr.endsWith(DENIAL()), `certguard's message, verbatim:\n${dryRun.stderr}`);
+    t.same(await storedGateway(cluster), before, 'the stored Gateway is unchanged');
+    t.equal(await secretNames(cluster), secretsBefore, 'no Secret was created');
+  });
+
+  await t.test('placeholder: admitted with "would create" warnings, and no placeholder Secret exists', async (t) => {
+    await stack.reconfigure({ policies: { 'gateway-listener-tls': { mode: 'placeholder' } } });
+    const dryRun = await cluster.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: bundle });
+    t.equal(dryRun.code, 0, dryRun.stderr);
+    t.match(dryRun.stdout, `gateway.gateway.networking.k8s.io/${GATEWAY_NAME} configured (server dry run)\n`);
+    t.equal(dryRun.stderr, `Warning: ${dryRunWarning(0)}\nWarning: ${dryRunWarning(1)}\n`);
+    t.same(await storedGateway(cluster), before, 'the stored Gateway is unchanged');
+    t.equal(await secretNames(cluster), secretsBefore, 'no placeholder Secret was created');
+  });
+});
