@@ -1,44 +1,9 @@
 // The little HTTP the live view needs: JSON requests and line-delimited watch streams against
-// the API server. @kubernetes/client-node loads the kubeconfig and supplies TLS options and
-// credentials (re-read per request, so a rotated service-account token is picked up); the
-// requests are our own because its informer cannot ask for PartialObjectMetadata.
-import { existsSync } from 'node:fs';
+// the API server, over node:http(s) with a keep-alive agent. Credentials come from kubeconfig.ts.
+// Our own requests because client-node's informer cannot ask for PartialObjectMetadata.
 import http from 'node:http';
 import https from 'node:https';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
-
-const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
-
-export type LoadedKubeConfig = { config: KubeConfig; source: string; server: string };
-
-const isInCluster = (env: NodeJS.ProcessEnv): boolean => Boolean(env.KUBERNETES_SERVICE_HOST) && existsSync(SERVICE_ACCOUNT_TOKEN);
-
-/**
- * Where credentials come from: an explicit path (the operator asked for it) wins; then the
- * in-cluster service account; then `KUBECONFIG`; then ~/.kube/config. Throws a sentence when there
- * is none: that is a configuration error, not something to retry.
- */
-export const loadKubeConfig = (explicitPath?: string, env: NodeJS.ProcessEnv = process.env): LoadedKubeConfig => {
-  const config = new KubeConfig();
-  let source: string;
-  if (explicitPath) {
-    config.loadFromFile(explicitPath);
-    source = explicitPath;
-  } else if (isInCluster(env)) {
-    config.loadFromCluster();
-    source = 'in-cluster service account';
-  } else if (env.KUBECONFIG || existsSync(join(homedir(), '.kube', 'config'))) {
-    config.loadFromDefault();
-    source = env.KUBECONFIG ? `KUBECONFIG=${env.KUBECONFIG}` : '~/.kube/config';
-  } else {
-    throw new Error('no kubeconfig: not running in a cluster, KUBECONFIG is unset and ~/.kube/config does not exist (pass --kubeconfig)');
-  }
-  const server = config.getCurrentCluster()?.server;
-  if (!server) throw new Error(`kubeconfig from ${source} has no current cluster`);
-  return { config, source, server: server.replace(/\/+$/, '') };
-};
+import type { Credentials } from './kubeconfig.ts';
 
 /** The API answered with an error status (or an ERROR watch event). */
 export class ApiError extends Error {
@@ -128,15 +93,15 @@ const parseBody = (text: string): unknown => {
 export class KubeClient {
   readonly server: string;
   readonly source: string;
-  readonly #config: KubeConfig;
+  readonly #credentials: Credentials;
   readonly #transport: typeof http | typeof https;
   readonly #agent: http.Agent;
 
-  constructor(loaded: LoadedKubeConfig) {
-    this.server = loaded.server;
-    this.source = loaded.source;
-    this.#config = loaded.config;
-    const isHttps = new URL(loaded.server).protocol === 'https:';
+  constructor(credentials: Credentials) {
+    this.server = credentials.server;
+    this.source = credentials.source;
+    this.#credentials = credentials;
+    const isHttps = new URL(credentials.server).protocol === 'https:';
     this.#transport = isHttps ? https : http;
     // Keep-alive: list pages and live GETs reuse connections instead of a TLS handshake each.
     this.#agent = isHttps ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
@@ -144,9 +109,8 @@ export class KubeClient {
 
   async #options(method: string, headers: Record<string, string>): Promise<https.RequestOptions> {
     const options: https.RequestOptions = { method, headers: { ...headers } };
-    await this.#config.applyToHTTPSOptions(options);
-    // client-node's agent has keep-alive off; a proxy (which needs its agent) is kept as configured.
-    if (!this.#config.getCurrentCluster()?.proxyUrl) options.agent = this.#agent;
+    await this.#credentials.apply(options);
+    options.agent ??= this.#agent;
     return options;
   }
 

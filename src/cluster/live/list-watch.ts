@@ -9,15 +9,15 @@ import { Backoff, sleep, type BackoffOptions } from './backoff.ts';
 import { compactObject } from './compact.ts';
 import { discover } from './discovery.ts';
 import { ApiError, apiErrorOf, UnreachableError, type KubeClient, type WatchEvent } from './kube-client.ts';
+import type { ListGate } from './list-gate.ts';
 import { ResourceCache } from './resource-cache.ts';
 
 type LogFn = (fields: Record<string, unknown>, message: string) => void;
 /** pino-compatible. */
 export type Logger = { info: LogFn; warn: LogFn; error: LogFn };
 
-// client-go's page size is 500; metadata-only items are small, so bigger pages mean fewer round
-// trips for 100,000 routes while one page stays a few MiB of JSON.
-export const DEFAULT_PAGE_SIZE = 1000;
+// client-go's page size. Larger pages were not faster in bench/ and hold more parsed JSON at once.
+export const DEFAULT_PAGE_SIZE = 500;
 // A page of full objects from a busy API server; longer than this is a hung connection.
 const LIST_PAGE_TIMEOUT_MS = 60_000;
 // The API server sends a bookmark about once a minute; two missed means the connection is dead.
@@ -39,6 +39,8 @@ export type WatcherOptions = {
   pageSize?: number;
   /** Disconnected longer than this: the cache is stale (logged once). */
   staleAfterMs: number;
+  /** Shared by the view's watchers: one list at a time. */
+  listGate?: ListGate;
   now?: () => number;
 };
 
@@ -114,7 +116,7 @@ export class ResourceWatcher {
       this.version = found.version;
       this.#needsList = true;
     }
-    if (this.#needsList) await this.#list(signal);
+    if (this.#needsList) await this.#gatedList(signal);
     await this.#watch(signal);
   }
 
@@ -131,6 +133,15 @@ export class ResourceWatcher {
   #path(parameters: Record<string, string | number | boolean | undefined>): string {
     const { info, namespace } = this.#options;
     return collectionPath(info, this.version ?? '', namespace) + queryOf({ ...parameters, labelSelector: labelSelectorOf(info.labelSelector) });
+  }
+
+  async #gatedList(signal: AbortSignal): Promise<void> {
+    const release = await this.#options.listGate?.acquire();
+    try {
+      await this.#list(signal);
+    } finally {
+      release?.();
+    }
   }
 
   async #list(signal: AbortSignal): Promise<void> {

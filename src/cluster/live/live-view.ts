@@ -7,14 +7,16 @@ import type { CreateOutcome, SecretWriter } from '../writer.ts';
 import { ACCEPT_JSON, ACCEPT_METADATA, apiVersionOf, objectPath } from './api-paths.ts';
 import type { BackoffOptions } from './backoff.ts';
 import { compactObject, withoutBookkeeping } from './compact.ts';
-import { apiErrorOf, KubeClient, loadKubeConfig } from './kube-client.ts';
+import { apiErrorOf, KubeClient } from './kube-client.ts';
+import { loadCredentials } from './kubeconfig.ts';
+import { createListGate } from './list-gate.ts';
 import { ResourceWatcher, type Logger } from './list-watch.ts';
 import { createSecretWriter } from './secret-writer.ts';
 
 export type { Logger } from './list-watch.ts';
 
 export type LiveViewOptions = {
-  /** Explicit kubeconfig path; otherwise in-cluster, then KUBECONFIG, then ~/.kube/config. */
+  /** Explicit kubeconfig path (or path list); otherwise in-cluster, then KUBECONFIG, then ~/.kube/config. */
   kubeconfig?: string;
   /** A cache disconnected from the API server for longer than this makes the view not ready. */
   staleAfterSeconds: number;
@@ -54,9 +56,10 @@ class LiveClusterView implements LiveView {
   #runs: Promise<void>[] = [];
 
   constructor(options: LiveViewOptions) {
-    this.#client = new KubeClient(loadKubeConfig(options.kubeconfig));
+    this.#client = new KubeClient(loadCredentials(options.kubeconfig));
     this.#writer = createSecretWriter(this.#client);
     this.target = { source: this.#client.source, server: this.#client.server };
+    const listGate = createListGate();
     for (const id of options.resources ?? (Object.keys(RESOURCES) as ResourceId[])) {
       const watcher = new ResourceWatcher({
         client: this.#client,
@@ -66,6 +69,7 @@ class LiveClusterView implements LiveView {
         backoff: options.backoff,
         pageSize: options.pageSize,
         staleAfterMs: options.staleAfterSeconds * 1000,
+        listGate,
       });
       this.#watchers.set(id, watcher);
     }

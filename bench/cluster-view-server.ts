@@ -1,0 +1,96 @@
+// Child process of bench/cluster-view.ts: a fake list/watch API server (test/cluster/
+// fake-api-server.ts) loaded with the issue's cluster size. Kept out of the measured process so
+// the RSS we report is the view's alone. Prints one JSON line: { kubeconfig, objects }.
+import { FakeApiServer, type FakeObject } from '../test/cluster/fake-api-server.ts';
+
+const count = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
+const ROUTES = count('ROUTES', 100_000);
+const SECRETS = count('SECRETS', 50_000);
+const GATEWAYS = count('GATEWAYS', 2_000);
+const LISTENERS = count('LISTENERS', 10);
+const NAMESPACES = count('NAMESPACES', 500);
+
+const namespaceOf = (index: number): string => `team-${index % NAMESPACES}`;
+const hex = (index: number, width: number): string => index.toString(16).padStart(width, '0');
+
+// Shaped like cert-manager's: generateName suffix, domain/token hash labels, a controller owner.
+function* solverRoutes(): Generator<FakeObject> {
+  for (let index = 0; index < ROUTES; index += 1) {
+    yield {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: {
+        name: `cm-acme-http-solver-${hex(index, 5)}`,
+        namespace: namespaceOf(index),
+        uid: `6f1c${hex(index, 8)}-0000-4000-8000-000000000000`,
+        creationTimestamp: '2025-03-01T10:00:00Z',
+        generateName: 'cm-acme-http-solver-',
+        labels: {
+          'acme.cert-manager.io/http01-solver': 'true',
+          'acme.cert-manager.io/http-domain': String(1_000_000_000 + index),
+          'acme.cert-manager.io/http-token': String(2_000_000_000 + index),
+        },
+        ownerReferences: [{ apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', name: `app-${index}-tls-1-2345678-${index}`, uid: `7a2d${hex(index, 8)}-0000-4000-8000-000000000000`, controller: true, blockOwnerDeletion: true }],
+        managedFields: [{ manager: 'cert-manager-challenges', operation: 'Update', apiVersion: 'gateway.networking.k8s.io/v1', time: '2025-03-01T10:00:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': {}, 'f:spec': {} } }],
+      },
+      spec: { parentRefs: [{ name: 'traefik-gateway', namespace: 'traefik' }], hostnames: [`app-${index}.example.com`], rules: [{ matches: [{ path: { type: 'Exact', value: `/.well-known/acme-challenge/${hex(index, 40)}` } }], backendRefs: [{ name: `cm-acme-http-solver-${hex(index, 5)}`, port: 8089 }] }] },
+    };
+  }
+}
+
+function* secrets(): Generator<FakeObject> {
+  for (let index = 0; index < SECRETS; index += 1) {
+    yield {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: {
+        name: `app-${index}-tls`,
+        namespace: namespaceOf(index),
+        uid: `8b3e${hex(index, 8)}-0000-4000-8000-000000000000`,
+        creationTimestamp: '2025-03-01T10:00:00Z',
+        labels: { 'controller.cert-manager.io/fao': 'true' },
+        annotations: { 'cert-manager.io/certificate-name': `app-${index}`, 'cert-manager.io/issuer-name': 'letsencrypt', 'cert-manager.io/common-name': `app-${index}.example.com` },
+      },
+      type: 'kubernetes.io/tls',
+      data: { 'tls.crt': 'A'.repeat(2400), 'tls.key': 'B'.repeat(1700) },
+    };
+  }
+}
+
+function* gateways(): Generator<FakeObject> {
+  for (let index = 0; index < GATEWAYS; index += 1) {
+    const namespace = namespaceOf(index);
+    yield {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: {
+        name: `gateway-${index}`,
+        namespace,
+        uid: `9c4f${hex(index, 8)}-0000-4000-8000-000000000000`,
+        creationTimestamp: '2025-03-01T10:00:00Z',
+        annotations: { 'cert-manager.io/cluster-issuer': 'letsencrypt' },
+        managedFields: [{ manager: 'kubectl', operation: 'Apply', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:listeners': {} } } }],
+      },
+      spec: {
+        gatewayClassName: 'traefik',
+        listeners: Array.from({ length: LISTENERS }, (_, listener) => ({
+          name: `https-${listener}`,
+          hostname: `app-${index}-${listener}.example.com`,
+          port: 443,
+          protocol: 'HTTPS',
+          allowedRoutes: { namespaces: { from: 'Same' } },
+          tls: { mode: 'Terminate', certificateRefs: [{ group: '', kind: 'Secret', name: `app-${index}-${listener}-tls`, namespace }] },
+        })),
+      },
+      status: { addresses: [{ type: 'IPAddress', value: '203.0.113.10' }], conditions: [{ type: 'Programmed', status: 'True', reason: 'Programmed', message: '', lastTransitionTime: '2025-03-01T10:00:00Z', observedGeneration: 1 }] },
+    };
+  }
+}
+
+const api = new FakeApiServer();
+api.load(solverRoutes());
+api.load(secrets());
+api.load(gateways());
+await api.start();
+process.stdout.write(`${JSON.stringify({ kubeconfig: api.kubeconfigPath, objects: { routes: ROUTES, secrets: SECRETS, gateways: GATEWAYS, listeners: LISTENERS, namespaces: NAMESPACES } })}\n`);
+process.on('SIGTERM', () => void api.stop().then(() => process.exit(0)));
