@@ -11,6 +11,7 @@
 //   rotateCertificate({ newCa? })  writes a new serving certificate (signed by a new CA when asked)
 //                  with an atomic symlink swap; returns the CA now signing it
 //   readyz()       { status, body } of GET /readyz;  waitReady() polls it until 200
+//   metric(name, labels?)  the value of one Prometheus sample from GET /metrics (undefined if absent)
 //   logs()         what certguard wrote to stdout/stderr so far
 //   stop()         SIGTERM (then SIGKILL), idempotent; a restart is a new startCertguard
 // Options: kubeconfigPath, config (object, written as YAML), port / metricsPort (default: free
@@ -45,9 +46,22 @@ export type Certguard = {
   certDir: string;
   rotateCertificate(options?: { newCa?: boolean }): Promise<Issued>;
   readyz(): Promise<{ status: number; body: string }>;
+  metric(name: string, labels?: Record<string, string>): Promise<number | undefined>;
   waitReady(timeoutMs?: number): Promise<void>;
   logs(): string;
   stop(): Promise<void>;
+};
+
+/** One sample of a Prometheus text exposition: `name{a="x",b="y"} 3` with exactly these labels. */
+export const sampleOf = (text: string, name: string, labels: Record<string, string> = {}): number | undefined => {
+  const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`).sort().join(',');
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const have = (match[2] ?? '').match(/[\w]+="(?:[^"\\]|\\.)*"/g)?.sort().join(',') ?? '';
+    if (have === wanted) return Number(match[3]);
+  }
+  return undefined;
 };
 
 const getText = async (url: string): Promise<{ status: number; body: string }> => {
@@ -125,6 +139,7 @@ export const startCertguard = async (options: CertguardOptions): Promise<Certgua
       return ca;
     },
     readyz,
+    metric: async (name, labels) => sampleOf((await getText(`${metricsUrl}/metrics`)).body, name, labels),
     waitReady,
     logs,
     stop,

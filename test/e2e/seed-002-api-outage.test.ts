@@ -1,0 +1,82 @@
+// Seed 002 (Cilium's operator failed once because the API server was briefly unreachable at
+// start, and never retried): certguard started before the API server is alive but not ready,
+// becomes ready when the API server appears — no restart —, and keeps deciding correctly after
+// the API server restarts mid-run (its watches resume and see new objects).
+import t from 'tap';
+import { startCertguard } from './harness/certguard.ts';
+import { startCluster, type Cluster } from './harness/cluster.ts';
+import { gateway, httpsListener, namespace, tlsSecret, yamlOf } from './harness/objects.ts';
+import { issueCa, issueServing, type Issued } from './harness/pki.ts';
+import { waitFor } from './harness/processes.ts';
+import { waitForWebhooks } from './harness/stack.ts';
+import { registerWebhooks } from './harness/webhooks.ts';
+
+const NS = 'outage';
+
+const missingMessage = (listener: string, secret: string) =>
+  `admission webhook "gateway-listener-tls.certguard.io" denied the request: spec.listeners[0] "${listener}" (Gateway ${NS}/${listener}, hostname "${listener}.example.com"): ` +
+  `certificateRefs[0] Secret "${NS}/${secret}" does not exist: one unresolved listener can stop every listener of this Gateway on several controllers (Traefik, Cilium, kgateway), ` +
+  'and then cert-manager cannot complete HTTP-01 challenges through it. Fix: create the Secret first, or enable placeholder mode (policies.gateway-listener-tls.mode: placeholder) so certguard creates a temporary self-signed one\n';
+
+// A Gateway named after its one listener, whose Secret is `secret`.
+const applyGateway = (cluster: Cluster, listener: string, secret: string) =>
+  cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(gateway(NS, listener, [httpsListener(listener, `${listener}.example.com`, secret)])) });
+
+t.test('seed 002: certguard started before the API server, then the API server restarts', async (t) => {
+  const cluster = await startCluster();
+  t.teardown(() => cluster.stop());
+  const prepared = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(namespace(NS)) });
+  t.equal(prepared.code, 0, prepared.stderr);
+  await cluster.stopApiServer();
+
+  const certguard = await startCertguard({ kubeconfigPath: cluster.kubeconfigPath, config: {}, wait: false });
+  t.teardown(() => certguard.stop());
+  const pair: Issued = await issueServing(await issueCa('outage-ca'), 'app.example.com');
+
+  await t.test('without an API server: alive, not ready, and it says what is missing', async (t) => {
+    await waitFor('certguard /healthz', async () => ((await fetch(`${certguard.metricsUrl}/healthz`)).ok ? true : undefined));
+    // Several seconds of retrying must not turn into giving up (the seed's bug) nor into "ready".
+    for (const wait of [0, 3_000]) {
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      const readyz = await certguard.readyz();
+      t.equal(readyz.status, 503);
+      const body = JSON.parse(readyz.body) as { status: string; notReady: string[] };
+      t.equal(body.status, 'not ready');
+      t.ok(body.notReady.some((reason) => reason.includes('secrets')), `names the unsynced resources: ${readyz.body}`);
+    }
+  });
+
+  await t.test('the API server appears: ready without a restart, and decisions are right', async (t) => {
+    await cluster.startApiServer();
+    await certguard.waitReady(90_000);
+    t.equal(certguard.logs().match(/"msg":"certguard listening"/g)?.length, 1, 'the same certguard process, started once');
+
+    await registerWebhooks(cluster, { url: certguard.url, caBundle: certguard.caBundle, config: {} });
+    await waitForWebhooks(cluster);
+    const denied = await applyGateway(cluster, 'before', 'before-tls');
+    t.equal(denied.code, 1);
+    t.ok(denied.stderr.endsWith(missingMessage('before', 'before-tls')), denied.stderr);
+  });
+
+  await t.test('the API server restarts mid-run: the view resumes and sees what changed', async (t) => {
+    await cluster.restartApiServer();
+    const created = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(tlsSecret(NS, 'after-tls', pair)) });
+    t.equal(created.stdout, 'secret/after-tls created\n', created.stderr);
+    // The cache (not a live GET) must learn about the new Secret: its watch is back.
+    const secretsBefore = await certguard.metric('certguard_cluster_view_objects', { resource: 'secrets' });
+    await waitFor('certguard to see the Secret created after the restart', async () => {
+      const seen = await cluster.kubectl(['get', 'secrets', '-A', '--no-headers']);
+      const total = seen.stdout.trim().split('\n').filter(Boolean).length;
+      return (await certguard.metric('certguard_cluster_view_objects', { resource: 'secrets' })) === total ? true : undefined;
+    }, { timeoutMs: 90_000, intervalMs: 500 });
+    t.ok(secretsBefore !== undefined, 'certguard exports its view size');
+    t.equal((await certguard.readyz()).status, 200, 'ready after the restart');
+
+    const admitted = await applyGateway(cluster, 'after', 'after-tls');
+    t.equal(admitted.stdout, 'gateway.gateway.networking.k8s.io/after created\n', admitted.stderr);
+    t.equal(admitted.stderr, '');
+    const denied = await applyGateway(cluster, 'still', 'still-missing');
+    t.equal(denied.code, 1);
+    t.ok(denied.stderr.endsWith(missingMessage('still', 'still-missing')), denied.stderr);
+  });
+});
