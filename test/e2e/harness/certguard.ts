@@ -8,9 +8,10 @@
 //   metricsUrl     http://127.0.0.1:<metricsPort> (GET /healthz, /readyz, /metrics)
 //   caBundle       base64 PEM of the CA that signed the serving certificate (for webhook configs)
 //   certDir        where tls.crt / tls.key live, kubelet-style (..data symlink swap)
-//   rotateCertificate({ newCa? })  writes a new serving certificate (signed by a new CA when asked)
-//                  with an atomic symlink swap; returns the CA now signing it
+//   rotateCertificate(ca?)  writes a new serving certificate, signed by `ca` (which then becomes
+//                  certguard.ca) or by the current CA, with an atomic symlink swap; returns it
 //   readyz()       { status, body } of GET /readyz;  waitReady() polls it until 200
+//   servedSerial() serial of the certificate a fresh TLS handshake on the admission port presents
 //   metric(name, labels?)  the value of one Prometheus sample from GET /metrics (undefined if absent)
 //   logs()         what certguard wrote to stdout/stderr so far
 //   stop()         SIGTERM (then SIGKILL), idempotent; a restart is a new startCertguard
@@ -19,6 +20,7 @@
 // /readyz is 200; false for scenarios that start certguard before the API server).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { connect } from 'node:tls';
 import { stringify } from 'yaml';
 import { NODE, repoRoot } from './paths.ts';
 import { base64, issueCa, issueServing, writeServingFiles, type Issued } from './pki.ts';
@@ -44,9 +46,11 @@ export type Certguard = {
   caBundle: string;
   ca: Issued;
   certDir: string;
-  rotateCertificate(options?: { newCa?: boolean }): Promise<Issued>;
+  rotateCertificate(ca?: Issued): Promise<Issued>;
   readyz(): Promise<{ status: number; body: string }>;
   metric(name: string, labels?: Record<string, string>): Promise<number | undefined>;
+  /** Serial number (hex, upper case) of the certificate a new TLS handshake gets. */
+  servedSerial(): Promise<string>;
   waitReady(timeoutMs?: number): Promise<void>;
   logs(): string;
   stop(): Promise<void>;
@@ -63,6 +67,17 @@ export const sampleOf = (text: string, name: string, labels: Record<string, stri
   }
   return undefined;
 };
+
+const servedSerialOf = (port: number): Promise<string> =>
+  new Promise((resolve, reject) => {
+    // Only reading what is presented: trust is the API server's business (caBundle).
+    const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+      const serial = socket.getPeerCertificate().serialNumber;
+      socket.end();
+      resolve(serial.toUpperCase());
+    });
+    socket.once('error', reject);
+  });
 
 const getText = async (url: string): Promise<{ status: number; body: string }> => {
   const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
@@ -133,14 +148,16 @@ export const startCertguard = async (options: CertguardOptions): Promise<Certgua
       return ca;
     },
     certDir,
-    rotateCertificate: async (rotation = {}) => {
-      if (rotation.newCa) ca = await issueCa(`certguard-e2e-ca-${Date.now()}`);
-      writeServingFiles(certDir, await issueServing(ca, 'certguard'));
-      return ca;
+    rotateCertificate: async (signer) => {
+      if (signer) ca = signer;
+      const serving = await issueServing(ca, 'certguard');
+      writeServingFiles(certDir, serving);
+      return serving;
     },
     readyz,
     metric: async (name, labels) => sampleOf((await getText(`${metricsUrl}/metrics`)).body, name, labels),
     waitReady,
+    servedSerial: () => servedSerialOf(port),
     logs,
     stop,
   };
