@@ -171,7 +171,7 @@ export class KubeClient {
         };
         streamLines(response, (line) => options.onEvent(JSON.parse(line) as WatchEvent), fail);
         response.on('end', () => settle());
-        response.on('error', (error) => fail(unreachable(error)));
+        response.on('error', (error) => fail(new UnreachableError(`API server unreachable: the watch connection broke (${networkMessage(error)})`)));
         response.on('close', () => settle(new UnreachableError('API server unreachable: the watch connection closed')));
       });
       request.setTimeout(options.idleTimeoutMs, () => request.destroy(new Error(`the watch was silent for ${Math.round(options.idleTimeoutMs / 1000)} s`)));
