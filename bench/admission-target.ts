@@ -1,0 +1,36 @@
+// A server under load for bench/admission.ts, in its own process (the load generator must not
+// share its event loop). argv: certguard|bare <certDir> <manifestDir>. Prints the port.
+import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import fastify from 'fastify';
+import { startServer } from '../src/cli/serve.ts';
+import { defaultConfig } from '../src/config/load.ts';
+import { createLogger } from '../src/server/logger.ts';
+
+const [kind, certDir, manifests] = process.argv.slice(2) as [string, string, string];
+
+const startBare = async (): Promise<number> => {
+  // The floor: Fastify over the same TLS, parsing the body and answering a fixed review.
+  const app = fastify({ https: { cert: await readFile(join(certDir, 'tls.crt')), key: await readFile(join(certDir, 'tls.key')), minVersion: 'TLSv1.2' }, keepAliveTimeout: 120_000 });
+  app.post('/validate', async (request) => ({
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    response: { uid: (request.body as { request: { uid: string } }).request.uid, allowed: true },
+  }));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return (app.server.address() as { port: number }).port;
+};
+
+const startCertguard = async (): Promise<number> => {
+  // Production logs one info line per decision: keep that cost, send it nowhere.
+  const devNull = await open('/dev/null', 'w');
+  const server = await startServer({
+    port: 0, metricsPort: 0, bindAddress: '127.0.0.1', certPath: join(certDir, 'tls.crt'), keyPath: join(certDir, 'tls.key'),
+    config: defaultConfig(), manifests, logger: createLogger('info', devNull.createWriteStream()),
+  });
+  return server.ports.admission;
+};
+
+const port = kind === 'bare' ? await startBare() : await startCertguard();
+process.stdout.write(`${port}\n`);

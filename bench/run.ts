@@ -1,0 +1,13 @@
+// `npm run bench`: every benchmark, one after the other (never part of npm test).
+// `npm run bench -- admission` runs one.
+import { runAdmissionBench } from './admission.ts';
+
+const BENCHES: Record<string, () => Promise<string>> = {
+  admission: runAdmissionBench,
+};
+
+const wanted = process.argv.slice(2);
+for (const [name, bench] of Object.entries(BENCHES)) {
+  if (wanted.length > 0 && !wanted.includes(name)) continue;
+  process.stdout.write(`## ${name}\n\n${await bench()}\n\n`);
+}
