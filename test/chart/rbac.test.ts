@@ -32,6 +32,18 @@ t.test('certguard serve: get/list/watch exactly the cluster view’s resources',
   t.same(render({ config: { policies: { 'gateway-listener-tls': { mode: 'warn' } } } }).get<Role>('ClusterRole', 'certguard').rules, role.rules, 'warn mode grants nothing more');
 });
 
+t.test('Services in one namespace only when every configured ingress Service is there (as serve watches them)', async (t) => {
+  const ingress = (services: { namespace: string; name: string }[]) => ({ config: { policies: { 'certificate-dns': { ingress: { services } } } } });
+  const one = render(ingress([{ namespace: 'traefik', name: 'traefik' }, { namespace: 'traefik', name: 'traefik-internal' }]));
+  t.same(grants(one.get<Role>('ClusterRole', 'certguard').rules), viewGrants().filter((grant) => !grant.startsWith('core/services ')), 'no cluster-wide Services');
+  const role = one.get<Role>('Role', 'certguard-services');
+  t.same([role.metadata.namespace, grants(role.rules)], ['traefik', ['core/services get', 'core/services list', 'core/services watch']], 'a Role in the Services’ namespace');
+  const binding = one.get<K8sObject & { subjects: object[]; roleRef: { kind: string; name: string } }>('RoleBinding', 'certguard-services');
+  t.same([binding.metadata.namespace, binding.roleRef.name, binding.subjects], ['traefik', 'certguard-services', [{ kind: 'ServiceAccount', name: 'certguard', namespace: 'certguard' }]], 'bound to certguard’s ServiceAccount');
+  const two = render(ingress([{ namespace: 'traefik', name: 'traefik' }, { namespace: 'ingress-nginx', name: 'ingress-nginx-controller' }]));
+  t.same([grants(two.get<Role>('ClusterRole', 'certguard').rules), two.find('Role', 'certguard-services')], [viewGrants(), undefined], 'two namespaces: cluster-wide, like serve');
+});
+
 t.test('placeholder mode adds create on Secrets, and only that', async (t) => {
   const role = render({ config: { policies: { 'gateway-listener-tls': { mode: 'placeholder' } } } }).get<Role>('ClusterRole', 'certguard');
   t.same(grants(role.rules), [...viewGrants(), 'core/secrets create'].sort(), 'the view’s grants plus core/secrets create');
