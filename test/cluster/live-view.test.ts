@@ -91,6 +91,20 @@ t.test('initial sync', async (t) => {
     t.equal(view.list('gateways').length, 0);
   });
 
+  t.test('keeps only the annotations readers use on metadata-only objects', async (t) => {
+    const { api, view } = await setup(t);
+    const annotations = {
+      'cert-manager.io/certificate-name': 'app',
+      'cert-manager.io/issuer-name': 'letsencrypt',
+      'certguard.io/placeholder-for': 'gateway traefik/traefik-gateway',
+      'kubectl.kubernetes.io/last-applied-configuration': '{"data":{"tls.key":"c2VjcmV0"}}',
+    };
+    api.apply(secret('app', 'annotated', { metadata: { name: 'annotated', namespace: 'app', annotations } }));
+    await view.start();
+    await ready(view);
+    t.strictSame(view.list('secrets')[0]?.metadata?.annotations, { 'cert-manager.io/certificate-name': 'app', 'certguard.io/placeholder-for': 'gateway traefik/traefik-gateway' });
+  });
+
   t.test('drops managedFields from full objects and freezes what it hands out', async (t) => {
     const { api, view } = await setup(t);
     api.apply(gateway('traefik', 'traefik-gateway', 1));

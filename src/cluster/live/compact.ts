@@ -14,13 +14,28 @@ const compactOwners = (owners: OwnerReference[] | undefined): OwnerReference[] |
   });
 
 /**
- * Name, namespace, labels, owners (without uid), creationTimestamp, resourceVersion and, when
- * set, deletionTimestamp. Annotations are dropped: on a kubectl-applied Secret they hold the
- * last-applied copy of its data, the one thing that must never be cached.
+ * The annotations a reader of metadata-only objects uses: cert-manager's mark on a Secret it
+ * issued into (a placeholder it replaced is no longer a placeholder) and certguard's own. The
+ * rest are dropped: cert-manager puts half a dozen on each of thousands of Secrets, and on a
+ * kubectl-applied Secret the last-applied annotation is a copy of its data, never to be cached.
+ */
+const isKeptAnnotation = (key: string): boolean => key === 'cert-manager.io/certificate-name' || key.startsWith('certguard.io/');
+
+const keptAnnotations = (annotations: Record<string, string> | undefined): Record<string, string> | undefined => {
+  if (!annotations) return undefined;
+  const entries = Object.entries(annotations).filter(([key]) => isKeptAnnotation(key));
+  return entries.length > 0 ? Object.fromEntries(entries) : undefined;
+};
+
+/**
+ * Name, namespace, labels, the annotations above, owners (without uid), creationTimestamp,
+ * resourceVersion and, when set, deletionTimestamp.
  */
 const compactMetadata = (metadata: ObjectMeta): ObjectMeta => {
   const kept: ObjectMeta = { name: metadata.name, namespace: metadata.namespace, resourceVersion: metadata.resourceVersion, creationTimestamp: metadata.creationTimestamp };
   if (metadata.labels) kept.labels = metadata.labels;
+  const annotations = keptAnnotations(metadata.annotations);
+  if (annotations) kept.annotations = annotations;
   const owners = compactOwners(metadata.ownerReferences);
   if (owners) kept.ownerReferences = owners;
   if (metadata.deletionTimestamp) kept.deletionTimestamp = metadata.deletionTimestamp;
