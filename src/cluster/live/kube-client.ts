@@ -169,7 +169,10 @@ export class KubeClient {
           settle(error);
           request.destroy();
         };
-        streamLines(response, (line) => options.onEvent(JSON.parse(line) as WatchEvent), fail);
+        // Nothing after the end: a late chunk must not write into a cache that was re-listed since.
+        streamLines(response, (line) => {
+          if (!settled) options.onEvent(JSON.parse(line) as WatchEvent);
+        }, fail);
         response.on('end', () => settle());
         response.on('error', (error) => fail(new UnreachableError(`API server unreachable: the watch connection broke (${networkMessage(error)})`)));
         response.on('close', () => settle(new UnreachableError('API server unreachable: the watch connection closed')));
@@ -189,8 +192,10 @@ export class KubeClient {
 /** Calls `onLine` for each newline-terminated line; an exception from it goes to `onError`. */
 const streamLines = (stream: http.IncomingMessage, onLine: (line: string) => void, onError: (error: unknown) => void): void => {
   let buffer = '';
+  let failed = false;
   stream.setEncoding('utf8');
   stream.on('data', (chunk: string) => {
+    if (failed) return;
     buffer += chunk;
     let start = 0;
     let newline: number;
@@ -201,6 +206,7 @@ const streamLines = (stream: http.IncomingMessage, onLine: (line: string) => voi
         if (line.trim() !== '') onLine(line);
       }
     } catch (error) {
+      failed = true;
       onError(error);
       return;
     }
