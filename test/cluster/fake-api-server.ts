@@ -4,7 +4,7 @@
 // "too old resource version" once history is compacted, PartialObjectMetadata on request,
 // discovery per group-version, and create-only POST of Secrets. The real API server is used
 // by live-view.e2e.test.ts; this one is for what is slow or impossible to stage there.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -39,6 +39,12 @@ type Watch = { key: string; namespace?: string; selector: Record<string, string>
 type Snapshot = { listVersion: number; items: FakeObject[] };
 
 export type RequestRecord = { method: string; path: string; accept: string; authorization: string | undefined };
+
+// A server stops and starts again on the same kubeconfig, so its folder is removed at exit.
+const FOLDERS = new Set<string>();
+process.once('exit', () => {
+  for (const folder of FOLDERS) rmSync(folder, { recursive: true, force: true });
+});
 
 const resourceKey = (group: string, plural: string): string => `${group}/${plural}`;
 const objectKey = (namespace: string | undefined, name: string): string => `${namespace ?? ''}/${name}`;
@@ -105,6 +111,7 @@ export class FakeApiServer {
     }
     const folder = mkdtempSync(join(tmpdir(), 'certguard-fake-api-'));
     this.kubeconfigPath = join(folder, 'kubeconfig');
+    FOLDERS.add(folder);
   }
 
   get url(): string {

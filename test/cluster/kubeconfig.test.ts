@@ -1,5 +1,5 @@
 // Where the live view's credentials come from (src/cluster/live/kubeconfig.ts).
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,15 @@ import t from 'tap';
 import { stringify } from 'yaml';
 import { loadCredentials } from '../../src/cluster/live/kubeconfig.ts';
 
-const folder = () => mkdtempSync(join(tmpdir(), 'certguard-kubeconfig-'));
+const folders: string[] = [];
+const folder = () => {
+  const created = mkdtempSync(join(tmpdir(), 'certguard-kubeconfig-'));
+  folders.push(created);
+  return created;
+};
+t.teardown(() => {
+  for (const created of folders) rmSync(created, { recursive: true, force: true });
+});
 
 type Entry = Record<string, unknown>;
 const kubeconfig = (cluster: Entry, user: Entry, extra: Entry = {}) => ({
