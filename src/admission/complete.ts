@@ -58,6 +58,10 @@ const performEffects = async (folded: Folded, decisions: PolicyDecision[], write
       continue;
     }
     const violation = effect.denyOnFailure.replace('{reason}', outcome.reason);
+    if (effect.onFailure === 'warn') {
+      folded.warnings.push(violation);
+      continue;
+    }
     folded.violations.push(violation);
     const decision = decisions.find((candidate) => candidate.policy === policy);
     if (decision) Object.assign(decision, { decision: 'denied', reason: [decision.reason, violation].filter(Boolean).join(MESSAGE_SEPARATOR) });

@@ -21,8 +21,11 @@ export type PlannedSecret = {
   secret: KubeObject;
   /** Warning returned when the Secret was created (or already existed: a 409 is fine). */
   warningOnCreate: string;
-  /** Denial returned when the create was refused; `{reason}` is replaced by the API's reason. */
+  /** Returned when the create was refused; `{reason}` is replaced by the API's reason. */
   denyOnFailure: string;
+  /** 'warn': a refused create only warns (healing a ref the request did not change must never
+   *  deny it). Default 'deny'. */
+  onFailure?: 'deny' | 'warn';
 };
 
 export type PlannedEffect = PlannedSecret;

@@ -67,3 +67,18 @@ t.test('nothing is created when another policy denies the request', async (t) =>
   t.equal(created.length, 0);
   t.equal(outcome.response.status?.message, 'no');
 });
+
+t.test('a refused create whose effect says onFailure: warn only warns', async (t) => {
+  const healing: Policy = {
+    ...planning,
+    check: async () => ({
+      violations: [],
+      warnings: [],
+      effects: [{ type: 'create-secret', secret: { metadata: { name: 's', namespace: 'traefik' } }, warningOnCreate: 'created s', denyOnFailure: 'could not create s: {reason}', onFailure: 'warn' }],
+    }),
+  };
+  const { writer } = recordingWriter({ outcome: 'refused', reason: 'quota' });
+  const outcome = await review(request(), [healing], { view: new ManifestView(), writer });
+  t.same(outcome.response, { uid: 'u-1', allowed: true, warnings: ['could not create s: quota'] });
+  t.equal(outcome.decisions[0]?.decision, 'allowed');
+});

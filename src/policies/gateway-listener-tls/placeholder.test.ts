@@ -210,14 +210,22 @@ t.test('creates nothing, and generates no key, when another listener gets the re
   t.equal(specs.length, 0);
 });
 
-t.test('warns, and creates nothing, for a missing Secret the UPDATE did not change', async (t) => {
+t.test('heals a missing Secret the UPDATE did not change: seed 000 stuck Gateways recover on their next update', async (t) => {
   const writer = new RecordingWriter();
   const { response } = await review(admissionRequest(appGateway, { oldObject: appGateway }), [placeholderPolicy(recordingGenerator().generate)], { view: new ManifestView(), writer });
   t.equal(response.allowed, true);
+  t.same(response.warnings, [CREATED_WARNING]);
+  t.same(writer.created.map((secret) => `${secret.metadata?.namespace}/${secret.metadata?.name}`), ['traefik/app-tls']);
+});
+
+t.test('a refused heal only warns: an UPDATE is never denied for a ref it did not change', async (t) => {
+  const reason = 'exceeded quota: secrets';
+  const writer = new RecordingWriter({ outcome: 'refused', reason });
+  const { response } = await review(admissionRequest(appGateway, { oldObject: appGateway }), [placeholderPolicy(recordingGenerator().generate)], { view: new ManifestView(), writer });
+  t.equal(response.allowed, true);
   t.same(response.warnings, [
-    `${APP}: ${APP_REF} does not exist: ${GW}. Fix: create the Secret first, or enable placeholder mode (policies.gateway-listener-tls.mode: placeholder) so certguard creates a temporary self-signed one (this reference was already broken before this update: allowed, so that a fix is never blocked)`,
+    `${APP}: ${APP_REF} does not exist and certguard could not create a placeholder: ${reason}: ${GW}. Fix: create the Secret first (for a placeholder, certguard needs create on secrets in namespace "traefik", and that namespace must not be terminating) (this reference was already broken before this update: allowed, so that a fix is never blocked)`,
   ]);
-  t.equal(writer.created.length, 0);
 });
 
 t.test('names the ListenerSet as the placeholder owner', async (t) => {

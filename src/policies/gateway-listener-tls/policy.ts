@@ -20,7 +20,8 @@ export type GatewayListenerTlsDeps = {
   generatePlaceholder?: GeneratePlaceholder;
 };
 
-type Planned = { site: Site; target: PlaceholderTarget };
+/** `heal`: every listener using this Secret kept a ref the request did not change. */
+type Planned = { site: Site; target: PlaceholderTarget; heal: boolean };
 
 type Collected = { violations: string[]; warnings: string[]; placeholders: Map<string, Planned> };
 
@@ -52,10 +53,11 @@ const messageFor = (verdict: Exclude<Verdict, { code: 'ok' }>, site: Site): stri
 };
 
 /** One placeholder per Secret, however many listeners share it; its SANs cover all their hostnames. */
-const planPlaceholder = (collected: Collected, site: Site): void => {
+const planPlaceholder = (collected: Collected, site: Site, isNew: boolean): void => {
   const { ref, listener, owner } = site;
   const key = `${ref.namespace}/${ref.name}`;
-  const planned = collected.placeholders.get(key) ?? { site, target: { namespace: ref.namespace, name: ref.name, owner, listenerNames: [], hostnames: [] } };
+  const planned = collected.placeholders.get(key) ?? { site, target: { namespace: ref.namespace, name: ref.name, owner, listenerNames: [], hostnames: [] }, heal: true };
+  if (isNew && planned.heal) Object.assign(planned, { site, heal: false });
   collected.placeholders.set(key, planned);
   if (!planned.target.listenerNames.includes(listener.name)) planned.target.listenerNames.push(listener.name);
   if (listener.hostname && !planned.target.hostnames.includes(listener.hostname)) planned.target.hostnames.push(listener.hostname);
@@ -63,9 +65,10 @@ const planPlaceholder = (collected: Collected, site: Site): void => {
 
 const route = (collected: Collected, site: Site, verdict: Verdict, isNew: boolean, settings: GatewayListenerTlsSettings): void => {
   if (verdict.code === 'ok') return;
-  // Only a new ref gets a placeholder: the create's failure is a denial, and an UPDATE must never
-  // be denied for a ref it did not change.
-  if (verdict.code === 'missing' && isNew && settings.mode === 'placeholder') return planPlaceholder(collected, site);
+  // A missing ref the request kept gets a placeholder too: that heals a Gateway already stuck in
+  // seed 000's deadlock on its next update. Its failure only warns: an UPDATE is never denied
+  // for a ref it did not change.
+  if (verdict.code === 'missing' && settings.mode === 'placeholder') return planPlaceholder(collected, site, isNew);
   const message = messageFor(verdict, site);
   if (!isNew) collected.warnings.push(messages.alreadyBroken(message));
   else if (verdict.code === 'unusable' && settings.secretContent === 'warn') collected.warnings.push(message);
@@ -75,11 +78,17 @@ const route = (collected: Collected, site: Site, verdict: Verdict, isNew: boolea
 const isTerminating = (namespace: KubeObject | undefined): boolean =>
   Boolean(namespace?.metadata?.deletionTimestamp) || (namespace?.status as { phase?: string } | undefined)?.phase === 'Terminating';
 
+const failureMessage = (planned: Planned, reason: string): string => {
+  const message = messages.placeholderFailed(planned.site, reason);
+  return planned.heal ? messages.alreadyBroken(message) : message;
+};
+
 const plannedSecret = async (planned: Planned, run: Run): Promise<PlannedSecret> => ({
   type: 'create-secret',
   secret: await buildPlaceholderSecret(planned.target, run.settings.placeholder, run.now, run.generate),
   warningOnCreate: messages.placeholderCreated(planned.site, planned.target.hostnames, validityWindow(run.settings.placeholder.validityDays, run.now).notAfter),
-  denyOnFailure: messages.placeholderFailed(planned.site, messages.REASON_SLOT),
+  denyOnFailure: failureMessage(planned, messages.REASON_SLOT),
+  onFailure: planned.heal ? 'warn' : 'deny',
 });
 
 /** Placeholders to create; a terminating namespace is refused up front, a dry run only says what would happen. */
@@ -88,7 +97,7 @@ const placeholderEffects = async (collected: Collected, request: PolicyRequest, 
   for (const planned of collected.placeholders.values()) {
     const { namespace } = planned.target;
     if (isTerminating(await view.get('namespaces', undefined, namespace))) {
-      collected.violations.push(messages.placeholderFailed(planned.site, `namespace "${namespace}" is terminating`));
+      (planned.heal ? collected.warnings : collected.violations).push(failureMessage(planned, `namespace "${namespace}" is terminating`));
     } else if (request.dryRun) {
       collected.warnings.push(messages.wouldCreatePlaceholder(planned.site));
     } else {
