@@ -1,9 +1,11 @@
 // `npm run bench`: every benchmark, one after the other (never part of npm test).
 // `npm run bench -- admission` runs one.
 import { runAdmissionBench } from './admission.ts';
+import { runClusterViewBench } from './cluster-view.ts';
 
 const BENCHES: Record<string, () => Promise<string>> = {
   admission: runAdmissionBench,
+  'cluster-view': runClusterViewBench,
 };
 
 const wanted = process.argv.slice(2);
