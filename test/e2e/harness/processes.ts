@@ -55,7 +55,8 @@ export const startProcess = (command: string, args: string[], options: { logFile
   const stop = async (graceMs = 5_000) => {
     if (!isRunning()) return;
     child.kill('SIGTERM');
-    const gone = await Promise.race([exited.then(() => true), sleep(graceMs).then(() => false)]);
+    // Unref'd: a pending grace timer must not keep the test process alive after everything exited.
+    const gone = await Promise.race([exited.then(() => true), sleep(graceMs, undefined, { ref: false }).then(() => false)]);
     if (!gone) child.kill('SIGKILL');
     await exited;
   };
