@@ -5,17 +5,9 @@ import { ManifestView } from '../../src/cluster/manifest-view.ts';
 import type { CreateOutcome, SecretWriter } from '../../src/cluster/writer.ts';
 import type { Policy } from '../../src/policies/types.ts';
 import { fixedPolicy } from '../helpers/policies.ts';
+import { reviewOf } from '../helpers/reviews.ts';
 
-const request = (dryRun = false): AdmissionRequest => ({
-  uid: 'u-1',
-  kind: { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'Gateway' },
-  resource: { group: 'gateway.networking.k8s.io', version: 'v1', resource: 'gateways' },
-  operation: 'CREATE',
-  namespace: 'traefik',
-  name: 'gw',
-  object: { metadata: { name: 'gw', namespace: 'traefik' } },
-  dryRun,
-});
+const request = (dryRun = false): AdmissionRequest => ({ ...reviewOf({ dryRun }).request, uid: 'u-1' }) as AdmissionRequest;
 
 const planning: Policy = {
   id: 'planner',
