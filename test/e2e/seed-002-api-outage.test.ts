@@ -71,6 +71,8 @@ t.test('seed 002: certguard started before the API server, then the API server r
     }, { timeoutMs: 90_000, intervalMs: 500 });
     t.ok(secretsBefore !== undefined, 'certguard exports its view size');
     t.equal((await certguard.readyz()).status, 200, 'ready after the restart');
+    // The restarted API server loads its webhook configurations through an informer too.
+    await waitForWebhooks(cluster);
 
     const admitted = await applyGateway(cluster, 'after', 'after-tls');
     t.equal(admitted.stdout, 'gateway.gateway.networking.k8s.io/after created\n', admitted.stderr);
