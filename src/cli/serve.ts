@@ -8,6 +8,7 @@ import type { Config } from '../config/schema.ts';
 import { buildPolicies } from '../compose.ts';
 import { createLiveView, type LiveViewOptions } from '../cluster/live/live-view.ts';
 import { loadManifestView } from '../cluster/manifest-view.ts';
+import { RESOURCES, type ResourceId } from '../cluster/resources.ts';
 import { createMetrics, type ViewStats } from '../metrics/metrics.ts';
 import type { StatefulView } from '../cluster/view.ts';
 import type { SecretWriter } from '../cluster/writer.ts';
@@ -46,11 +47,16 @@ export type ServeOptions = {
 
 type ViewAndWriter = { view: StatefulView & Partial<ViewStats>; writer: SecretWriter };
 
-/** Services are read only for certificate-dns's ingress Services: watch just their namespace when they share one. */
-const watchedNamespaces = (config: Config): LiveViewOptions['namespaces'] => {
+/**
+ * Services are read only for certificate-dns's configured ingress Services: none configured, none
+ * watched; all in one namespace, only that namespace; otherwise cluster-wide. The chart's RBAC
+ * follows the same rule.
+ */
+const serviceScope = (config: Config): Pick<LiveViewOptions, 'resources' | 'namespaces'> => {
   const namespaces = new Set(config.policies['certificate-dns'].ingress.services.map((service) => service.namespace));
+  if (namespaces.size === 0) return { resources: (Object.keys(RESOURCES) as ResourceId[]).filter((id) => id !== 'services') };
   const [only] = namespaces;
-  return namespaces.size === 1 && only ? { services: only } : undefined;
+  return namespaces.size === 1 && only ? { namespaces: { services: only } } : {};
 };
 
 const openView = async (options: ServeOptions): Promise<ViewAndWriter> => {
@@ -63,7 +69,7 @@ const openView = async (options: ServeOptions): Promise<ViewAndWriter> => {
     kubeconfig: options.kubeconfig,
     staleAfterSeconds: options.config.cluster.staleAfterSeconds,
     logger: options.logger,
-    namespaces: watchedNamespaces(options.config),
+    ...serviceScope(options.config),
   });
   options.logger.info(view.target, 'cluster view: live');
   // resourceStats() names resources by id (string-typed in the live view).

@@ -26,9 +26,12 @@ const viewGrants = (): string[] =>
 
 const allRoles = (rendered: Rendered): Role[] => [...rendered.all<Role>('ClusterRole'), ...rendered.all<Role>('Role')];
 
+const withoutServices = (): string[] => viewGrants().filter((grant) => !grant.startsWith('core/services '));
+
 t.test('certguard serve: get/list/watch exactly the cluster view’s resources', async (t) => {
   const role = render().get<Role>('ClusterRole', 'certguard');
-  t.same(grants(role.rules), viewGrants(), 'the ClusterRole equals src/cluster/resources.ts');
+  t.same(grants(role.rules), withoutServices(), 'the ClusterRole equals src/cluster/resources.ts, less Services: no ingress Service is configured by default');
+  t.equal(render().find('Role', 'certguard-services'), undefined, 'and no Role for Services either');
   t.same(render({ config: { policies: { 'gateway-listener-tls': { mode: 'warn' } } } }).get<Role>('ClusterRole', 'certguard').rules, role.rules, 'warn mode grants nothing more');
 });
 
@@ -46,7 +49,7 @@ t.test('Services in one namespace only when every configured ingress Service is 
 
 t.test('placeholder mode adds create on Secrets, and only that', async (t) => {
   const role = render({ config: { policies: { 'gateway-listener-tls': { mode: 'placeholder' } } } }).get<Role>('ClusterRole', 'certguard');
-  t.same(grants(role.rules), [...viewGrants(), 'core/secrets create'].sort(), 'the view’s grants plus core/secrets create');
+  t.same(grants(role.rules), [...withoutServices(), 'core/secrets create'].sort(), 'the view’s grants plus core/secrets create');
 });
 
 t.test('the bootstrap: its two Secrets and its two webhook configurations', async (t) => {
