@@ -61,7 +61,7 @@ for (const [name, args, stderr] of usageErrors) {
     t.teardown(() => rm(out, { recursive: true, force: true }));
     const result = await certguard(['certs', '--out', join(out, 'x'), ...args]);
     t.same([result.code, result.stderr], [2, stderr]);
-    t.rejects(stat(join(out, 'x')), 'nothing was written');
+    await t.rejects(stat(join(out, 'x')), 'nothing was written');
   });
 }
 
