@@ -2,10 +2,12 @@
 // `npm run bench -- admission` runs one.
 import { runAdmissionBench } from './admission.ts';
 import { runClusterViewBench } from './cluster-view.ts';
+import { runPlaceholderBench } from './placeholder.ts';
 
 const BENCHES: Record<string, () => Promise<string>> = {
   admission: runAdmissionBench,
   'cluster-view': runClusterViewBench,
+  placeholder: runPlaceholderBench,
 };
 
 const wanted = process.argv.slice(2);
