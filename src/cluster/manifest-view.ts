@@ -5,13 +5,8 @@ import { extname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../admission/types.ts';
 import { RESOURCES, type ResourceId } from './resources.ts';
-import { matchesLabels, type ClusterView, type ListOptions, type StatefulView } from './view.ts';
+import { countByNamespace, groupOf, matchesLabels, type ClusterView, type CountOptions, type ListOptions, type StatefulView } from './view.ts';
 import type { CreateOutcome, SecretWriter } from './writer.ts';
-
-const groupOf = (apiVersion: string | undefined): string => {
-  if (!apiVersion || !apiVersion.includes('/')) return '';
-  return apiVersion.slice(0, apiVersion.indexOf('/'));
-};
 
 /** Which view resource an object belongs to, if any (solver objects by their label). */
 export const resourceOf = (object: KubeObject): ResourceId | undefined => {
@@ -61,6 +56,10 @@ export class ManifestView implements ClusterView, StatefulView, SecretWriter {
         (options.namespace === undefined || object.metadata?.namespace === options.namespace) &&
         matchesLabels(object, options.labels),
     );
+  }
+
+  count(resource: ResourceId, options: CountOptions = {}): Map<string, number> {
+    return countByNamespace(this.#objects.get(resource)?.values() ?? [], options);
   }
 
   isServed(resource: ResourceId): boolean {

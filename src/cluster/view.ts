@@ -11,6 +11,11 @@ export type ListOptions = {
   labels?: Record<string, string>;
 };
 
+export type CountOptions = ListOptions & {
+  /** Only objects with an ownerReference of this kind in this API group (any version). */
+  ownedBy?: { group: string; kind: string };
+};
+
 export type ClusterView = {
   /**
    * One object by name, or undefined when it does not exist. The live view answers from its
@@ -21,6 +26,12 @@ export type ClusterView = {
   get(resource: ResourceId, namespace: string | undefined, name: string, options?: { content?: boolean }): Promise<KubeObject | undefined>;
   /** Objects from the cache (may be a few milliseconds stale; fine for counting). */
   list(resource: ResourceId, options?: ListOptions): KubeObject[];
+  /**
+   * How many cached objects match, per namespace ('' for cluster-scoped); namespaces with none
+   * are absent. For caps and gauges over 100,000 solver routes: the live view counts without
+   * building an object per entry, as list() must.
+   */
+  count(resource: ResourceId, options?: CountOptions): Map<string, number>;
   /** False while the resource's API (its CRD) is not served: policies that need it idle. */
   isServed(resource: ResourceId): boolean;
 };
@@ -36,6 +47,27 @@ export type StatefulView = ClusterView & {
   status(): ViewStatus;
   start(): Promise<void>;
   stop(): Promise<void>;
+};
+
+/** The API group of an apiVersion: "acme.cert-manager.io/v1" → "acme.cert-manager.io", "v1" → "". */
+export const groupOf = (apiVersion: string | undefined): string => {
+  const slash = apiVersion?.indexOf('/') ?? -1;
+  return apiVersion && slash >= 0 ? apiVersion.slice(0, slash) : '';
+};
+
+export const isOwnedBy = (object: KubeObject, owner: CountOptions['ownedBy']): boolean =>
+  !owner || (object.metadata?.ownerReferences ?? []).some((ref) => ref.kind === owner.kind && groupOf(ref.apiVersion) === owner.group);
+
+/** count() over objects at hand (the manifest view, tests). */
+export const countByNamespace = (objects: Iterable<KubeObject>, options: CountOptions = {}): Map<string, number> => {
+  const counts = new Map<string, number>();
+  for (const object of objects) {
+    const namespace = object.metadata?.namespace ?? '';
+    if (options.namespace !== undefined && namespace !== options.namespace) continue;
+    if (!matchesLabels(object, options.labels) || !isOwnedBy(object, options.ownedBy)) continue;
+    counts.set(namespace, (counts.get(namespace) ?? 0) + 1);
+  }
+  return counts;
 };
 
 export const matchesLabels = (object: KubeObject, labels: Record<string, string> | undefined): boolean => {

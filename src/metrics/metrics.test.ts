@@ -6,7 +6,7 @@ import { review } from '../admission/complete.ts';
 import type { AdmissionRequest, KubeObject, Operation } from '../admission/types.ts';
 import { ManifestView } from '../cluster/manifest-view.ts';
 import { RESOURCES, type ResourceId } from '../cluster/resources.ts';
-import type { ClusterView, ListOptions } from '../cluster/view.ts';
+import type { ClusterView, CountOptions, ListOptions } from '../cluster/view.ts';
 import { createAcmeSolverCapPolicy } from '../policies/acme-solver-cap/policy.ts';
 import { createMetrics, type ResourceStats } from './metrics.ts';
 
@@ -47,6 +47,9 @@ class SwappableView implements ClusterView {
   }
   list(resource: ResourceId, options?: ListOptions) {
     return this.current.list(resource, options);
+  }
+  count(resource: ResourceId, options?: CountOptions) {
+    return this.current.count(resource, options);
   }
   isServed(resource: ResourceId) {
     return this.current.isServed(resource);
@@ -239,6 +242,7 @@ t.test('a view with resourceStats and status reports its own sync state', async 
   const view = {
     get: manifest.get.bind(manifest),
     list: manifest.list.bind(manifest),
+    count: manifest.count.bind(manifest),
     isServed: (resource: ResourceId) => resource !== 'listenersets',
     resourceStats: () => stats,
     status: () => ({ ready, notReady: ready ? [] : ['gateways: API server unreachable'] }),

@@ -8,7 +8,7 @@ import type { Decision, PolicyDecision } from '../admission/complete.ts';
 import type { KubeObject } from '../admission/types.ts';
 import { RESOURCES, type ResourceId } from '../cluster/resources.ts';
 import type { ClusterView, ViewStatus } from '../cluster/view.ts';
-import { challengeOwnerOf, SOLVER_RESOURCES } from '../policies/acme-solver-cap/solvers.ts';
+import { countSolvers, SOLVER_RESOURCES } from '../policies/acme-solver-cap/solvers.ts';
 import { PLACEHOLDER_LABEL } from '../policies/gateway-listener-tls/placeholder-labels.ts';
 
 /**
@@ -83,10 +83,12 @@ const createdSeconds = (object: KubeObject): number | undefined => {
   return Number.isNaN(millis) ? undefined : millis / 1000;
 };
 
+const sum = (counts: Map<string, number>): number => [...counts.values()].reduce((total, count) => total + count, 0);
+
 /** A view without resourceStats (the ManifestView) is loaded up front: all it serves is synced. */
 const getResourceStats = (view: MetricsView): ResourceStats[] =>
   view.resourceStats?.() ??
-  Object.values(RESOURCES).map((info) => ({ resource: info.id, synced: true, objects: view.isServed(info.id) ? view.list(info.id).length : 0 }));
+  Object.values(RESOURCES).map((info) => ({ resource: info.id, synced: true, objects: view.isServed(info.id) ? sum(view.count(info.id)) : 0 }));
 
 const registerAdmissionMetrics = (registry: Registry) => {
   const requests = new Counter({
@@ -109,7 +111,8 @@ const registerAdmissionMetrics = (registry: Registry) => {
 };
 
 const registerSolverMetrics = (registry: Registry, view: MetricsView): void => {
-  const served = () => SOLVER_RESOURCES.filter((info) => view.isServed(info.id)).map((info) => ({ info, objects: view.list(info.id) }));
+  // Counted by the view, not listed: a scrape during a flood must not build 100,000 objects.
+  const served = () => SOLVER_RESOURCES.filter((info) => view.isServed(info.id)).map((info) => ({ info, counts: countSolvers(view, info) }));
   new Gauge({
     name: 'certguard_acme_solver_objects',
     help: 'ACME HTTP-01 solver objects (labelled acme.cert-manager.io/http01-solver=true) per namespace and kind; namespaces with none have no series.',
@@ -117,8 +120,8 @@ const registerSolverMetrics = (registry: Registry, view: MetricsView): void => {
     registers: [registry],
     collect() {
       this.reset();
-      for (const { info, objects } of served()) {
-        for (const [namespace, count] of countBy(objects, namespaceOf)) this.set({ namespace, kind: info.kind }, count);
+      for (const { info, counts } of served()) {
+        for (const [namespace, count] of counts.all) this.set({ namespace, kind: info.kind }, count);
       }
     },
   });
@@ -129,9 +132,11 @@ const registerSolverMetrics = (registry: Registry, view: MetricsView): void => {
     registers: [registry],
     collect() {
       this.reset();
-      for (const { info, objects } of served()) {
-        const unowned = objects.filter((object) => !challengeOwnerOf(object));
-        for (const [namespace, count] of countBy(unowned, namespaceOf)) this.set({ namespace, kind: info.kind }, count);
+      for (const { info, counts } of served()) {
+        for (const [namespace, count] of counts.all) {
+          const unowned = count - (counts.owned.get(namespace) ?? 0);
+          if (unowned > 0) this.set({ namespace, kind: info.kind }, unowned);
+        }
       }
     },
   });
@@ -142,7 +147,7 @@ const registerSolverMetrics = (registry: Registry, view: MetricsView): void => {
     registers: [registry],
     collect() {
       this.reset();
-      for (const { info, objects } of served()) this.set({ kind: info.kind }, objects.length);
+      for (const { info, counts } of served()) this.set({ kind: info.kind }, sum(counts.all));
     },
   });
 };

@@ -62,7 +62,7 @@ t.test('the live view on a real API server', async (t) => {
   };
   await kubectl('create', 'namespace', 'app');
   await kubectl('create', 'secret', 'generic', 'before', '-n', 'app', '--from-literal=password=hunter2');
-  await kubectl('label', 'secret', 'before', '-n', 'app', 'team=web');
+  await kubectl('label', 'secret', 'before', '-n', 'app', 'certguard.io/team=web', 'team=web');
 
   const log = recordingLogger();
   const view: LiveView = createLiveView({ kubeconfig: cluster.kubeconfigPath, staleAfterSeconds: 2, logger: log.logger, backoff: { initialMs: 100, maxMs: 1000 } });
@@ -81,14 +81,14 @@ t.test('the live view on a real API server', async (t) => {
     t.equal(log.lines.filter((entry) => entry.message.startsWith('secrets: API server unreachable')).length, 1, 'logged once');
   });
 
-  await t.test('initial sync: metadata only for Secrets, CRD-backed resources idle while not installed', async (t) => {
+  await t.test('initial sync: metadata only for Secrets (the labels certguard selects on), CRD-backed resources idle while not installed', async (t) => {
     t.strictSame(view.status().idle, CRD_BACKED.map((id) => `${id}: not served (CRD not installed)`));
     t.equal(view.isServed('gateways'), false);
     const [cached] = view.list('secrets', { namespace: 'app' });
     t.strictSame(cached, {
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: { name: 'before', namespace: 'app', resourceVersion: cached?.metadata?.resourceVersion, creationTimestamp: cached?.metadata?.creationTimestamp, labels: { team: 'web' } },
+      metadata: { name: 'before', namespace: 'app', creationTimestamp: cached?.metadata?.creationTimestamp, labels: { 'certguard.io/team': 'web' } },
     });
     t.match(cached?.metadata?.creationTimestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     t.ok(names(view.list('namespaces')).includes('app'));
@@ -100,8 +100,8 @@ t.test('the live view on a real API server', async (t) => {
   await t.test('adds, updates and deletes arrive through the watch', async (t) => {
     await kubectl('create', 'secret', 'generic', 'added', '-n', 'app', '--from-literal=a=b');
     await waitFor('the added Secret', () => names(view.list('secrets', { namespace: 'app' })).includes('added'));
-    await kubectl('label', 'secret', 'added', '-n', 'app', 'stage=two');
-    await waitFor('the label', () => view.list('secrets', { namespace: 'app', labels: { stage: 'two' } }).length === 1);
+    await kubectl('label', 'secret', 'added', '-n', 'app', 'certguard.io/stage=two');
+    await waitFor('the label', () => view.list('secrets', { namespace: 'app', labels: { 'certguard.io/stage': 'two' } }).length === 1);
     await kubectl('delete', 'secret', 'before', '-n', 'app');
     await waitFor('the deletion', () => !names(view.list('secrets', { namespace: 'app' })).includes('before'));
     t.strictSame(names(view.list('secrets', { namespace: 'app' })), ['added']);
@@ -123,6 +123,7 @@ t.test('the live view on a real API server', async (t) => {
     t.strictSame(names(view.list('solver-httproutes')), ['cm-acme-http-solver-first'], 'only the labelled route');
     t.strictSame(view.list('solver-httproutes')[0]?.metadata?.ownerReferences, [{ apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', name: 'cm-acme-http-solver-first-challenge', controller: true }]);
     t.equal(view.list('referencegrants')[0]?.apiVersion, 'gateway.networking.k8s.io/v1', 'a v1beta1 grant is seen through the first served version');
+    t.strictSame(view.count('solver-httproutes', { ownedBy: { group: 'acme.cert-manager.io', kind: 'Challenge' } }), new Map([['app', 1]]), 'counted as owned by a Challenge');
 
     const awake = await review(solverCreate(second), [cap], { view });
     t.equal(awake.response.allowed, false, 'the policy counts the cached route and denies the second');

@@ -75,20 +75,39 @@ t.test('initial sync', async (t) => {
     t.equal(api.requests[0]?.authorization, 'Bearer fake-token', 'credentials come from the kubeconfig');
   });
 
-  t.test('keeps a compact metadata-only entry for a Secret (no data, annotations or managedFields)', async (t) => {
+  t.test('keeps a compact metadata-only entry: no data, managedFields, resourceVersion, or labels certguard does not select on', async (t) => {
     const { api, view } = await setup(t);
-    api.apply(secret('app', 'app-tls'));
-    api.apply(solverRoute('app', 'cm-acme-http-solver-abcde'));
+    api.apply(secret('app', 'app-tls', { metadata: { ...secret('app', 'app-tls').metadata, labels: { app: 'app-tls', 'certguard.io/placeholder': 'true', 'app.kubernetes.io/managed-by': 'certguard' } } }));
+    api.apply(solverRoute('app', 'cm-acme-http-solver-abcde', { ...SOLVER, 'acme.cert-manager.io/http-domain': '1234567', 'acme.cert-manager.io/http-token': '7654321' }));
     await view.start();
     await ready(view);
-    const cached = view.list('secrets')[0];
-    t.strictSame(cached, {
+    t.strictSame(view.list('secrets')[0], {
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: { name: 'app-tls', namespace: 'app', resourceVersion: cached?.metadata?.resourceVersion, creationTimestamp: '2025-01-01T00:00:00Z', labels: { app: 'app-tls' } },
+      metadata: { name: 'app-tls', namespace: 'app', creationTimestamp: '2025-01-01T00:00:00Z', labels: { 'app.kubernetes.io/managed-by': 'certguard', 'certguard.io/placeholder': 'true' } },
     });
-    t.strictSame(view.list('solver-httproutes')[0]?.metadata?.ownerReferences, [{ apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', name: 'cm-acme-http-solver-abcde-challenge', controller: true }]);
+    t.strictSame(view.list('solver-httproutes')[0], {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: {
+        name: 'cm-acme-http-solver-abcde',
+        namespace: 'app',
+        creationTimestamp: '2025-01-01T00:00:00Z',
+        labels: SOLVER,
+        ownerReferences: [{ apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', controller: true, name: 'cm-acme-http-solver-abcde-challenge' }],
+      },
+    });
     t.equal(view.list('gateways').length, 0);
+  });
+
+  t.test('refuses to select metadata-only objects by a label it does not keep (it would find nothing)', async (t) => {
+    const { api, view } = await setup(t);
+    api.apply(secret('app', 'app-tls'));
+    await view.start();
+    await ready(view);
+    t.throws(() => view.list('secrets', { labels: { app: 'app-tls' } }), { message: 'secrets: the cache keeps only the labels certguard selects on, not "app" (see isKeptLabel)' });
+    t.throws(() => view.count('secrets', { labels: { app: 'app-tls' } }), { message: 'secrets: the cache keeps only the labels certguard selects on, not "app" (see isKeptLabel)' });
+    t.strictSame(view.list('gateways', { labels: { app: 'web' } }), [], 'full objects keep every label');
   });
 
   t.test('keeps only the annotations readers use on metadata-only objects', async (t) => {
@@ -127,6 +146,21 @@ t.test('initial sync', async (t) => {
       listRequests(api, 'secrets').map((request) => new URL(request.path, 'http://x').searchParams.get('continue') !== null),
       [false, true, true],
     );
+  });
+
+  t.test('finds every object when a list comes out of name order', async (t) => {
+    const { api, view } = await setup(t, { pageSize: 2 });
+    const order = ['m', 'b', 'z', 'a', 'k', 'c'];
+    for (const name of order) api.apply(secret('app', name));
+    await view.start();
+    await ready(view);
+    for (const name of order) t.equal((await view.get('secrets', 'app', name))?.metadata?.name, name, `${name} is cached`);
+    t.equal(view.list('secrets').length, 6);
+    const before = api.requests.length;
+    api.apply(secret('app', 'd'));
+    await waitFor('a Secret added by the watch', () => view.list('secrets').length === 7);
+    t.equal((await view.get('secrets', 'app', 'd'))?.metadata?.name, 'd');
+    t.equal(api.requests.slice(before).filter((request) => !request.path.includes('watch=1')).length, 0, 'all answered from the cache');
   });
 
   t.test('lists one namespace when asked', async (t) => {
@@ -172,6 +206,32 @@ t.test('changes arrive through the watch', async (t) => {
   await waitFor('a new solver route', () => view.list('solver-httproutes').length === 1);
   t.strictSame(view.list('solver-httproutes', { namespace: 'app' }), [], 'per-namespace list');
   t.equal(view.list('solver-httproutes', { labels: SOLVER }).length, 1);
+});
+
+t.test('count answers per namespace without building objects, and follows the watch', async (t) => {
+  const { api, view } = await setup(t);
+  const unowned = (namespace: string, name: string) => ({ ...solverRoute(namespace, name), metadata: { name, namespace, labels: SOLVER } });
+  api.apply(solverRoute('app', 'cm-acme-http-solver-1'));
+  api.apply(solverRoute('app', 'cm-acme-http-solver-2'));
+  api.apply(unowned('app', 'labelled-by-hand'));
+  api.apply(solverRoute('other', 'cm-acme-http-solver-3'));
+  api.apply(secret('app', 'placeholder', { metadata: { name: 'placeholder', namespace: 'app', labels: { 'certguard.io/placeholder': 'true' } } }));
+  api.apply(secret('app', 'plain'));
+  await view.start();
+  await ready(view);
+  const CHALLENGE = { group: 'acme.cert-manager.io', kind: 'Challenge' };
+  t.strictSame(view.count('solver-httproutes'), new Map([['app', 3], ['other', 1]]));
+  t.strictSame(view.count('solver-httproutes', { ownedBy: CHALLENGE }), new Map([['app', 2], ['other', 1]]));
+  t.strictSame(view.count('solver-httproutes', { namespace: 'other', ownedBy: CHALLENGE }), new Map([['other', 1]]));
+  t.strictSame(view.count('solver-httproutes', { ownedBy: { group: 'acme.cert-manager.io', kind: 'Order' } }), new Map());
+  t.strictSame(view.count('secrets', { labels: { 'certguard.io/placeholder': 'true' } }), new Map([['app', 1]]));
+  t.strictSame(view.count('gateways'), new Map(), 'nothing cached: no namespaces');
+
+  api.apply(unowned('app', 'cm-acme-http-solver-1'));
+  api.delete('gateway.networking.k8s.io/v1', 'HTTPRoute', 'other', 'cm-acme-http-solver-3');
+  await waitFor('the watch events', () => view.count('solver-httproutes').get('other') === undefined);
+  t.strictSame(view.count('solver-httproutes', { ownedBy: CHALLENGE }), new Map([['app', 1]]), 'an update that drops the owner is counted');
+  t.strictSame(view.count('solver-httproutes'), new Map([['app', 3]]));
 });
 
 t.test('API server absent at start', async (t) => {

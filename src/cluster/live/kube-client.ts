@@ -1,9 +1,15 @@
 // The little HTTP the live view needs: JSON requests and line-delimited watch streams against
 // the API server, over node:http(s) with a keep-alive agent. Credentials come from kubeconfig.ts.
 // Our own requests because client-node's informer cannot ask for PartialObjectMetadata.
-import http from 'node:http';
-import https from 'node:https';
+import type * as Http from 'node:http';
+import type * as Https from 'node:https';
 import type { Credentials } from './kubeconfig.ts';
+import { ListStreamParser } from './list-stream.ts';
+
+// Not `import http from 'node:http'`: an ES import of node:http reads every export, and its lazy
+// WebSocket/fetch-related exports load undici: about 9 MiB of RSS for code certguard never runs.
+const http = process.getBuiltinModule('node:http');
+const https = process.getBuiltinModule('node:https');
 
 /** The API answered with an error status (or an ERROR watch event). */
 export class ApiError extends Error {
@@ -90,12 +96,23 @@ const parseBody = (text: string): unknown => {
   }
 };
 
+/** Where a response body goes as it arrives; end() gives the body. */
+type BodyReader = { write(chunk: string): void; end(): unknown };
+
+const textReader = (): BodyReader => {
+  let text = '';
+  return {
+    write: (chunk) => void (text += chunk),
+    end: () => parseBody(text),
+  };
+};
+
 export class KubeClient {
   readonly server: string;
   readonly source: string;
   readonly #credentials: Credentials;
   readonly #transport: typeof http | typeof https;
-  readonly #agent: http.Agent;
+  readonly #agent: Http.Agent;
 
   constructor(credentials: Credentials) {
     this.server = credentials.server;
@@ -107,15 +124,28 @@ export class KubeClient {
     this.#agent = isHttps ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
   }
 
-  async #options(method: string, headers: Record<string, string>): Promise<https.RequestOptions> {
-    const options: https.RequestOptions = { method, headers: { ...headers } };
+  async #options(method: string, headers: Record<string, string>): Promise<Https.RequestOptions> {
+    const options: Https.RequestOptions = { method, headers: { ...headers } };
     await this.#credentials.apply(options);
     options.agent ??= this.#agent;
     return options;
   }
 
   /** One JSON request. Resolves with any HTTP status; rejects only when there is no answer. */
-  async request(path: string, options: RequestOptions): Promise<ApiResponse> {
+  request(path: string, options: RequestOptions): Promise<ApiResponse> {
+    return this.#request(path, options, textReader);
+  }
+
+  /**
+   * One page of a list. On 200 each item goes to `onItem` as it arrives (list-stream.ts: the
+   * page is never whole in memory) and the body is the list without its items; any other status
+   * answers as request() does.
+   */
+  listPage(path: string, options: RequestOptions, onItem: (item: unknown) => void): Promise<ApiResponse> {
+    return this.#request(path, options, (status) => (status === 200 ? new ListStreamParser(onItem) : textReader()));
+  }
+
+  async #request(path: string, options: RequestOptions, readerFor: (status: number) => BodyReader): Promise<ApiResponse> {
     const headers: Record<string, string> = { Accept: options.accept ?? 'application/json' };
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
     if (payload !== undefined) headers['Content-Type'] = 'application/json';
@@ -124,19 +154,42 @@ export class KubeClient {
     // that says nothing about the server, so try again on a fresh connection (Node's own advice).
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.#send(path, options, requestOptions, payload);
+        return await this.#send(path, options, requestOptions, payload, readerFor);
       } catch (error) {
         if (!(error instanceof StaleSocketError) || attempt >= MAX_STALE_SOCKET_RETRIES) throw error instanceof StaleSocketError ? unreachable(error.cause) : error;
       }
     }
   }
 
-  #send(path: string, options: RequestOptions, requestOptions: https.RequestOptions, payload: string | undefined): Promise<ApiResponse> {
+  #send(path: string, options: RequestOptions, requestOptions: Https.RequestOptions, payload: string | undefined, readerFor: (status: number) => BodyReader): Promise<ApiResponse> {
     return new Promise((resolve, reject) => {
       const request = this.#transport.request(`${this.server}${path}`, { ...requestOptions, signal: options.signal }, (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: parseBody(Buffer.concat(chunks).toString('utf8')) }));
+        const status = response.statusCode ?? 0;
+        const reader = readerFor(status);
+        let failed = false;
+        const fail = (error: unknown) => {
+          failed = true;
+          reject(error);
+          request.destroy();
+        };
+        // Text, not Buffers: a page is never one big native buffer (bench/README.md, "Cluster view").
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          if (failed) return;
+          try {
+            reader.write(chunk);
+          } catch (error) {
+            fail(error);
+          }
+        });
+        response.on('end', () => {
+          if (failed) return;
+          try {
+            resolve({ status, body: reader.end() });
+          } catch (error) {
+            fail(error);
+          }
+        });
         response.on('error', (error) => reject(unreachable(error)));
       });
       request.setTimeout(options.timeoutMs, () => request.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
@@ -190,7 +243,7 @@ export class KubeClient {
 }
 
 /** Calls `onLine` for each newline-terminated line; an exception from it goes to `onError`. */
-const streamLines = (stream: http.IncomingMessage, onLine: (line: string) => void, onError: (error: unknown) => void): void => {
+const streamLines = (stream: Http.IncomingMessage, onLine: (line: string) => void, onError: (error: unknown) => void): void => {
   let buffer = '';
   let failed = false;
   stream.setEncoding('utf8');

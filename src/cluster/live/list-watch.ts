@@ -6,7 +6,6 @@ import type { KubeObject } from '../../admission/types.ts';
 import type { ResourceInfo } from '../resources.ts';
 import { ACCEPT_JSON, ACCEPT_METADATA, ACCEPT_METADATA_LIST, apiVersionOf, collectionPath, labelSelectorOf, queryOf } from './api-paths.ts';
 import { Backoff, sleep, type BackoffOptions } from './backoff.ts';
-import { compactObject } from './compact.ts';
 import { discover } from './discovery.ts';
 import { ApiError, apiErrorOf, UnreachableError, type KubeClient, type WatchEvent } from './kube-client.ts';
 import type { ListGate } from './list-gate.ts';
@@ -53,7 +52,7 @@ const isNotFound = (error: unknown): boolean => error instanceof ApiError && err
 export class ResourceWatcher {
   readonly info: ResourceInfo;
   /** Replaced whole by a re-list, so readers never see a half-filled cache. */
-  cache = new ResourceCache();
+  cache: ResourceCache;
   /** undefined until discovery has answered once. */
   served: boolean | undefined = undefined;
   version: string | undefined = undefined;
@@ -73,6 +72,7 @@ export class ResourceWatcher {
 
   constructor(options: WatcherOptions) {
     this.info = options.info;
+    this.cache = new ResourceCache(options.info, apiVersionOf(options.info, options.info.versions[0] ?? 'v1'));
     this.#options = options;
     this.#backoff = new Backoff(options.backoff);
     this.#now = options.now ?? Date.now;
@@ -126,7 +126,7 @@ export class ResourceWatcher {
     }
     this.served = false;
     this.synced = false;
-    this.cache = new ResourceCache();
+    this.cache = new ResourceCache(this.info, apiVersionOf(this.info, this.info.versions[0] ?? 'v1'));
     this.#connected();
   }
 
@@ -147,21 +147,25 @@ export class ResourceWatcher {
   async #list(signal: AbortSignal): Promise<void> {
     this.phase = 'listing';
     const apiVersion = apiVersionOf(this.info, this.version ?? '');
-    const fresh = new ResourceCache();
+    const fresh = new ResourceCache(this.info, apiVersion, { loading: true });
     let token: string | undefined;
     let listVersion: string | undefined;
     do {
       const path = this.#path({ limit: this.#options.pageSize ?? DEFAULT_PAGE_SIZE, continue: token });
-      const response = await this.#options.client.request(path, { accept: this.info.metadataOnly ? ACCEPT_METADATA_LIST : ACCEPT_JSON, timeoutMs: LIST_PAGE_TIMEOUT_MS, signal });
+      const response = await this.#options.client.listPage(
+        path,
+        { accept: this.info.metadataOnly ? ACCEPT_METADATA_LIST : ACCEPT_JSON, timeoutMs: LIST_PAGE_TIMEOUT_MS, signal },
+        (item) => fresh.upsert(item as KubeObject),
+      );
       if (response.status !== 200) throw apiErrorOf(response.status, response.body);
-      const page = response.body as { metadata?: { resourceVersion?: string; continue?: string }; items?: unknown };
-      // kube-apiserver encodes an empty PartialObjectMetadataList as "items": null (seen in test/e2e).
-      const items = page.items ?? [];
-      if (!Array.isArray(items)) throw new Error(`list: the answer has no items (HTTP ${response.status})`);
-      for (const item of items as KubeObject[]) fresh.upsert(compactObject(this.info, apiVersion, item));
+      // The items went to the cache as they arrived; what is left is the list's own metadata.
+      // (kube-apiserver encodes an empty PartialObjectMetadataList as "items": null: no items.)
+      const page = response.body as { metadata?: { resourceVersion?: string; continue?: string } } | null;
+      if (typeof page !== 'object' || page === null) throw new Error(`list: the answer is not a list (HTTP ${response.status})`);
       listVersion = page.metadata?.resourceVersion ?? listVersion;
       token = page.metadata?.continue || undefined;
     } while (token);
+    fresh.seal();
     this.cache = fresh;
     this.#resourceVersion = listVersion;
     this.#needsList = false;
@@ -183,16 +187,16 @@ export class ResourceWatcher {
       onOpen: () => this.#connected(),
       onEvent: (event) => {
         events += 1;
-        this.#apply(event, apiVersion);
+        this.#apply(event);
       },
     });
     if (events === 0 && this.#now() - started < MIN_HEALTHY_WATCH_MS) throw new Error('watch: the API server ended the watch at once');
   }
 
-  #apply(event: WatchEvent, apiVersion: string): void {
+  #apply(event: WatchEvent): void {
     const object = event.object as KubeObject;
     if (event.type === 'ERROR') throw apiErrorOf(Number(object.code) || 500, object);
-    if (event.type === 'ADDED' || event.type === 'MODIFIED') this.cache.upsert(compactObject(this.info, apiVersion, object));
+    if (event.type === 'ADDED' || event.type === 'MODIFIED') this.cache.upsert(object);
     else if (event.type === 'DELETED') this.cache.remove(object.metadata?.namespace, object.metadata?.name ?? '');
     const resourceVersion = object.metadata?.resourceVersion;
     if (resourceVersion) this.#resourceVersion = resourceVersion;

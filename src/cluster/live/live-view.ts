@@ -2,15 +2,16 @@
 // cache, and a live GET wherever a stale "missing" could turn into a wrong denial.
 import type { KubeObject } from '../../admission/types.ts';
 import { RESOURCES, type ResourceId, type ResourceInfo } from '../resources.ts';
-import type { ListOptions, StatefulView, ViewStatus } from '../view.ts';
+import type { CountOptions, ListOptions, StatefulView, ViewStatus } from '../view.ts';
 import type { CreateOutcome, SecretWriter } from '../writer.ts';
 import { ACCEPT_JSON, ACCEPT_METADATA, apiVersionOf, objectPath } from './api-paths.ts';
 import type { BackoffOptions } from './backoff.ts';
-import { compactObject, withoutBookkeeping } from './compact.ts';
+import { withoutBookkeeping } from './compact.ts';
 import { apiErrorOf, KubeClient } from './kube-client.ts';
 import { loadCredentials } from './kubeconfig.ts';
 import { createListGate } from './list-gate.ts';
 import { ResourceWatcher, type Logger } from './list-watch.ts';
+import { cachedShapeOf } from './resource-cache.ts';
 import { createSecretWriter } from './secret-writer.ts';
 
 export type { Logger } from './list-watch.ts';
@@ -102,7 +103,11 @@ class LiveClusterView implements LiveView {
       const cached = watcher?.cache.get(scope, name);
       if (cached) return cached;
     }
-    return this.#liveGet(info, watcher?.version ?? info.versions[0] ?? 'v1', scope, name, content);
+    const version = watcher?.version ?? info.versions[0] ?? 'v1';
+    const found = await this.#liveGet(info, version, scope, name, content);
+    // The same shape as a cached object: a reader cannot tell a live answer from a cached one.
+    if (!found || content) return found;
+    return cachedShapeOf(info, apiVersionOf(info, version), found);
   }
 
   /** Confirms a cache miss (or fetches Secret content). Throws when the API cannot answer. */
@@ -117,12 +122,15 @@ class LiveClusterView implements LiveView {
     }
     if (response.status === 404) return undefined;
     if (response.status !== 200) throw new Error(`reading ${what} from the API server: ${apiErrorOf(response.status, response.body).message}`);
-    const object = response.body as KubeObject;
-    return metadataOnly ? compactObject(info, apiVersionOf(info, version), object) : withoutBookkeeping(object);
+    return withoutBookkeeping(response.body as KubeObject);
   }
 
   list(resource: ResourceId, options: ListOptions = {}): KubeObject[] {
     return this.#watchers.get(resource)?.cache.list(options.namespace, options.labels) ?? [];
+  }
+
+  count(resource: ResourceId, options: CountOptions = {}): Map<string, number> {
+    return this.#watchers.get(resource)?.cache.count(options) ?? new Map();
   }
 
   /** Until discovery has answered, a resource counts as served: policies must not idle on a guess. */

@@ -6,13 +6,12 @@
 // Counting uses the view's cache, so concurrent creates (cert-manager's workers, or several
 // webhook replicas) can pass the cap by a few. That is accepted: the cap stops thousands, not one,
 // and a lock across replicas would cost more than it saves.
-import type { KubeObject } from '../../admission/types.ts';
 import type { ResourceInfo } from '../../cluster/resources.ts';
 import type { ClusterView } from '../../cluster/view.ts';
 import { emptyResult, type Policy, type PolicyRequest, type PolicyResult } from '../types.ts';
 import { clusterCapReached, invalidAnnotation, namespaceCapReached, notOwnedByChallenge, unownedSolvers } from './messages.ts';
 import { ACME_SOLVER_CAP, type AcmeSolverCapSettings } from './settings.ts';
-import { challengeOwnerOf, hasSolverLabel, solverResourceOf, tallySolvers } from './solvers.ts';
+import { challengeOwnerOf, countSolvers, hasSolverLabel, solverResourceOf, tallySolvers } from './solvers.ts';
 
 /** How many namespaces the cluster-wide message names. */
 const TOP_NAMESPACES = 3;
@@ -34,21 +33,14 @@ const getNamespaceCap = async (view: ClusterView, namespace: string, settings: A
 };
 
 /** Namespaces by Challenge-owned solver count, most first (ties by name, for stable messages). */
-const getTopNamespaces = (objects: KubeObject[]): Array<[string, number]> => {
-  const counts = new Map<string, number>();
-  for (const object of objects) {
-    if (!challengeOwnerOf(object)) continue;
-    const namespace = object.metadata?.namespace ?? '';
-    counts.set(namespace, (counts.get(namespace) ?? 0) + 1);
-  }
-  return [...counts].sort(([a, x], [b, y]) => y - x || a.localeCompare(b)).slice(0, TOP_NAMESPACES);
-};
+const getTopNamespaces = (owned: Map<string, number>): Array<[string, number]> =>
+  [...owned].sort(([a, x], [b, y]) => y - x || a.localeCompare(b)).slice(0, TOP_NAMESPACES);
 
 const checkNamespace = async (request: PolicyRequest, solver: ResourceInfo, view: ClusterView, settings: AcmeSolverCapSettings, result: PolicyResult) => {
   const namespace = request.namespace ?? request.object?.metadata?.namespace ?? 'default';
   const { cap, fromAnnotation, warning } = await getNamespaceCap(view, namespace, settings);
   if (warning) result.warnings.push(warning);
-  const { owned, unowned } = tallySolvers(view.list(solver.id, { namespace }));
+  const { owned, unowned } = tallySolvers(countSolvers(view, solver, namespace));
   const facts = { kind: solver.kind, plural: solver.plural, namespace, unowned };
   if (owned >= cap) {
     const challenge = challengeOwnerOf(request.object)?.name;
@@ -59,10 +51,10 @@ const checkNamespace = async (request: PolicyRequest, solver: ResourceInfo, view
 };
 
 const checkCluster = (solver: ResourceInfo, view: ClusterView, settings: AcmeSolverCapSettings, result: PolicyResult) => {
-  const all = view.list(solver.id);
-  const { owned, unowned } = tallySolvers(all);
+  const counts = countSolvers(view, solver);
+  const { owned, unowned } = tallySolvers(counts);
   if (owned < settings.maxClusterWide) return;
-  const top = getTopNamespaces(all);
+  const top = getTopNamespaces(counts.owned);
   result.violations.push(clusterCapReached({ kind: solver.kind, plural: solver.plural, count: owned, unowned, cap: settings.maxClusterWide, top }));
 };
 

@@ -4,6 +4,7 @@
 // only the ownerReference makes an object one of cert-manager's.
 import type { GroupVersionKind, KubeObject, OwnerReference } from '../../admission/types.ts';
 import { RESOURCES, SOLVER_LABEL, type ResourceInfo } from '../../cluster/resources.ts';
+import type { ClusterView } from '../../cluster/view.ts';
 
 export const SOLVER_RESOURCES: readonly ResourceInfo[] = [RESOURCES['solver-httproutes'], RESOURCES['solver-ingresses']];
 
@@ -22,11 +23,28 @@ const isChallengeRef = (ref: OwnerReference): boolean =>
 export const challengeOwnerOf = (object: KubeObject | undefined): OwnerReference | undefined =>
   object?.metadata?.ownerReferences?.find(isChallengeRef);
 
+/** What count() matches for "owned by a Challenge" (as challengeOwnerOf: any version). */
+export const CHALLENGE_OWNER = { group: CHALLENGE_GROUP, kind: 'Challenge' };
+
+/** Labelled objects per namespace: all of them, and those a Challenge owns. */
+export type SolverCounts = { all: Map<string, number>; owned: Map<string, number> };
+
+/** From the view's counts, not its objects: a flood is 100,000 routes, counted at every CREATE. */
+export const countSolvers = (view: Pick<ClusterView, 'count'>, info: ResourceInfo, namespace?: string): SolverCounts => ({
+  all: view.count(info.id, { namespace }),
+  owned: view.count(info.id, { namespace, ownedBy: CHALLENGE_OWNER }),
+});
+
 export type SolverTally = { owned: number; unowned: number };
 
-/** Splits labelled objects into Challenge-owned (counted) and not (reported apart). */
-export const tallySolvers = (objects: KubeObject[]): SolverTally => {
-  let owned = 0;
-  for (const object of objects) if (challengeOwnerOf(object)) owned += 1;
-  return { owned, unowned: objects.length - owned };
+const sum = (counts: Map<string, number>): number => {
+  let total = 0;
+  for (const count of counts.values()) total += count;
+  return total;
+};
+
+/** Challenge-owned objects (counted) and the others (reported apart). */
+export const tallySolvers = (counts: SolverCounts): SolverTally => {
+  const owned = sum(counts.owned);
+  return { owned, unowned: sum(counts.all) - owned };
 };

@@ -1,0 +1,280 @@
+// One namespace's objects of one resource. Full objects sit in a Map by name. Metadata-only
+// objects — the numerous ones — are stored column by column, sorted by name: per object that is
+// a few array slots instead of a Map entry (about 36 bytes) plus an object (about 56), which at
+// 150,000 objects is the difference between fitting in the issue's 150 MiB and not.
+import type { KubeObject, OwnerReference } from '../../admission/types.ts';
+import type { ResourceInfo } from '../resources.ts';
+import { groupOf } from '../view.ts';
+import { deepFreeze, withoutBookkeeping } from './compact.ts';
+import { objectOf, ownerCountKey, ownerCountKeys, recordOf, type MetadataRecord, type OwnStrings, type Rare, type Shape } from './metadata-entry.ts';
+
+export type Labels = Readonly<Record<string, string>>;
+
+/** What the cache needs of a namespace's objects, whichever way they are stored. */
+export type Bucket = {
+  readonly namespace: string;
+  readonly size: number;
+  upsert(name: string, object: KubeObject): void;
+  remove(name: string): void;
+  get(name: string): KubeObject | undefined;
+  /** Appends the objects whose labels match to `found`. */
+  list(labels: Labels | undefined, found: KubeObject[]): void;
+  /** Objects whose labels match and that have an owner of `owner` ("group/Kind"), if given. */
+  count(labels: Labels | undefined, owner: string | undefined): number;
+  /** A list has filled the bucket: order it for lookups. */
+  seal(): void;
+};
+
+/** Where a bucket's objects come from and what they are handed out as. */
+export type BucketContext = { info: ResourceInfo; apiVersion: string };
+
+/** matchesLabels over a label set without building an object per test. */
+export const matchesLabelSet = (have: Labels | undefined, wanted: Labels | undefined): boolean => {
+  if (!wanted) return true;
+  for (const key of Object.keys(wanted)) if (have?.[key] !== wanted[key]) return false;
+  return true;
+};
+
+const adjust = (counts: Map<string, number>, keys: readonly string[], delta: number): void => {
+  for (const key of keys) {
+    const count = (counts.get(key) ?? 0) + delta;
+    if (count > 0) counts.set(key, count);
+    else counts.delete(key);
+  }
+};
+
+const ownerKeysOf = (owners: readonly OwnerReference[] | undefined): string[] =>
+  [...new Set((owners ?? []).map((owner) => ownerCountKey(owner.kind, groupOf(owner.apiVersion))))];
+
+/** Full objects (Gateways, Namespaces, …): frozen once, handed out as they are. */
+export class ObjectBucket implements Bucket {
+  readonly namespace: string;
+  readonly #context: BucketContext;
+  readonly #objects = new Map<string, KubeObject>();
+  readonly #owned = new Map<string, number>();
+
+  constructor(namespace: string, context: BucketContext) {
+    this.namespace = namespace;
+    this.#context = context;
+  }
+
+  get size(): number {
+    return this.#objects.size;
+  }
+
+  upsert(name: string, object: KubeObject): void {
+    const { info, apiVersion } = this.#context;
+    const kept = { ...withoutBookkeeping(object), apiVersion, kind: info.kind };
+    // Every object of the namespace points at the bucket's one copy of its name.
+    if (info.namespaced && kept.metadata) kept.metadata.namespace = this.namespace;
+    this.remove(name);
+    this.#objects.set(name, deepFreeze(kept));
+    adjust(this.#owned, ownerKeysOf(kept.metadata?.ownerReferences), 1);
+  }
+
+  remove(name: string): void {
+    const previous = this.#objects.get(name);
+    if (!previous) return;
+    this.#objects.delete(name);
+    adjust(this.#owned, ownerKeysOf(previous.metadata?.ownerReferences), -1);
+  }
+
+  get(name: string): KubeObject | undefined {
+    return this.#objects.get(name);
+  }
+
+  list(labels: Labels | undefined, found: KubeObject[]): void {
+    for (const object of this.#objects.values()) if (matchesLabelSet(object.metadata?.labels, labels)) found.push(object);
+  }
+
+  count(labels: Labels | undefined, owner: string | undefined): number {
+    if (!labels) return owner ? (this.#owned.get(owner) ?? 0) : this.#objects.size;
+    let found = 0;
+    for (const object of this.#objects.values()) {
+      if (matchesLabelSet(object.metadata?.labels, labels) && (!owner || ownerKeysOf(object.metadata?.ownerReferences).includes(owner))) found += 1;
+    }
+    return found;
+  }
+
+  seal(): void {}
+}
+
+/** Index of `name` in sorted `names`, or -(insertion point) - 1 when absent. */
+const search = (names: readonly string[], name: string): number => {
+  let low = 0;
+  let high = names.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    const probe = names[middle]!;
+    if (probe < name) low = middle + 1;
+    else if (probe > name) high = middle - 1;
+    else return middle;
+  }
+  return -low - 1;
+};
+
+/** Usually every object of a namespace has the same shape: one value until a second one appears. */
+class ShapeColumn {
+  #only: Shape | undefined;
+  #all: Shape[] | undefined;
+  #length = 0;
+
+  at(index: number): Shape {
+    return this.#all ? this.#all[index]! : this.#only!;
+  }
+
+  set(index: number, shape: Shape): void {
+    if (this.#all || shape !== this.#only) this.#expanded()[index] = shape;
+  }
+
+  insert(index: number, shape: Shape): void {
+    if (!this.#all && (this.#length === 0 || shape === this.#only)) this.#only = shape;
+    else this.#expanded().splice(index, 0, shape);
+    this.#length += 1;
+  }
+
+  remove(index: number): void {
+    this.#all?.splice(index, 1);
+    this.#length -= 1;
+  }
+
+  /** Keeps the entries at `order`'s positions, in that order. */
+  reorder(order: readonly number[]): void {
+    const all = this.#all;
+    if (all) this.#all = order.map((index) => all[index]!);
+    this.#length = order.length;
+  }
+
+  #expanded(): Shape[] {
+    return (this.#all ??= Array.from({ length: this.#length }, () => this.#only!));
+  }
+}
+
+/** Metadata-only objects as records (metadata-entry.ts), one array per field, sorted by name. */
+export class MetadataBucket implements Bucket {
+  readonly namespace: string;
+  readonly #context: BucketContext;
+  readonly #owned = new Map<string, number>();
+  #names: string[] = [];
+  #created: number[] = [];
+  #shapes = new ShapeColumn();
+  #strings: OwnStrings[] = [];
+  /** By name: the few objects with several owners, a deletion timestamp or an odd creation time. */
+  #rare = new Map<string, Rare>();
+  /** While a list fills a new cache, names may come in any order (the API server's order is not a promise). */
+  #loading: boolean;
+  #sorted = true;
+
+  constructor(namespace: string, context: BucketContext, loading: boolean) {
+    this.namespace = namespace;
+    this.#context = context;
+    this.#loading = loading;
+  }
+
+  get size(): number {
+    return this.#names.length;
+  }
+
+  upsert(name: string, object: KubeObject): void {
+    const record = recordOf(object.metadata ?? {});
+    const at = this.#indexFor(name);
+    if (at >= 0) {
+      adjust(this.#owned, this.#ownerKeys(at), -1);
+      this.#write(at, name, record);
+    } else {
+      this.#insert(-at - 1, name, record);
+    }
+    adjust(this.#owned, ownerCountKeys(record.shape, record.rare), 1);
+  }
+
+  remove(name: string): void {
+    this.seal();
+    const at = search(this.#names, name);
+    if (at < 0) return;
+    adjust(this.#owned, this.#ownerKeys(at), -1);
+    this.#names.splice(at, 1);
+    this.#created.splice(at, 1);
+    this.#shapes.remove(at);
+    this.#strings.splice(at, 1);
+    this.#rare.delete(name);
+  }
+
+  get(name: string): KubeObject | undefined {
+    this.seal();
+    const at = search(this.#names, name);
+    return at < 0 ? undefined : this.#objectAt(at);
+  }
+
+  list(labels: Labels | undefined, found: KubeObject[]): void {
+    this.seal();
+    for (let at = 0; at < this.#names.length; at += 1) if (matchesLabelSet(this.#shapes.at(at).labels, labels)) found.push(this.#objectAt(at));
+  }
+
+  count(labels: Labels | undefined, owner: string | undefined): number {
+    this.seal();
+    if (!labels) return owner ? (this.#owned.get(owner) ?? 0) : this.#names.length;
+    let found = 0;
+    for (let at = 0; at < this.#names.length; at += 1) {
+      if (matchesLabelSet(this.#shapes.at(at).labels, labels) && (!owner || this.#ownerKeys(at).includes(owner))) found += 1;
+    }
+    return found;
+  }
+
+  /** A list has filled the bucket: sorts what came out of order (of a name listed twice, the later record stays). */
+  seal(): void {
+    if (!this.#loading) return;
+    this.#loading = false;
+    if (this.#sorted) return;
+    const names = this.#names;
+    const order = names.map((_, at) => at).sort((a, b) => (names[a]! < names[b]! ? -1 : names[a]! > names[b]! ? 1 : a - b));
+    const kept = order.filter((at, position) => names[order[position + 1]!] !== names[at]);
+    this.#names = kept.map((at) => names[at]!);
+    this.#created = kept.map((at) => this.#created[at]!);
+    this.#shapes.reorder(kept);
+    this.#strings = kept.map((at) => this.#strings[at]);
+    this.#sorted = true;
+    this.#owned.clear();
+    for (let at = 0; at < this.#names.length; at += 1) adjust(this.#owned, this.#ownerKeys(at), 1);
+  }
+
+  /** Where `name` is, or -(where it goes) - 1. A list's next name usually goes last: no search. */
+  #indexFor(name: string): number {
+    const names = this.#names;
+    const last = names.length - 1;
+    if (last < 0 || names[last]! < name) return -names.length - 1;
+    if (names[last] === name) return last;
+    if (this.#loading) {
+      this.#sorted = false;
+      return -names.length - 1;
+    }
+    return search(names, name);
+  }
+
+  #write(at: number, name: string, record: MetadataRecord): void {
+    this.#names[at] = name;
+    this.#created[at] = record.created;
+    this.#shapes.set(at, record.shape);
+    this.#strings[at] = record.strings;
+    if (record.rare) this.#rare.set(name, record.rare);
+    else this.#rare.delete(name);
+  }
+
+  #insert(at: number, name: string, record: MetadataRecord): void {
+    this.#names.splice(at, 0, name);
+    this.#created.splice(at, 0, record.created);
+    this.#shapes.insert(at, record.shape);
+    this.#strings.splice(at, 0, record.strings);
+    if (record.rare) this.#rare.set(name, record.rare);
+  }
+
+  #ownerKeys(at: number): string[] {
+    return ownerCountKeys(this.#shapes.at(at), this.#rare.get(this.#names[at]!));
+  }
+
+  #objectAt(at: number): KubeObject {
+    const name = this.#names[at]!;
+    const record: MetadataRecord = { created: this.#created[at]!, shape: this.#shapes.at(at), strings: this.#strings[at], rare: this.#rare.get(name) };
+    const { info, apiVersion } = this.#context;
+    return objectOf(record, info, apiVersion, info.namespaced ? this.namespace : undefined, name);
+  }
+}
