@@ -13,6 +13,7 @@ type Container = {
   image: string;
   args: string[];
   ports?: { name: string; containerPort: number }[];
+  env?: { name: string; value?: string }[];
   livenessProbe?: object;
   readinessProbe?: object;
   lifecycle?: object;
@@ -97,7 +98,7 @@ t.test('Deployment: two hardened replicas, probes on the metrics port, the CLI f
   t.same(container.readinessProbe, { httpGet: { path: '/readyz', port: 'metrics' }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 }, 'readiness on /readyz');
   t.same(container.lifecycle, { preStop: { sleep: { seconds: 5 } } }, 'preStop sleep while the endpoint is removed');
   t.same(container.resources, { requests: { cpu: '100m', memory: '160Mi' }, limits: { memory: '256Mi' } }, 'requests and a memory limit sized from bench/, no CPU limit');
-  t.same(container.env?.find((variable: { name: string }) => variable.name === 'NODE_OPTIONS'), { name: 'NODE_OPTIONS', value: '--max-semi-space-size=2 --max-old-space-size=160' }, 'V8 heap settings in step with the memory limit');
+  t.same(container.env?.find((variable) => variable.name === 'NODE_OPTIONS'), { name: 'NODE_OPTIONS', value: '--max-semi-space-size=2 --max-old-space-size=160' }, 'V8 heap settings in step with the memory limit');
   t.same(container.volumeMounts, [
     { name: 'tls', mountPath: '/etc/certguard/tls', readOnly: true },
     { name: 'config', mountPath: '/etc/certguard/config', readOnly: true },
