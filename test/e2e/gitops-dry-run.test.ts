@@ -5,25 +5,14 @@
 import t from 'tap';
 import type { Cluster } from './harness/cluster.ts';
 import { yamlOf } from './harness/objects.ts';
-import { startStack } from './harness/stack.ts';
-import { clusterState, DENIAL, dryRunWarning, GATEWAY_NAME, GATEWAY_NAMESPACE, grownGateway, WORKING_LISTENERS, workingGateway } from './fixtures/seed-000.ts';
-
-const storedGateway = async (cluster: Cluster) => {
-  const got = await cluster.kubectl(['get', 'gateway', GATEWAY_NAME, '-n', GATEWAY_NAMESPACE, '-o', 'jsonpath={.metadata.resourceVersion} {.spec.listeners[*].name}']);
-  const [resourceVersion, ...listeners] = got.stdout.split(' ');
-  return { resourceVersion, listeners };
-};
+import { clusterState, DENIAL, dryRunWarning, GATEWAY_NAME, grownGateway } from './fixtures/seed-000.ts';
+import { startSeed000, storedGateway } from './fixtures/seed-000-stack.ts';
 
 const secretNames = async (cluster: Cluster): Promise<string> =>
   (await cluster.kubectl(['get', 'secret', '-A', '-o', 'jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name}{"\\n"}{end}'])).stdout;
 
 t.test('gitops: a server-side dry run of the seed 000 bundle', async (t) => {
-  const stack = await startStack(t, { config: {} });
-  const { cluster } = stack;
-  const base = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(...(await clusterState()), workingGateway()) });
-  t.equal(base.code, 0, `the working Gateway applies: ${base.stderr}`);
-  const before = await storedGateway(cluster);
-  t.equal(before.listeners.length, WORKING_LISTENERS);
+  const { stack, cluster, before } = await startSeed000(t);
   const secretsBefore = await secretNames(cluster);
   // The bundle as a GitOps repository holds it: every object, with the grown Gateway last.
   const bundle = yamlOf(...(await clusterState()), grownGateway());

@@ -5,9 +5,9 @@ import { X509Certificate } from 'node:crypto';
 import t from 'tap';
 import type { Cluster } from './harness/cluster.ts';
 import { yamlOf } from './harness/objects.ts';
-import { startStack } from './harness/stack.ts';
+import { startSeed000, storedGateway } from './fixtures/seed-000-stack.ts';
 import {
-  clusterState, DENIAL, GATEWAY_NAME, GATEWAY_NAMESPACE, grownGateway, NEW_LISTENERS, placeholderWarning, WORKING_LISTENERS, workingGateway,
+  DENIAL, GATEWAY_NAME, GATEWAY_NAMESPACE, grownGateway, NEW_LISTENERS, placeholderWarning, WORKING_LISTENERS,
 } from './fixtures/seed-000.ts';
 
 type Secret = {
@@ -16,11 +16,6 @@ type Secret = {
   data: Record<string, string>;
 };
 
-const storedGateway = async (cluster: Cluster) => {
-  const got = await cluster.kubectl(['get', 'gateway', GATEWAY_NAME, '-n', GATEWAY_NAMESPACE, '-o', 'json']);
-  const object = JSON.parse(got.stdout) as { metadata: { resourceVersion: string }; spec: { listeners: Array<{ name: string }> } };
-  return { resourceVersion: object.metadata.resourceVersion, listeners: object.spec.listeners.map((listener) => listener.name) };
-};
 
 const placeholders = async (cluster: Cluster): Promise<Secret[]> => {
   const got = await cluster.kubectl(['get', 'secret', '-A', '-l', 'certguard.io/placeholder=true', '-o', 'json']);
@@ -30,12 +25,7 @@ const placeholders = async (cluster: Cluster): Promise<Secret[]> => {
 const notAfterOf = (secret: Secret): string => new Date(new X509Certificate(Buffer.from(secret.data['tls.crt'] ?? '', 'base64')).validTo).toISOString();
 
 t.test('seed 000: two listeners with missing Secrets', async (t) => {
-  const stack = await startStack(t, { config: {} });
-  const { cluster } = stack;
-  const base = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(...(await clusterState()), workingGateway()) });
-  t.equal(base.code, 0, `the working Gateway applies: ${base.stderr}`);
-  const before = await storedGateway(cluster);
-  t.equal(before.listeners.length, WORKING_LISTENERS);
+  const { stack, cluster, before } = await startSeed000(t);
 
   await t.test('enforce: kubectl is refused with both listeners and Secrets named, and the Gateway is unchanged', async (t) => {
     const applied = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(grownGateway()) });
