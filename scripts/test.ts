@@ -1,6 +1,6 @@
-// `npm test`: the whole suite, as CI runs it. Type-check, make sure the end-to-end binaries
-// exist (built from Go modules once, then cached), run every tap file, and end with one line
-// "N passed, N failed" counted from tap's own summary of this run.
+// `npm test`: the whole suite, as CI runs it. Type-check, make sure dnsmasq and the end-to-end
+// binaries exist (built from Go modules once, then cached), run every tap file, and end with one
+// line "N passed, N failed" counted from tap's own summary of this run.
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,12 +27,30 @@ const runStep = (command: string, args: string[], onLine?: (line: string) => voi
 
 const TEST_FILES = ['src/**/*.test.ts', 'test/**/*.test.ts'];
 
+const hasCommand = async (name: string): Promise<boolean> => (await runQuiet('sh', ['-c', `command -v ${name} || test -x /usr/sbin/${name}`])) === 0;
+
+const runQuiet = (command: string, args: string[]): Promise<number> =>
+  new Promise((resolve) => spawn(command, args, { stdio: 'ignore' }).on('close', (code) => resolve(code ?? 1)));
+
+/**
+ * The DNS tests start Debian's dnsmasq on a loopback port. On a fresh Debian machine as root,
+ * install it (the binary only: dnsmasq-base has no system service on port 53); elsewhere the
+ * DNS tests fail with a message saying how to install it.
+ */
+const ensureDnsmasq = async (): Promise<void> => {
+  if (await hasCommand('dnsmasq')) return;
+  if (process.getuid?.() !== 0 || !(await hasCommand('apt-get'))) return;
+  process.stdout.write('installing dnsmasq-base for the DNS tests\n');
+  await runStep('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dnsmasq-base']);
+};
+
 const main = async (): Promise<number> => {
   const filter = process.argv.slice(2);
   if ((await runStep(bin('tsc'), ['--noEmit', '-p', 'tsconfig.json'])) !== 0) {
     process.stdout.write('typecheck failed\n0 passed, 1 failed\n');
     return 1;
   }
+  await ensureDnsmasq();
   if ((await runStep('bash', [join(root, 'scripts/e2e-binaries.sh')])) !== 0) {
     process.stdout.write('building the end-to-end binaries failed\n0 passed, 1 failed\n');
     return 1;
