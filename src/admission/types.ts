@@ -1,40 +1,6 @@
 // The parts of admission.k8s.io AdmissionReview that certguard reads and writes.
 // v1 and v1beta1 share this shape; the answer carries the apiVersion the request came in.
-
-export type KubeObject = {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: ObjectMeta;
-  [key: string]: unknown;
-};
-
-export type OwnerReference = {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid?: string;
-  controller?: boolean;
-};
-
-export type ObjectMeta = {
-  name?: string;
-  generateName?: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  ownerReferences?: OwnerReference[];
-};
-
-export type GroupVersionKind = { group: string; version: string; kind: string };
-export type GroupVersionResource = { group: string; version: string; resource: string };
-
-export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
-
-export type UserInfo = { username?: string; uid?: string; groups?: string[] };
+import type { GroupVersionKind, GroupVersionResource, KubeObject, Operation, UserInfo } from '../kube/object.ts';
 
 export type AdmissionRequest = {
   uid: string;

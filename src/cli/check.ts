@@ -4,7 +4,8 @@
 // The bundle is assumed to be applied together, the way Argo CD and Flux sync a folder: each
 // object is judged against the cluster objects plus every OTHER object of the bundle.
 import { review } from '../admission/complete.ts';
-import type { AdmissionRequest, KubeObject } from '../admission/types.ts';
+import type { AdmissionRequest } from '../admission/types.ts';
+import type { KubeObject } from '../kube/object.ts';
 import { ManifestView, readManifests, resourceOf } from '../cluster/manifest-view.ts';
 import { RESOURCES } from '../cluster/resources.ts';
 import { buildPolicies } from '../compose.ts';

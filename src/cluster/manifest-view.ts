@@ -3,7 +3,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import type { KubeObject } from '../admission/types.ts';
+import type { KubeObject } from '../kube/object.ts';
 import { RESOURCES, type ResourceId } from './resources.ts';
 import { countByNamespace, groupOf, matchesLabels, type ClusterView, type CountOptions, type ListOptions, type StatefulView } from './view.ts';
 import type { CreateOutcome, SecretWriter } from './writer.ts';

@@ -1,7 +1,7 @@
 // The read-only cluster view policies judge against. Two implementations share it:
 // the manifest-backed view (a folder of YAML: dev, tests, offline check) and the live,
 // informer-backed view. Policy tests use the manifest view and never change with the live one.
-import type { KubeObject } from '../admission/types.ts';
+import type { KubeObject } from '../kube/object.ts';
 import type { ResourceId } from './resources.ts';
 
 export type ListOptions = {
@@ -9,6 +9,13 @@ export type ListOptions = {
   namespace?: string;
   /** Equality-based selector: every pair must match. */
   labels?: Record<string, string>;
+};
+
+export type GetOptions = {
+  /** Secrets: also `type` and `data` (a live GET; the cache holds metadata only). */
+  content?: boolean;
+  /** The review's deadline: a live GET stops when it aborts. */
+  signal?: AbortSignal;
 };
 
 export type CountOptions = ListOptions & {
@@ -23,7 +30,7 @@ export type ClusterView = {
    * Gateway that references it together; the watch may lag). For Secrets the cache holds
    * metadata only: pass `{ content: true }` to get `type` and `data` (a live GET).
    */
-  get(resource: ResourceId, namespace: string | undefined, name: string, options?: { content?: boolean }): Promise<KubeObject | undefined>;
+  get(resource: ResourceId, namespace: string | undefined, name: string, options?: GetOptions): Promise<KubeObject | undefined>;
   /** Objects from the cache (may be a few milliseconds stale; fine for counting). */
   list(resource: ResourceId, options?: ListOptions): KubeObject[];
   /**

@@ -1,6 +1,6 @@
 // The one write certguard makes (placeholder Secrets), kept apart from the read-only view so
 // policies stay pure: they return a planned Secret and the admission layer performs it.
-import type { KubeObject } from '../admission/types.ts';
+import type { KubeObject } from '../kube/object.ts';
 
 export type CreateOutcome =
   | { outcome: 'created' }

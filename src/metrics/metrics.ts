@@ -5,7 +5,7 @@
 // HTTPRoutes piled up for 15 hours without one alert).
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Decision, PolicyDecision } from '../admission/complete.ts';
-import type { KubeObject } from '../admission/types.ts';
+import type { KubeObject } from '../kube/object.ts';
 import { RESOURCES, type ResourceId } from '../cluster/resources.ts';
 import type { ClusterView, ViewStatus } from '../cluster/view.ts';
 import { countSolvers, SOLVER_RESOURCES } from '../policies/acme-solver-cap/solvers.ts';

@@ -1,7 +1,7 @@
 // The policy seam. A policy is a function of (request, read-only cluster view, its settings)
 // and never sees HTTP, JSON bytes, UIDs or the Kubernetes client (see STYLE.md).
 import type { ClusterView } from '../cluster/view.ts';
-import type { GroupVersionKind, KubeObject, Operation, UserInfo } from '../admission/types.ts';
+import type { GroupVersionKind, KubeObject, Operation, UserInfo } from '../kube/object.ts';
 
 /** What a policy knows about one admission request: no UID, no bytes. */
 export type PolicyRequest = {
@@ -48,7 +48,11 @@ export type Policy = {
   readonly mode: PolicyMode;
   /** Selection by group/kind/operation (and cheap object checks such as a label). */
   matches(request: PolicyRequest): boolean;
-  check(request: PolicyRequest, view: ClusterView): Promise<PolicyResult>;
+  check(request: PolicyRequest, view: ClusterView, context?: ReviewContext): Promise<PolicyResult>;
 };
+
+/** What one review hands every step (controller-runtime's ctx): the signal aborts when the request's
+ *  deadline passes or the API server hangs up, and reaches every lookup, GET and create. */
+export type ReviewContext = { signal: AbortSignal };
 
 export const emptyResult = (): PolicyResult => ({ violations: [], warnings: [] });

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { review } from '../../src/admission/complete.ts';
-import type { AdmissionRequest, KubeObject } from '../../src/admission/types.ts';
+import type { AdmissionRequest } from '../../src/admission/types.ts';
+import type { KubeObject } from '../../src/kube/object.ts';
 import { ManifestView } from '../../src/cluster/manifest-view.ts';
 import type { CreateOutcome, SecretWriter } from '../../src/cluster/writer.ts';
 import type { Policy } from '../../src/policies/types.ts';

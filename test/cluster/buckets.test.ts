@@ -1,7 +1,7 @@
 // A namespace of metadata-only objects stored column by column and sorted by name: lookups,
 // counts and the order a list or the watch brings objects in.
 import t from 'tap';
-import type { KubeObject } from '../../src/admission/types.ts';
+import type { KubeObject } from '../../src/kube/object.ts';
 import { MetadataBucket } from '../../src/cluster/live/buckets.ts';
 import { RESOURCES } from '../../src/cluster/resources.ts';
 

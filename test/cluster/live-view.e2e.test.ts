@@ -3,7 +3,8 @@
 // installed while we run, a real outage and restart, and a Secret looked up the moment it exists.
 import { execFileSync } from 'node:child_process';
 import t from 'tap';
-import type { AdmissionRequest, KubeObject } from '../../src/admission/types.ts';
+import type { AdmissionRequest } from '../../src/admission/types.ts';
+import type { KubeObject } from '../../src/kube/object.ts';
 import { review } from '../../src/admission/complete.ts';
 import { createLiveView, type LiveView } from '../../src/cluster/live/live-view.ts';
 import { createAcmeSolverCapPolicy } from '../../src/policies/acme-solver-cap/policy.ts';

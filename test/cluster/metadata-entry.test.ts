@@ -1,6 +1,6 @@
 // What a metadata-only object keeps in the cache, and what it looks like when handed out again.
 import t from 'tap';
-import type { ObjectMeta } from '../../src/admission/types.ts';
+import type { ObjectMeta } from '../../src/kube/object.ts';
 import { isKeptLabel, objectOf, recordOf } from '../../src/cluster/live/metadata-entry.ts';
 import { RESOURCES, SOLVER_LABEL } from '../../src/cluster/resources.ts';
 import { PLACEHOLDER_SELECTOR } from '../../src/policies/gateway-listener-tls/placeholder-labels.ts';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { parse } from 'yaml';
 import { review } from '../../src/admission/complete.ts';
-import type { KubeObject } from '../../src/admission/types.ts';
+import type { KubeObject } from '../../src/kube/object.ts';
 import { requestFor } from '../../src/cli/check.ts';
 import { ManifestView, readManifests } from '../../src/cluster/manifest-view.ts';
 import { createNameResolver } from '../../src/dns/resolver.ts';

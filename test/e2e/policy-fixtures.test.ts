@@ -4,7 +4,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import type { KubeObject } from '../../src/admission/types.ts';
+import type { KubeObject } from '../../src/kube/object.ts';
 import { readManifests } from '../../src/cluster/manifest-view.ts';
 import { checkBundle } from '../../src/cli/check.ts';
 import { yamlOf } from './harness/objects.ts';

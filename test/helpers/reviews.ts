@@ -1,5 +1,6 @@
 // Builders for AdmissionReview bodies in tests.
-import type { AdmissionRequest, KubeObject } from '../../src/admission/types.ts';
+import type { AdmissionRequest } from '../../src/admission/types.ts';
+import type { KubeObject } from '../../src/kube/object.ts';
 
 export const reviewOf = (request: Partial<AdmissionRequest> & { object?: KubeObject | null }, apiVersion = 'admission.k8s.io/v1') => ({
   apiVersion,

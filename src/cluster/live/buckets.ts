@@ -2,7 +2,7 @@
 // objects — the numerous ones — are stored column by column, sorted by name: per object that is
 // a few array slots instead of a Map entry (about 36 bytes) plus an object (about 56), which at
 // 150,000 objects is the difference between fitting in the 150 MiB and not.
-import type { KubeObject, OwnerReference } from '../../admission/types.ts';
+import type { KubeObject, OwnerReference } from '../../kube/object.ts';
 import type { ResourceInfo } from '../resources.ts';
 import { groupOf } from '../view.ts';
 import { deepFreeze, withoutBookkeeping } from './compact.ts';

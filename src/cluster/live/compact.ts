@@ -1,7 +1,7 @@
 // What the cache keeps of a full object (Gateways, ListenerSets, ReferenceGrants, Namespaces,
 // Services, Issuers): all of it but the bookkeeping nobody reads (managedFields, last-applied
 // copies). Metadata-only resources are kept as records instead: metadata-entry.ts.
-import type { KubeObject, ObjectMeta } from '../../admission/types.ts';
+import type { KubeObject, ObjectMeta } from '../../kube/object.ts';
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 

@@ -2,7 +2,7 @@
 // pages), watch from the list's resourceVersion with bookmarks, resume from the last one seen,
 // re-list on 410 Gone, and after any failure wait a capped, jittered back-off and go again.
 // Seed 002: nothing here gives up, and nothing needs a restart to recover.
-import type { KubeObject } from '../../admission/types.ts';
+import type { KubeObject } from '../../kube/object.ts';
 import type { ResourceInfo } from '../resources.ts';
 import { ACCEPT_JSON, ACCEPT_METADATA, ACCEPT_METADATA_LIST, apiVersionOf, collectionPath, labelSelectorOf, queryOf } from './api-paths.ts';
 import { Backoff, sleep, type BackoffOptions } from './backoff.ts';

@@ -1,6 +1,6 @@
 // The live cluster view: one list/watch loop per resource feeding a cache, answers from the
 // cache, and a live GET wherever a stale "missing" could turn into a wrong denial.
-import type { KubeObject } from '../../admission/types.ts';
+import type { KubeObject } from '../../kube/object.ts';
 import { RESOURCES, type ResourceId, type ResourceInfo } from '../resources.ts';
 import type { CountOptions, ListOptions, StatefulView, ViewStatus } from '../view.ts';
 import type { CreateOutcome, SecretWriter } from '../writer.ts';

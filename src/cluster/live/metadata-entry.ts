@@ -4,7 +4,7 @@
 // key and its namespace the bucket's (metadata-bucket.ts); the creation time is a small integer;
 // the kept labels, the only owner's kind and the annotation keys form a shape shared by every
 // object that has them. get() and list() build the object from the record when asked.
-import type { KubeObject, ObjectMeta, OwnerReference } from '../../admission/types.ts';
+import type { KubeObject, ObjectMeta, OwnerReference } from '../../kube/object.ts';
 import { SOLVER_LABEL, type ResourceInfo } from '../resources.ts';
 import { groupOf } from '../view.ts';
 import { deepFreeze } from './compact.ts';

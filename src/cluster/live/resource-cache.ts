@@ -1,7 +1,7 @@
 // One resource's cached objects, by namespace then name, so a per-namespace list or count (the
 // solver cap judges one namespace) does not walk 100,000 routes. Each namespace also counts its
 // objects by owner kind, so count() — the cap and the gauges — takes one step per namespace.
-import type { KubeObject } from '../../admission/types.ts';
+import type { KubeObject } from '../../kube/object.ts';
 import type { ResourceInfo } from '../resources.ts';
 import type { CountOptions } from '../view.ts';
 import { MetadataBucket, ObjectBucket, type Bucket, type BucketContext, type Labels } from './buckets.ts';

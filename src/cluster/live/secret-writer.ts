@@ -1,6 +1,6 @@
 // Create-only POST of a placeholder Secret. Never an update: an existing Secret belongs to
 // someone else (cert-manager, the user, another replica) and 409 AlreadyExists is a fine answer.
-import type { KubeObject } from '../../admission/types.ts';
+import type { KubeObject } from '../../kube/object.ts';
 import type { CreateOutcome, SecretWriter } from '../writer.ts';
 import { apiErrorOf, type KubeClient } from './kube-client.ts';
 

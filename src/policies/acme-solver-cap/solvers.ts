@@ -2,7 +2,7 @@
 // cert-manager creates solver HTTPRoutes and Ingresses with generateName, the solver label and a
 // controller ownerReference to its acme.cert-manager.io Challenge; anyone can set a label, so
 // only the ownerReference makes an object one of cert-manager's.
-import type { GroupVersionKind, KubeObject, OwnerReference } from '../../admission/types.ts';
+import type { GroupVersionKind, KubeObject, OwnerReference } from '../../kube/object.ts';
 import { RESOURCES, SOLVER_LABEL, type ResourceInfo } from '../../cluster/resources.ts';
 import type { ClusterView } from '../../cluster/view.ts';
 

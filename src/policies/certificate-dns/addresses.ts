@@ -5,7 +5,7 @@
 //     applies in acmeorders applyGatewayAPIAnnotationParentRefOverride);
 //   ingress solver: status.loadBalancer.ingress of the configured ingress controller Services.
 import { isIP } from 'node:net';
-import type { KubeObject } from '../../admission/types.ts';
+import type { KubeObject } from '../../kube/object.ts';
 import type { ClusterView } from '../../cluster/view.ts';
 import { normalizeAddress, normalizeName } from '../../dns/resolver.ts';
 import type { CertificateDnsSettings } from './settings.ts';

@@ -1,7 +1,7 @@
 // certificate-dns table tests: cluster state in a ManifestView, DNS in a table (a fake resolver).
 // The same behaviour against a real DNS server is in test/dns/certificate-dns.test.ts.
 import t from 'tap';
-import type { KubeObject } from '../../admission/types.ts';
+import type { KubeObject } from '../../kube/object.ts';
 import { ManifestView } from '../../cluster/manifest-view.ts';
 import type { ResourceId } from '../../cluster/resources.ts';
 import type { LookupOptions, LookupResult, NameResolver } from '../../dns/resolver.ts';

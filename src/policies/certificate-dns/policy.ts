@@ -4,7 +4,7 @@
 // forever and solver objects pile up. Judged at apply time on the Certificate, or on the Ingress /
 // Gateway whose shim would create it. Lookups go through the injected NameResolver, all in parallel
 // under one deadline; the cluster is read through the ClusterView only.
-import type { KubeObject } from '../../admission/types.ts';
+import type { KubeObject } from '../../kube/object.ts';
 import type { ClusterView } from '../../cluster/view.ts';
 import { isLookupFailure, normalizeAddress, normalizeName, type LookupFailure, type LookupResult, type NameResolver } from '../../dns/resolver.ts';
 import type { Policy, PolicyRequest, PolicyResult } from '../types.ts';

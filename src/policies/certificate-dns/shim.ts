@@ -4,7 +4,7 @@
 // buildCertificates, handleGatewayAPIListeners, validateGatewayListenerBlock), so the developer
 // sees the denial on the object they applied rather than later in cert-manager's events.
 import { isIP } from 'node:net';
-import type { KubeObject } from '../../admission/types.ts';
+import type { KubeObject } from '../../kube/object.ts';
 
 export const ISSUER_ANNOTATION = 'cert-manager.io/issuer';
 export const CLUSTER_ISSUER_ANNOTATION = 'cert-manager.io/cluster-issuer';

@@ -1,7 +1,7 @@
 // Cross-namespace certificate references need a ReferenceGrant in the referent's namespace
 // (Gateway API: otherwise the listener is ResolvedRefs=False, reason RefNotPermitted).
 // v1 and v1beta1 grants share one shape and both arrive as the view's 'referencegrants'.
-import type { KubeObject } from '../../admission/types.ts';
+import type { KubeObject } from '../../kube/object.ts';
 import type { ClusterView } from '../../cluster/view.ts';
 import { GATEWAY_GROUP, type CertRef, type Owner } from './refs.ts';
 

@@ -1,6 +1,6 @@
 // The verdict on one certificate reference, in the order a controller resolves it:
 // a kind it can read, permission to cross namespaces, the Secret's existence, its content.
-import type { KubeObject } from '../../admission/types.ts';
+import type { KubeObject } from '../../kube/object.ts';
 import type { ClusterView } from '../../cluster/view.ts';
 import { isPermitted } from './grants.ts';
 import { isCoreSecret, type CertRef, type Owner } from './refs.ts';

@@ -1,6 +1,6 @@
 // How a placeholder Secret is marked, so admins (and certguard itself) can tell it apart from a
 // real certificate: `kubectl get secret -A -l certguard.io/placeholder=true`.
-import type { KubeObject } from '../../admission/types.ts';
+import type { KubeObject } from '../../kube/object.ts';
 import type { ClusterView } from '../../cluster/view.ts';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';

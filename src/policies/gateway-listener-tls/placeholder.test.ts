@@ -2,7 +2,7 @@
 // Secret, review() creates it through a SecretWriter (here a recording fake).
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import t from 'tap';
-import type { KubeObject } from '../../admission/types.ts';
+import type { KubeObject } from '../../kube/object.ts';
 import { review } from '../../admission/complete.ts';
 import { ManifestView } from '../../cluster/manifest-view.ts';
 import type { CreateOutcome, SecretWriter } from '../../cluster/writer.ts';

@@ -2,7 +2,7 @@
 // made by hand). Self-signed, short-lived, marked; cert-manager later writes the real certificate
 // into the same Secret. The policy only plans it: src/admission/complete.ts creates it.
 import { issueSelfSigned, validityWindow, type Issued } from '../../certs/x509.ts';
-import type { KubeObject } from '../../admission/types.ts';
+import type { KubeObject } from '../../kube/object.ts';
 import {
   CREATED_AT_ANNOTATION,
   LISTENERS_ANNOTATION,

@@ -1,7 +1,7 @@
 // The policy's case table: cluster state as plain objects in a ManifestView, exact messages.
 import { Ajv } from 'ajv';
 import t from 'tap';
-import type { KubeObject } from '../../admission/types.ts';
+import type { KubeObject } from '../../kube/object.ts';
 import { ManifestView } from '../../cluster/manifest-view.ts';
 import type { ResourceId } from '../../cluster/resources.ts';
 import type { PolicyRequest } from '../types.ts';

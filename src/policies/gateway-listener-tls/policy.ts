@@ -2,7 +2,7 @@
 // certificate the controller can load, because on several controllers one unresolved listener
 // stops the whole Gateway (seeds 000/001). In placeholder mode a missing, permitted Secret is
 // planned as a self-signed placeholder instead of denied; complete.ts performs the create.
-import type { KubeObject } from '../../admission/types.ts';
+import type { KubeObject } from '../../kube/object.ts';
 import { validityWindow } from '../../certs/x509.ts';
 import type { ClusterView } from '../../cluster/view.ts';
 import type { PlannedSecret, Policy, PolicyRequest, PolicyResult } from '../types.ts';

@@ -1,7 +1,7 @@
 // Reads the listeners of a Gateway or ListenerSet and the certificate references they carry,
 // with Gateway API's defaults applied (the mutating phase can see objects before the CRD's
 // defaulting and validation, so nothing here trusts a default to be present).
-import type { KubeObject } from '../../admission/types.ts';
+import type { KubeObject } from '../../kube/object.ts';
 import type { PolicyRequest } from '../types.ts';
 
 export const GATEWAY_GROUP = 'gateway.networking.k8s.io';

@@ -2,7 +2,7 @@
 // breaks the Gateway just like a missing one (Envoy Gateway #9463: one Secret whose key did not
 // match its certificate took down 19 listeners). node:crypto parses RSA and ECDSA alike.
 import { createHash, createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
-import type { KubeObject } from '../../admission/types.ts';
+import type { KubeObject } from '../../kube/object.ts';
 import { PLACEHOLDER_LABEL, PLACEHOLDER_ORGANIZATION } from './placeholder-labels.ts';
 
 export const TLS_SECRET_TYPE = 'kubernetes.io/tls';

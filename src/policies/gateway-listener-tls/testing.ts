@@ -2,7 +2,8 @@
 // Not imported by the policy itself.
 import { readFileSync } from 'node:fs';
 import { buildCertificate, generateRsaKeyPair } from '../../certs/x509.ts';
-import type { AdmissionRequest, KubeObject, Operation } from '../../admission/types.ts';
+import type { AdmissionRequest } from '../../admission/types.ts';
+import type { KubeObject, Operation } from '../../kube/object.ts';
 import { parseManifests } from '../../cluster/manifest-view.ts';
 import type { PolicyRequest } from '../types.ts';
 import { defaultGatewayListenerTlsSettings, type GatewayListenerTlsSettings } from './settings.ts';
