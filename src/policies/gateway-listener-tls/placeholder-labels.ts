@@ -9,6 +9,26 @@ export const PLACEHOLDER_LABEL = 'certguard.io/placeholder';
 export const OWNER_ANNOTATION = 'certguard.io/placeholder-for';
 export const LISTENERS_ANNOTATION = 'certguard.io/placeholder-listeners';
 export const CREATED_AT_ANNOTATION = 'certguard.io/created-at';
+/**
+ * cert-manager's issuer annotations set to values no real issuer can have (an object name cannot
+ * contain "/"): cert-manager then reads the Secret as issued by another issuer and re-issues at
+ * once, whatever the Certificate's issuer kind (cert-manager
+ * internal/controller/certificates/policies/checks.go, SecretIssuerAnnotationsMismatch). Without
+ * them a namespaced-Issuer Certificate is marked Ready with the placeholder in it (issue 12, measured
+ * on cert-manager v1.21.1). "Not replaced yet" = the sentinel is still there.
+ */
+export const ISSUER_NAME_ANNOTATION = 'cert-manager.io/issuer-name';
+export const ISSUER_KIND_ANNOTATION = 'cert-manager.io/issuer-kind';
+export const ISSUER_GROUP_ANNOTATION = 'cert-manager.io/issuer-group';
+export const SENTINEL_ISSUER = { name: 'certguard.io/placeholder', kind: 'CertguardPlaceholder', group: 'placeholder.certguard.io' } as const;
+export const SENTINEL_ANNOTATIONS: Record<string, string> = {
+  [ISSUER_NAME_ANNOTATION]: SENTINEL_ISSUER.name,
+  [ISSUER_KIND_ANNOTATION]: SENTINEL_ISSUER.kind,
+  [ISSUER_GROUP_ANNOTATION]: SENTINEL_ISSUER.group,
+};
+/** cert-manager's Secret informer fully caches only Secrets carrying this label. */
+export const CERT_MANAGER_FAO_LABEL = 'controller.cert-manager.io/fao';
+
 /** Subject organization of every placeholder certificate. */
 export const PLACEHOLDER_ORGANIZATION = 'certguard placeholder';
 

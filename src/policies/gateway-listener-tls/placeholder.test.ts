@@ -66,8 +66,11 @@ t.test('creates one placeholder for a new listener whose Secret is missing: labe
   t.same(secret.metadata, {
     name: 'app-tls',
     namespace: 'traefik',
-    labels: { 'app.kubernetes.io/managed-by': 'certguard', 'certguard.io/placeholder': 'true' },
+    labels: { 'app.kubernetes.io/managed-by': 'certguard', 'certguard.io/placeholder': 'true', 'controller.cert-manager.io/fao': 'true' },
     annotations: {
+      'cert-manager.io/issuer-name': 'certguard.io/placeholder',
+      'cert-manager.io/issuer-kind': 'CertguardPlaceholder',
+      'cert-manager.io/issuer-group': 'placeholder.certguard.io',
       'certguard.io/placeholder-for': 'Gateway traefik/traefik-gateway',
       'certguard.io/placeholder-listeners': 'websecure-app',
       'certguard.io/created-at': '2027-01-01T00:00:00.000Z',
@@ -234,6 +237,9 @@ t.test('names the ListenerSet as the placeholder owner', async (t) => {
   const { response } = await review(admissionRequest(object), [placeholderPolicy(recordingGenerator().generate)], { view: new ManifestView(), writer });
   t.equal(response.allowed, true);
   t.same(writer.created[0]?.metadata?.annotations, {
+    'cert-manager.io/issuer-name': 'certguard.io/placeholder',
+    'cert-manager.io/issuer-kind': 'CertguardPlaceholder',
+    'cert-manager.io/issuer-group': 'placeholder.certguard.io',
     'certguard.io/placeholder-for': 'ListenerSet apps/shop',
     'certguard.io/placeholder-listeners': 'shop-https',
     'certguard.io/created-at': '2027-01-01T00:00:00.000Z',

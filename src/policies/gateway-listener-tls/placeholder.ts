@@ -4,6 +4,7 @@
 import { issueSelfSigned, validityWindow, type Issued } from '../../certs/x509.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import {
+  CERT_MANAGER_FAO_LABEL,
   CREATED_AT_ANNOTATION,
   LISTENERS_ANNOTATION,
   MANAGED_BY,
@@ -11,6 +12,7 @@ import {
   OWNER_ANNOTATION,
   PLACEHOLDER_LABEL,
   PLACEHOLDER_ORGANIZATION,
+  SENTINEL_ANNOTATIONS,
 } from './placeholder-labels.ts';
 import type { Owner } from './refs.ts';
 import { TLS_SECRET_TYPE } from './secret-content.ts';
@@ -68,8 +70,9 @@ export const buildPlaceholderSecret = async (
     metadata: {
       name: target.name,
       namespace: target.namespace,
-      labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [PLACEHOLDER_LABEL]: 'true' },
+      labels: { [MANAGED_BY_LABEL]: MANAGED_BY, [PLACEHOLDER_LABEL]: 'true', [CERT_MANAGER_FAO_LABEL]: 'true' },
       annotations: {
+        ...SENTINEL_ANNOTATIONS,
         [OWNER_ANNOTATION]: `${target.owner.kind} ${target.owner.namespace}/${target.owner.name}`,
         [LISTENERS_ANNOTATION]: target.listenerNames.join(','),
         [CREATED_AT_ANNOTATION]: now.toISOString(),
