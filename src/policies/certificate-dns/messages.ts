@@ -47,10 +47,21 @@ export const ipNotIngress = (certificate: JudgedCertificate, name: JudgedName, t
   `${certificate.subject}: ${quoted(name)} is not an address of the ingress ${describeTargets(targets)}, where HTTP-01 challenges are answered; ` +
   `${NEVER_REACHED}. Remove ${name.value}, or list an address of the ingress instead.`;
 
-export const wildcardOverHttp01 = (certificate: JudgedCertificate, name: JudgedName, issuer: string, solverIndex: number): string =>
+// cert-manager builds the Challenges of an Order all at once and gives up on the whole set when
+// one authorization has no solver (acmeorders/util.go:53-56,106-108), with a Warning Event
+// "Solver" on the Order and no retry (sync.go:127-131) until the issuer changes (checks.go:32-49)
+// or the Certificate does: no name of the Certificate is validated.
+const NO_CHALLENGE = 'so cert-manager creates no challenge for any name of the Certificate and it is not issued';
+
+export const wildcardOverHttp01 = (certificate: JudgedCertificate, name: JudgedName, identifier: string, issuer: string, solverIndex: number): string =>
   `${certificate.subject}: ${quoted(name)} is a wildcard, which only DNS-01 can validate, but ${issuer} has no DNS-01 solver for it ` +
-  `(its solver for this name, spec.acme.solvers[${solverIndex}], is HTTP-01); cert-manager would retry forever. ` +
-  `Add a DNS-01 solver that matches ${name.value} to the issuer, or list the names without the wildcard.`;
+  `(its solver for this name, spec.acme.solvers[${solverIndex}], is HTTP-01), ${NO_CHALLENGE}. ` +
+  `Add a DNS-01 solver that matches ${identifier} to the issuer, or list the names without the wildcard.`;
+
+/** `identifier` is what cert-manager matches selectors against (lower-cased), `types` what the ACME server offers for it. */
+export const noSolver = (certificate: JudgedCertificate, name: JudgedName, identifier: string, issuer: string, types: readonly string[]): string =>
+  `${certificate.subject}: ${quoted(name)} matches no solver of ${issuer}: no entry of spec.acme.solvers selects ${identifier} for ${types.join(' or ')}, ` +
+  `${NO_CHALLENGE} (Event "Solver" on its Order). Add a solver whose selector matches ${identifier} to the issuer, or remove ${name.value}.`;
 
 /** What went wrong with a lookup of `host` (the name itself or an ingress hostname). */
 export const describeLookupProblem = (host: string, failure: LookupFailure, timeoutMs: number): string => {

@@ -76,6 +76,11 @@ const CLUSTER: KubeObject[] = [
   clusterIssuer('letsencrypt-listenerset', acme([{ http01: { gatewayHTTPRoute: { parentRefs: [{ name: 'team-listeners', kind: 'ListenerSet' }] } } }])),
   clusterIssuer('letsencrypt-nowhere', acme([{ http01: { gatewayHTTPRoute: { parentRefs: [{ name: 'missing-gateway', namespace: 'traefik' }] } } }])),
   clusterIssuer('selfsigned', { selfSigned: {} }),
+  clusterIssuer('letsencrypt-zoned', acme([{ selector: { dnsZones: ['example.com'] }, ...gatewaySolver }])),
+  clusterIssuer('letsencrypt-dns-only', acme([{ dns01: { cloudflare: {} } }])),
+  clusterIssuer('letsencrypt-named', acme([{ dns01: { cloudflare: {} } }, { selector: { dnsNames: ['wrong.example.com'] }, ...gatewaySolver }])),
+  clusterIssuer('letsencrypt-upper-selector', acme([{ dns01: { cloudflare: {} } }, { selector: { dnsNames: ['WRONG.example.com'] }, ...gatewaySolver }])),
+  clusterIssuer('letsencrypt-dotted-zone', acme([{ selector: { dnsZones: ['example.com.'] }, dns01: { cloudflare: {} } }, gatewaySolver])),
   {
     apiVersion: 'cert-manager.io/v1',
     kind: 'Issuer',
@@ -356,7 +361,7 @@ const cases: Case[] = [
     name: 'denies a wildcard when the issuer has only HTTP-01 for it',
     request: create(certificate({ dnsNames: ['*.example.com'] })),
     violations: [
-      `${CERT}: spec.dnsNames[0] "*.example.com" is a wildcard, which only DNS-01 can validate, but ClusterIssuer letsencrypt-prod has no DNS-01 solver for it (its solver for this name, spec.acme.solvers[0], is HTTP-01); cert-manager would retry forever. Add a DNS-01 solver that matches *.example.com to the issuer, or list the names without the wildcard.`,
+      `${CERT}: spec.dnsNames[0] "*.example.com" is a wildcard, which only DNS-01 can validate, but ClusterIssuer letsencrypt-prod has no DNS-01 solver for it (its solver for this name, spec.acme.solvers[0], is HTTP-01), so cert-manager creates no challenge for any name of the Certificate and it is not issued. Add a DNS-01 solver that matches *.example.com to the issuer, or list the names without the wildcard.`,
     ],
     asked: [],
   },
@@ -364,13 +369,63 @@ const cases: Case[] = [
     name: 'denies a wildcard outside the zone of the only DNS-01 solver',
     request: create(certificate({ dnsNames: ['*.other.example.org'], issuer: 'letsencrypt-mixed' })),
     violations: [
-      `${CERT}: spec.dnsNames[0] "*.other.example.org" is a wildcard, which only DNS-01 can validate, but ClusterIssuer letsencrypt-mixed has no DNS-01 solver for it (its solver for this name, spec.acme.solvers[1], is HTTP-01); cert-manager would retry forever. Add a DNS-01 solver that matches *.other.example.org to the issuer, or list the names without the wildcard.`,
+      `${CERT}: spec.dnsNames[0] "*.other.example.org" is a wildcard, which only DNS-01 can validate, but ClusterIssuer letsencrypt-mixed has no DNS-01 solver for it (its solver for this name, spec.acme.solvers[1], is HTTP-01), so cert-manager creates no challenge for any name of the Certificate and it is not issued. Add a DNS-01 solver that matches *.other.example.org to the issuer, or list the names without the wildcard.`,
     ],
   },
   {
     name: 'allows a wildcard that a DNS-01 solver takes while the apex goes to HTTP-01',
     request: create(certificate({ dnsNames: ['*.example.com', 'pay.example.com'], issuer: 'letsencrypt-wildcard' })),
     asked: [],
+  },
+  {
+    name: 'denies a name no solver selects: cert-manager starts no challenge for the whole Certificate',
+    request: create(certificate({ dnsNames: ['pay.example.com', 'shop.example.org'], issuer: 'letsencrypt-zoned' })),
+    violations: [
+      `${CERT}: spec.dnsNames[1] "shop.example.org" matches no solver of ClusterIssuer letsencrypt-zoned: no entry of spec.acme.solvers selects shop.example.org for http-01 or dns-01, so cert-manager creates no challenge for any name of the Certificate and it is not issued (Event "Solver" on its Order). Add a solver whose selector matches shop.example.org to the issuer, or remove shop.example.org.`,
+    ],
+    asked: ['pay.example.com'],
+  },
+  {
+    name: 'denies an IP address when the issuer has only DNS-01, which is not offered for addresses',
+    request: create(certificate({ ipAddresses: ['2001:DB8::10'], issuer: 'letsencrypt-dns-only' })),
+    violations: [
+      `${CERT}: spec.ipAddresses[0] "2001:DB8::10" matches no solver of ClusterIssuer letsencrypt-dns-only: no entry of spec.acme.solvers selects 2001:db8::10 for http-01, so cert-manager creates no challenge for any name of the Certificate and it is not issued (Event "Solver" on its Order). Add a solver whose selector matches 2001:db8::10 to the issuer, or remove 2001:DB8::10.`,
+    ],
+  },
+  {
+    name: 'denies a wildcard no solver takes at all',
+    request: create(certificate({ dnsNames: ['*.pay.example.org'], issuer: 'letsencrypt-zoned' })),
+    violations: [
+      `${CERT}: spec.dnsNames[0] "*.pay.example.org" matches no solver of ClusterIssuer letsencrypt-zoned: no entry of spec.acme.solvers selects *.pay.example.org for dns-01, so cert-manager creates no challenge for any name of the Certificate and it is not issued (Event "Solver" on its Order). Add a solver whose selector matches *.pay.example.org to the issuer, or remove *.pay.example.org.`,
+    ],
+  },
+  {
+    name: 'names the lower-cased wildcard cert-manager matches solvers against',
+    request: create(certificate({ dnsNames: ['*.Pay.example.com'] })),
+    violations: [
+      `${CERT}: spec.dnsNames[0] "*.Pay.example.com" is a wildcard, which only DNS-01 can validate, but ClusterIssuer letsencrypt-prod has no DNS-01 solver for it (its solver for this name, spec.acme.solvers[0], is HTTP-01), so cert-manager creates no challenge for any name of the Certificate and it is not issued. Add a DNS-01 solver that matches *.pay.example.com to the issuer, or list the names without the wildcard.`,
+    ],
+  },
+  {
+    name: 'picks on the lower-cased identifier: an upper-case name meets a lower-case dnsNames selector',
+    request: create(certificate({ dnsNames: ['WRONG.example.com'], issuer: 'letsencrypt-named' })),
+    violations: [
+      `${CERT}: spec.dnsNames[0] "WRONG.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point WRONG.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+    ],
+    asked: ['wrong.example.com'],
+  },
+  {
+    name: 'an upper-case dnsNames selector never matches: the name goes to the DNS-01 solver',
+    request: create(certificate({ dnsNames: ['wrong.example.com', 'WRONG.example.com'], issuer: 'letsencrypt-upper-selector' })),
+    asked: [],
+  },
+  {
+    name: 'a zone written with a trailing dot never matches (miekg/dns): the name goes to HTTP-01 and is checked',
+    request: create(certificate({ dnsNames: ['wrong.example.com'], issuer: 'letsencrypt-dotted-zone' })),
+    violations: [
+      `${CERT}: spec.dnsNames[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+    ],
+    asked: ['wrong.example.com'],
   },
   // ------------------------------------------------ issuers that are not judged
   {
@@ -603,7 +658,7 @@ const cases: Case[] = [
     name: 'denies a wildcard Gateway listener when the issuer has only HTTP-01',
     request: create(annotatedGateway([httpsListener('websecure', '*.example.com', 'wildcard-tls')])),
     violations: [
-      `Gateway app-production/app-gateway (gateway-shim Certificate wildcard-tls): spec.listeners[0].hostname "*.example.com" is a wildcard, which only DNS-01 can validate, but ClusterIssuer letsencrypt-prod has no DNS-01 solver for it (its solver for this name, spec.acme.solvers[0], is HTTP-01); cert-manager would retry forever. Add a DNS-01 solver that matches *.example.com to the issuer, or list the names without the wildcard.`,
+      `Gateway app-production/app-gateway (gateway-shim Certificate wildcard-tls): spec.listeners[0].hostname "*.example.com" is a wildcard, which only DNS-01 can validate, but ClusterIssuer letsencrypt-prod has no DNS-01 solver for it (its solver for this name, spec.acme.solvers[0], is HTTP-01), so cert-manager creates no challenge for any name of the Certificate and it is not issued. Add a DNS-01 solver that matches *.example.com to the issuer, or list the names without the wildcard.`,
     ],
   },
   {

@@ -12,7 +12,7 @@ import { ingressTargetsFor, type IngressTargets, type Target } from './addresses
 import * as messages from './messages.ts';
 import { CERTIFICATE_DNS, type CertificateDnsSettings } from './settings.ts';
 import { CERT_MANAGER_GROUP, changedCertificates, type Derived, type JudgedCertificate, type JudgedKind, type JudgedName } from './shim.ts';
-import { offeredChallenges, pickSolver, type AcmeSolver } from './solver-picker.ts';
+import { acmeIdentifier, offeredChallenges, pickSolver, type AcmeSolver } from './solver-picker.ts';
 
 export type CertificateDnsDependencies = { resolver: NameResolver };
 
@@ -85,14 +85,19 @@ const issuerOf = async (certificate: JudgedCertificate, view: ClusterView): Prom
   return { description, solvers: acme.solvers ?? [] };
 };
 
-const isWildcard = (name: JudgedName): boolean => !name.isIp && name.value.startsWith('*.');
-
-/** A wildcard gets only DNS-01 from Let's Encrypt: without a DNS-01 solver for it, it never issues. */
-const planWildcard = (certificate: JudgedCertificate, name: JudgedName, issuer: { description: string; solvers: AcmeSolver[] }): Item[] => {
-  if (pickSolver(name.value, ['dns-01'], issuer.solvers, certificate.labels)) return [];
-  const http = pickSolver(name.value, ['http-01', 'dns-01'], issuer.solvers, certificate.labels);
-  if (http?.type !== 'http-01') return [];
-  return [{ violation: messages.wildcardOverHttp01(certificate, name, issuer.description, http.index) }];
+/**
+ * A name no solver serves: cert-manager then starts no challenge for the whole Certificate
+ * (messages.ts NO_CHALLENGE). A denial, like the wildcard one: the Certificate cannot be issued as
+ * applied, the verdict needs no DNS lookup (only the issuer and the Certificate, both read as
+ * cert-manager reads them), and the fix, a solver or a name, is in the applier's hands.
+ */
+const unserved = (certificate: JudgedCertificate, name: JudgedName, identifier: string, issuer: { description: string; solvers: AcmeSolver[] }): Item => {
+  const offered = offeredChallenges(identifier, name.isIp);
+  const isWildcard = !name.isIp && identifier.startsWith('*.');
+  // A wildcard that an HTTP-01 solver would take if it could: say so, it is the usual mistake.
+  const http = isWildcard ? pickSolver(identifier, ['http-01', 'dns-01'], issuer.solvers, certificate.labels) : undefined;
+  if (http?.type === 'http-01') return { violation: messages.wildcardOverHttp01(certificate, name, identifier, issuer.description, http.index) };
+  return { violation: messages.noSolver(certificate, name, identifier, issuer.description, offered) };
 };
 
 const planCertificate = async (certificate: JudgedCertificate, context: Context): Promise<Item[]> => {
@@ -102,12 +107,14 @@ const planCertificate = async (certificate: JudgedCertificate, context: Context)
   const targetsBySolver = new Map<number, IngressTargets>();
   const items: Item[] = [];
   for (const name of certificate.names) {
-    if (isWildcard(name)) {
-      items.push(...planWildcard(certificate, name, issuer));
+    // cert-manager picks per authorization, whose identifier the ACME server lower-cases.
+    const identifier = acmeIdentifier(name.value, name.isIp);
+    const picked = pickSolver(identifier, offeredChallenges(identifier, name.isIp), issuer.solvers, certificate.labels);
+    if (!picked) {
+      items.push(unserved(certificate, name, identifier, issuer));
       continue;
     }
-    const picked = pickSolver(name.value, offeredChallenges(name.value, name.isIp), issuer.solvers, certificate.labels);
-    if (picked?.type !== 'http-01') continue;
+    if (picked.type !== 'http-01') continue;
     const known = targetsBySolver.get(picked.index);
     const targets = known ?? (await ingressTargetsFor(picked.solver, certificate, context.settings, context.view, context.self));
     targetsBySolver.set(picked.index, targets);

@@ -1,6 +1,27 @@
-// Solver selection, mirroring cert-manager's own solverpicker precedence.
+// Solver selection: certguard's picker against the answers cert-manager's own Pick recorded for the
+// solver table (fixtures/solver-picks.yaml), then the miekg/dns label rules and small cases.
+import { readFileSync } from 'node:fs';
 import t from 'tap';
-import { compareDomainName, offeredChallenges, pickSolver, type AcmeSolver } from './solver-picker.ts';
+import { certguardPicks, disagreements, loadSolverTable, namesOf } from '../../../test/helpers/solver-picks.ts';
+import { acmeIdentifier, compareDomainName, countLabel, domainLabels, offeredChallenges, pickSolver, type AcmeSolver } from './solver-picker.ts';
+
+const ORACLE_GO_MOD = new URL('../../../test/e2e/solver-oracle/go.mod', import.meta.url);
+
+t.test('agrees with cert-manager on every name of the recorded solver table', async (t) => {
+  const table = loadSolverTable();
+  t.ok(table.cases.length >= 30, `${table.cases.length} cases`);
+  const pinned = /github\.com\/cert-manager\/cert-manager (v\S+)/.exec(readFileSync(ORACLE_GO_MOD, 'utf8'))?.[1];
+  t.equal(table.recordedWith, `github.com/cert-manager/cert-manager ${pinned}`, 'recorded with the cert-manager the oracle pins');
+  const wrong: string[] = [];
+  let names = 0;
+  for (const c of table.cases) {
+    // Every name has a recorded answer (a case added without re-recording fails here).
+    t.same(c.picks.map((pick) => pick.name), namesOf(c.certificate), `${c.id}: recorded names`);
+    names += c.picks.length;
+    wrong.push(...disagreements(c.id, c.picks, certguardPicks(c)));
+  }
+  t.same(wrong, [], `0 disagreements over ${names} names`);
+});
 
 const http = (selector?: AcmeSolver['selector']): AcmeSolver => ({ ...(selector !== undefined ? { selector } : {}), http01: { ingress: {} } });
 const dns = (selector?: AcmeSolver['selector']): AcmeSolver => ({ ...(selector !== undefined ? { selector } : {}), dns01: { cloudflare: {} } });
@@ -58,7 +79,11 @@ t.test('reports the challenge type of the picked solver', async (t) => {
 
 t.test('compareDomainName counts shared labels from the right', async (t) => {
   t.equal(compareDomainName('example.com', 'www.example.com'), 2);
-  t.equal(compareDomainName('example.com.', 'www.EXAMPLE.com'), 2);
+  t.equal(compareDomainName('example.com', 'www.EXAMPLE.com'), 2);
+  // The last label keeps a trailing dot: "com." is not "com" (miekg/dns labels.go:64).
+  t.equal(compareDomainName('example.com.', 'www.example.com'), 0);
+  t.equal(compareDomainName('example.com.', 'www.example.com.'), 2);
+  t.equal(compareDomainName('.', 'example.com'), 0);
   t.equal(compareDomainName('example.org', 'www.example.com'), 0);
   t.equal(compareDomainName('a.b.example.com', 'c.b.example.com'), 3);
 });
@@ -67,4 +92,23 @@ t.test('offered challenges follow the identifier kind', async (t) => {
   t.same(offeredChallenges('a.example.com', false), ['http-01', 'dns-01']);
   t.same(offeredChallenges('*.example.com', false), ['dns-01']);
   t.same(offeredChallenges('203.0.113.10', true), ['http-01']);
+});
+
+t.test('labels as miekg/dns cuts them', async (t) => {
+  t.same(domainLabels('www.example.com'), ['www.', 'example.', 'com']);
+  t.same(domainLabels('example.com.'), ['example.', 'com.']);
+  t.same(domainLabels('.app.example.com'), ['.', 'app.', 'example.', 'com']);
+  t.same(domainLabels('app..example.com'), ['app.', '.', 'example.', 'com']);
+  t.same(domainLabels('app\\.example.com'), ['app\\.example.', 'com']);
+  t.same(domainLabels('.'), []);
+  t.equal(countLabel('example.com.'), 2);
+  t.equal(countLabel('.app.example.com'), 4);
+  t.equal(countLabel('app..example.com'), 4);
+  t.equal(countLabel('.'), 0);
+});
+
+t.test('the identifier is the one the ACME server returns', async (t) => {
+  t.equal(acmeIdentifier('API.App.example.com', false), 'api.app.example.com');
+  t.equal(acmeIdentifier('*.App.example.com', false), '*.app.example.com');
+  t.equal(acmeIdentifier('2001:DB8:0::10', true), '2001:db8::10');
 });

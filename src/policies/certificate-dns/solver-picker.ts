@@ -1,13 +1,18 @@
-// Which solver of an ACME issuer cert-manager uses for one identifier. A line-by-line mirror of
-// cert-manager's pkg/util/solverpicker Pick() and pkg/controller/acmeorders/selectors, so that
-// certguard judges the solver cert-manager will really use:
-//   - only solvers whose type the ACME server offers for the identifier are considered
-//     (Let's Encrypt offers only dns-01 for a wildcard, no dns-01 for an IP address);
-//   - a solver without selector is taken only if nothing was selected before it;
-//   - a selector must match entirely (matchLabels against the Certificate's labels, dnsNames
-//     exactly, dnsZones as a suffix on label boundaries);
+// Which solver of an ACME issuer cert-manager uses for one identifier: the semantics of
+// cert-manager v1.21.1 pkg/util/solverpicker/solverpicker.go Pick (lines 28-185) and
+// pkg/controller/acmeorders/selectors, so that certguard judges the solver cert-manager will use:
+//   - only solvers whose type the ACME server offers for the identifier are considered, the first
+//     offered type the solver has (solverpicker.go:38-48); Let's Encrypt offers only dns-01 for a
+//     wildcard and no dns-01 for an IP address;
+//   - a solver without selector is taken only if nothing was selected before it (:58-67);
+//   - a selector must match entirely (:73): matchLabels against the Order's labels (labels.go:35-51),
+//     dnsNames exactly and case-sensitively (dns_names.go:37-47), dnsZones as miekg/dns sees them
+//     (dns_zones.go:36-54, below);
 //   - a dnsNames match beats any other; then the longest dnsZones match; then more matchLabels;
-//   - on a tie the solver listed first stays.
+//     on a tie the solver listed first stays (:94-181).
+// The identifier is the one the ACME server returns (see acmeIdentifier), not the Certificate's
+// spelling. Tested against cert-manager's own Pick: fixtures/solver-picks.yaml.
+import { normalizeAddress } from '../../dns/resolver.ts';
 
 export type ParentRef = { name?: string; namespace?: string; kind?: string; group?: string; sectionName?: string };
 
@@ -25,27 +30,68 @@ export type PickedSolver = { index: number; solver: AcmeSolver; type: ChallengeT
 
 type Score = { labels: number; dnsNames: number; dnsZones: number };
 
-const labelsOf = (name: string): string[] => name.toLowerCase().split('.').filter(Boolean);
+// ---------------------------------------------------------------- miekg/dns labels (v1.1.72 labels.go)
+// cert-manager matches zones with dns.CompareDomainName and dns.CountLabel, which cut a name at
+// every unescaped "." but a final one, keep that final "." on the last label, and compare labels
+// ASCII-case-insensitively. So "app.example.com." (last label "com." is not "com"),
+// ".app.example.com" and "app..example.com" (an empty label no real name has) never match a zone.
 
-/** miekg/dns CompareDomainName: labels two names share, counted from the right, ignoring case. */
+/** A "." preceded by an odd number of backslashes is part of a label (labels.go:136-143). */
+const isEscaped = (name: string, index: number): boolean => {
+  let backslashes = 0;
+  for (let at = index - 1; at >= 0 && name[at] === '\\'; at--) backslashes++;
+  return backslashes % 2 === 1;
+};
+
+/**
+ * The labels of a name as miekg/dns Split slices them (labels.go:103-148): each label keeps the
+ * "." that ends it, the last keeps a trailing "." (and "" is one empty label); the root "." has none.
+ */
+export const domainLabels = (name: string): string[] => {
+  if (name === '.') return [];
+  const labels: string[] = [];
+  let start = 0;
+  // A "." as the last character ends the name, it does not start a label (labels.go:132).
+  for (let at = 0; at < name.length - 1; at++) {
+    if (name[at] !== '.' || isEscaped(name, at)) continue;
+    labels.push(name.slice(start, at + 1));
+    start = at + 1;
+  }
+  labels.push(name.slice(start));
+  return labels;
+};
+
+/** miekg/dns CountLabel (labels.go:86-101). */
+export const countLabel = (name: string): number => domainLabels(name).length;
+
+/** miekg/dns equal (labels.go:189-211): only A-Z fold, byte for byte. */
+const asciiLower = (text: string): string => text.replace(/[A-Z]/g, (letter) => letter.toLowerCase());
+
+/** miekg/dns CompareDomainName (labels.go:40-84): labels two names share, counted from the right. */
 export const compareDomainName = (a: string, b: string): number => {
-  const left = labelsOf(a);
-  const right = labelsOf(b);
+  if (a === '.' || b === '.') return 0;
+  const left = domainLabels(a);
+  const right = domainLabels(b);
   let shared = 0;
-  while (shared < left.length && shared < right.length && left[left.length - 1 - shared] === right[right.length - 1 - shared]) shared++;
+  while (shared < left.length && shared < right.length) {
+    if (asciiLower(left[left.length - 1 - shared]!) !== asciiLower(right[right.length - 1 - shared]!)) break;
+    shared++;
+  }
   return shared;
 };
 
 const matchLabels = (selector: SolverSelector, labels: Record<string, string>): [boolean, number] => {
   const required = Object.entries(selector.matchLabels ?? {});
   if (required.length === 0) return [true, 0];
-  const all = required.every(([key, value]) => labels[key] === value);
+  const all = required.every(([key, value]) => Object.hasOwn(labels, key) && labels[key] === value);
   return [all, all ? required.length : 0];
 };
 
 const matchDnsNames = (selector: SolverSelector, identifier: string): [boolean, number] => {
   const names = selector.dnsNames ?? [];
   if (names.length === 0) return [true, 0];
+  // Exact and case-sensitive: a selector naming "API.example.com" never matches, since the
+  // identifier is lower-cased (dns_names.go:42).
   return names.includes(identifier) ? [true, 1] : [false, 0];
 };
 
@@ -54,8 +100,9 @@ const matchDnsZones = (selector: SolverSelector, identifier: string): [boolean, 
   if (zones.length === 0) return [true, 0];
   let longest = 0;
   for (const zone of zones) {
+    // dns_zones.go:43-50: every label of the zone must be shared.
     const shared = compareDomainName(zone, identifier);
-    if (shared === labelsOf(zone).length && shared > longest) longest = shared;
+    if (shared === countLabel(zone) && shared > longest) longest = shared;
   }
   return [longest > 0, longest];
 };
@@ -77,8 +124,19 @@ const beats = (candidate: Score, selected: Score): boolean => {
 };
 
 /**
- * The solver cert-manager picks for `identifier` ("*.example.com" for a wildcard), given the
- * challenge types the ACME server offers and the Certificate's labels; undefined when none can.
+ * The name cert-manager hands to Pick for a Certificate name: the authorization's identifier as the
+ * ACME server returns it (acmeorders/sync.go:436), "*." put back for a wildcard (util.go:101-104).
+ * The server lower-cases DNS identifiers (pebble did in issue 19's measurement, RFC 8555 §7.1.4
+ * identifiers are case-insensitive); cert-manager writes IP addresses in Go's canonical form
+ * (certificaterequests/acme/acme.go:267-269), the form normalizeAddress also gives.
+ */
+export const acmeIdentifier = (name: string, isIpAddress: boolean): string =>
+  isIpAddress ? normalizeAddress(name) : name.toLowerCase();
+
+/**
+ * The solver cert-manager picks for `identifier` (from acmeIdentifier: "*.example.com" for a
+ * wildcard), given the challenge types the ACME server offers and the Certificate's labels (which
+ * cert-manager copies to the Order); undefined when none can.
  */
 export const pickSolver = (
   identifier: string,
