@@ -5,7 +5,13 @@
 # bump builds next to the old one. Called by .ci/run on a fresh machine and by the test harness
 # (test/e2e/harness/binaries.ts) before every cluster start.
 #
-# stdout: two lines, "kube-apiserver <path>" and "etcd <path>". Build output goes to stderr.
+# Also the solver oracle (test/e2e/solver-oracle: cert-manager's own solver picking, for the
+# certificate-dns solver table), keyed by the cert-manager version it pins and a hash of its
+# sources. `scripts/e2e-binaries.sh solver-oracle` builds and prints only that one, without waiting
+# for the long kube-apiserver build.
+#
+# stdout: "kube-apiserver <path>", "etcd <path>" and "solver-oracle <path>" (only the last with the
+# solver-oracle argument). Build output goes to stderr.
 # Needs: Go >= the go lines in the go.mod files (GO=..., else `go` on PATH, else /usr/local/go/bin/go)
 # and the Go module proxy. A cold build takes ~20 min for kube-apiserver and ~2 min for etcd on 2 cores.
 set -euo pipefail
@@ -34,8 +40,26 @@ build() { # build <module dir> <output> <package> [go build flags...]
   mv -f "$out.partial" "$out"
 }
 
-# Parallel test files may ask at the same time: one builds, the others wait for it.
 mkdir -p "$cache"
+
+oracle="$e2e/solver-oracle"
+oracle_version="$(pinned "$oracle" github.com/cert-manager/cert-manager)"
+oracle_hash="$(cat "$oracle/go.mod" "$oracle/go.sum" "$oracle"/*.go | sha256sum | cut -c1-12)"
+oracle_bin="$cache/solver-oracle-$oracle_version-$oracle_hash/solver-oracle"
+# Its own lock: a minute's build that must not queue behind kube-apiserver's twenty.
+build_oracle() {
+  exec 8>"$cache/.lock-solver-oracle"
+  flock 8
+  build "$oracle" "$oracle_bin" . -mod=mod
+  exec 8>&-
+}
+if [ "${1:-}" = solver-oracle ]; then
+  build_oracle
+  echo "solver-oracle $oracle_bin"
+  exit 0
+fi
+
+# Parallel test files may ask at the same time: one builds, the others wait for it.
 exec 9>"$cache/.lock"
 flock 9
 
@@ -47,5 +71,8 @@ build "$e2e/apiserver" "$apiserver_bin" k8s.io/kubernetes/cmd/kube-apiserver \
   -ldflags "-X k8s.io/component-base/version.gitVersion=$k8s_version -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
 build "$e2e/etcd" "$etcd_bin" go.etcd.io/etcd/server/v3
 
+build_oracle
+
 echo "kube-apiserver $apiserver_bin"
 echo "etcd $etcd_bin"
+echo "solver-oracle $oracle_bin"
