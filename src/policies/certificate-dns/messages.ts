@@ -60,7 +60,7 @@ export const wildcardOverHttp01 = (certificate: JudgedCertificate, name: JudgedN
 
 /** `identifier` is what cert-manager matches selectors against (lower-cased), `types` what the ACME server offers for it. */
 export const noSolver = (certificate: JudgedCertificate, name: JudgedName, identifier: string, issuer: string, types: readonly string[]): string =>
-  `${certificate.subject}: ${quoted(name)} matches no solver of ${issuer}: no entry of spec.acme.solvers selects ${identifier} for ${types.join(' or ')}, ` +
+  `${certificate.subject}: ${quoted(name)} matches no solver of ${issuer}: no entry of spec.acme.solvers selects ${identifier} for ${types.map((type) => type.toUpperCase()).join(' or ')}, ` +
   `${NO_CHALLENGE} (Event "Solver" on its Order). Add a solver whose selector matches ${identifier} to the issuer, or remove ${name.value}.`;
 
 /** What went wrong with a lookup of `host` (the name itself or an ingress hostname). */

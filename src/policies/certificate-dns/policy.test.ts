@@ -381,7 +381,7 @@ const cases: Case[] = [
     name: 'denies a name no solver selects: cert-manager starts no challenge for the whole Certificate',
     request: create(certificate({ dnsNames: ['pay.example.com', 'shop.example.org'], issuer: 'letsencrypt-zoned' })),
     violations: [
-      `${CERT}: spec.dnsNames[1] "shop.example.org" matches no solver of ClusterIssuer letsencrypt-zoned: no entry of spec.acme.solvers selects shop.example.org for http-01 or dns-01, so cert-manager creates no challenge for any name of the Certificate and it is not issued (Event "Solver" on its Order). Add a solver whose selector matches shop.example.org to the issuer, or remove shop.example.org.`,
+      `${CERT}: spec.dnsNames[1] "shop.example.org" matches no solver of ClusterIssuer letsencrypt-zoned: no entry of spec.acme.solvers selects shop.example.org for HTTP-01 or DNS-01, so cert-manager creates no challenge for any name of the Certificate and it is not issued (Event "Solver" on its Order). Add a solver whose selector matches shop.example.org to the issuer, or remove shop.example.org.`,
     ],
     asked: ['pay.example.com'],
   },
@@ -389,14 +389,14 @@ const cases: Case[] = [
     name: 'denies an IP address when the issuer has only DNS-01, which is not offered for addresses',
     request: create(certificate({ ipAddresses: ['2001:DB8::10'], issuer: 'letsencrypt-dns-only' })),
     violations: [
-      `${CERT}: spec.ipAddresses[0] "2001:DB8::10" matches no solver of ClusterIssuer letsencrypt-dns-only: no entry of spec.acme.solvers selects 2001:db8::10 for http-01, so cert-manager creates no challenge for any name of the Certificate and it is not issued (Event "Solver" on its Order). Add a solver whose selector matches 2001:db8::10 to the issuer, or remove 2001:DB8::10.`,
+      `${CERT}: spec.ipAddresses[0] "2001:DB8::10" matches no solver of ClusterIssuer letsencrypt-dns-only: no entry of spec.acme.solvers selects 2001:db8::10 for HTTP-01, so cert-manager creates no challenge for any name of the Certificate and it is not issued (Event "Solver" on its Order). Add a solver whose selector matches 2001:db8::10 to the issuer, or remove 2001:DB8::10.`,
     ],
   },
   {
     name: 'denies a wildcard no solver takes at all',
     request: create(certificate({ dnsNames: ['*.pay.example.org'], issuer: 'letsencrypt-zoned' })),
     violations: [
-      `${CERT}: spec.dnsNames[0] "*.pay.example.org" matches no solver of ClusterIssuer letsencrypt-zoned: no entry of spec.acme.solvers selects *.pay.example.org for dns-01, so cert-manager creates no challenge for any name of the Certificate and it is not issued (Event "Solver" on its Order). Add a solver whose selector matches *.pay.example.org to the issuer, or remove *.pay.example.org.`,
+      `${CERT}: spec.dnsNames[0] "*.pay.example.org" matches no solver of ClusterIssuer letsencrypt-zoned: no entry of spec.acme.solvers selects *.pay.example.org for DNS-01, so cert-manager creates no challenge for any name of the Certificate and it is not issued (Event "Solver" on its Order). Add a solver whose selector matches *.pay.example.org to the issuer, or remove *.pay.example.org.`,
     ],
   },
   {
