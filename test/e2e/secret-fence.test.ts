@@ -23,8 +23,8 @@ const PLACEHOLDER_CONFIG = { policies: { 'gateway-listener-tls': { mode: 'placeh
 // What the chart installs for certguard serve besides workloads (nothing runs here: no kubelet).
 const FENCE_KINDS = new Set(['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
 
-const chartObjects = (): string => {
-  const result = helmTemplate({ config: PLACEHOLDER_CONFIG }, { namespace: CERTGUARD_NAMESPACE, release: 'certguard' });
+const chartObjects = (values: object = {}): string => {
+  const result = helmTemplate({ config: PLACEHOLDER_CONFIG, ...values }, { namespace: CERTGUARD_NAMESPACE, release: 'certguard' });
   if (result.status !== 0) throw new Error(result.stderr);
   return parseAllDocuments(result.stdout)
     .map((document) => document.toJS() as { kind: string; metadata: { name: string } } | null)
@@ -81,7 +81,7 @@ const serviceAccountKubeconfig = async (cluster: Cluster): Promise<string> => {
 const cluster = await startCluster();
 t.teardown(() => cluster.stop());
 const setup = await cluster.kubectl(['apply', '-f', '-'], {
-  input: yamlOf(namespace(CERTGUARD_NAMESPACE), namespace('apps'), { ...namespace('opted-out'), metadata: { name: 'opted-out', labels: { 'certguard.io/exclude': 'true' } } }),
+  input: yamlOf(namespace(CERTGUARD_NAMESPACE), namespace('apps'), namespace('web'), { ...namespace('opted-out'), metadata: { name: 'opted-out', labels: { 'certguard.io/exclude': 'true' } } }),
 });
 if (setup.code !== 0) throw new Error(setup.stderr);
 const installed = await cluster.kubectl(['apply', '-f', '-'], { input: chartObjects() });
@@ -189,4 +189,30 @@ t.test('certguard in placeholder mode, with that ServiceAccount’s token, still
   t.match(secret.metadata.labels, { 'app.kubernetes.io/managed-by': 'certguard', 'certguard.io/placeholder': 'true' });
   t.match(secret.metadata.annotations, { 'cert-manager.io/issuer-name': 'certguard.io/placeholder', 'certguard.io/placeholder-for': 'Gateway apps/web' });
   t.notMatch(certguard.logs(), 'secret fence', 'certguard never ran into the fence');
+});
+
+t.test('rbac.namespaces: Secrets through Roles only, serve watches only there, placeholders only there', async (t) => {
+  // Replaces the ClusterRole (no Secrets any more), adds the Roles and narrows the policy.
+  const narrowed = await cluster.kubectl(['apply', '-f', '-'], { input: chartObjects({ rbac: { namespaces: ['apps'] } }) });
+  t.equal(narrowed.code, 0, narrowed.stderr);
+  const canList = async (ns: string) => (await asCertguard(['auth', 'can-i', 'list', 'secrets', '-n', ns])).stdout.trim();
+  await waitFor('RBAC to drop cluster-wide Secrets', async () => ((await canList('web')) === 'no' ? true : undefined), { timeoutMs: 15_000, intervalMs: 250 });
+  t.same([await canList('apps'), await canList('web')], ['yes', 'no'], 'Secrets readable in apps only');
+  const certguard = await startCertguard({ kubeconfigPath: kubeconfig, config: PLACEHOLDER_CONFIG, extraArgs: ['--secret-namespaces=apps'] });
+  t.teardown(() => certguard.stop());
+  t.pass('certguard becomes ready: it lists and watches Secrets in apps only (a cluster-wide list would be forbidden)');
+  await registerWebhooks(cluster, { url: certguard.url, caBundle: certguard.caBundle, config: PLACEHOLDER_CONFIG });
+  await waitForWebhooks(cluster);
+  const applied = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(gateway('apps', 'shop', [httpsListener('https', 'shop.example.com', 'shop-tls')])) });
+  t.equal(applied.code, 0, applied.stderr);
+  const got = await cluster.kubectl(['get', 'secret', 'shop-tls', '-n', 'apps', '-o', 'jsonpath={.metadata.labels.certguard\\.io/placeholder}']);
+  t.same([got.code, got.stdout], [0, 'true'], `the placeholder exists in apps: ${got.stderr}`);
+  const elsewhere = await createAsCertguard(await placeholderShaped('web', 'web-tls'));
+  t.match(elsewhere.stderr, 'cannot create resource "secrets" in API group "" in the namespace "web"', 'RBAC refuses a placeholder outside rbac.namespaces');
+  const role = await cluster.kubectl(['create', 'role', 'create-in-web', '-n', 'web', '--verb=create,list', '--resource=secrets']);
+  const binding = await cluster.kubectl(['create', 'rolebinding', 'create-in-web', '-n', 'web', '--role=create-in-web', `--serviceaccount=${CERTGUARD_NAMESPACE}:certguard`]);
+  t.same([role.code, binding.code], [0, 0], 'an admin lets certguard create Secrets in web');
+  await waitFor('RBAC to see the grant', async () => ((await canList('web')) === 'yes' ? true : undefined), { timeoutMs: 15_000, intervalMs: 250 });
+  const fenced = await createAsCertguard(await placeholderShaped('web', 'web-tls'));
+  t.equal(fenced.stderr, refusedCreate('web', 'web-tls', [RULE.namespace('web')]), 'the fence still refuses: web is not in rbac.namespaces');
 });
