@@ -77,7 +77,7 @@ t.test('the bootstrap: its two Secrets and its two webhook configurations', asyn
 });
 
 t.test('no wildcard and no write verb beyond the ones above, in any value set', async (t) => {
-  const sets = [{}, { config: { policies: { 'gateway-listener-tls': { mode: 'placeholder' } } } }, { certManager: { enabled: true } }];
+  const sets = [{}, { config: { policies: { 'gateway-listener-tls': { mode: 'placeholder' } } } }, { certManager: { enabled: true } }, { config: { policies: { 'gateway-listener-tls': { mode: 'placeholder' } } }, rbac: { namespaces: ['apps'] } }];
   for (const values of sets) {
     const all = allRoles(render(values)).flatMap((role) => grants(role.rules).map((grant) => `${role.metadata.name}: ${grant}`));
     t.same(all.filter((grant) => grant.includes('*')), [], `${JSON.stringify(values)}: no wildcard`);
