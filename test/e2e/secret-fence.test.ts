@@ -213,6 +213,9 @@ t.test('rbac.namespaces: Secrets through Roles only, serve watches only there, p
   const binding = await cluster.kubectl(['create', 'rolebinding', 'create-in-web', '-n', 'web', '--role=create-in-web', `--serviceaccount=${CERTGUARD_NAMESPACE}:certguard`]);
   t.same([role.code, binding.code], [0, 0], 'an admin lets certguard create Secrets in web');
   await waitFor('RBAC to see the grant', async () => ((await canList('web')) === 'yes' ? true : undefined), { timeoutMs: 15_000, intervalMs: 250 });
-  const fenced = await createAsCertguard(await placeholderShaped('web', 'web-tls'));
+  // The narrowed policy reached the API server through an informer: wait for it on dry runs, which store nothing.
+  const webPlaceholder = yamlOf(await placeholderShaped('web', 'web-tls'));
+  await waitFor('the narrowed fence', async () => ((await asCertguard(['create', '--dry-run=server', '-f', '-'], webPlaceholder)).stderr.includes(RULE.namespace('web')) ? true : undefined), { timeoutMs: 15_000, intervalMs: 250 });
+  const fenced = await asCertguard(['create', '-f', '-'], webPlaceholder);
   t.equal(fenced.stderr, refusedCreate('web', 'web-tls', [RULE.namespace('web')]), 'the fence still refuses: web is not in rbac.namespaces');
 });
