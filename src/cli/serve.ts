@@ -26,6 +26,7 @@ export const SERVE_FLAGS: Record<string, FlagSpec> = {
   'tls-key': { type: 'string', env: 'CERTGUARD_TLS_KEY', default: 'certs/tls.key', description: 'serving key (PEM), reloaded when it changes' },
   config: { type: 'string', env: 'CERTGUARD_CONFIG', description: 'policy configuration (YAML)' },
   kubeconfig: { type: 'string', env: 'KUBECONFIG', description: 'kubeconfig for the live cluster view (in-cluster service account when absent)' },
+  'secret-namespaces': { type: 'string', env: 'CERTGUARD_SECRET_NAMESPACES', description: 'comma-separated namespaces: watch Secrets only there (namespaced RBAC, the chart\'s rbac.namespaces); default all' },
   manifests: { type: 'string', env: 'CERTGUARD_MANIFESTS', description: 'serve from a folder of YAML/JSON objects instead of a live cluster' },
   'log-level': { type: 'string', env: 'CERTGUARD_LOG_LEVEL', default: 'info', description: `one of ${LOG_LEVELS.join(', ')}` },
   help: { type: 'boolean', description: 'show this help' },
@@ -39,6 +40,8 @@ export type ServeOptions = {
   keyPath: string;
   config: Config;
   kubeconfig?: string;
+  /** Watch Secrets only in these namespaces (absent: cluster-wide). */
+  secretNamespaces?: string[];
   manifests?: string;
   logger: Logger;
   /** How often the certificate files are re-read besides the directory watch (tests shorten it). */
@@ -56,7 +59,13 @@ const serviceScope = (config: Config): Pick<LiveViewOptions, 'resources' | 'name
   const namespaces = new Set(config.policies['certificate-dns'].ingress.services.map((service) => service.namespace));
   if (namespaces.size === 0) return { resources: (Object.keys(RESOURCES) as ResourceId[]).filter((id) => id !== 'services') };
   const [only] = namespaces;
-  return namespaces.size === 1 && only ? { namespaces: { services: only } } : {};
+  return namespaces.size === 1 && only ? { namespaces: { services: [only] } } : {};
+};
+
+const watchScope = (options: ServeOptions): Pick<LiveViewOptions, 'resources' | 'namespaces'> => {
+  const services = serviceScope(options.config);
+  if (!options.secretNamespaces) return services;
+  return { ...services, namespaces: { ...services.namespaces, secrets: options.secretNamespaces } };
 };
 
 const openView = async (options: ServeOptions): Promise<ViewAndWriter> => {
@@ -69,7 +78,7 @@ const openView = async (options: ServeOptions): Promise<ViewAndWriter> => {
     kubeconfig: options.kubeconfig,
     staleAfterSeconds: options.config.cluster.staleAfterSeconds,
     logger: options.logger,
-    ...serviceScope(options.config),
+    ...watchScope(options),
   });
   options.logger.info(view.target, 'cluster view: live');
   // resourceStats() names resources by id (string-typed in the live view).
@@ -114,6 +123,18 @@ export const startServer = async (options: ServeOptions): Promise<RunningServer>
   };
 };
 
+// A namespace name is a DNS label (RFC 1123).
+const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** "apps,web" → ["apps", "web"]; absent → undefined (cluster-wide). */
+export const secretNamespacesOf = (value: unknown): string[] | undefined => {
+  if (value === undefined) return undefined;
+  const namespaces = [...new Set(String(value).split(',').map((entry) => entry.trim()))];
+  const bad = namespaces.find((namespace) => !NAMESPACE_NAME.test(namespace));
+  if (bad !== undefined) throw new UsageError(`--secret-namespaces must be comma-separated namespace names, got "${bad}" in "${String(value)}"`);
+  return namespaces;
+};
+
 const exists = async (path: string): Promise<boolean> => stat(path).then(() => true, () => false);
 
 export const serveOptionsFrom = async (args: string[]): Promise<ServeOptions | 'help'> => {
@@ -131,6 +152,7 @@ export const serveOptionsFrom = async (args: string[]): Promise<ServeOptions | '
     keyPath: String(values['tls-key']),
     config: await loadConfig(values.config as string | undefined),
     kubeconfig: values.kubeconfig as string | undefined,
+    secretNamespaces: secretNamespacesOf(values['secret-namespaces']),
     manifests,
     logger: createLogger(level as LevelWithSilent),
   };

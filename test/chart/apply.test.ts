@@ -38,6 +38,7 @@ t.test('every rendered manifest passes a server-side dry run', async (t) => {
     'default values': {},
     'placeholder mode, failurePolicy Fail': { config: { policies: { 'gateway-listener-tls': { mode: 'placeholder' } } }, webhook: { failurePolicy: 'Fail' } },
     'cert-manager bootstrap': { certManager: { enabled: true } },
+    'placeholder mode with rbac.namespaces (Roles, a narrower secret fence)': { config: { policies: { 'gateway-listener-tls': { mode: 'placeholder' } } }, rbac: { namespaces: [NAMESPACE] } },
     'extra exclusions, monitoring, NetworkPolicy with egress': {
       webhook: { excludeNamespaces: ['flux-system'], extraNamespaceSelectorExpressions: [{ key: 'team', operator: 'Exists' }] },
       serviceMonitor: { enabled: true },

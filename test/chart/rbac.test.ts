@@ -77,11 +77,29 @@ t.test('the bootstrap: its two Secrets and its two webhook configurations', asyn
 });
 
 t.test('no wildcard and no write verb beyond the ones above, in any value set', async (t) => {
-  const sets = [{}, { config: { policies: { 'gateway-listener-tls': { mode: 'placeholder' } } } }, { certManager: { enabled: true } }];
+  const sets = [{}, { config: { policies: { 'gateway-listener-tls': { mode: 'placeholder' } } } }, { certManager: { enabled: true } }, { config: { policies: { 'gateway-listener-tls': { mode: 'placeholder' } } }, rbac: { namespaces: ['apps'] } }];
   for (const values of sets) {
     const all = allRoles(render(values)).flatMap((role) => grants(role.rules).map((grant) => `${role.metadata.name}: ${grant}`));
     t.same(all.filter((grant) => grant.includes('*')), [], `${JSON.stringify(values)}: no wildcard`);
     t.same(all.filter((grant) => / (delete|deletecollection|escalate|bind|impersonate)\b/.test(grant)), [], `${JSON.stringify(values)}: no delete, escalate, bind or impersonate`);
   }
   t.same(render({ rbac: { create: false } }).all('ClusterRole').map((role) => role.metadata.name).sort(), ['certguard-bootstrap', 'certguard-bootstrap-hook'], 'rbac.create=false leaves certguard serve’s RBAC to the admin');
+});
+
+t.test('rbac.namespaces: Secrets through Roles in those namespaces only, and serve watches only there', async (t) => {
+  for (const placeholder of [false, true]) {
+    const values = { rbac: { namespaces: ['apps', 'web'] }, ...(placeholder ? { config: { policies: { 'gateway-listener-tls': { mode: 'placeholder' } } } } : {}) };
+    const rendered = render(values);
+    const label = placeholder ? 'placeholder mode' : 'enforce mode';
+    t.same(grants(rendered.get<Role>('ClusterRole', 'certguard').rules), withoutServices().filter((grant) => !grant.startsWith('core/secrets ')), `${label}: no Secret access cluster-wide`);
+    const roles = rendered.all<Role>('Role').filter((role) => role.metadata.name === 'certguard-secrets');
+    const secretGrants = ['core/secrets get', 'core/secrets list', 'core/secrets watch', ...(placeholder ? ['core/secrets create'] : [])].sort();
+    t.same(roles.map((role) => [role.metadata.namespace, grants(role.rules)]), [['apps', secretGrants], ['web', secretGrants]], `${label}: a Role per listed namespace`);
+    const bindings = rendered.all<K8sObject & { subjects: object[]; roleRef: { name: string } }>('RoleBinding').filter((binding) => binding.metadata.name === 'certguard-secrets');
+    t.same(bindings.map((binding) => [binding.metadata.namespace, binding.roleRef.name, binding.subjects]), ['apps', 'web'].map((ns) => [ns, 'certguard-secrets', [{ kind: 'ServiceAccount', name: 'certguard', namespace: 'certguard' }]]), `${label}: bound to certguard’s ServiceAccount`);
+    const args = rendered.get<K8sObject & { spec: { template: { spec: { containers: { args: string[] }[] } } } }>('Deployment').spec.template.spec.containers[0]?.args ?? [];
+    t.same(args.filter((arg) => arg.startsWith('--secret-namespaces')), ['--secret-namespaces=apps,web'], `${label}: serve watches Secrets only there`);
+  }
+  const args = render().get<K8sObject & { spec: { template: { spec: { containers: { args: string[] }[] } } } }>('Deployment').spec.template.spec.containers[0]?.args ?? [];
+  t.same(args.filter((arg) => arg.startsWith('--secret-namespaces')), [], 'by default serve watches Secrets everywhere');
 });

@@ -39,6 +39,8 @@ t.test('bad values are refused with the schema’s message', async (t) => {
     { name: 'an excluded namespace that is not a namespace name', values: { webhook: { excludeNamespaces: ['Team_A'] } }, error: "at '/webhook/excludeNamespaces/0': 'Team_A' does not match pattern" },
     { name: 'a plain-HTTP webhook URL', values: { webhook: { url: 'http://127.0.0.1:8443' } }, error: "at '/webhook/url': 'http://127.0.0.1:8443' does not match pattern" },
     { name: 'a caBundle that is not base64', values: { webhook: { caBundle: '-----BEGIN CERTIFICATE-----' } }, error: "at '/webhook/caBundle': '-----BEGIN CERTIFICATE-----' does not match pattern" },
+    { name: 'an rbac namespace that is not a namespace name', values: { rbac: { namespaces: ['apps', 'Web'] } }, error: "at '/rbac/namespaces/1': 'Web' does not match pattern" },
+    { name: 'an rbac namespace listed twice', values: { rbac: { namespaces: ['apps', 'apps'] } }, error: "at '/rbac/namespaces': items at 0 and 1 are equal" },
     { name: 'zero replicas', values: { replicaCount: 0 }, error: "at '/replicaCount': minimum: got 0, want 1" },
     { name: 'a CA validity of zero days', values: { bootstrap: { caValidityDays: 0 } }, error: "at '/bootstrap/caValidityDays': minimum: got 0, want 1" },
     { name: 'a log level pino does not have', values: { serve: { logLevel: 'verbose' } }, error: "at '/serve/logLevel': value must be one of 'fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'" },

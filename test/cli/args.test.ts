@@ -1,6 +1,6 @@
 import t from 'tap';
 import { parseFlags, UsageError } from '../../src/cli/args.ts';
-import { SERVE_FLAGS, serveOptionsFrom } from '../../src/cli/serve.ts';
+import { SERVE_FLAGS, secretNamespacesOf, serveOptionsFrom } from '../../src/cli/serve.ts';
 
 t.test('serve flags default to the documented ports, paths and level', async (t) => {
   const { values } = parseFlags([], SERVE_FLAGS, {});
@@ -27,9 +27,17 @@ const bad: Array<[string, string[], string]> = [
   ['a port out of range', ['--metrics-port', '70000'], '--metrics-port must be a port number 0-65535, got "70000"'],
   ['an unknown log level', ['--log-level', 'loud'], '--log-level must be one of fatal, error, warn, info, debug, trace, silent, got "loud"'],
   ['a manifests folder that does not exist', ['--manifests', '/nonexistent/certguard'], '--manifests /nonexistent/certguard does not exist'],
+  ['an empty entry in --secret-namespaces', ['--secret-namespaces', 'apps,,web'], '--secret-namespaces must be comma-separated namespace names, got "" in "apps,,web"'],
+  ['a namespace name that is not a DNS label', ['--secret-namespaces', 'Apps'], '--secret-namespaces must be comma-separated namespace names, got "Apps" in "Apps"'],
 ];
 for (const [name, args, message] of bad) {
   t.test(`serve refuses ${name}`, async (t) => {
     await t.rejects(serveOptionsFrom(args), new UsageError(message));
   });
 }
+
+t.test('--secret-namespaces (the chart\'s rbac.namespaces) is a list of namespaces, absent means cluster-wide', async (t) => {
+  t.equal(secretNamespacesOf(undefined), undefined);
+  t.same(secretNamespacesOf('apps, web,apps'), ['apps', 'web'], 'trimmed, duplicates dropped');
+  t.equal(parseFlags([], SERVE_FLAGS, { CERTGUARD_SECRET_NAMESPACES: 'apps' }).values['secret-namespaces'], 'apps', 'CERTGUARD_SECRET_NAMESPACES stands in for the flag');
+});

@@ -168,7 +168,7 @@ t.test('initial sync', async (t) => {
     await api.start();
     api.apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'traefik', namespace: 'traefik' } });
     api.apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'app' } });
-    const view = createLiveView({ kubeconfig: api.kubeconfigPath, staleAfterSeconds: 30, logger: recordingLogger().logger, resources: ['services'], namespaces: { services: 'traefik' } });
+    const view = createLiveView({ kubeconfig: api.kubeconfigPath, staleAfterSeconds: 30, logger: recordingLogger().logger, resources: ['services'], namespaces: { services: ['traefik'] } });
     t.teardown(async () => {
       await view.stop();
       await api.stop();
@@ -178,6 +178,29 @@ t.test('initial sync', async (t) => {
     t.strictSame(view.list('services').map((service) => service.metadata?.name), ['traefik']);
     t.match(listRequests(api, 'services')[0]?.path, /^\/api\/v1\/namespaces\/traefik\/services\?/);
   });
+});
+
+t.test('watches a resource in several namespaces, one loop each, read as one', async (t) => {
+  const api = new FakeApiServer();
+  await api.start();
+  for (const [namespace, name] of [['apps', 'a-tls'], ['web', 'w-tls'], ['kube-system', 'token'], ['apps', 'b-tls']] as const) api.apply(secret(namespace, name));
+  const view = createLiveView({ kubeconfig: api.kubeconfigPath, staleAfterSeconds: 30, logger: recordingLogger().logger, resources: ['secrets'], namespaces: { secrets: ['apps', 'web'] } });
+  t.teardown(async () => {
+    await view.stop();
+    await api.stop();
+  });
+  t.equal(view.isServed('secrets'), true, 'served until discovery says otherwise');
+  await view.start();
+  await ready(view);
+  t.strictSame(view.list('secrets').map((s) => `${s.metadata?.namespace}/${s.metadata?.name}`).sort(), ['apps/a-tls', 'apps/b-tls', 'web/w-tls'], 'only the listed namespaces');
+  t.strictSame(view.list('secrets', { namespace: 'web' }).map((s) => s.metadata?.name), ['w-tls']);
+  t.strictSame([...view.count('secrets')].sort(), [['apps', 2], ['web', 1]]);
+  t.equal((await view.get('secrets', 'apps', 'b-tls'))?.metadata?.name, 'b-tls', 'get answers from the namespace’s cache');
+  t.strictSame(listRequests(api, 'secrets').map((request) => request.path.split('?')[0]).sort(), ['/api/v1/namespaces/apps/secrets', '/api/v1/namespaces/web/secrets'], 'one list per namespace, none cluster-wide');
+  t.same(view.resourceStats(), [{ resource: 'secrets', synced: true, objects: 3 }]);
+  api.apply(secret('web', 'new-tls'));
+  await waitFor('a Secret added by the web watch', () => view.list('secrets', { namespace: 'web' }).length === 2);
+  t.pass('each namespace has its own watch');
 });
 
 t.test('changes arrive through the watch', async (t) => {

@@ -11,6 +11,7 @@ import { apiErrorOf, KubeClient } from './kube-client.ts';
 import { loadCredentials } from './kubeconfig.ts';
 import { createListGate } from './list-gate.ts';
 import { ResourceWatcher, type Logger } from './list-watch.ts';
+import { NamespacedWatchers, type Watcher } from './namespaced-watchers.ts';
 import { cachedShapeOf } from './resource-cache.ts';
 import { createSecretWriter } from './secret-writer.ts';
 
@@ -24,8 +25,11 @@ export type LiveViewOptions = {
   logger: Logger;
   /** What to watch (default: every resource in RESOURCES). */
   resources?: ResourceId[];
-  /** Watch a resource in one namespace only, e.g. `{ services: 'traefik' }` for the ingress Service. */
-  namespaces?: Partial<Record<ResourceId, string>>;
+  /**
+   * Watch a resource in these namespaces only, e.g. `{ services: ['traefik'] }` for the ingress
+   * Service, `{ secrets: ['apps', 'web'] }` under namespaced RBAC (one loop per namespace).
+   */
+  namespaces?: Partial<Record<ResourceId, string[]>>;
   backoff?: BackoffOptions;
   pageSize?: number;
 };
@@ -52,7 +56,7 @@ class LiveClusterView implements LiveView {
   readonly target: { source: string; server: string };
   readonly #client: KubeClient;
   readonly #writer: SecretWriter;
-  readonly #watchers = new Map<ResourceId, ResourceWatcher>();
+  readonly #watchers = new Map<ResourceId, Watcher>();
   #abort: AbortController | undefined;
   #runs: Promise<void>[] = [];
 
@@ -62,16 +66,18 @@ class LiveClusterView implements LiveView {
     this.target = { source: this.#client.source, server: this.#client.server };
     const listGate = createListGate();
     for (const id of options.resources ?? (Object.keys(RESOURCES) as ResourceId[])) {
-      const watcher = new ResourceWatcher({
+      const watcherIn = (namespace: string | undefined) => new ResourceWatcher({
         client: this.#client,
         info: RESOURCES[id],
-        namespace: options.namespaces?.[id],
+        namespace,
         logger: options.logger,
         backoff: options.backoff,
         pageSize: options.pageSize,
         staleAfterMs: options.staleAfterSeconds * 1000,
         listGate,
       });
+      const namespaces = options.namespaces?.[id] ?? [];
+      const watcher = namespaces.length > 1 ? new NamespacedWatchers(new Map(namespaces.map((namespace) => [namespace, watcherIn(namespace)]))) : watcherIn(namespaces[0]);
       this.#watchers.set(id, watcher);
     }
   }

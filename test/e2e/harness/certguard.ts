@@ -17,7 +17,7 @@
 //   stop()         SIGTERM (then SIGKILL), idempotent; a restart is a new startCertguard
 // Options: kubeconfigPath, config (object, written as YAML), port / metricsPort (default: free
 // ports), certDir + ca (reuse an existing serving certificate), wait (default true: resolve once
-// /readyz is 200; false for scenarios that start certguard before the API server).
+// /readyz is 200; false for scenarios that start certguard before the API server), extraArgs.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
@@ -36,6 +36,8 @@ export type CertguardOptions = {
   ca?: Issued;
   wait?: boolean;
   logLevel?: string;
+  /** More `certguard serve` flags, e.g. ['--secret-namespaces=apps']. */
+  extraArgs?: string[];
 };
 
 export type Certguard = {
@@ -97,7 +99,7 @@ export const startCertguard = async (options: CertguardOptions): Promise<Certgua
   const args = [
     'bin/certguard.js', 'serve', '--port', String(port), '--metrics-port', String(metricsPort), '--bind-address', '127.0.0.1',
     '--tls-cert', join(certDir, 'tls.crt'), '--tls-key', join(certDir, 'tls.key'), '--config', configFile,
-    '--kubeconfig', options.kubeconfigPath, '--log-level', options.logLevel ?? 'info',
+    '--kubeconfig', options.kubeconfigPath, '--log-level', options.logLevel ?? 'info', ...(options.extraArgs ?? []),
   ];
   const child = startProcess(NODE, args, { logFile, cwd: repoRoot });
   const metricsUrl = `http://127.0.0.1:${metricsPort}`;
