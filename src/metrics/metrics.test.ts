@@ -310,6 +310,6 @@ t.test('every metric the alert rules use is one certguard exposes', async (t) =>
   }
   t.same(
     alerts.map((rule) => rule.alert),
-    ['CertguardAcmeSolverObjectsHigh', 'CertguardAcmeSolverObjectsHighInNamespace', 'CertguardAcmeSolverCapDenying', 'CertguardPlaceholderSecretOld', 'CertguardClusterViewNotSynced', 'CertguardMetricsAbsent'],
+    ['CertguardAcmeSolverObjectsHigh', 'CertguardAcmeSolverObjectsHighInNamespace', 'CertguardAcmeSolverCapDenying', 'CertguardPlaceholderSecretOld', 'CertguardInUseSecretDeleted', 'CertguardClusterViewNotSynced', 'CertguardMetricsAbsent'],
   );
 });
