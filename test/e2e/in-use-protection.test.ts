@@ -110,6 +110,7 @@ t.test('tls-secret-in-use on a real API server', async (t) => {
     t.equal(deleted.code, 1, deleted.stdout);
     t.equal(deleted.stderr, forbidden(SHOP_DENIAL), `the denial names shop-tls:\n${deleted.stderr}`);
     t.same(await secretNames(cluster, 'certs'), ['shop-tls', 'zz-spare-tls'], 'extra-tls (before it) is deleted, shop-tls is refused, zz-spare-tls is never reached');
+    t.match(certguard.logs(), /"operation":"DELETE","kind":"core\/Secret","object":"certs\/extra-tls"/, 'the decision log names each Secret of the collection');
   });
 
   await t.test('the break glass: annotated with a reason, the delete goes through with a warning', async (t) => {
