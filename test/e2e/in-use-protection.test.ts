@@ -152,6 +152,22 @@ t.test('tls-secret-in-use on a real API server', async (t) => {
     t.equal(await certguard.metric('certguard_in_use_deletions_total', { reason: 'namespace-deletion' }), 2);
   });
 
+  await t.test('kube-system is never sent to certguard: an in-use Secret there can be deleted', async (t) => {
+    const grant = {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'ReferenceGrant',
+      metadata: { namespace: 'certs', name: 'allow-kube-system' },
+      spec: { from: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'kube-system' }], to: [{ group: '', kind: 'Secret' }] },
+    };
+    const system = gateway('kube-system', 'web', [httpsListener('websecure', 'system.example.com', 'system-tls')]) as { spec: { listeners: Obj[] } };
+    system.spec.listeners.push({ name: 'websecure-certs', port: 443, protocol: 'HTTPS', hostname: 'certs.example.com', tls: { certificateRefs: [{ name: 'probe-tls', namespace: 'certs' }] } });
+    await apply(cluster, tlsSecret('kube-system', 'system-tls'), tlsSecret('certs', 'probe-tls'), grant, system);
+    // The same Gateway's ref into certs is judged: once it is denied, certguard has indexed the Gateway.
+    await waitForVerdict(cluster, 'certs', 'probe-tls', 'denied');
+    const deleted = await cluster.kubectl(['delete', 'secret', 'system-tls', '-n', 'kube-system']);
+    t.same([deleted.code, deleted.stdout, deleted.stderr], [0, 'secret "system-tls" deleted\n', ''], 'the chart excludes kube-system in every webhook');
+  });
+
   await t.test('after the listener is removed, the delete succeeds', async (t) => {
     const patched = await cluster.kubectl(['patch', 'gateway', 'web', '-n', 'traefik', '--type=json', '-p', '[{"op":"test","path":"/spec/listeners/1/name","value":"websecure-app"},{"op":"remove","path":"/spec/listeners/1"}]']);
     t.equal(patched.code, 0, patched.stderr);
