@@ -3,11 +3,13 @@
 import { runAdmissionBench } from './admission.ts';
 import { runClusterViewBench } from './cluster-view.ts';
 import { runPlaceholderBench } from './placeholder.ts';
+import { runSecretUsageBench } from './secret-usage.ts';
 
 const BENCHES: Record<string, () => Promise<string>> = {
   admission: runAdmissionBench,
   'cluster-view': runClusterViewBench,
   placeholder: runPlaceholderBench,
+  'secret-usage': runSecretUsageBench,
 };
 
 const wanted = process.argv.slice(2);

@@ -7,12 +7,16 @@ import { createAcmeSolverCapPolicy } from './policies/acme-solver-cap/policy.ts'
 import { createCertificateDnsPolicy } from './policies/certificate-dns/policy.ts';
 import { resolverOptionsFrom } from './policies/certificate-dns/settings.ts';
 import { createGatewayListenerTlsPolicy } from './policies/gateway-listener-tls/policy.ts';
+import { createTlsSecretInUsePolicy } from './policies/tls-secret-in-use/policy.ts';
+import type { InUseDeletionReason } from './policies/tls-secret-in-use/system-users.ts';
 import type { Policy } from './policies/types.ts';
 
 export type PolicyDependencies = {
   logger: Logger;
   /** DNS for certificate-dns; built from its settings (resolvers, timeouts, cache) when absent. */
   resolver?: NameResolver;
+  /** Metrics hook: an in-use TLS Secret's deletion was let through (certguard_in_use_deletions_total). */
+  recordInUseDeletion?: (reason: InUseDeletionReason) => void;
 };
 
 export const buildPolicies = (config: Config, deps: PolicyDependencies): Policy[] => {
@@ -23,5 +27,6 @@ export const buildPolicies = (config: Config, deps: PolicyDependencies): Policy[
     createGatewayListenerTlsPolicy(config.policies['gateway-listener-tls']),
     createCertificateDnsPolicy(dns, { resolver }),
     createAcmeSolverCapPolicy(config.policies['acme-solver-cap']),
+    createTlsSecretInUsePolicy(config.policies['tls-secret-in-use'], { recordAllowedDeletion: deps.recordInUseDeletion }),
   ];
 };

@@ -91,8 +91,8 @@ export type RunningServer = { close: () => Promise<void>; ports: { admission: nu
 export const startServer = async (options: ServeOptions): Promise<RunningServer> => {
   const { logger } = options;
   const { view, writer } = await openView(options);
-  const policies = buildPolicies(options.config, { logger });
   const metrics = createMetrics(view);
+  const policies = buildPolicies(options.config, { logger, recordInUseDeletion: metrics.recordInUseDeletion });
   const app = buildApp({ policies, view, writer, logger, recordDecision: metrics.recordDecision, https: { minVersion: 'TLSv1.2' } });
   const certs = new CertWatcher({
     certPath: options.certPath,

@@ -5,6 +5,7 @@ import { extname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../kube/object.ts';
 import { RESOURCES, type ResourceId } from './resources.ts';
+import { isListenerOwnerResource, SecretUsageIndex, type ListenerUse } from './secret-usage.ts';
 import { countByNamespace, groupOf, matchesLabels, type ClusterView, type CountOptions, type ListOptions, type StatefulView } from './view.ts';
 import type { CreateOutcome, SecretWriter } from './writer.ts';
 
@@ -24,10 +25,13 @@ const keyOf = (namespace: string | undefined, name: string): string => `${namesp
 export class ManifestView implements ClusterView, StatefulView, SecretWriter {
   readonly #objects = new Map<ResourceId, Map<string, KubeObject>>();
   readonly #unserved: Set<ResourceId>;
+  readonly #unsynced: Set<ResourceId>;
+  readonly #usage = new SecretUsageIndex();
 
-  /** `unserved`: resources to report as not served (tests of idle policies). */
-  constructor(objects: KubeObject[] = [], options: { unserved?: ResourceId[] } = {}) {
+  /** `unserved`: resources to report as not served (tests of idle policies); `unsynced`: as not synced yet. */
+  constructor(objects: KubeObject[] = [], options: { unserved?: ResourceId[]; unsynced?: ResourceId[] } = {}) {
     this.#unserved = new Set(options.unserved ?? []);
+    this.#unsynced = new Set(options.unsynced ?? []);
     for (const object of objects) this.add(object);
   }
 
@@ -42,6 +46,14 @@ export class ManifestView implements ClusterView, StatefulView, SecretWriter {
     let bucket = this.#objects.get(resource);
     if (!bucket) this.#objects.set(resource, (bucket = new Map()));
     bucket.set(keyOf(namespace, name), stored);
+    if (isListenerOwnerResource(resource)) this.#usage.upsert(resource, stored);
+  }
+
+  /** Removes an object (dev mode and tests of an index that must forget). */
+  remove(resource: ResourceId, namespace: string | undefined, name: string): void {
+    const scope = RESOURCES[resource].namespaced ? (namespace ?? 'default') : undefined;
+    this.#objects.get(resource)?.delete(keyOf(scope, name));
+    if (isListenerOwnerResource(resource)) this.#usage.remove(resource, scope, name);
   }
 
   async get(resource: ResourceId, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
@@ -64,6 +76,14 @@ export class ManifestView implements ClusterView, StatefulView, SecretWriter {
 
   isServed(resource: ResourceId): boolean {
     return !this.#unserved.has(resource);
+  }
+
+  isSynced(resource: ResourceId): boolean {
+    return !this.#unsynced.has(resource);
+  }
+
+  listenersUsing(namespace: string, name: string): ListenerUse[] {
+    return this.#usage.usesOf(namespace, name);
   }
 
   /** In dev mode a placeholder "created" by the webhook lands in the in-memory view. */

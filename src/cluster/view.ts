@@ -3,6 +3,9 @@
 // informer-backed view. Policy tests use the manifest view and never change with the live one.
 import type { KubeObject } from '../kube/object.ts';
 import type { ResourceId } from './resources.ts';
+import type { ListenerUse } from './secret-usage.ts';
+
+export type { ListenerUse } from './secret-usage.ts';
 
 export type ListOptions = {
   /** Only objects in this namespace (omit for all namespaces / cluster-scoped). */
@@ -41,6 +44,18 @@ export type ClusterView = {
   count(resource: ResourceId, options?: CountOptions): Map<string, number>;
   /** False while the resource's API (its CRD) is not served: policies that need it idle. */
   isServed(resource: ResourceId): boolean;
+  /**
+   * False until the resource's cache holds a complete list (true at once when its API is known
+   * not to be served: then no such object exists). Policies that must not guess from a partial
+   * cache (tls-secret-in-use) allow with a warning until then.
+   */
+  isSynced(resource: ResourceId): boolean;
+  /**
+   * The Gateway and ListenerSet listeners that terminate TLS and reference Secret namespace/name
+   * in their certificateRefs (cross-namespace refs included, permitted or not), from a reverse
+   * index the view keeps current: one lookup, no API call.
+   */
+  listenersUsing(namespace: string, name: string): ListenerUse[];
 };
 
 /** Readiness of a view, for /readyz. Not part of what policies see. */

@@ -3,12 +3,14 @@
 import { acmeSolverCapSchema, ACME_SOLVER_CAP, type AcmeSolverCapSettings } from '../policies/acme-solver-cap/settings.ts';
 import { certificateDnsSchema, CERTIFICATE_DNS, type CertificateDnsSettings } from '../policies/certificate-dns/settings.ts';
 import { gatewayListenerTlsSchema, GATEWAY_LISTENER_TLS, type GatewayListenerTlsSettings } from '../policies/gateway-listener-tls/settings.ts';
+import { tlsSecretInUseSchema, TLS_SECRET_IN_USE, type TlsSecretInUseSettings } from '../policies/tls-secret-in-use/settings.ts';
 
 export type Config = {
   policies: {
     [GATEWAY_LISTENER_TLS]: GatewayListenerTlsSettings;
     [CERTIFICATE_DNS]: CertificateDnsSettings;
     [ACME_SOLVER_CAP]: AcmeSolverCapSettings;
+    [TLS_SECRET_IN_USE]: TlsSecretInUseSettings;
   };
   cluster: {
     /** Seconds the live view may be disconnected before /readyz reports it stale. */
@@ -29,6 +31,7 @@ export const configSchema = {
         [GATEWAY_LISTENER_TLS]: gatewayListenerTlsSchema,
         [CERTIFICATE_DNS]: certificateDnsSchema,
         [ACME_SOLVER_CAP]: acmeSolverCapSchema,
+        [TLS_SECRET_IN_USE]: tlsSecretInUseSchema,
       },
     },
     cluster: {

@@ -55,6 +55,12 @@ class SwappableView implements ClusterView {
   isServed(resource: ResourceId) {
     return this.current.isServed(resource);
   }
+  isSynced(resource: ResourceId) {
+    return this.current.isSynced(resource);
+  }
+  listenersUsing(namespace: string, name: string) {
+    return this.current.listenersUsing(namespace, name);
+  }
   status() {
     return this.current.status();
   }
@@ -245,6 +251,8 @@ t.test('a view with resourceStats and status reports its own sync state', async 
     list: manifest.list.bind(manifest),
     count: manifest.count.bind(manifest),
     isServed: (resource: ResourceId) => resource !== 'listenersets',
+    isSynced: manifest.isSynced.bind(manifest),
+    listenersUsing: manifest.listenersUsing.bind(manifest),
     resourceStats: () => stats,
     status: () => ({ ready, notReady: ready ? [] : ['gateways: API server unreachable'] }),
   };
@@ -302,6 +310,6 @@ t.test('every metric the alert rules use is one certguard exposes', async (t) =>
   }
   t.same(
     alerts.map((rule) => rule.alert),
-    ['CertguardAcmeSolverObjectsHigh', 'CertguardAcmeSolverObjectsHighInNamespace', 'CertguardAcmeSolverCapDenying', 'CertguardPlaceholderSecretOld', 'CertguardClusterViewNotSynced', 'CertguardMetricsAbsent'],
+    ['CertguardAcmeSolverObjectsHigh', 'CertguardAcmeSolverObjectsHighInNamespace', 'CertguardAcmeSolverCapDenying', 'CertguardPlaceholderSecretOld', 'CertguardInUseSecretDeleted', 'CertguardClusterViewNotSynced', 'CertguardMetricsAbsent'],
   );
 });

@@ -10,6 +10,7 @@ import { RESOURCES, type ResourceId } from '../cluster/resources.ts';
 import type { ClusterView, ViewStatus } from '../cluster/view.ts';
 import { countSolvers, SOLVER_RESOURCES } from '../policies/acme-solver-cap/solvers.ts';
 import { PLACEHOLDER_LABEL } from '../policies/gateway-listener-tls/placeholder-labels.ts';
+import { IN_USE_DELETION_REASONS, type InUseDeletionReason } from '../policies/tls-secret-in-use/system-users.ts';
 
 /**
  * cert-manager writes the real certificate into the placeholder Secret and keeps foreign labels,
@@ -52,6 +53,8 @@ export type Metrics = {
   recordDecision(record: DecisionRecord): void;
   /** recordDecision for each of review()'s decisions on one request. */
   recordReview(request: { operation: string; kind: { kind: string } }, decisions: PolicyDecision[]): void;
+  /** tls-secret-in-use let an in-use TLS Secret's deletion through (system user or break glass). */
+  recordInUseDeletion(reason: InUseDeletionReason): void;
   /** The text exposition for GET /metrics. */
   render(): Promise<string>;
 };
@@ -108,6 +111,18 @@ const registerAdmissionMetrics = (registry: Registry) => {
     requests.inc({ policy: record.policy, operation: record.operation, kind: record.kind, decision: record.decision });
     duration.observe({ policy: record.policy }, record.seconds);
   };
+};
+
+const registerInUseMetrics = (registry: Registry) => {
+  const deletions = new Counter({
+    name: 'certguard_in_use_deletions_total',
+    help: 'TLS Secrets a listener still referenced whose deletion tls-secret-in-use let through, by reason (garbage-collector, namespace-deletion, kube-controller-manager, break-glass). Dry runs are not counted.',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  // Every reason present from the start, so increase() and alerts see the first deletion.
+  for (const reason of IN_USE_DELETION_REASONS) deletions.inc({ reason }, 0);
+  return (reason: InUseDeletionReason): void => deletions.inc({ reason });
 };
 
 const registerSolverMetrics = (registry: Registry, view: MetricsView): void => {
@@ -228,6 +243,7 @@ const registerViewMetrics = (registry: Registry, view: MetricsView): void => {
 export const createMetrics = (view: MetricsView, options: MetricsOptions = {}): Metrics => {
   const registry = new Registry();
   const recordDecision = registerAdmissionMetrics(registry);
+  const recordInUseDeletion = registerInUseMetrics(registry);
   registerSolverMetrics(registry, view);
   registerPlaceholderMetrics(registry, view);
   registerViewMetrics(registry, view);
@@ -238,6 +254,7 @@ export const createMetrics = (view: MetricsView, options: MetricsOptions = {}): 
     registry,
     contentType: registry.contentType,
     recordDecision,
+    recordInUseDeletion,
     recordReview(request, decisions) {
       for (const { policy, decision, seconds } of decisions) recordDecision({ policy, operation: request.operation, kind: request.kind.kind, decision, seconds });
     },

@@ -20,7 +20,8 @@ const logDecision = (log: FastifyBaseLogger, request: AdmissionRequest, fields: 
       uid: request.uid,
       operation: request.operation,
       kind: `${request.kind.group || 'core'}/${request.kind.kind}`,
-      object: `${request.namespace ?? ''}/${request.name || request.object?.metadata?.generateName || ''}`,
+      // A DeleteCollection's per-object DELETE has no name: the deleted object (oldObject) has it.
+      object: `${request.namespace ?? ''}/${request.name || request.oldObject?.metadata?.name || request.object?.metadata?.generateName || ''}`,
       user: request.userInfo?.username,
       dryRun: request.dryRun === true,
       ...fields,

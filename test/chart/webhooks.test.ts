@@ -41,11 +41,14 @@ const SOLVER_RULES = [
   { apiGroups: ['networking.k8s.io'], apiVersions: ['*'], resources: ['ingresses'], operations: ['CREATE'], scope: 'Namespaced' },
 ];
 
+const SECRET_DELETE_RULES = [{ apiGroups: [''], apiVersions: ['v1'], resources: ['secrets'], operations: ['DELETE'], scope: 'Namespaced' }];
+
 const HAS_TLS_LISTENER = "has(object.spec) && has(object.spec.listeners) && object.spec.listeners.exists(l, has(l.tls))";
 const SHIM_ANNOTATED =
   "request.resource.group == 'cert-manager.io' || (has(object.metadata.annotations) && ('cert-manager.io/issuer' in object.metadata.annotations || 'cert-manager.io/cluster-issuer' in object.metadata.annotations))";
 const SOLVER_LABEL =
   "has(object.metadata.labels) && 'acme.cert-manager.io/http01-solver' in object.metadata.labels && object.metadata.labels['acme.cert-manager.io/http01-solver'] == 'true'";
+const TLS_SECRET = "has(oldObject.type) && oldObject.type == 'kubernetes.io/tls'";
 
 const validatingWebhook = (id: string, rules: object[], condition: { name: string; expression: string }): Webhook => ({
   name: `${id}.certguard.io`,
@@ -68,7 +71,8 @@ t.test('default values: one validating webhook per policy, failing open, scoped 
     'acme-solver-cap.certguard.io': validatingWebhook('acme-solver-cap', SOLVER_RULES, { name: 'acme-http01-solver', expression: SOLVER_LABEL }),
     'certificate-dns.certguard.io': validatingWebhook('certificate-dns', CERTIFICATE_DNS_RULES, { name: 'certificate-or-shim-annotated', expression: SHIM_ANNOTATED }),
     'gateway-listener-tls.certguard.io': validatingWebhook('gateway-listener-tls', GATEWAY_RULES, { name: 'has-tls-listener', expression: HAS_TLS_LISTENER }),
-  }, 'the three webhooks, exactly');
+    'tls-secret-in-use.certguard.io': validatingWebhook('tls-secret-in-use', SECRET_DELETE_RULES, { name: 'tls-secret', expression: TLS_SECRET }),
+  }, 'the four webhooks, exactly');
   t.notOk(validating.metadata.annotations, 'no cert-manager CA injection annotation');
 });
 
@@ -77,7 +81,7 @@ t.test('placeholder mode: gateway-listener-tls becomes a mutating webhook that a
   const mutating = byName(rendered.get<Configuration>('MutatingWebhookConfiguration', 'certguard'));
   const validating = byName(rendered.get<Configuration>('ValidatingWebhookConfiguration', 'certguard'));
   t.same(Object.keys(mutating), ['gateway-listener-tls.certguard.io'], 'only the listener policy mutates');
-  t.same(Object.keys(validating), ['acme-solver-cap.certguard.io', 'certificate-dns.certguard.io'], 'the other two stay validating');
+  t.same(Object.keys(validating), ['acme-solver-cap.certguard.io', 'certificate-dns.certguard.io', 'tls-secret-in-use.certguard.io'], 'the others stay validating');
   const webhook = mutating['gateway-listener-tls.certguard.io'];
   t.equal(webhook?.clientConfig.service?.path, '/mutate/gateway-listener-tls', 'served by /mutate');
   t.equal(webhook?.sideEffects, 'NoneOnDryRun', 'it creates Secrets, but never on a dry run');
@@ -89,9 +93,21 @@ t.test('placeholder mode: gateway-listener-tls becomes a mutating webhook that a
 
 t.test('a policy in mode off is not registered at all', async (t) => {
   const rendered = render({ config: { policies: { 'certificate-dns': { mode: 'off' }, 'acme-solver-cap': { mode: 'warn' } } } });
-  t.same(Object.keys(byName(rendered.get<Configuration>('ValidatingWebhookConfiguration'))), ['acme-solver-cap.certguard.io', 'gateway-listener-tls.certguard.io'], 'certificate-dns is absent; warn mode is still called');
-  const none = render({ config: { policies: { 'gateway-listener-tls': { mode: 'off' }, 'certificate-dns': { mode: 'off' }, 'acme-solver-cap': { mode: 'off' } } } });
+  t.same(Object.keys(byName(rendered.get<Configuration>('ValidatingWebhookConfiguration'))), ['acme-solver-cap.certguard.io', 'gateway-listener-tls.certguard.io', 'tls-secret-in-use.certguard.io'], 'certificate-dns is absent; warn mode is still called');
+  const none = render({ config: { policies: { 'gateway-listener-tls': { mode: 'off' }, 'certificate-dns': { mode: 'off' }, 'acme-solver-cap': { mode: 'off' }, 'tls-secret-in-use': { mode: 'off' } } } });
   t.same([none.find('ValidatingWebhookConfiguration'), none.find('MutatingWebhookConfiguration')], [undefined, undefined], 'no configuration at all when every policy is off');
+});
+
+t.test('tls-secret-in-use: Secret DELETEs only, only kubernetes.io/tls ones reach certguard, failing open, same exclusions', async (t) => {
+  const webhook = byName(render().get<Configuration>('ValidatingWebhookConfiguration'))['tls-secret-in-use.certguard.io'];
+  t.same(webhook?.rules, SECRET_DELETE_RULES, 'core v1 secrets, DELETE (a DeleteCollection arrives as one DELETE per Secret)');
+  t.same(webhook?.matchConditions, [{ name: 'tls-secret', expression: TLS_SECRET }], 'the CEL condition reads the deleted object (oldObject)');
+  t.equal(webhook?.failurePolicy, 'Ignore', 'fails open by default, like the others');
+  t.same(webhook?.namespaceSelector, DEFAULT_SELECTOR, 'kube-system, the release namespace and the opt-out label are excluded');
+  const warn = byName(render({ config: { policies: { 'tls-secret-in-use': { mode: 'warn' } } } }).get<Configuration>('ValidatingWebhookConfiguration'));
+  t.ok(warn['tls-secret-in-use.certguard.io'], 'warn mode is still registered');
+  const off = byName(render({ config: { policies: { 'tls-secret-in-use': { mode: 'off' } } } }).get<Configuration>('ValidatingWebhookConfiguration'));
+  t.notOk(off['tls-secret-in-use.certguard.io'], 'off: not registered');
 });
 
 t.test('failurePolicy and timeoutSeconds: global, then per policy', async (t) => {
@@ -103,6 +119,7 @@ t.test('failurePolicy and timeoutSeconds: global, then per policy', async (t) =>
       ['acme-solver-cap.certguard.io', 'Ignore', 3],
       ['certificate-dns.certguard.io', 'Fail', 8],
       ['gateway-listener-tls.certguard.io', 'Fail', 8],
+      ['tls-secret-in-use.certguard.io', 'Fail', 8],
     ],
     'per-policy settings override the global ones',
   );
@@ -145,6 +162,7 @@ t.test('webhook.url and webhook.caBundle (development and end-to-end tests)', as
     [
       ['acme-solver-cap.certguard.io', { url: 'https://127.0.0.1:9443/validate/acme-solver-cap', caBundle }],
       ['certificate-dns.certguard.io', { url: 'https://127.0.0.1:9443/validate/certificate-dns', caBundle }],
+      ['tls-secret-in-use.certguard.io', { url: 'https://127.0.0.1:9443/validate/tls-secret-in-use', caBundle }],
       ['gateway-listener-tls.certguard.io', { url: 'https://127.0.0.1:9443/mutate/gateway-listener-tls', caBundle }],
     ],
     'url replaces the Service (trailing slash handled), caBundle is explicit',

@@ -476,3 +476,37 @@ t.test('createSecret', async (t) => {
   await api.stop();
   t.strictSame(await view.createSecret(placeholder('app', 'other')), { outcome: 'refused', reason: `API server unreachable: connect ECONNREFUSED 127.0.0.1:${api.port}` }, 'refuses when the API server is unreachable');
 });
+
+t.test('the Secret → listeners index follows the Gateway watch: add, update, delete and re-list', async (t) => {
+  const { api, view } = await setup(t);
+  api.apply(gateway('traefik', 'web', 2));
+  t.notOk(view.isSynced('gateways'), 'not synced before the first list');
+  await view.start();
+  await ready(view);
+  await waitFor('the watches', () => api.watchCount === 10);
+  t.ok(view.isSynced('gateways') && view.isSynced('listenersets'), 'synced after the first list');
+  const users = (secret: string) => view.listenersUsing('traefik', secret).map((use) => `${use.owner.kind} ${use.owner.namespace}/${use.owner.name} ${use.listener.name}`);
+  t.same(users('app1-tls'), ['Gateway traefik/web https-1'], 'indexed from the list');
+
+  api.apply(gateway('traefik', 'other', 1));
+  await waitFor('an added Gateway', () => users('app0-tls').length === 2);
+  t.same(users('app0-tls'), ['Gateway traefik/other https-0', 'Gateway traefik/web https-0'], 'both Gateways, in a stable order');
+
+  api.apply(gateway('traefik', 'web', 1));
+  await waitFor('an updated Gateway', () => users('app1-tls').length === 0);
+  t.same(users('app0-tls'), ['Gateway traefik/other https-0', 'Gateway traefik/web https-0'], 'the kept listener stays');
+
+  api.delete('gateway.networking.k8s.io/v1', 'Gateway', 'traefik', 'other');
+  await waitFor('a deleted Gateway', () => users('app0-tls').length === 1);
+  t.same(users('app0-tls'), ['Gateway traefik/web https-0']);
+
+  const lists = listRequests(api, 'gateways').length;
+  await api.stop();
+  api.delete('gateway.networking.k8s.io/v1', 'Gateway', 'traefik', 'web');
+  api.apply(gateway('traefik', 'while-down', 3));
+  api.compact();
+  await api.start();
+  await waitFor('the re-listed state', () => users('app2-tls').length === 1);
+  t.ok(listRequests(api, 'gateways').length > lists, 'listed again');
+  t.same(users('app0-tls'), ['Gateway traefik/while-down https-0'], 'the re-list replaced what the old list indexed');
+});

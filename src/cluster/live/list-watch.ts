@@ -26,6 +26,14 @@ const watchTimeoutSeconds = (): number => 300 + Math.floor(Math.random() * 300);
 // A watch the server ends sooner than this without any event is a failure, not a normal end.
 const MIN_HEALTHY_WATCH_MS = 1000;
 
+/** Told about every change to the cache, in order (the view's Secret-usage index follows it). */
+export type CacheListener = {
+  /** A (re-)list replaced the whole cache with these objects; [] when the API is not served. */
+  replaced(objects: KubeObject[]): void;
+  upserted(object: KubeObject): void;
+  removed(namespace: string | undefined, name: string): void;
+};
+
 type Phase = 'starting' | 'discovering' | 'listing' | 'watching';
 
 export type WatcherOptions = {
@@ -41,6 +49,7 @@ export type WatcherOptions = {
   /** Shared by the view's watchers: one list at a time. */
   listGate?: ListGate;
   now?: () => number;
+  onChange?: CacheListener;
 };
 
 /** "0.2", "3", "45.5": seconds as a person reads them. */
@@ -127,6 +136,7 @@ export class ResourceWatcher {
     this.served = false;
     this.synced = false;
     this.cache = new ResourceCache(this.info, apiVersionOf(this.info, this.info.versions[0] ?? 'v1'));
+    this.#options.onChange?.replaced([]);
     this.#connected();
   }
 
@@ -167,6 +177,7 @@ export class ResourceWatcher {
     } while (token);
     fresh.seal();
     this.cache = fresh;
+    this.#options.onChange?.replaced(fresh.list());
     this.#resourceVersion = listVersion;
     this.#needsList = false;
     this.synced = true;
@@ -196,8 +207,13 @@ export class ResourceWatcher {
   #apply(event: WatchEvent): void {
     const object = event.object as KubeObject;
     if (event.type === 'ERROR') throw apiErrorOf(Number(object.code) || 500, object);
-    if (event.type === 'ADDED' || event.type === 'MODIFIED') this.cache.upsert(object);
-    else if (event.type === 'DELETED') this.cache.remove(object.metadata?.namespace, object.metadata?.name ?? '');
+    if (event.type === 'ADDED' || event.type === 'MODIFIED') {
+      this.cache.upsert(object);
+      this.#options.onChange?.upserted(object);
+    } else if (event.type === 'DELETED') {
+      this.cache.remove(object.metadata?.namespace, object.metadata?.name ?? '');
+      this.#options.onChange?.removed(object.metadata?.namespace, object.metadata?.name ?? '');
+    }
     const resourceVersion = object.metadata?.resourceVersion;
     if (resourceVersion) this.#resourceVersion = resourceVersion;
     this.#goneStreak = 0;

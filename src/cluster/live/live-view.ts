@@ -2,6 +2,7 @@
 // cache, and a live GET wherever a stale "missing" could turn into a wrong denial.
 import type { KubeObject } from '../../kube/object.ts';
 import { RESOURCES, type ResourceId, type ResourceInfo } from '../resources.ts';
+import { isListenerOwnerResource, SecretUsageIndex, type ListenerOwnerResource, type ListenerUse } from '../secret-usage.ts';
 import type { CountOptions, ListOptions, StatefulView, ViewStatus } from '../view.ts';
 import type { CreateOutcome, SecretWriter } from '../writer.ts';
 import { ACCEPT_JSON, ACCEPT_METADATA, apiVersionOf, objectPath } from './api-paths.ts';
@@ -10,7 +11,7 @@ import { withoutBookkeeping } from './compact.ts';
 import { apiErrorOf, KubeClient } from './kube-client.ts';
 import { loadCredentials } from './kubeconfig.ts';
 import { createListGate } from './list-gate.ts';
-import { ResourceWatcher, type Logger } from './list-watch.ts';
+import { ResourceWatcher, type CacheListener, type Logger } from './list-watch.ts';
 import { NamespacedWatchers, type Watcher } from './namespaced-watchers.ts';
 import { cachedShapeOf } from './resource-cache.ts';
 import { createSecretWriter } from './secret-writer.ts';
@@ -57,6 +58,7 @@ class LiveClusterView implements LiveView {
   readonly #client: KubeClient;
   readonly #writer: SecretWriter;
   readonly #watchers = new Map<ResourceId, Watcher>();
+  readonly #usage = new SecretUsageIndex();
   #abort: AbortController | undefined;
   #runs: Promise<void>[] = [];
 
@@ -75,11 +77,21 @@ class LiveClusterView implements LiveView {
         pageSize: options.pageSize,
         staleAfterMs: options.staleAfterSeconds * 1000,
         listGate,
+        onChange: isListenerOwnerResource(id) ? this.#feedUsage(id) : undefined,
       });
       const namespaces = options.namespaces?.[id] ?? [];
       const watcher = namespaces.length > 1 ? new NamespacedWatchers(new Map(namespaces.map((namespace) => [namespace, watcherIn(namespace)]))) : watcherIn(namespaces[0]);
       this.#watchers.set(id, watcher);
     }
+  }
+
+  /** The watch of Gateways or ListenerSets keeps the Secret-usage index current, event by event. */
+  #feedUsage(resource: ListenerOwnerResource): CacheListener {
+    return {
+      replaced: (objects) => this.#usage.replace(resource, objects),
+      upserted: (object) => this.#usage.upsert(resource, object),
+      removed: (namespace, name) => this.#usage.remove(resource, namespace, name),
+    };
   }
 
   /** Starts every loop and returns at once: readiness comes later, through status(). */
@@ -142,6 +154,16 @@ class LiveClusterView implements LiveView {
   /** Until discovery has answered, a resource counts as served: policies must not idle on a guess. */
   isServed(resource: ResourceId): boolean {
     return this.#watchers.get(resource)?.served !== false;
+  }
+
+  /** Listed once (a later disconnection keeps the last state: staleness is /readyz's concern), or known not served. */
+  isSynced(resource: ResourceId): boolean {
+    const watcher = this.#watchers.get(resource);
+    return watcher !== undefined && (watcher.served === false || watcher.synced);
+  }
+
+  listenersUsing(namespace: string, name: string): ListenerUse[] {
+    return this.#usage.usesOf(namespace, name);
   }
 
   status(): LiveViewStatus {

@@ -1,0 +1,84 @@
+// tls-secret-in-use: refuses to delete a Secret that a Gateway or ListenerSet listener serves as
+// its certificate. The listener-side outage of seeds 000/001 starts just as well from this side:
+// a clean-up `kubectl delete secret`, a GitOps prune, or cert-manager's owner-ref deletion removes
+// the Secret while the listener stays.
+//
+// The lookup is the view's reverse index (Secret → listeners), so a Secret no listener references
+// (nearly every DELETE) costs one map lookup and no API call. The Secret arrives in oldObject
+// with its data: only its name and annotations are read, and nothing of it is logged or echoed.
+import type { KubeObject } from '../../kube/object.ts';
+import type { ClusterView, ListenerUse } from '../../cluster/view.ts';
+import { isPermitted } from '../gateway-listener-tls/grants.ts';
+import { emptyResult, type Policy, type PolicyRequest, type PolicyResult, type ReviewContext } from '../types.ts';
+import * as messages from './messages.ts';
+import type { SecretName } from './messages.ts';
+import { TLS_SECRET_IN_USE, type TlsSecretInUseSettings } from './settings.ts';
+import { systemDeletionReason, type InUseDeletionReason } from './system-users.ts';
+
+export type TlsSecretInUseDeps = {
+  /** certguard_in_use_deletions_total{reason}: an in-use Secret deleted and allowed (never on dry run). */
+  recordAllowedDeletion?: (reason: InUseDeletionReason) => void;
+};
+
+const LISTENER_OWNERS = [
+  ['gateways', 'Gateway'],
+  ['listenersets', 'ListenerSet'],
+] as const;
+
+const isSecretDelete = (request: PolicyRequest): boolean =>
+  request.operation === 'DELETE' && request.kind.group === '' && request.kind.kind === 'Secret';
+
+/** In a DeleteCollection the API server sends no name in the request, only in oldObject. */
+const secretNameOf = (request: PolicyRequest): SecretName => ({
+  namespace: request.namespace || request.oldObject?.metadata?.namespace || 'default',
+  name: request.oldObject?.metadata?.name || request.name || '',
+});
+
+/** The listeners whose ref would resolve: a cross-namespace ref no ReferenceGrant permits already fails. */
+const permittedUses = (view: ClusterView, secret: SecretName): ListenerUse[] =>
+  view.listenersUsing(secret.namespace, secret.name).filter((use) => isPermitted(view, use.owner, use.ref));
+
+const unsyncedKinds = (view: ClusterView): string[] =>
+  LISTENER_OWNERS.filter(([resource]) => !view.isSynced(resource)).map(([, kind]) => kind);
+
+type BreakGlass = { reason?: string; warning?: string };
+
+const breakGlassOf = (secret: KubeObject | undefined, name: SecretName): BreakGlass => {
+  const value = secret?.metadata?.annotations?.[messages.ALLOW_DELETE_ANNOTATION];
+  if (value === undefined) return {};
+  if (value.trim() === '') return { warning: messages.allowDeleteWithoutReason(name) };
+  return { reason: value.trim() };
+};
+
+const auditOf = (reason: InUseDeletionReason, uses: ListenerUse[]): Record<string, string> => ({
+  [messages.AUDIT_ALLOWED_BY]: reason,
+  [messages.AUDIT_LISTENERS]: uses.map(messages.describeUse).join(', '),
+});
+
+const checkDelete = async (request: PolicyRequest, view: ClusterView, deps: TlsSecretInUseDeps, context?: ReviewContext): Promise<PolicyResult> => {
+  const secret = secretNameOf(request);
+  const pending = unsyncedKinds(view);
+  // Rather than guess from a partial cache (a denial could block a namespace's deletion).
+  if (pending.length > 0) return { violations: [], warnings: [messages.notSynced(secret, pending)] };
+  const uses = permittedUses(view, secret);
+  if (uses.length === 0) return emptyResult();
+  const allow = (reason: InUseDeletionReason, result: PolicyResult): PolicyResult => {
+    if (!request.dryRun) deps.recordAllowedDeletion?.(reason);
+    return { ...result, auditAnnotations: { ...auditOf(reason, uses), ...result.auditAnnotations } };
+  };
+  const system = await systemDeletionReason(request, secret.namespace, view, context?.signal);
+  if (system) return allow(system, emptyResult());
+  const breakGlass = breakGlassOf(request.oldObject, secret);
+  if (breakGlass.reason !== undefined) {
+    const warnings = [messages.deletedAnyway(secret, uses, breakGlass.reason)];
+    return allow('break-glass', { violations: [], warnings, auditAnnotations: { [messages.AUDIT_REASON]: breakGlass.reason } });
+  }
+  return { violations: [messages.inUse(secret, uses)], warnings: breakGlass.warning ? [breakGlass.warning] : [] };
+};
+
+export const createTlsSecretInUsePolicy = (settings: TlsSecretInUseSettings, deps: TlsSecretInUseDeps = {}): Policy => ({
+  id: TLS_SECRET_IN_USE,
+  mode: settings.mode,
+  matches: isSecretDelete,
+  check: (request, view, context) => checkDelete(request, view, deps, context),
+});

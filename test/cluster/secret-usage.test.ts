@@ -1,0 +1,49 @@
+// The Secret → listeners index on its own: what counts as a use, and that updates and re-lists
+// leave nothing behind.
+import t from 'tap';
+import { SecretUsageIndex } from '../../src/cluster/secret-usage.ts';
+import type { KubeObject } from '../../src/kube/object.ts';
+
+const owner = (kind: 'Gateway' | 'ListenerSet', namespace: string, name: string, listeners: object[], parentRef?: object): KubeObject => ({
+  apiVersion: 'gateway.networking.k8s.io/v1',
+  kind,
+  metadata: { namespace, name },
+  spec: { ...(parentRef ? { parentRef } : {}), listeners },
+});
+
+const https = (name: string, refs: object[], hostname?: string) => ({ name, port: 443, protocol: 'HTTPS', ...(hostname ? { hostname } : {}), tls: { certificateRefs: refs } });
+
+const names = (index: SecretUsageIndex, namespace: string, name: string) =>
+  index.usesOf(namespace, name).map((use) => `${use.owner.kind} ${use.owner.namespace}/${use.owner.name} ${use.listener.name}${use.listener.hostname ? ` ${use.listener.hostname}` : ''}`);
+
+t.test('indexes core Secret refs of TLS-terminating listeners, in any namespace, and nothing else', async (t) => {
+  const index = new SecretUsageIndex();
+  index.upsert('gateways', owner('Gateway', 'traefik', 'web', [
+    https('a', [{ name: 'app-tls' }, { name: 'shop-tls', namespace: 'certs' }], 'app.example.com'),
+    https('b', [{ group: 'example.com', kind: 'Certificate', name: 'app-tls' }, { kind: 'ConfigMap', name: 'ca' }]),
+    { name: 'pass', port: 8443, protocol: 'TLS', tls: { mode: 'Passthrough', certificateRefs: [{ name: 'pass-tls' }] } },
+    { name: 'term', port: 8444, protocol: 'TLS', tls: { certificateRefs: [{ name: 'term-tls' }] } },
+    { name: 'plain', port: 80, protocol: 'HTTP' },
+  ]));
+  index.upsert('listenersets', owner('ListenerSet', 'apps', 'extra', [https('api', [{ name: 'app-tls', namespace: 'traefik' }])], { name: 'web', namespace: 'traefik' }));
+  t.same(names(index, 'traefik', 'app-tls'), ['Gateway traefik/web a app.example.com', 'ListenerSet apps/extra api'], 'Gateways first; other group/kind refs are not Secrets');
+  t.same(names(index, 'certs', 'shop-tls'), ['Gateway traefik/web a app.example.com'], 'a cross-namespace ref is indexed (the policy judges its grant)');
+  t.same(names(index, 'traefik', 'term-tls'), ['Gateway traefik/web term'], 'TLS defaults to Terminate');
+  t.same([names(index, 'traefik', 'pass-tls'), names(index, 'traefik', 'ca')], [[], []], 'Passthrough and ConfigMap refs are not uses');
+  t.same(index.usesOf('traefik', 'app-tls')[1]?.owner.parent, { namespace: 'traefik', name: 'web' }, 'a ListenerSet use carries its parent Gateway');
+  t.equal(index.size, 3);
+});
+
+t.test('an update, a delete and a re-list leave no stale entry', async (t) => {
+  const index = new SecretUsageIndex();
+  index.upsert('gateways', owner('Gateway', 'traefik', 'web', [https('a', [{ name: 'one-tls' }]), https('b', [{ name: 'one-tls' }])]));
+  index.upsert('listenersets', owner('ListenerSet', 'traefik', 'extra', [https('c', [{ name: 'one-tls' }])]));
+  index.upsert('gateways', owner('Gateway', 'traefik', 'web', [https('a', [{ name: 'two-tls' }])]));
+  t.same(names(index, 'traefik', 'one-tls'), ['ListenerSet traefik/extra c'], 'the updated Gateway no longer uses one-tls');
+  t.same(names(index, 'traefik', 'two-tls'), ['Gateway traefik/web a']);
+  index.remove('listenersets', 'traefik', 'extra');
+  t.same(names(index, 'traefik', 'one-tls'), [], 'deleted');
+  index.replace('gateways', [owner('Gateway', 'traefik', 'other', [https('x', [{ name: 'three-tls' }])])]);
+  t.same([names(index, 'traefik', 'two-tls'), names(index, 'traefik', 'three-tls')], [[], ['Gateway traefik/other x']], 'a re-list replaces that kind');
+  t.equal(index.size, 1, 'no empty entries left');
+});

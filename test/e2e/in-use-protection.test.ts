@@ -1,0 +1,180 @@
+// tls-secret-in-use on a real API server: deleting a TLS Secret a Gateway or ListenerSet listener
+// serves is refused with the policy's message (also on --dry-run=server, and per Secret in
+// `kubectl delete --all` and in a real DeleteCollection); removing the listener first, the break
+// glass annotation, the garbage collector and the namespace controller get through.
+//
+// This harness runs no kube-controller-manager, so the garbage collector and the namespace
+// controller are played by impersonation (kubectl --as, the usernames kube-controller-manager
+// uses with --use-service-account-credentials) over the same API calls they make: the garbage
+// collector a DELETE per object, the namespace controller a DeleteCollection of the namespace's
+// Secrets (k8s.io/kubernetes pkg/controller/namespace/deletion, metadata client).
+import { join } from 'node:path';
+import t from 'tap';
+import type { KubeObject } from '../../src/kube/object.ts';
+import { readManifests } from '../../src/cluster/manifest-view.ts';
+import type { Cluster } from './harness/cluster.ts';
+import { gateway, httpsListener, namespace, yamlOf } from './harness/objects.ts';
+import { waitFor } from './harness/processes.ts';
+import { startStack } from './harness/stack.ts';
+
+const FIXTURES = join(import.meta.dirname, '../../src/policies/tls-secret-in-use/fixtures');
+const GC = 'system:serviceaccount:kube-system:generic-garbage-collector';
+const NAMESPACE_CONTROLLER = 'system:serviceaccount:kube-system:namespace-controller';
+const WEBHOOK = 'tls-secret-in-use.certguard.io';
+
+type Obj = Record<string, unknown>;
+
+const denial = (namespace: string, name: string, listener: string): string =>
+  `secret "${namespace}/${name}" is the certificate of a TLS listener: ${listener}. ` +
+  'Without it that listener has no certificate to serve. Remove or change the listener first, or delete it anyway after ' +
+  `"kubectl annotate secret ${name} -n ${namespace} certguard.io/allow-delete='<reason>'" (the reason goes to certguard's decision log and the audit log).`;
+
+const APP_DENIAL = denial('traefik', 'app-tls', 'Gateway traefik/web listener "websecure-app" (hostname app.example.com)');
+const SHOP_DENIAL = denial('certs', 'shop-tls', 'Gateway traefik/web listener "websecure-shop" (hostname shop.example.com)');
+
+const forbidden = (message: string): string => `Error from server (Forbidden): admission webhook "${WEBHOOK}" denied the request: ${message}\n`;
+
+const tlsSecret = (ns: string, name: string, annotations?: Record<string, string>): Obj => ({
+  apiVersion: 'v1',
+  kind: 'Secret',
+  type: 'kubernetes.io/tls',
+  metadata: { namespace: ns, name, ...(annotations ? { annotations } : {}) },
+  stringData: { 'tls.crt': 'not-a-certificate', 'tls.key': 'not-a-key' },
+});
+
+const secretNames = async (cluster: Cluster, ns: string): Promise<string[]> => {
+  const got = await cluster.kubectl(['get', 'secrets', '-n', ns, '-o', 'jsonpath={.items[*].metadata.name}']);
+  return got.stdout.split(' ').filter(Boolean).sort();
+};
+
+const apply = async (cluster: Cluster, ...objects: Obj[]) => {
+  const applied = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(...objects) });
+  if (applied.code !== 0) throw new Error(`apply failed: ${applied.stderr}`);
+};
+
+/** certguard's index follows the watch a moment after an apply: poll a dry run until it answers `expect`. */
+const waitForVerdict = (cluster: Cluster, ns: string, name: string, expect: 'denied' | 'allowed') =>
+  waitFor(`a dry-run delete of ${ns}/${name} to be ${expect}`, async () => {
+    const result = await cluster.kubectl(['delete', 'secret', name, '-n', ns, '--dry-run=server']);
+    return (expect === 'denied' ? result.stderr.includes(WEBHOOK) : result.code === 0) ? true : undefined;
+  }, { timeoutMs: 20_000, intervalMs: 200 });
+
+t.test('tls-secret-in-use on a real API server', async (t) => {
+  // gateway-listener-tls only warns here: the fixtures' Secrets hold no real certificate, and one
+  // listener's cross-namespace ref is deliberately not permitted.
+  const { cluster, certguard } = await startStack(t, { config: { policies: { 'gateway-listener-tls': { mode: 'warn' } } }, failurePolicy: 'Fail' });
+  const state = await readManifests([join(FIXTURES, 'cluster.yaml')]);
+  const bad = await readManifests([join(FIXTURES, 'bad')]);
+  const good = await readManifests([join(FIXTURES, 'good')]);
+  const isNamespace = (object: KubeObject) => object.kind === 'Namespace';
+  await apply(cluster, ...(state.filter(isNamespace) as Obj[]));
+  await apply(cluster, ...([...bad, ...good] as Obj[]), tlsSecret('traefik', 'unused-2-tls'), tlsSecret('certs', 'extra-tls'), tlsSecret('certs', 'zz-spare-tls'));
+  await apply(cluster, ...(state.filter((object) => !isNamespace(object)) as Obj[]));
+  await waitForVerdict(cluster, 'traefik', 'app-tls', 'denied');
+  await waitForVerdict(cluster, 'apps', 'api-tls', 'denied');
+
+  await t.test('fixtures: a dry-run delete of every bad/ Secret is denied, of every good/ one allowed', async (t) => {
+    const check = async (secret: KubeObject, verdict: 'good' | 'bad') => {
+      const { namespace: ns = '', name = '' } = secret.metadata ?? {};
+      const result = await cluster.kubectl(['delete', 'secret', name, '-n', ns, '--dry-run=server']);
+      if (verdict === 'good') t.same([result.code, result.stdout], [0, `secret "${name}" deleted (server dry run)\n`], `good: ${ns}/${name}`);
+      else t.ok(result.code === 1 && result.stderr.startsWith(`Error from server (Forbidden): admission webhook "${WEBHOOK}" denied the request: secret "${ns}/${name}" is the certificate of`), `bad: ${ns}/${name}\n${result.stderr}`);
+    };
+    for (const secret of bad) await check(secret, 'bad');
+    for (const secret of good) await check(secret, 'good');
+  });
+
+  await t.test('kubectl delete of a Secret a Gateway listener serves is refused with the message, dry run too', async (t) => {
+    const deleted = await cluster.kubectl(['delete', 'secret', 'app-tls', '-n', 'traefik']);
+    t.same([deleted.code, deleted.stdout], [1, '']);
+    t.equal(deleted.stderr, forbidden(APP_DENIAL), 'the message, verbatim');
+    const dryRun = await cluster.kubectl(['delete', 'secret', 'app-tls', '-n', 'traefik', '--dry-run=server']);
+    t.same([dryRun.code, dryRun.stderr], [1, forbidden(APP_DENIAL)], '--dry-run=server: the same denial');
+    t.ok((await secretNames(cluster, 'traefik')).includes('app-tls'), 'the Secret is still there');
+  });
+
+  await t.test('kubectl delete secrets --all: each Secret gets its own answer', async (t) => {
+    const deleted = await cluster.kubectl(['delete', 'secrets', '--all', '-n', 'traefik']);
+    t.equal(deleted.code, 1);
+    t.equal(deleted.stdout, 'secret "unused-2-tls" deleted\nsecret "unused-tls" deleted\n', 'the unused Secrets go');
+    t.equal(deleted.stderr, forbidden(APP_DENIAL), 'the one in use is refused with its message');
+    t.same(await secretNames(cluster, 'traefik'), ['app-tls']);
+  });
+
+  await t.test('a DeleteCollection is judged per Secret, and stops at the first refusal', async (t) => {
+    // kubectl delete --all deletes one by one; DELETE on the collection is what the namespace
+    // controller sends. The API server deletes the items in name order, each through admission;
+    // its worker gives up at the first error (k8s.io/apiserver registry/generic/registry/store.go,
+    // one worker by default: --delete-collection-workers=1), so later Secrets stay.
+    const deleted = await cluster.kubectl(['delete', '--raw', '/api/v1/namespaces/certs/secrets']);
+    t.equal(deleted.code, 1, deleted.stdout);
+    t.equal(deleted.stderr, forbidden(SHOP_DENIAL), `the denial names shop-tls:\n${deleted.stderr}`);
+    t.same(await secretNames(cluster, 'certs'), ['shop-tls', 'zz-spare-tls'], 'extra-tls (before it) is deleted, shop-tls is refused, zz-spare-tls is never reached');
+    t.match(certguard.logs(), /"operation":"DELETE","kind":"core\/Secret","object":"certs\/extra-tls"/, 'the decision log names each Secret of the collection');
+  });
+
+  await t.test('the break glass: annotated with a reason, the delete goes through with a warning', async (t) => {
+    const annotated = await cluster.kubectl(['annotate', 'secret', 'shop-tls', '-n', 'certs', 'certguard.io/allow-delete=shop moved to the new CDN']);
+    t.equal(annotated.code, 0, annotated.stderr);
+    await waitFor('the annotated Secret', async () => ((await cluster.kubectl(['delete', 'secret', 'shop-tls', '-n', 'certs', '--dry-run=server'])).code === 0 ? true : undefined), { timeoutMs: 10_000, intervalMs: 200 });
+    const deleted = await cluster.kubectl(['delete', 'secret', 'shop-tls', '-n', 'certs']);
+    t.same([deleted.code, deleted.stdout], [0, 'secret "shop-tls" deleted\n']);
+    t.equal(
+      deleted.stderr,
+      'Warning: secret "certs/shop-tls" is the certificate of a TLS listener: Gateway traefik/web listener "websecure-shop" (hostname shop.example.com): ' +
+        'deleted anyway (certguard.io/allow-delete: "shop moved to the new CDN")\n',
+    );
+    t.match(certguard.logs(), /"in-use-delete-allowed-by":"break-glass"[^\n]*"allow-delete-reason":"shop moved to the new CDN"/, 'the reason is in the decision log');
+  });
+
+  await t.test('the garbage collector and the namespace controller are let through', async (t) => {
+    const byGc = await cluster.kubectl(['delete', 'secret', 'api-tls', '-n', 'apps', `--as=${GC}`]);
+    t.same([byGc.code, byGc.stdout, byGc.stderr], [0, 'secret "api-tls" deleted\n', ''], 'the garbage collector deletes a Secret a ListenerSet listener serves');
+    await apply(cluster, tlsSecret('apps', 'api-tls'));
+    await waitForVerdict(cluster, 'apps', 'api-tls', 'denied');
+    const byNamespaceController = await cluster.kubectl(['delete', '--raw', '/api/v1/namespaces/apps/secrets', `--as=${NAMESPACE_CONTROLLER}`]);
+    t.equal(byNamespaceController.code, 0, byNamespaceController.stderr);
+    t.same(await secretNames(cluster, 'apps'), [], "the namespace controller's DeleteCollection empties the namespace");
+    t.equal(await certguard.metric('certguard_in_use_deletions_total', { reason: 'garbage-collector' }), 1);
+    t.equal(await certguard.metric('certguard_in_use_deletions_total', { reason: 'namespace-deletion' }), 1);
+    t.equal(await certguard.metric('certguard_in_use_deletions_total', { reason: 'break-glass' }), 1);
+  });
+
+  await t.test('in a namespace being deleted, anyone’s delete of an in-use Secret is allowed', async (t) => {
+    await apply(cluster, namespace('leaving'), tlsSecret('leaving', 'leaving-tls'), gateway('leaving', 'web', [httpsListener('websecure', 'leaving.example.com', 'leaving-tls')]));
+    await waitForVerdict(cluster, 'leaving', 'leaving-tls', 'denied');
+    // No namespace controller here: the namespace stays Terminating with its objects.
+    const gone = await cluster.kubectl(['delete', 'namespace', 'leaving', '--wait=false']);
+    t.equal(gone.code, 0, gone.stderr);
+    await waitForVerdict(cluster, 'leaving', 'leaving-tls', 'allowed');
+    const deleted = await cluster.kubectl(['delete', 'secret', 'leaving-tls', '-n', 'leaving']);
+    t.same([deleted.code, deleted.stdout, deleted.stderr], [0, 'secret "leaving-tls" deleted\n', '']);
+    t.equal(await certguard.metric('certguard_in_use_deletions_total', { reason: 'namespace-deletion' }), 2);
+  });
+
+  await t.test('kube-system is never sent to certguard: an in-use Secret there can be deleted', async (t) => {
+    const grant = {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'ReferenceGrant',
+      metadata: { namespace: 'certs', name: 'allow-kube-system' },
+      spec: { from: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'kube-system' }], to: [{ group: '', kind: 'Secret' }] },
+    };
+    const system = gateway('kube-system', 'web', [httpsListener('websecure', 'system.example.com', 'system-tls')]) as { spec: { listeners: Obj[] } };
+    system.spec.listeners.push({ name: 'websecure-certs', port: 443, protocol: 'HTTPS', hostname: 'certs.example.com', tls: { certificateRefs: [{ name: 'probe-tls', namespace: 'certs' }] } });
+    await apply(cluster, tlsSecret('kube-system', 'system-tls'), tlsSecret('certs', 'probe-tls'), grant, system);
+    // The same Gateway's ref into certs is judged: once it is denied, certguard has indexed the Gateway.
+    await waitForVerdict(cluster, 'certs', 'probe-tls', 'denied');
+    const deleted = await cluster.kubectl(['delete', 'secret', 'system-tls', '-n', 'kube-system']);
+    t.same([deleted.code, deleted.stdout, deleted.stderr], [0, 'secret "system-tls" deleted\n', ''], 'the chart excludes kube-system in every webhook');
+  });
+
+  await t.test('after the listener is removed, the delete succeeds', async (t) => {
+    const patched = await cluster.kubectl(['patch', 'gateway', 'web', '-n', 'traefik', '--type=json', '-p', '[{"op":"test","path":"/spec/listeners/1/name","value":"websecure-app"},{"op":"remove","path":"/spec/listeners/1"}]']);
+    t.equal(patched.code, 0, patched.stderr);
+    await waitForVerdict(cluster, 'traefik', 'app-tls', 'allowed');
+    const deleted = await cluster.kubectl(['delete', 'secret', 'app-tls', '-n', 'traefik']);
+    t.same([deleted.code, deleted.stdout, deleted.stderr], [0, 'secret "app-tls" deleted\n', '']);
+  });
+
+  t.notOk(certguard.logs().includes('not-a-certificate'), 'the Secret data (in every DELETE’s oldObject) is never logged');
+});
