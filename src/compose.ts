@@ -6,6 +6,7 @@ import { createNameResolver, type NameResolver } from './dns/resolver.ts';
 import { createAcmeSolverCapPolicy } from './policies/acme-solver-cap/policy.ts';
 import { createCertificateDnsPolicy } from './policies/certificate-dns/policy.ts';
 import { resolverOptionsFrom } from './policies/certificate-dns/settings.ts';
+import { createCertificateIssuablePolicy } from './policies/certificate-issuable/policy.ts';
 import { createGatewayListenerTlsPolicy } from './policies/gateway-listener-tls/policy.ts';
 import type { Policy } from './policies/types.ts';
 
@@ -23,5 +24,6 @@ export const buildPolicies = (config: Config, deps: PolicyDependencies): Policy[
     createGatewayListenerTlsPolicy(config.policies['gateway-listener-tls']),
     createCertificateDnsPolicy(dns, { resolver }),
     createAcmeSolverCapPolicy(config.policies['acme-solver-cap']),
+    createCertificateIssuablePolicy(config.policies['certificate-issuable']),
   ];
 };

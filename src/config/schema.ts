@@ -2,6 +2,7 @@
 // Each policy owns its settings schema; this file only composes them.
 import { acmeSolverCapSchema, ACME_SOLVER_CAP, type AcmeSolverCapSettings } from '../policies/acme-solver-cap/settings.ts';
 import { certificateDnsSchema, CERTIFICATE_DNS, type CertificateDnsSettings } from '../policies/certificate-dns/settings.ts';
+import { certificateIssuableSchema, CERTIFICATE_ISSUABLE, type CertificateIssuableSettings } from '../policies/certificate-issuable/settings.ts';
 import { gatewayListenerTlsSchema, GATEWAY_LISTENER_TLS, type GatewayListenerTlsSettings } from '../policies/gateway-listener-tls/settings.ts';
 
 export type Config = {
@@ -9,6 +10,7 @@ export type Config = {
     [GATEWAY_LISTENER_TLS]: GatewayListenerTlsSettings;
     [CERTIFICATE_DNS]: CertificateDnsSettings;
     [ACME_SOLVER_CAP]: AcmeSolverCapSettings;
+    [CERTIFICATE_ISSUABLE]: CertificateIssuableSettings;
   };
   cluster: {
     /** Seconds the live view may be disconnected before /readyz reports it stale. */
@@ -29,6 +31,7 @@ export const configSchema = {
         [GATEWAY_LISTENER_TLS]: gatewayListenerTlsSchema,
         [CERTIFICATE_DNS]: certificateDnsSchema,
         [ACME_SOLVER_CAP]: acmeSolverCapSchema,
+        [CERTIFICATE_ISSUABLE]: certificateIssuableSchema,
       },
     },
     cluster: {

@@ -74,6 +74,7 @@ t.test('certguard bootstrap under the chart’s bootstrap RBAC', async (t) => {
     'mutating/certguard: gateway-listener-tls.certguard.io',
     'validating/certguard: acme-solver-cap.certguard.io',
     'validating/certguard: certificate-dns.certguard.io',
+    'validating/certguard: certificate-issuable.certguard.io',
   ], 'and publishes caBundle into every webhook');
 
   const secret = JSON.parse((await cluster.kubectl(['get', 'secret', 'certguard-tls', '-n', NAMESPACE, '-o', 'json'])).stdout) as { type: string; data: Record<string, string>; metadata: { labels: Record<string, string>; resourceVersion: string } };
