@@ -47,3 +47,7 @@ export const skipWithoutReason = (object: string): string =>
 
 export const badNamespaceMode = (namespace: string, annotation: string, value: string, mode: string): string =>
   `Namespace ${namespace}: annotation ${annotation} "${value}" is not one of enforce, warn, off; certificate-issuable used its configured mode ${mode}.`;
+
+export const listenerNotCovered = (subject: string, secret: string, listener: string, hostname: string, dnsNames: string[]): string =>
+  `${subject}: its Secret "${secret}" is served by ${listener} for hostname "${hostname}", which none of its dnsNames (${dnsNames.join(', ') || 'none'}) covers ` +
+  `(a wildcard covers exactly one label, RFC 6125); clients of ${hostname} would reject the certificate. Add ${hostname} to spec.dnsNames, or serve another Secret on that listener.`;

@@ -7,6 +7,7 @@ import { checkBundle, requestFor } from '../../cli/check.ts';
 import { ManifestView, readManifests } from '../../cluster/manifest-view.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import type { PolicyRequest } from '../types.ts';
+import { covers } from './coverage.ts';
 import { createCertificateIssuablePolicy } from './policy.ts';
 import { defaultCertificateIssuableSettings, type CertificateIssuableSettings } from './settings.ts';
 
@@ -113,6 +114,34 @@ const cases: Case[] = [
     name: 'denies a Certificate whose Secret an annotated Gateway in the namespace writes (the shim counts by the name cert-manager gives it)',
     request: create(certificate({ name: 'edge-cert', secretName: 'edge-tls' })),
     violations: [`Certificate ${NS}/edge-cert: secretName "edge-tls" is already used by Gateway ${NS}/edge (gateway-shim Certificate edge-tls); ${SHARED}. Give this one its own secretName, or delete the other.`],
+    warnings: [
+      `Certificate ${NS}/edge-cert: its Secret "${NS}/edge-tls" is served by Gateway ${NS}/edge spec.listeners[0] "websecure" for hostname "edge.example.com", which none of its dnsNames (app.example.com) covers (a wildcard covers exactly one label, RFC 6125); clients of edge.example.com would reject the certificate. Add edge.example.com to spec.dnsNames, or serve another Secret on that listener.`,
+    ],
+  },
+  {
+    name: 'warns about listeners serving the Secret for hostnames a wildcard does not cover (seed 003)',
+    request: create(certificate({ name: 'wild-tls', spec: { dnsNames: ['*.example.com'] } })),
+    objects: [
+      {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'Gateway',
+        metadata: { name: 'web', namespace: 'traefik' },
+        spec: {
+          gatewayClassName: 'traefik',
+          listeners: [
+            { name: 'apex', hostname: 'example.com', port: 443, protocol: 'HTTPS', tls: { certificateRefs: [{ name: 'wild-tls', namespace: NS }] } },
+            { name: 'shop', hostname: 'Shop.Example.com', port: 443, protocol: 'HTTPS', tls: { certificateRefs: [{ name: 'wild-tls', namespace: NS }] } },
+            { name: 'deep', hostname: 'a.b.example.com', port: 443, protocol: 'HTTPS', tls: { certificateRefs: [{ kind: 'Secret', name: 'wild-tls', namespace: NS }] } },
+            { name: 'any', port: 443, protocol: 'HTTPS', tls: { certificateRefs: [{ name: 'wild-tls', namespace: NS }] } },
+            { name: 'same-name-other-namespace', hostname: 'example.org', port: 443, protocol: 'HTTPS', tls: { certificateRefs: [{ name: 'wild-tls' }] } },
+          ],
+        },
+      },
+    ],
+    warnings: [
+      `Certificate ${NS}/wild-tls: its Secret "${NS}/wild-tls" is served by Gateway traefik/web spec.listeners[0] "apex" for hostname "example.com", which none of its dnsNames (*.example.com) covers (a wildcard covers exactly one label, RFC 6125); clients of example.com would reject the certificate. Add example.com to spec.dnsNames, or serve another Secret on that listener.`,
+      `Certificate ${NS}/wild-tls: its Secret "${NS}/wild-tls" is served by Gateway traefik/web spec.listeners[2] "deep" for hostname "a.b.example.com", which none of its dnsNames (*.example.com) covers (a wildcard covers exactly one label, RFC 6125); clients of a.b.example.com would reject the certificate. Add a.b.example.com to spec.dnsNames, or serve another Secret on that listener.`,
+    ],
   },
   { name: 'allows the annotated Gateway itself', request: update(gateway('edge', 'edge.example.com', 'edge-tls'), gateway('edge', 'edge2.example.com', 'edge-tls')) },
   {
@@ -188,6 +217,19 @@ t.test('certificate-issuable', async (t) => {
     t.same(result.warnings, c.warnings ?? [], `${c.name}: warnings`);
     t.same(result.auditAnnotations, c.audit, `${c.name}: audit annotations`);
   }
+});
+
+t.test('RFC 6125 matching: one wildcard label, case-insensitive', async (t) => {
+  const rows: [string, string, boolean][] = [
+    ['example.com', 'EXAMPLE.com.', true],
+    ['*.example.com', 'shop.example.com', true],
+    ['*.example.com', 'example.com', false],
+    ['*.example.com', 'a.b.example.com', false],
+    ['*.example.com', '*.example.com', true],
+    ['shop.example.com', '*.example.com', false],
+    ['*.b.example.com', 'a.b.example.com', true],
+  ];
+  for (const [pattern, hostname, want] of rows) t.equal(covers(pattern, hostname), want, `${pattern} covers ${hostname}: ${want}`);
 });
 
 t.test('selects Certificates and shim-annotated objects on CREATE and UPDATE', async (t) => {

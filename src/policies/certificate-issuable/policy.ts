@@ -2,13 +2,15 @@
 // one whose Secret another Certificate already writes, and — for an ACME issuer — one the CA would
 // refuse (too many identifiers, the same name twice); a common name over 64 characters for any
 // issuer. Judged on the Certificate, or on the Ingress / Gateway whose shim would create it
-// (certificate-dns/shim.ts). An UPDATE that keeps a problem the object already had only warns, so
+// (certificate-dns/shim.ts). It also warns about Gateway listeners that serve the Certificate's
+// Secret for a hostname it does not cover (coverage.ts). An UPDATE that keeps a problem the object already had only warns, so
 // a fix can always be applied.
 import type { ClusterView } from '../../cluster/view.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import { CERT_MANAGER_GROUP, derive, type JudgedCertificate, type JudgedKind } from '../certificate-dns/shim.ts';
 import type { Policy, PolicyRequest, PolicyResult } from '../types.ts';
 import { otherWriters, type Reviewed } from './conflicts.ts';
+import { uncoveredListenerWarnings } from './coverage.ts';
 import { acmeViolations, certificateIdentifiers, commonNameViolations, shimIdentifiers, type Identifiers } from './limits.ts';
 import * as messages from './messages.ts';
 import { CERTIFICATE_ISSUABLE, type CertificateIssuableSettings } from './settings.ts';
@@ -81,6 +83,13 @@ const conflictVerdict = (certificate: JudgedCertificate, oldSecretNames: Set<str
   return { violations: [messages.secretNameTaken(certificate.subject, certificate.secretName, others)], warnings: [] };
 };
 
+/** Explicit Certificates only: a gateway-shim Certificate takes its names from the listeners themselves. */
+const coverageWarnings = (review: Review, certificate: JudgedCertificate): string[] => {
+  if (review.kind !== 'Certificate' || certificate.secretName === '') return [];
+  const dnsNames = certificate.names.filter((name) => name.field.startsWith('spec.dnsNames')).map((name) => name.value);
+  return uncoveredListenerWarnings({ subject: certificate.subject, namespace: certificate.namespace, secretName: certificate.secretName, dnsNames }, review.view);
+};
+
 const judgeAll = async (review: Review, certificates: JudgedCertificate[]): Promise<Verdict> => {
   const oldCertificates = review.old ? derive(review.kind, review.old, review.request.namespace).certificates : [];
   const oldSecretNames = new Set(oldCertificates.map((certificate) => certificate.secretName));
@@ -96,6 +105,7 @@ const judgeAll = async (review: Review, certificates: JudgedCertificate[]): Prom
       if (oldLimits.has(violation)) verdict.warnings.push(messages.limitKept(violation));
       else verdict.violations.push(violation);
     }
+    verdict.warnings.push(...coverageWarnings(review, certificate));
   }
   return verdict;
 };
