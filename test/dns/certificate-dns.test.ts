@@ -196,22 +196,22 @@ t.test('CAA served by a real DNS server', async (t) => {
     {
       name: 'denies a name whose issue lists another CA',
       dnsNames: ['caa-gts.example.net'],
-      violations: [`${SUBJECT}: spec.dnsNames[0] "caa-gts.example.net" may not be issued by ${CA}: the CAA records at caa-gts.example.net let only pki.goog (issue) issue certificates for it; ${RETRY}. Add the CAA record caa-gts.example.net. CAA 0 issue "letsencrypt.org", or use an issuer whose CA they list.`],
+      violations: [`${SUBJECT}: spec.dnsNames[0] "caa-gts.example.net" may not be issued by ${CA}: the CAA records at caa-gts.example.net let only pki.goog (issue) issue certificates for it, so ${RETRY}. Add the CAA record caa-gts.example.net. CAA 0 issue "letsencrypt.org", or use an issuer whose CA they list.`],
     },
     {
       name: 'issuewild ";" denies the wildcard, issue allows the base name',
       dnsNames: ['wild.example.net', '*.wild.example.net'],
-      violations: [`${SUBJECT}: spec.dnsNames[1] "*.wild.example.net" may not be issued by ${CA}: the CAA records at wild.example.net let no CA (issuewild ";") issue wildcard certificates for it; ${RETRY}. Add the CAA record wild.example.net. CAA 0 issuewild "letsencrypt.org", or use an issuer whose CA they list.`],
+      violations: [`${SUBJECT}: spec.dnsNames[1] "*.wild.example.net" may not be issued by ${CA}: the CAA records at wild.example.net let no CA (issuewild ";") issue wildcard certificates for it, so ${RETRY}. Add the CAA record wild.example.net. CAA 0 issuewild "letsencrypt.org", or use an issuer whose CA they list.`],
     },
     {
       name: 'an empty issue ";" inherited from the parent denies',
       dnsNames: ['app.closed.example.net'],
-      violations: [`${SUBJECT}: spec.dnsNames[0] "app.closed.example.net" may not be issued by ${CA}: the CAA records at closed.example.net let no CA (issue ";") issue certificates for it; ${RETRY}. Add the CAA record closed.example.net. CAA 0 issue "letsencrypt.org", or use an issuer whose CA they list.`],
+      violations: [`${SUBJECT}: spec.dnsNames[0] "app.closed.example.net" may not be issued by ${CA}: the CAA records at closed.example.net let no CA (issue ";") issue certificates for it, so ${RETRY}. Add the CAA record closed.example.net. CAA 0 issue "letsencrypt.org", or use an issuer whose CA they list.`],
     },
     {
       name: 'a CNAME carries its target\'s CAA set',
       dnsNames: ['alias-caa.example.org'],
-      violations: [`${SUBJECT}: spec.dnsNames[0] "alias-caa.example.org" may not be issued by ${CA}: the CAA records at alias-caa.example.org let only pki.goog (issue) issue certificates for it; ${RETRY}. Add the CAA record alias-caa.example.org. CAA 0 issue "letsencrypt.org", or use an issuer whose CA they list.`],
+      violations: [`${SUBJECT}: spec.dnsNames[0] "alias-caa.example.org" may not be issued by ${CA}: the CAA records at alias-caa.example.org let only pki.goog (issue) issue certificates for it, so ${RETRY}. Add the CAA record alias-caa.example.org. CAA 0 issue "letsencrypt.org", or use an issuer whose CA they list.`],
     },
   ];
   for (const c of cases) {

@@ -26,8 +26,8 @@ const certificate = (name: string, secretName: string, dnsNames: string[]): Obj 
 });
 
 const DENIAL =
-  `admission webhook "certificate-issuable.certguard.io" denied the request: Certificate ${NS}/app-tls-v2: secretName "app-tls" is already used by Certificate ${NS}/app-tls; ` +
-  "only one Certificate can own a Secret: cert-manager leaves the others never Ready (cert-manager#6406), older releases re-issued both without end, each overwriting the other's certificate (cert-manager#4846). " +
+  `admission webhook "certificate-issuable.certguard.io" denied the request: Certificate ${NS}/app-tls-v2: secretName "app-tls" is already used by Certificate ${NS}/app-tls, ` +
+  "and only one Certificate can own a Secret: cert-manager leaves the others never Ready (cert-manager#6406), older releases re-issued both without end, each overwriting the other's certificate (cert-manager#4846). " +
   'Give this one its own secretName, or delete the other.';
 
 t.test('kubectl apply of a second Certificate with the same secretName is refused, naming both', async (t) => {

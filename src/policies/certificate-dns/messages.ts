@@ -97,17 +97,17 @@ const caaWhat = (wildcard: boolean): string => (wildcard ? 'wildcard certificate
 export const caaForbids = (certificate: JudgedCertificate, name: JudgedName, ca: CaaCa, at: string, property: 'issue' | 'issuewild', allowed: string[]): string => {
   const who = allowed.length === 0 ? `no CA (${property} ";")` : `only ${allowed.join(', ')} (${property})`;
   return (
-    `${certificate.subject}: ${quoted(name)} may not be issued by the CA of ${ca.issuer} (CAA identity ${caIdentities(ca)}): the CAA records at ${at} let ${who} issue ${caaWhat(name.value.startsWith('*.'))} for it; ` +
+    `${certificate.subject}: ${quoted(name)} may not be issued by the CA of ${ca.issuer} (CAA identity ${caIdentities(ca)}): the CAA records at ${at} let ${who} issue ${caaWhat(name.value.startsWith('*.'))} for it, so ` +
     `${CAA_RETRY}. Add the CAA record ${at}. CAA 0 ${property} "${ca.identities[0]}", or use an issuer whose CA they list.`
   );
 };
 
 export const caaCritical = (certificate: JudgedCertificate, name: JudgedName, ca: CaaCa, at: string, tag: string): string =>
   `${certificate.subject}: ${quoted(name)} may not be issued by the CA of ${ca.issuer}: the CAA records at ${at} carry a critical "${tag}" property, ` +
-  `which a CA that does not know it must refuse (RFC 8659); ${CAA_RETRY}. Remove the critical flag or the record at ${at}.`;
+  `which a CA that does not know it must refuse (RFC 8659), so ${CAA_RETRY}. Remove the critical flag or the record at ${at}.`;
 
 export const caaLookupFailedDenied = (certificate: JudgedCertificate, name: JudgedName, problem: string, servers: string): string =>
-  `${certificate.subject}: ${quoted(name)} could not be checked for CAA: ${problem} (resolvers: ${servers}); certguard denies what it cannot check ` +
+  `${certificate.subject}: ${quoted(name)} could not be checked for CAA: ${problem} (resolvers: ${servers}), and certguard denies what it cannot check ` +
   `(onLookupError: deny). Try again, or ask an admin about certguard's resolvers.`;
 
 export const caaLookupFailedAllowed = (certificate: JudgedCertificate, name: JudgedName, problem: string, servers: string, ca: CaaCa): string =>

@@ -89,33 +89,33 @@ const cases: Case[] = [
   {
     name: 'denies a Certificate whose secretName another Certificate in the namespace uses, naming both',
     request: create(certificate({ name: 'shop-v2', secretName: 'shop-tls' })),
-    violations: [`Certificate ${NS}/shop-v2: secretName "shop-tls" is already used by Certificate ${NS}/shop-tls; ${SHARED}. Give this one its own secretName, or delete the other.`],
+    violations: [`Certificate ${NS}/shop-v2: secretName "shop-tls" is already used by Certificate ${NS}/shop-tls, and ${SHARED}. Give this one its own secretName, or delete the other.`],
   },
   { name: 'allows the same secretName in another namespace', request: create(certificate({ name: 'x', secretName: 'other-ns-tls' })) },
   { name: 'allows a Certificate re-applied unchanged (it is not its own rival)', request: update(certificate({ name: 'shop-tls' }), certificate({ name: 'shop-tls' })) },
   {
     name: 'an UPDATE that keeps an existing conflict only warns',
     request: update(certificate({ name: 'modern', secretName: 'shared-tls' }), certificate({ name: 'modern', secretName: 'shared-tls', spec: { dnsNames: ['new.example.com'] } })),
-    warnings: [`Certificate ${NS}/modern: secretName "shared-tls" is also used by Certificate ${NS}/legacy; ${SHARED}. This update keeps that, so it is allowed: give one of them its own secretName.`],
+    warnings: [`Certificate ${NS}/modern: secretName "shared-tls" is also used by Certificate ${NS}/legacy, and ${SHARED}. This update keeps that, so it is allowed: give one of them its own secretName.`],
   },
   {
     name: 'an UPDATE that moves onto a taken secretName is denied',
     request: update(certificate({ name: 'modern', secretName: 'modern-tls' }), certificate({ name: 'modern', secretName: 'shared-tls' })),
-    violations: [`Certificate ${NS}/modern: secretName "shared-tls" is already used by Certificate ${NS}/legacy; ${SHARED}. Give this one its own secretName, or delete the other.`],
+    violations: [`Certificate ${NS}/modern: secretName "shared-tls" is already used by Certificate ${NS}/legacy, and ${SHARED}. Give this one its own secretName, or delete the other.`],
   },
   { name: 'an UPDATE that fixes the conflict passes', request: update(certificate({ name: 'modern', secretName: 'shared-tls' }), certificate({ name: 'modern', secretName: 'modern-tls' })) },
   {
     name: 'denies an annotated Ingress whose shim Certificate would write a Secret an explicit Certificate writes',
     request: create(ingress('shop', [{ hosts: ['shop.example.com'], secretName: 'shared-tls' }])),
-    violations: [`Ingress ${NS}/shop (ingress-shim Certificate shared-tls): secretName "shared-tls" is already used by Certificate ${NS}/legacy; ${SHARED}. Give this one its own secretName, or delete the other.`],
+    violations: [`Ingress ${NS}/shop (ingress-shim Certificate shared-tls): secretName "shared-tls" is already used by Certificate ${NS}/legacy, and ${SHARED}. Give this one its own secretName, or delete the other.`],
   },
   { name: 'allows an Ingress whose shim Certificate already exists, owned by it', request: update(ingress('api', [{ hosts: ['api.example.com'], secretName: 'api-tls' }]), ingress('api', [{ hosts: ['api.example.com'], secretName: 'api-tls' }])) },
   {
     name: 'denies a Certificate whose Secret an annotated Gateway in the namespace writes (the shim counts by the name cert-manager gives it)',
     request: create(certificate({ name: 'edge-cert', secretName: 'edge-tls' })),
-    violations: [`Certificate ${NS}/edge-cert: secretName "edge-tls" is already used by Gateway ${NS}/edge (gateway-shim Certificate edge-tls); ${SHARED}. Give this one its own secretName, or delete the other.`],
+    violations: [`Certificate ${NS}/edge-cert: secretName "edge-tls" is already used by Gateway ${NS}/edge (gateway-shim Certificate edge-tls), and ${SHARED}. Give this one its own secretName, or delete the other.`],
     warnings: [
-      `Certificate ${NS}/edge-cert: its Secret "${NS}/edge-tls" is served by Gateway ${NS}/edge spec.listeners[0] "websecure" for hostname "edge.example.com", which none of its dnsNames (app.example.com) covers (a wildcard covers exactly one label, RFC 6125); clients of edge.example.com would reject the certificate. Add edge.example.com to spec.dnsNames, or serve another Secret on that listener.`,
+      `Certificate ${NS}/edge-cert: its Secret "${NS}/edge-tls" is served by Gateway ${NS}/edge spec.listeners[0] "websecure" for hostname "edge.example.com", which none of its dnsNames (app.example.com) covers (a wildcard covers exactly one label, RFC 6125), so clients of edge.example.com would reject the certificate. Add edge.example.com to spec.dnsNames, or serve another Secret on that listener.`,
     ],
   },
   {
@@ -139,15 +139,15 @@ const cases: Case[] = [
       },
     ],
     warnings: [
-      `Certificate ${NS}/wild-tls: its Secret "${NS}/wild-tls" is served by Gateway traefik/web spec.listeners[0] "apex" for hostname "example.com", which none of its dnsNames (*.example.com) covers (a wildcard covers exactly one label, RFC 6125); clients of example.com would reject the certificate. Add example.com to spec.dnsNames, or serve another Secret on that listener.`,
-      `Certificate ${NS}/wild-tls: its Secret "${NS}/wild-tls" is served by Gateway traefik/web spec.listeners[2] "deep" for hostname "a.b.example.com", which none of its dnsNames (*.example.com) covers (a wildcard covers exactly one label, RFC 6125); clients of a.b.example.com would reject the certificate. Add a.b.example.com to spec.dnsNames, or serve another Secret on that listener.`,
+      `Certificate ${NS}/wild-tls: its Secret "${NS}/wild-tls" is served by Gateway traefik/web spec.listeners[0] "apex" for hostname "example.com", which none of its dnsNames (*.example.com) covers (a wildcard covers exactly one label, RFC 6125), so clients of example.com would reject the certificate. Add example.com to spec.dnsNames, or serve another Secret on that listener.`,
+      `Certificate ${NS}/wild-tls: its Secret "${NS}/wild-tls" is served by Gateway traefik/web spec.listeners[2] "deep" for hostname "a.b.example.com", which none of its dnsNames (*.example.com) covers (a wildcard covers exactly one label, RFC 6125), so clients of a.b.example.com would reject the certificate. Add a.b.example.com to spec.dnsNames, or serve another Secret on that listener.`,
     ],
   },
   { name: 'allows the annotated Gateway itself', request: update(gateway('edge', 'edge.example.com', 'edge-tls'), gateway('edge', 'edge2.example.com', 'edge-tls')) },
   {
     name: 'denies more identifiers than an ACME CA accepts',
     request: create(certificate({ name: 'big', spec: { dnsNames: names(99), ipAddresses: ['203.0.113.1'], uris: ['spiffe://a/b'] } })),
-    violations: [`Certificate ${NS}/big: 101 identifiers (dnsNames 99, ipAddresses 1, uris 1) are more than the 100 an ACME CA accepts in one certificate (certguard setting maxIdentifiers; Let's Encrypt allows 100), so the order of ClusterIssuer letsencrypt-prod would be refused and cert-manager would retry it. Split the names over several Certificates.`],
+    violations: [`Certificate ${NS}/big: 101 identifiers (dnsNames 99, ipAddresses 1, uris 1) are more than the 100 an ACME CA accepts in one certificate (certguard setting maxIdentifiers, Let's Encrypt allows 100), so the order of ClusterIssuer letsencrypt-prod would be refused and cert-manager would retry it. Split the names over several Certificates.`],
   },
   { name: 'allows exactly maxIdentifiers', request: create(certificate({ name: 'full', spec: { dnsNames: names(100) } })) },
   { name: 'allows many identifiers from a CA that is not ACME', request: create(certificate({ name: 'internal', issuer: 'selfsigned', spec: { dnsNames: names(150) } })) },
@@ -155,7 +155,7 @@ const cases: Case[] = [
     name: 'maxIdentifiers is a setting and counts emailAddresses',
     request: create(certificate({ name: 'small', spec: { dnsNames: names(2), emailAddresses: ['a@example.com'] } })),
     settings: { maxIdentifiers: 2 },
-    violations: [`Certificate ${NS}/small: 3 identifiers (dnsNames 2, emailAddresses 1) are more than the 2 an ACME CA accepts in one certificate (certguard setting maxIdentifiers; Let's Encrypt allows 100), so the order of ClusterIssuer letsencrypt-prod would be refused and cert-manager would retry it. Split the names over several Certificates.`],
+    violations: [`Certificate ${NS}/small: 3 identifiers (dnsNames 2, emailAddresses 1) are more than the 2 an ACME CA accepts in one certificate (certguard setting maxIdentifiers, Let's Encrypt allows 100), so the order of ClusterIssuer letsencrypt-prod would be refused and cert-manager would retry it. Split the names over several Certificates.`],
   },
   {
     name: 'denies a commonName over 64 characters, whatever the issuer',
@@ -172,26 +172,26 @@ const cases: Case[] = [
     name: 'denies the same dnsName twice and the same IP address in two spellings (ACME)',
     request: create(certificate({ name: 'dup', spec: { dnsNames: ['a.example.com', 'b.example.com', 'a.example.com'], ipAddresses: ['2001:db8::1', '2001:DB8:0::1'] } })),
     violations: [
-      `Certificate ${NS}/dup: spec.dnsNames[2] "a.example.com" repeats spec.dnsNames[0]; the CSR would carry it twice but the ACME order once, and the CA refuses the mismatch ${BADCSR}`,
-      `Certificate ${NS}/dup: spec.ipAddresses[1] "2001:DB8:0::1" repeats spec.ipAddresses[0]; the CSR would carry it twice but the ACME order once, and the CA refuses the mismatch ${BADCSR}`,
+      `Certificate ${NS}/dup: spec.dnsNames[2] "a.example.com" repeats spec.dnsNames[0]: the CSR would carry it twice but the ACME order once, and the CA refuses the mismatch ${BADCSR}`,
+      `Certificate ${NS}/dup: spec.ipAddresses[1] "2001:DB8:0::1" repeats spec.ipAddresses[0]: the CSR would carry it twice but the ACME order once, and the CA refuses the mismatch ${BADCSR}`,
     ],
   },
   { name: 'allows a duplicate name for a CA that is not ACME', request: create(certificate({ name: 'dup', issuer: 'selfsigned', spec: { dnsNames: ['a.example.com', 'a.example.com'] } })) },
   {
     name: 'an UPDATE that keeps a duplicate name only warns',
     request: update(certificate({ name: 'dup', spec: { dnsNames: ['a.example.com', 'a.example.com'] } }), certificate({ name: 'dup', annotations: { team: 'x' }, spec: { dnsNames: ['a.example.com', 'a.example.com'] } })),
-    warnings: [`Certificate ${NS}/dup: spec.dnsNames[1] "a.example.com" repeats spec.dnsNames[0]; the CSR would carry it twice but the ACME order once, and the CA refuses the mismatch (badCSR "Unexpected number of identifiers found in CSR", cert-manager#9298). Remove the duplicate (unchanged by this update, so it is allowed).`],
+    warnings: [`Certificate ${NS}/dup: spec.dnsNames[1] "a.example.com" repeats spec.dnsNames[0]: the CSR would carry it twice but the ACME order once, and the CA refuses the mismatch (badCSR "Unexpected number of identifiers found in CSR", cert-manager#9298). Remove the duplicate (unchanged by this update, so it is allowed).`],
   },
   {
     name: 'a namespace in warn mode gets warnings',
     request: create(certificate({ name: 'shop-v2', namespace: 'relaxed', secretName: 'x-tls', spec: { dnsNames: ['a.example.com', 'a.example.com'] } })),
-    warnings: [`Certificate relaxed/shop-v2: spec.dnsNames[1] "a.example.com" repeats spec.dnsNames[0]; the CSR would carry it twice but the ACME order once, and the CA refuses the mismatch ${BADCSR}`],
+    warnings: [`Certificate relaxed/shop-v2: spec.dnsNames[1] "a.example.com" repeats spec.dnsNames[0]: the CSR would carry it twice but the ACME order once, and the CA refuses the mismatch ${BADCSR}`],
   },
   { name: 'a namespace in off mode is not judged', request: create(certificate({ name: 'd', namespace: 'ignored', spec: { dnsNames: ['a.example.com', 'a.example.com'] } })) },
   {
     name: 'an unknown namespace mode is ignored with a warning',
     request: create(certificate({ name: 'ok', namespace: 'typo' })),
-    warnings: ['Namespace typo: annotation certguard.io/certificate-issuable-mode "enforced" is not one of enforce, warn, off; certificate-issuable used its configured mode enforce.'],
+    warnings: ['Namespace typo: annotation certguard.io/certificate-issuable-mode "enforced" is not one of enforce, warn, off, so certificate-issuable used its configured mode enforce.'],
   },
   {
     name: 'break glass skips the check with a warning and an audit annotation',
@@ -202,8 +202,8 @@ const cases: Case[] = [
   {
     name: 'an empty break-glass reason does not skip',
     request: create(certificate({ name: 'shop-v2', secretName: 'shop-tls', annotations: { 'certguard.io/skip-issuable-check': ' ' } })),
-    violations: [`Certificate ${NS}/shop-v2: secretName "shop-tls" is already used by Certificate ${NS}/shop-tls; ${SHARED}. Give this one its own secretName, or delete the other.`],
-    warnings: [`Certificate ${NS}/shop-v2: annotation certguard.io/skip-issuable-check is empty, so the issuability check ran; give the reason for skipping it as the value.`],
+    violations: [`Certificate ${NS}/shop-v2: secretName "shop-tls" is already used by Certificate ${NS}/shop-tls, and ${SHARED}. Give this one its own secretName, or delete the other.`],
+    warnings: [`Certificate ${NS}/shop-v2: annotation certguard.io/skip-issuable-check is empty, so the issuability check ran: give the reason for skipping it as the value.`],
   },
 ];
 
@@ -252,8 +252,8 @@ t.test('certguard check: two Certificates of one bundle with the same secretName
   t.same(
     verdicts.map((verdict) => [verdict.object, verdict.allowed, verdict.violations]),
     [
-      [`Certificate ${NS}/a`, false, [`Certificate ${NS}/a: secretName "same-tls" is already used by Certificate ${NS}/b; ${SHARED}. Give this one its own secretName, or delete the other.`]],
-      [`Certificate ${NS}/b`, false, [`Certificate ${NS}/b: secretName "same-tls" is already used by Certificate ${NS}/a; ${SHARED}. Give this one its own secretName, or delete the other.`]],
+      [`Certificate ${NS}/a`, false, [`Certificate ${NS}/a: secretName "same-tls" is already used by Certificate ${NS}/b, and ${SHARED}. Give this one its own secretName, or delete the other.`]],
+      [`Certificate ${NS}/b`, false, [`Certificate ${NS}/b: secretName "same-tls" is already used by Certificate ${NS}/a, and ${SHARED}. Give this one its own secretName, or delete the other.`]],
     ],
   );
 });
