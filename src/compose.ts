@@ -6,6 +6,7 @@ import { createNameResolver, type NameResolver } from './dns/resolver.ts';
 import { createAcmeSolverCapPolicy } from './policies/acme-solver-cap/policy.ts';
 import { createCertificateDnsPolicy } from './policies/certificate-dns/policy.ts';
 import { resolverOptionsFrom } from './policies/certificate-dns/settings.ts';
+import { createCertificateIssuablePolicy } from './policies/certificate-issuable/policy.ts';
 import { createGatewayListenerTlsPolicy } from './policies/gateway-listener-tls/policy.ts';
 import { createTlsSecretInUsePolicy } from './policies/tls-secret-in-use/policy.ts';
 import type { InUseDeletionReason } from './policies/tls-secret-in-use/system-users.ts';
@@ -28,5 +29,6 @@ export const buildPolicies = (config: Config, deps: PolicyDependencies): Policy[
     createCertificateDnsPolicy(dns, { resolver }),
     createAcmeSolverCapPolicy(config.policies['acme-solver-cap']),
     createTlsSecretInUsePolicy(config.policies['tls-secret-in-use'], { recordAllowedDeletion: deps.recordInUseDeletion }),
+    createCertificateIssuablePolicy(config.policies['certificate-issuable']),
   ];
 };

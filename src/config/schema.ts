@@ -2,6 +2,7 @@
 // Each policy owns its settings schema; this file only composes them.
 import { acmeSolverCapSchema, ACME_SOLVER_CAP, type AcmeSolverCapSettings } from '../policies/acme-solver-cap/settings.ts';
 import { certificateDnsSchema, CERTIFICATE_DNS, type CertificateDnsSettings } from '../policies/certificate-dns/settings.ts';
+import { certificateIssuableSchema, CERTIFICATE_ISSUABLE, type CertificateIssuableSettings } from '../policies/certificate-issuable/settings.ts';
 import { gatewayListenerTlsSchema, GATEWAY_LISTENER_TLS, type GatewayListenerTlsSettings } from '../policies/gateway-listener-tls/settings.ts';
 import { tlsSecretInUseSchema, TLS_SECRET_IN_USE, type TlsSecretInUseSettings } from '../policies/tls-secret-in-use/settings.ts';
 
@@ -11,6 +12,7 @@ export type Config = {
     [CERTIFICATE_DNS]: CertificateDnsSettings;
     [ACME_SOLVER_CAP]: AcmeSolverCapSettings;
     [TLS_SECRET_IN_USE]: TlsSecretInUseSettings;
+    [CERTIFICATE_ISSUABLE]: CertificateIssuableSettings;
   };
   cluster: {
     /** Seconds the live view may be disconnected before /readyz reports it stale. */
@@ -32,6 +34,7 @@ export const configSchema = {
         [CERTIFICATE_DNS]: certificateDnsSchema,
         [ACME_SOLVER_CAP]: acmeSolverCapSchema,
         [TLS_SECRET_IN_USE]: tlsSecretInUseSchema,
+        [CERTIFICATE_ISSUABLE]: certificateIssuableSchema,
       },
     },
     cluster: {

@@ -5,7 +5,8 @@
 // cached for their TTL (capped), negative answers for a short fixed time, and concurrent lookups
 // of one name share one query, so a burst of Certificates for the same names costs one lookup.
 // A lookup given a signal gives up when it aborts (the caller's deadline); the query itself
-// runs on and its answer still lands in the cache for the next review.
+// runs on and its answer still lands in the cache for the next review. CAA queries (lookupCaa) get
+// the same sharing, caching and deadline; the RFC 8659 tree walk over them is src/dns/caa.ts.
 import { Resolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { TtlCache, type Clock } from './cache.ts';
@@ -33,8 +34,17 @@ export type LookupResult = LookupAnswer | LookupFailure;
 
 export type LookupOptions = { signal?: AbortSignal };
 
+/** One CAA record (RFC 8659 §4.1): flags 128 = critical; the tag lowercased. */
+export type CaaRecord = { critical: boolean; tag: string; value: string };
+
+/** The CAA RRset a query for the name returned (aliases chased by the server), or why none came.
+ *  NXDOMAIN and NODATA are answers (an empty set), not failures. */
+export type CaaResult = { records: CaaRecord[] } | { error: 'TIMEOUT' | 'SERVFAIL'; detail?: string };
+
 export type NameResolver = {
   lookup(name: string, options?: LookupOptions): Promise<LookupResult>;
+  /** The CAA records of exactly `name` (no climbing: src/dns/caa.ts walks the tree). */
+  lookupCaa(name: string, options?: LookupOptions): Promise<CaaResult>;
   /** Which servers are asked, for messages: "127.0.0.1:5353" or "system (10.96.0.10)". */
   describe(): string;
 };
@@ -126,18 +136,45 @@ const combine = (v4: FamilyAnswer, v6: FamilyAnswer, chain: Chain, options: Reso
 
 const timedOut = (): LookupFailure => ({ error: 'TIMEOUT', cnames: [], detail: 'deadline' });
 
-/** Resolves with `pending`, or with TIMEOUT when `signal` aborts first. */
-const raceSignal = (pending: Promise<LookupResult>, signal: AbortSignal | undefined): Promise<LookupResult> => {
+/** Resolves with `pending`, or with `onTimeout()` when `signal` aborts first. */
+const raceSignal = <R>(pending: Promise<R>, signal: AbortSignal | undefined, onTimeout: () => R): Promise<R> => {
   if (!signal) return pending;
-  if (signal.aborted) return Promise.resolve(timedOut());
+  if (signal.aborted) return Promise.resolve(onTimeout());
   return new Promise((resolve) => {
-    const onAbort = () => resolve(timedOut());
+    const onAbort = () => resolve(onTimeout());
     signal.addEventListener('abort', onAbort, { once: true });
     void pending.then((result) => {
       signal.removeEventListener('abort', onAbort);
       resolve(result);
     });
   });
+};
+
+type RawCaa = { critical: number; [tag: string]: unknown };
+
+const caaRecordsOf = (raw: RawCaa[]): CaaRecord[] =>
+  raw.flatMap((record) => {
+    const tag = Object.keys(record).find((key) => key !== 'critical' && key !== 'type');
+    const value = tag === undefined ? undefined : record[tag];
+    if (tag === undefined || typeof value !== 'string') return [];
+    // Bit 7 of the flags byte (RFC 8659 §4.1); node passes the whole byte.
+    return [{ critical: (record.critical & 128) !== 0, tag: tag.toLowerCase(), value }];
+  });
+
+type CaaJudged = { result: CaaResult; ttlSeconds: number };
+
+/** node's resolveCaa does not report TTLs: answers are kept negativeCacheSeconds, so a CAA fix is
+ *  seen as soon as a missing record would be. */
+const askCaa = async (resolver: Resolver, name: string, options: ResolverOptions): Promise<CaaJudged> => {
+  try {
+    const records = caaRecordsOf((await resolver.resolveCaa(name)) as unknown as RawCaa[]);
+    return { result: { records }, ttlSeconds: options.negativeCacheSeconds };
+  } catch (error) {
+    const code = codeOf(error);
+    if (ABSENT.has(code)) return { result: { records: [] }, ttlSeconds: options.negativeCacheSeconds };
+    const kind = code === 'ETIMEOUT' || code === 'ECANCELLED' ? 'TIMEOUT' : 'SERVFAIL';
+    return { result: { error: kind, detail: code }, ttlSeconds: 0 };
+  }
 };
 
 const buildResolver = (options: ResolverOptions): Resolver => {
@@ -156,6 +193,8 @@ export const createNameResolver = (options: ResolverOptions): NameResolver => {
   const resolver = buildResolver(options);
   const cache = new TtlCache<LookupResult>(options.now);
   const inFlight = new Map<string, Promise<LookupResult>>();
+  const caaCache = new TtlCache<CaaResult>(options.now);
+  const caaInFlight = new Map<string, Promise<CaaResult>>();
 
   const query = async (name: string): Promise<LookupResult> => {
     const [v4, v6, chain] = await Promise.all([askFamily(resolver, 4, name), askFamily(resolver, 6, name), walkCnames(resolver, name)]);
@@ -170,12 +209,29 @@ export const createNameResolver = (options: ResolverOptions): NameResolver => {
     return pending;
   };
 
+  const startCaa = (name: string): Promise<CaaResult> => {
+    const pending = askCaa(resolver, name, options)
+      .then(({ result, ttlSeconds }) => {
+        caaCache.set(name, result, ttlSeconds);
+        return result;
+      })
+      .finally(() => caaInFlight.delete(name));
+    caaInFlight.set(name, pending);
+    return pending;
+  };
+
   return {
     lookup: (rawName, lookupOptions = {}) => {
       const name = normalizeName(rawName);
       const cached = cache.get(name);
       if (cached) return Promise.resolve(cached);
-      return raceSignal(inFlight.get(name) ?? start(name), lookupOptions.signal);
+      return raceSignal(inFlight.get(name) ?? start(name), lookupOptions.signal, timedOut);
+    },
+    lookupCaa: (rawName, lookupOptions = {}) => {
+      const name = normalizeName(rawName);
+      const cached = caaCache.get(name);
+      if (cached) return Promise.resolve(cached);
+      return raceSignal(caaInFlight.get(name) ?? startCaa(name), lookupOptions.signal, (): CaaResult => ({ error: 'TIMEOUT', detail: 'deadline' }));
     },
     describe: () =>
       options.servers.length > 0 ? options.servers.join(', ') : `system (${resolver.getServers().join(', ') || 'none configured'})`,

@@ -75,6 +75,7 @@ t.test('certguard bootstrap under the chart’s bootstrap RBAC', async (t) => {
     'mutating/certguard: gateway-listener-tls.certguard.io',
     'validating/certguard: acme-solver-cap.certguard.io',
     'validating/certguard: certificate-dns.certguard.io',
+    'validating/certguard: certificate-issuable.certguard.io',
     'validating/certguard: tls-secret-in-use.certguard.io',
   ], 'and publishes caBundle into every webhook');
 
@@ -98,7 +99,7 @@ t.test('certguard bootstrap under the chart’s bootstrap RBAC', async (t) => {
   const upgraded = await cluster.kubectl(['apply', '--server-side', '--field-manager=helm', '-f', '-'], { input: renderYaml({ config: { policies: { 'gateway-listener-tls': { mode: 'placeholder' } } }, webhook: { timeoutSeconds: 7 } }) });
   t.equal(upgraded.code, 0, 're-applying the chart server-side (as helm 4 upgrades)');
   const kept = JSON.parse((await cluster.kubectl(['get', 'validatingwebhookconfiguration', 'certguard', '-o', 'json'])).stdout) as { webhooks: { timeoutSeconds: number; clientConfig: { caBundle?: string } }[] };
-  t.same(kept.webhooks.map((w) => [w.timeoutSeconds, Boolean(w.clientConfig.caBundle)]), [[7, true], [7, true], [7, true]], 'changes the webhooks but keeps the published caBundle (the chart never renders it)');
+  t.same(kept.webhooks.map((w) => [w.timeoutSeconds, Boolean(w.clientConfig.caBundle)]), [[7, true], [7, true], [7, true], [7, true]], 'changes the webhooks but keeps the published caBundle (the chart never renders it)');
 
   const forbidden = await cluster.kubectl(['--kubeconfig', kubeconfigPath, 'get', 'secrets', '-n', 'default']);
   t.match(forbidden.stderr, 'Forbidden', 'the bootstrap ServiceAccount cannot read other Secrets');

@@ -135,7 +135,7 @@ t.test('Service and PodDisruptionBudget select the webhook pods and never the bo
 
 t.test('ConfigMap: what `certguard serve --config` accepts', async (t) => {
   const config = (values: object) => parse((render(values).get<{ data: Record<string, string> }>('ConfigMap').data as Record<string, string>)['config.yaml'] ?? '');
-  t.same(config({}), { policies: { 'gateway-listener-tls': { mode: 'enforce' }, 'certificate-dns': { mode: 'enforce' }, 'acme-solver-cap': { mode: 'enforce' }, 'tls-secret-in-use': { mode: 'enforce' } } }, 'the default values');
+  t.same(config({}), { policies: { 'gateway-listener-tls': { mode: 'enforce' }, 'certificate-dns': { mode: 'enforce' }, 'acme-solver-cap': { mode: 'enforce' }, 'tls-secret-in-use': { mode: 'enforce' }, 'certificate-issuable': { mode: 'enforce' } } }, 'the default values');
   const custom = { policies: { 'gateway-listener-tls': { mode: 'placeholder', placeholder: { validityDays: 3 } }, 'certificate-dns': { mode: 'warn', ingress: { addresses: ['203.0.113.10'] } } }, cluster: { staleAfterSeconds: 60 } };
   const rendered = config({ config: custom });
   t.same(rendered.policies['certificate-dns'], { mode: 'warn', ingress: { addresses: ['203.0.113.10'] } }, 'values pass through unchanged');

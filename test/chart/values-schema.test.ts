@@ -21,8 +21,8 @@ t.test('the config section cannot drift from src/config/schema.ts', async (t) =>
 t.test('the chart’s default mode is the config schema’s default', async (t) => {
   const rendered = render({ config: { policies: null } });
   const names = rendered.get<{ webhooks: { name: string }[] }>('ValidatingWebhookConfiguration').webhooks.map((w) => w.name);
-  t.same(names, ['acme-solver-cap.certguard.io', 'certificate-dns.certguard.io', 'gateway-listener-tls.certguard.io', 'tls-secret-in-use.certguard.io'], 'with no modes given, every policy is a validating webhook');
-  t.same(Object.values(defaultConfig().policies).map((p) => p.mode), ['enforce', 'enforce', 'enforce', 'enforce'], 'and certguard defaults every mode to enforce (not placeholder, not off)');
+  t.same(names, ['acme-solver-cap.certguard.io', 'certificate-dns.certguard.io', 'certificate-issuable.certguard.io', 'gateway-listener-tls.certguard.io', 'tls-secret-in-use.certguard.io'], 'with no modes given, every policy is a validating webhook');
+  t.same(Object.values(defaultConfig().policies).map((p) => p.mode), ['enforce', 'enforce', 'enforce', 'enforce', 'enforce'], 'and certguard defaults every mode to enforce (not placeholder, not off)');
 });
 
 t.test('bad values are refused with the schema’s message', async (t) => {

@@ -70,9 +70,10 @@ t.test('default values: one validating webhook per policy, failing open, scoped 
   t.same(byName(validating), {
     'acme-solver-cap.certguard.io': validatingWebhook('acme-solver-cap', SOLVER_RULES, { name: 'acme-http01-solver', expression: SOLVER_LABEL }),
     'certificate-dns.certguard.io': validatingWebhook('certificate-dns', CERTIFICATE_DNS_RULES, { name: 'certificate-or-shim-annotated', expression: SHIM_ANNOTATED }),
+    'certificate-issuable.certguard.io': validatingWebhook('certificate-issuable', CERTIFICATE_DNS_RULES, { name: 'certificate-or-shim-annotated', expression: SHIM_ANNOTATED }),
     'gateway-listener-tls.certguard.io': validatingWebhook('gateway-listener-tls', GATEWAY_RULES, { name: 'has-tls-listener', expression: HAS_TLS_LISTENER }),
     'tls-secret-in-use.certguard.io': validatingWebhook('tls-secret-in-use', SECRET_DELETE_RULES, { name: 'tls-secret', expression: TLS_SECRET }),
-  }, 'the four webhooks, exactly');
+  }, 'the five webhooks, exactly');
   t.notOk(validating.metadata.annotations, 'no cert-manager CA injection annotation');
 });
 
@@ -81,7 +82,7 @@ t.test('placeholder mode: gateway-listener-tls becomes a mutating webhook that a
   const mutating = byName(rendered.get<Configuration>('MutatingWebhookConfiguration', 'certguard'));
   const validating = byName(rendered.get<Configuration>('ValidatingWebhookConfiguration', 'certguard'));
   t.same(Object.keys(mutating), ['gateway-listener-tls.certguard.io'], 'only the listener policy mutates');
-  t.same(Object.keys(validating), ['acme-solver-cap.certguard.io', 'certificate-dns.certguard.io', 'tls-secret-in-use.certguard.io'], 'the others stay validating');
+  t.same(Object.keys(validating), ['acme-solver-cap.certguard.io', 'certificate-dns.certguard.io', 'certificate-issuable.certguard.io', 'tls-secret-in-use.certguard.io'], 'the others stay validating');
   const webhook = mutating['gateway-listener-tls.certguard.io'];
   t.equal(webhook?.clientConfig.service?.path, '/mutate/gateway-listener-tls', 'served by /mutate');
   t.equal(webhook?.sideEffects, 'NoneOnDryRun', 'it creates Secrets, but never on a dry run');
@@ -93,8 +94,8 @@ t.test('placeholder mode: gateway-listener-tls becomes a mutating webhook that a
 
 t.test('a policy in mode off is not registered at all', async (t) => {
   const rendered = render({ config: { policies: { 'certificate-dns': { mode: 'off' }, 'acme-solver-cap': { mode: 'warn' } } } });
-  t.same(Object.keys(byName(rendered.get<Configuration>('ValidatingWebhookConfiguration'))), ['acme-solver-cap.certguard.io', 'gateway-listener-tls.certguard.io', 'tls-secret-in-use.certguard.io'], 'certificate-dns is absent; warn mode is still called');
-  const none = render({ config: { policies: { 'gateway-listener-tls': { mode: 'off' }, 'certificate-dns': { mode: 'off' }, 'acme-solver-cap': { mode: 'off' }, 'tls-secret-in-use': { mode: 'off' } } } });
+  t.same(Object.keys(byName(rendered.get<Configuration>('ValidatingWebhookConfiguration'))), ['acme-solver-cap.certguard.io', 'certificate-issuable.certguard.io', 'gateway-listener-tls.certguard.io', 'tls-secret-in-use.certguard.io'], 'certificate-dns is absent; warn mode is still called');
+  const none = render({ config: { policies: { 'gateway-listener-tls': { mode: 'off' }, 'certificate-dns': { mode: 'off' }, 'acme-solver-cap': { mode: 'off' }, 'tls-secret-in-use': { mode: 'off' }, 'certificate-issuable': { mode: 'off' } } } });
   t.same([none.find('ValidatingWebhookConfiguration'), none.find('MutatingWebhookConfiguration')], [undefined, undefined], 'no configuration at all when every policy is off');
 });
 
@@ -118,6 +119,7 @@ t.test('failurePolicy and timeoutSeconds: global, then per policy', async (t) =>
     [
       ['acme-solver-cap.certguard.io', 'Ignore', 3],
       ['certificate-dns.certguard.io', 'Fail', 8],
+      ['certificate-issuable.certguard.io', 'Fail', 8],
       ['gateway-listener-tls.certguard.io', 'Fail', 8],
       ['tls-secret-in-use.certguard.io', 'Fail', 8],
     ],
@@ -162,6 +164,7 @@ t.test('webhook.url and webhook.caBundle (development and end-to-end tests)', as
     [
       ['acme-solver-cap.certguard.io', { url: 'https://127.0.0.1:9443/validate/acme-solver-cap', caBundle }],
       ['certificate-dns.certguard.io', { url: 'https://127.0.0.1:9443/validate/certificate-dns', caBundle }],
+      ['certificate-issuable.certguard.io', { url: 'https://127.0.0.1:9443/validate/certificate-issuable', caBundle }],
       ['tls-secret-in-use.certguard.io', { url: 'https://127.0.0.1:9443/validate/tls-secret-in-use', caBundle }],
       ['gateway-listener-tls.certguard.io', { url: 'https://127.0.0.1:9443/mutate/gateway-listener-tls', caBundle }],
     ],

@@ -20,7 +20,7 @@ const check = async (args: string[]) => {
 };
 
 // certificate-dns fixtures need a DNS server; its own tests run them against dnsmasq.
-const POLICIES_WITHOUT_NETWORK = ['gateway-listener-tls', 'acme-solver-cap'];
+const POLICIES_WITHOUT_NETWORK = ['gateway-listener-tls', 'acme-solver-cap', 'certificate-issuable'];
 
 for (const policy of POLICIES_WITHOUT_NETWORK) {
   for (const kind of ['good', 'bad'] as const) {

@@ -209,7 +209,7 @@ t.test('changes arrive through the watch', async (t) => {
   api.apply(solverRoute('app', 'cm-acme-http-solver-1'));
   await view.start();
   await ready(view);
-  await waitFor('the watches', () => api.watchCount === 10);
+  await waitFor('the watches', () => api.watchCount === 11);
 
   api.apply(secret('app', 'new-tls'));
   await waitFor('an added Secret', () => view.list('secrets', { namespace: 'app' }).length === 1);
@@ -263,7 +263,7 @@ t.test('API server absent at start', async (t) => {
   const down = await waitFor('a failed attempt', () => view.status().notReady.find((line) => line.startsWith('secrets:') && line.includes('unreachable')));
   t.equal(down, `secrets: API server unreachable: connect ECONNREFUSED 127.0.0.1:${api.port}`);
   t.equal(view.status().ready, false);
-  t.equal(view.status().notReady.length, 10, 'every resource is named');
+  t.equal(view.status().notReady.length, 11, 'every resource is named');
   t.equal(view.isServed('gateways'), true, 'a CRD-backed resource is not idled on a guess');
   await new Promise((resolve) => setTimeout(resolve, 300));
   t.equal(log.lines.filter((line) => line.message.startsWith('secrets: API server unreachable')).length, 1, 'the failure is logged once, not every retry');
@@ -281,7 +281,7 @@ t.test('API server restarted mid-run', async (t) => {
     api.apply(secret('app', 'before'));
     await view.start();
     await ready(view);
-    await waitFor('the watches', () => api.watchCount === 10);
+    await waitFor('the watches', () => api.watchCount === 11);
     const lists = listRequests(api, 'secrets').length;
     await api.stop();
     api.apply(secret('app', 'while-down'));
@@ -297,7 +297,7 @@ t.test('API server restarted mid-run', async (t) => {
     api.apply(secret('app', 'before'));
     await view.start();
     await ready(view);
-    await waitFor('the watches', () => api.watchCount === 10);
+    await waitFor('the watches', () => api.watchCount === 11);
     const lists = listRequests(api, 'secrets').length;
     await api.stop();
     api.delete('v1', 'Secret', 'app', 'before');
@@ -313,7 +313,7 @@ t.test('API server restarted mid-run', async (t) => {
     const { api, view } = await setup(t);
     await view.start();
     await ready(view);
-    await waitFor('the watches', () => api.watchCount === 10);
+    await waitFor('the watches', () => api.watchCount === 11);
     const lists = listRequests(api, 'gateways').length;
     api.expireWatches();
     api.apply(gateway('traefik', 'after', 1));
@@ -325,7 +325,7 @@ t.test('API server restarted mid-run', async (t) => {
     const { api, view, log } = await setup(t, { staleAfterSeconds: 0.2 });
     await view.start();
     await ready(view);
-    await waitFor('the watches', () => api.watchCount === 10);
+    await waitFor('the watches', () => api.watchCount === 11);
     await api.stop();
     const stale = await waitFor('a stale cache', () => view.status().notReady.find((line) => line.startsWith('secrets:')));
     t.match(stale, /^secrets: disconnected for [\d.]+ s \(stale after 0\.2 s\): API server unreachable: /);

@@ -23,6 +23,12 @@ const dns = await startDnsmasq([
   { name: 'alias.example.net', cname: 'edge.example.net' },
   { name: 'edge.example.net', cname: 'lb.example.net' },
   { name: 'v6.example.org', aaaa: ['2001:db8::99'] },
+  // CAA (RFC 8659), for an ACME issuer of Let's Encrypt with a DNS-01 solver (no HTTP-01 lookups).
+  { name: 'caa-le.example.net', caa: [{ tag: 'issue', value: 'letsencrypt.org' }] },
+  { name: 'caa-gts.example.net', caa: [{ tag: 'issue', value: 'pki.goog' }] },
+  { name: 'wild.example.net', caa: [{ tag: 'issue', value: 'letsencrypt.org' }, { tag: 'issuewild', value: ';' }] },
+  { name: 'closed.example.net', caa: [{ tag: 'issue', value: ';' }, { tag: 'iodef', value: 'mailto:security@example.net' }] },
+  { name: 'alias-caa.example.org', cname: 'caa-gts.example.net' },
 ]);
 t.teardown(() => dns.stop());
 
@@ -165,6 +171,57 @@ t.test('a server that never answers: the review ends at its deadline with the lo
       warnings: [],
     });
   });
+});
+
+t.test('CAA served by a real DNS server', async (t) => {
+  const issuer: KubeObject = {
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'ClusterIssuer',
+    metadata: { name: 'letsencrypt-dns' },
+    spec: { acme: { server: 'https://acme-v02.api.letsencrypt.org/directory', solvers: [{ dns01: { cloudflare: {} } }] } },
+  };
+  const view = new ManifestView([...CLUSTER, issuer]);
+  const policy = policyWith(settingsWith());
+  const request = (dnsNames: string[]): PolicyRequest => {
+    const base = create(dnsNames);
+    const object = base.object as KubeObject;
+    return { ...base, object: { ...object, spec: { ...(object.spec as object), issuerRef: { name: 'letsencrypt-dns', kind: 'ClusterIssuer' } } } };
+  };
+  const SUBJECT = 'Certificate app-production/app-prod-tls';
+  const CA = 'the CA of ClusterIssuer letsencrypt-dns (CAA identity "letsencrypt.org")';
+  const RETRY = 'the ACME order would fail its CAA check and cert-manager would retry it';
+  const cases = [
+    { name: 'allows a name whose issue lists the CA', dnsNames: ['caa-le.example.net'], violations: [] },
+    { name: 'allows a name without any CAA up the tree', dnsNames: ['ok.example.net'], violations: [] },
+    {
+      name: 'denies a name whose issue lists another CA',
+      dnsNames: ['caa-gts.example.net'],
+      violations: [`${SUBJECT}: spec.dnsNames[0] "caa-gts.example.net" may not be issued by ${CA}: the CAA records at caa-gts.example.net let only pki.goog (issue) issue certificates for it, so ${RETRY}. Add the CAA record caa-gts.example.net. CAA 0 issue "letsencrypt.org", or use an issuer whose CA they list.`],
+    },
+    {
+      name: 'issuewild ";" denies the wildcard, issue allows the base name',
+      dnsNames: ['wild.example.net', '*.wild.example.net'],
+      violations: [`${SUBJECT}: spec.dnsNames[1] "*.wild.example.net" may not be issued by ${CA}: the CAA records at wild.example.net let no CA (issuewild ";") issue wildcard certificates for it, so ${RETRY}. Add the CAA record wild.example.net. CAA 0 issuewild "letsencrypt.org", or use an issuer whose CA they list.`],
+    },
+    {
+      name: 'an empty issue ";" inherited from the parent denies',
+      dnsNames: ['app.closed.example.net'],
+      violations: [`${SUBJECT}: spec.dnsNames[0] "app.closed.example.net" may not be issued by ${CA}: the CAA records at closed.example.net let no CA (issue ";") issue certificates for it, so ${RETRY}. Add the CAA record closed.example.net. CAA 0 issue "letsencrypt.org", or use an issuer whose CA they list.`],
+    },
+    {
+      name: 'a CNAME carries its target\'s CAA set',
+      dnsNames: ['alias-caa.example.org'],
+      violations: [`${SUBJECT}: spec.dnsNames[0] "alias-caa.example.org" may not be issued by ${CA}: the CAA records at alias-caa.example.org let only pki.goog (issue) issue certificates for it, so ${RETRY}. Add the CAA record alias-caa.example.org. CAA 0 issue "letsencrypt.org", or use an issuer whose CA they list.`],
+    },
+  ];
+  for (const c of cases) {
+    const result = await policy.check(request(c.dnsNames), view);
+    t.same(result.violations, c.violations, c.name);
+    t.same(result.warnings, [], `${c.name}: no warnings`);
+  }
+  const before = await dns.queryCount();
+  await policy.check(request(['app.closed.example.net']), view);
+  t.equal(await dns.queryCount(), before, 'a second review is answered from the cache');
 });
 
 // Every fixture bundle judged as `certguard check -f <file>` would: each object against the rest.

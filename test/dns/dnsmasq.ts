@@ -9,9 +9,12 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { Resolver } from 'node:dns/promises';
 
+export type CaaRecordInput = { flags?: number; tag: string; value: string };
+
 export type DnsRecord =
   | { name: string; a?: string[]; aaaa?: string[] }
-  | { name: string; cname: string };
+  | { name: string; cname: string }
+  | { name: string; caa: CaaRecordInput[] };
 
 export type Dnsmasq = {
   /** "127.0.0.1:<port>", for Resolver.setServers / the resolvers setting. */
@@ -47,9 +50,14 @@ const freePort = async (): Promise<number> => {
   return address.port;
 };
 
+/** CAA RDATA (RFC 8659 §4.1): flags, tag length, tag, value; dnsmasq serves it as a raw RR of type 257. */
+const caaRdataHex = ({ flags = 0, tag, value }: CaaRecordInput): string =>
+  Buffer.concat([Buffer.from([flags, tag.length]), Buffer.from(tag, 'ascii'), Buffer.from(value, 'utf8')]).toString('hex');
+
 const recordArgs = (records: DnsRecord[]): string[] =>
   records.flatMap((record) => {
     if ('cname' in record) return [`--cname=${record.name},${record.cname},${RECORD_TTL_SECONDS}`];
+    if ('caa' in record) return record.caa.map((caa) => `--dns-rr=${record.name},257,${caaRdataHex(caa)}`);
     const addresses = [...(record.a ?? []), ...(record.aaaa ?? [])];
     return addresses.map((address) => `--host-record=${record.name},${address},${RECORD_TTL_SECONDS}`);
   });

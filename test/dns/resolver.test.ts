@@ -11,6 +11,8 @@ const dns = await startDnsmasq([
   { name: 'www.example.com', cname: 'edge.example.com' },
   { name: 'edge.example.com', cname: 'lb.example.net' },
   { name: 'dangling.example.com', cname: 'gone.example.net' },
+  { name: 'caa.example.com', caa: [{ tag: 'issue', value: 'letsencrypt.org' }, { flags: 128, tag: 'tbs', value: 'x' }] },
+  { name: 'caa-alias.example.com', cname: 'caa.example.com' },
 ]);
 t.teardown(() => dns.stop());
 
@@ -116,4 +118,17 @@ t.test('describe names the servers asked', async (t) => {
 
 t.test('an invalid server list is a clear error', async (t) => {
   t.throws(() => createNameResolver(options({ servers: ['not an ip'] })), /invalid DNS resolver list \["not an ip"\]/);
+});
+
+t.test('CAA answers: records with their critical flag, aliases chased, absence as an empty set, cached', async (t) => {
+  const resolver = createNameResolver(options());
+  const records = [{ critical: false, tag: 'issue', value: 'letsencrypt.org' }, { critical: true, tag: 'tbs', value: 'x' }];
+  const sorted = (result: unknown) => ('records' in (result as object) ? { records: [...(result as { records: { tag: string }[] }).records].sort((a, b) => a.tag.localeCompare(b.tag)) } : result);
+  t.same(sorted(await resolver.lookupCaa('caa.example.com')), { records }, 'the records of the name');
+  t.same(sorted(await resolver.lookupCaa('CAA-Alias.example.com.')), { records }, 'the CNAME target\'s records');
+  t.same(await resolver.lookupCaa('app.example.com'), { records: [] }, 'NODATA: no CAA');
+  t.same(await resolver.lookupCaa('missing.example.com'), { records: [] }, 'NXDOMAIN: no CAA');
+  const before = await dns.queryCount();
+  await Promise.all(['caa.example.com', 'app.example.com', 'missing.example.com'].map((name) => resolver.lookupCaa(name)));
+  t.equal(await dns.queryCount(), before, 'no new query within negativeCacheSeconds');
 });

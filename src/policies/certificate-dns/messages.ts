@@ -93,3 +93,40 @@ export const skipWithoutReason = (object: string): string =>
 
 export const badNamespaceMode = (namespace: string, annotation: string, value: string, mode: string): string =>
   `Namespace ${namespace}: annotation ${annotation} "${value}" is not one of enforce, warn, off; certificate-dns used its configured mode ${mode}.`;
+
+// ---------------------------------------------------------------- CAA (RFC 8659)
+
+/** Which CA an issuer reaches, for CAA messages: "ClusterIssuer letsencrypt-prod (CAA identity letsencrypt.org)". */
+export type CaaCa = { issuer: string; identities: string[] };
+
+const caIdentities = (ca: CaaCa): string => ca.identities.map((identity) => `"${identity}"`).join(' or ');
+
+const CAA_RETRY = 'the ACME order would fail its CAA check and cert-manager would retry it';
+
+const caaWhat = (wildcard: boolean): string => (wildcard ? 'wildcard certificates' : 'certificates');
+
+export const caaForbids = (certificate: JudgedCertificate, name: JudgedName, ca: CaaCa, at: string, property: 'issue' | 'issuewild', allowed: string[]): string => {
+  const who = allowed.length === 0 ? `no CA (${property} ";")` : `only ${allowed.join(', ')} (${property})`;
+  return (
+    `${certificate.subject}: ${quoted(name)} may not be issued by the CA of ${ca.issuer} (CAA identity ${caIdentities(ca)}): the CAA records at ${at} let ${who} issue ${caaWhat(name.value.startsWith('*.'))} for it, so ` +
+    `${CAA_RETRY}. Add the CAA record ${at}. CAA 0 ${property} "${ca.identities[0]}", or use an issuer whose CA they list.`
+  );
+};
+
+export const caaCritical = (certificate: JudgedCertificate, name: JudgedName, ca: CaaCa, at: string, tag: string): string =>
+  `${certificate.subject}: ${quoted(name)} may not be issued by the CA of ${ca.issuer}: the CAA records at ${at} carry a critical "${tag}" property, ` +
+  `which a CA that does not know it must refuse (RFC 8659), so ${CAA_RETRY}. Remove the critical flag or the record at ${at}.`;
+
+export const caaLookupFailedDenied = (certificate: JudgedCertificate, name: JudgedName, problem: string, servers: string): string =>
+  `${certificate.subject}: ${quoted(name)} could not be checked for CAA: ${problem} (resolvers: ${servers}), and certguard denies what it cannot check ` +
+  `(onLookupError: deny). Try again, or ask an admin about certguard's resolvers.`;
+
+export const caaLookupFailedAllowed = (certificate: JudgedCertificate, name: JudgedName, problem: string, servers: string, ca: CaaCa): string =>
+  `${certificate.subject}: ${quoted(name)} was not checked for CAA: ${problem} (resolvers: ${servers}). ` +
+  `Make sure no CAA record of ${name.value} or its parent domains forbids ${caIdentities(ca)}, or the ACME order will fail.`;
+
+export const describeCaaProblem = (host: string, failure: { error: 'TIMEOUT' | 'SERVFAIL'; detail?: string }, timeoutMs: number): string => {
+  if (failure.error === 'TIMEOUT') return `no CAA answer for ${host} within ${timeoutMs} ms`;
+  if (failure.detail === undefined || failure.detail === 'ESERVFAIL') return `the DNS server failed to answer CAA for ${host} (SERVFAIL)`;
+  return `the CAA query for ${host} failed (${failure.detail})`;
+};

@@ -4,7 +4,7 @@ import t from 'tap';
 import type { KubeObject } from '../../kube/object.ts';
 import { ManifestView } from '../../cluster/manifest-view.ts';
 import type { ResourceId } from '../../cluster/resources.ts';
-import type { LookupOptions, LookupResult, NameResolver } from '../../dns/resolver.ts';
+import type { CaaResult, LookupOptions, LookupResult, NameResolver } from '../../dns/resolver.ts';
 import type { PolicyRequest, PolicyResult } from '../types.ts';
 import { createCertificateDnsPolicy } from './policy.ts';
 import { defaultCertificateDnsSettings, type CertificateDnsSettings } from './settings.ts';
@@ -31,13 +31,29 @@ const DNS: Record<string, LookupResult> = {
   'slow-lb.example.net': { error: 'TIMEOUT', cnames: [], detail: 'deadline' },
 };
 
+// CAA records by exact name (no entry: no CAA there); the climbing is the policy's (src/dns/caa.ts).
+const CAA: Record<string, CaaResult> = {
+  'example.com': { records: [{ critical: false, tag: 'issue', value: 'letsencrypt.org' }, { critical: false, tag: 'iodef', value: 'mailto:sec@example.com' }] },
+  'only-gts.example.com': { records: [{ critical: false, tag: 'issue', value: 'pki.goog; cansignhttpexchanges=yes' }] },
+  'wild.example.org': { records: [{ critical: false, tag: 'issue', value: 'letsencrypt.org' }, { critical: false, tag: 'issuewild', value: ';' }] },
+  'closed.example.org': { records: [{ critical: false, tag: 'issue', value: ';' }] },
+  'critical.example.org': { records: [{ critical: true, tag: 'tbs', value: 'x' }, { critical: false, tag: 'issue', value: 'letsencrypt.org' }] },
+  'caa-slow.example.org': { error: 'TIMEOUT', detail: 'deadline' },
+};
+
 class TableResolver implements NameResolver {
   readonly asked: string[] = [];
+  readonly caaAsked: string[] = [];
   readonly signals = new Set<AbortSignal | undefined>();
   async lookup(name: string, options: LookupOptions = {}): Promise<LookupResult> {
     this.asked.push(name);
     this.signals.add(options.signal);
     return DNS[name] ?? { error: 'NXDOMAIN', cnames: [] };
+  }
+  async lookupCaa(name: string, options: LookupOptions = {}): Promise<CaaResult> {
+    this.caaAsked.push(name);
+    this.signals.add(options.signal);
+    return CAA[name] ?? { records: [] };
   }
   describe(): string {
     return '192.0.2.53';
@@ -733,6 +749,10 @@ t.test('looks up all names of one review in parallel under one deadline', async 
       signals.add(options.signal);
       return new Promise((resolve) => released.push(() => resolve(DNS[name] ?? { error: 'NXDOMAIN', cnames: [] })));
     },
+    lookupCaa: async (_name, options = {}) => {
+      signals.add(options.signal);
+      return { records: [] };
+    },
     describe: () => '192.0.2.53',
   };
   const settings = { ...defaultCertificateDnsSettings(), ingress: { addresses: [], hostnames: ['lb.example.net'], services: [] } };
@@ -744,4 +764,86 @@ t.test('looks up all names of one review in parallel under one deadline', async 
   t.ok([...signals][0] instanceof AbortSignal, 'the signal is a deadline');
   for (const release of released) release();
   t.equal((await pending).violations.length, 1);
+});
+
+// ---------------------------------------------------------------- CAA (RFC 8659)
+
+const dnsOnlyIssuer = (name: string, server: string): KubeObject => clusterIssuer(name, { acme: { server, solvers: [{ dns01: { cloudflare: {} } }] } });
+
+const CAA_ISSUERS: KubeObject[] = [
+  dnsOnlyIssuer('le-dns', 'https://acme-v02.api.letsencrypt.org/directory'),
+  dnsOnlyIssuer('gts-dns', 'https://dv.acme-v02.api.pki.goog/directory'),
+  dnsOnlyIssuer('internal-dns', 'https://acme.internal.example/directory'),
+];
+
+const LE_CA = 'the CA of ClusterIssuer le-dns (CAA identity "letsencrypt.org")';
+const GTS_CA = 'the CA of ClusterIssuer gts-dns (CAA identity "pki.goog")';
+const RETRY = 'the ACME order would fail its CAA check and cert-manager would retry it';
+
+t.test('CAA', async (t) => {
+  const rows: { name: string; issuer: string; dnsNames: string[]; settings?: Partial<CertificateDnsSettings>; violations?: string[]; warnings?: string[]; caaAsked?: string[] }[] = [
+    { name: 'allows a name whose inherited parent RRset lists the CA', issuer: 'le-dns', dnsNames: ['pay.example.com'], caaAsked: ['pay.example.com', 'example.com', 'com'] },
+    {
+      name: 'denies a name whose inherited parent RRset lists another CA',
+      issuer: 'gts-dns',
+      dnsNames: ['pay.example.com'],
+      violations: [`${CERT}: spec.dnsNames[0] "pay.example.com" may not be issued by ${GTS_CA}: the CAA records at example.com let only letsencrypt.org (issue) issue certificates for it, so ${RETRY}. Add the CAA record example.com. CAA 0 issue "pki.goog", or use an issuer whose CA they list.`],
+    },
+    { name: 'reads the issuer domain before the parameters', issuer: 'gts-dns', dnsNames: ['only-gts.example.com'] },
+    {
+      name: 'the closest RRset decides, not the parent that would allow',
+      issuer: 'le-dns',
+      dnsNames: ['only-gts.example.com'],
+      violations: [`${CERT}: spec.dnsNames[0] "only-gts.example.com" may not be issued by ${LE_CA}: the CAA records at only-gts.example.com let only pki.goog (issue) issue certificates for it, so ${RETRY}. Add the CAA record only-gts.example.com. CAA 0 issue "letsencrypt.org", or use an issuer whose CA they list.`],
+    },
+    {
+      name: 'denies a wildcard that issuewild ";" forbids, while the base name passes on issue',
+      issuer: 'le-dns',
+      dnsNames: ['wild.example.org', '*.wild.example.org'],
+      violations: [`${CERT}: spec.dnsNames[1] "*.wild.example.org" may not be issued by ${LE_CA}: the CAA records at wild.example.org let no CA (issuewild ";") issue wildcard certificates for it, so ${RETRY}. Add the CAA record wild.example.org. CAA 0 issuewild "letsencrypt.org", or use an issuer whose CA they list.`],
+      caaAsked: ['wild.example.org', 'example.org', 'org'],
+    },
+    { name: 'a wildcard falls back to issue without issuewild', issuer: 'le-dns', dnsNames: ['*.example.com'] },
+    {
+      name: 'denies a name under an empty issue ";"',
+      issuer: 'le-dns',
+      dnsNames: ['a.closed.example.org'],
+      violations: [`${CERT}: spec.dnsNames[0] "a.closed.example.org" may not be issued by ${LE_CA}: the CAA records at closed.example.org let no CA (issue ";") issue certificates for it, so ${RETRY}. Add the CAA record closed.example.org. CAA 0 issue "letsencrypt.org", or use an issuer whose CA they list.`],
+    },
+    {
+      name: 'denies a critical property of an unknown tag',
+      issuer: 'le-dns',
+      dnsNames: ['critical.example.org'],
+      violations: [`${CERT}: spec.dnsNames[0] "critical.example.org" may not be issued by the CA of ClusterIssuer le-dns: the CAA records at critical.example.org carry a critical "tbs" property, which a CA that does not know it must refuse (RFC 8659), so ${RETRY}. Remove the critical flag or the record at critical.example.org.`],
+    },
+    {
+      name: 'a CAA lookup that times out warns (onLookupError: allow)',
+      issuer: 'le-dns',
+      dnsNames: ['caa-slow.example.org'],
+      warnings: [`${CERT}: spec.dnsNames[0] "caa-slow.example.org" was not checked for CAA: no CAA answer for caa-slow.example.org within 2000 ms (resolvers: 192.0.2.53). Make sure no CAA record of caa-slow.example.org or its parent domains forbids "letsencrypt.org", or the ACME order will fail.`],
+    },
+    {
+      name: 'a CAA lookup that times out denies (onLookupError: deny)',
+      issuer: 'le-dns',
+      dnsNames: ['x.caa-slow.example.org'],
+      settings: { onLookupError: 'deny' },
+      violations: [`${CERT}: spec.dnsNames[0] "x.caa-slow.example.org" could not be checked for CAA: no CAA answer for caa-slow.example.org within 2000 ms (resolvers: 192.0.2.53), and certguard denies what it cannot check (onLookupError: deny). Try again, or ask an admin about certguard's resolvers.`],
+    },
+    { name: 'an ACME CA certguard does not know is not judged', issuer: 'internal-dns', dnsNames: ['a.closed.example.org'], caaAsked: [] },
+    {
+      name: 'caaIdentities teaches certguard an internal CA',
+      issuer: 'internal-dns',
+      dnsNames: ['a.closed.example.org'],
+      settings: { caaIdentities: [{ serverPrefix: 'https://acme.internal.example/', identity: 'ca.internal.example' }] },
+      violations: [`${CERT}: spec.dnsNames[0] "a.closed.example.org" may not be issued by the CA of ClusterIssuer internal-dns (CAA identity "ca.internal.example"): the CAA records at closed.example.org let no CA (issue ";") issue certificates for it, so ${RETRY}. Add the CAA record closed.example.org. CAA 0 issue "ca.internal.example", or use an issuer whose CA they list.`],
+    },
+    { name: 'caaIdentities overrides a built-in CA', issuer: 'le-dns', dnsNames: ['only-gts.example.com'], settings: { caaIdentities: [{ serverPrefix: 'https://acme-v02.api.letsencrypt.org/', identity: 'pki.goog' }] } },
+    { name: 'caa: false judges no CAA', issuer: 'le-dns', dnsNames: ['a.closed.example.org'], settings: { caa: false }, caaAsked: [] },
+  ];
+  for (const row of rows) {
+    const { result, resolver } = await runCase({ name: row.name, request: create(certificate({ dnsNames: row.dnsNames, issuer: row.issuer })), settings: row.settings, objects: CAA_ISSUERS });
+    t.same(result.violations, row.violations ?? [], `${row.name}: violations`);
+    t.same(result.warnings, row.warnings ?? [], `${row.name}: warnings`);
+    if (row.caaAsked) t.same(resolver.caaAsked, row.caaAsked, `${row.name}: CAA names asked`);
+  }
 });

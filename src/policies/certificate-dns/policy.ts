@@ -2,13 +2,16 @@
 // HTTP-01 only succeeds when Let's Encrypt, resolving the name, reaches the solver behind the
 // ingress; otherwise cert-manager's self-check fails, the challenge is retried every few seconds
 // forever and solver objects pile up. Judged at apply time on the Certificate, or on the Ingress /
-// Gateway whose shim would create it. Lookups go through the injected NameResolver, all in parallel
-// under one deadline; the cluster is read through the ClusterView only.
+// Gateway whose shim would create it. For an ACME CA certguard knows, the names' CAA records must
+// authorize it too (RFC 8659), or the order fails at validation. Lookups go through the injected
+// NameResolver, all in parallel under one deadline; the cluster is read through the ClusterView only.
 import type { KubeObject } from '../../kube/object.ts';
 import type { ClusterView } from '../../cluster/view.ts';
+import { decideCaa, relevantCaa, type RelevantCaa } from '../../dns/caa.ts';
 import { isLookupFailure, normalizeAddress, normalizeName, type LookupFailure, type LookupResult, type NameResolver } from '../../dns/resolver.ts';
 import type { Policy, PolicyRequest, PolicyResult } from '../types.ts';
 import { ingressTargetsFor, type IngressTargets, type Target } from './addresses.ts';
+import { caaIdentitiesFor } from './caa-identities.ts';
 import * as messages from './messages.ts';
 import { CERTIFICATE_DNS, type CertificateDnsSettings } from './settings.ts';
 import { CERT_MANAGER_GROUP, changedCertificates, type Derived, type JudgedCertificate, type JudgedKind, type JudgedName } from './shim.ts';
@@ -24,8 +27,11 @@ type Context = { settings: CertificateDnsSettings; resolver: NameResolver; view:
 /** One name to look up, with where its challenges arrive. */
 type NameCheck = { certificate: JudgedCertificate; name: JudgedName; targets: Target[] };
 
+/** One name whose CAA records must let the issuer's CA issue (RFC 8659). */
+type CaaCheck = { certificate: JudgedCertificate; name: JudgedName; ca: messages.CaaCa };
+
 /** What planning found, in field order: a verdict already, or a name still to resolve. */
-type Item = { violation: string } | { warning: string } | { check: NameCheck };
+type Item = { violation: string } | { warning: string } | { check: NameCheck } | { caa: CaaCheck };
 
 // ---------------------------------------------------------------- selection
 
@@ -68,7 +74,7 @@ const breakGlassOf = (object: KubeObject, description: string): BreakGlass => {
 
 // ---------------------------------------------------------------- planning
 
-type Issuer = { skip: true } | { missing: string } | { description: string; solvers: AcmeSolver[] };
+type Issuer = { skip: true } | { missing: string } | { description: string; solvers: AcmeSolver[]; server?: string };
 
 const issuerOf = async (certificate: JudgedCertificate, view: ClusterView): Promise<Issuer> => {
   const { name, kind, group } = certificate.issuerRef;
@@ -80,9 +86,9 @@ const issuerOf = async (certificate: JudgedCertificate, view: ClusterView): Prom
   const description = messages.issuerName(kind, certificate.namespace, name);
   const issuer = await view.get(resource, kind === 'Issuer' ? certificate.namespace : undefined, name);
   if (!issuer) return { missing: description };
-  const acme = (issuer.spec as { acme?: { solvers?: AcmeSolver[] } } | undefined)?.acme;
+  const acme = (issuer.spec as { acme?: { solvers?: AcmeSolver[]; server?: unknown } } | undefined)?.acme;
   if (!acme) return { skip: true };
-  return { description, solvers: acme.solvers ?? [] };
+  return { description, solvers: acme.solvers ?? [], server: typeof acme.server === 'string' ? acme.server : undefined };
 };
 
 /**
@@ -100,12 +106,20 @@ const unserved = (certificate: JudgedCertificate, name: JudgedName, identifier: 
   return { violation: messages.noSolver(certificate, name, identifier, issuer.description, offered) };
 };
 
+/** CAA covers DNS names only (RFC 8659); a CA certguard has no identity for is not judged. */
+const planCaa = (certificate: JudgedCertificate, issuer: { description: string; server?: string }, settings: CertificateDnsSettings): Item[] => {
+  const identities = settings.caa ? caaIdentitiesFor(issuer.server, settings.caaIdentities) : undefined;
+  if (!identities) return [];
+  const ca = { issuer: issuer.description, identities };
+  return certificate.names.filter((name) => !name.isIp).map((name) => ({ caa: { certificate, name, ca } }));
+};
+
 const planCertificate = async (certificate: JudgedCertificate, context: Context): Promise<Item[]> => {
   const issuer = await issuerOf(certificate, context.view);
   if ('skip' in issuer) return [];
   if ('missing' in issuer) return [{ warning: messages.issuerMissing(certificate, issuer.missing) }];
   const targetsBySolver = new Map<number, IngressTargets>();
-  const items: Item[] = [];
+  const items: Item[] = planCaa(certificate, issuer, context.settings);
   for (const name of certificate.names) {
     // cert-manager picks per authorization, whose identifier the ACME server lower-cases.
     const identifier = acmeIdentifier(name.value, name.isIp);
@@ -129,18 +143,27 @@ const planCertificate = async (certificate: JudgedCertificate, context: Context)
 
 type Answers = Map<string, LookupResult>;
 
-const resolveAll = async (items: Item[], context: Context): Promise<Answers> => {
+/** CAA by searched name: a wildcard and its base share one search (RFC 8659 §3 starts *.X at X). */
+type CaaAnswers = Map<string, RelevantCaa>;
+
+const caaKey = (name: JudgedName): string => normalizeName(name.value).replace(/^\*\./, '');
+
+const resolveAll = async (items: Item[], context: Context): Promise<{ answers: Answers; caa: CaaAnswers }> => {
   const checks = items.flatMap((item) => ('check' in item ? [item.check] : []));
   const hosts = new Set<string>();
   for (const check of checks) {
     if (!check.name.isIp) hosts.add(normalizeName(check.name.value));
     for (const target of check.targets) if (!target.isIp) hosts.add(target.value);
   }
-  if (hosts.size === 0) return new Map();
+  const caaNames = new Set(items.flatMap((item) => ('caa' in item ? [caaKey(item.caa.name)] : [])));
+  if (hosts.size === 0 && caaNames.size === 0) return { answers: new Map(), caa: new Map() };
   // One deadline for the whole review, well inside the webhook timeout.
   const signal = AbortSignal.timeout(context.settings.lookupTimeoutMs);
-  const entries = await Promise.all([...hosts].map(async (host) => [host, await context.resolver.lookup(host, { signal })] as const));
-  return new Map(entries);
+  const [entries, caaEntries] = await Promise.all([
+    Promise.all([...hosts].map(async (host) => [host, await context.resolver.lookup(host, { signal })] as const)),
+    Promise.all([...caaNames].map(async (name) => [name, await relevantCaa(context.resolver, name, signal)] as const)),
+  ]);
+  return { answers: new Map(entries), caa: new Map(caaEntries) };
 };
 
 /** A lookup that failed for a reason that says nothing about the record (timeout, SERVFAIL). */
@@ -201,6 +224,27 @@ const judge = (check: NameCheck, answers: Answers, context: Context): Item | und
   return check.name.isIp ? judgeIp(check, ingress, context) : judgeDnsName(check, ingress, answers, context);
 };
 
+const judgeCaa = (check: CaaCheck, caa: CaaAnswers, context: Context): Item | undefined => {
+  const found = caa.get(caaKey(check.name)) ?? { failure: { host: caaKey(check.name), error: 'TIMEOUT' as const } };
+  if ('none' in found) return undefined;
+  if ('failure' in found) {
+    const problem = messages.describeCaaProblem(found.failure.host, found.failure, context.settings.lookupTimeoutMs);
+    const servers = context.resolver.describe();
+    if (context.settings.onLookupError === 'deny') return { violation: messages.caaLookupFailedDenied(check.certificate, check.name, problem, servers) };
+    return { warning: messages.caaLookupFailedAllowed(check.certificate, check.name, problem, servers, check.ca) };
+  }
+  const decision = decideCaa(found.records, check.ca.identities, check.name.value.startsWith('*.'));
+  if (decision.authorized) return undefined;
+  if ('criticalTag' in decision) return { violation: messages.caaCritical(check.certificate, check.name, check.ca, found.at, decision.criticalTag) };
+  return { violation: messages.caaForbids(check.certificate, check.name, check.ca, found.at, decision.property, decision.allowed) };
+};
+
+const verdictOf = (item: Item, resolved: { answers: Answers; caa: CaaAnswers }, context: Context): Item[] => {
+  if ('check' in item) return [judge(item.check, resolved.answers, context)].filter((verdict): verdict is Item => verdict !== undefined);
+  if ('caa' in item) return [judgeCaa(item.caa, resolved.caa, context)].filter((verdict): verdict is Item => verdict !== undefined);
+  return [item];
+};
+
 // ---------------------------------------------------------------- check
 
 const resultOf = (items: Item[], warnings: string[], mode: Mode): PolicyResult => {
@@ -232,8 +276,8 @@ const check = async (request: PolicyRequest, view: ClusterView, settings: Certif
   const self: KubeObject = { ...object, metadata: { ...object.metadata, namespace } };
   const context: Context = { settings, resolver: deps.resolver, view, self };
   const planned = (await Promise.all(derived.certificates.map((certificate) => planCertificate(certificate, context)))).flat();
-  const answers = await resolveAll(planned, context);
-  const items = planned.flatMap((item) => ('check' in item ? [judge(item.check, answers, context)].filter((verdict): verdict is Item => verdict !== undefined) : [item]));
+  const resolved = await resolveAll(planned, context);
+  const items = planned.flatMap((item) => verdictOf(item, resolved, context));
   return resultOf(items, warnings, mode);
 };
 

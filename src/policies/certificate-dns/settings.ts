@@ -6,6 +6,9 @@ export const CERTIFICATE_DNS = 'certificate-dns';
 /** A Service whose status.loadBalancer.ingress is where the ingress controller receives traffic. */
 export type ServiceRef = { namespace: string; name: string };
 
+/** A CA's CAA issuer domain, for ACME servers whose URL starts with serverPrefix. */
+export type CaaIdentity = { serverPrefix: string; identity: string };
+
 export type CertificateDnsSettings = {
   mode: 'enforce' | 'warn' | 'off';
   /** Where HTTP-01 challenges arrive, besides what is discovered from Gateways. */
@@ -25,6 +28,10 @@ export type CertificateDnsSettings = {
   maxCacheSeconds: number;
   /** Namespace annotation whose value (enforce, warn, off) sets the mode for that namespace. */
   namespaceModeAnnotation: string;
+  /** CAA: judge the names' CAA records against the issuer's CA. */
+  caa: boolean;
+  /** Added to (and overriding) the built-in table of ACME CAs (caa-identities.ts). */
+  caaIdentities: CaaIdentity[];
 };
 
 // IPv4 or IPv6 literal; net.isIP re-checks at construction, this only catches typos early.
@@ -78,6 +85,21 @@ export const certificateDnsSchema = {
     // 300 s caps long record TTLs so a DNS change reaches certguard within minutes.
     maxCacheSeconds: { type: 'integer', minimum: 0, maximum: 86400, default: 300 },
     namespaceModeAnnotation: { type: 'string', minLength: 1, default: 'certguard.io/certificate-dns-mode' },
+    caa: { type: 'boolean', default: true, description: 'Deny names whose CAA records do not authorize the issuer\'s ACME CA.' },
+    caaIdentities: {
+      type: 'array',
+      default: [],
+      description: 'CAA issuer domains of ACME CAs by directory URL prefix; added to the built-in table, a longer or equal prefix wins.',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['serverPrefix', 'identity'],
+        properties: {
+          serverPrefix: { type: 'string', pattern: '^https?://' },
+          identity: { type: 'string', pattern: HOSTNAME_PATTERN },
+        },
+      },
+    },
   },
 } as const;
 
@@ -91,6 +113,8 @@ export const defaultCertificateDnsSettings = (): CertificateDnsSettings => ({
   negativeCacheSeconds: 30,
   maxCacheSeconds: 300,
   namespaceModeAnnotation: 'certguard.io/certificate-dns-mode',
+  caa: true,
+  caaIdentities: [],
 });
 
 /** What the composition root passes to createNameResolver for this policy. */

@@ -28,6 +28,9 @@ export type JudgedCertificate = {
   /** How messages name it: "Certificate ns/name" or "Ingress ns/name (ingress-shim Certificate x)". */
   subject: string;
   namespace: string;
+  /** The Certificate's name: a shim names it after its Secret (certificate-shim buildCertificates). */
+  name: string;
+  secretName: string;
   /** The Certificate's labels and annotations: cert-manager copies them to the ACME Order. */
   labels: Record<string, string>;
   annotations: Record<string, string>;
@@ -68,6 +71,8 @@ export const certificateOf = (object: KubeObject, namespace?: string): JudgedCer
   return {
     subject: `Certificate ${ns}/${objectName(object)}`,
     namespace: ns,
+    name: objectName(object),
+    secretName: text(spec.secretName) ?? '',
     labels: object.metadata?.labels ?? {},
     annotations: object.metadata?.annotations ?? {},
     // cert-manager defaults an empty kind to Issuer and an empty group to cert-manager.io.
@@ -133,6 +138,8 @@ const buildShimCertificates = (object: KubeObject, namespace: string | undefined
     return {
       subject: `${owner} (${shim} Certificate ${secretName})`,
       namespace: ns,
+      name: secretName,
+      secretName,
       labels: shimLabels(object),
       annotations: { ...annotations, ...certificateAnnotations },
       issuerRef: issuer.ref,
