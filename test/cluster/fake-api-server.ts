@@ -30,6 +30,7 @@ export const DEFAULT_FAKE_RESOURCES: FakeResource[] = [
   { group: 'gateway.networking.k8s.io', versions: ['v1'], plural: 'listenersets', kind: 'ListenerSet', namespaced: true },
   { group: 'cert-manager.io', versions: ['v1'], plural: 'issuers', kind: 'Issuer', namespaced: true },
   { group: 'cert-manager.io', versions: ['v1'], plural: 'clusterissuers', kind: 'ClusterIssuer', namespaced: false },
+  { group: 'cert-manager.io', versions: ['v1'], plural: 'certificates', kind: 'Certificate', namespaced: true },
 ];
 
 type Event = { resourceVersion: number; type: 'ADDED' | 'MODIFIED' | 'DELETED'; key: string; object: FakeObject };

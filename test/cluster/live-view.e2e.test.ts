@@ -18,7 +18,7 @@ const GATEWAY_API_CRDS = CRD_DIRS.find((dir) => dir.includes('gateway-api')) ?? 
 const CERT_MANAGER_CRDS = CRD_DIRS.find((dir) => dir.includes('cert-manager')) ?? '';
 
 // The CRD-backed resources, absent until the test installs the CRDs.
-const CRD_BACKED = ['referencegrants', 'gateways', 'listenersets', 'issuers', 'clusterissuers', 'solver-httproutes'];
+const CRD_BACKED = ['referencegrants', 'gateways', 'listenersets', 'issuers', 'clusterissuers', 'certificates', 'solver-httproutes'];
 
 const withoutProxies = (): NodeJS.ProcessEnv => {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_PROXY: '127.0.0.1', no_proxy: '127.0.0.1' };

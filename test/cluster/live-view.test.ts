@@ -124,6 +124,70 @@ t.test('initial sync', async (t) => {
     t.strictSame(view.list('secrets')[0]?.metadata?.annotations, { 'cert-manager.io/certificate-name': 'app', 'certguard.io/placeholder-for': 'gateway traefik/traefik-gateway' });
   });
 
+  t.test('keeps of a Certificate only what policies read', async (t) => {
+    const { api, view } = await setup(t);
+    api.apply({
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: {
+        name: 'app',
+        namespace: 'app',
+        uid: 'u',
+        labels: { team: 'web' },
+        annotations: { 'acme.cert-manager.io/http01-parentrefname': 'traefik-gateway', 'kubectl.kubernetes.io/last-applied-configuration': '{}', 'example.com/note': 'x' },
+        ownerReferences: [{ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', name: 'traefik-gateway', uid: 'g', controller: true, blockOwnerDeletion: true }],
+        managedFields: [{ manager: 'kubectl' }],
+      },
+      spec: {
+        secretName: 'app-tls',
+        issuerRef: { name: 'letsencrypt', kind: 'ClusterIssuer' },
+        commonName: 'app.example.com',
+        dnsNames: ['app.example.com'],
+        duration: '2160h',
+        usages: ['digital signature'],
+        privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Never', encoding: 'PKCS8' },
+      },
+      status: {
+        conditions: [
+          { type: 'Issuing', status: 'True', reason: 'Issuing' },
+          { type: 'Ready', status: 'False', reason: 'DoesNotExist', message: 'Issuing certificate as Secret does not exist', lastTransitionTime: '2025-03-01T10:00:00Z' },
+        ],
+        notAfter: '2025-06-01T10:00:00Z',
+      },
+    });
+    await view.start();
+    await ready(view);
+    t.strictSame(view.list('certificates', { namespace: 'app' }), [
+      {
+        apiVersion: 'cert-manager.io/v1',
+        kind: 'Certificate',
+        metadata: {
+          name: 'app',
+          namespace: 'app',
+          labels: { team: 'web' },
+          annotations: { 'acme.cert-manager.io/http01-parentrefname': 'traefik-gateway' },
+          ownerReferences: [{ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', name: 'traefik-gateway', controller: true }],
+        },
+        spec: {
+          secretName: 'app-tls',
+          issuerRef: { name: 'letsencrypt', kind: 'ClusterIssuer' },
+          commonName: 'app.example.com',
+          dnsNames: ['app.example.com'],
+          privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Never' },
+        },
+        status: { conditions: [{ type: 'Ready', status: 'False', reason: 'DoesNotExist' }] },
+      },
+    ]);
+  });
+
+  t.test('idles on Certificates until their CRD is served', async (t) => {
+    const { view } = await setup(t, { unserved: ['certificates'] });
+    await view.start();
+    await ready(view);
+    t.equal(view.isServed('certificates'), false);
+    t.match(view.status().idle, ['certificates: not served (CRD not installed)']);
+  });
+
   t.test('drops managedFields from full objects and freezes what it hands out', async (t) => {
     const { api, view } = await setup(t);
     api.apply(gateway('traefik', 'traefik-gateway', 1));
@@ -186,7 +250,7 @@ t.test('changes arrive through the watch', async (t) => {
   api.apply(solverRoute('app', 'cm-acme-http-solver-1'));
   await view.start();
   await ready(view);
-  await waitFor('the watches', () => api.watchCount === 10);
+  await waitFor('the watches', () => api.watchCount === 11);
 
   api.apply(secret('app', 'new-tls'));
   await waitFor('an added Secret', () => view.list('secrets', { namespace: 'app' }).length === 1);
@@ -240,7 +304,7 @@ t.test('API server absent at start', async (t) => {
   const down = await waitFor('a failed attempt', () => view.status().notReady.find((line) => line.startsWith('secrets:') && line.includes('unreachable')));
   t.equal(down, `secrets: API server unreachable: connect ECONNREFUSED 127.0.0.1:${api.port}`);
   t.equal(view.status().ready, false);
-  t.equal(view.status().notReady.length, 10, 'every resource is named');
+  t.equal(view.status().notReady.length, 11, 'every resource is named');
   t.equal(view.isServed('gateways'), true, 'a CRD-backed resource is not idled on a guess');
   await new Promise((resolve) => setTimeout(resolve, 300));
   t.equal(log.lines.filter((line) => line.message.startsWith('secrets: API server unreachable')).length, 1, 'the failure is logged once, not every retry');
@@ -258,7 +322,7 @@ t.test('API server restarted mid-run', async (t) => {
     api.apply(secret('app', 'before'));
     await view.start();
     await ready(view);
-    await waitFor('the watches', () => api.watchCount === 10);
+    await waitFor('the watches', () => api.watchCount === 11);
     const lists = listRequests(api, 'secrets').length;
     await api.stop();
     api.apply(secret('app', 'while-down'));
@@ -274,7 +338,7 @@ t.test('API server restarted mid-run', async (t) => {
     api.apply(secret('app', 'before'));
     await view.start();
     await ready(view);
-    await waitFor('the watches', () => api.watchCount === 10);
+    await waitFor('the watches', () => api.watchCount === 11);
     const lists = listRequests(api, 'secrets').length;
     await api.stop();
     api.delete('v1', 'Secret', 'app', 'before');
@@ -290,7 +354,7 @@ t.test('API server restarted mid-run', async (t) => {
     const { api, view } = await setup(t);
     await view.start();
     await ready(view);
-    await waitFor('the watches', () => api.watchCount === 10);
+    await waitFor('the watches', () => api.watchCount === 11);
     const lists = listRequests(api, 'gateways').length;
     api.expireWatches();
     api.apply(gateway('traefik', 'after', 1));
@@ -302,7 +366,7 @@ t.test('API server restarted mid-run', async (t) => {
     const { api, view, log } = await setup(t, { staleAfterSeconds: 0.2 });
     await view.start();
     await ready(view);
-    await waitFor('the watches', () => api.watchCount === 10);
+    await waitFor('the watches', () => api.watchCount === 11);
     await api.stop();
     const stale = await waitFor('a stale cache', () => view.status().notReady.find((line) => line.startsWith('secrets:')));
     t.match(stale, /^secrets: disconnected for [\d.]+ s \(stale after 0\.2 s\): API server unreachable: /);
