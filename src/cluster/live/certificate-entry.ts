@@ -46,7 +46,8 @@ const metadataOf = (metadata: ObjectMeta | undefined): ObjectMeta => {
   const kept: ObjectMeta = { name: metadata?.name ?? '' };
   if (metadata?.namespace !== undefined) kept.namespace = metadata.namespace;
   // Solver selectors match the Certificate's labels (solver-picker.ts matchLabels).
-  if (metadata?.labels && Object.keys(metadata.labels).length > 0) kept.labels = intern(metadata.labels);
+  // Not interned: labels are mostly per application, and the intern table would keep each set.
+  if (metadata?.labels && Object.keys(metadata.labels).length > 0) kept.labels = metadata.labels;
   if (annotations.length > 0) kept.annotations = intern(Object.fromEntries(annotations));
   // A shim Certificate is controlled by its Gateway, ListenerSet or Ingress.
   const controller = metadata?.ownerReferences?.find((owner) => owner.controller === true);
