@@ -11,6 +11,7 @@ export const CLUSTER_ISSUER_ANNOTATION = 'cert-manager.io/cluster-issuer';
 export const ISSUER_KIND_ANNOTATION = 'cert-manager.io/issuer-kind';
 export const ISSUER_GROUP_ANNOTATION = 'cert-manager.io/issuer-group';
 export const COMMON_NAME_ANNOTATION = 'cert-manager.io/common-name';
+export const IGNORE_TLS_LISTENERS_ANNOTATION = 'cert-manager.io/ignore-tls-listeners';
 export const PARENT_REF_NAME_ANNOTATION = 'acme.cert-manager.io/http01-parentrefname';
 export const PARENT_REF_KIND_ANNOTATION = 'acme.cert-manager.io/http01-parentrefkind';
 export const PARENT_REF_NAMESPACE_ANNOTATION = 'acme.cert-manager.io/http01-parentrefnamespace';
@@ -210,12 +211,17 @@ const isUsableListener = (listener: Listener, namespace: string): boolean => {
   );
 };
 
+/** Listeners the shim must skip (cert-manager isGatewayAPIListenerIgnoredThroughAnnotation: exact names, comma-separated). */
+const ignoredListeners = (object: KubeObject): Set<string> =>
+  new Set((object.metadata?.annotations?.[IGNORE_TLS_LISTENERS_ANNOTATION] ?? '').split(',').map((name) => name.trim()).filter(Boolean));
+
 /** The TLS listeners' Secrets and hostnames, as cert-manager's Gateway and ListenerSet shims group them. */
 const listenerSecrets = (object: KubeObject, ns: string): SecretHosts => {
   const listeners = (Array.isArray(specOf(object).listeners) ? specOf(object).listeners : []) as Listener[];
+  const ignored = ignoredListeners(object);
   const bySecret: SecretHosts = new Map();
   listeners.forEach((listener, index) => {
-    if (!TLS_PROTOCOLS.has(listener.protocol as string) || !isUsableListener(listener, ns)) return;
+    if (!TLS_PROTOCOLS.has(listener.protocol as string) || ignored.has(listener.name as string) || !isUsableListener(listener, ns)) return;
     const hostname = listener.hostname as string;
     for (const ref of (listener.tls?.certificateRefs ?? []) as CertificateRef[]) {
       const secretName = text(ref.name);

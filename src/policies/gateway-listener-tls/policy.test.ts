@@ -463,6 +463,12 @@ const cases: Case[] = [
     violations: [`${APP}: certificateRefs[0] Secret "app-prod/app-prod-tls" ${UNMANAGED}`],
   },
   {
+    name: 'issuance (c): the gateway-shim skips a listener named in cert-manager.io/ignore-tls-listeners',
+    cluster: [acmeIssuer('letsencrypt', [gatewaySolver()])],
+    object: annotated(gateway([appListener]), { 'cert-manager.io/cluster-issuer': 'letsencrypt', 'cert-manager.io/ignore-tls-listeners': 'websecure-other, websecure-app' }),
+    violations: [`${APP_MISSING} ${UNMANAGED}`],
+  },
+  {
     name: 'issuance (b) through the ListenerSet: the listenerset-shim points the solver at the ListenerSet, served by its parent Gateway',
     cluster: [acmeIssuer('letsencrypt', [gatewaySolver()])],
     object: shopListenerSet({ 'cert-manager.io/cluster-issuer': 'letsencrypt' }),
