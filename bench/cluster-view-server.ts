@@ -1,5 +1,5 @@
 // Child process of bench/cluster-view.ts: a fake list/watch API server (test/cluster/
-// fake-api-server.ts) loaded with the issue's cluster size. Kept out of the measured process so
+// fake-api-server.ts) loaded with the issue's cluster size (issue 6; issue 12 adds 10,000 Certificates). Kept out of the measured process so
 // the RSS we report is the view's alone. Prints one JSON line: { kubeconfig, objects }.
 import { FakeApiServer, type FakeObject } from '../test/cluster/fake-api-server.ts';
 
@@ -9,6 +9,7 @@ const SECRETS = count('SECRETS', 50_000);
 const GATEWAYS = count('GATEWAYS', 2_000);
 const LISTENERS = count('LISTENERS', 10);
 const NAMESPACES = count('NAMESPACES', 500);
+const CERTIFICATES = count('CERTIFICATES', 10_000);
 
 const namespaceOf = (index: number): string => `team-${index % NAMESPACES}`;
 const hex = (index: number, width: number): string => index.toString(16).padStart(width, '0');
@@ -87,10 +88,46 @@ function* gateways(): Generator<FakeObject> {
   }
 }
 
+// Shaped like a shim Certificate as cert-manager writes it: owner, annotations, full status.
+function* certificates(): Generator<FakeObject> {
+  for (let index = 0; index < CERTIFICATES; index += 1) {
+    yield {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: {
+        name: `app-${index}-tls`,
+        namespace: namespaceOf(index),
+        uid: `ad5f${hex(index, 8)}-0000-4000-8000-000000000000`,
+        creationTimestamp: '2025-03-01T10:00:00Z',
+        generation: 1,
+        labels: { 'app.kubernetes.io/name': `app-${index}` },
+        annotations: { 'acme.cert-manager.io/http01-parentrefkind': 'Gateway', 'acme.cert-manager.io/http01-parentrefname': `gateway-${index % GATEWAYS}` },
+        ownerReferences: [{ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', name: `gateway-${index % GATEWAYS}`, uid: `9c4f${hex(index % GATEWAYS, 8)}-0000-4000-8000-000000000000`, controller: true, blockOwnerDeletion: true }],
+        managedFields: [{ manager: 'cert-manager-certificates-trigger', operation: 'Update', apiVersion: 'cert-manager.io/v1', time: '2025-03-01T10:00:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:status': { 'f:conditions': {} } } }],
+      },
+      spec: {
+        secretName: `app-${index}-tls`,
+        issuerRef: { name: 'letsencrypt', kind: 'ClusterIssuer', group: 'cert-manager.io' },
+        dnsNames: [`app-${index}.example.com`],
+        usages: ['digital signature', 'key encipherment'],
+        privateKey: { algorithm: 'RSA', size: 2048, rotationPolicy: 'Always' },
+      },
+      status: {
+        conditions: [{ type: 'Ready', status: 'True', reason: 'Ready', message: 'Certificate is up to date and has not expired', lastTransitionTime: '2025-03-01T10:00:05Z', observedGeneration: 1 }],
+        notBefore: '2025-03-01T09:00:05Z',
+        notAfter: '2025-05-30T09:00:04Z',
+        renewalTime: '2025-04-30T09:00:04Z',
+        revision: 1,
+      },
+    };
+  }
+}
+
 const api = new FakeApiServer();
 api.load(solverRoutes());
 api.load(secrets());
 api.load(gateways());
+api.load(certificates());
 await api.start();
-process.stdout.write(`${JSON.stringify({ kubeconfig: api.kubeconfigPath, objects: { routes: ROUTES, secrets: SECRETS, gateways: GATEWAYS, listeners: LISTENERS, namespaces: NAMESPACES } })}\n`);
+process.stdout.write(`${JSON.stringify({ kubeconfig: api.kubeconfigPath, objects: { routes: ROUTES, secrets: SECRETS, gateways: GATEWAYS, listeners: LISTENERS, certificates: CERTIFICATES, namespaces: NAMESPACES } })}\n`);
 process.on('SIGTERM', () => void api.stop().then(() => process.exit(0)));

@@ -1,5 +1,5 @@
 // Memory and sync time of the live cluster view at the issue's scale: 100,000 solver HTTPRoutes,
-// 50,000 Secrets, 2,000 Gateways (10 listeners each), served by a local fake list/watch API server
+// 50,000 Secrets, 2,000 Gateways (10 listeners each), 10,000 Certificates (issue 12), served by a local fake list/watch API server
 // (test/cluster/fake-api-server.ts) in a child process — loading 150,000 objects into a real etcd
 // takes far longer than the measurement. Target (issue 6): ≤ 150 MiB RSS and ≤ 10 s to ready.
 //
@@ -12,7 +12,7 @@
 //   node bench/cluster-view.ts                       → every row below, each in fresh processes
 //   node bench/cluster-view.ts --serve warm|off '<NODE_OPTIONS>' → one serve measurement as JSON
 //   node --expose-gc bench/cluster-view.ts --measure → one view-only measurement as JSON
-// Sizes via env: ROUTES, SECRETS, GATEWAYS, LISTENERS, NAMESPACES, PAGE_SIZE, SETTLE_SECONDS.
+// Sizes via env: ROUTES, SECRETS, GATEWAYS, LISTENERS, CERTIFICATES, NAMESPACES, PAGE_SIZE, SETTLE_SECONDS.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
@@ -28,7 +28,7 @@ const CERTGUARD = fileURLToPath(new URL('../bin/certguard.js', import.meta.url))
 const settleSeconds = (): number => Number(process.env.SETTLE_SECONDS ?? 10);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-type Objects = { routes: number; secrets: number; gateways: number; listeners: number; namespaces: number };
+type Objects = { routes: number; secrets: number; gateways: number; listeners: number; certificates: number; namespaces: number };
 
 const startApiServer = async () => {
   // Not the measured process's NODE_OPTIONS: its heap limit is for certguard, not for 150,000 full objects.
@@ -216,7 +216,7 @@ const measureView = async (): Promise<ViewMeasurement> => {
   server.child.kill('SIGTERM');
   return {
     objects: server.objects,
-    cached: { 'solver-httproutes': counted['solver-httproutes'], secrets: counted.secrets, gateways: counted.gateways },
+    cached: { 'solver-httproutes': counted['solver-httproutes'], secrets: counted.secrets, gateways: counted.gateways, certificates: counted.certificates },
     syncSeconds: Number(syncSeconds.toFixed(2)),
     cacheHeapMiB: gc ? mib(afterGc.heapUsed - empty.heapUsed) : null,
     rssMiB: { emptyProcess: mib(empty.rss), peakDuringSync: mib(peak), afterSync: mib(afterSync.rss), settled: mib(settled.rss), settleSeconds: settleSeconds() },
@@ -259,7 +259,7 @@ export const runClusterViewBench = async (): Promise<string> => {
   const [first] = serve;
   const o = view.objects;
   return [
-    `${o.routes} solver HTTPRoutes, ${o.secrets} Secrets, ${o.gateways} Gateways (${o.listeners} listeners) in ${o.namespaces} namespaces; fake API server in a child process; Node ${view.node}.`,
+    `${o.routes} solver HTTPRoutes, ${o.secrets} Secrets, ${o.gateways} Gateways (${o.listeners} listeners), ${o.certificates} Certificates in ${o.namespaces} namespaces; fake API server in a child process; Node ${view.node}.`,
     '',
     '| process | settings | ready after | peak RSS at ready MiB | peak RSS after scrape + review MiB | RSS after idle MiB | ≤ 150 MiB, ≤ 10 s |',
     '|---|---|---|---|---|---|---|',

@@ -2,8 +2,10 @@
 // Keys come from node:crypto (asynchronous, off the event loop); node-forge builds the
 // certificate and node:crypto signs its TBS bytes natively (about a millisecond): forge's own
 // sign() does RSA in JavaScript on the event loop (~150 ms, stalling every review meanwhile).
-// forge encodes X.509 for RSA only, so keys are RSA.
-import { generateKeyPair, randomBytes, sign as cryptoSign } from 'node:crypto';
+// forge encodes X.509 for RSA keys only: a self-signed certificate for an ECDSA or Ed25519 key
+// (placeholders matching a Certificate's spec.privateKey) gets its SubjectPublicKeyInfo and
+// signature algorithm set in forge's ASN.1 tree (buildSelfSignedForKey).
+import { createPublicKey, generateKeyPair, randomBytes, sign as cryptoSign } from 'node:crypto';
 import { isIP } from 'node:net';
 import { promisify } from 'node:util';
 import forge from 'node-forge';
@@ -135,5 +137,81 @@ export const issueSigned = async (
 ): Promise<Issued> => {
   const keys = await generateRsaKeyPair();
   const certificatePem = buildCertificate({ ...spec, publicKeyPem: keys.publicKeyPem, issuer: { certificatePem: issuer.certificatePem, privateKeyPem: issuer.privateKeyPem } });
+  return { certificatePem, privateKeyPem: keys.privateKeyPem };
+};
+
+// ---------------------------------------------------------------- any key algorithm
+
+/** cert-manager's spec.privateKey algorithms and sizes (RSA 2048/3072/4096, ECDSA P-256/384/521, Ed25519). */
+export type KeySpec = { algorithm: 'RSA'; size: 2048 | 3072 | 4096 } | { algorithm: 'ECDSA'; size: 256 | 384 | 521 } | { algorithm: 'Ed25519' };
+
+export const DEFAULT_KEY: KeySpec = { algorithm: 'RSA', size: 2048 };
+
+const CURVES = { 256: 'prime256v1', 384: 'secp384r1', 521: 'secp521r1' } as const;
+
+/** Signature algorithm per key: OID and the digest node:crypto signs with (Ed25519 hashes itself). */
+const SIGNATURES = {
+  256: { oid: '1.2.840.10045.4.3.2', digest: 'sha256' },
+  384: { oid: '1.2.840.10045.4.3.3', digest: 'sha384' },
+  521: { oid: '1.2.840.10045.4.3.4', digest: 'sha512' },
+  Ed25519: { oid: '1.3.101.112', digest: null },
+} as const;
+
+/** A key pair of any supported algorithm, generated in libuv's thread pool (off the event loop). */
+export const generateKeyPairFor = async (key: KeySpec): Promise<KeyPair> => {
+  if (key.algorithm === 'RSA') return generateRsaKeyPair(key.size);
+  const publicKeyEncoding = { type: 'spki', format: 'pem' } as const;
+  const { privateKey, publicKey } =
+    key.algorithm === 'ECDSA'
+      ? // SEC 1 "EC PRIVATE KEY": cert-manager's default (PKCS1) encoding for ECDSA keys.
+        await generateKeyPairAsync('ec', { namedCurve: CURVES[key.size], publicKeyEncoding, privateKeyEncoding: { type: 'sec1', format: 'pem' } })
+      : await generateKeyPairAsync('ed25519', { publicKeyEncoding, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
+  return { privateKeyPem: privateKey, publicKeyPem: publicKey };
+};
+
+const { asn1 } = forge;
+
+// Any RSA public key lets forge lay out the TBS certificate; its SubjectPublicKeyInfo is then replaced.
+const LAYOUT_KEY = forge.pki.setRsaPublicKey(new forge.jsbn.BigInteger('c3', 16), new forge.jsbn.BigInteger('10001', 16));
+
+const algorithmIdentifier = (oid: string): forge.asn1.Asn1 =>
+  // RFC 5758 §3.2 and RFC 8410 §3: ECDSA and Ed25519 signature algorithms carry no parameters.
+  asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(oid).getBytes())]);
+
+/** A self-signed certificate for an ECDSA or Ed25519 key (no subjectKeyIdentifier: optional for a leaf, RFC 5280 §4.2.1.2). */
+const buildSelfSignedForKey = (spec: Omit<CertificateSpec, 'publicKeyPem' | 'issuer' | 'selfSigningKeyPem'>, keys: KeyPair, key: Exclude<KeySpec, { algorithm: 'RSA' }>): string => {
+  const certificate = forge.pki.createCertificate();
+  certificate.publicKey = LAYOUT_KEY;
+  certificate.serialNumber = newSerial();
+  certificate.validity.notBefore = spec.notBefore;
+  certificate.validity.notAfter = spec.notAfter;
+  certificate.setSubject(subjectOf(spec as CertificateSpec));
+  certificate.setIssuer(subjectOf(spec as CertificateSpec));
+  certificate.setExtensions(extensionsOf(spec as CertificateSpec).filter((extension) => (extension as { name?: string }).name !== 'subjectKeyIdentifier'));
+  const signature = SIGNATURES[key.algorithm === 'ECDSA' ? key.size : 'Ed25519'];
+  (certificate as unknown as { siginfo: { algorithmOid: string } }).siginfo.algorithmOid = SHA256_WITH_RSA; // laid out, then replaced
+  const tbs = (forge.pki as unknown as ForgeInternals).getTBSCertificate(certificate);
+  const fields = tbs.value as forge.asn1.Asn1[];
+  // TBSCertificate: [0] version, serial, signature, issuer, validity, subject, subjectPublicKeyInfo, …
+  fields[2] = algorithmIdentifier(signature.oid);
+  const spki = createPublicKey(keys.publicKeyPem).export({ type: 'spki', format: 'der' });
+  fields[6] = asn1.fromDer(forge.util.createBuffer(spki.toString('binary')));
+  const tbsDer = Buffer.from(asn1.toDer(tbs).getBytes(), 'binary');
+  const signed = cryptoSign(signature.digest, tbsDer, keys.privateKeyPem);
+  const whole = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
+    tbs,
+    algorithmIdentifier(signature.oid),
+    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.BITSTRING, false, `\u0000${signed.toString('binary')}`),
+  ]);
+  return forge.pem.encode({ type: 'CERTIFICATE', body: asn1.toDer(whole).getBytes() }).replace(/\r\n/g, '\n');
+};
+
+/** A fresh self-signed leaf certificate with a key of the given algorithm and size (placeholders). */
+export const issueSelfSignedWithKey = async (spec: Omit<CertificateSpec, 'publicKeyPem' | 'issuer' | 'selfSigningKeyPem' | 'isCA'>, key: KeySpec): Promise<Issued> => {
+  const keys = await generateKeyPairFor(key);
+  const certificatePem =
+    key.algorithm === 'RSA'
+      ? buildCertificate({ ...spec, publicKeyPem: keys.publicKeyPem, selfSigningKeyPem: keys.privateKeyPem })
+      : buildSelfSignedForKey(spec, keys, key);
   return { certificatePem, privateKeyPem: keys.privateKeyPem };
 };

@@ -41,7 +41,9 @@ export const RESOURCES: Record<ResourceId, ResourceInfo> = {
   listenersets: { id: 'listenersets', group: 'gateway.networking.k8s.io', versions: ['v1', 'v1alpha1'], plural: 'listenersets', kind: 'ListenerSet', namespaced: true, metadataOnly: false, builtin: false },
   issuers: { id: 'issuers', group: 'cert-manager.io', versions: ['v1'], plural: 'issuers', kind: 'Issuer', namespaced: true, metadataOnly: false, builtin: false },
   clusterissuers: { id: 'clusterissuers', group: 'cert-manager.io', versions: ['v1'], plural: 'clusterissuers', kind: 'ClusterIssuer', namespaced: false, metadataOnly: false, builtin: false },
-  // certificate-issuable reads spec.secretName, names and issuerRef (issue 12 adds the same id).
+  // Which Certificate fills a listener's missing Secret (gateway-listener-tls) and which already
+  // writes a secretName (certificate-issuable): kept compact, the fields policies read only
+  // (live/certificate-entry.ts).
   certificates: { id: 'certificates', group: 'cert-manager.io', versions: ['v1'], plural: 'certificates', kind: 'Certificate', namespaced: true, metadataOnly: false, builtin: false },
   'solver-httproutes': { id: 'solver-httproutes', group: 'gateway.networking.k8s.io', versions: ['v1', 'v1beta1'], plural: 'httproutes', kind: 'HTTPRoute', namespaced: true, metadataOnly: true, labelSelector: { [SOLVER_LABEL]: 'true' }, builtin: false },
   'solver-ingresses': { id: 'solver-ingresses', group: 'networking.k8s.io', versions: ['v1'], plural: 'ingresses', kind: 'Ingress', namespaced: true, metadataOnly: true, labelSelector: { [SOLVER_LABEL]: 'true' }, builtin: true },

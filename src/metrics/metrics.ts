@@ -9,15 +9,8 @@ import type { KubeObject } from '../kube/object.ts';
 import { RESOURCES, type ResourceId } from '../cluster/resources.ts';
 import type { ClusterView, ViewStatus } from '../cluster/view.ts';
 import { countSolvers, SOLVER_RESOURCES } from '../policies/acme-solver-cap/solvers.ts';
-import { PLACEHOLDER_LABEL } from '../policies/gateway-listener-tls/placeholder-labels.ts';
+import { isUnreplacedPlaceholder, PLACEHOLDER_LABEL } from '../policies/gateway-listener-tls/placeholder-labels.ts';
 import { IN_USE_DELETION_REASONS, type InUseDeletionReason } from '../policies/tls-secret-in-use/system-users.ts';
-
-/**
- * cert-manager writes the real certificate into the placeholder Secret and keeps foreign labels,
- * so the label alone does not mean "still a placeholder". cert-manager always adds this
- * annotation when it writes a certificate: with it, the placeholder has been replaced.
- */
-export const CERT_MANAGER_CERTIFICATE_ANNOTATION = 'cert-manager.io/certificate-name';
 
 /** Per-resource state of a live view. The live view implements this; see ResourceStats. */
 export type ResourceStats = {
@@ -78,8 +71,6 @@ const countBy = <K extends string>(objects: KubeObject[], key: (object: KubeObje
 };
 
 const namespaceOf = (object: KubeObject): string => object.metadata?.namespace ?? '';
-
-const isPlaceholder = (secret: KubeObject): boolean => secret.metadata?.annotations?.[CERT_MANAGER_CERTIFICATE_ANNOTATION] === undefined;
 
 const createdSeconds = (object: KubeObject): number | undefined => {
   const millis = Date.parse(object.metadata?.creationTimestamp ?? '');
@@ -168,7 +159,7 @@ const registerSolverMetrics = (registry: Registry, view: MetricsView): void => {
 };
 
 const registerPlaceholderMetrics = (registry: Registry, view: MetricsView): void => {
-  const placeholders = () => (view.isServed('secrets') ? view.list('secrets', { labels: { [PLACEHOLDER_LABEL]: 'true' } }).filter(isPlaceholder) : []);
+  const placeholders = () => (view.isServed('secrets') ? view.list('secrets', { labels: { [PLACEHOLDER_LABEL]: 'true' } }).filter(isUnreplacedPlaceholder) : []);
   new Gauge({
     name: 'certguard_placeholder_secrets',
     help: 'Placeholder TLS Secrets created by certguard that cert-manager has not replaced yet, per namespace.',

@@ -42,7 +42,7 @@ t.test('certguard check prints the webhook message for the seed-000 bundle', asy
     result.stdout,
     [
       'denied  Gateway traefik/traefik-gateway',
-      '  - spec.listeners[2] "websecure-app-prod" (Gateway traefik/traefik-gateway, hostname "app.example.com"): certificateRefs[0] Secret "app-prod/app-prod-tls-secret" does not exist: one unresolved listener can stop every listener of this Gateway on several controllers (Traefik, Cilium, kgateway), and then cert-manager cannot complete HTTP-01 challenges through it. Fix: create the Secret first, or enable placeholder mode (policies.gateway-listener-tls.mode: placeholder) so certguard creates a temporary self-signed one',
+      '  - spec.listeners[2] "websecure-app-prod" (Gateway traefik/traefik-gateway, hostname "app.example.com"): certificateRefs[0] Secret "app-prod/app-prod-tls-secret" does not exist and no Certificate or cert-manager annotation will create it: the controller leaves this listener without a certificate, and Traefik and Contour then mark this Gateway not accepted or not programmed. Fix: check the Secret name, or create the Secret',
       '5 objects checked: 1 denied, 0 with warnings',
       '',
     ].join('\n'),
@@ -55,6 +55,22 @@ t.test('a Secret in the same bundle counts as present (applied together, as a Gi
   const result = await check(['-f', fixture, '-f', secret]);
   t.equal(result.code, 0, result.stdout);
   t.equal(result.stdout, '6 objects checked: 0 denied, 0 with warnings\n');
+});
+
+t.test('a Certificate in the same bundle is what fills the missing Secret: pending issuance, not a typo', async (t) => {
+  const fixture = join(root, 'src/policies/gateway-listener-tls/fixtures/bad/missing-secret.yaml');
+  const certificate = join(root, 'test/cli/fixtures/app-prod-certificate.yaml');
+  const result = await check(['-f', fixture, '-f', certificate]);
+  t.equal(result.code, 1);
+  t.equal(
+    result.stdout,
+    [
+      'denied  Gateway traefik/traefik-gateway',
+      '  - spec.listeners[2] "websecure-app-prod" (Gateway traefik/traefik-gateway, hostname "app.example.com"): certificateRefs[0] Secret "app-prod/app-prod-tls-secret" does not exist yet: pending issuance by Certificate app-prod/app-prod (ClusterIssuer letsencrypt-dns, DNS-01), and until then the controller leaves this listener without a certificate, and Traefik and Contour then mark this Gateway not accepted or not programmed. Fix: add this listener once Certificate app-prod/app-prod is Ready, or enable placeholder mode (policies.gateway-listener-tls.mode: placeholder) so certguard creates a temporary self-signed one',
+      '7 objects checked: 1 denied, 0 with warnings',
+      '',
+    ].join('\n'),
+  );
 });
 
 t.test('certguard check without files is a usage error', async (t) => {

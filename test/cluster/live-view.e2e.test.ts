@@ -18,7 +18,7 @@ const GATEWAY_API_CRDS = CRD_DIRS.find((dir) => dir.includes('gateway-api')) ?? 
 const CERT_MANAGER_CRDS = CRD_DIRS.find((dir) => dir.includes('cert-manager')) ?? '';
 
 // The CRD-backed resources, absent until the test installs the CRDs.
-const CRD_BACKED = ['referencegrants', 'gateways', 'listenersets', 'issuers', 'clusterissuers', 'solver-httproutes'];
+const CRD_BACKED = ['referencegrants', 'gateways', 'listenersets', 'issuers', 'clusterissuers', 'certificates', 'solver-httproutes'];
 
 const withoutProxies = (): NodeJS.ProcessEnv => {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_PROXY: '127.0.0.1', no_proxy: '127.0.0.1' };
@@ -76,7 +76,7 @@ t.test('the live view on a real API server', async (t) => {
     await view.start();
     const line = await waitFor('a failed attempt', () => view.status().notReady.find((entry) => entry.startsWith('secrets:') && entry.includes('unreachable')));
     t.equal(line, `secrets: API server unreachable: connect ECONNREFUSED 127.0.0.1:${port}`);
-    t.equal(view.status().notReady.length, 10, 'every resource is named');
+    t.equal(view.status().notReady.length, 11, 'every resource is named');
     await cluster.startApiServer();
     await ready();
     t.equal(log.lines.filter((entry) => entry.message.startsWith('secrets: API server unreachable')).length, 1, 'logged once');

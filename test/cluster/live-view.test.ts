@@ -124,6 +124,70 @@ t.test('initial sync', async (t) => {
     t.strictSame(view.list('secrets')[0]?.metadata?.annotations, { 'cert-manager.io/certificate-name': 'app', 'certguard.io/placeholder-for': 'gateway traefik/traefik-gateway' });
   });
 
+  t.test('keeps of a Certificate only what policies read', async (t) => {
+    const { api, view } = await setup(t);
+    api.apply({
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: {
+        name: 'app',
+        namespace: 'app',
+        uid: 'u',
+        labels: { team: 'web' },
+        annotations: { 'acme.cert-manager.io/http01-parentrefname': 'traefik-gateway', 'kubectl.kubernetes.io/last-applied-configuration': '{}', 'example.com/note': 'x' },
+        ownerReferences: [{ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', name: 'traefik-gateway', uid: 'g', controller: true, blockOwnerDeletion: true }],
+        managedFields: [{ manager: 'kubectl' }],
+      },
+      spec: {
+        secretName: 'app-tls',
+        issuerRef: { name: 'letsencrypt', kind: 'ClusterIssuer' },
+        commonName: 'app.example.com',
+        dnsNames: ['app.example.com'],
+        duration: '2160h',
+        usages: ['digital signature'],
+        privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Never', encoding: 'PKCS8' },
+      },
+      status: {
+        conditions: [
+          { type: 'Issuing', status: 'True', reason: 'Issuing' },
+          { type: 'Ready', status: 'False', reason: 'DoesNotExist', message: 'Issuing certificate as Secret does not exist', lastTransitionTime: '2025-03-01T10:00:00Z' },
+        ],
+        notAfter: '2025-06-01T10:00:00Z',
+      },
+    });
+    await view.start();
+    await ready(view);
+    t.strictSame(view.list('certificates', { namespace: 'app' }), [
+      {
+        apiVersion: 'cert-manager.io/v1',
+        kind: 'Certificate',
+        metadata: {
+          name: 'app',
+          namespace: 'app',
+          labels: { team: 'web' },
+          annotations: { 'acme.cert-manager.io/http01-parentrefname': 'traefik-gateway' },
+          ownerReferences: [{ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', name: 'traefik-gateway', controller: true }],
+        },
+        spec: {
+          secretName: 'app-tls',
+          issuerRef: { name: 'letsencrypt', kind: 'ClusterIssuer' },
+          commonName: 'app.example.com',
+          dnsNames: ['app.example.com'],
+          privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Never' },
+        },
+        status: { conditions: [{ type: 'Ready', status: 'False', reason: 'DoesNotExist' }] },
+      },
+    ]);
+  });
+
+  t.test('idles on Certificates until their CRD is served', async (t) => {
+    const { view } = await setup(t, { unserved: ['certificates'] });
+    await view.start();
+    await ready(view);
+    t.equal(view.isServed('certificates'), false);
+    t.match(view.status().idle, ['certificates: not served (CRD not installed)']);
+  });
+
   t.test('drops managedFields from full objects and freezes what it hands out', async (t) => {
     const { api, view } = await setup(t);
     api.apply(gateway('traefik', 'traefik-gateway', 1));
@@ -483,7 +547,7 @@ t.test('the Secret → listeners index follows the Gateway watch: add, update, d
   t.notOk(view.isSynced('gateways'), 'not synced before the first list');
   await view.start();
   await ready(view);
-  await waitFor('the watches', () => api.watchCount === 10);
+  await waitFor('the watches', () => api.watchCount === 11);
   t.ok(view.isSynced('gateways') && view.isSynced('listenersets'), 'synced after the first list');
   const users = (secret: string) => view.listenersUsing('traefik', secret).map((use) => `${use.owner.kind} ${use.owner.namespace}/${use.owner.name} ${use.listener.name}`);
   t.same(users('app1-tls'), ['Gateway traefik/web https-1'], 'indexed from the list');

@@ -1,18 +1,23 @@
 // What a metadata-only object keeps in the cache, and what it looks like when handed out again.
 import t from 'tap';
 import type { ObjectMeta } from '../../src/kube/object.ts';
-import { isKeptLabel, objectOf, recordOf } from '../../src/cluster/live/metadata-entry.ts';
+import { isKeptLabel, objectOf, recordOf, SENTINEL_ISSUER_NAME } from '../../src/cluster/live/metadata-entry.ts';
 import { RESOURCES, SOLVER_LABEL } from '../../src/cluster/resources.ts';
-import { PLACEHOLDER_SELECTOR } from '../../src/policies/gateway-listener-tls/placeholder-labels.ts';
+import { PLACEHOLDER_SELECTOR, SENTINEL_ISSUER } from '../../src/policies/gateway-listener-tls/placeholder-labels.ts';
 
 const roundTrip = (metadata: ObjectMeta) => objectOf(recordOf(metadata), RESOURCES.secrets, 'v1', 'app', metadata.name ?? 'x').metadata;
 
 t.test('keeps what readers use and hands it back unchanged', async (t) => {
   const cases: Array<{ name: string; metadata: ObjectMeta; kept: ObjectMeta }> = [
     {
-      name: 'a cert-manager Secret keeps its certificate-name annotation only',
+      name: 'a cert-manager Secret keeps its certificate-name annotation only (issuer-name only while it is certguard\'s sentinel)',
       metadata: { name: 'a', creationTimestamp: '2025-03-01T10:00:00Z', labels: { 'controller.cert-manager.io/fao': 'true' }, annotations: { 'cert-manager.io/certificate-name': 'a', 'cert-manager.io/issuer-name': 'le' }, uid: 'u', resourceVersion: '9' },
       kept: { name: 'a', namespace: 'app', creationTimestamp: '2025-03-01T10:00:00Z', annotations: { 'cert-manager.io/certificate-name': 'a' } },
+    },
+    {
+      name: 'a placeholder cert-manager has not replaced yet keeps the sentinel issuer-name',
+      metadata: { name: 'q', labels: { 'certguard.io/placeholder': 'true' }, annotations: { 'cert-manager.io/issuer-name': 'certguard.io/placeholder', 'cert-manager.io/issuer-kind': 'CertguardPlaceholder' } },
+      kept: { name: 'q', namespace: 'app', labels: { 'certguard.io/placeholder': 'true' }, annotations: { 'cert-manager.io/issuer-name': 'certguard.io/placeholder' } },
     },
     {
       name: 'a placeholder keeps its marks and certguard annotations',
@@ -75,4 +80,8 @@ t.test('keeps every label a policy or gauge selects metadata-only objects by', a
 t.test('hands out frozen objects', async (t) => {
   const object = objectOf(recordOf({ name: 'f', labels: { 'certguard.io/placeholder': 'true' } }), RESOURCES.secrets, 'v1', 'app', 'f');
   t.ok(Object.isFrozen(object) && Object.isFrozen(object.metadata) && Object.isFrozen(object.metadata?.labels));
+});
+
+t.test('the sentinel the cache keeps is the one placeholders carry', async (t) => {
+  t.equal(SENTINEL_ISSUER_NAME, SENTINEL_ISSUER.name);
 });

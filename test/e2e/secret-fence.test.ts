@@ -41,7 +41,7 @@ const onceGenerated: GeneratePlaceholder = (spec) => (issued ??= generatePlaceho
 const placeholderShaped = async (ns: string, name: string): Promise<Obj> =>
   (await buildPlaceholderSecret(
     { namespace: ns, name, owner: { kind: 'Gateway', namespace: ns, name: 'web' }, listenerNames: ['https'], hostnames: ['app.example.com'] },
-    { validityDays: 7, commonName: 'certguard-placeholder' },
+    { validityDays: 7, commonName: 'certguard-placeholder', forUnmanagedSecrets: false },
     new Date(),
     onceGenerated,
   )) as Obj;

@@ -15,8 +15,8 @@ const NS = 'outage';
 
 const missingMessage = (listener: string, secret: string) =>
   `admission webhook "gateway-listener-tls.certguard.io" denied the request: spec.listeners[0] "${listener}" (Gateway ${NS}/${listener}, hostname "${listener}.example.com"): ` +
-  `certificateRefs[0] Secret "${NS}/${secret}" does not exist: one unresolved listener can stop every listener of this Gateway on several controllers (Traefik, Cilium, kgateway), ` +
-  'and then cert-manager cannot complete HTTP-01 challenges through it. Fix: create the Secret first, or enable placeholder mode (policies.gateway-listener-tls.mode: placeholder) so certguard creates a temporary self-signed one\n';
+  `certificateRefs[0] Secret "${NS}/${secret}" does not exist and no Certificate or cert-manager annotation will create it: ` +
+  'the controller leaves this listener without a certificate, and Traefik and Contour then mark this Gateway not accepted or not programmed. Fix: check the Secret name, or create the Secret\n';
 
 // A Gateway named after its one listener, whose Secret is `secret`.
 const applyGateway = (cluster: Cluster, listener: string, secret: string) =>

@@ -18,9 +18,8 @@ const NS = 'rotation';
 // would admit, a failed call would say "failed calling webhook").
 const DENIAL =
   'Error from server (Forbidden): error when creating "STDIN": admission webhook "gateway-listener-tls.certguard.io" denied the request: ' +
-  `spec.listeners[0] "websecure" (Gateway ${NS}/app, hostname "app.example.com"): certificateRefs[0] Secret "${NS}/app-tls" does not exist: ` +
-  'one unresolved listener can stop every listener of this Gateway on several controllers (Traefik, Cilium, kgateway), and then cert-manager cannot complete HTTP-01 challenges through it. ' +
-  'Fix: create the Secret first, or enable placeholder mode (policies.gateway-listener-tls.mode: placeholder) so certguard creates a temporary self-signed one\n';
+  `spec.listeners[0] "websecure" (Gateway ${NS}/app, hostname "app.example.com"): certificateRefs[0] Secret "${NS}/app-tls" does not exist and no Certificate or cert-manager annotation will create it: ` +
+  'the controller leaves this listener without a certificate, and Traefik and Contour then mark this Gateway not accepted or not programmed. Fix: check the Secret name, or create the Secret\n';
 
 const REVIEW = yamlOf(gateway(NS, 'app', [httpsListener('websecure', 'app.example.com', 'app-tls')]));
 

@@ -27,7 +27,7 @@ t.test('examples/reviews/gateway-missing-secret.json is denied with the seed-000
       code: 403,
       reason: 'Forbidden',
       message:
-        'spec.listeners[2] "websecure-app-prod" (Gateway traefik/traefik-gateway, hostname "app.example.com"): certificateRefs[0] Secret "app-prod/app-prod-tls-secret" does not exist: one unresolved listener can stop every listener of this Gateway on several controllers (Traefik, Cilium, kgateway), and then cert-manager cannot complete HTTP-01 challenges through it. Fix: create the Secret first, or enable placeholder mode (policies.gateway-listener-tls.mode: placeholder) so certguard creates a temporary self-signed one',
+        'spec.listeners[2] "websecure-app-prod" (Gateway traefik/traefik-gateway, hostname "app.example.com"): certificateRefs[0] Secret "app-prod/app-prod-tls-secret" does not exist: Certificate app-prod/app-prod would issue it, but its HTTP-01 challenge for "app.example.com" is answered through this Gateway, which Traefik ≤ 3.0 does not serve while a listener is unresolved and current controllers report as not accepted or not programmed until the Secret exists. Fix: enable placeholder mode (policies.gateway-listener-tls.mode: placeholder) so certguard creates a temporary self-signed one, or add this listener once Certificate app-prod/app-prod is Ready',
     },
   });
 });

@@ -5,7 +5,7 @@
 import type { KubeObject, OwnerReference } from '../../kube/object.ts';
 import type { ResourceInfo } from '../resources.ts';
 import { groupOf } from '../view.ts';
-import { deepFreeze, withoutBookkeeping } from './compact.ts';
+import { deepFreeze, keptObjectOf } from './compact.ts';
 import { objectOf, ownerCountKey, ownerCountKeys, recordOf, type MetadataRecord, type OwnStrings, type Rare, type Shape } from './metadata-entry.ts';
 
 export type Labels = Readonly<Record<string, string>>;
@@ -64,7 +64,7 @@ export class ObjectBucket implements Bucket {
 
   upsert(name: string, object: KubeObject): void {
     const { info, apiVersion } = this.#context;
-    const kept = { ...withoutBookkeeping(object), apiVersion, kind: info.kind };
+    const kept = { ...keptObjectOf(info, object), apiVersion, kind: info.kind };
     // Every object of the namespace points at the bucket's one copy of its name.
     if (info.namespaced && kept.metadata) kept.metadata.namespace = this.namespace;
     this.remove(name);

@@ -1,7 +1,10 @@
 // What the cache keeps of a full object (Gateways, ListenerSets, ReferenceGrants, Namespaces,
 // Services, Issuers): all of it but the bookkeeping nobody reads (managedFields, last-applied
-// copies). Metadata-only resources are kept as records instead: metadata-entry.ts.
+// copies). Certificates keep only what policies read (certificate-entry.ts). Metadata-only
+// resources are kept as records instead: metadata-entry.ts.
 import type { KubeObject, ObjectMeta } from '../../kube/object.ts';
+import type { ResourceInfo } from '../resources.ts';
+import { compactCertificate } from './certificate-entry.ts';
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
@@ -23,3 +26,7 @@ export const deepFreeze = <T>(value: T): T => {
   for (const inner of Object.values(value)) deepFreeze(inner);
   return Object.freeze(value);
 };
+
+/** What an object of `info` becomes in a full-object cache. */
+export const keptObjectOf = (info: ResourceInfo, object: KubeObject): KubeObject =>
+  info.id === 'certificates' ? compactCertificate(object) : withoutBookkeeping(object);

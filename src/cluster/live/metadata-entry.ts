@@ -19,13 +19,19 @@ type Strings = Readonly<Record<string, string>>;
  */
 export const isKeptLabel = (key: string): boolean => key === SOLVER_LABEL || key === 'app.kubernetes.io/managed-by' || key.startsWith('certguard.io/');
 
+/** certguard's sentinel issuer name on a placeholder (SENTINEL_ISSUER.name in placeholder-labels.ts). */
+export const SENTINEL_ISSUER_NAME = 'certguard.io/placeholder';
+
 /**
  * The annotations a reader of metadata-only objects uses: cert-manager's mark on a Secret it
- * issued into (a placeholder it replaced is no longer a placeholder) and certguard's own. The
- * rest are dropped: cert-manager puts half a dozen on each of thousands of Secrets, and on a
+ * issued into (`certificate-name`), `issuer-name` only while it holds certguard's sentinel (a
+ * placeholder cert-manager has not replaced yet: the gauge and the alert count those), and
+ * certguard's own. The rest are dropped: cert-manager puts half a dozen on each of thousands of
+ * Secrets (keeping every issuer-name cost 10 MiB at 50,000 Secrets, bench/README.md), and on a
  * kubectl-applied Secret the last-applied annotation is a copy of its data, never to be cached.
  */
-export const isKeptAnnotation = (key: string): boolean => key === 'cert-manager.io/certificate-name' || key.startsWith('certguard.io/');
+export const isKeptAnnotation = (key: string, value?: string): boolean =>
+  key === 'cert-manager.io/certificate-name' || (key === 'cert-manager.io/issuer-name' && value === SENTINEL_ISSUER_NAME) || key.startsWith('certguard.io/');
 
 export const ownerCountKey = (kind: string, group: string): string => `${group}/${kind}`;
 
@@ -109,8 +115,8 @@ export type MetadataRecord = {
   rare: Rare | undefined;
 };
 
-const keptStrings = (values: Record<string, string> | undefined, isKept: (key: string) => boolean): [string, string][] =>
-  Object.entries(values ?? {}).filter(([key, value]) => isKept(key) && typeof value === 'string');
+const keptStrings = (values: Record<string, string> | undefined, isKept: (key: string, value: string) => boolean): [string, string][] =>
+  Object.entries(values ?? {}).filter(([key, value]) => typeof value === 'string' && isKept(key, value));
 
 export const recordOf = (metadata: ObjectMeta): MetadataRecord => {
   const owners = metadata.ownerReferences ?? [];

@@ -11,9 +11,12 @@ export const CLUSTER_ISSUER_ANNOTATION = 'cert-manager.io/cluster-issuer';
 export const ISSUER_KIND_ANNOTATION = 'cert-manager.io/issuer-kind';
 export const ISSUER_GROUP_ANNOTATION = 'cert-manager.io/issuer-group';
 export const COMMON_NAME_ANNOTATION = 'cert-manager.io/common-name';
+export const IGNORE_TLS_LISTENERS_ANNOTATION = 'cert-manager.io/ignore-tls-listeners';
 export const PARENT_REF_NAME_ANNOTATION = 'acme.cert-manager.io/http01-parentrefname';
 export const PARENT_REF_KIND_ANNOTATION = 'acme.cert-manager.io/http01-parentrefkind';
 export const PARENT_REF_NAMESPACE_ANNOTATION = 'acme.cert-manager.io/http01-parentrefnamespace';
+/** On a ListenerSet: point the solver HTTPRoute at the parent Gateway instead (setListenerSetParentRefAnnotations). */
+export const PARENT_REF_FALLBACK_ANNOTATION = 'acme.cert-manager.io/http01-parentreffallback';
 // cert-manager drops it from shim Certificates: it would get them pruned (cert-manager#7306).
 const APPLYSET_LABEL = 'applyset.kubernetes.io/part-of';
 
@@ -121,17 +124,31 @@ const shimLabels = (object: KubeObject): Record<string, string> => {
   return labels;
 };
 
-const buildShimCertificates = (object: KubeObject, namespace: string | undefined, shim: 'ingress-shim' | 'gateway-shim', bySecret: SecretHosts): Derived => {
+export type ShimName = 'ingress-shim' | 'gateway-shim' | 'listenerset-shim';
+
+const SHIM_KINDS: Record<ShimName, string> = { 'ingress-shim': 'Ingress', 'gateway-shim': 'Gateway', 'listenerset-shim': 'ListenerSet' };
+
+/** Where the shim points the solver HTTPRoute (cert-manager setIssuerSpecificConfig). */
+const parentRefAnnotations = (object: KubeObject, shim: ShimName): Record<string, string> => {
+  if (shim === 'gateway-shim') return { [PARENT_REF_KIND_ANNOTATION]: 'Gateway', [PARENT_REF_NAME_ANNOTATION]: objectName(object) };
+  if (shim !== 'listenerset-shim') return {};
+  const parent = (specOf(object).parentRef ?? {}) as { name?: unknown; namespace?: unknown };
+  if (/^(1|t|true)$/i.test(object.metadata?.annotations?.[PARENT_REF_FALLBACK_ANNOTATION] ?? '')) {
+    return { [PARENT_REF_KIND_ANNOTATION]: 'Gateway', [PARENT_REF_NAME_ANNOTATION]: text(parent.name) ?? '', [PARENT_REF_NAMESPACE_ANNOTATION]: text(parent.namespace) ?? namespaceOf(object) };
+  }
+  return { [PARENT_REF_KIND_ANNOTATION]: 'ListenerSet', [PARENT_REF_NAME_ANNOTATION]: objectName(object) };
+};
+
+const buildShimCertificates = (object: KubeObject, namespace: string | undefined, shim: ShimName, bySecret: SecretHosts): Derived => {
   const issuer = shimIssuerOf(object);
-  const kind = object.kind ?? (shim === 'ingress-shim' ? 'Ingress' : 'Gateway');
+  const kind = object.kind ?? SHIM_KINDS[shim];
   const ns = namespaceOf(object, namespace);
   const owner = `${kind} ${ns}/${objectName(object)}`;
   if ('error' in issuer) return { certificates: [], warnings: [`${owner}: cert-manager will not create a Certificate for it: ${issuer.error}.`] };
   const annotations = object.metadata?.annotations ?? {};
   const commonName = text(annotations[COMMON_NAME_ANNOTATION]);
-  // The gateway-shim points the solver HTTPRoute at this Gateway (setIssuerSpecificConfig).
-  const certificateAnnotations: Record<string, string> =
-    shim === 'gateway-shim' ? { [PARENT_REF_KIND_ANNOTATION]: 'Gateway', [PARENT_REF_NAME_ANNOTATION]: objectName(object) } : {};
+  const { [PARENT_REF_NAMESPACE_ANNOTATION]: _stale, ...ownAnnotations } = annotations;
+  const certificateAnnotations = parentRefAnnotations(object, shim);
   const certificates = [...bySecret].map(([secretName, hosts]): JudgedCertificate => {
     const names = [...hosts];
     if (commonName) addName(names, commonName, `metadata.annotations["${COMMON_NAME_ANNOTATION}"]`);
@@ -141,7 +158,7 @@ const buildShimCertificates = (object: KubeObject, namespace: string | undefined
       name: secretName,
       secretName,
       labels: shimLabels(object),
-      annotations: { ...annotations, ...certificateAnnotations },
+      annotations: { ...(shim === 'listenerset-shim' ? ownAnnotations : annotations), ...certificateAnnotations },
       issuerRef: issuer.ref,
       issuerField: issuer.field,
       names,
@@ -198,12 +215,17 @@ const isUsableListener = (listener: Listener, namespace: string): boolean => {
   );
 };
 
-export const gatewayCertificatesOf = (object: KubeObject, namespace?: string): Derived => {
-  const ns = namespaceOf(object, namespace);
+/** Listeners the shim must skip (cert-manager isGatewayAPIListenerIgnoredThroughAnnotation: exact names, comma-separated). */
+const ignoredListeners = (object: KubeObject): Set<string> =>
+  new Set((object.metadata?.annotations?.[IGNORE_TLS_LISTENERS_ANNOTATION] ?? '').split(',').map((name) => name.trim()).filter(Boolean));
+
+/** The TLS listeners' Secrets and hostnames, as cert-manager's Gateway and ListenerSet shims group them. */
+const listenerSecrets = (object: KubeObject, ns: string): SecretHosts => {
   const listeners = (Array.isArray(specOf(object).listeners) ? specOf(object).listeners : []) as Listener[];
+  const ignored = ignoredListeners(object);
   const bySecret: SecretHosts = new Map();
   listeners.forEach((listener, index) => {
-    if (!TLS_PROTOCOLS.has(listener.protocol as string) || !isUsableListener(listener, ns)) return;
+    if (!TLS_PROTOCOLS.has(listener.protocol as string) || ignored.has(listener.name as string) || !isUsableListener(listener, ns)) return;
     const hostname = listener.hostname as string;
     for (const ref of (listener.tls?.certificateRefs ?? []) as CertificateRef[]) {
       const secretName = text(ref.name);
@@ -213,8 +235,15 @@ export const gatewayCertificatesOf = (object: KubeObject, namespace?: string): D
       bySecret.set(secretName, names);
     }
   });
-  return buildShimCertificates(object, namespace, 'gateway-shim', bySecret);
+  return bySecret;
 };
+
+export const gatewayCertificatesOf = (object: KubeObject, namespace?: string): Derived =>
+  buildShimCertificates(object, namespace, 'gateway-shim', listenerSecrets(object, namespaceOf(object, namespace)));
+
+/** cert-manager v1.21's ListenerSet shim (pkg/controller/certificate-shim/listenerset; feature gate ListenerSets). */
+export const listenerSetCertificatesOf = (object: KubeObject, namespace?: string): Derived =>
+  buildShimCertificates(object, namespace, 'listenerset-shim', listenerSecrets(object, namespaceOf(object, namespace)));
 
 // ---------------------------------------------------------------- any object
 

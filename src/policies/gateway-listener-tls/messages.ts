@@ -1,6 +1,7 @@
 // Every sentence this policy says. Messages are API (STYLE.md): tests assert them verbatim and
 // README.md lists the templates. Each is one line and contains no "; " (complete.ts joins the
 // violations of one request with "; ", so a reader can still split them).
+import type { Filler, Issuance, Route } from './issuance.ts';
 import type { ContentProblem } from './secret-content.ts';
 import type { CertRef, Owner, TlsListener } from './refs.ts';
 
@@ -24,14 +25,74 @@ const gatewayOf = (owner: Owner): string => {
   return owner.parent ? `its parent Gateway ${owner.parent.namespace}/${owner.parent.name}` : 'the Gateway it attaches to';
 };
 
-/** Why a single listener matters (seeds 000/001: 2 missing Secrets, 23 listeners down for 17 hours). */
+/**
+ * What one unresolved listener costs on current controllers (issue 12, measured on Traefik 3.6;
+ * the others from their code and issues — the policy README's controller table): the listener
+ * serves no certificate, and the Gateway's status says it is broken.
+ */
 export const consequence = (owner: Owner): string =>
-  `one unresolved listener can stop every listener of ${gatewayOf(owner)} on several controllers (Traefik, Cilium, kgateway), and then cert-manager cannot complete HTTP-01 challenges through it`;
+  `the controller leaves this listener without a certificate, and Traefik and Contour then mark ${gatewayOf(owner)} not accepted or not programmed`;
 
 const PLACEHOLDER_HINT = 'enable placeholder mode (policies.gateway-listener-tls.mode: placeholder) so certguard creates a temporary self-signed one';
 
-export const missingSecret = (site: Site): string =>
-  `${where(site)}: ${refOf(site)} does not exist: ${consequence(site.owner)}. Fix: create the Secret first, or ${PLACEHOLDER_HINT}`;
+const namespaced = (filler: Filler): string => `${filler.namespace}/${filler.name}`;
+
+/** Who will fill the Secret, as a subject. */
+const fillerOf = (filler: Filler): string => (filler.source === 'certificate' ? `Certificate ${namespaced(filler)}` : `the ${filler.source} Certificate of this listener`);
+
+/** The fix that waits for issuance: a shim Certificate only exists once the listener does. */
+const readyFix = (filler: Filler): string =>
+  filler.source === 'certificate'
+    ? `add this listener once Certificate ${namespaced(filler)} is Ready`
+    : `issue the Secret with a Certificate of your own (secretName "${filler.name}") and add this listener once it is Ready`;
+
+const issuerOf = ({ issuerRef, namespace }: Filler): string => {
+  if (issuerRef.group !== 'cert-manager.io') return `${issuerRef.group}/${issuerRef.kind} ${issuerRef.name}`;
+  return issuerRef.kind === 'ClusterIssuer' ? `ClusterIssuer ${issuerRef.name}` : `${issuerRef.kind} ${namespace}/${issuerRef.name}`;
+};
+
+const howOf = (route: Exclude<Route, { code: 'this-gateway' }>): string => {
+  switch (route.code) {
+    case 'dns-01':
+      return 'DNS-01';
+    case 'http-01-elsewhere':
+      // cert-manager cannot route such a challenge anywhere: it stays pending.
+      return route.parents.length > 0 ? `HTTP-01 through ${route.parents.join(', ')}` : 'HTTP-01 through a solver HTTPRoute with no parentRefs';
+    case 'http-01-ingress':
+      return 'HTTP-01 through an Ingress';
+    case 'no-solver':
+      return 'no ACME solver of it matches these names';
+    case 'not-acme':
+      return 'not an ACME issuer'; // CA, Vault, Venafi, external issuers: no challenge at all
+    case 'issuer-missing':
+      return 'which does not exist yet';
+    case 'unknown':
+      return 'an issuer certguard cannot read';
+  }
+};
+
+/** (a)/(b) through this Gateway: the loop that kept seed 000's listeners down for 17 hours. */
+const missingThroughGateway = (site: Site, filler: Filler, name: string): string =>
+  `${where(site)}: ${refOf(site)} does not exist: ${fillerOf(filler)} would issue it, but its HTTP-01 challenge for "${name}" is answered through ${gatewayOf(site.owner)}, which Traefik ≤ 3.0 does not serve while a listener is unresolved and current controllers report as not accepted or not programmed until the Secret exists. Fix: ${PLACEHOLDER_HINT}, or ${readyFix(filler)}`;
+
+/** (a)/(b) by another route: issuance does not depend on this Gateway. */
+const missingPending = (site: Site, filler: Filler, route: Exclude<Route, { code: 'this-gateway' }>): string => {
+  const by = filler.source === 'certificate' ? `Certificate ${namespaced(filler)}` : `the ${filler.source} Certificate ${namespaced(filler)}`;
+  return `${where(site)}: ${refOf(site)} does not exist yet: pending issuance by ${by} (${issuerOf(filler)}, ${howOf(route)}), and until then ${consequence(site.owner)}. Fix: ${readyFix(filler)}, or ${PLACEHOLDER_HINT}`;
+};
+
+const UNMANAGED_IN_PLACEHOLDER_MODE =
+  ' (placeholder mode only stands in for Secrets that cert-manager will issue: set policies.gateway-listener-tls.placeholder.forUnmanagedSecrets: true if you create this one by other means)';
+
+/** (c): a placeholder would hide a typo forever behind a self-signed certificate. */
+const missingUnmanaged = (site: Site, placeholderMode: boolean): string =>
+  `${where(site)}: ${refOf(site)} does not exist and no Certificate or cert-manager annotation will create it: ${consequence(site.owner)}. Fix: check the Secret name, or create the Secret${placeholderMode ? UNMANAGED_IN_PLACEHOLDER_MODE : ''}`;
+
+export const missingSecret = (site: Site, issuance: Issuance, placeholderMode = false): string => {
+  if (issuance.code === 'unmanaged') return missingUnmanaged(site, placeholderMode);
+  const { filler, route } = issuance;
+  return route.code === 'this-gateway' ? missingThroughGateway(site, filler, route.name) : missingPending(site, filler, route);
+};
 
 const quoteGroup = (group: string): string => (group === '' ? '""' : group);
 
@@ -53,7 +114,11 @@ const quoteKeys = (keys: string[]): string => keys.map((key) => `"${key}"`).join
 const describeProblem = (problem: ContentProblem): { what: string; fix: string } => {
   switch (problem.code) {
     case 'wrong-type':
-      return { what: `its type is "${problem.type}", not "kubernetes.io/tls"`, fix: 'recreate it with type kubernetes.io/tls (the type of a Secret cannot be changed)' };
+      // Measured (issue 12): cert-manager issues into an Opaque Secret and leaves it Opaque.
+      return {
+        what: `its type is "${problem.type}", not "kubernetes.io/tls", and cert-manager keeps a Secret's type when it issues into it, so this will not fix itself`,
+        fix: 'delete it and recreate it with type kubernetes.io/tls, or let cert-manager create it (the type of a Secret cannot be changed)',
+      };
     case 'missing-keys':
       return { what: `it has no ${quoteKeys(problem.keys)}`, fix: 'put the PEM certificate chain in "tls.crt" and its private key in "tls.key"' };
     case 'bad-certificate':
@@ -77,9 +142,17 @@ export const alreadyBroken = (message: string): string => `${message} (this refe
 
 const servedBy = (hostnames: string[]): string => (hostnames.length > 0 ? `HTTPS for ${hostnames.map((host) => `"${host}"`).join(', ')}` : 'HTTPS on this listener');
 
+const untilReplaced = (filler: Filler | undefined): string => {
+  if (!filler) return 'until the real one is written into it (no Certificate or cert-manager annotation names this Secret)';
+  const reuse = filler.reusesKey
+    ? `. Certificate ${namespaced(filler)} has privateKey.rotationPolicy: Never, so cert-manager keeps this placeholder's private key as the production key`
+    : '';
+  return `until cert-manager issues the real one into it${reuse}`;
+};
+
 /** Warning after the create (or after a 409: someone else made the Secret first, which is fine). */
-export const placeholderCreated = (site: Site, hostnames: string[], validUntil: Date): string =>
-  `${where(site)}: ${refOf(site)} did not exist: certguard created a self-signed placeholder Secret "${site.ref.namespace}/${site.ref.name}" valid until ${validUntil.toISOString()} (unless another writer created that Secret first), so ${servedBy(hostnames)} serves a self-signed certificate until cert-manager issues the real one into it. Find placeholders with: kubectl get secret -A -l certguard.io/placeholder=true`;
+export const placeholderCreated = (site: Site, hostnames: string[], validUntil: Date, filler?: Filler): string =>
+  `${where(site)}: ${refOf(site)} did not exist: certguard created a self-signed placeholder Secret "${site.ref.namespace}/${site.ref.name}" valid until ${validUntil.toISOString()} (unless another writer created that Secret first), so ${servedBy(hostnames)} serves a self-signed certificate ${untilReplaced(filler)}. Find placeholders with: kubectl get secret -A -l certguard.io/placeholder=true`;
 
 export const wouldCreatePlaceholder = (site: Site): string =>
   `${where(site)}: ${refOf(site)} does not exist: would create placeholder Secret ${site.ref.namespace}/${site.ref.name} (dry run: nothing created)`;

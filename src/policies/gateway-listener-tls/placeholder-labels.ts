@@ -38,8 +38,15 @@ export const PLACEHOLDER_SELECTOR: Record<string, string> = { [MANAGED_BY_LABEL]
 /** Set by cert-manager on every Secret it issues into: from then on the label is only history. */
 export const CERT_MANAGER_CERTIFICATE_ANNOTATION = 'cert-manager.io/certificate-name';
 
-/** Placeholders not yet replaced by cert-manager, for a gauge. Labels and annotations only: the
- *  live view caches Secret metadata, never data. cert-manager applies only its own fields when it writes
- *  the real certificate, so the label alone would also count replaced placeholders. */
-export const countPlaceholders = (view: Pick<ClusterView, 'list'>): number =>
-  view.list('secrets', { labels: PLACEHOLDER_SELECTOR }).filter((secret) => !secret.metadata?.annotations?.[CERT_MANAGER_CERTIFICATE_ANNOTATION]).length;
+/**
+ * A placeholder cert-manager has not replaced yet: its sentinel issuer is still there. cert-manager
+ * keeps the labels and annotations others wrote when it issues (issue 12, measured) but overwrites
+ * the issuer annotations with the real issuer, so the label alone would also count replaced ones.
+ * Labels and annotations only: the live view caches Secret metadata (it keeps issuer-name when it
+ * is the sentinel: src/cluster/live/metadata-entry.ts isKeptAnnotation), never data.
+ */
+export const isUnreplacedPlaceholder = (secret: KubeObject): boolean =>
+  secret.metadata?.labels?.[PLACEHOLDER_LABEL] === 'true' && secret.metadata?.annotations?.[ISSUER_NAME_ANNOTATION] === SENTINEL_ISSUER.name;
+
+/** Placeholders not yet replaced by cert-manager, for a gauge. */
+export const countPlaceholders = (view: Pick<ClusterView, 'list'>): number => view.list('secrets', { labels: PLACEHOLDER_SELECTOR }).filter(isUnreplacedPlaceholder).length;

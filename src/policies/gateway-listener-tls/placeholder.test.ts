@@ -11,7 +11,7 @@ import { generatePlaceholderCertificate, type GeneratePlaceholder, type Placehol
 import { createGatewayListenerTlsPolicy } from './policy.ts';
 import { countPlaceholders } from './placeholder-labels.ts';
 import { checkSecretContent } from './secret-content.ts';
-import { admissionRequest, gateway, grant, http, https, listenerSet, makePki, namespace, NOW, settingsWith, tlsSecret } from './testing.ts';
+import { acmeIssuer, admissionRequest, annotated, certificate, dnsSolver, gateway, grant, http, https, listenerSet, makePki, namespace, NOW, settingsWith, tlsSecret } from './testing.ts';
 
 const pki = await makePki();
 
@@ -40,11 +40,15 @@ const recordingGenerator = () => {
 const placeholderPolicy = (generate: GeneratePlaceholder, overrides = {}) =>
   createGatewayListenerTlsPolicy(settingsWith({ mode: 'placeholder', ...overrides }), { now: () => NOW, generatePlaceholder: generate });
 
-const GW = 'one unresolved listener can stop every listener of this Gateway on several controllers (Traefik, Cilium, kgateway), and then cert-manager cannot complete HTTP-01 challenges through it';
+const GW = 'the controller leaves this listener without a certificate, and Traefik and Contour then mark this Gateway not accepted or not programmed';
+/** cert-manager's gateway-shim will issue the Gateway's Secrets (issuance case b): placeholders are for those. */
+const shim = (object: KubeObject): KubeObject => annotated(object, { 'cert-manager.io/cluster-issuer': 'letsencrypt' });
+const RSA_2048 = { algorithm: 'RSA', size: 2048 };
 const APP = 'spec.listeners[1] "websecure-app" (Gateway traefik/traefik-gateway, hostname "app.example.com")';
 const APP_REF = 'certificateRefs[0] Secret "traefik/app-tls"';
 const CREATED_WARNING = `${APP}: ${APP_REF} did not exist: certguard created a self-signed placeholder Secret "traefik/app-tls" valid until 2027-01-08T00:00:00.000Z (unless another writer created that Secret first), so HTTPS for "app.example.com" serves a self-signed certificate until cert-manager issues the real one into it. Find placeholders with: kubectl get secret -A -l certguard.io/placeholder=true`;
-const appGateway = gateway([http('web'), https('websecure-app', 'app.example.com', { name: 'app-tls' })]);
+const appGateway = shim(gateway([http('web'), https('websecure-app', 'app.example.com', { name: 'app-tls' })]));
+const bareGateway = gateway([http('web'), https('websecure-app', 'app.example.com', { name: 'app-tls' })]);
 
 const decode = (secret: KubeObject, key: string): string => Buffer.from((secret.data as Record<string, string>)[key] ?? '', 'base64').toString('utf8');
 
@@ -89,7 +93,7 @@ t.test('creates one placeholder for a new listener whose Secret is missing: labe
 t.test('creates one placeholder for two listeners sharing a missing Secret, covering both hostnames', async (t) => {
   const { specs, generate } = recordingGenerator();
   const writer = new RecordingWriter();
-  const object = gateway([https('a', 'a.example.com', { name: 'shared-tls' }), https('b', 'b.example.com', { name: 'shared-tls' })]);
+  const object = shim(gateway([https('a', 'a.example.com', { name: 'shared-tls' }), https('b', 'b.example.com', { name: 'shared-tls' })]));
   const { response } = await review(admissionRequest(object), [placeholderPolicy(generate)], { view: new ManifestView(), writer });
   t.equal(response.allowed, true);
   t.equal(writer.created.length, 1);
@@ -102,17 +106,19 @@ t.test('creates one placeholder for two listeners sharing a missing Secret, cove
 
 t.test('uses the configured name and validity for a listener without hostname', async (t) => {
   const { specs, generate } = recordingGenerator();
+  // cert-manager's shim skips a listener without hostname: only forUnmanagedSecrets lets a placeholder stand in.
   const object = gateway([https('any', undefined, { name: 'any-tls' })]);
-  await review(admissionRequest(object), [placeholderPolicy(generate, { placeholder: { validityDays: 2, commonName: 'bootstrap.invalid' } })], { view: new ManifestView(), writer: new RecordingWriter() });
+  const settings = { placeholder: { validityDays: 2, commonName: 'bootstrap.invalid', forUnmanagedSecrets: true } };
+  await review(admissionRequest(object), [placeholderPolicy(generate, settings)], { view: new ManifestView(), writer: new RecordingWriter() });
   t.same(specs, [
-    { commonName: 'bootstrap.invalid', dnsNames: ['bootstrap.invalid'], notBefore: new Date('2026-12-31T23:55:00.000Z'), notAfter: new Date('2027-01-03T00:00:00.000Z'), organization: 'certguard placeholder' },
+    { commonName: 'bootstrap.invalid', dnsNames: ['bootstrap.invalid'], notBefore: new Date('2026-12-31T23:55:00.000Z'), notAfter: new Date('2027-01-03T00:00:00.000Z'), organization: 'certguard placeholder', key: RSA_2048 },
   ]);
 });
 
 t.test('keeps a hostname longer than a CommonName allows in the SAN only', async (t) => {
   const { specs, generate } = recordingGenerator();
   const long = `${'a'.repeat(60)}.example.com`;
-  await review(admissionRequest(gateway([https('long', long, { name: 'long-tls' })])), [placeholderPolicy(generate)], { view: new ManifestView(), writer: new RecordingWriter() });
+  await review(admissionRequest(shim(gateway([https('long', long, { name: 'long-tls' })]))), [placeholderPolicy(generate)], { view: new ManifestView(), writer: new RecordingWriter() });
   t.same(specs.map((spec) => [spec.commonName, spec.dnsNames]), [['certguard-placeholder', [long]]]);
 });
 
@@ -181,7 +187,7 @@ t.test('denies and creates nothing when the cross-namespace ref is not permitted
 t.test('creates the placeholder in the Secret namespace when a grant permits the ref', async (t) => {
   const writer = new RecordingWriter();
   const object = gateway([https('websecure-app', 'app.example.com', { name: 'app-prod-tls', namespace: 'app-prod' })]);
-  const view = new ManifestView([grant('app-prod', { namespace: 'traefik' }, { name: 'app-prod-tls' })]);
+  const view = new ManifestView([grant('app-prod', { namespace: 'traefik' }, { name: 'app-prod-tls' }), certificate('app-prod', { namespace: 'app-prod', secretName: 'app-prod-tls' })]);
   const { response } = await review(admissionRequest(object), [placeholderPolicy(recordingGenerator().generate)], { view, writer });
   t.equal(response.allowed, true);
   t.same(writer.created.map((secret) => `${secret.metadata?.namespace}/${secret.metadata?.name}`), ['app-prod/app-prod-tls']);
@@ -201,7 +207,7 @@ t.test('denies and creates nothing when the Secret namespace is terminating', as
 t.test('creates nothing, and generates no key, when another listener gets the request denied', async (t) => {
   const { specs, generate } = recordingGenerator();
   const writer = new RecordingWriter();
-  const object = gateway([https('expired', 'old.example.com', { name: 'old-tls' }), https('websecure-app', 'app.example.com', { name: 'app-tls' })]);
+  const object = shim(gateway([https('expired', 'old.example.com', { name: 'old-tls' }), https('websecure-app', 'app.example.com', { name: 'app-tls' })]));
   const view = new ManifestView([tlsSecret('traefik', 'old-tls', pki.expired)]);
   const { response } = await review(admissionRequest(object), [placeholderPolicy(generate)], { view, writer });
   t.equal(response.allowed, false);
@@ -233,7 +239,7 @@ t.test('a refused heal only warns: an UPDATE is never denied for a ref it did no
 
 t.test('names the ListenerSet as the placeholder owner', async (t) => {
   const writer = new RecordingWriter();
-  const object = listenerSet([https('shop-https', 'shop.example.com', { name: 'shop-tls' })]);
+  const object = shim(listenerSet([https('shop-https', 'shop.example.com', { name: 'shop-tls' })]));
   const { response } = await review(admissionRequest(object), [placeholderPolicy(recordingGenerator().generate)], { view: new ManifestView(), writer });
   t.equal(response.allowed, true);
   t.same(writer.created[0]?.metadata?.annotations, {
@@ -246,10 +252,101 @@ t.test('names the ListenerSet as the placeholder owner', async (t) => {
   });
 });
 
-t.test('counts placeholders that cert-manager has not replaced yet', async (t) => {
+t.test('counts placeholders whose sentinel issuer is still there: cert-manager has not replaced them yet', async (t) => {
   const labels = { 'app.kubernetes.io/managed-by': 'certguard', 'certguard.io/placeholder': 'true' };
-  const replaced = tlsSecret('traefik', 'done-tls', pki.valid, { labels });
-  replaced.metadata = { ...replaced.metadata, annotations: { 'cert-manager.io/certificate-name': 'done' } };
-  const view = new ManifestView([tlsSecret('traefik', 'a-tls', pki.valid, { labels }), tlsSecret('apps', 'b-tls', pki.valid, { labels }), replaced, tlsSecret('traefik', 'real-tls', pki.valid)]);
+  const withAnnotations = (secret: KubeObject, annotations: Record<string, string>): KubeObject => ({ ...secret, metadata: { ...secret.metadata, annotations } });
+  const sentinel = { 'cert-manager.io/issuer-name': 'certguard.io/placeholder', 'cert-manager.io/issuer-kind': 'CertguardPlaceholder' };
+  // cert-manager keeps certguard's labels but writes the real issuer over the sentinel (issue 12, measured).
+  const replaced = withAnnotations(tlsSecret('traefik', 'done-tls', pki.valid, { labels }), { 'cert-manager.io/certificate-name': 'done', 'cert-manager.io/issuer-name': 'letsencrypt' });
+  const view = new ManifestView([
+    withAnnotations(tlsSecret('traefik', 'a-tls', pki.valid, { labels }), sentinel),
+    withAnnotations(tlsSecret('apps', 'b-tls', pki.valid, { labels }), sentinel),
+    replaced,
+    tlsSecret('traefik', 'real-tls', pki.valid),
+  ]);
   t.equal(countPlaceholders(view), 2);
+});
+
+const UNMANAGED = `${APP}: ${APP_REF} does not exist and no Certificate or cert-manager annotation will create it: ${GW}. Fix: check the Secret name, or create the Secret (placeholder mode only stands in for Secrets that cert-manager will issue: set policies.gateway-listener-tls.placeholder.forUnmanagedSecrets: true if you create this one by other means)`;
+
+t.test('refuses a placeholder for a Secret nothing will issue (case c): denied as in enforce mode, nothing generated', async (t) => {
+  const { specs, generate } = recordingGenerator();
+  const writer = new RecordingWriter();
+  const { response } = await review(admissionRequest(bareGateway), [placeholderPolicy(generate)], { view: new ManifestView(), writer });
+  t.equal(response.allowed, false);
+  t.equal(response.status?.message, UNMANAGED);
+  t.equal(writer.created.length, 0);
+  t.equal(specs.length, 0);
+});
+
+t.test('the UPDATE heal follows the same rule: a kept ref nothing will issue only warns, and gets no placeholder', async (t) => {
+  const writer = new RecordingWriter();
+  const { response } = await review(admissionRequest(bareGateway, { oldObject: bareGateway }), [placeholderPolicy(recordingGenerator().generate)], { view: new ManifestView(), writer });
+  t.equal(response.allowed, true);
+  t.same(response.warnings, [`${UNMANAGED} (this reference was already broken before this update: allowed, so that a fix is never blocked)`]);
+  t.equal(writer.created.length, 0);
+});
+
+t.test('placeholder.forUnmanagedSecrets lets a placeholder stand in for a Secret created by other means', async (t) => {
+  const writer = new RecordingWriter();
+  const policy = placeholderPolicy(recordingGenerator().generate, { placeholder: { validityDays: 7, commonName: 'certguard-placeholder', forUnmanagedSecrets: true } });
+  const { response } = await review(admissionRequest(bareGateway), [policy], { view: new ManifestView(), writer });
+  t.equal(response.allowed, true);
+  t.same(response.warnings, [
+    `${APP}: ${APP_REF} did not exist: certguard created a self-signed placeholder Secret "traefik/app-tls" valid until 2027-01-08T00:00:00.000Z (unless another writer created that Secret first), so HTTPS for "app.example.com" serves a self-signed certificate until the real one is written into it (no Certificate or cert-manager annotation names this Secret). Find placeholders with: kubectl get secret -A -l certguard.io/placeholder=true`,
+  ]);
+  t.equal(writer.created.length, 1);
+});
+
+t.test('takes key, SANs and common name from the Certificate that will fill the Secret, and says when its key becomes the production key', async (t) => {
+  const { specs, generate } = recordingGenerator();
+  const cluster = [
+    certificate('app', { secretName: 'app-tls', dnsNames: ['app.example.com', 'www.example.com'], commonName: 'www.example.com', privateKey: { algorithm: 'ECDSA', size: 384, rotationPolicy: 'Never' } }),
+    acmeIssuer('letsencrypt', [dnsSolver()]),
+  ];
+  const { response } = await review(admissionRequest(bareGateway), [placeholderPolicy(generate)], { view: new ManifestView(cluster), writer: new RecordingWriter() });
+  t.equal(response.allowed, true);
+  t.same(specs.map((spec) => [spec.commonName, spec.dnsNames, spec.key]), [['www.example.com', ['app.example.com', 'www.example.com'], { algorithm: 'ECDSA', size: 384 }]]);
+  t.same(response.warnings, [
+    `${APP}: ${APP_REF} did not exist: certguard created a self-signed placeholder Secret "traefik/app-tls" valid until 2027-01-08T00:00:00.000Z (unless another writer created that Secret first), so HTTPS for "app.example.com" serves a self-signed certificate until cert-manager issues the real one into it. Certificate traefik/app has privateKey.rotationPolicy: Never, so cert-manager keeps this placeholder's private key as the production key. Find placeholders with: kubectl get secret -A -l certguard.io/placeholder=true`,
+  ]);
+});
+
+const keyCases: Array<{ name: string; privateKey?: Record<string, unknown>; annotations?: Record<string, string>; key: object }> = [
+  { name: 'RSA 2048, cert-manager\'s default, without spec.privateKey', key: RSA_2048 },
+  { name: 'RSA 4096', privateKey: { algorithm: 'RSA', size: 4096 }, key: { algorithm: 'RSA', size: 4096 } },
+  { name: 'ECDSA without size: P-256, cert-manager\'s default', privateKey: { algorithm: 'ECDSA' }, key: { algorithm: 'ECDSA', size: 256 } },
+  { name: 'ECDSA P-521', privateKey: { algorithm: 'ECDSA', size: 521 }, key: { algorithm: 'ECDSA', size: 521 } },
+  { name: 'Ed25519', privateKey: { algorithm: 'Ed25519' }, key: { algorithm: 'Ed25519' } },
+  { name: 'an RSA size outside 2048/3072/4096 falls back to 2048', privateKey: { algorithm: 'RSA', size: 8192 }, key: RSA_2048 },
+  { name: 'the shim annotations private-key-algorithm and -size', annotations: { 'cert-manager.io/private-key-algorithm': 'ECDSA', 'cert-manager.io/private-key-size': '384' }, key: { algorithm: 'ECDSA', size: 384 } },
+  { name: 'the shim annotation private-key-algorithm Ed25519', annotations: { 'cert-manager.io/private-key-algorithm': 'Ed25519' }, key: { algorithm: 'Ed25519' } },
+];
+
+for (const c of keyCases) {
+  t.test(`makes the placeholder key the Certificate asks for: ${c.name}`, async (t) => {
+    const { specs, generate } = recordingGenerator();
+    const object = c.annotations ? annotated(appGateway, c.annotations) : bareGateway;
+    const cluster = c.annotations ? [] : [certificate('app', { secretName: 'app-tls', ...(c.privateKey ? { privateKey: c.privateKey } : {}) })];
+    const { response } = await review(admissionRequest(object), [placeholderPolicy(generate)], { view: new ManifestView(cluster), writer: new RecordingWriter() });
+    t.equal(response.allowed, true);
+    t.same(specs.map((spec) => spec.key), [c.key]);
+  });
+}
+
+t.test('generates a real ECDSA P-256 placeholder that certguard itself finds usable', async (t) => {
+  const writer = new RecordingWriter();
+  const cluster = [certificate('app', { secretName: 'app-tls', privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Never' } })];
+  const policy = createGatewayListenerTlsPolicy(settingsWith({ mode: 'placeholder' }), { now: () => NOW });
+  const { response } = await review(admissionRequest(bareGateway), [policy], { view: new ManifestView(cluster), writer });
+  t.equal(response.allowed, true);
+  const secret = writer.created[0] ?? {};
+  const crt = new X509Certificate(decode(secret, 'tls.crt'));
+  t.equal(crt.publicKey.asymmetricKeyType, 'ec');
+  t.equal(crt.publicKey.asymmetricKeyDetails?.namedCurve, 'prime256v1');
+  t.equal(crt.checkPrivateKey(createPrivateKey(decode(secret, 'tls.key'))), true);
+  t.equal(crt.verify(crt.publicKey), true, 'self-signed');
+  t.same(Object.keys(secret.data as object), ['tls.crt', 'tls.key'], 'only tls.crt and tls.key');
+  t.equal(secret.type, 'kubernetes.io/tls');
+  t.equal(checkSecretContent({ ...secret, metadata: { ...secret.metadata } }, NOW), undefined);
 });

@@ -8,8 +8,15 @@ import type { PolicyRequest } from '../types.ts';
 import { createGatewayListenerTlsPolicy } from './policy.ts';
 import { defaultGatewayListenerTlsSettings, gatewayListenerTlsSchema, type GatewayListenerTlsSettings } from './settings.ts';
 import {
+  acmeIssuer,
+  annotated,
+  caIssuer,
+  certificate,
+  dnsSolver,
   gateway,
+  gatewaySolver,
   grant,
+  ingressSolver,
   http,
   https,
   listenerSet,
@@ -24,9 +31,13 @@ import {
 
 const pki = await makePki();
 
-const GW = 'one unresolved listener can stop every listener of this Gateway on several controllers (Traefik, Cilium, kgateway), and then cert-manager cannot complete HTTP-01 challenges through it';
-const LS = 'one unresolved listener can stop every listener of its parent Gateway traefik/traefik-gateway on several controllers (Traefik, Cilium, kgateway), and then cert-manager cannot complete HTTP-01 challenges through it';
-const MISSING_FIX = 'Fix: create the Secret first, or enable placeholder mode (policies.gateway-listener-tls.mode: placeholder) so certguard creates a temporary self-signed one';
+const GW = 'the controller leaves this listener without a certificate, and Traefik and Contour then mark this Gateway not accepted or not programmed';
+const LS = 'the controller leaves this listener without a certificate, and Traefik and Contour then mark its parent Gateway traefik/traefik-gateway not accepted or not programmed';
+const PLACEHOLDER_HINT = 'enable placeholder mode (policies.gateway-listener-tls.mode: placeholder) so certguard creates a temporary self-signed one';
+/** Case (c): nothing will issue the Secret. */
+const UNMANAGED = `does not exist and no Certificate or cert-manager annotation will create it: ${GW}. Fix: check the Secret name, or create the Secret`;
+const UNMANAGED_LS = `does not exist and no Certificate or cert-manager annotation will create it: ${LS}. Fix: check the Secret name, or create the Secret`;
+const LOOP = 'which Traefik ≤ 3.0 does not serve while a listener is unresolved and current controllers report as not accepted or not programmed until the Secret exists';
 const ALREADY = ' (this reference was already broken before this update: allowed, so that a fix is never blocked)';
 const APP = 'spec.listeners[0] "websecure-app" (Gateway traefik/traefik-gateway, hostname "app.example.com")';
 const notGranted = (where: string, ref: string, ns: string, from: string, to: string, consequence = GW) =>
@@ -35,6 +46,15 @@ const PROD_NOT_GRANTED = notGranted(APP, 'certificateRefs[0] Secret "app-prod/ap
 const unusable = (what: string, fix: string, ref = 'certificateRefs[0] Secret "traefik/app-tls"') => `${APP}: ${ref} is unusable: ${what}: ${GW}. Fix: ${fix}`;
 
 const appSecret = tlsSecret('traefik', 'app-tls', pki.valid);
+const APP_MISSING = `${'spec.listeners[0] "websecure-app" (Gateway traefik/traefik-gateway, hostname "app.example.com")'}: certificateRefs[0] Secret "traefik/app-tls"`;
+const SHOP_MISSING = 'spec.listeners[0] "shop-https" (ListenerSet apps/shop, hostname "shop.example.com"): certificateRefs[0] Secret "apps/shop-tls"';
+const appCertificate = certificate('app', { secretName: 'app-tls' });
+const throughHere = (issuedBy: string, fix: string, gatewayName = 'this Gateway', name = 'app.example.com') =>
+  `does not exist: ${issuedBy} would issue it, but its HTTP-01 challenge for "${name}" is answered through ${gatewayName}, ${LOOP}. Fix: ${PLACEHOLDER_HINT}, or ${fix}`;
+const pending = (by: string, how: string, fix: string, consequence = GW) => `does not exist yet: pending issuance by ${by} (${how}), and until then ${consequence}. Fix: ${fix}, or ${PLACEHOLDER_HINT}`;
+const WHEN_APP_READY = 'add this listener once Certificate traefik/app is Ready';
+const ownCertificate = (secretName: string) => `issue the Secret with a Certificate of your own (secretName "${secretName}") and add this listener once it is Ready`;
+const shopListenerSet = (annotations: Record<string, string>) => annotated(listenerSet([https('shop-https', 'shop.example.com', { name: 'shop-tls' })]), annotations);
 const prodSecret = tlsSecret('app-prod', 'app-prod-tls', pki.valid);
 const appListener = https('websecure-app', 'app.example.com', { name: 'app-tls' });
 const prodListener = https('websecure-app', 'app.example.com', { name: 'app-prod-tls', namespace: 'app-prod' });
@@ -58,35 +78,35 @@ const cases: Case[] = [
     object: gateway([http('web'), appListener]),
   },
   {
-    name: 'denies an HTTPS listener whose Secret does not exist, naming consequence and fix',
+    name: 'denies an HTTPS listener whose Secret nothing will create (case c), naming consequence and fix',
     object: gateway([http('web'), https('websecure-app', 'app.example.com', { name: 'app-prod-tls' })]),
     violations: [
-      'spec.listeners[1] "websecure-app" (Gateway traefik/traefik-gateway, hostname "app.example.com"): certificateRefs[0] Secret "traefik/app-prod-tls" does not exist: one unresolved listener can stop every listener of this Gateway on several controllers (Traefik, Cilium, kgateway), and then cert-manager cannot complete HTTP-01 challenges through it. Fix: create the Secret first, or enable placeholder mode (policies.gateway-listener-tls.mode: placeholder) so certguard creates a temporary self-signed one',
+      'spec.listeners[1] "websecure-app" (Gateway traefik/traefik-gateway, hostname "app.example.com"): certificateRefs[0] Secret "traefik/app-prod-tls" does not exist and no Certificate or cert-manager annotation will create it: the controller leaves this listener without a certificate, and Traefik and Contour then mark this Gateway not accepted or not programmed. Fix: check the Secret name, or create the Secret',
     ],
   },
   {
     name: 'denies a missing Secret on a listener without hostname and says so',
     object: gateway([https('websecure-any', undefined, { name: 'any-tls' })]),
-    violations: [`spec.listeners[0] "websecure-any" (Gateway traefik/traefik-gateway, no hostname): certificateRefs[0] Secret "traefik/any-tls" does not exist: ${GW}. ${MISSING_FIX}`],
+    violations: [`spec.listeners[0] "websecure-any" (Gateway traefik/traefik-gateway, no hostname): certificateRefs[0] Secret "traefik/any-tls" ${UNMANAGED}`],
   },
   {
     name: 'judges every certificateRef of a listener and every listener, one message each',
     cluster: [appSecret],
     object: gateway([https('websecure-app', 'app.example.com', { name: 'app-tls' }, { name: 'app-ecdsa-tls' }), brokenListener]),
     violations: [
-      `${APP}: certificateRefs[1] Secret "traefik/app-ecdsa-tls" does not exist: ${GW}. ${MISSING_FIX}`,
-      `spec.listeners[1] "websecure-broken" (Gateway traefik/traefik-gateway, hostname "broken.example.com"): certificateRefs[0] Secret "traefik/gone-tls" does not exist: ${GW}. ${MISSING_FIX}`,
+      `${APP}: certificateRefs[1] Secret "traefik/app-ecdsa-tls" ${UNMANAGED}`,
+      `spec.listeners[1] "websecure-broken" (Gateway traefik/traefik-gateway, hostname "broken.example.com"): certificateRefs[0] Secret "traefik/gone-tls" ${UNMANAGED}`,
     ],
   },
   {
     name: 'judges a v1beta1 Gateway the same way',
     object: gateway([https('websecure-app', 'app.example.com', { name: 'app-tls' })], { version: 'v1beta1' }),
-    violations: [`${APP}: certificateRefs[0] Secret "traefik/app-tls" does not exist: ${GW}. ${MISSING_FIX}`],
+    violations: [`${APP}: certificateRefs[0] Secret "traefik/app-tls" ${UNMANAGED}`],
   },
   {
     name: 'judges a TLS listener without a mode (Terminate is the default)',
     object: gateway([tlsListener('tls-app', 'app.example.com', undefined, { name: 'app-tls' })]),
-    violations: [`spec.listeners[0] "tls-app" (Gateway traefik/traefik-gateway, hostname "app.example.com"): certificateRefs[0] Secret "traefik/app-tls" does not exist: ${GW}. ${MISSING_FIX}`],
+    violations: [`spec.listeners[0] "tls-app" (Gateway traefik/traefik-gateway, hostname "app.example.com"): certificateRefs[0] Secret "traefik/app-tls" ${UNMANAGED}`],
   },
   {
     name: 'judges a TLS listener with mode Terminate',
@@ -116,7 +136,7 @@ const cases: Case[] = [
     cluster: [prodSecret],
     object: gateway([prodListener]),
     violations: [
-      'spec.listeners[0] "websecure-app" (Gateway traefik/traefik-gateway, hostname "app.example.com"): certificateRefs[0] Secret "app-prod/app-prod-tls" is in another namespace and no ReferenceGrant permits it (RefNotPermitted): one unresolved listener can stop every listener of this Gateway on several controllers (Traefik, Cilium, kgateway), and then cert-manager cannot complete HTTP-01 challenges through it. Fix: create a ReferenceGrant in namespace "app-prod" with from {group: gateway.networking.k8s.io, kind: Gateway, namespace: traefik} and to {group: "", kind: Secret, name: app-prod-tls}',
+      'spec.listeners[0] "websecure-app" (Gateway traefik/traefik-gateway, hostname "app.example.com"): certificateRefs[0] Secret "app-prod/app-prod-tls" is in another namespace and no ReferenceGrant permits it (RefNotPermitted): the controller leaves this listener without a certificate, and Traefik and Contour then mark this Gateway not accepted or not programmed. Fix: create a ReferenceGrant in namespace "app-prod" with from {group: gateway.networking.k8s.io, kind: Gateway, namespace: traefik} and to {group: "", kind: Secret, name: app-prod-tls}',
     ],
   },
   {
@@ -154,12 +174,12 @@ const cases: Case[] = [
     name: 'reports a missing Secret behind a granted cross-namespace ref as missing',
     cluster: [grant('app-prod', { namespace: 'traefik' }, { name: 'app-prod-tls' })],
     object: gateway([prodListener]),
-    violations: [`${APP}: certificateRefs[0] Secret "app-prod/app-prod-tls" does not exist: ${GW}. ${MISSING_FIX}`],
+    violations: [`${APP}: certificateRefs[0] Secret "app-prod/app-prod-tls" ${UNMANAGED}`],
   },
   {
     name: 'denies a ListenerSet listener whose Secret is missing, naming the parent Gateway',
     object: listenerSet([https('shop-https', 'shop.example.com', { name: 'shop-tls' })]),
-    violations: [`spec.listeners[0] "shop-https" (ListenerSet apps/shop, hostname "shop.example.com"): certificateRefs[0] Secret "apps/shop-tls" does not exist: ${LS}. ${MISSING_FIX}`],
+    violations: [`spec.listeners[0] "shop-https" (ListenerSet apps/shop, hostname "shop.example.com"): certificateRefs[0] Secret "apps/shop-tls" ${UNMANAGED_LS}`],
   },
   {
     name: 'allows a ListenerSet cross-namespace ref granted from kind ListenerSet',
@@ -179,14 +199,14 @@ const cases: Case[] = [
     cluster: [appSecret],
     oldObject: gateway([appListener]),
     object: gateway([appListener, brokenListener]),
-    violations: [`spec.listeners[1] "websecure-broken" (Gateway traefik/traefik-gateway, hostname "broken.example.com"): certificateRefs[0] Secret "traefik/gone-tls" does not exist: ${GW}. ${MISSING_FIX}`],
+    violations: [`spec.listeners[1] "websecure-broken" (Gateway traefik/traefik-gateway, hostname "broken.example.com"): certificateRefs[0] Secret "traefik/gone-tls" ${UNMANAGED}`],
   },
   {
     name: 'allows with a warning a UPDATE that keeps an already broken listener while adding a good one',
     cluster: [appSecret],
     oldObject: gateway([brokenListener]),
     object: gateway([brokenListener, appListener]),
-    warnings: [`spec.listeners[0] "websecure-broken" (Gateway traefik/traefik-gateway, hostname "broken.example.com"): certificateRefs[0] Secret "traefik/gone-tls" does not exist: ${GW}. ${MISSING_FIX}${ALREADY}`],
+    warnings: [`spec.listeners[0] "websecure-broken" (Gateway traefik/traefik-gateway, hostname "broken.example.com"): certificateRefs[0] Secret "traefik/gone-tls" ${UNMANAGED}${ALREADY}`],
   },
   {
     name: 'allows with a warning a UPDATE that keeps a ref whose grant has since disappeared',
@@ -200,19 +220,24 @@ const cases: Case[] = [
     cluster: [appSecret],
     oldObject: gateway([appListener]),
     object: gateway([https('websecure-app', 'app.example.com', { name: 'app-v2-tls' })]),
-    violations: [`${APP}: certificateRefs[0] Secret "traefik/app-v2-tls" does not exist: ${GW}. ${MISSING_FIX}`],
+    violations: [`${APP}: certificateRefs[0] Secret "traefik/app-v2-tls" ${UNMANAGED}`],
   },
   {
     name: 'denies a UPDATE that switches a Passthrough listener with a dangling ref to Terminate',
     oldObject: gateway([tlsListener('tls-app', 'app.example.com', 'Passthrough', { name: 'app-tls' })]),
     object: gateway([tlsListener('tls-app', 'app.example.com', 'Terminate', { name: 'app-tls' })]),
-    violations: [`spec.listeners[0] "tls-app" (Gateway traefik/traefik-gateway, hostname "app.example.com"): certificateRefs[0] Secret "traefik/app-tls" does not exist: ${GW}. ${MISSING_FIX}`],
+    violations: [`spec.listeners[0] "tls-app" (Gateway traefik/traefik-gateway, hostname "app.example.com"): certificateRefs[0] Secret "traefik/app-tls" ${UNMANAGED}`],
   },
   {
-    name: 'denies a Secret whose type is not kubernetes.io/tls',
-    cluster: [tlsSecret('traefik', 'app-tls', pki.valid, { type: 'Opaque' })],
+    name: 'denies an Opaque Secret, saying cert-manager keeps the type so it will not fix itself',
+    cluster: [tlsSecret('traefik', 'app-tls', pki.valid, { type: 'Opaque' }), certificate('app', { secretName: 'app-tls' })],
     object: gateway([appListener]),
-    violations: [unusable('its type is "Opaque", not "kubernetes.io/tls"', 'recreate it with type kubernetes.io/tls (the type of a Secret cannot be changed)')],
+    violations: [
+      unusable(
+        'its type is "Opaque", not "kubernetes.io/tls", and cert-manager keeps a Secret\'s type when it issues into it, so this will not fix itself',
+        'delete it and recreate it with type kubernetes.io/tls, or let cert-manager create it (the type of a Secret cannot be changed)',
+      ),
+    ],
   },
   {
     name: 'denies a Secret without tls.key',
@@ -295,7 +320,7 @@ const cases: Case[] = [
     settings: { secretContent: 'off' },
     cluster: [secret('traefik', 'app-tls', { token: 'x' }, { type: 'Opaque' })],
     object: gateway([appListener, brokenListener]),
-    violations: [`spec.listeners[1] "websecure-broken" (Gateway traefik/traefik-gateway, hostname "broken.example.com"): certificateRefs[0] Secret "traefik/gone-tls" does not exist: ${GW}. ${MISSING_FIX}`],
+    violations: [`spec.listeners[1] "websecure-broken" (Gateway traefik/traefik-gateway, hostname "broken.example.com"): certificateRefs[0] Secret "traefik/gone-tls" ${UNMANAGED}`],
   },
   {
     name: 'warns, never denies, about an unusable Secret the UPDATE did not change',
@@ -330,6 +355,143 @@ const cases: Case[] = [
     violations: [
       `${APP}: certificateRefs[0] cert-manager.io/Certificate "app-prod/app" is in another namespace and no ReferenceGrant permits it (RefNotPermitted): ${GW}. Fix: create a ReferenceGrant in namespace "app-prod" with from {group: gateway.networking.k8s.io, kind: Gateway, namespace: traefik} and to {group: cert-manager.io, kind: Certificate, name: app}`,
     ],
+  },
+  {
+    name: 'issuance (a) through this Gateway: names the Certificate, the HTTP-01 loop and both fixes',
+    cluster: [appCertificate, acmeIssuer('letsencrypt', [gatewaySolver({ name: 'traefik-gateway', namespace: 'traefik' })])],
+    object: gateway([appListener]),
+    violations: [`${APP_MISSING} ${throughHere('Certificate traefik/app', WHEN_APP_READY)}`],
+  },
+  {
+    name: 'issuance (a) through this Gateway: a solver parentRef without namespace means the Certificate\'s',
+    cluster: [appCertificate, acmeIssuer('letsencrypt', [gatewaySolver({ name: 'traefik-gateway' })])],
+    object: gateway([appListener]),
+    violations: [`${APP_MISSING} ${throughHere('Certificate traefik/app', WHEN_APP_READY)}`],
+  },
+  {
+    name: 'issuance (a) through this Gateway: the Certificate\'s http01-parentref annotations override the solver',
+    cluster: [
+      annotated(appCertificate, { 'acme.cert-manager.io/http01-parentrefname': 'traefik-gateway', 'acme.cert-manager.io/http01-parentrefkind': 'Gateway' }),
+      acmeIssuer('letsencrypt', [gatewaySolver({ name: 'public', namespace: 'edge' })]),
+    ],
+    object: gateway([appListener]),
+    violations: [`${APP_MISSING} ${throughHere('Certificate traefik/app', WHEN_APP_READY)}`],
+  },
+  {
+    name: 'issuance (a) through this Gateway: a solver attached to a ListenerSet of this Gateway',
+    cluster: [appCertificate, acmeIssuer('letsencrypt', [gatewaySolver({ name: 'shop', namespace: 'apps', kind: 'ListenerSet' })]), listenerSet([])],
+    object: gateway([appListener]),
+    violations: [`${APP_MISSING} ${throughHere('Certificate traefik/app', WHEN_APP_READY)}`],
+  },
+  {
+    name: 'issuance (b) through this Gateway: the gateway-shim Certificate of an annotated Gateway',
+    cluster: [acmeIssuer('letsencrypt', [gatewaySolver()])],
+    object: annotated(gateway([appListener]), { 'cert-manager.io/cluster-issuer': 'letsencrypt' }),
+    violations: [`${APP_MISSING} ${throughHere('the gateway-shim Certificate of this listener', ownCertificate('app-tls'))}`],
+  },
+  {
+    name: 'issuance (a) wins over the shim: an existing Certificate for the Secret is named',
+    cluster: [appCertificate, acmeIssuer('letsencrypt', [gatewaySolver({ name: 'traefik-gateway' })]), acmeIssuer('dns', [dnsSolver()])],
+    object: annotated(gateway([appListener]), { 'cert-manager.io/cluster-issuer': 'dns' }),
+    violations: [`${APP_MISSING} ${throughHere('Certificate traefik/app', WHEN_APP_READY)}`],
+  },
+  {
+    name: 'issuance (a) by DNS-01: pending issuance, apply once Ready',
+    cluster: [appCertificate, acmeIssuer('letsencrypt', [dnsSolver()])],
+    object: gateway([appListener]),
+    violations: [`${APP_MISSING} ${pending('Certificate traefik/app', 'ClusterIssuer letsencrypt, DNS-01', WHEN_APP_READY)}`],
+  },
+  {
+    name: 'issuance (a) by the solver cert-manager picks: a dnsZones selector beats the default HTTP-01 solver',
+    cluster: [appCertificate, acmeIssuer('letsencrypt', [gatewaySolver({ name: 'traefik-gateway' }), { ...dnsSolver(), selector: { dnsZones: ['example.com'] } }])],
+    object: gateway([appListener]),
+    violations: [`${APP_MISSING} ${pending('Certificate traefik/app', 'ClusterIssuer letsencrypt, DNS-01', WHEN_APP_READY)}`],
+  },
+  {
+    name: 'issuance (a) by HTTP-01 through another Gateway',
+    cluster: [appCertificate, acmeIssuer('letsencrypt', [gatewaySolver({ name: 'public', namespace: 'edge' })])],
+    object: gateway([appListener]),
+    violations: [`${APP_MISSING} ${pending('Certificate traefik/app', 'ClusterIssuer letsencrypt, HTTP-01 through Gateway edge/public', WHEN_APP_READY)}`],
+  },
+  {
+    name: 'issuance (a) by an HTTP-01 gatewayHTTPRoute solver without parentRefs: attached nowhere',
+    cluster: [appCertificate, acmeIssuer('letsencrypt', [gatewaySolver()])],
+    object: gateway([appListener]),
+    violations: [`${APP_MISSING} ${pending('Certificate traefik/app', 'ClusterIssuer letsencrypt, HTTP-01 through a solver HTTPRoute with no parentRefs', WHEN_APP_READY)}`],
+  },
+  {
+    name: 'issuance (a) by HTTP-01 through an Ingress',
+    cluster: [appCertificate, acmeIssuer('letsencrypt', [ingressSolver()])],
+    object: gateway([appListener]),
+    violations: [`${APP_MISSING} ${pending('Certificate traefik/app', 'ClusterIssuer letsencrypt, HTTP-01 through an Ingress', WHEN_APP_READY)}`],
+  },
+  {
+    name: 'issuance (a) by a CA issuer: no challenge at all',
+    cluster: [certificate('app', { secretName: 'app-tls', issuer: { name: 'internal-ca' } }), caIssuer('internal-ca')],
+    object: gateway([appListener]),
+    violations: [`${APP_MISSING} ${pending('Certificate traefik/app', 'ClusterIssuer internal-ca, not an ACME issuer', WHEN_APP_READY)}`],
+  },
+  {
+    name: 'issuance (a) through a namespaced Issuer',
+    cluster: [certificate('app', { secretName: 'app-tls', issuer: { name: 'le', kind: 'Issuer' } }), acmeIssuer('le', [dnsSolver()], 'traefik')],
+    object: gateway([appListener]),
+    violations: [`${APP_MISSING} ${pending('Certificate traefik/app', 'Issuer traefik/le, DNS-01', WHEN_APP_READY)}`],
+  },
+  {
+    name: 'issuance (a) whose issuer does not exist yet',
+    cluster: [appCertificate],
+    object: gateway([appListener]),
+    violations: [`${APP_MISSING} ${pending('Certificate traefik/app', 'ClusterIssuer letsencrypt, which does not exist yet', WHEN_APP_READY)}`],
+  },
+  {
+    name: 'issuance (c): a Certificate for that Secret name in another namespace fills nothing here',
+    cluster: [certificate('app', { namespace: 'app-prod', secretName: 'app-tls' }), acmeIssuer('letsencrypt', [dnsSolver()])],
+    object: gateway([appListener]),
+    violations: [`${APP_MISSING} ${UNMANAGED}`],
+  },
+  {
+    name: 'issuance (c): without cert-manager\'s Certificate API nothing will issue',
+    cluster: [appCertificate],
+    unserved: ['certificates'],
+    object: gateway([appListener]),
+    violations: [`${APP_MISSING} ${UNMANAGED}`],
+  },
+  {
+    name: 'issuance (c): the gateway-shim skips a cross-namespace ref (cert-manager validateGatewayListenerBlock)',
+    cluster: [grant('app-prod', { namespace: 'traefik' }, { name: 'app-prod-tls' }), acmeIssuer('letsencrypt', [gatewaySolver()])],
+    object: annotated(gateway([prodListener]), { 'cert-manager.io/cluster-issuer': 'letsencrypt' }),
+    violations: [`${APP}: certificateRefs[0] Secret "app-prod/app-prod-tls" ${UNMANAGED}`],
+  },
+  {
+    name: 'issuance (c): the gateway-shim skips a listener named in cert-manager.io/ignore-tls-listeners',
+    cluster: [acmeIssuer('letsencrypt', [gatewaySolver()])],
+    object: annotated(gateway([appListener]), { 'cert-manager.io/cluster-issuer': 'letsencrypt', 'cert-manager.io/ignore-tls-listeners': 'websecure-other, websecure-app' }),
+    violations: [`${APP_MISSING} ${UNMANAGED}`],
+  },
+  {
+    name: 'issuance (b) through the ListenerSet: the listenerset-shim points the solver at the ListenerSet, served by its parent Gateway',
+    cluster: [acmeIssuer('letsencrypt', [gatewaySolver()])],
+    object: shopListenerSet({ 'cert-manager.io/cluster-issuer': 'letsencrypt' }),
+    violations: [`${SHOP_MISSING} ${throughHere('the listenerset-shim Certificate of this listener', ownCertificate('shop-tls'), 'its parent Gateway traefik/traefik-gateway', 'shop.example.com')}`],
+  },
+  {
+    name: 'issuance (b) through the ListenerSet\'s parent Gateway with http01-parentreffallback',
+    cluster: [acmeIssuer('letsencrypt', [gatewaySolver()])],
+    object: shopListenerSet({ 'cert-manager.io/cluster-issuer': 'letsencrypt', 'acme.cert-manager.io/http01-parentreffallback': 'true' }),
+    violations: [`${SHOP_MISSING} ${throughHere('the listenerset-shim Certificate of this listener', ownCertificate('shop-tls'), 'its parent Gateway traefik/traefik-gateway', 'shop.example.com')}`],
+  },
+  {
+    name: 'issuance (b) of a ListenerSet by DNS-01: pending issuance by its shim Certificate',
+    cluster: [acmeIssuer('letsencrypt', [dnsSolver()])],
+    object: shopListenerSet({ 'cert-manager.io/cluster-issuer': 'letsencrypt' }),
+    violations: [`${SHOP_MISSING} ${pending('the listenerset-shim Certificate apps/shop-tls', 'ClusterIssuer letsencrypt, DNS-01', ownCertificate('shop-tls'), LS)}`],
+  },
+  {
+    name: 'warns, never denies, about a kept ref whose Certificate is still pending',
+    cluster: [appCertificate, acmeIssuer('letsencrypt', [dnsSolver()])],
+    oldObject: gateway([appListener]),
+    object: gateway([appListener, http('web')]),
+    warnings: [`${APP_MISSING} ${pending('Certificate traefik/app', 'ClusterIssuer letsencrypt, DNS-01', WHEN_APP_READY)}${ALREADY}`],
   },
   {
     name: 'judges nothing on a Gateway that is being deleted',

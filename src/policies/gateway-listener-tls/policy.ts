@@ -1,7 +1,9 @@
 // gateway-listener-tls: a Gateway (or ListenerSet) listener that terminates TLS must reference a
-// certificate the controller can load, because on several controllers one unresolved listener
-// stops the whole Gateway (seeds 000/001). In placeholder mode a missing, permitted Secret is
-// planned as a self-signed placeholder instead of denied; complete.ts performs the create.
+// certificate the controller can load: otherwise the listener serves no certificate, the Gateway's
+// status says it is broken (Traefik ≤ 3.0 dropped the whole Gateway: seeds 000/001), and an HTTP-01
+// challenge answered through it may never complete. In placeholder mode a missing, permitted
+// Secret that cert-manager will issue (issuance.ts) is planned as a self-signed placeholder
+// instead of denied; complete.ts performs the create.
 import type { KubeObject } from '../../kube/object.ts';
 import { validityWindow } from '../../certs/x509.ts';
 import type { ClusterView } from '../../cluster/view.ts';
@@ -9,6 +11,7 @@ import type { PlannedSecret, Policy, PolicyRequest, PolicyResult } from '../type
 import { judgeRef, type JudgeContext, type Verdict } from './judge.ts';
 import * as messages from './messages.ts';
 import type { Site } from './messages.ts';
+import { issuanceOf, type Issuance, type IssuanceContext } from './issuance.ts';
 import { buildPlaceholderSecret, generatePlaceholderCertificate, type GeneratePlaceholder, type PlaceholderTarget } from './placeholder.ts';
 import { GATEWAY_GROUP, isDeleting, listenerRefKey, ownerOf, previousRefKeys, tlsListenersOf, type Owner, type TlsListener } from './refs.ts';
 import { GATEWAY_LISTENER_TLS, type GatewayListenerTlsSettings } from './settings.ts';
@@ -16,7 +19,7 @@ import { GATEWAY_LISTENER_TLS, type GatewayListenerTlsSettings } from './setting
 export type GatewayListenerTlsDeps = {
   /** The clock for certificate expiry and placeholder validity (tests pin it). */
   now?: () => Date;
-  /** Key and certificate for a placeholder (tests swap the RSA key generation for a fixed pair). */
+  /** Key and certificate for a placeholder (tests swap the key generation for a fixed pair). */
   generatePlaceholder?: GeneratePlaceholder;
 };
 
@@ -39,37 +42,45 @@ export const isListenerOwnerRequest = (request: PolicyRequest): boolean => {
 const sitesOf = (owner: Owner, listeners: TlsListener[]): Site[] =>
   listeners.flatMap((listener) => listener.refs.map((ref, refIndex) => ({ owner, listener, refIndex, ref })));
 
-const messageFor = (verdict: Exclude<Verdict, { code: 'ok' }>, site: Site): string => {
+const messageFor = (verdict: Exclude<Verdict, { code: 'ok' }>, site: Site, issuance: Issuance, settings: GatewayListenerTlsSettings): string => {
   switch (verdict.code) {
     case 'unsupported':
       return messages.unsupportedKind(site);
     case 'not-permitted':
       return messages.notPermitted(site);
     case 'missing':
-      return messages.missingSecret(site);
+      return messages.missingSecret(site, issuance, settings.mode === 'placeholder');
     case 'unusable':
       return messages.unusableSecret(site, verdict.problem);
   }
 };
 
 /** One placeholder per Secret, however many listeners share it; its SANs cover all their hostnames. */
-const planPlaceholder = (collected: Collected, site: Site, isNew: boolean): void => {
+const planPlaceholder = (collected: Collected, site: Site, isNew: boolean, issuance: Issuance): void => {
   const { ref, listener, owner } = site;
   const key = `${ref.namespace}/${ref.name}`;
-  const planned = collected.placeholders.get(key) ?? { site, target: { namespace: ref.namespace, name: ref.name, owner, listenerNames: [], hostnames: [] }, heal: true };
+  const filler = issuance.code === 'managed' ? issuance.filler : undefined;
+  const target: PlaceholderTarget = { namespace: ref.namespace, name: ref.name, owner, listenerNames: [], hostnames: [], ...(filler ? { filler } : {}) };
+  const planned = collected.placeholders.get(key) ?? { site, target, heal: true };
   if (isNew && planned.heal) Object.assign(planned, { site, heal: false });
   collected.placeholders.set(key, planned);
   if (!planned.target.listenerNames.includes(listener.name)) planned.target.listenerNames.push(listener.name);
   if (listener.hostname && !planned.target.hostnames.includes(listener.hostname)) planned.target.hostnames.push(listener.hostname);
 };
 
-const route = (collected: Collected, site: Site, verdict: Verdict, isNew: boolean, settings: GatewayListenerTlsSettings): void => {
+/** Placeholders stand in only for Secrets cert-manager will issue: for any other, one would hide a typo forever. */
+const wantsPlaceholder = (issuance: Issuance, settings: GatewayListenerTlsSettings): boolean =>
+  settings.mode === 'placeholder' && (issuance.code === 'managed' || settings.placeholder.forUnmanagedSecrets);
+
+const UNMANAGED: Issuance = { code: 'unmanaged' };
+
+const route = (collected: Collected, site: Site, verdict: Verdict, isNew: boolean, issuance: Issuance, settings: GatewayListenerTlsSettings): void => {
   if (verdict.code === 'ok') return;
   // A missing ref the request kept gets a placeholder too: that heals a Gateway already stuck in
   // seed 000's deadlock on its next update. Its failure only warns: an UPDATE is never denied
   // for a ref it did not change.
-  if (verdict.code === 'missing' && settings.mode === 'placeholder') return planPlaceholder(collected, site, isNew);
-  const message = messageFor(verdict, site);
+  if (verdict.code === 'missing' && wantsPlaceholder(issuance, settings)) return planPlaceholder(collected, site, isNew, issuance);
+  const message = messageFor(verdict, site, issuance, settings);
   if (!isNew) collected.warnings.push(messages.alreadyBroken(message));
   else if (verdict.code === 'unusable' && settings.secretContent === 'warn') collected.warnings.push(message);
   else collected.violations.push(message);
@@ -86,7 +97,7 @@ const failureMessage = (planned: Planned, reason: string): string => {
 const plannedSecret = async (planned: Planned, run: Run): Promise<PlannedSecret> => ({
   type: 'create-secret',
   secret: await buildPlaceholderSecret(planned.target, run.settings.placeholder, run.now, run.generate),
-  warningOnCreate: messages.placeholderCreated(planned.site, planned.target.hostnames, validityWindow(run.settings.placeholder.validityDays, run.now).notAfter),
+  warningOnCreate: messages.placeholderCreated(planned.site, planned.target.hostnames, validityWindow(run.settings.placeholder.validityDays, run.now).notAfter, planned.target.filler),
   denyOnFailure: failureMessage(planned, messages.REASON_SLOT),
   onFailure: planned.heal ? 'warn' : 'deny',
 });
@@ -109,6 +120,20 @@ const placeholderEffects = async (collected: Collected, request: PolicyRequest, 
   return Promise.all(creatable.map((planned) => plannedSecret(planned, run)));
 };
 
+/** What fills each missing Secret, looked up once per Secret. */
+const issuancesOf = async (context: IssuanceContext, sites: Site[], verdicts: Verdict[]): Promise<Issuance[]> => {
+  const bySecret = new Map<string, Promise<Issuance>>();
+  return Promise.all(
+    sites.map((site, index) => {
+      if (verdicts[index]?.code !== 'missing') return UNMANAGED;
+      const key = `${site.ref.namespace}/${site.ref.name}`;
+      let found = bySecret.get(key);
+      if (!found) bySecret.set(key, (found = issuanceOf(context, site.ref)));
+      return found;
+    }),
+  );
+};
+
 const checkOwner = async (request: PolicyRequest, view: ClusterView, run: Run): Promise<PolicyResult> => {
   const owner = ownerOf(request);
   if (!owner || isDeleting(request)) return { violations: [], warnings: [] };
@@ -116,10 +141,11 @@ const checkOwner = async (request: PolicyRequest, view: ClusterView, run: Run): 
   const previous = previousRefKeys(request, owner);
   const context: JudgeContext = { view, owner, settings: run.settings, now: run.now, secrets: new Map() };
   const verdicts = await Promise.all(sites.map((site) => judgeRef(context, site.ref)));
+  const issuances = await issuancesOf({ view, owner, object: request.object }, sites, verdicts);
   const collected: Collected = { violations: [], warnings: [], placeholders: new Map() };
   sites.forEach((site, index) => {
     const isNew = !previous.has(listenerRefKey(site.listener.name, site.ref));
-    route(collected, site, verdicts[index] ?? { code: 'ok' }, isNew, run.settings);
+    route(collected, site, verdicts[index] ?? { code: 'ok' }, isNew, issuances[index] ?? UNMANAGED, run.settings);
   });
   const effects = await placeholderEffects(collected, request, view, run);
   const result: PolicyResult = { violations: collected.violations, warnings: collected.warnings };

@@ -16,6 +16,8 @@ export type GatewayListenerTlsSettings = {
     validityDays: number;
     /** Subject (and SAN) of a placeholder whose listener has no hostname. */
     commonName: string;
+    /** Also stand in for a Secret no Certificate or cert-manager annotation will issue (created by other means). */
+    forUnmanagedSecrets: boolean;
   };
 };
 
@@ -59,6 +61,12 @@ export const gatewayListenerTlsSchema = {
           default: 'certguard-placeholder',
           description: 'Subject of a placeholder whose listener has no hostname (64: the X.509 CN upper bound).',
         },
+        forUnmanagedSecrets: {
+          type: 'boolean',
+          default: false,
+          description:
+            'Create placeholders also for Secrets that no Certificate or cert-manager annotation will issue (you create them by other means). Off: such a Secret is denied as in enforce mode, since a placeholder would hide a wrong name behind a self-signed certificate.',
+        },
       },
     },
   },
@@ -69,5 +77,5 @@ export const defaultGatewayListenerTlsSettings = (): GatewayListenerTlsSettings 
   mode: 'enforce',
   secretContent: 'enforce',
   allowedRefKinds: [],
-  placeholder: { validityDays: 7, commonName: 'certguard-placeholder' },
+  placeholder: { validityDays: 7, commonName: 'certguard-placeholder', forUnmanagedSecrets: false },
 });

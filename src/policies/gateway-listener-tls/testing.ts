@@ -136,3 +136,41 @@ export const admissionRequest = (object: KubeObject, options: RequestOptions = {
     dryRun: request.dryRun,
   };
 };
+
+type CertificateOptions = { namespace?: string; secretName?: string; dnsNames?: string[]; commonName?: string; issuer?: { name: string; kind?: string }; privateKey?: Record<string, unknown>; labels?: Record<string, string> };
+
+/** A cert-manager Certificate (the issuance graph's case (a)). */
+export const certificate = (name: string, options: CertificateOptions = {}): KubeObject => ({
+  apiVersion: 'cert-manager.io/v1',
+  kind: 'Certificate',
+  metadata: { name, namespace: options.namespace ?? 'traefik', ...(options.labels ? { labels: options.labels } : {}) },
+  spec: {
+    secretName: options.secretName ?? name,
+    issuerRef: { name: options.issuer?.name ?? 'letsencrypt', kind: options.issuer?.kind ?? 'ClusterIssuer' },
+    dnsNames: options.dnsNames ?? ['app.example.com'],
+    ...(options.commonName ? { commonName: options.commonName } : {}),
+    ...(options.privateKey ? { privateKey: options.privateKey } : {}),
+  },
+});
+
+type ParentRefSpec = { name: string; namespace?: string; kind?: string };
+
+/** An ACME ClusterIssuer (or Issuer, with a namespace) with the given solvers. */
+export const acmeIssuer = (name: string, solvers: object[], namespace?: string): KubeObject => ({
+  apiVersion: 'cert-manager.io/v1',
+  kind: namespace ? 'Issuer' : 'ClusterIssuer',
+  metadata: { name, ...(namespace ? { namespace } : {}) },
+  spec: { acme: { server: 'https://acme.example/directory', privateKeySecretRef: { name: `${name}-account` }, solvers } },
+});
+
+export const gatewaySolver = (...parentRefs: ParentRefSpec[]) => ({ http01: { gatewayHTTPRoute: { parentRefs } } });
+export const dnsSolver = () => ({ dns01: { cloudflare: { apiTokenSecretRef: { name: 'cloudflare', key: 'token' } } } });
+export const ingressSolver = () => ({ http01: { ingress: { ingressClassName: 'nginx' } } });
+
+export const caIssuer = (name: string): KubeObject => ({ apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name }, spec: { ca: { secretName: `${name}-ca` } } });
+
+/** The object with these annotations added (a cert-manager shim trigger, say). */
+export const annotated = (object: KubeObject, annotations: Record<string, string>): KubeObject => ({
+  ...object,
+  metadata: { ...object.metadata, annotations: { ...object.metadata?.annotations, ...annotations } },
+});
