@@ -5,7 +5,8 @@
 import type { ClusterView } from '../cluster/view.ts';
 import type { SecretWriter } from '../cluster/writer.ts';
 import type { PlannedEffect, Policy, PolicyRequest, PolicyResult } from '../policies/types.ts';
-import { allowed, denied, describeError, errored, withAuditAnnotations, withWarnings } from './responses.ts';
+import { shapeProblem } from '../kube/shape.ts';
+import { allowed, denied, describeError, errored, invalid, withAuditAnnotations, withWarnings } from './responses.ts';
 import type { AdmissionRequest, AdmissionResponse } from './types.ts';
 
 export type Decision = 'allowed' | 'denied' | 'warned' | 'errored';
@@ -89,7 +90,19 @@ const selectMatching = (policies: Policy[], request: PolicyRequest, step: Step):
     return policy.mode !== 'off' && policy.matches(request);
   });
 
+/** Why the request's object (or old object) cannot be read as its kind, naming the object and field. */
+export const unreadableObject = (request: AdmissionRequest): string | undefined => {
+  const described = `${request.kind.kind} ${request.namespace ? `${request.namespace}/` : ''}${request.name || '(unnamed)'}`;
+  const problem = request.object == null ? undefined : shapeProblem(request.kind, request.object);
+  if (problem) return `cannot read ${described}: ${problem}`;
+  const oldProblem = request.oldObject == null ? undefined : shapeProblem(request.kind, request.oldObject);
+  return oldProblem ? `cannot read the old ${described} (oldObject): ${oldProblem}` : undefined;
+};
+
 const reviewSteps = async (request: AdmissionRequest, policies: Policy[], deps: ReviewDependencies, step: Step): Promise<ReviewOutcome> => {
+  // Before any policy: a policy may assume the fields it reads have their kind's types.
+  const unreadable = unreadableObject(request);
+  if (unreadable) return { response: invalid(request.uid, unreadable), decisions: [], violations: [] };
   const policyRequest = toPolicyRequest(request);
   const folded: Folded = { violations: [], warnings: [], effects: [], audit: {} };
   const { decisions } = step;
