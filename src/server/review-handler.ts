@@ -6,6 +6,7 @@ import { describeError } from '../admission/responses.ts';
 import type { AdmissionRequest, AdmissionResponse, AdmissionReviewResponse } from '../admission/types.ts';
 import type { Policy } from '../policies/types.ts';
 import type { AppOptions } from './app.ts';
+import { DEFAULT_REVIEW_DEADLINE_MS } from './limits.ts';
 
 export type Endpoint = 'validate' | 'mutate';
 
@@ -36,13 +37,45 @@ const loggedError = (error: unknown): Record<string, unknown> =>
 
 type ReviewOptions = AppOptions & { endpoint: Endpoint; policyId?: string };
 
+type Deadline = { signal: AbortSignal; deadlineMs: number; done: () => void };
+
+/**
+ * The review's one signal (controller-runtime's ctx): it aborts when the deadline passes or the
+ * client (the API server) hangs up, whichever comes first. `done` clears the timer.
+ */
+const startDeadline = (reply: FastifyReply, deadlineMs: number): Deadline => {
+  const deadline = new AbortController();
+  const hungUp = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new DOMException(`the ${deadlineMs} ms review deadline passed`, 'TimeoutError')), deadlineMs);
+  const onClose = () => {
+    if (!reply.raw.writableFinished) hungUp.abort(new DOMException('the client closed the connection', 'AbortError'));
+  };
+  reply.raw.once('close', onClose);
+  return {
+    signal: AbortSignal.any([deadline.signal, hungUp.signal]),
+    deadlineMs,
+    done: () => {
+      clearTimeout(timer);
+      reply.raw.off('close', onClose);
+    },
+  };
+};
+
+/** For the log line: which policies the deadline cut short. */
+const deadlineNote = (outcome: ReviewOutcome, deadlineMs: number): string | undefined => {
+  const cut = outcome.decisions.filter((decision) => decision.deadlineExceeded).map((decision) => decision.policy);
+  return cut.length > 0 ? `the ${deadlineMs} ms deadline cut the review short: ${cut.join(', ')} could not finish` : undefined;
+};
+
 /** Review, metrics, log line: anything thrown here still ends in an AdmissionReview with the uid. */
-const answerReview = async (request: FastifyRequest, incoming: AdmissionRequest, options: ReviewOptions): Promise<ReviewOutcome> => {
+const answerReview = async (request: FastifyRequest, incoming: AdmissionRequest, options: ReviewOptions, deadline: Deadline): Promise<ReviewOutcome> => {
   const started = process.hrtime.bigint();
   const policies = selectPolicies(options.policies, options.endpoint, options.policyId);
   const outcome = await review(incoming, policies, {
     view: options.view,
     writer: options.writer,
+    signal: deadline.signal,
+    deadlineMs: deadline.deadlineMs,
     onPolicyError: (policy, error) => request.log.error({ uid: incoming.uid, policy, err: loggedError(error) }, 'policy failed'),
   });
   for (const decision of outcome.decisions) {
@@ -56,6 +89,7 @@ const answerReview = async (request: FastifyRequest, incoming: AdmissionRequest,
     warnings: outcome.response.warnings?.length ?? 0,
     // Break-glass skips (e.g. certguard.io/skip-dns-check) leave their reason here and in the audit log.
     audit: outcome.response.auditAnnotations,
+    deadline: deadlineNote(outcome, deadline.deadlineMs),
     durationMs: Number(process.hrtime.bigint() - started) / 1e6,
   });
   return outcome;
@@ -69,11 +103,14 @@ export const handleReview = async (request: FastifyRequest, reply: FastifyReply,
   }
   const { review: incoming } = decoded;
   let response: AdmissionResponse;
+  const deadline = startDeadline(reply, options.reviewDeadlineMs ?? DEFAULT_REVIEW_DEADLINE_MS);
   try {
-    response = (await answerReview(request, incoming.request, options)).response;
+    response = (await answerReview(request, incoming.request, options, deadline)).response;
   } catch (error) {
     request.log.error({ uid: incoming.request.uid, err: loggedError(error) }, 'review failed after decoding');
     response = erroredOutcome(incoming.request.uid, undefined, error).response;
+  } finally {
+    deadline.done();
   }
   const answer: AdmissionReviewResponse = { apiVersion: incoming.apiVersion, kind: 'AdmissionReview', response };
   return reply.code(200).send(answer);

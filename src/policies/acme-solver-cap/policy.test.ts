@@ -9,6 +9,7 @@ import { ManifestView, parseManifests } from '../../cluster/manifest-view.ts';
 import type { PolicyRequest } from '../types.ts';
 import { createAcmeSolverCapPolicy } from './policy.ts';
 import { acmeSolverCapSchema, type AcmeSolverCapSettings } from './settings.ts';
+import { withoutDeadline } from '../types.ts';
 
 const SETTINGS: AcmeSolverCapSettings = { mode: 'enforce', maxPerNamespace: 25, maxClusterWide: 200, namespaceAnnotation: 'certguard.io/max-solver-routes' };
 const SOLVER_LABELS = { 'acme.cert-manager.io/http01-solver': 'true', 'acme.cert-manager.io/http-domain': '1234', 'acme.cert-manager.io/http-token': '5678' };
@@ -294,7 +295,7 @@ t.test('acme-solver-cap check', async (t) => {
       const view = new ManifestView(c.objects, { unserved: c.unserved });
       const request = requestFor(c.object);
       t.equal(policy.matches(request), true, 'the policy selects the request');
-      const result = await policy.check(request, view);
+      const result = await policy.check(request, view, withoutDeadline());
       t.same(result, { violations: c.violations ?? [], warnings: c.warnings ?? [] });
     });
   }
