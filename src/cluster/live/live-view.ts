@@ -41,7 +41,7 @@ export type LiveView = Omit<StatefulView, 'status'> &
     status(): LiveViewStatus;
     resourceStats(): ResourceStat[];
     /** Where the credentials came from and which server, for the start-up log line. */
-    readonly target: { source: string; server: string };
+    readonly target: { source: string; server: string; context?: string };
   };
 
 // A live GET inside a review stops when the review's signal aborts (its deadline, set below the
@@ -49,7 +49,7 @@ export type LiveView = Omit<StatefulView, 'status'> &
 const LIVE_GET_TIMEOUT_MS = 3000;
 
 class LiveClusterView implements LiveView {
-  readonly target: { source: string; server: string };
+  readonly target: { source: string; server: string; context?: string };
   readonly #client: KubeClient;
   readonly #writer: SecretWriter;
   readonly #watchers = new Map<ResourceId, ResourceWatcher>();
@@ -57,9 +57,10 @@ class LiveClusterView implements LiveView {
   #runs: Promise<void>[] = [];
 
   constructor(options: LiveViewOptions) {
-    this.#client = new KubeClient(loadCredentials(options.kubeconfig));
+    const credentials = loadCredentials(options.kubeconfig);
+    this.#client = new KubeClient(credentials);
     this.#writer = createSecretWriter(this.#client);
-    this.target = { source: this.#client.source, server: this.#client.server };
+    this.target = { source: credentials.source, server: credentials.server, ...(credentials.context ? { context: credentials.context } : {}) };
     const listGate = createListGate();
     for (const id of options.resources ?? (Object.keys(RESOURCES) as ResourceId[])) {
       const watcher = new ResourceWatcher({
