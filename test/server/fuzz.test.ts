@@ -12,6 +12,7 @@ import type { NameResolver } from '../../src/dns/resolver.ts';
 import { buildApp } from '../../src/server/app.ts';
 import { createLogger } from '../../src/server/logger.ts';
 import { localhostCertificates, mountedSecretDir } from '../helpers/certs.ts';
+import { startNxdomainDns } from '../helpers/nxdomain-dns.ts';
 import { fuzzCase, judgeAnswer, loadSeedReviews, type FuzzCase } from '../helpers/fuzz.ts';
 
 // A few thousand cases: enough to meet every policy's readers many times over, in seconds.
@@ -72,14 +73,16 @@ t.test(`over HTTPS against certguard serve on port 0, the same holds (seed ${see
   const seeds = await loadSeedReviews();
   const pair = await localhostCertificates();
   const mount = await mountedSecretDir(pair.serving);
-  // DNS goes to a closed local port: answered at once with a failure, never off this machine.
-  const config = parseConfig({ policies: { 'certificate-dns': { resolvers: ['127.0.0.1:9'], lookupTimeoutMs: 200, ingress: { hostnames: ['lb.example.net'] } } } });
+  // DNS answered NXDOMAIN at once by a local stub: nothing leaves the machine.
+  const dns = await startNxdomainDns();
+  const config = parseConfig({ policies: { 'certificate-dns': { resolvers: [dns.server], ingress: { hostnames: ['lb.example.net'] } } } });
   const server = await startServer({ port: 0, metricsPort: 0, bindAddress: '127.0.0.1', certPath: mount.certPath, keyPath: mount.keyPath, config, manifests: 'examples/cluster', logger: createLogger('silent') });
   const agent = new Agent({ keepAlive: true, ca: pair.ca.certificatePem, maxSockets: 4 });
   t.teardown(async () => {
     agent.destroy();
     await server.close();
     await mount.cleanup();
+    await dns.close();
   });
   let failed = '';
   try {
