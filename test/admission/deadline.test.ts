@@ -1,5 +1,6 @@
 // One deadline per review: when it passes, certguard answers at once with each unfinished
 // policy's "could not decide" verdict; a failed read is "could not decide" too, never a 500.
+import { request as httpRequest } from 'node:http';
 import { Writable } from 'node:stream';
 import t from 'tap';
 import { review } from '../../src/admission/complete.ts';
@@ -121,4 +122,23 @@ t.test('over HTTP: the log line says the deadline cut the review short, and the 
   t.equal(decision.deadline, 'the 60 ms deadline cut the review short: gateway-listener-tls could not finish');
   t.match(decision.policies, ['gateway-listener-tls=undecided']);
   t.match(await metrics.render(), /certguard_admission_deadline_exceeded_total\{policy="gateway-listener-tls"\} 1/);
+});
+
+t.test('a client that hangs up aborts the work of its review', async (t) => {
+  let aborted: (reason: unknown) => void = () => {};
+  const abortedWith = new Promise<unknown>((resolve) => (aborted = resolve));
+  const listening: Policy = hanging('gateway-listener-tls', {
+    check: (_request, _view, context) =>
+      new Promise(() => context.signal.addEventListener('abort', () => aborted(context.signal.reason), { once: true })),
+  });
+  const app = buildApp({ policies: [listening], view: new ManifestView(), logger: createLogger('silent'), reviewDeadlineMs: 30_000 });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  t.teardown(() => app.close());
+  const { port } = app.server.address() as { port: number };
+  const client = httpRequest({ host: '127.0.0.1', port, path: '/validate', method: 'POST', headers: { 'content-type': 'application/json' } });
+  client.on('error', () => {});
+  client.end(JSON.stringify(reviewOf({})));
+  setTimeout(() => client.destroy(), 100);
+  const reason = (await abortedWith) as DOMException;
+  t.equal(reason.name, 'AbortError', 'aborted by the hang-up, long before the 30 s deadline');
 });
