@@ -82,7 +82,14 @@ const typeProblem = (value: unknown, shape: Shape): string | undefined => {
   return 'map' in shape ? 'is not a map' : 'is not an object';
 };
 
-const keyPath = (path: string, key: string): string => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`);
+// A key is quoted in the message; a hostile one could be megabytes long.
+const MAX_KEY_CHARS = 100;
+
+const keyPath = (path: string, key: string): string => {
+  if (key.length <= MAX_KEY_CHARS && /^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) return `${path}.${key}`;
+  const shown = key.length > MAX_KEY_CHARS ? `${key.slice(0, MAX_KEY_CHARS)}…` : key;
+  return `${path}[${JSON.stringify(shown)}]`;
+};
 
 /** The first field of `value` that does not fit `shape`, as "<path> <problem>". Absent fields fit. */
 const problemAt = (value: unknown, shape: Shape, path: string): string | undefined => {

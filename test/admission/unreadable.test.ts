@@ -19,6 +19,7 @@ const cases: Array<{ name: string; kind: typeof GATEWAY; object: unknown; proble
   { name: 'a well-formed Gateway', kind: GATEWAY, object: { metadata: { name: 'g', annotations: { a: 'b' } }, spec: { listeners: [{ name: 'https', port: 443, protocol: 'HTTPS', tls: { certificateRefs: [{ name: 's' }] } }] } }, problem: undefined },
   { name: 'annotations that are a string', kind: INGRESS, object: { metadata: { annotations: 'cert-manager.io/issuer' } }, problem: 'metadata.annotations is not a map' },
   { name: 'an annotation value that is a number', kind: INGRESS, object: { metadata: { annotations: { 'cert-manager.io/issuer': 7 } } }, problem: 'metadata.annotations["cert-manager.io/issuer"] is not a string' },
+  { name: 'a very long annotation key is cut in the message', kind: INGRESS, object: { metadata: { annotations: { ['k'.repeat(5000)]: null } } }, problem: `metadata.annotations["${'k'.repeat(100)}…"] is null` },
   { name: 'a null Ingress tls entry', kind: INGRESS, object: { spec: { tls: [{ secretName: 'a' }, null] } }, problem: 'spec.tls[1] is null' },
   { name: 'listeners that are not an array', kind: GATEWAY, object: { spec: { listeners: { name: 'https' } } }, problem: 'spec.listeners is not an array' },
   { name: 'a null listener', kind: LISTENER_SET, object: { spec: { listeners: [null] } }, problem: 'spec.listeners[0] is null' },
