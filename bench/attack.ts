@@ -83,6 +83,7 @@ for (let offset = 0; offset < COUNT; offset += BATCH) {
     }
   };
   await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+  if ((offset + BATCH) % 10_000 === 0) process.stderr.write(`${offset + BATCH} sent, ${counts.http5xx} HTTP 5xx, ${counts.code500} code 500\n`);
 }
 const seconds = (Date.now() - started) / 1000;
 const after = await post(agent, port, JSON.stringify(seeds[0]));
