@@ -11,9 +11,8 @@ import { ManifestView, readManifests } from '../../src/cluster/manifest-view.ts'
 import { createNameResolver } from '../../src/dns/resolver.ts';
 import { createCertificateDnsPolicy } from '../../src/policies/certificate-dns/policy.ts';
 import { defaultCertificateDnsSettings, resolverOptionsFrom, type CertificateDnsSettings } from '../../src/policies/certificate-dns/settings.ts';
-import type { PolicyRequest } from '../../src/policies/types.ts';
+import { withoutDeadline, type PolicyRequest } from '../../src/policies/types.ts';
 import { startDnsmasq, startSilentServer, type DnsRecord } from './dnsmasq.ts';
-import { withoutDeadline } from '../../src/policies/types.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../src/policies/certificate-dns/fixtures');
 

@@ -6,10 +6,9 @@ import { review } from '../../admission/complete.ts';
 import type { AdmissionRequest } from '../../admission/types.ts';
 import type { KubeObject, Operation } from '../../kube/object.ts';
 import { ManifestView, parseManifests } from '../../cluster/manifest-view.ts';
-import type { PolicyRequest } from '../types.ts';
+import { withoutDeadline, type PolicyRequest } from '../types.ts';
 import { createAcmeSolverCapPolicy } from './policy.ts';
 import { acmeSolverCapSchema, type AcmeSolverCapSettings } from './settings.ts';
-import { withoutDeadline } from '../types.ts';
 
 const SETTINGS: AcmeSolverCapSettings = { mode: 'enforce', maxPerNamespace: 25, maxClusterWide: 200, namespaceAnnotation: 'certguard.io/max-solver-routes' };
 const SOLVER_LABELS = { 'acme.cert-manager.io/http01-solver': 'true', 'acme.cert-manager.io/http-domain': '1234', 'acme.cert-manager.io/http-token': '5678' };

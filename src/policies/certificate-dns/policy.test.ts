@@ -5,10 +5,9 @@ import type { KubeObject } from '../../kube/object.ts';
 import { ManifestView } from '../../cluster/manifest-view.ts';
 import type { ResourceId } from '../../cluster/resources.ts';
 import type { LookupOptions, LookupResult, NameResolver } from '../../dns/resolver.ts';
-import type { PolicyRequest, PolicyResult } from '../types.ts';
+import { withoutDeadline, type PolicyRequest, type PolicyResult } from '../types.ts';
 import { createCertificateDnsPolicy } from './policy.ts';
 import { defaultCertificateDnsSettings, type CertificateDnsSettings } from './settings.ts';
-import { withoutDeadline } from '../types.ts';
 
 // ---------------------------------------------------------------- DNS table
 
