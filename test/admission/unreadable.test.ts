@@ -2,6 +2,8 @@
 // object and field named, and no policy runs.
 import t from 'tap';
 import { ManifestView } from '../../src/cluster/manifest-view.ts';
+import { parseConfig } from '../../src/config/load.ts';
+import { buildPolicies } from '../../src/compose.ts';
 import { shapeProblem } from '../../src/kube/shape.ts';
 import { buildApp } from '../../src/server/app.ts';
 import { createLogger } from '../../src/server/logger.ts';
@@ -59,3 +61,44 @@ t.test('an unreadable oldObject is named as such', async (t) => {
   const { body } = await post(reviewOf({ operation: 'UPDATE', oldObject: { kind: 'Gateway', spec: { listeners: [null] } } }));
   t.equal(body.response.status.message, 'cannot read the old Gateway traefik/traefik-gateway (oldObject): spec.listeners[0] is null');
 });
+
+// The inputs issue 16's attack found answered with HTTP 500 or `internal error`, through the real policies.
+const realPolicies = buildPolicies(parseConfig({}), { logger: createLogger('silent'), resolver: { lookup: async () => ({ error: 'NXDOMAIN', cnames: [] }), describe: () => 'none' } });
+
+const found: Array<{ name: string; request: Record<string, unknown>; message: string }> = [
+  {
+    name: "certificate-dns: annotations that are a string (the 'in' operator threw)",
+    request: { kind: INGRESS, resource: { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses' }, namespace: 'apps', name: 'web', object: { kind: 'Ingress', metadata: { name: 'web', annotations: 'cert-manager.io/issuer' } } },
+    message: 'cannot read Ingress apps/web: metadata.annotations is not a map',
+  },
+  {
+    name: 'certificate-dns: a null Ingress tls entry',
+    request: { kind: INGRESS, resource: { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses' }, namespace: 'apps', name: 'web', object: { kind: 'Ingress', metadata: { name: 'web', annotations: { 'cert-manager.io/cluster-issuer': 'le' } }, spec: { tls: [{ hosts: ['a.example.com'], secretName: 'a' }, null] } } },
+    message: 'cannot read Ingress apps/web: spec.tls[1] is null',
+  },
+  {
+    name: 'acme-solver-cap: ownerReferences that are not an array (ownerReferences.find threw)',
+    request: { kind: HTTPROUTE, resource: { group: 'gateway.networking.k8s.io', version: 'v1', resource: 'httproutes' }, namespace: 'apps', name: '', object: { kind: 'HTTPRoute', metadata: { generateName: 'cm-acme-', labels: { 'acme.cert-manager.io/http01-solver': 'true' }, ownerReferences: { kind: 'Challenge' } } } },
+    message: 'cannot read HTTPRoute apps/(unnamed): metadata.ownerReferences is not an array',
+  },
+  {
+    name: "acme-solver-cap: a null ownerReference (reading 'kind' of null)",
+    request: { kind: HTTPROUTE, resource: { group: 'gateway.networking.k8s.io', version: 'v1', resource: 'httproutes' }, namespace: 'apps', name: '', object: { kind: 'HTTPRoute', metadata: { generateName: 'cm-acme-', labels: { 'acme.cert-manager.io/http01-solver': 'true' }, ownerReferences: [null] } } },
+    message: 'cannot read HTTPRoute apps/(unnamed): metadata.ownerReferences[0] is null',
+  },
+  {
+    name: "gateway-listener-tls and certificate-dns: a null listener (reading 'protocol' of null)",
+    request: { object: { kind: 'Gateway', metadata: { name: 'traefik-gateway', annotations: { 'cert-manager.io/cluster-issuer': 'le' } }, spec: { listeners: [{ name: 'web', port: 80, protocol: 'HTTP' }, null] } } },
+    message: 'cannot read Gateway traefik/traefik-gateway: spec.listeners[1] is null',
+  },
+];
+
+for (const c of found) {
+  t.test(`found by the attack, now the client's error: ${c.name}`, async (t) => {
+    const app = buildApp({ policies: realPolicies, view: new ManifestView(), logger: createLogger('silent') });
+    const response = await app.inject({ method: 'POST', url: '/validate', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(reviewOf(c.request as never)) });
+    await app.close();
+    t.equal(response.statusCode, 200);
+    t.same(response.json().response, { uid: UID, allowed: false, status: { code: 400, reason: 'BadRequest', message: c.message } });
+  });
+}
