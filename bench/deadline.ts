@@ -4,12 +4,35 @@
 // Run it against two trees to compare (bench/README.md, "Deadline"); it prints µs per review.
 //
 //   node bench/deadline.ts [reviews=20000] [rounds=5]
+//   node bench/deadline.ts signal      the signal's own work per review, timed alone
 import { generateCertificates } from '../src/cli/certs.ts';
 import { ManifestView } from '../src/cluster/manifest-view.ts';
 import { createGatewayListenerTlsPolicy } from '../src/policies/gateway-listener-tls/policy.ts';
 import { defaultGatewayListenerTlsSettings } from '../src/policies/gateway-listener-tls/settings.ts';
 import { buildApp } from '../src/server/app.ts';
 import { createLogger } from '../src/server/logger.ts';
+
+/** What the review handler and complete.ts add per review, without the review. */
+const signalAlone = async (count: number): Promise<number> => {
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < count; i++) {
+    const deadline = new AbortController();
+    const hungUp = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), 4000);
+    const signal = AbortSignal.any([deadline.signal, hungUp.signal]);
+    const onAbort = () => {};
+    signal.addEventListener('abort', onAbort, { once: true });
+    await Promise.resolve();
+    signal.removeEventListener('abort', onAbort);
+    clearTimeout(timer);
+  }
+  return Number(process.hrtime.bigint() - started) / 1e3 / count;
+};
+
+if (process.argv[2] === 'signal') {
+  for (let round = 0; round < 3; round++) process.stdout.write(`signal alone: ${(await signalAlone(200_000)).toFixed(1)} µs per review\n`);
+  process.exit(0);
+}
 
 const REVIEWS = Number(process.argv[2] ?? 20_000);
 const ROUNDS = Number(process.argv[3] ?? 5);
