@@ -12,6 +12,14 @@ export const denied = (uid: string, message: string): AdmissionResponse => ({
   status: { code: 403, reason: 'Forbidden', message },
 });
 
+/** The object cannot be read as its kind: the client's error, not a policy's verdict
+ *  (controller-runtime answers an undecodable object with Errored(400)). */
+export const invalid = (uid: string, message: string): AdmissionResponse => ({
+  uid,
+  allowed: false,
+  status: { code: 400, reason: 'BadRequest', message },
+});
+
 export const errored = (uid: string, error: unknown): AdmissionResponse => ({
   uid,
   allowed: false,

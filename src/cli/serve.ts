@@ -13,6 +13,7 @@ import { createMetrics, type ViewStats } from '../metrics/metrics.ts';
 import type { StatefulView } from '../cluster/view.ts';
 import type { SecretWriter } from '../cluster/writer.ts';
 import { buildApp } from '../server/app.ts';
+import { DEFAULT_REVIEW_DEADLINE_MS } from '../server/limits.ts';
 import { CertWatcher, tlsOptions } from '../server/cert-watcher.ts';
 import { createLogger, LOG_LEVELS } from '../server/logger.ts';
 import { buildProbeApp, type Readiness } from '../server/probe-app.ts';
@@ -28,6 +29,12 @@ export const SERVE_FLAGS: Record<string, FlagSpec> = {
   kubeconfig: { type: 'string', env: 'KUBECONFIG', description: 'kubeconfig for the live cluster view (in-cluster service account when absent)' },
   'secret-namespaces': { type: 'string', env: 'CERTGUARD_SECRET_NAMESPACES', description: 'comma-separated namespaces: watch Secrets only there (namespaced RBAC, the chart\'s rbac.namespaces); default all' },
   manifests: { type: 'string', env: 'CERTGUARD_MANIFESTS', description: 'serve from a folder of YAML/JSON objects instead of a live cluster' },
+  'request-timeout': {
+    type: 'string',
+    env: 'CERTGUARD_REQUEST_TIMEOUT',
+    default: '4s',
+    description: "one deadline per review (e.g. 4s, 3500ms): set it below the webhook's timeoutSeconds, the API server stops waiting then",
+  },
   'log-level': { type: 'string', env: 'CERTGUARD_LOG_LEVEL', default: 'info', description: `one of ${LOG_LEVELS.join(', ')}` },
   help: { type: 'boolean', description: 'show this help' },
 };
@@ -44,6 +51,8 @@ export type ServeOptions = {
   secretNamespaces?: string[];
   manifests?: string;
   logger: Logger;
+  /** One deadline per review (--request-timeout); absent: DEFAULT_REVIEW_DEADLINE_MS. */
+  requestTimeoutMs?: number;
   /** How often the certificate files are re-read besides the directory watch (tests shorten it). */
   certPollIntervalMs?: number;
 };
@@ -93,7 +102,7 @@ export const startServer = async (options: ServeOptions): Promise<RunningServer>
   const { view, writer } = await openView(options);
   const metrics = createMetrics(view);
   const policies = buildPolicies(options.config, { logger, recordInUseDeletion: metrics.recordInUseDeletion });
-  const app = buildApp({ policies, view, writer, logger, recordDecision: metrics.recordDecision, https: { minVersion: 'TLSv1.2' } });
+  const app = buildApp({ policies, view, writer, logger, recordDecision: metrics.recordDecision, reviewDeadlineMs: options.requestTimeoutMs, https: { minVersion: 'TLSv1.2' } });
   const certs = new CertWatcher({
     certPath: options.certPath,
     keyPath: options.keyPath,
@@ -112,7 +121,7 @@ export const startServer = async (options: ServeOptions): Promise<RunningServer>
   await app.listen({ port: options.port, host: options.bindAddress });
   await probes.listen({ port: options.metricsPort, host: options.bindAddress });
   const ports = { admission: (app.server.address() as AddressInfo).port, metrics: (probes.server.address() as AddressInfo).port };
-  logger.info({ ...ports, policies: policies.map((policy) => `${policy.id}=${policy.mode}`) }, 'certguard listening');
+  logger.info({ ...ports, requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REVIEW_DEADLINE_MS, policies: policies.map((policy) => `${policy.id}=${policy.mode}`) }, 'certguard listening');
   return {
     ports,
     close: async () => {
@@ -135,6 +144,17 @@ export const secretNamespacesOf = (value: unknown): string[] | undefined => {
   return namespaces;
 };
 
+// The API server's webhook timeoutSeconds is 1-30: a deadline past 30 s is never waited for.
+const MAX_REQUEST_TIMEOUT_MS = 30_000;
+
+/** "4s", "3.5s", "3500ms" or a bare number of seconds. */
+export const durationMsOf = (value: unknown, flag: string): number => {
+  const match = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(String(value).trim());
+  const ms = match ? Number(match[1]) * (match[2] === 'ms' ? 1 : 1000) : Number.NaN;
+  if (!(ms > 0 && ms <= MAX_REQUEST_TIMEOUT_MS)) throw new UsageError(`--${flag} must be a duration between 1ms and 30s (e.g. 4s, 3500ms), got "${String(value)}"`);
+  return Math.round(ms);
+};
+
 const exists = async (path: string): Promise<boolean> => stat(path).then(() => true, () => false);
 
 export const serveOptionsFrom = async (args: string[]): Promise<ServeOptions | 'help'> => {
@@ -154,6 +174,7 @@ export const serveOptionsFrom = async (args: string[]): Promise<ServeOptions | '
     kubeconfig: values.kubeconfig as string | undefined,
     secretNamespaces: secretNamespacesOf(values['secret-namespaces']),
     manifests,
+    requestTimeoutMs: durationMsOf(values['request-timeout'], 'request-timeout'),
     logger: createLogger(level as LevelWithSilent),
   };
 };

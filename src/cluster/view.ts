@@ -97,3 +97,24 @@ export const matchesLabels = (object: KubeObject, labels: Record<string, string>
   const have = object.metadata?.labels ?? {};
   return Object.entries(labels).every(([key, value]) => have[key] === value);
 };
+
+/**
+ * A read the view could not answer: the API server is unreachable, answered an error, or the
+ * review's deadline passed first. Not a bug: the policy could not decide (complete.ts gives its
+ * "could not decide" verdict). The message names what could not be read.
+ */
+export class ViewReadError extends Error {}
+
+/** Why a review's signal aborted, for messages: the deadline, or the API server hung up. */
+export const abortedBecause = (signal: AbortSignal): string =>
+  (signal.reason as { name?: string } | undefined)?.name === 'TimeoutError' ? "the review's deadline passed first" : 'the API server stopped waiting for the answer';
+
+/** `view` with the review's signal on every get(): a policy reads through it without passing the signal itself. */
+export const withSignal = (view: ClusterView, signal: AbortSignal): ClusterView => ({
+  get: (resource, namespace, name, options) => view.get(resource, namespace, name, { ...options, signal: options?.signal ?? signal }),
+  list: (resource, options) => view.list(resource, options),
+  count: (resource, options) => view.count(resource, options),
+  isServed: (resource) => view.isServed(resource),
+  isSynced: (resource) => view.isSynced(resource),
+  listenersUsing: (namespace, name) => view.listenersUsing(namespace, name),
+});

@@ -9,6 +9,11 @@ export type CreateOutcome =
   /** RBAC, quota, a terminating namespace: the API's reason, for the fallback denial. */
   | { outcome: 'refused'; reason: string };
 
+export type CreateOptions = {
+  /** The review's deadline: a create not started when it aborts is not started, one under way is abandoned. */
+  signal?: AbortSignal;
+};
+
 export type SecretWriter = {
-  createSecret(secret: KubeObject): Promise<CreateOutcome>;
+  createSecret(secret: KubeObject, options?: CreateOptions): Promise<CreateOutcome>;
 };

@@ -38,6 +38,8 @@ export type DecisionRecord = {
   kind: string;
   decision: Decision;
   seconds: number;
+  /** The review's deadline cut this policy short. */
+  deadlineExceeded?: boolean;
 };
 
 export type Metrics = {
@@ -58,7 +60,8 @@ export type MetricsOptions = {
 };
 
 // From 100 µs (a view-only policy) through milliseconds (a live GET to the API server) to seconds
-// (placeholder key generation under load); 10 s is the API server's default webhook timeout.
+// (placeholder key generation under load); a review ends at its deadline (--request-timeout,
+// default 4 s), below the API server's webhook timeout (10 s by default, 30 s at most).
 const DURATION_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 const countBy = <K extends string>(objects: KubeObject[], key: (object: KubeObject) => K | undefined): Map<K, number> => {
@@ -87,7 +90,7 @@ const getResourceStats = (view: MetricsView): ResourceStats[] =>
 const registerAdmissionMetrics = (registry: Registry) => {
   const requests = new Counter({
     name: 'certguard_admission_requests_total',
-    help: 'Admission requests judged, per policy, operation, kind and decision (allowed, denied, warned, errored).',
+    help: 'Admission requests judged, per policy, operation, kind and decision (allowed, denied, warned, undecided, errored).',
     labelNames: ['policy', 'operation', 'kind', 'decision'] as const,
     registers: [registry],
   });
@@ -98,9 +101,16 @@ const registerAdmissionMetrics = (registry: Registry) => {
     buckets: DURATION_BUCKETS,
     registers: [registry],
   });
+  const deadlineExceeded = new Counter({
+    name: 'certguard_admission_deadline_exceeded_total',
+    help: 'Reviews whose deadline (--request-timeout) cut a policy short: it gave its "could not decide" verdict.',
+    labelNames: ['policy'] as const,
+    registers: [registry],
+  });
   return (record: DecisionRecord): void => {
     requests.inc({ policy: record.policy, operation: record.operation, kind: record.kind, decision: record.decision });
     duration.observe({ policy: record.policy }, record.seconds);
+    if (record.deadlineExceeded) deadlineExceeded.inc({ policy: record.policy });
   };
 };
 
@@ -247,7 +257,7 @@ export const createMetrics = (view: MetricsView, options: MetricsOptions = {}): 
     recordDecision,
     recordInUseDeletion,
     recordReview(request, decisions) {
-      for (const { policy, decision, seconds } of decisions) recordDecision({ policy, operation: request.operation, kind: request.kind.kind, decision, seconds });
+      for (const { policy, decision, seconds, deadlineExceeded } of decisions) recordDecision({ policy, operation: request.operation, kind: request.kind.kind, decision, seconds, deadlineExceeded });
     },
     render: () => registry.metrics(),
   };

@@ -48,11 +48,17 @@ export type Policy = {
   readonly mode: PolicyMode;
   /** Selection by group/kind/operation (and cheap object checks such as a label). */
   matches(request: PolicyRequest): boolean;
-  check(request: PolicyRequest, view: ClusterView, context?: ReviewContext): Promise<PolicyResult>;
+  check(request: PolicyRequest, view: ClusterView, context: ReviewContext): Promise<PolicyResult>;
+  /** Its verdict when it could not decide (a read failed, the deadline passed): allow with a
+   *  warning (default), or deny, as its `setting` says (certificate-dns: onLookupError). */
+  readonly whenUndecided?: { verdict: 'allow' | 'deny'; setting: string };
 };
 
 /** What one review hands every step (controller-runtime's ctx): the signal aborts when the request's
  *  deadline passes or the API server hangs up, and reaches every lookup, GET and create. */
 export type ReviewContext = { signal: AbortSignal };
+
+/** A context without a deadline: the offline check and policy tests. */
+export const withoutDeadline = (): ReviewContext => ({ signal: new AbortController().signal });
 
 export const emptyResult = (): PolicyResult => ({ violations: [], warnings: [] });

@@ -19,6 +19,8 @@ export type AppOptions = {
   logger: Logger;
   /** Metrics hook: called once per policy decision. */
   recordDecision?: DecisionRecorder;
+  /** One deadline per review (serve --request-timeout); default DEFAULT_REVIEW_DEADLINE_MS. */
+  reviewDeadlineMs?: number;
   /** Node https.createServer options (key, cert, minVersion...); absent = plain HTTP (tests). */
   https?: ServerOptions;
 };

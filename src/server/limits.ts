@@ -16,3 +16,10 @@ export const KEEP_ALIVE_TIMEOUT_MS = 120_000;
 
 /** kube-apiserver's webhook timeout is at most 30 s; a request taking longer is already lost. */
 export const REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * How long one review may take (serve --request-timeout): below the API server's default webhook
+ * timeout (10 s) and the chart's timeoutSeconds (5), so certguard answers before the API server
+ * stops waiting. The chart derives it from webhook.timeoutSeconds minus a margin.
+ */
+export const DEFAULT_REVIEW_DEADLINE_MS = 4000;

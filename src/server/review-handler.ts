@@ -1,10 +1,12 @@
 // One admission request: decode, pick the policies for this endpoint, review, log, answer.
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
-import { review } from '../admission/complete.ts';
+import { erroredOutcome, review, type ReviewOutcome } from '../admission/complete.ts';
 import { decodeReview } from '../admission/decode.ts';
-import type { AdmissionRequest, AdmissionReviewResponse } from '../admission/types.ts';
+import { describeError } from '../admission/responses.ts';
+import type { AdmissionRequest, AdmissionResponse, AdmissionReviewResponse } from '../admission/types.ts';
 import type { Policy } from '../policies/types.ts';
 import type { AppOptions } from './app.ts';
+import { DEFAULT_REVIEW_DEADLINE_MS } from './limits.ts';
 
 export type Endpoint = 'validate' | 'mutate';
 
@@ -30,28 +32,57 @@ const logDecision = (log: FastifyBaseLogger, request: AdmissionRequest, fields: 
   );
 };
 
-export const handleReview = async (
-  request: FastifyRequest,
-  reply: FastifyReply,
-  options: AppOptions & { endpoint: Endpoint; policyId?: string },
-): Promise<FastifyReply> => {
-  const decoded = decodeReview(request.body);
-  if (!decoded.ok) return reply.code(400).send({ error: 'Bad Request', message: decoded.reason });
-  if (options.policyId !== undefined && !options.policies.some((policy) => policy.id === options.policyId)) {
-    return reply.code(404).send({ error: 'Not Found', message: `unknown policy "${options.policyId}"` });
-  }
-  const { review: incoming } = decoded;
+/** The error as the log shows it once: message and stack (never in an answer). */
+const loggedError = (error: unknown): Record<string, unknown> =>
+  error instanceof Error ? { message: error.message, stack: error.stack } : { message: describeError(error) };
+
+type ReviewOptions = AppOptions & { endpoint: Endpoint; policyId?: string };
+
+type Deadline = { signal: AbortSignal; deadlineMs: number; done: () => void };
+
+/**
+ * The review's one signal (controller-runtime's ctx): it aborts when the deadline passes or the
+ * client (the API server) hangs up, whichever comes first. `done` clears the timer.
+ */
+const startDeadline = (reply: FastifyReply, deadlineMs: number): Deadline => {
+  const deadline = new AbortController();
+  const hungUp = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new DOMException(`the ${deadlineMs} ms review deadline passed`, 'TimeoutError')), deadlineMs);
+  const onClose = () => {
+    if (!reply.raw.writableFinished) hungUp.abort(new DOMException('the client closed the connection', 'AbortError'));
+  };
+  reply.raw.once('close', onClose);
+  return {
+    signal: AbortSignal.any([deadline.signal, hungUp.signal]),
+    deadlineMs,
+    done: () => {
+      clearTimeout(timer);
+      reply.raw.off('close', onClose);
+    },
+  };
+};
+
+/** For the log line: which policies the deadline cut short. */
+const deadlineNote = (outcome: ReviewOutcome, deadlineMs: number): string | undefined => {
+  const cut = outcome.decisions.filter((decision) => decision.deadlineExceeded).map((decision) => decision.policy);
+  return cut.length > 0 ? `the ${deadlineMs} ms deadline cut the review short: ${cut.join(', ')} could not finish` : undefined;
+};
+
+/** Review, metrics, log line: anything thrown here still ends in an AdmissionReview with the uid. */
+const answerReview = async (request: FastifyRequest, incoming: AdmissionRequest, options: ReviewOptions, deadline: Deadline): Promise<ReviewOutcome> => {
   const started = process.hrtime.bigint();
   const policies = selectPolicies(options.policies, options.endpoint, options.policyId);
-  const outcome = await review(incoming.request, policies, {
+  const outcome = await review(incoming, policies, {
     view: options.view,
     writer: options.writer,
-    onPolicyError: (policy, error) => request.log.error({ uid: incoming.request.uid, policy, err: { message: (error as Error)?.message } }, 'policy failed'),
+    signal: deadline.signal,
+    deadlineMs: deadline.deadlineMs,
+    onPolicyError: (policy, error) => request.log.error({ uid: incoming.uid, policy, err: loggedError(error) }, 'policy failed'),
   });
   for (const decision of outcome.decisions) {
-    options.recordDecision?.({ ...decision, operation: incoming.request.operation, kind: incoming.request.kind.kind });
+    options.recordDecision?.({ ...decision, operation: incoming.operation, kind: incoming.kind.kind });
   }
-  logDecision(request.log, incoming.request, {
+  logDecision(request.log, incoming, {
     endpoint: options.endpoint,
     policies: outcome.decisions.map((decision) => `${decision.policy}=${decision.decision}`),
     allowed: outcome.response.allowed,
@@ -59,8 +90,29 @@ export const handleReview = async (
     warnings: outcome.response.warnings?.length ?? 0,
     // Break-glass skips (e.g. certguard.io/skip-dns-check) leave their reason here and in the audit log.
     audit: outcome.response.auditAnnotations,
+    deadline: deadlineNote(outcome, deadline.deadlineMs),
     durationMs: Number(process.hrtime.bigint() - started) / 1e6,
   });
-  const answer: AdmissionReviewResponse = { apiVersion: incoming.apiVersion, kind: 'AdmissionReview', response: outcome.response };
+  return outcome;
+};
+
+export const handleReview = async (request: FastifyRequest, reply: FastifyReply, options: ReviewOptions): Promise<FastifyReply> => {
+  const decoded = decodeReview(request.body);
+  if (!decoded.ok) return reply.code(400).send({ error: 'Bad Request', message: decoded.reason });
+  if (options.policyId !== undefined && !options.policies.some((policy) => policy.id === options.policyId)) {
+    return reply.code(404).send({ error: 'Not Found', message: `unknown policy "${options.policyId}"` });
+  }
+  const { review: incoming } = decoded;
+  let response: AdmissionResponse;
+  const deadline = startDeadline(reply, options.reviewDeadlineMs ?? DEFAULT_REVIEW_DEADLINE_MS);
+  try {
+    response = (await answerReview(request, incoming.request, options, deadline)).response;
+  } catch (error) {
+    request.log.error({ uid: incoming.request.uid, err: loggedError(error) }, 'review failed after decoding');
+    response = erroredOutcome(incoming.request.uid, undefined, error).response;
+  } finally {
+    deadline.done();
+  }
+  const answer: AdmissionReviewResponse = { apiVersion: incoming.apiVersion, kind: 'AdmissionReview', response };
   return reply.code(200).send(answer);
 };

@@ -91,7 +91,8 @@ t.test('Deployment: two hardened replicas, probes on the metrics port, the CLI f
     '--tls-key=/etc/certguard/tls/tls.key',
     '--config=/etc/certguard/config/config.yaml',
     '--log-level=info',
-  ], 'certguard serve with its flags');
+    '--request-timeout=4000ms',
+  ], 'certguard serve with its flags (the review deadline 1 s inside the webhooks’ 5 s timeoutSeconds)');
   t.equal(container.image, 'ghcr.io/certguard/certguard:0.1.0', 'the image tag defaults to appVersion');
   t.same(container.ports, [{ name: 'https', containerPort: 8443, protocol: 'TCP' }, { name: 'metrics', containerPort: 8080, protocol: 'TCP' }], 'admission HTTPS and metrics HTTP ports');
   t.same(container.livenessProbe, { httpGet: { path: '/healthz', port: 'metrics' }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 }, 'liveness on /healthz');

@@ -126,6 +126,8 @@ t.test('failurePolicy and timeoutSeconds: global, then per policy', async (t) =>
     'per-policy settings override the global ones',
   );
   t.same(webhooks['acme-solver-cap.certguard.io']?.matchConditions?.map((c) => c.name), ['acme-http01-solver'], 'overriding a webhook key keeps the default matchConditions (Helm merges maps)');
+  const args = rendered.get<{ spec: { template: { spec: { containers: { args: string[] }[] } } } }>('Deployment').spec.template.spec.containers[0]?.args;
+  t.ok(args?.includes('--request-timeout=2000ms'), 'the review deadline fits the smallest timeoutSeconds (3 s) less 1 s');
 });
 
 t.test('namespaceSelector: kube-system and the release namespace always, plus the admin’s list', async (t) => {

@@ -87,6 +87,13 @@ export class FakeApiServer {
   readonly forbidden = new Set<string>();
   /** While true, watch events are queued instead of sent: a watch lagging behind a write. */
   holdEvents = false;
+  /** Plurals whose GETs by name never answer: a hung API server (or etcd) behind a live GET. */
+  readonly hangGets = new Set<string>();
+  /** Creates answer after this long, and only write if the client is still waiting then (the
+   *  API server abandons a request whose client went away before it reaches storage). */
+  createDelayMs = 0;
+  /** Requests whose client hung up before an answer (a hung GET, a delayed create). */
+  abandoned = 0;
   port = 0;
 
   readonly #resources = new Map<string, FakeResource>();
@@ -283,6 +290,7 @@ export class FakeApiServer {
       return json(403, status(403, 'Forbidden', `${route.plural} is forbidden: User "system:serviceaccount:certguard:certguard" cannot list resource "${route.plural}" in API group "${route.group}" at the cluster scope`));
     }
     if (request.method === 'POST') return this.#create(request, resource, key, route.namespace ?? '', json);
+    if (route.name !== undefined && this.hangGets.has(route.plural)) return void request.socket.once('close', () => (this.abandoned += 1));
     if (route.name !== undefined) return this.#get(key, resource, route.namespace, route.name, accept, json);
     if (url.searchParams.get('watch') === '1' || url.searchParams.get('watch') === 'true') return this.#watch(key, route.namespace, url, accept, response);
     return this.#list(key, resource, apiVersion, route.namespace, url, accept, json);
@@ -362,13 +370,20 @@ export class FakeApiServer {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      const object = JSON.parse(Buffer.concat(chunks).toString('utf8')) as FakeObject;
-      const name = object.metadata.name;
-      if (this.terminating.has(namespace)) {
-        return json(403, status(403, 'Forbidden', `${resource.plural} "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`));
-      }
-      if (this.#objects.get(key)!.has(objectKey(namespace, name))) return json(409, status(409, 'AlreadyExists', `${resource.plural} "${name}" already exists`));
-      json(201, this.apply({ ...object, metadata: { ...object.metadata, namespace } }));
+      if (this.createDelayMs === 0) return this.#createNow(resource, key, namespace, chunks, json);
+      let gone = false;
+      request.socket.once('close', () => (gone = true));
+      setTimeout(() => (gone ? (this.abandoned += 1) : this.#createNow(resource, key, namespace, chunks, json)), this.createDelayMs);
     });
+  }
+
+  #createNow(resource: FakeResource, key: string, namespace: string, chunks: Buffer[], json: (code: number, body: unknown) => void): void {
+    const object = JSON.parse(Buffer.concat(chunks).toString('utf8')) as FakeObject;
+    const name = object.metadata.name;
+    if (this.terminating.has(namespace)) {
+      return json(403, status(403, 'Forbidden', `${resource.plural} "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`));
+    }
+    if (this.#objects.get(key)!.has(objectKey(namespace, name))) return json(409, status(409, 'AlreadyExists', `${resource.plural} "${name}" already exists`));
+    json(201, this.apply({ ...object, metadata: { ...object.metadata, namespace } }));
   }
 }

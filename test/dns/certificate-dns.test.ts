@@ -11,7 +11,7 @@ import { ManifestView, readManifests } from '../../src/cluster/manifest-view.ts'
 import { createNameResolver } from '../../src/dns/resolver.ts';
 import { createCertificateDnsPolicy } from '../../src/policies/certificate-dns/policy.ts';
 import { defaultCertificateDnsSettings, resolverOptionsFrom, type CertificateDnsSettings } from '../../src/policies/certificate-dns/settings.ts';
-import type { PolicyRequest } from '../../src/policies/types.ts';
+import { withoutDeadline, type PolicyRequest } from '../../src/policies/types.ts';
 import { startDnsmasq, startSilentServer, type DnsRecord } from './dnsmasq.ts';
 
 const FIXTURES = join(import.meta.dirname, '../../src/policies/certificate-dns/fixtures');
@@ -109,7 +109,7 @@ t.test('judges names served by a real DNS server', async (t) => {
     },
   ];
   for (const c of cases) {
-    const result = await policy.check(create(c.dnsNames), view);
+    const result = await policy.check(create(c.dnsNames), view, withoutDeadline());
     t.same(result.violations, c.violations, c.name);
     t.same(result.warnings, [], `${c.name}: no warnings`);
   }
@@ -117,7 +117,7 @@ t.test('judges names served by a real DNS server', async (t) => {
 
 t.test('allows an AAAA-only name at an IPv6 ingress address', async (t) => {
   const policy = policyWith(settingsWith({ ingress: { addresses: ['2001:db8::10'], hostnames: [], services: [] } }));
-  const result = await policy.check(create(['v6.example.com']), new ManifestView(CLUSTER));
+  const result = await policy.check(create(['v6.example.com']), new ManifestView(CLUSTER), withoutDeadline());
   t.same(result, { violations: [], warnings: [] });
 });
 
@@ -126,10 +126,10 @@ t.test('a second review of the same names makes no new query', async (t) => {
   const view = new ManifestView(CLUSTER);
   const names = ['ok.example.net', 'wrong.example.net', 'alias.example.net', 'missing.example.com'];
   const before = await dns.queryCount();
-  const first = await policy.check(create(names), view);
+  const first = await policy.check(create(names), view, withoutDeadline());
   const queries = await dns.queryCount();
   t.ok(queries > before, 'the first review asked the server');
-  const second = await policy.check(create(names, 'other-tls'), view);
+  const second = await policy.check(create(names, 'other-tls'), view, withoutDeadline());
   t.equal(await dns.queryCount(), queries, 'the server saw no new query');
   t.equal(second.violations.length, first.violations.length, 'the same verdict from the cache');
   t.equal(second.violations.length, 2);
@@ -148,7 +148,7 @@ t.test('a server that never answers: the review ends at its deadline with the lo
   await t.test('allow (default): a warning', async (t) => {
     const settings = settingsWith({ resolvers: [silent.address], lookupTimeoutMs: 300 });
     const policy = createCertificateDnsPolicy(settings, { resolver: resolverFor(settings) });
-    const result = await withinGuard(policy.check(create(['ok.example.net']), view));
+    const result = await withinGuard(policy.check(create(['ok.example.net']), view, withoutDeadline()));
     t.not(result, 'guard', `answered before the ${GUARD_MS} ms guard`);
     t.same(result, {
       violations: [],
@@ -162,7 +162,7 @@ t.test('a server that never answers: the review ends at its deadline with the lo
   await t.test('deny: a violation', async (t) => {
     const settings = settingsWith({ resolvers: [silent.address], lookupTimeoutMs: 300, onLookupError: 'deny' });
     const policy = createCertificateDnsPolicy(settings, { resolver: resolverFor(settings) });
-    const result = await withinGuard(policy.check(create(['ok.example.net']), view));
+    const result = await withinGuard(policy.check(create(['ok.example.net']), view, withoutDeadline()));
     t.not(result, 'guard');
     t.same(result, {
       violations: [
@@ -215,12 +215,12 @@ t.test('CAA served by a real DNS server', async (t) => {
     },
   ];
   for (const c of cases) {
-    const result = await policy.check(request(c.dnsNames), view);
+    const result = await policy.check(request(c.dnsNames), view, withoutDeadline());
     t.same(result.violations, c.violations, c.name);
     t.same(result.warnings, [], `${c.name}: no warnings`);
   }
   const before = await dns.queryCount();
-  await policy.check(request(['app.closed.example.net']), view);
+  await policy.check(request(['app.closed.example.net']), view, withoutDeadline());
   t.equal(await dns.queryCount(), before, 'a second review is answered from the cache');
 });
 

@@ -146,3 +146,16 @@ imagePullSecrets:
 securityContext:
   {{- toYaml .Values.podSecurityContext | nindent 2 }}
 {{- end }}
+
+{{- /*
+serve --request-timeout: the smallest timeoutSeconds of any webhook, less 1 s for the API server's
+call around the review (TLS, network both ways), so certguard answers before the API server stops
+waiting. values.schema.json keeps every timeoutSeconds at 2 or more, so at least 1 s is left.
+*/}}
+{{- define "certguard.requestTimeout" -}}
+{{- $seconds := .Values.webhook.timeoutSeconds | int }}
+{{- range $id, $hook := .Values.webhooks }}
+{{- if and $hook $hook.timeoutSeconds }}{{ $seconds = min $seconds ($hook.timeoutSeconds | int) }}{{ end }}
+{{- end }}
+{{- printf "%dms" (sub (mul $seconds 1000) 1000) }}
+{{- end }}

@@ -68,8 +68,9 @@ export type RequestOptions = {
   method?: 'GET' | 'POST';
   accept?: string;
   body?: unknown;
-  /** Whole-request deadline: a request that hangs must not hang its caller. */
-  timeoutMs: number;
+  /** Whole-request deadline: a request that hangs must not hang its caller. Absent: `signal` is the only limit. */
+  timeoutMs?: number;
+  /** Aborting it destroys the request at once (the review's deadline, a stopping view). */
   signal?: AbortSignal;
 };
 
@@ -192,7 +193,8 @@ export class KubeClient {
         });
         response.on('error', (error) => reject(unreachable(error)));
       });
-      request.setTimeout(options.timeoutMs, () => request.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
+      const { timeoutMs } = options;
+      if (timeoutMs !== undefined) request.setTimeout(timeoutMs, () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
       request.on('error', (error) => reject(request.reusedSocket && isReset(error) ? new StaleSocketError(error) : unreachable(error)));
       request.end(payload);
     });

@@ -19,6 +19,8 @@ export type Credentials = {
   server: string;
   /** Where the credentials came from, for the start-up log line. */
   source: string;
+  /** The kubeconfig context used (absent in-cluster), for the start-up log line. */
+  context?: string;
   /** Puts TLS options and authentication on one request's options (may set `agent` for a proxy). */
   apply(options: https.RequestOptions): Promise<void>;
 };
@@ -179,7 +181,8 @@ const fromKubeconfig = (paths: string[], source: string): Credentials => {
   if (!cluster?.server) throw new Error(`kubeconfig ${source}: cluster "${context.cluster}" has no server`);
   const user = document.users?.find((entry) => entry.name === context.user)?.user ?? {};
   const server = cluster.server.replace(/\/+$/, '');
-  return needsClientNode(cluster, user) ? delegatedCredentials(server, source, document) : staticCredentials(server, source, cluster, user);
+  const credentials = needsClientNode(cluster, user) ? delegatedCredentials(server, source, document) : staticCredentials(server, source, cluster, user);
+  return { ...credentials, context: contextName };
 };
 
 const inClusterCredentials = (env: NodeJS.ProcessEnv, folder: string): Credentials => {

@@ -3,8 +3,8 @@
 import type { KubeObject } from '../../kube/object.ts';
 import { RESOURCES, type ResourceId, type ResourceInfo } from '../resources.ts';
 import { isListenerOwnerResource, SecretUsageIndex, type ListenerOwnerResource, type ListenerUse } from '../secret-usage.ts';
-import type { CountOptions, ListOptions, StatefulView, ViewStatus } from '../view.ts';
-import type { CreateOutcome, SecretWriter } from '../writer.ts';
+import { abortedBecause, ViewReadError, type CountOptions, type GetOptions, type ListOptions, type StatefulView, type ViewStatus } from '../view.ts';
+import type { CreateOptions, CreateOutcome, SecretWriter } from '../writer.ts';
 import { ACCEPT_JSON, ACCEPT_METADATA, apiVersionOf, objectPath } from './api-paths.ts';
 import type { BackoffOptions } from './backoff.ts';
 import { withoutBookkeeping } from './compact.ts';
@@ -46,15 +46,15 @@ export type LiveView = Omit<StatefulView, 'status'> &
     status(): LiveViewStatus;
     resourceStats(): ResourceStat[];
     /** Where the credentials came from and which server, for the start-up log line. */
-    readonly target: { source: string; server: string };
+    readonly target: { source: string; server: string; context?: string };
   };
 
-// A live GET runs inside an admission request (webhook timeout 10 s by default), next to the
-// policy's other lookups: fail fast rather than let the API server time the webhook out.
+// A live GET inside a review stops when the review's signal aborts (its deadline, set below the
+// webhook's timeoutSeconds). This bound is for a GET without one (none in certguard today): never hang.
 const LIVE_GET_TIMEOUT_MS = 3000;
 
 class LiveClusterView implements LiveView {
-  readonly target: { source: string; server: string };
+  readonly target: { source: string; server: string; context?: string };
   readonly #client: KubeClient;
   readonly #writer: SecretWriter;
   readonly #watchers = new Map<ResourceId, Watcher>();
@@ -63,9 +63,10 @@ class LiveClusterView implements LiveView {
   #runs: Promise<void>[] = [];
 
   constructor(options: LiveViewOptions) {
-    this.#client = new KubeClient(loadCredentials(options.kubeconfig));
+    const credentials = loadCredentials(options.kubeconfig);
+    this.#client = new KubeClient(credentials);
     this.#writer = createSecretWriter(this.#client);
-    this.target = { source: this.#client.source, server: this.#client.server };
+    this.target = { source: credentials.source, server: credentials.server, ...(credentials.context ? { context: credentials.context } : {}) };
     const listGate = createListGate();
     for (const id of options.resources ?? (Object.keys(RESOURCES) as ResourceId[])) {
       const watcherIn = (namespace: string | undefined) => new ResourceWatcher({
@@ -110,7 +111,7 @@ class LiveClusterView implements LiveView {
     this.#client.close();
   }
 
-  async get(resource: ResourceId, namespace: string | undefined, name: string, options: { content?: boolean } = {}): Promise<KubeObject | undefined> {
+  async get(resource: ResourceId, namespace: string | undefined, name: string, options: GetOptions = {}): Promise<KubeObject | undefined> {
     const info = RESOURCES[resource];
     const watcher = this.#watchers.get(resource);
     if (watcher?.served === false) return undefined;
@@ -122,24 +123,27 @@ class LiveClusterView implements LiveView {
       if (cached) return cached;
     }
     const version = watcher?.version ?? info.versions[0] ?? 'v1';
-    const found = await this.#liveGet(info, version, scope, name, content);
+    const found = await this.#liveGet(info, version, scope, name, content, options.signal);
     // The same shape as a cached object: a reader cannot tell a live answer from a cached one.
     if (!found || content) return found;
     return cachedShapeOf(info, apiVersionOf(info, version), found);
   }
 
-  /** Confirms a cache miss (or fetches Secret content). Throws when the API cannot answer. */
-  async #liveGet(info: ResourceInfo, version: string, namespace: string | undefined, name: string, content: boolean): Promise<KubeObject | undefined> {
+  /** Confirms a cache miss (or fetches Secret content). Throws a ViewReadError when the API cannot answer in time. */
+  async #liveGet(info: ResourceInfo, version: string, namespace: string | undefined, name: string, content: boolean, signal: AbortSignal | undefined): Promise<KubeObject | undefined> {
     const metadataOnly = info.metadataOnly && !content;
     const what = `${info.kind} ${namespace ? `${namespace}/` : ''}${name}`;
+    const accept = metadataOnly ? ACCEPT_METADATA : ACCEPT_JSON;
     let response;
     try {
-      response = await this.#client.request(objectPath(info, version, namespace, name), { accept: metadataOnly ? ACCEPT_METADATA : ACCEPT_JSON, timeoutMs: LIVE_GET_TIMEOUT_MS });
+      if (signal?.aborted) throw signal.reason;
+      response = await this.#client.request(objectPath(info, version, namespace, name), signal ? { accept, signal } : { accept, timeoutMs: LIVE_GET_TIMEOUT_MS });
     } catch (error) {
-      throw new Error(`reading ${what} from the API server: ${error instanceof Error ? error.message : String(error)}`);
+      const reason = signal?.aborted ? abortedBecause(signal) : error instanceof Error ? error.message : String(error);
+      throw new ViewReadError(`reading ${what} from the API server: ${reason}`);
     }
     if (response.status === 404) return undefined;
-    if (response.status !== 200) throw new Error(`reading ${what} from the API server: ${apiErrorOf(response.status, response.body).message}`);
+    if (response.status !== 200) throw new ViewReadError(`reading ${what} from the API server: ${apiErrorOf(response.status, response.body).message}`);
     return withoutBookkeeping(response.body as KubeObject);
   }
 
@@ -188,8 +192,8 @@ class LiveClusterView implements LiveView {
     }));
   }
 
-  createSecret(secret: KubeObject): Promise<CreateOutcome> {
-    return this.#writer.createSecret(secret);
+  createSecret(secret: KubeObject, options?: CreateOptions): Promise<CreateOutcome> {
+    return this.#writer.createSecret(secret, options);
   }
 }
 

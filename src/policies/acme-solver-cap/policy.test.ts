@@ -6,7 +6,7 @@ import { review } from '../../admission/complete.ts';
 import type { AdmissionRequest } from '../../admission/types.ts';
 import type { KubeObject, Operation } from '../../kube/object.ts';
 import { ManifestView, parseManifests } from '../../cluster/manifest-view.ts';
-import type { PolicyRequest } from '../types.ts';
+import { withoutDeadline, type PolicyRequest } from '../types.ts';
 import { createAcmeSolverCapPolicy } from './policy.ts';
 import { acmeSolverCapSchema, type AcmeSolverCapSettings } from './settings.ts';
 
@@ -294,7 +294,7 @@ t.test('acme-solver-cap check', async (t) => {
       const view = new ManifestView(c.objects, { unserved: c.unserved });
       const request = requestFor(c.object);
       t.equal(policy.matches(request), true, 'the policy selects the request');
-      const result = await policy.check(request, view);
+      const result = await policy.check(request, view, withoutDeadline());
       t.same(result, { violations: c.violations ?? [], warnings: c.warnings ?? [] });
     });
   }

@@ -5,7 +5,7 @@ import type { KubeObject } from '../../kube/object.ts';
 import { ManifestView } from '../../cluster/manifest-view.ts';
 import type { ResourceId } from '../../cluster/resources.ts';
 import type { CaaResult, LookupOptions, LookupResult, NameResolver } from '../../dns/resolver.ts';
-import type { PolicyRequest, PolicyResult } from '../types.ts';
+import { withoutDeadline, type PolicyRequest, type PolicyResult } from '../types.ts';
 import { createCertificateDnsPolicy } from './policy.ts';
 import { defaultCertificateDnsSettings, type CertificateDnsSettings } from './settings.ts';
 
@@ -705,7 +705,7 @@ const runCase = async (c: Case): Promise<{ result: PolicyResult; resolver: Table
   const policy = createCertificateDnsPolicy(settings, { resolver });
   const view = new ManifestView([...CLUSTER, ...(c.objects ?? [])], { unserved: c.unserved });
   const matched = policy.matches(c.request);
-  const result = matched ? await policy.check(c.request, view) : { violations: [], warnings: [] };
+  const result = matched ? await policy.check(c.request, view, withoutDeadline()) : { violations: [], warnings: [] };
   return { result, resolver, matched };
 };
 
@@ -757,7 +757,7 @@ t.test('looks up all names of one review in parallel under one deadline', async 
   };
   const settings = { ...defaultCertificateDnsSettings(), ingress: { addresses: [], hostnames: ['lb.example.net'], services: [] } };
   const policy = createCertificateDnsPolicy(settings, { resolver });
-  const pending = policy.check(create(certificate({ dnsNames: ['pay.example.com', 'wrong.example.com'] })), new ManifestView(CLUSTER));
+  const pending = policy.check(create(certificate({ dnsNames: ['pay.example.com', 'wrong.example.com'] })), new ManifestView(CLUSTER), withoutDeadline());
   for (let i = 0; i < 100 && released.length < 3; i++) await new Promise((resolve) => setImmediate(resolve));
   t.equal(released.length, 3, 'three lookups are in flight at once (two names, one ingress hostname)');
   t.equal(signals.size, 1, 'they share one signal');

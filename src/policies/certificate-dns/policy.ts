@@ -22,7 +22,7 @@ export type CertificateDnsDependencies = { resolver: NameResolver };
 type Mode = CertificateDnsSettings['mode'];
 const MODES: readonly string[] = ['enforce', 'warn', 'off'];
 
-type Context = { settings: CertificateDnsSettings; resolver: NameResolver; view: ClusterView; self: KubeObject };
+type Context = { settings: CertificateDnsSettings; resolver: NameResolver; view: ClusterView; self: KubeObject; signal: AbortSignal };
 
 /** One name to look up, with where its challenges arrive. */
 type NameCheck = { certificate: JudgedCertificate; name: JudgedName; targets: Target[] };
@@ -157,8 +157,8 @@ const resolveAll = async (items: Item[], context: Context): Promise<{ answers: A
   }
   const caaNames = new Set(items.flatMap((item) => ('caa' in item ? [caaKey(item.caa.name)] : [])));
   if (hosts.size === 0 && caaNames.size === 0) return { answers: new Map(), caa: new Map() };
-  // One deadline for the whole review, well inside the webhook timeout.
-  const signal = AbortSignal.timeout(context.settings.lookupTimeoutMs);
+  // The lookups' own budget or what is left of the review's deadline, whichever ends first.
+  const signal = AbortSignal.any([AbortSignal.timeout(context.settings.lookupTimeoutMs), context.signal]);
   const [entries, caaEntries] = await Promise.all([
     Promise.all([...hosts].map(async (host) => [host, await context.resolver.lookup(host, { signal })] as const)),
     Promise.all([...caaNames].map(async (name) => [name, await relevantCaa(context.resolver, name, signal)] as const)),
@@ -255,7 +255,7 @@ const resultOf = (items: Item[], warnings: string[], mode: Mode): PolicyResult =
   return { violations, warnings: [...warnings, ...itemWarnings] };
 };
 
-const check = async (request: PolicyRequest, view: ClusterView, settings: CertificateDnsSettings, deps: CertificateDnsDependencies): Promise<PolicyResult> => {
+const check = async (request: PolicyRequest, view: ClusterView, settings: CertificateDnsSettings, deps: CertificateDnsDependencies, signal: AbortSignal): Promise<PolicyResult> => {
   const derived = derivedOf(request);
   const object = request.object;
   if (!derived || !object || derived.certificates.length === 0) return { violations: [], warnings: derived?.warnings ?? [] };
@@ -274,7 +274,7 @@ const check = async (request: PolicyRequest, view: ClusterView, settings: Certif
   }
   if (breakGlass.warning) warnings.push(breakGlass.warning);
   const self: KubeObject = { ...object, metadata: { ...object.metadata, namespace } };
-  const context: Context = { settings, resolver: deps.resolver, view, self };
+  const context: Context = { settings, resolver: deps.resolver, view, self, signal };
   const planned = (await Promise.all(derived.certificates.map((certificate) => planCertificate(certificate, context)))).flat();
   const resolved = await resolveAll(planned, context);
   const items = planned.flatMap((item) => verdictOf(item, resolved, context));
@@ -288,5 +288,6 @@ export const createCertificateDnsPolicy = (settings: CertificateDnsSettings, dep
     const derived = derivedOf(request);
     return derived !== undefined && (derived.certificates.length > 0 || derived.warnings.length > 0);
   },
-  check: (request, view) => check(request, view, settings, deps),
+  check: (request, view, context) => check(request, view, settings, deps, context.signal),
+  whenUndecided: { verdict: settings.onLookupError, setting: 'onLookupError' },
 });

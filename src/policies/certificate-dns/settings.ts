@@ -72,7 +72,7 @@ export const certificateDnsSchema = {
       description: 'DNS servers to ask, e.g. "1.1.1.1" or "127.0.0.1:5353"; empty: the system resolvers. Point at public resolvers when the cluster sees a split-horizon view.',
       items: { type: 'string', pattern: RESOLVER_PATTERN },
     },
-    // 2 s: all lookups of one review share it, well inside the webhook timeout (10 s default, 30 s max).
+    // 2 s: all lookups of one review share it; the review's own deadline (--request-timeout, 4 s) cuts it shorter when it comes first.
     lookupTimeoutMs: { type: 'integer', minimum: 50, maximum: 10000, default: 2000 },
     onLookupError: {
       enum: ['allow', 'deny'],

@@ -6,7 +6,7 @@ import { review } from '../../admission/complete.ts';
 import { checkBundle, requestFor } from '../../cli/check.ts';
 import { ManifestView, readManifests } from '../../cluster/manifest-view.ts';
 import type { KubeObject } from '../../kube/object.ts';
-import type { PolicyRequest } from '../types.ts';
+import { withoutDeadline, type PolicyRequest } from '../types.ts';
 import { covers } from './coverage.ts';
 import { createCertificateIssuablePolicy } from './policy.ts';
 import { defaultCertificateIssuableSettings, type CertificateIssuableSettings } from './settings.ts';
@@ -212,7 +212,7 @@ t.test('certificate-issuable', async (t) => {
     const policy = createCertificateIssuablePolicy({ ...defaultCertificateIssuableSettings(), ...c.settings });
     const view = new ManifestView([...CLUSTER, ...(c.objects ?? [])]);
     t.ok(policy.matches(c.request), `${c.name}: matched`);
-    const result = await policy.check(c.request, view);
+    const result = await policy.check(c.request, view, withoutDeadline());
     t.same(result.violations, c.violations ?? [], `${c.name}: violations`);
     t.same(result.warnings, c.warnings ?? [], `${c.name}: warnings`);
     t.same(result.auditAnnotations, c.audit, `${c.name}: audit annotations`);

@@ -6,6 +6,7 @@ import t from 'tap';
 import { ManifestView, readManifests } from '../../cluster/manifest-view.ts';
 import { createGatewayListenerTlsPolicy } from './policy.ts';
 import { NOW, policyRequest, settingsWith } from './testing.ts';
+import { withoutDeadline } from '../types.ts';
 
 const folder = (name: string) => fileURLToPath(new URL(`./fixtures/${name}/`, import.meta.url));
 
@@ -40,7 +41,7 @@ const judge = async (path: string) => {
   const subject = objects.at(-1);
   if (!subject) throw new Error(`${path}: empty bundle`);
   const policy = createGatewayListenerTlsPolicy(settingsWith(), { now: () => NOW });
-  return policy.check(policyRequest(subject), new ManifestView(objects.slice(0, -1)));
+  return policy.check(policyRequest(subject), new ManifestView(objects.slice(0, -1)), withoutDeadline());
 };
 
 for (const file of readdirSync(folder('good')).sort()) {

@@ -4,7 +4,7 @@ import t from 'tap';
 import type { KubeObject } from '../../kube/object.ts';
 import { ManifestView } from '../../cluster/manifest-view.ts';
 import type { ResourceId } from '../../cluster/resources.ts';
-import type { PolicyRequest } from '../types.ts';
+import { withoutDeadline, type PolicyRequest } from '../types.ts';
 import { createGatewayListenerTlsPolicy } from './policy.ts';
 import { defaultGatewayListenerTlsSettings, gatewayListenerTlsSchema, type GatewayListenerTlsSettings } from './settings.ts';
 import {
@@ -504,7 +504,7 @@ for (const c of cases) {
   t.test(c.name, async (t) => {
     const policy = createGatewayListenerTlsPolicy(settingsWith(c.settings), { now: () => NOW });
     const view = new ManifestView(c.cluster ?? [], { unserved: c.unserved ?? [] });
-    const result = await policy.check(policyRequest(c.object, { oldObject: c.oldObject }), view);
+    const result = await policy.check(policyRequest(c.object, { oldObject: c.oldObject }), view, withoutDeadline());
     t.same(result.violations, c.violations ?? [], 'violations');
     t.same(result.warnings, c.warnings ?? [], 'warnings');
     t.equal(result.effects, undefined, 'no side effects outside placeholder mode');
@@ -514,7 +514,7 @@ for (const c of cases) {
 t.test('every message is one line without the "; " that separates violations', async (t) => {
   const policy = createGatewayListenerTlsPolicy(settingsWith(), { now: () => NOW });
   const object = gateway([brokenListener, prodListener, https('x', 'x.example.com', { kind: 'ConfigMap', name: 'c' })]);
-  const result = await policy.check(policyRequest(object), new ManifestView([tlsSecret('traefik', 'app-tls', pki.expired)]));
+  const result = await policy.check(policyRequest(object), new ManifestView([tlsSecret('traefik', 'app-tls', pki.expired)]), withoutDeadline());
   t.equal(result.violations.length, 3);
   for (const message of result.violations) t.notMatch(message, /\n|; /);
 });

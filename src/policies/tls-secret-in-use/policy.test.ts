@@ -6,7 +6,7 @@ import type { AdmissionRequest } from '../../admission/types.ts';
 import { ManifestView, parseManifests } from '../../cluster/manifest-view.ts';
 import type { ResourceId } from '../../cluster/resources.ts';
 import type { KubeObject } from '../../kube/object.ts';
-import type { PolicyRequest, PolicyResult } from '../types.ts';
+import { withoutDeadline, type PolicyRequest, type PolicyResult } from '../types.ts';
 import { createTlsSecretInUsePolicy } from './policy.ts';
 import type { InUseDeletionReason } from './system-users.ts';
 
@@ -260,7 +260,7 @@ const run = async (c: Case): Promise<{ result: PolicyResult; counted: InUseDelet
   const policy = createTlsSecretInUsePolicy({ mode: 'enforce' }, { recordAllowedDeletion: (reason) => counted.push(reason) });
   const view = new ManifestView(c.objects, { unsynced: c.unsynced, unserved: c.unserved });
   t.ok(policy.matches(c.request), 'the policy selects a Secret DELETE');
-  return { result: await policy.check(c.request, view), counted };
+  return { result: await policy.check(c.request, view, withoutDeadline()), counted };
 };
 
 for (const c of cases) {
@@ -289,12 +289,12 @@ t.test('follows the view: a listener removed or changed stops protecting the Sec
   const view = new ManifestView([WEB]);
   const policy = createTlsSecretInUsePolicy({ mode: 'enforce' });
   const request = deleteOf(tlsSecret('traefik', 'app-tls'));
-  t.equal((await policy.check(request, view)).violations.length, 1, 'in use');
+  t.equal((await policy.check(request, view, withoutDeadline())).violations.length, 1, 'in use');
   view.add(gateway('traefik', 'web', [{ name: 'websecure-app', hostname: 'app.example.com', secret: 'app-tls-2' }]));
-  t.same(await policy.check(request, view), { violations: [], warnings: [] }, 'the listener moved to app-tls-2');
-  t.equal((await policy.check(deleteOf(tlsSecret('traefik', 'app-tls-2')), view)).violations.length, 1, 'and now protects app-tls-2');
+  t.same(await policy.check(request, view, withoutDeadline()), { violations: [], warnings: [] }, 'the listener moved to app-tls-2');
+  t.equal((await policy.check(deleteOf(tlsSecret('traefik', 'app-tls-2')), view, withoutDeadline())).violations.length, 1, 'and now protects app-tls-2');
   view.remove('gateways', 'traefik', 'web');
-  t.same(await policy.check(deleteOf(tlsSecret('traefik', 'app-tls-2')), view), { violations: [], warnings: [] }, 'the Gateway is gone');
+  t.same(await policy.check(deleteOf(tlsSecret('traefik', 'app-tls-2')), view, withoutDeadline()), { violations: [], warnings: [] }, 'the Gateway is gone');
 });
 
 t.test('a Secret no listener references is answered without any lookup but the index', async (t) => {
@@ -311,7 +311,7 @@ t.test('a Secret no listener references is answered without any lookup but the i
     },
   });
   const policy = createTlsSecretInUsePolicy({ mode: 'enforce' });
-  t.same(await policy.check(deleteOf(tlsSecret('traefik', 'unused-tls')), spy), { violations: [], warnings: [] });
+  t.same(await policy.check(deleteOf(tlsSecret('traefik', 'unused-tls')), spy, withoutDeadline()), { violations: [], warnings: [] });
   t.same(touched, ['isSynced', 'isSynced', 'listenersUsing'], 'no get (a live GET in the live view), no list');
 });
 
@@ -354,7 +354,7 @@ t.test('fixtures: every good/ case is allowed, every bad/ case denied', async (t
     t.ok(files.length > 0, `${verdict}/ has fixtures`);
     for (const file of files) {
       for (const secret of parseManifests(await readFile(join(root, verdict, file), 'utf8'), file)) {
-        const result = await policy.check(deleteOf(secret), view);
+        const result = await policy.check(deleteOf(secret), view, withoutDeadline());
         t.equal(result.violations.length > 0, verdict === 'bad', `${verdict}/${file}: deleting ${secret.metadata?.name}`);
       }
     }
