@@ -5,7 +5,8 @@ import { extname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../kube/object.ts';
 import { RESOURCES, type ResourceId } from './resources.ts';
-import { countByNamespace, groupOf, matchesLabels, type ClusterView, type CountOptions, type ListOptions, type StatefulView } from './view.ts';
+import { deepFreeze } from './live/compact.ts';
+import { countByNamespace, groupOf, matchesLabels, type ClusterView, type ContentJudge, type CountOptions, type ListOptions, type StatefulView } from './view.ts';
 import type { CreateOutcome, SecretWriter } from './writer.ts';
 
 /** Which view resource an object belongs to, if any (solver objects by their label). */
@@ -24,6 +25,8 @@ const keyOf = (namespace: string | undefined, name: string): string => `${namesp
 export class ManifestView implements ClusterView, StatefulView, SecretWriter {
   readonly #objects = new Map<ResourceId, Map<string, KubeObject>>();
   readonly #unserved: Set<ResourceId>;
+  /** Verdicts by the stored object they were taken from: replacing the object forgets them. */
+  readonly #verdicts = new WeakMap<KubeObject, Map<string, unknown>>();
 
   /** `unserved`: resources to report as not served (tests of idle policies). */
   constructor(objects: KubeObject[] = [], options: { unserved?: ResourceId[] } = {}) {
@@ -45,8 +48,21 @@ export class ManifestView implements ClusterView, StatefulView, SecretWriter {
   }
 
   async get(resource: ResourceId, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
-    const found = this.#objects.get(resource)?.get(keyOf(RESOURCES[resource].namespaced ? namespace : undefined, name));
+    const found = this.#find(resource, namespace, name);
     return found ? structuredClone(found) : undefined;
+  }
+
+  async judgeSecret<T>(namespace: string, name: string, judge: ContentJudge<T>): Promise<T | undefined> {
+    const secret = this.#find('secrets', namespace, name);
+    if (!secret) return undefined;
+    let verdicts = this.#verdicts.get(secret);
+    if (!verdicts) this.#verdicts.set(secret, (verdicts = new Map()));
+    if (!verdicts.has(judge.id)) verdicts.set(judge.id, deepFreeze(judge.judge(secret)));
+    return verdicts.get(judge.id) as T;
+  }
+
+  #find(resource: ResourceId, namespace: string | undefined, name: string): KubeObject | undefined {
+    return this.#objects.get(resource)?.get(keyOf(RESOURCES[resource].namespaced ? namespace : undefined, name));
   }
 
   list(resource: ResourceId, options: ListOptions = {}): KubeObject[] {
@@ -69,7 +85,7 @@ export class ManifestView implements ClusterView, StatefulView, SecretWriter {
   /** In dev mode a placeholder "created" by the webhook lands in the in-memory view. */
   async createSecret(secret: KubeObject): Promise<CreateOutcome> {
     const name = secret.metadata?.name ?? '';
-    if (await this.get('secrets', secret.metadata?.namespace, name)) return { outcome: 'exists' };
+    if (this.#find('secrets', secret.metadata?.namespace, name)) return { outcome: 'exists' };
     this.add({ apiVersion: 'v1', kind: 'Secret', ...secret });
     return { outcome: 'created' };
   }

@@ -2,17 +2,18 @@
 // cache, and a live GET wherever a stale "missing" could turn into a wrong denial.
 import type { KubeObject } from '../../kube/object.ts';
 import { RESOURCES, type ResourceId, type ResourceInfo } from '../resources.ts';
-import type { CountOptions, ListOptions, StatefulView, ViewStatus } from '../view.ts';
+import type { ContentJudge, CountOptions, GetOptions, ListOptions, StatefulView, ViewStatus } from '../view.ts';
 import type { CreateOutcome, SecretWriter } from '../writer.ts';
 import { ACCEPT_JSON, ACCEPT_METADATA, apiVersionOf, objectPath } from './api-paths.ts';
 import type { BackoffOptions } from './backoff.ts';
-import { withoutBookkeeping } from './compact.ts';
+import { deepFreeze, withoutBookkeeping } from './compact.ts';
 import { apiErrorOf, KubeClient } from './kube-client.ts';
 import { loadCredentials } from './kubeconfig.ts';
 import { createListGate } from './list-gate.ts';
 import { ResourceWatcher, type Logger } from './list-watch.ts';
 import { cachedShapeOf } from './resource-cache.ts';
 import { createSecretWriter } from './secret-writer.ts';
+import { DEFAULT_VERDICT_LIMITS, VerdictCache, verdictKey, type VerdictCacheLimits, type VerdictStats } from './verdict-cache.ts';
 
 export type { Logger } from './list-watch.ts';
 
@@ -28,6 +29,8 @@ export type LiveViewOptions = {
   namespaces?: Partial<Record<ResourceId, string>>;
   backoff?: BackoffOptions;
   pageSize?: number;
+  /** Bounds of the Secret content verdict cache (tests shrink them). */
+  verdictLimits?: VerdictCacheLimits;
 };
 
 /** ViewStatus plus the resources that are legitimately absent (their policies idle). */
@@ -40,6 +43,8 @@ export type LiveView = Omit<StatefulView, 'status'> &
   SecretWriter & {
     status(): LiveViewStatus;
     resourceStats(): ResourceStat[];
+    /** For the metrics module: certguard_secret_verdict_cache_*. */
+    verdictStats(): VerdictStats;
     /** Where the credentials came from and which server, for the start-up log line. */
     readonly target: { source: string; server: string };
   };
@@ -48,6 +53,17 @@ export type LiveView = Omit<StatefulView, 'status'> &
 // policy's other lookups: fail fast rather than let the API server time the webhook out.
 const LIVE_GET_TIMEOUT_MS = 3000;
 
+/** `promise`, or the signal's reason as soon as it aborts (the promise itself runs on for others sharing it). */
+const untilAborted = <T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> => {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+};
+
 class LiveClusterView implements LiveView {
   readonly target: { source: string; server: string };
   readonly #client: KubeClient;
@@ -55,11 +71,15 @@ class LiveClusterView implements LiveView {
   readonly #watchers = new Map<ResourceId, ResourceWatcher>();
   #abort: AbortController | undefined;
   #runs: Promise<void>[] = [];
+  readonly #verdicts: VerdictCache;
+  /** GETs for verdicts under way, by verdict key and the version the cache had: concurrent reviews share one. */
+  readonly #judging = new Map<string, Promise<unknown>>();
 
   constructor(options: LiveViewOptions) {
     this.#client = new KubeClient(loadCredentials(options.kubeconfig));
     this.#writer = createSecretWriter(this.#client);
     this.target = { source: this.#client.source, server: this.#client.server };
+    this.#verdicts = new VerdictCache(options.verdictLimits ?? DEFAULT_VERDICT_LIMITS);
     const listGate = createListGate();
     for (const id of options.resources ?? (Object.keys(RESOURCES) as ResourceId[])) {
       const watcher = new ResourceWatcher({
@@ -123,6 +143,37 @@ class LiveClusterView implements LiveView {
     if (response.status === 404) return undefined;
     if (response.status !== 200) throw new Error(`reading ${what} from the API server: ${apiErrorOf(response.status, response.body).message}`);
     return withoutBookkeeping(response.body as KubeObject);
+  }
+
+  // Kept apart from get() on purpose: get() is the generic lookup, this is the one place Secret
+  // content is read in a review. The verdict, never the data, outlives the GET.
+  async judgeSecret<T>(namespace: string, name: string, judge: ContentJudge<T>, options: Pick<GetOptions, 'signal'> = {}): Promise<T | undefined> {
+    const watcher = this.#watchers.get('secrets');
+    if (watcher?.served === false || !namespace) return undefined;
+    const key = verdictKey(judge.id, namespace, name);
+    const version = watcher?.cache.versionOf(namespace, name);
+    const known = this.#verdicts.lookup(key, version);
+    if (known) return known.verdict as T;
+    const sharedKey = `${key}\n${version ?? ''}`;
+    let judging = this.#judging.get(sharedKey);
+    if (!judging) {
+      judging = this.#fetchVerdict(key, watcher?.version, namespace, name, judge).finally(() => this.#judging.delete(sharedKey));
+      this.#judging.set(sharedKey, judging);
+    }
+    return untilAborted(judging as Promise<T | undefined>, options.signal);
+  }
+
+  async #fetchVerdict<T>(key: string, watchedVersion: string | undefined, namespace: string, name: string, judge: ContentJudge<T>): Promise<T | undefined> {
+    const info = RESOURCES.secrets;
+    const secret = await this.#liveGet(info, watchedVersion ?? info.versions[0] ?? 'v1', namespace, name, true);
+    if (!secret) return undefined;
+    const verdict = deepFreeze(judge.judge(secret));
+    this.#verdicts.store(key, secret.metadata?.uid ?? '', secret.metadata?.resourceVersion, verdict);
+    return verdict;
+  }
+
+  verdictStats(): VerdictStats {
+    return this.#verdicts.stats();
   }
 
   list(resource: ResourceId, options: ListOptions = {}): KubeObject[] {

@@ -109,12 +109,12 @@ const placeholderEffects = async (collected: Collected, request: PolicyRequest, 
   return Promise.all(creatable.map((planned) => plannedSecret(planned, run)));
 };
 
-const checkOwner = async (request: PolicyRequest, view: ClusterView, run: Run): Promise<PolicyResult> => {
+const checkOwner = async (request: PolicyRequest, view: ClusterView, run: Run, signal?: AbortSignal): Promise<PolicyResult> => {
   const owner = ownerOf(request);
   if (!owner || isDeleting(request)) return { violations: [], warnings: [] };
   const sites = sitesOf(owner, tlsListenersOf(request.object, owner.namespace));
   const previous = previousRefKeys(request, owner);
-  const context: JudgeContext = { view, owner, settings: run.settings, now: run.now, secrets: new Map() };
+  const context: JudgeContext = { view, owner, settings: run.settings, now: run.now, signal, secrets: new Map() };
   const verdicts = await Promise.all(sites.map((site) => judgeRef(context, site.ref)));
   const collected: Collected = { violations: [], warnings: [], placeholders: new Map() };
   sites.forEach((site, index) => {
@@ -134,6 +134,6 @@ export const createGatewayListenerTlsPolicy = (settings: GatewayListenerTlsSetti
     id: GATEWAY_LISTENER_TLS,
     mode: settings.mode,
     matches: isListenerOwnerRequest,
-    check: (request, view) => checkOwner(request, view, { settings, now: now(), generate }),
+    check: (request, view, review) => checkOwner(request, view, { settings, now: now(), generate }, review?.signal),
   };
 };

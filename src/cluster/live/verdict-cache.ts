@@ -1,0 +1,76 @@
+// Content verdicts on Secrets (view.ts, ContentJudge), keyed by what the metadata cache already
+// knows. A Secret's resourceVersion changes with every write, a delete and re-create included
+// (it is etcd's revision of that write), so a verdict taken from a GET that answered version V
+// holds for as long as the watch says the Secret is at V: no GET, no Secret data kept. The uid
+// is kept with the verdict for the record; the version alone decides.
+export type VerdictStats = { hits: number; misses: number; entries: number; bytes: number };
+
+export type VerdictCacheLimits = { maxEntries: number; maxBytes: number; maxVerdictBytes: number };
+
+// A large cluster has thousands of TLS Secrets behind its Gateways (issue 6: 2,000 Gateways with
+// 10 listeners): 16,384 verdicts cover them. A verdict is a few dozen bytes (a problem code or a
+// notAfter); 4 MiB bounds the whole at ~3 % of the pod's 150 MiB budget even if judges grow, and
+// a verdict over 1 KiB (a judge returning something it should not) is never kept.
+export const DEFAULT_VERDICT_LIMITS: VerdictCacheLimits = { maxEntries: 16_384, maxBytes: 4 * 1024 * 1024, maxVerdictBytes: 1024 };
+
+type Entry = { uid: string; version: string; verdict: unknown; bytes: number };
+
+// V8 stores these short strings one byte per character; a Map entry and the record cost ~100.
+const ENTRY_OVERHEAD_BYTES = 100;
+
+/** What the cache is asked: which judge, which Secret. */
+export const verdictKey = (judgeId: string, namespace: string, name: string): string => `${judgeId}\n${namespace}/${name}`;
+
+export class VerdictCache {
+  readonly #limits: VerdictCacheLimits;
+  /** In least-recently-used order: a hit moves its entry to the end. */
+  readonly #entries = new Map<string, Entry>();
+  #bytes = 0;
+  #hits = 0;
+  #misses = 0;
+
+  constructor(limits: VerdictCacheLimits = DEFAULT_VERDICT_LIMITS) {
+    this.#limits = limits;
+  }
+
+  /** The verdict for `key` if it was taken at `version`; counts a hit or a miss. */
+  lookup(key: string, version: string | undefined): { verdict: unknown } | undefined {
+    const entry = this.#entries.get(key);
+    if (!entry || version === undefined || entry.version !== version) {
+      this.#misses += 1;
+      return undefined;
+    }
+    this.#hits += 1;
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
+    return entry;
+  }
+
+  /** Keeps a verdict taken from the Secret at `version`, evicting the least recently used past the limits. */
+  store(key: string, uid: string, version: string | undefined, verdict: unknown): void {
+    this.#drop(key);
+    if (version === undefined) return;
+    const bytes = ENTRY_OVERHEAD_BYTES + key.length + uid.length + version.length + sizeOf(verdict);
+    if (bytes - ENTRY_OVERHEAD_BYTES > this.#limits.maxVerdictBytes) return;
+    this.#entries.set(key, { uid, version, verdict, bytes });
+    this.#bytes += bytes;
+    for (const oldest of this.#entries.keys()) {
+      if (this.#entries.size <= this.#limits.maxEntries && this.#bytes <= this.#limits.maxBytes) break;
+      this.#drop(oldest);
+    }
+  }
+
+  stats(): VerdictStats {
+    return { hits: this.#hits, misses: this.#misses, entries: this.#entries.size, bytes: this.#bytes };
+  }
+
+  #drop(key: string): void {
+    const entry = this.#entries.get(key);
+    if (!entry) return;
+    this.#entries.delete(key);
+    this.#bytes -= entry.bytes;
+  }
+}
+
+/** An estimate from the JSON form, paid once per GET, never per hit. */
+const sizeOf = (verdict: unknown): number => JSON.stringify(verdict ?? null).length;
