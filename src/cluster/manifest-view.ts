@@ -1,5 +1,7 @@
 // A cluster view backed by a folder (or list) of YAML/JSON manifests, multi-document.
-// Used by `npm start` without a cluster, by policy tests and by the offline check.
+// Used by `npm start` without a cluster, by policy tests and by the offline check. Objects are
+// copied and frozen once, when added, and then handed out as they are (as the live view's cache
+// does): a caller that writes to one throws instead of changing what the next review sees.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -25,7 +27,7 @@ const keyOf = (namespace: string | undefined, name: string): string => `${namesp
 export class ManifestView implements ClusterView, StatefulView, SecretWriter {
   readonly #objects = new Map<ResourceId, Map<string, KubeObject>>();
   readonly #unserved: Set<ResourceId>;
-  /** Verdicts by the stored object they were taken from: replacing the object forgets them. */
+  /** Verdicts by the stored (frozen) object they were taken from: replacing the object forgets them. */
   readonly #verdicts = new WeakMap<KubeObject, Map<string, unknown>>();
 
   /** `unserved`: resources to report as not served (tests of idle policies). */
@@ -44,12 +46,11 @@ export class ManifestView implements ClusterView, StatefulView, SecretWriter {
     if (namespace) stored.metadata = { ...stored.metadata, namespace };
     let bucket = this.#objects.get(resource);
     if (!bucket) this.#objects.set(resource, (bucket = new Map()));
-    bucket.set(keyOf(namespace, name), stored);
+    bucket.set(keyOf(namespace, name), deepFreeze(stored));
   }
 
   async get(resource: ResourceId, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
-    const found = this.#find(resource, namespace, name);
-    return found ? structuredClone(found) : undefined;
+    return this.#find(resource, namespace, name);
   }
 
   async judgeSecret<T>(namespace: string, name: string, judge: ContentJudge<T>): Promise<T | undefined> {
