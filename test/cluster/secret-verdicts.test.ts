@@ -110,6 +110,8 @@ t.test('the live view', async (t) => {
     t.equal(await view.judgeSecret('app', 'nope', judge), undefined);
     t.equal(await view.judgeSecret('app', 'nope', judge), undefined);
     t.equal(secretGets(api, 'app', 'nope'), 2, 'the watch may lag behind a GitOps sync: a "missing" is confirmed');
+    await Promise.all([view.judgeSecret('app', 'nope', judge), view.judgeSecret('app', 'nope', judge)]);
+    t.equal(secretGets(api, 'app', 'nope'), 4, 'each review its own confirmation: one started earlier could predate the Secret');
     t.equal(judge.calls, 0);
   });
 

@@ -154,7 +154,10 @@ class LiveClusterView implements LiveView {
     const version = watcher?.cache.versionOf(namespace, name);
     const known = this.#verdicts.lookup(key, version);
     if (known) return known.verdict as T;
-    const sharedKey = `${key}\n${version ?? ''}`;
+    // Not in the cache: the GET confirms a "missing", and must start after this review did (a
+    // GitOps sync creates the Secret, then the Gateway). Shared only for a Secret the cache holds.
+    if (version === undefined) return untilAborted(this.#fetchVerdict(key, watcher?.version, namespace, name, judge), options.signal);
+    const sharedKey = `${key}\n${version}`;
     let judging = this.#judging.get(sharedKey);
     if (!judging) {
       judging = this.#fetchVerdict(key, watcher?.version, namespace, name, judge).finally(() => this.#judging.delete(sharedKey));
