@@ -133,7 +133,7 @@ t.test('the live view', async (t) => {
     const judge = countingJudge();
     for (const name of ['a', 'b', 'c']) await view.judgeSecret('app', name, judge);
     t.equal(view.verdictStats().entries, 2);
-    t.equal(await view.judgeSecret('app', 'a', judge), 'a', 'the least recently used was evicted and is fetched again');
+    t.equal(await view.judgeSecret('app', 'a', judge), 'a', 'the oldest unused verdict was evicted and is fetched again');
     t.equal(secretGets(api, 'app', 'a'), 2);
     t.equal((await view.get('secrets', 'app', 'a'))?.data, undefined, 'the cache still holds metadata only');
   });
@@ -171,13 +171,16 @@ t.test('the verdict cache', async (t) => {
     t.equal(cache.stats().bytes, 0);
   });
 
-  t.test('evicts the least recently used past the count and the byte bound', async (t) => {
+  t.test('evicts the oldest unused verdict past the count and the byte bound, never the one just kept', async (t) => {
     const cache = new VerdictCache(limits);
     for (const key of ['a', 'b', 'c']) cache.store(key, 'uid', '1', key);
     cache.lookup('a', '1');
     cache.store('d', 'uid', '1', 'd');
-    t.equal(cache.lookup('b', '1'), undefined, 'b was the least recently used');
-    t.ok(cache.lookup('a', '1'));
+    t.equal(cache.lookup('b', '1'), undefined, 'b was the oldest not used since');
+    cache.lookup('c', '1');
+    cache.lookup('d', '1');
+    cache.store('e', 'uid', '1', 'e');
+    t.ok(cache.lookup('e', '1'), 'all others used: the new one is kept all the same');
     t.equal(cache.stats().entries, 3);
     for (const key of ['e', 'f', 'g']) cache.store(key, 'uid', '1', 'y'.repeat(50));
     t.ok(cache.stats().bytes <= limits.maxBytes, `${cache.stats().bytes} bytes`);
