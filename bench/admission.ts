@@ -69,8 +69,8 @@ const clusterObjects = (certificatePem: string, privateKeyPem: string) => [
 
 type Target = { port: number; child: ChildProcess };
 
-// BENCH_CPU_PROF=<dir>: certguard's processes write a CPU profile there when the bench ends.
-const profileArgs = (kind: string): string[] => (process.env.BENCH_CPU_PROF && kind !== 'bare' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []);
+// BENCH_CPU_PROF=<dir>: every server process writes a CPU profile there when the bench ends.
+const profileArgs = (kind: string): string[] => (process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []);
 
 const firstLine = async (lines: Interface): Promise<string> => String((await lines[Symbol.asyncIterator]().next()).value);
 

@@ -2,12 +2,14 @@
 // `npm run bench -- admission` runs one.
 import { runAdmissionBench } from './admission.ts';
 import { runClusterViewBench } from './cluster-view.ts';
+import { runKubectlApplyBench } from './kubectl-apply.ts';
 import { runPlaceholderBench } from './placeholder.ts';
 
 const BENCHES: Record<string, () => Promise<string>> = {
   admission: runAdmissionBench,
   'cluster-view': runClusterViewBench,
   placeholder: runPlaceholderBench,
+  'kubectl-apply': runKubectlApplyBench,
 };
 
 const wanted = process.argv.slice(2);
