@@ -126,6 +126,23 @@ t.test('the live view', async (t) => {
     t.equal(secretGets(api, 'app', 'app-tls'), 1);
   });
 
+  t.test('a shared GET that fails after its only caller gave up is no unhandled rejection', async (t) => {
+    const { api, view } = await setup(t);
+    api.apply(withCrt('app', 'app-tls', 'first'));
+    await started(view);
+    api.latencyMs = 100;
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', record);
+    t.teardown(() => void process.off('unhandledRejection', record));
+    await t.rejects(view.judgeSecret('app', 'app-tls', countingJudge(), { signal: AbortSignal.abort() }), { name: 'AbortError' });
+    t.equal(secretGets(api, 'app', 'app-tls'), 0, 'a review already aborted starts no GET');
+    await t.rejects(view.judgeSecret('app', 'app-tls', countingJudge(), { signal: AbortSignal.timeout(10) }), { name: 'TimeoutError' });
+    await api.stop();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    t.strictSame(unhandled, [], 'the GET failed with nobody waiting');
+  });
+
   t.test('keeps no Secret data, only verdicts within their bounds', async (t) => {
     const { api, view } = await setup(t, { maxEntries: 2, maxBytes: 1024 * 1024, maxVerdictBytes: 1024 });
     for (const name of ['a', 'b', 'c']) api.apply(withCrt('app', name, name));

@@ -56,6 +56,9 @@ const LIVE_GET_TIMEOUT_MS = 3000;
 /** `promise`, or the signal's reason as soon as it aborts (the promise itself runs on for others sharing it). */
 const untilAborted = <T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> => {
   if (!signal) return promise;
+  // When every caller has stopped waiting, a failure of the shared GET must not go unhandled
+  // (Node ends the process on an unhandled rejection); callers still waiting get it below.
+  promise.catch(() => undefined);
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
@@ -148,6 +151,7 @@ class LiveClusterView implements LiveView {
   // Kept apart from get() on purpose: get() is the generic lookup, this is the one place Secret
   // content is read in a review. The verdict, never the data, outlives the GET.
   async judgeSecret<T>(namespace: string, name: string, judge: ContentJudge<T>, options: Pick<GetOptions, 'signal'> = {}): Promise<T | undefined> {
+    options.signal?.throwIfAborted();
     const watcher = this.#watchers.get('secrets');
     if (watcher?.served === false || !namespace) return undefined;
     const key = verdictKey(judge.id, namespace, name);
