@@ -174,32 +174,32 @@ t.test('the verdict cache', async (t) => {
   const limits = { maxEntries: 3, maxBytes: 450, maxVerdictBytes: 64 };
   t.test('answers only for the version its verdict was taken at', async (t) => {
     const cache = new VerdictCache(limits);
-    cache.store('k', 'uid-1', '7', 'ok');
-    t.strictSame(cache.lookup('k', '7')?.verdict, 'ok');
-    t.equal(cache.lookup('k', '8'), undefined);
-    t.equal(cache.lookup('k', undefined), undefined, 'a Secret the cache does not hold');
+    cache.store('judge', 'app', 'k', 'uid-1', '7', 'ok');
+    t.strictSame(cache.lookup('judge', 'app', 'k', '7')?.verdict, 'ok');
+    t.equal(cache.lookup('judge', 'app', 'k', '8'), undefined);
+    t.equal(cache.lookup('judge', 'app', 'k', undefined), undefined, 'a Secret the cache does not hold');
     t.strictSame({ hits: cache.stats().hits, misses: cache.stats().misses }, { hits: 1, misses: 2 });
   });
 
   t.test('keeps no verdict larger than the limit', async (t) => {
     const cache = new VerdictCache(limits);
-    cache.store('k', 'uid-1', '7', 'x'.repeat(80));
+    cache.store('judge', 'app', 'k', 'uid-1', '7', 'x'.repeat(80));
     t.equal(cache.stats().entries, 0);
     t.equal(cache.stats().bytes, 0);
   });
 
   t.test('evicts the oldest unused verdict past the count and the byte bound, never the one just kept', async (t) => {
     const cache = new VerdictCache(limits);
-    for (const key of ['a', 'b', 'c']) cache.store(key, 'uid', '1', key);
-    cache.lookup('a', '1');
-    cache.store('d', 'uid', '1', 'd');
-    t.equal(cache.lookup('b', '1'), undefined, 'b was the oldest not used since');
-    cache.lookup('c', '1');
-    cache.lookup('d', '1');
-    cache.store('e', 'uid', '1', 'e');
-    t.ok(cache.lookup('e', '1'), 'all others used: the new one is kept all the same');
+    for (const key of ['a', 'b', 'c']) cache.store('judge', 'app', key, 'uid', '1', key);
+    cache.lookup('judge', 'app', 'a', '1');
+    cache.store('judge', 'app', 'd', 'uid', '1', 'd');
+    t.equal(cache.lookup('judge', 'app', 'b', '1'), undefined, 'b was the oldest not used since');
+    cache.lookup('judge', 'app', 'c', '1');
+    cache.lookup('judge', 'app', 'd', '1');
+    cache.store('judge', 'app', 'e', 'uid', '1', 'e');
+    t.ok(cache.lookup('judge', 'app', 'e', '1'), 'all others used: the new one is kept all the same');
     t.equal(cache.stats().entries, 3);
-    for (const key of ['e', 'f', 'g']) cache.store(key, 'uid', '1', 'y'.repeat(50));
+    for (const key of ['e', 'f', 'g']) cache.store('judge', 'app', key, 'uid', '1', 'y'.repeat(50));
     t.ok(cache.stats().bytes <= limits.maxBytes, `${cache.stats().bytes} bytes`);
     t.ok(cache.stats().entries < 3, 'the byte bound evicted more');
   });

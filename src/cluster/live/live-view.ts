@@ -154,28 +154,27 @@ class LiveClusterView implements LiveView {
     options.signal?.throwIfAborted();
     const watcher = this.#watchers.get('secrets');
     if (watcher?.served === false || !namespace) return undefined;
-    const key = verdictKey(judge.id, namespace, name);
     const version = watcher?.cache.versionOf(namespace, name);
-    const known = this.#verdicts.lookup(key, version);
+    const known = this.#verdicts.lookup(judge.id, namespace, name, version);
     if (known) return known.verdict as T;
     // Not in the cache: the GET confirms a "missing", and must start after this review did (a
     // GitOps sync creates the Secret, then the Gateway). Shared only for a Secret the cache holds.
-    if (version === undefined) return untilAborted(this.#fetchVerdict(key, watcher?.version, namespace, name, judge), options.signal);
-    const sharedKey = `${key}\n${version}`;
+    if (version === undefined) return untilAborted(this.#fetchVerdict(watcher?.version, namespace, name, judge), options.signal);
+    const sharedKey = `${verdictKey(judge.id, namespace, name)}\n${version}`;
     let judging = this.#judging.get(sharedKey);
     if (!judging) {
-      judging = this.#fetchVerdict(key, watcher?.version, namespace, name, judge).finally(() => this.#judging.delete(sharedKey));
+      judging = this.#fetchVerdict(watcher?.version, namespace, name, judge).finally(() => this.#judging.delete(sharedKey));
       this.#judging.set(sharedKey, judging);
     }
     return untilAborted(judging as Promise<T | undefined>, options.signal);
   }
 
-  async #fetchVerdict<T>(key: string, watchedVersion: string | undefined, namespace: string, name: string, judge: ContentJudge<T>): Promise<T | undefined> {
+  async #fetchVerdict<T>(watchedVersion: string | undefined, namespace: string, name: string, judge: ContentJudge<T>): Promise<T | undefined> {
     const info = RESOURCES.secrets;
     const secret = await this.#liveGet(info, watchedVersion ?? info.versions[0] ?? 'v1', namespace, name, true);
     if (!secret) return undefined;
     const verdict = deepFreeze(judge.judge(secret));
-    this.#verdicts.store(key, secret.metadata?.uid ?? '', secret.metadata?.resourceVersion, verdict);
+    this.#verdicts.store(judge.id, namespace, name, secret.metadata?.uid ?? '', secret.metadata?.resourceVersion, verdict);
     return verdict;
   }
 
