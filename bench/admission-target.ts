@@ -2,9 +2,9 @@
 // share its event loop). argv: certguard|bare <certDir> <manifests>, or certguard-live <certDir>
 // <kubeconfig> (the live view, the production path). Prints the port once ready.
 import { readFile } from 'node:fs/promises';
-import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import fastify from 'fastify';
+import { destination } from 'pino';
 import { startServer } from '../src/cli/serve.ts';
 import { defaultConfig } from '../src/config/load.ts';
 import { createLogger } from '../src/server/logger.ts';
@@ -33,11 +33,13 @@ const waitUntilReady = async (metricsPort: number): Promise<void> => {
 };
 
 const startCertguard = async (view: { manifests: string } | { kubeconfig: string }): Promise<number> => {
-  // Production logs one info line per decision: keep that cost, send it nowhere.
-  const devNull = await open('/dev/null', 'w');
+  // Production logs one info line per decision: keep that cost, send it nowhere, through the
+  // same kind of stream pino writes stdout with in production (sonic-boom; a FileHandle stream's
+  // promise-per-write cost ~3 % of the server's samples that production does not pay).
+  const devNull = destination({ dest: '/dev/null' });
   const server = await startServer({
     port: 0, metricsPort: 0, bindAddress: '127.0.0.1', certPath: join(certDir, 'tls.crt'), keyPath: join(certDir, 'tls.key'),
-    config: defaultConfig(), ...view, logger: createLogger('info', devNull.createWriteStream()),
+    config: defaultConfig(), ...view, logger: createLogger('info', devNull as unknown as NodeJS.WritableStream),
   });
   await waitUntilReady(server.ports.metrics);
   return server.ports.admission;
