@@ -1,19 +1,31 @@
-// Reviews per second and p50/p99 latency of POST /validate over HTTPS keep-alive on loopback:
-// certguard judging a Gateway with 25 HTTPS listeners (allowed, and denied for 2 missing
-// Secrets), next to a bare Fastify HTTPS handler answering a fixed review, in the same run.
+// Reviews per second and latency of POST /validate over HTTPS keep-alive on loopback: certguard
+// judging a Gateway with 25 HTTPS listeners (allowed, and denied for 2 missing Secrets) next to a
+// bare Fastify HTTPS handler answering a fixed review, in the same run. certguard runs twice: on
+// the manifest view, and on the live view against the fake API server in its own process, each
+// request to it answered after LATENCY_MS (the production path: list/watch, GETs of Secrets),
+// counting the API requests each review costs. Then an open loop: reviews sent at a fixed rate
+// whether or not earlier ones have returned, latency measured from when each was due.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { loadavg, cpus } from 'node:os';
+import { createInterface, type Interface } from 'node:readline';
 import { stringify } from 'yaml';
 import { generateCertificates, writeCertificates } from '../src/cli/certs.ts';
 
 const LISTENERS = 25;
 const CONNECTIONS = 8;
-const WARMUP_REQUESTS = 2_000;
-const MEASURED_REQUESTS = 10_000;
+const count = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
+const WARMUP_REQUESTS = count('WARMUP', 2_000);
+const MEASURED_REQUESTS = count('REQUESTS', 10_000);
+/** The fake API server's answer time per request (a real one on a LAN: about a millisecond). */
+const LATENCY_MS = count('LATENCY_MS', 1);
+const OPEN_LOOP_RATE = count('OPEN_LOOP_RATE', 1_000);
+const OPEN_LOOP_SECONDS = count('OPEN_LOOP_SECONDS', 10);
+// Enough sockets that the open loop never waits for one: at 1,000/s and a few ms each, ~10 busy.
+const OPEN_LOOP_CONNECTIONS = 64;
 
 const gatewayReview = (missing: number) => ({
   apiVersion: 'admission.k8s.io/v1',
@@ -55,77 +67,196 @@ const clusterObjects = (certificatePem: string, privateKeyPem: string) => [
   })),
 ];
 
-const startTarget = async (kind: 'certguard' | 'bare', certDir: string, manifests: string): Promise<{ port: number; child: ChildProcess }> => {
-  const child = spawn(process.execPath, [join(import.meta.dirname, 'admission-target.ts'), kind, certDir, manifests], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const [line] = await createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next().then((result) => [result.value as string]);
-  return { port: Number(line), child };
+type Target = { port: number; child: ChildProcess };
+
+// BENCH_CPU_PROF=<dir>: every server process writes a CPU profile there when the bench ends.
+const profileArgs = (kind: string): string[] => (process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []);
+
+const firstLine = async (lines: Interface): Promise<string> => String((await lines[Symbol.asyncIterator]().next()).value);
+
+const startTarget = async (kind: 'certguard' | 'certguard-live' | 'bare', certDir: string, source: string): Promise<Target> => {
+  const child = spawn(process.execPath, [...profileArgs(kind), join(import.meta.dirname, 'admission-target.ts'), kind, certDir, source], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return { port: Number(await firstLine(createInterface({ input: child.stdout! }))), child };
 };
 
-const postOnce = (agent: Agent, port: number, body: string): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
+type ApiCounts = { requests: number; secretGets: number };
+
+/** The fake API server in its own process; counts() asks it what it has served. */
+const startApi = async (clusterYaml: string) => {
+  const child = spawn(process.execPath, [join(import.meta.dirname, 'admission-api-server.ts'), clusterYaml], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, LATENCY_MS: String(LATENCY_MS) } });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const { kubeconfig } = JSON.parse(String((await lines.next()).value)) as { kubeconfig: string };
+  const counts = async (): Promise<ApiCounts> => {
+    child.stdin!.write('count\n');
+    return JSON.parse(String((await lines.next()).value)) as ApiCounts;
+  };
+  return { child, kubeconfig, counts };
+};
+
+type Answer = { ms: number; ok: boolean };
+
+/** One review; `from` is when it was due (the open loop), else when it was sent. ok: HTTP 200 with the expected decision. */
+const postOnce = (agent: Agent, port: number, body: string, allowed: boolean, from = process.hrtime.bigint()): Promise<Answer> =>
+  new Promise((resolve) => {
+    const done = (ok: boolean) => resolve({ ms: Number(process.hrtime.bigint() - from) / 1e6, ok });
     const req = request({ host: '127.0.0.1', port, path: '/validate', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve(Number(process.hrtime.bigint() - started) / 1e6) : reject(new Error(`HTTP ${res.statusCode}`))));
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => done(res.statusCode === 200 && text.includes(`"allowed":${allowed}`)));
     });
-    req.on('error', reject);
+    req.on('error', () => done(false));
     req.end(body);
   });
 
-const load = async (port: number, ca: string, body: string, count: number): Promise<{ seconds: number; latencies: number[] }> => {
-  const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS, ca, servername: 'localhost' });
-  const latencies: number[] = [];
+const agentFor = (ca: string, sockets: number) => new Agent({ keepAlive: true, maxSockets: sockets, ca, servername: 'localhost' });
+
+const load = async (port: number, ca: string, body: string, allowed: boolean, total: number): Promise<{ seconds: number; answers: Answer[] }> => {
+  const agent = agentFor(ca, CONNECTIONS);
+  const answers: Answer[] = [];
   let next = 0;
   const started = process.hrtime.bigint();
   const worker = async () => {
-    while (next < count) {
+    while (next < total) {
       next += 1;
-      latencies.push(await postOnce(agent, port, body));
+      answers.push(await postOnce(agent, port, body, allowed));
     }
   };
   await Promise.all(Array.from({ length: CONNECTIONS }, worker));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   agent.destroy();
-  return { seconds, latencies };
+  return { seconds, answers };
+};
+
+/** Reviews due every 1/rate s for `seconds`, sent when due whatever is still in flight. */
+const openLoop = async (port: number, ca: string, body: string, allowed: boolean): Promise<Answer[]> => {
+  const agent = agentFor(ca, OPEN_LOOP_CONNECTIONS);
+  // Connections opened up front: a TLS handshake is not what is measured.
+  await Promise.all(Array.from({ length: OPEN_LOOP_CONNECTIONS }, () => postOnce(agent, port, body, allowed)));
+  const total = OPEN_LOOP_RATE * OPEN_LOOP_SECONDS;
+  const intervalNs = BigInt(Math.round(1e9 / OPEN_LOOP_RATE));
+  const start = process.hrtime.bigint();
+  const pending: Promise<Answer>[] = [];
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = process.hrtime.bigint();
+      while (pending.length < total && start + BigInt(pending.length) * intervalNs <= now) {
+        pending.push(postOnce(agent, port, body, allowed, start + BigInt(pending.length) * intervalNs));
+      }
+      // A timer, not a busy loop: the load generator must not take a core from the server.
+      if (pending.length < total) setTimeout(tick, 1);
+      else resolve();
+    };
+    tick();
+  });
+  const answers = await Promise.all(pending);
+  agent.destroy();
+  return answers;
 };
 
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+const sortedMs = (answers: Answer[]): number[] => answers.map((answer) => answer.ms).sort((a, b) => a - b);
+const errorsOf = (answers: Answer[]): number => answers.filter((answer) => !answer.ok).length;
 
-type Row = { name: string; rps: number; p50: number; p99: number };
+type Row = { name: string; rps: number; p50: number; p99: number; errors: number; cpuMs: number; apiPerReview?: number };
 
-const measure = async (name: string, port: number, ca: string, body: string): Promise<Row> => {
-  await load(port, ca, body, WARMUP_REQUESTS);
-  const { seconds, latencies } = await load(port, ca, body, MEASURED_REQUESTS);
-  latencies.sort((a, b) => a - b);
-  return { name, rps: MEASURED_REQUESTS / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+/**
+ * CPU time (user + system) the server process has used, in ms (Linux, /proc; 10 ms ticks, fine
+ * over thousands of reviews). On a machine shared with other jobs throughput follows what the
+ * scheduler grants; CPU per review is what the server itself costs.
+ */
+const cpuMsOf = async (child: ChildProcess): Promise<number> => {
+  const fields = (await readFile(`/proc/${child.pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+};
+
+const measure = async (name: string, target: Target, ca: string, body: string, allowed: boolean, api?: () => Promise<ApiCounts>): Promise<Row> => {
+  await load(target.port, ca, body, allowed, WARMUP_REQUESTS);
+  const before = await api?.();
+  const cpuBefore = await cpuMsOf(target.child);
+  const { seconds, answers } = await load(target.port, ca, body, allowed, MEASURED_REQUESTS);
+  const cpuMs = (await cpuMsOf(target.child)) - cpuBefore;
+  const after = await api?.();
+  const latencies = sortedMs(answers);
+  const row: Row = { name, rps: MEASURED_REQUESTS / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors: errorsOf(answers), cpuMs: cpuMs / MEASURED_REQUESTS };
+  if (before && after) row.apiPerReview = (after.requests - before.requests) / MEASURED_REQUESTS;
+  return row;
+};
+
+const ms = (value: number): string => value.toFixed(2);
+
+const closedLoopTable = (rows: Row[]): string[] => {
+  const [floor, cpuFloor] = [rows[0]!.rps, rows[0]!.cpuMs];
+  return [
+    '| target | reviews/s | p50 ms | p99 ms | throughput vs bare | server CPU ms per review | CPU vs bare | API requests per review | errors |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (row) =>
+        `| ${row.name} | ${row.rps.toFixed(0)} | ${ms(row.p50)} | ${ms(row.p99)} | ${(row.rps / floor).toFixed(2)} | ${row.cpuMs.toFixed(3)} | ${(row.cpuMs / cpuFloor).toFixed(2)} | ${row.apiPerReview === undefined ? '—' : row.apiPerReview.toFixed(3)} | ${row.errors} |`,
+    ),
+  ];
+};
+
+const openLoopRow = (name: string, answers: Answer[]): string => {
+  const latencies = sortedMs(answers);
+  return `| ${name} | ${answers.length} | ${ms(percentile(latencies, 50))} | ${ms(percentile(latencies, 99))} | ${ms(percentile(latencies, 99.9))} | ${ms(latencies.at(-1) ?? 0)} | ${errorsOf(answers)} |`;
+};
+
+/** The first review after start: the cache is synced, no verdict is known yet. */
+const coldReview = async (port: number, ca: string, body: string, api: () => Promise<ApiCounts>): Promise<string> => {
+  const agent = agentFor(ca, 1);
+  const before = await api();
+  const answer = await postOnce(agent, port, body, true);
+  const after = await api();
+  agent.destroy();
+  return `| first review after start (cold), allowed | ${ms(answer.ms)} | ${after.requests - before.requests} | ${after.secretGets - before.secretGets} | ${answer.ok ? 0 : 1} |`;
 };
 
 export const runAdmissionBench = async (): Promise<string> => {
   const dir = await mkdtemp(join(tmpdir(), 'certguard-bench-'));
   const children: ChildProcess[] = [];
+  const load1 = loadavg()[0]!.toFixed(1);
   try {
     const pair = await generateCertificates({ service: 'certguard', namespace: 'certguard', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], caValidityDays: 2, validityDays: 1 });
     await writeCertificates(join(dir, 'certs'), pair);
-    await writeFile(join(dir, 'cluster.yaml'), clusterObjects(pair.serving.certificatePem, pair.serving.privateKeyPem).map((object) => stringify(object)).join('---\n'));
+    const clusterYaml = join(dir, 'cluster.yaml');
+    await writeFile(clusterYaml, clusterObjects(pair.serving.certificatePem, pair.serving.privateKeyPem).map((object) => stringify(object)).join('---\n'));
     const ca = pair.ca.certificatePem;
-    const bare = await startTarget('bare', join(dir, 'certs'), join(dir, 'cluster.yaml'));
-    children.push(bare.child);
-    const certguard = await startTarget('certguard', join(dir, 'certs'), join(dir, 'cluster.yaml'));
-    children.push(certguard.child);
+    const [allowedBody, deniedBody] = [JSON.stringify(gatewayReview(0)), JSON.stringify(gatewayReview(2))];
+    const api = await startApi(clusterYaml);
+    children.push(api.child);
+    const bare = await startTarget('bare', join(dir, 'certs'), clusterYaml);
+    const manifest = await startTarget('certguard', join(dir, 'certs'), clusterYaml);
+    const live = await startTarget('certguard-live', join(dir, 'certs'), api.kubeconfig);
+    children.push(bare.child, manifest.child, live.child);
+    const cold = await coldReview(live.port, ca, allowedBody, api.counts);
     const rows = [
-      await measure('bare Fastify HTTPS, fixed answer', bare.port, ca, JSON.stringify(gatewayReview(0))),
-      await measure(`certguard, Gateway with ${LISTENERS} listeners, allowed`, certguard.port, ca, JSON.stringify(gatewayReview(0))),
-      await measure(`certguard, Gateway with ${LISTENERS} listeners, denied (2 Secrets missing)`, certguard.port, ca, JSON.stringify(gatewayReview(2))),
+      await measure('bare Fastify HTTPS, fixed answer', bare, ca, allowedBody, true),
+      await measure(`certguard, manifest view, ${LISTENERS} listeners, allowed`, manifest, ca, allowedBody, true),
+      await measure(`certguard, manifest view, ${LISTENERS} listeners, denied (2 Secrets missing)`, manifest, ca, deniedBody, false),
+      await measure(`certguard, **live view**, ${LISTENERS} listeners, allowed (steady state)`, live, ca, allowedBody, true, api.counts),
+      await measure(`certguard, **live view**, ${LISTENERS} listeners, denied (2 Secrets missing)`, live, ca, deniedBody, false, api.counts),
     ];
-    const floor = rows[0]!.rps;
-    const lines = [
-      `${MEASURED_REQUESTS} reviews after ${WARMUP_REQUESTS} warm-up, ${CONNECTIONS} keep-alive connections, server and load generator in separate processes`,
+    const openBare = await openLoop(bare.port, ca, allowedBody, true);
+    const openLive = await openLoop(live.port, ca, allowedBody, true);
+    return [
+      `load average ${load1} at start (${cpus().length} CPUs), Node ${process.version}; API server latency ${LATENCY_MS} ms per request`,
       '',
-      '| target | reviews/s | p50 ms | p99 ms | throughput vs bare |',
+      `Closed loop: ${MEASURED_REQUESTS} reviews after ${WARMUP_REQUESTS} warm-up, ${CONNECTIONS} keep-alive connections`,
+      '',
+      ...closedLoopTable(rows),
+      '',
+      '| live view | latency ms | API requests | Secret GETs | errors |',
       '|---|---:|---:|---:|---:|',
-      ...rows.map((row) => `| ${row.name} | ${row.rps.toFixed(0)} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ${(row.rps / floor).toFixed(2)} |`),
-    ];
-    return lines.join('\n');
+      cold,
+      '',
+      `Open loop: ${OPEN_LOOP_RATE} reviews/s for ${OPEN_LOOP_SECONDS} s, latency from when each review was due, ${LISTENERS} listeners, allowed`,
+      '',
+      '| target | reviews | p50 ms | p99 ms | p99.9 ms | max ms | errors |',
+      '|---|---:|---:|---:|---:|---:|---:|',
+      openLoopRow('bare Fastify HTTPS, fixed answer', openBare),
+      openLoopRow('certguard, live view', openLive),
+    ].join('\n');
   } finally {
     for (const child of children) child.kill();
     await rm(dir, { recursive: true, force: true });

@@ -2,6 +2,7 @@
 // `npm run bench -- admission` runs one.
 import { runAdmissionBench } from './admission.ts';
 import { runClusterViewBench } from './cluster-view.ts';
+import { runKubectlApplyBench } from './kubectl-apply.ts';
 import { runPlaceholderBench } from './placeholder.ts';
 import { runSecretUsageBench } from './secret-usage.ts';
 
@@ -10,6 +11,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   'cluster-view': runClusterViewBench,
   placeholder: runPlaceholderBench,
   'secret-usage': runSecretUsageBench,
+  'kubectl-apply': runKubectlApplyBench,
 };
 
 const wanted = process.argv.slice(2);

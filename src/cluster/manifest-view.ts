@@ -1,12 +1,15 @@
 // A cluster view backed by a folder (or list) of YAML/JSON manifests, multi-document.
-// Used by `npm start` without a cluster, by policy tests and by the offline check.
+// Used by `npm start` without a cluster, by policy tests and by the offline check. Objects are
+// copied and frozen once, when added, and then handed out as they are (as the live view's cache
+// does): a caller that writes to one throws instead of changing what the next review sees.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../kube/object.ts';
 import { RESOURCES, type ResourceId } from './resources.ts';
 import { isListenerOwnerResource, SecretUsageIndex, type ListenerUse } from './secret-usage.ts';
-import { countByNamespace, groupOf, matchesLabels, type ClusterView, type CountOptions, type ListOptions, type StatefulView } from './view.ts';
+import { deepFreeze } from './live/compact.ts';
+import { countByNamespace, groupOf, matchesLabels, type ClusterView, type ContentJudge, type CountOptions, type ListOptions, type StatefulView } from './view.ts';
 import type { CreateOutcome, SecretWriter } from './writer.ts';
 
 /** Which view resource an object belongs to, if any (solver objects by their label). */
@@ -27,6 +30,8 @@ export class ManifestView implements ClusterView, StatefulView, SecretWriter {
   readonly #unserved: Set<ResourceId>;
   readonly #unsynced: Set<ResourceId>;
   readonly #usage = new SecretUsageIndex();
+  /** Verdicts by the stored (frozen) object they were taken from: replacing the object forgets them. */
+  readonly #verdicts = new WeakMap<KubeObject, Map<string, unknown>>();
 
   /** `unserved`: resources to report as not served (tests of idle policies); `unsynced`: as not synced yet. */
   constructor(objects: KubeObject[] = [], options: { unserved?: ResourceId[]; unsynced?: ResourceId[] } = {}) {
@@ -45,8 +50,9 @@ export class ManifestView implements ClusterView, StatefulView, SecretWriter {
     if (namespace) stored.metadata = { ...stored.metadata, namespace };
     let bucket = this.#objects.get(resource);
     if (!bucket) this.#objects.set(resource, (bucket = new Map()));
-    bucket.set(keyOf(namespace, name), stored);
-    if (isListenerOwnerResource(resource)) this.#usage.upsert(resource, stored);
+    const frozen = deepFreeze(stored);
+    bucket.set(keyOf(namespace, name), frozen);
+    if (isListenerOwnerResource(resource)) this.#usage.upsert(resource, frozen);
   }
 
   /** Removes an object (dev mode and tests of an index that must forget). */
@@ -57,8 +63,20 @@ export class ManifestView implements ClusterView, StatefulView, SecretWriter {
   }
 
   async get(resource: ResourceId, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
-    const found = this.#objects.get(resource)?.get(keyOf(RESOURCES[resource].namespaced ? namespace : undefined, name));
-    return found ? structuredClone(found) : undefined;
+    return this.#find(resource, namespace, name);
+  }
+
+  async judgeSecret<T>(namespace: string, name: string, judge: ContentJudge<T>): Promise<T | undefined> {
+    const secret = this.#find('secrets', namespace, name);
+    if (!secret) return undefined;
+    let verdicts = this.#verdicts.get(secret);
+    if (!verdicts) this.#verdicts.set(secret, (verdicts = new Map()));
+    if (!verdicts.has(judge.id)) verdicts.set(judge.id, deepFreeze(judge.judge(secret)));
+    return verdicts.get(judge.id) as T;
+  }
+
+  #find(resource: ResourceId, namespace: string | undefined, name: string): KubeObject | undefined {
+    return this.#objects.get(resource)?.get(keyOf(RESOURCES[resource].namespaced ? namespace : undefined, name));
   }
 
   list(resource: ResourceId, options: ListOptions = {}): KubeObject[] {
@@ -89,7 +107,7 @@ export class ManifestView implements ClusterView, StatefulView, SecretWriter {
   /** In dev mode a placeholder "created" by the webhook lands in the in-memory view. */
   async createSecret(secret: KubeObject): Promise<CreateOutcome> {
     const name = secret.metadata?.name ?? '';
-    if (await this.get('secrets', secret.metadata?.namespace, name)) return { outcome: 'exists' };
+    if (this.#find('secrets', secret.metadata?.namespace, name)) return { outcome: 'exists' };
     this.add({ apiVersion: 'v1', kind: 'Secret', ...secret });
     return { outcome: 'created' };
   }

@@ -21,6 +21,14 @@ export type GetOptions = {
   signal?: AbortSignal;
 };
 
+/**
+ * A pure function from a Secret (with its data) to a small verdict that does not depend on the
+ * clock (keep a certificate's notAfter in it, and compare with the time outside). The view
+ * remembers a verdict, never the Secret, for as long as the Secret is unchanged; `id` names the
+ * function in that memory (two policies' verdicts on one Secret are told apart by it).
+ */
+export type ContentJudge<T> = { readonly id: string; judge(secret: KubeObject): T };
+
 export type CountOptions = ListOptions & {
   /** Only objects with an ownerReference of this kind in this API group (any version). */
   ownedBy?: { group: string; kind: string };
@@ -34,6 +42,14 @@ export type ClusterView = {
    * metadata only: pass `{ content: true }` to get `type` and `data` (a live GET).
    */
   get(resource: ResourceId, namespace: string | undefined, name: string, options?: GetOptions): Promise<KubeObject | undefined>;
+  /**
+   * `judge`'s verdict on a Secret's content, or undefined when the Secret does not exist. The
+   * policy stays a pure function of the Secret; where the verdict comes from is the view's
+   * business. The live view keeps it keyed by the Secret's resourceVersion from its metadata cache
+   * and GETs the Secret only when the watch has reported a change since (or never saw it);
+   * concurrent callers share one GET. The manifest view judges each stored object once.
+   */
+  judgeSecret<T>(namespace: string, name: string, judge: ContentJudge<T>, options?: Pick<GetOptions, 'signal'>): Promise<T | undefined>;
   /** Objects from the cache (may be a few milliseconds stale; fine for counting). */
   list(resource: ResourceId, options?: ListOptions): KubeObject[];
   /**
@@ -117,4 +133,5 @@ export const withSignal = (view: ClusterView, signal: AbortSignal): ClusterView 
   isServed: (resource) => view.isServed(resource),
   isSynced: (resource) => view.isSynced(resource),
   listenersUsing: (namespace, name) => view.listenersUsing(namespace, name),
+  judgeSecret: (namespace, name, judge, options) => view.judgeSecret(namespace, name, judge, { signal: options?.signal ?? signal }),
 });

@@ -7,7 +7,7 @@ import type { AdmissionRequest } from '../admission/types.ts';
 import type { KubeObject, Operation } from '../kube/object.ts';
 import { ManifestView } from '../cluster/manifest-view.ts';
 import { RESOURCES, type ResourceId } from '../cluster/resources.ts';
-import type { ClusterView, CountOptions, ListOptions } from '../cluster/view.ts';
+import type { ClusterView, ContentJudge, CountOptions, ListOptions } from '../cluster/view.ts';
 import { createAcmeSolverCapPolicy } from '../policies/acme-solver-cap/policy.ts';
 import { createMetrics, type ResourceStats } from './metrics.ts';
 
@@ -60,6 +60,9 @@ class SwappableView implements ClusterView {
   }
   listenersUsing(namespace: string, name: string) {
     return this.current.listenersUsing(namespace, name);
+  }
+  judgeSecret<T>(namespace: string, name: string, judge: ContentJudge<T>) {
+    return this.current.judgeSecret(namespace, name, judge);
   }
   status() {
     return this.current.status();

@@ -27,8 +27,11 @@ export type ResourceStats = {
 
 export type ViewStats = { resourceStats(): ResourceStats[] };
 
+/** The live view's Secret content verdict cache (live/verdict-cache.ts): lookups answered, and its size. */
+export type VerdictCacheStats = { verdictStats(): { hits: number; misses: number; entries: number; bytes: number } };
+
 /** What the metrics read: the policies' view, plus its status and per-resource stats when it has them. */
-export type MetricsView = ClusterView & Partial<ViewStats> & { status?(): ViewStatus };
+export type MetricsView = Omit<ClusterView, 'judgeSecret'> & Partial<ViewStats> & Partial<VerdictCacheStats> & { status?(): ViewStatus };
 
 export type DecisionRecord = {
   policy: string;
@@ -241,6 +244,37 @@ const registerViewMetrics = (registry: Registry, view: MetricsView): void => {
   });
 };
 
+const registerVerdictMetrics = (registry: Registry, stats: () => ReturnType<VerdictCacheStats['verdictStats']>): void => {
+  new Counter({
+    name: 'certguard_secret_verdict_cache_lookups_total',
+    help: 'Secret content verdicts asked of the live view: result="hit" answered from the cache (the Secret unchanged since), "miss" needed a GET of the Secret.',
+    labelNames: ['result'] as const,
+    registers: [registry],
+    collect() {
+      const { hits, misses } = stats();
+      this.reset();
+      this.inc({ result: 'hit' }, hits);
+      this.inc({ result: 'miss' }, misses);
+    },
+  });
+  new Gauge({
+    name: 'certguard_secret_verdict_cache_entries',
+    help: 'Secret content verdicts the live view keeps (bounded; no Secret data is kept).',
+    registers: [registry],
+    collect() {
+      this.set(stats().entries);
+    },
+  });
+  new Gauge({
+    name: 'certguard_secret_verdict_cache_bytes',
+    help: 'Estimated memory of the kept Secret content verdicts (bounded).',
+    registers: [registry],
+    collect() {
+      this.set(stats().bytes);
+    },
+  });
+};
+
 export const createMetrics = (view: MetricsView, options: MetricsOptions = {}): Metrics => {
   const registry = new Registry();
   const recordDecision = registerAdmissionMetrics(registry);
@@ -248,6 +282,7 @@ export const createMetrics = (view: MetricsView, options: MetricsOptions = {}): 
   registerSolverMetrics(registry, view);
   registerPlaceholderMetrics(registry, view);
   registerViewMetrics(registry, view);
+  if (view.verdictStats) registerVerdictMetrics(registry, view.verdictStats.bind(view));
   // Standard names (process_cpu_seconds_total, nodejs_heap_size_used_bytes, ...), unprefixed, so
   // the usual Node.js dashboards and process alerts work on certguard unchanged.
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });

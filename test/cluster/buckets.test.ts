@@ -61,3 +61,16 @@ t.test('objects of different shapes in one namespace keep their own labels and o
   t.strictSame(namesOf(bucket), ['b', 'c']);
   t.strictSame(bucket.get('b')?.metadata?.labels, { 'acme.cert-manager.io/http01-solver': 'true' });
 });
+
+t.test('keeps each object resourceVersion (what Secret content verdicts are keyed by), in any order and any form', async (t) => {
+  const bucket = new MetadataBucket('app', CONTEXT, true);
+  const versioned = (name: string, resourceVersion: string): KubeObject => ({ metadata: { ...route(name).metadata, resourceVersion } });
+  for (const [name, version] of [['m', '12'], ['b', '5'], ['z', 'opaque-7'], ['b', '9'], ['a', '9007199254740993']] as const) bucket.upsert(name, versioned(name, version));
+  bucket.seal();
+  t.strictSame(['a', 'b', 'm', 'z'].map((name) => bucket.version(name)), ['9007199254740993', '9', '12', 'opaque-7'], 'the later "b"; past 2^53 and non-numeric kept as written');
+  bucket.upsert('c', versioned('c', '13'));
+  bucket.upsert('z', versioned('z', '14'));
+  bucket.remove('b');
+  t.strictSame(['a', 'b', 'c', 'm', 'z'].map((name) => bucket.version(name)), ['9007199254740993', undefined, '13', '12', '14']);
+  t.equal(bucket.get('c')?.metadata?.resourceVersion, undefined, 'handed-out objects still carry no resourceVersion');
+});

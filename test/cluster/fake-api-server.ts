@@ -94,6 +94,8 @@ export class FakeApiServer {
   createDelayMs = 0;
   /** Requests whose client hung up before an answer (a hung GET, a delayed create). */
   abandoned = 0;
+  /** Added before answering each request but a watch: a real API server's round trip (bench/admission.ts). */
+  latencyMs = 0;
   port = 0;
 
   readonly #resources = new Map<string, FakeResource>();
@@ -136,7 +138,10 @@ export class FakeApiServer {
   }
 
   async start(): Promise<void> {
-    const server = http.createServer((request, response) => this.#handle(request, response));
+    const server = http.createServer((request, response) => {
+      if (this.latencyMs > 0 && !/[?&]watch=(1|true)/.test(request.url ?? '')) setTimeout(() => this.#handle(request, response), this.latencyMs);
+      else this.#handle(request, response);
+    });
     server.on('connection', (socket) => {
       this.#sockets.add(socket);
       socket.on('close', () => this.#sockets.delete(socket));

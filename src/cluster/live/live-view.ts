@@ -3,11 +3,11 @@
 import type { KubeObject } from '../../kube/object.ts';
 import { RESOURCES, type ResourceId, type ResourceInfo } from '../resources.ts';
 import { isListenerOwnerResource, SecretUsageIndex, type ListenerOwnerResource, type ListenerUse } from '../secret-usage.ts';
-import { abortedBecause, ViewReadError, type CountOptions, type GetOptions, type ListOptions, type StatefulView, type ViewStatus } from '../view.ts';
+import { abortedBecause, ViewReadError, type ContentJudge, type CountOptions, type GetOptions, type ListOptions, type StatefulView, type ViewStatus } from '../view.ts';
 import type { CreateOptions, CreateOutcome, SecretWriter } from '../writer.ts';
 import { ACCEPT_JSON, ACCEPT_METADATA, apiVersionOf, objectPath } from './api-paths.ts';
 import type { BackoffOptions } from './backoff.ts';
-import { withoutBookkeeping } from './compact.ts';
+import { deepFreeze, withoutBookkeeping } from './compact.ts';
 import { apiErrorOf, KubeClient } from './kube-client.ts';
 import { loadCredentials } from './kubeconfig.ts';
 import { createListGate } from './list-gate.ts';
@@ -15,6 +15,7 @@ import { ResourceWatcher, type CacheListener, type Logger } from './list-watch.t
 import { NamespacedWatchers, type Watcher } from './namespaced-watchers.ts';
 import { cachedShapeOf } from './resource-cache.ts';
 import { createSecretWriter } from './secret-writer.ts';
+import { DEFAULT_VERDICT_LIMITS, VerdictCache, verdictKey, type VerdictCacheLimits, type VerdictStats } from './verdict-cache.ts';
 
 export type { Logger } from './list-watch.ts';
 
@@ -33,6 +34,8 @@ export type LiveViewOptions = {
   namespaces?: Partial<Record<ResourceId, string[]>>;
   backoff?: BackoffOptions;
   pageSize?: number;
+  /** Bounds of the Secret content verdict cache (tests shrink them). */
+  verdictLimits?: VerdictCacheLimits;
 };
 
 /** ViewStatus plus the resources that are legitimately absent (their policies idle). */
@@ -45,6 +48,8 @@ export type LiveView = Omit<StatefulView, 'status'> &
   SecretWriter & {
     status(): LiveViewStatus;
     resourceStats(): ResourceStat[];
+    /** For the metrics module: certguard_secret_verdict_cache_*. */
+    verdictStats(): VerdictStats;
     /** Where the credentials came from and which server, for the start-up log line. */
     readonly target: { source: string; server: string; context?: string };
   };
@@ -52,6 +57,23 @@ export type LiveView = Omit<StatefulView, 'status'> &
 // A live GET inside a review stops when the review's signal aborts (its deadline, set below the
 // webhook's timeoutSeconds). This bound is for a GET without one (none in certguard today): never hang.
 const LIVE_GET_TIMEOUT_MS = 3000;
+
+/** `promise`, or the signal's reason as soon as it aborts (the promise itself runs on for others sharing it). */
+/** The review's abort as the read it cut short: "could not decide", naming that read. */
+const abortedRead = (signal: AbortSignal, what: string): ViewReadError => new ViewReadError(`reading ${what} from the API server: ${abortedBecause(signal)}`);
+
+const untilAborted = <T>(promise: Promise<T>, signal: AbortSignal | undefined, what: string): Promise<T> => {
+  if (!signal) return promise;
+  // When every caller has stopped waiting, a failure of the shared GET must not go unhandled
+  // (Node ends the process on an unhandled rejection); callers still waiting get it below.
+  promise.catch(() => undefined);
+  if (signal.aborted) return Promise.reject(abortedRead(signal, what));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortedRead(signal, what));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+};
 
 class LiveClusterView implements LiveView {
   readonly target: { source: string; server: string; context?: string };
@@ -61,12 +83,16 @@ class LiveClusterView implements LiveView {
   readonly #usage = new SecretUsageIndex();
   #abort: AbortController | undefined;
   #runs: Promise<void>[] = [];
+  readonly #verdicts: VerdictCache;
+  /** GETs for verdicts under way, by verdict key and the version the cache had: concurrent reviews share one. */
+  readonly #judging = new Map<string, Promise<unknown>>();
 
   constructor(options: LiveViewOptions) {
     const credentials = loadCredentials(options.kubeconfig);
     this.#client = new KubeClient(credentials);
     this.#writer = createSecretWriter(this.#client);
     this.target = { source: credentials.source, server: credentials.server, ...(credentials.context ? { context: credentials.context } : {}) };
+    this.#verdicts = new VerdictCache(options.verdictLimits ?? DEFAULT_VERDICT_LIMITS);
     const listGate = createListGate();
     for (const id of options.resources ?? (Object.keys(RESOURCES) as ResourceId[])) {
       const watcherIn = (namespace: string | undefined) => new ResourceWatcher({
@@ -145,6 +171,43 @@ class LiveClusterView implements LiveView {
     if (response.status === 404) return undefined;
     if (response.status !== 200) throw new ViewReadError(`reading ${what} from the API server: ${apiErrorOf(response.status, response.body).message}`);
     return withoutBookkeeping(response.body as KubeObject);
+  }
+
+  // Kept apart from get() on purpose: get() is the generic lookup, this is the one place Secret
+  // content is read in a review. The verdict, never the data, outlives the GET.
+  async judgeSecret<T>(namespace: string, name: string, judge: ContentJudge<T>, options: Pick<GetOptions, 'signal'> = {}): Promise<T | undefined> {
+    const what = `Secret ${namespace}/${name}`;
+    if (options.signal?.aborted) throw abortedRead(options.signal, what);
+    const watcher = this.#watchers.get('secrets');
+    if (watcher?.served === false || !namespace) return undefined;
+    const version = watcher?.cache.versionOf(namespace, name);
+    const known = this.#verdicts.lookup(judge.id, namespace, name, version);
+    if (known) return known.verdict as T;
+    // Not in the cache: the GET confirms a "missing", and must start after this review did (a
+    // GitOps sync creates the Secret, then the Gateway). Shared only for a Secret the cache holds.
+    if (version === undefined) return untilAborted(this.#fetchVerdict(watcher?.version, namespace, name, judge), options.signal, what);
+    const sharedKey = `${verdictKey(judge.id, namespace, name)}\n${version}`;
+    let judging = this.#judging.get(sharedKey);
+    if (!judging) {
+      judging = this.#fetchVerdict(watcher?.version, namespace, name, judge).finally(() => this.#judging.delete(sharedKey));
+      this.#judging.set(sharedKey, judging);
+    }
+    return untilAborted(judging as Promise<T | undefined>, options.signal, what);
+  }
+
+  async #fetchVerdict<T>(watchedVersion: string | undefined, namespace: string, name: string, judge: ContentJudge<T>): Promise<T | undefined> {
+    const info = RESOURCES.secrets;
+    // No review's signal: a shared GET serves every review waiting on it (each waits on its own
+    // signal in untilAborted); without a signal the GET has its own 3 s bound.
+    const secret = await this.#liveGet(info, watchedVersion ?? info.versions[0] ?? 'v1', namespace, name, true, undefined);
+    if (!secret) return undefined;
+    const verdict = deepFreeze(judge.judge(secret));
+    this.#verdicts.store(judge.id, namespace, name, secret.metadata?.uid ?? '', secret.metadata?.resourceVersion, verdict);
+    return verdict;
+  }
+
+  verdictStats(): VerdictStats {
+    return this.#verdicts.stats();
   }
 
   list(resource: ResourceId, options: ListOptions = {}): KubeObject[] {

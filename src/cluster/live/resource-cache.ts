@@ -53,6 +53,11 @@ export class ResourceCache {
     return this.#buckets.get(namespace ?? CLUSTER_SCOPED)?.get(name);
   }
 
+  /** The object's resourceVersion as last listed or watched, undefined when not cached. */
+  versionOf(namespace: string | undefined, name: string): string | undefined {
+    return this.#buckets.get(namespace ?? CLUSTER_SCOPED)?.version(name);
+  }
+
   list(namespace?: string, labels?: Labels): KubeObject[] {
     this.#checkSelector(labels);
     const found: KubeObject[] = [];

@@ -1,10 +1,9 @@
 // The verdict on one certificate reference, in the order a controller resolves it:
 // a kind it can read, permission to cross namespaces, the Secret's existence, its content.
-import type { KubeObject } from '../../kube/object.ts';
 import type { ClusterView } from '../../cluster/view.ts';
 import { isPermitted } from './grants.ts';
 import { isCoreSecret, type CertRef, type Owner } from './refs.ts';
-import { checkSecretContent, type ContentProblem } from './secret-content.ts';
+import { problemAt, SECRET_CONTENT_JUDGE, type ContentJudgement, type ContentProblem } from './secret-content.ts';
 import type { GatewayListenerTlsSettings } from './settings.ts';
 
 export type Verdict =
@@ -19,21 +18,32 @@ export type JudgeContext = {
   owner: Owner;
   settings: GatewayListenerTlsSettings;
   now: Date;
-  /** One lookup per Secret per request: several listeners often share one (and content is a live GET). */
-  secrets: Map<string, Promise<KubeObject | undefined>>;
+  /** The review's deadline, for the view's GETs. */
+  signal?: AbortSignal;
+  /** One lookup per Secret per request: several listeners often share one. */
+  secrets: Map<string, Promise<SecretFound>>;
 };
+
+/** Whether the Secret exists and, when content is checked, the view's verdict on it. */
+type SecretFound = { exists: false } | { exists: true; content?: ContentJudgement };
+
+const NOT_FOUND: SecretFound = { exists: false };
 
 const isAllowedKind = (settings: GatewayListenerTlsSettings, ref: CertRef): boolean =>
   settings.allowedRefKinds.some((allowed) => (allowed.group ?? '') === ref.group && allowed.kind === ref.kind);
 
-const getSecret = (context: JudgeContext, ref: CertRef): Promise<KubeObject | undefined> => {
+// With content checks on, the view judges the content (and remembers the verdict, not the
+// Secret); off, existence is a cache lookup.
+const lookUpSecret = async ({ view, settings, signal }: JudgeContext, ref: CertRef): Promise<SecretFound> => {
+  if (settings.secretContent === 'off') return (await view.get('secrets', ref.namespace, ref.name, { signal })) ? { exists: true } : NOT_FOUND;
+  const content = await view.judgeSecret(ref.namespace, ref.name, SECRET_CONTENT_JUDGE, { signal });
+  return content ? { exists: true, content } : NOT_FOUND;
+};
+
+const getSecret = (context: JudgeContext, ref: CertRef): Promise<SecretFound> => {
   const key = `${ref.namespace}/${ref.name}`;
   let found = context.secrets.get(key);
-  if (!found) {
-    const content = context.settings.secretContent !== 'off';
-    found = context.view.get('secrets', ref.namespace, ref.name, { content });
-    context.secrets.set(key, found);
-  }
+  if (!found) context.secrets.set(key, (found = lookUpSecret(context, ref)));
   return found;
 };
 
@@ -46,8 +56,8 @@ export const judgeRef = async (context: JudgeContext, ref: CertRef): Promise<Ver
   // An allowed non-Secret kind is the controller's business: the view cannot read arbitrary kinds.
   if (!core) return { code: 'ok' };
   const secret = await getSecret(context, ref);
-  if (!secret) return { code: 'missing' };
-  if (context.settings.secretContent === 'off') return { code: 'ok' };
-  const problem = checkSecretContent(secret, context.now);
+  if (!secret.exists) return { code: 'missing' };
+  if (!secret.content) return { code: 'ok' };
+  const problem = problemAt(secret.content, context.now);
   return problem ? { code: 'unusable', problem } : { code: 'ok' };
 };

@@ -134,12 +134,12 @@ const issuancesOf = async (context: IssuanceContext, sites: Site[], verdicts: Ve
   );
 };
 
-const checkOwner = async (request: PolicyRequest, view: ClusterView, run: Run): Promise<PolicyResult> => {
+const checkOwner = async (request: PolicyRequest, view: ClusterView, run: Run, signal?: AbortSignal): Promise<PolicyResult> => {
   const owner = ownerOf(request);
   if (!owner || isDeleting(request)) return { violations: [], warnings: [] };
   const sites = sitesOf(owner, tlsListenersOf(request.object, owner.namespace));
   const previous = previousRefKeys(request, owner);
-  const context: JudgeContext = { view, owner, settings: run.settings, now: run.now, secrets: new Map() };
+  const context: JudgeContext = { view, owner, settings: run.settings, now: run.now, signal, secrets: new Map() };
   const verdicts = await Promise.all(sites.map((site) => judgeRef(context, site.ref)));
   const issuances = await issuancesOf({ view, owner, object: request.object }, sites, verdicts);
   const collected: Collected = { violations: [], warnings: [], placeholders: new Map() };
@@ -160,6 +160,6 @@ export const createGatewayListenerTlsPolicy = (settings: GatewayListenerTlsSetti
     id: GATEWAY_LISTENER_TLS,
     mode: settings.mode,
     matches: isListenerOwnerRequest,
-    check: (request, view) => checkOwner(request, view, { settings, now: now(), generate }),
+    check: (request, view, review) => checkOwner(request, view, { settings, now: now(), generate }, review?.signal),
   };
 };

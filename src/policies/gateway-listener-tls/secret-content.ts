@@ -1,7 +1,8 @@
 // Whether an existing Secret can serve TLS. A listener whose Secret is present but unusable
 // breaks the Gateway just like a missing one (Envoy Gateway #9463: one Secret whose key did not
 // match its certificate took down 19 listeners). node:crypto parses RSA and ECDSA alike.
-import { createHash, createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import type { ContentJudge } from '../../cluster/view.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import { PLACEHOLDER_LABEL, PLACEHOLDER_ORGANIZATION } from './placeholder-labels.ts';
 
@@ -56,36 +57,39 @@ const parsePair = (crt: Buffer, key: Buffer): Parsed => {
   return { notAfter: certificate.validToDate, placeholderIssuer: certificate.issuer.split('\n').includes(`O=${PLACEHOLDER_ORGANIZATION}`) };
 };
 
-// Parsing a key costs ~0.1 ms and a 25-listener Gateway references 25 Secrets on every review:
-// the verdict for the same bytes is cached by digest (no Secret data is kept). 4096 entries
-// cover the TLS Secrets of a large cluster's Gateways.
-const PARSED_CACHE_SIZE = 4096;
-const parsedCache = new Map<string, Parsed>();
+/**
+ * What a Secret's content says, independent of the clock: a problem, or when its certificate
+ * expires. The cluster view keeps this (never the Secret) while the Secret is unchanged, so
+ * parsing a key (~0.1 ms, 25 per review of a 25-listener Gateway) happens once per Secret version.
+ */
+export type ContentJudgement = { problem: ContentProblem } | { notAfter: Date; placeholder: boolean };
 
-const parseCached = (crt: Buffer, key: Buffer): Parsed => {
-  const digest = createHash('sha256').update(crt).update('\0').update(key).digest('base64');
-  const cached = parsedCache.get(digest);
-  if (cached) return cached;
-  const parsed = parsePair(crt, key);
-  if (parsedCache.size >= PARSED_CACHE_SIZE) parsedCache.delete(parsedCache.keys().next().value as string);
-  parsedCache.set(digest, parsed);
-  return parsed;
-};
-
-/** The first reason `secret` cannot serve TLS at `now`, or undefined when it can. */
-export const checkSecretContent = (secret: KubeObject, now: Date): ContentProblem | undefined => {
+export const judgeSecretContent = (secret: KubeObject): ContentJudgement => {
   const type = typeof secret.type === 'string' ? secret.type : 'Opaque';
-  if (type !== TLS_SECRET_TYPE) return { code: 'wrong-type', type };
+  if (type !== TLS_SECRET_TYPE) return { problem: { code: 'wrong-type', type } };
   const crt = valueOf(secret, 'tls.crt');
   const key = valueOf(secret, 'tls.key');
   const missing = [...(crt ? [] : ['tls.crt']), ...(key ? [] : ['tls.key'])];
-  if (!crt || !key) return { code: 'missing-keys', keys: missing };
-  const parsed = parseCached(crt, key);
-  if ('problem' in parsed) return parsed.problem;
+  if (!crt || !key) return { problem: { code: 'missing-keys', keys: missing } };
+  const parsed = parsePair(crt, key);
+  if ('problem' in parsed) return parsed;
   // A certguard placeholder is self-signed and short-lived by design: expired, it still lets the
   // Gateway program (clients distrust it either way), so only its shape is judged. The label
   // alone is not enough: cert-manager writes the real certificate into the same Secret.
   const placeholder = parsed.placeholderIssuer && secret.metadata?.labels?.[PLACEHOLDER_LABEL] === 'true';
-  if (parsed.notAfter < now && !placeholder) return { code: 'expired', notAfter: parsed.notAfter };
+  return { notAfter: parsed.notAfter, placeholder };
+};
+
+/** The judge the cluster view remembers verdicts of (bump the id when the judgement changes). */
+export const SECRET_CONTENT_JUDGE: ContentJudge<ContentJudgement> = { id: 'gateway-listener-tls/secret-content/1', judge: judgeSecretContent };
+
+/** The judgement at `now`: expiry is the one property that changes with time alone. */
+export const problemAt = (judgement: ContentJudgement, now: Date): ContentProblem | undefined => {
+  if ('problem' in judgement) return judgement.problem;
+  // getTime(): a Date compared with `<` goes through Symbol.toPrimitive, 25 times per review.
+  if (judgement.notAfter.getTime() < now.getTime() && !judgement.placeholder) return { code: 'expired', notAfter: judgement.notAfter };
   return undefined;
 };
+
+/** The first reason `secret` cannot serve TLS at `now`, or undefined when it can. */
+export const checkSecretContent = (secret: KubeObject, now: Date): ContentProblem | undefined => problemAt(judgeSecretContent(secret), now);

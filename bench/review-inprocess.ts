@@ -1,0 +1,65 @@
+// In-process cost of one review of the admission bench's 25-listener Gateway on the live view
+// (steady state: every verdict known), split into what certguard adds to an HTTP handler: the
+// AdmissionReview schema check, the policies, the decision log line (pino, redaction, /dev/null)
+// and the metrics. argv: none. Prints one line per part, µs per review.
+import { open } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import { stringify } from 'yaml';
+import { review } from '../src/admission/complete.ts';
+import { decodeReview } from '../src/admission/decode.ts';
+import type { AdmissionRequest } from '../src/admission/types.ts';
+import { generateCertificates } from '../src/cli/certs.ts';
+import { parseManifests } from '../src/cluster/manifest-view.ts';
+import { createLiveView } from '../src/cluster/live/live-view.ts';
+import { buildPolicies } from '../src/compose.ts';
+import { defaultConfig } from '../src/config/load.ts';
+import { createMetrics, type ViewStats } from '../src/metrics/metrics.ts';
+import { createLogger } from '../src/server/logger.ts';
+import { FakeApiServer, type FakeObject } from '../test/cluster/fake-api-server.ts';
+
+const LISTENERS = 25;
+const ROUNDS = Number(process.env.ROUNDS ?? 20_000);
+
+const pair = await generateCertificates({ service: 'app', namespace: 'bench', dnsNames: ['app.example.com'], ipAddresses: [], caValidityDays: 2, validityDays: 1 });
+const data = { 'tls.crt': Buffer.from(pair.serving.certificatePem).toString('base64'), 'tls.key': Buffer.from(pair.serving.privateKeyPem).toString('base64') };
+const objects = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } }, ...Array.from({ length: LISTENERS }, (_, index) => ({ apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: `tls-${index}`, namespace: 'bench' }, data }))];
+const api = new FakeApiServer();
+api.load(parseManifests(objects.map((object) => stringify(object)).join('---\n'), 'bench') as FakeObject[]);
+await api.start();
+const logger = createLogger('info', (await open('/dev/null', 'w')).createWriteStream());
+const view = createLiveView({ kubeconfig: api.kubeconfigPath, staleAfterSeconds: 30, logger });
+await view.start();
+while (!view.status().ready) await new Promise((resolve) => setTimeout(resolve, 20));
+
+const body = {
+  apiVersion: 'admission.k8s.io/v1',
+  kind: 'AdmissionReview',
+  request: {
+    uid: '00000000-0000-4000-8000-000000000000',
+    kind: { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'Gateway' },
+    resource: { group: 'gateway.networking.k8s.io', version: 'v1', resource: 'gateways' },
+    namespace: 'bench', name: 'gw', operation: 'CREATE', userInfo: { username: 'bench' },
+    object: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'gw', namespace: 'bench' }, spec: { gatewayClassName: 'bench', listeners: Array.from({ length: LISTENERS }, (_, index) => ({ name: `https-${index}`, port: 443, protocol: 'HTTPS', hostname: `app-${index}.example.com`, tls: { certificateRefs: [{ name: `tls-${index}` }] } })) } },
+  },
+};
+const request = body.request as unknown as AdmissionRequest;
+const policies = buildPolicies(defaultConfig(), { logger });
+const metrics = createMetrics(view as typeof view & Partial<ViewStats>, { defaultMetrics: false });
+const outcome = await review(request, policies, { view, writer: view });
+if (!outcome.response.allowed) throw new Error(`expected allowed: ${outcome.response.status?.message}`);
+
+const time = async (name: string, step: () => unknown): Promise<void> => {
+  for (let round = 0; round < 2_000; round += 1) await step();
+  const started = performance.now();
+  for (let round = 0; round < ROUNDS; round += 1) await step();
+  process.stdout.write(`${name}: ${((1000 * (performance.now() - started)) / ROUNDS).toFixed(1)} µs per review\n`);
+};
+
+await time('decodeReview (ajv)', () => decodeReview(body));
+await time('review() (policies on the live view, verdicts known)', () => review(request, policies, { view, writer: view }));
+await time('decision log line (pino + redaction, to /dev/null)', () =>
+  logger.info({ uid: request.uid, operation: 'CREATE', kind: 'gateway.networking.k8s.io/Gateway', object: 'bench/gw', user: 'bench', dryRun: false, endpoint: 'validate', policies: outcome.decisions.map((decision) => `${decision.policy}=${decision.decision}`), allowed: true, reason: undefined, warnings: 0, audit: undefined, durationMs: 0.1 }, 'admission decision'));
+await time('metrics.recordReview', () => metrics.recordReview(request, outcome.decisions));
+process.stdout.write(`API requests during the rounds beyond the sync: ${api.requests.filter((r) => !r.path.includes('watch=') && /\/secrets\/[^/?]+$/.test(r.path)).length} Secret GETs (the first review's included)\n`);
+await view.stop();
+await api.stop();
