@@ -16,7 +16,8 @@
 //                    never rejects on a non-zero exit (tests assert the exit code and the output)
 //   stopApiServer() / startApiServer() / restartApiServer()   the API server only (same port,
 //                    certificates and etcd data), for outage scenarios; start waits for /readyz
-//   stop()           kills etcd and the API server and removes the temp dir; idempotent
+//   stop()           kills the controller-manager, the API server and etcd and removes the temp dir;
+//                    idempotent
 // Options: { crds?: boolean } (default true: install the Gateway API v1.6.1 standard and
 // cert-manager v1.21.1 CRDs from ../shared/crds and wait until they are Established);
 // { controllerManager?: boolean } (default false: start kube-controller-manager with
