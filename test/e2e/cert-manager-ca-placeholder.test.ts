@@ -2,8 +2,8 @@
 // Secret for a Gateway listener whose Secret does not exist yet; the placeholder carries
 // cert-manager's issuer annotations set to a sentinel issuer, so cert-manager v1.21.1 reads it as
 // issued by another issuer and issues into it at once, whatever the issuer kind (issue 12). Here
-// with a namespaced CA Issuer (a Certificate applied, and one made by cert-manager's gateway-shim
-// from an annotated Gateway) — the case where, without the sentinel, cert-manager marks the
+// with a namespaced CA Issuer (a Certificate applied, one made by cert-manager's gateway-shim
+// from an annotated Gateway, one made by its ListenerSet shim from an annotated ListenerSet) — the case where, without the sentinel, cert-manager marks the
 // Certificate Ready with the placeholder still in it — and with ECDSA + rotationPolicy Never
 // (cert-manager must not reuse the placeholder's key). The second case is a tap todo: today the
 // placeholder key is RSA and cert-manager v1.21.1 refuses to replace it under rotationPolicy
@@ -25,6 +25,7 @@ import { watchObjects } from './harness/watch.ts';
 const NS = 'app-prod';
 const EC_NS = 'app-ec';
 const SHIM_NS = 'app-shim';
+const LS_NS = 'app-ls';
 const CA_NAME = 'certguard-e2e-app-ca';
 
 type Obj = Record<string, unknown>;
@@ -41,18 +42,36 @@ const certificate = (ns: string, name: string, hostname: string, privateKey?: Ob
   spec: { secretName: name, dnsNames: [hostname], issuerRef: { kind: 'Issuer', name: 'app-ca' }, ...(privateKey ? { privateKey } : {}) },
 });
 
-// shim: the Gateway carries cert-manager.io/issuer and cert-manager's gateway-shim makes the
-// Certificate (named after the Secret); otherwise the test applies the Certificate.
+// shim: the Gateway (or, with listenerSet, a ListenerSet attached to it) carries
+// cert-manager.io/issuer and cert-manager's shim makes the Certificate (named after the Secret);
+// otherwise the test applies the Certificate.
 const CASES = [
-  { ns: NS, secret: 'app-tls', hostname: 'app.example.com', privateKey: undefined, keyType: 'rsa', todo: undefined, timeoutMs: 60_000, shim: false },
-  { ns: SHIM_NS, secret: 'shim-tls', hostname: 'shim.example.com', privateKey: undefined, keyType: 'rsa', todo: undefined, timeoutMs: 60_000, shim: true },
+  { ns: NS, secret: 'app-tls', hostname: 'app.example.com', privateKey: undefined, keyType: 'rsa', todo: undefined, timeoutMs: 60_000, shim: false, listenerSet: false },
+  { ns: SHIM_NS, secret: 'shim-tls', hostname: 'shim.example.com', privateKey: undefined, keyType: 'rsa', todo: undefined, timeoutMs: 60_000, shim: true, listenerSet: false },
+  { ns: LS_NS, secret: 'ls-tls', hostname: 'ls.example.com', privateKey: undefined, keyType: 'rsa', todo: undefined, timeoutMs: 60_000, shim: true, listenerSet: true },
   {
     ns: EC_NS, secret: 'app-ec-tls', hostname: 'app-ec.example.com', privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Never' }, keyType: 'ec',
     todo: 'cert-manager keeps the RSA placeholder key under rotationPolicy Never (CannotRegenerateKey): placeholders need a key cert-manager may replace (issue 12)',
     timeoutMs: 20_000,
     shim: false,
+    listenerSet: false,
   },
 ] as const;
+
+const ISSUER_ANNOTATION = { 'cert-manager.io/issuer': 'app-ca' };
+
+/** The Gateway holding case c's listener, or an HTTP-only parent plus the ListenerSet holding it. */
+const owners = (c: (typeof CASES)[number]): Obj[] => {
+  const listener = httpsListener(`websecure-${c.secret}`, c.hostname, c.secret);
+  if (!c.listenerSet) return [gateway(c.ns, 'traefik-gateway', [listener], c.shim ? ISSUER_ANNOTATION : undefined)];
+  const listenerSet = {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'ListenerSet',
+    metadata: { namespace: c.ns, name: 'apps', annotations: ISSUER_ANNOTATION },
+    spec: { parentRef: { name: 'traefik-gateway' }, listeners: [{ ...(gateway(c.ns, '', [listener]).spec as { listeners: Obj[] }).listeners[0] }] },
+  };
+  return [gateway(c.ns, 'traefik-gateway', [{ name: 'web', protocol: 'HTTP' }]), listenerSet];
+};
 
 const getSecret = async (cluster: Cluster, ns: string, name: string): Promise<Secret | undefined> => {
   const got = await cluster.kubectl(['get', 'secret', name, '-n', ns, '-o', 'json']);
@@ -68,12 +87,12 @@ t.test('cert-manager issues into certguard placeholders for a namespaced CA Issu
   const { cluster, certguard } = stack;
   const ca = await issueCa(CA_NAME);
   const prepared = await cluster.kubectl(['apply', '-f', '-'], {
-    input: yamlOf(namespace('cert-manager'), ...[NS, EC_NS, SHIM_NS].flatMap((ns) => [namespace(ns), tlsSecret(ns, 'app-ca', ca), caIssuer(ns)])),
+    input: yamlOf(namespace('cert-manager'), ...[NS, EC_NS, SHIM_NS, LS_NS].flatMap((ns) => [namespace(ns), tlsSecret(ns, 'app-ca', ca), caIssuer(ns)])),
   });
   t.equal(prepared.code, 0, prepared.stderr);
-  const certManager = await startCertManager(cluster, { gatewayApi: true });
+  const certManager = await startCertManager(cluster, { gatewayApi: true, listenerSets: true });
   t.teardown(() => certManager.stop());
-  for (const ns of [NS, EC_NS, SHIM_NS]) {
+  for (const ns of [NS, EC_NS, SHIM_NS, LS_NS]) {
     await waitFor(`the CA Issuer in ${ns} to be Ready`, async () => {
       const got = await cluster.kubectl(['get', 'issuer', 'app-ca', '-n', ns, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']);
       return got.stdout === 'True' ? true : undefined;
@@ -81,8 +100,7 @@ t.test('cert-manager issues into certguard placeholders for a namespaced CA Issu
   }
 
   // The Gateways first: certguard creates the placeholders, as in seed 000.
-  const gateways = CASES.map((c) =>
-    gateway(c.ns, 'traefik-gateway', [httpsListener(`websecure-${c.secret}`, c.hostname, c.secret)], c.shim ? { 'cert-manager.io/issuer': 'app-ca' } : undefined));
+  const gateways = CASES.flatMap(owners);
   // Watched from before the Gateways exist: with the gateway-shim, cert-manager may issue into a
   // placeholder before a test could read it, and every version must be seen anyway.
   const watch = watchObjects<Certificate>(cluster, ['certificates', '-A']);
@@ -112,14 +130,14 @@ t.test('cert-manager issues into certguard placeholders for a namespaced CA Issu
 
   for (const c of CASES) {
     const options = c.todo ? { todo: c.todo } : {};
-    const how = c.shim ? "gateway-shim's Certificate" : c.privateKey ? 'ECDSA, rotationPolicy Never' : 'defaults';
+    const how = c.listenerSet ? "ListenerSet shim's Certificate" : c.shim ? "gateway-shim's Certificate" : c.privateKey ? 'ECDSA, rotationPolicy Never' : 'defaults';
     await t.test(`${c.ns}/${c.secret} (${how}): replaced, never Ready with the placeholder`, options, async (t) => {
       const placeholder = placeholders.get(c.secret) as Secret;
       const issued = await waitFor(`cert-manager to issue into ${c.secret}`, async () => {
         const secret = await getSecret(cluster, c.ns, c.secret);
         return secret?.metadata.annotations?.['cert-manager.io/certificate-name'] === c.secret ? secret : undefined;
       }, { timeoutMs: c.timeoutMs, intervalMs: 250 });
-      t.comment(`${c.secret} replaced ${((Date.now() - (c.shim ? gatewaysApplied : started)) / 1000).toFixed(1)} s after the ${c.shim ? 'Gateway' : 'Certificate'} was applied`);
+      t.comment(`${c.secret} replaced ${((Date.now() - (c.shim ? gatewaysApplied : started)) / 1000).toFixed(1)} s after the ${c.listenerSet ? 'ListenerSet' : c.shim ? 'Gateway' : 'Certificate'} was applied`);
       const cert = certOf(issued);
       t.equal(cert.issuer, `CN=${CA_NAME}`, 'issued by the CA Issuer');
       t.equal(cert.subjectAltName, `DNS:${c.hostname}`);
@@ -142,8 +160,8 @@ t.test('cert-manager issues into certguard placeholders for a namespaced CA Issu
     });
   }
 
-  await t.test(`the placeholder gauge of ${NS} and ${SHIM_NS} returns to 0`, async (t) => {
-    for (const ns of [NS, SHIM_NS]) {
+  await t.test(`the placeholder gauge of ${NS}, ${SHIM_NS} and ${LS_NS} returns to 0`, async (t) => {
+    for (const ns of [NS, SHIM_NS, LS_NS]) {
       const count = await waitFor(`the placeholder gauge of ${ns} to drop`, async () => {
         const value = await certguard.metric('certguard_placeholder_secrets', { namespace: ns });
         return value === 0 || value === undefined ? (value ?? 0) : undefined;
