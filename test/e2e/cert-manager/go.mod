@@ -1,7 +1,7 @@
 // A small cert-manager controller for the end-to-end harness: cert-manager's published module with
 // only the controllers the scenarios need (no Venafi: its vcert dependency is not on the Go proxy).
 // The module path lies under github.com/cert-manager/cert-manager/ so Go's internal/ rule lets the
-// main use cert-manager's internal configuration types.
+// main use cert-manager's internal packages (its feature-gate names).
 module github.com/cert-manager/cert-manager/certguard-e2e
 
 go 1.26.0
