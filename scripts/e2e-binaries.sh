@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Ensures the two binaries the end-to-end harness runs: kube-apiserver and etcd, built from Go
-# modules (no downloads of prebuilt binaries). Each lands in .cache/e2e-bin/<name>-<version>/,
-# keyed by the version pinned in test/e2e/<name>/go.mod, so a second run is instant and a version
+# Ensures the binaries the end-to-end harness runs: kube-apiserver, kube-controller-manager, etcd,
+# cert-manager's controller and Traefik, built from Go modules (no downloads of prebuilt
+# binaries). Each lands in .cache/e2e-bin/<name>-<version>/, keyed by the version pinned in the
+# go.mod of its module dir under test/e2e/, so a second run is instant and a version
 # bump builds next to the old one. Called by .ci/run on a fresh machine and by the test harness
 # (test/e2e/harness/binaries.ts) before every cluster start.
 #
@@ -10,10 +11,11 @@
 # sources. `scripts/e2e-binaries.sh solver-oracle` builds and prints only that one, without waiting
 # for the long kube-apiserver build.
 #
-# stdout: "kube-apiserver <path>", "etcd <path>" and "solver-oracle <path>" (only the last with the
-# solver-oracle argument). Build output goes to stderr.
+# stdout: one "<name> <path>" line per binary (only solver-oracle's with the solver-oracle
+# argument). Build output goes to stderr.
 # Needs: Go >= the go lines in the go.mod files (GO=..., else `go` on PATH, else /usr/local/go/bin/go)
-# and the Go module proxy. A cold build takes ~20 min for kube-apiserver and ~2 min for etcd on 2 cores.
+# and the Go module proxy. Cold build times on 2 cores are in docs/e2e.md (Traefik and kube-apiserver
+# dominate).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -28,6 +30,11 @@ k8s_version="$(pinned "$e2e/apiserver" k8s.io/kubernetes)"
 etcd_version="$(pinned "$e2e/etcd" go.etcd.io/etcd/server/v3)"
 apiserver_bin="$cache/k8s-$k8s_version/kube-apiserver"
 etcd_bin="$cache/etcd-$etcd_version/etcd"
+controller_manager_bin="$cache/k8s-$k8s_version/kube-controller-manager"
+cert_manager_version="$(pinned "$e2e/cert-manager" github.com/cert-manager/cert-manager)"
+cert_manager_bin="$cache/cert-manager-$cert_manager_version/cert-manager-controller"
+traefik_version="$(pinned "$e2e/traefik" github.com/traefik/traefik/v3)"
+traefik_bin="$cache/traefik-$traefik_version/traefik"
 
 # Builds into a temporary name and renames, so an interrupted build never looks cached.
 build() { # build <module dir> <output> <package> [go build flags...]
@@ -36,7 +43,9 @@ build() { # build <module dir> <output> <package> [go build flags...]
   [ -x "$out" ] && return 0
   mkdir -p "$(dirname "$out")"
   echo "e2e-binaries: building $pkg into $out (first run only; minutes)" >&2
-  (cd "$dir" && GOFLAGS=-buildvcs=false nice -n 10 "$go" build "$@" -o "$out.partial" "$pkg") >&2
+  local started=$SECONDS
+  (cd "$dir" && GOFLAGS="-buildvcs=false ${E2E_GOFLAGS:-}" nice -n 10 "$go" build "$@" -o "$out.partial" "$pkg") >&2
+  echo "e2e-binaries: built $out in $((SECONDS - started)) s" >&2
   mv -f "$out.partial" "$out"
 }
 
@@ -67,12 +76,23 @@ flock 9
 # (helm's kubeVersion) would see a nonsense version.
 minor="${k8s_version#v1.}"
 minor="${minor%%.*}"
-build "$e2e/apiserver" "$apiserver_bin" k8s.io/kubernetes/cmd/kube-apiserver \
-  -ldflags "-X k8s.io/component-base/version.gitVersion=$k8s_version -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
+k8s_ldflags="-X k8s.io/component-base/version.gitVersion=$k8s_version -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
+build "$e2e/apiserver" "$apiserver_bin" k8s.io/kubernetes/cmd/kube-apiserver -ldflags "$k8s_ldflags"
 build "$e2e/etcd" "$etcd_bin" go.etcd.io/etcd/server/v3
+# Same module and pin as kube-apiserver: most packages come from its build cache.
+build "$e2e/apiserver" "$controller_manager_bin" k8s.io/kubernetes/cmd/kube-controller-manager -ldflags "$k8s_ldflags"
+# -mod=mod: cert-manager's module graph cannot be tidied (Venafi's test imports are refused by the
+# proxy), so the committed go.sum is the one this build writes.
+E2E_GOFLAGS=-mod=mod build "$e2e/cert-manager" "$cert_manager_bin" .
+# -X: Traefik logs and reports this version instead of "dev".
+build "$e2e/traefik" "$traefik_bin" github.com/traefik/traefik/v3/cmd/traefik \
+  -ldflags "-X github.com/traefik/traefik/v3/pkg/version.Version=$traefik_version"
 
 build_oracle
 
 echo "kube-apiserver $apiserver_bin"
+echo "kube-controller-manager $controller_manager_bin"
 echo "etcd $etcd_bin"
+echo "cert-manager-controller $cert_manager_bin"
+echo "traefik $traefik_bin"
 echo "solver-oracle $oracle_bin"

@@ -1,4 +1,4 @@
-// `npm test`: the whole suite, as CI runs it. Type-check, make sure dnsmasq and the end-to-end
+// `npm test`: the whole suite, as CI runs it. Type-check, make sure dnsmasq, pebble and the end-to-end
 // binaries exist (built from Go modules once, then cached), run every tap file, and end with one
 // line "N passed, N failed" counted from tap's own summary of this run.
 import { spawn } from 'node:child_process';
@@ -33,15 +33,17 @@ const runQuiet = (command: string, args: string[]): Promise<number> =>
   new Promise((resolve) => spawn(command, args, { stdio: 'ignore' }).on('close', (code) => resolve(code ?? 1)));
 
 /**
- * The DNS tests start Debian's dnsmasq on a loopback port. On a fresh Debian machine as root,
- * install it (the binary only: dnsmasq-base has no system service on port 53); elsewhere the
- * DNS tests fail with a message saying how to install it.
+ * The DNS tests start Debian's dnsmasq on a loopback port, the cert-manager end-to-end tests
+ * Debian's pebble (ACME test server). On a fresh Debian machine as root, install what is missing
+ * (dnsmasq-base: the binary only, no system service on port 53); elsewhere those tests fail with
+ * a message saying how to install it.
  */
-const ensureDnsmasq = async (): Promise<void> => {
-  if (await hasCommand('dnsmasq')) return;
+const ensureDebianPackages = async (): Promise<void> => {
+  const missing = [...((await hasCommand('dnsmasq')) ? [] : ['dnsmasq-base']), ...((await hasCommand('pebble')) ? [] : ['pebble'])];
+  if (missing.length === 0) return;
   if (process.getuid?.() !== 0 || !(await hasCommand('apt-get'))) return;
-  process.stdout.write('installing dnsmasq-base for the DNS tests\n');
-  await runStep('sh', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dnsmasq-base']);
+  process.stdout.write(`installing ${missing.join(' ')} for the DNS and ACME tests\n`);
+  await runStep('sh', ['-c', `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${missing.join(' ')}`]);
 };
 
 const main = async (): Promise<number> => {
@@ -50,7 +52,7 @@ const main = async (): Promise<number> => {
     process.stdout.write('typecheck failed\n0 passed, 1 failed\n');
     return 1;
   }
-  await ensureDnsmasq();
+  await ensureDebianPackages();
   if ((await runStep('bash', [join(root, 'scripts/e2e-binaries.sh')])) !== 0) {
     process.stdout.write('building the end-to-end binaries failed\n0 passed, 1 failed\n');
     return 1;

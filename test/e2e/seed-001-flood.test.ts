@@ -49,8 +49,8 @@ const solverRoute = (ns: string, challengeUid: string): Obj => ({
 });
 
 const capMessage = (ns: string) =>
-  `admission webhook "acme-solver-cap.certguard.io" denied the request: namespace "${ns}" already has ${CAP} ACME HTTP-01 solver HTTPRoutes owned by cert-manager Challenges, ` +
-  `the cap is ${CAP} (certguard setting maxPerNamespace): a challenge that keeps failing leaves a new solver behind on every retry, usually because DNS for its domain does not point at the ingress, ` +
+  `admission webhook "acme-solver-cap.certguard.io" denied the request: namespace "${ns}" has reached its cap of ${CAP} ACME HTTP-01 solver HTTPRoutes owned by cert-manager Challenges ` +
+  `(certguard setting maxPerNamespace): a challenge that keeps failing leaves a new solver behind on every retry, usually because DNS for its domain does not point at the ingress, ` +
   'the backend Service is missing, or the route is not attached to a Gateway listener. ' +
   `Look with "kubectl get challenges -n ${ns}" and "kubectl describe challenge ${CHALLENGE} -n ${ns}". ` +
   `Remove stale solvers with "kubectl delete httproutes -n ${ns} -l acme.cert-manager.io/http01-solver=true" (cert-manager recreates the ones its pending challenges still need). ` +

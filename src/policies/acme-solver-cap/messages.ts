@@ -1,5 +1,9 @@
 // The acme-solver-cap messages: user-facing API, asserted exactly by policy.test.ts.
 // One line each, and no "; " inside: complete.ts joins the violations of one request with it.
+// The two cap denials read the same on every retry of the same Challenge: no current counts, no
+// generated names, nothing per request. cert-manager backs off only from a repeated error; a
+// reason that changed on every create (a count, the route's generated name) made it retry 70-90
+// times a second (docs/e2e.md, README.md of this policy).
 import { SOLVER_LABEL } from '../../cluster/resources.ts';
 
 type SolverKind = { kind: string; plural: string };
@@ -16,16 +20,12 @@ const likelyCause = (kind: string): string =>
   'a challenge that keeps failing leaves a new solver behind on every retry, usually because DNS for its domain ' +
   `does not point at the ingress, the backend Service is missing, or ${NOT_ATTACHED[kind] ?? 'the solver is not served'}`;
 
-const unownedClause = (unowned: number): string => (unowned > 0 ? ` (plus ${unowned} labelled without a Challenge owner, not counted)` : '');
-
 const cleanup = (plural: string, namespace: string): string =>
   `Remove stale solvers with "kubectl delete ${plural} -n ${namespace} -l ${SOLVER_LABEL}=true" ` +
   '(cert-manager recreates the ones its pending challenges still need).';
 
 export type NamespaceCapFacts = SolverKind & {
   namespace: string;
-  count: number;
-  unowned: number;
   cap: number;
   /** Where the cap came from: the Namespace annotation, or the maxPerNamespace setting. */
   capFromAnnotation: boolean;
@@ -35,28 +35,18 @@ export type NamespaceCapFacts = SolverKind & {
 };
 
 export const namespaceCapReached = (f: NamespaceCapFacts): string =>
-  `namespace "${f.namespace}" already has ${counted(f.count, `ACME HTTP-01 solver ${f.kind}`)} owned by cert-manager Challenges` +
-  `${unownedClause(f.unowned)}, the cap is ${f.cap} ` +
+  `namespace "${f.namespace}" has reached its cap of ${counted(f.cap, `ACME HTTP-01 solver ${f.kind}`)} owned by cert-manager Challenges ` +
   `(${f.capFromAnnotation ? `Namespace annotation ${f.annotation}` : 'certguard setting maxPerNamespace'}): ${likelyCause(f.kind)}. ` +
   `Look with "kubectl get challenges -n ${f.namespace}" and "kubectl describe challenge ${f.challenge ?? '<name>'} -n ${f.namespace}". ` +
   `${cleanup(f.plural, f.namespace)} ` +
   `Raise the cap with "kubectl annotate namespace ${f.namespace} ${f.annotation}=<n> --overwrite".`;
 
-export type ClusterCapFacts = SolverKind & {
-  count: number;
-  unowned: number;
-  cap: number;
-  /** The namespaces holding the most, most first: [namespace, count]. */
-  top: Array<[string, number]>;
-};
-
-const topClause = (top: Array<[string, number]>): string =>
-  top.length === 0 ? '' : `, most in ${top.map(([namespace, count]) => `"${namespace}" (${count})`).join(', ')}`;
+export type ClusterCapFacts = SolverKind & { cap: number };
 
 export const clusterCapReached = (f: ClusterCapFacts): string =>
-  `the cluster already has ${counted(f.count, `ACME HTTP-01 solver ${f.kind}`)} owned by cert-manager Challenges` +
-  `${unownedClause(f.unowned)}${topClause(f.top)}, the cap is ${f.cap} (certguard setting maxClusterWide): ${likelyCause(f.kind)}. ` +
-  `Look with "kubectl get challenges -A" and "kubectl describe challenge <name> -n <namespace>". ` +
+  `the cluster has reached its cap of ${counted(f.cap, `ACME HTTP-01 solver ${f.kind}`)} owned by cert-manager Challenges ` +
+  `(certguard setting maxClusterWide): ${likelyCause(f.kind)}. ` +
+  `Look with "kubectl get challenges -A" and "kubectl get ${f.plural} -A -l ${SOLVER_LABEL}=true". ` +
   `${cleanup(f.plural, '<namespace>')} ` +
   'Raise the cap with policies.acme-solver-cap.maxClusterWide in the certguard config.';
 

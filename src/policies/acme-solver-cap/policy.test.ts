@@ -73,7 +73,7 @@ const cases: Case[] = [
     objects: [namespace('team-a'), ...solvers('team-a', 25)],
     object: newSolver('team-a'),
     violations: [
-      'namespace "team-a" already has 25 ACME HTTP-01 solver HTTPRoutes owned by cert-manager Challenges, the cap is 25 (certguard setting maxPerNamespace): ' +
+      'namespace "team-a" has reached its cap of 25 ACME HTTP-01 solver HTTPRoutes owned by cert-manager Challenges (certguard setting maxPerNamespace): ' +
         ROUTE_CAUSE +
         ' Look with "kubectl get challenges -n team-a" and "kubectl describe challenge web-tls-new -n team-a".' +
         ' Remove stale solvers with "kubectl delete httproutes -n team-a -l acme.cert-manager.io/http01-solver=true" (cert-manager recreates the ones its pending challenges still need).' +
@@ -81,11 +81,11 @@ const cases: Case[] = [
     ],
   },
   {
-    name: 'denies a solver HTTPRoute when the namespace already holds more than the cap',
+    name: 'denies a solver HTTPRoute when the namespace already holds more than the cap, with the message it gives at the cap (no moving count)',
     objects: [namespace('team-a'), ...solvers('team-a', 31)],
     object: newSolver('team-a'),
     violations: [
-      'namespace "team-a" already has 31 ACME HTTP-01 solver HTTPRoutes owned by cert-manager Challenges, the cap is 25 (certguard setting maxPerNamespace): ' +
+      'namespace "team-a" has reached its cap of 25 ACME HTTP-01 solver HTTPRoutes owned by cert-manager Challenges (certguard setting maxPerNamespace): ' +
         ROUTE_CAUSE +
         ' Look with "kubectl get challenges -n team-a" and "kubectl describe challenge web-tls-new -n team-a".' +
         ' Remove stale solvers with "kubectl delete httproutes -n team-a -l acme.cert-manager.io/http01-solver=true" (cert-manager recreates the ones its pending challenges still need).' +
@@ -107,7 +107,7 @@ const cases: Case[] = [
     objects: [namespace('team-a', { 'certguard.io/max-solver-routes': '2' }), ...solvers('team-a', 2)],
     object: newSolver('team-a'),
     violations: [
-      'namespace "team-a" already has 2 ACME HTTP-01 solver HTTPRoutes owned by cert-manager Challenges, the cap is 2 (Namespace annotation certguard.io/max-solver-routes): ' +
+      'namespace "team-a" has reached its cap of 2 ACME HTTP-01 solver HTTPRoutes owned by cert-manager Challenges (Namespace annotation certguard.io/max-solver-routes): ' +
         ROUTE_CAUSE +
         ' Look with "kubectl get challenges -n team-a" and "kubectl describe challenge web-tls-new -n team-a".' +
         ' Remove stale solvers with "kubectl delete httproutes -n team-a -l acme.cert-manager.io/http01-solver=true" (cert-manager recreates the ones its pending challenges still need).' +
@@ -119,7 +119,7 @@ const cases: Case[] = [
     objects: [namespace('team-a', { 'certguard.io/max-solver-routes': '0' })],
     object: newSolver('team-a'),
     violations: [
-      'namespace "team-a" already has 0 ACME HTTP-01 solver HTTPRoutes owned by cert-manager Challenges, the cap is 0 (Namespace annotation certguard.io/max-solver-routes): ' +
+      'namespace "team-a" has reached its cap of 0 ACME HTTP-01 solver HTTPRoutes owned by cert-manager Challenges (Namespace annotation certguard.io/max-solver-routes): ' +
         ROUTE_CAUSE +
         ' Look with "kubectl get challenges -n team-a" and "kubectl describe challenge web-tls-new -n team-a".' +
         ' Remove stale solvers with "kubectl delete httproutes -n team-a -l acme.cert-manager.io/http01-solver=true" (cert-manager recreates the ones its pending challenges still need).' +
@@ -142,7 +142,7 @@ const cases: Case[] = [
     objects: [namespace('team-a', { 'certguard.io/max-solver-routes': '-1' }), ...solvers('team-a', 25)],
     object: newSolver('team-a'),
     violations: [
-      'namespace "team-a" already has 25 ACME HTTP-01 solver HTTPRoutes owned by cert-manager Challenges, the cap is 25 (certguard setting maxPerNamespace): ' +
+      'namespace "team-a" has reached its cap of 25 ACME HTTP-01 solver HTTPRoutes owned by cert-manager Challenges (certguard setting maxPerNamespace): ' +
         ROUTE_CAUSE +
         ' Look with "kubectl get challenges -n team-a" and "kubectl describe challenge web-tls-new -n team-a".' +
         ' Remove stale solvers with "kubectl delete httproutes -n team-a -l acme.cert-manager.io/http01-solver=true" (cert-manager recreates the ones its pending challenges still need).' +
@@ -156,7 +156,7 @@ const cases: Case[] = [
     objects: [namespace('team-a', { 'example.com/solver-cap': '1', 'certguard.io/max-solver-routes': '100' }), ...solvers('team-a', 1)],
     object: newSolver('team-a'),
     violations: [
-      'namespace "team-a" already has 1 ACME HTTP-01 solver HTTPRoute owned by cert-manager Challenges, the cap is 1 (Namespace annotation example.com/solver-cap): ' +
+      'namespace "team-a" has reached its cap of 1 ACME HTTP-01 solver HTTPRoute owned by cert-manager Challenges (Namespace annotation example.com/solver-cap): ' +
         ROUTE_CAUSE +
         ' Look with "kubectl get challenges -n team-a" and "kubectl describe challenge web-tls-new -n team-a".' +
         ' Remove stale solvers with "kubectl delete httproutes -n team-a -l acme.cert-manager.io/http01-solver=true" (cert-manager recreates the ones its pending challenges still need).' +
@@ -169,14 +169,14 @@ const cases: Case[] = [
     object: newSolver('team-a'),
   },
   {
-    name: 'denies when the cluster-wide cap is reached, naming the fullest namespaces',
+    name: 'denies when the cluster-wide cap is reached, with no counts or namespace ranking (they move between retries)',
     settings: { maxClusterWide: 7 },
     objects: [...solvers('a', 1), ...solvers('b', 3), ...solvers('c', 2), ...solvers('d', 1), namespace('e')],
     object: newSolver('e'),
     violations: [
-      'the cluster already has 7 ACME HTTP-01 solver HTTPRoutes owned by cert-manager Challenges, most in "b" (3), "c" (2), "a" (1), the cap is 7 (certguard setting maxClusterWide): ' +
+      'the cluster has reached its cap of 7 ACME HTTP-01 solver HTTPRoutes owned by cert-manager Challenges (certguard setting maxClusterWide): ' +
         ROUTE_CAUSE +
-        ' Look with "kubectl get challenges -A" and "kubectl describe challenge <name> -n <namespace>".' +
+        ' Look with "kubectl get challenges -A" and "kubectl get httproutes -A -l acme.cert-manager.io/http01-solver=true".' +
         ' Remove stale solvers with "kubectl delete httproutes -n <namespace> -l acme.cert-manager.io/http01-solver=true" (cert-manager recreates the ones its pending challenges still need).' +
         ' Raise the cap with policies.acme-solver-cap.maxClusterWide in the certguard config.',
     ],
@@ -193,14 +193,14 @@ const cases: Case[] = [
     objects: [...solvers('team-a', 2), ...solvers('team-b', 1), ...solvers('team-b', 1, { owner: 'none' }, 'u')],
     object: newSolver('team-a'),
     violations: [
-      'namespace "team-a" already has 2 ACME HTTP-01 solver HTTPRoutes owned by cert-manager Challenges, the cap is 2 (certguard setting maxPerNamespace): ' +
+      'namespace "team-a" has reached its cap of 2 ACME HTTP-01 solver HTTPRoutes owned by cert-manager Challenges (certguard setting maxPerNamespace): ' +
         ROUTE_CAUSE +
         ' Look with "kubectl get challenges -n team-a" and "kubectl describe challenge web-tls-new -n team-a".' +
         ' Remove stale solvers with "kubectl delete httproutes -n team-a -l acme.cert-manager.io/http01-solver=true" (cert-manager recreates the ones its pending challenges still need).' +
         ' Raise the cap with "kubectl annotate namespace team-a certguard.io/max-solver-routes=<n> --overwrite".',
-      'the cluster already has 3 ACME HTTP-01 solver HTTPRoutes owned by cert-manager Challenges (plus 1 labelled without a Challenge owner, not counted), most in "team-a" (2), "team-b" (1), the cap is 3 (certguard setting maxClusterWide): ' +
+      'the cluster has reached its cap of 3 ACME HTTP-01 solver HTTPRoutes owned by cert-manager Challenges (certguard setting maxClusterWide): ' +
         ROUTE_CAUSE +
-        ' Look with "kubectl get challenges -A" and "kubectl describe challenge <name> -n <namespace>".' +
+        ' Look with "kubectl get challenges -A" and "kubectl get httproutes -A -l acme.cert-manager.io/http01-solver=true".' +
         ' Remove stale solvers with "kubectl delete httproutes -n <namespace> -l acme.cert-manager.io/http01-solver=true" (cert-manager recreates the ones its pending challenges still need).' +
         ' Raise the cap with policies.acme-solver-cap.maxClusterWide in the certguard config.',
     ],
@@ -215,11 +215,11 @@ const cases: Case[] = [
     ],
   },
   {
-    name: 'names the uncounted labelled HTTPRoutes in the denial',
+    name: 'leaves the uncounted labelled HTTPRoutes out of the denial (their number moves between retries)',
     objects: [...solvers('team-a', 25), ...solvers('team-a', 1, { owner: 'none' }, 'u')],
     object: newSolver('team-a'),
     violations: [
-      'namespace "team-a" already has 25 ACME HTTP-01 solver HTTPRoutes owned by cert-manager Challenges (plus 1 labelled without a Challenge owner, not counted), the cap is 25 (certguard setting maxPerNamespace): ' +
+      'namespace "team-a" has reached its cap of 25 ACME HTTP-01 solver HTTPRoutes owned by cert-manager Challenges (certguard setting maxPerNamespace): ' +
         ROUTE_CAUSE +
         ' Look with "kubectl get challenges -n team-a" and "kubectl describe challenge web-tls-new -n team-a".' +
         ' Remove stale solvers with "kubectl delete httproutes -n team-a -l acme.cert-manager.io/http01-solver=true" (cert-manager recreates the ones its pending challenges still need).' +
@@ -231,7 +231,7 @@ const cases: Case[] = [
     objects: [...solvers('team-a', 25)],
     object: newSolver('team-a', { owner: 'none' }),
     violations: [
-      'namespace "team-a" already has 25 ACME HTTP-01 solver HTTPRoutes owned by cert-manager Challenges, the cap is 25 (certguard setting maxPerNamespace): ' +
+      'namespace "team-a" has reached its cap of 25 ACME HTTP-01 solver HTTPRoutes owned by cert-manager Challenges (certguard setting maxPerNamespace): ' +
         ROUTE_CAUSE +
         ' Look with "kubectl get challenges -n team-a" and "kubectl describe challenge <name> -n team-a".' +
         ' Remove stale solvers with "kubectl delete httproutes -n team-a -l acme.cert-manager.io/http01-solver=true" (cert-manager recreates the ones its pending challenges still need).' +
@@ -254,7 +254,7 @@ const cases: Case[] = [
     objects: [...solvers('team-a', 25, { kind: 'Ingress' })],
     object: newSolver('team-a', { kind: 'Ingress' }),
     violations: [
-      'namespace "team-a" already has 25 ACME HTTP-01 solver Ingresses owned by cert-manager Challenges, the cap is 25 (certguard setting maxPerNamespace): ' +
+      'namespace "team-a" has reached its cap of 25 ACME HTTP-01 solver Ingresses owned by cert-manager Challenges (certguard setting maxPerNamespace): ' +
         'a challenge that keeps failing leaves a new solver behind on every retry, usually because DNS for its domain does not point at the ingress, ' +
         'the backend Service is missing, or no ingress controller serves the Ingress.' +
         ' Look with "kubectl get challenges -n team-a" and "kubectl describe challenge web-tls-new -n team-a".' +
@@ -272,7 +272,7 @@ const cases: Case[] = [
     objects: [...solvers('team-a', 25)],
     object: { ...newSolver('team-a'), apiVersion: 'gateway.networking.k8s.io/v1beta1' },
     violations: [
-      'namespace "team-a" already has 25 ACME HTTP-01 solver HTTPRoutes owned by cert-manager Challenges, the cap is 25 (certguard setting maxPerNamespace): ' +
+      'namespace "team-a" has reached its cap of 25 ACME HTTP-01 solver HTTPRoutes owned by cert-manager Challenges (certguard setting maxPerNamespace): ' +
         ROUTE_CAUSE +
         ' Look with "kubectl get challenges -n team-a" and "kubectl describe challenge web-tls-new -n team-a".' +
         ' Remove stale solvers with "kubectl delete httproutes -n team-a -l acme.cert-manager.io/http01-solver=true" (cert-manager recreates the ones its pending challenges still need).' +
@@ -369,7 +369,7 @@ t.test('in warn mode a reached cap admits the solver with the message as a warni
   const view = new ManifestView([namespace('team-a', { 'certguard.io/max-solver-routes': '0' })]);
   const outcome = await review(admissionRequest(solver('team-a', 'new'), 'CREATE'), [createAcmeSolverCapPolicy({ ...SETTINGS, mode: 'warn' })], { view });
   t.equal(outcome.response.allowed, true);
-  t.match(outcome.response.warnings, [/^namespace "team-a" already has 0 ACME HTTP-01 solver HTTPRoutes owned by cert-manager Challenges, the cap is 0 /]);
+  t.match(outcome.response.warnings, [/^namespace "team-a" has reached its cap of 0 ACME HTTP-01 solver HTTPRoutes owned by cert-manager Challenges \(Namespace annotation certguard.io\/max-solver-routes\): /]);
   t.same(outcome.decisions.map((d) => [d.policy, d.decision]), [['acme-solver-cap', 'warned']]);
 });
 

@@ -13,9 +13,6 @@ import { clusterCapReached, invalidAnnotation, namespaceCapReached, notOwnedByCh
 import { ACME_SOLVER_CAP, type AcmeSolverCapSettings } from './settings.ts';
 import { challengeOwnerOf, countSolvers, hasSolverLabel, solverResourceOf, tallySolvers } from './solvers.ts';
 
-/** How many namespaces the cluster-wide message names. */
-const TOP_NAMESPACES = 3;
-
 type NamespaceCap = { cap: number; fromAnnotation: boolean; warning?: string };
 
 const WHOLE_NUMBER = /^\d+$/;
@@ -32,30 +29,24 @@ const getNamespaceCap = async (view: ClusterView, namespace: string, settings: A
   return { ...fallback, warning };
 };
 
-/** Namespaces by Challenge-owned solver count, most first (ties by name, for stable messages). */
-const getTopNamespaces = (owned: Map<string, number>): Array<[string, number]> =>
-  [...owned].sort(([a, x], [b, y]) => y - x || a.localeCompare(b)).slice(0, TOP_NAMESPACES);
-
 const checkNamespace = async (request: PolicyRequest, solver: ResourceInfo, view: ClusterView, settings: AcmeSolverCapSettings, result: PolicyResult) => {
   const namespace = request.namespace ?? request.object?.metadata?.namespace ?? 'default';
   const { cap, fromAnnotation, warning } = await getNamespaceCap(view, namespace, settings);
   if (warning) result.warnings.push(warning);
   const { owned, unowned } = tallySolvers(countSolvers(view, solver, namespace));
-  const facts = { kind: solver.kind, plural: solver.plural, namespace, unowned };
+  const kind = { kind: solver.kind, plural: solver.plural };
   if (owned >= cap) {
     const challenge = challengeOwnerOf(request.object)?.name;
-    result.violations.push(namespaceCapReached({ ...facts, count: owned, cap, capFromAnnotation: fromAnnotation, annotation: settings.namespaceAnnotation, challenge }));
+    result.violations.push(namespaceCapReached({ ...kind, namespace, cap, capFromAnnotation: fromAnnotation, annotation: settings.namespaceAnnotation, challenge }));
   } else if (unowned > 0) {
-    result.warnings.push(unownedSolvers(facts));
+    result.warnings.push(unownedSolvers({ ...kind, namespace, unowned }));
   }
 };
 
 const checkCluster = (solver: ResourceInfo, view: ClusterView, settings: AcmeSolverCapSettings, result: PolicyResult) => {
-  const counts = countSolvers(view, solver);
-  const { owned, unowned } = tallySolvers(counts);
+  const { owned } = tallySolvers(countSolvers(view, solver));
   if (owned < settings.maxClusterWide) return;
-  const top = getTopNamespaces(counts.owned);
-  result.violations.push(clusterCapReached({ kind: solver.kind, plural: solver.plural, count: owned, unowned, cap: settings.maxClusterWide, top }));
+  result.violations.push(clusterCapReached({ kind: solver.kind, plural: solver.plural, cap: settings.maxClusterWide }));
 };
 
 export const createAcmeSolverCapPolicy = (settings: AcmeSolverCapSettings): Policy => ({

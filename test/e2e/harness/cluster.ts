@@ -1,5 +1,7 @@
-// A real kube-apiserver + etcd on loopback for end-to-end tests (envtest-style: no kubelet, no
-// controller-manager, so nothing runs Pods, garbage-collects, or finishes namespace deletion).
+// A real kube-apiserver + etcd on loopback for end-to-end tests, optionally with a real
+// kube-controller-manager running the controllers cert-manager relies on (garbage collector,
+// ServiceAccounts and their tokens, namespace deletion). There is never a kubelet: Pods are
+// stored but never run.
 //
 //   import { startCluster } from '../e2e/harness/cluster.ts';   // adjust the relative path
 //   const cluster = await startCluster();          // ~5-15 s once the binaries are cached
@@ -14,9 +16,12 @@
 //                    never rejects on a non-zero exit (tests assert the exit code and the output)
 //   stopApiServer() / startApiServer() / restartApiServer()   the API server only (same port,
 //                    certificates and etcd data), for outage scenarios; start waits for /readyz
-//   stop()           kills etcd and the API server and removes the temp dir; idempotent
+//   stop()           kills the controller-manager, the API server and etcd and removes the temp dir;
+//                    idempotent
 // Options: { crds?: boolean } (default true: install the Gateway API v1.6.1 standard and
-// cert-manager v1.21.1 CRDs from ../shared/crds and wait until they are Established).
+// cert-manager v1.21.1 CRDs from ../shared/crds and wait until they are Established);
+// { controllerManager?: boolean } (default false: start kube-controller-manager with
+// CONTROLLERS below and wait until it has created the `default` ServiceAccount).
 //
 // Binaries come from scripts/e2e-binaries.sh (built on first use: see docs/e2e.md). Every process
 // started here is killed on stop(), on process exit, and by the kernel if the test process dies.
@@ -45,18 +50,27 @@ export type Cluster = {
   stop(): Promise<void>;
 };
 
-export type ClusterOptions = { crds?: boolean };
+export type ClusterOptions = { crds?: boolean; controllerManager?: boolean };
+
+/**
+ * The kube-controller-manager controllers the scenarios need: without the ServiceAccount
+ * controller nothing creates the `default` ServiceAccount and cert-manager's solver Pods are
+ * refused; without the garbage collector a retried ACME Order's Challenge and solver HTTPRoute are
+ * never removed and cert-manager's retry blocks; without the namespace controller a deleted
+ * namespace stays Terminating. Everything else (Deployments, Endpoints, nodes...) stays off.
+ */
+export const CONTROLLERS = ['garbage-collector-controller', 'serviceaccount-controller', 'serviceaccount-token-controller', 'namespace-controller'];
 
 // Proxies from the environment would carry the API server's webhook calls off loopback.
 const PROXY_VARS = ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy', 'ALL_PROXY', 'all_proxy'];
-const withoutProxies = (): NodeJS.ProcessEnv => {
+export const withoutProxies = (): NodeJS.ProcessEnv => {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost' };
   for (const name of PROXY_VARS) delete env[name];
   delete env.KUBECONFIG;
   return env;
 };
 
-type Ports = { etcdClient: number; etcdPeer: number; apiServer: number };
+type Ports = { etcdClient: number; etcdPeer: number; apiServer: number; controllerManager: number };
 
 const etcdArgs = (dir: string, ports: Ports): string[] => {
   const client = `http://127.0.0.1:${ports.etcdClient}`;
@@ -83,12 +97,21 @@ const apiServerArgs = (dir: string, ports: Ports): string[] => [
   `--cert-dir=${join(dir, 'pki')}`, '--profiling=false',
 ];
 
+const controllerManagerArgs = (dir: string, ports: Ports, kubeconfigPath: string): string[] => [
+  `--kubeconfig=${kubeconfigPath}`, '--leader-elect=false', `--controllers=${CONTROLLERS.join(',')}`,
+  // The token controller signs ServiceAccount token Secrets with the API server's key pair.
+  `--service-account-private-key-file=${join(dir, 'pki/sa.key')}`, `--root-ca-file=${join(dir, 'pki/ca.crt')}`,
+  '--bind-address=127.0.0.1', `--secure-port=${ports.controllerManager}`, `--cert-dir=${join(dir, 'kcm-pki')}`,
+  '--profiling=false',
+];
+
 const writePki = async (dir: string, token: string): Promise<string> => {
   const pki = join(dir, 'pki');
   mkdirSync(pki, { recursive: true });
   const ca = await issueCa('certguard-e2e-apiserver-ca');
   const serving = await issueServing(ca, 'kube-apiserver', ['kubernetes', 'kubernetes.default', 'kubernetes.default.svc'], ['10.0.0.1']);
   const serviceAccount = await generateRsaKeyPair();
+  writeFileSync(join(pki, 'ca.crt'), ca.certificatePem);
   writeFileSync(join(pki, 'apiserver.crt'), serving.certificatePem);
   writeFileSync(join(pki, 'apiserver.key'), serving.privateKeyPem, { mode: 0o600 });
   writeFileSync(join(pki, 'sa.key'), serviceAccount.privateKeyPem, { mode: 0o600 });
@@ -142,7 +165,7 @@ export const startCluster = async (options: ClusterOptions = {}): Promise<Cluste
   const dir = makeTempDir('cluster');
   const token = randomBytes(24).toString('hex');
   const caPem = await writePki(dir, token);
-  const ports: Ports = { etcdClient: await freePort(), etcdPeer: await freePort(), apiServer: await freePort() };
+  const ports: Ports = { etcdClient: await freePort(), etcdPeer: await freePort(), apiServer: await freePort(), controllerManager: await freePort() };
   const serverUrl = `https://127.0.0.1:${ports.apiServer}`;
   const kubeconfigPath = join(dir, 'kubeconfig');
   writeKubeconfig(kubeconfigPath, serverUrl, caPem, token);
@@ -150,10 +173,12 @@ export const startCluster = async (options: ClusterOptions = {}): Promise<Cluste
 
   let etcd: Started | undefined;
   let apiServer: Started | undefined;
+  let controllerManager: Started | undefined;
   let stopped = false;
 
   const etcdLog = join(dir, 'etcd.log');
   const apiServerLog = join(dir, 'kube-apiserver.log');
+  const controllerManagerLog = join(dir, 'kube-controller-manager.log');
 
   const startApiServer = async () => {
     if (apiServer?.isRunning()) return;
@@ -174,6 +199,7 @@ export const startCluster = async (options: ClusterOptions = {}): Promise<Cluste
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    await controllerManager?.stop();
     await apiServer?.stop();
     await etcd?.stop();
     removeTempDir(dir);
@@ -188,8 +214,20 @@ export const startCluster = async (options: ClusterOptions = {}): Promise<Cluste
     });
     await startApiServer();
     if (options.crds !== false) await installCrds(kubectl);
+    if (options.controllerManager) {
+      const started = startProcess(binaries.kubeControllerManager, controllerManagerArgs(dir, ports, kubeconfigPath), { logFile: controllerManagerLog, env });
+      controllerManager = started;
+      // Its first visible work: the ServiceAccount controller fills in `default` everywhere.
+      await waitFor('kube-controller-manager to create the default ServiceAccount', async () =>
+        ((await kubectl(['get', 'serviceaccount', 'default', '-n', 'default', '-o', 'name'])).code === 0 ? true : undefined), {
+        timeoutMs: 120_000,
+        intervalMs: 500,
+        stopIf: failedToStart('kube-controller-manager', started, controllerManagerLog),
+      });
+    }
   } catch (error) {
-    const logs = `--- etcd log ---\n${tailOf(etcdLog, 15)}\n--- kube-apiserver log ---\n${tailOf(apiServerLog, 15)}`;
+    const logs = `--- etcd log ---\n${tailOf(etcdLog, 15)}\n--- kube-apiserver log ---\n${tailOf(apiServerLog, 15)}` +
+      (controllerManager ? `\n--- kube-controller-manager log ---\n${tailOf(controllerManagerLog, 15)}` : '');
     await stop();
     throw new Error(`starting the e2e cluster failed: ${(error as Error).message}\n${logs}`);
   }

@@ -18,7 +18,8 @@ export type Stack = {
   reconfigure(config: object): Promise<void>;
 };
 
-export type StackOptions = { config?: object; failurePolicy?: 'Fail' | 'Ignore' };
+/** controllerManager: run kube-controller-manager (default true: the fuller cluster, see cluster.ts). */
+export type StackOptions = { config?: object; failurePolicy?: 'Fail' | 'Ignore'; controllerManager?: boolean };
 
 // A Gateway the API server sends to gateway-listener-tls in every mode but off: its listener's
 // Secret does not exist, so certguard denies it or warns about it. Dry run: nothing is stored.
@@ -47,7 +48,7 @@ export const waitForWebhooks = (cluster: Cluster): Promise<true> =>
   }, { timeoutMs: 30_000, intervalMs: 250 });
 
 export const startStack = async (t: Teardown, options: StackOptions = {}): Promise<Stack> => {
-  const cluster = await startCluster();
+  const cluster = await startCluster({ controllerManager: options.controllerManager ?? true });
   t.teardown(() => cluster.stop());
   const start = async (config: object) => {
     const certguard = await startCertguard({ kubeconfigPath: cluster.kubeconfigPath, config });

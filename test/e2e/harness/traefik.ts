@@ -1,0 +1,98 @@
+// Traefik v3 as a local process, its Kubernetes Gateway API provider watching the test cluster
+// (out of cluster: endpoint, token file, CA file), with one HTTPS entry point on a free 127.0.0.1
+// port. Gateway listeners must use that port (Traefik maps a listener to the entry point whose
+// address has the listener's port).
+//
+//   const traefik = await startTraefik(cluster);
+//   t.teardown(() => traefik.stop());
+//   gateway listener: { protocol: 'HTTPS', port: traefik.websecurePort, ... }, gatewayClassName: 'traefik'
+//   const served = await traefik.servedCertificate('app.example.com');   // TLS handshake by SNI
+//
+// startTraefik(cluster) → Traefik:
+//   websecurePort         the HTTPS entry point's port (and the Gateway listeners' port)
+//   gatewayClass          a GatewayClass object for controllerName traefik.io/gateway-controller
+//   servedCertificate(sni) → X509Certificate presented to a handshake with that server name
+//   logs(), stop()
+// Resolves once /ping answers. EndpointSlices cannot hold loopback addresses, so no backend is
+// reachable: scenarios judge Gateway status and TLS handshakes, not proxied requests.
+import { X509Certificate } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connect } from 'node:tls';
+import { ensureBinaries } from './binaries.ts';
+import { withoutProxies, type Cluster } from './cluster.ts';
+import { freePort, makeTempDir, removeTempDir, startProcess, tailOf, waitFor } from './processes.ts';
+
+export const GATEWAY_CONTROLLER = 'traefik.io/gateway-controller';
+
+export type Traefik = {
+  websecurePort: number;
+  gatewayClass: Record<string, unknown>;
+  servedCertificate(serverName: string): Promise<X509Certificate>;
+  logs(): string;
+  stop(): Promise<void>;
+};
+
+const handshake = (port: number, servername: string): Promise<X509Certificate> =>
+  new Promise((resolve, reject) => {
+    // Only reading what is presented for this name: trust is not the question here.
+    const socket = connect({ host: '127.0.0.1', port, servername, rejectUnauthorized: false, timeout: 5_000 }, () => {
+      const raw = socket.getPeerCertificate().raw;
+      socket.end();
+      resolve(new X509Certificate(raw));
+    });
+    socket.once('timeout', () => socket.destroy(new Error('TLS handshake timed out')));
+    socket.once('error', reject);
+  });
+
+export const startTraefik = async (cluster: Cluster): Promise<Traefik> => {
+  const { traefik } = await ensureBinaries();
+  const dir = makeTempDir('traefik');
+  // Traefik reads the token from the file verbatim: a trailing newline would end up in the header.
+  writeFileSync(join(dir, 'token'), cluster.token, { mode: 0o600 });
+  writeFileSync(join(dir, 'ca.crt'), cluster.caPem);
+  const websecurePort = await freePort();
+  const pingPort = await freePort();
+  const logFile = join(dir, 'traefik.log');
+  const args = [
+    `--entrypoints.websecure.address=127.0.0.1:${websecurePort}`,
+    `--entrypoints.traefik.address=127.0.0.1:${pingPort}`, '--ping=true',
+    '--providers.kubernetesgateway=true',
+    `--providers.kubernetesgateway.endpoint=${cluster.serverUrl}`,
+    `--providers.kubernetesgateway.token=${join(dir, 'token')}`,
+    `--providers.kubernetesgateway.certauthfilepath=${join(dir, 'ca.crt')}`,
+    '--providers.kubernetesgateway.statusaddress.ip=127.0.0.1',
+    '--log.level=DEBUG', '--global.checknewversion=false', '--global.sendanonymoususage=false',
+  ];
+  const child = startProcess(traefik, args, { logFile, env: withoutProxies(), cwd: dir });
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await child.stop();
+    removeTempDir(dir);
+  };
+  await waitFor('traefik /ping', async () => {
+    const response = await fetch(`http://127.0.0.1:${pingPort}/ping`, { signal: AbortSignal.timeout(2_000) });
+    return response.ok ? true : undefined;
+  }, {
+    timeoutMs: 60_000,
+    stopIf: () => (child.isRunning() ? undefined : `traefik exited:\n${tailOf(logFile)}`),
+  }).catch(async (error: unknown) => {
+    await stop();
+    throw error;
+  });
+  return {
+    websecurePort,
+    gatewayClass: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: 'traefik' }, spec: { controllerName: GATEWAY_CONTROLLER } },
+    servedCertificate: (serverName) => handshake(websecurePort, serverName),
+    logs: () => {
+      try {
+        return readFileSync(logFile, 'utf8');
+      } catch {
+        return '';
+      }
+    },
+    stop,
+  };
+};
