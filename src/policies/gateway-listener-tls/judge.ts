@@ -1,9 +1,9 @@
 // The verdict on one certificate reference, in the order a controller resolves it:
 // a kind it can read, permission to cross namespaces, the Secret's existence, its content.
+import { isCoreSecret, type CertRef, type ListenerOwner } from '../../kube/gateway.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import type { ClusterView } from '../../cluster/view.ts';
 import { isPermitted } from './grants.ts';
-import { isCoreSecret, type CertRef, type Owner } from './refs.ts';
 import { checkSecretContent, type ContentProblem } from './secret-content.ts';
 import type { GatewayListenerTlsSettings } from './settings.ts';
 
@@ -16,7 +16,7 @@ export type Verdict =
 
 export type JudgeContext = {
   view: ClusterView;
-  owner: Owner;
+  owner: ListenerOwner;
   settings: GatewayListenerTlsSettings;
   now: Date;
   /** One lookup per Secret per request: several listeners often share one (and content is a live GET). */

@@ -2,14 +2,15 @@
 // README.md lists the templates. Each is one line and contains no "; " (complete.ts joins the
 // violations of one request with "; ", so a reader can still split them).
 import type { ContentProblem } from './secret-content.ts';
-import type { CertRef, Owner, TlsListener } from './refs.ts';
+import type { CertRef, Listener, ListenerOwner } from '../../kube/gateway.ts';
+import { GATEWAY_GROUP } from '../../kube/groups.ts';
 
 /** Where a reference sits: the owner, the listener, and the ref's index in certificateRefs. */
-export type Site = { owner: Owner; listener: TlsListener; refIndex: number; ref: CertRef };
+export type Site = { owner: ListenerOwner; listener: Listener; refIndex: number; ref: CertRef };
 
-const hostnameOf = (listener: TlsListener): string => (listener.hostname ? `hostname "${listener.hostname}"` : 'no hostname');
+const hostnameOf = (listener: Listener): string => (listener.hostname ? `hostname "${listener.hostname}"` : 'no hostname');
 
-const ownerOf = (owner: Owner): string => `${owner.kind} ${owner.namespace}/${owner.name}`;
+const ownerOf = (owner: ListenerOwner): string => `${owner.kind} ${owner.namespace}/${owner.name}`;
 
 /** `spec.listeners[2] "websecure-app" (Gateway traefik/traefik-gateway, hostname "app.example.com")` */
 export const where = ({ owner, listener }: Site): string => `spec.listeners[${listener.index}] "${listener.name}" (${ownerOf(owner)}, ${hostnameOf(listener)})`;
@@ -19,13 +20,13 @@ const kindOf = (ref: CertRef): string => (ref.group ? `${ref.group}/${ref.kind}`
 /** `certificateRefs[0] Secret "app-prod/app-prod-tls"` */
 export const refOf = ({ refIndex, ref }: Site): string => `certificateRefs[${refIndex}] ${kindOf(ref)} "${ref.namespace}/${ref.name}"`;
 
-const gatewayOf = (owner: Owner): string => {
+const gatewayOf = (owner: ListenerOwner): string => {
   if (owner.kind === 'Gateway') return 'this Gateway';
   return owner.parent ? `its parent Gateway ${owner.parent.namespace}/${owner.parent.name}` : 'the Gateway it attaches to';
 };
 
 /** Why a single listener matters (seeds 000/001: 2 missing Secrets, 23 listeners down for 17 hours). */
-export const consequence = (owner: Owner): string =>
+export const consequence = (owner: ListenerOwner): string =>
   `one unresolved listener can stop every listener of ${gatewayOf(owner)} on several controllers (Traefik, Cilium, kgateway), and then cert-manager cannot complete HTTP-01 challenges through it`;
 
 const PLACEHOLDER_HINT = 'enable placeholder mode (policies.gateway-listener-tls.mode: placeholder) so certguard creates a temporary self-signed one';
@@ -37,7 +38,7 @@ const quoteGroup = (group: string): string => (group === '' ? '""' : group);
 
 export const notPermitted = (site: Site): string => {
   const { owner, ref } = site;
-  const from = `from {group: gateway.networking.k8s.io, kind: ${owner.kind}, namespace: ${owner.namespace}}`;
+  const from = `from {group: ${GATEWAY_GROUP}, kind: ${owner.kind}, namespace: ${owner.namespace}}`;
   const to = `to {group: ${quoteGroup(ref.group)}, kind: ${ref.kind}, name: ${ref.name}}`;
   return `${where(site)}: ${refOf(site)} is in another namespace and no ReferenceGrant permits it (RefNotPermitted): ${consequence(owner)}. Fix: create a ReferenceGrant in namespace "${ref.namespace}" with ${from} and ${to}`;
 };

@@ -2,6 +2,7 @@
 // made by hand). Self-signed, short-lived, marked; cert-manager later writes the real certificate
 // into the same Secret. The policy only plans it: src/admission/complete.ts creates it.
 import { issueSelfSigned, validityWindow, type Issued } from '../../certs/x509.ts';
+import type { ListenerOwner } from '../../kube/gateway.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import {
   CERT_MANAGER_FAO_LABEL,
@@ -14,7 +15,6 @@ import {
   PLACEHOLDER_ORGANIZATION,
   SENTINEL_ANNOTATIONS,
 } from './placeholder-labels.ts';
-import type { Owner } from './refs.ts';
 import { TLS_SECRET_TYPE } from './secret-content.ts';
 import type { GatewayListenerTlsSettings } from './settings.ts';
 
@@ -36,7 +36,7 @@ export const generatePlaceholderCertificate: GeneratePlaceholder = (spec) => iss
 export type PlaceholderTarget = {
   namespace: string;
   name: string;
-  owner: Owner;
+  owner: ListenerOwner;
   listenerNames: string[];
   hostnames: string[];
 };

@@ -2,6 +2,9 @@
 // certificate the controller can load, because on several controllers one unresolved listener
 // stops the whole Gateway (seeds 000/001). In placeholder mode a missing, permitted Secret is
 // planned as a self-signed placeholder instead of denied; complete.ts performs the create.
+import { isBeingDeleted, statusOf } from '../../kube/accessors.ts';
+import { listenerOwnerOf, refKey, tlsListenersOf, type CertRef, type Listener, type ListenerOwner } from '../../kube/gateway.ts';
+import { GATEWAY_GROUP } from '../../kube/groups.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import { validityWindow } from '../../certs/x509.ts';
 import type { ClusterView } from '../../cluster/view.ts';
@@ -10,7 +13,6 @@ import { judgeRef, type JudgeContext, type Verdict } from './judge.ts';
 import * as messages from './messages.ts';
 import type { Site } from './messages.ts';
 import { buildPlaceholderSecret, generatePlaceholderCertificate, type GeneratePlaceholder, type PlaceholderTarget } from './placeholder.ts';
-import { GATEWAY_GROUP, isDeleting, listenerRefKey, ownerOf, previousRefKeys, tlsListenersOf, type Owner, type TlsListener } from './refs.ts';
 import { GATEWAY_LISTENER_TLS, type GatewayListenerTlsSettings } from './settings.ts';
 
 export type GatewayListenerTlsDeps = {
@@ -36,8 +38,17 @@ export const isListenerOwnerRequest = (request: PolicyRequest): boolean => {
   return (kind === 'Gateway' && GATEWAY_VERSIONS.has(version)) || kind === 'ListenerSet';
 };
 
-const sitesOf = (owner: Owner, listeners: TlsListener[]): Site[] =>
-  listeners.flatMap((listener) => listener.refs.map((ref, refIndex) => ({ owner, listener, refIndex, ref })));
+const sitesOf = (owner: ListenerOwner, listeners: Listener[]): Site[] =>
+  listeners.flatMap((listener) => (listener.tls?.certificateRefs ?? []).map((ref, refIndex) => ({ owner, listener, refIndex, ref })));
+
+/** Identity of a ref on a listener, to tell an UPDATE's new refs from the ones it kept. */
+const listenerRefKey = (listenerName: string, ref: CertRef): string => `${listenerName}\u0000${refKey(ref)}`;
+
+/** The refs the object carried before this UPDATE (empty for CREATE): those are only warned about. */
+const previousRefKeys = (request: PolicyRequest, owner: ListenerOwner): Set<string> => {
+  if (request.operation !== 'UPDATE' || !request.oldObject) return new Set();
+  return new Set(sitesOf(owner, tlsListenersOf(request.oldObject, owner.namespace)).map((site) => listenerRefKey(site.listener.name, site.ref)));
+};
 
 const messageFor = (verdict: Exclude<Verdict, { code: 'ok' }>, site: Site): string => {
   switch (verdict.code) {
@@ -75,8 +86,7 @@ const route = (collected: Collected, site: Site, verdict: Verdict, isNew: boolea
   else collected.violations.push(message);
 };
 
-const isTerminating = (namespace: KubeObject | undefined): boolean =>
-  Boolean(namespace?.metadata?.deletionTimestamp) || (namespace?.status as { phase?: string } | undefined)?.phase === 'Terminating';
+const isTerminating = (namespace: KubeObject | undefined): boolean => isBeingDeleted(namespace) || statusOf(namespace).phase === 'Terminating';
 
 const failureMessage = (planned: Planned, reason: string): string => {
   const message = messages.placeholderFailed(planned.site, reason);
@@ -110,8 +120,9 @@ const placeholderEffects = async (collected: Collected, request: PolicyRequest, 
 };
 
 const checkOwner = async (request: PolicyRequest, view: ClusterView, run: Run): Promise<PolicyResult> => {
-  const owner = ownerOf(request);
-  if (!owner || isDeleting(request)) return { violations: [], warnings: [] };
+  // A Gateway being deleted only loses finalizers: nothing to judge, nothing to create.
+  const owner = listenerOwnerOf(request.kind.kind, request.object, request);
+  if (!owner || isBeingDeleted(request.object)) return { violations: [], warnings: [] };
   const sites = sitesOf(owner, tlsListenersOf(request.object, owner.namespace));
   const previous = previousRefKeys(request, owner);
   const context: JudgeContext = { view, owner, settings: run.settings, now: run.now, secrets: new Map() };
