@@ -52,7 +52,7 @@ const runPolicy = async (policy: Policy, request: PolicyRequest, deps: ReviewDep
 const performEffects = async (folded: Folded, decisions: PolicyDecision[], writer: SecretWriter | undefined): Promise<void> => {
   if (!writer) return;
   for (const { policy, effect } of folded.effects) {
-    const outcome = await writer.createSecret(effect.secret);
+    const outcome = await writer.createSecret(await effect.buildSecret());
     if (outcome.outcome !== 'refused') {
       folded.warnings.push(effect.warningOnCreate);
       continue;

@@ -9,14 +9,7 @@ import type { KubeObject } from '../kube/object.ts';
 import { RESOURCES, type ResourceId } from '../cluster/resources.ts';
 import type { ClusterView, ViewStatus } from '../cluster/view.ts';
 import { countSolvers, SOLVER_RESOURCES } from '../policies/acme-solver-cap/solvers.ts';
-import { PLACEHOLDER_LABEL } from '../policies/gateway-listener-tls/placeholder-labels.ts';
-
-/**
- * cert-manager writes the real certificate into the placeholder Secret and keeps foreign labels,
- * so the label alone does not mean "still a placeholder". cert-manager always adds this
- * annotation when it writes a certificate: with it, the placeholder has been replaced.
- */
-export const CERT_MANAGER_CERTIFICATE_ANNOTATION = 'cert-manager.io/certificate-name';
+import { listPlaceholders } from '../policies/gateway-listener-tls/placeholder-labels.ts';
 
 /** Per-resource state of a live view. The live view implements this; see ResourceStats. */
 export type ResourceStats = {
@@ -75,8 +68,6 @@ const countBy = <K extends string>(objects: KubeObject[], key: (object: KubeObje
 };
 
 const namespaceOf = (object: KubeObject): string => object.metadata?.namespace ?? '';
-
-const isPlaceholder = (secret: KubeObject): boolean => secret.metadata?.annotations?.[CERT_MANAGER_CERTIFICATE_ANNOTATION] === undefined;
 
 const createdSeconds = (object: KubeObject): number | undefined => {
   const millis = Date.parse(object.metadata?.creationTimestamp ?? '');
@@ -153,7 +144,7 @@ const registerSolverMetrics = (registry: Registry, view: MetricsView): void => {
 };
 
 const registerPlaceholderMetrics = (registry: Registry, view: MetricsView): void => {
-  const placeholders = () => (view.isServed('secrets') ? view.list('secrets', { labels: { [PLACEHOLDER_LABEL]: 'true' } }).filter(isPlaceholder) : []);
+  const placeholders = () => (view.isServed('secrets') ? listPlaceholders(view) : []);
   new Gauge({
     name: 'certguard_placeholder_secrets',
     help: 'Placeholder TLS Secrets created by certguard that cert-manager has not replaced yet, per namespace.',

@@ -64,6 +64,7 @@ const checkCluster = (solver: ResourceInfo, view: ClusterView, settings: AcmeSol
 export const createAcmeSolverCapPolicy = (settings: AcmeSolverCapSettings): Policy => ({
   id: ACME_SOLVER_CAP,
   mode: settings.mode,
+  admission: 'validating',
   // CREATE only, selected by label: cert-manager uses generateName, so there is no name yet.
   // UPDATE and DELETE never add a solver, so they are never judged (and never denied).
   matches: (request) => request.operation === 'CREATE' && solverResourceOf(request.kind) !== undefined && hasSolverLabel(request.object),

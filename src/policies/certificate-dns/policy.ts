@@ -240,6 +240,7 @@ const check = async (request: PolicyRequest, view: ClusterView, settings: Certif
 export const createCertificateDnsPolicy = (settings: CertificateDnsSettings, deps: CertificateDnsDependencies): Policy => ({
   id: CERTIFICATE_DNS,
   mode: settings.mode,
+  admission: 'validating',
   matches: (request) => {
     const derived = derivedOf(request);
     return derived !== undefined && (derived.certificates.length > 0 || derived.warnings.length > 0);

@@ -1,5 +1,6 @@
 // How a placeholder Secret is marked, so admins (and certguard itself) can tell it apart from a
 // real certificate: `kubectl get secret -A -l certguard.io/placeholder=true`.
+import { annotationOf } from '../../kube/accessors.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import type { ClusterView } from '../../cluster/view.ts';
 
@@ -38,8 +39,10 @@ export const PLACEHOLDER_SELECTOR: Record<string, string> = { [MANAGED_BY_LABEL]
 /** Set by cert-manager on every Secret it issues into: from then on the label is only history. */
 export const CERT_MANAGER_CERTIFICATE_ANNOTATION = 'cert-manager.io/certificate-name';
 
-/** Placeholders not yet replaced by cert-manager, for a gauge. Labels and annotations only: the
- *  live view caches Secret metadata, never data. cert-manager applies only its own fields when it writes
- *  the real certificate, so the label alone would also count replaced placeholders. */
-export const countPlaceholders = (view: Pick<ClusterView, 'list'>): number =>
-  view.list('secrets', { labels: PLACEHOLDER_SELECTOR }).filter((secret) => !secret.metadata?.annotations?.[CERT_MANAGER_CERTIFICATE_ANNOTATION]).length;
+/** Placeholders not yet replaced by cert-manager (the metrics' gauges). Labels and annotations only:
+ *  the live view caches Secret metadata, never data. cert-manager applies only its own fields when it
+ *  writes the real certificate, so the label alone would also count replaced placeholders. */
+export const listPlaceholders = (view: Pick<ClusterView, 'list'>): KubeObject[] =>
+  view.list('secrets', { labels: PLACEHOLDER_SELECTOR }).filter((secret) => !annotationOf(secret, CERT_MANAGER_CERTIFICATE_ANNOTATION));
+
+export const countPlaceholders = (view: Pick<ClusterView, 'list'>): number => listPlaceholders(view).length;

@@ -93,9 +93,10 @@ const failureMessage = (planned: Planned, reason: string): string => {
   return planned.heal ? messages.alreadyBroken(message) : message;
 };
 
-const plannedSecret = async (planned: Planned, run: Run): Promise<PlannedSecret> => ({
+const plannedSecret = (planned: Planned, run: Run): PlannedSecret => ({
   type: 'create-secret',
-  secret: await buildPlaceholderSecret(planned.target, run.settings.placeholder, run.now, run.generate),
+  // The key is generated only when complete.ts really creates the Secret (admitted, not a dry run).
+  buildSecret: () => buildPlaceholderSecret(planned.target, run.settings.placeholder, run.now, run.generate),
   warningOnCreate: messages.placeholderCreated(planned.site, planned.target.hostnames, validityWindow(run.settings.placeholder.validityDays, run.now).notAfter),
   denyOnFailure: failureMessage(planned, messages.REASON_SLOT),
   onFailure: planned.heal ? 'warn' : 'deny',
@@ -114,9 +115,9 @@ const placeholderEffects = async (collected: Collected, request: PolicyRequest, 
       creatable.push(planned);
     }
   }
-  // A denied request creates nothing (complete.ts), so skip the key generation too.
+  // A denied request creates nothing (complete.ts).
   if (collected.violations.length > 0) return [];
-  return Promise.all(creatable.map((planned) => plannedSecret(planned, run)));
+  return creatable.map((planned) => plannedSecret(planned, run));
 };
 
 const checkOwner = async (request: PolicyRequest, view: ClusterView, run: Run): Promise<PolicyResult> => {
@@ -144,6 +145,8 @@ export const createGatewayListenerTlsPolicy = (settings: GatewayListenerTlsSetti
   return {
     id: GATEWAY_LISTENER_TLS,
     mode: settings.mode,
+    // Placeholder mode creates Secrets: that needs the mutating webhook.
+    admission: settings.mode === 'placeholder' ? 'mutating' : 'validating',
     matches: isListenerOwnerRequest,
     check: (request, view) => checkOwner(request, view, { settings, now: now(), generate }),
   };
