@@ -2,6 +2,7 @@
 // breaks the Gateway just like a missing one (Envoy Gateway #9463: one Secret whose key did not
 // match its certificate took down 19 listeners). node:crypto parses RSA and ECDSA alike.
 import { createHash, createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { labelOf, stringMapOf } from '../../kube/accessors.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import { PLACEHOLDER_LABEL, PLACEHOLDER_ORGANIZATION } from './placeholder-labels.ts';
 
@@ -15,14 +16,12 @@ export type ContentProblem =
   | { code: 'key-mismatch' }
   | { code: 'expired'; notAfter: Date };
 
-type SecretData = { data?: Record<string, string>; stringData?: Record<string, string> };
-
 /** A data key's bytes. stringData only appears in hand-written manifests (fixtures), never from the API. */
 const valueOf = (secret: KubeObject, key: string): Buffer | undefined => {
-  const { data, stringData } = secret as SecretData;
-  if (data?.[key]) return Buffer.from(data[key], 'base64');
-  if (stringData?.[key]) return Buffer.from(stringData[key], 'utf8');
-  return undefined;
+  const data = stringMapOf(secret.data)[key];
+  if (data) return Buffer.from(data, 'base64');
+  const stringData = stringMapOf(secret.stringData)[key];
+  return stringData ? Buffer.from(stringData, 'utf8') : undefined;
 };
 
 // Controllers read PEM only; X509Certificate would also accept DER, which they would not.
@@ -85,7 +84,7 @@ export const checkSecretContent = (secret: KubeObject, now: Date): ContentProble
   // A certguard placeholder is self-signed and short-lived by design: expired, it still lets the
   // Gateway program (clients distrust it either way), so only its shape is judged. The label
   // alone is not enough: cert-manager writes the real certificate into the same Secret.
-  const placeholder = parsed.placeholderIssuer && secret.metadata?.labels?.[PLACEHOLDER_LABEL] === 'true';
+  const placeholder = parsed.placeholderIssuer && labelOf(secret, PLACEHOLDER_LABEL) === 'true';
   if (parsed.notAfter < now && !placeholder) return { code: 'expired', notAfter: parsed.notAfter };
   return undefined;
 };
