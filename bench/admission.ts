@@ -70,12 +70,12 @@ const clusterObjects = (certificatePem: string, privateKeyPem: string) => [
 type Target = { port: number; child: ChildProcess };
 
 // BENCH_CPU_PROF=<dir>: every server process writes a CPU profile there when the bench ends.
-const profileArgs = (kind: string): string[] => (process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []);
+const profileArgs = (): string[] => (process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []);
 
 const firstLine = async (lines: Interface): Promise<string> => String((await lines[Symbol.asyncIterator]().next()).value);
 
 const startTarget = async (kind: 'certguard' | 'certguard-live' | 'bare', certDir: string, source: string): Promise<Target> => {
-  const child = spawn(process.execPath, [...profileArgs(kind), join(import.meta.dirname, 'admission-target.ts'), kind, certDir, source], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...profileArgs(), join(import.meta.dirname, 'admission-target.ts'), kind, certDir, source], { stdio: ['ignore', 'pipe', 'inherit'] });
   return { port: Number(await firstLine(createInterface({ input: child.stdout! }))), child };
 };
 

@@ -1,4 +1,4 @@
-// `npm test`: the whole suite, as CI runs it. Type-check, make sure dnsmasq, pebble and the end-to-end
+// `npm test`: the whole suite, as CI runs it. Type-check, lint, make sure dnsmasq, pebble and the end-to-end
 // binaries exist (built from Go modules once, then cached), run every tap file, and end with one
 // line "N passed, N failed" counted from tap's own summary of this run.
 import { spawn } from 'node:child_process';
@@ -50,6 +50,11 @@ const main = async (): Promise<number> => {
   const filter = process.argv.slice(2);
   if ((await runStep(bin('tsc'), ['--noEmit', '-p', 'tsconfig.json'])) !== 0) {
     process.stdout.write('typecheck failed\n0 passed, 1 failed\n');
+    return 1;
+  }
+  // typescript-eslint (eslint.config.js): floating promises and the import fences of STYLE.md.
+  if ((await runStep(bin('eslint'), ['--max-warnings=0', '.'])) !== 0) {
+    process.stdout.write('lint failed\n0 passed, 1 failed\n');
     return 1;
   }
   await ensureDebianPackages();

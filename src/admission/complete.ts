@@ -110,8 +110,11 @@ const undecidedResult = (policy: Policy, what: string): PolicyResult => {
 };
 
 /** A create not started when time is up is not started: no Secret appears after the answer. */
-const createWithin = async (writer: SecretWriter, secret: PlannedEffect['secret'], signal: AbortSignal): Promise<CreateOutcome & { cut?: boolean }> => {
+const createWithin = async (writer: SecretWriter, effect: PlannedEffect, signal: AbortSignal): Promise<CreateOutcome & { cut?: boolean }> => {
   if (signal.aborted) return { outcome: 'refused', reason: `certguard did not start it: ${abortedBecause(signal)}`, cut: true };
+  // The key is generated here, only for a Secret that is really going to be created.
+  const secret = await untilAborted(effect.buildSecret(), signal);
+  if (secret === CUT || signal.aborted) return { outcome: 'refused', reason: `certguard did not start it: ${abortedBecause(signal)}`, cut: true };
   const settled = await untilAborted(writer.createSecret(secret, { signal }), signal);
   if (settled === CUT) return { outcome: 'refused', reason: `the create was abandoned: ${abortedBecause(signal)}`, cut: true };
   return signal.aborted ? { ...settled, cut: true } : settled;
@@ -122,7 +125,7 @@ const performEffects = async (folded: Folded, writer: SecretWriter | undefined, 
   if (!writer) return;
   for (const { policy, effect } of folded.effects) {
     step.policy = policy;
-    const outcome = await createWithin(writer, effect.secret, signal);
+    const outcome = await createWithin(writer, effect, signal);
     const decision = step.decisions.find((candidate) => candidate.policy === policy);
     if (outcome.cut && decision) decision.deadlineExceeded = isDeadline(signal);
     if (outcome.outcome !== 'refused') {

@@ -10,6 +10,7 @@ import { ManifestView, readManifests, resourceOf } from '../cluster/manifest-vie
 import { RESOURCES } from '../cluster/resources.ts';
 import { buildPolicies } from '../compose.ts';
 import { ConfigError, loadConfig } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
 import { createLogger } from '../server/logger.ts';
 import { helpText, parseFlags, UsageError, type FlagSpec } from './args.ts';
 
@@ -60,8 +61,9 @@ export const requestFor = (object: KubeObject, cluster: KubeObject[], index: num
   };
 };
 
-export const checkBundle = async (bundle: KubeObject[], cluster: KubeObject[], configPath?: string): Promise<CheckVerdict[]> => {
-  const config = await loadConfig(configPath);
+/** `config`: a config file's path (as --config), or an already parsed config (tests). */
+export const checkBundle = async (bundle: KubeObject[], cluster: KubeObject[], configOrPath?: string | Config): Promise<CheckVerdict[]> => {
+  const config = typeof configOrPath === 'object' ? configOrPath : await loadConfig(configOrPath);
   const policies = buildPolicies(config, { logger: createLogger('silent') });
   const verdicts: CheckVerdict[] = [];
   for (const [index, object] of bundle.entries()) {

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:https';
 import type { Logger, LevelWithSilent } from 'pino';
-import { ConfigError, loadConfig } from '../config/load.ts';
+import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { buildPolicies } from '../compose.ts';
 import { createLiveView, type LiveViewOptions } from '../cluster/live/live-view.ts';
@@ -207,5 +207,3 @@ export const run = async (args: string[]): Promise<number> => {
     return error instanceof UsageError ? 2 : 1;
   }
 };
-
-export { ConfigError };

@@ -1,5 +1,6 @@
 // The resources certguard reads, named once. Policies ask the view by these ids; the live view
 // derives its list/watch URLs from them; the chart's RBAC lists the same set.
+import { CERT_MANAGER_GROUP, GATEWAY_GROUP } from '../kube/groups.ts';
 
 export type ResourceId =
   | 'secrets'
@@ -36,15 +37,15 @@ export const RESOURCES: Record<ResourceId, ResourceInfo> = {
   secrets: { id: 'secrets', group: '', versions: ['v1'], plural: 'secrets', kind: 'Secret', namespaced: true, metadataOnly: true, builtin: true },
   namespaces: { id: 'namespaces', group: '', versions: ['v1'], plural: 'namespaces', kind: 'Namespace', namespaced: false, metadataOnly: false, builtin: true },
   services: { id: 'services', group: '', versions: ['v1'], plural: 'services', kind: 'Service', namespaced: true, metadataOnly: false, builtin: true },
-  referencegrants: { id: 'referencegrants', group: 'gateway.networking.k8s.io', versions: ['v1', 'v1beta1'], plural: 'referencegrants', kind: 'ReferenceGrant', namespaced: true, metadataOnly: false, builtin: false },
-  gateways: { id: 'gateways', group: 'gateway.networking.k8s.io', versions: ['v1', 'v1beta1'], plural: 'gateways', kind: 'Gateway', namespaced: true, metadataOnly: false, builtin: false },
-  listenersets: { id: 'listenersets', group: 'gateway.networking.k8s.io', versions: ['v1', 'v1alpha1'], plural: 'listenersets', kind: 'ListenerSet', namespaced: true, metadataOnly: false, builtin: false },
-  issuers: { id: 'issuers', group: 'cert-manager.io', versions: ['v1'], plural: 'issuers', kind: 'Issuer', namespaced: true, metadataOnly: false, builtin: false },
-  clusterissuers: { id: 'clusterissuers', group: 'cert-manager.io', versions: ['v1'], plural: 'clusterissuers', kind: 'ClusterIssuer', namespaced: false, metadataOnly: false, builtin: false },
+  referencegrants: { id: 'referencegrants', group: GATEWAY_GROUP, versions: ['v1', 'v1beta1'], plural: 'referencegrants', kind: 'ReferenceGrant', namespaced: true, metadataOnly: false, builtin: false },
+  gateways: { id: 'gateways', group: GATEWAY_GROUP, versions: ['v1', 'v1beta1'], plural: 'gateways', kind: 'Gateway', namespaced: true, metadataOnly: false, builtin: false },
+  listenersets: { id: 'listenersets', group: GATEWAY_GROUP, versions: ['v1', 'v1alpha1'], plural: 'listenersets', kind: 'ListenerSet', namespaced: true, metadataOnly: false, builtin: false },
+  issuers: { id: 'issuers', group: CERT_MANAGER_GROUP, versions: ['v1'], plural: 'issuers', kind: 'Issuer', namespaced: true, metadataOnly: false, builtin: false },
+  clusterissuers: { id: 'clusterissuers', group: CERT_MANAGER_GROUP, versions: ['v1'], plural: 'clusterissuers', kind: 'ClusterIssuer', namespaced: false, metadataOnly: false, builtin: false },
   // Which Certificate fills a listener's missing Secret (gateway-listener-tls) and which already
   // writes a secretName (certificate-issuable): kept compact, the fields policies read only
   // (live/certificate-entry.ts).
-  certificates: { id: 'certificates', group: 'cert-manager.io', versions: ['v1'], plural: 'certificates', kind: 'Certificate', namespaced: true, metadataOnly: false, builtin: false },
-  'solver-httproutes': { id: 'solver-httproutes', group: 'gateway.networking.k8s.io', versions: ['v1', 'v1beta1'], plural: 'httproutes', kind: 'HTTPRoute', namespaced: true, metadataOnly: true, labelSelector: { [SOLVER_LABEL]: 'true' }, builtin: false },
+  certificates: { id: 'certificates', group: CERT_MANAGER_GROUP, versions: ['v1'], plural: 'certificates', kind: 'Certificate', namespaced: true, metadataOnly: false, builtin: false },
+  'solver-httproutes': { id: 'solver-httproutes', group: GATEWAY_GROUP, versions: ['v1', 'v1beta1'], plural: 'httproutes', kind: 'HTTPRoute', namespaced: true, metadataOnly: true, labelSelector: { [SOLVER_LABEL]: 'true' }, builtin: false },
   'solver-ingresses': { id: 'solver-ingresses', group: 'networking.k8s.io', versions: ['v1'], plural: 'ingresses', kind: 'Ingress', namespaced: true, metadataOnly: true, labelSelector: { [SOLVER_LABEL]: 'true' }, builtin: true },
 };

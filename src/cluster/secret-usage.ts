@@ -6,13 +6,12 @@
 // Every certificateRef to a core Secret is indexed, cross-namespace ones included: whether a
 // ReferenceGrant permits one is judged at request time (grants come and go independently).
 import type { KubeObject } from '../kube/object.ts';
-// The Gateway model lives in gateway-listener-tls for now (it is moving to src/kube/).
-import { isCoreSecret, ownerOf, tlsListenersOf, type CertRef, type Owner, type OwnerKind } from '../policies/gateway-listener-tls/refs.ts';
+import { isCoreSecret, listenerOwnerOf, tlsListenersOf, type CertRef, type ListenerOwner, type ListenerOwnerKind } from '../kube/gateway.ts';
 import type { ResourceId } from './resources.ts';
 
 /** One listener's reference to a Secret. */
 export type ListenerUse = {
-  owner: Owner;
+  owner: ListenerOwner;
   listener: { index: number; name: string; hostname?: string };
   ref: CertRef;
 };
@@ -22,7 +21,7 @@ export type ListenerOwnerResource = Extract<ResourceId, 'gateways' | 'listenerse
 
 export const LISTENER_OWNER_RESOURCES: readonly ListenerOwnerResource[] = ['gateways', 'listenersets'];
 
-const OWNER_KINDS: Record<ListenerOwnerResource, OwnerKind> = { gateways: 'Gateway', listenersets: 'ListenerSet' };
+const OWNER_KINDS: Record<ListenerOwnerResource, ListenerOwnerKind> = { gateways: 'Gateway', listenersets: 'ListenerSet' };
 
 export const isListenerOwnerResource = (resource: ResourceId): resource is ListenerOwnerResource => resource in OWNER_KINDS;
 
@@ -34,10 +33,10 @@ const ownerKey = (resource: ListenerOwnerResource, namespace: string, name: stri
 const usesOf = (resource: ListenerOwnerResource, object: KubeObject): ListenerUse[] => {
   const namespace = object.metadata?.namespace || 'default';
   const kind = OWNER_KINDS[resource];
-  const owner = ownerOf({ operation: 'CREATE', kind: { group: '', version: '', kind }, namespace, object, dryRun: false });
+  const owner = listenerOwnerOf(kind, object, { namespace });
   if (!owner) return [];
-  return tlsListenersOf(object, owner.namespace).flatMap(({ index, name, hostname, refs }) =>
-    refs.filter(isCoreSecret).map((ref) => ({ owner, listener: hostname === undefined ? { index, name } : { index, name, hostname }, ref })),
+  return tlsListenersOf(object, owner.namespace).flatMap(({ index, name, hostname, tls }) =>
+    (tls?.certificateRefs ?? []).filter(isCoreSecret).map((ref) => ({ owner, listener: hostname === undefined ? { index, name } : { index, name, hostname }, ref })),
   );
 };
 

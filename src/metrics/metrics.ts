@@ -9,7 +9,7 @@ import type { KubeObject } from '../kube/object.ts';
 import { RESOURCES, type ResourceId } from '../cluster/resources.ts';
 import type { ClusterView, ViewStatus } from '../cluster/view.ts';
 import { countSolvers, SOLVER_RESOURCES } from '../policies/acme-solver-cap/solvers.ts';
-import { isUnreplacedPlaceholder, PLACEHOLDER_LABEL } from '../policies/gateway-listener-tls/placeholder-labels.ts';
+import { listPlaceholders } from '../policies/gateway-listener-tls/placeholder-labels.ts';
 import { IN_USE_DELETION_REASONS, type InUseDeletionReason } from '../policies/tls-secret-in-use/system-users.ts';
 
 /** Per-resource state of a live view. The live view implements this; see ResourceStats. */
@@ -172,7 +172,7 @@ const registerSolverMetrics = (registry: Registry, view: MetricsView): void => {
 };
 
 const registerPlaceholderMetrics = (registry: Registry, view: MetricsView): void => {
-  const placeholders = () => (view.isServed('secrets') ? view.list('secrets', { labels: { [PLACEHOLDER_LABEL]: 'true' } }).filter(isUnreplacedPlaceholder) : []);
+  const placeholders = () => (view.isServed('secrets') ? listPlaceholders(view) : []);
   new Gauge({
     name: 'certguard_placeholder_secrets',
     help: 'Placeholder TLS Secrets created by certguard that cert-manager has not replaced yet, per namespace.',

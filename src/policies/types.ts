@@ -18,7 +18,9 @@ export type PolicyRequest = {
 /** A Secret a mutating policy wants created (placeholder mode). Executed outside the policy. */
 export type PlannedSecret = {
   type: 'create-secret';
-  secret: KubeObject;
+  /** Builds the Secret (key generation included): called by the admission layer only when it is
+   *  really going to create it (the request is admitted and is not a dry run). */
+  buildSecret: () => Promise<KubeObject>;
   /** Warning returned when the Secret was created (or already existed: a 409 is fine). */
   warningOnCreate: string;
   /** Returned when the create was refused; `{reason}` is replaced by the API's reason. */
@@ -39,13 +41,19 @@ export type PolicyResult = {
 };
 
 /** enforce: deny; warn: allow with the violations as warnings; off: not run;
- *  placeholder: (gateway-listener-tls only) served by /mutate, creating missing Secrets. */
+ *  placeholder: (gateway-listener-tls only) creates missing Secrets, so the policy is mutating. */
 export type PolicyMode = 'enforce' | 'warn' | 'off' | 'placeholder';
+
+/** What the API server calls the policy through: a mutating webhook may have side effects
+ *  (sideEffects NoneOnDryRun), a validating one may not. */
+export type AdmissionKind = 'validating' | 'mutating';
 
 export type Policy = {
   /** Stable kebab-case id: appears in config, metrics, logs and webhook names. */
   readonly id: string;
   readonly mode: PolicyMode;
+  /** Decides the endpoint (/mutate or /validate) and, in the chart, the webhook configuration. */
+  readonly admission: AdmissionKind;
   /** Selection by group/kind/operation (and cheap object checks such as a label). */
   matches(request: PolicyRequest): boolean;
   check(request: PolicyRequest, view: ClusterView, context: ReviewContext): Promise<PolicyResult>;

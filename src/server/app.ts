@@ -3,7 +3,7 @@
 import type { ServerOptions } from 'node:https';
 import fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { Decision, PolicyDecision } from '../admission/complete.ts';
+import type { PolicyDecision } from '../admission/complete.ts';
 import type { ClusterView } from '../cluster/view.ts';
 import type { SecretWriter } from '../cluster/writer.ts';
 import type { Policy } from '../policies/types.ts';
@@ -72,5 +72,3 @@ export const buildApp = (options: AppOptions): FastifyInstance => {
   }
   return app;
 };
-
-export type { Decision };

@@ -10,8 +10,8 @@ import { DEFAULT_REVIEW_DEADLINE_MS } from './limits.ts';
 
 export type Endpoint = 'validate' | 'mutate';
 
-/** Placeholder mode creates Secrets: only the mutating webhook may do that (sideEffects NoneOnDryRun). */
-export const servedBy = (policy: Policy): Endpoint => (policy.mode === 'placeholder' ? 'mutate' : 'validate');
+/** A mutating policy creates Secrets: only the mutating webhook may do that (sideEffects NoneOnDryRun). */
+export const servedBy = (policy: Policy): Endpoint => (policy.admission === 'mutating' ? 'mutate' : 'validate');
 
 export const selectPolicies = (policies: Policy[], endpoint: Endpoint, policyId: string | undefined): Policy[] =>
   policies.filter((policy) => servedBy(policy) === endpoint && (policyId === undefined || policy.id === policyId));

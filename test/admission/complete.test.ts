@@ -10,16 +10,28 @@ import { reviewOf } from '../helpers/reviews.ts';
 
 const request = (dryRun = false): AdmissionRequest => ({ ...reviewOf({ dryRun }).request, uid: 'u-1' }) as AdmissionRequest;
 
+/** How many Secrets the effects built (key generation happens there). */
+let built = 0;
+const buildSecret = async (): Promise<KubeObject> => {
+  built += 1;
+  return { metadata: { name: 's', namespace: 'traefik' } };
+};
+
 const planning: Policy = {
   id: 'planner',
   mode: 'placeholder',
+  admission: 'mutating',
   matches: () => true,
   check: async () => ({
     violations: [],
     warnings: [],
-    effects: [{ type: 'create-secret', secret: { metadata: { name: 's', namespace: 'traefik' } }, warningOnCreate: 'created s', denyOnFailure: 'could not create s: {reason}' }],
+    effects: [{ type: 'create-secret', buildSecret, warningOnCreate: 'created s', denyOnFailure: 'could not create s: {reason}' }],
   }),
 };
+
+t.beforeEach(() => {
+  built = 0;
+});
 
 const recordingWriter = (outcome: CreateOutcome) => {
   const created: KubeObject[] = [];
@@ -31,6 +43,7 @@ t.test('performs a planned Secret and returns its warning', async (t) => {
   const { writer, created } = recordingWriter({ outcome: 'created' });
   const outcome = await review(request(), [planning], { view: new ManifestView(), writer });
   t.equal(created.length, 1);
+  t.equal(built, 1, 'built once, when created');
   t.same(outcome.response, { uid: 'u-1', allowed: true, warnings: ['created s'] });
 });
 
@@ -51,6 +64,7 @@ t.test('nothing is created on a dry run', async (t) => {
   const { writer, created } = recordingWriter({ outcome: 'created' });
   const outcome = await review(request(true), [planning], { view: new ManifestView(), writer });
   t.equal(created.length, 0);
+  t.equal(built, 0, 'no key generated for a Secret that is not created');
   t.equal(outcome.response.allowed, true);
 });
 
@@ -58,6 +72,7 @@ t.test('nothing is created when another policy denies the request', async (t) =>
   const { writer, created } = recordingWriter({ outcome: 'created' });
   const outcome = await review(request(), [planning, fixedPolicy('other', { violations: ['no'] })], { view: new ManifestView(), writer });
   t.equal(created.length, 0);
+  t.equal(built, 0, 'no key generated for a Secret that is not created');
   t.equal(outcome.response.status?.message, 'no');
 });
 
@@ -67,7 +82,7 @@ t.test('a refused create whose effect says onFailure: warn only warns', async (t
     check: async () => ({
       violations: [],
       warnings: [],
-      effects: [{ type: 'create-secret', secret: { metadata: { name: 's', namespace: 'traefik' } }, warningOnCreate: 'created s', denyOnFailure: 'could not create s: {reason}', onFailure: 'warn' }],
+      effects: [{ type: 'create-secret', buildSecret, warningOnCreate: 'created s', denyOnFailure: 'could not create s: {reason}', onFailure: 'warn' }],
     }),
   };
   const { writer } = recordingWriter({ outcome: 'refused', reason: 'quota' });

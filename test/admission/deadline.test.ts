@@ -27,6 +27,7 @@ const timeoutAfter = (ms: number): AbortSignal => {
 const hanging = (id: string, extra: Partial<Policy> = {}): Policy => ({
   id,
   mode: 'enforce',
+  admission: 'validating',
   matches: () => true,
   check: (_request, _view, context: ReviewContext) => new Promise(() => void context.signal),
   ...extra,
@@ -58,6 +59,7 @@ t.test('a read the view could not answer is "could not decide", naming the read,
   const policy: Policy = {
     id: 'gateway-listener-tls',
     mode: 'enforce',
+    admission: 'validating',
     matches: () => true,
     check: async () => {
       throw new ViewReadError('reading Secret traefik/keycloak-tls from the API server: API server unreachable: connect ECONNREFUSED 127.0.0.1:1');
@@ -76,15 +78,15 @@ t.test('a read the view could not answer is "could not decide", naming the read,
 });
 
 t.test('policies run side by side: a hung one does not hold up the answer of the others', async (t) => {
-  const quick: Policy = { id: 'acme-solver-cap', mode: 'enforce', matches: () => true, check: async () => ({ violations: ['over the cap'], warnings: [] }) };
+  const quick: Policy = { id: 'acme-solver-cap', mode: 'enforce', admission: 'validating', matches: () => true, check: async () => ({ violations: ['over the cap'], warnings: [] }) };
   const outcome = await review(request(), [hanging('gateway-listener-tls'), quick], { view: new ManifestView(), signal: timeoutAfter(30), deadlineMs: 30 });
   t.equal(outcome.response.status?.message, 'over the cap');
   t.match(outcome.decisions, [{ policy: 'gateway-listener-tls', decision: 'undecided' }, { policy: 'acme-solver-cap', decision: 'denied' }]);
 });
 
-const planning = (check: Policy['check']): Policy => ({ id: 'gateway-listener-tls', mode: 'placeholder', matches: () => true, check });
+const planning = (check: Policy['check']): Policy => ({ id: 'gateway-listener-tls', mode: 'placeholder', admission: 'mutating', matches: () => true, check });
 
-const effect = { type: 'create-secret' as const, secret: { metadata: { name: 's', namespace: 'traefik' } }, warningOnCreate: 'created s', denyOnFailure: 'could not create s: {reason}' };
+const effect = { type: 'create-secret' as const, buildSecret: async () => ({ metadata: { name: 's', namespace: 'traefik' } }), warningOnCreate: 'created s', denyOnFailure: 'could not create s: {reason}' };
 
 t.test('a placeholder create not started when time is up is not started', async (t) => {
   let creates = 0;

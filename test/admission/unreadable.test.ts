@@ -43,7 +43,7 @@ const UID = 'b0d8a1f2-0000-4000-8000-000000000001';
 
 const post = async (body: unknown) => {
   let ran = 0;
-  const spy: Policy = { id: 'spy', mode: 'enforce', matches: () => (ran++, true), check: async () => ({ violations: [], warnings: [] }) };
+  const spy: Policy = { id: 'spy', mode: 'enforce', admission: 'validating', matches: () => (ran++, true), check: async () => ({ violations: [], warnings: [] }) };
   const app = buildApp({ policies: [spy], view: new ManifestView(), logger: createLogger('silent') });
   const response = await app.inject({ method: 'POST', url: '/validate', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
   await app.close();

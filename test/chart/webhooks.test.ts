@@ -4,6 +4,10 @@
 import t from 'tap';
 import { render, renderError, renderWebhookConfigurations, type K8sObject } from './render.ts';
 import { parseAllDocuments } from 'yaml';
+import { buildPolicies } from '../../src/compose.ts';
+import { parseConfig } from '../../src/config/load.ts';
+import { createLogger } from '../../src/server/logger.ts';
+import { servedBy } from '../../src/server/review-handler.ts';
 
 type Webhook = {
   name: string;
@@ -204,4 +208,24 @@ t.test('bad combinations fail at render time with a reason', async (t) => {
     'bootstrap.renewBeforeDays (400) must be less than bootstrap.validityDays (365)',
     'a renewal window longer than the validity',
   );
+});
+
+// The chart cannot read a TypeScript property, so it decides validating/mutating from the mode
+// itself (_helpers.tpl certguard.webhooks); this keeps that decision equal to each policy's own
+// `admission` and to the endpoint the server routes it to, for every mode of every policy.
+t.test('the chart registers each policy as the kind of webhook the policy declares', async (t) => {
+  const modes = { 'gateway-listener-tls': ['enforce', 'warn', 'off', 'placeholder'], 'certificate-dns': ['enforce', 'warn', 'off'], 'acme-solver-cap': ['enforce', 'warn', 'off'] };
+  for (const [id, policyModes] of Object.entries(modes)) {
+    for (const mode of policyModes) {
+      const config = { policies: { [id]: { mode } } };
+      const policy = buildPolicies(parseConfig(config), { logger: createLogger('silent') }).find((candidate) => candidate.id === id);
+      const rendered = render({ config });
+      const registered = (kind: string) => Object.keys(byName(rendered.find<Configuration>(kind))).includes(`${id}.certguard.io`);
+      const expected = mode === 'off' ? 'none' : policy?.admission;
+      const actual = registered('MutatingWebhookConfiguration') ? 'mutating' : registered('ValidatingWebhookConfiguration') ? 'validating' : 'none';
+      t.equal(actual, expected, `${id} in mode ${mode}`);
+      const path = byName(rendered.find<Configuration>(actual === 'mutating' ? 'MutatingWebhookConfiguration' : 'ValidatingWebhookConfiguration'))[`${id}.certguard.io`]?.clientConfig.service?.path;
+      if (policy && mode !== 'off') t.equal(path, `/${servedBy(policy)}/${id}`, `${id} in mode ${mode}: the chart's path is the server's endpoint`);
+    }
+  }
 });

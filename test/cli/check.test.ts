@@ -1,9 +1,14 @@
 // The offline check judges the policies' own good/bad fixtures exactly as the webhook would.
 import { execFile } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
+import { stringify } from 'yaml';
+import type { CheckVerdict } from '../../src/cli/check.ts';
+import { startDnsmasq } from '../dns/dnsmasq.ts';
+import { fixtureConfig, fixtureDnsRecords, fixturesOf, notableVerdicts, policiesWithFixtures } from '../helpers/policy-fixtures.ts';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '../..');
@@ -19,19 +24,22 @@ const check = async (args: string[]) => {
   }
 };
 
-// certificate-dns fixtures need a DNS server; its own tests run them against dnsmasq.
-const POLICIES_WITHOUT_NETWORK = ['gateway-listener-tls', 'acme-solver-cap', 'certificate-issuable'];
+// Every policy's fixtures through the real CLI (JSON output) give exactly the verdicts in the
+// policy's fixtures/expected.yaml: the same runner data as test/policies/fixtures.test.ts.
+const dns = await startDnsmasq(fixtureDnsRecords());
+t.teardown(() => dns.stop());
+const configDir = mkdtempSync(join(tmpdir(), 'certguard-check-'));
+t.teardown(() => rmSync(configDir, { recursive: true, force: true }));
+const configPath = join(configDir, 'config.yaml');
+writeFileSync(configPath, stringify(fixtureConfig(dns.address)));
 
-for (const policy of POLICIES_WITHOUT_NETWORK) {
-  for (const kind of ['good', 'bad'] as const) {
-    const folder = join(root, 'src/policies', policy, 'fixtures', kind);
-    for (const file of readdirSync(folder).filter((name) => name.endsWith('.yaml'))) {
-      t.test(`certguard check ${kind === 'good' ? 'passes' : 'denies'} ${policy}/${kind}/${file}`, async (t) => {
-        const result = await check(['-f', join(folder, file)]);
-        t.equal(result.code, kind === 'good' ? 0 : 1, result.stdout + result.stderr);
-        if (kind === 'bad') t.match(result.stdout, /^denied  /m);
-      });
-    }
+for (const policy of policiesWithFixtures()) {
+  for (const fixture of fixturesOf(policy)) {
+    t.test(`certguard check ${fixture.kind === 'good' ? 'passes' : 'denies'} ${policy}/${fixture.name} with the expected messages`, async (t) => {
+      const result = await check(['--config', configPath, '--output', 'json', '-f', fixture.path]);
+      t.equal(result.code, fixture.kind === 'good' ? 0 : 1, result.stderr);
+      t.same(notableVerdicts(JSON.parse(result.stdout) as CheckVerdict[]), fixture.expected);
+    });
   }
 }
 

@@ -4,6 +4,7 @@ import type { Policy, PolicyMode, PolicyRequest } from '../../src/policies/types
 export const fixedPolicy = (id: string, outcome: { violations?: string[]; warnings?: string[] }, mode: PolicyMode = 'enforce'): Policy => ({
   id,
   mode,
+  admission: mode === 'placeholder' ? 'mutating' : 'validating',
   matches: (request: PolicyRequest) => request.kind.kind === 'Gateway',
   check: async () => ({ violations: outcome.violations ?? [], warnings: outcome.warnings ?? [] }),
 });
@@ -11,6 +12,7 @@ export const fixedPolicy = (id: string, outcome: { violations?: string[]; warnin
 export const throwingPolicy = (id: string): Policy => ({
   id,
   mode: 'enforce',
+  admission: 'validating',
   matches: () => true,
   check: async () => {
     throw new Error('view exploded');

@@ -47,7 +47,7 @@ t.test('a side effect that throws is an errored answer naming the policy that pl
     check: async () => ({
       violations: [],
       warnings: [],
-      effects: [{ type: 'create-secret', secret: { metadata: { name: 's', namespace: 'traefik' } }, warningOnCreate: 'created', denyOnFailure: 'no: {reason}' }],
+      effects: [{ type: 'create-secret', buildSecret: async () => ({ metadata: { name: 's', namespace: 'traefik' } }), warningOnCreate: 'created', denyOnFailure: 'no: {reason}' }],
     }),
   });
   const writer: SecretWriter = {

@@ -79,7 +79,9 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 
 {{/*
 Webhooks of one kind ("validating" or "mutating"), as a YAML list. A policy in mode placeholder is
-mutating; off is not registered; every other mode is validating.
+mutating; off is not registered; every other mode is validating. This mirrors each policy's
+`admission` property (src/policies/types.ts), which the chart cannot read: test/chart/webhooks.test.ts
+checks that the two agree for every mode.
 */}}
 {{- define "certguard.webhooks" -}}
 {{- $root := .root }}

@@ -5,7 +5,6 @@
 // and is garbage as soon as the cache has taken what it keeps; neither the page's text nor its
 // objects exist whole.
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;

@@ -187,7 +187,6 @@ export class ResourceWatcher {
 
   async #watch(signal: AbortSignal): Promise<void> {
     this.phase = 'watching';
-    const apiVersion = apiVersionOf(this.info, this.version ?? '');
     const started = this.#now();
     let events = 0;
     const path = this.#path({ watch: 1, allowWatchBookmarks: true, resourceVersion: this.#resourceVersion, timeoutSeconds: watchTimeoutSeconds() });

@@ -260,8 +260,5 @@ class LiveClusterView implements LiveView {
   }
 }
 
-// A LiveView is a StatefulView (its status carries more).
-const _isStatefulView = (view: LiveView): StatefulView => view;
-
 /** The live view (also the placeholder-Secret writer). Throws only when there is no kubeconfig. */
 export const createLiveView = (options: LiveViewOptions): LiveView => new LiveClusterView(options);

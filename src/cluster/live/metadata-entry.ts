@@ -1,7 +1,7 @@
 // What the cache keeps of a metadata-only object (Secrets, solver routes: the numerous ones; seed
 // 001 had 22,514 solver HTTPRoutes, issue 6 sizes the view for 100,000 of them plus 50,000
 // Secrets in ≤ 150 MiB): a record of a few fields, not an object tree. Its name is the bucket's
-// key and its namespace the bucket's (metadata-bucket.ts); the creation time is a small integer;
+// key and its namespace the bucket's (buckets.ts MetadataBucket); the creation time is a small integer;
 // the kept labels, the only owner's kind and the annotation keys form a shape shared by every
 // object that has them. get() and list() build the object from the record when asked.
 import type { KubeObject, ObjectMeta, OwnerReference } from '../../kube/object.ts';
@@ -105,7 +105,7 @@ export type OwnStrings = string | readonly string[] | undefined;
 const packed = (values: string[]): OwnStrings => (values.length === 0 ? undefined : values.length === 1 ? values[0] : Object.freeze(values));
 const unpacked = (values: OwnStrings): readonly string[] => (values === undefined ? [] : typeof values === 'string' ? [values] : values);
 
-/** The record of one metadata-only object (stored column by column: metadata-bucket.ts). */
+/** The record of one metadata-only object (stored column by column: buckets.ts MetadataBucket). */
 export type MetadataRecord = {
   /** creationTimestamp in seconds, -1 when absent. */
   created: number;

@@ -1,11 +1,9 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import t from 'tap';
 import { review } from '../../admission/complete.ts';
 import type { AdmissionRequest } from '../../admission/types.ts';
 import type { KubeObject, Operation } from '../../kube/object.ts';
-import { ManifestView, parseManifests } from '../../cluster/manifest-view.ts';
+import { ManifestView } from '../../cluster/manifest-view.ts';
 import { withoutDeadline, type PolicyRequest } from '../types.ts';
 import { createAcmeSolverCapPolicy } from './policy.ts';
 import { acmeSolverCapSchema, type AcmeSolverCapSettings } from './settings.ts';
@@ -372,34 +370,6 @@ t.test('in warn mode a reached cap admits the solver with the message as a warni
   t.match(outcome.response.warnings, [/^namespace "team-a" has reached its cap of 0 ACME HTTP-01 solver HTTPRoutes owned by cert-manager Challenges \(Namespace annotation certguard.io\/max-solver-routes\): /]);
   t.same(outcome.decisions.map((d) => [d.policy, d.decision]), [['acme-solver-cap', 'warned']]);
 });
-
-// The fixtures are applied in order, as `kubectl apply -f` would: every document of a good
-// fixture is admitted; in a bad fixture every document but the last is admitted and the last is denied.
-const FIXTURES = new URL('./fixtures/', import.meta.url).pathname;
-
-const applyInOrder = async (objects: KubeObject[]) => {
-  const view = new ManifestView();
-  const policy = createAcmeSolverCapPolicy(SETTINGS);
-  const allowed: boolean[] = [];
-  for (const object of objects) {
-    const outcome = await review(admissionRequest(object, 'CREATE'), [policy], { view });
-    allowed.push(outcome.response.allowed);
-    if (outcome.response.allowed) view.add(object);
-  }
-  return allowed;
-};
-
-for (const kind of ['good', 'bad'] as const) {
-  t.test(`${kind} fixtures`, async (t) => {
-    const files = (await readdir(join(FIXTURES, kind))).filter((file) => file.endsWith('.yaml')).sort();
-    t.ok(files.length >= 2, 'there are fixtures');
-    for (const file of files) {
-      const objects = parseManifests(await readFile(join(FIXTURES, kind, file), 'utf8'), file);
-      const expected = objects.map((_, i) => kind === 'good' || i < objects.length - 1);
-      t.same(await applyInOrder(objects), expected, file);
-    }
-  });
-}
 
 t.test('settings', async (t) => {
   const validate = new Ajv({ useDefaults: true, strict: false }).compile(acmeSolverCapSchema);

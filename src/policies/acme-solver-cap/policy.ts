@@ -11,27 +11,31 @@ import type { ClusterView } from '../../cluster/view.ts';
 import { emptyResult, type Policy, type PolicyRequest, type PolicyResult } from '../types.ts';
 import { clusterCapReached, invalidAnnotation, namespaceCapReached, notOwnedByChallenge, unownedSolvers } from './messages.ts';
 import { ACME_SOLVER_CAP, type AcmeSolverCapSettings } from './settings.ts';
+import { namespaceOf } from '../../kube/accessors.ts';
+import { getNamespaceOverride } from '../namespace-override.ts';
 import { challengeOwnerOf, countSolvers, hasSolverLabel, solverResourceOf, tallySolvers } from './solvers.ts';
 
-type NamespaceCap = { cap: number; fromAnnotation: boolean; warning?: string };
 
 const WHOLE_NUMBER = /^\d+$/;
 
-/** The Namespace annotation overrides maxPerNamespace; a value that is not a whole number is ignored with a warning. */
-const getNamespaceCap = async (view: ClusterView, namespace: string, settings: AcmeSolverCapSettings): Promise<NamespaceCap> => {
-  const fallback = { cap: settings.maxPerNamespace, fromAnnotation: false };
-  const value = (await view.get('namespaces', undefined, namespace))?.metadata?.annotations?.[settings.namespaceAnnotation];
-  if (value === undefined) return fallback;
-  const trimmed = value.trim();
-  const cap = Number(trimmed);
-  if (WHOLE_NUMBER.test(trimmed) && Number.isSafeInteger(cap)) return { cap, fromAnnotation: true };
-  const warning = invalidAnnotation({ namespace, annotation: settings.namespaceAnnotation, value, fallback: settings.maxPerNamespace });
-  return { ...fallback, warning };
+const wholeNumberOf = (raw: string): number | undefined => {
+  const trimmed = raw.trim();
+  const value = Number(trimmed);
+  return WHOLE_NUMBER.test(trimmed) && Number.isSafeInteger(value) ? value : undefined;
 };
 
+/** The Namespace annotation overrides maxPerNamespace; a value that is not a whole number is ignored with a warning. */
+const getNamespaceCap = (view: ClusterView, namespace: string, settings: AcmeSolverCapSettings) =>
+  getNamespaceOverride(view, namespace, {
+    annotation: settings.namespaceAnnotation,
+    fallback: settings.maxPerNamespace,
+    parse: wholeNumberOf,
+    invalid: (value) => invalidAnnotation({ namespace, annotation: settings.namespaceAnnotation, value, fallback: settings.maxPerNamespace }),
+  });
+
 const checkNamespace = async (request: PolicyRequest, solver: ResourceInfo, view: ClusterView, settings: AcmeSolverCapSettings, result: PolicyResult) => {
-  const namespace = request.namespace ?? request.object?.metadata?.namespace ?? 'default';
-  const { cap, fromAnnotation, warning } = await getNamespaceCap(view, namespace, settings);
+  const namespace = namespaceOf(request.object, request.namespace);
+  const { value: cap, fromAnnotation, warning } = await getNamespaceCap(view, namespace, settings);
   if (warning) result.warnings.push(warning);
   const { owned, unowned } = tallySolvers(countSolvers(view, solver, namespace));
   const kind = { kind: solver.kind, plural: solver.plural };
@@ -52,6 +56,7 @@ const checkCluster = (solver: ResourceInfo, view: ClusterView, settings: AcmeSol
 export const createAcmeSolverCapPolicy = (settings: AcmeSolverCapSettings): Policy => ({
   id: ACME_SOLVER_CAP,
   mode: settings.mode,
+  admission: 'validating',
   // CREATE only, selected by label: cert-manager uses generateName, so there is no name yet.
   // UPDATE and DELETE never add a solver, so they are never judged (and never denied).
   matches: (request) => request.operation === 'CREATE' && solverResourceOf(request.kind) !== undefined && hasSolverLabel(request.object),

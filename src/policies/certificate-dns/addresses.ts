@@ -5,6 +5,9 @@
 //     applies in acmeorders applyGatewayAPIAnnotationParentRefOverride);
 //   ingress solver: status.loadBalancer.ingress of the configured ingress controller Services.
 import { isIP } from 'node:net';
+import { arrayOf, nameOf, namespaceOf, recordOf, statusOf, textOf } from '../../kube/accessors.ts';
+import { parentGatewayOf } from '../../kube/gateway.ts';
+import { GATEWAY_GROUP } from '../../kube/groups.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import type { ClusterView } from '../../cluster/view.ts';
 import { normalizeAddress, normalizeName } from '../../dns/resolver.ts';
@@ -16,8 +19,6 @@ export type Target = { value: string; isIp: boolean; source: string };
 
 /** `notes` say why discovery found nothing, for the "certguard does not know" warning. */
 export type IngressTargets = { targets: Target[]; notes: string[] };
-
-const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 
 const targetOf = (value: string, source: string): Target => {
   const isIp = isIP(value) !== 0;
@@ -47,15 +48,13 @@ type Found = { targets: Target[]; note?: string };
 type Lookup = { view: ClusterView; self?: KubeObject };
 
 const isSelf = (self: KubeObject | undefined, namespace: string, name: string): boolean =>
-  self?.kind === 'Gateway' && self.metadata?.name === name && (self.metadata?.namespace ?? namespace) === namespace;
+  self?.kind === 'Gateway' && nameOf(self) === name && namespaceOf(self, namespace) === namespace;
 
 const gatewayTargets = async ({ view, self }: Lookup, namespace: string, name: string): Promise<Found> => {
   const gateway = isSelf(self, namespace, name) ? self : await view.get('gateways', namespace, name);
   const source = `gateway ${namespace}/${name}`;
   if (!gateway) return { targets: [], note: `Gateway ${namespace}/${name} does not exist` };
-  const addresses = ((gateway.status as { addresses?: { value?: string }[] } | undefined)?.addresses ?? [])
-    .map((address) => address.value)
-    .filter((value): value is string => typeof value === 'string' && value !== '');
+  const addresses = arrayOf(statusOf(gateway).addresses).flatMap((address) => textOf(recordOf(address).value) ?? []);
   if (addresses.length === 0) return { targets: [], note: `Gateway ${namespace}/${name} has no status.addresses yet` };
   return { targets: addresses.map((value) => targetOf(value, source)) };
 };
@@ -68,9 +67,9 @@ const parentRefTargets = async (lookup: Lookup, ref: ParentRef, defaultNamespace
   if (kind !== 'ListenerSet') return { targets: [] };
   // A ListenerSet has no addresses of its own: traffic arrives at its parent Gateway.
   const listenerSet = await lookup.view.get('listenersets', namespace, ref.name);
-  const parent = (listenerSet?.spec as { parentRef?: ParentRef } | undefined)?.parentRef;
-  if (!parent?.name) return { targets: [], note: `ListenerSet ${namespace}/${ref.name} does not exist` };
-  return gatewayTargets(lookup, parent.namespace ?? namespace, parent.name);
+  const parent = listenerSet && parentGatewayOf(listenerSet, namespace);
+  if (!parent) return { targets: [], note: `ListenerSet ${namespace}/${ref.name} does not exist` };
+  return gatewayTargets(lookup, parent.namespace, parent.name);
 };
 
 const gatewaySolverTargets = async (lookup: Lookup, solver: AcmeSolver, certificate: JudgedCertificate): Promise<Found[]> => {
@@ -83,9 +82,8 @@ const gatewaySolverTargets = async (lookup: Lookup, solver: AcmeSolver, certific
 const serviceTargets = async (view: ClusterView, namespace: string, name: string): Promise<Found> => {
   const service: KubeObject | undefined = await view.get('services', namespace, name);
   if (!service) return { targets: [], note: `Service ${namespace}/${name} does not exist` };
-  type LoadBalancerIngress = { ip?: string; hostname?: string };
-  const ingress = (service.status as { loadBalancer?: { ingress?: LoadBalancerIngress[] } } | undefined)?.loadBalancer?.ingress ?? [];
-  const values = ingress.flatMap((entry) => [entry.ip, entry.hostname]).filter((value): value is string => typeof value === 'string' && value !== '');
+  const ingress = arrayOf(recordOf(statusOf(service).loadBalancer).ingress).map(recordOf);
+  const values = ingress.flatMap((entry) => [textOf(entry.ip), textOf(entry.hostname)]).filter((value): value is string => value !== undefined);
   if (values.length === 0) return { targets: [], note: `Service ${namespace}/${name} has no status.loadBalancer.ingress` };
   return { targets: values.map((value) => targetOf(value, `service ${namespace}/${name}`)) };
 };

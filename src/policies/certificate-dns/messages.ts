@@ -40,11 +40,11 @@ export const issuerName = (kind: string, namespace: string, name: string): strin
 const quoted = (name: JudgedName): string => `${name.field} "${name.value}"`;
 
 export const notPointingAtIngress = (certificate: JudgedCertificate, name: JudgedName, result: LookupResult, targets: Target[]): string =>
-  `${certificate.subject}: ${quoted(name)} ${describeResolution(result)}, but HTTP-01 challenges arrive at the ingress ${describeTargets(targets)}; ` +
+  `${certificate.subject}: ${quoted(name)} ${describeResolution(result)}, but HTTP-01 challenges arrive at the ingress ${describeTargets(targets)}, so ` +
   `${NEVER_REACHED}. Point ${name.value} at ${fixTargets(targets)} first, or use a DNS-01 solver.`;
 
 export const ipNotIngress = (certificate: JudgedCertificate, name: JudgedName, targets: Target[]): string =>
-  `${certificate.subject}: ${quoted(name)} is not an address of the ingress ${describeTargets(targets)}, where HTTP-01 challenges are answered; ` +
+  `${certificate.subject}: ${quoted(name)} is not an address of the ingress ${describeTargets(targets)}, where HTTP-01 challenges are answered, so ` +
   `${NEVER_REACHED}. Remove ${name.value}, or list an address of the ingress instead.`;
 
 // cert-manager builds the Challenges of an Order all at once and gives up on the whole set when
@@ -71,7 +71,7 @@ export const describeLookupProblem = (host: string, failure: LookupFailure, time
 };
 
 export const lookupFailedDenied = (certificate: JudgedCertificate, name: JudgedName, problem: string, servers: string, targets: Target[]): string =>
-  `${certificate.subject}: ${quoted(name)} could not be checked: ${problem} (resolvers: ${servers}); certguard denies what it cannot check ` +
+  `${certificate.subject}: ${quoted(name)} could not be checked: ${problem} (resolvers: ${servers}), and certguard denies what it cannot check ` +
   `(onLookupError: deny). Try again, or make sure ${name.value} points at ${fixTargets(targets)} and ask an admin about certguard's resolvers.`;
 
 export const lookupFailedAllowed = (certificate: JudgedCertificate, name: JudgedName, problem: string, servers: string, targets: Target[]): string =>
@@ -83,16 +83,16 @@ export const ingressUnknown = (certificate: JudgedCertificate, issuer: string, s
   `${[...notes, 'no ingress.addresses or ingress.hostnames are configured'].join(', ')}. Set policies.certificate-dns.ingress in certguard's config.`;
 
 export const issuerMissing = (certificate: JudgedCertificate, issuer: string): string =>
-  `${certificate.subject}: ${issuer} (${certificate.issuerField}) does not exist, so certguard could not check its HTTP-01 names; ` +
-  'cert-manager will not issue until it exists.';
+  `${certificate.subject}: ${issuer} (${certificate.issuerField}) does not exist, so certguard could not check its HTTP-01 names, ` +
+  'and cert-manager will not issue until it exists.';
 
 export const skipped = (object: string, reason: string): string => `${object}: DNS check skipped (${SKIP_ANNOTATION}: "${reason}").`;
 
 export const skipWithoutReason = (object: string): string =>
-  `${object}: annotation ${SKIP_ANNOTATION} is empty, so the DNS check ran; give the reason for skipping it as the value.`;
+  `${object}: annotation ${SKIP_ANNOTATION} is empty, so the DNS check ran. Give the reason for skipping it as the value.`;
 
 export const badNamespaceMode = (namespace: string, annotation: string, value: string, mode: string): string =>
-  `Namespace ${namespace}: annotation ${annotation} "${value}" is not one of enforce, warn, off; certificate-dns used its configured mode ${mode}.`;
+  `namespace "${namespace}": annotation ${annotation} "${value}" is not one of enforce, warn, off, so certificate-dns used its configured mode ${mode}.`;
 
 // ---------------------------------------------------------------- CAA (RFC 8659)
 

@@ -220,64 +220,64 @@ const cases: Case[] = [
     name: 'denies a name that resolves to another address',
     request: create(certificate({ dnsNames: ['wrong.example.com'] })),
     violations: [
-      `${CERT}: spec.dnsNames[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+      `${CERT}: spec.dnsNames[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}, so ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
     ],
   },
   {
     name: 'lists every address a name resolves to',
     request: create(certificate({ dnsNames: ['two.example.com'] })),
     violations: [
-      `${CERT}: spec.dnsNames[0] "two.example.com" resolves to 198.51.100.7, 2001:db8::7, but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point two.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+      `${CERT}: spec.dnsNames[0] "two.example.com" resolves to 198.51.100.7, 2001:db8::7, but HTTP-01 challenges arrive at ${AT_GATEWAY}, so ${NEVER}. Point two.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
     ],
   },
   {
     name: 'denies a name that does not exist (NXDOMAIN)',
     request: create(certificate({ dnsNames: ['nx.example.com'] })),
     violations: [
-      `${CERT}: spec.dnsNames[0] "nx.example.com" does not exist in DNS (NXDOMAIN), but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point nx.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+      `${CERT}: spec.dnsNames[0] "nx.example.com" does not exist in DNS (NXDOMAIN), but HTTP-01 challenges arrive at ${AT_GATEWAY}, so ${NEVER}. Point nx.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
     ],
   },
   {
     name: 'denies a name without A or AAAA record',
     request: create(certificate({ dnsNames: ['nodata.example.com'] })),
     violations: [
-      `${CERT}: spec.dnsNames[0] "nodata.example.com" has no A or AAAA record, but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point nodata.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+      `${CERT}: spec.dnsNames[0] "nodata.example.com" has no A or AAAA record, but HTTP-01 challenges arrive at ${AT_GATEWAY}, so ${NEVER}. Point nodata.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
     ],
   },
   {
     name: 'denies a CNAME chain that ends elsewhere, naming the chain',
     request: create(certificate({ dnsNames: ['elsewhere.example.com'] })),
     violations: [
-      `${CERT}: spec.dnsNames[0] "elsewhere.example.com" is a CNAME to cdn.example.org, which resolves to 198.51.100.8, but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point elsewhere.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+      `${CERT}: spec.dnsNames[0] "elsewhere.example.com" is a CNAME to cdn.example.org, which resolves to 198.51.100.8, but HTTP-01 challenges arrive at ${AT_GATEWAY}, so ${NEVER}. Point elsewhere.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
     ],
   },
   {
     name: 'denies a CNAME to a name that does not exist',
     request: create(certificate({ dnsNames: ['dangling.example.com'] })),
     violations: [
-      `${CERT}: spec.dnsNames[0] "dangling.example.com" is a CNAME to gone.example.net, which does not exist in DNS (NXDOMAIN), but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point dangling.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+      `${CERT}: spec.dnsNames[0] "dangling.example.com" is a CNAME to gone.example.net, which does not exist in DNS (NXDOMAIN), but HTTP-01 challenges arrive at ${AT_GATEWAY}, so ${NEVER}. Point dangling.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
     ],
   },
   {
     name: 'reports every bad name of one Certificate in field order',
     request: create(certificate({ dnsNames: ['nx.example.com', 'pay.example.com', 'wrong.example.com'] })),
     violations: [
-      `${CERT}: spec.dnsNames[0] "nx.example.com" does not exist in DNS (NXDOMAIN), but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point nx.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
-      `${CERT}: spec.dnsNames[2] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+      `${CERT}: spec.dnsNames[0] "nx.example.com" does not exist in DNS (NXDOMAIN), but HTTP-01 challenges arrive at ${AT_GATEWAY}, so ${NEVER}. Point nx.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+      `${CERT}: spec.dnsNames[2] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}, so ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
     ],
   },
   {
     name: 'judges the commonName too when it is not among the dnsNames',
     request: create(certificate({ dnsNames: ['pay.example.com'], commonName: 'wrong.example.com' })),
     violations: [
-      `${CERT}: spec.commonName "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+      `${CERT}: spec.commonName "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}, so ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
     ],
   },
   {
     name: 'uses the Gateway of a namespaced Issuer, its parentRef defaulting to the Certificate namespace',
     request: create(certificate({ dnsNames: ['pay.example.com'], issuer: 'letsencrypt', issuerKind: 'Issuer' })),
     violations: [
-      `${CERT}: spec.dnsNames[0] "pay.example.com" resolves to 203.0.113.10, but HTTP-01 challenges arrive at the ingress 203.0.113.30 (gateway app-production/app-gateway); ${NEVER}. Point pay.example.com at 203.0.113.30 first, or use a DNS-01 solver.`,
+      `${CERT}: spec.dnsNames[0] "pay.example.com" resolves to 203.0.113.10, but HTTP-01 challenges arrive at the ingress 203.0.113.30 (gateway app-production/app-gateway), so ${NEVER}. Point pay.example.com at 203.0.113.30 first, or use a DNS-01 solver.`,
     ],
   },
   {
@@ -289,14 +289,14 @@ const cases: Case[] = [
       }),
     ),
     violations: [
-      `${CERT}: spec.dnsNames[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at the ingress 203.0.113.10 (gateway traefik/traefik-gateway), 203.0.113.40 (gateway app-production/shared-gateway); ${NEVER}. Point wrong.example.com at 203.0.113.10 or 203.0.113.40 first, or use a DNS-01 solver.`,
+      `${CERT}: spec.dnsNames[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at the ingress 203.0.113.10 (gateway traefik/traefik-gateway), 203.0.113.40 (gateway app-production/shared-gateway), so ${NEVER}. Point wrong.example.com at 203.0.113.10 or 203.0.113.40 first, or use a DNS-01 solver.`,
     ],
   },
   {
     name: 'follows a ListenerSet parentRef to its Gateway',
     request: create(certificate({ dnsNames: ['wrong.example.com'], issuer: 'letsencrypt-listenerset' })),
     violations: [
-      `${CERT}: spec.dnsNames[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+      `${CERT}: spec.dnsNames[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}, so ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
     ],
   },
   {
@@ -304,7 +304,7 @@ const cases: Case[] = [
     request: create(certificate({ dnsNames: ['wrong.example.com'] })),
     settings: { ingress: { addresses: ['203.0.113.11'], hostnames: ['lb.example.net'], services: [] } },
     violations: [
-      `${CERT}: spec.dnsNames[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at the ingress 203.0.113.10 (gateway traefik/traefik-gateway), 203.0.113.11 (config ingress.addresses), lb.example.net (config ingress.hostnames); ${NEVER}. Point wrong.example.com at 203.0.113.10 or 203.0.113.11 or lb.example.net first, or use a DNS-01 solver.`,
+      `${CERT}: spec.dnsNames[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at the ingress 203.0.113.10 (gateway traefik/traefik-gateway), 203.0.113.11 (config ingress.addresses), lb.example.net (config ingress.hostnames), so ${NEVER}. Point wrong.example.com at 203.0.113.10 or 203.0.113.11 or lb.example.net first, or use a DNS-01 solver.`,
     ],
     asked: ['wrong.example.com', 'lb.example.net'],
   },
@@ -322,7 +322,7 @@ const cases: Case[] = [
     name: 'denies an AAAA-only name that points elsewhere',
     request: create(certificate({ dnsNames: ['v6-other.example.com'] })),
     violations: [
-      `${CERT}: spec.dnsNames[0] "v6-other.example.com" resolves to 2001:db8::99, but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point v6-other.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+      `${CERT}: spec.dnsNames[0] "v6-other.example.com" resolves to 2001:db8::99, but HTTP-01 challenges arrive at ${AT_GATEWAY}, so ${NEVER}. Point v6-other.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
     ],
   },
   // ------------------------------------------------ ingress solver, controller Service
@@ -336,7 +336,7 @@ const cases: Case[] = [
     request: create(certificate({ dnsNames: ['wrong.example.com'], issuer: 'letsencrypt-ingress' })),
     settings: { ingress: { addresses: [], hostnames: [], services: [{ namespace: 'ingress-nginx', name: 'ingress-nginx-controller' }] } },
     violations: [
-      `${CERT}: spec.dnsNames[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at the ingress lb.example.net (service ingress-nginx/ingress-nginx-controller); ${NEVER}. Point wrong.example.com at lb.example.net first, or use a DNS-01 solver.`,
+      `${CERT}: spec.dnsNames[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at the ingress lb.example.net (service ingress-nginx/ingress-nginx-controller), so ${NEVER}. Point wrong.example.com at lb.example.net first, or use a DNS-01 solver.`,
     ],
   },
   {
@@ -364,7 +364,7 @@ const cases: Case[] = [
     name: 'denies an IP address that is not the ingress',
     request: create(certificate({ ipAddresses: ['198.51.100.9'] })),
     violations: [
-      `${CERT}: spec.ipAddresses[0] "198.51.100.9" is not an address of ${AT_GATEWAY}, where HTTP-01 challenges are answered; ${NEVER}. Remove 198.51.100.9, or list an address of the ingress instead.`,
+      `${CERT}: spec.ipAddresses[0] "198.51.100.9" is not an address of ${AT_GATEWAY}, where HTTP-01 challenges are answered, so ${NEVER}. Remove 198.51.100.9, or list an address of the ingress instead.`,
     ],
   },
   // ------------------------------------------------ solver selection and wildcards
@@ -426,7 +426,7 @@ const cases: Case[] = [
     name: 'picks on the lower-cased identifier: an upper-case name meets a lower-case dnsNames selector',
     request: create(certificate({ dnsNames: ['WRONG.example.com'], issuer: 'letsencrypt-named' })),
     violations: [
-      `${CERT}: spec.dnsNames[0] "WRONG.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point WRONG.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+      `${CERT}: spec.dnsNames[0] "WRONG.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}, so ${NEVER}. Point WRONG.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
     ],
     asked: ['wrong.example.com'],
   },
@@ -439,7 +439,7 @@ const cases: Case[] = [
     name: 'a zone written with a trailing dot never matches (miekg/dns): the name goes to HTTP-01 and is checked',
     request: create(certificate({ dnsNames: ['wrong.example.com'], issuer: 'letsencrypt-dotted-zone' })),
     violations: [
-      `${CERT}: spec.dnsNames[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+      `${CERT}: spec.dnsNames[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}, so ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
     ],
     asked: ['wrong.example.com'],
   },
@@ -448,7 +448,7 @@ const cases: Case[] = [
     name: 'warns when the issuer does not exist',
     request: create(certificate({ dnsNames: ['wrong.example.com'], issuer: 'letsencrypt-typo' })),
     warnings: [
-      `${CERT}: ClusterIssuer letsencrypt-typo (spec.issuerRef) does not exist, so certguard could not check its HTTP-01 names; cert-manager will not issue until it exists.`,
+      `${CERT}: ClusterIssuer letsencrypt-typo (spec.issuerRef) does not exist, so certguard could not check its HTTP-01 names, and cert-manager will not issue until it exists.`,
     ],
     asked: [],
   },
@@ -477,7 +477,7 @@ const cases: Case[] = [
     request: create(certificate({ dnsNames: ['slow.example.com'] })),
     settings: { onLookupError: 'deny' },
     violations: [
-      `${CERT}: spec.dnsNames[0] "slow.example.com" could not be checked: no DNS answer for slow.example.com within 2000 ms (resolvers: 192.0.2.53); certguard denies what it cannot check (onLookupError: deny). Try again, or make sure slow.example.com points at 203.0.113.10 and ask an admin about certguard's resolvers.`,
+      `${CERT}: spec.dnsNames[0] "slow.example.com" could not be checked: no DNS answer for slow.example.com within 2000 ms (resolvers: 192.0.2.53), and certguard denies what it cannot check (onLookupError: deny). Try again, or make sure slow.example.com points at 203.0.113.10 and ask an admin about certguard's resolvers.`,
     ],
   },
   {
@@ -519,14 +519,14 @@ const cases: Case[] = [
     name: 'judges an UPDATE that adds a name',
     request: update(certificate({ dnsNames: ['pay.example.com'] }), certificate({ dnsNames: ['pay.example.com', 'wrong.example.com'] })),
     violations: [
-      `${CERT}: spec.dnsNames[1] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+      `${CERT}: spec.dnsNames[1] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}, so ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
     ],
   },
   {
     name: 'judges an UPDATE that changes the issuer',
     request: update(certificate({ dnsNames: ['wrong.example.com'], issuer: 'selfsigned' }), certificate({ dnsNames: ['wrong.example.com'] })),
     violations: [
-      `${CERT}: spec.dnsNames[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+      `${CERT}: spec.dnsNames[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}, so ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
     ],
   },
   // ------------------------------------------------ break glass and namespace mode
@@ -541,15 +541,15 @@ const cases: Case[] = [
     name: 'runs the check when the break-glass annotation has no reason',
     request: create(certificate({ dnsNames: ['wrong.example.com'], annotations: { 'certguard.io/skip-dns-check': ' ' } })),
     violations: [
-      `${CERT}: spec.dnsNames[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+      `${CERT}: spec.dnsNames[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}, so ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
     ],
-    warnings: [`${CERT}: annotation certguard.io/skip-dns-check is empty, so the DNS check ran; give the reason for skipping it as the value.`],
+    warnings: [`${CERT}: annotation certguard.io/skip-dns-check is empty, so the DNS check ran. Give the reason for skipping it as the value.`],
   },
   {
     name: 'turns problems into warnings in a namespace annotated warn',
     request: create(certificate({ namespace: 'relaxed', dnsNames: ['wrong.example.com'] })),
     warnings: [
-      `Certificate relaxed/app-prod-tls: spec.dnsNames[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+      `Certificate relaxed/app-prod-tls: spec.dnsNames[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}, so ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
     ],
   },
   {
@@ -561,16 +561,16 @@ const cases: Case[] = [
     name: 'warns about an unknown namespace mode and enforces',
     request: create(certificate({ namespace: 'typo', dnsNames: ['wrong.example.com'] })),
     violations: [
-      `Certificate typo/app-prod-tls: spec.dnsNames[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+      `Certificate typo/app-prod-tls: spec.dnsNames[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}, so ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
     ],
-    warnings: ['Namespace typo: annotation certguard.io/certificate-dns-mode "enforced" is not one of enforce, warn, off; certificate-dns used its configured mode enforce.'],
+    warnings: ['namespace "typo": annotation certguard.io/certificate-dns-mode "enforced" is not one of enforce, warn, off, so certificate-dns used its configured mode enforce.'],
   },
   // ------------------------------------------------ ingress-shim
   {
     name: 'judges the Certificate the ingress-shim would create, naming the Ingress field',
     request: create(ingress({ 'cert-manager.io/cluster-issuer': 'letsencrypt-prod' }, [{ hosts: ['pay.example.com', 'wrong.example.com'], secretName: 'app-tls' }])),
     violations: [
-      `Ingress app-production/app (ingress-shim Certificate app-tls): spec.tls[0].hosts[1] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+      `Ingress app-production/app (ingress-shim Certificate app-tls): spec.tls[0].hosts[1] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}, so ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
     ],
   },
   {
@@ -583,15 +583,15 @@ const cases: Case[] = [
       ]),
     ),
     violations: [
-      `Ingress app-production/app (ingress-shim Certificate a-tls): spec.tls[0].hosts[0] "nx.example.com" does not exist in DNS (NXDOMAIN), but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point nx.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
-      `Ingress app-production/app (ingress-shim Certificate b-tls): spec.tls[2].hosts[0] "198.51.100.9" is not an address of ${AT_GATEWAY}, where HTTP-01 challenges are answered; ${NEVER}. Remove 198.51.100.9, or list an address of the ingress instead.`,
+      `Ingress app-production/app (ingress-shim Certificate a-tls): spec.tls[0].hosts[0] "nx.example.com" does not exist in DNS (NXDOMAIN), but HTTP-01 challenges arrive at ${AT_GATEWAY}, so ${NEVER}. Point nx.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+      `Ingress app-production/app (ingress-shim Certificate b-tls): spec.tls[2].hosts[0] "198.51.100.9" is not an address of ${AT_GATEWAY}, where HTTP-01 challenges are answered, so ${NEVER}. Remove 198.51.100.9, or list an address of the ingress instead.`,
     ],
   },
   {
     name: 'uses a namespaced Issuer named by cert-manager.io/issuer',
     request: create(ingress({ 'cert-manager.io/issuer': 'letsencrypt' }, [{ hosts: ['pay.example.com'], secretName: 'app-tls' }])),
     violations: [
-      `Ingress app-production/app (ingress-shim Certificate app-tls): spec.tls[0].hosts[0] "pay.example.com" resolves to 203.0.113.10, but HTTP-01 challenges arrive at the ingress 203.0.113.30 (gateway app-production/app-gateway); ${NEVER}. Point pay.example.com at 203.0.113.30 first, or use a DNS-01 solver.`,
+      `Ingress app-production/app (ingress-shim Certificate app-tls): spec.tls[0].hosts[0] "pay.example.com" resolves to 203.0.113.10, but HTTP-01 challenges arrive at the ingress 203.0.113.30 (gateway app-production/app-gateway), so ${NEVER}. Point pay.example.com at 203.0.113.30 first, or use a DNS-01 solver.`,
     ],
   },
   {
@@ -600,7 +600,7 @@ const cases: Case[] = [
       ingress({ 'cert-manager.io/issuer': 'letsencrypt-prod', 'cert-manager.io/issuer-kind': 'ClusterIssuer' }, [{ hosts: ['wrong.example.com'], secretName: 'app-tls' }]),
     ),
     violations: [
-      `Ingress app-production/app (ingress-shim Certificate app-tls): spec.tls[0].hosts[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+      `Ingress app-production/app (ingress-shim Certificate app-tls): spec.tls[0].hosts[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}, so ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
     ],
   },
   {
@@ -652,7 +652,7 @@ const cases: Case[] = [
       ]),
     ),
     violations: [
-      `Ingress app-production/app (ingress-shim Certificate new-tls): spec.tls[1].hosts[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}; ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+      `Ingress app-production/app (ingress-shim Certificate new-tls): spec.tls[1].hosts[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}, so ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
     ],
     asked: ['wrong.example.com'],
   },
@@ -667,7 +667,7 @@ const cases: Case[] = [
       ),
     ),
     violations: [
-      `Gateway app-production/app-gateway (gateway-shim Certificate wrong-tls): spec.listeners[1].hostname "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at the ingress 203.0.113.10 (gateway traefik/traefik-gateway), 203.0.113.50 (gateway app-production/app-gateway); ${NEVER}. Point wrong.example.com at 203.0.113.10 or 203.0.113.50 first, or use a DNS-01 solver.`,
+      `Gateway app-production/app-gateway (gateway-shim Certificate wrong-tls): spec.listeners[1].hostname "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at the ingress 203.0.113.10 (gateway traefik/traefik-gateway), 203.0.113.50 (gateway app-production/app-gateway), so ${NEVER}. Point wrong.example.com at 203.0.113.10 or 203.0.113.50 first, or use a DNS-01 solver.`,
     ],
   },
   {

@@ -5,16 +5,19 @@
 // Gateway whose shim would create it. For an ACME CA certguard knows, the names' CAA records must
 // authorize it too (RFC 8659), or the order fails at validation. Lookups go through the injected
 // NameResolver, all in parallel under one deadline; the cluster is read through the ClusterView only.
+import { annotationOf, nameOf, namespaceOf, recordOf, specOf } from '../../kube/accessors.ts';
+import { CERT_MANAGER_GROUP, GATEWAY_GROUP, NETWORKING_GROUP } from '../../kube/groups.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import type { ClusterView } from '../../cluster/view.ts';
 import { decideCaa, relevantCaa, type RelevantCaa } from '../../dns/caa.ts';
 import { isLookupFailure, normalizeAddress, normalizeName, type LookupFailure, type LookupResult, type NameResolver } from '../../dns/resolver.ts';
+import { getNamespaceOverride } from '../namespace-override.ts';
 import type { Policy, PolicyRequest, PolicyResult } from '../types.ts';
 import { ingressTargetsFor, type IngressTargets, type Target } from './addresses.ts';
 import { caaIdentitiesFor } from './caa-identities.ts';
 import * as messages from './messages.ts';
 import { CERTIFICATE_DNS, type CertificateDnsSettings } from './settings.ts';
-import { CERT_MANAGER_GROUP, changedCertificates, type Derived, type JudgedCertificate, type JudgedKind, type JudgedName } from './shim.ts';
+import { changedCertificates, type Derived, type JudgedCertificate, type JudgedKind, type JudgedName } from './shim.ts';
 import { acmeIdentifier, offeredChallenges, pickSolver, type AcmeSolver } from './solver-picker.ts';
 
 export type CertificateDnsDependencies = { resolver: NameResolver };
@@ -38,8 +41,8 @@ type Item = { violation: string } | { warning: string } | { check: NameCheck } |
 const judgedKindOf = (request: PolicyRequest): JudgedKind | undefined => {
   const { group, kind } = request.kind;
   if (group === CERT_MANAGER_GROUP && kind === 'Certificate') return 'Certificate';
-  if (group === 'networking.k8s.io' && kind === 'Ingress') return 'Ingress';
-  if (group === 'gateway.networking.k8s.io' && kind === 'Gateway') return 'Gateway';
+  if (group === NETWORKING_GROUP && kind === 'Ingress') return 'Ingress';
+  if (group === GATEWAY_GROUP && kind === 'Gateway') return 'Gateway';
   return undefined;
 };
 
@@ -52,21 +55,24 @@ const derivedOf = (request: PolicyRequest): Derived | undefined => {
 };
 
 const objectDescription = (request: PolicyRequest, object: KubeObject): string =>
-  `${request.kind.kind} ${request.namespace ?? object.metadata?.namespace ?? 'default'}/${object.metadata?.name ?? request.name ?? '(unnamed)'}`;
+  `${request.kind.kind} ${namespaceOf(object, request.namespace)}/${nameOf(object) ?? request.name ?? '(unnamed)'}`;
 
 // ---------------------------------------------------------------- namespace mode, break glass
 
 const namespaceMode = async (view: ClusterView, namespace: string, settings: CertificateDnsSettings): Promise<{ mode: Mode; warning?: string }> => {
-  const value = (await view.get('namespaces', undefined, namespace))?.metadata?.annotations?.[settings.namespaceModeAnnotation];
-  if (value === undefined) return { mode: settings.mode };
-  if (MODES.includes(value)) return { mode: value as Mode };
-  return { mode: settings.mode, warning: messages.badNamespaceMode(namespace, settings.namespaceModeAnnotation, value, settings.mode) };
+  const { value: mode, warning } = await getNamespaceOverride(view, namespace, {
+    annotation: settings.namespaceModeAnnotation,
+    fallback: settings.mode,
+    parse: (raw) => (MODES.includes(raw) ? (raw as Mode) : undefined),
+    invalid: (raw) => messages.badNamespaceMode(namespace, settings.namespaceModeAnnotation, raw, settings.mode),
+  });
+  return { mode, warning };
 };
 
 type BreakGlass = { reason?: string; warning?: string };
 
 const breakGlassOf = (object: KubeObject, description: string): BreakGlass => {
-  const value = object.metadata?.annotations?.[messages.SKIP_ANNOTATION];
+  const value = annotationOf(object, messages.SKIP_ANNOTATION);
   if (value === undefined) return {};
   if (value.trim() === '') return { warning: messages.skipWithoutReason(description) };
   return { reason: value.trim() };
@@ -86,9 +92,10 @@ const issuerOf = async (certificate: JudgedCertificate, view: ClusterView): Prom
   const description = messages.issuerName(kind, certificate.namespace, name);
   const issuer = await view.get(resource, kind === 'Issuer' ? certificate.namespace : undefined, name);
   if (!issuer) return { missing: description };
-  const acme = (issuer.spec as { acme?: { solvers?: AcmeSolver[]; server?: unknown } } | undefined)?.acme;
-  if (!acme) return { skip: true };
-  return { description, solvers: acme.solvers ?? [], server: typeof acme.server === 'string' ? acme.server : undefined };
+  const acme = specOf(issuer).acme;
+  if (acme === undefined || acme === null) return { skip: true };
+  const { solvers, server } = recordOf(acme);
+  return { description, solvers: Array.isArray(solvers) ? (solvers as AcmeSolver[]) : [], server: typeof server === 'string' ? server : undefined };
 };
 
 /**
@@ -259,7 +266,7 @@ const check = async (request: PolicyRequest, view: ClusterView, settings: Certif
   const derived = derivedOf(request);
   const object = request.object;
   if (!derived || !object || derived.certificates.length === 0) return { violations: [], warnings: derived?.warnings ?? [] };
-  const namespace = request.namespace ?? derived.certificates[0]?.namespace ?? 'default';
+  const namespace = namespaceOf(object, request.namespace);
   const { mode, warning: modeWarning } = await namespaceMode(view, namespace, settings);
   const warnings = [...derived.warnings, ...(modeWarning ? [modeWarning] : [])];
   if (mode === 'off') return { violations: [], warnings };
@@ -284,6 +291,7 @@ const check = async (request: PolicyRequest, view: ClusterView, settings: Certif
 export const createCertificateDnsPolicy = (settings: CertificateDnsSettings, deps: CertificateDnsDependencies): Policy => ({
   id: CERTIFICATE_DNS,
   mode: settings.mode,
+  admission: 'validating',
   matches: (request) => {
     const derived = derivedOf(request);
     return derived !== undefined && (derived.certificates.length > 0 || derived.warnings.length > 0);

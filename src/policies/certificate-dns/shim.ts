@@ -4,6 +4,9 @@
 // buildCertificates, handleGatewayAPIListeners, validateGatewayListenerBlock), so the developer
 // sees the denial on the object they applied rather than later in cert-manager's events.
 import { isIP } from 'node:net';
+import { annotationsOf, arrayOf, labelsOf, nameOf, namespaceOf, recordOf, specOf, stringsOf, textOf as text } from '../../kube/accessors.ts';
+import { listenersOf, type Listener } from '../../kube/gateway.ts';
+import { CERT_MANAGER_GROUP } from '../../kube/groups.ts';
 import type { KubeObject } from '../../kube/object.ts';
 
 export const ISSUER_ANNOTATION = 'cert-manager.io/issuer';
@@ -19,8 +22,6 @@ export const PARENT_REF_NAMESPACE_ANNOTATION = 'acme.cert-manager.io/http01-pare
 export const PARENT_REF_FALLBACK_ANNOTATION = 'acme.cert-manager.io/http01-parentreffallback';
 // cert-manager drops it from shim Certificates: it would get them pruned (cert-manager#7306).
 const APPLYSET_LABEL = 'applyset.kubernetes.io/part-of';
-
-export const CERT_MANAGER_GROUP = 'cert-manager.io';
 
 export type IssuerRef = { name: string; kind: string; group: string };
 
@@ -45,13 +46,7 @@ export type JudgedCertificate = {
 
 export type Derived = { certificates: JudgedCertificate[]; warnings: string[] };
 
-type Spec = Record<string, unknown>;
-
-const specOf = (object: KubeObject): Spec => (object.spec as Spec | undefined) ?? {};
-const stringsOf = (value: unknown): string[] => (Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : []);
-const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
-const namespaceOf = (object: KubeObject, fallback?: string): string => object.metadata?.namespace ?? fallback ?? 'default';
-const objectName = (object: KubeObject): string => object.metadata?.name ?? '(unnamed)';
+const objectName = (object: KubeObject): string => nameOf(object) ?? '(unnamed)';
 
 /** Names in first-seen order, each value once (cert-manager dedupes SANs the same way). */
 const addName = (names: JudgedName[], value: string, field: string): void => {
@@ -63,7 +58,7 @@ const addName = (names: JudgedName[], value: string, field: string): void => {
 
 export const certificateOf = (object: KubeObject, namespace?: string): JudgedCertificate => {
   const spec = specOf(object);
-  const ref = (spec.issuerRef as Spec | undefined) ?? {};
+  const ref = recordOf(spec.issuerRef);
   const names: JudgedName[] = [];
   stringsOf(spec.dnsNames).forEach((value, index) => addName(names, value, `spec.dnsNames[${index}]`));
   stringsOf(spec.ipAddresses).forEach((value, index) => addName(names, value, `spec.ipAddresses[${index}]`));
@@ -76,8 +71,8 @@ export const certificateOf = (object: KubeObject, namespace?: string): JudgedCer
     namespace: ns,
     name: objectName(object),
     secretName: text(spec.secretName) ?? '',
-    labels: object.metadata?.labels ?? {},
-    annotations: object.metadata?.annotations ?? {},
+    labels: labelsOf(object),
+    annotations: annotationsOf(object),
     // cert-manager defaults an empty kind to Issuer and an empty group to cert-manager.io.
     issuerRef: { name: text(ref.name) ?? '', kind: text(ref.kind) ?? 'Issuer', group: text(ref.group) ?? CERT_MANAGER_GROUP },
     issuerField: 'spec.issuerRef',
@@ -88,8 +83,8 @@ export const certificateOf = (object: KubeObject, namespace?: string): JudgedCer
 // ---------------------------------------------------------------- shared by the shims
 
 export const hasShimAnnotation = (object: KubeObject): boolean => {
-  const annotations = object.metadata?.annotations ?? {};
-  return ISSUER_ANNOTATION in annotations || CLUSTER_ISSUER_ANNOTATION in annotations;
+  const annotations = annotationsOf(object);
+  return Object.hasOwn(annotations, ISSUER_ANNOTATION) || Object.hasOwn(annotations, CLUSTER_ISSUER_ANNOTATION);
 };
 
 type ShimIssuer = { ref: IssuerRef; field: string } | { error: string };
@@ -103,8 +98,8 @@ const CONFLICTING_ANNOTATIONS: [string, string][] = [
 
 /** cert-manager issuerForIngressLike: which issuer the shim Certificate names, or why none. */
 export const shimIssuerOf = (object: KubeObject): ShimIssuer => {
-  const annotations = object.metadata?.annotations ?? {};
-  const has = (key: string) => key in annotations;
+  const annotations = annotationsOf(object);
+  const has = (key: string) => Object.hasOwn(annotations, key);
   const clusterScoped = has(CLUSTER_ISSUER_ANNOTATION);
   const name = (clusterScoped ? annotations[CLUSTER_ISSUER_ANNOTATION] : annotations[ISSUER_ANNOTATION]) ?? '';
   const kind = has(ISSUER_KIND_ANNOTATION) ? (annotations[ISSUER_KIND_ANNOTATION] ?? '') : clusterScoped ? 'ClusterIssuer' : 'Issuer';
@@ -120,7 +115,7 @@ export const shimIssuerOf = (object: KubeObject): ShimIssuer => {
 type SecretHosts = Map<string, JudgedName[]>;
 
 const shimLabels = (object: KubeObject): Record<string, string> => {
-  const { [APPLYSET_LABEL]: _dropped, ...labels } = object.metadata?.labels ?? {};
+  const { [APPLYSET_LABEL]: _dropped, ...labels } = labelsOf(object);
   return labels;
 };
 
@@ -145,7 +140,7 @@ const buildShimCertificates = (object: KubeObject, namespace: string | undefined
   const ns = namespaceOf(object, namespace);
   const owner = `${kind} ${ns}/${objectName(object)}`;
   if ('error' in issuer) return { certificates: [], warnings: [`${owner}: cert-manager will not create a Certificate for it: ${issuer.error}.`] };
-  const annotations = object.metadata?.annotations ?? {};
+  const annotations = annotationsOf(object);
   const commonName = text(annotations[COMMON_NAME_ANNOTATION]);
   const { [PARENT_REF_NAMESPACE_ANNOTATION]: _stale, ...ownAnnotations } = annotations;
   const certificateAnnotations = parentRefAnnotations(object, shim);
@@ -172,7 +167,7 @@ const buildShimCertificates = (object: KubeObject, namespace: string | undefined
 type IngressTls = { hosts?: unknown; secretName?: unknown };
 
 export const ingressCertificatesOf = (object: KubeObject, namespace?: string): Derived => {
-  const blocks = (Array.isArray(specOf(object).tls) ? specOf(object).tls : []) as IngressTls[];
+  const blocks = arrayOf(specOf(object).tls).map((block): IngressTls => recordOf(block));
   const secretNames = blocks.map((block) => text(block.secretName));
   const duplicate = secretNames.find((name, index) => name !== undefined && secretNames.indexOf(name) !== index);
   if (duplicate !== undefined) {
@@ -195,46 +190,39 @@ export const ingressCertificatesOf = (object: KubeObject, namespace?: string): D
 
 // ---------------------------------------------------------------- Gateway
 
-type Listener = { name?: unknown; hostname?: unknown; protocol?: unknown; tls?: { mode?: unknown; certificateRefs?: unknown } };
-type CertificateRef = { name?: unknown; namespace?: unknown; group?: unknown; kind?: unknown };
-
 const TLS_PROTOCOLS = new Set(['HTTPS', 'TLS']);
 
-/** cert-manager validateGatewayListenerBlock; the API server has defaulted mode, group and kind. */
+/** cert-manager validateGatewayListenerBlock, on the fields as written (cert-manager reads them
+ *  after the API server's defaulting, so an absent group, kind or namespace is the default). */
 const isUsableListener = (listener: Listener, namespace: string): boolean => {
-  if (!text(listener.hostname) || !listener.tls) return false;
-  const refs = (Array.isArray(listener.tls.certificateRefs) ? listener.tls.certificateRefs : []) as CertificateRef[];
-  if (refs.length === 0) return false;
-  const mode = listener.tls.mode ?? 'Terminate';
-  if (mode !== 'Terminate') return false;
-  return refs.every(
-    (ref) =>
-      ['core', '', undefined].includes(ref.group as string | undefined) &&
-      ['Secret', '', undefined].includes(ref.kind as string | undefined) &&
-      (ref.namespace === undefined || ref.namespace === namespace),
+  const tls = listener.tls;
+  if (!listener.hostname || !tls || tls.certificateRefs.length === 0) return false;
+  if ((tls.writtenMode ?? 'Terminate') !== 'Terminate') return false;
+  return tls.certificateRefs.every(
+    ({ written }) =>
+      ['core', '', undefined].includes(written.group) &&
+      ['Secret', '', undefined].includes(written.kind) &&
+      (written.namespace === undefined || written.namespace === namespace),
   );
 };
 
 /** Listeners the shim must skip (cert-manager isGatewayAPIListenerIgnoredThroughAnnotation: exact names, comma-separated). */
 const ignoredListeners = (object: KubeObject): Set<string> =>
-  new Set((object.metadata?.annotations?.[IGNORE_TLS_LISTENERS_ANNOTATION] ?? '').split(',').map((name) => name.trim()).filter(Boolean));
+  new Set((annotationsOf(object)[IGNORE_TLS_LISTENERS_ANNOTATION] ?? '').split(',').map((name) => name.trim()).filter(Boolean));
 
 /** The TLS listeners' Secrets and hostnames, as cert-manager's Gateway and ListenerSet shims group them. */
 const listenerSecrets = (object: KubeObject, ns: string): SecretHosts => {
-  const listeners = (Array.isArray(specOf(object).listeners) ? specOf(object).listeners : []) as Listener[];
   const ignored = ignoredListeners(object);
   const bySecret: SecretHosts = new Map();
-  listeners.forEach((listener, index) => {
-    if (!TLS_PROTOCOLS.has(listener.protocol as string) || ignored.has(listener.name as string) || !isUsableListener(listener, ns)) return;
-    const hostname = listener.hostname as string;
-    for (const ref of (listener.tls?.certificateRefs ?? []) as CertificateRef[]) {
-      const secretName = text(ref.name);
-      if (!secretName) continue;
-      const names = bySecret.get(secretName) ?? [];
-      addName(names, hostname, `spec.listeners[${index}].hostname`);
-      bySecret.set(secretName, names);
+  for (const listener of listenersOf(object, ns)) {
+    if (!TLS_PROTOCOLS.has(listener.protocol ?? '') || ignored.has(listener.name) || !isUsableListener(listener, ns)) continue;
+    for (const ref of listener.tls?.certificateRefs ?? []) {
+      if (!ref.name) continue;
+      const names = bySecret.get(ref.name) ?? [];
+      addName(names, listener.hostname ?? '', `spec.listeners[${listener.index}].hostname`);
+      bySecret.set(ref.name, names);
     }
-  });
+  }
   return bySecret;
 };
 

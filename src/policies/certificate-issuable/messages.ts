@@ -46,7 +46,7 @@ export const skipWithoutReason = (object: string): string =>
   `${object}: annotation ${SKIP_ANNOTATION} is empty, so the issuability check ran: give the reason for skipping it as the value.`;
 
 export const badNamespaceMode = (namespace: string, annotation: string, value: string, mode: string): string =>
-  `Namespace ${namespace}: annotation ${annotation} "${value}" is not one of enforce, warn, off, so certificate-issuable used its configured mode ${mode}.`;
+  `namespace "${namespace}": annotation ${annotation} "${value}" is not one of enforce, warn, off, so certificate-issuable used its configured mode ${mode}.`;
 
 export const listenerNotCovered = (subject: string, secret: string, listener: string, hostname: string, dnsNames: string[]): string =>
   `${subject}: its Secret "${secret}" is served by ${listener} for hostname "${hostname}", which none of its dnsNames (${dnsNames.join(', ') || 'none'}) covers ` +

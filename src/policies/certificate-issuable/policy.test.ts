@@ -191,7 +191,7 @@ const cases: Case[] = [
   {
     name: 'an unknown namespace mode is ignored with a warning',
     request: create(certificate({ name: 'ok', namespace: 'typo' })),
-    warnings: ['Namespace typo: annotation certguard.io/certificate-issuable-mode "enforced" is not one of enforce, warn, off, so certificate-issuable used its configured mode enforce.'],
+    warnings: ['namespace "typo": annotation certguard.io/certificate-issuable-mode "enforced" is not one of enforce, warn, off, so certificate-issuable used its configured mode enforce.'],
   },
   {
     name: 'break glass skips the check with a warning and an audit annotation',

@@ -7,7 +7,8 @@
 // a fix can always be applied.
 import type { ClusterView } from '../../cluster/view.ts';
 import type { KubeObject } from '../../kube/object.ts';
-import { CERT_MANAGER_GROUP, derive, type JudgedCertificate, type JudgedKind } from '../certificate-dns/shim.ts';
+import { CERT_MANAGER_GROUP } from '../../kube/groups.ts';
+import { derive, type JudgedCertificate, type JudgedKind } from '../certificate-dns/shim.ts';
 import type { Policy, PolicyRequest, PolicyResult } from '../types.ts';
 import { otherWriters, type Reviewed } from './conflicts.ts';
 import { uncoveredListenerWarnings } from './coverage.ts';
@@ -142,6 +143,7 @@ const check = async (request: PolicyRequest, view: ClusterView, settings: Certif
 export const createCertificateIssuablePolicy = (settings: CertificateIssuableSettings): Policy => ({
   id: CERTIFICATE_ISSUABLE,
   mode: settings.mode,
+  admission: 'validating',
   matches: (request) => isJudged(request) && (judgedKindOf(request) === 'Certificate' || derive(judgedKindOf(request) as JudgedKind, request.object as KubeObject, request.namespace).certificates.length > 0),
   check: (request, view) => check(request, view, settings),
 });

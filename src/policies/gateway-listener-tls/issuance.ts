@@ -13,8 +13,8 @@
 import type { KubeObject } from '../../kube/object.ts';
 import type { ClusterView } from '../../cluster/view.ts';
 import { effectiveParentRefs } from '../certificate-dns/addresses.ts';
+import { CERT_MANAGER_GROUP } from '../../kube/groups.ts';
 import {
-  CERT_MANAGER_GROUP,
   certificateOf,
   gatewayCertificatesOf,
   hasShimAnnotation,
@@ -24,7 +24,8 @@ import {
 } from '../certificate-dns/shim.ts';
 import { offeredChallenges, pickSolver, type AcmeSolver, type ParentRef } from '../certificate-dns/solver-picker.ts';
 import { DEFAULT_KEY, type KeySpec } from '../../certs/x509.ts';
-import { GATEWAY_GROUP, type CertRef, type Owner } from './refs.ts';
+import type { CertRef, ListenerOwner } from '../../kube/gateway.ts';
+import { GATEWAY_GROUP } from '../../kube/groups.ts';
 
 /** How the Secret gets issued when it does not go through this Gateway (for the message). */
 export type Route =
@@ -121,7 +122,7 @@ const findCertificate = async (view: ClusterView, ref: CertRef): Promise<KubeObj
 };
 
 /** (b): the shim Certificate of the object under review for this Secret, if cert-manager would make one. */
-const findShim = (object: KubeObject | undefined, owner: Owner, ref: CertRef): JudgedCertificate | undefined => {
+const findShim = (object: KubeObject | undefined, owner: ListenerOwner, ref: CertRef): JudgedCertificate | undefined => {
   if (!object || !hasShimAnnotation(object) || ref.namespace !== owner.namespace) return undefined;
   const derived = owner.kind === 'Gateway' ? gatewayCertificatesOf(object, owner.namespace) : listenerSetCertificatesOf(object, owner.namespace);
   return derived.certificates.find((certificate) => certificate.secretName === ref.name);
@@ -140,13 +141,13 @@ const acmeOf = async (view: ClusterView, issuerRef: IssuerRef, namespace: string
   return acme ? { solvers: acme.solvers ?? [] } : { route: { code: 'not-acme' } };
 };
 
-const gatewayOfOwner = (owner: Owner): { namespace: string; name: string } | undefined =>
+const gatewayOfOwner = (owner: ListenerOwner): { namespace: string; name: string } | undefined =>
   owner.kind === 'Gateway' ? { namespace: owner.namespace, name: owner.name } : owner.parent;
 
 const sameObject = (a: { namespace: string; name: string } | undefined, namespace: string, name: string): boolean => a?.namespace === namespace && a.name === name;
 
 /** Whether one solver parentRef lands on the owner's Gateway. */
-const attachesHere = async (view: ClusterView, owner: Owner, ref: ParentRef, defaultNamespace: string): Promise<boolean> => {
+const attachesHere = async (view: ClusterView, owner: ListenerOwner, ref: ParentRef, defaultNamespace: string): Promise<boolean> => {
   if (!ref.name || (ref.group !== undefined && ref.group !== GATEWAY_GROUP)) return false;
   const namespace = ref.namespace ?? defaultNamespace;
   const kind = ref.kind ?? 'Gateway';
@@ -161,7 +162,7 @@ const attachesHere = async (view: ClusterView, owner: Owner, ref: ParentRef, def
 const describeParent = (ref: ParentRef, defaultNamespace: string): string => `${ref.kind ?? 'Gateway'} ${ref.namespace ?? defaultNamespace}/${ref.name ?? ''}`;
 
 /** The route of the first name whose challenge comes through this Gateway, else of the first name. */
-const routeOf = async (view: ClusterView, owner: Owner, judged: JudgedCertificate, solvers: AcmeSolver[]): Promise<Route> => {
+const routeOf = async (view: ClusterView, owner: ListenerOwner, judged: JudgedCertificate, solvers: AcmeSolver[]): Promise<Route> => {
   let first: Route | undefined;
   for (const name of judged.names) {
     const picked = pickSolver(name.value, offeredChallenges(name.value, name.isIp), solvers, judged.labels);
@@ -180,7 +181,7 @@ const routeOf = async (view: ClusterView, owner: Owner, judged: JudgedCertificat
   return first ?? { code: 'no-solver' };
 };
 
-export type IssuanceContext = { view: ClusterView; owner: Owner; object: KubeObject | undefined };
+export type IssuanceContext = { view: ClusterView; owner: ListenerOwner; object: KubeObject | undefined };
 
 /** What will fill the missing Secret behind `ref`, and by which route. */
 export const issuanceOf = async (context: IssuanceContext, ref: CertRef): Promise<Issuance> => {

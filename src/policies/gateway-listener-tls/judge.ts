@@ -2,7 +2,7 @@
 // a kind it can read, permission to cross namespaces, the Secret's existence, its content.
 import type { ClusterView } from '../../cluster/view.ts';
 import { isPermitted } from './grants.ts';
-import { isCoreSecret, type CertRef, type Owner } from './refs.ts';
+import { isCoreSecret, type CertRef, type ListenerOwner } from '../../kube/gateway.ts';
 import { problemAt, SECRET_CONTENT_JUDGE, type ContentJudgement, type ContentProblem } from './secret-content.ts';
 import type { GatewayListenerTlsSettings } from './settings.ts';
 
@@ -15,7 +15,7 @@ export type Verdict =
 
 export type JudgeContext = {
   view: ClusterView;
-  owner: Owner;
+  owner: ListenerOwner;
   settings: GatewayListenerTlsSettings;
   now: Date;
   /** The review's deadline, for the view's GETs. */

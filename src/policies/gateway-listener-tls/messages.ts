@@ -3,14 +3,14 @@
 // violations of one request with "; ", so a reader can still split them).
 import type { Filler, Issuance, Route } from './issuance.ts';
 import type { ContentProblem } from './secret-content.ts';
-import type { CertRef, Owner, TlsListener } from './refs.ts';
+import type { CertRef, Listener, ListenerOwner } from '../../kube/gateway.ts';
 
 /** Where a reference sits: the owner, the listener, and the ref's index in certificateRefs. */
-export type Site = { owner: Owner; listener: TlsListener; refIndex: number; ref: CertRef };
+export type Site = { owner: ListenerOwner; listener: Listener; refIndex: number; ref: CertRef };
 
-const hostnameOf = (listener: TlsListener): string => (listener.hostname ? `hostname "${listener.hostname}"` : 'no hostname');
+const hostnameOf = (listener: Listener): string => (listener.hostname ? `hostname "${listener.hostname}"` : 'no hostname');
 
-const ownerOf = (owner: Owner): string => `${owner.kind} ${owner.namespace}/${owner.name}`;
+const ownerOf = (owner: ListenerOwner): string => `${owner.kind} ${owner.namespace}/${owner.name}`;
 
 /** `spec.listeners[2] "websecure-app" (Gateway traefik/traefik-gateway, hostname "app.example.com")` */
 export const where = ({ owner, listener }: Site): string => `spec.listeners[${listener.index}] "${listener.name}" (${ownerOf(owner)}, ${hostnameOf(listener)})`;
@@ -20,7 +20,7 @@ const kindOf = (ref: CertRef): string => (ref.group ? `${ref.group}/${ref.kind}`
 /** `certificateRefs[0] Secret "app-prod/app-prod-tls"` */
 export const refOf = ({ refIndex, ref }: Site): string => `certificateRefs[${refIndex}] ${kindOf(ref)} "${ref.namespace}/${ref.name}"`;
 
-const gatewayOf = (owner: Owner): string => {
+const gatewayOf = (owner: ListenerOwner): string => {
   if (owner.kind === 'Gateway') return 'this Gateway';
   return owner.parent ? `its parent Gateway ${owner.parent.namespace}/${owner.parent.name}` : 'the Gateway it attaches to';
 };
@@ -30,7 +30,7 @@ const gatewayOf = (owner: Owner): string => {
  * the others from their code and issues — the policy README's controller table): the listener
  * serves no certificate, and the Gateway's status says it is broken.
  */
-export const consequence = (owner: Owner): string =>
+export const consequence = (owner: ListenerOwner): string =>
   `the controller leaves this listener without a certificate, and Traefik and Contour then mark ${gatewayOf(owner)} not accepted or not programmed`;
 
 const PLACEHOLDER_HINT = 'enable placeholder mode (policies.gateway-listener-tls.mode: placeholder) so certguard creates a temporary self-signed one';

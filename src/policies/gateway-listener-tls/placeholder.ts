@@ -15,7 +15,7 @@ import {
   PLACEHOLDER_ORGANIZATION,
   SENTINEL_ANNOTATIONS,
 } from './placeholder-labels.ts';
-import type { Owner } from './refs.ts';
+import type { ListenerOwner } from '../../kube/gateway.ts';
 import { TLS_SECRET_TYPE } from './secret-content.ts';
 import type { GatewayListenerTlsSettings } from './settings.ts';
 
@@ -39,7 +39,7 @@ export const generatePlaceholderCertificate: GeneratePlaceholder = ({ key, ...sp
 export type PlaceholderTarget = {
   namespace: string;
   name: string;
-  owner: Owner;
+  owner: ListenerOwner;
   listenerNames: string[];
   hostnames: string[];
   /** The Certificate that will fill the Secret (issuance.ts), when one will. */

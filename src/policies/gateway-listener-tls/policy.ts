@@ -13,7 +13,9 @@ import * as messages from './messages.ts';
 import type { Site } from './messages.ts';
 import { issuanceOf, type Issuance, type IssuanceContext } from './issuance.ts';
 import { buildPlaceholderSecret, generatePlaceholderCertificate, type GeneratePlaceholder, type PlaceholderTarget } from './placeholder.ts';
-import { GATEWAY_GROUP, isDeleting, listenerRefKey, ownerOf, previousRefKeys, tlsListenersOf, type Owner, type TlsListener } from './refs.ts';
+import { isBeingDeleted } from '../../kube/accessors.ts';
+import { listenerOwnerOf, refKey, tlsListenersOf, type CertRef, type Listener, type ListenerOwner } from '../../kube/gateway.ts';
+import { GATEWAY_GROUP } from '../../kube/groups.ts';
 import { GATEWAY_LISTENER_TLS, type GatewayListenerTlsSettings } from './settings.ts';
 
 export type GatewayListenerTlsDeps = {
@@ -39,8 +41,17 @@ export const isListenerOwnerRequest = (request: PolicyRequest): boolean => {
   return (kind === 'Gateway' && GATEWAY_VERSIONS.has(version)) || kind === 'ListenerSet';
 };
 
-const sitesOf = (owner: Owner, listeners: TlsListener[]): Site[] =>
-  listeners.flatMap((listener) => listener.refs.map((ref, refIndex) => ({ owner, listener, refIndex, ref })));
+const sitesOf = (owner: ListenerOwner, listeners: Listener[]): Site[] =>
+  listeners.flatMap((listener) => (listener.tls?.certificateRefs ?? []).map((ref, refIndex) => ({ owner, listener, refIndex, ref })));
+
+/** Identity of a ref on a listener, to tell an UPDATE's new refs from the ones it kept. */
+const listenerRefKey = (listenerName: string, ref: CertRef): string => `${listenerName}\u0000${refKey(ref)}`;
+
+/** The refs the object carried before this UPDATE (empty for CREATE): those are only warned about. */
+const previousRefKeys = (request: PolicyRequest, owner: ListenerOwner): Set<string> => {
+  if (request.operation !== 'UPDATE' || !request.oldObject) return new Set();
+  return new Set(sitesOf(owner, tlsListenersOf(request.oldObject, owner.namespace)).map((site) => listenerRefKey(site.listener.name, site.ref)));
+};
 
 const messageFor = (verdict: Exclude<Verdict, { code: 'ok' }>, site: Site, issuance: Issuance, settings: GatewayListenerTlsSettings): string => {
   switch (verdict.code) {
@@ -94,9 +105,10 @@ const failureMessage = (planned: Planned, reason: string): string => {
   return planned.heal ? messages.alreadyBroken(message) : message;
 };
 
-const plannedSecret = async (planned: Planned, run: Run): Promise<PlannedSecret> => ({
+const plannedSecret = (planned: Planned, run: Run): PlannedSecret => ({
   type: 'create-secret',
-  secret: await buildPlaceholderSecret(planned.target, run.settings.placeholder, run.now, run.generate),
+  // Key generation waits for the admission layer: only a Secret really created costs a key.
+  buildSecret: () => buildPlaceholderSecret(planned.target, run.settings.placeholder, run.now, run.generate),
   warningOnCreate: messages.placeholderCreated(planned.site, planned.target.hostnames, validityWindow(run.settings.placeholder.validityDays, run.now).notAfter, planned.target.filler),
   denyOnFailure: failureMessage(planned, messages.REASON_SLOT),
   onFailure: planned.heal ? 'warn' : 'deny',
@@ -115,9 +127,9 @@ const placeholderEffects = async (collected: Collected, request: PolicyRequest, 
       creatable.push(planned);
     }
   }
-  // A denied request creates nothing (complete.ts), so skip the key generation too.
+  // A denied request creates nothing (complete.ts).
   if (collected.violations.length > 0) return [];
-  return Promise.all(creatable.map((planned) => plannedSecret(planned, run)));
+  return creatable.map((planned) => plannedSecret(planned, run));
 };
 
 /** What fills each missing Secret, looked up once per Secret. */
@@ -135,8 +147,9 @@ const issuancesOf = async (context: IssuanceContext, sites: Site[], verdicts: Ve
 };
 
 const checkOwner = async (request: PolicyRequest, view: ClusterView, run: Run, signal?: AbortSignal): Promise<PolicyResult> => {
-  const owner = ownerOf(request);
-  if (!owner || isDeleting(request)) return { violations: [], warnings: [] };
+  const owner = listenerOwnerOf(request.kind.kind, request.object, request);
+  // A Gateway being deleted only loses finalizers: nothing to judge, nothing to create.
+  if (!owner || isBeingDeleted(request.object)) return { violations: [], warnings: [] };
   const sites = sitesOf(owner, tlsListenersOf(request.object, owner.namespace));
   const previous = previousRefKeys(request, owner);
   const context: JudgeContext = { view, owner, settings: run.settings, now: run.now, signal, secrets: new Map() };
@@ -159,6 +172,8 @@ export const createGatewayListenerTlsPolicy = (settings: GatewayListenerTlsSetti
   return {
     id: GATEWAY_LISTENER_TLS,
     mode: settings.mode,
+    // Placeholder mode creates Secrets: only a mutating webhook may have side effects (NoneOnDryRun).
+    admission: settings.mode === 'placeholder' ? 'mutating' : 'validating',
     matches: isListenerOwnerRequest,
     check: (request, view, review) => checkOwner(request, view, { settings, now: now(), generate }, review?.signal),
   };

@@ -79,6 +79,7 @@ const checkDelete = async (request: PolicyRequest, view: ClusterView, deps: TlsS
 export const createTlsSecretInUsePolicy = (settings: TlsSecretInUseSettings, deps: TlsSecretInUseDeps = {}): Policy => ({
   id: TLS_SECRET_IN_USE,
   mode: settings.mode,
+  admission: 'validating',
   matches: isSecretDelete,
   check: (request, view, context) => checkDelete(request, view, deps, context),
 });
