@@ -21,7 +21,7 @@ type NamespaceCap = { cap: number; fromAnnotation: boolean; warning?: string };
 const WHOLE_NUMBER = /^\d+$/;
 
 /** The Namespace annotation overrides maxPerNamespace; a value that is not a whole number is ignored with a warning. */
-const getNamespaceCap = async (view: ClusterView, namespace: string, settings: AcmeSolverCapSettings): Promise<NamespaceCap> => {
+export const getNamespaceCap = async (view: ClusterView, namespace: string, settings: AcmeSolverCapSettings): Promise<NamespaceCap> => {
   const fallback = { cap: settings.maxPerNamespace, fromAnnotation: false };
   const value = (await view.get('namespaces', undefined, namespace))?.metadata?.annotations?.[settings.namespaceAnnotation];
   if (value === undefined) return fallback;
@@ -33,7 +33,7 @@ const getNamespaceCap = async (view: ClusterView, namespace: string, settings: A
 };
 
 /** Namespaces by Challenge-owned solver count, most first (ties by name, for stable messages). */
-const getTopNamespaces = (owned: Map<string, number>): Array<[string, number]> =>
+export const getTopNamespaces = (owned: Map<string, number>): Array<[string, number]> =>
   [...owned].sort(([a, x], [b, y]) => y - x || a.localeCompare(b)).slice(0, TOP_NAMESPACES);
 
 const checkNamespace = async (request: PolicyRequest, solver: ResourceInfo, view: ClusterView, settings: AcmeSolverCapSettings, result: PolicyResult) => {

@@ -1,0 +1,20 @@
+// `audit:` in the config: what the audit judges beyond admission.
+export type AuditSettings = {
+  /** A listener's certificate expiring within this many days is a warning (audit only). */
+  expiringWithinDays: number;
+  /** A placeholder still not replaced by cert-manager after this many hours is a failure. */
+  placeholderMaxAgeHours: number;
+};
+
+export const auditSchema = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    // 14 days: a 90-day ACME certificate is renewed 30 days before it expires, so one this close
+    // to its end is one whose renewal has been failing for over two weeks (seeds 003/004).
+    expiringWithinDays: { type: 'integer', minimum: 0, default: 14 },
+    // A placeholder normally lives minutes (until cert-manager issues); a day means issuance is stuck.
+    placeholderMaxAgeHours: { type: 'number', exclusiveMinimum: 0, default: 24 },
+  },
+} as const;
