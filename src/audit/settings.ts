@@ -1,9 +1,11 @@
-// `audit:` in the config: what the audit judges beyond admission.
+// `audit:` in the config: what the audit judges beyond admission, and how often serve runs it.
 export type AuditSettings = {
   /** A listener's certificate expiring within this many days is a warning (audit only). */
   expiringWithinDays: number;
   /** A placeholder still not replaced by cert-manager after this many hours is a failure. */
   placeholderMaxAgeHours: number;
+  /** How often `serve --audit` audits (±10 % jitter). */
+  intervalMinutes: number;
 };
 
 export const auditSchema = {
@@ -16,5 +18,7 @@ export const auditSchema = {
     expiringWithinDays: { type: 'integer', minimum: 0, default: 14 },
     // A placeholder normally lives minutes (until cert-manager issues); a day means issuance is stuck.
     placeholderMaxAgeHours: { type: 'number', exclusiveMinimum: 0, default: 24 },
+    // Ten minutes: well inside seed 001's 15 hours, and one audit of a large cluster costs seconds.
+    intervalMinutes: { type: 'number', exclusiveMinimum: 0, default: 10 },
   },
 } as const;

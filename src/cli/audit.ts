@@ -5,6 +5,7 @@ import { buildAuditPolicies, runAudit, type AuditInput } from '../audit/audit.ts
 import { formatOutput, OUTPUT_FORMATS, type OutputFormat } from '../audit/format.ts';
 import { hasFailure } from '../audit/findings.ts';
 import { createAuditClient, liveObjects } from '../audit/live-source.ts';
+import { ReportWriter } from '../audit/report-writer.ts';
 import { createLiveView } from '../cluster/live/live-view.ts';
 import { ManifestView, readManifests } from '../cluster/manifest-view.ts';
 import { ConfigError, loadConfig } from '../config/load.ts';
@@ -16,6 +17,7 @@ const FLAGS: Record<string, FlagSpec> = {
   manifests: { type: 'string', multiple: true, description: 'file or folder of the objects to audit (repeatable), instead of the live cluster' },
   kubeconfig: { type: 'string', env: 'KUBECONFIG', description: 'kubeconfig of the live cluster (in-cluster service account when absent)' },
   config: { type: 'string', env: 'CERTGUARD_CONFIG', description: 'policy configuration (YAML), as the webhook uses (audit: settings included)' },
+  'write-reports': { type: 'boolean', description: 'live cluster only: also write the findings as wgpolicyk8s.io PolicyReports (needs create/update on policyreports)' },
   output: { type: 'string', short: 'o', default: 'table', description: `one of ${OUTPUT_FORMATS.join(', ')}` },
   help: { type: 'boolean', description: 'show this help' },
 };
@@ -30,8 +32,8 @@ const fromManifests = async (paths: string[], config: Config): Promise<AuditInpu
   return { objects, view: new ManifestView(objects), config, policies: buildAuditPolicies(config, { logger }), now: new Date() };
 };
 
-const auditLive = async (kubeconfig: string | undefined, config: Config) => {
-  const logger = createLogger('silent');
+const auditLive = async (kubeconfig: string | undefined, config: Config, writeReports: boolean) => {
+  const logger = createLogger(writeReports ? 'warn' : 'silent');
   const view = createLiveView({ kubeconfig, staleAfterSeconds: config.cluster.staleAfterSeconds, logger });
   const client = createAuditClient(kubeconfig);
   try {
@@ -43,7 +45,9 @@ const auditLive = async (kubeconfig: string | undefined, config: Config) => {
     }
     const objects = await liveObjects(view, client);
     const input: AuditInput = { objects, view, config, policies: buildAuditPolicies(config, { logger }), now: new Date() };
-    return { judged: objects.length, findings: await runAudit(input) };
+    const findings = await runAudit(input);
+    if (writeReports) await new ReportWriter(client, logger).write(findings, input.now);
+    return { judged: objects.length, findings };
   } finally {
     client.close();
     await view.stop();
@@ -67,11 +71,13 @@ export const run = async (args: string[]): Promise<number> => {
     const config = await loadConfig(values.config as string | undefined);
     const manifests = values.manifests as string[] | undefined;
     let output;
+    const writeReports = values['write-reports'] === true;
+    if (manifests && writeReports) throw new UsageError('--write-reports writes to the live cluster: it cannot be combined with --manifests');
     if (manifests) {
       const input = await fromManifests(manifests, config);
       output = { judged: input.objects.length, findings: await runAudit(input) };
     } else {
-      output = await auditLive(values.kubeconfig as string | undefined, config);
+      output = await auditLive(values.kubeconfig as string | undefined, config, writeReports);
     }
     process.stdout.write(formatOutput(output, format));
     return hasFailure(output.findings) ? 1 : 0;

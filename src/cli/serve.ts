@@ -12,6 +12,7 @@ import { RESOURCES, type ResourceId } from '../cluster/resources.ts';
 import { createMetrics, type ViewStats } from '../metrics/metrics.ts';
 import type { StatefulView } from '../cluster/view.ts';
 import type { SecretWriter } from '../cluster/writer.ts';
+import { startServeAudit } from '../audit/in-serve.ts';
 import { buildApp } from '../server/app.ts';
 import { CertWatcher, tlsOptions } from '../server/cert-watcher.ts';
 import { createLogger, LOG_LEVELS } from '../server/logger.ts';
@@ -28,6 +29,9 @@ export const SERVE_FLAGS: Record<string, FlagSpec> = {
   kubeconfig: { type: 'string', env: 'KUBECONFIG', description: 'kubeconfig for the live cluster view (in-cluster service account when absent)' },
   'secret-namespaces': { type: 'string', env: 'CERTGUARD_SECRET_NAMESPACES', description: 'comma-separated namespaces: watch Secrets only there (namespaced RBAC, the chart\'s rbac.namespaces); default all' },
   manifests: { type: 'string', env: 'CERTGUARD_MANIFESTS', description: 'serve from a folder of YAML/JSON objects instead of a live cluster' },
+  audit: { type: 'boolean', description: 'audit the cluster every audit.intervalMinutes on the replica holding the Lease (PolicyReports, Events, metrics); needs a live cluster' },
+  'audit-namespace': { type: 'string', env: 'POD_NAMESPACE', description: 'certguard\'s namespace: where the audit Lease lives (with --audit)' },
+  'audit-identity': { type: 'string', env: 'POD_NAME', description: 'this replica\'s name in the audit Lease (default: the host name)' },
   'log-level': { type: 'string', env: 'CERTGUARD_LOG_LEVEL', default: 'info', description: `one of ${LOG_LEVELS.join(', ')}` },
   help: { type: 'boolean', description: 'show this help' },
 };
@@ -46,6 +50,8 @@ export type ServeOptions = {
   logger: Logger;
   /** How often the certificate files are re-read besides the directory watch (tests shorten it). */
   certPollIntervalMs?: number;
+  /** The periodic audit: off unless given (--audit). */
+  audit?: { namespace: string; identity?: string };
 };
 
 type ViewAndWriter = { view: StatefulView & Partial<ViewStats>; writer: SecretWriter };
@@ -107,6 +113,9 @@ export const startServer = async (options: ServeOptions): Promise<RunningServer>
     return { ready: notReady.length === 0, notReady };
   };
   const probes = buildProbeApp({ logger, readiness, metrics });
+  const audit = options.audit
+    ? startServeAudit({ view, config: options.config, kubeconfig: options.kubeconfig, namespace: options.audit.namespace, identity: options.audit.identity, registry: metrics.registry, logger })
+    : undefined;
   await certs.start();
   view.start().catch((error: unknown) => logger.error({ err: { message: (error as Error).message } }, 'cluster view stopped'));
   await app.listen({ port: options.port, host: options.bindAddress });
@@ -117,6 +126,7 @@ export const startServer = async (options: ServeOptions): Promise<RunningServer>
     ports,
     close: async () => {
       certs.stop();
+      await audit?.stop();
       await Promise.allSettled([app.close(), probes.close()]);
       await view.stop();
     },
@@ -135,6 +145,16 @@ export const secretNamespacesOf = (value: unknown): string[] | undefined => {
   return namespaces;
 };
 
+/** --audit needs a live cluster and the namespace for its Lease. */
+const auditOptionsOf = (values: Record<string, unknown>, manifests: string | undefined): ServeOptions['audit'] => {
+  if (values.audit !== true) return undefined;
+  if (manifests) throw new UsageError('--audit needs a live cluster: it cannot be combined with --manifests');
+  const namespace = values['audit-namespace'];
+  if (typeof namespace !== 'string' || !NAMESPACE_NAME.test(namespace)) throw new UsageError(`--audit needs --audit-namespace (env POD_NAMESPACE), certguard's namespace for the Lease, got "${String(namespace ?? '')}"`);
+  const identity = values['audit-identity'];
+  return { namespace, ...(typeof identity === 'string' && identity !== '' ? { identity } : {}) };
+};
+
 const exists = async (path: string): Promise<boolean> => stat(path).then(() => true, () => false);
 
 export const serveOptionsFrom = async (args: string[]): Promise<ServeOptions | 'help'> => {
@@ -144,6 +164,7 @@ export const serveOptionsFrom = async (args: string[]): Promise<ServeOptions | '
   if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
   const manifests = values.manifests as string | undefined;
   if (manifests && !(await exists(manifests))) throw new UsageError(`--manifests ${manifests} does not exist`);
+  const audit = auditOptionsOf(values, manifests);
   return {
     port: portOf(values.port, 'port'),
     metricsPort: portOf(values['metrics-port'], 'metrics-port'),
@@ -155,6 +176,7 @@ export const serveOptionsFrom = async (args: string[]): Promise<ServeOptions | '
     secretNamespaces: secretNamespacesOf(values['secret-namespaces']),
     manifests,
     logger: createLogger(level as LevelWithSilent),
+    ...(audit ? { audit } : {}),
   };
 };
 
