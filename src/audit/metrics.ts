@@ -5,7 +5,11 @@ import { Gauge, type Registry } from 'prom-client';
 import type { Finding } from './findings.ts';
 import { namespaceOfFinding } from './policy-report.ts';
 
-export type AuditMetrics = { recordSuccess(findings: Finding[], seconds: number, now: Date): void };
+export type AuditMetrics = {
+  recordSuccess(findings: Finding[], seconds: number, now: Date): void;
+  /** A replica that lost the Lease drops its findings: only the auditing replica reports any. */
+  clearFindings(): void;
+};
 
 export const registerAuditMetrics = (registry: Registry): AuditMetrics => {
   const findings = new Gauge({
@@ -29,5 +33,6 @@ export const registerAuditMetrics = (registry: Registry): AuditMetrics => {
       lastSuccess.set(now.getTime() / 1000);
       duration.set(seconds);
     },
+    clearFindings: () => findings.reset(),
   };
 };

@@ -59,7 +59,10 @@ export class AuditLoop {
       .tryAcquireOrRenew()
       .then((leader) => {
         if (leader && !wasLeader) this.#options.logger.info('audit: this replica holds the Lease and audits');
-        if (!leader && wasLeader) this.#options.logger.info('audit: lost the Lease, another replica audits');
+        if (!leader && wasLeader) {
+          this.#options.logger.info('audit: lost the Lease, another replica audits');
+          this.#options.metrics.clearFindings();
+        }
         if (leader && !this.#auditTimer && !this.#running) this.#schedule(0);
       })
       .catch((error: unknown) => this.#options.logger.warn({ err: { message: (error as Error).message } }, 'audit: Lease not renewed'))

@@ -25,4 +25,6 @@ t.test('findings are counted per policy, namespace and result, and a fixed one g
   text = await registry.metrics();
   t.notMatch(text, /namespace="a"/);
   t.match(text, /certguard_audit_last_success_timestamp_seconds 1798762200\n/);
+  metrics.clearFindings();
+  t.notMatch(await registry.metrics(), /certguard_audit_findings\{/, 'a replica that lost the Lease reports no findings');
 });
