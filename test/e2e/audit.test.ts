@@ -2,16 +2,46 @@
 // admitted shows up, within one audit interval, in the namespace's PolicyReport and as a Warning
 // Event on the Gateway; putting it back clears both. Two certguard replicas: one holds the Lease
 // and audits, and when it stops (releasing the Lease) the other takes over.
+// certguard runs with a token of the chart's ServiceAccount under the chart's RBAC (audit.enabled),
+// so the test also shows that RBAC is enough.
 // The PolicyReport CRDs here are a test stand-in with an open schema (no upstream file is copied):
 // a cluster gets the real ones from Kyverno, Kubewarden or Policy Reporter.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import t from 'tap';
+import { parse, parseAllDocuments, stringify } from 'yaml';
+import { helmTemplate } from '../chart/render.ts';
 import { startCertguard, type Certguard } from './harness/certguard.ts';
-import { startCluster } from './harness/cluster.ts';
+import { startCluster, type Cluster } from './harness/cluster.ts';
 import { gateway, httpsListener, namespace, tlsSecret, yamlOf } from './harness/objects.ts';
 import { issueCa, issueServing } from './harness/pki.ts';
 import { waitFor } from './harness/processes.ts';
 import { waitForWebhooks } from './harness/stack.ts';
 import { CERTGUARD_NAMESPACE, registerWebhooks } from './harness/webhooks.ts';
+
+const RBAC_KINDS = new Set(['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding']);
+
+/** certguard serve's ServiceAccount and RBAC from the chart's default render (not the bootstrap's). */
+const chartRbac = (): string => {
+  const result = helmTemplate({}, { namespace: CERTGUARD_NAMESPACE, release: 'certguard' });
+  if (result.status !== 0) throw new Error(result.stderr);
+  return parseAllDocuments(result.stdout)
+    .map((document) => document.toJS() as { kind: string; metadata: { name: string } } | null)
+    .filter((object) => object !== null && RBAC_KINDS.has(object.kind) && !object.metadata.name.includes('bootstrap'))
+    .map((object) => `---\n${stringify(object)}`)
+    .join('');
+};
+
+/** A kubeconfig whose user is certguard's ServiceAccount (a TokenRequest token). */
+const serviceAccountKubeconfig = async (cluster: Cluster): Promise<string> => {
+  const token = await cluster.kubectl(['create', 'token', 'certguard', '-n', CERTGUARD_NAMESPACE, '--duration=1h']);
+  if (token.code !== 0) throw new Error(`kubectl create token: ${token.stderr}`);
+  const kubeconfig = parse(readFileSync(cluster.kubeconfigPath, 'utf8')) as { users: { user: { token: string } }[] };
+  for (const user of kubeconfig.users) user.user.token = token.stdout.trim();
+  const path = join(cluster.kubeconfigPath, '..', 'certguard-audit-sa-kubeconfig');
+  writeFileSync(path, stringify(kubeconfig), { mode: 0o600 });
+  return path;
+};
 
 const reportCrd = (kind: string, plural: string, scope: 'Namespaced' | 'Cluster') => ({
   apiVersion: 'apiextensions.k8s.io/v1',
@@ -42,9 +72,13 @@ t.test('the audit reports a Secret deleted after admission, and clears it once f
   const setup = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(namespace(CERTGUARD_NAMESPACE), namespace('apps')) });
   t.equal(setup.code, 0, setup.stderr);
 
+  const rbac = await cluster.kubectl(['apply', '-f', '-'], { input: chartRbac() });
+  t.equal(rbac.code, 0, rbac.stderr);
+  const kubeconfigPath = await serviceAccountKubeconfig(cluster);
+
   const replicas: Certguard[] = [];
   for (const identity of ['certguard-a', 'certguard-b']) {
-    const replica = await startCertguard({ kubeconfigPath: cluster.kubeconfigPath, config: CONFIG, extraArgs: auditArgs(identity) });
+    const replica = await startCertguard({ kubeconfigPath, config: CONFIG, extraArgs: auditArgs(identity) });
     t.teardown(() => replica.stop());
     replicas.push(replica);
   }
@@ -110,6 +144,8 @@ t.test('the audit reports a Secret deleted after admission, and clears it once f
   const other = replicas[holder === 'certguard-a' ? 1 : 0];
   t.equal(auditors[0], leader, 'the one holding the Lease');
   t.notMatch(other?.logs() ?? '', /"msg":"audit done"/);
+
+  for (const replica of replicas) t.notMatch(replica.logs(), /audit failed|audit Event not|Lease not (renewed|released)|PolicyReports not written/, 'no audit step failed (the chart\'s RBAC is enough)');
 
   await leader?.stop();
   const next = await waitFor('the other replica to take the Lease over', async () => {
