@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ClusterView, StatefulView } from '../cluster/view.ts';
 import type { Config } from '../config/schema.ts';
+import type { NameResolver } from '../dns/resolver.ts';
 import { buildAuditPolicies } from './audit.ts';
 import { EventRecorder } from './events.ts';
 import { LeaderLease } from './lease.ts';
@@ -25,6 +26,8 @@ export type ServeAuditOptions = {
   identity?: string;
   registry: Registry;
   logger: Logger;
+  /** The webhook's resolver: audit lookups share its answer cache. */
+  resolver?: NameResolver;
 };
 
 export type ServeAudit = { stop(): Promise<void> };
@@ -37,7 +40,7 @@ export const startServeAudit = (options: ServeAuditOptions): ServeAudit => {
     view: options.view,
     objects: () => liveObjects(options.view, client),
     config: options.config,
-    policies: buildAuditPolicies(options.config, { logger }),
+    policies: buildAuditPolicies(options.config, { logger, ...(options.resolver ? { resolver: options.resolver } : {}) }),
     lease: new LeaderLease({ client, namespace: options.namespace, name: LEASE_NAME, identity }),
     reports: new ReportWriter(client, logger),
     events: new EventRecorder(client, logger, identity),

@@ -12,6 +12,7 @@ import { ConfigError, loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { createLogger } from '../server/logger.ts';
 import { helpText, parseFlags, UsageError, type FlagSpec } from './args.ts';
+import { serviceScope } from './serve.ts';
 
 const FLAGS: Record<string, FlagSpec> = {
   manifests: { type: 'string', multiple: true, description: 'file or folder of the objects to audit (repeatable), instead of the live cluster' },
@@ -34,7 +35,8 @@ const fromManifests = async (paths: string[], config: Config): Promise<AuditInpu
 
 const auditLive = async (kubeconfig: string | undefined, config: Config, writeReports: boolean) => {
   const logger = createLogger(writeReports ? 'warn' : 'silent');
-  const view = createLiveView({ kubeconfig, staleAfterSeconds: config.cluster.staleAfterSeconds, logger });
+  // The same resources as serve watches (and the chart grants): Services only when configured.
+  const view = createLiveView({ kubeconfig, staleAfterSeconds: config.cluster.staleAfterSeconds, logger, ...serviceScope(config) });
   const client = createAuditClient(kubeconfig);
   try {
     await view.start();

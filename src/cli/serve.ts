@@ -13,6 +13,8 @@ import { createMetrics, type ViewStats } from '../metrics/metrics.ts';
 import type { StatefulView } from '../cluster/view.ts';
 import type { SecretWriter } from '../cluster/writer.ts';
 import { startServeAudit } from '../audit/in-serve.ts';
+import { createNameResolver } from '../dns/resolver.ts';
+import { resolverOptionsFrom } from '../policies/certificate-dns/settings.ts';
 import { buildApp } from '../server/app.ts';
 import { CertWatcher, tlsOptions } from '../server/cert-watcher.ts';
 import { createLogger, LOG_LEVELS } from '../server/logger.ts';
@@ -61,7 +63,7 @@ type ViewAndWriter = { view: StatefulView & Partial<ViewStats>; writer: SecretWr
  * watched; all in one namespace, only that namespace; otherwise cluster-wide. The chart's RBAC
  * follows the same rule.
  */
-const serviceScope = (config: Config): Pick<LiveViewOptions, 'resources' | 'namespaces'> => {
+export const serviceScope = (config: Config): Pick<LiveViewOptions, 'resources' | 'namespaces'> => {
   const namespaces = new Set(config.policies['certificate-dns'].ingress.services.map((service) => service.namespace));
   if (namespaces.size === 0) return { resources: (Object.keys(RESOURCES) as ResourceId[]).filter((id) => id !== 'services') };
   const [only] = namespaces;
@@ -97,7 +99,9 @@ export type RunningServer = { close: () => Promise<void>; ports: { admission: nu
 export const startServer = async (options: ServeOptions): Promise<RunningServer> => {
   const { logger } = options;
   const { view, writer } = await openView(options);
-  const policies = buildPolicies(options.config, { logger });
+  // One resolver, so the audit's DNS lookups share the admission answer cache.
+  const resolver = createNameResolver(resolverOptionsFrom(options.config.policies['certificate-dns']));
+  const policies = buildPolicies(options.config, { logger, resolver });
   const metrics = createMetrics(view);
   const app = buildApp({ policies, view, writer, logger, recordDecision: metrics.recordDecision, https: { minVersion: 'TLSv1.2' } });
   const certs = new CertWatcher({
@@ -114,7 +118,7 @@ export const startServer = async (options: ServeOptions): Promise<RunningServer>
   };
   const probes = buildProbeApp({ logger, readiness, metrics });
   const audit = options.audit
-    ? startServeAudit({ view, config: options.config, kubeconfig: options.kubeconfig, namespace: options.audit.namespace, identity: options.audit.identity, registry: metrics.registry, logger })
+    ? startServeAudit({ view, resolver, config: options.config, kubeconfig: options.kubeconfig, namespace: options.audit.namespace, identity: options.audit.identity, registry: metrics.registry, logger })
     : undefined;
   await certs.start();
   view.start().catch((error: unknown) => logger.error({ err: { message: (error as Error).message } }, 'cluster view stopped'));

@@ -15,7 +15,8 @@ import { startCertguard, type Certguard } from './harness/certguard.ts';
 import { startCluster, type Cluster } from './harness/cluster.ts';
 import { gateway, httpsListener, namespace, tlsSecret, yamlOf } from './harness/objects.ts';
 import { issueCa, issueServing } from './harness/pki.ts';
-import { waitFor } from './harness/processes.ts';
+import { NODE, repoRoot } from './harness/paths.ts';
+import { run, waitFor } from './harness/processes.ts';
 import { waitForWebhooks } from './harness/stack.ts';
 import { CERTGUARD_NAMESPACE, registerWebhooks } from './harness/webhooks.ts';
 
@@ -113,6 +114,12 @@ t.test('the audit reports a Secret deleted after admission, and clears it once f
   t.same(failing.results?.map((result) => [result.policy, result.rule, result.result, result.resources?.[0]?.kind, result.resources?.[0]?.name]), [['gateway-listener-tls', 'admission', 'fail', 'Gateway', 'web']]);
   t.match(failing.results?.[0]?.message, /^spec\.listeners\[0\] "websecure" \(Gateway apps\/web, hostname "app\.example\.com"\): certificateRefs\[0\] Secret "apps\/web-tls" does not exist: /);
   t.equal(failing.summary?.fail, 1);
+
+  // The one-shot CLI over the same live cluster, with the same token: the same finding, exit 1.
+  const cli = await run(NODE, ['bin/certguard.js', 'audit', '--kubeconfig', kubeconfigPath, '--config', '/dev/null', '-o', 'json'], { cwd: repoRoot, timeoutMs: 150_000 });
+  t.equal(cli.code, 1, cli.stderr);
+  const output = JSON.parse(cli.stdout) as { judged: number; findings: Array<{ policy: string; rule: string; result: string; object?: { kind: string; name: string } }> };
+  t.same(output.findings.map((finding) => [finding.policy, finding.rule, finding.result, finding.object?.kind, finding.object?.name]), [['gateway-listener-tls', 'admission', 'fail', 'Gateway', 'web']]);
 
   const events = async (): Promise<EventList['items']> => {
     const got = await cluster.kubectl(['get', 'events', '-n', 'apps', '--field-selector', 'reason=CertguardAudit,involvedObject.name=web', '-o', 'json']);
