@@ -11,6 +11,7 @@ import type { Policy } from '../policies/types.ts';
 import { findExpiring } from './expiring.ts';
 import { refOf, RULE_ADMISSION, sortFindings, type Finding } from './findings.ts';
 import { judge, requestFor } from './judge.ts';
+import { findNotReady } from './not-ready.ts';
 import { findOldPlaceholders } from './placeholders.ts';
 import { findSolverCaps } from './solvers.ts';
 
@@ -54,6 +55,7 @@ export const runAudit = async (input: AuditInput): Promise<Finding[]> => {
   for (const [index, object] of input.objects.filter(isJudged).entries()) {
     findings.push(...(await judgeObject(object, index, input)));
     if (tlsOn) findings.push(...(await findExpiring(object, { view: input.view, now: input.now, withinDays: audit.expiringWithinDays })));
+    findings.push(...findNotReady(object, { now: input.now, afterMinutes: audit.notReadyAfterMinutes }));
   }
   if (tlsOn) findings.push(...findOldPlaceholders({ view: input.view, now: input.now, maxAgeHours: audit.placeholderMaxAgeHours }));
   findings.push(...(await findSolverCaps(input.view, policies['acme-solver-cap'])));

@@ -151,6 +151,31 @@ t.test('the audit', async (t) => {
     t.same(await audit(objects, {}, resolverOf({ 'app.example.com': ['203.0.113.10'], 'old-host.example.com': ['203.0.113.10'] })), []);
   });
 
+  await t.test('fails a Certificate not Ready for longer than audit.notReadyAfterMinutes, with cert-manager\'s reason', async (t) => {
+    const since = new Date(now.getTime() - 95 * 60_000);
+    const stuck = (status: string, at: Date): KubeObject => ({
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: { name: 'app-tls', namespace: 'apps' },
+      spec: { secretName: 'app-tls', dnsNames: ['app.example.com'], issuerRef: { name: 'dns-only', kind: 'ClusterIssuer' } },
+      status: { conditions: [{ type: 'Ready', status, reason: 'Failed', message: 'Failed to wait for order resource "app-tls-1-123" to become ready; order is in "invalid" state', lastTransitionTime: at.toISOString() }] },
+    });
+    // certificate-dns off: it would warn that the issuer is unknown; only the audit rule speaks here.
+    const dnsOff = { policies: { 'certificate-dns': { mode: 'off' } } };
+    t.same(await audit([stuck('False', since)], dnsOff), [
+      {
+        policy: 'certificate-ready',
+        rule: 'certificate-not-ready',
+        result: 'fail',
+        object: { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', namespace: 'apps', name: 'app-tls' },
+        message: `Certificate apps/app-tls has not been Ready for 95 minutes (since ${since.toISOString()}, audit.notReadyAfterMinutes is 60): cert-manager says Ready=False reason "Failed": "Failed to wait for order resource "app-tls-1-123" to become ready, order is in "invalid" state". Look with: kubectl describe certificate app-tls -n apps, then kubectl get certificaterequests,orders,challenges -n apps`,
+      },
+    ]);
+    t.same(await audit([stuck('False', new Date(now.getTime() - 30 * 60_000))], dnsOff), [], 'not yet an hour');
+    t.same(await audit([stuck('True', since)], dnsOff), [], 'Ready');
+    t.same(await audit([stuck('False', since)], { ...dnsOff, audit: { notReadyAfterMinutes: 120 } }), []);
+  });
+
   await t.test('judges nothing of a policy that is off', async (t) => {
     t.same(await audit([site('gone-tls')], { policies: { 'gateway-listener-tls': { mode: 'off' } } }), []);
   });

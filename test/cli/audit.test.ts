@@ -56,6 +56,15 @@ t.test('a placeholder older than placeholderMaxAgeHours, as YAML', async (t) => 
   t.match(output.findings[0]?.message, /^Secret traefik\/app-tls is a certguard placeholder \(for Gateway traefik\/traefik-gateway, listeners websecure\) created at 2020-01-01T00:00:00\.000Z and still not replaced by a real certificate after \d+ hours \(audit\.placeholderMaxAgeHours is 24\): /);
 });
 
+t.test('a Certificate not Ready for longer than notReadyAfterMinutes', async (t) => {
+  const result = await audit(['--manifests', join(root, 'test/cli/fixtures/audit/certificate-not-ready.yaml'), '-o', 'json']);
+  t.equal(result.code, 1, result.stderr);
+  const output = JSON.parse(result.stdout) as { findings: Array<{ policy: string; rule: string; result: string; message: string }> };
+  const stuck = output.findings.filter((finding) => finding.rule === 'certificate-not-ready');
+  t.same(stuck.map((finding) => [finding.policy, finding.result]), [['certificate-ready', 'fail']]);
+  t.match(stuck[0]?.message, /^Certificate apps\/app-tls has not been Ready for \d+ minutes \(since 2020-01-01T00:00:00\.000Z, audit\.notReadyAfterMinutes is 60\): cert-manager says Ready=False reason "Failed": "Failed to wait for order resource "app-tls-1-123" to become ready: order is in "invalid" state"\. Look with: /);
+});
+
 t.test('a certificate expiring within expiringWithinDays is a warning: exit 0', async (t) => {
   const folder = await mkdtemp(join(tmpdir(), 'certguard-audit-'));
   t.teardown(() => rm(folder, { recursive: true, force: true }));
