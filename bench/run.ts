@@ -1,11 +1,13 @@
 // `npm run bench`: every benchmark, one after the other (never part of npm test).
 // `npm run bench -- admission` runs one.
 import { runAdmissionBench } from './admission.ts';
+import { runAuditBench } from './audit.ts';
 import { runClusterViewBench } from './cluster-view.ts';
 import { runPlaceholderBench } from './placeholder.ts';
 
 const BENCHES: Record<string, () => Promise<string>> = {
   admission: runAdmissionBench,
+  audit: runAuditBench,
   'cluster-view': runClusterViewBench,
   placeholder: runPlaceholderBench,
 };
