@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, one after the other (never part of npm test).
 // `npm run bench -- admission` runs one.
 import { runAdmissionBench } from './admission.ts';
+import { runAuditBench } from './audit.ts';
 import { runClusterViewBench } from './cluster-view.ts';
 import { runKubectlApplyBench } from './kubectl-apply.ts';
 import { runPlaceholderBench } from './placeholder.ts';
@@ -8,6 +9,7 @@ import { runSecretUsageBench } from './secret-usage.ts';
 
 const BENCHES: Record<string, () => Promise<string>> = {
   admission: runAdmissionBench,
+  audit: runAuditBench,
   'cluster-view': runClusterViewBench,
   placeholder: runPlaceholderBench,
   'secret-usage': runSecretUsageBench,

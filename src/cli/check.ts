@@ -3,11 +3,9 @@
 // objects (e.g. `kubectl get secrets,referencegrants,... -A -o yaml`) — no cluster needed.
 // The bundle is assumed to be applied together, the way Argo CD and Flux sync a folder: each
 // object is judged against the cluster objects plus every OTHER object of the bundle.
-import { review } from '../admission/complete.ts';
-import type { AdmissionRequest } from '../admission/types.ts';
+import { judge, nameOf, requestFor } from '../audit/judge.ts';
 import type { KubeObject } from '../kube/object.ts';
-import { ManifestView, readManifests, resourceOf } from '../cluster/manifest-view.ts';
-import { RESOURCES } from '../cluster/resources.ts';
+import { ManifestView, readManifests } from '../cluster/manifest-view.ts';
 import { buildPolicies } from '../compose.ts';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
@@ -22,44 +20,10 @@ const FLAGS: Record<string, FlagSpec> = {
   help: { type: 'boolean', description: 'show this help' },
 };
 
+// Other tests build their requests the way check does.
+export { requestFor } from '../audit/judge.ts';
+
 export type CheckVerdict = { object: string; allowed: boolean; violations: string[]; warnings: string[] };
-
-const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterIssuer', 'GatewayClass', 'CustomResourceDefinition']);
-
-const nameOf = (object: KubeObject): string => {
-  const namespace = object.metadata?.namespace;
-  return `${object.kind} ${namespace ? `${namespace}/` : ''}${object.metadata?.name ?? object.metadata?.generateName ?? '(unnamed)'}`;
-};
-
-const splitApiVersion = (apiVersion = ''): { group: string; version: string } => {
-  const slash = apiVersion.indexOf('/');
-  return slash < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
-};
-
-const sameObject = (a: KubeObject, b: KubeObject): boolean =>
-  a.kind === b.kind && splitApiVersion(a.apiVersion).group === splitApiVersion(b.apiVersion).group && a.metadata?.name === b.metadata?.name && (a.metadata?.namespace ?? 'default') === (b.metadata?.namespace ?? 'default');
-
-/** An UPDATE when the cluster already holds the object, else a CREATE; always a dry run. */
-export const requestFor = (object: KubeObject, cluster: KubeObject[], index: number): AdmissionRequest => {
-  const { group, version } = splitApiVersion(object.apiVersion);
-  const kind = object.kind ?? '';
-  const namespace = CLUSTER_SCOPED.has(kind) ? undefined : (object.metadata?.namespace ?? 'default');
-  const withNamespace: KubeObject = namespace ? { ...object, metadata: { ...object.metadata, namespace } } : object;
-  const existing = cluster.find((other) => sameObject(other, withNamespace));
-  const resource = resourceOf(object);
-  return {
-    uid: `offline-check-${index}`,
-    kind: { group, version, kind },
-    resource: { group, version, resource: resource ? RESOURCES[resource].plural : `${kind.toLowerCase()}s` },
-    namespace,
-    name: object.metadata?.name,
-    operation: existing ? 'UPDATE' : 'CREATE',
-    object: withNamespace,
-    oldObject: existing ?? null,
-    dryRun: true,
-    userInfo: { username: 'certguard-check' },
-  };
-};
 
 /** `config`: a config file's path (as --config), or an already parsed config (tests). */
 export const checkBundle = async (bundle: KubeObject[], cluster: KubeObject[], configOrPath?: string | Config): Promise<CheckVerdict[]> => {
@@ -68,10 +32,8 @@ export const checkBundle = async (bundle: KubeObject[], cluster: KubeObject[], c
   const verdicts: CheckVerdict[] = [];
   for (const [index, object] of bundle.entries()) {
     const others = bundle.filter((_, at) => at !== index);
-    const request = requestFor(object, cluster, index);
-    const { response, violations } = await review(request, policies, { view: new ManifestView([...cluster, ...others]) });
-    if (!response.allowed && response.status?.code === 500) throw new Error(`${nameOf(object)}: ${response.status.message}`);
-    verdicts.push({ object: nameOf(object), allowed: response.allowed, violations, warnings: response.warnings ?? [] });
+    const { allowed, violations, warnings } = await judge(requestFor(object, cluster, index), policies, new ManifestView([...cluster, ...others]));
+    verdicts.push({ object: nameOf(object), allowed, violations, warnings });
   }
   return verdicts;
 };

@@ -4,6 +4,7 @@ const COMMANDS: Record<string, string> = {
   dev: 'make localhost dev certificates if missing, then serve (example cluster view when no kubeconfig)',
   certs: 'generate a CA and a serving certificate; print the base64 caBundle',
   check: 'judge manifests offline against a folder of cluster objects (GitOps pre-flight)',
+  audit: 'judge what exists (a folder of objects or the live cluster) as the webhook would now; exit 1 on failures',
   bootstrap: 'in-cluster: create or renew the CA + serving Secret and patch caBundle into the webhooks',
 };
 

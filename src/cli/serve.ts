@@ -12,6 +12,9 @@ import { RESOURCES, type ResourceId } from '../cluster/resources.ts';
 import { createMetrics, type ViewStats } from '../metrics/metrics.ts';
 import type { StatefulView } from '../cluster/view.ts';
 import type { SecretWriter } from '../cluster/writer.ts';
+import { startServeAudit } from '../audit/in-serve.ts';
+import { createNameResolver } from '../dns/resolver.ts';
+import { resolverOptionsFrom } from '../policies/certificate-dns/settings.ts';
 import { buildApp } from '../server/app.ts';
 import { DEFAULT_REVIEW_DEADLINE_MS } from '../server/limits.ts';
 import { CertWatcher, tlsOptions } from '../server/cert-watcher.ts';
@@ -35,6 +38,9 @@ export const SERVE_FLAGS: Record<string, FlagSpec> = {
     default: '4s',
     description: "one deadline per review (e.g. 4s, 3500ms): set it below the webhook's timeoutSeconds, the API server stops waiting then",
   },
+  audit: { type: 'boolean', description: 'audit the cluster every audit.intervalMinutes on the replica holding the Lease (PolicyReports, Events, metrics); needs a live cluster' },
+  'audit-namespace': { type: 'string', env: 'POD_NAMESPACE', description: 'certguard\'s namespace: where the audit Lease lives (with --audit)' },
+  'audit-identity': { type: 'string', env: 'POD_NAME', description: 'this replica\'s name in the audit Lease (default: the host name)' },
   'log-level': { type: 'string', env: 'CERTGUARD_LOG_LEVEL', default: 'info', description: `one of ${LOG_LEVELS.join(', ')}` },
   help: { type: 'boolean', description: 'show this help' },
 };
@@ -55,6 +61,8 @@ export type ServeOptions = {
   requestTimeoutMs?: number;
   /** How often the certificate files are re-read besides the directory watch (tests shorten it). */
   certPollIntervalMs?: number;
+  /** The periodic audit: off unless given (--audit). */
+  audit?: { namespace: string; identity?: string };
 };
 
 type ViewAndWriter = { view: StatefulView & Partial<ViewStats>; writer: SecretWriter };
@@ -64,7 +72,7 @@ type ViewAndWriter = { view: StatefulView & Partial<ViewStats>; writer: SecretWr
  * watched; all in one namespace, only that namespace; otherwise cluster-wide. The chart's RBAC
  * follows the same rule.
  */
-const serviceScope = (config: Config): Pick<LiveViewOptions, 'resources' | 'namespaces'> => {
+export const serviceScope = (config: Config): Pick<LiveViewOptions, 'resources' | 'namespaces'> => {
   const namespaces = new Set(config.policies['certificate-dns'].ingress.services.map((service) => service.namespace));
   if (namespaces.size === 0) return { resources: (Object.keys(RESOURCES) as ResourceId[]).filter((id) => id !== 'services') };
   const [only] = namespaces;
@@ -100,8 +108,10 @@ export type RunningServer = { close: () => Promise<void>; ports: { admission: nu
 export const startServer = async (options: ServeOptions): Promise<RunningServer> => {
   const { logger } = options;
   const { view, writer } = await openView(options);
+  // One resolver, so the audit's DNS lookups share the admission answer cache.
+  const resolver = createNameResolver(resolverOptionsFrom(options.config.policies['certificate-dns']));
   const metrics = createMetrics(view);
-  const policies = buildPolicies(options.config, { logger, recordInUseDeletion: metrics.recordInUseDeletion });
+  const policies = buildPolicies(options.config, { logger, resolver, recordInUseDeletion: metrics.recordInUseDeletion });
   const app = buildApp({ policies, view, writer, logger, recordDecision: metrics.recordDecision, reviewDeadlineMs: options.requestTimeoutMs, https: { minVersion: 'TLSv1.2' } });
   const certs = new CertWatcher({
     certPath: options.certPath,
@@ -116,6 +126,9 @@ export const startServer = async (options: ServeOptions): Promise<RunningServer>
     return { ready: notReady.length === 0, notReady };
   };
   const probes = buildProbeApp({ logger, readiness, metrics });
+  const audit = options.audit
+    ? startServeAudit({ view, resolver, config: options.config, kubeconfig: options.kubeconfig, namespace: options.audit.namespace, identity: options.audit.identity, registry: metrics.registry, logger })
+    : undefined;
   await certs.start();
   view.start().catch((error: unknown) => logger.error({ err: { message: (error as Error).message } }, 'cluster view stopped'));
   await app.listen({ port: options.port, host: options.bindAddress });
@@ -126,6 +139,7 @@ export const startServer = async (options: ServeOptions): Promise<RunningServer>
     ports,
     close: async () => {
       certs.stop();
+      await audit?.stop();
       await Promise.allSettled([app.close(), probes.close()]);
       await view.stop();
     },
@@ -155,6 +169,16 @@ export const durationMsOf = (value: unknown, flag: string): number => {
   return Math.round(ms);
 };
 
+/** --audit needs a live cluster and the namespace for its Lease. */
+const auditOptionsOf = (values: Record<string, unknown>, manifests: string | undefined): ServeOptions['audit'] => {
+  if (values.audit !== true) return undefined;
+  if (manifests) throw new UsageError('--audit needs a live cluster: it cannot be combined with --manifests');
+  const namespace = values['audit-namespace'];
+  if (typeof namespace !== 'string' || !NAMESPACE_NAME.test(namespace)) throw new UsageError(`--audit needs --audit-namespace (env POD_NAMESPACE), certguard's namespace for the Lease, got "${String(namespace ?? '')}"`);
+  const identity = values['audit-identity'];
+  return { namespace, ...(typeof identity === 'string' && identity !== '' ? { identity } : {}) };
+};
+
 const exists = async (path: string): Promise<boolean> => stat(path).then(() => true, () => false);
 
 export const serveOptionsFrom = async (args: string[]): Promise<ServeOptions | 'help'> => {
@@ -164,6 +188,7 @@ export const serveOptionsFrom = async (args: string[]): Promise<ServeOptions | '
   if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
   const manifests = values.manifests as string | undefined;
   if (manifests && !(await exists(manifests))) throw new UsageError(`--manifests ${manifests} does not exist`);
+  const audit = auditOptionsOf(values, manifests);
   return {
     port: portOf(values.port, 'port'),
     metricsPort: portOf(values['metrics-port'], 'metrics-port'),
@@ -176,6 +201,7 @@ export const serveOptionsFrom = async (args: string[]): Promise<ServeOptions | '
     manifests,
     requestTimeoutMs: durationMsOf(values['request-timeout'], 'request-timeout'),
     logger: createLogger(level as LevelWithSilent),
+    ...(audit ? { audit } : {}),
   };
 };
 

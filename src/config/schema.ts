@@ -1,5 +1,6 @@
 // The one configuration file (--config), shared by the CLI and the Helm chart's ConfigMap.
 // Each policy owns its settings schema; this file only composes them.
+import { auditSchema, type AuditSettings } from '../audit/settings.ts';
 import { acmeSolverCapSchema, ACME_SOLVER_CAP, type AcmeSolverCapSettings } from '../policies/acme-solver-cap/settings.ts';
 import { certificateDnsSchema, CERTIFICATE_DNS, type CertificateDnsSettings } from '../policies/certificate-dns/settings.ts';
 import { certificateIssuableSchema, CERTIFICATE_ISSUABLE, type CertificateIssuableSettings } from '../policies/certificate-issuable/settings.ts';
@@ -18,6 +19,8 @@ export type Config = {
     /** Seconds the live view may be disconnected before /readyz reports it stale. */
     staleAfterSeconds: number;
   };
+  /** What `certguard audit` (and serve's periodic audit) judges beyond admission. */
+  audit: AuditSettings;
 };
 
 export const configSchema = {
@@ -45,5 +48,6 @@ export const configSchema = {
         staleAfterSeconds: { type: 'integer', minimum: 1, default: 120 },
       },
     },
+    audit: auditSchema,
   },
 } as const;

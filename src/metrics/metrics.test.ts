@@ -9,6 +9,7 @@ import { ManifestView } from '../cluster/manifest-view.ts';
 import { RESOURCES, type ResourceId } from '../cluster/resources.ts';
 import type { ClusterView, ContentJudge, CountOptions, ListOptions } from '../cluster/view.ts';
 import { createAcmeSolverCapPolicy } from '../policies/acme-solver-cap/policy.ts';
+import { registerAuditMetrics } from '../audit/metrics.ts';
 import { createMetrics, type ResourceStats } from './metrics.ts';
 
 type Series = Record<string, number>;
@@ -303,6 +304,8 @@ t.test('every metric the alert rules use is one certguard exposes', async (t) =>
   const view = new ManifestView([solver('a', 'r1'), solver('a', 'r2', 'HTTPRoute', false), placeholder('a', 'x-tls', '2026-03-01T00:00:00Z')]);
   const metrics = createMetrics(view, { defaultMetrics: false });
   metrics.recordDecision({ policy: 'acme-solver-cap', operation: 'CREATE', kind: 'HTTPRoute', decision: 'denied', seconds: 0.001 });
+  // serve --audit registers the audit's series on the same registry (src/audit/metrics.ts).
+  registerAuditMetrics(metrics.registry).recordSuccess([{ policy: 'gateway-listener-tls', rule: 'admission', result: 'fail', message: 'm' }], 0.5, new Date());
   const exposed = new Set(Object.keys(parseExposition(await metrics.render())).map((key) => key.replace(/\{.*$/, '')));
   const alerts = rules.groups.flatMap((group) => group.rules);
   t.ok(alerts.length >= 5, 'the rules file has the alerts');
@@ -316,6 +319,6 @@ t.test('every metric the alert rules use is one certguard exposes', async (t) =>
   }
   t.same(
     alerts.map((rule) => rule.alert),
-    ['CertguardAcmeSolverObjectsHigh', 'CertguardAcmeSolverObjectsHighInNamespace', 'CertguardAcmeSolverCapDenying', 'CertguardPlaceholderSecretOld', 'CertguardInUseSecretDeleted', 'CertguardClusterViewNotSynced', 'CertguardMetricsAbsent'],
+    ['CertguardAcmeSolverObjectsHigh', 'CertguardAcmeSolverObjectsHighInNamespace', 'CertguardAcmeSolverCapDenying', 'CertguardPlaceholderSecretOld', 'CertguardInUseSecretDeleted', 'CertguardClusterViewNotSynced', 'CertguardAuditStale', 'CertguardAuditFindings', 'CertguardMetricsAbsent'],
   );
 });

@@ -65,7 +65,9 @@ const isReset = (error: unknown): boolean => {
 };
 
 export type RequestOptions = {
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH';
+  /** Of the body; default application/json (a PATCH names its patch type here). */
+  contentType?: string;
   accept?: string;
   body?: unknown;
   /** Whole-request deadline: a request that hangs must not hang its caller. Absent: `signal` is the only limit. */
@@ -149,7 +151,7 @@ export class KubeClient {
   async #request(path: string, options: RequestOptions, readerFor: (status: number) => BodyReader): Promise<ApiResponse> {
     const headers: Record<string, string> = { Accept: options.accept ?? 'application/json' };
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-    if (payload !== undefined) headers['Content-Type'] = 'application/json';
+    if (payload !== undefined) headers['Content-Type'] = options.contentType ?? 'application/json';
     const requestOptions = await this.#options(options.method ?? 'GET', headers);
     // A pooled keep-alive connection the server has closed fails at once ("socket hang up"):
     // that says nothing about the server, so try again on a fresh connection (Node's own advice).

@@ -25,7 +25,7 @@ const wholeNumberOf = (raw: string): number | undefined => {
 };
 
 /** The Namespace annotation overrides maxPerNamespace; a value that is not a whole number is ignored with a warning. */
-const getNamespaceCap = (view: ClusterView, namespace: string, settings: AcmeSolverCapSettings) =>
+export const getNamespaceCap = (view: ClusterView, namespace: string, settings: AcmeSolverCapSettings) =>
   getNamespaceOverride(view, namespace, {
     annotation: settings.namespaceAnnotation,
     fallback: settings.maxPerNamespace,

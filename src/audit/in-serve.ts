@@ -1,0 +1,59 @@
+// Builds serve's audit loop from what serve already has (its live view and config): the Lease in
+// certguard's own namespace, PolicyReports, Events and metrics, with one API client of its own.
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { ClusterView, StatefulView } from '../cluster/view.ts';
+import type { Config } from '../config/schema.ts';
+import type { NameResolver } from '../dns/resolver.ts';
+import { buildAuditPolicies } from './audit.ts';
+import { EventRecorder } from './events.ts';
+import { LeaderLease } from './lease.ts';
+import { createAuditClient, liveObjects } from './live-source.ts';
+import { registerAuditMetrics } from './metrics.ts';
+import { ReportWriter } from './report-writer.ts';
+import { AuditLoop } from './scheduler.ts';
+
+export const LEASE_NAME = 'certguard-audit';
+
+export type ServeAuditOptions = {
+  view: ClusterView & Pick<StatefulView, 'status'>;
+  config: Config;
+  kubeconfig?: string;
+  /** certguard's namespace, where the Lease lives. */
+  namespace: string;
+  /** This replica's name in the Lease (the pod name). */
+  identity?: string;
+  registry: Registry;
+  logger: Logger;
+  /** The webhook's resolver: audit lookups share its answer cache. */
+  resolver?: NameResolver;
+};
+
+export type ServeAudit = { stop(): Promise<void> };
+
+export const startServeAudit = (options: ServeAuditOptions): ServeAudit => {
+  const client = createAuditClient(options.kubeconfig);
+  const identity = options.identity ?? hostname();
+  const logger = options.logger.child({ component: 'audit' });
+  const loop = new AuditLoop({
+    view: options.view,
+    objects: () => liveObjects(options.view, client),
+    config: options.config,
+    policies: buildAuditPolicies(options.config, { logger, ...(options.resolver ? { resolver: options.resolver } : {}) }),
+    lease: new LeaderLease({ client, namespace: options.namespace, name: LEASE_NAME, identity }),
+    reports: new ReportWriter(client, logger),
+    events: new EventRecorder(client, logger, identity),
+    metrics: registerAuditMetrics(options.registry),
+    logger,
+    intervalMs: options.config.audit.intervalMinutes * 60_000,
+  });
+  loop.start();
+  logger.info({ namespace: options.namespace, lease: LEASE_NAME, identity, intervalMinutes: options.config.audit.intervalMinutes }, 'audit: periodic audit on (leader elected)');
+  return {
+    stop: async () => {
+      await loop.stop();
+      client.close();
+    },
+  };
+};

@@ -1,0 +1,40 @@
+// Audit-only: a cert-manager Certificate whose Ready condition has been False (or Unknown) for longer
+// than audit.notReadyAfterMinutes, with the reason cert-manager gives (seed 001: a Certificate
+// stuck for 17 hours while HTTP-01 kept failing). Read from the Certificate's status only.
+import type { KubeObject } from '../kube/object.ts';
+import { refOf, type Finding } from './findings.ts';
+
+export const RULE_CERTIFICATE_NOT_READY = 'certificate-not-ready';
+/** Not an admission policy: the audit's own check of cert-manager's state. */
+export const CERTIFICATE_READY = 'certificate-ready';
+
+const MINUTE_MS = 60_000;
+
+type Condition = { type?: string; status?: string; reason?: string; message?: string; lastTransitionTime?: string };
+
+const readyOf = (certificate: KubeObject): Condition | undefined => {
+  const conditions = (certificate.status as { conditions?: Condition[] } | undefined)?.conditions;
+  return Array.isArray(conditions) ? conditions.find((condition) => condition?.type === 'Ready') : undefined;
+};
+
+// Messages are joined with "; " elsewhere: cert-manager's text must not contain it.
+const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, ' ').replace(/;\s/g, ', ');
+
+export const notReadyMessage = (certificate: KubeObject, ready: Condition, since: Date, now: Date, afterMinutes: number): string => {
+  const namespace = certificate.metadata?.namespace ?? 'default';
+  const name = certificate.metadata?.name ?? '';
+  const minutes = Math.floor((now.getTime() - since.getTime()) / MINUTE_MS);
+  const said = `Ready=${ready.status ?? 'Unknown'}${ready.reason ? ` reason "${ready.reason}"` : ''}${ready.message ? `: "${oneLine(ready.message)}"` : ''}`;
+  return `Certificate ${namespace}/${name} has not been Ready for ${minutes} minutes (since ${since.toISOString()}, audit.notReadyAfterMinutes is ${afterMinutes}): cert-manager says ${said}. Look with: kubectl describe certificate ${name} -n ${namespace}, then kubectl get certificaterequests,orders,challenges -n ${namespace}`;
+};
+
+export type NotReadyOptions = { now: Date; afterMinutes: number };
+
+export const findNotReady = (object: KubeObject, options: NotReadyOptions): Finding[] => {
+  if (object.kind !== 'Certificate' || !object.apiVersion?.startsWith('cert-manager.io/')) return [];
+  const ready = readyOf(object);
+  if (!ready || ready.status === 'True' || !ready.lastTransitionTime) return [];
+  const since = new Date(ready.lastTransitionTime);
+  if (Number.isNaN(since.getTime()) || options.now.getTime() - since.getTime() <= options.afterMinutes * MINUTE_MS) return [];
+  return [{ policy: CERTIFICATE_READY, rule: RULE_CERTIFICATE_NOT_READY, result: 'fail', object: refOf(object), message: notReadyMessage(object, ready, since, options.now, options.afterMinutes) }];
+};

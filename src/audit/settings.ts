@@ -1,0 +1,28 @@
+// `audit:` in the config: what the audit judges beyond admission, and how often serve runs it.
+export type AuditSettings = {
+  /** A listener's certificate expiring within this many days is a warning (audit only). */
+  expiringWithinDays: number;
+  /** A placeholder still not replaced by cert-manager after this many hours is a failure. */
+  placeholderMaxAgeHours: number;
+  /** A cert-manager Certificate not Ready for longer than this is a failure. */
+  notReadyAfterMinutes: number;
+  /** How often `serve --audit` audits (±10 % jitter). */
+  intervalMinutes: number;
+};
+
+export const auditSchema = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    // 14 days: a 90-day ACME certificate is renewed 30 days before it expires, so one this close
+    // to its end is one whose renewal has been failing for over two weeks (seeds 003/004).
+    expiringWithinDays: { type: 'integer', minimum: 0, default: 14 },
+    // A placeholder normally lives minutes (until cert-manager issues); a day means issuance is stuck.
+    placeholderMaxAgeHours: { type: 'number', exclusiveMinimum: 0, default: 24 },
+    // An HTTP-01 issuance takes a minute or two; an hour not Ready is a stuck one (seed 001: 17 hours).
+    notReadyAfterMinutes: { type: 'number', exclusiveMinimum: 0, default: 60 },
+    // Ten minutes: well inside seed 001's 15 hours, and one audit of a large cluster costs seconds.
+    intervalMinutes: { type: 'number', exclusiveMinimum: 0, default: 10 },
+  },
+} as const;

@@ -1,0 +1,90 @@
+// `certguard audit`: judges what exists — a folder of objects (`kubectl get ... -A -o yaml`
+// output) or the live cluster — with the webhook's policies and messages, each object as if it
+// were created now, plus what only time breaks (src/audit/). Exit 1 when anything fails.
+import { buildAuditPolicies, runAudit, type AuditInput } from '../audit/audit.ts';
+import { formatOutput, OUTPUT_FORMATS, type OutputFormat } from '../audit/format.ts';
+import { hasFailure } from '../audit/findings.ts';
+import { createAuditClient, liveObjects } from '../audit/live-source.ts';
+import { ReportWriter } from '../audit/report-writer.ts';
+import { createLiveView } from '../cluster/live/live-view.ts';
+import { ManifestView, readManifests } from '../cluster/manifest-view.ts';
+import { ConfigError, loadConfig } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
+import { createLogger } from '../server/logger.ts';
+import { helpText, parseFlags, UsageError, type FlagSpec } from './args.ts';
+import { serviceScope } from './serve.ts';
+
+const FLAGS: Record<string, FlagSpec> = {
+  manifests: { type: 'string', multiple: true, description: 'file or folder of the objects to audit (repeatable), instead of the live cluster' },
+  kubeconfig: { type: 'string', env: 'KUBECONFIG', description: 'kubeconfig of the live cluster (in-cluster service account when absent)' },
+  config: { type: 'string', env: 'CERTGUARD_CONFIG', description: 'policy configuration (YAML), as the webhook uses (audit: settings included)' },
+  'write-reports': { type: 'boolean', description: 'live cluster only: also write the findings as wgpolicyk8s.io PolicyReports (needs create/update on policyreports)' },
+  output: { type: 'string', short: 'o', default: 'table', description: `one of ${OUTPUT_FORMATS.join(', ')}` },
+  help: { type: 'boolean', description: 'show this help' },
+};
+
+// The live view lists everything before it is ready; a large cluster takes a while, a dead one never.
+const LIVE_READY_TIMEOUT_MS = 120_000;
+const READY_POLL_MS = 200;
+
+const fromManifests = async (paths: string[], config: Config): Promise<AuditInput> => {
+  const objects = await readManifests(paths);
+  const logger = createLogger('silent');
+  return { objects, view: new ManifestView(objects), config, policies: buildAuditPolicies(config, { logger }), now: new Date() };
+};
+
+const auditLive = async (kubeconfig: string | undefined, config: Config, writeReports: boolean) => {
+  const logger = createLogger(writeReports ? 'warn' : 'silent');
+  // The same resources as serve watches (and the chart grants): Services only when configured.
+  const view = createLiveView({ kubeconfig, staleAfterSeconds: config.cluster.staleAfterSeconds, logger, ...serviceScope(config) });
+  const client = createAuditClient(kubeconfig);
+  try {
+    await view.start();
+    const deadline = Date.now() + LIVE_READY_TIMEOUT_MS;
+    while (!view.status().ready) {
+      if (Date.now() > deadline) throw new Error(`cluster view not ready after ${LIVE_READY_TIMEOUT_MS / 1000} s: ${view.status().notReady.join(', ')}`);
+      await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
+    }
+    const objects = await liveObjects(view, client);
+    const input: AuditInput = { objects, view, config, policies: buildAuditPolicies(config, { logger }), now: new Date() };
+    const findings = await runAudit(input);
+    if (writeReports) await new ReportWriter(client, logger).write(findings, input.now);
+    return { judged: objects.length, findings };
+  } finally {
+    client.close();
+    await view.stop();
+  }
+};
+
+const outputOf = (value: unknown): OutputFormat => {
+  if (!(OUTPUT_FORMATS as readonly unknown[]).includes(value)) throw new UsageError(`--output must be one of ${OUTPUT_FORMATS.join(', ')}, got "${String(value)}"`);
+  return value as OutputFormat;
+};
+
+export const run = async (args: string[]): Promise<number> => {
+  try {
+    const { values, positionals } = parseFlags(args, FLAGS);
+    if (values.help) {
+      process.stdout.write(`${helpText('audit', 'Judge what exists, as the webhook would judge it now (exit 1 when anything fails).', FLAGS)}\n`);
+      return 0;
+    }
+    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}": give folders with --manifests`);
+    const format = outputOf(values.output);
+    const config = await loadConfig(values.config as string | undefined);
+    const manifests = values.manifests as string[] | undefined;
+    let output;
+    const writeReports = values['write-reports'] === true;
+    if (manifests && writeReports) throw new UsageError('--write-reports writes to the live cluster: it cannot be combined with --manifests');
+    if (manifests) {
+      const input = await fromManifests(manifests, config);
+      output = { judged: input.objects.length, findings: await runAudit(input) };
+    } else {
+      output = await auditLive(values.kubeconfig as string | undefined, config, writeReports);
+    }
+    process.stdout.write(formatOutput(output, format));
+    return hasFailure(output.findings) ? 1 : 0;
+  } catch (error) {
+    process.stderr.write(`certguard audit: ${(error as Error).message}\n`);
+    return error instanceof UsageError || error instanceof ConfigError ? 2 : 3;
+  }
+};

@@ -1,0 +1,183 @@
+// The audit's findings, exactly: each object judged as if created now with the webhook's messages,
+// plus the audit-only rules (expiring certificates, old placeholders, solver caps).
+import { readFileSync } from 'node:fs';
+import t from 'tap';
+import { buildAuditPolicies, runAudit } from '../../src/audit/audit.ts';
+import type { Finding } from '../../src/audit/findings.ts';
+import { buildCertificate, generateRsaKeyPair } from '../../src/certs/x509.ts';
+import { ManifestView, parseManifests } from '../../src/cluster/manifest-view.ts';
+import { parseConfig } from '../../src/config/load.ts';
+import type { LookupResult, NameResolver } from '../../src/dns/resolver.ts';
+import type { KubeObject } from '../../src/kube/object.ts';
+import { gateway, grant, https, namespace, tlsSecret, type Pem } from '../../src/policies/gateway-listener-tls/testing.ts';
+import { createLogger } from '../../src/server/logger.ts';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const now = new Date();
+
+const certificate = async (notBefore: Date, notAfter: Date): Promise<Pem> => {
+  const keys = await generateRsaKeyPair();
+  return { crt: buildCertificate({ commonName: 'app.example.com', dnsNames: ['app.example.com'], notBefore, notAfter, publicKeyPem: keys.publicKeyPem, selfSigningKeyPem: keys.privateKeyPem }), key: keys.privateKeyPem };
+};
+
+/** DNS as a table: anything not listed is NXDOMAIN. */
+const resolverOf = (table: Record<string, string[]>): NameResolver => ({
+  lookup: async (name): Promise<LookupResult> => (table[name] ? { addresses: table[name], cnames: [] } : { error: 'NXDOMAIN', cnames: [] }),
+  lookupCaa: async () => ({ records: [] }),
+  describe: () => '192.0.2.53',
+});
+
+const audit = async (objects: KubeObject[], configValue: unknown = {}, resolver = resolverOf({})): Promise<Finding[]> => {
+  const config = parseConfig(configValue);
+  const policies = buildAuditPolicies(config, { logger: createLogger('silent'), resolver });
+  return runAudit({ objects, view: new ManifestView(objects), config, policies, now });
+};
+
+const GATEWAY_REF = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', namespace: 'traefik', name: 'traefik-gateway' };
+const CONSEQUENCE = 'the controller leaves this listener without a certificate, and Traefik and Contour then mark this Gateway not accepted or not programmed';
+const WHERE = 'spec.listeners[0] "websecure" (Gateway traefik/traefik-gateway, hostname "app.example.com")';
+
+t.test('the audit', async (t) => {
+  const valid = await certificate(new Date(now.getTime() - 30 * DAY_MS), new Date(now.getTime() + 60 * DAY_MS));
+  const expiring = await certificate(new Date(now.getTime() - 80 * DAY_MS), new Date(now.getTime() + 5 * DAY_MS + 60_000));
+  const expired = await certificate(new Date(now.getTime() - 90 * DAY_MS), new Date(now.getTime() - DAY_MS));
+  const site = (ref: string) => gateway([https('websecure', 'app.example.com', { name: ref })]);
+
+  await t.test('fails a listener whose Secret is missing, with the webhook message', async (t) => {
+    t.same(await audit([namespace('traefik'), site('gone-tls')]), [
+      {
+        policy: 'gateway-listener-tls',
+        rule: 'admission',
+        result: 'fail',
+        object: GATEWAY_REF,
+        message: `${WHERE}: certificateRefs[0] Secret "traefik/gone-tls" does not exist and no Certificate or cert-manager annotation will create it: ${CONSEQUENCE}. Fix: check the Secret name, or create the Secret`,
+      },
+    ]);
+  });
+
+  await t.test('fails a missing Secret in placeholder mode too (an audit creates nothing)', async (t) => {
+    const findings = await audit([site('gone-tls')], { policies: { 'gateway-listener-tls': { mode: 'placeholder' } } });
+    t.same(findings.map((finding) => [finding.rule, finding.result]), [['admission', 'fail']]);
+    t.match(findings[0]?.message, /does not exist and no Certificate or cert-manager annotation will create it: /);
+  });
+
+  await t.test('fails a cross-namespace Secret no ReferenceGrant permits, and passes it once one does', async (t) => {
+    const crossing = gateway([https('websecure', 'app.example.com', { name: 'app-tls', namespace: 'apps' })]);
+    const findings = await audit([crossing, tlsSecret('apps', 'app-tls', valid)]);
+    t.same(findings.map((finding) => finding.message), [
+      `${WHERE}: certificateRefs[0] Secret "apps/app-tls" is in another namespace and no ReferenceGrant permits it (RefNotPermitted): ${CONSEQUENCE}. Fix: create a ReferenceGrant in namespace "apps" with from {group: gateway.networking.k8s.io, kind: Gateway, namespace: traefik} and to {group: "", kind: Secret, name: app-tls}`,
+    ]);
+    t.same(await audit([crossing, tlsSecret('apps', 'app-tls', valid), grant('apps', { namespace: 'traefik' })]), []);
+  });
+
+  await t.test('fails an expired certificate (admission says unusable)', async (t) => {
+    const findings = await audit([site('old-tls'), tlsSecret('traefik', 'old-tls', expired)]);
+    const notAfter = new Date(Math.floor((now.getTime() - DAY_MS) / 1000) * 1000).toISOString();
+    t.same(findings.map((finding) => [finding.rule, finding.result, finding.message]), [
+      ['admission', 'fail', `${WHERE}: certificateRefs[0] Secret "traefik/old-tls" is unusable: its certificate expired at ${notAfter}: ${CONSEQUENCE}. Fix: renew the certificate (cmctl renew, or find out why cert-manager did not)`],
+    ]);
+  });
+
+  await t.test('warns about a certificate expiring within audit.expiringWithinDays, not about one beyond it', async (t) => {
+    const notAfter = new Date(Math.floor((now.getTime() + 5 * DAY_MS + 60_000) / 1000) * 1000).toISOString();
+    t.same(await audit([site('soon-tls'), tlsSecret('traefik', 'soon-tls', expiring)]), [
+      {
+        policy: 'gateway-listener-tls',
+        rule: 'certificate-expiring',
+        result: 'warn',
+        object: GATEWAY_REF,
+        message: `${WHERE}: certificateRefs[0] Secret "traefik/soon-tls" holds a certificate that expires at ${notAfter}, in 5 days (audit.expiringWithinDays is 14): clients will reject it from then on. Fix: renew the certificate (cmctl renew, or find out why cert-manager did not)`,
+      },
+    ]);
+    t.same(await audit([site('soon-tls'), tlsSecret('traefik', 'soon-tls', expiring)], { audit: { expiringWithinDays: 3 } }), []);
+    t.same(await audit([site('app-tls'), tlsSecret('traefik', 'app-tls', valid)]), []);
+  });
+
+  const placeholder = (name: string, createdAt: Date, replaced = false): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'kubernetes.io/tls',
+    metadata: {
+      name,
+      namespace: 'traefik',
+      labels: { 'app.kubernetes.io/managed-by': 'certguard', 'certguard.io/placeholder': 'true' },
+      annotations: {
+        'certguard.io/placeholder-for': 'Gateway traefik/traefik-gateway',
+        'certguard.io/placeholder-listeners': 'websecure',
+        'certguard.io/created-at': createdAt.toISOString(),
+        'cert-manager.io/issuer-name': replaced ? 'letsencrypt-prod' : 'certguard.io/placeholder',
+      },
+    },
+    data: {},
+  });
+
+  await t.test('fails a placeholder still not replaced after audit.placeholderMaxAgeHours, not a younger or a replaced one', async (t) => {
+    const old = new Date(now.getTime() - 30 * 60 * 60 * 1000);
+    t.same(await audit([placeholder('old-tls', old), placeholder('new-tls', new Date(now.getTime() - 60 * 60 * 1000)), placeholder('done-tls', old, true)]), [
+      {
+        policy: 'gateway-listener-tls',
+        rule: 'placeholder-age',
+        result: 'fail',
+        object: { apiVersion: 'v1', kind: 'Secret', namespace: 'traefik', name: 'old-tls' },
+        message: `Secret traefik/old-tls is a certguard placeholder (for Gateway traefik/traefik-gateway, listeners websecure) created at ${old.toISOString()} and still not replaced by a real certificate after 30 hours (audit.placeholderMaxAgeHours is 24): its listeners serve a self-signed certificate clients do not trust. Fix: find out why cert-manager has not issued it (kubectl get certificate -n traefik, and kubectl describe the one whose spec.secretName is old-tls), or put a real certificate in the Secret`,
+      },
+    ]);
+    t.same(await audit([placeholder('old-tls', old)], { audit: { placeholderMaxAgeHours: 48 } }), []);
+  });
+
+  await t.test('fails a namespace holding its solver cap, with acme-solver-cap\'s message, per namespace not per solver', async (t) => {
+    const objects = parseManifests(readFileSync('src/policies/acme-solver-cap/fixtures/bad/ingress-namespace-cap-reached.yaml', 'utf8'), 'fixture');
+    const findings = await audit(objects);
+    t.same(findings.map((finding) => [finding.policy, finding.rule, finding.result, finding.object]), [
+      ['acme-solver-cap', 'namespace-solver-cap', 'fail', { apiVersion: 'v1', kind: 'Namespace', name: 'certguard-fixture-solver-one' }],
+    ]);
+    t.match(findings[0]?.message, /^namespace "certguard-fixture-solver-one" has reached its cap of 1 ACME HTTP-01 solver Ingress owned by cert-manager Challenges \(Namespace annotation certguard.io\/max-solver-routes\): /);
+    t.same(await audit(objects, { policies: { 'acme-solver-cap': { mode: 'warn' } } }).then((found) => found.map((finding) => finding.result)), ['warn']);
+    t.same(await audit(objects, { policies: { 'acme-solver-cap': { mode: 'off' } } }), []);
+    const cluster = await audit(objects, { policies: { 'acme-solver-cap': { maxClusterWide: 2 } } });
+    t.same(cluster.map((finding) => [finding.rule, finding.object]), [
+      ['cluster-solver-cap', undefined],
+      ['namespace-solver-cap', { apiVersion: 'v1', kind: 'Namespace', name: 'certguard-fixture-solver-one' }],
+    ]);
+  });
+
+  await t.test('fails an ACME Certificate whose name no longer points at the ingress (certificate-dns)', async (t) => {
+    const objects = parseManifests(readFileSync('src/policies/certificate-dns/fixtures/bad/certificate-points-elsewhere.yaml', 'utf8'), 'fixture');
+    const findings = await audit(objects, {}, resolverOf({ 'app.example.com': ['203.0.113.10'], 'old-host.example.com': ['198.51.100.7'] }));
+    t.same(findings.map((finding) => [finding.policy, finding.rule, finding.result, finding.object?.kind]), [['certificate-dns', 'admission', 'fail', 'Certificate']]);
+    t.equal(
+      findings[0]?.message,
+      'Certificate app-production/app-prod-tls: spec.dnsNames[1] "old-host.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at the ingress 203.0.113.10 (gateway traefik/traefik-gateway), so Let\'s Encrypt would never reach the solver and cert-manager would retry forever. Point old-host.example.com at 203.0.113.10 first, or use a DNS-01 solver.',
+    );
+    t.same(await audit(objects, {}, resolverOf({ 'app.example.com': ['203.0.113.10'], 'old-host.example.com': ['203.0.113.10'] })), []);
+  });
+
+  await t.test('fails a Certificate not Ready for longer than audit.notReadyAfterMinutes, with cert-manager\'s reason', async (t) => {
+    const since = new Date(now.getTime() - 95 * 60_000);
+    const stuck = (status: string, at: Date): KubeObject => ({
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: { name: 'app-tls', namespace: 'apps' },
+      spec: { secretName: 'app-tls', dnsNames: ['app.example.com'], issuerRef: { name: 'dns-only', kind: 'ClusterIssuer' } },
+      status: { conditions: [{ type: 'Ready', status, reason: 'Failed', message: 'Failed to wait for order resource "app-tls-1-123" to become ready; order is in "invalid" state', lastTransitionTime: at.toISOString() }] },
+    });
+    // certificate-dns off: it would warn that the issuer is unknown; only the audit rule speaks here.
+    const dnsOff = { policies: { 'certificate-dns': { mode: 'off' } } };
+    t.same(await audit([stuck('False', since)], dnsOff), [
+      {
+        policy: 'certificate-ready',
+        rule: 'certificate-not-ready',
+        result: 'fail',
+        object: { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', namespace: 'apps', name: 'app-tls' },
+        message: `Certificate apps/app-tls has not been Ready for 95 minutes (since ${since.toISOString()}, audit.notReadyAfterMinutes is 60): cert-manager says Ready=False reason "Failed": "Failed to wait for order resource "app-tls-1-123" to become ready, order is in "invalid" state". Look with: kubectl describe certificate app-tls -n apps, then kubectl get certificaterequests,orders,challenges -n apps`,
+      },
+    ]);
+    t.same(await audit([stuck('False', new Date(now.getTime() - 30 * 60_000))], dnsOff), [], 'not yet an hour');
+    t.same(await audit([stuck('True', since)], dnsOff), [], 'Ready');
+    t.same(await audit([stuck('False', since)], { ...dnsOff, audit: { notReadyAfterMinutes: 120 } }), []);
+  });
+
+  await t.test('judges nothing of a policy that is off', async (t) => {
+    t.same(await audit([site('gone-tls')], { policies: { 'gateway-listener-tls': { mode: 'off' } } }), []);
+  });
+});

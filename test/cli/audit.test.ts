@@ -1,0 +1,101 @@
+// `certguard audit --manifests` on a fixture of each finding: exit codes, the table, JSON and YAML.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import t from 'tap';
+import { parse } from 'yaml';
+import { buildCertificate, generateRsaKeyPair } from '../../src/certs/x509.ts';
+
+const run = promisify(execFile);
+const root = join(import.meta.dirname, '../..');
+const CLI = join(root, 'bin/certguard.js');
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+const audit = async (args: string[]) => {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, 'audit', ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+};
+
+const MISSING = join(root, 'src/policies/gateway-listener-tls/fixtures/bad/missing-secret.yaml');
+const SOLVERS = join(root, 'src/policies/acme-solver-cap/fixtures/bad/ingress-namespace-cap-reached.yaml');
+const PLACEHOLDER = join(root, 'test/cli/fixtures/audit/old-placeholder.yaml');
+const GOOD = join(root, 'src/policies/gateway-listener-tls/fixtures/good/same-namespace-secret.yaml');
+
+t.test('a missing Secret: the webhook message in the table, exit 1', async (t) => {
+  const result = await audit(['--manifests', MISSING]);
+  t.equal(result.code, 1, result.stderr);
+  const [header, row, summary, end] = result.stdout.split('\n');
+  t.match(header, /^OBJECT +POLICY +RULE +RESULT +MESSAGE$/);
+  t.match(row, /^Gateway traefik\/traefik-gateway +gateway-listener-tls +admission +fail +spec\.listeners\[2\] "websecure-app-prod" \(Gateway traefik\/traefik-gateway, hostname "app\.example\.com"\): certificateRefs\[0\] Secret "app-prod\/app-prod-tls-secret" does not exist and no Certificate or cert-manager annotation will create it: /);
+  t.equal(summary, '5 objects judged: 1 failed, 0 warnings');
+  t.equal(end, '');
+});
+
+t.test('a namespace holding its solver cap: one finding on the Namespace, as JSON', async (t) => {
+  const result = await audit(['--manifests', SOLVERS, '-o', 'json']);
+  t.equal(result.code, 1, result.stderr);
+  const output = JSON.parse(result.stdout) as { judged: number; findings: Array<Record<string, unknown>> };
+  t.equal(output.judged, 3);
+  t.same(output.findings.map((finding) => [finding.policy, finding.rule, finding.result, finding.object]), [
+    ['acme-solver-cap', 'namespace-solver-cap', 'fail', { apiVersion: 'v1', kind: 'Namespace', name: 'certguard-fixture-solver-one' }],
+  ]);
+});
+
+t.test('a placeholder older than placeholderMaxAgeHours, as YAML', async (t) => {
+  const result = await audit(['--manifests', PLACEHOLDER, '--output', 'yaml']);
+  t.equal(result.code, 1, result.stderr);
+  const output = parse(result.stdout) as { findings: Array<{ rule: string; result: string; object: object; message: string }> };
+  t.same(output.findings.map((finding) => [finding.rule, finding.result, finding.object]), [['placeholder-age', 'fail', { apiVersion: 'v1', kind: 'Secret', namespace: 'traefik', name: 'app-tls' }]]);
+  t.match(output.findings[0]?.message, /^Secret traefik\/app-tls is a certguard placeholder \(for Gateway traefik\/traefik-gateway, listeners websecure\) created at 2020-01-01T00:00:00\.000Z and still not replaced by a real certificate after \d+ hours \(audit\.placeholderMaxAgeHours is 24\): /);
+});
+
+t.test('a Certificate not Ready for longer than notReadyAfterMinutes', async (t) => {
+  const result = await audit(['--manifests', join(root, 'test/cli/fixtures/audit/certificate-not-ready.yaml'), '-o', 'json']);
+  t.equal(result.code, 1, result.stderr);
+  const output = JSON.parse(result.stdout) as { findings: Array<{ policy: string; rule: string; result: string; message: string }> };
+  const stuck = output.findings.filter((finding) => finding.rule === 'certificate-not-ready');
+  t.same(stuck.map((finding) => [finding.policy, finding.result]), [['certificate-ready', 'fail']]);
+  t.match(stuck[0]?.message, /^Certificate apps\/app-tls has not been Ready for \d+ minutes \(since 2020-01-01T00:00:00\.000Z, audit\.notReadyAfterMinutes is 60\): cert-manager says Ready=False reason "Failed": "Failed to wait for order resource "app-tls-1-123" to become ready: order is in "invalid" state"\. Look with: /);
+});
+
+t.test('a certificate expiring within expiringWithinDays is a warning: exit 0', async (t) => {
+  const folder = await mkdtemp(join(tmpdir(), 'certguard-audit-'));
+  t.teardown(() => rm(folder, { recursive: true, force: true }));
+  const keys = await generateRsaKeyPair();
+  const now = Date.now();
+  const crt = buildCertificate({ commonName: 'app.example.com', dnsNames: ['app.example.com'], notBefore: new Date(now - 80 * DAY_MS), notAfter: new Date(now + 3 * DAY_MS + 60_000), publicKeyPem: keys.publicKeyPem, selfSigningKeyPem: keys.privateKeyPem });
+  const secret = { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'app-tls', namespace: 'traefik' }, stringData: { 'tls.crt': crt, 'tls.key': keys.privateKeyPem } };
+  const gateway = {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'Gateway',
+    metadata: { name: 'traefik-gateway', namespace: 'traefik' },
+    spec: { gatewayClassName: 'traefik', listeners: [{ name: 'websecure', port: 443, protocol: 'HTTPS', hostname: 'app.example.com', tls: { certificateRefs: [{ name: 'app-tls' }] } }] },
+  };
+  await writeFile(join(folder, 'objects.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [secret, gateway] }));
+  const result = await audit(['--manifests', folder]);
+  t.equal(result.code, 0, result.stderr);
+  t.match(result.stdout, /\nGateway traefik\/traefik-gateway +gateway-listener-tls +certificate-expiring +warn +spec\.listeners\[0\] "websecure" \(Gateway traefik\/traefik-gateway, hostname "app\.example\.com"\): certificateRefs\[0\] Secret "traefik\/app-tls" holds a certificate that expires at \S+, in 3 days \(audit\.expiringWithinDays is 14\): /);
+  t.match(result.stdout, /\n2 objects judged: 0 failed, 1 warnings\n$/);
+});
+
+t.test('nothing to report: only the summary, exit 0', async (t) => {
+  const result = await audit(['--manifests', GOOD]);
+  t.equal(result.code, 0, result.stderr);
+  t.equal(result.stdout, '3 objects judged: 0 failed, 0 warnings\n');
+});
+
+t.test('usage errors exit 2 with one line', async (t) => {
+  const badOutput = await audit(['--manifests', GOOD, '-o', 'wide']);
+  t.equal(badOutput.code, 2);
+  t.equal(badOutput.stderr, 'certguard audit: --output must be one of table, json, yaml, got "wide"\n');
+  const positional = await audit([GOOD]);
+  t.equal(positional.code, 2);
+  t.equal(positional.stderr, `certguard audit: unexpected argument "${GOOD}": give folders with --manifests\n`);
+});

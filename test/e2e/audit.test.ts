@@ -1,0 +1,164 @@
+// The periodic audit on a real API server (issue 18): a Secret deleted after its Gateway was
+// admitted shows up, within one audit interval, in the namespace's PolicyReport and as a Warning
+// Event on the Gateway; putting it back clears both. Two certguard replicas: one holds the Lease
+// and audits, and when it stops (releasing the Lease) the other takes over.
+// certguard runs with a token of the chart's ServiceAccount under the chart's RBAC (audit.enabled),
+// so the test also shows that RBAC is enough.
+// The PolicyReport CRDs here are a test stand-in with an open schema (no upstream file is copied):
+// a cluster gets the real ones from Kyverno, Kubewarden or Policy Reporter.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { parse, parseAllDocuments, stringify } from 'yaml';
+import { helmTemplate } from '../chart/render.ts';
+import { startCertguard, type Certguard } from './harness/certguard.ts';
+import { startCluster, type Cluster } from './harness/cluster.ts';
+import { gateway, httpsListener, namespace, tlsSecret, yamlOf } from './harness/objects.ts';
+import { issueCa, issueServing } from './harness/pki.ts';
+import { NODE, repoRoot } from './harness/paths.ts';
+import { run, waitFor } from './harness/processes.ts';
+import { waitForWebhooks } from './harness/stack.ts';
+import { CERTGUARD_NAMESPACE, registerWebhooks } from './harness/webhooks.ts';
+
+const RBAC_KINDS = new Set(['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding']);
+
+/** certguard serve's ServiceAccount and RBAC from the chart's default render (not the bootstrap's). */
+const chartRbac = (): string => {
+  const result = helmTemplate({}, { namespace: CERTGUARD_NAMESPACE, release: 'certguard' });
+  if (result.status !== 0) throw new Error(result.stderr);
+  return parseAllDocuments(result.stdout)
+    .map((document) => document.toJS() as { kind: string; metadata: { name: string } } | null)
+    .filter((object) => object !== null && RBAC_KINDS.has(object.kind) && !object.metadata.name.includes('bootstrap'))
+    .map((object) => `---\n${stringify(object)}`)
+    .join('');
+};
+
+/** A kubeconfig whose user is certguard's ServiceAccount (a TokenRequest token). */
+const serviceAccountKubeconfig = async (cluster: Cluster): Promise<string> => {
+  const token = await cluster.kubectl(['create', 'token', 'certguard', '-n', CERTGUARD_NAMESPACE, '--duration=1h']);
+  if (token.code !== 0) throw new Error(`kubectl create token: ${token.stderr}`);
+  const kubeconfig = parse(readFileSync(cluster.kubeconfigPath, 'utf8')) as { users: { user: { token: string } }[] };
+  for (const user of kubeconfig.users) user.user.token = token.stdout.trim();
+  const path = join(cluster.kubeconfigPath, '..', 'certguard-audit-sa-kubeconfig');
+  writeFileSync(path, stringify(kubeconfig), { mode: 0o600 });
+  return path;
+};
+
+const reportCrd = (kind: string, plural: string, scope: 'Namespaced' | 'Cluster') => ({
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: `${plural}.wgpolicyk8s.io` },
+  spec: {
+    group: 'wgpolicyk8s.io',
+    scope,
+    names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
+    versions: [{ name: 'v1alpha2', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+  },
+});
+
+// 3 s: the whole scenario fits in a test run; the config takes fractions of a minute. The harness
+// issues one-day certificates: expiringWithinDays 0 keeps them out of the report.
+const CONFIG = { audit: { intervalMinutes: 0.05, expiringWithinDays: 0 } };
+const auditArgs = (identity: string) => ['--audit', `--audit-namespace=${CERTGUARD_NAMESPACE}`, `--audit-identity=${identity}`];
+
+type Report = { results?: Array<{ policy: string; rule: string; result: string; message: string; resources?: Array<{ kind: string; name: string }> }>; summary?: { fail: number } };
+type EventList = { items: Array<{ type: string; reason: string; message: string; involvedObject: { kind: string; name: string } }> };
+
+t.test('the audit reports a Secret deleted after admission, and clears it once fixed', async (t) => {
+  const cluster = await startCluster();
+  t.teardown(() => cluster.stop());
+  const crds = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(reportCrd('PolicyReport', 'policyreports', 'Namespaced'), reportCrd('ClusterPolicyReport', 'clusterpolicyreports', 'Cluster')) });
+  t.equal(crds.code, 0, crds.stderr);
+  await cluster.kubectl(['wait', '--for=condition=Established', 'crd/policyreports.wgpolicyk8s.io', 'crd/clusterpolicyreports.wgpolicyk8s.io', '--timeout=30s']);
+  const setup = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(namespace(CERTGUARD_NAMESPACE), namespace('apps')) });
+  t.equal(setup.code, 0, setup.stderr);
+
+  const rbac = await cluster.kubectl(['apply', '-f', '-'], { input: chartRbac() });
+  t.equal(rbac.code, 0, rbac.stderr);
+  const kubeconfigPath = await serviceAccountKubeconfig(cluster);
+
+  const replicas: Certguard[] = [];
+  for (const identity of ['certguard-a', 'certguard-b']) {
+    const replica = await startCertguard({ kubeconfigPath, config: CONFIG, extraArgs: auditArgs(identity) });
+    t.teardown(() => replica.stop());
+    replicas.push(replica);
+  }
+  const [first] = replicas;
+  if (!first) throw new Error('no replica');
+  await registerWebhooks(cluster, { url: first.url, caBundle: first.caBundle, config: CONFIG });
+  await waitForWebhooks(cluster);
+
+  const ca = await issueCa('apps-ca');
+  const secret = tlsSecret('apps', 'web-tls', await issueServing(ca, 'app.example.com', ['app.example.com']));
+  const web = gateway('apps', 'web', [httpsListener('websecure', 'app.example.com', 'web-tls')]);
+  const admitted = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(secret, web) });
+  t.equal(admitted.code, 0, admitted.stderr);
+
+  const holder = await waitFor('the audit Lease to have a holder', async () => {
+    const lease = await cluster.kubectl(['get', 'lease', 'certguard-audit', '-n', CERTGUARD_NAMESPACE, '-o', 'jsonpath={.spec.holderIdentity}']);
+    return lease.code === 0 && lease.stdout ? lease.stdout : undefined;
+  }, { timeoutMs: 30_000 });
+  t.ok(['certguard-a', 'certguard-b'].includes(holder), `holder ${holder}`);
+
+  const deleted = await cluster.kubectl(['delete', 'secret', 'web-tls', '-n', 'apps']);
+  t.equal(deleted.code, 0, deleted.stderr);
+
+  const report = async (): Promise<Report | undefined> => {
+    const got = await cluster.kubectl(['get', 'policyreport', 'certguard', '-n', 'apps', '-o', 'json']);
+    return got.code === 0 ? (JSON.parse(got.stdout) as Report) : undefined;
+  };
+  const failing = await waitFor('the PolicyReport to name the Gateway', async () => {
+    const found = await report();
+    return found?.results?.some((result) => result.result === 'fail') ? found : undefined;
+  }, { timeoutMs: 30_000, intervalMs: 500 });
+  t.same(failing.results?.map((result) => [result.policy, result.rule, result.result, result.resources?.[0]?.kind, result.resources?.[0]?.name]), [['gateway-listener-tls', 'admission', 'fail', 'Gateway', 'web']]);
+  t.match(failing.results?.[0]?.message, /^spec\.listeners\[0\] "websecure" \(Gateway apps\/web, hostname "app\.example\.com"\): certificateRefs\[0\] Secret "apps\/web-tls" does not exist and no Certificate or cert-manager annotation will create it: /);
+  t.equal(failing.summary?.fail, 1);
+
+  // The one-shot CLI over the same live cluster, with the same token: the same finding, exit 1.
+  const cli = await run(NODE, ['bin/certguard.js', 'audit', '--kubeconfig', kubeconfigPath, '--config', '/dev/null', '-o', 'json'], { cwd: repoRoot, timeoutMs: 150_000 });
+  t.equal(cli.code, 1, cli.stderr);
+  const output = JSON.parse(cli.stdout) as { judged: number; findings: Array<{ policy: string; rule: string; result: string; object?: { kind: string; name: string } }> };
+  t.same(output.findings.map((finding) => [finding.policy, finding.rule, finding.result, finding.object?.kind, finding.object?.name]), [['gateway-listener-tls', 'admission', 'fail', 'Gateway', 'web']]);
+
+  const events = async (): Promise<EventList['items']> => {
+    const got = await cluster.kubectl(['get', 'events', '-n', 'apps', '--field-selector', 'reason=CertguardAudit,involvedObject.name=web', '-o', 'json']);
+    return got.code === 0 ? (JSON.parse(got.stdout) as EventList).items : [];
+  };
+  const warned = await waitFor('a Warning Event on the Gateway', async () => {
+    const found = await events();
+    return found.some((event) => event.type === 'Warning') ? found : undefined;
+  }, { timeoutMs: 30_000, intervalMs: 500 });
+  t.equal(warned.length, 1, 'one Event, however many audits ran');
+  t.match(warned[0]?.message, /^gateway-listener-tls\/admission: spec\.listeners\[0\] "websecure" \(Gateway apps\/web/);
+  t.equal(warned[0]?.involvedObject.kind, 'Gateway');
+
+  const restored = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(secret) });
+  t.equal(restored.code, 0, restored.stderr);
+  let last: Report | undefined;
+  await waitFor('the PolicyReport to clear', async () => ((last = await report())?.results ?? []).length === 0 ? true : undefined, { timeoutMs: 30_000, intervalMs: 500 }).catch((error: Error) => {
+    throw new Error(`${error.message}: ${JSON.stringify(last)}\n${replicas.map((replica) => replica.logs().split('\n').slice(-15).join('\n')).join('\n---\n')}`);
+  });
+  const cleared = await waitFor('the Event to turn Normal', async () => {
+    const found = await events();
+    return found.length > 0 && found.every((event) => event.type === 'Normal') ? found : undefined;
+  }, { timeoutMs: 30_000, intervalMs: 500 });
+  t.match(cleared[0]?.message, /^resolved: no longer found by the audit at /);
+
+  const auditors = replicas.filter((replica) => replica.logs().includes('"msg":"audit done"'));
+  t.equal(auditors.length, 1, 'exactly one replica audits');
+  const leader = replicas[holder === 'certguard-a' ? 0 : 1];
+  const other = replicas[holder === 'certguard-a' ? 1 : 0];
+  t.equal(auditors[0], leader, 'the one holding the Lease');
+  t.notMatch(other?.logs() ?? '', /"msg":"audit done"/);
+
+  for (const replica of replicas) t.notMatch(replica.logs(), /audit failed|audit Event not|Lease not (renewed|released)|PolicyReports not written/, 'no audit step failed (the chart\'s RBAC is enough)');
+
+  await leader?.stop();
+  const next = await waitFor('the other replica to take the Lease over', async () => {
+    const lease = await cluster.kubectl(['get', 'lease', 'certguard-audit', '-n', CERTGUARD_NAMESPACE, '-o', 'jsonpath={.spec.holderIdentity}']);
+    return lease.stdout && lease.stdout !== holder ? lease.stdout : undefined;
+  }, { timeoutMs: 30_000, intervalMs: 500 });
+  t.not(next, holder);
+  await waitFor('the new leader to audit', async () => ((other?.logs() ?? '').includes('"msg":"audit done"') ? true : undefined), { timeoutMs: 30_000, intervalMs: 500 });
+});
