@@ -100,6 +100,9 @@ t.test('the audit reports a Secret deleted after admission, and clears it once f
   }, { timeoutMs: 30_000 });
   t.ok(['certguard-a', 'certguard-b'].includes(holder), `holder ${holder}`);
 
+  // tls-secret-in-use refuses this delete; its break glass lets it through, as a clean-up by hand would.
+  const annotated = await cluster.kubectl(['annotate', 'secret', 'web-tls', '-n', 'apps', 'certguard.io/allow-delete=audit end-to-end test']);
+  t.equal(annotated.code, 0, annotated.stderr);
   const deleted = await cluster.kubectl(['delete', 'secret', 'web-tls', '-n', 'apps']);
   t.equal(deleted.code, 0, deleted.stderr);
 

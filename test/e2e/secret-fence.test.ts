@@ -19,7 +19,9 @@ import { CERTGUARD_NAMESPACE, registerWebhooks } from './harness/webhooks.ts';
 
 type Obj = Record<string, unknown> & { metadata: { namespace: string; name: string; labels?: Record<string, string>; annotations?: Record<string, string> } };
 
-const PLACEHOLDER_CONFIG = { policies: { 'gateway-listener-tls': { mode: 'placeholder' } } };
+// forUnmanagedSecrets: the flow below adds a listener whose Secret no Certificate fills; the fence,
+// not the issuance graph, is under test here.
+const PLACEHOLDER_CONFIG = { policies: { 'gateway-listener-tls': { mode: 'placeholder', placeholder: { forUnmanagedSecrets: true } } } };
 // What the chart installs for certguard serve besides workloads (nothing runs here: no kubelet).
 const FENCE_KINDS = new Set(['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
 
