@@ -165,6 +165,16 @@ t.test('cert-manager issues into certguard placeholders for a namespaced CA Issu
     });
   }
 
+  await t.test('a typo in a Secret name is refused in placeholder mode, and nothing is created', async (t) => {
+    // No Certificate and no cert-manager annotation fills "app-tsl": a placeholder would hide the
+    // typo behind a self-signed certificate forever (issue 12), so placeholder mode denies as enforce does.
+    const typo = gateway(NS, 'typo-gateway', [httpsListener('websecure-typo', 'app.example.com', 'app-tsl')]);
+    const applied = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(typo) });
+    t.equal(applied.code, 1);
+    t.match(applied.stderr, /admission webhook "gateway-listener-tls\.certguard\.io" denied the request: spec\.listeners\[0\] "websecure-typo" \(Gateway app-prod\/typo-gateway, hostname "app\.example\.com"\): certificateRefs\[0\] Secret "app-prod\/app-tsl" does not exist and no Certificate or cert-manager annotation will create it: /);
+    t.equal(await getSecret(cluster, NS, 'app-tsl'), undefined, 'no placeholder was created');
+  });
+
   await t.test(`the placeholder gauge of ${NS}, ${SHIM_NS} and ${LS_NS} returns to 0`, async (t) => {
     for (const ns of [NS, SHIM_NS, LS_NS]) {
       const count = await waitFor(`the placeholder gauge of ${ns} to drop`, async () => {
