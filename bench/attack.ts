@@ -7,13 +7,13 @@
 //   node bench/attack.ts [count=100000] [seed]
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { Agent, request } from 'node:https';
+import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import fc from 'fast-check';
 import { generateCertificates, writeCertificates } from '../src/cli/certs.ts';
-import { fuzzCase, judgeAnswer, loadSeedReviews, type FuzzCase } from '../test/helpers/fuzz.ts';
+import { fuzzCase, judgeAnswer, loadSeedReviews, postReview, type FuzzCase } from '../test/helpers/fuzz.ts';
 import { startNxdomainDns } from '../test/helpers/nxdomain-dns.ts';
 
 const COUNT = Number(process.argv[2] ?? 100_000);
@@ -21,17 +21,7 @@ const SEED = Number(process.argv[3] ?? 16);
 const CONNECTIONS = 16;
 const BATCH = 500;
 
-const post = (agent: Agent, port: number, payload: string): Promise<{ status: number; text: string }> =>
-  new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/validate', method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (text += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
+const post = postReview;
 
 const rssMiB = async (pid: number): Promise<number> => {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');

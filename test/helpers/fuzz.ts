@@ -3,6 +3,7 @@
 // client would: fields deleted, replaced by null / numbers / huge strings / arrays, nested,
 // reversed; 5 % raw garbage.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { request, type Agent } from 'node:https';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { readManifests } from '../../src/cluster/manifest-view.ts';
@@ -162,3 +163,16 @@ export const judgeAnswer = (fuzz: FuzzCase, status: number, text: string): strin
   if (body.response?.status?.code === 500) return `code 500: ${String(body.response.status.message).slice(0, 300)}`;
   return undefined;
 };
+
+/** POSTs one review over HTTPS keep-alive to /validate: the status and the raw body, whatever they are. */
+export const postReview = (agent: Agent, port: number, payload: string): Promise<{ status: number; text: string }> =>
+  new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/validate', method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });

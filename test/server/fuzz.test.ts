@@ -1,7 +1,7 @@
 // Property test: whatever a client sends, certguard answers HTTP 400 with a JSON message, or an
 // AdmissionReview carrying the request's uid and never code 500. Seeded: the seed is printed;
 // replay a failure with CERTGUARD_FUZZ_SEED=<seed> (fast-check also prints the shrunk case).
-import { Agent, request } from 'node:https';
+import { Agent } from 'node:https';
 import fc from 'fast-check';
 import t from 'tap';
 import { startServer } from '../../src/cli/serve.ts';
@@ -13,7 +13,7 @@ import { buildApp } from '../../src/server/app.ts';
 import { createLogger } from '../../src/server/logger.ts';
 import { localhostCertificates, mountedSecretDir } from '../helpers/certs.ts';
 import { startNxdomainDns } from '../helpers/nxdomain-dns.ts';
-import { fuzzCase, judgeAnswer, loadSeedReviews, type FuzzCase } from '../helpers/fuzz.ts';
+import { fuzzCase, judgeAnswer, loadSeedReviews, postReview, type FuzzCase } from '../helpers/fuzz.ts';
 
 // A few thousand cases: enough to meet every policy's readers many times over, in seconds.
 const RUNS = 2500;
@@ -58,17 +58,7 @@ t.test(`mutated fixtures of every policy never get a 5xx or a code 500 (seed ${s
 // Fewer over real HTTPS: each case costs a round trip, and the in-process run above covers breadth.
 const HTTPS_RUNS = 300;
 
-const postOver = (agent: Agent, port: number, fuzz: FuzzCase): Promise<{ status: number; text: string }> =>
-  new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/validate', method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (text += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
-    });
-    req.on('error', reject);
-    req.end(fuzz.payload);
-  });
+const postOver = (agent: Agent, port: number, fuzz: FuzzCase) => postReview(agent, port, fuzz.payload);
 
 t.test(`over HTTPS against certguard serve on port 0, the same holds (seed ${seed})`, async (t) => {
   const seeds = await loadSeedReviews();

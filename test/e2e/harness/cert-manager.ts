@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureBinaries } from './binaries.ts';
 import { withoutProxies, type Cluster } from './cluster.ts';
-import { makeTempDir, removeTempDir, startProcess, tailOf, waitFor } from './processes.ts';
+import { makeTempDir, startProcess, stopOnce, tailOf, waitFor } from './processes.ts';
 
 export type CertManagerOptions = {
   gatewayApi?: boolean;
@@ -50,13 +50,7 @@ export const startCertManager = async (cluster: Cluster, options: CertManagerOpt
       return '';
     }
   };
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await child.stop();
-    removeTempDir(dir);
-  };
+  const stop = stopOnce(child, dir);
   await waitFor('cert-manager to start its controllers', async () => (logs().includes('"starting controllers"') ? true : undefined), {
     timeoutMs: 60_000,
     stopIf: () => (child.isRunning() ? undefined : `cert-manager exited:\n${tailOf(logFile)}`),

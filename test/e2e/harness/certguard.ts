@@ -24,7 +24,7 @@ import { connect } from 'node:tls';
 import { stringify } from 'yaml';
 import { NODE, repoRoot } from './paths.ts';
 import { base64, issueCa, issueServing, writeServingFiles, type Issued } from './pki.ts';
-import { freePort, makeTempDir, removeTempDir, startProcess, tailOf, waitFor } from './processes.ts';
+import { freePort, makeTempDir, startProcess, stopOnce, tailOf, waitFor } from './processes.ts';
 
 export type CertguardOptions = {
   kubeconfigPath: string;
@@ -125,13 +125,7 @@ export const startCertguard = async (options: CertguardOptions): Promise<Certgua
       throw new Error(`${error.message}; last answer: ${last}\n--- certguard log ---\n${tailOf(logFile, 20)}`);
     });
   };
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await child.stop();
-    removeTempDir(dir);
-  };
+  const stop = stopOnce(child, dir);
   if (options.wait !== false) {
     await waitReady().catch(async (error: unknown) => {
       await stop();

@@ -20,7 +20,7 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import { withoutProxies } from './cluster.ts';
 import { issueCa, issueServing } from './pki.ts';
-import { freePort, makeTempDir, removeTempDir, startProcess, tailOf, waitFor } from './processes.ts';
+import { freePort, makeTempDir, startProcess, stopOnce, tailOf, waitFor } from './processes.ts';
 
 export const PEBBLE = process.env.PEBBLE ?? '/usr/bin/pebble';
 
@@ -64,13 +64,7 @@ export const startPebble = async (options: PebbleOptions): Promise<Pebble> => {
   const logFile = join(dir, 'pebble.log');
   const env = { ...withoutProxies(), PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0' };
   const child = startProcess(PEBBLE, ['-config', join(dir, 'pebble-config.json'), '-dnsserver', options.dnsServer], { logFile, env, cwd: dir });
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await child.stop();
-    removeTempDir(dir);
-  };
+  const stop = stopOnce(child, dir);
   const directoryUrl = `https://127.0.0.1:${port}/dir`;
   await waitFor('pebble /dir', async () => ((await statusOf(directoryUrl, ca.certificatePem)) === 200 ? true : undefined), {
     timeoutMs: 30_000,

@@ -127,6 +127,17 @@ export const makeTempDir = (purpose: string): string => {
   return dir;
 };
 
+/** A stop() for a started process and its temp dir: idempotent, so teardowns may call it twice. */
+export const stopOnce = (child: Started, dir: string): (() => Promise<void>) => {
+  let stopped = false;
+  return async () => {
+    if (stopped) return;
+    stopped = true;
+    await child.stop();
+    removeTempDir(dir);
+  };
+};
+
 export const removeTempDir = (dir: string): void => {
   if (!tempDirs.delete(dir)) return;
   rmSync(dir, { recursive: true, force: true });

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { ensureBinaries } from './binaries.ts';
 import { withoutProxies, type Cluster } from './cluster.ts';
-import { freePort, makeTempDir, removeTempDir, startProcess, tailOf, waitFor } from './processes.ts';
+import { freePort, makeTempDir, startProcess, stopOnce, tailOf, waitFor } from './processes.ts';
 
 export const GATEWAY_CONTROLLER = 'traefik.io/gateway-controller';
 
@@ -65,13 +65,7 @@ export const startTraefik = async (cluster: Cluster): Promise<Traefik> => {
     '--log.level=DEBUG', '--global.checknewversion=false', '--global.sendanonymoususage=false',
   ];
   const child = startProcess(traefik, args, { logFile, env: withoutProxies(), cwd: dir });
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await child.stop();
-    removeTempDir(dir);
-  };
+  const stop = stopOnce(child, dir);
   await waitFor('traefik /ping', async () => {
     const response = await fetch(`http://127.0.0.1:${pingPort}/ping`, { signal: AbortSignal.timeout(2_000) });
     return response.ok ? true : undefined;
