@@ -3,11 +3,13 @@
 // status says it is broken (Traefik ≤ 3.0 dropped the whole Gateway: seeds 000/001), and an HTTP-01
 // challenge answered through it may never complete. In placeholder mode a missing, permitted
 // Secret that cert-manager will issue (issuance.ts) is planned as a self-signed placeholder
-// instead of denied; complete.ts performs the create.
+// instead of denied; complete.ts performs the create. A listener whose hostname its certificate
+// does not cover only gets a warning (coverage.ts).
 import type { KubeObject } from '../../kube/object.ts';
 import { validityWindow } from '../../certs/x509.ts';
 import type { ClusterView } from '../../cluster/view.ts';
 import type { PlannedSecret, Policy, PolicyRequest, PolicyResult } from '../types.ts';
+import { changedListeners, coverageWarning } from './coverage.ts';
 import { judgeRef, type JudgeContext, type Verdict } from './judge.ts';
 import * as messages from './messages.ts';
 import type { Site } from './messages.ts';
@@ -132,12 +134,15 @@ const placeholderEffects = async (collected: Collected, request: PolicyRequest, 
   return creatable.map((planned) => plannedSecret(planned, run));
 };
 
-/** What fills each missing Secret, looked up once per Secret. */
+/** Whether what fills the Secret matters: it is missing, or holds a placeholder that Certificate will replace. */
+const needsIssuance = (verdict: Verdict | undefined): boolean => verdict?.code === 'missing' || (verdict?.code === 'ok' && verdict.served?.placeholder === true);
+
+/** What fills each missing (or placeholder) Secret, looked up once per Secret. */
 const issuancesOf = async (context: IssuanceContext, sites: Site[], verdicts: Verdict[]): Promise<Issuance[]> => {
   const bySecret = new Map<string, Promise<Issuance>>();
   return Promise.all(
     sites.map((site, index) => {
-      if (verdicts[index]?.code !== 'missing') return UNMANAGED;
+      if (!needsIssuance(verdicts[index])) return UNMANAGED;
       const key = `${site.ref.namespace}/${site.ref.name}`;
       let found = bySecret.get(key);
       if (!found) bySecret.set(key, (found = issuanceOf(context, site.ref)));
@@ -156,9 +161,14 @@ const checkOwner = async (request: PolicyRequest, view: ClusterView, run: Run, s
   const verdicts = await Promise.all(sites.map((site) => judgeRef(context, site.ref)));
   const issuances = await issuancesOf({ view, owner, object: request.object }, sites, verdicts);
   const collected: Collected = { violations: [], warnings: [], placeholders: new Map() };
+  const isChanged = changedListeners(request, owner);
   sites.forEach((site, index) => {
     const isNew = !previous.has(listenerRefKey(site.listener.name, site.ref));
-    route(collected, site, verdicts[index] ?? { code: 'ok' }, isNew, issuances[index] ?? UNMANAGED, run.settings);
+    const verdict = verdicts[index] ?? { code: 'ok' };
+    const issuance = issuances[index] ?? UNMANAGED;
+    route(collected, site, verdict, isNew, issuance, run.settings);
+    const uncovered = isChanged(site.listener) ? coverageWarning(site, verdict, issuance) : undefined;
+    if (uncovered) collected.warnings.push(uncovered);
   });
   const effects = await placeholderEffects(collected, request, view, run);
   const result: PolicyResult = { violations: collected.violations, warnings: collected.warnings };
