@@ -592,6 +592,12 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'repeats no coverage warning about a placeholder\'s Certificate on an UPDATE that leaves the listener alone',
+    cluster: [tlsSecret('traefik', 'app-tls', pki.expiredPlaceholder, { labels: { 'certguard.io/placeholder': 'true' } }), appCertificate],
+    oldObject: gateway([https('websecure-www', 'www.example.com', { name: 'app-tls' })]),
+    object: gateway([https('websecure-www', 'www.example.com', { name: 'app-tls' }), http('web')]),
+  },
+  {
     name: 'repeats no coverage warning on an UPDATE that leaves the listener\'s hostname and refs alone',
     cluster: [appSecret],
     oldObject: gateway([otherListener]),

@@ -134,15 +134,19 @@ const placeholderEffects = async (collected: Collected, request: PolicyRequest, 
   return creatable.map((planned) => plannedSecret(planned, run));
 };
 
-/** Whether what fills the Secret matters: it is missing, or holds a placeholder that Certificate will replace. */
-const needsIssuance = (verdict: Verdict | undefined): boolean => verdict?.code === 'missing' || (verdict?.code === 'ok' && verdict.served?.placeholder === true);
+/**
+ * Whether what fills the Secret matters: it is missing, or — for the coverage check of a listener
+ * the request changed — it holds a placeholder whose Certificate will replace it.
+ */
+const needsIssuance = (verdict: Verdict | undefined, changed: boolean): boolean =>
+  verdict?.code === 'missing' || (changed && verdict?.code === 'ok' && verdict.served?.placeholder === true);
 
-/** What fills each missing (or placeholder) Secret, looked up once per Secret. */
-const issuancesOf = async (context: IssuanceContext, sites: Site[], verdicts: Verdict[]): Promise<Issuance[]> => {
+/** What fills each Secret that needs it, looked up once per Secret. */
+const issuancesOf = async (context: IssuanceContext, sites: Site[], verdicts: Verdict[], isChanged: (listener: Listener) => boolean): Promise<Issuance[]> => {
   const bySecret = new Map<string, Promise<Issuance>>();
   return Promise.all(
     sites.map((site, index) => {
-      if (!needsIssuance(verdicts[index])) return UNMANAGED;
+      if (!needsIssuance(verdicts[index], isChanged(site.listener))) return UNMANAGED;
       const key = `${site.ref.namespace}/${site.ref.name}`;
       let found = bySecret.get(key);
       if (!found) bySecret.set(key, (found = issuanceOf(context, site.ref)));
@@ -159,9 +163,9 @@ const checkOwner = async (request: PolicyRequest, view: ClusterView, run: Run, s
   const previous = previousRefKeys(request, owner);
   const context: JudgeContext = { view, owner, settings: run.settings, now: run.now, signal, secrets: new Map() };
   const verdicts = await Promise.all(sites.map((site) => judgeRef(context, site.ref)));
-  const issuances = await issuancesOf({ view, owner, object: request.object }, sites, verdicts);
-  const collected: Collected = { violations: [], warnings: [], placeholders: new Map() };
   const isChanged = changedListeners(request, owner);
+  const issuances = await issuancesOf({ view, owner, object: request.object }, sites, verdicts, isChanged);
+  const collected: Collected = { violations: [], warnings: [], placeholders: new Map() };
   sites.forEach((site, index) => {
     const isNew = !previous.has(listenerRefKey(site.listener.name, site.ref));
     const verdict = verdicts[index] ?? { code: 'ok' };
