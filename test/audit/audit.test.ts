@@ -70,6 +70,20 @@ t.test('the audit', async (t) => {
     t.same(await audit([crossing, tlsSecret('apps', 'app-tls', valid), grant('apps', { namespace: 'traefik' })]), []);
   });
 
+  await t.test('warns about a listener hostname its certificate does not cover, as the webhook does on CREATE', async (t) => {
+    const other = gateway([https('websecure', 'www.example.com', { name: 'app-tls' })]);
+    t.same(await audit([other, tlsSecret('traefik', 'app-tls', valid)]), [
+      {
+        policy: 'gateway-listener-tls',
+        rule: 'admission',
+        result: 'warn',
+        object: GATEWAY_REF,
+        message:
+          'spec.listeners[0] "websecure" (Gateway traefik/traefik-gateway, hostname "www.example.com"): certificateRefs[0] Secret "traefik/app-tls" holds a certificate whose DNS names (app.example.com) do not cover hostname "www.example.com" (a wildcard covers exactly one label, RFC 6125), so clients that check the name reject it on this listener. Fix: reissue the certificate with www.example.com among its DNS names, or reference a Secret whose certificate covers it',
+      },
+    ]);
+  });
+
   await t.test('fails an expired certificate (admission says unusable)', async (t) => {
     const findings = await audit([site('old-tls'), tlsSecret('traefik', 'old-tls', expired)]);
     const notAfter = new Date(Math.floor((now.getTime() - DAY_MS) / 1000) * 1000).toISOString();

@@ -210,13 +210,14 @@ t.test('gateway-listener-tls on the live view', async (t) => {
   const pki = await makePki();
   const settings = settingsWith();
   const policy = createGatewayListenerTlsPolicy(settings, { now: () => NOW });
+  // *.example.com covers both hostnames: the answers here are about content, not coverage.
   const gw = gateway([https('a', 'a.example.com', { name: 'a-tls' }), https('b', 'b.example.com', { name: 'b-tls' })]);
   const apply = (api: FakeApiServer, object: KubeObject) => api.apply(object as FakeObject);
 
   t.test('reviews an unchanged Gateway with no GET, and GETs the one Secret that changed', async (t) => {
     const { api, view } = await setup(t);
-    apply(api, tlsSecret('traefik', 'a-tls', pki.valid));
-    apply(api, tlsSecret('traefik', 'b-tls', pki.valid));
+    apply(api, tlsSecret('traefik', 'a-tls', pki.wildcard));
+    apply(api, tlsSecret('traefik', 'b-tls', pki.wildcard));
     await started(view);
     const first = await policy.check(policyRequest(gw), view, withoutDeadline());
     t.strictSame(first, { violations: [], warnings: [] });
@@ -225,7 +226,7 @@ t.test('gateway-listener-tls on the live view', async (t) => {
     t.equal(secretGets(api, 'traefik', 'a-tls') + secretGets(api, 'traefik', 'b-tls'), 2, 'second review: 0 GETs');
 
     apply(api, tlsSecret('traefik', 'b-tls', pki.expired));
-    const expected = await policy.check(policyRequest(gw), new ManifestView([tlsSecret('traefik', 'a-tls', pki.valid), tlsSecret('traefik', 'b-tls', pki.expired)]), withoutDeadline());
+    const expected = await policy.check(policyRequest(gw), new ManifestView([tlsSecret('traefik', 'a-tls', pki.wildcard), tlsSecret('traefik', 'b-tls', pki.expired)]), withoutDeadline());
     t.equal(expected.violations.length, 1, 'the expired certificate is denied');
     await waitFor('the change to be judged', async () => (await policy.check(policyRequest(gw), view, withoutDeadline())).violations.length === 1);
     t.strictSame(await policy.check(policyRequest(gw), view, withoutDeadline()), expected, 'the same answer as the manifest view');
@@ -233,10 +234,23 @@ t.test('gateway-listener-tls on the live view', async (t) => {
     t.equal(secretGets(api, 'traefik', 'b-tls'), 2, 'the changed Secret: one GET');
   });
 
-  t.test('judges expiry at review time, not at the time the verdict was kept', async (t) => {
+  t.test('warns about hostname coverage from the kept verdict: the same warning, no further GET', async (t) => {
     const { api, view } = await setup(t);
     apply(api, tlsSecret('traefik', 'a-tls', pki.valid));
-    apply(api, tlsSecret('traefik', 'b-tls', pki.valid));
+    apply(api, tlsSecret('traefik', 'b-tls', pki.wildcard));
+    await started(view);
+    const first = await policy.check(policyRequest(gw), view, withoutDeadline());
+    t.strictSame(first.warnings, [
+      'spec.listeners[0] "a" (Gateway traefik/traefik-gateway, hostname "a.example.com"): certificateRefs[0] Secret "traefik/a-tls" holds a certificate whose DNS names (app.example.com) do not cover hostname "a.example.com" (a wildcard covers exactly one label, RFC 6125), so clients that check the name reject it on this listener. Fix: reissue the certificate with a.example.com among its DNS names, or reference a Secret whose certificate covers it',
+    ]);
+    t.strictSame(await policy.check(policyRequest(gw), view, withoutDeadline()), first);
+    t.equal(secretGets(api, 'traefik', 'a-tls') + secretGets(api, 'traefik', 'b-tls'), 2, 'the names came from the kept verdicts');
+  });
+
+  t.test('judges expiry at review time, not at the time the verdict was kept', async (t) => {
+    const { api, view } = await setup(t);
+    apply(api, tlsSecret('traefik', 'a-tls', pki.wildcard));
+    apply(api, tlsSecret('traefik', 'b-tls', pki.wildcard));
     await started(view);
     t.strictSame((await policy.check(policyRequest(gw), view, withoutDeadline())).violations, []);
     const later = createGatewayListenerTlsPolicy(settings, { now: () => new Date('2029-01-01T00:00:00Z') });

@@ -31,7 +31,8 @@ t.test('seed 002: certguard started before the API server, then the API server r
 
   const certguard = await startCertguard({ kubeconfigPath: cluster.kubeconfigPath, config: {}, wait: false });
   t.teardown(() => certguard.stop());
-  const pair: Issued = await issueServing(await issueCa('outage-ca'), 'app.example.com');
+  // For the listener that serves it: a certificate that does not cover its hostname gets a warning (issue 14).
+  const pair: Issued = await issueServing(await issueCa('outage-ca'), 'after.example.com', ['after.example.com']);
 
   await t.test('without an API server: alive, not ready, and it says what is missing', async (t) => {
     await waitFor('certguard /healthz', async () => ((await fetch(`${certguard.metricsUrl}/healthz`)).ok ? true : undefined));

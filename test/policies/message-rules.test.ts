@@ -75,6 +75,10 @@ const gatewayMessages = (): string[] =>
     gateway.wouldCreatePlaceholder(site),
     gateway.placeholderFailed(site, 'secrets is forbidden: exceeded quota'),
     gateway.placeholderFailed(site, gateway.REASON_SLOT),
+    gateway.hostnameNotCovered(site, 'a.b.example.com', { code: 'secret', names: { dnsNames: ['*.example.com', 'example.com'] } }),
+    gateway.hostnameNotCovered(site, 'legacy.example.com', { code: 'secret', names: { dnsNames: [], commonName: 'legacy.example.com' } }),
+    gateway.hostnameNotCovered(site, 'www.example.com', { code: 'certificate', filler: filler('certificate', false) }),
+    gateway.hostnameNotCovered(site, 'www.example.com', { code: 'certificate', filler: { ...filler('certificate', false), dnsNames: [] } }),
   ]);
 
 // ---------------------------------------------------------------- certificate-dns
@@ -206,7 +210,7 @@ const RENDERED: Record<string, { module: object; render: () => string[]; functio
   'gateway-listener-tls': {
     module: gateway,
     render: gatewayMessages,
-    functions: ['missingSecret', 'notPermitted', 'unsupportedKind', 'unusableSecret', 'alreadyBroken', 'placeholderCreated', 'wouldCreatePlaceholder', 'placeholderFailed'],
+    functions: ['missingSecret', 'notPermitted', 'unsupportedKind', 'unusableSecret', 'alreadyBroken', 'placeholderCreated', 'wouldCreatePlaceholder', 'placeholderFailed', 'hostnameNotCovered'],
   },
   'certificate-dns': {
     module: dns,

@@ -2,26 +2,14 @@
 // dnsNames covers (issue 14 item 3, seed 003: "*.example.com" covers neither "example.com" nor
 // "a.b.example.com"). Warnings only: the controller still loads the certificate and some clients
 // accept it. Matching as RFC 6125 §6.4.3: case-insensitive, a wildcard only as the whole left-most
-// label, standing for exactly one label.
+// label, standing for exactly one label (src/certs/hostname.ts, shared with gateway-listener-tls).
 import type { ClusterView } from '../../cluster/view.ts';
 import type { KubeObject } from '../../kube/object.ts';
+import { isCovered } from '../../certs/hostname.ts';
 import * as messages from './messages.ts';
 
 type CertificateRef = { name?: unknown; namespace?: unknown; group?: unknown; kind?: unknown };
 type Listener = { name?: unknown; hostname?: unknown; tls?: { certificateRefs?: unknown } };
-
-const lower = (value: string): string => value.toLowerCase().replace(/\.$/, '');
-
-/** Whether certificate name `pattern` covers `hostname` (both without trailing dot). */
-export const covers = (pattern: string, hostname: string): boolean => {
-  const name = lower(pattern);
-  const host = lower(hostname);
-  if (name === host) return true;
-  // A wildcard listener hostname is only covered by the same wildcard (checked above).
-  if (!name.startsWith('*.') || host.startsWith('*.')) return false;
-  const dot = host.indexOf('.');
-  return dot > 0 && host.slice(dot + 1) === name.slice(2);
-};
 
 const isSecretRef = (ref: CertificateRef): boolean =>
   ['core', '', undefined].includes(ref.group as string | undefined) && ['Secret', '', undefined].includes(ref.kind as string | undefined);
@@ -51,7 +39,7 @@ export const uncoveredListenerWarnings = (certificate: CoverageInput, view: Clus
         const hostname = typeof listener.hostname === 'string' && listener.hostname !== '' ? listener.hostname : undefined;
         // A listener without hostname answers for any name: nothing to compare with.
         if (!hostname || !servesSecret(listener, ownerNamespace, certificate.namespace, certificate.secretName)) return;
-        if (certificate.dnsNames.some((name) => covers(name, hostname))) return;
+        if (isCovered(certificate.dnsNames, hostname)) return;
         const where = `${kind} ${ownerNamespace}/${object.metadata?.name ?? '(unnamed)'} spec.listeners[${index}] "${String(listener.name ?? '')}"`;
         warnings.push(messages.listenerNotCovered(certificate.subject, `${certificate.namespace}/${certificate.secretName}`, where, hostname, certificate.dnsNames));
       });

@@ -7,7 +7,7 @@ import { checkBundle, requestFor } from '../../cli/check.ts';
 import { ManifestView, readManifests } from '../../cluster/manifest-view.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import { withoutDeadline, type PolicyRequest } from '../types.ts';
-import { covers } from './coverage.ts';
+import { covers } from '../../certs/hostname.ts';
 import { createCertificateIssuablePolicy } from './policy.ts';
 import { defaultCertificateIssuableSettings, type CertificateIssuableSettings } from './settings.ts';
 

@@ -3,11 +3,14 @@
 import type { ClusterView } from '../../cluster/view.ts';
 import { isPermitted } from './grants.ts';
 import { isCoreSecret, type CertRef, type ListenerOwner } from '../../kube/gateway.ts';
-import { problemAt, SECRET_CONTENT_JUDGE, type ContentJudgement, type ContentProblem } from './secret-content.ts';
+import { problemAt, SECRET_CONTENT_JUDGE, type ContentJudgement, type ContentProblem, type ServedNames } from './secret-content.ts';
 import type { GatewayListenerTlsSettings } from './settings.ts';
 
+/** What a usable Secret's certificate serves, when its content was judged. */
+export type Served = { names: ServedNames; placeholder: boolean };
+
 export type Verdict =
-  | { code: 'ok' }
+  | { code: 'ok'; served?: Served }
   | { code: 'unsupported' }
   | { code: 'not-permitted' }
   | { code: 'missing' }
@@ -59,5 +62,6 @@ export const judgeRef = async (context: JudgeContext, ref: CertRef): Promise<Ver
   if (!secret.exists) return { code: 'missing' };
   if (!secret.content) return { code: 'ok' };
   const problem = problemAt(secret.content, context.now);
-  return problem ? { code: 'unusable', problem } : { code: 'ok' };
+  if (problem) return { code: 'unusable', problem };
+  return 'names' in secret.content ? { code: 'ok', served: { names: secret.content.names, placeholder: secret.content.placeholder } } : { code: 'ok' };
 };

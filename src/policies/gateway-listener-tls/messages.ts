@@ -2,7 +2,7 @@
 // README.md lists the templates. Each is one line and contains no "; " (complete.ts joins the
 // violations of one request with "; ", so a reader can still split them).
 import type { Filler, Issuance, Route } from './issuance.ts';
-import type { ContentProblem } from './secret-content.ts';
+import type { ContentProblem, ServedNames } from './secret-content.ts';
 import type { CertRef, Listener, ListenerOwner } from '../../kube/gateway.ts';
 
 /** Where a reference sits: the owner, the listener, and the ref's index in certificateRefs. */
@@ -162,3 +162,22 @@ export const placeholderFailed = (site: Site, reason: string): string =>
   `${where(site)}: ${refOf(site)} does not exist and certguard could not create a placeholder: ${reason}: ${consequence(site.owner)}. Fix: create the Secret first (for a placeholder, certguard needs create on secrets in namespace "${site.ref.namespace}", and that namespace must not be terminating)`;
 
 export const REASON_SLOT = '{reason}';
+
+/** What will serve a listener's hostname: the certificate in its Secret, or the Certificate that will fill the Secret. */
+export type CoverageSource = { code: 'secret'; names: ServedNames } | { code: 'certificate'; filler: Filler };
+
+const RFC_6125 = '(a wildcard covers exactly one label, RFC 6125)';
+
+const secretNames = ({ dnsNames, commonName }: ServedNames): string => {
+  const ignored = commonName === undefined ? '' : `, common name "${commonName}" ignored as Go's crypto/x509 does`;
+  return `${dnsNames.join(', ') || 'none'}${ignored}`;
+};
+
+/** A warning, never a denial: the listener still gets its certificate, only clients that check the name refuse it. */
+export const hostnameNotCovered = (site: Site, hostname: string, source: CoverageSource): string => {
+  if (source.code === 'secret') {
+    return `${where(site)}: ${refOf(site)} holds a certificate whose DNS names (${secretNames(source.names)}) do not cover hostname "${hostname}" ${RFC_6125}, so clients that check the name reject it on this listener. Fix: reissue the certificate with ${hostname} among its DNS names, or reference a Secret whose certificate covers it`;
+  }
+  const certificate = `Certificate ${namespaced(source.filler)}`;
+  return `${where(site)}: ${refOf(site)} will be filled by ${certificate}, whose dnsNames (${source.filler.dnsNames.join(', ') || 'none'}) do not cover hostname "${hostname}" ${RFC_6125}, so clients that check the name will reject it on this listener. Fix: add ${hostname} to spec.dnsNames of ${certificate}, or reference a Secret whose certificate covers it`;
+};

@@ -59,6 +59,11 @@ const prodSecret = tlsSecret('app-prod', 'app-prod-tls', pki.valid);
 const appListener = https('websecure-app', 'app.example.com', { name: 'app-tls' });
 const prodListener = https('websecure-app', 'app.example.com', { name: 'app-prod-tls', namespace: 'app-prod' });
 const brokenListener = https('websecure-broken', 'broken.example.com', { name: 'gone-tls' });
+const otherListener = https('websecure-other', 'other.example.com', { name: 'app-tls' });
+const OTHER = 'spec.listeners[0] "websecure-other" (Gateway traefik/traefik-gateway, hostname "other.example.com")';
+const WWW = 'spec.listeners[0] "websecure-www" (Gateway traefik/traefik-gateway, hostname "www.example.com")';
+const notCovered = (where: string, ref: string, names: string, hostname: string) =>
+  `${where}: ${ref} holds a certificate whose DNS names (${names}) do not cover hostname "${hostname}" (a wildcard covers exactly one label, RFC 6125), so clients that check the name reject it on this listener. Fix: reissue the certificate with ${hostname} among its DNS names, or reference a Secret whose certificate covers it`;
 
 type Case = {
   name: string;
@@ -183,7 +188,7 @@ const cases: Case[] = [
   },
   {
     name: 'allows a ListenerSet cross-namespace ref granted from kind ListenerSet',
-    cluster: [tlsSecret('certs', 'shop-tls', pki.valid), grant('certs', { namespace: 'apps', kind: 'ListenerSet' }, { name: 'shop-tls' })],
+    cluster: [tlsSecret('certs', 'shop-tls', pki.wildcard), grant('certs', { namespace: 'apps', kind: 'ListenerSet' }, { name: 'shop-tls' })],
     object: listenerSet([https('shop-https', 'shop.example.com', { name: 'shop-tls', namespace: 'certs' })]),
   },
   {
@@ -290,7 +295,7 @@ const cases: Case[] = [
   {
     name: 'allows a Secret with an ECDSA certificate and key',
     cluster: [tlsSecret('traefik', 'app-tls', pki.ecdsa)],
-    object: gateway([appListener]),
+    object: gateway([https('websecure-ec', 'ec.example.com', { name: 'app-tls' })]),
   },
   {
     name: 'allows a Secret whose tls.crt is a chain, leaf first',
@@ -497,6 +502,120 @@ const cases: Case[] = [
     name: 'judges nothing on a Gateway that is being deleted',
     object: { ...gateway([brokenListener]), metadata: { name: 'traefik-gateway', namespace: 'traefik', deletionTimestamp: '2027-01-01T00:00:00Z' } },
     oldObject: gateway([]),
+  },
+  // ------------------------------------------------------------ hostname coverage (warnings only)
+  {
+    name: 'warns, never denies, about a listener whose hostname the certificate in its Secret does not cover',
+    cluster: [appSecret],
+    object: gateway([otherListener]),
+    warnings: [
+      'spec.listeners[0] "websecure-other" (Gateway traefik/traefik-gateway, hostname "other.example.com"): certificateRefs[0] Secret "traefik/app-tls" holds a certificate whose DNS names (app.example.com) do not cover hostname "other.example.com" (a wildcard covers exactly one label, RFC 6125), so clients that check the name reject it on this listener. Fix: reissue the certificate with other.example.com among its DNS names, or reference a Secret whose certificate covers it',
+    ],
+  },
+  {
+    name: 'warns that a wildcard certificate covers neither the apex nor two labels deep, and is silent on one label',
+    cluster: [tlsSecret('traefik', 'wild-tls', pki.wildcard)],
+    object: gateway([https('apex', 'example.com', { name: 'wild-tls' }), https('shop', 'shop.example.com', { name: 'wild-tls' }), https('deep', 'a.b.example.com', { name: 'wild-tls' })]),
+    warnings: [
+      notCovered('spec.listeners[0] "apex" (Gateway traefik/traefik-gateway, hostname "example.com")', 'certificateRefs[0] Secret "traefik/wild-tls"', '*.example.com, www.example.org', 'example.com'),
+      notCovered('spec.listeners[2] "deep" (Gateway traefik/traefik-gateway, hostname "a.b.example.com")', 'certificateRefs[0] Secret "traefik/wild-tls"', '*.example.com, www.example.org', 'a.b.example.com'),
+    ],
+  },
+  {
+    name: 'is silent about a wildcard listener served by the same wildcard certificate',
+    cluster: [tlsSecret('traefik', 'wild-tls', pki.wildcard)],
+    object: gateway([https('any-sub', '*.example.com', { name: 'wild-tls' })]),
+  },
+  {
+    name: 'warns about a certificate without DNS subjectAltName: its common name does not count, as in Go',
+    cluster: [tlsSecret('traefik', 'legacy-tls', pki.commonNameOnly)],
+    object: gateway([https('legacy', 'legacy.example.com', { name: 'legacy-tls' })]),
+    warnings: [
+      notCovered(
+        'spec.listeners[0] "legacy" (Gateway traefik/traefik-gateway, hostname "legacy.example.com")',
+        'certificateRefs[0] Secret "traefik/legacy-tls"',
+        'none, common name "legacy.example.com" ignored as Go\'s crypto/x509 does',
+        'legacy.example.com',
+      ),
+    ],
+  },
+  {
+    name: 'does not judge the coverage of a listener without hostname',
+    cluster: [appSecret],
+    object: gateway([https('websecure-any', undefined, { name: 'app-tls' })]),
+  },
+  {
+    name: 'judges each certificateRef of a listener on its own',
+    cluster: [appSecret, tlsSecret('traefik', 'other-tls', pki.other)],
+    object: gateway([https('websecure-app', 'app.example.com', { name: 'app-tls' }, { name: 'other-tls' })]),
+    warnings: [notCovered(APP, 'certificateRefs[1] Secret "traefik/other-tls"', 'other.example.com', 'app.example.com')],
+  },
+  {
+    name: 'warns about a ListenerSet listener its Secret does not cover',
+    cluster: [tlsSecret('apps', 'shop-tls', pki.valid)],
+    object: listenerSet([https('shop-https', 'shop.example.com', { name: 'shop-tls' })]),
+    warnings: [notCovered('spec.listeners[0] "shop-https" (ListenerSet apps/shop, hostname "shop.example.com")', 'certificateRefs[0] Secret "apps/shop-tls"', 'app.example.com', 'shop.example.com')],
+  },
+  {
+    name: 'reads no names when secretContent is off',
+    cluster: [appSecret],
+    settings: { secretContent: 'off' },
+    object: gateway([otherListener]),
+  },
+  {
+    name: 'warns about a missing Secret whose Certificate will not cover the hostname (issuance graph), besides the pending issuance',
+    cluster: [appCertificate, acmeIssuer('letsencrypt', [dnsSolver()])],
+    object: gateway([https('websecure-www', 'www.example.com', { name: 'app-tls' })]),
+    violations: [`${WWW}: certificateRefs[0] Secret "traefik/app-tls" ${pending('Certificate traefik/app', 'ClusterIssuer letsencrypt, DNS-01', WHEN_APP_READY)}`],
+    warnings: [
+      `${WWW}: certificateRefs[0] Secret "traefik/app-tls" will be filled by Certificate traefik/app, whose dnsNames (app.example.com) do not cover hostname "www.example.com" (a wildcard covers exactly one label, RFC 6125), so clients that check the name will reject it on this listener. Fix: add www.example.com to spec.dnsNames of Certificate traefik/app, or reference a Secret whose certificate covers it`,
+    ],
+  },
+  {
+    name: 'is silent about a missing Secret whose Certificate covers the hostname',
+    cluster: [appCertificate, acmeIssuer('letsencrypt', [dnsSolver()])],
+    object: gateway([appListener]),
+    violations: [`${APP_MISSING} ${pending('Certificate traefik/app', 'ClusterIssuer letsencrypt, DNS-01', WHEN_APP_READY)}`],
+  },
+  {
+    name: 'does not judge a shim Certificate: cert-manager takes its dnsNames from the listeners',
+    cluster: [acmeIssuer('letsencrypt', [dnsSolver()])],
+    object: annotated(gateway([https('websecure-www', 'www.example.com', { name: 'app-tls' })]), { 'cert-manager.io/cluster-issuer': 'letsencrypt' }),
+    violations: [`${WWW}: certificateRefs[0] Secret "traefik/app-tls" ${pending('the gateway-shim Certificate traefik/app-tls', 'ClusterIssuer letsencrypt, DNS-01', ownCertificate('app-tls'))}`],
+  },
+  {
+    name: 'judges the Certificate that will replace a placeholder, not the placeholder',
+    cluster: [tlsSecret('traefik', 'app-tls', pki.expiredPlaceholder, { labels: { 'certguard.io/placeholder': 'true' } }), appCertificate],
+    object: gateway([https('websecure-www', 'www.example.com', { name: 'app-tls' })]),
+    warnings: [
+      `${WWW}: certificateRefs[0] Secret "traefik/app-tls" will be filled by Certificate traefik/app, whose dnsNames (app.example.com) do not cover hostname "www.example.com" (a wildcard covers exactly one label, RFC 6125), so clients that check the name will reject it on this listener. Fix: add www.example.com to spec.dnsNames of Certificate traefik/app, or reference a Secret whose certificate covers it`,
+    ],
+  },
+  {
+    name: 'repeats no coverage warning about a placeholder\'s Certificate on an UPDATE that leaves the listener alone',
+    cluster: [tlsSecret('traefik', 'app-tls', pki.expiredPlaceholder, { labels: { 'certguard.io/placeholder': 'true' } }), appCertificate],
+    oldObject: gateway([https('websecure-www', 'www.example.com', { name: 'app-tls' })]),
+    object: gateway([https('websecure-www', 'www.example.com', { name: 'app-tls' }), http('web')]),
+  },
+  {
+    name: 'repeats no coverage warning on an UPDATE that leaves the listener\'s hostname and refs alone',
+    cluster: [appSecret],
+    oldObject: gateway([otherListener]),
+    object: gateway([otherListener, http('web')]),
+  },
+  {
+    name: 'warns on an UPDATE that changes a listener\'s hostname',
+    cluster: [appSecret],
+    oldObject: gateway([https('websecure-other', 'app.example.com', { name: 'app-tls' })]),
+    object: gateway([otherListener]),
+    warnings: [notCovered(OTHER, 'certificateRefs[0] Secret "traefik/app-tls"', 'app.example.com', 'other.example.com')],
+  },
+  {
+    name: 'warns on an UPDATE that points a listener at another Secret',
+    cluster: [appSecret, tlsSecret('traefik', 'other-tls', pki.other)],
+    oldObject: gateway([https('websecure-other', 'other.example.com', { name: 'other-tls' })]),
+    object: gateway([otherListener]),
+    warnings: [notCovered(OTHER, 'certificateRefs[0] Secret "traefik/app-tls"', 'app.example.com', 'other.example.com')],
   },
 ];
 

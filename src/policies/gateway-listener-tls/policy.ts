@@ -3,11 +3,13 @@
 // status says it is broken (Traefik ≤ 3.0 dropped the whole Gateway: seeds 000/001), and an HTTP-01
 // challenge answered through it may never complete. In placeholder mode a missing, permitted
 // Secret that cert-manager will issue (issuance.ts) is planned as a self-signed placeholder
-// instead of denied; complete.ts performs the create.
+// instead of denied; complete.ts performs the create. A listener whose hostname its certificate
+// does not cover only gets a warning (coverage.ts).
 import type { KubeObject } from '../../kube/object.ts';
 import { validityWindow } from '../../certs/x509.ts';
 import type { ClusterView } from '../../cluster/view.ts';
 import type { PlannedSecret, Policy, PolicyRequest, PolicyResult } from '../types.ts';
+import { changedListeners, coverageWarning } from './coverage.ts';
 import { judgeRef, type JudgeContext, type Verdict } from './judge.ts';
 import * as messages from './messages.ts';
 import type { Site } from './messages.ts';
@@ -132,12 +134,19 @@ const placeholderEffects = async (collected: Collected, request: PolicyRequest, 
   return creatable.map((planned) => plannedSecret(planned, run));
 };
 
-/** What fills each missing Secret, looked up once per Secret. */
-const issuancesOf = async (context: IssuanceContext, sites: Site[], verdicts: Verdict[]): Promise<Issuance[]> => {
+/**
+ * Whether what fills the Secret matters: it is missing, or — for the coverage check of a listener
+ * the request changed — it holds a placeholder whose Certificate will replace it.
+ */
+const needsIssuance = (verdict: Verdict | undefined, changed: boolean): boolean =>
+  verdict?.code === 'missing' || (changed && verdict?.code === 'ok' && verdict.served?.placeholder === true);
+
+/** What fills each Secret that needs it, looked up once per Secret. */
+const issuancesOf = async (context: IssuanceContext, sites: Site[], verdicts: Verdict[], isChanged: (listener: Listener) => boolean): Promise<Issuance[]> => {
   const bySecret = new Map<string, Promise<Issuance>>();
   return Promise.all(
     sites.map((site, index) => {
-      if (verdicts[index]?.code !== 'missing') return UNMANAGED;
+      if (!needsIssuance(verdicts[index], isChanged(site.listener))) return UNMANAGED;
       const key = `${site.ref.namespace}/${site.ref.name}`;
       let found = bySecret.get(key);
       if (!found) bySecret.set(key, (found = issuanceOf(context, site.ref)));
@@ -154,11 +163,16 @@ const checkOwner = async (request: PolicyRequest, view: ClusterView, run: Run, s
   const previous = previousRefKeys(request, owner);
   const context: JudgeContext = { view, owner, settings: run.settings, now: run.now, signal, secrets: new Map() };
   const verdicts = await Promise.all(sites.map((site) => judgeRef(context, site.ref)));
-  const issuances = await issuancesOf({ view, owner, object: request.object }, sites, verdicts);
+  const isChanged = changedListeners(request, owner);
+  const issuances = await issuancesOf({ view, owner, object: request.object }, sites, verdicts, isChanged);
   const collected: Collected = { violations: [], warnings: [], placeholders: new Map() };
   sites.forEach((site, index) => {
     const isNew = !previous.has(listenerRefKey(site.listener.name, site.ref));
-    route(collected, site, verdicts[index] ?? { code: 'ok' }, isNew, issuances[index] ?? UNMANAGED, run.settings);
+    const verdict = verdicts[index] ?? { code: 'ok' };
+    const issuance = issuances[index] ?? UNMANAGED;
+    route(collected, site, verdict, isNew, issuance, run.settings);
+    const uncovered = isChanged(site.listener) ? coverageWarning(site, verdict, issuance) : undefined;
+    if (uncovered) collected.warnings.push(uncovered);
   });
   const effects = await placeholderEffects(collected, request, view, run);
   const result: PolicyResult = { violations: collected.violations, warnings: collected.warnings };

@@ -45,8 +45,38 @@ const parseKey = (bytes: Buffer): KeyObject | undefined => {
   }
 };
 
+/** The leaf's names a client checks a hostname against: its DNS subjectAltNames. */
+export type ServedNames = {
+  dnsNames: string[];
+  /**
+   * The subject's common name, kept only when the leaf has no DNS subjectAltName, for the message:
+   * Go's crypto/x509 ignores it (VerifyHostname: "the legacy Common Name field is ignored"), so it
+   * never covers a hostname here. RFC 6125 §6.4.4 and OpenSSL would fall back to it then.
+   */
+  commonName?: string;
+};
+
+/** Node quotes a value holding a separator or a quote as a JSON string (CVE-2021-44532). */
+const unquote = (value: string): string => {
+  if (!value.startsWith('"')) return value;
+  try {
+    return String(JSON.parse(value));
+  } catch {
+    return value;
+  }
+};
+
+const DNS_SAN = /(?:^|, )DNS:("(?:[^"\\]|\\.)*"|[^,]*)/g;
+
+const servedNamesOf = (certificate: X509Certificate): ServedNames => {
+  const dnsNames = [...(certificate.subjectAltName ?? '').matchAll(DNS_SAN)].map((match) => unquote(match[1] ?? '')).filter((name) => name !== '');
+  if (dnsNames.length > 0) return { dnsNames };
+  const commonName = certificate.subject.split('\n').find((line) => line.startsWith('CN='));
+  return commonName ? { dnsNames, commonName: unquote(commonName.slice(3)) } : { dnsNames };
+};
+
 /** What the PEM pair says, independent of the clock and of the Secret's labels. */
-type Parsed = { problem: ContentProblem } | { notAfter: Date; placeholderIssuer: boolean };
+type Parsed = { problem: ContentProblem } | { notAfter: Date; placeholderIssuer: boolean; names: ServedNames };
 
 const parsePair = (crt: Buffer, key: Buffer): Parsed => {
   const certificate = parseCertificate(crt);
@@ -54,15 +84,17 @@ const parsePair = (crt: Buffer, key: Buffer): Parsed => {
   const privateKey = parseKey(key);
   if (!privateKey) return { problem: { code: 'bad-key' } };
   if (!certificate.checkPrivateKey(privateKey)) return { problem: { code: 'key-mismatch' } };
-  return { notAfter: certificate.validToDate, placeholderIssuer: certificate.issuer.split('\n').includes(`O=${PLACEHOLDER_ORGANIZATION}`) };
+  const placeholderIssuer = certificate.issuer.split('\n').includes(`O=${PLACEHOLDER_ORGANIZATION}`);
+  return { notAfter: certificate.validToDate, placeholderIssuer, names: servedNamesOf(certificate) };
 };
 
 /**
  * What a Secret's content says, independent of the clock: a problem, or when its certificate
- * expires. The cluster view keeps this (never the Secret) while the Secret is unchanged, so
- * parsing a key (~0.1 ms, 25 per review of a 25-listener Gateway) happens once per Secret version.
+ * expires and which names it serves (public: they are in every TLS handshake). The cluster view
+ * keeps this (never the Secret) while the Secret is unchanged, so parsing a key (~0.1 ms, 25 per
+ * review of a 25-listener Gateway) happens once per Secret version.
  */
-export type ContentJudgement = { problem: ContentProblem } | { notAfter: Date; placeholder: boolean };
+export type ContentJudgement = { problem: ContentProblem } | { notAfter: Date; placeholder: boolean; names: ServedNames };
 
 export const judgeSecretContent = (secret: KubeObject): ContentJudgement => {
   const type = typeof secret.type === 'string' ? secret.type : 'Opaque';
@@ -77,11 +109,11 @@ export const judgeSecretContent = (secret: KubeObject): ContentJudgement => {
   // Gateway program (clients distrust it either way), so only its shape is judged. The label
   // alone is not enough: cert-manager writes the real certificate into the same Secret.
   const placeholder = parsed.placeholderIssuer && secret.metadata?.labels?.[PLACEHOLDER_LABEL] === 'true';
-  return { notAfter: parsed.notAfter, placeholder };
+  return { notAfter: parsed.notAfter, placeholder, names: parsed.names };
 };
 
-/** The judge the cluster view remembers verdicts of (bump the id when the judgement changes). */
-export const SECRET_CONTENT_JUDGE: ContentJudge<ContentJudgement> = { id: 'gateway-listener-tls/secret-content/1', judge: judgeSecretContent };
+/** The judge the cluster view remembers verdicts of (bump the id when the judgement changes: 2 added the names). */
+export const SECRET_CONTENT_JUDGE: ContentJudge<ContentJudgement> = { id: 'gateway-listener-tls/secret-content/2', judge: judgeSecretContent };
 
 /** The judgement at `now`: expiry is the one property that changes with time alone. */
 export const problemAt = (judgement: ContentJudgement, now: Date): ContentProblem | undefined => {

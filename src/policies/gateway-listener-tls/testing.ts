@@ -13,9 +13,9 @@ export const NOW = new Date('2027-01-01T00:00:00.000Z');
 
 export type Pem = { crt: string; key: string };
 
-const rsaCertificate = async (commonName: string, notBefore: Date, notAfter: Date, organization?: string): Promise<Pem> => {
+const rsaCertificate = async (commonName: string, notBefore: Date, notAfter: Date, organization?: string, dnsNames = [commonName]): Promise<Pem> => {
   const keys = await generateRsaKeyPair();
-  const crt = buildCertificate({ commonName, dnsNames: [commonName], notBefore, notAfter, publicKeyPem: keys.publicKeyPem, selfSigningKeyPem: keys.privateKeyPem, organization });
+  const crt = buildCertificate({ commonName, dnsNames, notBefore, notAfter, publicKeyPem: keys.publicKeyPem, selfSigningKeyPem: keys.privateKeyPem, organization });
   return { crt, key: keys.privateKeyPem };
 };
 
@@ -27,13 +27,17 @@ const fixtureSecretPem = (file: string): Pem => {
 
 /** Throwaway certificates for the tests (RSA from node:crypto; the ECDSA pair comes from a fixture). */
 export const makePki = async () => {
-  const [valid, other, expired, expiredPlaceholder] = await Promise.all([
-    rsaCertificate('app.example.com', new Date('2026-01-01T00:00:00Z'), new Date('2028-01-01T00:00:00Z')),
-    rsaCertificate('other.example.com', new Date('2026-01-01T00:00:00Z'), new Date('2028-01-01T00:00:00Z')),
+  const from = new Date('2026-01-01T00:00:00Z');
+  const to = new Date('2028-01-01T00:00:00Z');
+  const [valid, other, expired, expiredPlaceholder, wildcard, commonNameOnly] = await Promise.all([
+    rsaCertificate('app.example.com', from, to),
+    rsaCertificate('other.example.com', from, to),
     rsaCertificate('old.example.com', new Date('2020-01-01T00:00:00Z'), new Date('2021-01-01T00:00:00Z')),
     rsaCertificate('app.example.com', new Date('2026-12-01T00:00:00Z'), new Date('2026-12-08T00:00:00Z'), 'certguard placeholder'),
+    rsaCertificate('*.example.com', from, to, undefined, ['*.example.com', 'www.example.org']),
+    rsaCertificate('legacy.example.com', from, to, undefined, []),
   ]);
-  return { valid, other, expired, expiredPlaceholder, ecdsa: fixtureSecretPem('./fixtures/good/ecdsa-secret.yaml') };
+  return { valid, other, expired, expiredPlaceholder, wildcard, commonNameOnly, ecdsa: fixtureSecretPem('./fixtures/good/ecdsa-secret.yaml') };
 };
 
 export const settingsWith = (overrides: Partial<GatewayListenerTlsSettings> = {}): GatewayListenerTlsSettings => ({ ...defaultGatewayListenerTlsSettings(), ...overrides });
