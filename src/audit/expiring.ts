@@ -1,28 +1,18 @@
 // Audit-only: a listener's certificate that still works but expires within
 // audit.expiringWithinDays (seeds 003/004 found out from their users). An expired one is already
 // the admission verdict (gateway-listener-tls "unusable"), so only the warning window is here.
-import { X509Certificate } from 'node:crypto';
+// The notAfter comes from the same content verdict admission reads (SECRET_CONTENT_JUDGE): the
+// live view keeps it per Secret resourceVersion, so this check costs no Secret GET of its own,
+// and an audit of unchanged Secrets none at all.
 import type { ClusterView } from '../cluster/view.ts';
 import type { KubeObject } from '../kube/object.ts';
 import { where, refOf as refText, type Site } from '../policies/gateway-listener-tls/messages.ts';
-import { isUnreplacedPlaceholder } from './placeholders.ts';
 import { isCoreSecret, listenerOwnerOf, tlsListenersOf } from '../kube/gateway.ts';
+import { SECRET_CONTENT_JUDGE } from '../policies/gateway-listener-tls/secret-content.ts';
 import { GATEWAY_LISTENER_TLS } from '../policies/gateway-listener-tls/settings.ts';
 import { refOf, RULE_CERTIFICATE_EXPIRING, type Finding } from './findings.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** The leaf's notAfter, or undefined when tls.crt is absent or not a PEM certificate (admission's business). */
-const notAfterOf = (secret: KubeObject): Date | undefined => {
-  const { data, stringData } = secret as { data?: Record<string, string>; stringData?: Record<string, string> };
-  const pem = data?.['tls.crt'] ? Buffer.from(data['tls.crt'], 'base64').toString('utf8') : stringData?.['tls.crt'];
-  if (!pem?.includes('-----BEGIN CERTIFICATE-----')) return undefined;
-  try {
-    return new X509Certificate(pem).validToDate;
-  } catch {
-    return undefined;
-  }
-};
 
 export const expiringMessage = (site: Site, notAfter: Date, now: Date, withinDays: number): string => {
   const days = Math.floor((notAfter.getTime() - now.getTime()) / DAY_MS);
@@ -40,11 +30,12 @@ export const findExpiring = async (object: KubeObject, options: ExpiringOptions)
   for (const listener of tlsListenersOf(object, owner.namespace)) {
     for (const [refIndex, ref] of (listener.tls?.certificateRefs ?? []).entries()) {
       if (!isCoreSecret(ref)) continue;
-      const secret = await options.view.get('secrets', ref.namespace, ref.name, { content: true, signal: options.signal });
-      // A placeholder is short-lived by design: its age is the placeholder-age rule's business.
-      if (!secret || isUnreplacedPlaceholder(secret)) continue;
-      const notAfter = notAfterOf(secret);
-      if (!notAfter || notAfter.getTime() <= options.now.getTime() || notAfter.getTime() > limit) continue;
+      const judgement = await options.view.judgeSecret(ref.namespace, ref.name, SECRET_CONTENT_JUDGE, { signal: options.signal });
+      // Missing or unusable: admission's finding. A placeholder is short-lived by design: its age
+      // is the placeholder-age rule's business.
+      if (!judgement || 'problem' in judgement || judgement.placeholder) continue;
+      const { notAfter } = judgement;
+      if (notAfter.getTime() <= options.now.getTime() || notAfter.getTime() > limit) continue;
       const message = expiringMessage({ owner, listener, refIndex, ref }, notAfter, options.now, options.withinDays);
       findings.push({ policy: GATEWAY_LISTENER_TLS, rule: RULE_CERTIFICATE_EXPIRING, result: 'warn', object: refOf(object), message });
     }
