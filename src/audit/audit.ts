@@ -5,9 +5,12 @@
 import type { ClusterView } from '../cluster/view.ts';
 import { buildPolicies, type PolicyDependencies } from '../compose.ts';
 import type { Config } from '../config/schema.ts';
+import { createNameResolver } from '../dns/resolver.ts';
 import type { KubeObject } from '../kube/object.ts';
 import { hasSolverLabel } from '../policies/acme-solver-cap/solvers.ts';
+import { resolverOptionsFrom } from '../policies/certificate-dns/settings.ts';
 import type { Policy } from '../policies/types.ts';
+import { budgetedResolver } from './dns-budget.ts';
 import { findExpiring } from './expiring.ts';
 import { refOf, RULE_ADMISSION, sortFindings, type Finding } from './findings.ts';
 import { judge, requestFor } from './judge.ts';
@@ -31,7 +34,11 @@ export type AuditInput = {
 export const buildAuditPolicies = (config: Config, deps: PolicyDependencies): Policy[] => {
   const tls = config.policies['gateway-listener-tls'];
   const mode = tls.mode === 'placeholder' ? 'enforce' : tls.mode;
-  return buildPolicies({ ...config, policies: { ...config.policies, 'gateway-listener-tls': { ...tls, mode } } }, deps);
+  // The audit's lookups within audit.dnsLookupsPerSecond; serve hands in the webhook's resolver,
+  // so cached answers are shared both ways and admission lookups never wait on this budget.
+  const shared = deps.resolver ?? createNameResolver(resolverOptionsFrom(config.policies['certificate-dns']));
+  const resolver = budgetedResolver(shared, config.audit.dnsLookupsPerSecond);
+  return buildPolicies({ ...config, policies: { ...config.policies, 'gateway-listener-tls': { ...tls, mode } } }, { ...deps, resolver });
 };
 
 // Solver objects are judged per namespace (findSolverCaps), never one by one.

@@ -47,6 +47,10 @@ export type NameResolver = {
   lookupCaa(name: string, options?: LookupOptions): Promise<CaaResult>;
   /** Which servers are asked, for messages: "127.0.0.1:5353" or "system (10.96.0.10)". */
   describe(): string;
+  /** The cached answer for `name`, without asking anyone (the audit's DNS budget skips these). */
+  peek?(name: string): LookupResult | undefined;
+  /** The cached CAA answer for exactly `name`, without asking anyone. */
+  peekCaa?(name: string): CaaResult | undefined;
 };
 
 export type ResolverOptions = {
@@ -233,6 +237,8 @@ export const createNameResolver = (options: ResolverOptions): NameResolver => {
       if (cached) return Promise.resolve(cached);
       return raceSignal(caaInFlight.get(name) ?? startCaa(name), lookupOptions.signal, (): CaaResult => ({ error: 'TIMEOUT', detail: 'deadline' }));
     },
+    peek: (rawName) => cache.get(normalizeName(rawName)),
+    peekCaa: (rawName) => caaCache.get(normalizeName(rawName)),
     describe: () =>
       options.servers.length > 0 ? options.servers.join(', ') : `system (${resolver.getServers().join(', ') || 'none configured'})`,
   };

@@ -166,6 +166,27 @@ t.test('the audit', async (t) => {
     t.same(await audit(objects, {}, resolverOf({ 'app.example.com': ['203.0.113.10'], 'old-host.example.com': ['203.0.113.10'] })), []);
   });
 
+  await t.test('asks DNS through the audit budget: the shared cache first (peek), then a budgeted lookup', async (t) => {
+    const objects = parseManifests(readFileSync('src/policies/certificate-dns/fixtures/bad/certificate-points-elsewhere.yaml', 'utf8'), 'fixture');
+    const asked: string[] = [];
+    const table = resolverOf({ 'app.example.com': ['203.0.113.10'], 'old-host.example.com': ['198.51.100.7'] });
+    const shared: NameResolver = {
+      ...table,
+      lookup: (name, options) => {
+        asked.push(`lookup ${name}`);
+        return table.lookup(name, options);
+      },
+      peek: (name) => {
+        asked.push(`peek ${name}`);
+        return undefined;
+      },
+    };
+    const findings = await audit(objects, {}, shared);
+    t.same(findings.map((finding) => finding.rule), ['admission']);
+    t.same(asked.filter((line) => line.endsWith('old-host.example.com')), ['peek old-host.example.com', 'lookup old-host.example.com']);
+    t.equal(parseConfig({}).audit.dnsLookupsPerSecond, 50, 'the default budget');
+  });
+
   await t.test('fails a Certificate not Ready for longer than audit.notReadyAfterMinutes, with cert-manager\'s reason', async (t) => {
     const since = new Date(now.getTime() - 95 * 60_000);
     const stuck = (status: string, at: Date): KubeObject => ({

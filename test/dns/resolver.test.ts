@@ -51,6 +51,18 @@ t.test('a second lookup of the same names is answered from the cache', async (t)
   t.same(again[0], { addresses: ['203.0.113.10'], cnames: [] }, 'the cached answer');
 });
 
+t.test('peek answers from the cache only, never asking the server (the audit DNS budget skips these)', async (t) => {
+  const resolver = createNameResolver(options());
+  const before = await dns.queryCount();
+  t.equal(resolver.peek?.('app.example.com'), undefined, 'nothing cached yet');
+  t.equal(resolver.peekCaa?.('caa.example.com'), undefined);
+  t.equal(await dns.queryCount(), before, 'peek asked nothing');
+  await resolver.lookup('app.example.com');
+  await resolver.lookupCaa('caa.example.com');
+  t.same(resolver.peek?.('APP.example.com.'), { addresses: ['203.0.113.10'], cnames: [] }, 'the cached answer, names normalized');
+  t.same(resolver.peekCaa?.('caa.example.com'), await resolver.lookupCaa('caa.example.com'));
+});
+
 t.test('concurrent lookups of one name share one query', async (t) => {
   const resolver = createNameResolver(options());
   const before = await dns.queryCount('dual.example.com');
