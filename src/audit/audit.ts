@@ -10,6 +10,7 @@ import type { KubeObject } from '../kube/object.ts';
 import { hasSolverLabel } from '../policies/acme-solver-cap/solvers.ts';
 import { resolverOptionsFrom } from '../policies/certificate-dns/settings.ts';
 import type { Policy } from '../policies/types.ts';
+import { IssuanceRecords, isIssuanceRecord } from './challenges.ts';
 import { budgetedResolver } from './dns-budget.ts';
 import { findExpiring } from './expiring.ts';
 import { refOf, RULE_ADMISSION, sortFindings, type Finding } from './findings.ts';
@@ -19,7 +20,11 @@ import { findOldPlaceholders } from './placeholders.ts';
 import { findSolverCaps } from './solvers.ts';
 
 export type AuditInput = {
-  /** The objects to judge (Gateways, ListenerSets, Certificates, Ingresses...): any kind, policies pick theirs. */
+  /**
+   * The objects to judge (Gateways, ListenerSets, Certificates, Ingresses...): any kind, policies
+   * pick theirs. Challenges, Orders and CertificateRequests among them are not judged: they name a
+   * not-Ready Certificate's failing Challenge.
+   */
   objects: KubeObject[];
   view: ClusterView;
   config: Config;
@@ -41,8 +46,9 @@ export const buildAuditPolicies = (config: Config, deps: PolicyDependencies): Po
   return buildPolicies({ ...config, policies: { ...config.policies, 'gateway-listener-tls': { ...tls, mode } } }, { ...deps, resolver });
 };
 
-// Solver objects are judged per namespace (findSolverCaps), never one by one.
-const isJudged = (object: KubeObject): boolean => Boolean(object.kind && object.metadata?.name) && !hasSolverLabel(object);
+// Solver objects are judged per namespace (findSolverCaps), never one by one; Challenges, Orders
+// and CertificateRequests are read for the not-Ready finding, not judged.
+const isJudged = (object: KubeObject): boolean => Boolean(object.kind && object.metadata?.name) && !hasSolverLabel(object) && !isIssuanceRecord(object);
 
 /** Each object as a CREATE (nothing old to compare with: every broken ref is a new one). */
 const judgeObject = async (object: KubeObject, index: number, input: AuditInput): Promise<Finding[]> => {
@@ -59,10 +65,11 @@ export const runAudit = async (input: AuditInput): Promise<Finding[]> => {
   const { audit, policies } = input.config;
   const findings: Finding[] = [];
   const tlsOn = policies['gateway-listener-tls'].mode !== 'off';
+  const issuance = new IssuanceRecords(input.objects.filter(isIssuanceRecord));
   for (const [index, object] of input.objects.filter(isJudged).entries()) {
     findings.push(...(await judgeObject(object, index, input)));
     if (tlsOn) findings.push(...(await findExpiring(object, { view: input.view, now: input.now, withinDays: audit.expiringWithinDays })));
-    findings.push(...findNotReady(object, { now: input.now, afterMinutes: audit.notReadyAfterMinutes }));
+    findings.push(...findNotReady(object, { now: input.now, afterMinutes: audit.notReadyAfterMinutes, issuance }));
   }
   if (tlsOn) findings.push(...findOldPlaceholders({ view: input.view, now: input.now, maxAgeHours: audit.placeholderMaxAgeHours }));
   findings.push(...(await findSolverCaps(input.view, policies['acme-solver-cap'])));

@@ -212,6 +212,43 @@ t.test('the audit', async (t) => {
     t.same(await audit([stuck('False', since)], { ...dnsOff, audit: { notReadyAfterMinutes: 120 } }), []);
   });
 
+  await t.test("names a not-Ready Certificate's failing Challenge, found through Order and CertificateRequest", async (t) => {
+    const since = new Date(now.getTime() - 95 * 60_000);
+    const owner = (apiVersion: string, kind: string, name: string, uid: string) => ({ ownerReferences: [{ apiVersion, kind, name, uid, controller: true }] });
+    const certificate: KubeObject = {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: { name: 'app-tls', namespace: 'apps', uid: 'uid-cert' },
+      spec: { secretName: 'app-tls', dnsNames: ['app.example.com', 'www.example.com'], issuerRef: { name: 'letsencrypt', kind: 'ClusterIssuer' } },
+      status: { conditions: [{ type: 'Ready', status: 'False', reason: 'DoesNotExist', message: 'Issuing certificate as Secret does not exist', lastTransitionTime: since.toISOString() }] },
+    };
+    const request: KubeObject = { apiVersion: 'cert-manager.io/v1', kind: 'CertificateRequest', metadata: { name: 'app-tls-1', namespace: 'apps', uid: 'uid-cr', ...owner('cert-manager.io/v1', 'Certificate', 'app-tls', 'uid-cert') } };
+    const order: KubeObject = { apiVersion: 'acme.cert-manager.io/v1', kind: 'Order', metadata: { name: 'app-tls-1-123', namespace: 'apps', uid: 'uid-order', ...owner('cert-manager.io/v1', 'CertificateRequest', 'app-tls-1', 'uid-cr') } };
+    const challenge = (name: string, dnsName: string, state: string, reason: string, orderName = 'app-tls-1-123', orderUid = 'uid-order'): KubeObject => ({
+      apiVersion: 'acme.cert-manager.io/v1',
+      kind: 'Challenge',
+      metadata: { name, namespace: 'apps', ...owner('acme.cert-manager.io/v1', 'Order', orderName, orderUid) },
+      spec: { dnsName, type: 'HTTP-01', wildcard: false },
+      status: { state, reason },
+    });
+    const pending = challenge('app-tls-1-123-456', 'app.example.com', 'pending', "Waiting for HTTP-01 challenge propagation: wrong status code '404', expected '200'");
+    const valid = challenge('app-tls-1-123-789', 'www.example.com', 'valid', 'Successfully authorized domain');
+    const stale = challenge('app-tls-1-123-000', 'app.example.com', 'invalid', 'an Order since re-created', 'app-tls-1-123', 'uid-old-order');
+    const dnsOff = { policies: { 'certificate-dns': { mode: 'off' } } };
+    const head = `Certificate apps/app-tls has not been Ready for 95 minutes (since ${since.toISOString()}, audit.notReadyAfterMinutes is 60): cert-manager says Ready=False reason "DoesNotExist": "Issuing certificate as Secret does not exist"`;
+    const tail = '. Look with: kubectl describe certificate app-tls -n apps, then kubectl get certificaterequests,orders,challenges -n apps';
+    const messages = async (objects: KubeObject[]) => (await audit(objects, dnsOff)).map((finding) => finding.message);
+    t.same(await messages([certificate, request, order, pending, valid, stale]), [
+      `${head}, and its Challenge apps/app-tls-1-123-456 for "app.example.com" (HTTP-01) is "pending": "Waiting for HTTP-01 challenge propagation: wrong status code '404', expected '200'"${tail}`,
+    ], 'the valid Challenge and the one of another Order (uid) are not named; the records themselves are not judged');
+    const second = challenge('app-tls-1-123-457', 'www.example.com', 'invalid', 'urn:ietf:params:acme:error:unauthorized: 404');
+    t.same(await messages([certificate, request, order, pending, second]), [
+      `${head}, and its Challenge apps/app-tls-1-123-456 for "app.example.com" (HTTP-01) is "pending": "Waiting for HTTP-01 challenge propagation: wrong status code '404', expected '200'" (1 more of its Challenges not valid)${tail}`,
+    ]);
+    t.same(await messages([certificate, order, pending]), [`${head}${tail}`], 'no CertificateRequest: the chain is broken, no Challenge is named');
+    t.same(await messages([certificate, request, order, valid]), [`${head}${tail}`], 'only valid Challenges');
+  });
+
   await t.test('judges nothing of a policy that is off', async (t) => {
     t.same(await audit([site('gone-tls')], { policies: { 'gateway-listener-tls': { mode: 'off' } } }), []);
   });

@@ -16,6 +16,9 @@ t.test('audit.enabled (default): serve --audit with its pod name, and exactly th
   t.ok(container?.args.includes('--audit'));
   t.same(container?.env.filter((env) => env.name === 'POD_NAME' || env.name === 'POD_NAMESPACE').map((env) => [env.name, env.valueFrom?.fieldRef?.fieldPath]), [['POD_NAMESPACE', 'metadata.namespace'], ['POD_NAME', 'metadata.name']]);
   t.same(grants(rendered.get<Role>('ClusterRole', 'certguard-audit').rules), [
+    'acme.cert-manager.io/challenges list',
+    'acme.cert-manager.io/orders list',
+    'cert-manager.io/certificaterequests list',
     'cert-manager.io/certificates get',
     'cert-manager.io/certificates list',
     'core/events create',

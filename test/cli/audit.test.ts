@@ -65,6 +65,16 @@ t.test('a Certificate not Ready for longer than notReadyAfterMinutes', async (t)
   t.match(stuck[0]?.message, /^Certificate apps\/app-tls has not been Ready for \d+ minutes \(since 2020-01-01T00:00:00\.000Z, audit\.notReadyAfterMinutes is 60\): cert-manager says Ready=False reason "Failed": "Failed to wait for order resource "app-tls-1-123" to become ready: order is in "invalid" state"\. Look with: /);
 });
 
+t.test("a Certificate not Ready, with its failing Challenge read from the folder", async (t) => {
+  const result = await audit(['--manifests', join(root, 'test/cli/fixtures/audit/certificate-not-ready-challenge.yaml'), '-o', 'json']);
+  t.equal(result.code, 1, result.stderr);
+  const output = JSON.parse(result.stdout) as { judged: number; findings: Array<{ rule: string; object?: { kind: string }; message: string }> };
+  const stuck = output.findings.filter((finding) => finding.rule === 'certificate-not-ready');
+  t.same(stuck.map((finding) => finding.object?.kind), ['Certificate']);
+  t.match(stuck[0]?.message, /^Certificate apps\/shop-tls has not been Ready for \d+ minutes \(since 2020-01-01T00:00:00\.000Z, audit\.notReadyAfterMinutes is 60\): cert-manager says Ready=False reason "DoesNotExist": "Issuing certificate as Secret does not exist", and its Challenge apps\/shop-tls-1-2803290185-1923481025 for "shop\.example\.com" \(HTTP-01\) is "pending": "Waiting for HTTP-01 challenge propagation: wrong status code '404', expected '200'"\. Look with: kubectl describe certificate shop-tls -n apps, then kubectl get certificaterequests,orders,challenges -n apps$/);
+  t.same(output.findings.filter((finding) => ['Challenge', 'Order', 'CertificateRequest'].includes(finding.object?.kind ?? '')), [], 'the issuance records are read, not judged');
+});
+
 t.test('a certificate expiring within expiringWithinDays is a warning: exit 0', async (t) => {
   const folder = await mkdtemp(join(tmpdir(), 'certguard-audit-'));
   t.teardown(() => rm(folder, { recursive: true, force: true }));
