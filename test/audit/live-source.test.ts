@@ -1,0 +1,63 @@
+// What a live audit lists beyond the view: ACME Challenges once per audit and, only when some
+// exist, the Orders and CertificateRequests above them as metadata. Requests are counted at the
+// fake API server.
+import t from 'tap';
+import { IssuanceRecords } from '../../src/audit/challenges.ts';
+import { createAuditClient, liveObjects } from '../../src/audit/live-source.ts';
+import { ManifestView } from '../../src/cluster/manifest-view.ts';
+import { DEFAULT_FAKE_RESOURCES, FakeApiServer, type FakeObject } from '../cluster/fake-api-server.ts';
+
+const RESOURCES = [
+  ...DEFAULT_FAKE_RESOURCES,
+  { group: 'acme.cert-manager.io', versions: ['v1'], plural: 'challenges', kind: 'Challenge', namespaced: true },
+  { group: 'acme.cert-manager.io', versions: ['v1'], plural: 'orders', kind: 'Order', namespaced: true },
+  { group: 'cert-manager.io', versions: ['v1'], plural: 'certificaterequests', kind: 'CertificateRequest', namespaced: true },
+];
+
+const owned = (apiVersion: string, kind: string, name: string, uid: string) => [{ apiVersion, kind, name, uid, controller: true }];
+
+const start = async (t: { teardown(fn: () => unknown): void }) => {
+  const api = new FakeApiServer(RESOURCES);
+  await api.start();
+  const client = createAuditClient(api.kubeconfigPath);
+  t.teardown(async () => {
+    client.close();
+    await api.stop();
+  });
+  api.apply({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'app-tls', namespace: 'apps', uid: 'uid-cert' }, spec: { secretName: 'app-tls', dnsNames: ['app.example.com'] } });
+  api.apply({ apiVersion: 'cert-manager.io/v1', kind: 'CertificateRequest', metadata: { name: 'app-tls-1', namespace: 'apps', uid: 'uid-cr', ownerReferences: owned('cert-manager.io/v1', 'Certificate', 'app-tls', 'uid-cert') }, spec: { request: 'LS0tLS1CRUdJTi...' } });
+  api.apply({ apiVersion: 'acme.cert-manager.io/v1', kind: 'Order', metadata: { name: 'app-tls-1-1', namespace: 'apps', uid: 'uid-order', ownerReferences: owned('cert-manager.io/v1', 'CertificateRequest', 'app-tls-1', 'uid-cr') }, spec: { request: 'LS0tLS1CRUdJTi...' } });
+  return { api, client };
+};
+
+const paths = (api: FakeApiServer, plural: string) => api.requests.filter((request) => request.path.split('?')[0]?.endsWith(`/${plural}`));
+
+t.test('without Challenges, no Order or CertificateRequest is listed', async (t) => {
+  const { api, client } = await start(t);
+  const objects = await liveObjects(new ManifestView([]), client);
+  t.same(objects.map((object) => object.kind), ['Certificate']);
+  t.equal(paths(api, 'challenges').length, 1, 'one list of Challenges');
+  t.equal(paths(api, 'orders').length + paths(api, 'certificaterequests').length, 0);
+});
+
+t.test('with a Challenge, its Order and CertificateRequest are listed as metadata and lead to the Certificate', async (t) => {
+  const { api, client } = await start(t);
+  const challenge: FakeObject = {
+    apiVersion: 'acme.cert-manager.io/v1',
+    kind: 'Challenge',
+    metadata: { name: 'app-tls-1-1-1', namespace: 'apps', ownerReferences: owned('acme.cert-manager.io/v1', 'Order', 'app-tls-1-1', 'uid-order') },
+    spec: { dnsName: 'app.example.com', type: 'HTTP-01' },
+    status: { state: 'invalid', reason: 'urn:ietf:params:acme:error:unauthorized: 404' },
+  };
+  api.apply(challenge);
+  const objects = await liveObjects(new ManifestView([]), client);
+  t.same(objects.map((object) => object.kind).sort(), ['Certificate', 'CertificateRequest', 'Challenge', 'Order']);
+  for (const plural of ['orders', 'certificaterequests']) {
+    t.same(paths(api, plural).map((request) => request.accept.includes('as=PartialObjectMetadataList')), [true], `${plural}: one metadata list`);
+  }
+  t.equal(objects.find((object) => object.kind === 'Order')?.spec, undefined, 'no spec kept (metadata only)');
+  const certificate = objects.find((object) => object.kind === 'Certificate');
+  t.same(new IssuanceRecords(objects).failingChallengesOf(certificate ?? {}), [
+    { namespace: 'apps', name: 'app-tls-1-1-1', dnsName: 'app.example.com', type: 'HTTP-01', state: 'invalid', reason: 'urn:ietf:params:acme:error:unauthorized: 404' },
+  ]);
+});
