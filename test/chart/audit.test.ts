@@ -43,3 +43,16 @@ t.test('audit.enabled=false: no --audit and no audit RBAC', async (t) => {
   t.equal(rendered.find('ClusterRole', 'certguard-audit'), undefined);
   t.equal(rendered.find('Role', 'certguard-audit-lease'), undefined);
 });
+
+t.test('policyReports.installCRD: the PolicyReport CRDs only when asked, kept on uninstall', async (t) => {
+  t.same(render({}).all('CustomResourceDefinition'), [], 'none by default: a policy engine or Policy Reporter provides them');
+  const crds = render({ policyReports: { installCRD: true } }).all<K8sObject & { spec: { group: string; scope: string; names: { kind: string }; versions: Array<{ name: string }> } }>('CustomResourceDefinition');
+  t.same(
+    crds.map((crd) => [crd.metadata.name, crd.spec.group, crd.spec.scope, crd.spec.names.kind, crd.spec.versions.map((version) => version.name)]),
+    [
+      ['policyreports.wgpolicyk8s.io', 'wgpolicyk8s.io', 'Namespaced', 'PolicyReport', ['v1alpha2']],
+      ['clusterpolicyreports.wgpolicyk8s.io', 'wgpolicyk8s.io', 'Cluster', 'ClusterPolicyReport', ['v1alpha2']],
+    ],
+  );
+  t.same(crds.map((crd) => crd.metadata.annotations?.['helm.sh/resource-policy']), ['keep', 'keep'], 'uninstalling certguard does not delete every PolicyReport');
+});

@@ -44,17 +44,12 @@ const serviceAccountKubeconfig = async (cluster: Cluster): Promise<string> => {
   return path;
 };
 
-const reportCrd = (kind: string, plural: string, scope: 'Namespaced' | 'Cluster') => ({
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: `${plural}.wgpolicyk8s.io` },
-  spec: {
-    group: 'wgpolicyk8s.io',
-    scope,
-    names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
-    versions: [{ name: 'v1alpha2', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
-  },
-});
+/** The PolicyReport CRDs as the chart installs them (policyReports.installCRD). */
+const chartReportCrds = (): string => {
+  const result = helmTemplate({ policyReports: { installCRD: true } }, { namespace: CERTGUARD_NAMESPACE, release: 'certguard', extraArgs: ['--show-only', 'templates/policyreport-crds.yaml'] });
+  if (result.status !== 0) throw new Error(result.stderr);
+  return result.stdout;
+};
 
 // 3 s: the whole scenario fits in a test run; the config takes fractions of a minute. The harness
 // issues one-day certificates: expiringWithinDays 0 keeps them out of the report.
@@ -67,7 +62,7 @@ type EventList = { items: Array<{ type: string; reason: string; message: string;
 t.test('the audit reports a Secret deleted after admission, and clears it once fixed', async (t) => {
   const cluster = await startCluster();
   t.teardown(() => cluster.stop());
-  const crds = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(reportCrd('PolicyReport', 'policyreports', 'Namespaced'), reportCrd('ClusterPolicyReport', 'clusterpolicyreports', 'Cluster')) });
+  const crds = await cluster.kubectl(['apply', '-f', '-'], { input: chartReportCrds() });
   t.equal(crds.code, 0, crds.stderr);
   await cluster.kubectl(['wait', '--for=condition=Established', 'crd/policyreports.wgpolicyk8s.io', 'crd/clusterpolicyreports.wgpolicyk8s.io', '--timeout=30s']);
   const setup = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(namespace(CERTGUARD_NAMESPACE), namespace('apps')) });
