@@ -1,7 +1,7 @@
 // Child process of bench/cluster-view.ts: a fake list/watch API server (test/cluster/
 // fake-api-server.ts) loaded with the issue's cluster size (issue 6; issue 12 adds 10,000 Certificates). Kept out of the measured process so
 // the RSS we report is the view's alone. Prints one JSON line: { kubeconfig, objects }.
-import { FakeApiServer, type FakeObject } from '../test/cluster/fake-api-server.ts';
+import { AUDIT_FAKE_RESOURCES, DEFAULT_FAKE_RESOURCES, FakeApiServer, type FakeObject } from '../test/cluster/fake-api-server.ts';
 
 const count = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
 const ROUTES = count('ROUTES', 100_000);
@@ -80,7 +80,9 @@ function* gateways(): Generator<FakeObject> {
           port: 443,
           protocol: 'HTTPS',
           allowedRoutes: { namespaces: { from: 'Same' } },
-          tls: { mode: 'Terminate', certificateRefs: [{ group: '', kind: 'Secret', name: `app-${index}-${listener}-tls`, namespace }] },
+          // Secret app-<index + listener × GATEWAYS>-tls: an existing one, in the Gateway's namespace
+          // while GATEWAYS is a multiple of NAMESPACES, so the audit reads 20,000 Secrets' content.
+          tls: { mode: 'Terminate', certificateRefs: [{ group: '', kind: 'Secret', name: `app-${index + listener * GATEWAYS}-tls`, namespace }] },
         })),
       },
       status: { addresses: [{ type: 'IPAddress', value: '203.0.113.10' }], conditions: [{ type: 'Programmed', status: 'True', reason: 'Programmed', message: '', lastTransitionTime: '2025-03-01T10:00:00Z', observedGeneration: 1 }] },
@@ -123,7 +125,8 @@ function* certificates(): Generator<FakeObject> {
   }
 }
 
-const api = new FakeApiServer();
+// Leases and Events for `serve --audit` (bench/cluster-view.ts audit); no PolicyReport CRD.
+const api = new FakeApiServer([...DEFAULT_FAKE_RESOURCES, ...AUDIT_FAKE_RESOURCES]);
 api.load(solverRoutes());
 api.load(secrets());
 api.load(gateways());

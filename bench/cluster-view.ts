@@ -12,6 +12,8 @@
 //   node bench/cluster-view.ts                       → every row below, each in fresh processes
 //   node bench/cluster-view.ts --serve warm|off '<NODE_OPTIONS>' → one serve measurement as JSON
 //   node --expose-gc bench/cluster-view.ts --measure → one view-only measurement as JSON
+//   node bench/cluster-view.ts audit                 → `serve` and `serve --audit` (one audit), same cluster
+//   node bench/cluster-view.ts --serve warm '<NODE_OPTIONS>' --audit → one serve --audit measurement as JSON
 // Sizes via env: ROUTES, SECRETS, GATEWAYS, LISTENERS, CERTIFICATES, NAMESPACES, PAGE_SIZE, SETTLE_SECONDS.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -56,6 +58,22 @@ type ServeMeasurement = {
   solverRoutesGauge: number | undefined;
   review: string;
   node: string;
+  /** With --audit: the first audit, which starts once the view is ready and this replica holds the Lease. */
+  audit?: AuditMeasurement;
+};
+
+type AuditMeasurement = {
+  /** Set when serve died before the audit finished (out of heap at the image's limit): how, when, V8's last GC lines. */
+  died?: { exit: string; afterReadySeconds: number; peakBeforeMiB: number; lastGc: string[] };
+  /** certguard_audit_duration_seconds after the first audit. */
+  durationSeconds: number;
+  /** From /readyz answering 200 to the metric appearing. */
+  doneAfterReadySeconds: number;
+  /** The "audit done" log line: findings, failed, reports. */
+  log: { findings?: number; failed?: number; reports?: string };
+  /** VmHWM right after the audit: sync + audit. */
+  peakAfterAuditMiB: number;
+  rssAfterAuditMiB: number;
 };
 
 /** Peak (VmHWM) and current (VmRSS) resident set of a process, from the kernel. */
@@ -103,18 +121,65 @@ const reviewSolverRoute = (port: number, ca: string): Promise<string> => {
   });
 };
 
-const listeningPorts = (child: ChildProcess): Promise<{ admission: number; metrics: number }> =>
+type LogEntry = { msg?: string; admission?: number; metrics?: number; findings?: number; failed?: number; reports?: string };
+
+/** The ports serve listens on, from its log; `seen` collects the log lines a caller waits for. */
+const listeningPorts = (child: ChildProcess, seen: LogEntry[] = []): Promise<{ admission: number; metrics: number }> =>
   new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
-      const entry = JSON.parse(line) as { msg?: string; admission?: number; metrics?: number };
+      const entry = JSON.parse(line) as LogEntry;
       if (entry.msg === 'certguard listening' && entry.admission && entry.metrics) resolve({ admission: entry.admission, metrics: entry.metrics });
+      if (entry.msg === 'audit done' || entry.msg === 'audit failed') seen.push(entry);
     });
     child.once('exit', (code) => reject(new Error(`certguard serve exited (${code}) before listening`)));
   });
 
 /** `certguard serve` against the fake API server, with NODE_OPTIONS and the compile cache as the image sets them. */
-const measureServe = async (nodeOptions: string, compileCache: 'warm' | 'off'): Promise<ServeMeasurement> => {
+const AUDIT_TIMEOUT_MS = 15 * 60_000;
+
+/** Waits for the first audit (its "audit done" log line: the duration gauge reads 0 before it) and reads the peak RSS right after. */
+const awaitAudit = async (child: ChildProcess, metricsPort: number, readyAt: number, log: LogEntry[], stderr: string[]): Promise<AuditMeasurement> => {
+  const pid = child.pid!;
+  let peakBefore = 0;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      return {
+        died: { exit: String(child.exitCode ?? child.signalCode), afterReadySeconds: Number(((performance.now() - readyAt) / 1000).toFixed(1)), peakBeforeMiB: mib(peakBefore), lastGc: stderr.filter((line) => /Mark-Compact|Scavenge|FATAL/.test(line)).slice(-3).map((line) => line.trim()) },
+        durationSeconds: NaN,
+        doneAfterReadySeconds: NaN,
+        log: {},
+        peakAfterAuditMiB: NaN,
+        rssAfterAuditMiB: NaN,
+      };
+    }
+    try {
+      peakBefore = residentOf(pid).peak;
+    } catch {
+      // The process is exiting: the next round sees its exit.
+    }
+    const failed = log.find((entry) => entry.msg === 'audit failed');
+    if (failed) throw new Error(`the audit failed: ${JSON.stringify(failed)}`);
+    const done = log.find((entry) => entry.msg === 'audit done');
+    if (done) {
+      const doneAfterReadySeconds = (performance.now() - readyAt) / 1000;
+      const after = residentOf(pid);
+      const scrape = await httpGet(`http://127.0.0.1:${metricsPort}/metrics`);
+      const duration = Number(/^certguard_audit_duration_seconds (\S+)$/m.exec(scrape.text)?.[1]);
+      return {
+        durationSeconds: Number(duration.toFixed(2)),
+        doneAfterReadySeconds: Number(doneAfterReadySeconds.toFixed(2)),
+        log: { findings: done.findings, failed: done.failed, reports: done.reports },
+        peakAfterAuditMiB: mib(after.peak),
+        rssAfterAuditMiB: mib(after.current),
+      };
+    }
+    if (performance.now() - readyAt > AUDIT_TIMEOUT_MS) throw new Error('no audit within 15 minutes of ready');
+    await sleep(200);
+  }
+};
+
+const measureServe = async (nodeOptions: string, compileCache: 'warm' | 'off', audit = false): Promise<ServeMeasurement> => {
   const work = mkdtempSync(join(tmpdir(), 'certguard-bench-'));
   const api = await startApiServer();
   try {
@@ -131,14 +196,28 @@ const measureServe = async (nodeOptions: string, compileCache: 'warm' | 'off'): 
     const started = performance.now();
     const child = spawn(
       process.execPath,
-      [CERTGUARD, 'serve', '--kubeconfig', api.kubeconfig, '--tls-cert', join(work, 'tls.crt'), '--tls-key', join(work, 'tls.key'), '--port', '0', '--metrics-port', '0', '--bind-address', '127.0.0.1', '--log-level', 'info'],
-      { env, stdio: ['ignore', 'pipe', 'inherit'] },
+      [
+        CERTGUARD, 'serve', '--kubeconfig', api.kubeconfig, '--tls-cert', join(work, 'tls.crt'), '--tls-key', join(work, 'tls.key'), '--port', '0', '--metrics-port', '0', '--bind-address', '127.0.0.1', '--log-level', 'info',
+        // The first audit runs as soon as the view is ready and the Lease is held: no interval to wait.
+        ...(audit ? ['--audit', '--audit-namespace', 'certguard', '--audit-identity', 'bench'] : []),
+      ],
+      { env, stdio: ['ignore', 'pipe', audit ? 'pipe' : 'inherit'] },
     );
+    // With --audit, serve's stderr is kept (and passed on): V8's last GC lines if it runs out of heap.
+    const stderr: string[] = [];
+    child.stderr?.on('data', (chunk: Buffer) => {
+      process.stderr.write(chunk);
+      stderr.push(...chunk.toString().split('\n'));
+    });
     try {
-      const ports = await listeningPorts(child);
+      const log: LogEntry[] = [];
+      const ports = await listeningPorts(child, log);
       while ((await httpGet(`http://127.0.0.1:${ports.metrics}/readyz`)).status !== 200) await sleep(100);
-      const readySeconds = (performance.now() - started) / 1000;
+      const readyAt = performance.now();
+      const readySeconds = (readyAt - started) / 1000;
       const atReady = residentOf(child.pid!);
+      const audited = audit ? await awaitAudit(child, ports.metrics, readyAt, log, stderr) : undefined;
+      if (audited?.died) return { objects: api.objects, nodeOptions, compileCache, readySeconds: Number(readySeconds.toFixed(2)), peakAtReadyMiB: mib(atReady.peak), peakMiB: NaN, settledMiB: NaN, settleSeconds: 0, solverRoutesGauge: undefined, review: 'not sent: serve died', node: process.version, audit: audited };
       const scrape = await httpGet(`http://127.0.0.1:${ports.metrics}/metrics`);
       const gauge = /^certguard_acme_solver_objects_cluster\{kind="HTTPRoute"\} (\d+)$/m.exec(scrape.text)?.[1];
       const review = await reviewSolverRoute(ports.admission, pair.ca.certificatePem);
@@ -156,10 +235,13 @@ const measureServe = async (nodeOptions: string, compileCache: 'warm' | 'off'): 
         solverRoutesGauge: gauge === undefined ? undefined : Number(gauge),
         review: review.length > 160 ? `${review.slice(0, 157)}...` : review,
         node: process.version,
+        ...(audited ? { audit: audited } : {}),
       };
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((resolve) => child.once('exit', resolve));
+      }
     }
   } finally {
     api.child.kill('SIGTERM');
@@ -270,7 +352,31 @@ export const runClusterViewBench = async (): Promise<string> => {
   ].join('\n');
 };
 
+/** `serve` and `serve --audit` on the same cluster, image settings, fresh processes each: the audit's cost over the baseline. */
+export const runServeAuditBench = async (): Promise<string> => {
+  const load = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  const loadBefore = load();
+  const baseline = await runChild<ServeMeasurement>([SELF, '--serve', 'warm', IMAGE_NODE_OPTIONS]);
+  const audited = await runChild<ServeMeasurement>([SELF, '--serve', 'warm', IMAGE_NODE_OPTIONS, '--audit']);
+  const a = audited.audit!;
+  const o = audited.objects;
+  const within = (peak: number) => (peak <= 150 ? 'yes' : `NO, ${(peak - 150).toFixed(1)} MiB over`);
+  return [
+    `${o.routes} solver HTTPRoutes, ${o.secrets} Secrets, ${o.gateways} Gateways (${o.listeners} listeners, each a Secret of the same namespace), ${o.certificates} Certificates in ${o.namespaces} namespaces; fake API server (Leases, Events, no PolicyReport CRD) in a child process; \`NODE_OPTIONS=${IMAGE_NODE_OPTIONS}\`, compile cache warm; Node ${audited.node}; load average ${loadBefore} before, ${load()} after.`,
+    '',
+    '| process | ready after | peak RSS at ready MiB | audit duration (metric) | audit done after ready | peak RSS after audit MiB | peak RSS after scrape + review + idle MiB | RSS after idle MiB | ≤ 150 MiB |',
+    '|---|---|---|---|---|---|---|---|---|',
+    `| \`certguard serve\` (baseline) | ${baseline.readySeconds} s | ${baseline.peakAtReadyMiB} | — | — | — | ${baseline.peakMiB} | ${baseline.settledMiB} | ${within(baseline.peakMiB)} |`,
+    `| \`certguard serve --audit\` | ${audited.readySeconds} s | ${audited.peakAtReadyMiB} | ${a.durationSeconds} s | ${a.doneAfterReadySeconds} s | ${a.peakAfterAuditMiB} | ${audited.peakMiB} | ${audited.settledMiB} | ${a.died ? `NO: out of heap, peak ${a.died.peakBeforeMiB} MiB` : within(audited.peakMiB)} |`,
+    '',
+    a.died
+      ? `**serve --audit died** (exit ${a.died.exit}) ${a.died.afterReadySeconds} s after ready, before the first audit finished; peak RSS ${a.died.peakBeforeMiB} MiB just before. V8's last lines: ${a.died.lastGc.map((line) => `\`${line}\``).join(' ')}`
+      : `Audit: ${a.log.findings} findings (${a.log.failed} fail), PolicyReports ${a.log.reports}. Review: ${audited.review}.`,
+  ].join('\n');
+};
+
 const serveAt = process.argv.indexOf('--serve');
-if (serveAt >= 0) process.stdout.write(`${JSON.stringify(await measureServe(process.argv[serveAt + 2] ?? '', process.argv[serveAt + 1] === 'warm' ? 'warm' : 'off'))}\n`);
+if (serveAt >= 0) process.stdout.write(`${JSON.stringify(await measureServe(process.argv[serveAt + 2] ?? '', process.argv[serveAt + 1] === 'warm' ? 'warm' : 'off', process.argv.includes('--audit')))}\n`);
+else if (process.argv[2] === 'audit') process.stdout.write(`${await runServeAuditBench()}\n`);
 else if (process.argv.includes('--measure')) process.stdout.write(`${JSON.stringify(await measureView())}\n`);
 else if (import.meta.main) process.stdout.write(`${await runClusterViewBench()}\n`);

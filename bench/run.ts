@@ -2,7 +2,7 @@
 // `npm run bench -- admission` runs one.
 import { runAdmissionBench } from './admission.ts';
 import { runAuditBench } from './audit.ts';
-import { runClusterViewBench } from './cluster-view.ts';
+import { runClusterViewBench, runServeAuditBench } from './cluster-view.ts';
 import { runKubectlApplyBench } from './kubectl-apply.ts';
 import { runPlaceholderBench } from './placeholder.ts';
 import { runSecretUsageBench } from './secret-usage.ts';
@@ -11,6 +11,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   admission: runAdmissionBench,
   audit: runAuditBench,
   'cluster-view': runClusterViewBench,
+  'audit-serve': runServeAuditBench,
   placeholder: runPlaceholderBench,
   'secret-usage': runSecretUsageBench,
   'kubectl-apply': runKubectlApplyBench,

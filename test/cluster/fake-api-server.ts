@@ -2,7 +2,8 @@
 // It follows the API's semantics the live view depends on: a global resourceVersion, paged
 // lists with continue tokens, watches that replay from a resourceVersion, bookmarks, 410
 // "too old resource version" once history is compacted, PartialObjectMetadata on request,
-// discovery per group-version, and create-only POST of Secrets. The real API server is used
+// discovery per group-version, create (POST), and — for the audit bench's Lease and Events —
+// update (PUT, with the resourceVersion as the lock) and merge-patch (PATCH). The real API server is used
 // by live-view.e2e.test.ts; this one is for what is slow or impossible to stage there.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -33,6 +34,12 @@ export const DEFAULT_FAKE_RESOURCES: FakeResource[] = [
   { group: 'cert-manager.io', versions: ['v1'], plural: 'certificates', kind: 'Certificate', namespaced: true },
 ];
 
+/** What `serve --audit` writes besides PolicyReports (which it skips when their CRD is not served). */
+export const AUDIT_FAKE_RESOURCES: FakeResource[] = [
+  { group: 'coordination.k8s.io', versions: ['v1'], plural: 'leases', kind: 'Lease', namespaced: true },
+  { group: '', versions: ['v1'], plural: 'events', kind: 'Event', namespaced: true },
+];
+
 type Event = { resourceVersion: number; type: 'ADDED' | 'MODIFIED' | 'DELETED'; key: string; object: FakeObject };
 
 type Watch = { key: string; namespace?: string; selector: Record<string, string>; partial: boolean; bookmarks: boolean; response: http.ServerResponse };
@@ -58,6 +65,17 @@ const matches = (object: FakeObject, namespace: string | undefined, selector: Re
   Object.entries(selector).every(([key, value]) => object.metadata.labels?.[key] === value);
 
 const partialOf = (object: FakeObject): FakeObject => ({ apiVersion: 'meta.k8s.io/v1', kind: 'PartialObjectMetadata', metadata: object.metadata });
+
+/** RFC 7386: objects merge key by key, null removes, anything else replaces. */
+const mergePatch = (target: unknown, patch: unknown): unknown => {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
+  const merged: Record<string, unknown> = typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  for (const [field, value] of Object.entries(patch)) {
+    if (value === null) delete merged[field];
+    else merged[field] = mergePatch(merged[field], value);
+  }
+  return merged;
+};
 
 const status = (code: number, reason: string, message: string) => ({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
 
@@ -295,6 +313,7 @@ export class FakeApiServer {
       return json(403, status(403, 'Forbidden', `${route.plural} is forbidden: User "system:serviceaccount:certguard:certguard" cannot list resource "${route.plural}" in API group "${route.group}" at the cluster scope`));
     }
     if (request.method === 'POST') return this.#create(request, resource, key, route.namespace ?? '', json);
+    if ((request.method === 'PUT' || request.method === 'PATCH') && route.name !== undefined) return this.#write(request, resource, key, route.namespace, route.name, json);
     if (route.name !== undefined && this.hangGets.has(route.plural)) return void request.socket.once('close', () => (this.abandoned += 1));
     if (route.name !== undefined) return this.#get(key, resource, route.namespace, route.name, accept, json);
     if (url.searchParams.get('watch') === '1' || url.searchParams.get('watch') === 'true') return this.#watch(key, route.namespace, url, accept, response);
@@ -379,6 +398,22 @@ export class FakeApiServer {
       let gone = false;
       request.socket.once('close', () => (gone = true));
       setTimeout(() => (gone ? (this.abandoned += 1) : this.#createNow(resource, key, namespace, chunks, json)), this.createDelayMs);
+    });
+  }
+
+  /** PUT replaces (409 when its resourceVersion is not the stored one); PATCH merges (JSON merge patch). */
+  #write(request: http.IncomingMessage, resource: FakeResource, key: string, namespace: string | undefined, name: string, json: (code: number, body: unknown) => void): void {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const existing = this.#objects.get(key)!.get(objectKey(namespace, name));
+      if (!existing) return json(404, status(404, 'NotFound', `${resource.plural} "${name}" not found`));
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as FakeObject;
+      if (request.method === 'PATCH') return json(200, this.apply(mergePatch(existing, body) as FakeObject));
+      if (body.metadata.resourceVersion !== existing.metadata.resourceVersion) {
+        return json(409, status(409, 'Conflict', `Operation cannot be fulfilled on ${resource.plural} "${name}": the object has been modified; please apply your changes to the latest version and try again`));
+      }
+      json(200, this.apply({ ...body, metadata: { ...body.metadata, name, ...(namespace ? { namespace } : {}) } }));
     });
   }
 
