@@ -29,7 +29,7 @@ export class ManifestView implements ClusterView, StatefulView, SecretWriter {
   readonly #objects = new Map<ResourceId, Map<string, KubeObject>>();
   readonly #unserved: Set<ResourceId>;
   readonly #unsynced: Set<ResourceId>;
-  readonly #usage = new SecretUsageIndex();
+  readonly #usage = new SecretUsageIndex((resource, namespace, name) => this.#find(resource, namespace, name));
   /** Verdicts by the stored (frozen) object they were taken from: replacing the object forgets them. */
   readonly #verdicts = new WeakMap<KubeObject, Map<string, unknown>>();
 

@@ -1,8 +1,38 @@
 // The Secret → listeners index on its own: what counts as a use, and that updates and re-lists
 // leave nothing behind.
 import t from 'tap';
-import { SecretUsageIndex } from '../../src/cluster/secret-usage.ts';
+import { SecretUsageIndex, type ListenerOwnerResource } from '../../src/cluster/secret-usage.ts';
 import type { KubeObject } from '../../src/kube/object.ts';
+
+/** The index over a store of owners, as a view holds them: upsert, remove and replace keep both. */
+class Indexed {
+  readonly objects = new Map<string, KubeObject>();
+  readonly index = new SecretUsageIndex((resource, namespace, name) => this.objects.get(`${resource}/${namespace}/${name}`));
+
+  upsert(resource: ListenerOwnerResource, object: KubeObject): void {
+    this.objects.set(`${resource}/${object.metadata?.namespace}/${object.metadata?.name}`, object);
+    this.index.upsert(resource, object);
+  }
+
+  remove(resource: ListenerOwnerResource, namespace: string, name: string): void {
+    this.objects.delete(`${resource}/${namespace}/${name}`);
+    this.index.remove(resource, namespace, name);
+  }
+
+  replace(resource: ListenerOwnerResource, objects: KubeObject[]): void {
+    for (const key of [...this.objects.keys()]) if (key.startsWith(`${resource}/`)) this.objects.delete(key);
+    for (const object of objects) this.objects.set(`${resource}/${object.metadata?.namespace}/${object.metadata?.name}`, object);
+    this.index.replace(resource, objects);
+  }
+
+  usesOf(namespace: string, name: string) {
+    return this.index.usesOf(namespace, name);
+  }
+
+  get size(): number {
+    return this.index.size;
+  }
+}
 
 const owner = (kind: 'Gateway' | 'ListenerSet', namespace: string, name: string, listeners: object[], parentRef?: object): KubeObject => ({
   apiVersion: 'gateway.networking.k8s.io/v1',
@@ -13,11 +43,11 @@ const owner = (kind: 'Gateway' | 'ListenerSet', namespace: string, name: string,
 
 const https = (name: string, refs: object[], hostname?: string) => ({ name, port: 443, protocol: 'HTTPS', ...(hostname ? { hostname } : {}), tls: { certificateRefs: refs } });
 
-const names = (index: SecretUsageIndex, namespace: string, name: string) =>
+const names = (index: Indexed, namespace: string, name: string) =>
   index.usesOf(namespace, name).map((use) => `${use.owner.kind} ${use.owner.namespace}/${use.owner.name} ${use.listener.name}${use.listener.hostname ? ` ${use.listener.hostname}` : ''}`);
 
 t.test('indexes core Secret refs of TLS-terminating listeners, in any namespace, and nothing else', async (t) => {
-  const index = new SecretUsageIndex();
+  const index = new Indexed();
   index.upsert('gateways', owner('Gateway', 'traefik', 'web', [
     https('a', [{ name: 'app-tls' }, { name: 'shop-tls', namespace: 'certs' }], 'app.example.com'),
     https('b', [{ group: 'example.com', kind: 'Certificate', name: 'app-tls' }, { kind: 'ConfigMap', name: 'ca' }]),
@@ -35,7 +65,7 @@ t.test('indexes core Secret refs of TLS-terminating listeners, in any namespace,
 });
 
 t.test('an update, a delete and a re-list leave no stale entry', async (t) => {
-  const index = new SecretUsageIndex();
+  const index = new Indexed();
   index.upsert('gateways', owner('Gateway', 'traefik', 'web', [https('a', [{ name: 'one-tls' }]), https('b', [{ name: 'one-tls' }])]));
   index.upsert('listenersets', owner('ListenerSet', 'traefik', 'extra', [https('c', [{ name: 'one-tls' }])]));
   index.upsert('gateways', owner('Gateway', 'traefik', 'web', [https('a', [{ name: 'two-tls' }])]));
@@ -46,4 +76,13 @@ t.test('an update, a delete and a re-list leave no stale entry', async (t) => {
   index.replace('gateways', [owner('Gateway', 'traefik', 'other', [https('x', [{ name: 'three-tls' }])])]);
   t.same([names(index, 'traefik', 'two-tls'), names(index, 'traefik', 'three-tls')], [[], ['Gateway traefik/other x']], 'a re-list replaces that kind');
   t.equal(index.size, 1, 'no empty entries left');
+});
+
+t.test('two listeners on one Secret index it once; the listeners are read from the owner as the view holds it now', async (t) => {
+  const index = new Indexed();
+  index.upsert('gateways', owner('Gateway', 'traefik', 'web', [https('a', [{ name: 'one-tls' }]), https('b', [{ name: 'one-tls' }, { name: 'one-tls' }])]));
+  t.same(names(index, 'traefik', 'one-tls'), ['Gateway traefik/web a', 'Gateway traefik/web b', 'Gateway traefik/web b'], 'one use per reference, the owner listed once');
+  t.equal(index.size, 1);
+  index.objects.delete('gateways/traefik/web');
+  t.same(names(index, 'traefik', 'one-tls'), [], 'an owner the view no longer holds has no uses');
 });

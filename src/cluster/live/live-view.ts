@@ -80,7 +80,7 @@ class LiveClusterView implements LiveView {
   readonly #client: KubeClient;
   readonly #writer: SecretWriter;
   readonly #watchers = new Map<ResourceId, Watcher>();
-  readonly #usage = new SecretUsageIndex();
+  readonly #usage = new SecretUsageIndex((resource, namespace, name) => this.#watchers.get(resource)?.cache.get(namespace, name));
   #abort: AbortController | undefined;
   #runs: Promise<void>[] = [];
   readonly #verdicts: VerdictCache;
