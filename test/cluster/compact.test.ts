@@ -42,3 +42,18 @@ t.test('other full objects keep their status (a Namespace\'s phase, a Service\'s
   const namespace: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'app' }, status: { phase: 'Terminating' } };
   t.same(keptObjectOf(RESOURCES.namespaces, namespace), namespace);
 });
+
+t.test('a Certificate keeps its DNS names and IP addresses, strings only', async (t) => {
+  const certificate = (dnsNames: unknown[]): KubeObject => ({
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'Certificate',
+    metadata: { name: 'app-tls', namespace: 'app' },
+    spec: { secretName: 'app-tls', dnsNames, ipAddresses: ['203.0.113.10'], usages: ['digital signature'] },
+  });
+  const specOf = (object: KubeObject) => object.spec as { dnsNames?: unknown; ipAddresses?: unknown; usages?: unknown };
+  const kept = specOf(keptObjectOf(RESOURCES.certificates, certificate(['app.example.com', 'www.example.com'])));
+  t.same(kept, { secretName: 'app-tls', dnsNames: ['app.example.com', 'www.example.com'], ipAddresses: ['203.0.113.10'] });
+  t.same(specOf(keptObjectOf(RESOURCES.certificates, certificate(['app.example.com', 7, null]))).dnsNames, ['app.example.com'], 'a malformed item is dropped');
+  t.equal('dnsNames' in specOf(keptObjectOf(RESOURCES.certificates, certificate([]))), false, 'no names, no field');
+  t.equal('dnsNames' in specOf(keptObjectOf(RESOURCES.certificates, certificate([7]))), false, 'no string, no field');
+});
