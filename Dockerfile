@@ -47,11 +47,6 @@ COPY --from=build /app/src ./src
 # (V8 otherwise grows the young generation to 2 x 64 MiB during the initial sync) and an old-space
 # cap that collects before the container limit (the chart's 256Mi; raise both together).
 ENV NODE_OPTIONS="--max-semi-space-size=2 --max-old-space-size=160"
-# glibc gives each thread that mallocs (libuv's pool, V8's GC helpers) an arena of its own, up to
-# 8 per core, and returns little of them: two arenas took ~6 MiB off serve's mean peak RSS at the bench
-# scale (bench/README.md, "Cluster view", 2026-11-29). Fewer arenas only means more lock sharing
-# between those few threads.
-ENV MALLOC_ARENA_MAX=2
 # Node's compile cache, filled here at build time: the .ts sources are stripped once and the
 # ~20 MiB TypeScript stripper is never loaded at run time. Keyed by file content, so it cannot
 # serve stale code; read-only at run time is fine.

@@ -15,8 +15,6 @@
 //   node bench/cluster-view.ts audit                 → `serve` and `serve --audit` (one audit), same cluster
 //   node bench/cluster-view.ts --serve warm '<NODE_OPTIONS>' --audit → one serve --audit measurement as JSON
 // Sizes via env: ROUTES, SECRETS, GATEWAYS, LISTENERS, CERTIFICATES, NAMESPACES, PAGE_SIZE, SETTLE_SECONDS.
-// serve runs with the image's MALLOC_ARENA_MAX=2 as well as its NODE_OPTIONS; MALLOC_ARENA_MAX=default
-// in the bench's environment measures glibc's own arena count instead.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
@@ -48,8 +46,6 @@ type ServeMeasurement = {
   objects: Objects;
   /** NODE_OPTIONS of the serve process (the image sets the same). */
   nodeOptions: string;
-  /** MALLOC_ARENA_MAX of the serve process: the image's unless the bench's environment sets one ("default": glibc's own). */
-  mallocArenaMax: string;
   compileCache: 'warm' | 'off';
   /** From spawning the process to /readyz answering 200. */
   readySeconds: number;
@@ -190,8 +186,7 @@ const measureServe = async (nodeOptions: string, compileCache: 'warm' | 'off', a
     const { generateCertificates, writeCertificates } = await import('../src/cli/certs.ts');
     const pair = await generateCertificates({ service: 'certguard', namespace: 'certguard', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], caValidityDays: 2, validityDays: 1 });
     await writeCertificates(work, pair);
-    const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: nodeOptions, MALLOC_ARENA_MAX: mallocArenaMax };
-    if (mallocArenaMax === 'default') delete env.MALLOC_ARENA_MAX;
+    const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: nodeOptions };
     delete env.NODE_COMPILE_CACHE;
     if (compileCache === 'warm') {
       // What the image build does once: load every module serve loads, so the cache holds them.
@@ -222,7 +217,7 @@ const measureServe = async (nodeOptions: string, compileCache: 'warm' | 'off', a
       const readySeconds = (readyAt - started) / 1000;
       const atReady = residentOf(child.pid!);
       const audited = audit ? await awaitAudit(child, ports.metrics, readyAt, log, stderr) : undefined;
-      if (audited?.died) return { objects: api.objects, nodeOptions, mallocArenaMax, compileCache, readySeconds: Number(readySeconds.toFixed(2)), peakAtReadyMiB: mib(atReady.peak), peakMiB: NaN, settledMiB: NaN, settleSeconds: 0, solverRoutesGauge: undefined, review: 'not sent: serve died', node: process.version, audit: audited };
+      if (audited?.died) return { objects: api.objects, nodeOptions, compileCache, readySeconds: Number(readySeconds.toFixed(2)), peakAtReadyMiB: mib(atReady.peak), peakMiB: NaN, settledMiB: NaN, settleSeconds: 0, solverRoutesGauge: undefined, review: 'not sent: serve died', node: process.version, audit: audited };
       const scrape = await httpGet(`http://127.0.0.1:${ports.metrics}/metrics`);
       const gauge = /^certguard_acme_solver_objects_cluster\{kind="HTTPRoute"\} (\d+)$/m.exec(scrape.text)?.[1];
       const review = await reviewSolverRoute(ports.admission, pair.ca.certificatePem);
@@ -231,7 +226,6 @@ const measureServe = async (nodeOptions: string, compileCache: 'warm' | 'off', a
       return {
         objects: api.objects,
         nodeOptions,
-        mallocArenaMax,
         compileCache,
         readySeconds: Number(readySeconds.toFixed(2)),
         peakAtReadyMiB: mib(atReady.peak),
@@ -327,9 +321,6 @@ const runChild = async <T>(args: string[], env: NodeJS.ProcessEnv = process.env)
 
 /** The image's NODE_OPTIONS (docs/cluster-view.md, "Memory"): what the target is judged on. */
 export const IMAGE_NODE_OPTIONS = '--max-semi-space-size=2 --max-old-space-size=160';
-/** The image's MALLOC_ARENA_MAX (Dockerfile): serve gets it as the pod would. */
-const IMAGE_MALLOC_ARENA_MAX = '2';
-const mallocArenaMax = process.env.MALLOC_ARENA_MAX ?? IMAGE_MALLOC_ARENA_MAX;
 
 const SERVE_ROWS: Array<{ nodeOptions: string; compileCache: 'warm' | 'off' }> = [
   { nodeOptions: IMAGE_NODE_OPTIONS, compileCache: 'warm' },

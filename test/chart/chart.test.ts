@@ -100,7 +100,6 @@ t.test('Deployment: two hardened replicas, probes on the metrics port, the CLI f
   t.same(container.lifecycle, { preStop: { sleep: { seconds: 5 } } }, 'preStop sleep while the endpoint is removed');
   t.same(container.resources, { requests: { cpu: '100m', memory: '160Mi' }, limits: { memory: '256Mi' } }, 'requests and a memory limit sized from bench/, no CPU limit');
   t.same(container.env?.find((variable) => variable.name === 'NODE_OPTIONS'), { name: 'NODE_OPTIONS', value: '--max-semi-space-size=2 --max-old-space-size=160' }, 'V8 heap settings in step with the memory limit');
-  t.same(container.env?.find((variable) => variable.name === 'MALLOC_ARENA_MAX'), { name: 'MALLOC_ARENA_MAX', value: '2' }, 'two glibc malloc arenas, as the image sets');
   t.same(container.volumeMounts, [
     { name: 'tls', mountPath: '/etc/certguard/tls', readOnly: true },
     { name: 'config', mountPath: '/etc/certguard/config', readOnly: true },
@@ -116,11 +115,6 @@ t.test('Deployment: two hardened replicas, probes on the metrics port, the CLI f
   t.match(deployment.spec.template.metadata.annotations?.['checksum/config'], /^[0-9a-f]{64}$/, 'a config change rolls the pods');
   const other = render({ config: { policies: { 'acme-solver-cap': { maxPerNamespace: 40 } } } }).get<Deployment>('Deployment');
   t.not(other.spec.template.metadata.annotations?.['checksum/config'], deployment.spec.template.metadata.annotations?.['checksum/config'], 'the checksum follows the config');
-});
-
-t.test('mallocArenaMax: null leaves MALLOC_ARENA_MAX to the image', async (t) => {
-  const container = render({ mallocArenaMax: null }).get<Deployment>('Deployment', 'certguard').spec.template.spec.containers[0];
-  t.equal(container?.env?.some((variable) => variable.name === 'MALLOC_ARENA_MAX'), false);
 });
 
 t.test('Service and PodDisruptionBudget select the webhook pods and never the bootstrap pods', async (t) => {
