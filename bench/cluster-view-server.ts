@@ -58,6 +58,27 @@ function* secrets(): Generator<FakeObject> {
   }
 }
 
+// A programmed Gateway's status as Traefik v3's Gateway provider writes it
+// (pkg/provider/kubernetes/gateway/kubernetes.go): the Gateway's Accepted and Programmed
+// conditions and, per listener, supportedKinds (HTTPRoute, GRPCRoute for HTTPS), attachedRoutes
+// and Accepted, ResolvedRefs, Programmed "No error found". The API server sends it in every list
+// and watch event; until bench/README.md's 2026-11-29 run the bench's Gateways had only
+// addresses and one condition, which hid what the cache kept of a real one.
+const condition = (type: string, message: string) => ({ type, status: 'True', reason: type, message, lastTransitionTime: '2025-03-01T10:00:00Z', observedGeneration: 1 });
+const gatewayStatus = () => ({
+  addresses: [{ type: 'IPAddress', value: '203.0.113.10' }],
+  conditions: [condition('Accepted', 'Gateway successfully scheduled'), condition('Programmed', 'Gateway successfully programmed')],
+  listeners: Array.from({ length: LISTENERS }, (_, listener) => ({
+    name: `https-${listener}`,
+    supportedKinds: [
+      { group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' },
+      { group: 'gateway.networking.k8s.io', kind: 'GRPCRoute' },
+    ],
+    attachedRoutes: 1,
+    conditions: [condition('Accepted', 'No error found'), condition('ResolvedRefs', 'No error found'), condition('Programmed', 'No error found')],
+  })),
+});
+
 function* gateways(): Generator<FakeObject> {
   for (let index = 0; index < GATEWAYS; index += 1) {
     const namespace = namespaceOf(index);
@@ -85,7 +106,7 @@ function* gateways(): Generator<FakeObject> {
           tls: { mode: 'Terminate', certificateRefs: [{ group: '', kind: 'Secret', name: `app-${index + listener * GATEWAYS}-tls`, namespace }] },
         })),
       },
-      status: { addresses: [{ type: 'IPAddress', value: '203.0.113.10' }], conditions: [{ type: 'Programmed', status: 'True', reason: 'Programmed', message: '', lastTransitionTime: '2025-03-01T10:00:00Z', observedGeneration: 1 }] },
+      status: gatewayStatus(),
     };
   }
 }

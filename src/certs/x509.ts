@@ -6,9 +6,17 @@
 // (placeholders matching a Certificate's spec.privateKey) gets its SubjectPublicKeyInfo and
 // signature algorithm set in forge's ASN.1 tree (buildSelfSignedForKey).
 import { createPublicKey, generateKeyPair, randomBytes, sign as cryptoSign } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import { promisify } from 'node:util';
-import forge from 'node-forge';
+import type forge from 'node-forge';
+
+// node-forge is ~1 MiB of JavaScript, ~6 MiB of RSS once loaded, and serve needs it only when it
+// writes a placeholder: it loads on first use (synchronously, it is CommonJS), not with every
+// process that imports this file.
+const require = createRequire(import.meta.url);
+let loadedForge: typeof forge | undefined;
+const forgeOf = (): typeof forge => (loadedForge ??= require('node-forge') as typeof forge);
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -74,7 +82,8 @@ const extensionsOf = (spec: CertificateSpec): object[] => {
   return extensions;
 };
 
-const SHA256_WITH_RSA = forge.pki.oids.sha256WithRSAEncryption as string;
+// forge.pki.oids.sha256WithRSAEncryption
+const SHA256_WITH_RSA = '1.2.840.113549.1.1.11';
 
 type ForgeInternals = { getTBSCertificate(certificate: forge.pki.Certificate): forge.asn1.Asn1 };
 
@@ -83,14 +92,16 @@ const signCertificate = (certificate: forge.pki.Certificate, signingKeyPem: stri
   const unsigned = certificate as forge.pki.Certificate & { siginfo: { algorithmOid: string }; signatureOid: string; signature: string };
   unsigned.siginfo.algorithmOid = SHA256_WITH_RSA;
   unsigned.signatureOid = SHA256_WITH_RSA;
-  const tbs = (forge.pki as unknown as ForgeInternals).getTBSCertificate(certificate);
-  unsigned.signature = cryptoSign('sha256', Buffer.from(forge.asn1.toDer(tbs).getBytes(), 'binary'), signingKeyPem).toString('binary');
+  const { pki, asn1 } = forgeOf();
+  const tbs = (pki as unknown as ForgeInternals).getTBSCertificate(certificate);
+  unsigned.signature = cryptoSign('sha256', Buffer.from(asn1.toDer(tbs).getBytes(), 'binary'), signingKeyPem).toString('binary');
 };
 
 /** Builds and signs a certificate; returns PEM. */
 export const buildCertificate = (spec: CertificateSpec): string => {
-  const certificate = forge.pki.createCertificate();
-  certificate.publicKey = forge.pki.publicKeyFromPem(spec.publicKeyPem);
+  const { pki } = forgeOf();
+  const certificate = pki.createCertificate();
+  certificate.publicKey = pki.publicKeyFromPem(spec.publicKeyPem);
   certificate.serialNumber = newSerial();
   certificate.validity.notBefore = spec.notBefore;
   certificate.validity.notAfter = spec.notAfter;
@@ -98,7 +109,7 @@ export const buildCertificate = (spec: CertificateSpec): string => {
   const extensions = extensionsOf(spec);
   let signingKeyPem: string;
   if (spec.issuer) {
-    const issuer = forge.pki.certificateFromPem(spec.issuer.certificatePem);
+    const issuer = pki.certificateFromPem(spec.issuer.certificatePem);
     certificate.setIssuer(issuer.subject.attributes);
     const issuerKeyId = issuer.generateSubjectKeyIdentifier().getBytes();
     extensions.push({ name: 'authorityKeyIdentifier', keyIdentifier: issuerKeyId });
@@ -110,7 +121,7 @@ export const buildCertificate = (spec: CertificateSpec): string => {
   }
   certificate.setExtensions(extensions);
   signCertificate(certificate, signingKeyPem);
-  return forge.pki.certificateToPem(certificate);
+  return pki.certificateToPem(certificate);
 };
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -169,19 +180,19 @@ export const generateKeyPairFor = async (key: KeySpec): Promise<KeyPair> => {
   return { privateKeyPem: privateKey, publicKeyPem: publicKey };
 };
 
-const { asn1 } = forge;
-
 // Any RSA public key lets forge lay out the TBS certificate; its SubjectPublicKeyInfo is then replaced.
-const LAYOUT_KEY = forge.pki.setRsaPublicKey(new forge.jsbn.BigInteger('c3', 16), new forge.jsbn.BigInteger('10001', 16));
+const layoutKeyOf = ({ pki, jsbn }: typeof forge): forge.pki.PublicKey => pki.setRsaPublicKey(new jsbn.BigInteger('c3', 16), new jsbn.BigInteger('10001', 16));
 
-const algorithmIdentifier = (oid: string): forge.asn1.Asn1 =>
+const algorithmIdentifier = (asn1: typeof forge.asn1, oid: string): forge.asn1.Asn1 =>
   // RFC 5758 §3.2 and RFC 8410 §3: ECDSA and Ed25519 signature algorithms carry no parameters.
   asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(oid).getBytes())]);
 
 /** A self-signed certificate for an ECDSA or Ed25519 key (no subjectKeyIdentifier: optional for a leaf, RFC 5280 §4.2.1.2). */
 const buildSelfSignedForKey = (spec: Omit<CertificateSpec, 'publicKeyPem' | 'issuer' | 'selfSigningKeyPem'>, keys: KeyPair, key: Exclude<KeySpec, { algorithm: 'RSA' }>): string => {
-  const certificate = forge.pki.createCertificate();
-  certificate.publicKey = LAYOUT_KEY;
+  const loaded = forgeOf();
+  const { asn1 } = loaded;
+  const certificate = loaded.pki.createCertificate();
+  certificate.publicKey = layoutKeyOf(loaded);
   certificate.serialNumber = newSerial();
   certificate.validity.notBefore = spec.notBefore;
   certificate.validity.notAfter = spec.notAfter;
@@ -190,20 +201,20 @@ const buildSelfSignedForKey = (spec: Omit<CertificateSpec, 'publicKeyPem' | 'iss
   certificate.setExtensions(extensionsOf(spec as CertificateSpec).filter((extension) => (extension as { name?: string }).name !== 'subjectKeyIdentifier'));
   const signature = SIGNATURES[key.algorithm === 'ECDSA' ? key.size : 'Ed25519'];
   (certificate as unknown as { siginfo: { algorithmOid: string } }).siginfo.algorithmOid = SHA256_WITH_RSA; // laid out, then replaced
-  const tbs = (forge.pki as unknown as ForgeInternals).getTBSCertificate(certificate);
+  const tbs = (loaded.pki as unknown as ForgeInternals).getTBSCertificate(certificate);
   const fields = tbs.value as forge.asn1.Asn1[];
   // TBSCertificate: [0] version, serial, signature, issuer, validity, subject, subjectPublicKeyInfo, …
-  fields[2] = algorithmIdentifier(signature.oid);
+  fields[2] = algorithmIdentifier(asn1, signature.oid);
   const spki = createPublicKey(keys.publicKeyPem).export({ type: 'spki', format: 'der' });
-  fields[6] = asn1.fromDer(forge.util.createBuffer(spki.toString('binary')));
+  fields[6] = asn1.fromDer(loaded.util.createBuffer(spki.toString('binary')));
   const tbsDer = Buffer.from(asn1.toDer(tbs).getBytes(), 'binary');
   const signed = cryptoSign(signature.digest, tbsDer, keys.privateKeyPem);
   const whole = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
     tbs,
-    algorithmIdentifier(signature.oid),
+    algorithmIdentifier(asn1, signature.oid),
     asn1.create(asn1.Class.UNIVERSAL, asn1.Type.BITSTRING, false, `\u0000${signed.toString('binary')}`),
   ]);
-  return forge.pem.encode({ type: 'CERTIFICATE', body: asn1.toDer(whole).getBytes() }).replace(/\r\n/g, '\n');
+  return loaded.pem.encode({ type: 'CERTIFICATE', body: asn1.toDer(whole).getBytes() }).replace(/\r\n/g, '\n');
 };
 
 /** A fresh self-signed leaf certificate with a key of the given algorithm and size (placeholders). */

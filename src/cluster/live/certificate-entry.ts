@@ -26,8 +26,11 @@ const intern = <T>(value: T): T => {
 };
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+// The parsed array itself when it holds strings only (it always does from the API server):
+// .filter's copy reserves room for ~17 items whatever it keeps, 1.45 MiB at 10,000 Certificates.
 const strings = (value: unknown): string[] | undefined => {
-  if (!Array.isArray(value)) return undefined;
+  if (!Array.isArray(value) || value.length === 0) return undefined;
+  if (value.every((item) => typeof item === 'string')) return value as string[];
   const kept = value.filter((item): item is string => typeof item === 'string');
   return kept.length > 0 ? kept : undefined;
 };
