@@ -4,7 +4,7 @@
 // once (DNS time is the resolvers', not certguard's). Measures wall time and the heap the audit
 // adds. Not the live view's memory: that is bench/cluster-view.ts (the audit reuses that cache).
 //   node --expose-gc bench/audit.ts          (sizes via env GATEWAYS, LISTENERS, ROUTES, CERTIFICATES)
-import { buildAuditPolicies, runAudit } from '../src/audit/audit.ts';
+import { buildAuditPolicies, runAudit, sourceOf } from '../src/audit/audit.ts';
 import { buildCertificate, generateRsaKeyPair } from '../src/certs/x509.ts';
 import { ManifestView } from '../src/cluster/manifest-view.ts';
 import { parseConfig } from '../src/config/load.ts';
@@ -55,7 +55,7 @@ export const runAuditBench = async (): Promise<string> => {
   gc();
   const before = process.memoryUsage();
   const started = performance.now();
-  const findings = await runAudit({ objects, view, config, policies, now: new Date() });
+  const { findings } = await runAudit({ source: sourceOf(objects), view, config, policies, now: new Date() });
   const seconds = (performance.now() - started) / 1000;
   const after = process.memoryUsage();
   const judged = sizes.gateways + sizes.certificates;

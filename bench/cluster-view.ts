@@ -197,6 +197,8 @@ const measureServe = async (nodeOptions: string, compileCache: 'warm' | 'off', a
     const child = spawn(
       process.execPath,
       [
+        // V8 flags Node refuses in NODE_OPTIONS go on the command line, as the image's ENTRYPOINT would give them.
+        ...(process.env.SERVE_NODE_FLAGS ?? '').split(' ').filter(Boolean),
         CERTGUARD, 'serve', '--kubeconfig', api.kubeconfig, '--tls-cert', join(work, 'tls.crt'), '--tls-key', join(work, 'tls.key'), '--port', '0', '--metrics-port', '0', '--bind-address', '127.0.0.1', '--log-level', 'info',
         // The first audit runs as soon as the view is ready and the Lease is held: no interval to wait.
         ...(audit ? ['--audit', '--audit-namespace', 'certguard', '--audit-identity', 'bench'] : []),

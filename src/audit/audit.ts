@@ -14,23 +14,50 @@ import { IssuanceRecords, isIssuanceRecord } from './challenges.ts';
 import { budgetedResolver } from './dns-budget.ts';
 import { findExpiring } from './expiring.ts';
 import { refOf, RULE_ADMISSION, sortFindings, type Finding } from './findings.ts';
-import { judge, requestFor } from './judge.ts';
+import { addByReport } from './policy-report.ts';
+import { judge, requestFor, requestNamespaceOf } from './judge.ts';
 import { findNotReady } from './not-ready.ts';
 import { findOldPlaceholders } from './placeholders.ts';
 import { findSolverCaps } from './solvers.ts';
 
+/** The objects of one namespace ('' = cluster-scoped), in pages: a namespace's Certificates are never all in memory at once. */
+export type NamespaceBatch = { namespace: string; pages: AsyncIterable<KubeObject[]> | Iterable<KubeObject[]> };
+
+/**
+ * Where an audit's objects come from, namespace by namespace (Gateways, ListenerSets,
+ * Certificates, Ingresses...: any kind, policies pick theirs). Each namespace comes at most once.
+ */
+export type AuditSource = {
+  batches(): AsyncIterable<NamespaceBatch> | Iterable<NamespaceBatch>;
+  /** Challenges, Orders and CertificateRequests: not judged, they name a not-Ready Certificate's failing Challenge. */
+  issuance(): Promise<KubeObject[]>;
+};
+
 export type AuditInput = {
-  /**
-   * The objects to judge (Gateways, ListenerSets, Certificates, Ingresses...): any kind, policies
-   * pick theirs. Challenges, Orders and CertificateRequests among them are not judged: they name a
-   * not-Ready Certificate's failing Challenge.
-   */
-  objects: KubeObject[];
+  source: AuditSource;
   view: ClusterView;
   config: Config;
   policies: Policy[];
   now: Date;
 };
+
+/** Receives each namespace's findings (sorted) once, '' (the cluster-wide ones) last, before the next namespace is judged. */
+export type FindingSink = (namespace: string, findings: Finding[]) => Promise<void>;
+
+/** A folder of objects (or any list) as a source: grouped by namespace, each namespace one page. */
+export const sourceOf = (objects: KubeObject[]): AuditSource => ({
+  batches: () => {
+    const byNamespace = new Map<string, KubeObject[]>();
+    for (const object of objects) {
+      const namespace = requestNamespaceOf(object) ?? '';
+      let group = byNamespace.get(namespace);
+      if (!group) byNamespace.set(namespace, (group = []));
+      group.push(object);
+    }
+    return [...byNamespace.keys()].sort().map((namespace) => ({ namespace, pages: [byNamespace.get(namespace) ?? []] }));
+  },
+  issuance: async () => objects.filter(isIssuanceRecord),
+});
 
 /**
  * The policies as the audit runs them. Placeholder mode becomes enforce: a missing Secret is a
@@ -61,17 +88,57 @@ const judgeObject = async (object: KubeObject, index: number, input: AuditInput)
   ]);
 };
 
-export const runAudit = async (input: AuditInput): Promise<Finding[]> => {
+/** What only time breaks, found over the whole view at once: old placeholders, solver floods. */
+const viewFindings = async (input: AuditInput): Promise<Finding[]> => {
   const { audit, policies } = input.config;
-  const findings: Finding[] = [];
+  const placeholders = policies['gateway-listener-tls'].mode !== 'off' ? findOldPlaceholders({ view: input.view, now: input.now, maxAgeHours: audit.placeholderMaxAgeHours }) : [];
+  return [...placeholders, ...(await findSolverCaps(input.view, policies['acme-solver-cap']))];
+};
+
+/**
+ * The audit, namespace by namespace: each namespace's objects are judged page by page, its findings
+ * handed to `sink` and dropped before the next namespace. What an audit holds is one namespace's
+ * findings and one page of objects, not the cluster's: tens of thousands of findings, each with
+ * its message, did not fit beside the view in serve's heap (bench/README.md, Audit inside serve).
+ * Returns how many objects the source gave.
+ */
+export const auditByNamespace = async (input: AuditInput, sink: FindingSink): Promise<{ objects: number }> => {
+  const { audit, policies } = input.config;
   const tlsOn = policies['gateway-listener-tls'].mode !== 'off';
-  const issuance = new IssuanceRecords(input.objects.filter(isIssuanceRecord));
-  for (const [index, object] of input.objects.filter(isJudged).entries()) {
-    findings.push(...(await judgeObject(object, index, input)));
-    if (tlsOn) findings.push(...(await findExpiring(object, { view: input.view, now: input.now, withinDays: audit.expiringWithinDays })));
-    findings.push(...findNotReady(object, { now: input.now, afterMinutes: audit.notReadyAfterMinutes, issuance }));
+  const records = await input.source.issuance();
+  const issuance = new IssuanceRecords(records);
+  const pending = addByReport(new Map(), await viewFindings(input));
+  const done = new Set<string>();
+  const flush = async (namespace: string): Promise<void> => {
+    // A source that gives a namespace twice would have its report overwritten by the second half.
+    if (done.has(namespace)) throw new Error(`audit source gave namespace "${namespace}" after its findings were written`);
+    done.add(namespace);
+    const findings = pending.get(namespace) ?? [];
+    pending.delete(namespace);
+    await sink(namespace, sortFindings(findings));
+  };
+  let objects = records.length;
+  let judged = 0;
+  for await (const { namespace, pages } of input.source.batches()) {
+    for await (const page of pages) {
+      objects += page.length;
+      for (const object of page.filter(isJudged)) {
+        addByReport(pending, await judgeObject(object, judged++, input));
+        if (tlsOn) addByReport(pending, await findExpiring(object, { view: input.view, now: input.now, withinDays: audit.expiringWithinDays }));
+        addByReport(pending, findNotReady(object, { now: input.now, afterMinutes: audit.notReadyAfterMinutes, issuance }));
+      }
+    }
+    // Cluster-wide findings share the ClusterPolicyReport with the view's: written last.
+    if (namespace !== '') await flush(namespace);
   }
-  if (tlsOn) findings.push(...findOldPlaceholders({ view: input.view, now: input.now, maxAgeHours: audit.placeholderMaxAgeHours }));
-  findings.push(...(await findSolverCaps(input.view, policies['acme-solver-cap'])));
-  return sortFindings(findings);
+  for (const namespace of [...pending.keys()].sort()) if (namespace !== '') await flush(namespace);
+  await flush('');
+  return { objects };
+};
+
+/** The whole audit's findings in one sorted list: `certguard audit` prints them. */
+export const runAudit = async (input: AuditInput): Promise<{ objects: number; findings: Finding[] }> => {
+  const findings: Finding[] = [];
+  const { objects } = await auditByNamespace(input, async (_namespace, found) => void findings.push(...found));
+  return { objects, findings: sortFindings(findings) };
 };

@@ -2,11 +2,16 @@
 // it. Deduplicated by name: an Event's name is derived from the finding, so re-creating it is a 409
 // and the same finding is never re-emitted, by this replica or another leader. When a finding goes
 // away its Event is patched to Normal ("resolved"), so `kubectl get events --field-selector
-// type=Warning` no longer lists it. Only create and patch: no list, no delete.
+// type=Warning` no longer lists it. Only create and patch: no list, no delete. At most
+// audit.eventsPerAudit Events are created per audit (default 1000, the queue client-go's
+// EventBroadcaster keeps before dropping: k8s.io/client-go v0.36.3 tools/record/event.go,
+// maxQueuedEvents): a first audit of a broken cluster must not post tens of thousands of Events at
+// once. The findings past it get theirs in the next audits; the reports and metrics carry all.
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { apiErrorOf } from '../cluster/live/kube-client.ts';
 import type { Finding } from './findings.ts';
+import { groupByReport } from './policy-report.ts';
 import type { Requester } from './report-writer.ts';
 
 export const EVENT_REASON = 'CertguardAudit';
@@ -18,6 +23,13 @@ const MAX_MESSAGE = 1024;
 const TIMEOUT_MS = 5000;
 
 type Planned = { namespace: string; name: string; body: Record<string, unknown> };
+
+/** One audit's Events: record() once per report namespace, then finish(). */
+export type EventSession = {
+  record(report: string, findings: Finding[]): Promise<void>;
+  /** Resolves the Events of reports the audit no longer reached. */
+  finish(): Promise<void>;
+};
 
 const truncate = (message: string): string => (message.length <= MAX_MESSAGE ? message : `${message.slice(0, MAX_MESSAGE - 3)}...`);
 
@@ -50,31 +62,74 @@ export const eventFor = (finding: Finding, now: Date, instance: string): Planned
   };
 };
 
+const keyOf = (planned: { namespace: string; name: string }): string => `${planned.namespace}/${planned.name}`;
+
+const splitKey = (key: string): { namespace: string; name: string } => {
+  const slash = key.indexOf('/');
+  return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+};
+
 export class EventRecorder {
   readonly #client: Requester;
   readonly #logger: Logger;
   readonly #instance: string;
-  /** Events this replica raised that are still Warnings: namespace/name → its finding still holds. */
-  #raised = new Map<string, { namespace: string; name: string }>();
+  readonly #perAudit: number;
+  /** Events this replica raised that are still Warnings, by the report (namespace) their findings are in: "namespace/name" keys. */
+  #raised = new Map<string, Set<string>>();
 
-  constructor(client: Requester, logger: Logger, instance: string) {
+  /** `perAudit`: at most this many Events are created in one audit (audit.eventsPerAudit). */
+  constructor(client: Requester, logger: Logger, instance: string, perAudit = Number.POSITIVE_INFINITY) {
     this.#client = client;
     this.#logger = logger;
     this.#instance = instance;
+    this.#perAudit = perAudit;
   }
 
-  /** Raises an Event for each new finding and resolves the ones of findings that went away. */
+  /**
+   * One audit's Events, recorded report by report as the audit goes (each report namespace once),
+   * so only one namespace's Events are ever planned at a time.
+   */
+  begin(now: Date): EventSession {
+    const previous = this.#raised;
+    const next = new Map<string, Set<string>>();
+    this.#raised = next;
+    let budget = this.#perAudit;
+    let skipped = 0;
+    return {
+      record: async (report, findings) => {
+        const before = previous.get(report) ?? new Set<string>();
+        previous.delete(report);
+        const kept = new Set<string>();
+        for (const finding of findings) {
+          const planned = eventFor(finding, now, this.#instance);
+          if (!planned) continue;
+          const key = keyOf(planned);
+          if (kept.has(key)) continue;
+          if (before.delete(key)) kept.add(key);
+          else if (budget > 0) {
+            budget -= 1;
+            await this.#create(planned);
+            kept.add(key);
+          } else skipped += 1;
+        }
+        if (kept.size > 0) next.set(report, kept);
+        for (const key of before) await this.#resolve(splitKey(key), now);
+      },
+      finish: async () => {
+        for (const keys of previous.values()) for (const key of keys) await this.#resolve(splitKey(key), now);
+        previous.clear();
+        // Not raised this time: not in `next`, so the next audit tries again.
+        if (skipped > 0) this.#logger.info({ skipped, eventsPerAudit: this.#perAudit }, 'audit: Events past audit.eventsPerAudit are left for the next audits (the findings are in the reports and metrics)');
+      },
+    };
+  }
+
+  /** Raises an Event for each new finding and resolves the ones of findings that went away (all findings at once). */
   async record(findings: Finding[], now: Date): Promise<void> {
-    const current = new Map<string, Planned>();
-    for (const finding of findings) {
-      const planned = eventFor(finding, now, this.#instance);
-      if (planned) current.set(`${planned.namespace}/${planned.name}`, planned);
-    }
-    for (const [key, planned] of current) if (!this.#raised.has(key)) await this.#create(planned);
-    for (const [key, gone] of this.#raised) if (!current.has(key)) await this.#resolve(gone, now);
-    this.#raised = new Map([...current].map(([key, planned]) => [key, { namespace: planned.namespace, name: planned.name }]));
+    const session = this.begin(now);
+    for (const [report, group] of groupByReport(findings)) await session.record(report, group);
+    await session.finish();
   }
-
   async #create(planned: Planned): Promise<void> {
     const response = await this.#client.request(`/api/v1/namespaces/${planned.namespace}/events`, { method: 'POST', body: planned.body, timeoutMs: TIMEOUT_MS });
     // 409: the same finding already has its Event (an earlier audit, or another leader's).

@@ -9,7 +9,7 @@ import type { NameResolver } from '../dns/resolver.ts';
 import { buildAuditPolicies } from './audit.ts';
 import { EventRecorder } from './events.ts';
 import { LeaderLease } from './lease.ts';
-import { createAuditClient, liveObjects } from './live-source.ts';
+import { createAuditClient, liveSource } from './live-source.ts';
 import { registerAuditMetrics } from './metrics.ts';
 import { ReportWriter } from './report-writer.ts';
 import { AuditLoop } from './scheduler.ts';
@@ -38,12 +38,12 @@ export const startServeAudit = (options: ServeAuditOptions): ServeAudit => {
   const logger = options.logger.child({ component: 'audit' });
   const loop = new AuditLoop({
     view: options.view,
-    objects: () => liveObjects(options.view, client),
+    source: liveSource(options.view, client),
     config: options.config,
     policies: buildAuditPolicies(options.config, { logger, ...(options.resolver ? { resolver: options.resolver } : {}) }),
     lease: new LeaderLease({ client, namespace: options.namespace, name: LEASE_NAME, identity }),
     reports: new ReportWriter(client, logger),
-    events: new EventRecorder(client, logger, identity),
+    events: new EventRecorder(client, logger, identity, options.config.audit.eventsPerAudit),
     metrics: registerAuditMetrics(options.registry),
     logger,
     intervalMs: options.config.audit.intervalMinutes * 60_000,

@@ -1,19 +1,23 @@
 // What a live audit judges: the live view (the webhook's cache) for Gateways, ListenerSets,
-// Secrets, solvers and the rest, plus one paged list each of the kinds the view does not cache
-// yet (Certificates, Ingresses), read with the same credentials.
+// Secrets, solvers and the rest, plus paged lists, namespace by namespace, of the kinds the view
+// keeps no full copy of (Certificates, Ingresses), read with the same credentials.
 import { ACCEPT_JSON, ACCEPT_METADATA_LIST, queryOf } from '../cluster/live/api-paths.ts';
 import { apiErrorOf, KubeClient } from '../cluster/live/kube-client.ts';
 import { loadCredentials } from '../cluster/live/kubeconfig.ts';
 import type { ClusterView } from '../cluster/view.ts';
 import type { KubeObject } from '../kube/object.ts';
 import { hasSolverLabel } from '../policies/acme-solver-cap/solvers.ts';
+import type { AuditSource } from './audit.ts';
 
-type Listed = { kind: string; apiVersion: string; path: string; accept?: string };
+type Listed = { kind: string; apiVersion: string; plural: string; accept?: string };
 
-// The kinds certificate-dns judges that the view has no cache of.
+const pathOf = (listed: Listed, namespace?: string): string =>
+  `/apis/${listed.apiVersion}${namespace === undefined ? '' : `/namespaces/${encodeURIComponent(namespace)}`}/${listed.plural}`;
+
+// The kinds certificate-dns judges that the view keeps no full copy of.
 const EXTRA_KINDS: Listed[] = [
-  { kind: 'Certificate', apiVersion: 'cert-manager.io/v1', path: '/apis/cert-manager.io/v1/certificates' },
-  { kind: 'Ingress', apiVersion: 'networking.k8s.io/v1', path: '/apis/networking.k8s.io/v1/ingresses' },
+  { kind: 'Certificate', apiVersion: 'cert-manager.io/v1', plural: 'certificates' },
+  { kind: 'Ingress', apiVersion: 'networking.k8s.io/v1', plural: 'ingresses' },
 ];
 
 // Pages of 500 as kubectl does: a list of 10,000 Certificates is never one response.
@@ -22,26 +26,32 @@ const LIST_TIMEOUT_MS = 30_000;
 
 type ListBody = { items?: KubeObject[]; metadata?: { continue?: string } };
 
-/** Every object of one kind (items of a list carry no kind: it is set here); [] when the API is not served. */
-export const listAll = async (client: KubeClient, listed: Listed, signal?: AbortSignal): Promise<KubeObject[]> => {
-  const objects: KubeObject[] = [];
+/** One kind's objects page by page (in `namespace`, or all); items of a list carry no kind: it is set here. Nothing when the API is not served. */
+export async function* listPages(client: KubeClient, listed: Listed, namespace?: string, signal?: AbortSignal): AsyncGenerator<KubeObject[]> {
   let token: string | undefined;
   do {
-    const response = await client.request(`${listed.path}${queryOf({ limit: PAGE_SIZE, continue: token })}`, { accept: listed.accept ?? ACCEPT_JSON, timeoutMs: LIST_TIMEOUT_MS, signal });
-    if (response.status === 404) return [];
-    if (response.status !== 200) throw new Error(`listing ${listed.path}: ${apiErrorOf(response.status, response.body).message}`);
+    const path = pathOf(listed, namespace);
+    const response = await client.request(`${path}${queryOf({ limit: PAGE_SIZE, continue: token })}`, { accept: listed.accept ?? ACCEPT_JSON, timeoutMs: LIST_TIMEOUT_MS, signal });
+    if (response.status === 404) return;
+    if (response.status !== 200) throw new Error(`listing ${path}: ${apiErrorOf(response.status, response.body).message}`);
     const body = response.body as ListBody;
-    for (const item of body.items ?? []) objects.push({ ...item, apiVersion: listed.apiVersion, kind: listed.kind });
+    yield (body.items ?? []).map((item) => ({ ...item, apiVersion: listed.apiVersion, kind: listed.kind }));
     token = body.metadata?.continue || undefined;
   } while (token);
+}
+
+/** Every object of one kind, cluster-wide. */
+export const listAll = async (client: KubeClient, listed: Listed, signal?: AbortSignal): Promise<KubeObject[]> => {
+  const objects: KubeObject[] = [];
+  for await (const page of listPages(client, listed, undefined, signal)) objects.push(...page);
   return objects;
 };
 
-const CHALLENGES: Listed = { kind: 'Challenge', apiVersion: 'acme.cert-manager.io/v1', path: '/apis/acme.cert-manager.io/v1/challenges' };
+const CHALLENGES: Listed = { kind: 'Challenge', apiVersion: 'acme.cert-manager.io/v1', plural: 'challenges' };
 // Only their ownerReferences are read: metadata lists, no CSRs or certificates in memory.
 const CHALLENGE_OWNERS: Listed[] = [
-  { kind: 'Order', apiVersion: 'acme.cert-manager.io/v1', path: '/apis/acme.cert-manager.io/v1/orders', accept: ACCEPT_METADATA_LIST },
-  { kind: 'CertificateRequest', apiVersion: 'cert-manager.io/v1', path: '/apis/cert-manager.io/v1/certificaterequests', accept: ACCEPT_METADATA_LIST },
+  { kind: 'Order', apiVersion: 'acme.cert-manager.io/v1', plural: 'orders', accept: ACCEPT_METADATA_LIST },
+  { kind: 'CertificateRequest', apiVersion: 'cert-manager.io/v1', plural: 'certificaterequests', accept: ACCEPT_METADATA_LIST },
 ];
 
 /**
@@ -57,11 +67,38 @@ const issuanceRecords = async (client: KubeClient, signal?: AbortSignal): Promis
   return [...challenges, ...owners.flat()];
 };
 
-/** The objects to judge in a live cluster: from the view's cache and the extra lists. */
-export const liveObjects = async (view: ClusterView, client: KubeClient, signal?: AbortSignal): Promise<KubeObject[]> => {
-  const extra = await Promise.all(EXTRA_KINDS.map((listed) => listAll(client, listed, signal)));
-  const issuance = await issuanceRecords(client, signal);
-  return [...view.list('gateways'), ...view.list('listenersets'), ...extra.flat().filter((object) => !hasSolverLabel(object)), ...issuance];
+/** The namespaces holding judged objects of `listed` (solver Ingresses are not judged), from a metadata list. */
+const namespacesWith = async (client: KubeClient, listed: Listed, signal?: AbortSignal): Promise<Set<string>> => {
+  const namespaces = new Set<string>();
+  for await (const page of listPages(client, { ...listed, accept: ACCEPT_METADATA_LIST }, undefined, signal)) {
+    for (const object of page) if (!hasSolverLabel(object) && object.metadata?.namespace) namespaces.add(object.metadata.namespace);
+  }
+  return namespaces;
 };
+
+/** One namespace's objects: its Gateways and ListenerSets from the view, then each extra kind page by page. */
+async function* namespacePages(view: ClusterView, client: KubeClient, namespace: string, extra: Listed[], signal?: AbortSignal): AsyncGenerator<KubeObject[]> {
+  yield [...view.list('gateways', { namespace }), ...view.list('listenersets', { namespace })];
+  for (const listed of extra) for await (const page of listPages(client, listed, namespace, signal)) yield page.filter((object) => !hasSolverLabel(object));
+}
+
+/**
+ * What a live audit judges, namespace by namespace: the view's Gateways and ListenerSets, and the
+ * Certificates and Ingresses of each namespace listed in pages when it is judged (a metadata list
+ * first says which namespaces have any). A cluster's Certificates in full were tens of MiB held
+ * for a whole audit; now one page is.
+ */
+export const liveSource = (view: ClusterView, client: KubeClient, signal?: AbortSignal): AuditSource => ({
+  issuance: () => issuanceRecords(client, signal),
+  batches: async function* () {
+    const extra = await Promise.all(EXTRA_KINDS.map(async (listed) => ({ listed, namespaces: await namespacesWith(client, listed, signal) })));
+    const namespaces = new Set([...view.list('gateways'), ...view.list('listenersets')].map((object) => object.metadata?.namespace ?? 'default'));
+    for (const { namespaces: found } of extra) for (const namespace of found) namespaces.add(namespace);
+    for (const namespace of [...namespaces].sort()) {
+      const listed = extra.filter(({ namespaces: found }) => found.has(namespace)).map(({ listed }) => listed);
+      yield { namespace, pages: namespacePages(view, client, namespace, listed, signal) };
+    }
+  },
+});
 
 export const createAuditClient = (kubeconfig: string | undefined): KubeClient => new KubeClient(loadCredentials(kubeconfig));

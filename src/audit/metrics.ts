@@ -5,8 +5,32 @@ import { Gauge, type Registry } from 'prom-client';
 import type { Finding } from './findings.ts';
 import { namespaceOfFinding } from './policy-report.ts';
 
+/** Findings counted by policy, report namespace and result as an audit goes: the findings themselves are not kept. */
+export class FindingCounts {
+  readonly #counts = new Map<string, { labels: Record<string, string>; count: number }>();
+  total = 0;
+  failed = 0;
+
+  add(findings: Finding[]): this {
+    for (const finding of findings) {
+      const labels = { policy: finding.policy, namespace: namespaceOfFinding(finding), result: finding.result };
+      const key = JSON.stringify(labels);
+      const known = this.#counts.get(key);
+      if (known) known.count += 1;
+      else this.#counts.set(key, { labels, count: 1 });
+      this.total += 1;
+      if (finding.result === 'fail') this.failed += 1;
+    }
+    return this;
+  }
+
+  entries(): Iterable<{ labels: Record<string, string>; count: number }> {
+    return this.#counts.values();
+  }
+}
+
 export type AuditMetrics = {
-  recordSuccess(findings: Finding[], seconds: number, now: Date): void;
+  recordSuccess(counts: FindingCounts, seconds: number, now: Date): void;
   /** A replica that lost the Lease drops its findings: only the auditing replica reports any. */
   clearFindings(): void;
 };
@@ -21,15 +45,9 @@ export const registerAuditMetrics = (registry: Registry): AuditMetrics => {
   const lastSuccess = new Gauge({ name: 'certguard_audit_last_success_timestamp_seconds', help: 'Unix time the last audit finished', registers: [registry] });
   const duration = new Gauge({ name: 'certguard_audit_duration_seconds', help: 'How long the last audit took', registers: [registry] });
   return {
-    recordSuccess(found, seconds, now) {
-      const counts = new Map<string, { labels: Record<string, string>; count: number }>();
-      for (const finding of found) {
-        const labels = { policy: finding.policy, namespace: namespaceOfFinding(finding), result: finding.result };
-        const key = JSON.stringify(labels);
-        counts.set(key, { labels, count: (counts.get(key)?.count ?? 0) + 1 });
-      }
+    recordSuccess(counts, seconds, now) {
       findings.reset();
-      for (const { labels, count } of counts.values()) findings.set(labels, count);
+      for (const { labels, count } of counts.entries()) findings.set(labels, count);
       lastSuccess.set(now.getTime() / 1000);
       duration.set(seconds);
     },

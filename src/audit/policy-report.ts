@@ -75,12 +75,17 @@ export const buildReport = (namespace: string, findings: Finding[], now: Date, p
   return { apiVersion: REPORT_API_VERSION, kind: namespace ? 'PolicyReport' : 'ClusterPolicyReport', metadata, summary: summaryOf(results), results };
 };
 
-/** Findings by the report they belong in; every namespace in `previous` gets an entry (empty = its stale results go). */
-export const groupByReport = (findings: Finding[], previousNamespaces: Iterable<string> = []): Map<string, Finding[]> => {
-  const groups = new Map<string, Finding[]>([...previousNamespaces].map((namespace) => [namespace, []]));
+/** Adds findings to `into` by the report they belong in (namespaceOfFinding). */
+export const addByReport = (into: Map<string, Finding[]>, findings: Finding[]): Map<string, Finding[]> => {
   for (const finding of findings) {
     const namespace = namespaceOfFinding(finding);
-    groups.set(namespace, [...(groups.get(namespace) ?? []), finding]);
+    let group = into.get(namespace);
+    if (!group) into.set(namespace, (group = []));
+    group.push(finding);
   }
-  return groups;
+  return into;
 };
+
+/** Findings by the report they belong in; every namespace in `previous` gets an entry (empty = its stale results go). */
+export const groupByReport = (findings: Finding[], previousNamespaces: Iterable<string> = []): Map<string, Finding[]> =>
+  addByReport(new Map([...previousNamespaces].map((namespace) => [namespace, []])), findings);

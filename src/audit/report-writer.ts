@@ -55,16 +55,51 @@ export class ReportWriter {
     if (written.status >= 300 && written.status !== 409) throw new Error(`writing ${reportPath(namespace, REPORT_NAME)}: ${apiErrorOf(written.status, written.body).message}`);
   }
 
-  /** One report per namespace with findings, the cluster report, and emptied stale ones. */
-  async write(findings: Finding[], now: Date): Promise<WriteOutcome> {
+  /**
+   * Starts one audit's writes: lists the reports of ours that exist. Undefined when the CRD is
+   * absent (logged once until it appears).
+   */
+  async begin(now: Date): Promise<ReportSession | undefined> {
     const existing = await this.#existing();
     if (!existing) {
       if (!this.#warnedNoCrd) this.#logger.warn('PolicyReports not written: the wgpolicyk8s.io/v1alpha2 CRDs are not installed (chart value policyReports.installCRD, or install Kyverno\'s or Policy Reporter\'s)');
       this.#warnedNoCrd = true;
-      return 'no-crd';
+      return undefined;
     }
     this.#warnedNoCrd = false;
-    for (const [namespace, group] of groupByReport(findings, existing)) await this.#write(namespace, group, now);
+    return new ReportSession(new Set(existing), (namespace, findings) => this.#write(namespace, findings, now));
+  }
+
+  /** One report per namespace with findings, the cluster report, and emptied stale ones (all findings at once: `certguard audit --write-reports`). */
+  async write(findings: Finding[], now: Date): Promise<WriteOutcome> {
+    const session = await this.begin(now);
+    if (!session) return 'no-crd';
+    for (const [namespace, group] of groupByReport(findings)) await session.write(namespace, group);
+    await session.finish();
     return 'written';
+  }
+}
+
+/**
+ * One audit's reports, written namespace by namespace as the audit goes: a namespace with findings,
+ * or with a report of ours already (its results are replaced, so stale ones go), is written;
+ * finish() empties the reports of namespaces the audit never reached with findings.
+ */
+export class ReportSession {
+  readonly #stale: Set<string>;
+  readonly #write: (namespace: string, findings: Finding[]) => Promise<void>;
+
+  constructor(existing: Set<string>, write: (namespace: string, findings: Finding[]) => Promise<void>) {
+    this.#stale = existing;
+    this.#write = write;
+  }
+
+  async write(namespace: string, findings: Finding[]): Promise<void> {
+    const had = this.#stale.delete(namespace);
+    if (findings.length > 0 || had) await this.#write(namespace, findings);
+  }
+
+  async finish(): Promise<void> {
+    for (const namespace of [...this.#stale]) await this.write(namespace, []);
   }
 }

@@ -5,13 +5,11 @@ import type { Logger } from 'pino';
 import type { ClusterView, StatefulView } from '../cluster/view.ts';
 import type { Config } from '../config/schema.ts';
 import type { Policy } from '../policies/types.ts';
-import { runAudit } from './audit.ts';
+import { auditByNamespace, type AuditSource } from './audit.ts';
 import type { EventRecorder } from './events.ts';
-import type { Finding } from './findings.ts';
 import type { LeaderLease } from './lease.ts';
-import type { AuditMetrics } from './metrics.ts';
+import { FindingCounts, type AuditMetrics } from './metrics.ts';
 import type { ReportWriter } from './report-writer.ts';
-import type { KubeObject } from '../kube/object.ts';
 
 // client-go's leader election retries every 2 s with a 15 s lease; every 5 s keeps a 15 s lease
 // renewed three times over.
@@ -21,8 +19,8 @@ const JITTER = 0.1;
 
 export type AuditLoopOptions = {
   view: ClusterView & Pick<StatefulView, 'status'>;
-  /** The objects to judge right now (the view's Gateways plus listed Certificates and Ingresses). */
-  objects: () => Promise<KubeObject[]>;
+  /** What to judge: the view's Gateways plus each namespace's Certificates and Ingresses, listed as the audit reaches them. */
+  source: AuditSource;
   config: Config;
   policies: Policy[];
   lease: LeaderLease;
@@ -99,18 +97,28 @@ export class AuditLoop {
     return true;
   }
 
-  /** One audit: findings to the reports, Events and metrics. */
-  async auditOnce(): Promise<Finding[]> {
+  /**
+   * One audit: each namespace's findings go to its report, its Events and the counts as soon as the
+   * namespace is judged, and are dropped; returns the counts.
+   */
+  async auditOnce(): Promise<FindingCounts> {
     const { view, config, policies, logger } = this.#options;
     const started = process.hrtime.bigint();
     const now = new Date();
-    const findings = await runAudit({ objects: await this.#options.objects(), view, config, policies, now });
-    const reports = await this.#options.reports.write(findings, now);
-    await this.#options.events.record(findings, now);
+    const reports = await this.#options.reports.begin(now);
+    const events = this.#options.events.begin(now);
+    const counts = new FindingCounts();
+    await auditByNamespace({ source: this.#options.source, view, config, policies, now }, async (namespace, findings) => {
+      counts.add(findings);
+      await reports?.write(namespace, findings);
+      await events.record(namespace, findings);
+    });
+    await reports?.finish();
+    await events.finish();
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    this.#options.metrics.recordSuccess(findings, seconds, new Date());
-    logger.info({ findings: findings.length, failed: findings.filter((finding) => finding.result === 'fail').length, seconds, reports }, 'audit done');
-    return findings;
+    this.#options.metrics.recordSuccess(counts, seconds, new Date());
+    logger.info({ findings: counts.total, failed: counts.failed, seconds, reports: reports ? 'written' : 'no-crd' }, 'audit done');
+    return counts;
   }
 
   /** Stops both loops, lets a running audit finish, and releases the Lease. */

@@ -10,6 +10,8 @@ export type AuditSettings = {
   intervalMinutes: number;
   /** DNS lookups (A/AAAA or CAA) an audit may start per second; cached answers are free. */
   dnsLookupsPerSecond: number;
+  /** Warning Events `serve --audit` creates per audit at most; the rest come in later audits. */
+  eventsPerAudit: number;
 };
 
 export const auditSchema = {
@@ -31,5 +33,9 @@ export const auditSchema = {
     // (a quota that cannot be raised: "DNS quotas", docs.aws.amazon.com/vpc/latest/userguide/AmazonDNS-concepts.html),
     // shared with every pod on the node. 20,000 uncached names then take under 7 minutes.
     dnsLookupsPerSecond: { type: 'integer', minimum: 1, default: 50 },
+    // 1000: the queue client-go's EventBroadcaster keeps before it drops Events (k8s.io/client-go
+    // v0.36.3 tools/record/event.go, maxQueuedEvents). A first audit of a broken cluster finds
+    // tens of thousands of findings; their Events come over the next audits, one each.
+    eventsPerAudit: { type: 'integer', minimum: 0, default: 1000 },
   },
 } as const;

@@ -1,10 +1,10 @@
 // `certguard audit`: judges what exists — a folder of objects (`kubectl get ... -A -o yaml`
 // output) or the live cluster — with the webhook's policies and messages, each object as if it
 // were created now, plus what only time breaks (src/audit/). Exit 1 when anything fails.
-import { buildAuditPolicies, runAudit, type AuditInput } from '../audit/audit.ts';
+import { buildAuditPolicies, runAudit, sourceOf, type AuditInput } from '../audit/audit.ts';
 import { formatOutput, OUTPUT_FORMATS, type OutputFormat } from '../audit/format.ts';
 import { hasFailure } from '../audit/findings.ts';
-import { createAuditClient, liveObjects } from '../audit/live-source.ts';
+import { createAuditClient, liveSource } from '../audit/live-source.ts';
 import { ReportWriter } from '../audit/report-writer.ts';
 import { createLiveView } from '../cluster/live/live-view.ts';
 import { ManifestView, readManifests } from '../cluster/manifest-view.ts';
@@ -30,7 +30,7 @@ const READY_POLL_MS = 200;
 const fromManifests = async (paths: string[], config: Config): Promise<AuditInput> => {
   const objects = await readManifests(paths);
   const logger = createLogger('silent');
-  return { objects, view: new ManifestView(objects), config, policies: buildAuditPolicies(config, { logger }), now: new Date() };
+  return { source: sourceOf(objects), view: new ManifestView(objects), config, policies: buildAuditPolicies(config, { logger }), now: new Date() };
 };
 
 const auditLive = async (kubeconfig: string | undefined, config: Config, writeReports: boolean) => {
@@ -45,11 +45,10 @@ const auditLive = async (kubeconfig: string | undefined, config: Config, writeRe
       if (Date.now() > deadline) throw new Error(`cluster view not ready after ${LIVE_READY_TIMEOUT_MS / 1000} s: ${view.status().notReady.join(', ')}`);
       await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
     }
-    const objects = await liveObjects(view, client);
-    const input: AuditInput = { objects, view, config, policies: buildAuditPolicies(config, { logger }), now: new Date() };
-    const findings = await runAudit(input);
+    const input: AuditInput = { source: liveSource(view, client), view, config, policies: buildAuditPolicies(config, { logger }), now: new Date() };
+    const { objects, findings } = await runAudit(input);
     if (writeReports) await new ReportWriter(client, logger).write(findings, input.now);
-    return { judged: objects.length, findings };
+    return { judged: objects, findings };
   } finally {
     client.close();
     await view.stop();
@@ -76,8 +75,8 @@ export const run = async (args: string[]): Promise<number> => {
     const writeReports = values['write-reports'] === true;
     if (manifests && writeReports) throw new UsageError('--write-reports writes to the live cluster: it cannot be combined with --manifests');
     if (manifests) {
-      const input = await fromManifests(manifests, config);
-      output = { judged: input.objects.length, findings: await runAudit(input) };
+      const { objects, findings } = await runAudit(await fromManifests(manifests, config));
+      output = { judged: objects, findings };
     } else {
       output = await auditLive(values.kubeconfig as string | undefined, config, writeReports);
     }

@@ -9,7 +9,7 @@ import { ManifestView } from '../cluster/manifest-view.ts';
 import { RESOURCES, type ResourceId } from '../cluster/resources.ts';
 import type { ClusterView, ContentJudge, CountOptions, ListOptions } from '../cluster/view.ts';
 import { createAcmeSolverCapPolicy } from '../policies/acme-solver-cap/policy.ts';
-import { registerAuditMetrics } from '../audit/metrics.ts';
+import { FindingCounts, registerAuditMetrics } from '../audit/metrics.ts';
 import { createMetrics, type ResourceStats } from './metrics.ts';
 
 type Series = Record<string, number>;
@@ -305,7 +305,7 @@ t.test('every metric the alert rules use is one certguard exposes', async (t) =>
   const metrics = createMetrics(view, { defaultMetrics: false });
   metrics.recordDecision({ policy: 'acme-solver-cap', operation: 'CREATE', kind: 'HTTPRoute', decision: 'denied', seconds: 0.001 });
   // serve --audit registers the audit's series on the same registry (src/audit/metrics.ts).
-  registerAuditMetrics(metrics.registry).recordSuccess([{ policy: 'gateway-listener-tls', rule: 'admission', result: 'fail', message: 'm' }], 0.5, new Date());
+  registerAuditMetrics(metrics.registry).recordSuccess(new FindingCounts().add([{ policy: 'gateway-listener-tls', rule: 'admission', result: 'fail', message: 'm' }]), 0.5, new Date());
   const exposed = new Set(Object.keys(parseExposition(await metrics.render())).map((key) => key.replace(/\{.*$/, '')));
   const alerts = rules.groups.flatMap((group) => group.rules);
   t.ok(alerts.length >= 5, 'the rules file has the alerts');

@@ -2,7 +2,7 @@
 // plus the audit-only rules (expiring certificates, old placeholders, solver caps).
 import { readFileSync } from 'node:fs';
 import t from 'tap';
-import { buildAuditPolicies, runAudit } from '../../src/audit/audit.ts';
+import { buildAuditPolicies, runAudit, sourceOf } from '../../src/audit/audit.ts';
 import type { Finding } from '../../src/audit/findings.ts';
 import { buildCertificate, generateRsaKeyPair } from '../../src/certs/x509.ts';
 import { ManifestView, parseManifests } from '../../src/cluster/manifest-view.ts';
@@ -30,7 +30,7 @@ const resolverOf = (table: Record<string, string[]>): NameResolver => ({
 const audit = async (objects: KubeObject[], configValue: unknown = {}, resolver = resolverOf({})): Promise<Finding[]> => {
   const config = parseConfig(configValue);
   const policies = buildAuditPolicies(config, { logger: createLogger('silent'), resolver });
-  return runAudit({ objects, view: new ManifestView(objects), config, policies, now });
+  return (await runAudit({ source: sourceOf(objects), view: new ManifestView(objects), config, policies, now })).findings;
 };
 
 const GATEWAY_REF = { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', namespace: 'traefik', name: 'traefik-gateway' };

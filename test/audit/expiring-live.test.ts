@@ -2,7 +2,7 @@
 // verdict admission already asked for (view.judgeSecret), so it adds no Secret GET, and an audit
 // of unchanged Secrets makes none at all. GETs are counted at the fake API server.
 import t from 'tap';
-import { buildAuditPolicies, runAudit } from '../../src/audit/audit.ts';
+import { buildAuditPolicies, runAudit, sourceOf } from '../../src/audit/audit.ts';
 import type { Finding } from '../../src/audit/findings.ts';
 import { buildCertificate, generateRsaKeyPair } from '../../src/certs/x509.ts';
 import { createLiveView, type LiveView } from '../../src/cluster/live/live-view.ts';
@@ -37,7 +37,7 @@ t.test('the expiry check on the live view', async (t) => {
   await waitFor('the Gateway in the cache', () => view.list('gateways').length === 1);
   const config = parseConfig({});
   const policies = buildAuditPolicies(config, { logger: createLogger('silent') });
-  const audit = (): Promise<Finding[]> => runAudit({ objects: view.list('gateways') as KubeObject[], view, config, policies, now });
+  const audit = async (): Promise<Finding[]> => (await runAudit({ source: sourceOf(view.list('gateways') as KubeObject[]), view, config, policies, now })).findings;
 
   const first = await audit();
   t.same(first.map((finding) => [finding.rule, finding.result, finding.message]), [

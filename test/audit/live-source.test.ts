@@ -3,8 +3,12 @@
 // fake API server.
 import t from 'tap';
 import { IssuanceRecords } from '../../src/audit/challenges.ts';
-import { createAuditClient, liveObjects } from '../../src/audit/live-source.ts';
+import type { AuditSource } from '../../src/audit/audit.ts';
+import { createAuditClient, liveSource } from '../../src/audit/live-source.ts';
+import type { ClusterView } from '../../src/cluster/view.ts';
+import type { KubeObject } from '../../src/kube/object.ts';
 import { ManifestView } from '../../src/cluster/manifest-view.ts';
+import type { KubeClient } from '../../src/cluster/live/kube-client.ts';
 import { DEFAULT_FAKE_RESOURCES, FakeApiServer, type FakeObject } from '../cluster/fake-api-server.ts';
 
 const RESOURCES = [
@@ -29,6 +33,15 @@ const start = async (t: { teardown(fn: () => unknown): void }) => {
   api.apply({ apiVersion: 'acme.cert-manager.io/v1', kind: 'Order', metadata: { name: 'app-tls-1-1', namespace: 'apps', uid: 'uid-order', ownerReferences: owned('cert-manager.io/v1', 'CertificateRequest', 'app-tls-1', 'uid-cr') }, spec: { request: 'LS0tLS1CRUdJTi...' } });
   return { api, client };
 };
+
+/** Everything a source gives, issuance records first. */
+const collect = async (source: AuditSource): Promise<KubeObject[]> => {
+  const objects = [...(await source.issuance())];
+  for await (const { pages } of source.batches()) for await (const page of pages) objects.push(...page);
+  return objects;
+};
+
+const liveObjects = (view: ClusterView, client: KubeClient): Promise<KubeObject[]> => collect(liveSource(view, client));
 
 const paths = (api: FakeApiServer, plural: string) => api.requests.filter((request) => request.path.split('?')[0]?.endsWith(`/${plural}`));
 
@@ -60,4 +73,23 @@ t.test('with a Challenge, its Order and CertificateRequest are listed as metadat
   t.same(new IssuanceRecords(objects).failingChallengesOf(certificate ?? {}), [
     { namespace: 'apps', name: 'app-tls-1-1-1', dnsName: 'app.example.com', type: 'HTTP-01', state: 'invalid', reason: 'urn:ietf:params:acme:error:unauthorized: 404' },
   ]);
+});
+
+t.test('namespace by namespace: the view\'s Gateways and each namespace\'s Certificates and Ingresses, listed only where a metadata list found some', async (t) => {
+  const { api, client } = await start(t);
+  api.apply({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'b-tls', namespace: 'blue' }, spec: { secretName: 'b-tls', dnsNames: ['b.example.com'] } });
+  api.apply({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'web', namespace: 'blue' }, spec: { rules: [{ host: 'b.example.com' }] } });
+  api.apply({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'cm-acme-http-solver-x', namespace: 'red', labels: { 'acme.cert-manager.io/http01-solver': 'true' } }, spec: {} });
+  const gateway = (namespace: string): KubeObject => ({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'gw', namespace }, spec: { listeners: [] } });
+  const source = liveSource(new ManifestView([gateway('green'), gateway('apps')]), client);
+  const batches: string[] = [];
+  for await (const { namespace, pages } of source.batches()) {
+    const kinds: string[] = [];
+    for await (const page of pages) kinds.push(...page.map((object) => `${object.kind} ${object.metadata?.name}`));
+    batches.push(`${namespace}: ${kinds.join(', ')}`);
+  }
+  t.same(batches, ['apps: Gateway gw, Certificate app-tls', 'blue: Certificate b-tls, Ingress web', 'green: Gateway gw'], 'sorted; a solver Ingress is neither judged nor a reason to visit its namespace');
+  const lists = (plural: string) => paths(api, plural).map((request) => `${request.path.split('?')[0]}${request.accept.includes('as=PartialObjectMetadataList') ? ' (metadata)' : ''}`);
+  t.same(lists('certificates'), ['/apis/cert-manager.io/v1/certificates (metadata)', '/apis/cert-manager.io/v1/namespaces/apps/certificates', '/apis/cert-manager.io/v1/namespaces/blue/certificates']);
+  t.same(lists('ingresses').filter((path) => !path.includes('labelSelector')), ['/apis/networking.k8s.io/v1/ingresses (metadata)', '/apis/networking.k8s.io/v1/namespaces/blue/ingresses']);
 });

@@ -1,5 +1,5 @@
 // The periodic audit's chart side: on by default (serve --audit, POD_NAME for the Lease), with
-// exactly the RBAC it needs — and none of it when audit.enabled is false (the default).
+// exactly the RBAC it needs — and none of it when audit.enabled is false.
 import t from 'tap';
 import { render, type K8sObject } from './render.ts';
 
@@ -10,8 +10,8 @@ type Deployment = K8sObject & { spec: { template: { spec: { containers: Array<{ 
 const grants = (rules: Rule[]): string[] =>
   rules.flatMap((rule) => rule.apiGroups.flatMap((group) => rule.resources.flatMap((resource) => rule.verbs.map((verb) => `${group || 'core'}/${resource} ${verb}${rule.resourceNames ? ` ${rule.resourceNames.join(',')}` : ''}`)))).sort();
 
-t.test('audit.enabled: serve --audit with its pod name, and exactly the audit RBAC', async (t) => {
-  const rendered = render({ audit: { enabled: true } }, { release: 'certguard', namespace: 'security' });
+t.test('audit.enabled (default): serve --audit with its pod name, and exactly the audit RBAC', async (t) => {
+  const rendered = render({}, { release: 'certguard', namespace: 'security' });
   const container = rendered.get<Deployment>('Deployment').spec.template.spec.containers[0];
   t.ok(container?.args.includes('--audit'));
   t.same(container?.env.filter((env) => env.name === 'POD_NAME' || env.name === 'POD_NAMESPACE').map((env) => [env.name, env.valueFrom?.fieldRef?.fieldPath]), [['POD_NAMESPACE', 'metadata.namespace'], ['POD_NAME', 'metadata.name']]);
@@ -37,8 +37,8 @@ t.test('audit.enabled: serve --audit with its pod name, and exactly the audit RB
   t.same(grants(lease.rules), ['coordination.k8s.io/leases create', 'coordination.k8s.io/leases get certguard-audit', 'coordination.k8s.io/leases update certguard-audit']);
 });
 
-t.test('audit.enabled=false (the default): no --audit and no audit RBAC', async (t) => {
-  const rendered = render({});
+t.test('audit.enabled=false: no --audit and no audit RBAC', async (t) => {
+  const rendered = render({ audit: { enabled: false } });
   t.notOk(rendered.get<Deployment>('Deployment').spec.template.spec.containers[0]?.args.includes('--audit'));
   t.equal(rendered.find('ClusterRole', 'certguard-audit'), undefined);
   t.equal(rendered.find('Role', 'certguard-audit-lease'), undefined);

@@ -52,9 +52,11 @@ t.test('helm lint passes for the default values and the other value sets', async
 t.test('the default render has exactly these objects', async (t) => {
   t.same(render().names, [
     'ClusterRole/certguard',
+    'ClusterRole/certguard-audit',
     'ClusterRole/certguard-bootstrap',
     'ClusterRole/certguard-bootstrap-hook',
     'ClusterRoleBinding/certguard',
+    'ClusterRoleBinding/certguard-audit',
     'ClusterRoleBinding/certguard-bootstrap',
     'ClusterRoleBinding/certguard-bootstrap-hook',
     'ConfigMap/certguard',
@@ -62,8 +64,10 @@ t.test('the default render has exactly these objects', async (t) => {
     'Deployment/certguard',
     'Job/certguard-bootstrap',
     'PodDisruptionBudget/certguard',
+    'Role/certguard-audit-lease',
     'Role/certguard-bootstrap',
     'Role/certguard-bootstrap-hook',
+    'RoleBinding/certguard-audit-lease',
     'RoleBinding/certguard-bootstrap',
     'RoleBinding/certguard-bootstrap-hook',
     'Service/certguard',
@@ -92,7 +96,8 @@ t.test('Deployment: two hardened replicas, probes on the metrics port, the CLI f
     '--config=/etc/certguard/config/config.yaml',
     '--log-level=info',
     '--request-timeout=4000ms',
-  ], 'certguard serve with its flags (the review deadline 1 s inside the webhooks’ 5 s timeoutSeconds; the audit is off by default)');
+    '--audit',
+  ], 'certguard serve with its flags (the review deadline 1 s inside the webhooks’ 5 s timeoutSeconds, the periodic audit on: audit.enabled)');
   t.equal(container.image, 'ghcr.io/certguard/certguard:0.1.0', 'the image tag defaults to appVersion');
   t.same(container.ports, [{ name: 'https', containerPort: 8443, protocol: 'TCP' }, { name: 'metrics', containerPort: 8080, protocol: 'TCP' }], 'admission HTTPS and metrics HTTP ports');
   t.same(container.livenessProbe, { httpGet: { path: '/healthz', port: 'metrics' }, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 }, 'liveness on /healthz');

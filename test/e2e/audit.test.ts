@@ -24,7 +24,7 @@ const RBAC_KINDS = new Set(['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding
 
 /** certguard serve's ServiceAccount and RBAC from the chart's default render (not the bootstrap's). */
 const chartRbac = (): string => {
-  const result = helmTemplate({ audit: { enabled: true } }, { namespace: CERTGUARD_NAMESPACE, release: 'certguard' });
+  const result = helmTemplate({}, { namespace: CERTGUARD_NAMESPACE, release: 'certguard' });
   if (result.status !== 0) throw new Error(result.stderr);
   return parseAllDocuments(result.stdout)
     .map((document) => document.toJS() as { kind: string; metadata: { name: string } } | null)
