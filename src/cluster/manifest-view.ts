@@ -27,6 +27,8 @@ const keyOf = (namespace: string | undefined, name: string): string => `${namesp
 
 export class ManifestView implements ClusterView, StatefulView, SecretWriter {
   readonly #objects = new Map<ResourceId, Map<string, KubeObject>>();
+  /** The same objects by namespace: a namespace's list (what most policies ask) reads only it, not every object of the kind. */
+  readonly #byNamespace = new Map<ResourceId, Map<string, Map<string, KubeObject>>>();
   readonly #unserved: Set<ResourceId>;
   readonly #unsynced: Set<ResourceId>;
   readonly #usage = new SecretUsageIndex((resource, namespace, name) => this.#find(resource, namespace, name));
@@ -52,6 +54,7 @@ export class ManifestView implements ClusterView, StatefulView, SecretWriter {
     if (!bucket) this.#objects.set(resource, (bucket = new Map()));
     const frozen = deepFreeze(stored);
     bucket.set(keyOf(namespace, name), frozen);
+    this.#namespaceOf(resource, namespace ?? '', true)?.set(name, frozen);
     if (isListenerOwnerResource(resource)) this.#usage.upsert(resource, frozen);
   }
 
@@ -59,6 +62,7 @@ export class ManifestView implements ClusterView, StatefulView, SecretWriter {
   remove(resource: ResourceId, namespace: string | undefined, name: string): void {
     const scope = RESOURCES[resource].namespaced ? (namespace ?? 'default') : undefined;
     this.#objects.get(resource)?.delete(keyOf(scope, name));
+    this.#namespaceOf(resource, scope ?? '')?.delete(name);
     if (isListenerOwnerResource(resource)) this.#usage.remove(resource, scope, name);
   }
 
@@ -80,12 +84,16 @@ export class ManifestView implements ClusterView, StatefulView, SecretWriter {
   }
 
   list(resource: ResourceId, options: ListOptions = {}): KubeObject[] {
-    const all = [...(this.#objects.get(resource)?.values() ?? [])];
-    return all.filter(
-      (object) =>
-        (options.namespace === undefined || object.metadata?.namespace === options.namespace) &&
-        matchesLabels(object, options.labels),
-    );
+    const objects = options.namespace === undefined ? this.#objects.get(resource) : this.#namespaceOf(resource, options.namespace);
+    return [...(objects?.values() ?? [])].filter((object) => matchesLabels(object, options.labels));
+  }
+
+  #namespaceOf(resource: ResourceId, namespace: string, create = false): Map<string, KubeObject> | undefined {
+    let namespaces = this.#byNamespace.get(resource);
+    if (!namespaces && create) this.#byNamespace.set(resource, (namespaces = new Map()));
+    let objects = namespaces?.get(namespace);
+    if (!objects && create) namespaces?.set(namespace, (objects = new Map()));
+    return objects;
   }
 
   count(resource: ResourceId, options: CountOptions = {}): Map<string, number> {
