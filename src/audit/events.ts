@@ -11,7 +11,6 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { apiErrorOf } from '../cluster/live/kube-client.ts';
 import type { Finding } from './findings.ts';
-import { groupByReport } from './policy-report.ts';
 import type { Requester } from './report-writer.ts';
 
 export const EVENT_REASON = 'CertguardAudit';
@@ -124,12 +123,6 @@ export class EventRecorder {
     };
   }
 
-  /** Raises an Event for each new finding and resolves the ones of findings that went away (all findings at once). */
-  async record(findings: Finding[], now: Date): Promise<void> {
-    const session = this.begin(now);
-    for (const [report, group] of groupByReport(findings)) await session.record(report, group);
-    await session.finish();
-  }
   async #create(planned: Planned): Promise<void> {
     const response = await this.#client.request(`/api/v1/namespaces/${planned.namespace}/events`, { method: 'POST', body: planned.body, timeoutMs: TIMEOUT_MS });
     // 409: the same finding already has its Event (an earlier audit, or another leader's).
