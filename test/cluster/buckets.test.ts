@@ -1,8 +1,10 @@
 // A namespace of metadata-only objects stored column by column and sorted by name: lookups,
 // counts and the order a list or the watch brings objects in.
+import fc from 'fast-check';
 import t from 'tap';
-import type { KubeObject } from '../../src/kube/object.ts';
+import type { KubeObject, OwnerReference } from '../../src/kube/object.ts';
 import { MetadataBucket } from '../../src/cluster/live/buckets.ts';
+import { objectOf, recordOf } from '../../src/cluster/live/metadata-entry.ts';
 import { RESOURCES } from '../../src/cluster/resources.ts';
 
 const CONTEXT = { info: RESOURCES['solver-httproutes'], apiVersion: 'gateway.networking.k8s.io/v1' };
@@ -73,4 +75,76 @@ t.test('keeps each object resourceVersion (what Secret content verdicts are keye
   bucket.remove('b');
   t.strictSame(['a', 'b', 'c', 'm', 'z'].map((name) => bucket.version(name)), ['9007199254740993', undefined, '13', '12', '14']);
   t.equal(bucket.get('c')?.metadata?.resourceVersion, undefined, 'handed-out objects still carry no resourceVersion');
+});
+
+t.test('any sequence of list upserts, watch upserts and removes answers as a map by name would', async (t) => {
+  // Prefixes of each other, under and over 13 characters (V8 slices or copies), beyond Latin-1.
+  const name = fc.constantFrom('a', 'ab', 'b', 'cm-acme-http-solver-abcde', 'cm-acme-http-solver-abcdf', 'cm-acme-http-solver-abcd', 'z-é', 'z-€', '😀', '');
+  const owner = (name: string) => ({ apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', name, uid: 'u' });
+  const metadata = fc.record({
+    owners: fc.constantFrom<OwnerReference[]>([], [owner('app-1-tls-1-2-3')], [owner('')], [owner('c-x'), { apiVersion: 'v1', kind: 'Pod', name: 'p', uid: 'v' }]),
+    annotations: fc.constantFrom<Record<string, string> | undefined>(undefined, { 'cert-manager.io/certificate-name': 'app-1-tls' }, { 'cert-manager.io/certificate-name': '' }, { 'cert-manager.io/certificate-name': 'c', 'certguard.io/note': 'two €' }),
+    mark: fc.boolean(),
+    version: fc.constantFrom(undefined, '7', '12345678901', 'opaque'),
+    deleting: fc.boolean(),
+  });
+  type Step = { kind: 'upsert'; name: string; metadata: typeof metadata extends fc.Arbitrary<infer M> ? M : never } | { kind: 'remove'; name: string } | { kind: 'seal' } | { kind: 'check' };
+  const step: fc.Arbitrary<Step> = fc.oneof(
+    { weight: 6, arbitrary: fc.record({ kind: fc.constant('upsert' as const), name, metadata }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('remove' as const), name }) },
+    { weight: 1, arbitrary: fc.constant({ kind: 'seal' as const }) },
+    { weight: 1, arbitrary: fc.constant({ kind: 'check' as const }) },
+  );
+  const NAMES = ['a', 'ab', 'b', 'cm-acme-http-solver-abcde', 'cm-acme-http-solver-abcdf', 'cm-acme-http-solver-abcd', 'z-é', 'z-€', '😀', '', 'nope'];
+  const MARK = { 'certguard.io/mark': 'x' };
+  const check = (bucket: MetadataBucket, model: Map<string, KubeObject>): void => {
+    const sorted = [...model.keys()].sort();
+    t.strictSame(namesOf(bucket), sorted);
+    t.equal(bucket.size, model.size);
+    for (const name of NAMES) {
+      const object = model.get(name);
+      const expected = object ? objectOf(recordOf(object.metadata!), CONTEXT.info, CONTEXT.apiVersion, 'app', name) : undefined;
+      t.strictSame(bucket.get(name), expected, `get(${name})`);
+      t.equal(bucket.version(name), object?.metadata?.resourceVersion, `version(${name})`);
+    }
+    const owned = (object: KubeObject) => (object.metadata?.ownerReferences ?? []).some((owner) => owner.kind === 'Challenge');
+    const marked = (object: KubeObject) => object.metadata?.labels?.['certguard.io/mark'] === 'x';
+    const objects = [...model.values()];
+    t.equal(bucket.count(undefined, undefined), objects.length);
+    t.equal(bucket.count(undefined, CHALLENGE), objects.filter(owned).length);
+    t.equal(bucket.count(MARK, CHALLENGE), objects.filter((object) => owned(object) && marked(object)).length);
+    const found: KubeObject[] = [];
+    bucket.list(MARK, found);
+    t.strictSame(found.map((object) => object.metadata?.name), sorted.filter((name) => marked(model.get(name)!)));
+  };
+  fc.assert(
+    fc.property(fc.boolean(), fc.array(step, { maxLength: 60 }), (loading, steps) => {
+      const bucket = new MetadataBucket('app', CONTEXT, loading);
+      const model = new Map<string, KubeObject>();
+      for (const step of steps) {
+        if (step.kind === 'upsert') {
+          const { owners, annotations, mark, version, deleting } = step.metadata;
+          const object: KubeObject = {
+            metadata: {
+              name: step.name,
+              labels: { 'acme.cert-manager.io/http01-solver': 'true', ...(mark ? MARK : {}) },
+              ownerReferences: owners,
+              annotations,
+              resourceVersion: version,
+              creationTimestamp: '2026-01-02T03:04:05Z',
+              deletionTimestamp: deleting ? '2026-01-03T00:00:00Z' : undefined,
+            },
+          };
+          bucket.upsert(step.name, object);
+          model.set(step.name, object);
+        } else if (step.kind === 'remove') {
+          bucket.remove(step.name);
+          model.delete(step.name);
+        } else if (step.kind === 'seal') bucket.seal();
+        else check(bucket, model);
+      }
+      check(bucket, model);
+    }),
+    { numRuns: 300 },
+  );
 });

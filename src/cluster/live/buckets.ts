@@ -295,7 +295,9 @@ export class MetadataBucket implements Bucket {
     this.#shapes.insert(at, record.shape);
     this.#strings.splice(at, 0, record.strings);
     this.#versions.splice(at, 0, OTHER_VERSION);
+    // While a list loads out of order, a name listed twice is inserted twice: the later record's say.
     if (record.rare) this.#rare.set(name, record.rare);
+    else this.#rare.delete(name);
   }
 
   #setVersion(at: number, name: string, version: string | undefined): void {
