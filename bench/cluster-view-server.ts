@@ -146,12 +146,22 @@ function* certificates(): Generator<FakeObject> {
   }
 }
 
+// kube-apiserver lists in storage-key order, /registry/<resource>/<namespace>/<name> (etcd range
+// reads; a continue token is the last key read), so a list fills one namespace after another.
+// The fake server lists in load order: load in key order. LIST_ORDER=generated keeps the order the
+// generators make (round-robin over the namespaces), for comparison.
+const inKeyOrder = (objects: Iterable<FakeObject>): Iterable<FakeObject> => {
+  if (process.env.LIST_ORDER === 'generated') return objects;
+  const key = (object: FakeObject): string => `${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+  return [...objects].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+};
+
 // Leases and Events for `serve --audit` (bench/cluster-view.ts audit); no PolicyReport CRD.
 const api = new FakeApiServer([...DEFAULT_FAKE_RESOURCES, ...AUDIT_FAKE_RESOURCES]);
-api.load(solverRoutes());
-api.load(secrets());
-api.load(gateways());
-api.load(certificates());
+api.load(inKeyOrder(solverRoutes()));
+api.load(inKeyOrder(secrets()));
+api.load(inKeyOrder(gateways()));
+api.load(inKeyOrder(certificates()));
 await api.start();
 process.stdout.write(`${JSON.stringify({ kubeconfig: api.kubeconfigPath, objects: { routes: ROUTES, secrets: SECRETS, gateways: GATEWAYS, listeners: LISTENERS, certificates: CERTIFICATES, namespaces: NAMESPACES } })}\n`);
 process.on('SIGTERM', () => void api.stop().then(() => process.exit(0)));
