@@ -128,6 +128,8 @@ const listeningPorts = (child: ChildProcess, seen: LogEntry[] = []): Promise<{ a
   new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
+      // V8's own lines (SERVE_NODE_FLAGS=--trace-gc) are passed on, not parsed.
+      if (!line.startsWith('{')) return void process.stderr.write(`${line}\n`);
       const entry = JSON.parse(line) as LogEntry;
       if (entry.msg === 'certguard listening' && entry.admission && entry.metrics) resolve({ admission: entry.admission, metrics: entry.metrics });
       if (entry.msg === 'audit done' || entry.msg === 'audit failed') seen.push(entry);
