@@ -29,6 +29,16 @@ export type GetOptions = {
  */
 export type ContentJudge<T> = { readonly id: string; judge(secret: KubeObject): T };
 
+export type JudgeOptions = Pick<GetOptions, 'signal'> & {
+  /**
+   * false: a verdict the view has to fetch is kept only where its cache has room without evicting
+   * another. For a reader that goes over every Secret in the same order each time (the audit):
+   * past the cache's size its verdicts would push out the ones reviews use, then each other,
+   * before it came back to them.
+   */
+  evict?: boolean;
+};
+
 export type CountOptions = ListOptions & {
   /** Only objects with an ownerReference of this kind in this API group (any version). */
   ownedBy?: { group: string; kind: string };
@@ -49,7 +59,7 @@ export type ClusterView = {
    * and GETs the Secret only when the watch has reported a change since (or never saw it);
    * concurrent callers share one GET. The manifest view judges each stored object once.
    */
-  judgeSecret<T>(namespace: string, name: string, judge: ContentJudge<T>, options?: Pick<GetOptions, 'signal'>): Promise<T | undefined>;
+  judgeSecret<T>(namespace: string, name: string, judge: ContentJudge<T>, options?: JudgeOptions): Promise<T | undefined>;
   /** Objects from the cache (may be a few milliseconds stale; fine for counting). */
   list(resource: ResourceId, options?: ListOptions): KubeObject[];
   /**
@@ -133,5 +143,5 @@ export const withSignal = (view: ClusterView, signal: AbortSignal): ClusterView 
   isServed: (resource) => view.isServed(resource),
   isSynced: (resource) => view.isSynced(resource),
   listenersUsing: (namespace, name) => view.listenersUsing(namespace, name),
-  judgeSecret: (namespace, name, judge, options) => view.judgeSecret(namespace, name, judge, { signal: options?.signal ?? signal }),
+  judgeSecret: (namespace, name, judge, options) => view.judgeSecret(namespace, name, judge, { ...options, signal: options?.signal ?? signal }),
 });
