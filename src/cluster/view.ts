@@ -31,12 +31,12 @@ export type ContentJudge<T> = { readonly id: string; judge(secret: KubeObject): 
 
 export type JudgeOptions = Pick<GetOptions, 'signal'> & {
   /**
-   * false: a verdict the view has to fetch is kept only where its cache has room without evicting
-   * another. For a reader that goes over every Secret in the same order each time (the audit):
-   * past the cache's size its verdicts would push out the ones reviews use, then each other,
-   * before it came back to them.
+   * false: a verdict the view has to fetch is not kept (one it kept still answers). For a reader
+   * that goes over every Secret once per cycle (the audit): kept, its verdicts would fill the
+   * view's memory with what is asked for again only minutes later, and push out the ones reviews
+   * use.
    */
-  evict?: boolean;
+  keep?: boolean;
 };
 
 export type CountOptions = ListOptions & {
@@ -135,13 +135,21 @@ export class ViewReadError extends Error {}
 export const abortedBecause = (signal: AbortSignal): string =>
   (signal.reason as { name?: string } | undefined)?.name === 'TimeoutError' ? "the review's deadline passed first" : 'the API server stopped waiting for the answer';
 
-/** `view` with the review's signal on every get(): a policy reads through it without passing the signal itself. */
-export const withSignal = (view: ClusterView, signal: AbortSignal): ClusterView => ({
-  get: (resource, namespace, name, options) => view.get(resource, namespace, name, { ...options, signal: options?.signal ?? signal }),
+/** `view` with some of its methods replaced (a live view is a class: its methods cannot be spread). */
+export const overriding = (view: ClusterView, overrides: Partial<ClusterView>): ClusterView => ({
+  get: (resource, namespace, name, options) => view.get(resource, namespace, name, options),
   list: (resource, options) => view.list(resource, options),
   count: (resource, options) => view.count(resource, options),
   isServed: (resource) => view.isServed(resource),
   isSynced: (resource) => view.isSynced(resource),
   listenersUsing: (namespace, name) => view.listenersUsing(namespace, name),
-  judgeSecret: (namespace, name, judge, options) => view.judgeSecret(namespace, name, judge, { ...options, signal: options?.signal ?? signal }),
+  judgeSecret: (namespace, name, judge, options) => view.judgeSecret(namespace, name, judge, options),
+  ...overrides,
 });
+
+/** `view` with the review's signal on every get(): a policy reads through it without passing the signal itself. */
+export const withSignal = (view: ClusterView, signal: AbortSignal): ClusterView =>
+  overriding(view, {
+    get: (resource, namespace, name, options) => view.get(resource, namespace, name, { ...options, signal: options?.signal ?? signal }),
+    judgeSecret: (namespace, name, judge, options) => view.judgeSecret(namespace, name, judge, { ...options, signal: options?.signal ?? signal }),
+  });

@@ -1,41 +1,31 @@
 // How the audit reads Secret content: once per Secret per namespace, whichever check asks first
-// (gateway-listener-tls or the expiry check), and never evicting a verdict the view keeps.
+// (gateway-listener-tls or the expiry check), and keeping none the view had to fetch.
 import t from 'tap';
 import { buildAuditPolicies, runAudit, sourceOf } from '../../src/audit/audit.ts';
 import { auditReads } from '../../src/audit/secret-reads.ts';
 import { ManifestView } from '../../src/cluster/manifest-view.ts';
-import type { ClusterView, ContentJudge, JudgeOptions } from '../../src/cluster/view.ts';
+import { overriding, type ClusterView, type ContentJudge, type JudgeOptions } from '../../src/cluster/view.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import { gateway, https, makePki, tlsSecret } from '../../src/policies/gateway-listener-tls/testing.ts';
 import { createLogger } from '../../src/server/logger.ts';
 
-type Asked = { namespace: string; name: string; judge: string; evict: boolean | undefined };
+type Asked = { namespace: string; name: string; judge: string; keep: boolean | undefined };
 
 /** `view` recording each judgeSecret it is asked, and failing the reads listed in `failing` once. */
 const recording = (view: ClusterView, failing = new Set<string>()): ClusterView & { asked: Asked[] } => {
   const asked: Asked[] = [];
   return {
-    ...delegating(view),
+    ...overriding(view, {}),
     asked,
     judgeSecret: async <T>(namespace: string, name: string, judge: ContentJudge<T>, options?: JudgeOptions): Promise<T | undefined> => {
-      asked.push({ namespace, name, judge: judge.id, evict: options?.evict });
+      asked.push({ namespace, name, judge: judge.id, keep: options?.keep });
       if (failing.delete(`${namespace}/${name}`)) throw new Error(`reading Secret ${namespace}/${name} failed`);
       return view.judgeSecret(namespace, name, judge, options);
     },
   };
 };
 
-const delegating = (view: ClusterView): ClusterView => ({
-  get: (resource, namespace, name, options) => view.get(resource, namespace, name, options),
-  list: (resource, options) => view.list(resource, options),
-  count: (resource, options) => view.count(resource, options),
-  isServed: (resource) => view.isServed(resource),
-  isSynced: (resource) => view.isSynced(resource),
-  listenersUsing: (namespace, name) => view.listenersUsing(namespace, name),
-  judgeSecret: (namespace, name, judge, options) => view.judgeSecret(namespace, name, judge, options),
-});
-
-t.test('the audit asks for each Secret once per namespace, with evict: false', async (t) => {
+t.test('the audit asks for each Secret once per namespace, with keep: false', async (t) => {
   const pki = await makePki();
   const objects = [
     tlsSecret('traefik', 'app-tls', pki.valid),
@@ -49,8 +39,8 @@ t.test('the audit asks for each Secret once per namespace, with evict: false', a
   const policies = buildAuditPolicies(config, { logger: createLogger('silent') });
   await runAudit({ source: sourceOf(objects), view, config, policies, now: new Date('2027-01-01T00:00:00Z') });
   t.strictSame(view.asked, [
-    { namespace: 'edge', name: 'app-tls', judge: 'gateway-listener-tls/secret-content/2', evict: false },
-    { namespace: 'traefik', name: 'app-tls', judge: 'gateway-listener-tls/secret-content/2', evict: false },
+    { namespace: 'edge', name: 'app-tls', judge: 'gateway-listener-tls/secret-content/2', keep: false },
+    { namespace: 'traefik', name: 'app-tls', judge: 'gateway-listener-tls/secret-content/2', keep: false },
   ]);
 });
 

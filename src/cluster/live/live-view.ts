@@ -185,26 +185,26 @@ class LiveClusterView implements LiveView {
     if (known) return known.verdict as T;
     // Not in the cache: the GET confirms a "missing", and must start after this review did (a
     // GitOps sync creates the Secret, then the Gateway). Shared only for a Secret the cache holds.
-    const evict = options.evict !== false;
-    if (version === undefined) return untilAborted(this.#fetchVerdict(watcher?.version, namespace, name, judge, evict), options.signal, what);
-    // Whoever starts the GET decides whether its verdict may evict another; one that joins it does not.
+    const keep = options.keep !== false;
+    if (version === undefined) return untilAborted(this.#fetchVerdict(watcher?.version, namespace, name, judge, keep), options.signal, what);
+    // Whoever starts the GET decides whether its verdict is kept; one that joins it does not.
     const sharedKey = `${verdictKey(judge.id, namespace, name)}\n${version}`;
     let judging = this.#judging.get(sharedKey);
     if (!judging) {
-      judging = this.#fetchVerdict(watcher?.version, namespace, name, judge, evict).finally(() => this.#judging.delete(sharedKey));
+      judging = this.#fetchVerdict(watcher?.version, namespace, name, judge, keep).finally(() => this.#judging.delete(sharedKey));
       this.#judging.set(sharedKey, judging);
     }
     return untilAborted(judging as Promise<T | undefined>, options.signal, what);
   }
 
-  async #fetchVerdict<T>(watchedVersion: string | undefined, namespace: string, name: string, judge: ContentJudge<T>, evict: boolean): Promise<T | undefined> {
+  async #fetchVerdict<T>(watchedVersion: string | undefined, namespace: string, name: string, judge: ContentJudge<T>, keep: boolean): Promise<T | undefined> {
     const info = RESOURCES.secrets;
     // No review's signal: a shared GET serves every review waiting on it (each waits on its own
     // signal in untilAborted); without a signal the GET has its own 3 s bound.
     const secret = await this.#liveGet(info, watchedVersion ?? info.versions[0] ?? 'v1', namespace, name, true, undefined);
     if (!secret) return undefined;
     const verdict = deepFreeze(judge.judge(secret));
-    this.#verdicts.store(judge.id, namespace, name, secret.metadata?.uid ?? '', secret.metadata?.resourceVersion, verdict, { evict });
+    if (keep) this.#verdicts.store(judge.id, namespace, name, secret.metadata?.uid ?? '', secret.metadata?.resourceVersion, verdict);
     return verdict;
   }
 

@@ -58,17 +58,13 @@ export class VerdictCache {
     return entry;
   }
 
-  /**
-   * Keeps a verdict taken from the Secret at `version`, evicting past the limits (oldest unused
-   * first); with `evict: false` only where it fits without evicting (it may replace its own Secret's).
-   */
-  store(judgeId: string, namespace: string, name: string, uid: string, version: string | undefined, verdict: unknown, options: { evict?: boolean } = {}): void {
+  /** Keeps a verdict taken from the Secret at `version`, evicting past the limits (oldest unused first). */
+  store(judgeId: string, namespace: string, name: string, uid: string, version: string | undefined, verdict: unknown): void {
     const key = verdictKey(judgeId, namespace, name);
     this.#drop(key);
     if (version === undefined) return;
     const bytes = ENTRY_OVERHEAD_BYTES + key.length + uid.length + version.length + sizeOf(verdict);
     if (bytes - ENTRY_OVERHEAD_BYTES > this.#limits.maxVerdictBytes) return;
-    if (options.evict === false && (this.#entries.size + 1 > this.#limits.maxEntries || this.#bytes + bytes > this.#limits.maxBytes)) return;
     const entry: Entry = { key, judgeId, namespace, name, uid, version, verdict, bytes, used: false };
     this.#entries.set(key, entry);
     let byNamespace = this.#index.get(judgeId);
