@@ -334,8 +334,8 @@ const runChild = async <T>(args: string[], env: NodeJS.ProcessEnv = process.env)
 
 /** The image's settings (Dockerfile; docs/cluster-view.md, "Memory"): what the target is judged on. `--serve warm image` runs with all three. */
 export const IMAGE_NODE_OPTIONS = '--max-semi-space-size=2 --max-old-space-size=160';
-/** On the image's ENTRYPOINT: Node refuses it in NODE_OPTIONS. */
-const IMAGE_NODE_FLAGS = ['--optimize-for-size'];
+/** On the image's ENTRYPOINT: Node refuses them in NODE_OPTIONS. */
+const IMAGE_NODE_FLAGS = ['--optimize-for-size', '--max-opt=2'];
 const IMAGE_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '65536', MALLOC_TRIM_THRESHOLD_: '131072' };
 
 const SERVE_ROWS: Array<{ settings: string; compileCache: 'warm' | 'off' }> = [
