@@ -74,8 +74,11 @@ const profileArgs = (): string[] => (process.env.BENCH_CPU_PROF ? ['--cpu-prof',
 
 const firstLine = async (lines: Interface): Promise<string> => String((await lines[Symbol.asyncIterator]().next()).value);
 
+// TARGET_NODE_FLAGS="...": Node and V8 flags for the certguard targets (the image's, say); the bare handler runs without, as the fixed reference.
+const targetFlags = (kind: string): string[] => (kind === 'bare' ? [] : (process.env.TARGET_NODE_FLAGS ?? '').split(' ').filter(Boolean));
+
 const startTarget = async (kind: 'certguard' | 'certguard-live' | 'bare', certDir: string, source: string): Promise<Target> => {
-  const child = spawn(process.execPath, [...profileArgs(), join(import.meta.dirname, 'admission-target.ts'), kind, certDir, source], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...targetFlags(kind), ...profileArgs(), join(import.meta.dirname, 'admission-target.ts'), kind, certDir, source], { stdio: ['ignore', 'pipe', 'inherit'] });
   return { port: Number(await firstLine(createInterface({ input: child.stdout! }))), child };
 };
 

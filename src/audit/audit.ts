@@ -19,6 +19,7 @@ import { judge, requestFor, requestNamespaceOf } from './judge.ts';
 import { findNotReady } from './not-ready.ts';
 import { findOldPlaceholders } from './placeholders.ts';
 import { findSolverCaps } from './solvers.ts';
+import { auditReads } from './secret-reads.ts';
 
 /** The objects of one namespace ('' = cluster-scoped), in pages: a namespace's Certificates are never all in memory at once. */
 export type NamespaceBatch = { namespace: string; pages: AsyncIterable<KubeObject[]> | Iterable<KubeObject[]> };
@@ -78,9 +79,9 @@ export const buildAuditPolicies = (config: Config, deps: PolicyDependencies): Po
 const isJudged = (object: KubeObject): boolean => Boolean(object.kind && object.metadata?.name) && !hasSolverLabel(object) && !isIssuanceRecord(object);
 
 /** Each object as a CREATE (nothing old to compare with: every broken ref is a new one). */
-const judgeObject = async (object: KubeObject, index: number, input: AuditInput): Promise<Finding[]> => {
+const judgeObject = async (object: KubeObject, index: number, input: AuditInput, view: ClusterView): Promise<Finding[]> => {
   const request = requestFor(object, [], index, 'certguard-audit');
-  const { byPolicy } = await judge(request, input.policies, input.view);
+  const { byPolicy } = await judge(request, input.policies, view);
   const ref = refOf(request.object ?? object);
   return byPolicy.flatMap(({ policy, violations, warnings }) => [
     ...violations.map((message) => ({ policy, rule: RULE_ADMISSION, result: 'fail' as const, object: ref, message })),
@@ -120,11 +121,12 @@ export const auditByNamespace = async (input: AuditInput, sink: FindingSink): Pr
   let objects = records.length;
   let judged = 0;
   for await (const { namespace, pages } of input.source.batches()) {
+    const view = auditReads(input.view);
     for await (const page of pages) {
       objects += page.length;
       for (const object of page.filter(isJudged)) {
-        addByReport(pending, await judgeObject(object, judged++, input));
-        if (tlsOn) addByReport(pending, await findExpiring(object, { view: input.view, now: input.now, withinDays: audit.expiringWithinDays }));
+        addByReport(pending, await judgeObject(object, judged++, input, view));
+        if (tlsOn) addByReport(pending, await findExpiring(object, { view, now: input.now, withinDays: audit.expiringWithinDays }));
         addByReport(pending, findNotReady(object, { now: input.now, afterMinutes: audit.notReadyAfterMinutes, issuance }));
       }
     }

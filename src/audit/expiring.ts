@@ -1,9 +1,10 @@
 // Audit-only: a listener's certificate that still works but expires within
 // audit.expiringWithinDays (seeds 003/004 found out from their users). An expired one is already
 // the admission verdict (gateway-listener-tls "unusable"), so only the warning window is here.
-// The notAfter comes from the same content verdict admission reads (SECRET_CONTENT_JUDGE): the
-// live view keeps it per Secret resourceVersion, so this check costs no Secret GET of its own,
-// and an audit of unchanged Secrets none at all.
+// The notAfter comes from the same content verdict admission reads (SECRET_CONTENT_JUDGE), asked
+// once per Secret and namespace (secret-reads.ts): this check costs no Secret GET of its own. A
+// Secret whose verdict a review left in the live view costs the audit no GET either; the others
+// are read each audit (the audit keeps none of its own).
 import type { ClusterView } from '../cluster/view.ts';
 import type { KubeObject } from '../kube/object.ts';
 import { where, refOf as refText, type Site } from '../policies/gateway-listener-tls/messages.ts';

@@ -67,13 +67,18 @@ export class JudgeError extends Error {}
  */
 export const judge = async (request: AdmissionRequest, policies: Policy[], view: ClusterView): Promise<Judgement> => {
   const byPolicy: PolicyVerdict[] = [];
-  for (const policy of policies) {
-    // `signal` reaches Policy.check once review() passes it on (the per-request deadline work).
-    const deps: ReviewDependencies & { signal?: AbortSignal } = { view, signal: AbortSignal.timeout(OBJECT_TIMEOUT_MS) };
-    const { response, violations } = await review(request, [policy], deps);
-    if (!response.allowed && response.status?.code === 500) throw new JudgeError(`${nameOf(request.object ?? {})}: ${response.status.message}`);
-    const warnings = response.warnings ?? [];
-    if (violations.length > 0 || warnings.length > 0) byPolicy.push({ policy: policy.id, violations, warnings });
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new DOMException(`no verdict within ${OBJECT_TIMEOUT_MS} ms`, 'TimeoutError')), OBJECT_TIMEOUT_MS);
+  const deps: ReviewDependencies & { signal?: AbortSignal } = { view, signal: deadline.signal };
+  try {
+    for (const policy of policies) {
+      const { response, violations } = await review(request, [policy], deps);
+      if (!response.allowed && response.status?.code === 500) throw new JudgeError(`${nameOf(request.object ?? {})}: ${response.status.message}`);
+      const warnings = response.warnings ?? [];
+      if (violations.length > 0 || warnings.length > 0) byPolicy.push({ policy: policy.id, violations, warnings });
+    }
+  } finally {
+    clearTimeout(timer);
   }
   return {
     allowed: byPolicy.every((verdict) => verdict.violations.length === 0),

@@ -29,6 +29,16 @@ export type GetOptions = {
  */
 export type ContentJudge<T> = { readonly id: string; judge(secret: KubeObject): T };
 
+export type JudgeOptions = Pick<GetOptions, 'signal'> & {
+  /**
+   * false: a verdict the view has to fetch is not kept (one it kept still answers). For a reader
+   * that goes over every Secret once per cycle (the audit): kept, its verdicts would fill the
+   * view's memory with what is asked for again only minutes later, and push out the ones reviews
+   * use.
+   */
+  keep?: boolean;
+};
+
 export type CountOptions = ListOptions & {
   /** Only objects with an ownerReference of this kind in this API group (any version). */
   ownedBy?: { group: string; kind: string };
@@ -49,7 +59,7 @@ export type ClusterView = {
    * and GETs the Secret only when the watch has reported a change since (or never saw it);
    * concurrent callers share one GET. The manifest view judges each stored object once.
    */
-  judgeSecret<T>(namespace: string, name: string, judge: ContentJudge<T>, options?: Pick<GetOptions, 'signal'>): Promise<T | undefined>;
+  judgeSecret<T>(namespace: string, name: string, judge: ContentJudge<T>, options?: JudgeOptions): Promise<T | undefined>;
   /** Objects from the cache (may be a few milliseconds stale; fine for counting). */
   list(resource: ResourceId, options?: ListOptions): KubeObject[];
   /**
@@ -125,13 +135,21 @@ export class ViewReadError extends Error {}
 export const abortedBecause = (signal: AbortSignal): string =>
   (signal.reason as { name?: string } | undefined)?.name === 'TimeoutError' ? "the review's deadline passed first" : 'the API server stopped waiting for the answer';
 
-/** `view` with the review's signal on every get(): a policy reads through it without passing the signal itself. */
-export const withSignal = (view: ClusterView, signal: AbortSignal): ClusterView => ({
-  get: (resource, namespace, name, options) => view.get(resource, namespace, name, { ...options, signal: options?.signal ?? signal }),
+/** `view` with some of its methods replaced (a live view is a class: its methods cannot be spread). */
+export const overriding = (view: ClusterView, overrides: Partial<ClusterView>): ClusterView => ({
+  get: (resource, namespace, name, options) => view.get(resource, namespace, name, options),
   list: (resource, options) => view.list(resource, options),
   count: (resource, options) => view.count(resource, options),
   isServed: (resource) => view.isServed(resource),
   isSynced: (resource) => view.isSynced(resource),
   listenersUsing: (namespace, name) => view.listenersUsing(namespace, name),
-  judgeSecret: (namespace, name, judge, options) => view.judgeSecret(namespace, name, judge, { signal: options?.signal ?? signal }),
+  judgeSecret: (namespace, name, judge, options) => view.judgeSecret(namespace, name, judge, options),
+  ...overrides,
 });
+
+/** `view` with the review's signal on every get(): a policy reads through it without passing the signal itself. */
+export const withSignal = (view: ClusterView, signal: AbortSignal): ClusterView =>
+  overriding(view, {
+    get: (resource, namespace, name, options) => view.get(resource, namespace, name, { ...options, signal: options?.signal ?? signal }),
+    judgeSecret: (namespace, name, judge, options) => view.judgeSecret(namespace, name, judge, { ...options, signal: options?.signal ?? signal }),
+  });

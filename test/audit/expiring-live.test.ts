@@ -1,6 +1,7 @@
 // The expiry check against the live view: it reads a certificate's notAfter from the content
-// verdict admission already asked for (view.judgeSecret), so it adds no Secret GET, and an audit
-// of unchanged Secrets makes none at all. GETs are counted at the fake API server.
+// verdict admission asks for (view.judgeSecret), so it adds no Secret GET of its own; the audit
+// keeps no verdict it fetched, and one a review kept spares it the GET. GETs are counted at the
+// fake API server.
 import t from 'tap';
 import { buildAuditPolicies, runAudit, sourceOf } from '../../src/audit/audit.ts';
 import type { Finding } from '../../src/audit/findings.ts';
@@ -8,6 +9,7 @@ import { buildCertificate, generateRsaKeyPair } from '../../src/certs/x509.ts';
 import { createLiveView, type LiveView } from '../../src/cluster/live/live-view.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import type { KubeObject } from '../../src/kube/object.ts';
+import { SECRET_CONTENT_JUDGE } from '../../src/policies/gateway-listener-tls/secret-content.ts';
 import { gateway, https, tlsSecret } from '../../src/policies/gateway-listener-tls/testing.ts';
 import { createLogger } from '../../src/server/logger.ts';
 import { FakeApiServer, type FakeObject } from '../cluster/fake-api-server.ts';
@@ -49,5 +51,9 @@ t.test('the expiry check on the live view', async (t) => {
   ]);
   t.equal(secretGets(api), 1, "the first audit GETs the Secret once, for admission's content verdict: the expiry check shares it");
   t.same(await audit(), first, 'the same findings');
-  t.equal(secretGets(api), 1, 'a second audit of the unchanged Secret makes no Secret GET');
+  t.equal(secretGets(api), 2, 'the audit keeps no verdict of its own: the next audit reads the Secret again, once');
+  await view.judgeSecret('traefik', 'soon-tls', SECRET_CONTENT_JUDGE);
+  t.equal(secretGets(api), 3, 'a review reads it and keeps the verdict');
+  t.same(await audit(), first);
+  t.equal(secretGets(api), 3, "an audit after that review makes no Secret GET: the review's verdict answers");
 });

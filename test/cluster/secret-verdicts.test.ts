@@ -156,6 +156,17 @@ t.test('the live view', async (t) => {
     t.equal((await view.get('secrets', 'app', 'a'))?.data, undefined, 'the cache still holds metadata only');
   });
 
+  t.test('with keep: false, a fetched verdict is not kept, and a kept one still answers (the audit reads so)', async (t) => {
+    const { api, view } = await setup(t);
+    for (const name of ['a', 'b']) api.apply(withCrt('app', name, name));
+    await started(view);
+    const judge = countingJudge();
+    t.equal(await view.judgeSecret('app', 'a', judge), 'a', 'a review keeps its verdict');
+    for (let round = 0; round < 2; round += 1) for (const name of ['a', 'b']) t.equal(await view.judgeSecret('app', name, judge, { keep: false }), name);
+    t.strictSame([secretGets(api, 'app', 'a'), secretGets(api, 'app', 'b')], [1, 2], "a from the review's verdict both rounds; b fetched each time");
+    t.equal(view.verdictStats().entries, 1, 'only the review kept a verdict');
+  });
+
   t.test('counts hits and misses as metrics', async (t) => {
     const { api, view } = await setup(t);
     api.apply(withCrt('app', 'app-tls', 'first'));

@@ -3,7 +3,7 @@
 import type { KubeObject } from '../../kube/object.ts';
 import { RESOURCES, type ResourceId, type ResourceInfo } from '../resources.ts';
 import { isListenerOwnerResource, SecretUsageIndex, type ListenerOwnerResource, type ListenerUse } from '../secret-usage.ts';
-import { abortedBecause, ViewReadError, type ContentJudge, type CountOptions, type GetOptions, type ListOptions, type StatefulView, type ViewStatus } from '../view.ts';
+import { abortedBecause, ViewReadError, type ContentJudge, type CountOptions, type GetOptions, type JudgeOptions, type ListOptions, type StatefulView, type ViewStatus } from '../view.ts';
 import type { CreateOptions, CreateOutcome, SecretWriter } from '../writer.ts';
 import { ACCEPT_JSON, ACCEPT_METADATA, apiVersionOf, objectPath } from './api-paths.ts';
 import type { BackoffOptions } from './backoff.ts';
@@ -175,7 +175,7 @@ class LiveClusterView implements LiveView {
 
   // Kept apart from get() on purpose: get() is the generic lookup, this is the one place Secret
   // content is read in a review. The verdict, never the data, outlives the GET.
-  async judgeSecret<T>(namespace: string, name: string, judge: ContentJudge<T>, options: Pick<GetOptions, 'signal'> = {}): Promise<T | undefined> {
+  async judgeSecret<T>(namespace: string, name: string, judge: ContentJudge<T>, options: JudgeOptions = {}): Promise<T | undefined> {
     const what = `Secret ${namespace}/${name}`;
     if (options.signal?.aborted) throw abortedRead(options.signal, what);
     const watcher = this.#watchers.get('secrets');
@@ -185,24 +185,26 @@ class LiveClusterView implements LiveView {
     if (known) return known.verdict as T;
     // Not in the cache: the GET confirms a "missing", and must start after this review did (a
     // GitOps sync creates the Secret, then the Gateway). Shared only for a Secret the cache holds.
-    if (version === undefined) return untilAborted(this.#fetchVerdict(watcher?.version, namespace, name, judge), options.signal, what);
+    const keep = options.keep !== false;
+    if (version === undefined) return untilAborted(this.#fetchVerdict(watcher?.version, namespace, name, judge, keep), options.signal, what);
+    // Whoever starts the GET decides whether its verdict is kept; one that joins it does not.
     const sharedKey = `${verdictKey(judge.id, namespace, name)}\n${version}`;
     let judging = this.#judging.get(sharedKey);
     if (!judging) {
-      judging = this.#fetchVerdict(watcher?.version, namespace, name, judge).finally(() => this.#judging.delete(sharedKey));
+      judging = this.#fetchVerdict(watcher?.version, namespace, name, judge, keep).finally(() => this.#judging.delete(sharedKey));
       this.#judging.set(sharedKey, judging);
     }
     return untilAborted(judging as Promise<T | undefined>, options.signal, what);
   }
 
-  async #fetchVerdict<T>(watchedVersion: string | undefined, namespace: string, name: string, judge: ContentJudge<T>): Promise<T | undefined> {
+  async #fetchVerdict<T>(watchedVersion: string | undefined, namespace: string, name: string, judge: ContentJudge<T>, keep: boolean): Promise<T | undefined> {
     const info = RESOURCES.secrets;
     // No review's signal: a shared GET serves every review waiting on it (each waits on its own
     // signal in untilAborted); without a signal the GET has its own 3 s bound.
     const secret = await this.#liveGet(info, watchedVersion ?? info.versions[0] ?? 'v1', namespace, name, true, undefined);
     if (!secret) return undefined;
     const verdict = deepFreeze(judge.judge(secret));
-    this.#verdicts.store(judge.id, namespace, name, secret.metadata?.uid ?? '', secret.metadata?.resourceVersion, verdict);
+    if (keep) this.#verdicts.store(judge.id, namespace, name, secret.metadata?.uid ?? '', secret.metadata?.resourceVersion, verdict);
     return verdict;
   }
 

@@ -30,11 +30,23 @@ const certificateWriters = (view: ClusterView, reviewed: Reviewed): Writer[] => 
     });
 };
 
-const gatewayWriters = (view: ClusterView, reviewed: Reviewed): Writer[] => {
+/**
+ * Only a Gateway with a TLS listener on `secretName` can have a shim Certificate writing it, and
+ * the view's Secret index names those: the shim Certificates of the namespace's other Gateways are
+ * never built (an audit judging 10,000 Certificates built them for every Gateway each time).
+ */
+const gatewayWriters = (view: ClusterView, reviewed: Reviewed, secretName: string): Writer[] => {
   if (!view.isServed('gateways')) return [];
+  const using = new Set(
+    view
+      .listenersUsing(reviewed.namespace, secretName)
+      .filter(({ owner }) => owner.kind === 'Gateway' && owner.namespace === reviewed.namespace)
+      .map(({ owner }) => owner.name),
+  );
+  if (using.size === 0) return [];
   return view
     .list('gateways', { namespace: reviewed.namespace })
-    .filter((gateway) => hasShimAnnotation(gateway) && !(reviewed.kind === 'Gateway' && gateway.metadata?.name === reviewed.name))
+    .filter((gateway) => using.has(gateway.metadata?.name ?? '') && hasShimAnnotation(gateway) && !(reviewed.kind === 'Gateway' && gateway.metadata?.name === reviewed.name))
     .flatMap((gateway) => gatewayCertificatesOf(gateway, reviewed.namespace).certificates)
     .map((shim) => ({ certificateName: shim.name, secretName: shim.secretName, description: shim.subject }));
 };
@@ -42,7 +54,7 @@ const gatewayWriters = (view: ClusterView, reviewed: Reviewed): Writer[] => {
 /** The others writing certificate.secretName, each named once (a stored shim Certificate beats its Gateway). */
 export const otherWriters = (certificate: JudgedCertificate, view: ClusterView, reviewed: Reviewed): string[] => {
   const byName = new Map<string, string>();
-  for (const writer of [...certificateWriters(view, reviewed), ...gatewayWriters(view, reviewed)]) {
+  for (const writer of [...certificateWriters(view, reviewed), ...gatewayWriters(view, reviewed, certificate.secretName)]) {
     // Same Certificate name: the object itself (or the Certificate its shim maintains), not a rival.
     if (writer.secretName !== certificate.secretName || writer.certificateName === certificate.name) continue;
     if (!byName.has(writer.certificateName)) byName.set(writer.certificateName, writer.description);
