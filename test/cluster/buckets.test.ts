@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import t from 'tap';
 import type { KubeObject, OwnerReference } from '../../src/kube/object.ts';
-import { MetadataBucket } from '../../src/cluster/live/buckets.ts';
+import { MetadataBucket, ObjectBucket } from '../../src/cluster/live/buckets.ts';
 import { objectOf, recordOf } from '../../src/cluster/live/metadata-entry.ts';
 import { RESOURCES } from '../../src/cluster/resources.ts';
 
@@ -147,4 +147,26 @@ t.test('any sequence of list upserts, watch upserts and removes answers as a map
     }),
     { numRuns: 300 },
   );
+});
+
+t.test('a bucket of whole objects selects by every label of the selector', async (t) => {
+  const bucket = new ObjectBucket('app', { info: RESOURCES.gateways, apiVersion: 'gateway.networking.k8s.io/v1' });
+  const labelled = (name: string, labels: Record<string, string>, owner?: string): KubeObject => ({
+    metadata: { name, namespace: 'app', labels, ownerReferences: owner ? [{ apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', name: owner, uid: 'u' }] : undefined },
+  });
+  bucket.upsert('both', labelled('both', { tier: 'edge', team: 'a' }, 'c-1'));
+  bucket.upsert('tier-only', labelled('tier-only', { tier: 'edge' }));
+  bucket.upsert('other', labelled('other', { tier: 'core', team: 'a' }, 'c-2'));
+  const listed = (labels?: Record<string, string>): string[] => {
+    const found: KubeObject[] = [];
+    bucket.list(labels, found);
+    return found.map((object) => object.metadata?.name ?? '').sort();
+  };
+  t.strictSame(listed({ tier: 'edge', team: 'a' }), ['both']);
+  t.strictSame(listed({ tier: 'edge' }), ['both', 'tier-only']);
+  t.strictSame(listed({ team: 'b' }), []);
+  t.strictSame(listed(), ['both', 'other', 'tier-only']);
+  t.equal(bucket.count({ team: 'a' }, CHALLENGE), 2);
+  t.equal(bucket.count({ tier: 'edge', team: 'a' }, CHALLENGE), 1);
+  t.equal(bucket.count({ tier: 'edge' }, undefined), 2);
 });
