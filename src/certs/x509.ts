@@ -46,6 +46,8 @@ export type CertificateSpec = {
   issuer?: { certificatePem: string; privateKeyPem: string };
   selfSigningKeyPem?: string;
   organization?: string;
+  /** A client certificate (extended key usage clientAuth instead of serverAuth). */
+  clientAuth?: boolean;
 };
 
 // A positive 128-bit serial (RFC 5280: at most 20 octets, positive): first bit cleared.
@@ -76,7 +78,7 @@ const extensionsOf = (spec: CertificateSpec): object[] => {
       : { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
     { name: 'subjectKeyIdentifier' },
   ];
-  if (!spec.isCA) extensions.push({ name: 'extKeyUsage', serverAuth: true });
+  if (!spec.isCA) extensions.push(spec.clientAuth ? { name: 'extKeyUsage', clientAuth: true } : { name: 'extKeyUsage', serverAuth: true });
   const altNames = altNamesOf(spec);
   if (altNames.length > 0) extensions.push({ name: 'subjectAltName', altNames });
   return extensions;

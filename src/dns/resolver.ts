@@ -6,10 +6,12 @@
 // of one name share one query, so a burst of Certificates for the same names costs one lookup.
 // A lookup given a signal gives up when it aborts (the caller's deadline); the query itself
 // runs on and its answer still lands in the cache for the next review. CAA queries (lookupCaa) get
-// the same sharing, caching and deadline; the RFC 8659 tree walk over them is src/dns/caa.ts.
+// the same servers, sharing, caching and deadline, but are read from the wire (src/dns/wire.ts);
+// the tree walk and the CA's rules over them are src/dns/caa.ts.
 import { Resolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { TtlCache, type Clock } from './cache.ts';
+import { parseServer, queryCaa, type WireAnswer } from './wire.ts';
 
 /** NXDOMAIN: the name does not exist. NODATA: it exists without A/AAAA. TIMEOUT: no answer in time.
  *  SERVFAIL: the server failed or refused (`detail` carries node's code, e.g. EREFUSED). */
@@ -34,12 +36,13 @@ export type LookupResult = LookupAnswer | LookupFailure;
 
 export type LookupOptions = { signal?: AbortSignal };
 
-/** One CAA record (RFC 8659 §4.1): flags 128 = critical; the tag lowercased. */
-export type CaaRecord = { critical: boolean; tag: string; value: string };
+/** One CAA record as served (RFC 8659 §4.1): the whole flags byte, the tag as written (which flag
+ *  bits mean critical and how tags compare is the CA's rule, src/dns/caa.ts). */
+export type CaaRecord = { flags: number; tag: string; value: string };
 
 /** The CAA RRset a query for the name returned (aliases chased by the server), or why none came.
- *  NXDOMAIN and NODATA are answers (an empty set), not failures. */
-export type CaaResult = { records: CaaRecord[] } | { error: 'TIMEOUT' | 'SERVFAIL'; detail?: string };
+ *  NXDOMAIN and NODATA are answers (an empty set), not failures; `nxdomain` tells them apart. */
+export type CaaResult = { records: CaaRecord[]; nxdomain?: true } | { error: 'TIMEOUT' | 'SERVFAIL'; detail?: string };
 
 export type NameResolver = {
   lookup(name: string, options?: LookupOptions): Promise<LookupResult>;
@@ -154,29 +157,22 @@ const raceSignal = <R>(pending: Promise<R>, signal: AbortSignal | undefined, onT
   });
 };
 
-type RawCaa = { critical: number; [tag: string]: unknown };
-
-const caaRecordsOf = (raw: RawCaa[]): CaaRecord[] =>
-  raw.flatMap((record) => {
-    const tag = Object.keys(record).find((key) => key !== 'critical' && key !== 'type');
-    const value = tag === undefined ? undefined : record[tag];
-    if (tag === undefined || typeof value !== 'string') return [];
-    // Bit 7 of the flags byte (RFC 8659 §4.1); node passes the whole byte.
-    return [{ critical: (record.critical & 128) !== 0, tag: tag.toLowerCase(), value }];
-  });
-
 type CaaJudged = { result: CaaResult; ttlSeconds: number };
 
-/** node's resolveCaa does not report TTLs: answers are kept negativeCacheSeconds, so a CAA fix is
- *  seen as soon as a missing record would be. */
+const caaJudged = (answer: WireAnswer, options: ResolverOptions): CaaJudged => {
+  const records = answer.records.map(({ flags, tag, value }) => ({ flags, tag, value }));
+  if (records.length === 0) return { result: answer.rcode === 'NXDOMAIN' ? { records, nxdomain: true } : { records }, ttlSeconds: options.negativeCacheSeconds };
+  const ttl = Math.min(...answer.records.map((record) => record.ttl), options.maxCacheSeconds);
+  return { result: { records }, ttlSeconds: ttl };
+};
+
+/** Asks the servers the address lookups use (the configured ones, else the system's). */
 const askCaa = async (resolver: Resolver, name: string, options: ResolverOptions): Promise<CaaJudged> => {
   try {
-    const records = caaRecordsOf((await resolver.resolveCaa(name)) as unknown as RawCaa[]);
-    return { result: { records }, ttlSeconds: options.negativeCacheSeconds };
+    return caaJudged(await queryCaa(resolver.getServers().map(parseServer), name, options.timeoutMs), options);
   } catch (error) {
     const code = codeOf(error);
-    if (ABSENT.has(code)) return { result: { records: [] }, ttlSeconds: options.negativeCacheSeconds };
-    const kind = code === 'ETIMEOUT' || code === 'ECANCELLED' ? 'TIMEOUT' : 'SERVFAIL';
+    const kind = code === 'ETIMEOUT' ? 'TIMEOUT' : 'SERVFAIL';
     return { result: { error: kind, detail: code }, ttlSeconds: 0 };
   }
 };

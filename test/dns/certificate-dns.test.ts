@@ -27,6 +27,9 @@ const dns = await startDnsmasq([
   { name: 'wild.example.net', caa: [{ tag: 'issue', value: 'letsencrypt.org' }, { tag: 'issuewild', value: ';' }] },
   { name: 'closed.example.net', caa: [{ tag: 'issue', value: ';' }, { tag: 'iodef', value: 'mailto:security@example.net' }] },
   { name: 'alias-caa.example.org', cname: 'caa-gts.example.net' },
+  // Legal, but node's own CAA resolver rejects the whole answer (test/dns/resolver.test.ts).
+  { name: 'empty-issue.example.net', caa: [{ tag: 'issue', value: '' }, { tag: 'issue', value: 'letsencrypt.org' }] },
+  { name: 'empty-only.example.net', caa: [{ tag: 'issue', value: '' }] },
 ]);
 t.teardown(() => dns.stop());
 
@@ -49,6 +52,7 @@ const CLUSTER: KubeObject[] = [
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'Gateway',
     metadata: { name: 'traefik-gateway', namespace: 'traefik' },
+    spec: { gatewayClassName: 'traefik', listeners: [{ name: 'web', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } }] },
     status: { addresses: [{ type: 'IPAddress', value: '203.0.113.10' }, { type: 'Hostname', value: 'lb.example.net' }] },
   },
 ];
@@ -187,29 +191,36 @@ t.test('CAA served by a real DNS server', async (t) => {
   };
   const SUBJECT = 'Certificate app-production/app-prod-tls';
   const CA = 'the CA of ClusterIssuer letsencrypt-dns (CAA identity "letsencrypt.org")';
-  const RETRY = 'the ACME order would fail its CAA check and cert-manager would retry it';
+  const RETRY = 'The ACME order would fail its CAA check and cert-manager would retry it.';
+  const ONLY = 'let a CA issue certificates for it only through their issue records, and none lets this one';
   const cases = [
     { name: 'allows a name whose issue lists the CA', dnsNames: ['caa-le.example.net'], violations: [] },
     { name: 'allows a name without any CAA up the tree', dnsNames: ['ok.example.net'], violations: [] },
     {
       name: 'denies a name whose issue lists another CA',
       dnsNames: ['caa-gts.example.net'],
-      violations: [`${SUBJECT}: spec.dnsNames[0] "caa-gts.example.net" may not be issued by ${CA}: the CAA records at caa-gts.example.net let only pki.goog (issue) issue certificates for it, so ${RETRY}. Add the CAA record caa-gts.example.net. CAA 0 issue "letsencrypt.org", or use an issuer whose CA they list.`],
+      violations: [`${SUBJECT}: spec.dnsNames[0] "caa-gts.example.net" may not be issued by ${CA}: the CAA records at caa-gts.example.net ${ONLY}: caa-gts.example.net. CAA 0 issue "pki.goog" names another CA (pki.goog). ${RETRY} Publish the CAA record caa-gts.example.net. CAA 0 issue "letsencrypt.org", or use an issuer whose CA they list.`],
     },
     {
       name: 'issuewild ";" denies the wildcard, issue allows the base name',
       dnsNames: ['wild.example.net', '*.wild.example.net'],
-      violations: [`${SUBJECT}: spec.dnsNames[1] "*.wild.example.net" may not be issued by ${CA}: the CAA records at wild.example.net let no CA (issuewild ";") issue wildcard certificates for it, so ${RETRY}. Add the CAA record wild.example.net. CAA 0 issuewild "letsencrypt.org", or use an issuer whose CA they list.`],
+      violations: [`${SUBJECT}: spec.dnsNames[1] "*.wild.example.net" may not be issued by ${CA}: the CAA records at wild.example.net let a CA issue wildcard certificates for it only through their issuewild records, and none lets this one: wild.example.net. CAA 0 issuewild ";" forbids every CA. ${RETRY} Publish the CAA record wild.example.net. CAA 0 issuewild "letsencrypt.org", or use an issuer whose CA they list.`],
     },
     {
       name: 'an empty issue ";" inherited from the parent denies',
       dnsNames: ['app.closed.example.net'],
-      violations: [`${SUBJECT}: spec.dnsNames[0] "app.closed.example.net" may not be issued by ${CA}: the CAA records at closed.example.net let no CA (issue ";") issue certificates for it, so ${RETRY}. Add the CAA record closed.example.net. CAA 0 issue "letsencrypt.org", or use an issuer whose CA they list.`],
+      violations: [`${SUBJECT}: spec.dnsNames[0] "app.closed.example.net" may not be issued by ${CA}: the CAA records at closed.example.net ${ONLY}: closed.example.net. CAA 0 issue ";" forbids every CA. ${RETRY} Publish the CAA record closed.example.net. CAA 0 issue "letsencrypt.org", or use an issuer whose CA they list.`],
     },
     {
       name: 'a CNAME carries its target\'s CAA set',
       dnsNames: ['alias-caa.example.org'],
-      violations: [`${SUBJECT}: spec.dnsNames[0] "alias-caa.example.org" may not be issued by ${CA}: the CAA records at alias-caa.example.org let only pki.goog (issue) issue certificates for it, so ${RETRY}. Add the CAA record alias-caa.example.org. CAA 0 issue "letsencrypt.org", or use an issuer whose CA they list.`],
+      violations: [`${SUBJECT}: spec.dnsNames[0] "alias-caa.example.org" may not be issued by ${CA}: the CAA records at alias-caa.example.org ${ONLY}: alias-caa.example.org. CAA 0 issue "pki.goog" names another CA (pki.goog). ${RETRY} Publish the CAA record alias-caa.example.org. CAA 0 issue "letsencrypt.org", or use an issuer whose CA they list.`],
+    },
+    { name: 'an empty issue value next to one that lists the CA allows (the set parses)', dnsNames: ['empty-issue.example.net'], violations: [] },
+    {
+      name: 'an empty issue value alone forbids every CA',
+      dnsNames: ['empty-only.example.net'],
+      violations: [`${SUBJECT}: spec.dnsNames[0] "empty-only.example.net" may not be issued by ${CA}: the CAA records at empty-only.example.net ${ONLY}: empty-only.example.net. CAA 0 issue "" forbids every CA. ${RETRY} Publish the CAA record empty-only.example.net. CAA 0 issue "letsencrypt.org", or use an issuer whose CA they list.`],
     },
   ];
   for (const c of cases) {

@@ -4,17 +4,23 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { Resolver } from 'node:dns/promises';
+import * as packet from 'dns-packet';
+import { freePort, retryOnPortClash } from '../e2e/harness/processes.ts';
+
+const SERVFAIL = 2;
 
 export type CaaRecordInput = { flags?: number; tag: string; value: string };
 
 export type DnsRecord =
   | { name: string; a?: string[]; aaaa?: string[] }
   | { name: string; cname: string }
-  | { name: string; caa: CaaRecordInput[] };
+  | { name: string; caa: CaaRecordInput[] }
+  | { name: string; txt: string }
+  /** Every query for the name and below it is answered SERVFAIL (records configured below it still answer). */
+  | { name: string; servfail: true };
 
 export type Dnsmasq = {
   /** "127.0.0.1:<port>", for Resolver.setServers / the resolvers setting. */
@@ -41,23 +47,23 @@ export const findDnsmasq = (): string => {
   );
 };
 
-const freePort = async (): Promise<number> => {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (!address || typeof address === 'string') throw new Error('no free port');
-  return address.port;
-};
-
 /** CAA RDATA (RFC 8659 §4.1): flags, tag length, tag, value; dnsmasq serves it as a raw RR of type 257. */
 const caaRdataHex = ({ flags = 0, tag, value }: CaaRecordInput): string =>
   Buffer.concat([Buffer.from([flags, tag.length]), Buffer.from(tag, 'ascii'), Buffer.from(value, 'utf8')]).toString('hex');
+
+const tldOf = (name: string): string => name.replace(/\.$/, '').split('.').pop() ?? '';
+
+/** Like the real root, the top-level domain of every name served exists (a TXT record there):
+ *  CAA's tree walk ends at it, and Boulder takes an NXDOMAIN for a TLD as an error. */
+const tldArgs = (records: DnsRecord[]): string[] =>
+  [...new Set(records.map((record) => tldOf(record.name)).filter((tld) => tld !== ''))].map((tld) => `--txt-record=${tld},certguard test TLD`);
 
 const recordArgs = (records: DnsRecord[]): string[] =>
   records.flatMap((record) => {
     if ('cname' in record) return [`--cname=${record.name},${record.cname},${RECORD_TTL_SECONDS}`];
     if ('caa' in record) return record.caa.map((caa) => `--dns-rr=${record.name},257,${caaRdataHex(caa)}`);
+    if ('txt' in record) return [`--txt-record=${record.name},${record.txt}`];
+    if ('servfail' in record) return [];
     const addresses = [...(record.a ?? []), ...(record.aaaa ?? [])];
     return addresses.map((address) => `--host-record=${record.name},${address},${RECORD_TTL_SECONDS}`);
   });
@@ -87,8 +93,24 @@ const stopChild = async (child: ChildProcess): Promise<void> => {
   clearTimeout(timer);
 };
 
-/** Starts dnsmasq serving `records`; every other name is NXDOMAIN. Call stop() (t.teardown). */
-export const startDnsmasq = async (records: DnsRecord[]): Promise<Dnsmasq> => {
+/** A UDP server on loopback answering every query SERVFAIL: dnsmasq forwards the failing names to it. */
+const startServfailServer = async (): Promise<{ port: number; close(): Promise<void> }> => {
+  const socket = createSocket('udp4');
+  socket.on('message', (message, from) => {
+    // The question echoed (dnsmasq drops an answer to another question), rcode 2, no records.
+    const query = packet.decode(message);
+    const reply = packet.encode({ type: 'response', id: query.id, flags: packet.RECURSION_DESIRED | packet.RECURSION_AVAILABLE | SERVFAIL, questions: query.questions });
+    socket.send(reply, from.port, from.address);
+  });
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  return { port: socket.address().port, close: () => new Promise<void>((resolve) => socket.close(() => resolve())) };
+};
+
+const servfailArgs = (records: DnsRecord[], port: number): string[] =>
+  records.flatMap((record) => ('servfail' in record ? [`--server=/${record.name}/127.0.0.1#${port}`] : []));
+
+const startDnsmasqOnce = async (records: DnsRecord[]): Promise<Dnsmasq> => {
+  const servfail = records.some((record) => 'servfail' in record) ? await startServfailServer() : undefined;
   const binary = findDnsmasq();
   const dir = await mkdtemp(join(tmpdir(), 'certguard-dnsmasq-'));
   const logFile = join(dir, 'queries.log');
@@ -104,7 +126,9 @@ export const startDnsmasq = async (records: DnsRecord[]): Promise<Dnsmasq> => {
     // Every name not configured here is NXDOMAIN (no upstream is ever asked).
     '--local=/#/', `--local-ttl=${RECORD_TTL_SECONDS}`,
     `--host-record=${PROBE_NAME},127.0.0.1`,
+    ...tldArgs(records),
     ...recordArgs(records),
+    ...(servfail ? servfailArgs(records, servfail.port) : []),
   ];
   const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -116,6 +140,8 @@ export const startDnsmasq = async (records: DnsRecord[]): Promise<Dnsmasq> => {
   } catch (error) {
     await stopChild(child);
     process.off('exit', killOnExit);
+    await servfail?.close();
+    await rm(dir, { recursive: true, force: true });
     throw new Error(`${(error as Error).message} ${stderr.trim()}`);
   }
 
@@ -130,10 +156,17 @@ export const startDnsmasq = async (records: DnsRecord[]): Promise<Dnsmasq> => {
     stop: async () => {
       await stopChild(child);
       process.off('exit', killOnExit);
+      await servfail?.close();
       await rm(dir, { recursive: true, force: true });
     },
   };
 };
+
+/**
+ * Starts dnsmasq serving `records`; every other name is NXDOMAIN. Call stop() (t.teardown). Its
+ * port is chosen here (--port=0 would turn DNS off), so a port taken first means a fresh start.
+ */
+export const startDnsmasq = (records: DnsRecord[]): Promise<Dnsmasq> => retryOnPortClash(() => startDnsmasqOnce(records));
 
 export type SilentServer = { address: string; received(): number; close(): Promise<void> };
 

@@ -1,4 +1,5 @@
 // The name resolver against a real DNS server (dnsmasq on a loopback port).
+import { Resolver } from 'node:dns/promises';
 import t from 'tap';
 import { createNameResolver, type ResolverOptions } from '../../src/dns/resolver.ts';
 import { startDnsmasq, startSilentServer, RECORD_TTL_SECONDS } from './dnsmasq.ts';
@@ -13,6 +14,10 @@ const dns = await startDnsmasq([
   { name: 'dangling.example.com', cname: 'gone.example.net' },
   { name: 'caa.example.com', caa: [{ tag: 'issue', value: 'letsencrypt.org' }, { flags: 128, tag: 'tbs', value: 'x' }] },
   { name: 'caa-alias.example.com', cname: 'caa.example.com' },
+  // Legal (RFC 8659 §4.1 allows an empty value), but node's resolveCaa rejects the whole answer.
+  { name: 'caa-empty.example.com', caa: [{ tag: 'issue', value: '' }, { flags: 1, tag: 'issue', value: 'letsencrypt.org' }] },
+  // About 4 KB of records: more than dnsmasq sends over UDP, so the answer comes truncated.
+  { name: 'caa-big.example.com', caa: Array.from({ length: 40 }, (_, index) => ({ tag: 'issue', value: `ca${index}.example.net; accounturi=https://ca.example.net/acct/${'7'.repeat(60)}` })) },
 ]);
 t.teardown(() => dns.stop());
 
@@ -132,15 +137,57 @@ t.test('an invalid server list is a clear error', async (t) => {
   t.throws(() => createNameResolver(options({ servers: ['not an ip'] })), /invalid DNS resolver list \["not an ip"\]/);
 });
 
-t.test('CAA answers: records with their critical flag, aliases chased, absence as an empty set, cached', async (t) => {
+t.test('CAA answers: records with their flags byte, aliases chased, absence as an empty set, cached for their TTL', async (t) => {
   const resolver = createNameResolver(options());
-  const records = [{ critical: false, tag: 'issue', value: 'letsencrypt.org' }, { critical: true, tag: 'tbs', value: 'x' }];
+  const records = [{ flags: 0, tag: 'issue', value: 'letsencrypt.org' }, { flags: 128, tag: 'tbs', value: 'x' }];
   const sorted = (result: unknown) => ('records' in (result as object) ? { records: [...(result as { records: { tag: string }[] }).records].sort((a, b) => a.tag.localeCompare(b.tag)) } : result);
-  t.same(sorted(await resolver.lookupCaa('caa.example.com')), { records }, 'the records of the name');
-  t.same(sorted(await resolver.lookupCaa('CAA-Alias.example.com.')), { records }, 'the CNAME target\'s records');
-  t.same(await resolver.lookupCaa('app.example.com'), { records: [] }, 'NODATA: no CAA');
-  t.same(await resolver.lookupCaa('missing.example.com'), { records: [] }, 'NXDOMAIN: no CAA');
+  t.strictSame(sorted(await resolver.lookupCaa('caa.example.com')), { records }, 'the records of the name');
+  t.strictSame(sorted(await resolver.lookupCaa('CAA-Alias.example.com.')), { records }, 'the CNAME target\'s records');
+  t.strictSame(await resolver.lookupCaa('app.example.com'), { records: [] }, 'NODATA: no CAA');
+  t.strictSame(await resolver.lookupCaa('missing.example.com'), { records: [], nxdomain: true }, 'NXDOMAIN: no CAA, told apart');
+  t.strictSame(await resolver.lookupCaa('com'), { records: [] }, 'the TLD of the served names exists');
   const before = await dns.queryCount();
   await Promise.all(['caa.example.com', 'app.example.com', 'missing.example.com'].map((name) => resolver.lookupCaa(name)));
-  t.equal(await dns.queryCount(), before, 'no new query within negativeCacheSeconds');
+  t.equal(await dns.queryCount(), before, 'no new query while cached');
+  clock += (RECORD_TTL_SECONDS + 1) * 1000;
+  await resolver.lookupCaa('caa.example.com');
+  t.equal(await dns.queryCount(), before + 1, 'asked again once the record TTL has passed');
+});
+
+t.test('CAA records node\'s resolver rejects are read from the wire: an empty issue value', async (t) => {
+  const node = new Resolver({ timeout: 1000, tries: 1 });
+  node.setServers([dns.address]);
+  await t.rejects(node.resolveCaa('caa-empty.example.com'), { code: 'EBADRESP' }, 'c-ares fails the whole answer');
+  const resolver = createNameResolver(options());
+  const answer = await resolver.lookupCaa('caa-empty.example.com');
+  const values = 'records' in answer ? answer.records.map((record) => `${record.flags} ${record.tag} "${record.value}"`).sort() : answer;
+  t.strictSame(values, ['0 issue ""', '1 issue "letsencrypt.org"']);
+});
+
+t.test('a CAA answer too large for UDP is asked again over TCP', async (t) => {
+  const resolver = createNameResolver(options());
+  const answer = await resolver.lookupCaa('caa-big.example.com');
+  t.equal('records' in answer ? answer.records.length : answer, 40, 'all 40 records');
+  t.equal(await dns.queryCount('caa-big.example.com'), 2, 'one query over UDP (truncated), one over TCP');
+});
+
+t.test('CAA lookups fail over to the next server, and time out at the last', async (t) => {
+  const silent = await startSilentServer();
+  t.teardown(() => silent.close());
+  const failover = createNameResolver(options({ servers: [silent.address, dns.address], timeoutMs: 200 }));
+  const answer = await failover.lookupCaa('caa.example.com');
+  t.equal('records' in answer ? answer.records.length : answer, 2, 'the second server answered');
+  const stuck = createNameResolver(options({ servers: [silent.address], timeoutMs: 200 }));
+  t.strictSame(await stuck.lookupCaa('caa.example.com'), { error: 'TIMEOUT', detail: 'ETIMEOUT' });
+  t.equal(stuck.peekCaa?.('caa.example.com'), undefined, 'a timeout is not cached');
+});
+
+t.test('a CAA lookup cut off by the caller\'s deadline ends as a timeout', async (t) => {
+  const silent = await startSilentServer();
+  t.teardown(() => silent.close());
+  const resolver = createNameResolver(options({ servers: [silent.address], timeoutMs: 1000 }));
+  const controller = new AbortController();
+  const pending = resolver.lookupCaa('caa.example.com', { signal: controller.signal });
+  controller.abort();
+  t.strictSame(await pending, { error: 'TIMEOUT', detail: 'deadline' });
 });

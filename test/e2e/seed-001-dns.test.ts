@@ -61,7 +61,7 @@ t.test('seed 001: Certificates whose names do not point at the ingress', async (
   const { cluster } = stack;
 
   const prepared = await cluster.kubectl(['apply', '-f', '-'], {
-    input: yamlOf(namespace('traefik'), namespace(NS), HTTP01, DNS01, gateway('traefik', 'traefik-gateway', [{ name: 'web', protocol: 'HTTP' }])),
+    input: yamlOf(namespace('traefik'), namespace(NS), HTTP01, DNS01, gateway('traefik', 'traefik-gateway', [{ name: 'web', protocol: 'HTTP', allowedRoutesFrom: 'All' }])),
   });
   t.equal(prepared.code, 0, prepared.stderr);
   // The Gateway controller's job, done by hand: publish where traffic (and challenges) arrive.

@@ -1,6 +1,6 @@
 // Re-runs cert-manager's own solver picking over the solver table and fails when a recorded answer
 // no longer matches it. The oracle (test/e2e/solver-oracle) calls solverpicker.Pick of the
-// cert-manager version its go.mod pins; scripts/e2e-binaries.sh builds it once into .cache/e2e-bin.
+// cert-manager version its go.mod pins; scripts/e2e-binaries.sh builds it once into the e2e-bin cache (docs/e2e.md).
 // After bumping that version, re-record with scripts/record-solver-picks.sh and read the diff: a
 // changed answer means certguard's picker (src/policies/certificate-dns/solver-picker.ts) must follow.
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

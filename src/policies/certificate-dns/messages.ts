@@ -1,9 +1,12 @@
 // Every sentence certificate-dns says. Messages are API: tests assert them exactly and README.md
 // lists each template. One line each: the object, the field and value, what it resolves to,
 // where challenges arrive (and where certguard learned that), and the fix.
-import { isLookupFailure, type LookupFailure, type LookupResult } from '../../dns/resolver.ts';
+import type { CaaFailure, CaaRulesName, RecordRefusal, Refusal } from '../../dns/caa.ts';
+import { isLookupFailure, type CaaRecord, type LookupFailure, type LookupResult } from '../../dns/resolver.ts';
 import type { Target } from './addresses.ts';
 import type { JudgedCertificate, JudgedName } from './shim.ts';
+import type { Listener } from '../../kube/gateway.ts';
+import { attachedListeners, isPlainHttp, type ParentPrediction, type RoutePrediction } from './route-attachment.ts';
 
 export const SKIP_ANNOTATION = 'certguard.io/skip-dns-check';
 /** The API server prefixes it with the webhook name in the audit log. */
@@ -94,28 +97,94 @@ export const skipWithoutReason = (object: string): string =>
 export const badNamespaceMode = (namespace: string, annotation: string, value: string, mode: string): string =>
   `namespace "${namespace}": annotation ${annotation} "${value}" is not one of enforce, warn, off, so certificate-dns used its configured mode ${mode}.`;
 
-// ---------------------------------------------------------------- CAA (RFC 8659)
+// ---------------------------------------------------------------- CAA (RFC 8659, RFC 8657)
 
 /** Which CA an issuer reaches, for CAA messages: "ClusterIssuer letsencrypt-prod (CAA identity letsencrypt.org)". */
-export type CaaCa = { issuer: string; identities: string[] };
+export type CaaCa = { issuer: string; identities: string[]; rules: CaaRulesName; accountUri?: string };
+
+/** What the order would carry for one name: the solver's challenge type. */
+export type CaaOrder = { ca: CaaCa; method: 'http-01' | 'dns-01' };
 
 const caIdentities = (ca: CaaCa): string => ca.identities.map((identity) => `"${identity}"`).join(' or ');
+
+const caName = (ca: CaaCa): string => (ca.rules === 'boulder' ? "Let's Encrypt" : 'the CA');
 
 const CAA_RETRY = 'the ACME order would fail its CAA check and cert-manager would retry it';
 
 const caaWhat = (wildcard: boolean): string => (wildcard ? 'wildcard certificates' : 'certificates');
 
-export const caaForbids = (certificate: JudgedCertificate, name: JudgedName, ca: CaaCa, at: string, property: 'issue' | 'issuewild', allowed: string[]): string => {
-  const who = allowed.length === 0 ? `no CA (${property} ";")` : `only ${allowed.join(', ')} (${property})`;
+/** A record as a zone file writes it: `example.com. CAA 0 issue "letsencrypt.org"`. Blanks after a
+ *  ";" are dropped (the CA ignores them, and "; " separates the violations of one response). */
+export const describeCaaRecord = (at: string, record: CaaRecord): string =>
+  `${at}. CAA ${record.flags} ${record.tag} ${JSON.stringify(record.value.replace(/;[ \t]+/g, ';'))}`;
+
+const explainMethods = (refusal: Extract<Refusal, { kind: 'methods' }>, method: string): string => {
+  if (refusal.problem === 'repeated') return `has ${refusal.named.length} validationmethods parameters, which Let's Encrypt takes as unsatisfiable`;
+  if (refusal.problem === 'malformed') return `has a malformed validationmethods "${refusal.named[0]}" (methods are letters, digits and "-", separated by ","), which allows no method`;
+  return `allows only ${refusal.named.join(', ')} (validationmethods), but the solver for this name is ${method}`;
+};
+
+const explainAccount = (named: string[], ca: CaaCa): string => {
+  if (named.length > 1) return `names ${named.length} accounts (accounturi ${named.join(', ')}), which no account satisfies (RFC 8657 §3)`;
+  return `names the account ${named[0]}, but ${ca.issuer} is registered as ${ca.accountUri}`;
+};
+
+const explainRefusal = (refusal: Refusal, order: CaaOrder): string => {
+  switch (refusal.kind) {
+    case 'malformed':
+      return `does not parse (${refusal.detail}), so ${caName(order.ca)} ignores it`;
+    case 'no-ca':
+      return 'forbids every CA';
+    case 'other-ca':
+      return refusal.caseOnly ? `names "${refusal.domain}", which ${caName(order.ca)} compares with ${caIdentities(order.ca)} case-sensitively` : `names another CA (${refusal.domain})`;
+    case 'account':
+      return explainAccount(refusal.named, order.ca);
+    case 'methods':
+      return explainMethods(refusal, order.method);
+  }
+};
+
+/** The value that would authorize this order, keeping the restrictions the records put on the CA. */
+const suggestedValue = (refusals: RecordRefusal[], order: CaaOrder): string => {
+  const kinds = new Set(refusals.map(({ refusal }) => refusal.kind));
+  const account = kinds.has('account') && order.ca.accountUri ? `;accounturi=${order.ca.accountUri}` : '';
+  const methods = kinds.has('methods') ? `;validationmethods=${order.method}` : '';
+  return `${order.ca.identities[0]}${account}${methods}`;
+};
+
+const namesThisCa = ({ refusal }: RecordRefusal): boolean => refusal.kind !== 'no-ca' && refusal.kind !== 'other-ca';
+
+export const caaForbids = (
+  certificate: JudgedCertificate, name: JudgedName, order: CaaOrder, at: string, property: 'issue' | 'issuewild', refusals: RecordRefusal[],
+): string => {
+  const reasons = refusals.map((refusal) => `${describeCaaRecord(at, refusal.record)} ${explainRefusal(refusal.refusal, order)}`).join(', and ');
+  const correcting = refusals.some(namesThisCa) ? ' in place of the one above' : '';
   return (
-    `${certificate.subject}: ${quoted(name)} may not be issued by the CA of ${ca.issuer} (CAA identity ${caIdentities(ca)}): the CAA records at ${at} let ${who} issue ${caaWhat(name.value.startsWith('*.'))} for it, so ` +
-    `${CAA_RETRY}. Add the CAA record ${at}. CAA 0 ${property} "${ca.identities[0]}", or use an issuer whose CA they list.`
+    `${certificate.subject}: ${quoted(name)} may not be issued by the CA of ${order.ca.issuer} (CAA identity ${caIdentities(order.ca)}): the CAA records at ${at} ` +
+    `let a CA issue ${caaWhat(name.value.startsWith('*.'))} for it only through their ${property} records, and none lets this one: ${reasons}. ` +
+    `The ACME order would fail its CAA check and cert-manager would retry it. ` +
+    `Publish the CAA record ${at}. CAA 0 ${property} "${suggestedValue(refusals, order)}"${correcting}, or use an issuer whose CA they list.`
   );
 };
 
-export const caaCritical = (certificate: JudgedCertificate, name: JudgedName, ca: CaaCa, at: string, tag: string): string =>
-  `${certificate.subject}: ${quoted(name)} may not be issued by the CA of ${ca.issuer}: the CAA records at ${at} carry a critical "${tag}" property, ` +
-  `which a CA that does not know it must refuse (RFC 8659), so ${CAA_RETRY}. Remove the critical flag or the record at ${at}.`;
+const criticalNote = (record: CaaRecord, ca: CaaCa): string =>
+  (record.flags & 128) === 0 ? ` (flags ${record.flags}: ${caName(ca)} reads bit 1 as the critical flag too)` : '';
+
+export const caaCritical = (certificate: JudgedCertificate, name: JudgedName, ca: CaaCa, at: string, record: CaaRecord): string =>
+  `${certificate.subject}: ${quoted(name)} may not be issued by the CA of ${ca.issuer}: the CAA record ${describeCaaRecord(at, record)} sets the critical flag ` +
+  `on the tag "${record.tag}", which ${caName(ca)} does not know${criticalNote(record, ca)}, and a CA must refuse a critical property it does not know (RFC 8659 §4.1), ` +
+  `so ${CAA_RETRY}. Set its flags to 0, or remove it.`;
+
+const accountUnknown = (ca: CaaCa, at: string, record: CaaRecord, named: string): string =>
+  `the CAA record ${describeCaaRecord(at, record)} lets ${caIdentities(ca)} issue only for the account ${named}, and ${ca.issuer} has no registered account yet (status.acme.uri)`;
+
+export const caaAccountUnknownDenied = (certificate: JudgedCertificate, name: JudgedName, ca: CaaCa, at: string, record: CaaRecord, named: string): string =>
+  `${certificate.subject}: ${quoted(name)} could not be checked for CAA: ${accountUnknown(ca, at, record, named)}, and certguard denies what it cannot check ` +
+  `(onLookupError: deny). Apply it again once ${ca.issuer} is registered, as ${named} or with that record changed.`;
+
+export const caaAccountUnknownAllowed = (certificate: JudgedCertificate, name: JudgedName, ca: CaaCa, at: string, record: CaaRecord, named: string): string =>
+  `${certificate.subject}: ${quoted(name)} was not checked for CAA: ${accountUnknown(ca, at, record, named)}. ` +
+  `Unless it registers as ${named}, the ACME order will fail.`;
 
 export const caaLookupFailedDenied = (certificate: JudgedCertificate, name: JudgedName, problem: string, servers: string): string =>
   `${certificate.subject}: ${quoted(name)} could not be checked for CAA: ${problem} (resolvers: ${servers}), and certguard denies what it cannot check ` +
@@ -125,8 +194,69 @@ export const caaLookupFailedAllowed = (certificate: JudgedCertificate, name: Jud
   `${certificate.subject}: ${quoted(name)} was not checked for CAA: ${problem} (resolvers: ${servers}). ` +
   `Make sure no CAA record of ${name.value} or its parent domains forbids ${caIdentities(ca)}, or the ACME order will fail.`;
 
-export const describeCaaProblem = (host: string, failure: { error: 'TIMEOUT' | 'SERVFAIL'; detail?: string }, timeoutMs: number): string => {
+export const describeCaaProblem = (host: string, failure: Pick<CaaFailure, 'error' | 'detail'>, timeoutMs: number): string => {
   if (failure.error === 'TIMEOUT') return `no CAA answer for ${host} within ${timeoutMs} ms`;
+  if (failure.error === 'NXDOMAIN') return `the top-level domain ${host} does not exist in DNS (NXDOMAIN)`;
   if (failure.detail === undefined || failure.detail === 'ESERVFAIL') return `the DNS server failed to answer CAA for ${host} (SERVFAIL)`;
   return `the CAA query for ${host} failed (${failure.detail})`;
+};
+
+// ---------------------------------------------------------------- solver route attachment
+
+type Judged = Extract<ParentPrediction, { code: 'judged' }>;
+
+const describeListener = (listener: Listener): string => `listener "${listener.name}" (${listener.protocol ?? 'no protocol'}${listener.port !== undefined ? ` ${listener.port}` : ''})`;
+
+/** `parentRef Gateway infra/web: listener "http" (HTTP 80): <why>, listener ...` */
+const describeParent = (parent: Judged): string => {
+  if (parent.refused) return `parentRef ${parent.parent}: ${parent.refused}`;
+  if (parent.verdicts.length === 0) return `parentRef ${parent.parent}: no listeners`;
+  return `parentRef ${parent.parent}: ${parent.verdicts.map((verdict) => `${describeListener(verdict.listener)}${verdict.why ? `: ${verdict.why}` : ' accepts it'}`).join(', ')}`;
+};
+
+const judgedParents = (prediction: RoutePrediction): Judged[] => prediction.parents.filter((parent): parent is Judged => parent.code === 'judged');
+
+/** What to change, from the first parent's first HTTP listener and the rule that excluded it. */
+const attachFix = (parent: Judged | undefined, namespace: string, identifier: string): string => {
+  if (!parent) return 'give the solver a parentRef with an HTTP listener';
+  if (parent.refused) return `let the parent Gateway attach ${parent.parent} (spec.allowedListeners), or point the solver's parentRef at a Gateway`;
+  const http = parent.verdicts.find((verdict) => isPlainHttp(verdict.listener));
+  if (!http) return `add a listener with protocol HTTP to ${parent.parent}, or point the solver's parentRef at one`;
+  const name = `listener "${http.listener.name}" of ${parent.parent}`;
+  switch (http.excludedBy) {
+    case 'sectionName':
+    case 'port':
+      return `set the solver parentRef's sectionName to "${http.listener.name}" (and its port to ${http.listener.port ?? 'that listener\'s'}, or remove both)`;
+    case 'namespace':
+      return `let ${name} admit routes from namespace "${namespace}" (allowedRoutes.namespaces.from: All, or Selector matching it)`;
+    case 'kind':
+      return `add {kind: HTTPRoute} to allowedRoutes.kinds of ${name}`;
+    case 'hostname':
+      return `give ${parent.parent} an HTTP listener whose hostname covers ${identifier} (or has none)`;
+    default:
+      return `point the solver's parentRef at ${name}`;
+  }
+};
+
+const solverRoute = (certificate: JudgedCertificate, issuer: string, solverIndex: number): string =>
+  `the HTTP-01 solver HTTPRoute cert-manager creates in namespace "${certificate.namespace}" (spec.acme.solvers[${solverIndex}] of ${issuer})`;
+
+/** Gateway API: a route no listener accepts gets Accepted=False on every parentRef and is never routed. */
+export const routeUnattached = (certificate: JudgedCertificate, name: JudgedName, identifier: string, issuer: string, solverIndex: number, prediction: RoutePrediction): string => {
+  const parents = judgedParents(prediction);
+  return (
+    `${certificate.subject}: ${quoted(name)}: ${solverRoute(certificate, issuer, solverIndex)} attaches to no listener (${parents.map(describeParent).join(' / ')}), ` +
+    `so the Gateway controller leaves it not Accepted, the challenge never reaches the solver and cert-manager retries forever. Fix: ${attachFix(parents[0], certificate.namespace, identifier)}.`
+  );
+};
+
+/** RFC 8555 §8.3: the ACME server fetches http://<name>/.well-known/acme-challenge/<token> on port 80, in plain HTTP. */
+export const routeTlsOnly = (certificate: JudgedCertificate, name: JudgedName, issuer: string, solverIndex: number, prediction: RoutePrediction): string => {
+  const attached = attachedListeners(prediction).map(({ parent, listener }) => `${describeListener(listener)} of ${parent.parent}`);
+  const first = judgedParents(prediction)[0];
+  return (
+    `${certificate.subject}: ${quoted(name)}: ${solverRoute(certificate, issuer, solverIndex)} attaches only to ${attached.join(', ')}, which terminate TLS, ` +
+    `but the ACME server asks for HTTP-01 challenges over plain HTTP on port 80 (RFC 8555 section 8.3), so it never reaches the solver and cert-manager retries forever. ` +
+    `Fix: ${attachFix(first, certificate.namespace, name.value)}.`
+  );
 };

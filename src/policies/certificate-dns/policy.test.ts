@@ -6,6 +6,7 @@ import { ManifestView } from '../../cluster/manifest-view.ts';
 import type { ResourceId } from '../../cluster/resources.ts';
 import type { CaaResult, LookupOptions, LookupResult, NameResolver } from '../../dns/resolver.ts';
 import { withoutDeadline, type PolicyRequest, type PolicyResult } from '../types.ts';
+import type { BreakGlassQuestion } from '../break-glass.ts';
 import { createCertificateDnsPolicy } from './policy.ts';
 import { defaultCertificateDnsSettings, type CertificateDnsSettings } from './settings.ts';
 
@@ -28,17 +29,26 @@ const DNS: Record<string, LookupResult> = {
   'refused.example.com': { error: 'SERVFAIL', cnames: [], detail: 'EREFUSED' },
   'half.example.com': { addresses: ['198.51.100.9'], cnames: [], incomplete: { error: 'TIMEOUT', cnames: [], detail: 'ETIMEOUT' } },
   'lb.example.net': { addresses: ['203.0.113.20'], cnames: [] },
+  'dns-only.example.org': { addresses: ['203.0.113.10'], cnames: [] },
   'slow-lb.example.net': { error: 'TIMEOUT', cnames: [], detail: 'deadline' },
 };
 
 // CAA records by exact name (no entry: no CAA there); the climbing is the policy's (src/dns/caa.ts).
+const issue = (value: string, flags = 0) => ({ flags, tag: 'issue', value });
 const CAA: Record<string, CaaResult> = {
-  'example.com': { records: [{ critical: false, tag: 'issue', value: 'letsencrypt.org' }, { critical: false, tag: 'iodef', value: 'mailto:sec@example.com' }] },
-  'only-gts.example.com': { records: [{ critical: false, tag: 'issue', value: 'pki.goog; cansignhttpexchanges=yes' }] },
-  'wild.example.org': { records: [{ critical: false, tag: 'issue', value: 'letsencrypt.org' }, { critical: false, tag: 'issuewild', value: ';' }] },
-  'closed.example.org': { records: [{ critical: false, tag: 'issue', value: ';' }] },
-  'critical.example.org': { records: [{ critical: true, tag: 'tbs', value: 'x' }, { critical: false, tag: 'issue', value: 'letsencrypt.org' }] },
+  'example.com': { records: [issue('letsencrypt.org'), { flags: 0, tag: 'iodef', value: 'mailto:sec@example.com' }] },
+  'only-gts.example.com': { records: [issue('pki.goog; cansignhttpexchanges=yes')] },
+  'wild.example.org': { records: [issue('letsencrypt.org'), { flags: 0, tag: 'issuewild', value: ';' }] },
+  'closed.example.org': { records: [issue(';')] },
+  'critical.example.org': { records: [{ flags: 128, tag: 'tbs', value: 'x' }, issue('letsencrypt.org')] },
+  'flag-one.example.org': { records: [{ flags: 1, tag: 'tbs', value: 'x' }, issue('letsencrypt.org'), issue('pki.goog')] },
+  'mail.example.org': { records: [{ flags: 128, tag: 'issuemail', value: 'letsencrypt.org' }, { flags: 128, tag: 'issuevmc', value: ';' }, issue('letsencrypt.org')] },
+  'malformed.example.org': { records: [issue('letsencrypt.org; a_b=1'), issue('pki.goog; a-b=1')] },
+  'cased.example.org': { records: [issue('LetsEncrypt.org'), issue('PKI.goog')] },
+  'account.example.org': { records: [issue('letsencrypt.org; accounturi=https://acme-v02.api.letsencrypt.org/acme/acct/42')] },
+  'dns-only.example.org': { records: [issue('letsencrypt.org; validationmethods=dns-01')] },
   'caa-slow.example.org': { error: 'TIMEOUT', detail: 'deadline' },
+  gonetld: { records: [], nxdomain: true },
 };
 
 class TableResolver implements NameResolver {
@@ -73,11 +83,14 @@ const clusterIssuer = (name: string, spec: Record<string, unknown>): KubeObject 
 
 const acme = (solvers: unknown[]) => ({ acme: { server: 'https://acme-v02.api.letsencrypt.org/directory', solvers } });
 
+/** An HTTP listener for cert-manager's solver routes, from every namespace. */
+const webForAll = { name: 'web', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } };
+
 const gateway = (namespace: string, name: string, addresses: string[], extra: Record<string, unknown> = {}): KubeObject => ({
   apiVersion: 'gateway.networking.k8s.io/v1',
   kind: 'Gateway',
   metadata: { name, namespace },
-  spec: { gatewayClassName: 'traefik', listeners: [] },
+  spec: { gatewayClassName: 'traefik', listeners: [webForAll], allowedListeners: { namespaces: { from: 'All' } } },
   status: { addresses: addresses.map((value) => ({ type: value.includes('.example') ? 'Hostname' : 'IPAddress', value })) },
   ...extra,
 });
@@ -106,7 +119,7 @@ const CLUSTER: KubeObject[] = [
   gateway('traefik', 'traefik-gateway', ['203.0.113.10']),
   gateway('app-production', 'app-gateway', ['203.0.113.30']),
   gateway('app-production', 'shared-gateway', ['203.0.113.40']),
-  { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'ListenerSet', metadata: { name: 'team-listeners', namespace: 'app-production' }, spec: { parentRef: { name: 'traefik-gateway', namespace: 'traefik' } } },
+  { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'ListenerSet', metadata: { name: 'team-listeners', namespace: 'app-production' }, spec: { parentRef: { name: 'traefik-gateway', namespace: 'traefik' }, listeners: [{ ...webForAll, name: 'team-web' }] } },
   {
     apiVersion: 'v1',
     kind: 'Service',
@@ -167,7 +180,8 @@ const annotatedGateway = (listeners: unknown[], annotations: Record<string, stri
   apiVersion: 'gateway.networking.k8s.io/v1',
   kind: 'Gateway',
   metadata: { name: 'app-gateway', namespace: 'app-production', annotations },
-  spec: { gatewayClassName: 'traefik', listeners },
+  // The shim points the solver route at this Gateway: it answers over its HTTP listener.
+  spec: { gatewayClassName: 'traefik', listeners: [...listeners, { name: 'web', port: 80, protocol: 'HTTP' }] },
   ...(status ? { status } : {}),
 });
 
@@ -207,6 +221,9 @@ type Case = {
   audit?: Record<string, string>;
   /** Names the resolver must have been asked (omit: not asserted). */
   asked?: string[];
+  /** Break glass decided by RBAC: the users allowed it (omit: the annotation alone counts). */
+  breakGlassUsers?: string[];
+  breakGlass?: PolicyResult['breakGlass'];
 };
 
 const cases: Case[] = [
@@ -535,7 +552,30 @@ const cases: Case[] = [
     request: create(certificate({ dnsNames: ['wrong.example.com'], annotations: { 'certguard.io/skip-dns-check': 'DNS moves at 18:00, INC-4711' } })),
     warnings: [`${CERT}: DNS check skipped (certguard.io/skip-dns-check: "DNS moves at 18:00, INC-4711").`],
     audit: { 'certificate-dns-skipped': 'DNS moves at 18:00, INC-4711' },
+    breakGlass: { annotation: 'certguard.io/skip-dns-check', reason: 'DNS moves at 18:00, INC-4711', message: `${CERT}: DNS check skipped (certguard.io/skip-dns-check: "DNS moves at 18:00, INC-4711").` },
     asked: [],
+  },
+  {
+    name: 'skips the check for a user allowed the break glass (RBAC), naming the user in what the admission layer records',
+    request: { ...create(certificate({ dnsNames: ['wrong.example.com'], annotations: { 'certguard.io/skip-dns-check': 'DNS moves at 18:00' } })), userInfo: { username: 'alice' } },
+    breakGlassUsers: ['alice'],
+    warnings: [`${CERT}: DNS check skipped (certguard.io/skip-dns-check: "DNS moves at 18:00").`],
+    audit: { 'certificate-dns-skipped': 'DNS moves at 18:00' },
+    breakGlass: { annotation: 'certguard.io/skip-dns-check', reason: 'DNS moves at 18:00', user: 'alice', message: `${CERT}: DNS check skipped (certguard.io/skip-dns-check: "DNS moves at 18:00").` },
+    asked: [],
+  },
+  {
+    name: 'ignores the break glass of a user not allowed it (RBAC): the check runs and the warning says who may grant it',
+    request: { ...create(certificate({ dnsNames: ['wrong.example.com'], annotations: { 'certguard.io/skip-dns-check': 'DNS moves at 18:00' } })), userInfo: { username: 'bob' } },
+    breakGlassUsers: ['alice'],
+    violations: [
+      `${CERT}: spec.dnsNames[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}, so ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
+    ],
+    warnings: [
+      `${CERT}: annotation certguard.io/skip-dns-check is ignored, so the DNS check ran: user "bob" may not use certguard's break glass for certificate-dns in namespace "app-production" ` +
+        '(verb use on breakglass.certguard.io "certificate-dns"). A cluster admin, or anyone who may bind ClusterRole certguard-break-glass there, grants it with ' +
+        '"kubectl create rolebinding <name> -n app-production --clusterrole=certguard-break-glass --user=bob"',
+    ],
   },
   {
     name: 'runs the check when the break-glass annotation has no reason',
@@ -640,6 +680,7 @@ const cases: Case[] = [
     ),
     warnings: ['Ingress app-production/app: DNS check skipped (certguard.io/skip-dns-check: "internal name").'],
     audit: { 'certificate-dns-skipped': 'internal name' },
+    breakGlass: { annotation: 'certguard.io/skip-dns-check', reason: 'internal name', message: 'Ingress app-production/app: DNS check skipped (certguard.io/skip-dns-check: "internal name").' },
     asked: [],
   },
   {
@@ -699,10 +740,104 @@ const cases: Case[] = [
   },
 ];
 
+
+// ------------------------------------------------ the solver route's attachment (route-attachment.ts)
+
+const SOLVER_ROUTE = 'the HTTP-01 solver HTTPRoute cert-manager creates in namespace "app-production" (spec.acme.solvers[0] of ClusterIssuer letsencrypt-prod)';
+const NOT_ACCEPTED = 'so the Gateway controller leaves it not Accepted, the challenge never reaches the solver and cert-manager retries forever';
+const PAY = `${CERT}: spec.dnsNames[0] "pay.example.com"`;
+const traefikGateway = (listeners: unknown[]): KubeObject => ({ ...gateway('traefik', 'traefik-gateway', ['203.0.113.10']), spec: { gatewayClassName: 'traefik', listeners } });
+const web = (extra: Record<string, unknown> = {}) => ({ name: 'web', port: 80, protocol: 'HTTP', ...extra });
+const websecure = { name: 'websecure', port: 443, protocol: 'HTTPS', allowedRoutes: { namespaces: { from: 'All' } }, tls: { certificateRefs: [{ name: 'default-tls' }] } };
+const solverIssuer = (parentRef: Record<string, unknown>) => clusterIssuer('letsencrypt-prod', acme([{ http01: { gatewayHTTPRoute: { parentRefs: [{ name: 'traefik-gateway', namespace: 'traefik', ...parentRef }] } } }]));
+const unattached = (listeners: string, fix: string) =>
+  `${PAY}: ${SOLVER_ROUTE} attaches to no listener (parentRef Gateway traefik/traefik-gateway: ${listeners}), ${NOT_ACCEPTED}. Fix: ${fix}.`;
+
+const attachmentCases: Case[] = [
+  {
+    name: "denies a name whose solver route lives in the Certificate's namespace while the HTTP listener admits Same (its own)",
+    request: create(certificate({ dnsNames: ['pay.example.com'] })),
+    objects: [traefikGateway([web(), websecure])],
+    violations: [
+      `${PAY}: ${SOLVER_ROUTE} attaches only to listener "websecure" (HTTPS 443) of Gateway traefik/traefik-gateway, which terminate TLS, but the ACME server asks for HTTP-01 challenges over plain HTTP on port 80 (RFC 8555 section 8.3), so it never reaches the solver and cert-manager retries forever. Fix: let listener "web" of Gateway traefik/traefik-gateway admit routes from namespace "app-production" (allowedRoutes.namespaces.from: All, or Selector matching it).`,
+    ],
+  },
+  {
+    name: 'denies a name no listener takes, naming every listener and the rule that excluded it',
+    request: create(certificate({ dnsNames: ['pay.example.com'] })),
+    objects: [traefikGateway([web(), web({ name: 'web-api', hostname: 'api.example.com', allowedRoutes: { namespaces: { from: 'All' } } })])],
+    violations: [
+      unattached(
+        'listener "web" (HTTP 80): allowedRoutes.namespaces.from "Same", which admits namespace "traefik" only, listener "web-api" (HTTP 80): hostname "api.example.com" does not intersect "pay.example.com"',
+        'let listener "web" of Gateway traefik/traefik-gateway admit routes from namespace "app-production" (allowedRoutes.namespaces.from: All, or Selector matching it)',
+      ),
+    ],
+  },
+  {
+    name: "denies a solver whose parentRef sectionName names an HTTPS listener (HTTP-01 arrives over plain HTTP)",
+    request: create(certificate({ dnsNames: ['pay.example.com'] })),
+    objects: [traefikGateway([web({ allowedRoutes: { namespaces: { from: 'All' } } }), websecure]), solverIssuer({ sectionName: 'websecure' })],
+    violations: [
+      `${PAY}: ${SOLVER_ROUTE} attaches only to listener "websecure" (HTTPS 443) of Gateway traefik/traefik-gateway, which terminate TLS, but the ACME server asks for HTTP-01 challenges over plain HTTP on port 80 (RFC 8555 section 8.3), so it never reaches the solver and cert-manager retries forever. Fix: set the solver parentRef's sectionName to "web" (and its port to 80, or remove both).`,
+    ],
+  },
+  {
+    name: 'denies a solver whose parentRef port no listener has',
+    request: create(certificate({ dnsNames: ['pay.example.com'] })),
+    objects: [traefikGateway([web({ allowedRoutes: { namespaces: { from: 'All' } } })]), solverIssuer({ port: 8080 })],
+    violations: [unattached('listener "web" (HTTP 80): port 80 is not the parentRef\'s port 8080', 'set the solver parentRef\'s sectionName to "web" (and its port to 80, or remove both)')],
+  },
+  {
+    name: 'denies a solver route whose kind the listener does not list in allowedRoutes.kinds',
+    request: create(certificate({ dnsNames: ['pay.example.com'] })),
+    objects: [traefikGateway([web({ allowedRoutes: { namespaces: { from: 'All' }, kinds: [{ kind: 'GRPCRoute' }] } })])],
+    violations: [unattached('listener "web" (HTTP 80): allowedRoutes.kinds (GRPCRoute) does not list HTTPRoute', 'add {kind: HTTPRoute} to allowedRoutes.kinds of listener "web" of Gateway traefik/traefik-gateway')],
+  },
+  {
+    name: "allows a route whose namespace's labels the listener's selector matches, and a wildcard hostname over two labels (a suffix match)",
+    request: create(certificate({ dnsNames: ['pay.example.com'] })),
+    objects: [
+      traefikGateway([web({ hostname: '*.com', allowedRoutes: { namespaces: { from: 'Selector', selector: { matchExpressions: [{ key: 'team', operator: 'In', values: ['pay'] }] } } } })]),
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'app-production', labels: { team: 'pay' } } },
+    ],
+    asked: ['pay.example.com'],
+  },
+  {
+    name: "denies a route whose namespace the listener's selector does not select",
+    request: create(certificate({ dnsNames: ['pay.example.com'] })),
+    objects: [traefikGateway([web({ allowedRoutes: { namespaces: { from: 'Selector', selector: { matchLabels: { team: 'pay' } } } } })])],
+    violations: [
+      unattached(
+        'listener "web" (HTTP 80): allowedRoutes.namespaces.from "Selector", whose selector {matchLabels: {team: pay}} does not select namespace "app-production" (no labels)',
+        'let listener "web" of Gateway traefik/traefik-gateway admit routes from namespace "app-production" (allowedRoutes.namespaces.from: All, or Selector matching it)',
+      ),
+    ],
+  },
+  {
+    name: 'denies a route through a ListenerSet its Gateway does not attach',
+    request: create(certificate({ dnsNames: ['pay.example.com'], issuer: 'letsencrypt-listenerset' })),
+    objects: [traefikGateway([web({ allowedRoutes: { namespaces: { from: 'All' } } })])],
+    violations: [
+      `${PAY}: the HTTP-01 solver HTTPRoute cert-manager creates in namespace "app-production" (spec.acme.solvers[0] of ClusterIssuer letsencrypt-listenerset) attaches to no listener (parentRef ListenerSet app-production/team-listeners: its parent Gateway traefik/traefik-gateway does not attach it (spec.allowedListeners.namespaces.from "None" (the default when unset), which admits no namespace)), ${NOT_ACCEPTED}. Fix: let the parent Gateway attach ListenerSet app-production/team-listeners (spec.allowedListeners), or point the solver's parentRef at a Gateway.`,
+    ],
+  },
+  {
+    name: 'only warns about an unattached solver route when routeAttachment is warn',
+    request: create(certificate({ dnsNames: ['pay.example.com'] })),
+    settings: { routeAttachment: 'warn' },
+    objects: [traefikGateway([web({ allowedRoutes: { namespaces: { from: 'All' }, kinds: [{ kind: 'GRPCRoute' }] } })])],
+    warnings: [unattached('listener "web" (HTTP 80): allowedRoutes.kinds (GRPCRoute) does not list HTTPRoute', 'add {kind: HTTPRoute} to allowedRoutes.kinds of listener "web" of Gateway traefik/traefik-gateway')],
+    asked: ['pay.example.com'],
+  },
+];
+cases.push(...attachmentCases);
+
 const runCase = async (c: Case): Promise<{ result: PolicyResult; resolver: TableResolver; matched: boolean }> => {
   const settings = { ...defaultCertificateDnsSettings(), ...c.settings };
   const resolver = new TableResolver();
-  const policy = createCertificateDnsPolicy(settings, { resolver });
+  const allowed = c.breakGlassUsers;
+  const breakGlass = allowed ? { mode: 'rbac' as const, clusterRole: 'certguard-break-glass', isAllowed: async (question: BreakGlassQuestion) => allowed.includes(question.user.username ?? '') } : undefined;
+  const policy = createCertificateDnsPolicy(settings, { resolver, ...(breakGlass ? { breakGlass } : {}) });
   const view = new ManifestView([...CLUSTER, ...(c.objects ?? [])], { unserved: c.unserved });
   const matched = policy.matches(c.request);
   const result = matched ? await policy.check(c.request, view, withoutDeadline()) : { violations: [], warnings: [] };
@@ -716,6 +851,7 @@ t.test('certificate-dns', async (t) => {
       t.same(result.violations, c.violations ?? [], 'violations');
       t.same(result.warnings, c.warnings ?? [], 'warnings');
       t.same(result.auditAnnotations, c.audit, 'audit annotations');
+      t.same(result.breakGlass, c.breakGlass, 'break glass use');
       if (c.asked) t.same(resolver.asked, c.asked, 'names looked up');
     });
   }
@@ -774,11 +910,15 @@ const CAA_ISSUERS: KubeObject[] = [
   dnsOnlyIssuer('le-dns', 'https://acme-v02.api.letsencrypt.org/directory'),
   dnsOnlyIssuer('gts-dns', 'https://dv.acme-v02.api.pki.goog/directory'),
   dnsOnlyIssuer('internal-dns', 'https://acme.internal.example/directory'),
+  { ...dnsOnlyIssuer('le-42', 'https://acme-v02.api.letsencrypt.org/directory'), status: { acme: { uri: 'https://acme-v02.api.letsencrypt.org/acme/acct/42' } } },
+  { ...dnsOnlyIssuer('le-43', 'https://acme-v02.api.letsencrypt.org/directory'), status: { acme: { uri: 'https://acme-v02.api.letsencrypt.org/acme/acct/43' } } },
+  clusterIssuer('le-http', { acme: { server: 'https://acme-v02.api.letsencrypt.org/directory', solvers: [gatewaySolver] } }),
+  clusterIssuer('le-zone', { acme: { server: 'https://acme-v02.api.letsencrypt.org/directory', solvers: [{ dns01: { cloudflare: {} }, selector: { dnsZones: ['example.com'] } }] } }),
 ];
 
 const LE_CA = 'the CA of ClusterIssuer le-dns (CAA identity "letsencrypt.org")';
 const GTS_CA = 'the CA of ClusterIssuer gts-dns (CAA identity "pki.goog")';
-const RETRY = 'the ACME order would fail its CAA check and cert-manager would retry it';
+const RETRY = 'The ACME order would fail its CAA check and cert-manager would retry it.';
 
 t.test('CAA', async (t) => {
   const rows: { name: string; issuer: string; dnsNames: string[]; settings?: Partial<CertificateDnsSettings>; violations?: string[]; warnings?: string[]; caaAsked?: string[] }[] = [
@@ -787,20 +927,20 @@ t.test('CAA', async (t) => {
       name: 'denies a name whose inherited parent RRset lists another CA',
       issuer: 'gts-dns',
       dnsNames: ['pay.example.com'],
-      violations: [`${CERT}: spec.dnsNames[0] "pay.example.com" may not be issued by ${GTS_CA}: the CAA records at example.com let only letsencrypt.org (issue) issue certificates for it, so ${RETRY}. Add the CAA record example.com. CAA 0 issue "pki.goog", or use an issuer whose CA they list.`],
+      violations: [`${CERT}: spec.dnsNames[0] "pay.example.com" may not be issued by ${GTS_CA}: the CAA records at example.com let a CA issue certificates for it only through their issue records, and none lets this one: example.com. CAA 0 issue "letsencrypt.org" names another CA (letsencrypt.org). ${RETRY} Publish the CAA record example.com. CAA 0 issue "pki.goog", or use an issuer whose CA they list.`],
     },
     { name: 'reads the issuer domain before the parameters', issuer: 'gts-dns', dnsNames: ['only-gts.example.com'] },
     {
       name: 'the closest RRset decides, not the parent that would allow',
       issuer: 'le-dns',
       dnsNames: ['only-gts.example.com'],
-      violations: [`${CERT}: spec.dnsNames[0] "only-gts.example.com" may not be issued by ${LE_CA}: the CAA records at only-gts.example.com let only pki.goog (issue) issue certificates for it, so ${RETRY}. Add the CAA record only-gts.example.com. CAA 0 issue "letsencrypt.org", or use an issuer whose CA they list.`],
+      violations: [`${CERT}: spec.dnsNames[0] "only-gts.example.com" may not be issued by ${LE_CA}: the CAA records at only-gts.example.com let a CA issue certificates for it only through their issue records, and none lets this one: only-gts.example.com. CAA 0 issue "pki.goog;cansignhttpexchanges=yes" names another CA (pki.goog). ${RETRY} Publish the CAA record only-gts.example.com. CAA 0 issue "letsencrypt.org", or use an issuer whose CA they list.`],
     },
     {
       name: 'denies a wildcard that issuewild ";" forbids, while the base name passes on issue',
       issuer: 'le-dns',
       dnsNames: ['wild.example.org', '*.wild.example.org'],
-      violations: [`${CERT}: spec.dnsNames[1] "*.wild.example.org" may not be issued by ${LE_CA}: the CAA records at wild.example.org let no CA (issuewild ";") issue wildcard certificates for it, so ${RETRY}. Add the CAA record wild.example.org. CAA 0 issuewild "letsencrypt.org", or use an issuer whose CA they list.`],
+      violations: [`${CERT}: spec.dnsNames[1] "*.wild.example.org" may not be issued by ${LE_CA}: the CAA records at wild.example.org let a CA issue wildcard certificates for it only through their issuewild records, and none lets this one: wild.example.org. CAA 0 issuewild ";" forbids every CA. ${RETRY} Publish the CAA record wild.example.org. CAA 0 issuewild "letsencrypt.org", or use an issuer whose CA they list.`],
       caaAsked: ['wild.example.org', 'example.org', 'org'],
     },
     { name: 'a wildcard falls back to issue without issuewild', issuer: 'le-dns', dnsNames: ['*.example.com'] },
@@ -808,13 +948,13 @@ t.test('CAA', async (t) => {
       name: 'denies a name under an empty issue ";"',
       issuer: 'le-dns',
       dnsNames: ['a.closed.example.org'],
-      violations: [`${CERT}: spec.dnsNames[0] "a.closed.example.org" may not be issued by ${LE_CA}: the CAA records at closed.example.org let no CA (issue ";") issue certificates for it, so ${RETRY}. Add the CAA record closed.example.org. CAA 0 issue "letsencrypt.org", or use an issuer whose CA they list.`],
+      violations: [`${CERT}: spec.dnsNames[0] "a.closed.example.org" may not be issued by ${LE_CA}: the CAA records at closed.example.org let a CA issue certificates for it only through their issue records, and none lets this one: closed.example.org. CAA 0 issue ";" forbids every CA. ${RETRY} Publish the CAA record closed.example.org. CAA 0 issue "letsencrypt.org", or use an issuer whose CA they list.`],
     },
     {
       name: 'denies a critical property of an unknown tag',
       issuer: 'le-dns',
       dnsNames: ['critical.example.org'],
-      violations: [`${CERT}: spec.dnsNames[0] "critical.example.org" may not be issued by the CA of ClusterIssuer le-dns: the CAA records at critical.example.org carry a critical "tbs" property, which a CA that does not know it must refuse (RFC 8659), so ${RETRY}. Remove the critical flag or the record at critical.example.org.`],
+      violations: [`${CERT}: spec.dnsNames[0] "critical.example.org" may not be issued by the CA of ClusterIssuer le-dns: the CAA record critical.example.org. CAA 128 tbs "x" sets the critical flag on the tag "tbs", which Let's Encrypt does not know, and a CA must refuse a critical property it does not know (RFC 8659 §4.1), so the ACME order would fail its CAA check and cert-manager would retry it. Set its flags to 0, or remove it.`],
     },
     {
       name: 'a CAA lookup that times out warns (onLookupError: allow)',
@@ -835,10 +975,31 @@ t.test('CAA', async (t) => {
       issuer: 'internal-dns',
       dnsNames: ['a.closed.example.org'],
       settings: { caaIdentities: [{ serverPrefix: 'https://acme.internal.example/', identity: 'ca.internal.example' }] },
-      violations: [`${CERT}: spec.dnsNames[0] "a.closed.example.org" may not be issued by the CA of ClusterIssuer internal-dns (CAA identity "ca.internal.example"): the CAA records at closed.example.org let no CA (issue ";") issue certificates for it, so ${RETRY}. Add the CAA record closed.example.org. CAA 0 issue "ca.internal.example", or use an issuer whose CA they list.`],
+      violations: [`${CERT}: spec.dnsNames[0] "a.closed.example.org" may not be issued by the CA of ClusterIssuer internal-dns (CAA identity "ca.internal.example"): the CAA records at closed.example.org let a CA issue certificates for it only through their issue records, and none lets this one: closed.example.org. CAA 0 issue ";" forbids every CA. ${RETRY} Publish the CAA record closed.example.org. CAA 0 issue "ca.internal.example", or use an issuer whose CA they list.`],
     },
     { name: 'caaIdentities overrides a built-in CA', issuer: 'le-dns', dnsNames: ['only-gts.example.com'], settings: { caaIdentities: [{ serverPrefix: 'https://acme-v02.api.letsencrypt.org/', identity: 'pki.goog' }] } },
     { name: 'caa: false judges no CAA', issuer: 'le-dns', dnsNames: ['a.closed.example.org'], settings: { caa: false }, caaAsked: [] },
+    { name: 'denies an unknown tag with flags 1 for Let\'s Encrypt (Boulder reads bit 1 as critical)', issuer: 'le-dns', dnsNames: ['flag-one.example.org'], violations: [`${CERT}: spec.dnsNames[0] "flag-one.example.org" may not be issued by the CA of ClusterIssuer le-dns: the CAA record flag-one.example.org. CAA 1 tbs "x" sets the critical flag on the tag "tbs", which Let's Encrypt does not know (flags 1: Let's Encrypt reads bit 1 as the critical flag too), and a CA must refuse a critical property it does not know (RFC 8659 §4.1), so the ACME order would fail its CAA check and cert-manager would retry it. Set its flags to 0, or remove it.`] },
+    { name: 'allows an unknown tag with flags 1 for an RFC 8659 CA', issuer: 'gts-dns', dnsNames: ['flag-one.example.org'] },
+    { name: 'allows critical issuemail and issuevmc next to an issue record that lists the CA', issuer: 'le-dns', dnsNames: ['mail.example.org'] },
+    { name: 'denies when the only record naming the CA does not parse', issuer: 'le-dns', dnsNames: ['malformed.example.org'], violations: [`${CERT}: spec.dnsNames[0] "malformed.example.org" may not be issued by ${LE_CA}: the CAA records at malformed.example.org let a CA issue certificates for it only through their issue records, and none lets this one: malformed.example.org. CAA 0 issue "letsencrypt.org;a_b=1" does not parse (parameter tag "a_b" has a character not allowed there), so Let's Encrypt ignores it, and malformed.example.org. CAA 0 issue "pki.goog;a-b=1" does not parse (parameter tag "a-b" has a character not allowed there), so Let's Encrypt ignores it. ${RETRY} Publish the CAA record malformed.example.org. CAA 0 issue "letsencrypt.org" in place of the one above, or use an issuer whose CA they list.`] },
+    { name: 'an RFC 8659 CA allows hyphens in parameter tags', issuer: 'gts-dns', dnsNames: ['malformed.example.org'] },
+    { name: 'denies an issuer domain in another case for Let\'s Encrypt', issuer: 'le-dns', dnsNames: ['cased.example.org'], violations: [`${CERT}: spec.dnsNames[0] "cased.example.org" may not be issued by ${LE_CA}: the CAA records at cased.example.org let a CA issue certificates for it only through their issue records, and none lets this one: cased.example.org. CAA 0 issue "LetsEncrypt.org" names "LetsEncrypt.org", which Let's Encrypt compares with "letsencrypt.org" case-sensitively, and cased.example.org. CAA 0 issue "PKI.goog" names another CA (PKI.goog). ${RETRY} Publish the CAA record cased.example.org. CAA 0 issue "letsencrypt.org", or use an issuer whose CA they list.`] },
+    { name: 'an RFC 8659 CA compares the issuer domain ignoring case', issuer: 'gts-dns', dnsNames: ['cased.example.org'] },
+    { name: 'allows the account accounturi names', issuer: 'le-42', dnsNames: ['account.example.org'] },
+    { name: 'denies another account than accounturi names', issuer: 'le-43', dnsNames: ['account.example.org'], violations: [`${CERT}: spec.dnsNames[0] "account.example.org" may not be issued by the CA of ClusterIssuer le-43 (CAA identity "letsencrypt.org"): the CAA records at account.example.org let a CA issue certificates for it only through their issue records, and none lets this one: account.example.org. CAA 0 issue "letsencrypt.org;accounturi=https://acme-v02.api.letsencrypt.org/acme/acct/42" names the account https://acme-v02.api.letsencrypt.org/acme/acct/42, but ClusterIssuer le-43 is registered as https://acme-v02.api.letsencrypt.org/acme/acct/43. ${RETRY} Publish the CAA record account.example.org. CAA 0 issue "letsencrypt.org;accounturi=https://acme-v02.api.letsencrypt.org/acme/acct/43" in place of the one above, or use an issuer whose CA they list.`] },
+    { name: 'an issuer not registered yet cannot be checked against accounturi (onLookupError: allow)', issuer: 'le-dns', dnsNames: ['account.example.org'], warnings: [`${CERT}: spec.dnsNames[0] "account.example.org" was not checked for CAA: the CAA record account.example.org. CAA 0 issue "letsencrypt.org;accounturi=https://acme-v02.api.letsencrypt.org/acme/acct/42" lets "letsencrypt.org" issue only for the account https://acme-v02.api.letsencrypt.org/acme/acct/42, and ClusterIssuer le-dns has no registered account yet (status.acme.uri). Unless it registers as https://acme-v02.api.letsencrypt.org/acme/acct/42, the ACME order will fail.`] },
+    { name: 'an issuer not registered yet cannot be checked against accounturi (onLookupError: deny)', issuer: 'le-dns', dnsNames: ['account.example.org'], settings: { onLookupError: 'deny' }, violations: [`${CERT}: spec.dnsNames[0] "account.example.org" could not be checked for CAA: the CAA record account.example.org. CAA 0 issue "letsencrypt.org;accounturi=https://acme-v02.api.letsencrypt.org/acme/acct/42" lets "letsencrypt.org" issue only for the account https://acme-v02.api.letsencrypt.org/acme/acct/42, and ClusterIssuer le-dns has no registered account yet (status.acme.uri), and certguard denies what it cannot check (onLookupError: deny). Apply it again once ClusterIssuer le-dns is registered, as https://acme-v02.api.letsencrypt.org/acme/acct/42 or with that record changed.`] },
+    {
+      name: 'a name no solver serves is denied for that, and its CAA not looked up (no order would reach the CA)',
+      issuer: 'le-zone',
+      dnsNames: ['a.closed.example.org'],
+      violations: [`${CERT}: spec.dnsNames[0] "a.closed.example.org" matches no solver of ClusterIssuer le-zone: no entry of spec.acme.solvers selects a.closed.example.org for HTTP-01 or DNS-01, so cert-manager creates no challenge for any name of the Certificate and it is not issued (Event "Solver" on its Order). Add a solver whose selector matches a.closed.example.org to the issuer, or remove a.closed.example.org.`],
+      caaAsked: [],
+    },
+    { name: 'allows validationmethods that include the solver picked (dns-01)', issuer: 'le-dns', dnsNames: ['dns-only.example.org'] },
+    { name: 'denies validationmethods that exclude the solver picked (http-01)', issuer: 'le-http', dnsNames: ['dns-only.example.org'], violations: [`${CERT}: spec.dnsNames[0] "dns-only.example.org" may not be issued by the CA of ClusterIssuer le-http (CAA identity "letsencrypt.org"): the CAA records at dns-only.example.org let a CA issue certificates for it only through their issue records, and none lets this one: dns-only.example.org. CAA 0 issue "letsencrypt.org;validationmethods=dns-01" allows only dns-01 (validationmethods), but the solver for this name is http-01. ${RETRY} Publish the CAA record dns-only.example.org. CAA 0 issue "letsencrypt.org;validationmethods=http-01" in place of the one above, or use an issuer whose CA they list.`] },
+    { name: 'a top-level domain that does not exist cannot be checked (Boulder: a DNS error)', issuer: 'le-dns', dnsNames: ['app.gonetld'], warnings: [`${CERT}: spec.dnsNames[0] "app.gonetld" was not checked for CAA: the top-level domain gonetld does not exist in DNS (NXDOMAIN) (resolvers: 192.0.2.53). Make sure no CAA record of app.gonetld or its parent domains forbids "letsencrypt.org", or the ACME order will fail.`] },
   ];
   for (const row of rows) {
     const { result, resolver } = await runCase({ name: row.name, request: create(certificate({ dnsNames: row.dnsNames, issuer: row.issuer })), settings: row.settings, objects: CAA_ISSUERS });

@@ -5,12 +5,13 @@
 // Gateway whose shim would create it. For an ACME CA certguard knows, the names' CAA records must
 // authorize it too (RFC 8659), or the order fails at validation. Lookups go through the injected
 // NameResolver, all in parallel under one deadline; the cluster is read through the ClusterView only.
-import { annotationOf, nameOf, namespaceOf, recordOf, specOf } from '../../kube/accessors.ts';
+import { nameOf, namespaceOf, recordOf, specOf } from '../../kube/accessors.ts';
 import { CERT_MANAGER_GROUP, GATEWAY_GROUP, NETWORKING_GROUP } from '../../kube/groups.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import type { ClusterView } from '../../cluster/view.ts';
-import { decideCaa, relevantCaa, type RelevantCaa } from '../../dns/caa.ts';
+import { decideCaa, relevantCaa, type CaaDecision, type CaaFailure, type RelevantCaa } from '../../dns/caa.ts';
 import { isLookupFailure, normalizeAddress, normalizeName, type LookupFailure, type LookupResult, type NameResolver } from '../../dns/resolver.ts';
+import { ANNOTATION_ALONE, readBreakGlass, type BreakGlassGate, type BreakGlassSpec } from '../break-glass.ts';
 import { getNamespaceOverride } from '../namespace-override.ts';
 import type { Policy, PolicyRequest, PolicyResult } from '../types.ts';
 import { ingressTargetsFor, type IngressTargets, type Target } from './addresses.ts';
@@ -18,9 +19,11 @@ import { caaIdentitiesFor } from './caa-identities.ts';
 import * as messages from './messages.ts';
 import { CERTIFICATE_DNS, type CertificateDnsSettings } from './settings.ts';
 import { changedCertificates, type Derived, type JudgedCertificate, type JudgedKind, type JudgedName } from './shim.ts';
-import { acmeIdentifier, offeredChallenges, pickSolver, type AcmeSolver } from './solver-picker.ts';
+import { acmeIdentifier, offeredChallenges, pickSolver, type AcmeSolver, type PickedSolver } from './solver-picker.ts';
+import { predictSolverRoute, routeVerdictOf } from './route-attachment.ts';
 
-export type CertificateDnsDependencies = { resolver: NameResolver };
+/** breakGlass: who the skip annotation counts for (default: the annotation alone). */
+export type CertificateDnsDependencies = { resolver: NameResolver; breakGlass?: BreakGlassGate };
 
 type Mode = CertificateDnsSettings['mode'];
 const MODES: readonly string[] = ['enforce', 'warn', 'off'];
@@ -30,8 +33,8 @@ type Context = { settings: CertificateDnsSettings; resolver: NameResolver; view:
 /** One name to look up, with where its challenges arrive. */
 type NameCheck = { certificate: JudgedCertificate; name: JudgedName; targets: Target[] };
 
-/** One name whose CAA records must let the issuer's CA issue (RFC 8659). */
-type CaaCheck = { certificate: JudgedCertificate; name: JudgedName; ca: messages.CaaCa };
+/** One name whose CAA records must let the issuer's CA issue (RFC 8659), for the solver picked. */
+type CaaCheck = { certificate: JudgedCertificate; name: JudgedName; order: messages.CaaOrder };
 
 /** What planning found, in field order: a verdict already, or a name still to resolve. */
 type Item = { violation: string } | { warning: string } | { check: NameCheck } | { caa: CaaCheck };
@@ -69,18 +72,19 @@ const namespaceMode = async (view: ClusterView, namespace: string, settings: Cer
   return { mode, warning };
 };
 
-type BreakGlass = { reason?: string; warning?: string };
-
-const breakGlassOf = (object: KubeObject, description: string): BreakGlass => {
-  const value = annotationOf(object, messages.SKIP_ANNOTATION);
-  if (value === undefined) return {};
-  if (value.trim() === '') return { warning: messages.skipWithoutReason(description) };
-  return { reason: value.trim() };
-};
+const BREAK_GLASS: BreakGlassSpec = { policy: CERTIFICATE_DNS, annotation: messages.SKIP_ANNOTATION, skips: 'the DNS check', withoutReason: messages.skipWithoutReason };
 
 // ---------------------------------------------------------------- planning
 
-type Issuer = { skip: true } | { missing: string } | { description: string; solvers: AcmeSolver[]; server?: string };
+type Issuer = { skip: true } | { missing: string } | AcmeIssuer;
+
+/** `accountUri`: the account the issuer registered (status.acme.uri), for RFC 8657 accounturi. */
+type AcmeIssuer = { description: string; solvers: AcmeSolver[]; server?: string; accountUri?: string };
+
+const accountUriOf = (issuer: KubeObject): string | undefined => {
+  const uri = recordOf(recordOf(recordOf(issuer).status).acme).uri;
+  return typeof uri === 'string' && uri !== '' ? uri : undefined;
+};
 
 const issuerOf = async (certificate: JudgedCertificate, view: ClusterView): Promise<Issuer> => {
   const { name, kind, group } = certificate.issuerRef;
@@ -95,7 +99,12 @@ const issuerOf = async (certificate: JudgedCertificate, view: ClusterView): Prom
   const acme = specOf(issuer).acme;
   if (acme === undefined || acme === null) return { skip: true };
   const { solvers, server } = recordOf(acme);
-  return { description, solvers: Array.isArray(solvers) ? (solvers as AcmeSolver[]) : [], server: typeof server === 'string' ? server : undefined };
+  return {
+    description,
+    solvers: Array.isArray(solvers) ? (solvers as AcmeSolver[]) : [],
+    server: typeof server === 'string' ? server : undefined,
+    accountUri: accountUriOf(issuer),
+  };
 };
 
 /**
@@ -113,12 +122,23 @@ const unserved = (certificate: JudgedCertificate, name: JudgedName, identifier: 
   return { violation: messages.noSolver(certificate, name, identifier, issuer.description, offered) };
 };
 
-/** CAA covers DNS names only (RFC 8659); a CA certguard has no identity for is not judged. */
-const planCaa = (certificate: JudgedCertificate, issuer: { description: string; server?: string }, settings: CertificateDnsSettings): Item[] => {
-  const identities = settings.caa ? caaIdentitiesFor(issuer.server, settings.caaIdentities) : undefined;
-  if (!identities) return [];
-  const ca = { issuer: issuer.description, identities };
-  return certificate.names.filter((name) => !name.isIp).map((name) => ({ caa: { certificate, name, ca } }));
+/** The CA certguard judges CAA for; undefined: CAA off, or a CA it has no identity for. */
+const caaCaOf = (issuer: AcmeIssuer, settings: CertificateDnsSettings): messages.CaaCa | undefined => {
+  const known = settings.caa ? caaIdentitiesFor(issuer.server, settings.caaIdentities) : undefined;
+  return known && { issuer: issuer.description, ...known, accountUri: issuer.accountUri };
+};
+
+/** The gatewayHTTPRoute solver's route must attach to an HTTP listener (route-attachment.ts), as routeAttachment says. */
+const judgeRouteAttachment = async (certificate: JudgedCertificate, name: JudgedName, identifier: string, issuer: string, picked: PickedSolver, context: Context): Promise<Item | undefined> => {
+  const mode = context.settings.routeAttachment;
+  if (mode === 'off' || !picked.solver.http01?.gatewayHTTPRoute) return undefined;
+  const prediction = await predictSolverRoute(context.view, picked.solver, certificate, identifier, context.self);
+  const verdict = routeVerdictOf(prediction);
+  let message: string | undefined;
+  if (verdict.code === 'unattached') message = messages.routeUnattached(certificate, name, identifier, issuer, picked.index, prediction);
+  else if (verdict.code === 'tls-only') message = messages.routeTlsOnly(certificate, name, issuer, picked.index, prediction);
+  if (!message) return undefined;
+  return mode === 'warn' ? { warning: message } : { violation: message };
 };
 
 const planCertificate = async (certificate: JudgedCertificate, context: Context): Promise<Item[]> => {
@@ -126,7 +146,9 @@ const planCertificate = async (certificate: JudgedCertificate, context: Context)
   if ('skip' in issuer) return [];
   if ('missing' in issuer) return [{ warning: messages.issuerMissing(certificate, issuer.missing) }];
   const targetsBySolver = new Map<number, IngressTargets>();
-  const items: Item[] = planCaa(certificate, issuer, context.settings);
+  const ca = caaCaOf(issuer, context.settings);
+  const caa: Item[] = [];
+  const items: Item[] = [];
   for (const name of certificate.names) {
     // cert-manager picks per authorization, whose identifier the ACME server lower-cases.
     const identifier = acmeIdentifier(name.value, name.isIp);
@@ -135,7 +157,11 @@ const planCertificate = async (certificate: JudgedCertificate, context: Context)
       items.push(unserved(certificate, name, identifier, issuer));
       continue;
     }
+    // CAA covers DNS names only (RFC 8659), checked with the challenge type the CA validates by (RFC 8657).
+    if (ca && !name.isIp) caa.push({ caa: { certificate, name, order: { ca, method: picked.type } } });
     if (picked.type !== 'http-01') continue;
+    const attachment = await judgeRouteAttachment(certificate, name, identifier, issuer.description, picked, context);
+    if (attachment) items.push(attachment);
     const known = targetsBySolver.get(picked.index);
     const targets = known ?? (await ingressTargetsFor(picked.solver, certificate, context.settings, context.view, context.self));
     targetsBySolver.set(picked.index, targets);
@@ -143,7 +169,7 @@ const planCertificate = async (certificate: JudgedCertificate, context: Context)
     // Said once per solver: every name behind it has the same problem.
     else if (!known) items.push({ warning: messages.ingressUnknown(certificate, issuer.description, picked.index, targets.notes) });
   }
-  return items;
+  return [...caa, ...items];
 };
 
 // ---------------------------------------------------------------- lookups and verdicts
@@ -231,19 +257,32 @@ const judge = (check: NameCheck, answers: Answers, context: Context): Item | und
   return check.name.isIp ? judgeIp(check, ingress, context) : judgeDnsName(check, ingress, answers, context);
 };
 
+const caaFailure = (check: CaaCheck, failure: CaaFailure, context: Context): Item => {
+  const problem = messages.describeCaaProblem(failure.host, failure, context.settings.lookupTimeoutMs);
+  const servers = context.resolver.describe();
+  if (context.settings.onLookupError === 'deny') return { violation: messages.caaLookupFailedDenied(check.certificate, check.name, problem, servers) };
+  return { warning: messages.caaLookupFailedAllowed(check.certificate, check.name, problem, servers, check.order.ca) };
+};
+
+const caaVerdict = (check: CaaCheck, at: string, decision: CaaDecision, context: Context): Item | undefined => {
+  const { certificate, name, order } = check;
+  if ('undecided' in decision) {
+    const say = context.settings.onLookupError === 'deny' ? messages.caaAccountUnknownDenied : messages.caaAccountUnknownAllowed;
+    const text = say(certificate, name, order.ca, at, decision.record, decision.named);
+    return context.settings.onLookupError === 'deny' ? { violation: text } : { warning: text };
+  }
+  if (decision.authorized) return undefined;
+  if ('critical' in decision) return { violation: messages.caaCritical(certificate, name, order.ca, at, decision.critical) };
+  return { violation: messages.caaForbids(certificate, name, order, at, decision.property, decision.refusals) };
+};
+
 const judgeCaa = (check: CaaCheck, caa: CaaAnswers, context: Context): Item | undefined => {
   const found = caa.get(caaKey(check.name)) ?? { failure: { host: caaKey(check.name), error: 'TIMEOUT' as const } };
   if ('none' in found) return undefined;
-  if ('failure' in found) {
-    const problem = messages.describeCaaProblem(found.failure.host, found.failure, context.settings.lookupTimeoutMs);
-    const servers = context.resolver.describe();
-    if (context.settings.onLookupError === 'deny') return { violation: messages.caaLookupFailedDenied(check.certificate, check.name, problem, servers) };
-    return { warning: messages.caaLookupFailedAllowed(check.certificate, check.name, problem, servers, check.ca) };
-  }
-  const decision = decideCaa(found.records, check.ca.identities, check.name.value.startsWith('*.'));
-  if (decision.authorized) return undefined;
-  if ('criticalTag' in decision) return { violation: messages.caaCritical(check.certificate, check.name, check.ca, found.at, decision.criticalTag) };
-  return { violation: messages.caaForbids(check.certificate, check.name, check.ca, found.at, decision.property, decision.allowed) };
+  if ('failure' in found) return caaFailure(check, found.failure, context);
+  const { ca, method } = check.order;
+  const request = { identities: ca.identities, rules: ca.rules, wildcard: check.name.value.startsWith('*.'), method, accountUri: ca.accountUri };
+  return caaVerdict(check, found.at, decideCaa(found.records, request), context);
 };
 
 const verdictOf = (item: Item, resolved: { answers: Answers; caa: CaaAnswers }, context: Context): Item[] => {
@@ -271,13 +310,10 @@ const check = async (request: PolicyRequest, view: ClusterView, settings: Certif
   const warnings = [...derived.warnings, ...(modeWarning ? [modeWarning] : [])];
   if (mode === 'off') return { violations: [], warnings };
   const description = objectDescription(request, object);
-  const breakGlass = breakGlassOf(object, description);
-  if (breakGlass.reason !== undefined) {
-    return {
-      violations: [],
-      warnings: [...warnings, messages.skipped(description, breakGlass.reason)],
-      auditAnnotations: { [messages.SKIPPED_AUDIT_KEY]: breakGlass.reason },
-    };
+  const breakGlass = await readBreakGlass(BREAK_GLASS, { object, description, namespace, user: request.userInfo }, deps.breakGlass ?? ANNOTATION_ALONE, signal);
+  if (breakGlass.use) {
+    const message = messages.skipped(description, breakGlass.use.reason);
+    return { violations: [], warnings: [...warnings, message], auditAnnotations: { [messages.SKIPPED_AUDIT_KEY]: breakGlass.use.reason }, breakGlass: { ...breakGlass.use, message } };
   }
   if (breakGlass.warning) warnings.push(breakGlass.warning);
   const self: KubeObject = { ...object, metadata: { ...object.metadata, namespace } };

@@ -32,6 +32,8 @@ export type CertificateDnsSettings = {
   caa: boolean;
   /** Added to (and overriding) the built-in table of ACME CAs (caa-identities.ts). */
   caaIdentities: CaaIdentity[];
+  /** A gatewayHTTPRoute solver route no HTTP listener would accept: enforce denies, warn allows with a warning. */
+  routeAttachment: 'enforce' | 'warn' | 'off';
 };
 
 // IPv4 or IPv6 literal; net.isIP re-checks at construction, this only catches typos early.
@@ -100,6 +102,12 @@ export const certificateDnsSchema = {
         },
       },
     },
+    routeAttachment: {
+      enum: ['enforce', 'warn', 'off'],
+      default: 'enforce',
+      description:
+        'The HTTPRoute cert-manager creates for an HTTP-01 gatewayHTTPRoute solver must attach to an HTTP listener of its parentRefs (Gateway API route attachment): enforce denies a Certificate whose route no listener accepts, or only an HTTPS/TLS one, warn allows with a warning, off does not judge.',
+    },
   },
 } as const;
 
@@ -115,6 +123,7 @@ export const defaultCertificateDnsSettings = (): CertificateDnsSettings => ({
   namespaceModeAnnotation: 'certguard.io/certificate-dns-mode',
   caa: true,
   caaIdentities: [],
+  routeAttachment: 'enforce',
 });
 
 /** What the composition root passes to createNameResolver for this policy. */

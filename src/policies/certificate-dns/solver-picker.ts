@@ -14,7 +14,7 @@
 // spelling. Tested against cert-manager's own Pick: fixtures/solver-picks.yaml.
 import { normalizeAddress } from '../../dns/resolver.ts';
 
-export type ParentRef = { name?: string; namespace?: string; kind?: string; group?: string; sectionName?: string };
+export type ParentRef = { name?: string; namespace?: string; kind?: string; group?: string; sectionName?: string; port?: number };
 
 export type SolverSelector = { matchLabels?: Record<string, string>; dnsNames?: string[]; dnsZones?: string[] };
 
