@@ -3,6 +3,7 @@
 // the CRD's defaulting and validation, so nothing trusts a default to be present); the field as
 // written is kept where a consumer (cert-manager's gateway-shim) judges the written value.
 import { arrayOf, nameOf, namespaceOf, recordOf, specOf, stringOf, textOf } from './accessors.ts';
+import { GATEWAY_GROUP } from './groups.ts';
 
 export type ListenerOwnerKind = 'Gateway' | 'ListenerSet';
 
@@ -24,12 +25,24 @@ export type ListenerTls = {
   certificateRefs: CertRef[];
 };
 
+/** A listener's allowedRoutes with Gateway API's defaults (namespaces from Same, kinds by protocol). */
+export type AllowedRoutes = {
+  /** Same unless written otherwise. */
+  from: string;
+  /** namespaces.selector as written (for from: Selector). */
+  selector?: unknown;
+  /** kinds as written, group defaulted to gateway.networking.k8s.io; empty: the protocol's kinds. */
+  kinds: { group: string; kind: string }[];
+};
+
 export type Listener = {
   /** Position in spec.listeners (null entries keep their place, so messages point at the right one). */
   index: number;
   name: string;
   protocol?: string;
+  port?: number;
   hostname?: string;
+  allowedRoutes: AllowedRoutes;
   tls?: ListenerTls;
   /** HTTPS, or TLS in mode Terminate: the listener needs a certificate. */
   terminatesTls: boolean;
@@ -66,18 +79,39 @@ const tlsOf = (value: unknown, ownerNamespace: string): ListenerTls | undefined 
   return { mode: textOf(writtenMode) ?? 'Terminate', writtenMode, certificateRefs: arrayOf(raw.certificateRefs).map((ref) => certRefOf(ref, ownerNamespace)) };
 };
 
-const listenerOf = (value: unknown, index: number, ownerNamespace: string): Listener[] => {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return [];
+const allowedRoutesOf = (value: unknown): AllowedRoutes => {
+  const raw = recordOf(value);
+  const namespaces = recordOf(raw.namespaces);
+  const kinds = arrayOf(raw.kinds).map((kind) => {
+    const entry = recordOf(kind);
+    return { group: stringOf(entry.group) ?? GATEWAY_GROUP, kind: stringOf(entry.kind) ?? '' };
+  });
+  const allowed: AllowedRoutes = { from: textOf(namespaces.from) ?? 'Same', kinds };
+  if (namespaces.selector !== undefined) allowed.selector = namespaces.selector;
+  return allowed;
+};
+
+const listenerOf = (value: unknown, index: number, ownerNamespace: string): Listener | undefined => {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
   const raw = recordOf(value);
   const protocol = stringOf(raw.protocol);
   const tls = tlsOf(raw.tls, ownerNamespace);
   const terminatesTls = protocol === 'HTTPS' || (protocol === 'TLS' && (tls?.mode ?? 'Terminate') === 'Terminate');
-  return [{ index, name: stringOf(raw.name) ?? '', protocol, hostname: textOf(raw.hostname), tls, terminatesTls }];
+  const port = typeof raw.port === 'number' ? raw.port : undefined;
+  const listener: Listener = { index, name: stringOf(raw.name) ?? '', protocol, hostname: textOf(raw.hostname), allowedRoutes: allowedRoutesOf(raw.allowedRoutes), tls, terminatesTls };
+  if (port !== undefined) listener.port = port;
+  return listener;
 };
 
 /** spec.listeners of a Gateway or ListenerSet; entries that are not objects are skipped. */
-export const listenersOf = (object: unknown, ownerNamespace: string): Listener[] =>
-  arrayOf(specOf(object).listeners).flatMap((value, index) => listenerOf(value, index, ownerNamespace));
+export const listenersOf = (object: unknown, ownerNamespace: string): Listener[] => {
+  const listeners: Listener[] = [];
+  arrayOf(specOf(object).listeners).forEach((value, index) => {
+    const listener = listenerOf(value, index, ownerNamespace);
+    if (listener) listeners.push(listener);
+  });
+  return listeners;
+};
 
 /** The listeners that need a certificate. */
 export const tlsListenersOf = (object: unknown, ownerNamespace: string): Listener[] =>

@@ -37,4 +37,4 @@ export type GroupVersionResource = { group: string; version: string; resource: s
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
 
 /** authentication.k8s.io UserInfo: who made the request. */
-export type UserInfo = { username?: string; uid?: string; groups?: string[] };
+export type UserInfo = { username?: string; uid?: string; groups?: string[]; extra?: Record<string, string[]> };

@@ -26,12 +26,15 @@ import { offeredChallenges, pickSolver, type AcmeSolver, type ParentRef } from '
 import { DEFAULT_KEY, type KeySpec } from '../../certs/x509.ts';
 import type { CertRef, ListenerOwner } from '../../kube/gateway.ts';
 import { GATEWAY_GROUP } from '../../kube/groups.ts';
+import { attachedListeners, isPlainHttp, predictSolverRoute, type RoutePrediction } from '../certificate-dns/route-attachment.ts';
 
 /** How the Secret gets issued when it does not go through this Gateway (for the message). */
 export type Route =
   | { code: 'this-gateway'; name: string }
   | { code: 'dns-01' }
   | { code: 'http-01-elsewhere'; parents: string[] }
+  /** The solver's parentRefs name this Gateway, but none of its HTTP listeners accepts the route. */
+  | { code: 'http-01-unattached'; parents: string[] }
   | { code: 'http-01-ingress' }
   | { code: 'no-solver' }
   | { code: 'not-acme' }
@@ -161,8 +164,30 @@ const attachesHere = async (view: ClusterView, owner: ListenerOwner, ref: Parent
 
 const describeParent = (ref: ParentRef, defaultNamespace: string): string => `${ref.kind ?? 'Gateway'} ${ref.namespace ?? defaultNamespace}/${ref.name ?? ''}`;
 
+/** The object under review as a parent the solver route may name (a Gateway on CREATE is not in the view yet). */
+const selfOf = (owner: ListenerOwner, object: KubeObject | undefined): KubeObject | undefined =>
+  object ? { ...object, kind: owner.kind, metadata: { ...object.metadata, namespace: owner.namespace, name: owner.name } } : undefined;
+
+/**
+ * Whether a route whose parentRefs land here (`here[i]`) attaches to an HTTP listener there:
+ * certificate-dns's prediction (route-attachment.ts); a parent it cannot read counts as attached.
+ */
+const reachesHere = (prediction: RoutePrediction, here: boolean[]): boolean =>
+  prediction.parents.some((parent, index) => here[index] && (parent.code === 'unknown' || attachedListeners({ parents: [parent] }).some(({ listener }) => isPlainHttp(listener))));
+
+type RouteContext = { view: ClusterView; owner: ListenerOwner; self?: KubeObject };
+
+const http01Route = async ({ view, owner, self }: RouteContext, judged: JudgedCertificate, solver: AcmeSolver, name: string): Promise<Route> => {
+  const refs = effectiveParentRefs(solver, judged);
+  const parents = refs.map((ref) => describeParent(ref, judged.namespace));
+  const here = await Promise.all(refs.map((ref) => attachesHere(view, owner, ref, judged.namespace)));
+  if (!here.some(Boolean)) return { code: 'http-01-elsewhere', parents };
+  const prediction = await predictSolverRoute(view, solver, judged, name, self);
+  return reachesHere(prediction, here) ? { code: 'this-gateway', name } : { code: 'http-01-unattached', parents };
+};
+
 /** The route of the first name whose challenge comes through this Gateway, else of the first name. */
-const routeOf = async (view: ClusterView, owner: ListenerOwner, judged: JudgedCertificate, solvers: AcmeSolver[]): Promise<Route> => {
+const routeOf = async (context: RouteContext, judged: JudgedCertificate, solvers: AcmeSolver[]): Promise<Route> => {
   let first: Route | undefined;
   for (const name of judged.names) {
     const picked = pickSolver(name.value, offeredChallenges(name.value, name.isIp), solvers, judged.labels);
@@ -170,12 +195,8 @@ const routeOf = async (view: ClusterView, owner: ListenerOwner, judged: JudgedCe
     if (!picked) route = { code: 'no-solver' };
     else if (picked.type === 'dns-01') route = { code: 'dns-01' };
     else if (!picked.solver.http01?.gatewayHTTPRoute) route = { code: 'http-01-ingress' };
-    else {
-      const refs = effectiveParentRefs(picked.solver, judged);
-      const here = await Promise.all(refs.map((ref) => attachesHere(view, owner, ref, judged.namespace)));
-      if (here.some(Boolean)) return { code: 'this-gateway', name: name.value };
-      route = { code: 'http-01-elsewhere', parents: refs.map((ref) => describeParent(ref, judged.namespace)) };
-    }
+    else route = await http01Route(context, judged, picked.solver, name.value);
+    if (route.code === 'this-gateway') return route;
     first ??= route;
   }
   return first ?? { code: 'no-solver' };
@@ -198,6 +219,6 @@ export const issuanceOf = async (context: IssuanceContext, ref: CertRef): Promis
   }
   if (!judged || !filler) return { code: 'unmanaged' };
   const acme = await acmeOf(view, judged.issuerRef, judged.namespace);
-  const route = 'route' in acme ? acme.route : await routeOf(view, owner, judged, acme.solvers);
+  const route = 'route' in acme ? acme.route : await routeOf({ view, owner, self: selfOf(owner, object) }, judged, acme.solvers);
   return { code: 'managed', filler, route };
 };

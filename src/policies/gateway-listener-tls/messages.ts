@@ -1,4 +1,4 @@
-// Every sentence this policy says. Messages are API (STYLE.md): tests assert them verbatim and
+// Every sentence this policy says. Messages are API (CONTRIBUTING.md): tests assert them verbatim and
 // README.md lists the templates. Each is one line and contains no "; " (complete.ts joins the
 // violations of one request with "; ", so a reader can still split them).
 import type { Filler, Issuance, Route } from './issuance.ts';
@@ -58,6 +58,8 @@ const howOf = (route: Exclude<Route, { code: 'this-gateway' }>): string => {
     case 'http-01-elsewhere':
       // cert-manager cannot route such a challenge anywhere: it stays pending.
       return route.parents.length > 0 ? `HTTP-01 through ${route.parents.join(', ')}` : 'HTTP-01 through a solver HTTPRoute with no parentRefs';
+    case 'http-01-unattached':
+      return `HTTP-01 through ${route.parents.join(', ')}, where no HTTP listener accepts its solver HTTPRoute (certificate-dns names the rule), so it stays pending`;
     case 'http-01-ingress':
       return 'HTTP-01 through an Ingress';
     case 'no-solver':
@@ -111,7 +113,7 @@ export const unsupportedKind = (site: Site): string => {
 const quoteKeys = (keys: string[]): string => keys.map((key) => `"${key}"`).join(' and no ');
 
 /** What is wrong with the Secret, and how to fix it. */
-const describeProblem = (problem: ContentProblem): { what: string; fix: string } => {
+export const describeProblem = (problem: ContentProblem): { what: string; fix: string } => {
   switch (problem.code) {
     case 'wrong-type':
       // Measured (issue 12): cert-manager issues into an Opaque Secret and leaves it Opaque.

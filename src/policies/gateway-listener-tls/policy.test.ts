@@ -18,10 +18,12 @@ import {
   grant,
   ingressSolver,
   http,
+  httpForAll,
   https,
   listenerSet,
   makePki,
   NOW,
+  parentGateway,
   policyRequest,
   secret,
   settingsWith,
@@ -54,7 +56,8 @@ const throughHere = (issuedBy: string, fix: string, gatewayName = 'this Gateway'
 const pending = (by: string, how: string, fix: string, consequence = GW) => `does not exist yet: pending issuance by ${by} (${how}), and until then ${consequence}. Fix: ${fix}, or ${PLACEHOLDER_HINT}`;
 const WHEN_APP_READY = 'add this listener once Certificate traefik/app is Ready';
 const ownCertificate = (secretName: string) => `issue the Secret with a Certificate of your own (secretName "${secretName}") and add this listener once it is Ready`;
-const shopListenerSet = (annotations: Record<string, string>) => annotated(listenerSet([https('shop-https', 'shop.example.com', { name: 'shop-tls' })]), annotations);
+const shopListenerSet = (annotations: Record<string, string>) =>
+  annotated(listenerSet([https('shop-https', 'shop.example.com', { name: 'shop-tls' }), httpForAll('shop-web')]), annotations);
 const prodSecret = tlsSecret('app-prod', 'app-prod-tls', pki.valid);
 const appListener = https('websecure-app', 'app.example.com', { name: 'app-tls' });
 const prodListener = https('websecure-app', 'app.example.com', { name: 'app-prod-tls', namespace: 'app-prod' });
@@ -76,7 +79,109 @@ type Case = {
   warnings?: string[];
 };
 
+const NOT_ATTACHED = 'so the Gateway never attaches it (its Accepted condition False, reason NotAllowed) and none of its listeners is served, nor the HTTP-01 challenges routed through them';
+const FIX_OTHER_NS =
+  'Fix: set spec.allowedListeners.namespaces on Gateway traefik/traefik-gateway to from: Selector with a selector that matches namespace "apps" (e.g. matchLabels kubernetes.io/metadata.name: apps), or from: All';
+const refused = (allowed: string) => `ListenerSet apps/shop: spec.parentRef Gateway traefik/traefik-gateway does not allow it: ${allowed}, ${NOT_ATTACHED}. ${FIX_OTHER_NS}`;
+const REFUSED_BY_DEFAULT = refused('spec.allowedListeners.namespaces.from "None" (the default when unset), which admits no namespace');
+const shopWeb = listenerSet([httpForAll('shop-web')]);
+const parentAllowing = (allowedListeners?: object) => gateway([httpForAll('web')], allowedListeners ? { allowedListeners } : {});
+const appsNamespace = (labels: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'apps', labels } });
+const TEAM_SELECTOR = { from: 'Selector', selector: { matchLabels: { team: 'shop' } } };
+const detached = (allowed: string) =>
+  `Gateway traefik/traefik-gateway: ${allowed}: this update detaches ListenerSet apps/shop, which the old spec allowed, and the Gateway stops serving its listeners and the HTTP-01 challenges routed through them. Fix: keep spec.allowedListeners.namespaces on Gateway traefik/traefik-gateway to from: Selector with a selector that matches namespace "apps" (e.g. matchLabels kubernetes.io/metadata.name: apps), or from: All, or move ListenerSet apps/shop to another Gateway first`;
+
 const cases: Case[] = [
+  {
+    name: 'denies a ListenerSet whose parent Gateway does not set allowedListeners (None by default)',
+    cluster: [parentAllowing()],
+    object: shopWeb,
+    violations: [REFUSED_BY_DEFAULT],
+  },
+  {
+    name: 'denies a ListenerSet in another namespace than a parent that admits Same',
+    cluster: [parentAllowing({ from: 'Same' })],
+    object: shopWeb,
+    violations: [refused('spec.allowedListeners.namespaces.from "Same", which admits namespace "traefik" only')],
+  },
+  {
+    name: 'allows a ListenerSet in the namespace of a parent that admits Same',
+    cluster: [parentAllowing({ from: 'Same' })],
+    object: listenerSet([httpForAll('shop-web')], { namespace: 'traefik' }),
+  },
+  {
+    name: "denies a ListenerSet whose namespace's labels the parent's selector does not match",
+    cluster: [parentAllowing(TEAM_SELECTOR), appsNamespace({ team: 'cart' })],
+    object: shopWeb,
+    violations: [refused('spec.allowedListeners.namespaces.from "Selector", whose selector {matchLabels: {team: shop}} does not select namespace "apps" (labels team=cart)')],
+  },
+  {
+    name: "allows a ListenerSet whose namespace's labels the parent's selector matches (matchExpressions too)",
+    cluster: [
+      parentAllowing({ from: 'Selector', selector: { matchLabels: { team: 'shop' }, matchExpressions: [{ key: 'env', operator: 'NotIn', values: ['dev'] }] } }),
+      appsNamespace({ team: 'shop', env: 'prod' }),
+    ],
+    object: shopWeb,
+  },
+  {
+    name: 'matches a selector on the name label the API server puts on every namespace',
+    cluster: [parentAllowing({ from: 'Selector', selector: { matchLabels: { 'kubernetes.io/metadata.name': 'apps' } } })],
+    object: shopWeb,
+  },
+  {
+    name: 'warns, never denies, when the parent Gateway does not exist yet (GitOps may apply it next)',
+    cluster: [gateway([http('web')], { name: 'other' })],
+    object: { ...shopWeb, metadata: { name: 'shop', namespace: 'apps' }, spec: { parentRef: { name: 'edge', namespace: 'infra' }, listeners: [httpForAll('shop-web')] } },
+    warnings: [
+      'ListenerSet apps/shop: spec.parentRef Gateway infra/edge does not exist (yet): none of its listeners is served until it does, and that Gateway must then allow it in spec.allowedListeners (by default a Gateway allows no ListenerSet). Fix: apply the Gateway with spec.allowedListeners admitting namespace "apps", or correct spec.parentRef',
+    ],
+  },
+  {
+    name: 'warns, never denies, on an UPDATE of a ListenerSet its unchanged parent already refused',
+    cluster: [parentAllowing()],
+    oldObject: listenerSet([http('shop-web')]),
+    object: shopWeb,
+    warnings: [`${REFUSED_BY_DEFAULT} (its parent already refused it before this update: allowed, so that a fix is never blocked)`],
+  },
+  {
+    name: 'only warns about a refused ListenerSet when listenerSetAttachment is warn',
+    cluster: [parentAllowing()],
+    object: shopWeb,
+    settings: { listenerSetAttachment: 'warn' },
+    warnings: [REFUSED_BY_DEFAULT],
+  },
+  {
+    name: 'does not judge attachment when listenerSetAttachment is off',
+    cluster: [parentAllowing()],
+    object: shopWeb,
+    settings: { listenerSetAttachment: 'off' },
+  },
+  {
+    name: 'denies a Gateway UPDATE that stops admitting a ListenerSet its old spec admitted',
+    cluster: [shopWeb],
+    oldObject: parentAllowing({ from: 'All' }),
+    object: parentAllowing({ from: 'Same' }),
+    violations: [detached('spec.allowedListeners.namespaces.from "Same", which admits namespace "traefik" only')],
+  },
+  {
+    name: 'denies a Gateway UPDATE that drops allowedListeners under an attached ListenerSet',
+    cluster: [shopWeb],
+    oldObject: parentAllowing({ from: 'All' }),
+    object: parentAllowing(),
+    violations: [detached('spec.allowedListeners.namespaces.from "None" (the default when unset), which admits no namespace')],
+  },
+  {
+    name: 'allows a Gateway UPDATE that narrows allowedListeners but still admits every ListenerSet of it',
+    cluster: [shopWeb, appsNamespace({ team: 'shop' })],
+    oldObject: parentAllowing({ from: 'All' }),
+    object: parentAllowing(TEAM_SELECTOR),
+  },
+  {
+    name: 'allows a Gateway UPDATE that keeps refusing a ListenerSet it already refused',
+    cluster: [shopWeb],
+    oldObject: parentAllowing({ from: 'Same' }),
+    object: parentAllowing(),
+  },
   {
     name: 'allows an HTTPS listener whose Secret exists in the Gateway namespace (ref namespace defaulted)',
     cluster: [appSecret],
@@ -364,13 +469,21 @@ const cases: Case[] = [
   {
     name: 'issuance (a) through this Gateway: names the Certificate, the HTTP-01 loop and both fixes',
     cluster: [appCertificate, acmeIssuer('letsencrypt', [gatewaySolver({ name: 'traefik-gateway', namespace: 'traefik' })])],
-    object: gateway([appListener]),
+    object: gateway([appListener, http('web')]),
     violations: [`${APP_MISSING} ${throughHere('Certificate traefik/app', WHEN_APP_READY)}`],
+  },
+  {
+    name: 'issuance (a) through this Gateway by name only: no HTTP listener of it accepts the solver route (certificate-dns\'s prediction)',
+    cluster: [appCertificate, acmeIssuer('letsencrypt', [gatewaySolver({ name: 'traefik-gateway', namespace: 'traefik' })])],
+    object: gateway([appListener, { ...http('web'), hostname: 'other.example.com' }]),
+    violations: [
+      `${APP_MISSING} ${pending('Certificate traefik/app', 'ClusterIssuer letsencrypt, HTTP-01 through Gateway traefik/traefik-gateway, where no HTTP listener accepts its solver HTTPRoute (certificate-dns names the rule), so it stays pending', WHEN_APP_READY)}`,
+    ],
   },
   {
     name: 'issuance (a) through this Gateway: a solver parentRef without namespace means the Certificate\'s',
     cluster: [appCertificate, acmeIssuer('letsencrypt', [gatewaySolver({ name: 'traefik-gateway' })])],
-    object: gateway([appListener]),
+    object: gateway([appListener, http('web')]),
     violations: [`${APP_MISSING} ${throughHere('Certificate traefik/app', WHEN_APP_READY)}`],
   },
   {
@@ -379,25 +492,25 @@ const cases: Case[] = [
       annotated(appCertificate, { 'acme.cert-manager.io/http01-parentrefname': 'traefik-gateway', 'acme.cert-manager.io/http01-parentrefkind': 'Gateway' }),
       acmeIssuer('letsencrypt', [gatewaySolver({ name: 'public', namespace: 'edge' })]),
     ],
-    object: gateway([appListener]),
+    object: gateway([appListener, http('web')]),
     violations: [`${APP_MISSING} ${throughHere('Certificate traefik/app', WHEN_APP_READY)}`],
   },
   {
     name: 'issuance (a) through this Gateway: a solver attached to a ListenerSet of this Gateway',
-    cluster: [appCertificate, acmeIssuer('letsencrypt', [gatewaySolver({ name: 'shop', namespace: 'apps', kind: 'ListenerSet' })]), listenerSet([])],
-    object: gateway([appListener]),
+    cluster: [appCertificate, acmeIssuer('letsencrypt', [gatewaySolver({ name: 'shop', namespace: 'apps', kind: 'ListenerSet' })]), listenerSet([httpForAll('shop-web')])],
+    object: gateway([appListener, http('web')], { allowedListeners: { from: 'All' } }),
     violations: [`${APP_MISSING} ${throughHere('Certificate traefik/app', WHEN_APP_READY)}`],
   },
   {
     name: 'issuance (b) through this Gateway: the gateway-shim Certificate of an annotated Gateway',
     cluster: [acmeIssuer('letsencrypt', [gatewaySolver()])],
-    object: annotated(gateway([appListener]), { 'cert-manager.io/cluster-issuer': 'letsencrypt' }),
+    object: annotated(gateway([appListener, http('web')]), { 'cert-manager.io/cluster-issuer': 'letsencrypt' }),
     violations: [`${APP_MISSING} ${throughHere('the gateway-shim Certificate of this listener', ownCertificate('app-tls'))}`],
   },
   {
     name: 'issuance (a) wins over the shim: an existing Certificate for the Secret is named',
     cluster: [appCertificate, acmeIssuer('letsencrypt', [gatewaySolver({ name: 'traefik-gateway' })]), acmeIssuer('dns', [dnsSolver()])],
-    object: annotated(gateway([appListener]), { 'cert-manager.io/cluster-issuer': 'dns' }),
+    object: annotated(gateway([appListener, http('web')]), { 'cert-manager.io/cluster-issuer': 'dns' }),
     violations: [`${APP_MISSING} ${throughHere('Certificate traefik/app', WHEN_APP_READY)}`],
   },
   {
@@ -622,7 +735,9 @@ const cases: Case[] = [
 for (const c of cases) {
   t.test(c.name, async (t) => {
     const policy = createGatewayListenerTlsPolicy(settingsWith(c.settings), { now: () => NOW });
-    const view = new ManifestView(c.cluster ?? [], { unserved: c.unserved ?? [] });
+    // A ListenerSet's parent exists and admits it unless the case's cluster replaces it.
+    const parent = c.object.kind === 'ListenerSet' ? [parentGateway()] : [];
+    const view = new ManifestView([...parent, ...(c.cluster ?? [])], { unserved: c.unserved ?? [] });
     const result = await policy.check(policyRequest(c.object, { oldObject: c.oldObject }), view, withoutDeadline());
     t.same(result.violations, c.violations ?? [], 'violations');
     t.same(result.warnings, c.warnings ?? [], 'warnings');

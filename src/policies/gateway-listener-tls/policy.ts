@@ -18,6 +18,7 @@ import { buildPlaceholderSecret, generatePlaceholderCertificate, type GeneratePl
 import { isBeingDeleted } from '../../kube/accessors.ts';
 import { listenerOwnerOf, refKey, tlsListenersOf, type CertRef, type Listener, type ListenerOwner } from '../../kube/gateway.ts';
 import { GATEWAY_GROUP } from '../../kube/groups.ts';
+import { checkListenerSetAttachment } from './listener-sets.ts';
 import { GATEWAY_LISTENER_TLS, type GatewayListenerTlsSettings } from './settings.ts';
 
 export type GatewayListenerTlsDeps = {
@@ -55,7 +56,8 @@ const previousRefKeys = (request: PolicyRequest, owner: ListenerOwner): Set<stri
   return new Set(sitesOf(owner, tlsListenersOf(request.oldObject, owner.namespace)).map((site) => listenerRefKey(site.listener.name, site.ref)));
 };
 
-const messageFor = (verdict: Exclude<Verdict, { code: 'ok' }>, site: Site, issuance: Issuance, settings: GatewayListenerTlsSettings): string => {
+/** The sentence for a broken ref (certguard explain names its hop with it). */
+export const messageFor = (verdict: Exclude<Verdict, { code: 'ok' }>, site: Site, issuance: Issuance, settings: GatewayListenerTlsSettings): string => {
   switch (verdict.code) {
     case 'unsupported':
       return messages.unsupportedKind(site);
@@ -144,15 +146,23 @@ const needsIssuance = (verdict: Verdict | undefined, changed: boolean): boolean 
 /** What fills each Secret that needs it, looked up once per Secret. */
 const issuancesOf = async (context: IssuanceContext, sites: Site[], verdicts: Verdict[], isChanged: (listener: Listener) => boolean): Promise<Issuance[]> => {
   const bySecret = new Map<string, Promise<Issuance>>();
-  return Promise.all(
-    sites.map((site, index) => {
-      if (!needsIssuance(verdicts[index], isChanged(site.listener))) return UNMANAGED;
-      const key = `${site.ref.namespace}/${site.ref.name}`;
-      let found = bySecret.get(key);
-      if (!found) bySecret.set(key, (found = issuanceOf(context, site.ref)));
-      return found;
-    }),
-  );
+  const issuances = sites.map((site, index) => {
+    if (!needsIssuance(verdicts[index], isChanged(site.listener))) return UNMANAGED;
+    const key = `${site.ref.namespace}/${site.ref.name}`;
+    let found = bySecret.get(key);
+    if (!found) bySecret.set(key, (found = issuanceOf(context, site.ref)));
+    return found;
+  });
+  // Nothing looked up (every Secret present, the usual review): no promise per listener to settle.
+  return bySecret.size === 0 ? (issuances as Issuance[]) : Promise.all(issuances);
+};
+
+/** The ListenerSet attachment rule (listener-sets.ts), as its setting says. */
+const addAttachment = async (collected: Collected, request: PolicyRequest, view: ClusterView, owner: ListenerOwner, settings: GatewayListenerTlsSettings): Promise<void> => {
+  if (settings.listenerSetAttachment === 'off') return;
+  const found = await checkListenerSetAttachment(request, view, owner);
+  (settings.listenerSetAttachment === 'warn' ? collected.warnings : collected.violations).push(...found.violations);
+  collected.warnings.push(...found.warnings);
 };
 
 const checkOwner = async (request: PolicyRequest, view: ClusterView, run: Run, signal?: AbortSignal): Promise<PolicyResult> => {
@@ -174,6 +184,7 @@ const checkOwner = async (request: PolicyRequest, view: ClusterView, run: Run, s
     const uncovered = isChanged(site.listener) ? coverageWarning(site, verdict, issuance) : undefined;
     if (uncovered) collected.warnings.push(uncovered);
   });
+  await addAttachment(collected, request, view, owner, run.settings);
   const effects = await placeholderEffects(collected, request, view, run);
   const result: PolicyResult = { violations: collected.violations, warnings: collected.warnings };
   if (effects.length > 0) result.effects = effects;

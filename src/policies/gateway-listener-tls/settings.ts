@@ -12,6 +12,8 @@ export type GatewayListenerTlsSettings = {
   secretContent: 'enforce' | 'warn' | 'off';
   /** Extra certificateRef kinds to accept (only the cross-namespace grant is checked for them). */
   allowedRefKinds: RefKind[];
+  /** A ListenerSet its parent Gateway does not allow (or a Gateway update that detaches one): enforce denies, warn allows with a warning. */
+  listenerSetAttachment: 'enforce' | 'warn' | 'off';
   placeholder: {
     validityDays: number;
     /** Subject (and SAN) of a placeholder whose listener has no hostname. */
@@ -31,6 +33,11 @@ export const gatewayListenerTlsSchema = {
       enum: ['enforce', 'warn', 'off'],
       default: 'enforce',
       description: 'A referenced Secret that exists but is unusable: enforce denies, warn allows with a warning, off does not read Secret content.',
+    },
+    listenerSetAttachment: {
+      enum: ['enforce', 'warn', 'off'],
+      default: 'enforce',
+      description: "A ListenerSet whose parent Gateway's spec.allowedListeners does not admit its namespace, or a Gateway update that stops admitting an attached one: enforce denies, warn allows with a warning, off does not judge.",
     },
     allowedRefKinds: {
       type: 'array',
@@ -77,5 +84,6 @@ export const defaultGatewayListenerTlsSettings = (): GatewayListenerTlsSettings 
   mode: 'enforce',
   secretContent: 'enforce',
   allowedRefKinds: [],
+  listenerSetAttachment: 'enforce',
   placeholder: { validityDays: 7, commonName: 'certguard-placeholder', forUnmanagedSecrets: false },
 });

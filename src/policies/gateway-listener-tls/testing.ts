@@ -62,12 +62,20 @@ export const tlsListener = (name: string, hostname: string, mode: string | undef
   tls: { ...(mode ? { mode } : {}), certificateRefs: refs },
 });
 
-export const gateway = (listeners: object[], options: { namespace?: string; name?: string; version?: string } = {}): KubeObject => ({
+/** An HTTP listener that admits routes from every namespace (cert-manager's solver routes live in the Certificate's). */
+export const httpForAll = (name: string) => ({ ...http(name), allowedRoutes: { namespaces: { from: 'All' } } });
+
+type GatewayOptions = { namespace?: string; name?: string; version?: string; allowedListeners?: object };
+
+export const gateway = (listeners: object[], options: GatewayOptions = {}): KubeObject => ({
   apiVersion: `gateway.networking.k8s.io/${options.version ?? 'v1'}`,
   kind: 'Gateway',
   metadata: { name: options.name ?? 'traefik-gateway', namespace: options.namespace ?? 'traefik' },
-  spec: { gatewayClassName: 'traefik', listeners },
+  spec: { gatewayClassName: 'traefik', listeners, ...(options.allowedListeners ? { allowedListeners: { namespaces: options.allowedListeners } } : {}) },
 });
+
+/** The ListenerSets' parent: traefik/traefik-gateway admitting ListenerSets from every namespace, with an HTTP listener for all. */
+export const parentGateway = (): KubeObject => gateway([httpForAll('web')], { allowedListeners: { from: 'All' } });
 
 export const listenerSet = (listeners: object[], options: { namespace?: string; name?: string } = {}): KubeObject => ({
   apiVersion: 'gateway.networking.k8s.io/v1',
