@@ -1,7 +1,8 @@
 // The policy seam. A policy is a function of (request, read-only cluster view, its settings)
-// and never sees HTTP, JSON bytes, UIDs or the Kubernetes client (see STYLE.md).
+// and never sees HTTP, JSON bytes, UIDs or the Kubernetes client (CONTRIBUTING.md).
 import type { ClusterView } from '../cluster/view.ts';
 import type { GroupVersionKind, KubeObject, Operation, UserInfo } from '../kube/object.ts';
+import type { BreakGlassUse } from './break-glass.ts';
 
 /** What a policy knows about one admission request: no UID, no bytes. */
 export type PolicyRequest = {
@@ -38,6 +39,8 @@ export type PolicyResult = {
   warnings: string[];
   effects?: PlannedEffect[];
   auditAnnotations?: Record<string, string>;
+  /** A break glass that took effect: the admission layer records an Event and a metric for it. */
+  breakGlass?: BreakGlassUse;
 };
 
 /** enforce: deny; warn: allow with the violations as warnings; off: not run;

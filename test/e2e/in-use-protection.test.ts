@@ -28,7 +28,7 @@ type Obj = Record<string, unknown>;
 const denial = (namespace: string, name: string, listener: string): string =>
   `secret "${namespace}/${name}" is the certificate of a TLS listener: ${listener}. ` +
   'Without it that listener has no certificate to serve. Remove or change the listener first, or delete it anyway after ' +
-  `"kubectl annotate secret ${name} -n ${namespace} certguard.io/allow-delete='<reason>'" (the reason goes to certguard's decision log and the audit log).`;
+  `"kubectl annotate secret ${name} -n ${namespace} certguard.io/allow-delete='<reason>'" (it counts only for a user allowed verb use on breakglass.certguard.io "tls-secret-in-use" in namespace "${namespace}", and the reason goes to certguard's decision log and the audit log).`;
 
 const APP_DENIAL = denial('traefik', 'app-tls', 'Gateway traefik/web listener "websecure-app" (hostname app.example.com)');
 const SHOP_DENIAL = denial('certs', 'shop-tls', 'Gateway traefik/web listener "websecure-shop" (hostname shop.example.com)');

@@ -8,6 +8,7 @@ import { ManifestView, readManifests } from '../../cluster/manifest-view.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import { withoutDeadline, type PolicyRequest } from '../types.ts';
 import { covers } from '../../certs/hostname.ts';
+import type { BreakGlassQuestion } from '../break-glass.ts';
 import { createCertificateIssuablePolicy } from './policy.ts';
 import { defaultCertificateIssuableSettings, type CertificateIssuableSettings } from './settings.ts';
 
@@ -219,7 +220,30 @@ t.test('certificate-issuable', async (t) => {
   }
 });
 
-t.test('RFC 6125 matching: one wildcard label, case-insensitive', async (t) => {
+t.test('break glass decided by RBAC: it counts for the user allowed it, the check runs for another', async (t) => {
+  const asked: BreakGlassQuestion[] = [];
+  const isAllowed = async (question: BreakGlassQuestion) => (asked.push(question), question.user.username === 'alice');
+  const policy = createCertificateIssuablePolicy(defaultCertificateIssuableSettings(), { breakGlass: { mode: 'rbac', clusterRole: 'cg-break-glass', isAllowed } });
+  const view = new ManifestView(CLUSTER);
+  const annotated = create(certificate({ name: 'shop-v2', secretName: 'shop-tls', annotations: { 'certguard.io/skip-issuable-check': 'migration INC-42' } }));
+  const skipped = `Certificate ${NS}/shop-v2: issuability check skipped (certguard.io/skip-issuable-check: "migration INC-42").`;
+  const alice = await policy.check({ ...annotated, userInfo: { username: 'alice', groups: ['dev'] } }, view, withoutDeadline());
+  t.same([alice.violations, alice.warnings, alice.breakGlass], [[], [skipped], { annotation: 'certguard.io/skip-issuable-check', reason: 'migration INC-42', user: 'alice', message: skipped }]);
+  const bob = await policy.check({ ...annotated, userInfo: { username: 'bob' } }, view, withoutDeadline());
+  t.same(bob.violations, [`Certificate ${NS}/shop-v2: secretName "shop-tls" is already used by Certificate ${NS}/shop-tls, and ${SHARED}. Give this one its own secretName, or delete the other.`]);
+  t.same(bob.warnings, [
+    `Certificate ${NS}/shop-v2: annotation certguard.io/skip-issuable-check is ignored, so the issuability check ran: user "bob" may not use certguard's break glass for certificate-issuable in namespace "${NS}" ` +
+      '(verb use on breakglass.certguard.io "certificate-issuable"). A cluster admin, or anyone who may bind ClusterRole cg-break-glass there, grants it with ' +
+      `"kubectl create rolebinding <name> -n ${NS} --clusterrole=cg-break-glass --user=bob"`,
+  ]);
+  t.equal(bob.breakGlass, undefined);
+  t.same(asked.map((question) => [question.user.username, question.namespace, question.policy]), [['alice', NS, 'certificate-issuable'], ['bob', NS, 'certificate-issuable']], 'asked with the user, namespace and policy');
+  const unannotated = await policy.check({ ...create(certificate({ name: 'ok' })), userInfo: { username: 'bob' } }, view, withoutDeadline());
+  t.equal(unannotated.breakGlass, undefined);
+  t.equal(asked.length, 2, 'nothing is asked without the annotation');
+});
+
+t.test('RFC 6125 matching as Go does it: one wildcard label, ASCII case-insensitive, invalid names only exactly', async (t) => {
   const rows: [string, string, boolean][] = [
     ['example.com', 'EXAMPLE.com.', true],
     ['*.example.com', 'shop.example.com', true],
@@ -228,6 +252,12 @@ t.test('RFC 6125 matching: one wildcard label, case-insensitive', async (t) => {
     ['*.example.com', '*.example.com', true],
     ['shop.example.com', '*.example.com', false],
     ['*.b.example.com', 'a.b.example.com', true],
+    // Go's VerifyHostname: a name with a trailing dot is not a valid pattern and covers only itself.
+    ['example.com.', 'example.com', false],
+    ['example.com.', 'EXAMPLE.com.', true],
+    ['*.example.com.', 'a.example.com', false],
+    ['a..example.com', 'a..example.com', true],
+    ['*.0.0.1', '127.0.0.1', false],
   ];
   for (const [pattern, hostname, want] of rows) t.equal(covers(pattern, hostname), want, `${pattern} covers ${hostname}: ${want}`);
 });

@@ -9,7 +9,8 @@ import type { ClusterView } from '../../cluster/view.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import { CERT_MANAGER_GROUP } from '../../kube/groups.ts';
 import { derive, type JudgedCertificate, type JudgedKind } from '../certificate-dns/shim.ts';
-import type { Policy, PolicyRequest, PolicyResult } from '../types.ts';
+import { ANNOTATION_ALONE, readBreakGlass, type BreakGlassGate, type BreakGlassSpec } from '../break-glass.ts';
+import type { Policy, PolicyRequest, PolicyResult, ReviewContext } from '../types.ts';
 import { otherWriters, type Reviewed } from './conflicts.ts';
 import { uncoveredListenerWarnings } from './coverage.ts';
 import { acmeViolations, certificateIdentifiers, commonNameViolations, shimIdentifiers, type Identifiers } from './limits.ts';
@@ -41,12 +42,10 @@ const namespaceMode = async (view: ClusterView, namespace: string, settings: Cer
   return { mode: settings.mode, warning: messages.badNamespaceMode(namespace, settings.namespaceModeAnnotation, value, settings.mode) };
 };
 
-const breakGlassOf = (object: KubeObject, description: string): { reason?: string; warning?: string } => {
-  const value = object.metadata?.annotations?.[messages.SKIP_ANNOTATION];
-  if (value === undefined) return {};
-  if (value.trim() === '') return { warning: messages.skipWithoutReason(description) };
-  return { reason: value.trim() };
-};
+const BREAK_GLASS: BreakGlassSpec = { policy: CERTIFICATE_ISSUABLE, annotation: messages.SKIP_ANNOTATION, skips: 'the issuability check', withoutReason: messages.skipWithoutReason };
+
+/** breakGlass: who the skip annotation counts for (default: the annotation alone). */
+export type CertificateIssuableDependencies = { breakGlass?: BreakGlassGate };
 
 // ---------------------------------------------------------------- one Certificate
 
@@ -116,7 +115,7 @@ const judgeAll = async (review: Review, certificates: JudgedCertificate[]): Prom
 const objectDescription = (request: PolicyRequest, object: KubeObject, namespace: string): string =>
   `${request.kind.kind} ${namespace}/${object.metadata?.name ?? request.name ?? '(unnamed)'}`;
 
-const check = async (request: PolicyRequest, view: ClusterView, settings: CertificateIssuableSettings): Promise<PolicyResult> => {
+const check = async (request: PolicyRequest, view: ClusterView, settings: CertificateIssuableSettings, gate: BreakGlassGate, context: ReviewContext): Promise<PolicyResult> => {
   const kind = judgedKindOf(request);
   const object = request.object;
   if (!kind || !object || !isJudged(request)) return { violations: [], warnings: [] };
@@ -127,9 +126,11 @@ const check = async (request: PolicyRequest, view: ClusterView, settings: Certif
   const warnings = modeWarning ? [modeWarning] : [];
   if (mode === 'off') return { violations: [], warnings };
   const description = objectDescription(request, object, namespace);
-  const breakGlass = breakGlassOf(object, description);
-  if (breakGlass.reason !== undefined) {
-    return { violations: [], warnings: [...warnings, messages.skipped(description, breakGlass.reason)], auditAnnotations: { [messages.SKIPPED_AUDIT_KEY]: breakGlass.reason } };
+  const breakGlass = await readBreakGlass(BREAK_GLASS, { object, description, namespace, user: request.userInfo }, gate, context.signal);
+  if (breakGlass.use) {
+    const auditAnnotations = { [messages.SKIPPED_AUDIT_KEY]: breakGlass.use.reason };
+    const message = messages.skipped(description, breakGlass.use.reason);
+    return { violations: [], warnings: [...warnings, message], auditAnnotations, breakGlass: { ...breakGlass.use, message } };
   }
   if (breakGlass.warning) warnings.push(breakGlass.warning);
   const reviewed: Reviewed = { kind: request.kind.kind, namespace, name: object.metadata?.name ?? request.name ?? '' };
@@ -140,10 +141,10 @@ const check = async (request: PolicyRequest, view: ClusterView, settings: Certif
   return { violations: verdict.violations, warnings: [...warnings, ...verdict.warnings] };
 };
 
-export const createCertificateIssuablePolicy = (settings: CertificateIssuableSettings): Policy => ({
+export const createCertificateIssuablePolicy = (settings: CertificateIssuableSettings, deps: CertificateIssuableDependencies = {}): Policy => ({
   id: CERTIFICATE_ISSUABLE,
   mode: settings.mode,
   admission: 'validating',
   matches: (request) => isJudged(request) && (judgedKindOf(request) === 'Certificate' || derive(judgedKindOf(request) as JudgedKind, request.object as KubeObject, request.namespace).certificates.length > 0),
-  check: (request, view) => check(request, view, settings),
+  check: (request, view, context) => check(request, view, settings, deps.breakGlass ?? ANNOTATION_ALONE, context),
 });

@@ -15,6 +15,9 @@ export type SecretName = { namespace: string; name: string };
 
 const secretOf = (secret: SecretName): string => `secret "${secret.namespace}/${secret.name}"`;
 
+/** `secret "ns/name"`: how the break glass messages name it. */
+export const describeSecret = secretOf;
+
 /** `Gateway traefik/web listener "websecure" (hostname app.example.com)`. */
 export const describeUse = (use: ListenerUse): string =>
   `${use.owner.kind} ${use.owner.namespace}/${use.owner.name} listener "${use.listener.name}" ` +
@@ -23,17 +26,20 @@ export const describeUse = (use: ListenerUse): string =>
 const usedBy = (secret: SecretName, uses: ListenerUse[]): string =>
   `${secretOf(secret)} is the certificate of ${uses.length === 1 ? 'a TLS listener' : `${uses.length} TLS listeners`}: ${uses.map(describeUse).join(', ')}`;
 
-export const inUse = (secret: SecretName, uses: ListenerUse[]): string =>
+/** gated: the annotation counts only for a user allowed certguard's break glass (breakGlass.authorization: rbac). */
+export const inUse = (secret: SecretName, uses: ListenerUse[], gated: boolean): string =>
   `${usedBy(secret, uses)}. Without it ${uses.length === 1 ? 'that listener has' : 'those listeners have'} no certificate to serve. ` +
   `Remove or change ${uses.length === 1 ? 'the listener' : 'the listeners'} first, or delete it anyway after ` +
   `"kubectl annotate secret ${secret.name} -n ${secret.namespace} ${ALLOW_DELETE_ANNOTATION}='<reason>'" ` +
-  "(the reason goes to certguard's decision log and the audit log).";
+  (gated
+    ? `(it counts only for a user allowed verb use on breakglass.certguard.io "tls-secret-in-use" in namespace "${secret.namespace}", and the reason goes to certguard's decision log and the audit log).`
+    : "(the reason goes to certguard's decision log and the audit log).");
 
 export const deletedAnyway = (secret: SecretName, uses: ListenerUse[], reason: string): string =>
   `${usedBy(secret, uses)}: deleted anyway (${ALLOW_DELETE_ANNOTATION}: ${JSON.stringify(reason)})`;
 
-export const allowDeleteWithoutReason = (secret: SecretName): string =>
-  `${secretOf(secret)} has the annotation ${ALLOW_DELETE_ANNOTATION} without a reason, so it does not count: give one, e.g. ${ALLOW_DELETE_ANNOTATION}='certificate moved to app-tls-2'`;
+export const allowDeleteWithoutReason = (secret: string): string =>
+  `${secret} has the annotation ${ALLOW_DELETE_ANNOTATION} without a reason, so it does not count: give one, e.g. ${ALLOW_DELETE_ANNOTATION}='certificate moved to app-tls-2'`;
 
 export const notSynced = (secret: SecretName, pending: string[]): string =>
   `${secretOf(secret)} was not checked for TLS listeners that use it: certguard's ${pending.join(' and ')} cache is not synced yet, so the delete is allowed`;

@@ -7,6 +7,8 @@ import { ManifestView, parseManifests } from '../../cluster/manifest-view.ts';
 import type { ResourceId } from '../../cluster/resources.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import { withoutDeadline, type PolicyRequest, type PolicyResult } from '../types.ts';
+import { ViewReadError } from '../../cluster/view.ts';
+import type { BreakGlassQuestion } from '../break-glass.ts';
 import { createTlsSecretInUsePolicy } from './policy.ts';
 import type { InUseDeletionReason } from './system-users.ts';
 
@@ -342,6 +344,42 @@ t.test('through review(): enforce answers 403 with the message, warn allows with
   const broken = await review(glass, [createTlsSecretInUsePolicy({ mode: 'enforce' })], { view });
   t.same(broken.response.auditAnnotations, { ...allowedBy('break-glass'), 'allow-delete-reason': 'moving to app-tls-2' }, 'audit annotations reach the response');
   t.notOk(JSON.stringify([enforced, warned, broken]).includes(KEY_MATERIAL), 'never the Secret data');
+});
+
+t.test('break glass decided by RBAC: the delete goes through for the user allowed it, not for another, and review() reports the use', async (t) => {
+  const view = new ManifestView([WEB]);
+  const counted: InUseDeletionReason[] = [];
+  const isAllowed = async (question: BreakGlassQuestion) => question.user.username === 'alice' && question.namespace === 'traefik' && question.policy === 'tls-secret-in-use';
+  const policy = createTlsSecretInUsePolicy({ mode: 'enforce' }, { recordAllowedDeletion: (reason) => counted.push(reason), breakGlass: { mode: 'rbac', clusterRole: 'certguard-break-glass', isAllowed } });
+  const secret = tlsSecret('traefik', 'app-tls', { 'certguard.io/allow-delete': 'moving to app-tls-2' });
+  const byAlice = await review(admissionRequestOf(deleteOf(secret, { user: 'alice' })), [policy], { view });
+  t.equal(byAlice.response.allowed, true);
+  const deletedAnyway = `secret "traefik/app-tls" is the certificate of 2 TLS listeners: ${WEB_AUDIT}: deleted anyway (certguard.io/allow-delete: "moving to app-tls-2")`;
+  t.same(byAlice.breakGlass, [{ annotation: 'certguard.io/allow-delete', reason: 'moving to app-tls-2', user: 'alice', message: deletedAnyway, policy: 'tls-secret-in-use' }]);
+  const byBob = await review(admissionRequestOf(deleteOf(secret, { user: 'bob' })), [policy], { view });
+  const gatedHow =
+    'Remove or change the listeners first, or delete it anyway after ' +
+    `"kubectl annotate secret app-tls -n traefik certguard.io/allow-delete='<reason>'" (it counts only for a user allowed verb use on breakglass.certguard.io "tls-secret-in-use" in namespace "traefik", and the reason goes to certguard's decision log and the audit log).`;
+  t.same(byBob.response.status?.message, WEB_DENIAL.replace(HOW, gatedHow));
+  t.same(byBob.response.warnings, [
+    'secret "traefik/app-tls": annotation certguard.io/allow-delete is ignored, so the in-use check ran: user "bob" may not use certguard\'s break glass for tls-secret-in-use in namespace "traefik" ' +
+      '(verb use on breakglass.certguard.io "tls-secret-in-use"). A cluster admin, or anyone who may bind ClusterRole certguard-break-glass there, grants it with ' +
+      '"kubectl create rolebinding <name> -n traefik --clusterrole=certguard-break-glass --user=bob"',
+  ]);
+  t.same(byBob.breakGlass, []);
+  t.same(counted, ['break-glass'], 'only the delete that went through is counted');
+});
+
+t.test('a break-glass check that fails is "could not decide", naming what could not be asked', async (t) => {
+  const isAllowed = async () => Promise.reject(new ViewReadError('asking the API server whether user "bob" may use certguard\'s break glass for tls-secret-in-use in namespace "traefik" (SubjectAccessReview): connect ECONNREFUSED'));
+  const policy = createTlsSecretInUsePolicy({ mode: 'enforce' }, { breakGlass: { mode: 'rbac', clusterRole: 'certguard-break-glass', isAllowed } });
+  const secret = tlsSecret('traefik', 'app-tls', { 'certguard.io/allow-delete': 'moving to app-tls-2' });
+  const outcome = await review(admissionRequestOf(deleteOf(secret, { user: 'bob' })), [policy], { view: new ManifestView([WEB]) });
+  t.equal(outcome.response.allowed, true);
+  t.same(outcome.response.warnings, [
+    'tls-secret-in-use could not decide, so this request was admitted without its check: asking the API server whether user "bob" may use certguard\'s break glass for tls-secret-in-use in namespace "traefik" (SubjectAccessReview): connect ECONNREFUSED',
+  ]);
+  t.same(outcome.decisions.map((decision) => decision.decision), ['undecided']);
 });
 
 t.test('fixtures: every good/ case is allowed, every bad/ case denied', async (t) => {

@@ -6,9 +6,9 @@
 // The lookup is the view's reverse index (Secret → listeners), so a Secret no listener references
 // (nearly every DELETE) costs one map lookup and no API call. The Secret arrives in oldObject
 // with its data: only its name and annotations are read, and nothing of it is logged or echoed.
-import type { KubeObject } from '../../kube/object.ts';
 import type { ClusterView, ListenerUse } from '../../cluster/view.ts';
 import { isPermitted } from '../gateway-listener-tls/grants.ts';
+import { ANNOTATION_ALONE, readBreakGlass, type BreakGlassGate, type BreakGlassSpec } from '../break-glass.ts';
 import { emptyResult, type Policy, type PolicyRequest, type PolicyResult, type ReviewContext } from '../types.ts';
 import * as messages from './messages.ts';
 import type { SecretName } from './messages.ts';
@@ -18,6 +18,8 @@ import { systemDeletionReason, type InUseDeletionReason } from './system-users.t
 export type TlsSecretInUseDeps = {
   /** certguard_in_use_deletions_total{reason}: an in-use Secret deleted and allowed (never on dry run). */
   recordAllowedDeletion?: (reason: InUseDeletionReason) => void;
+  /** Who the allow-delete annotation counts for (default: the annotation alone). */
+  breakGlass?: BreakGlassGate;
 };
 
 const LISTENER_OWNERS = [
@@ -41,13 +43,11 @@ const permittedUses = (view: ClusterView, secret: SecretName): ListenerUse[] =>
 const unsyncedKinds = (view: ClusterView): string[] =>
   LISTENER_OWNERS.filter(([resource]) => !view.isSynced(resource)).map(([, kind]) => kind);
 
-type BreakGlass = { reason?: string; warning?: string };
-
-const breakGlassOf = (secret: KubeObject | undefined, name: SecretName): BreakGlass => {
-  const value = secret?.metadata?.annotations?.[messages.ALLOW_DELETE_ANNOTATION];
-  if (value === undefined) return {};
-  if (value.trim() === '') return { warning: messages.allowDeleteWithoutReason(name) };
-  return { reason: value.trim() };
+const BREAK_GLASS: BreakGlassSpec = {
+  policy: TLS_SECRET_IN_USE,
+  annotation: messages.ALLOW_DELETE_ANNOTATION,
+  skips: 'the in-use check',
+  withoutReason: (description) => messages.allowDeleteWithoutReason(description),
 };
 
 const auditOf = (reason: InUseDeletionReason, uses: ListenerUse[]): Record<string, string> => ({
@@ -68,12 +68,14 @@ const checkDelete = async (request: PolicyRequest, view: ClusterView, deps: TlsS
   };
   const system = await systemDeletionReason(request, secret.namespace, view, context?.signal);
   if (system) return allow(system, emptyResult());
-  const breakGlass = breakGlassOf(request.oldObject, secret);
-  if (breakGlass.reason !== undefined) {
-    const warnings = [messages.deletedAnyway(secret, uses, breakGlass.reason)];
-    return allow('break-glass', { violations: [], warnings, auditAnnotations: { [messages.AUDIT_REASON]: breakGlass.reason } });
+  const gate = deps.breakGlass ?? ANNOTATION_ALONE;
+  const description = messages.describeSecret(secret);
+  const breakGlass = await readBreakGlass(BREAK_GLASS, { object: request.oldObject, description, namespace: secret.namespace, user: request.userInfo }, gate, context?.signal ?? new AbortController().signal);
+  if (breakGlass.use) {
+    const warnings = [messages.deletedAnyway(secret, uses, breakGlass.use.reason)];
+    return { ...allow('break-glass', { violations: [], warnings, auditAnnotations: { [messages.AUDIT_REASON]: breakGlass.use.reason } }), breakGlass: { ...breakGlass.use, message: warnings[0] } };
   }
-  return { violations: [messages.inUse(secret, uses)], warnings: breakGlass.warning ? [breakGlass.warning] : [] };
+  return { violations: [messages.inUse(secret, uses, gate.mode === 'rbac')], warnings: breakGlass.warning ? [breakGlass.warning] : [] };
 };
 
 export const createTlsSecretInUsePolicy = (settings: TlsSecretInUseSettings, deps: TlsSecretInUseDeps = {}): Policy => ({
