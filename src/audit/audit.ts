@@ -10,10 +10,11 @@ import type { KubeObject } from '../kube/object.ts';
 import { hasSolverLabel } from '../policies/acme-solver-cap/solvers.ts';
 import { resolverOptionsFrom } from '../policies/certificate-dns/settings.ts';
 import type { Policy } from '../policies/types.ts';
+import { findNotAccepted } from './attachment.ts';
 import { IssuanceRecords, isIssuanceRecord } from './challenges.ts';
 import { budgetedResolver } from './dns-budget.ts';
 import { findExpiring } from './expiring.ts';
-import { refOf, RULE_ADMISSION, sortFindings, type Finding } from './findings.ts';
+import { refOf, RULE_ADMISSION, RULE_BREAK_GLASS, sortFindings, type Finding } from './findings.ts';
 import { addByReport } from './policy-report.ts';
 import { judge, requestFor, requestNamespaceOf } from './judge.ts';
 import { findNotReady } from './not-ready.ts';
@@ -78,14 +79,19 @@ export const buildAuditPolicies = (config: Config, deps: PolicyDependencies): Po
 // and CertificateRequests are read for the not-Ready finding, not judged.
 const isJudged = (object: KubeObject): boolean => Boolean(object.kind && object.metadata?.name) && !hasSolverLabel(object) && !isIssuanceRecord(object);
 
+/** The controller's refusals (attachment.ts) are reported under the policy that judges that object at admission, unless it is off. */
+const reportsAttachment = (object: KubeObject, config: Config): boolean =>
+  config.policies[object.kind === 'ListenerSet' ? 'gateway-listener-tls' : 'certificate-dns'].mode !== 'off';
+
 /** Each object as a CREATE (nothing old to compare with: every broken ref is a new one). */
 const judgeObject = async (object: KubeObject, index: number, input: AuditInput, view: ClusterView): Promise<Finding[]> => {
   const request = requestFor(object, [], index, 'certguard-audit');
   const { byPolicy } = await judge(request, input.policies, view);
   const ref = refOf(request.object ?? object);
-  return byPolicy.flatMap(({ policy, violations, warnings }) => [
+  return byPolicy.flatMap(({ policy, violations, warnings, breakGlass }) => [
     ...violations.map((message) => ({ policy, rule: RULE_ADMISSION, result: 'fail' as const, object: ref, message })),
     ...warnings.map((message) => ({ policy, rule: RULE_ADMISSION, result: 'warn' as const, object: ref, message })),
+    ...breakGlass.map((message) => ({ policy, rule: RULE_BREAK_GLASS, result: 'warn' as const, object: ref, message })),
   ]);
 };
 
@@ -124,6 +130,7 @@ export const auditByNamespace = async (input: AuditInput, sink: FindingSink): Pr
     const view = auditReads(input.view);
     for await (const page of pages) {
       objects += page.length;
+      for (const object of page) if (reportsAttachment(object, input.config)) addByReport(pending, findNotAccepted(object));
       for (const object of page.filter(isJudged)) {
         addByReport(pending, await judgeObject(object, judged++, input, view));
         if (tlsOn) addByReport(pending, await findExpiring(object, { view, now: input.now, withinDays: audit.expiringWithinDays }));

@@ -22,6 +22,8 @@ export const RULE_CERTIFICATE_EXPIRING = 'certificate-expiring';
 export const RULE_PLACEHOLDER_AGE = 'placeholder-age';
 export const RULE_NAMESPACE_SOLVER_CAP = 'namespace-solver-cap';
 export const RULE_CLUSTER_SOLVER_CAP = 'cluster-solver-cap';
+/** A break-glass annotation lets the object past the policy: reported while the annotation stays. */
+export const RULE_BREAK_GLASS = 'break-glass';
 
 export const refOf = (object: KubeObject): ObjectRef => {
   const ref: ObjectRef = { apiVersion: object.apiVersion ?? '', kind: object.kind ?? '', name: object.metadata?.name ?? '' };

@@ -1,11 +1,10 @@
-// How `certguard audit` prints findings: a table for people, JSON or YAML for tools.
+// How `certguard audit` prints findings for people (-o table) and as the reports themselves
+// (-o openreport|policyreport); JSON and YAML print AuditOutput as it is (src/cli/output.ts).
 import { stringify } from 'yaml';
 import { describeObject, type Finding } from './findings.ts';
+import { buildReport, groupByReport, REPORT_FORMATS, type ReportProcess } from './policy-report.ts';
 
 export type AuditOutput = { judged: number; findings: Finding[] };
-
-export const OUTPUT_FORMATS = ['table', 'json', 'yaml'] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 const summaryOf = ({ judged, findings }: AuditOutput): string => {
   const failed = findings.filter((finding) => finding.result === 'fail').length;
@@ -22,8 +21,9 @@ export const formatTable = (output: AuditOutput): string => {
   return `${[...lines, summaryOf(output)].join('\n')}\n`;
 };
 
-export const formatOutput = (output: AuditOutput, format: OutputFormat): string => {
-  if (format === 'json') return `${JSON.stringify(output, null, 2)}\n`;
-  if (format === 'yaml') return stringify(output, { lineWidth: 0 });
-  return formatTable(output);
+/** -o openreport / policyreport: the reports the audit would write, one YAML document each (namespaces, then the cluster report). */
+export const formatReports = (findings: Finding[], format: 'openreport' | 'policyreport', process: ReportProcess, now = new Date()): string => {
+  const reportFormat = REPORT_FORMATS[format === 'openreport' ? 'openreports' : 'policyreports'];
+  const groups = [...groupByReport(findings)].sort(([a], [b]) => (a === '' ? 1 : b === '' ? -1 : a.localeCompare(b)));
+  return groups.map(([namespace, group]) => `---\n${stringify(buildReport(namespace, group, now, { format: reportFormat, process }), { lineWidth: 0 })}`).join('');
 };

@@ -9,6 +9,7 @@ import type { NameResolver } from '../dns/resolver.ts';
 import { buildAuditPolicies } from './audit.ts';
 import { EventRecorder } from './events.ts';
 import { LeaderLease } from './lease.ts';
+import { v8MemorySaver } from './memory-saver.ts';
 import { createAuditClient, liveSource } from './live-source.ts';
 import { registerAuditMetrics } from './metrics.ts';
 import { ReportWriter } from './report-writer.ts';
@@ -20,6 +21,8 @@ export type ServeAuditOptions = {
   view: ClusterView & Pick<StatefulView, 'status'>;
   config: Config;
   kubeconfig?: string;
+  /** The kubeconfig context (serve --context). */
+  context?: string;
   /** certguard's namespace, where the Lease lives. */
   namespace: string;
   /** This replica's name in the Lease (the pod name). */
@@ -33,20 +36,22 @@ export type ServeAuditOptions = {
 export type ServeAudit = { stop(): Promise<void> };
 
 export const startServeAudit = (options: ServeAuditOptions): ServeAudit => {
-  const client = createAuditClient(options.kubeconfig);
+  const client = createAuditClient(options.kubeconfig, options.context);
   const identity = options.identity ?? hostname();
   const logger = options.logger.child({ component: 'audit' });
+  const metrics = registerAuditMetrics(options.registry);
   const loop = new AuditLoop({
     view: options.view,
     source: liveSource(options.view, client),
     config: options.config,
     policies: buildAuditPolicies(options.config, { logger, ...(options.resolver ? { resolver: options.resolver } : {}) }),
     lease: new LeaderLease({ client, namespace: options.namespace, name: LEASE_NAME, identity }),
-    reports: new ReportWriter(client, logger),
+    reports: new ReportWriter(client, logger, { formats: options.config.audit.reportFormat, recordFormats: metrics.recordReportFormats }),
     events: new EventRecorder(client, logger, identity, options.config.audit.eventsPerAudit),
-    metrics: registerAuditMetrics(options.registry),
+    metrics,
     logger,
     intervalMs: options.config.audit.intervalMinutes * 60_000,
+    memorySaver: v8MemorySaver(),
   });
   loop.start();
   logger.info({ namespace: options.namespace, lease: LEASE_NAME, identity, intervalMinutes: options.config.audit.intervalMinutes }, 'audit: periodic audit on (leader elected)');

@@ -54,7 +54,8 @@ export const requestFor = (object: KubeObject, existing: KubeObject[], index: nu
   };
 };
 
-export type PolicyVerdict = { policy: string; violations: string[]; warnings: string[] };
+/** breakGlass: the warnings that say a break-glass annotation let the object past the policy. */
+export type PolicyVerdict = { policy: string; violations: string[]; warnings: string[]; breakGlass: string[] };
 
 export type Judgement = { allowed: boolean; violations: string[]; warnings: string[]; byPolicy: PolicyVerdict[] };
 
@@ -72,10 +73,11 @@ export const judge = async (request: AdmissionRequest, policies: Policy[], view:
   const deps: ReviewDependencies & { signal?: AbortSignal } = { view, signal: deadline.signal };
   try {
     for (const policy of policies) {
-      const { response, violations } = await review(request, [policy], deps);
+      const { response, violations, breakGlass: uses } = await review(request, [policy], deps);
       if (!response.allowed && response.status?.code === 500) throw new JudgeError(`${nameOf(request.object ?? {})}: ${response.status.message}`);
-      const warnings = response.warnings ?? [];
-      if (violations.length > 0 || warnings.length > 0) byPolicy.push({ policy: policy.id, violations, warnings });
+      const breakGlass = uses.flatMap((use) => (use.message === undefined ? [] : [use.message]));
+      const warnings = (response.warnings ?? []).filter((warning) => !breakGlass.includes(warning));
+      if (violations.length > 0 || warnings.length > 0 || breakGlass.length > 0) byPolicy.push({ policy: policy.id, violations, warnings, breakGlass });
     }
   } finally {
     clearTimeout(timer);
@@ -83,7 +85,7 @@ export const judge = async (request: AdmissionRequest, policies: Policy[], view:
   return {
     allowed: byPolicy.every((verdict) => verdict.violations.length === 0),
     violations: byPolicy.flatMap((verdict) => verdict.violations),
-    warnings: byPolicy.flatMap((verdict) => verdict.warnings),
+    warnings: byPolicy.flatMap((verdict) => [...verdict.warnings, ...verdict.breakGlass]),
     byPolicy,
   };
 };

@@ -101,4 +101,5 @@ export const liveSource = (view: ClusterView, client: KubeClient, signal?: Abort
   },
 });
 
-export const createAuditClient = (kubeconfig: string | undefined): KubeClient => new KubeClient(loadCredentials(kubeconfig));
+export const createAuditClient = (kubeconfig: string | undefined, context?: string): KubeClient =>
+  new KubeClient(loadCredentials(kubeconfig, process.env, undefined, context));

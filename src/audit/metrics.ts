@@ -3,7 +3,7 @@
 // stale") and how long the last one took.
 import { Gauge, type Registry } from 'prom-client';
 import type { Finding } from './findings.ts';
-import { namespaceOfFinding } from './policy-report.ts';
+import { namespaceOfFinding, REPORT_FORMATS, type ReportFormatId } from './policy-report.ts';
 
 /** Findings counted by policy, report namespace and result as an audit goes: the findings themselves are not kept. */
 export class FindingCounts {
@@ -33,6 +33,8 @@ export type AuditMetrics = {
   recordSuccess(counts: FindingCounts, seconds: number, now: Date): void;
   /** A replica that lost the Lease drops its findings: only the auditing replica reports any. */
   clearFindings(): void;
+  /** The report formats the last audit wrote (1) or found not served (0). */
+  recordReportFormats(written: ReportFormatId[]): void;
 };
 
 export const registerAuditMetrics = (registry: Registry): AuditMetrics => {
@@ -44,6 +46,12 @@ export const registerAuditMetrics = (registry: Registry): AuditMetrics => {
   });
   const lastSuccess = new Gauge({ name: 'certguard_audit_last_success_timestamp_seconds', help: 'Unix time the last audit finished', registers: [registry] });
   const duration = new Gauge({ name: 'certguard_audit_duration_seconds', help: 'How long the last audit took', registers: [registry] });
+  const formats = new Gauge({
+    name: 'certguard_audit_reports_written',
+    help: 'Report formats the last audit wrote: 1 when its CRDs are served (format openreports or policyreports), 0 when not (its reports were skipped)',
+    labelNames: ['format'],
+    registers: [registry],
+  });
   return {
     recordSuccess(counts, seconds, now) {
       findings.reset();
@@ -52,5 +60,8 @@ export const registerAuditMetrics = (registry: Registry): AuditMetrics => {
       duration.set(seconds);
     },
     clearFindings: () => findings.reset(),
+    recordReportFormats(written) {
+      for (const format of Object.keys(REPORT_FORMATS) as ReportFormatId[]) formats.set({ format }, written.includes(format) ? 1 : 0);
+    },
   };
 };

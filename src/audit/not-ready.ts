@@ -23,7 +23,7 @@ const readyOf = (certificate: KubeObject): Condition | undefined => {
 const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, ' ').replace(/;\s/g, ', ');
 
 /** ", and its Challenge apps/app-tls-1-2-3 for "app.example.com" (HTTP-01) is "pending": "..."", or "" without one. */
-const challengeText = (challenges: ChallengeState[]): string => {
+export const challengeText = (challenges: ChallengeState[]): string => {
   const [first, ...rest] = challenges;
   if (!first) return '';
   const state = first.state ? `is "${first.state}"` : 'has no state yet';

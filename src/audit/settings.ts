@@ -12,6 +12,8 @@ export type AuditSettings = {
   dnsLookupsPerSecond: number;
   /** Warning Events `serve --audit` creates per audit at most; the rest come in later audits. */
   eventsPerAudit: number;
+  /** Which report format `serve --audit` writes: auto (each one the cluster serves), openreports or policyreports. */
+  reportFormat: 'auto' | 'openreports' | 'policyreports';
 };
 
 export const auditSchema = {
@@ -37,5 +39,7 @@ export const auditSchema = {
     // v0.36.3 tools/record/event.go, maxQueuedEvents). A first audit of a broken cluster finds
     // tens of thousands of findings; their Events come over the next audits, one each.
     eventsPerAudit: { type: 'integer', minimum: 0, default: 1000 },
+    // auto: OpenReports and wgpolicyk8s.io, whichever CRDs are installed (both if both).
+    reportFormat: { enum: ['auto', 'openreports', 'policyreports'], default: 'auto' },
   },
 } as const;

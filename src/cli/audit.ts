@@ -2,25 +2,29 @@
 // output) or the live cluster — with the webhook's policies and messages, each object as if it
 // were created now, plus what only time breaks (src/audit/). Exit 1 when anything fails.
 import { buildAuditPolicies, runAudit, sourceOf, type AuditInput } from '../audit/audit.ts';
-import { formatOutput, OUTPUT_FORMATS, type OutputFormat } from '../audit/format.ts';
+import { formatReports, formatTable } from '../audit/format.ts';
 import { hasFailure } from '../audit/findings.ts';
 import { createAuditClient, liveSource } from '../audit/live-source.ts';
 import { ReportWriter } from '../audit/report-writer.ts';
 import { createLiveView } from '../cluster/live/live-view.ts';
 import { ManifestView, readManifests } from '../cluster/manifest-view.ts';
-import { ConfigError, loadConfig } from '../config/load.ts';
+import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { createLogger } from '../server/logger.ts';
-import { helpText, parseFlags, UsageError, type FlagSpec } from './args.ts';
+import { EXIT, exitCodeOf, HELP_FLAG, helpText, parseFlags, UsageError, type FlagSpec } from './args.ts';
+import { OUTPUT_FLAG, outputFormatOf, render, type ReportFormat } from './output.ts';
 import { serviceScope } from './serve.ts';
+
+const warn = (message: string) => process.stderr.write(`certguard audit: ${message}\n`);
 
 const FLAGS: Record<string, FlagSpec> = {
   manifests: { type: 'string', multiple: true, description: 'file or folder of the objects to audit (repeatable), instead of the live cluster' },
   kubeconfig: { type: 'string', env: 'KUBECONFIG', description: 'kubeconfig of the live cluster (in-cluster service account when absent)' },
+  context: { type: 'string', description: 'kubeconfig context to use instead of its current-context' },
   config: { type: 'string', env: 'CERTGUARD_CONFIG', description: 'policy configuration (YAML), as the webhook uses (audit: settings included)' },
-  'write-reports': { type: 'boolean', description: 'live cluster only: also write the findings as wgpolicyk8s.io PolicyReports (needs create/update on policyreports)' },
-  output: { type: 'string', short: 'o', default: 'table', description: `one of ${OUTPUT_FORMATS.join(', ')}` },
-  help: { type: 'boolean', description: 'show this help' },
+  'write-reports': { type: 'boolean', description: 'live cluster only: also write the findings as reports, OpenReports and/or wgpolicyk8s.io PolicyReports as the cluster serves them (audit.reportFormat; needs create/update on them)' },
+  output: OUTPUT_FLAG,
+  help: HELP_FLAG,
 };
 
 // The live view lists everything before it is ready; a large cluster takes a while, a dead one never.
@@ -33,11 +37,13 @@ const fromManifests = async (paths: string[], config: Config): Promise<AuditInpu
   return { source: sourceOf(objects), view: new ManifestView(objects), config, policies: buildAuditPolicies(config, { logger }), now: new Date() };
 };
 
-const auditLive = async (kubeconfig: string | undefined, config: Config, writeReports: boolean) => {
+type LiveTarget = { kubeconfig?: string; context?: string };
+
+const auditLive = async ({ kubeconfig, context }: LiveTarget, config: Config, writeReports: boolean) => {
   const logger = createLogger(writeReports ? 'warn' : 'silent');
   // The same resources as serve watches (and the chart grants): Services only when configured.
-  const view = createLiveView({ kubeconfig, staleAfterSeconds: config.cluster.staleAfterSeconds, logger, ...serviceScope(config) });
-  const client = createAuditClient(kubeconfig);
+  const view = createLiveView({ kubeconfig, context, staleAfterSeconds: config.cluster.staleAfterSeconds, logger, ...serviceScope(config) });
+  const client = createAuditClient(kubeconfig, context);
   try {
     await view.start();
     const deadline = Date.now() + LIVE_READY_TIMEOUT_MS;
@@ -47,17 +53,12 @@ const auditLive = async (kubeconfig: string | undefined, config: Config, writeRe
     }
     const input: AuditInput = { source: liveSource(view, client), view, config, policies: buildAuditPolicies(config, { logger }), now: new Date() };
     const { objects, findings } = await runAudit(input);
-    if (writeReports) await new ReportWriter(client, logger).write(findings, input.now);
+    if (writeReports) await new ReportWriter(client, logger, { formats: config.audit.reportFormat }).write(findings, input.now);
     return { judged: objects, findings };
   } finally {
     client.close();
     await view.stop();
   }
-};
-
-const outputOf = (value: unknown): OutputFormat => {
-  if (!(OUTPUT_FORMATS as readonly unknown[]).includes(value)) throw new UsageError(`--output must be one of ${OUTPUT_FORMATS.join(', ')}, got "${String(value)}"`);
-  return value as OutputFormat;
 };
 
 export const run = async (args: string[]): Promise<number> => {
@@ -68,7 +69,7 @@ export const run = async (args: string[]): Promise<number> => {
       return 0;
     }
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}": give folders with --manifests`);
-    const format = outputOf(values.output);
+    const format = outputFormatOf(values.output, warn);
     const config = await loadConfig(values.config as string | undefined);
     const manifests = values.manifests as string[] | undefined;
     let output;
@@ -78,12 +79,13 @@ export const run = async (args: string[]): Promise<number> => {
       const { objects, findings } = await runAudit(await fromManifests(manifests, config));
       output = { judged: objects, findings };
     } else {
-      output = await auditLive(values.kubeconfig as string | undefined, config, writeReports);
+      output = await auditLive({ kubeconfig: values.kubeconfig as string | undefined, context: values.context as string | undefined }, config, writeReports);
     }
-    process.stdout.write(formatOutput(output, format));
-    return hasFailure(output.findings) ? 1 : 0;
+    const reports = (reportFormat: ReportFormat) => formatReports(output.findings, reportFormat, 'background scan');
+    process.stdout.write(render(output, format, formatTable, reports));
+    return hasFailure(output.findings) ? EXIT.findings : EXIT.ok;
   } catch (error) {
     process.stderr.write(`certguard audit: ${(error as Error).message}\n`);
-    return error instanceof UsageError || error instanceof ConfigError ? 2 : 3;
+    return exitCodeOf(error);
   }
 };

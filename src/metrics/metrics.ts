@@ -53,6 +53,8 @@ export type Metrics = {
   recordReview(request: { operation: string; kind: { kind: string } }, decisions: PolicyDecision[]): void;
   /** tls-secret-in-use let an in-use TLS Secret's deletion through (system user or break glass). */
   recordInUseDeletion(reason: InUseDeletionReason): void;
+  /** A break-glass annotation took effect (admitted, not a dry run). */
+  recordBreakGlass(policy: string, namespace: string): void;
   /** The text exposition for GET /metrics. */
   render(): Promise<string>;
 };
@@ -127,6 +129,16 @@ const registerInUseMetrics = (registry: Registry) => {
   // Every reason present from the start, so increase() and alerts see the first deletion.
   for (const reason of IN_USE_DELETION_REASONS) deletions.inc({ reason }, 0);
   return (reason: InUseDeletionReason): void => deletions.inc({ reason });
+};
+
+const registerBreakGlassMetrics = (registry: Registry) => {
+  const uses = new Counter({
+    name: 'certguard_break_glass_total',
+    help: 'Requests a break-glass annotation (skip-dns-check, allow-delete, skip-issuable-check) let past a policy, by policy and namespace. Dry runs are not counted.',
+    labelNames: ['policy', 'namespace'] as const,
+    registers: [registry],
+  });
+  return (policy: string, namespace: string): void => uses.inc({ policy, namespace });
 };
 
 const registerSolverMetrics = (registry: Registry, view: MetricsView): void => {
@@ -275,22 +287,31 @@ const registerVerdictMetrics = (registry: Registry, stats: () => ReturnType<Verd
   });
 };
 
+const MISNAMED_DEFAULT_GAUGES = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
 export const createMetrics = (view: MetricsView, options: MetricsOptions = {}): Metrics => {
   const registry = new Registry();
   const recordDecision = registerAdmissionMetrics(registry);
   const recordInUseDeletion = registerInUseMetrics(registry);
+  const recordBreakGlass = registerBreakGlassMetrics(registry);
   registerSolverMetrics(registry, view);
   registerPlaceholderMetrics(registry, view);
   registerViewMetrics(registry, view);
   if (view.verdictStats) registerVerdictMetrics(registry, view.verdictStats.bind(view));
   // Standard names (process_cpu_seconds_total, nodejs_heap_size_used_bytes, ...), unprefixed, so
   // the usual Node.js dashboards and process alerts work on certguard unchanged.
-  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+  if (options.defaultMetrics !== false) {
+    collectDefaultMetrics({ register: registry });
+    // Gauges named like counters (`promtool check metrics`: "non-counter metrics should not have
+    // _total suffix"); nodejs_active_handles/_requests/_resources carry the same numbers.
+    for (const name of MISNAMED_DEFAULT_GAUGES) registry.removeSingleMetric(name);
+  }
   return {
     registry,
     contentType: registry.contentType,
     recordDecision,
     recordInUseDeletion,
+    recordBreakGlass,
     recordReview(request, decisions) {
       for (const { policy, decision, seconds, deadlineExceeded } of decisions) recordDecision({ policy, operation: request.operation, kind: request.kind.kind, decision, seconds, deadlineExceeded });
     },

@@ -249,6 +249,67 @@ t.test('the audit', async (t) => {
     t.same(await messages([certificate, request, order, valid]), [`${head}${tail}`], 'only valid Challenges');
   });
 
+  await t.test('reports a break glass in place as its own rule while the annotation stays, and the problem it hides not at all', async (t) => {
+    const ns = namespace('apps');
+    const mine = (name: string, annotations: Record<string, string> = {}): KubeObject => ({
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: { name, namespace: 'apps', annotations },
+      spec: { secretName: 'shared-tls', dnsNames: ['app.example.com'], issuerRef: { name: 'ca', kind: 'ClusterIssuer' } },
+    });
+    const findings = await audit([ns, mine('a-tls'), mine('b-tls', { 'certguard.io/skip-issuable-check': 'moving to b-tls, INC-7' })], { policies: { 'certificate-dns': { mode: 'off' } } });
+    const ofB = findings.filter((finding) => finding.object?.name === 'b-tls');
+    t.same(ofB, [
+      {
+        policy: 'certificate-issuable',
+        rule: 'break-glass',
+        result: 'warn',
+        object: { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', namespace: 'apps', name: 'b-tls' },
+        message: 'Certificate apps/b-tls: issuability check skipped (certguard.io/skip-issuable-check: "moving to b-tls, INC-7").',
+      },
+    ]);
+    t.same(findings.filter((finding) => finding.object?.name === 'a-tls').map((finding) => [finding.rule, finding.result]), [['admission', 'fail']], 'the other Certificate on the Secret still fails');
+  });
+
+  await t.test("reports a ListenerSet its Gateway did not attach and a solver route a parent did not accept, in the controller's words", async (t) => {
+    const parent: KubeObject = { ...gateway([], { namespace: 'infra', name: 'shared' }), spec: { gatewayClassName: 'traefik', listeners: [], allowedListeners: { namespaces: { from: 'All' } } } };
+    const listenerSet: KubeObject = {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'ListenerSet',
+      metadata: { namespace: 'team-a', name: 'web' },
+      spec: { parentRef: { name: 'shared', namespace: 'infra' }, listeners: [{ name: 'web', port: 80, protocol: 'HTTP' }] },
+      status: { conditions: [{ type: 'Accepted', status: 'False', reason: 'NotAllowed', message: 'ListenerSet is not allowed by the parent Gateway;\nsee allowedListeners' }, { type: 'Programmed', status: 'False', reason: 'Pending' }] },
+    };
+    const route = (accepted: string): KubeObject => ({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { namespace: 'team-a', name: 'cm-acme-http-solver-x1', labels: { 'acme.cert-manager.io/http01-solver': 'true' }, ownerReferences: [{ apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', name: 'web-tls-1-2-3' }] },
+      spec: { parentRefs: [{ name: 'shared', namespace: 'infra', sectionName: 'web' }], hostnames: ['web.example.com'] },
+      status: { parents: [{ controllerName: 'traefik.io/gateway-controller', parentRef: { name: 'shared', namespace: 'infra', sectionName: 'web' }, conditions: [{ type: 'Accepted', status: accepted, reason: accepted === 'True' ? 'Accepted' : 'NotAllowedByListeners' }] }] },
+    });
+    const findings = await audit([parent, listenerSet, route('False'), { ...route('True'), metadata: { ...route('True').metadata, name: 'cm-acme-http-solver-ok' } }]);
+    t.same(findings.filter((finding) => finding.rule !== 'admission'), [
+      {
+        policy: 'certificate-dns',
+        rule: 'solver-route-not-accepted',
+        result: 'fail',
+        object: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: 'team-a', name: 'cm-acme-http-solver-x1' },
+        message:
+          'HTTPRoute team-a/cm-acme-http-solver-x1 (solver of Challenge team-a/web-tls-1-2-3 for "web.example.com"): parentRef Gateway infra/shared sectionName "web" did not accept it: traefik.io/gateway-controller says Accepted=False reason "NotAllowedByListeners", so the challenge never reaches the solver and cert-manager retries. certificate-dns names the listener rule that refuses it when the Certificate is applied (certguard check -f <certificate>)',
+      },
+      {
+        policy: 'gateway-listener-tls',
+        rule: 'listenerset-not-accepted',
+        result: 'fail',
+        object: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'ListenerSet', namespace: 'team-a', name: 'web' },
+        message:
+          'ListenerSet team-a/web is not attached to Gateway infra/shared: its controller says Accepted=False reason "NotAllowed": "ListenerSet is not allowed by the parent Gateway, see allowedListeners", so none of its listeners is served. Look with: kubectl get gateway shared -n infra -o yaml (spec.allowedListeners)',
+      },
+    ]);
+    const off = await audit([listenerSet, route('False')], { policies: { 'gateway-listener-tls': { mode: 'off' }, 'certificate-dns': { mode: 'off' } } });
+    t.same(off.filter((finding) => finding.rule !== 'admission'), [], 'not reported when their policy is off');
+  });
+
   await t.test('judges nothing of a policy that is off', async (t) => {
     t.same(await audit([site('gone-tls')], { policies: { 'gateway-listener-tls': { mode: 'off' } } }), []);
   });

@@ -31,8 +31,8 @@ t.test('one deadline per object, shared by its policies and cleared when the ver
     violations: ['first says no'],
     warnings: ['second warns'],
     byPolicy: [
-      { policy: 'first', violations: ['first says no'], warnings: [] },
-      { policy: 'second', violations: [], warnings: ['second warns'] },
+      { policy: 'first', violations: ['first says no'], warnings: [], breakGlass: [] },
+      { policy: 'second', violations: [], warnings: ['second warns'], breakGlass: [] },
     ],
   });
   t.equal(seen.length, 2);

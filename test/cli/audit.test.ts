@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { buildCertificate, generateRsaKeyPair } from '../../src/certs/x509.ts';
 
 const run = promisify(execFile);
@@ -101,10 +101,24 @@ t.test('nothing to report: only the summary, exit 0', async (t) => {
   t.equal(result.stdout, '3 objects judged: 0 failed, 0 warnings\n');
 });
 
+t.test('-o openreport / policyreport: the reports the audit would write, one YAML document per namespace', async (t) => {
+  const open = await audit(['--manifests', SOLVERS, '-o', 'openreport']);
+  t.equal(open.code, 1, open.stderr);
+  const reports = parseAllDocuments(open.stdout).map((document) => document.toJS() as { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; source: string; summary: object; results: Array<Record<string, unknown>> });
+  t.same(reports.map((report) => [report.apiVersion, report.kind, report.metadata.namespace, report.metadata.name, report.source, report.summary]), [
+    ['openreports.io/v1alpha1', 'Report', 'certguard-fixture-solver-one', 'certguard', 'certguard', { pass: 0, fail: 1, warn: 0, error: 0, skip: 0 }],
+  ]);
+  t.match(reports[0]?.results, [{ source: 'certguard', policy: 'acme-solver-cap', rule: 'namespace-solver-cap', result: 'fail', scored: true, properties: { process: 'background scan' }, resources: [{ kind: 'Namespace', name: 'certguard-fixture-solver-one' }] }]);
+  const wg = await audit(['--manifests', MISSING, '-o', 'policyreport']);
+  t.equal(wg.code, 1, wg.stderr);
+  const [report] = parseAllDocuments(wg.stdout).map((document) => document.toJS() as { apiVersion: string; kind: string; metadata: { namespace: string }; results: Array<{ policy: string }> });
+  t.same([report?.apiVersion, report?.kind, report?.metadata.namespace, report?.results.map((result) => result.policy)], ['wgpolicyk8s.io/v1alpha2', 'PolicyReport', 'traefik', ['gateway-listener-tls']]);
+});
+
 t.test('usage errors exit 2 with one line', async (t) => {
   const badOutput = await audit(['--manifests', GOOD, '-o', 'wide']);
   t.equal(badOutput.code, 2);
-  t.equal(badOutput.stderr, 'certguard audit: --output must be one of table, json, yaml, got "wide"\n');
+  t.equal(badOutput.stderr, 'certguard audit: --output must be one of table, json, yaml, openreport, policyreport, got "wide"\n');
   const positional = await audit([GOOD]);
   t.equal(positional.code, 2);
   t.equal(positional.stderr, `certguard audit: unexpected argument "${GOOD}": give folders with --manifests\n`);

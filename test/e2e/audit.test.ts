@@ -4,14 +4,16 @@
 // and audits, and when it stops (releasing the Lease) the other takes over.
 // certguard runs with a token of the chart's ServiceAccount under the chart's RBAC (audit.enabled),
 // so the test also shows that RBAC is enough.
-// The PolicyReport CRDs here are a test stand-in with an open schema (no upstream file is copied):
-// a cluster gets the real ones from Kyverno, Kubewarden or Policy Reporter.
+// The report CRDs are the upstream ones (Kyverno's wgpolicyk8s.io PolicyReports, the OpenReports
+// project's Reports, from their Go modules: scripts/e2e-binaries.sh report-crds), so the API
+// server's schema validation checks every report the audit writes, in both formats.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { helmTemplate } from '../chart/render.ts';
 import { startCertguard, type Certguard } from './harness/certguard.ts';
+import { ensureReportCrds } from './harness/binaries.ts';
 import { startCluster, type Cluster } from './harness/cluster.ts';
 import { gateway, httpsListener, namespace, tlsSecret, yamlOf } from './harness/objects.ts';
 import { issueCa, issueServing } from './harness/pki.ts';
@@ -44,27 +46,25 @@ const serviceAccountKubeconfig = async (cluster: Cluster): Promise<string> => {
   return path;
 };
 
-/** The PolicyReport CRDs as the chart installs them (policyReports.installCRD). */
-const chartReportCrds = (): string => {
-  const result = helmTemplate({ policyReports: { installCRD: true } }, { namespace: CERTGUARD_NAMESPACE, release: 'certguard', extraArgs: ['--show-only', 'templates/policyreport-crds.yaml'] });
-  if (result.status !== 0) throw new Error(result.stderr);
-  return result.stdout;
-};
-
 // 3 s: the whole scenario fits in a test run; the config takes fractions of a minute. The harness
 // issues one-day certificates: expiringWithinDays 0 keeps them out of the report.
+const REPORT_CRDS = ['policyreports.wgpolicyk8s.io', 'clusterpolicyreports.wgpolicyk8s.io', 'reports.openreports.io', 'clusterreports.openreports.io'];
+
 const CONFIG = { audit: { intervalMinutes: 0.05, expiringWithinDays: 0 } };
 const auditArgs = (identity: string) => ['--audit', `--audit-namespace=${CERTGUARD_NAMESPACE}`, `--audit-identity=${identity}`];
 
-type Report = { results?: Array<{ policy: string; rule: string; result: string; message: string; resources?: Array<{ kind: string; name: string }> }>; summary?: { fail: number } };
+type Report = { results?: Array<{ source?: string; policy: string; rule: string; result: string; message: string; properties?: Record<string, string>; resources?: Array<{ kind: string; name: string }> }>; summary?: { fail: number }; source?: string };
 type EventList = { items: Array<{ type: string; reason: string; message: string; involvedObject: { kind: string; name: string } }> };
 
 t.test('the audit reports a Secret deleted after admission, and clears it once fixed', async (t) => {
   const cluster = await startCluster();
   t.teardown(() => cluster.stop());
-  const crds = await cluster.kubectl(['apply', '-f', '-'], { input: chartReportCrds() });
+  const crds = await cluster.kubectl(['apply', '--server-side', '-f', await ensureReportCrds()]);
   t.equal(crds.code, 0, crds.stderr);
-  await cluster.kubectl(['wait', '--for=condition=Established', 'crd/policyreports.wgpolicyk8s.io', 'crd/clusterpolicyreports.wgpolicyk8s.io', '--timeout=30s']);
+  const established = await cluster.kubectl(['wait', '--for=condition=Established', ...REPORT_CRDS.map((name) => `crd/${name}`), '--timeout=30s']);
+  t.equal(established.code, 0, established.stderr);
+  // Established comes a moment before a new CRD's storage answers (HTTP 429 "storage is (re)initializing").
+  await waitFor('the report CRDs to serve lists', async () => ((await cluster.kubectl(['get', REPORT_CRDS.join(','), '-A'])).code === 0 ? true : undefined), { timeoutMs: 30_000, intervalMs: 250 });
   const setup = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(namespace(CERTGUARD_NAMESPACE), namespace('apps')) });
   t.equal(setup.code, 0, setup.stderr);
 
@@ -112,6 +112,10 @@ t.test('the audit reports a Secret deleted after admission, and clears it once f
   t.same(failing.results?.map((result) => [result.policy, result.rule, result.result, result.resources?.[0]?.kind, result.resources?.[0]?.name]), [['gateway-listener-tls', 'admission', 'fail', 'Gateway', 'web']]);
   t.match(failing.results?.[0]?.message, /^spec\.listeners\[0\] "websecure" \(Gateway apps\/web, hostname "app\.example\.com"\): certificateRefs\[0\] Secret "apps\/web-tls" does not exist and no Certificate or cert-manager annotation will create it: /);
   t.equal(failing.summary?.fail, 1);
+  const openReport = await cluster.kubectl(['get', 'reports.openreports.io', 'certguard', '-n', 'apps', '-o', 'json']);
+  t.equal(openReport.code, 0, openReport.stderr);
+  const written = JSON.parse(openReport.stdout) as Report;
+  t.same([written.source, written.results?.map((result) => [result.source, result.policy, result.rule, result.result, result.resources?.[0]?.name, result.properties])], ['certguard', [['certguard', 'gateway-listener-tls', 'admission', 'fail', 'web', { process: 'background scan' }]]], 'the same finding as an OpenReports Report');
 
   // The one-shot CLI over the same live cluster, with the same token: the same finding, exit 1.
   const cli = await run(NODE, ['bin/certguard.js', 'audit', '--kubeconfig', kubeconfigPath, '--config', '/dev/null', '-o', 'json'], { cwd: repoRoot, timeoutMs: 150_000 });
@@ -150,7 +154,7 @@ t.test('the audit reports a Secret deleted after admission, and clears it once f
   t.equal(auditors[0], leader, 'the one holding the Lease');
   t.notMatch(other?.logs() ?? '', /"msg":"audit done"/);
 
-  for (const replica of replicas) t.notMatch(replica.logs(), /audit failed|audit Event not|Lease not (renewed|released)|PolicyReports not written/, 'no audit step failed (the chart\'s RBAC is enough)');
+  for (const replica of replicas) t.notMatch(replica.logs(), /audit failed|audit Event not|Lease not (renewed|released)|reports not written|not written, its CRDs/, 'no audit step failed (the chart\'s RBAC is enough)');
 
   await leader?.stop();
   const next = await waitFor('the other replica to take the Lease over', async () => {
