@@ -1,0 +1,42 @@
+// The first two hops: the listener's owner (a ListenerSet must be accepted by its parent) and the
+// listener itself, with the conditions its controller wrote for it (status.listeners[]).
+import { arrayOf, recordOf, specOf, statusOf, stringOf } from '../kube/accessors.ts';
+import type { Listener, ListenerOwner } from '../kube/gateway.ts';
+import type { KubeObject } from '../kube/object.ts';
+import { where, type Site } from '../policies/gateway-listener-tls/messages.ts';
+import { conditionOf, conditionsOf, describeCondition, isBadGatewayCondition } from './conditions.ts';
+import * as messages from './messages.ts';
+import type { Hop } from './model.ts';
+
+export const portOf = (object: KubeObject, listener: Listener): number | undefined => {
+  const port = recordOf(arrayOf(specOf(object).listeners)[listener.index]).port;
+  return typeof port === 'number' ? port : undefined;
+};
+
+export const ownerHop = (owner: ListenerOwner, object: KubeObject): Hop => {
+  const conditions = conditionsOf(statusOf(object));
+  const details = conditions.map(describeCondition);
+  const name = `${owner.kind} ${owner.namespace}/${owner.name}`;
+  if (owner.kind === 'ListenerSet') {
+    const accepted = conditionOf(statusOf(object), 'Accepted');
+    const parent = owner.parent ? `parent Gateway ${owner.parent.namespace}/${owner.parent.name}` : 'no parentRef';
+    if (accepted?.status === 'False') return { hop: 'owner', status: 'broken', summary: `${name} (${parent}): not accepted`, message: messages.listenerSetNotAccepted(owner, owner.parent, accepted), details };
+    if (!accepted) return { hop: 'owner', status: 'pending', summary: `${name} (${parent}): no controller has accepted it yet`, message: `${name} has no Accepted condition: no Gateway controller has processed it yet`, details };
+    return { hop: 'owner', status: 'ok', summary: `${name} (${parent}): accepted`, details };
+  }
+  const controller = conditions.length > 0 ? conditions.map((condition) => `${condition.type}=${condition.status}`).join(', ') : 'no conditions yet';
+  return { hop: 'owner', status: 'ok', summary: `${name}: ${controller}`, details };
+};
+
+const listenerStatusOf = (object: KubeObject, name: string): unknown =>
+  arrayOf(statusOf(object).listeners).find((entry) => stringOf(recordOf(entry).name) === name);
+
+export const listenerHop = (site: Site, object: KubeObject, port: number | undefined): Hop => {
+  const { listener } = site;
+  const conditions = conditionsOf(listenerStatusOf(object, listener.name));
+  const summary = `${listener.name}: ${listener.protocol ?? '?'}${port !== undefined ? ` port ${port}` : ''}, ${listener.hostname ? `hostname ${listener.hostname}` : 'any hostname'}`;
+  const details = conditions.length > 0 ? conditions.map(describeCondition) : ['the controller has written no status for this listener'];
+  const bad = conditions.filter(isBadGatewayCondition);
+  if (bad.length > 0) return { hop: 'listener', status: 'broken', summary: `${summary}: ${bad.map((c) => `${c.type}=${c.status}`).join(', ')}`, message: messages.listenerReported(where(site), bad), details };
+  return { hop: 'listener', status: 'ok', summary, details };
+};
