@@ -1,6 +1,6 @@
 // typescript-eslint, type-aware, run by `npm test` (scripts/test.ts) before the tests. Only rules
 // that catch real defects here: promises nobody awaits or that are passed where a callback's result
-// is ignored, and the import fences of STYLE.md "The shape of the program".
+// is ignored, and the import fences of CONTRIBUTING.md "Policies are pure functions".
 import tseslint from 'typescript-eslint';
 
 const fence = (patterns) => ['error', { patterns }];
@@ -24,7 +24,7 @@ export default tseslint.config(
     },
   },
   {
-    // A policy never sees HTTP or the Kubernetes client (STYLE.md).
+    // A policy never sees HTTP or the Kubernetes client (CONTRIBUTING.md).
     files: ['src/policies/**/*.ts'],
     ignores: ['src/policies/**/*.test.ts'],
     rules: {

@@ -1,6 +1,7 @@
 // Flags with environment fallbacks (flag > env > default), parsed with node:util parseArgs.
 // A bad flag is a clear one-line error and exit code 2, never a stack trace.
 import { parseArgs } from 'node:util';
+import { ConfigError } from '../config/load.ts';
 
 export type FlagSpec = {
   type: 'string' | 'boolean';
@@ -13,6 +14,18 @@ export type FlagSpec = {
 };
 
 export class UsageError extends Error {}
+
+/** Every command's help flag: `-h` and `--help`. */
+export const HELP_FLAG: FlagSpec = { type: 'boolean', short: 'h', description: 'show this help' };
+
+/**
+ * Exit codes, the same for every command (README "Exit codes"): 1 is only ever "check or audit
+ * found something", so a pipeline can tell a verdict from a failure to judge.
+ */
+export const EXIT = { ok: 0, findings: 1, usage: 2, failed: 3 } as const;
+
+/** A wrong invocation or config is the caller's to fix (2); anything else kept the command from its work (3). */
+export const exitCodeOf = (error: unknown): number => (error instanceof UsageError || error instanceof ConfigError ? EXIT.usage : EXIT.failed);
 
 export type Parsed = { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] };
 
@@ -44,7 +57,8 @@ export const helpText = (command: string, summary: string, specs: Record<string,
     '',
     ...Object.entries(specs).map(([name, spec]) => {
       const extra = [spec.env ? `env ${spec.env}` : '', spec.default !== undefined ? `default ${spec.default}` : ''].filter(Boolean).join(', ');
-      return `  --${name.padEnd(18)} ${spec.description}${extra ? ` (${extra})` : ''}`;
+      const flag = `${spec.short ? `-${spec.short}, ` : '    '}--${name}`;
+      return `  ${flag.padEnd(24)} ${spec.description}${extra ? ` (${extra})` : ''}`;
     }),
   ].join('\n');
 

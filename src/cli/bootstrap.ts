@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import type { BootstrapSettings } from '../certs/bootstrap.ts';
 import { describeApiError, kubeBootstrapCluster, loadKubeConfig } from '../certs/bootstrap-kube.ts';
 import { runBootstrap, type BootstrapCluster, type BootstrapOptions, type BootstrapReport, type WebhookKind } from '../certs/bootstrap-run.ts';
-import { helpText, parseFlags, UsageError, type FlagSpec } from './args.ts';
+import { exitCodeOf, HELP_FLAG, helpText, parseFlags, UsageError, type FlagSpec } from './args.ts';
 import { serviceDnsNames } from './certs.ts';
 
 const FLAGS: Record<string, FlagSpec> = {
@@ -25,7 +25,7 @@ const FLAGS: Record<string, FlagSpec> = {
   'renew-before-days': { type: 'string', default: '60', description: 'renew the serving certificate when less than this is left' },
   kubeconfig: { type: 'string', env: 'KUBECONFIG', description: 'kubeconfig (in-cluster service account when absent)' },
   'dry-run': { type: 'boolean', description: 'decide and report, change nothing' },
-  help: { type: 'boolean', description: 'show this help' },
+  help: HELP_FLAG,
 };
 
 const required = (values: Record<string, unknown>, flag: string): string => {
@@ -118,6 +118,6 @@ export const run = async (args: string[]): Promise<number> => {
     return 0;
   } catch (error) {
     process.stderr.write(`certguard bootstrap: ${describeApiError(error)}\n`);
-    return error instanceof UsageError ? 2 : 1;
+    return exitCodeOf(error);
   }
 };

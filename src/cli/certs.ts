@@ -4,7 +4,7 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { issueSelfSigned, issueSigned, validityWindow, type Issued } from '../certs/x509.ts';
-import { helpText, parseFlags, UsageError, type FlagSpec } from './args.ts';
+import { exitCodeOf, HELP_FLAG, helpText, parseFlags, UsageError, type FlagSpec } from './args.ts';
 
 const FLAGS: Record<string, FlagSpec> = {
   out: { type: 'string', default: 'certs', description: 'folder to write ca.crt, ca.key, tls.crt, tls.key into' },
@@ -15,7 +15,7 @@ const FLAGS: Record<string, FlagSpec> = {
   'ca-validity-days': { type: 'string', default: '1825', description: 'CA validity in days' },
   'validity-days': { type: 'string', default: '365', description: 'serving certificate validity in days' },
   force: { type: 'boolean', description: 'overwrite existing files' },
-  help: { type: 'boolean', description: 'show this help' },
+  help: HELP_FLAG,
 };
 
 export type CertsRequest = {
@@ -89,6 +89,6 @@ export const run = async (args: string[]): Promise<number> => {
     return 0;
   } catch (error) {
     process.stderr.write(`certguard certs: ${(error as Error).message}\n`);
-    return error instanceof UsageError ? 2 : 1;
+    return exitCodeOf(error);
   }
 };

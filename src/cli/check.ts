@@ -3,21 +3,25 @@
 // objects (e.g. `kubectl get secrets,referencegrants,... -A -o yaml`) — no cluster needed.
 // The bundle is assumed to be applied together, the way Argo CD and Flux sync a folder: each
 // object is judged against the cluster objects plus every OTHER object of the bundle.
+import { formatReports } from '../audit/format.ts';
+import { refOf, RULE_ADMISSION, type Finding } from '../audit/findings.ts';
 import { judge, nameOf, requestFor } from '../audit/judge.ts';
 import type { KubeObject } from '../kube/object.ts';
 import { ManifestView, readManifests } from '../cluster/manifest-view.ts';
 import { buildPolicies } from '../compose.ts';
-import { ConfigError, loadConfig } from '../config/load.ts';
+import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { createLogger } from '../server/logger.ts';
-import { helpText, parseFlags, UsageError, type FlagSpec } from './args.ts';
+import { EXIT, exitCodeOf, HELP_FLAG, helpText, parseFlags, UsageError, type FlagSpec } from './args.ts';
+import { OUTPUT_FLAG, outputFormatOf, render, type ReportFormat } from './output.ts';
 
 const FLAGS: Record<string, FlagSpec> = {
   filename: { type: 'string', multiple: true, short: 'f', description: 'manifest file or folder to judge (repeatable; like kubectl -f)' },
-  cluster: { type: 'string', multiple: true, description: 'file or folder of objects already in the cluster (repeatable)' },
+  manifests: { type: 'string', multiple: true, description: 'file or folder of objects already in the cluster (repeatable), as audit and serve read them' },
+  cluster: { type: 'string', multiple: true, description: 'deprecated spelling of --manifests' },
   config: { type: 'string', env: 'CERTGUARD_CONFIG', description: 'policy configuration (YAML), as the webhook uses' },
-  output: { type: 'string', default: 'text', description: 'text or json' },
-  help: { type: 'boolean', description: 'show this help' },
+  output: OUTPUT_FLAG,
+  help: HELP_FLAG,
 };
 
 // Other tests build their requests the way check does.
@@ -25,20 +29,32 @@ export { requestFor } from '../audit/judge.ts';
 
 export type CheckVerdict = { object: string; allowed: boolean; violations: string[]; warnings: string[] };
 
-/** `config`: a config file's path (as --config), or an already parsed config (tests). */
-export const checkBundle = async (bundle: KubeObject[], cluster: KubeObject[], configOrPath?: string | Config): Promise<CheckVerdict[]> => {
+type Judged = { verdict: CheckVerdict; findings: Finding[] };
+
+/** Each object of the bundle judged, with its verdict per policy as findings (for -o openreport/policyreport). */
+const judgeBundle = async (bundle: KubeObject[], cluster: KubeObject[], configOrPath?: string | Config): Promise<Judged[]> => {
   const config = typeof configOrPath === 'object' ? configOrPath : await loadConfig(configOrPath);
   const policies = buildPolicies(config, { logger: createLogger('silent') });
-  const verdicts: CheckVerdict[] = [];
+  const judged: Judged[] = [];
   for (const [index, object] of bundle.entries()) {
     const others = bundle.filter((_, at) => at !== index);
-    const { allowed, violations, warnings } = await judge(requestFor(object, cluster, index), policies, new ManifestView([...cluster, ...others]));
-    verdicts.push({ object: nameOf(object), allowed, violations, warnings });
+    const request = requestFor(object, cluster, index);
+    const { allowed, violations, warnings, byPolicy } = await judge(request, policies, new ManifestView([...cluster, ...others]));
+    const ref = refOf(request.object ?? object);
+    const findings = byPolicy.flatMap(({ policy, violations: failed, warnings: warned, breakGlass }) => [
+      ...failed.map((message) => ({ policy, rule: RULE_ADMISSION, result: 'fail' as const, object: ref, message })),
+      ...[...warned, ...breakGlass].map((message) => ({ policy, rule: RULE_ADMISSION, result: 'warn' as const, object: ref, message })),
+    ]);
+    judged.push({ verdict: { object: nameOf(object), allowed, violations, warnings }, findings });
   }
-  return verdicts;
+  return judged;
 };
 
-const formatText = (verdicts: CheckVerdict[]): string => {
+/** `config`: a config file's path (as --config), or an already parsed config (tests). */
+export const checkBundle = async (bundle: KubeObject[], cluster: KubeObject[], configOrPath?: string | Config): Promise<CheckVerdict[]> =>
+  (await judgeBundle(bundle, cluster, configOrPath)).map((judged) => judged.verdict);
+
+const formatTable = (verdicts: CheckVerdict[]): string => {
   const lines: string[] = [];
   for (const verdict of verdicts) {
     if (verdict.allowed && verdict.warnings.length === 0) continue;
@@ -51,6 +67,15 @@ const formatText = (verdicts: CheckVerdict[]): string => {
   return `${lines.join('\n')}\n`;
 };
 
+const warn = (message: string) => process.stderr.write(`certguard check: ${message}\n`);
+
+/** --manifests, plus the folders given with the old --cluster (which kubectl users read as "the live cluster"). */
+const clusterStateOf = (values: Record<string, unknown>): string[] => {
+  const old = (values.cluster as string[] | undefined) ?? [];
+  if (old.length > 0) warn('--cluster is deprecated: use --manifests (the same files or folders of cluster objects)');
+  return [...((values.manifests as string[] | undefined) ?? []), ...old];
+};
+
 export const run = async (args: string[]): Promise<number> => {
   try {
     const { values, positionals } = parseFlags(args, FLAGS);
@@ -60,12 +85,15 @@ export const run = async (args: string[]): Promise<number> => {
     }
     const files = [...((values.filename as string[] | undefined) ?? []), ...positionals];
     if (files.length === 0) throw new UsageError('give the manifests to check with --filename (or as arguments)');
-    if (values.output !== 'text' && values.output !== 'json') throw new UsageError(`--output must be text or json, got "${String(values.output)}"`);
-    const verdicts = await checkBundle(await readManifests(files), await readManifests((values.cluster as string[] | undefined) ?? []), values.config as string | undefined);
-    process.stdout.write(values.output === 'json' ? `${JSON.stringify(verdicts, null, 2)}\n` : formatText(verdicts));
-    return verdicts.some((verdict) => !verdict.allowed) ? 1 : 0;
+    const format = outputFormatOf(values.output, warn);
+    const judged = await judgeBundle(await readManifests(files), await readManifests(clusterStateOf(values)), values.config as string | undefined);
+    const verdicts = judged.map((entry) => entry.verdict);
+    // A pre-flight of admission: Kyverno's process "admission review".
+    const reports = (reportFormat: ReportFormat) => formatReports(judged.flatMap((entry) => entry.findings), reportFormat, 'admission review');
+    process.stdout.write(render(verdicts, format, formatTable, reports));
+    return verdicts.some((verdict) => !verdict.allowed) ? EXIT.findings : EXIT.ok;
   } catch (error) {
     process.stderr.write(`certguard check: ${(error as Error).message}\n`);
-    return error instanceof UsageError || error instanceof ConfigError ? 2 : 3;
+    return exitCodeOf(error);
   }
 };

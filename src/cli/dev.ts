@@ -40,7 +40,7 @@ export const planDev = (args: string[], env: NodeJS.ProcessEnv = process.env): D
     notice = `certguard dev: serving the cluster view in ${flagValue(args, 'manifests')} (no real cluster)`;
   } else if (hasFlag(args, 'kubeconfig')) {
     const path = flagValue(args, 'kubeconfig');
-    const credentials = loadCredentials(path);
+    const credentials = loadCredentials(path, env, undefined, flagValue(args, 'context'));
     notice = `certguard dev: using the real cluster at ${credentials.server} (context "${credentials.context ?? 'none'}", from ${path}): placeholder mode writes Secrets there`;
   } else {
     notice = `certguard dev: serving the example cluster in ${EXAMPLE_VIEW}/, no real cluster is contacted (pass --kubeconfig PATH to watch one)`;
@@ -51,7 +51,7 @@ export const planDev = (args: string[], env: NodeJS.ProcessEnv = process.env): D
 };
 
 export const run = async (args: string[]): Promise<number> => {
-  if (args.includes('--help')) return serve(['--help']);
+  if (args.includes('--help') || args.includes('-h')) return serve(['--help']);
   let plan: DevPlan;
   try {
     plan = planDev(args);

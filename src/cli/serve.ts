@@ -16,11 +16,15 @@ import { startServeAudit } from '../audit/in-serve.ts';
 import { createNameResolver } from '../dns/resolver.ts';
 import { resolverOptionsFrom } from '../policies/certificate-dns/settings.ts';
 import { buildApp } from '../server/app.ts';
+import { createBreakGlassRecorder } from '../server/break-glass-record.ts';
+import { createAccessReviewer } from '../cluster/live/access-review.ts';
+import { KubeClient } from '../cluster/live/kube-client.ts';
+import { loadCredentials } from '../cluster/live/kubeconfig.ts';
 import { DEFAULT_REVIEW_DEADLINE_MS } from '../server/limits.ts';
 import { CertWatcher, tlsOptions } from '../server/cert-watcher.ts';
 import { createLogger, LOG_LEVELS } from '../server/logger.ts';
 import { buildProbeApp, type Readiness } from '../server/probe-app.ts';
-import { helpText, parseFlags, portOf, UsageError, type FlagSpec } from './args.ts';
+import { exitCodeOf, HELP_FLAG, helpText, parseFlags, portOf, UsageError, type FlagSpec } from './args.ts';
 
 export const SERVE_FLAGS: Record<string, FlagSpec> = {
   port: { type: 'string', env: 'CERTGUARD_PORT', default: '8443', description: 'admission HTTPS port' },
@@ -30,6 +34,7 @@ export const SERVE_FLAGS: Record<string, FlagSpec> = {
   'tls-key': { type: 'string', env: 'CERTGUARD_TLS_KEY', default: 'certs/tls.key', description: 'serving key (PEM), reloaded when it changes' },
   config: { type: 'string', env: 'CERTGUARD_CONFIG', description: 'policy configuration (YAML)' },
   kubeconfig: { type: 'string', env: 'KUBECONFIG', description: 'kubeconfig for the live cluster view (in-cluster service account when absent)' },
+  context: { type: 'string', description: 'kubeconfig context to use instead of its current-context' },
   'secret-namespaces': { type: 'string', env: 'CERTGUARD_SECRET_NAMESPACES', description: 'comma-separated namespaces: watch Secrets only there (namespaced RBAC, the chart\'s rbac.namespaces); default all' },
   manifests: { type: 'string', env: 'CERTGUARD_MANIFESTS', description: 'serve from a folder of YAML/JSON objects instead of a live cluster' },
   'request-timeout': {
@@ -42,7 +47,7 @@ export const SERVE_FLAGS: Record<string, FlagSpec> = {
   'audit-namespace': { type: 'string', env: 'POD_NAMESPACE', description: 'certguard\'s namespace: where the audit Lease lives (with --audit)' },
   'audit-identity': { type: 'string', env: 'POD_NAME', description: 'this replica\'s name in the audit Lease (default: the host name)' },
   'log-level': { type: 'string', env: 'CERTGUARD_LOG_LEVEL', default: 'info', description: `one of ${LOG_LEVELS.join(', ')}` },
-  help: { type: 'boolean', description: 'show this help' },
+  help: HELP_FLAG,
 };
 
 export type ServeOptions = {
@@ -53,6 +58,8 @@ export type ServeOptions = {
   keyPath: string;
   config: Config;
   kubeconfig?: string;
+  /** The kubeconfig context (--context); absent: its current-context. */
+  context?: string;
   /** Watch Secrets only in these namespaces (absent: cluster-wide). */
   secretNamespaces?: string[];
   manifests?: string;
@@ -93,6 +100,7 @@ const openView = async (options: ServeOptions): Promise<ViewAndWriter> => {
   }
   const view = createLiveView({
     kubeconfig: options.kubeconfig,
+    context: options.context,
     staleAfterSeconds: options.config.cluster.staleAfterSeconds,
     logger: options.logger,
     ...watchScope(options),
@@ -111,8 +119,12 @@ export const startServer = async (options: ServeOptions): Promise<RunningServer>
   // One resolver, so the audit's DNS lookups share the admission answer cache.
   const resolver = createNameResolver(resolverOptionsFrom(options.config.policies['certificate-dns']));
   const metrics = createMetrics(view);
-  const policies = buildPolicies(options.config, { logger, resolver, recordInUseDeletion: metrics.recordInUseDeletion });
-  const app = buildApp({ policies, view, writer, logger, recordDecision: metrics.recordDecision, reviewDeadlineMs: options.requestTimeoutMs, https: { minVersion: 'TLSv1.2' } });
+  // Break glass asks and reports through a client of its own (SubjectAccessReviews, Events); none over manifests.
+  const client = options.manifests ? undefined : new KubeClient(loadCredentials(options.kubeconfig));
+  const isBreakGlassAllowed = client ? createAccessReviewer(client) : undefined;
+  const policies = buildPolicies(options.config, { logger, resolver, recordInUseDeletion: metrics.recordInUseDeletion, ...(isBreakGlassAllowed ? { isBreakGlassAllowed } : {}) });
+  const recordBreakGlass = createBreakGlassRecorder({ ...(client ? { client } : {}), count: metrics.recordBreakGlass });
+  const app = buildApp({ policies, view, writer, logger, recordDecision: metrics.recordDecision, recordBreakGlass, reviewDeadlineMs: options.requestTimeoutMs, https: { minVersion: 'TLSv1.2' } });
   const certs = new CertWatcher({
     certPath: options.certPath,
     keyPath: options.keyPath,
@@ -127,7 +139,7 @@ export const startServer = async (options: ServeOptions): Promise<RunningServer>
   };
   const probes = buildProbeApp({ logger, readiness, metrics });
   const audit = options.audit
-    ? startServeAudit({ view, resolver, config: options.config, kubeconfig: options.kubeconfig, namespace: options.audit.namespace, identity: options.audit.identity, registry: metrics.registry, logger })
+    ? startServeAudit({ view, resolver, config: options.config, kubeconfig: options.kubeconfig, context: options.context, namespace: options.audit.namespace, identity: options.audit.identity, registry: metrics.registry, logger })
     : undefined;
   await certs.start();
   view.start().catch((error: unknown) => logger.error({ err: { message: (error as Error).message } }, 'cluster view stopped'));
@@ -142,6 +154,7 @@ export const startServer = async (options: ServeOptions): Promise<RunningServer>
       await audit?.stop();
       await Promise.allSettled([app.close(), probes.close()]);
       await view.stop();
+      client?.close();
     },
   };
 };
@@ -197,6 +210,7 @@ export const serveOptionsFrom = async (args: string[]): Promise<ServeOptions | '
     keyPath: String(values['tls-key']),
     config: await loadConfig(values.config as string | undefined),
     kubeconfig: values.kubeconfig as string | undefined,
+    context: values.context as string | undefined,
     secretNamespaces: secretNamespacesOf(values['secret-namespaces']),
     manifests,
     requestTimeoutMs: durationMsOf(values['request-timeout'], 'request-timeout'),
@@ -230,6 +244,6 @@ export const run = async (args: string[]): Promise<number> => {
     return await serveUntilSignal(options);
   } catch (error) {
     process.stderr.write(`certguard serve: ${(error as Error).message}\n`);
-    return error instanceof UsageError ? 2 : 1;
+    return exitCodeOf(error);
   }
 };

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
-import { stringify } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import type { CheckVerdict } from '../../src/cli/check.ts';
 import { startDnsmasq } from '../dns/dnsmasq.ts';
 import { fixtureConfig, fixtureDnsRecords, fixturesOf, notableVerdicts, policiesWithFixtures } from '../helpers/policy-fixtures.ts';
@@ -57,6 +57,17 @@ t.test('certguard check prints the webhook message for the seed-000 bundle', asy
   );
 });
 
+t.test('-o openreport / policyreport: the verdicts as reports, as admission would write them', async (t) => {
+  const bundle = join(root, 'src/policies/gateway-listener-tls/fixtures/bad/missing-secret.yaml');
+  for (const [output, apiVersion] of [['openreport', 'openreports.io/v1alpha1'], ['policyreport', 'wgpolicyk8s.io/v1alpha2']] as const) {
+    const result = await check(['-f', bundle, '-o', output]);
+    t.equal(result.code, 1, result.stderr);
+    const reports = parseAllDocuments(result.stdout).map((document) => document.toJS() as { apiVersion: string; metadata: { namespace: string }; results: Array<Record<string, unknown>> });
+    t.same(reports.map((report) => [report.apiVersion, report.metadata.namespace]), [[apiVersion, 'traefik']], output);
+    t.match(reports[0]?.results, [{ source: 'certguard', policy: 'gateway-listener-tls', rule: 'admission', result: 'fail', properties: { process: 'admission review' }, resources: [{ kind: 'Gateway', namespace: 'traefik', name: 'traefik-gateway' }], message: /^spec\.listeners\[2\] "websecure-app-prod"/ }]);
+  }
+});
+
 t.test('a Secret in the same bundle counts as present (applied together, as a GitOps sync does)', async (t) => {
   const fixture = join(root, 'src/policies/gateway-listener-tls/fixtures/bad/missing-secret.yaml');
   const secret = join(root, 'test/cli/fixtures/app-prod-tls-secret.yaml');
@@ -68,7 +79,8 @@ t.test('a Secret in the same bundle counts as present (applied together, as a Gi
 t.test('a Certificate in the same bundle is what fills the missing Secret: pending issuance, not a typo', async (t) => {
   const fixture = join(root, 'src/policies/gateway-listener-tls/fixtures/bad/missing-secret.yaml');
   const certificate = join(root, 'test/cli/fixtures/app-prod-certificate.yaml');
-  const result = await check(['-f', fixture, '-f', certificate]);
+  // DNS from the test's dnsmasq: the Certificate's CAA lookup must not depend on this machine's resolver.
+  const result = await check(['--config', configPath, '-f', fixture, '-f', certificate]);
   t.equal(result.code, 1);
   t.equal(
     result.stdout,

@@ -1,4 +1,4 @@
-// The rules every policy message follows (BRIEF/STYLE "Messages are API"): one line, no "; "
+// The rules every policy message follows (CONTRIBUTING.md "Messages are API"): one line, no "; "
 // inside (complete.ts joins the violations of one request with "; ", so a reader can split them
 // again), and a lowercase start. A message may open with the Kubernetes object it is about,
 // written "<Kind> <namespace>/<name>" as the API spells the kind ("Certificate app/web-tls: ...").

@@ -3,10 +3,16 @@
 // A new export in a messages.ts fails this test until it is rendered here (or named a fragment).
 import t from 'tap';
 import type { CertRef, Listener, ListenerOwner } from '../../src/kube/gateway.ts';
+import { notAllowed } from '../../src/policies/break-glass.ts';
 import * as acme from '../../src/policies/acme-solver-cap/messages.ts';
+import type { RecordRefusal } from '../../src/dns/caa.ts';
 import type { Target } from '../../src/policies/certificate-dns/addresses.ts';
+import type { AllowedListeners } from '../../src/kube/attachment.ts';
 import * as dns from '../../src/policies/certificate-dns/messages.ts';
 import type { JudgedCertificate, JudgedName } from '../../src/policies/certificate-dns/shim.ts';
+import type { RoutePrediction } from '../../src/policies/certificate-dns/route-attachment.ts';
+import type { Exclusion } from '../../src/kube/attachment.ts';
+import * as attachment from '../../src/policies/gateway-listener-tls/attachment-messages.ts';
 import * as issuable from '../../src/policies/certificate-issuable/messages.ts';
 import type { Filler, Issuance, Route } from '../../src/policies/gateway-listener-tls/issuance.ts';
 import * as gateway from '../../src/policies/gateway-listener-tls/messages.ts';
@@ -18,7 +24,7 @@ import { fixturesOf, policiesWithFixtures } from '../helpers/policy-fixtures.ts'
 // ---------------------------------------------------------------- gateway-listener-tls
 
 const ref: CertRef = { group: '', kind: 'Secret', namespace: 'app-prod', name: 'app-tls', written: {} };
-const listener: Listener = { index: 2, name: 'websecure-app', protocol: 'HTTPS', hostname: 'app.example.com', terminatesTls: true };
+const listener: Listener = { index: 2, name: 'websecure-app', protocol: 'HTTPS', hostname: 'app.example.com', allowedRoutes: { from: 'Same', kinds: [] }, terminatesTls: true };
 const owners: ListenerOwner[] = [
   { kind: 'Gateway', namespace: 'traefik', name: 'traefik-gateway' },
   { kind: 'ListenerSet', namespace: 'apps', name: 'shop', parent: { namespace: 'traefik', name: 'traefik-gateway' } },
@@ -50,6 +56,7 @@ const routes: Route[] = [
   { code: 'this-gateway', name: 'app.example.com' },
   { code: 'dns-01' },
   { code: 'http-01-elsewhere', parents: ['Gateway other/edge'] },
+  { code: 'http-01-unattached', parents: ['Gateway traefik/traefik-gateway'] },
   { code: 'http-01-ingress' },
   { code: 'no-solver' },
   { code: 'not-acme' },
@@ -113,11 +120,41 @@ const lookupProblems = [
   dns.describeLookupProblem('pay.example.com', { error: 'SERVFAIL', cnames: [], detail: 'EREFUSED' }, 2000),
 ];
 
-const ca: dns.CaaCa = { issuer: 'ClusterIssuer letsencrypt-prod', identities: ['letsencrypt.org'] };
+const ca: dns.CaaCa = { issuer: 'ClusterIssuer letsencrypt-prod', identities: ['letsencrypt.org'], rules: 'boulder', accountUri: 'https://acme-v02.api.letsencrypt.org/acme/acct/123' };
+const order: dns.CaaOrder = { ca, method: 'http-01' };
+const issueRecord = (value: string, flags = 0) => ({ flags, tag: 'issue', value });
+const refusals: RecordRefusal[] = [
+  { record: issueRecord('pki.goog'), refusal: { kind: 'other-ca', domain: 'pki.goog', caseOnly: false } },
+  { record: issueRecord('LetsEncrypt.org'), refusal: { kind: 'other-ca', domain: 'LetsEncrypt.org', caseOnly: true } },
+  { record: issueRecord(';'), refusal: { kind: 'no-ca' } },
+  { record: issueRecord('letsencrypt.org; a_b=1'), refusal: { kind: 'malformed', detail: 'parameter tag "a_b" has a character not allowed there' } },
+  { record: issueRecord('letsencrypt.org; accounturi=x'), refusal: { kind: 'account', named: ['x'] } },
+  { record: issueRecord('letsencrypt.org; accounturi=x; accounturi=y'), refusal: { kind: 'account', named: ['x', 'y'] } },
+  { record: issueRecord('letsencrypt.org; validationmethods=dns-01'), refusal: { kind: 'methods', named: ['dns-01'], problem: 'excluded' } },
+  { record: issueRecord('letsencrypt.org; validationmethods=a b'), refusal: { kind: 'methods', named: ['a b'], problem: 'malformed' } },
+  { record: issueRecord('letsencrypt.org; validationmethods=dns-01; validationmethods=http-01'), refusal: { kind: 'methods', named: ['dns-01', 'http-01'], problem: 'repeated' } },
+];
 const caaProblems = [
   dns.describeCaaProblem('example.com', { error: 'TIMEOUT' }, 2000),
+  dns.describeCaaProblem('com', { error: 'NXDOMAIN' }, 2000),
   dns.describeCaaProblem('example.com', { error: 'SERVFAIL' }, 2000),
   dns.describeCaaProblem('example.com', { error: 'SERVFAIL', detail: 'EREFUSED' }, 2000),
+];
+
+const webListener: Listener = { index: 0, name: 'web', protocol: 'HTTP', port: 80, allowedRoutes: { from: 'Same', kinds: [] }, terminatesTls: false };
+const secureListener: Listener = { ...listener, protocol: 'HTTPS', port: 443 };
+const judgedParent = { ref: { name: 'gw' }, parent: 'Gateway traefik/gw', code: 'judged' as const, namespace: 'traefik', name: 'gw', kind: 'Gateway' };
+const exclusions: [Exclusion, string][] = [
+  ['namespace', 'allowedRoutes.namespaces.from "Same", which admits namespace "traefik" only'],
+  ['sectionName', 'not the parentRef\'s sectionName "websecure"'],
+  ['port', "port 80 is not the parentRef's port 8080"],
+  ['kind', 'allowedRoutes.kinds (GRPCRoute) does not list HTTPRoute'],
+  ['hostname', 'hostname "api.example.com" does not intersect "pay.example.com"'],
+];
+const predictions: RoutePrediction[] = [
+  ...exclusions.map(([excludedBy, why]): RoutePrediction => ({ parents: [{ ...judgedParent, verdicts: [{ listener: webListener, excludedBy, why }] }] })),
+  { parents: [{ ...judgedParent, verdicts: [] }] },
+  { parents: [{ ...judgedParent, kind: 'ListenerSet', parent: 'ListenerSet app/ls', verdicts: [{ listener: webListener }], refused: 'its parent Gateway traefik/gw does not attach it' }] },
 ];
 
 const dnsMessages = (): string[] =>
@@ -128,10 +165,13 @@ const dnsMessages = (): string[] =>
     dns.noSolver(certificate, name, 'pay.example.com', dns.issuerName('ClusterIssuer', 'app', 'letsencrypt-prod'), ['http-01', 'dns-01']),
     dns.noSolver(certificate, ip, '198.51.100.9', dns.issuerName('Issuer', 'app', 'acme'), ['http-01']),
     ...(['issue', 'issuewild'] as const).flatMap((property) => [
-      dns.caaForbids(certificate, name, ca, 'example.com', property, ['pki.goog']),
-      dns.caaForbids(certificate, wildcard, ca, 'example.com', property, []),
+      ...refusals.map((refusal) => dns.caaForbids(certificate, name, order, 'example.com', property, [refusal])),
+      dns.caaForbids(certificate, wildcard, order, 'example.com', property, refusals),
     ]),
-    dns.caaCritical(certificate, name, ca, 'example.com', 'tbs'),
+    dns.caaCritical(certificate, name, ca, 'example.com', { flags: 128, tag: 'tbs', value: 'x' }),
+    dns.caaCritical(certificate, name, ca, 'example.com', { flags: 1, tag: 'tbs', value: 'x' }),
+    dns.caaAccountUnknownDenied(certificate, name, ca, 'example.com', issueRecord('letsencrypt.org; accounturi=x'), 'x'),
+    dns.caaAccountUnknownAllowed(certificate, name, ca, 'example.com', issueRecord('letsencrypt.org; accounturi=x'), 'x'),
     ...caaProblems.map((problem) => dns.caaLookupFailedDenied(certificate, name, problem, '192.0.2.53')),
     ...caaProblems.map((problem) => dns.caaLookupFailedAllowed(certificate, name, problem, '192.0.2.53', ca)),
     ...lookupProblems.map((problem) => dns.lookupFailedDenied(certificate, name, problem, '192.0.2.53', targets)),
@@ -141,6 +181,8 @@ const dnsMessages = (): string[] =>
     dns.skipped(certificate.subject.split(' (')[0] ?? '', 'DNS moves tonight, ticket 42'),
     dns.skipWithoutReason(certificate.subject.split(' (')[0] ?? ''),
     dns.badNamespaceMode('app', 'certguard.io/certificate-dns-mode', 'enforced', 'enforce'),
+    ...predictions.map((prediction) => dns.routeUnattached(certificate, name, 'pay.example.com', 'ClusterIssuer letsencrypt-prod', 0, prediction)),
+    dns.routeTlsOnly(certificate, name, 'ClusterIssuer letsencrypt-prod', 0, { parents: [{ ...judgedParent, verdicts: [{ listener: webListener, excludedBy: 'sectionName', why: 'not the parentRef\'s sectionName "websecure"' }, { listener: secureListener }] }] }),
   ]);
 
 // ---------------------------------------------------------------- acme-solver-cap
@@ -189,21 +231,37 @@ const listenerUses = [
 ];
 const inUseMessages = (): string[] =>
   uses.flatMap((secret) => [
-    inUse.inUse(secret, listenerUses.slice(0, 1)),
-    inUse.inUse(secret, listenerUses),
+    inUse.inUse(secret, listenerUses.slice(0, 1), false),
+    inUse.inUse(secret, listenerUses, true),
     inUse.deletedAnyway(secret, listenerUses, 'moved to app-tls-2'),
-    inUse.allowDeleteWithoutReason(secret),
+    inUse.allowDeleteWithoutReason(inUse.describeSecret(secret)),
     inUse.notSynced(secret, ['gateways']),
     inUse.notSynced(secret, ['gateways', 'listenersets']),
   ]);
 
+const lsOwner = { kind: 'ListenerSet' as const, namespace: 'team-a', name: 'web' };
+const lsParents = [{ namespace: 'infra', name: 'shared' }, { namespace: 'team-a', name: 'shared' }];
+const listenerSetRefusals: [AllowedListeners, string][] = [
+  [{ from: 'None', written: false }, 'which admits no namespace'],
+  [{ from: 'Same', written: true }, 'which admits namespace "infra" only'],
+  [{ from: 'Selector', written: true, selector: { matchLabels: { team: 'a' } } }, 'whose selector {matchLabels: {team: a}} does not select namespace "team-a" (labels team=b)'],
+];
+const attachmentMessages = (): string[] =>
+  lsParents.flatMap((parent) => [
+    ...listenerSetRefusals.flatMap(([allowed, refusal]) => {
+      const refused = attachment.listenerSetRefused(lsOwner, parent, allowed, refusal);
+      return [refused, attachment.alreadyRefused(refused), attachment.listenerSetDetached(parent, { namespace: 'team-a', name: 'web' }, allowed, refusal)];
+    }),
+    attachment.parentMissing(lsOwner, parent),
+  ]);
+
 /** Exports of each messages.ts that are not whole messages (parts, constants, types at runtime). */
 const FRAGMENTS: Record<string, string[]> = {
-  'gateway-listener-tls': ['where', 'refOf', 'consequence', 'REASON_SLOT'],
-  'certificate-dns': ['SKIP_ANNOTATION', 'SKIPPED_AUDIT_KEY', 'describeTargets', 'describeResolution', 'issuerName', 'describeLookupProblem', 'describeCaaProblem'],
+  'gateway-listener-tls': ['where', 'refOf', 'consequence', 'REASON_SLOT', 'describeProblem'],
+  'certificate-dns': ['SKIP_ANNOTATION', 'SKIPPED_AUDIT_KEY', 'describeTargets', 'describeResolution', 'issuerName', 'describeLookupProblem', 'describeCaaProblem', 'describeCaaRecord'],
   'acme-solver-cap': [],
   'certificate-issuable': ['SKIP_ANNOTATION', 'SKIPPED_AUDIT_KEY'],
-  'tls-secret-in-use': ['ALLOW_DELETE_ANNOTATION', 'AUDIT_ALLOWED_BY', 'AUDIT_LISTENERS', 'AUDIT_REASON', 'describeUse'],
+  'tls-secret-in-use': ['ALLOW_DELETE_ANNOTATION', 'AUDIT_ALLOWED_BY', 'AUDIT_LISTENERS', 'AUDIT_REASON', 'describeUse', 'describeSecret'],
 };
 
 const RENDERED: Record<string, { module: object; render: () => string[]; functions: string[] }> = {
@@ -215,7 +273,12 @@ const RENDERED: Record<string, { module: object; render: () => string[]; functio
   'certificate-dns': {
     module: dns,
     render: dnsMessages,
-    functions: ['notPointingAtIngress', 'ipNotIngress', 'wildcardOverHttp01', 'noSolver', 'caaForbids', 'caaCritical', 'caaLookupFailedDenied', 'caaLookupFailedAllowed', 'lookupFailedDenied', 'lookupFailedAllowed', 'ingressUnknown', 'issuerMissing', 'skipped', 'skipWithoutReason', 'badNamespaceMode'],
+    functions: ['notPointingAtIngress', 'ipNotIngress', 'wildcardOverHttp01', 'noSolver', 'caaForbids', 'caaCritical', 'caaAccountUnknownDenied', 'caaAccountUnknownAllowed', 'caaLookupFailedDenied', 'caaLookupFailedAllowed', 'lookupFailedDenied', 'lookupFailedAllowed', 'ingressUnknown', 'issuerMissing', 'skipped', 'skipWithoutReason', 'badNamespaceMode', 'routeUnattached', 'routeTlsOnly'],
+  },
+  'gateway-listener-tls (ListenerSet attachment)': {
+    module: attachment,
+    render: attachmentMessages,
+    functions: ['listenerSetRefused', 'alreadyRefused', 'parentMissing', 'listenerSetDetached'],
   },
   'acme-solver-cap': {
     module: acme,
@@ -240,6 +303,14 @@ for (const [policy, { module, render, functions }] of Object.entries(RENDERED)) 
     for (const message of render()) t.same(messageProblems(message), [], message);
   });
 }
+
+t.test('break glass: the message for an annotation that does not count follows the rules', async (t) => {
+  const spec = { policy: 'certificate-dns', annotation: 'certguard.io/skip-dns-check', skips: 'the DNS check', withoutReason: dns.skipWithoutReason };
+  for (const user of [{ username: 'alice' }, undefined]) {
+    const message = notAllowed(spec, 'Certificate shop/pay-tls', 'shop', user, 'certguard-break-glass');
+    t.same(messageProblems(message), [], message);
+  }
+});
 
 t.test('every message in the fixtures\' expected.yaml follows the rules', async (t) => {
   for (const policy of policiesWithFixtures()) {
