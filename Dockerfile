@@ -46,11 +46,8 @@ COPY --from=build /app/src ./src
 # V8 sized for the cluster view (bench/README.md, "Cluster view"): semi-spaces capped at 2 MiB
 # (V8 otherwise grows the young generation to 2 x 64 MiB during the initial sync) and an old-space
 # cap that collects before the container limit (the chart's 256Mi; raise both together).
-# Two V8 flags Node refuses in NODE_OPTIONS are on the ENTRYPOINT below (bench/README.md, "Audit
-# inside serve"): --optimize-for-size, so V8 grows the old generation in small steps and compacts
-# it as it goes instead of letting an audit's garbage pile up towards the cap; --max-opt=2, so
-# Maglev is the top compiler tier and TurboFan, with its memory for compiling and compiled code,
-# never runs. Together 20-30 MiB less during an audit, for 18-67 % more CPU per review.
+# No other V8 flag: reviews run with V8's defaults. The audit switches V8's memory-saving mode on
+# for its own length only (src/audit/memory-saver.ts; bench/README.md, "Audit inside serve").
 ENV NODE_OPTIONS="--max-semi-space-size=2 --max-old-space-size=160"
 # glibc's allocator: two arenas instead of eight per core for Node's helper threads, and buffers
 # of 64 KiB or more (HTTP bodies of the initial lists) in their own mappings, returned when freed,
@@ -60,14 +57,19 @@ ENV MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=65536 MALLOC_TRIM_THRESHOLD_=13107
 # ~20 MiB TypeScript stripper is never loaded at run time. Keyed by file content, so it cannot
 # serve stale code; read-only at run time is fine.
 ENV NODE_COMPILE_CACHE=/app/.node-compile-cache
-# With the ENTRYPOINT's V8 flags: V8 rejects a code cache made under other flags.
-RUN /usr/local/bin/node --optimize-for-size --max-opt=2 /app/bin/certguard.js serve --help >/dev/null \
- && /usr/local/bin/node --optimize-for-size --max-opt=2 /app/bin/certguard.js bootstrap --help >/dev/null \
- && /usr/local/bin/node --optimize-for-size --max-opt=2 /app/bin/certguard.js certs --help >/dev/null
-# Files stay owned by root and read-only to the process. 65532: a numeric non-root user, so
-# Kubernetes can verify runAsNonRoot (the chart sets the same IDs).
+# Node keeps one cache per user (<dir>/v<version>-<arch>-<flags hash>-<uid>, files mode 0600), so
+# it is filled as the user the container runs as: filled as root, 65532 found none of it.
+# 65532: a numeric non-root user, so Kubernetes can verify runAsNonRoot (the chart sets the same
+# IDs; another runAsUser runs without the cache). The code stays owned by root and read-only.
+RUN mkdir /app/.node-compile-cache && chown 65532:65532 /app/.node-compile-cache
 USER 65532:65532
+# With the ENTRYPOINT's node and NODE_OPTIONS: V8 rejects a code cache made under other flags.
+# Then read-only: the process reads its cache, it never needs to write it.
+RUN /usr/local/bin/node /app/bin/certguard.js serve --help >/dev/null \
+ && /usr/local/bin/node /app/bin/certguard.js bootstrap --help >/dev/null \
+ && /usr/local/bin/node /app/bin/certguard.js certs --help >/dev/null \
+ && chmod -R a-w /app/.node-compile-cache
 # 8443: admission HTTPS; 8080: /healthz, /readyz, /metrics (plain HTTP).
 EXPOSE 8443 8080
-ENTRYPOINT ["/usr/local/bin/node", "--optimize-for-size", "--max-opt=2", "/app/bin/certguard.js"]
+ENTRYPOINT ["/usr/local/bin/node", "/app/bin/certguard.js"]
 CMD ["serve"]

@@ -1,7 +1,7 @@
 // The periodic audit's chart side: on by default (serve --audit, POD_NAME for the Lease), with
 // exactly the RBAC it needs — and none of it when audit.enabled is false.
 import t from 'tap';
-import { render, type K8sObject } from './render.ts';
+import { helmTemplate, render, type K8sObject } from './render.ts';
 
 type Rule = { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] };
 type Role = K8sObject & { rules: Rule[] };
@@ -23,6 +23,14 @@ t.test('audit.enabled (default): serve --audit with its pod name, and exactly th
     'cert-manager.io/certificates list',
     'core/events create',
     'core/events patch',
+    'openreports.io/clusterreports create',
+    'openreports.io/clusterreports get',
+    'openreports.io/clusterreports list',
+    'openreports.io/clusterreports update',
+    'openreports.io/reports create',
+    'openreports.io/reports get',
+    'openreports.io/reports list',
+    'openreports.io/reports update',
     'wgpolicyk8s.io/clusterpolicyreports create',
     'wgpolicyk8s.io/clusterpolicyreports get',
     'wgpolicyk8s.io/clusterpolicyreports list',
@@ -44,15 +52,9 @@ t.test('audit.enabled=false: no --audit and no audit RBAC', async (t) => {
   t.equal(rendered.find('Role', 'certguard-audit-lease'), undefined);
 });
 
-t.test('policyReports.installCRD: the PolicyReport CRDs only when asked, kept on uninstall', async (t) => {
-  t.same(render({}).all('CustomResourceDefinition'), [], 'none by default: a policy engine or Policy Reporter provides them');
-  const crds = render({ policyReports: { installCRD: true } }).all<K8sObject & { spec: { group: string; scope: string; names: { kind: string }; versions: Array<{ name: string }> } }>('CustomResourceDefinition');
-  t.same(
-    crds.map((crd) => [crd.metadata.name, crd.spec.group, crd.spec.scope, crd.spec.names.kind, crd.spec.versions.map((version) => version.name)]),
-    [
-      ['policyreports.wgpolicyk8s.io', 'wgpolicyk8s.io', 'Namespaced', 'PolicyReport', ['v1alpha2']],
-      ['clusterpolicyreports.wgpolicyk8s.io', 'wgpolicyk8s.io', 'Cluster', 'ClusterPolicyReport', ['v1alpha2']],
-    ],
-  );
-  t.same(crds.map((crd) => crd.metadata.annotations?.['helm.sh/resource-policy']), ['keep', 'keep'], 'uninstalling certguard does not delete every PolicyReport');
+t.test('no CRD it does not own: the report CRDs come from Kyverno, Policy Reporter or OpenReports', async (t) => {
+  t.same(render({}).all('CustomResourceDefinition'), []);
+  const refused = helmTemplate({ policyReports: { installCRD: true } });
+  t.not(refused.status, 0, 'the removed value is an error, not silently ignored');
+  t.match(refused.stderr, /policyReports/);
 });

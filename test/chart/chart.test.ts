@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { parseConfig } from '../../src/config/load.ts';
 import { runHelm } from '../helpers/helm.ts';
-import { CHART, render, type K8sObject } from './render.ts';
+import { CHART, render, renderError, WITH_PROMETHEUS_OPERATOR, type K8sObject } from './render.ts';
 
 type Container = {
   name: string;
@@ -55,10 +55,13 @@ t.test('the default render has exactly these objects', async (t) => {
     'ClusterRole/certguard-audit',
     'ClusterRole/certguard-bootstrap',
     'ClusterRole/certguard-bootstrap-hook',
+    'ClusterRole/certguard-break-glass',
+    'ClusterRole/certguard-break-glass-check',
     'ClusterRoleBinding/certguard',
     'ClusterRoleBinding/certguard-audit',
     'ClusterRoleBinding/certguard-bootstrap',
     'ClusterRoleBinding/certguard-bootstrap-hook',
+    'ClusterRoleBinding/certguard-break-glass-check',
     'ConfigMap/certguard',
     'CronJob/certguard-renew',
     'Deployment/certguard',
@@ -141,7 +144,7 @@ t.test('Service and PodDisruptionBudget select the webhook pods and never the bo
 
 t.test('ConfigMap: what `certguard serve --config` accepts', async (t) => {
   const config = (values: object) => parse((render(values).get<{ data: Record<string, string> }>('ConfigMap').data as Record<string, string>)['config.yaml'] ?? '');
-  t.same(config({}), { policies: { 'gateway-listener-tls': { mode: 'enforce' }, 'certificate-dns': { mode: 'enforce' }, 'acme-solver-cap': { mode: 'enforce' }, 'tls-secret-in-use': { mode: 'enforce' }, 'certificate-issuable': { mode: 'enforce' } } }, 'the default values');
+  t.same(config({}), { policies: { 'gateway-listener-tls': { mode: 'enforce' }, 'certificate-dns': { mode: 'enforce' }, 'acme-solver-cap': { mode: 'enforce' }, 'tls-secret-in-use': { mode: 'enforce' }, 'certificate-issuable': { mode: 'enforce' } }, breakGlass: { authorization: 'rbac', clusterRole: 'certguard-break-glass' } }, 'the default values');
   const custom = { policies: { 'gateway-listener-tls': { mode: 'placeholder', placeholder: { validityDays: 3 } }, 'certificate-dns': { mode: 'warn', ingress: { addresses: ['203.0.113.10'] } } }, cluster: { staleAfterSeconds: 60 } };
   const rendered = config({ config: custom });
   t.same(rendered.policies['certificate-dns'], { mode: 'warn', ingress: { addresses: ['203.0.113.10'] } }, 'values pass through unchanged');
@@ -195,18 +198,20 @@ t.test('bootstrap: a hook Job at pre/post install and upgrade, and a renewal Cro
 });
 
 t.test('optional ServiceMonitor, PrometheusRule (the docs/ alerts) and NetworkPolicy', async (t) => {
-  const rendered = render({ serviceMonitor: { enabled: true, labels: { release: 'prom' } }, prometheusRule: { enabled: true }, networkPolicy: { enabled: true } });
+  const rendered = render({ serviceMonitor: { enabled: true, labels: { release: 'prom' } }, prometheusRule: { enabled: true }, networkPolicy: { enabled: true } }, WITH_PROMETHEUS_OPERATOR);
   const podLabels = rendered.get<Deployment>('Deployment').spec.template.metadata.labels;
   const monitor = rendered.get<K8sObject & { spec: { selector: { matchLabels: Record<string, string> }; endpoints: object[] } }>('ServiceMonitor');
   t.ok(matches(monitor.spec.selector.matchLabels, rendered.get('Service').metadata.labels ?? {}), 'the ServiceMonitor selects the Service');
   t.equal(monitor.metadata.labels?.release, 'prom', 'with the labels a Prometheus selects on');
-  t.same(monitor.spec.endpoints, [{ port: 'metrics', path: '/metrics', scheme: 'http', interval: '30s', scrapeTimeout: '10s' }], 'scrapes /metrics');
+  t.same(monitor.spec.endpoints, [{ port: 'metrics', path: '/metrics', scheme: 'http', honorLabels: true, interval: '30s', scrapeTimeout: '10s' }], 'scrapes /metrics, keeping certguard\'s namespace label');
+  t.match(renderError({ serviceMonitor: { enabled: true } }), /serviceMonitor\.enabled needs the Prometheus Operator's ServiceMonitor CRD \(monitoring\.coreos\.com\/v1\), which this cluster does not serve: install the Operator \(or kube-prometheus-stack\) first, or set serviceMonitor\.enabled=false/);
+  t.match(renderError({ prometheusRule: { enabled: true } }), /prometheusRule\.enabled needs the Prometheus Operator's PrometheusRule CRD \(monitoring\.coreos\.com\/v1\), which this cluster does not serve/);
   const docs = parse(readFileSync(join(CHART, '..', '..', 'docs', 'prometheus-rules.yaml'), 'utf8')) as { groups: object[] };
   const copy = parse(readFileSync(join(CHART, 'files', 'prometheus-rules.yaml'), 'utf8')) as { groups: object[] };
   t.same(copy.groups, docs.groups, 'files/prometheus-rules.yaml is docs/prometheus-rules.yaml (copy it over after a change)');
   t.same(rendered.get<{ spec: { groups: object[] } }>('PrometheusRule').spec.groups, docs.groups, 'the PrometheusRule carries exactly those groups');
   const extra = { name: 'mine', rules: [{ alert: 'Mine', expr: 'vector(1)' }] };
-  t.same(render({ prometheusRule: { enabled: true, additionalGroups: [extra] } }).get<{ spec: { groups: object[] } }>('PrometheusRule').spec.groups.at(-1), extra, 'additional groups are appended');
+  t.same(render({ prometheusRule: { enabled: true, additionalGroups: [extra] } }, WITH_PROMETHEUS_OPERATOR).get<{ spec: { groups: object[] } }>('PrometheusRule').spec.groups.at(-1), extra, 'additional groups are appended');
   const policy = rendered.get<K8sObject & { spec: { podSelector: { matchLabels: Record<string, string> }; policyTypes: string[]; ingress: object[] } }>('NetworkPolicy');
   t.ok(matches(policy.spec.podSelector.matchLabels, podLabels), 'applies to the webhook pods');
   t.same(policy.spec.policyTypes, ['Ingress'], 'egress unrestricted unless rules are given');

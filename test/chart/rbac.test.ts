@@ -3,6 +3,7 @@
 // mode, and nothing else. The bootstrap may touch only its two Secrets and its two webhook
 // configurations.
 import t from 'tap';
+import { parse } from 'yaml';
 import { RESOURCES } from '../../src/cluster/resources.ts';
 import { render, type Rendered, type K8sObject } from './render.ts';
 
@@ -92,6 +93,7 @@ t.test('rbac.namespaces: Secrets through Roles in those namespaces only, and ser
     const rendered = render(values);
     const label = placeholder ? 'placeholder mode' : 'enforce mode';
     t.same(grants(rendered.get<Role>('ClusterRole', 'certguard').rules), withoutServices().filter((grant) => !grant.startsWith('core/secrets ')), `${label}: no Secret access cluster-wide`);
+    t.same(rendered.all<K8sObject>('Namespace').map((ns) => [ns.metadata.name, ns.metadata.annotations?.['helm.sh/resource-policy']]), [['apps', 'keep'], ['web', 'keep']], `${label}: a listed namespace the cluster lacks is created, and kept (helm template sees none)`);
     const roles = rendered.all<Role>('Role').filter((role) => role.metadata.name === 'certguard-secrets');
     const secretGrants = ['core/secrets get', 'core/secrets list', 'core/secrets watch', ...(placeholder ? ['core/secrets create'] : [])].sort();
     t.same(roles.map((role) => [role.metadata.namespace, grants(role.rules)]), [['apps', secretGrants], ['web', secretGrants]], `${label}: a Role per listed namespace`);
@@ -102,4 +104,22 @@ t.test('rbac.namespaces: Secrets through Roles in those namespaces only, and ser
   }
   const args = render().get<K8sObject & { spec: { template: { spec: { containers: { args: string[] }[] } } } }>('Deployment').spec.template.spec.containers[0]?.args ?? [];
   t.same(args.filter((arg) => arg.startsWith('--secret-namespaces')), [], 'by default serve watches Secrets everywhere');
+});
+
+t.test('break glass: certguard may ask SubjectAccessReviews and post Events, admins get a ClusterRole to bind', async (t) => {
+  const rendered = render({}, { release: 'guard', namespace: 'security' });
+  t.same(grants(rendered.get<Role>('ClusterRole', 'guard-certguard-break-glass-check').rules), ['authorization.k8s.io/subjectaccessreviews create', 'core/events create']);
+  const binding = rendered.get<K8sObject & { subjects: object[]; roleRef: { name: string } }>('ClusterRoleBinding', 'guard-certguard-break-glass-check');
+  t.same([binding.roleRef.name, binding.subjects], ['guard-certguard-break-glass-check', [{ kind: 'ServiceAccount', name: 'guard-certguard', namespace: 'security' }]]);
+  t.same(grants(rendered.get<Role>('ClusterRole', 'guard-certguard-break-glass').rules), [
+    'certguard.io/breakglass use certificate-dns',
+    'certguard.io/breakglass use certificate-issuable',
+    'certguard.io/breakglass use tls-secret-in-use',
+  ], 'verb use on each policy with a break glass');
+  const config = parse(rendered.get<K8sObject & { data: Record<string, string> }>('ConfigMap', 'guard-certguard').data['config.yaml'] ?? '') as { breakGlass: unknown };
+  t.same(config.breakGlass, { authorization: 'rbac', clusterRole: 'guard-certguard-break-glass' }, 'the messages name the chart’s ClusterRole');
+  const annotation = render({ config: { breakGlass: { authorization: 'annotation' } } });
+  t.same(grants(annotation.get<Role>('ClusterRole', 'certguard-break-glass-check').rules), ['core/events create'], 'annotation alone: no SubjectAccessReviews');
+  const configured = parse(annotation.get<K8sObject & { data: Record<string, string> }>('ConfigMap', 'certguard').data['config.yaml'] ?? '') as { breakGlass: unknown };
+  t.same(configured.breakGlass, { authorization: 'annotation', clusterRole: 'certguard-break-glass' });
 });

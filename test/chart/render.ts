@@ -17,6 +17,11 @@ export type K8sObject = {
 
 export type RenderOptions = { release?: string; namespace?: string; extraArgs?: string[] };
 
+/** helm's stand-in for a cluster that serves the Prometheus Operator's CRDs (the chart checks .Capabilities.APIVersions). */
+export const WITH_PROMETHEUS_OPERATOR: RenderOptions = {
+  extraArgs: ['--api-versions', 'monitoring.coreos.com/v1/ServiceMonitor', '--api-versions', 'monitoring.coreos.com/v1/PrometheusRule'],
+};
+
 /** `helm template` with `values` (written as a JSON values file); returns helm's raw result. */
 export const helmTemplate = (values: object, options: RenderOptions = {}): RunResult => {
   const dir = mkdtempSync(join(tmpdir(), 'certguard-chart-'));

@@ -47,7 +47,8 @@ const SOLVER_RULES = [
 
 const SECRET_DELETE_RULES = [{ apiGroups: [''], apiVersions: ['v1'], resources: ['secrets'], operations: ['DELETE'], scope: 'Namespaced' }];
 
-const HAS_TLS_LISTENER = "has(object.spec) && has(object.spec.listeners) && object.spec.listeners.exists(l, has(l.tls))";
+const HAS_TLS_LISTENER =
+  "request.resource.resource == 'listenersets' || (has(object.spec) && has(object.spec.listeners) && object.spec.listeners.exists(l, has(l.tls))) || (request.operation == 'UPDATE' && has(oldObject.spec) && has(oldObject.spec.allowedListeners))";
 const SHIM_ANNOTATED =
   "request.resource.group == 'cert-manager.io' || (has(object.metadata.annotations) && ('cert-manager.io/issuer' in object.metadata.annotations || 'cert-manager.io/cluster-issuer' in object.metadata.annotations))";
 const SOLVER_LABEL =
@@ -75,7 +76,7 @@ t.test('default values: one validating webhook per policy, failing open, scoped 
     'acme-solver-cap.certguard.io': validatingWebhook('acme-solver-cap', SOLVER_RULES, { name: 'acme-http01-solver', expression: SOLVER_LABEL }),
     'certificate-dns.certguard.io': validatingWebhook('certificate-dns', CERTIFICATE_DNS_RULES, { name: 'certificate-or-shim-annotated', expression: SHIM_ANNOTATED }),
     'certificate-issuable.certguard.io': validatingWebhook('certificate-issuable', CERTIFICATE_DNS_RULES, { name: 'certificate-or-shim-annotated', expression: SHIM_ANNOTATED }),
-    'gateway-listener-tls.certguard.io': validatingWebhook('gateway-listener-tls', GATEWAY_RULES, { name: 'has-tls-listener', expression: HAS_TLS_LISTENER }),
+    'gateway-listener-tls.certguard.io': validatingWebhook('gateway-listener-tls', GATEWAY_RULES, { name: 'tls-listener-or-listenerset', expression: HAS_TLS_LISTENER }),
     'tls-secret-in-use.certguard.io': validatingWebhook('tls-secret-in-use', SECRET_DELETE_RULES, { name: 'tls-secret', expression: TLS_SECRET }),
   }, 'the five webhooks, exactly');
   t.notOk(validating.metadata.annotations, 'no cert-manager CA injection annotation');

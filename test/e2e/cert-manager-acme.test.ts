@@ -13,7 +13,7 @@ import t from 'tap';
 import { startDnsmasq } from '../dns/dnsmasq.ts';
 import { startCertManager } from './harness/cert-manager.ts';
 import type { Cluster } from './harness/cluster.ts';
-import { gateway, namespace, yamlOf } from './harness/objects.ts';
+import { currentCondition, gateway, namespace, yamlOf, type WithConditions } from './harness/objects.ts';
 import { startPebble } from './harness/pebble.ts';
 import { waitFor } from './harness/processes.ts';
 import { startStack } from './harness/stack.ts';
@@ -91,7 +91,7 @@ t.test('seed 001 with cert-manager and pebble', async (t) => {
 
   const prepared = await cluster.kubectl(['apply', '-f', '-'], {
     input: yamlOf(namespace('cert-manager'), namespace('traefik'), namespace('shop'), namespace('flood'), issuer(pebble.directoryUrl),
-      gateway('traefik', 'traefik-gateway', [{ name: 'web', protocol: 'HTTP' }])),
+      gateway('traefik', 'traefik-gateway', [{ name: 'web', protocol: 'HTTP', allowedRoutesFrom: 'All' }])),
   });
   t.equal(prepared.code, 0, prepared.stderr);
   // No Gateway controller here: publish where challenges would arrive, as seed-001-dns does.
@@ -101,8 +101,8 @@ t.test('seed 001 with cert-manager and pebble', async (t) => {
   const certManager = await startCertManager(cluster, { gatewayApi: true });
   t.teardown(() => certManager.stop());
   await waitFor('the ClusterIssuer to register its pebble account', async () => {
-    const got = await cluster.kubectl(['get', 'clusterissuer', 'pebble', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']);
-    return got.stdout === 'True' ? true : undefined;
+    const got = await cluster.kubectl(['get', 'clusterissuer', 'pebble', '-o', 'json']);
+    return got.code === 0 && currentCondition(JSON.parse(got.stdout) as WithConditions, 'Ready') === 'True' ? true : undefined;
   }, { timeoutMs: 60_000 });
   await waitFor('certguard to see the Gateway address', async () => {
     const probe = await cluster.kubectl(['create', '--dry-run=server', '-f', '-'], { input: yamlOf(certificate('shop', 'probe', 'pay.example.com')) });

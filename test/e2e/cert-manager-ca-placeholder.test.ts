@@ -21,7 +21,7 @@ import { X509Certificate } from 'node:crypto';
 import t from 'tap';
 import { startCertManager } from './harness/cert-manager.ts';
 import type { Cluster } from './harness/cluster.ts';
-import { gateway, httpsListener, namespace, tlsSecret, yamlOf } from './harness/objects.ts';
+import { currentCondition, gateway, httpsListener, namespace, tlsSecret, yamlOf, type Condition } from './harness/objects.ts';
 import { issueCa } from './harness/pki.ts';
 import { waitFor } from './harness/processes.ts';
 import { startStack } from './harness/stack.ts';
@@ -34,8 +34,7 @@ const LS_NS = 'app-ls';
 const CA_NAME = 'certguard-e2e-app-ca';
 
 type Obj = Record<string, unknown>;
-type Condition = { type: string; status: string; reason?: string };
-type Certificate = { metadata: { name: string }; status?: { conditions?: Condition[]; notAfter?: string } };
+type Certificate = { metadata: { name: string; generation?: number }; status?: { conditions?: Condition[]; notAfter?: string } };
 type Secret = { metadata: { uid: string; labels?: Record<string, string>; annotations?: Record<string, string> }; data: Record<string, string> };
 
 const caIssuer = (ns: string): Obj => ({ apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { namespace: ns, name: 'app-ca' }, spec: { ca: { secretName: 'app-ca' } } });
@@ -74,7 +73,10 @@ const owners = (c: (typeof CASES)[number]): Obj[] => {
     metadata: { namespace: c.ns, name: 'apps', annotations: ISSUER_ANNOTATION },
     spec: { parentRef: { name: 'traefik-gateway' }, listeners: [{ ...(gateway(c.ns, '', [listener]).spec as { listeners: Obj[] }).listeners[0] }] },
   };
-  return [gateway(c.ns, 'traefik-gateway', [{ name: 'web', protocol: 'HTTP' }]), listenerSet];
+  // Gateway API v1.5+: a Gateway admits no ListenerSet unless allowedListeners says so.
+  const parent = gateway(c.ns, 'traefik-gateway', [{ name: 'web', protocol: 'HTTP' }]) as { spec: Obj };
+  parent.spec.allowedListeners = { namespaces: { from: 'Same' } };
+  return [parent as unknown as Obj, listenerSet];
 };
 
 const getSecret = async (cluster: Cluster, ns: string, name: string): Promise<Secret | undefined> => {
@@ -84,6 +86,7 @@ const getSecret = async (cluster: Cluster, ns: string, name: string): Promise<Se
 
 const certOf = (secret: Secret): X509Certificate => new X509Certificate(Buffer.from(secret.data['tls.crt'] ?? '', 'base64'));
 
+// Any version saying Ready counts for "never Ready with the placeholder", whichever spec it describes.
 const ready = (certificate: Certificate): string | undefined => certificate.status?.conditions?.find((c) => c.type === 'Ready')?.status;
 
 t.test('cert-manager issues into certguard placeholders for a namespaced CA Issuer', async (t) => {
@@ -154,7 +157,7 @@ t.test('cert-manager issues into certguard placeholders for a namespaced CA Issu
 
       await waitFor(`${c.secret} to be Ready`, async () => {
         const got = await cluster.kubectl(['get', 'certificate', c.secret, '-n', c.ns, '-o', 'json']);
-        return got.code === 0 && ready(JSON.parse(got.stdout) as Certificate) === 'True' ? true : undefined;
+        return got.code === 0 && currentCondition(JSON.parse(got.stdout) as Certificate, 'Ready') === 'True' ? true : undefined;
       });
       const versions = watch.events().filter((event) => event.object.metadata.name === c.secret);
       const readyVersions = versions.filter((event) => ready(event.object) === 'True');

@@ -17,7 +17,7 @@ import t from 'tap';
 import { issueSelfSigned, validityWindow } from '../../src/certs/x509.ts';
 import { startCertManager } from './harness/cert-manager.ts';
 import type { Cluster } from './harness/cluster.ts';
-import { namespace, tlsSecret, yamlOf } from './harness/objects.ts';
+import { namespace, tlsSecret, yamlOf, type Condition } from './harness/objects.ts';
 import { issueCa, type Issued } from './harness/pki.ts';
 import { waitFor } from './harness/processes.ts';
 import { startStack } from './harness/stack.ts';
@@ -34,7 +34,6 @@ const NEW = [
 ] as const;
 
 type Obj = Record<string, unknown>;
-type Condition = { type: string; status: string; reason?: string };
 type GatewayStatus = { metadata: { generation: number }; status?: { conditions?: Condition[] } };
 
 const app = (i: number) => `app${String(i).padStart(2, '0')}`;
@@ -85,17 +84,22 @@ const certificate = (entry: (typeof NEW)[number]): Obj => ({
   spec: { secretName: entry.secret, dnsNames: [entry.hostname], issuerRef: { kind: 'ClusterIssuer', name: 'ca' } },
 });
 
-const gatewayState = async (cluster: Cluster): Promise<{ generation: number; conditions: Record<string, string> }> => {
+type GatewayState = { generation: number; conditions: Record<string, string> };
+
+/** The Gateway's conditions, or undefined while any of them still describes an older generation. */
+const gatewayState = async (cluster: Cluster): Promise<GatewayState | undefined> => {
   const got = await cluster.kubectl(['get', 'gateway', GW, '-n', GW_NS, '-o', 'json']);
   const object = JSON.parse(got.stdout) as GatewayStatus;
-  const conditions = Object.fromEntries((object.status?.conditions ?? []).map((c) => [c.type, `${c.status}${c.reason ? ` ${c.reason}` : ''}`]));
-  return { generation: object.metadata.generation, conditions };
+  const { generation } = object.metadata;
+  const all = object.status?.conditions ?? [];
+  if (all.length === 0 || all.some((c) => c.observedGeneration !== generation)) return undefined;
+  return { generation, conditions: Object.fromEntries(all.map((c) => [c.type, `${c.status}${c.reason ? ` ${c.reason}` : ''}`])) };
 };
 
 const untilGateway = (cluster: Cluster, wanted: Record<string, string>) =>
-  waitFor(`Gateway conditions ${JSON.stringify(wanted)}`, async () => {
+  waitFor(`Gateway conditions ${JSON.stringify(wanted)} for its current generation`, async () => {
     const state = await gatewayState(cluster);
-    return JSON.stringify(state.conditions) === JSON.stringify(wanted) ? state : undefined;
+    return state && JSON.stringify(state.conditions) === JSON.stringify(wanted) ? state : undefined;
   }, { timeoutMs: 60_000, intervalMs: 500 });
 
 const HEALTHY = { Accepted: 'True Accepted', Programmed: 'True Programmed' };
@@ -161,7 +165,7 @@ t.test('seed 000 on Traefik, with cert-manager and certguard', async (t) => {
     t.equal(applied.code, 0, applied.stderr);
     const broken = await waitFor('Traefik to reject the Gateway', async () => {
       const state = await gatewayState(cluster);
-      return state.generation > healthy.generation && state.conditions.Accepted?.startsWith('False') ? state : undefined;
+      return state && state.generation > healthy.generation && state.conditions.Accepted?.startsWith('False') ? state : undefined;
     }, { timeoutMs: 60_000, intervalMs: 500 });
     t.same(broken.conditions, { Accepted: 'False ListenersNotValid' }, 'Accepted=False ListenersNotValid, no Programmed condition');
     // Measured: Traefik keeps serving the working listeners' certificates, whatever the status says.

@@ -70,6 +70,16 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- get $policy "mode" | default "enforce" }}
 {{- end }}
 
+{{/* config.breakGlass.authorization: rbac (the schema's default) or annotation. */}}
+{{- define "certguard.breakGlassAuthorization" -}}
+{{- dig "breakGlass" "authorization" "rbac" (.Values.config | default dict) }}
+{{- end }}
+
+{{/* The ClusterRole admins bind to grant break glass; config.breakGlass.clusterRole names it in messages. */}}
+{{- define "certguard.breakGlassClusterRole" -}}
+{{- printf "%s-break-glass" (include "certguard.fullname" .) }}
+{{- end }}
+
 {{/* "true" when some policy runs in placeholder mode: mutating webhook + create on Secrets. */}}
 {{- define "certguard.placeholderMode" -}}
 {{- range $id, $_ := .Values.webhooks }}

@@ -1,10 +1,22 @@
-// Paths of the binaries the harness runs, built on first use by scripts/e2e-binaries.sh (cached
-// in .cache/e2e-bin/<name>-<version>/, so later calls return at once).
+// Paths of the binaries the harness runs and the CRD dirs it installs, built or copied out of their
+// Go modules on first use by scripts/e2e-binaries.sh (cached in
+// ${XDG_CACHE_HOME:-~/.cache}/certguard/e2e-bin/<name>-<version>/, so later calls return at once).
 import { join } from 'node:path';
 import { repoRoot } from './paths.ts';
 import { run } from './processes.ts';
 
-export type Binaries = { kubeApiserver: string; kubeControllerManager: string; etcd: string; certManager: string; traefik: string };
+export type Binaries = {
+  kubeApiserver: string;
+  kubeControllerManager: string;
+  etcd: string;
+  certManager: string;
+  traefik: string;
+  /** Gateway API's standard-channel CRDs, from the module test/e2e/gateway-api pins. */
+  gatewayApiCrds: string;
+  /** cert-manager's CRDs, from the module its controller builds from. */
+  certManagerCrds: string;
+  kubelet: string; kubeScheduler: string; kubeProxy: string; pause: string;
+};
 
 let ensured: Promise<Binaries> | undefined;
 
@@ -15,6 +27,12 @@ const NAMES: Record<keyof Binaries, string> = {
   etcd: 'etcd',
   certManager: 'cert-manager-controller',
   traefik: 'traefik',
+  gatewayApiCrds: 'crds-gateway-api',
+  certManagerCrds: 'crds-cert-manager',
+  kubelet: 'kubelet',
+  kubeScheduler: 'kube-scheduler',
+  kubeProxy: 'kube-proxy',
+  pause: 'pause',
 };
 
 const parse = (stdout: string): Binaries => {
@@ -36,4 +54,20 @@ export const ensureBinaries = (): Promise<Binaries> => {
     return parse(result.stdout);
   })();
   return ensured;
+};
+
+let reportCrds: Promise<string> | undefined;
+
+/**
+ * The folder with the upstream report CRDs (Kyverno's wgpolicyk8s.io PolicyReports, OpenReports'
+ * Reports), fetched from their Go modules by scripts/e2e-binaries.sh report-crds (cached; seconds cold).
+ */
+export const ensureReportCrds = (): Promise<string> => {
+  reportCrds ??= (async () => {
+    const result = await run('bash', [join(repoRoot, 'scripts/e2e-binaries.sh'), 'report-crds'], { timeoutMs: 10 * 60_000 });
+    const dir = /^report-crds (.+)$/m.exec(result.stdout)?.[1];
+    if (result.code !== 0 || !dir) throw new Error(`scripts/e2e-binaries.sh report-crds failed (${result.code}):\n${result.stderr.slice(-4000)}`);
+    return dir;
+  })();
+  return reportCrds;
 };

@@ -15,8 +15,9 @@
 //   metric(name, labels?)  the value of one Prometheus sample from GET /metrics (undefined if absent)
 //   logs()         what certguard wrote to stdout/stderr so far
 //   stop()         SIGTERM (then SIGKILL), idempotent; a restart is a new startCertguard
-// Options: kubeconfigPath, config (object, written as YAML), port / metricsPort (default: free
-// ports), certDir + ca (reuse an existing serving certificate), wait (default true: resolve once
+// Options: kubeconfigPath, config (object, written as YAML), port / metricsPort (default 0: certguard
+// binds free ports and names them in its "certguard listening" log line, which startCertguard waits
+// for), certDir + ca (reuse an existing serving certificate), wait (default true: resolve once
 // /readyz is 200; false for scenarios that start certguard before the API server), extraArgs.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,7 +25,7 @@ import { connect } from 'node:tls';
 import { stringify } from 'yaml';
 import { NODE, repoRoot } from './paths.ts';
 import { base64, issueCa, issueServing, writeServingFiles, type Issued } from './pki.ts';
-import { freePort, makeTempDir, startProcess, stopOnce, tailOf, waitFor } from './processes.ts';
+import { makeTempDir, startProcess, stopOnce, tailOf, waitFor } from './processes.ts';
 
 export type CertguardOptions = {
   kubeconfigPath: string;
@@ -35,7 +36,6 @@ export type CertguardOptions = {
   /** The CA of the certificate already in certDir (required with certDir, for caBundle). */
   ca?: Issued;
   wait?: boolean;
-  logLevel?: string;
   /** More `certguard serve` flags, e.g. ['--secret-namespaces=apps']. */
   extraArgs?: string[];
 };
@@ -81,6 +81,18 @@ const servedSerialOf = (port: number): Promise<string> =>
     socket.once('error', reject);
   });
 
+type Ports = { admission: number; metrics: number };
+
+/** The ports from serve's "certguard listening" line (JSON logs), once it has written it. */
+const listeningPorts = (log: string): Ports | undefined => {
+  for (const line of log.split('\n')) {
+    if (!line.includes('"certguard listening"')) continue;
+    const { admission, metrics } = JSON.parse(line) as Partial<Ports>;
+    if (typeof admission === 'number' && typeof metrics === 'number') return { admission, metrics };
+  }
+  return undefined;
+};
+
 const getText = async (url: string): Promise<{ status: number; body: string }> => {
   const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
   return { status: response.status, body: await response.text() };
@@ -93,16 +105,14 @@ export const startCertguard = async (options: CertguardOptions): Promise<Certgua
   if (!options.certDir) writeServingFiles(certDir, await issueServing(ca, 'certguard'));
   const configFile = join(dir, 'config.yaml');
   writeFileSync(configFile, stringify(options.config ?? {}));
-  const port = options.port ?? (await freePort());
-  const metricsPort = options.metricsPort ?? (await freePort());
   const logFile = join(dir, 'certguard.log');
   const args = [
-    'bin/certguard.js', 'serve', '--port', String(port), '--metrics-port', String(metricsPort), '--bind-address', '127.0.0.1',
+    'bin/certguard.js', 'serve', '--port', String(options.port ?? 0), '--metrics-port', String(options.metricsPort ?? 0), '--bind-address', '127.0.0.1',
     '--tls-cert', join(certDir, 'tls.crt'), '--tls-key', join(certDir, 'tls.key'), '--config', configFile,
-    '--kubeconfig', options.kubeconfigPath, '--log-level', options.logLevel ?? 'info', ...(options.extraArgs ?? []),
+    '--kubeconfig', options.kubeconfigPath, '--log-level', 'info', ...(options.extraArgs ?? []),
   ];
   const child = startProcess(NODE, args, { logFile, cwd: repoRoot });
-  const metricsUrl = `http://127.0.0.1:${metricsPort}`;
+  const stop = stopOnce(child, dir);
   const logs = () => {
     try {
       return readFileSync(logFile, 'utf8');
@@ -110,6 +120,15 @@ export const startCertguard = async (options: CertguardOptions): Promise<Certgua
       return '';
     }
   };
+  // Listening comes before readiness, with or without an API server.
+  const { admission: port, metrics: metricsPort } = await waitFor('certguard to listen', async () => listeningPorts(logs()), {
+    timeoutMs: 60_000,
+    stopIf: () => (child.isRunning() ? undefined : `certguard exited:\n${tailOf(logFile)}`),
+  }).catch(async (error: unknown) => {
+    await stop();
+    throw error;
+  });
+  const metricsUrl = `http://127.0.0.1:${metricsPort}`;
   const readyz = () => getText(`${metricsUrl}/readyz`);
   const waitReady = async (timeoutMs = 60_000) => {
     let last = 'no answer';
@@ -125,7 +144,6 @@ export const startCertguard = async (options: CertguardOptions): Promise<Certgua
       throw new Error(`${error.message}; last answer: ${last}\n--- certguard log ---\n${tailOf(logFile, 20)}`);
     });
   };
-  const stop = stopOnce(child, dir);
   if (options.wait !== false) {
     await waitReady().catch(async (error: unknown) => {
       await stop();

@@ -12,14 +12,14 @@
 //   kubeconfigPath   a kubeconfig for a system:masters user (static bearer token), server 127.0.0.1
 //   serverUrl        https://127.0.0.1:<port>
 //   token, caPem     the same credentials, for clients that do not read kubeconfigs
-//   kubectl(args, { input? }) → { code, stdout, stderr }   /usr/bin/kubectl with that kubeconfig;
+//   kubectl(args, { input? }) → { code, stdout, stderr }   kubectl (paths.ts) with that kubeconfig;
 //                    never rejects on a non-zero exit (tests assert the exit code and the output)
 //   stopApiServer() / startApiServer() / restartApiServer()   the API server only (same port,
 //                    certificates and etcd data), for outage scenarios; start waits for /readyz
 //   stop()           kills the controller-manager, the API server and etcd and removes the temp dir;
 //                    idempotent
-// Options: { crds?: boolean } (default true: install the Gateway API v1.6.1 standard and
-// cert-manager v1.21.1 CRDs from ../shared/crds and wait until they are Established);
+// Options: { crds?: boolean } (default true: install the Gateway API standard-channel and
+// cert-manager CRDs of the pinned Go modules and wait until they are Established);
 // { controllerManager?: boolean } (default false: start kube-controller-manager with
 // CONTROLLERS below and wait until it has created the `default` ServiceAccount).
 //
@@ -32,9 +32,9 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { generateRsaKeyPair } from '../../../src/certs/x509.ts';
 import { ensureBinaries } from './binaries.ts';
-import { CRD_DIRS, KUBECTL } from './paths.ts';
+import { KUBECTL } from './paths.ts';
 import { base64, issueCa, issueServing } from './pki.ts';
-import { freePort, makeTempDir, removeTempDir, run, startProcess, tailOf, waitFor, type RunResult, type Started } from './processes.ts';
+import { freePort, makeTempDir, removeTempDir, retryOnPortClash, run, startProcess, tailOf, waitFor, type RunResult, type Started } from './processes.ts';
 
 export type KubectlResult = RunResult;
 
@@ -121,7 +121,7 @@ const writePki = async (dir: string, token: string): Promise<string> => {
   return ca.certificatePem;
 };
 
-const writeKubeconfig = (path: string, serverUrl: string, caPem: string, token: string) => {
+export const writeKubeconfig = (path: string, serverUrl: string, caPem: string, token: string) => {
   writeFileSync(path, stringify({
     apiVersion: 'v1',
     kind: 'Config',
@@ -133,7 +133,7 @@ const writeKubeconfig = (path: string, serverUrl: string, caPem: string, token: 
 };
 
 /** Status code of an authenticated GET against the API server (the harness's readiness probe). */
-const getStatus = (url: string, caPem: string, token: string): Promise<number> =>
+export const getStatus = (url: string, caPem: string, token: string): Promise<number> =>
   new Promise((resolve, reject) => {
     const req = request(url, { ca: caPem, headers: { authorization: `Bearer ${token}` }, timeout: 2_000 }, (res) => {
       res.resume();
@@ -152,15 +152,15 @@ const getHealth = async (url: string): Promise<boolean> => {
 const failedToStart = (name: string, process: Started, log: string) => () =>
   process.isRunning() ? undefined : `${name} exited during start; log ${log}:\n${tailOf(log)}`;
 
-const installCrds = async (kubectl: Cluster['kubectl']) => {
+export const installCrds = async (kubectl: Cluster['kubectl'], dirs: string[]) => {
   // Server-side apply: the HTTPRoute CRD is too big for client-side apply's annotation.
-  const applied = await kubectl(['apply', '--server-side', ...CRD_DIRS.flatMap((dir) => ['-f', dir])]);
-  if (applied.code !== 0) throw new Error(`installing CRDs from ${CRD_DIRS.join(', ')} failed:\n${applied.stderr}`);
+  const applied = await kubectl(['apply', '--server-side', ...dirs.flatMap((dir) => ['-f', dir])]);
+  if (applied.code !== 0) throw new Error(`installing CRDs from ${dirs.join(', ')} failed:\n${applied.stderr}`);
   const established = await kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
   if (established.code !== 0) throw new Error(`CRDs not Established:\n${established.stderr}`);
 };
 
-export const startCluster = async (options: ClusterOptions = {}): Promise<Cluster> => {
+const startClusterOnce = async (options: ClusterOptions): Promise<Cluster> => {
   const binaries = await ensureBinaries();
   const dir = makeTempDir('cluster');
   const token = randomBytes(24).toString('hex');
@@ -213,7 +213,7 @@ export const startCluster = async (options: ClusterOptions = {}): Promise<Cluste
       stopIf: failedToStart('etcd', startedEtcd, etcdLog),
     });
     await startApiServer();
-    if (options.crds !== false) await installCrds(kubectl);
+    if (options.crds !== false) await installCrds(kubectl, [binaries.gatewayApiCrds, binaries.certManagerCrds]);
     if (options.controllerManager) {
       const started = startProcess(binaries.kubeControllerManager, controllerManagerArgs(dir, ports, kubeconfigPath), { logFile: controllerManagerLog, env });
       controllerManager = started;
@@ -247,3 +247,6 @@ export const startCluster = async (options: ClusterOptions = {}): Promise<Cluste
     stop,
   };
 };
+
+// The server URL and kubeconfig are written from the ports given, before anything starts.
+export const startCluster = (options: ClusterOptions = {}): Promise<Cluster> => retryOnPortClash(() => startClusterOnce(options));

@@ -20,7 +20,7 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import { withoutProxies } from './cluster.ts';
 import { issueCa, issueServing } from './pki.ts';
-import { freePort, makeTempDir, startProcess, stopOnce, tailOf, waitFor } from './processes.ts';
+import { freePort, makeTempDir, retryOnPortClash, startProcess, stopOnce, tailOf, waitFor } from './processes.ts';
 
 export const PEBBLE = process.env.PEBBLE ?? '/usr/bin/pebble';
 
@@ -39,7 +39,7 @@ const statusOf = (url: string, caPem: string): Promise<number> =>
     req.end();
   });
 
-export const startPebble = async (options: PebbleOptions): Promise<Pebble> => {
+const startPebbleOnce = async (options: PebbleOptions): Promise<Pebble> => {
   if (!existsSync(PEBBLE)) throw new Error(`pebble is not installed (${PEBBLE}): install it with \`apt-get install -y pebble\` (.ci/run does)`);
   const dir = makeTempDir('pebble');
   const ca = await issueCa('certguard-e2e-pebble-ca');
@@ -82,3 +82,6 @@ export const startPebble = async (options: PebbleOptions): Promise<Pebble> => {
   };
   return { directoryUrl, caPem: ca.certificatePem, httpPort, logs, stop };
 };
+
+// The directory URL is built from the port pebble is given before it starts.
+export const startPebble = (options: PebbleOptions): Promise<Pebble> => retryOnPortClash(() => startPebbleOnce(options));

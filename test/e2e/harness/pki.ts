@@ -13,6 +13,10 @@ export const issueCa = (commonName: string): Promise<Issued> =>
 export const issueServing = (ca: Issued, commonName: string, dnsNames: string[] = [], ipAddresses: string[] = []): Promise<Issued> =>
   issueSigned({ commonName, dnsNames: ['localhost', ...dnsNames], ipAddresses: ['127.0.0.1', ...ipAddresses], ...validityWindow(1) }, ca);
 
+/** A client certificate: `commonName` is the user, `organization` its group. */
+export const issueClient = (ca: Issued, commonName: string, organization?: string): Promise<Issued> =>
+  issueSigned({ commonName, organization, clientAuth: true, ...validityWindow(1) }, ca);
+
 export const base64 = (pem: string): string => Buffer.from(pem, 'utf8').toString('base64');
 
 /**

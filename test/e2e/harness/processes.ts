@@ -6,6 +6,7 @@
 //     SIGKILL`, so the kernel kills them when their parent dies. Temp dirs left behind that way
 //     are removed by the next run (`makeTempDir` sweeps dirs whose owning pid is gone).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -90,8 +91,14 @@ export const run = (command: string, args: string[], options: { input?: string; 
     child.stdin.end(options.input ?? '');
   });
 
-/** A port that was free a moment ago on 127.0.0.1 (the harness only ever binds loopback). */
-export const freePort = (): Promise<number> =>
+const bindsNow = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+
+const kernelPort = (): Promise<number> =>
   new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -100,6 +107,52 @@ export const freePort = (): Promise<number> =>
       server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
     });
   });
+
+// Below the kernel's ephemeral range, so no client socket (kubectl, a watch) can take the port
+// before the child binds it, as one can take a port bind(0) handed out. Above 20000: clear of the
+// fixed ports of Kubernetes components (10250-10259) and of NodePorts (30000-32767).
+const PICK_LOW = 20_000;
+const PICK_HIGH = 30_000;
+const ephemeralLow = (): number => {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+  } catch {
+    return 0;
+  }
+};
+
+/**
+ * A port free on 127.0.0.1 a moment ago, for a child that must be told its port (the harness only
+ * binds loopback). Another test may still pick it first: start such children under
+ * retryOnPortClash.
+ */
+export const freePort = async (): Promise<number> => {
+  if (ephemeralLow() < PICK_HIGH) return kernelPort();
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = randomInt(PICK_LOW, PICK_HIGH);
+    if (await bindsNow(port)) return port;
+  }
+  return kernelPort();
+};
+
+// What Go (etcd, kube-apiserver, Traefik, pebble), Node and dnsmasq print when a port is taken.
+const PORT_TAKEN = /address already in use|EADDRINUSE/i;
+
+/**
+ * Runs `start` again (with the fresh ports it picks) when it failed because another process bound
+ * one of its ports first. `start` must clean up after itself on failure and put the child's log in
+ * its error.
+ */
+export const retryOnPortClash = async <T>(start: () => Promise<T>, attempts = 3): Promise<T> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      if (attempt >= attempts || !PORT_TAKEN.test((error as Error).message)) throw error;
+      process.stderr.write(`# e2e: a port was taken before the child bound it; starting again (${attempt}/${attempts - 1})\n`);
+    }
+  }
+};
 
 const isAlive = (pid: number): boolean => {
   try {

@@ -1,7 +1,7 @@
 // Traefik v3 as a local process, its Kubernetes Gateway API provider watching the test cluster
-// (out of cluster: endpoint, token file, CA file), with one HTTPS entry point on a free 127.0.0.1
-// port. Gateway listeners must use that port (Traefik maps a listener to the entry point whose
-// address has the listener's port).
+// (out of cluster: endpoint, token file, CA file), with an HTTPS and an HTTP entry point on free
+// 127.0.0.1 ports. Gateway listeners must use those ports (Traefik maps a listener to the entry
+// point whose address has the listener's port).
 //
 //   const traefik = await startTraefik(cluster);
 //   t.teardown(() => traefik.stop());
@@ -9,7 +9,8 @@
 //   const served = await traefik.servedCertificate('app.example.com');   // TLS handshake by SNI
 //
 // startTraefik(cluster) → Traefik:
-//   websecurePort         the HTTPS entry point's port (and the Gateway listeners' port)
+//   websecurePort         the HTTPS entry point's port (and the HTTPS Gateway listeners' port)
+//   webPort               the HTTP entry point's port (HTTP listeners, where HTTP-01 arrives)
 //   gatewayClass          a GatewayClass object for controllerName traefik.io/gateway-controller
 //   servedCertificate(sni) → X509Certificate presented to a handshake with that server name
 //   logs(), stop()
@@ -21,12 +22,13 @@ import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { ensureBinaries } from './binaries.ts';
 import { withoutProxies, type Cluster } from './cluster.ts';
-import { freePort, makeTempDir, startProcess, stopOnce, tailOf, waitFor } from './processes.ts';
+import { freePort, makeTempDir, retryOnPortClash, startProcess, stopOnce, tailOf, waitFor } from './processes.ts';
 
 export const GATEWAY_CONTROLLER = 'traefik.io/gateway-controller';
 
 export type Traefik = {
   websecurePort: number;
+  webPort: number;
   gatewayClass: Record<string, unknown>;
   servedCertificate(serverName: string): Promise<X509Certificate>;
   logs(): string;
@@ -45,17 +47,19 @@ const handshake = (port: number, servername: string): Promise<X509Certificate> =
     socket.once('error', reject);
   });
 
-export const startTraefik = async (cluster: Cluster): Promise<Traefik> => {
+const startTraefikOnce = async (cluster: Cluster): Promise<Traefik> => {
   const { traefik } = await ensureBinaries();
   const dir = makeTempDir('traefik');
   // Traefik reads the token from the file verbatim: a trailing newline would end up in the header.
   writeFileSync(join(dir, 'token'), cluster.token, { mode: 0o600 });
   writeFileSync(join(dir, 'ca.crt'), cluster.caPem);
   const websecurePort = await freePort();
+  const webPort = await freePort();
   const pingPort = await freePort();
   const logFile = join(dir, 'traefik.log');
   const args = [
     `--entrypoints.websecure.address=127.0.0.1:${websecurePort}`,
+    `--entrypoints.web.address=127.0.0.1:${webPort}`,
     `--entrypoints.traefik.address=127.0.0.1:${pingPort}`, '--ping=true',
     '--providers.kubernetesgateway=true',
     `--providers.kubernetesgateway.endpoint=${cluster.serverUrl}`,
@@ -78,6 +82,7 @@ export const startTraefik = async (cluster: Cluster): Promise<Traefik> => {
   });
   return {
     websecurePort,
+    webPort,
     gatewayClass: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: 'traefik' }, spec: { controllerName: GATEWAY_CONTROLLER } },
     servedCertificate: (serverName) => handshake(websecurePort, serverName),
     logs: () => {
@@ -90,3 +95,6 @@ export const startTraefik = async (cluster: Cluster): Promise<Traefik> => {
     stop,
   };
 };
+
+// Its entry point needs a known port: a Gateway listener selects the entry point by port.
+export const startTraefik = (cluster: Cluster): Promise<Traefik> => retryOnPortClash(() => startTraefikOnce(cluster));

@@ -11,14 +11,15 @@ import { RESOURCES } from '../../src/cluster/resources.ts';
 import { splitPem } from '../../src/certs/bootstrap.ts';
 import { bootstrap, parseBootstrapArgs, type BootstrapRequest } from '../../src/cli/bootstrap.ts';
 import { startCluster } from '../e2e/harness/cluster.ts';
-import { helmTemplate } from './render.ts';
+import { runHelm } from '../helpers/helm.ts';
+import { CHART, helmTemplate, WITH_PROMETHEUS_OPERATOR } from './render.ts';
 
 const NAMESPACE = 'certguard';
 // Kinds whose CRDs (Prometheus Operator) the test API server does not have.
 const NOT_INSTALLED = new Set(['ServiceMonitor', 'PrometheusRule']);
 
 const renderYaml = (values: object): string => {
-  const result = helmTemplate(values, { namespace: NAMESPACE, release: 'certguard' });
+  const result = helmTemplate(values, { namespace: NAMESPACE, release: 'certguard', ...WITH_PROMETHEUS_OPERATOR });
   if (result.status !== 0) throw new Error(result.stderr);
   return parseAllDocuments(result.stdout)
     .map((document) => document.toJS() as { kind: string } | null)
@@ -121,4 +122,24 @@ t.test('certguard serve’s ServiceAccount can read its view and nothing more', 
   }
   const create = await cluster.kubectl(['auth', 'can-i', 'create', 'secrets', '--all-namespaces', as]);
   t.equal(create.stdout.trim(), 'yes', 'placeholder mode (applied above) lets it create Secrets');
+});
+
+t.test('rbac.namespaces naming a namespace that does not exist yet: helm install creates it for its Role, and keeps it', async (t) => {
+  const caBundle = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString('base64');
+  // The real helm against the test API server: `lookup` sees the cluster. --no-hooks: no kubelet runs the bootstrap Job.
+  const helm = (verb: string[]) =>
+    runHelm([...verb, '--kubeconfig', cluster.kubeconfigPath, '--namespace', 'guard-system', '--no-hooks', '--set', 'rbac.namespaces={apps-later}', '--set', 'bootstrap.enabled=false', '--set', `webhook.caBundle=${caBundle}`]);
+  t.equal((await cluster.kubectl(['get', 'namespace', 'apps-later'])).code, 1, 'the namespace does not exist before');
+  const installed = helm(['install', 'guard', CHART, '--create-namespace']);
+  t.equal(installed.status, 0, installed.stderr);
+  const role = await cluster.kubectl(['get', 'role', 'guard-certguard-secrets', '-n', 'apps-later', '-o', 'jsonpath={.rules[0].verbs}']);
+  t.same([role.code, role.stdout], [0, '["get","list","watch"]'], 'the Role is there');
+  const kept = async () => (await cluster.kubectl(['get', 'namespace', 'apps-later', '-o', "jsonpath={.metadata.annotations.helm\\.sh/resource-policy}"])).stdout;
+  t.equal(await kept(), 'keep', 'the namespace the chart created is kept');
+  const upgraded = helm(['upgrade', 'guard', CHART]);
+  t.equal(upgraded.status, 0, `helm upgrade, now that the namespace exists: ${upgraded.stderr}`);
+  t.equal(await kept(), 'keep', 'still there after the upgrade');
+  const uninstalled = runHelm(['uninstall', 'guard', '--kubeconfig', cluster.kubeconfigPath, '--namespace', 'guard-system', '--no-hooks']);
+  t.equal(uninstalled.status, 0, uninstalled.stderr);
+  t.equal((await cluster.kubectl(['get', 'namespace', 'apps-later', '-o', 'name'])).stdout, 'namespace/apps-later\n', 'and after uninstall: it holds the apps, not the release');
 });

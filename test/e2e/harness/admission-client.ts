@@ -1,0 +1,94 @@
+// A client that keeps creating objects certguard judges, a few per second, straight against the
+// API server, and sorts every answer: admitted, denied by certguard on purpose (its message), or
+// failed because of the webhook (the API server could not get an answer: connection refused,
+// timeout, TLS...). Rollouts and faults must leave the last count at 0.
+//
+//   const client = startAdmissionClient(cluster, { namespace: 'apps', secret: 'app-tls' });
+//   ... roll the pods ...
+//   const counts = await client.stop();   // { admitted, denied, failed, failures: [...] }
+import { request } from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Cluster } from './cluster.ts';
+
+export type AdmissionCounts = { admitted: number; denied: number; failed: number; failures: string[] };
+
+type Answer = { status: number; body: string };
+
+const post = (cluster: Cluster, path: string, object: object): Promise<Answer> =>
+  new Promise((resolve, reject) => {
+    const body = JSON.stringify(object);
+    const req = request(`${cluster.serverUrl}${path}`, {
+      method: 'POST',
+      ca: cluster.caPem,
+      headers: { authorization: `Bearer ${cluster.token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      timeout: 30_000,
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.once('timeout', () => req.destroy(new Error('client timeout')));
+    req.once('error', reject);
+    req.end(body);
+  });
+
+const gatewayOf = (namespace: string, name: string, secret: string) => ({
+  apiVersion: 'gateway.networking.k8s.io/v1',
+  kind: 'Gateway',
+  metadata: { namespace, name },
+  spec: { gatewayClassName: 'traefik', listeners: [{ name: 'https', protocol: 'HTTPS', port: 443, hostname: `${name}.example.com`, tls: { certificateRefs: [{ name: secret }] } }] },
+});
+
+/** The certguard denial the client provokes on purpose: a listener whose Secret does not exist. */
+const MISSING = 'certguard-e2e-missing-tls';
+
+/** The API server's Status carries certguard's own message for the missing Secret. */
+const deniedByCertguard = (body: string, namespace: string): boolean => {
+  const message = (JSON.parse(body) as { message?: string }).message ?? '';
+  return message.startsWith('admission webhook "gateway-listener-tls.certguard.io" denied the request: ') &&
+    message.includes(`Secret "${namespace}/${MISSING}" does not exist`);
+};
+
+export const startAdmissionClient = (cluster: Cluster, options: { namespace: string; secret: string; intervalMs?: number }) => {
+  const counts: AdmissionCounts = { admitted: 0, denied: 0, failed: 0, failures: [] };
+  let running = true;
+  let n = 0;
+  // Names unique across clients: a second client in the same namespace must not hit AlreadyExists.
+  const tag = Date.now().toString(36);
+  const one = async () => {
+    n += 1;
+    const deliberateDenial = n % 2 === 0;
+    const name = `load-${tag}-${n}`;
+    const path = `/apis/gateway.networking.k8s.io/v1/namespaces/${options.namespace}/gateways`;
+    try {
+      const answer = await post(cluster, path, gatewayOf(options.namespace, name, deliberateDenial ? MISSING : options.secret));
+      if (answer.status === 201 && !deliberateDenial) counts.admitted += 1;
+      else if (answer.status === 403 && deliberateDenial && deniedByCertguard(answer.body, options.namespace)) counts.denied += 1;
+      else {
+        counts.failed += 1;
+        counts.failures.push(`${name}: ${answer.status} ${answer.body.slice(0, 400)}`);
+      }
+    } catch (error) {
+      counts.failed += 1;
+      counts.failures.push(`${name}: ${(error as Error).message}`);
+    }
+  };
+  const inFlight = new Set<Promise<void>>();
+  const loop = (async () => {
+    while (running) {
+      // Not awaited one by one: a slow answer must not lower the rate during a rollout.
+      const pending = one().finally(() => inFlight.delete(pending));
+      inFlight.add(pending);
+      await sleep(options.intervalMs ?? 250);
+    }
+  })();
+  return {
+    counts: () => ({ ...counts, failures: [...counts.failures] }),
+    stop: async (): Promise<AdmissionCounts> => {
+      running = false;
+      await loop;
+      await Promise.all(inFlight);
+      return { ...counts, failures: [...counts.failures] };
+    },
+  };
+};
