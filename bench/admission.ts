@@ -1,6 +1,7 @@
 // Reviews per second and latency of POST /validate over HTTPS keep-alive on loopback: certguard
-// judging a Gateway with 25 HTTPS listeners (allowed, and denied for 2 missing Secrets) next to a
-// bare Fastify HTTPS handler answering a fixed review, in the same run. certguard runs twice: on
+// judging a Gateway with 25 HTTPS listeners (allowed; allowed with a coverage warning per
+// listener; denied for 2 missing Secrets) next to a bare Fastify HTTPS handler answering a fixed
+// review, in the same run. certguard runs twice: on
 // the manifest view, and on the live view against the fake API server in its own process, each
 // request to it answered after LATENCY_MS (the production path: list/watch, GETs of Secrets),
 // counting the API requests each review costs. Then an open loop: reviews sent at a fixed rate
@@ -13,7 +14,9 @@ import { join } from 'node:path';
 import { loadavg, cpus } from 'node:os';
 import { createInterface, type Interface } from 'node:readline';
 import { stringify } from 'yaml';
+import { issueSelfSigned, validityWindow } from '../src/certs/x509.ts';
 import { generateCertificates, writeCertificates } from '../src/cli/certs.ts';
+import { imageSettings } from './image-settings.ts';
 
 const LISTENERS = 25;
 const CONNECTIONS = 8;
@@ -27,7 +30,12 @@ const OPEN_LOOP_SECONDS = count('OPEN_LOOP_SECONDS', 10);
 // Enough sockets that the open loop never waits for one: at 1,000/s and a few ms each, ~10 busy.
 const OPEN_LOOP_CONNECTIONS = 64;
 
-const gatewayReview = (missing: number) => ({
+/**
+ * The Gateway under review: `missing` listeners reference Secrets that do not exist; `domain`
+ * example.com is covered by the Secrets' certificate (*.example.com), example.net is not (a
+ * coverage warning per listener, 25 in the answer).
+ */
+const gatewayReview = (missing: number, domain = 'example.com') => ({
   apiVersion: 'admission.k8s.io/v1',
   kind: 'AdmissionReview',
   request: {
@@ -48,7 +56,7 @@ const gatewayReview = (missing: number) => ({
           name: `https-${index}`,
           port: 443,
           protocol: 'HTTPS',
-          hostname: `app-${index}.example.com`,
+          hostname: `app-${index}.${domain}`,
           tls: { certificateRefs: [{ name: index >= LISTENERS - missing ? `missing-${index}` : `tls-${index}` }] },
         })),
       },
@@ -74,11 +82,19 @@ const profileArgs = (): string[] => (process.env.BENCH_CPU_PROF ? ['--cpu-prof',
 
 const firstLine = async (lines: Interface): Promise<string> => String((await lines[Symbol.asyncIterator]().next()).value);
 
-// TARGET_NODE_FLAGS="...": Node and V8 flags for the certguard targets (the image's, say); the bare handler runs without, as the fixed reference.
-const targetFlags = (kind: string): string[] => (kind === 'bare' ? [] : (process.env.TARGET_NODE_FLAGS ?? '').split(' ').filter(Boolean));
+// TARGET_NODE_FLAGS="...": Node and V8 flags for the certguard targets; "image": the Dockerfile's
+// ENTRYPOINT flags and ENV (NODE_OPTIONS, allocator, NODE_ENV). The bare handler runs without, as the fixed reference.
+const IMAGE_TARGET = process.env.TARGET_NODE_FLAGS === 'image' ? imageSettings() : undefined;
+
+const targetFlags = (kind: string): string[] => (kind === 'bare' ? [] : (IMAGE_TARGET?.nodeFlags ?? (process.env.TARGET_NODE_FLAGS ?? '').split(' ').filter(Boolean)));
+
+const targetEnv = (kind: string): NodeJS.ProcessEnv => (kind === 'bare' || !IMAGE_TARGET ? process.env : { ...process.env, ...IMAGE_TARGET.env });
+
+const describeTargetFlags = (): string =>
+  IMAGE_TARGET ? `the image's: ${[...IMAGE_TARGET.nodeFlags, ...Object.entries(IMAGE_TARGET.env).map(([key, value]) => `${key}=${value}`)].join(' ')}` : process.env.TARGET_NODE_FLAGS || 'none';
 
 const startTarget = async (kind: 'certguard' | 'certguard-live' | 'bare', certDir: string, source: string): Promise<Target> => {
-  const child = spawn(process.execPath, [...targetFlags(kind), ...profileArgs(), join(import.meta.dirname, 'admission-target.ts'), kind, certDir, source], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...targetFlags(kind), ...profileArgs(), join(import.meta.dirname, 'admission-target.ts'), kind, certDir, source], { stdio: ['ignore', 'pipe', 'inherit'], env: targetEnv(kind) });
   return { port: Number(await firstLine(createInterface({ input: child.stdout! }))), child };
 };
 
@@ -215,17 +231,20 @@ const coldReview = async (port: number, ca: string, body: string, api: () => Pro
   return `| first review after start (cold), allowed | ${ms(answer.ms)} | ${after.requests - before.requests} | ${after.secretGets - before.secretGets} | ${answer.ok ? 0 : 1} |`;
 };
 
+const loadAverage = (): string => loadavg().map((load) => load.toFixed(2)).join(' ');
+
 export const runAdmissionBench = async (): Promise<string> => {
   const dir = await mkdtemp(join(tmpdir(), 'certguard-bench-'));
   const children: ChildProcess[] = [];
-  const load1 = loadavg()[0]!.toFixed(1);
+  const loadAtStart = loadAverage();
   try {
     const pair = await generateCertificates({ service: 'certguard', namespace: 'certguard', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], caValidityDays: 2, validityDays: 1 });
     await writeCertificates(join(dir, 'certs'), pair);
     const clusterYaml = join(dir, 'cluster.yaml');
-    await writeFile(clusterYaml, clusterObjects(pair.serving.certificatePem, pair.serving.privateKeyPem).map((object) => stringify(object)).join('---\n'));
+    const listenerPair = await issueSelfSigned({ commonName: 'example.com', dnsNames: ['*.example.com'], ...validityWindow(1) });
+    await writeFile(clusterYaml, clusterObjects(listenerPair.certificatePem, listenerPair.privateKeyPem).map((object) => stringify(object)).join('---\n'));
     const ca = pair.ca.certificatePem;
-    const [allowedBody, deniedBody] = [JSON.stringify(gatewayReview(0)), JSON.stringify(gatewayReview(2))];
+    const [allowedBody, deniedBody, uncoveredBody] = [JSON.stringify(gatewayReview(0)), JSON.stringify(gatewayReview(2)), JSON.stringify(gatewayReview(0, 'example.net'))];
     const api = await startApi(clusterYaml);
     children.push(api.child);
     const bare = await startTarget('bare', join(dir, 'certs'), clusterYaml);
@@ -238,12 +257,13 @@ export const runAdmissionBench = async (): Promise<string> => {
       await measure(`certguard, manifest view, ${LISTENERS} listeners, allowed`, manifest, ca, allowedBody, true),
       await measure(`certguard, manifest view, ${LISTENERS} listeners, denied (2 Secrets missing)`, manifest, ca, deniedBody, false),
       await measure(`certguard, **live view**, ${LISTENERS} listeners, allowed (steady state)`, live, ca, allowedBody, true, api.counts),
+      await measure(`certguard, live view, ${LISTENERS} listeners, allowed, ${LISTENERS} hostnames not covered (a warning each)`, live, ca, uncoveredBody, true, api.counts),
       await measure(`certguard, **live view**, ${LISTENERS} listeners, denied (2 Secrets missing)`, live, ca, deniedBody, false, api.counts),
     ];
     const openBare = await openLoop(bare.port, ca, allowedBody, true);
     const openLive = await openLoop(live.port, ca, allowedBody, true);
     return [
-      `load average ${load1} at start (${cpus().length} CPUs), Node ${process.version}; API server latency ${LATENCY_MS} ms per request`,
+      `load average ${loadAtStart} at start, ${loadAverage()} at the end (${cpus().length} CPUs), Node ${process.version}; API server latency ${LATENCY_MS} ms per request; certguard's settings: ${describeTargetFlags()}`,
       '',
       `Closed loop: ${MEASURED_REQUESTS} reviews after ${WARMUP_REQUESTS} warm-up, ${CONNECTIONS} keep-alive connections`,
       '',

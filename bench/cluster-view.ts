@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { imageSettings } from './image-settings.ts';
 
 const MIB = 1024 * 1024;
 const mib = (bytes: number): number => Number((bytes / MIB).toFixed(1));
@@ -198,10 +199,11 @@ const measureServe = async (settings: string, compileCache: 'warm' | 'off', audi
     const env: NodeJS.ProcessEnv = { ...process.env, ...(image ? IMAGE_ENV : {}), NODE_OPTIONS: nodeOptions };
     delete env.NODE_COMPILE_CACHE;
     if (compileCache === 'warm') {
-      // What the image build does once: load every module serve loads, so the cache holds them.
+      // What the image build does once, as the user that runs serve (Node keeps a cache per uid):
+      // load every module the commands load, so the cache holds them.
       env.NODE_COMPILE_CACHE = join(work, 'compile-cache');
       // With the same V8 flags as serve: V8 rejects a code cache made under other flags.
-      execFileSync(process.execPath, [...nodeFlags, CERTGUARD, 'serve', '--help'], { env, stdio: 'ignore' });
+      for (const command of IMAGE_WARM_UP) execFileSync(process.execPath, [...nodeFlags, CERTGUARD, command, '--help'], { env, stdio: 'ignore' });
     }
     const started = performance.now();
     const child = spawn(
@@ -332,11 +334,14 @@ const runChild = async <T>(args: string[], env: NodeJS.ProcessEnv = process.env)
   return JSON.parse(output) as T;
 };
 
-/** The image's settings (Dockerfile; docs/cluster-view.md, "Memory"): what the target is judged on. `--serve warm image` runs with all three. */
-export const IMAGE_NODE_OPTIONS = '--max-semi-space-size=2 --max-old-space-size=160';
-/** On the image's ENTRYPOINT: Node refuses them in NODE_OPTIONS. */
-const IMAGE_NODE_FLAGS = ['--optimize-for-size', '--max-opt=2'];
-const IMAGE_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '65536', MALLOC_TRIM_THRESHOLD_: '131072' };
+/** The image's settings, read from the Dockerfile: what the target is judged on. `--serve warm image` runs with all of them. */
+const IMAGE = imageSettings();
+export const IMAGE_NODE_OPTIONS = IMAGE.env.NODE_OPTIONS ?? '';
+/** On the image's ENTRYPOINT (Node refuses some V8 flags in NODE_OPTIONS). */
+const IMAGE_NODE_FLAGS = IMAGE.nodeFlags;
+const IMAGE_ENV = Object.fromEntries(Object.entries(IMAGE.env).filter(([key]) => key !== 'NODE_OPTIONS'));
+/** The Dockerfile's compile-cache warm-up: `certguard <command> --help` for each. */
+const IMAGE_WARM_UP = ['serve', 'bootstrap', 'certs'];
 
 const SERVE_ROWS: Array<{ settings: string; compileCache: 'warm' | 'off' }> = [
   { settings: 'image', compileCache: 'warm' },

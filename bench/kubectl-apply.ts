@@ -81,7 +81,7 @@ export const runKubectlApplyBench = async (): Promise<string> => {
   try {
     await applyYaml(cluster, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } }, ...(await secrets()), gateway(0)]);
     const without = await timedApplies(cluster, 1);
-    const certguard = await startCertguard({ kubeconfigPath: cluster.kubeconfigPath, logLevel: 'info' });
+    const certguard = await startCertguard({ kubeconfigPath: cluster.kubeconfigPath });
     try {
       await registerWebhooks(cluster, { url: certguard.url, caBundle: certguard.caBundle });
       await waitForWebhooks(cluster);

@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config/schema.ts';
 import { createNameResolver, type NameResolver } from './dns/resolver.ts';
+import { ANNOTATION_ALONE, type AccessCheck, type BreakGlassGate } from './policies/break-glass.ts';
 import { createAcmeSolverCapPolicy } from './policies/acme-solver-cap/policy.ts';
 import { createCertificateDnsPolicy } from './policies/certificate-dns/policy.ts';
 import { resolverOptionsFrom } from './policies/certificate-dns/settings.ts';
@@ -18,17 +19,27 @@ export type PolicyDependencies = {
   resolver?: NameResolver;
   /** Metrics hook: an in-use TLS Secret's deletion was let through (certguard_in_use_deletions_total). */
   recordInUseDeletion?: (reason: InUseDeletionReason) => void;
+  /**
+   * Asks the API server whether a requester may use a policy's break glass (a SubjectAccessReview).
+   * Absent (the offline check and audit, serve --manifests): there is no requester to ask about,
+   * and the annotation alone counts.
+   */
+  isBreakGlassAllowed?: AccessCheck;
 };
+
+const breakGlassGate = (config: Config, isAllowed: AccessCheck | undefined): BreakGlassGate =>
+  config.breakGlass.authorization === 'rbac' && isAllowed ? { mode: 'rbac', clusterRole: config.breakGlass.clusterRole, isAllowed } : ANNOTATION_ALONE;
 
 export const buildPolicies = (config: Config, deps: PolicyDependencies): Policy[] => {
   const dns = config.policies['certificate-dns'];
   // Built once: it holds the answer cache that makes a burst of Certificates cost one lookup per name.
   const resolver = deps.resolver ?? createNameResolver(resolverOptionsFrom(dns));
+  const breakGlass = breakGlassGate(config, deps.isBreakGlassAllowed);
   return [
     createGatewayListenerTlsPolicy(config.policies['gateway-listener-tls']),
-    createCertificateDnsPolicy(dns, { resolver }),
+    createCertificateDnsPolicy(dns, { resolver, breakGlass }),
     createAcmeSolverCapPolicy(config.policies['acme-solver-cap']),
-    createTlsSecretInUsePolicy(config.policies['tls-secret-in-use'], { recordAllowedDeletion: deps.recordInUseDeletion }),
-    createCertificateIssuablePolicy(config.policies['certificate-issuable']),
+    createTlsSecretInUsePolicy(config.policies['tls-secret-in-use'], { recordAllowedDeletion: deps.recordInUseDeletion, breakGlass }),
+    createCertificateIssuablePolicy(config.policies['certificate-issuable'], { breakGlass }),
   ];
 };

@@ -5,6 +5,7 @@
 import type { ClusterView } from '../cluster/view.ts';
 import { abortedBecause, ViewReadError, withSignal } from '../cluster/view.ts';
 import type { CreateOutcome, SecretWriter } from '../cluster/writer.ts';
+import type { BreakGlassUse } from '../policies/break-glass.ts';
 import type { PlannedEffect, Policy, PolicyRequest, PolicyResult } from '../policies/types.ts';
 import { shapeProblem } from '../kube/shape.ts';
 import { allowed, denied, describeError, errored, invalid, withAuditAnnotations, withWarnings } from './responses.ts';
@@ -16,8 +17,11 @@ export type Decision = 'allowed' | 'denied' | 'warned' | 'undecided' | 'errored'
 /** `deadlineExceeded`: the review's deadline cut this policy (or its side effect) short. */
 export type PolicyDecision = { policy: string; decision: Decision; seconds: number; reason?: string; deadlineExceeded?: boolean };
 
+/** A break glass that took effect in this review, and the policy it skipped. */
+export type PolicyBreakGlass = BreakGlassUse & { policy: string };
+
 /** `violations` are the denial's parts (also joined into response.status.message). */
-export type ReviewOutcome = { response: AdmissionResponse; decisions: PolicyDecision[]; violations: string[] };
+export type ReviewOutcome = { response: AdmissionResponse; decisions: PolicyDecision[]; violations: string[]; breakGlass: PolicyBreakGlass[] };
 
 export type ReviewDependencies = {
   view: ClusterView;
@@ -44,7 +48,7 @@ export const toPolicyRequest = (request: AdmissionRequest): PolicyRequest => ({
 
 export const MESSAGE_SEPARATOR = '; ';
 
-type Folded = { violations: string[]; warnings: string[]; effects: Array<{ policy: string; effect: PlannedEffect }>; audit: Record<string, string> };
+type Folded = { violations: string[]; warnings: string[]; effects: Array<{ policy: string; effect: PlannedEffect }>; audit: Record<string, string>; breakGlass: PolicyBreakGlass[] };
 
 /** Which policy the review is busy with, so an error thrown anywhere is blamed on the right one. */
 type Step = { policy?: string; decisions: PolicyDecision[] };
@@ -149,6 +153,7 @@ const fold = (folded: Folded, policy: Policy, result: PolicyResult): Decision =>
   folded.warnings.push(...result.warnings);
   folded.effects.push(...(result.effects ?? []).map((effect) => ({ policy: policy.id, effect })));
   Object.assign(folded.audit, result.auditAnnotations);
+  if (result.breakGlass) folded.breakGlass.push({ ...result.breakGlass, policy: policy.id });
   return result.violations.length === 0 ? 'allowed' : enforcing ? 'denied' : 'warned';
 };
 
@@ -170,9 +175,9 @@ export const unreadableObject = (request: AdmissionRequest): string | undefined 
 const reviewSteps = async (request: AdmissionRequest, policies: Policy[], deps: ReviewDependencies, step: Step): Promise<ReviewOutcome> => {
   // Before any policy: a policy may assume the fields it reads have their kind's types.
   const unreadable = unreadableObject(request);
-  if (unreadable) return { response: invalid(request.uid, unreadable), decisions: [], violations: [] };
+  if (unreadable) return { response: invalid(request.uid, unreadable), decisions: [], violations: [], breakGlass: [] };
   const policyRequest = toPolicyRequest(request);
-  const folded: Folded = { violations: [], warnings: [], effects: [], audit: {} };
+  const folded: Folded = { violations: [], warnings: [], effects: [], audit: {}, breakGlass: [] };
   const { decisions } = step;
   const signal = deps.signal ?? new AbortController().signal;
   const selected = selectMatching(policies, policyRequest, step);
@@ -195,7 +200,7 @@ const reviewSteps = async (request: AdmissionRequest, policies: Policy[], deps: 
   if (folded.violations.length === 0 && !policyRequest.dryRun) await performEffects(folded, deps.writer, step, signal);
   step.policy = undefined;
   const base = folded.violations.length > 0 ? denied(request.uid, folded.violations.join(MESSAGE_SEPARATOR)) : allowed(request.uid);
-  return { response: withAuditAnnotations(withWarnings(base, folded.warnings), folded.audit), decisions, violations: folded.violations };
+  return { response: withAuditAnnotations(withWarnings(base, folded.warnings), folded.audit), decisions, violations: folded.violations, breakGlass: folded.breakGlass };
 };
 
 /** The answer to a review that broke: the uid, code 500, the policy named; reported once. */
@@ -203,7 +208,7 @@ export const erroredOutcome = (uid: string, policy: string | undefined, error: u
   const reason = describeError(error);
   const settled = decisions.some((decision) => decision.policy === policy && decision.decision === 'errored');
   const recorded = policy && !settled ? [...decisions, { policy, decision: 'errored' as const, seconds: 0, reason }] : decisions;
-  return { response: errored(uid, policy ? `policy ${policy}: ${reason}` : reason), decisions: recorded, violations: [] };
+  return { response: errored(uid, policy ? `policy ${policy}: ${reason}` : reason), decisions: recorded, violations: [], breakGlass: [] };
 };
 
 /** Runs `policies` (already selected for this endpoint) on `request`. Never throws. */

@@ -147,9 +147,12 @@ export const overriding = (view: ClusterView, overrides: Partial<ClusterView>): 
   ...overrides,
 });
 
+/** `options` with `signal` unless they carry one: no copy when they do (25 lookups per review). */
+const signalled = <T extends { signal?: AbortSignal }>(options: T | undefined, signal: AbortSignal): T => (options?.signal ? options : ({ ...options, signal } as T));
+
 /** `view` with the review's signal on every get(): a policy reads through it without passing the signal itself. */
 export const withSignal = (view: ClusterView, signal: AbortSignal): ClusterView =>
   overriding(view, {
-    get: (resource, namespace, name, options) => view.get(resource, namespace, name, { ...options, signal: options?.signal ?? signal }),
-    judgeSecret: (namespace, name, judge, options) => view.judgeSecret(namespace, name, judge, { ...options, signal: options?.signal ?? signal }),
+    get: (resource, namespace, name, options) => view.get(resource, namespace, name, signalled(options, signal)),
+    judgeSecret: (namespace, name, judge, options) => view.judgeSecret(namespace, name, judge, signalled(options, signal)),
   });

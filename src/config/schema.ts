@@ -1,6 +1,7 @@
 // The one configuration file (--config), shared by the CLI and the Helm chart's ConfigMap.
 // Each policy owns its settings schema; this file only composes them.
 import { auditSchema, type AuditSettings } from '../audit/settings.ts';
+import { breakGlassSchema, type BreakGlassSettings } from '../policies/break-glass-settings.ts';
 import { acmeSolverCapSchema, ACME_SOLVER_CAP, type AcmeSolverCapSettings } from '../policies/acme-solver-cap/settings.ts';
 import { certificateDnsSchema, CERTIFICATE_DNS, type CertificateDnsSettings } from '../policies/certificate-dns/settings.ts';
 import { certificateIssuableSchema, CERTIFICATE_ISSUABLE, type CertificateIssuableSettings } from '../policies/certificate-issuable/settings.ts';
@@ -21,6 +22,8 @@ export type Config = {
   };
   /** What `certguard audit` (and serve's periodic audit) judges beyond admission. */
   audit: AuditSettings;
+  /** Who the break-glass annotations (skip-dns-check, allow-delete, skip-issuable-check) count for. */
+  breakGlass: BreakGlassSettings;
 };
 
 export const configSchema = {
@@ -49,5 +52,6 @@ export const configSchema = {
       },
     },
     audit: auditSchema,
+    breakGlass: breakGlassSchema,
   },
 } as const;

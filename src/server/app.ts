@@ -7,6 +7,7 @@ import type { PolicyDecision } from '../admission/complete.ts';
 import type { ClusterView } from '../cluster/view.ts';
 import type { SecretWriter } from '../cluster/writer.ts';
 import type { Policy } from '../policies/types.ts';
+import type { BreakGlassRecorder } from './break-glass-record.ts';
 import { handleReview, type Endpoint } from './review-handler.ts';
 import { KEEP_ALIVE_TIMEOUT_MS, MAX_REVIEW_BYTES, REQUEST_TIMEOUT_MS } from './limits.ts';
 
@@ -19,6 +20,8 @@ export type AppOptions = {
   logger: Logger;
   /** Metrics hook: called once per policy decision. */
   recordDecision?: DecisionRecorder;
+  /** Called for each break glass that took effect in an admitted request that is not a dry run. */
+  recordBreakGlass?: BreakGlassRecorder;
   /** One deadline per review (serve --request-timeout); default DEFAULT_REVIEW_DEADLINE_MS. */
   reviewDeadlineMs?: number;
   /** Node https.createServer options (key, cert, minVersion...); absent = plain HTTP (tests). */

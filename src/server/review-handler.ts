@@ -82,6 +82,10 @@ const answerReview = async (request: FastifyRequest, incoming: AdmissionRequest,
   for (const decision of outcome.decisions) {
     options.recordDecision?.({ ...decision, operation: incoming.operation, kind: incoming.kind.kind });
   }
+  // A break glass in a denied request let nothing through; a dry run changes nothing.
+  if (outcome.response.allowed && incoming.dryRun !== true) {
+    for (const use of outcome.breakGlass) options.recordBreakGlass?.(use, incoming, request.log);
+  }
   logDecision(request.log, incoming, {
     endpoint: options.endpoint,
     policies: outcome.decisions.map((decision) => `${decision.policy}=${decision.decision}`),

@@ -31,6 +31,8 @@ const cases: Array<{ name: string; kind: typeof GATEWAY; object: unknown; proble
   { name: 'dnsNames with a number', kind: CERTIFICATE, object: { spec: { dnsNames: ['a.example.com', 5] } }, problem: 'spec.dnsNames[1] is not a string' },
   { name: 'an issuerRef that is an array', kind: CERTIFICATE, object: { spec: { issuerRef: [] } }, problem: 'spec.issuerRef is not an object' },
   { name: 'Secret data that is an array', kind: SECRET, object: { data: ['x'] }, problem: 'data is not a map' },
+  { name: 'a null creationTimestamp (a server-side apply dry run sends one to mutating webhooks)', kind: GATEWAY, object: { metadata: { name: 'g', creationTimestamp: null, deletionTimestamp: null } }, problem: undefined },
+  { name: 'a creationTimestamp that is a number', kind: GATEWAY, object: { metadata: { name: 'g', creationTimestamp: 7 } }, problem: 'metadata.creationTimestamp is not a string' },
   { name: 'metadata that is null', kind: SECRET, object: { metadata: null }, problem: 'metadata is null' },
   { name: 'a kind certguard does not judge: only metadata', kind: { group: 'apps', version: 'v1', kind: 'Deployment' }, object: { spec: 'anything' }, problem: undefined },
 ];
@@ -38,6 +40,55 @@ const cases: Array<{ name: string; kind: typeof GATEWAY; object: unknown; proble
 for (const c of cases) {
   t.test(`shapeProblem: ${c.name}`, async (t) => t.equal(shapeProblem(c.kind, c.object), c.problem));
 }
+
+// Every field certguard reads of a Gateway, filled in: each one swapped for a value of another
+// type must be named, whatever the fast check that lets a well-formed object through decides.
+const FULL_GATEWAY = {
+  apiVersion: 'gateway.networking.k8s.io/v1',
+  kind: 'Gateway',
+  metadata: { name: 'g', namespace: 'n', uid: 'u', labels: { a: 'b' }, annotations: { c: 'd' }, ownerReferences: [{ apiVersion: 'v1', kind: 'K', name: 'o', uid: 'v', controller: true }] },
+  spec: {
+    gatewayClassName: 'c',
+    listeners: [{ name: 'https', hostname: 'a.example.com', protocol: 'HTTPS', port: 443, tls: { mode: 'Terminate', certificateRefs: [{ group: '', kind: 'Secret', namespace: 'n', name: 's' }] } }],
+    addresses: [{ type: 'IPAddress', value: '192.0.2.1' }],
+  },
+  status: { addresses: [{ type: 'IPAddress', value: '192.0.2.1' }] },
+};
+
+type Field = { keys: Array<string | number>; path: string; value: unknown };
+
+/** Every field of `value`, nested, with its path as the messages write it. */
+const fieldsOf = (value: unknown, keys: Array<string | number> = [], path = ''): Field[] => {
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.entries(value).flatMap(([key, item]) => {
+    const index = Array.isArray(value) ? Number(key) : key;
+    const itemPath = typeof index === 'number' ? `${path}[${index}]` : path ? `${path}.${key}` : key;
+    return [{ keys: [...keys, index], path: itemPath, value: item }, ...fieldsOf(item, [...keys, index], itemPath)];
+  });
+};
+
+const withValue = (object: unknown, keys: Array<string | number>, value: unknown): unknown => {
+  const copy = structuredClone(object) as Record<string | number, unknown>;
+  const parent = keys.slice(0, -1).reduce<Record<string | number, unknown>>((node, key) => node[key] as Record<string | number, unknown>, copy);
+  parent[keys.at(-1)!] = value;
+  return copy;
+};
+
+const typeOf = (value: unknown): string => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value);
+
+t.test('shapeProblem: a full Gateway fits, and any of its fields given another type is named', async (t) => {
+  t.equal(shapeProblem(GATEWAY, FULL_GATEWAY), undefined);
+  let named = 0;
+  for (const field of fieldsOf(FULL_GATEWAY)) {
+    for (const wrong of [null, 7, 'x', true, [], {}]) {
+      if (typeOf(wrong) === typeOf(field.value)) continue;
+      const problem = shapeProblem(GATEWAY, withValue(FULL_GATEWAY, field.keys, wrong));
+      t.match(problem, new RegExp(`^${field.path.replace(/[.[\]]/g, '\\$&')} is (null|not a)`), `${field.path} = ${JSON.stringify(wrong)}`);
+      named += 1;
+    }
+  }
+  t.ok(named > 100, `${named} swaps named`);
+});
 
 const UID = 'b0d8a1f2-0000-4000-8000-000000000001';
 

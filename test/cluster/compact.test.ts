@@ -32,10 +32,12 @@ t.test('a Gateway without status.addresses keeps no status at all', async (t) =>
   t.equal('status' in keptObjectOf(RESOURCES.gateways, unprogrammed), false);
 });
 
-t.test('a ListenerSet is kept the same way', async (t) => {
-  const kept = keptObjectOf(RESOURCES.listenersets, { ...programmed('ListenerSet'), status: { conditions: [condition('Accepted')], listeners: [listenerStatus] } });
+t.test('a ListenerSet is kept the same way, plus its Accepted condition (the audit reports it)', async (t) => {
+  const kept = keptObjectOf(RESOURCES.listenersets, { ...programmed('ListenerSet'), status: { conditions: [condition('Accepted'), condition('Programmed')], listeners: [listenerStatus] } });
   t.same(kept.spec, spec);
-  t.equal('status' in kept, false);
+  t.same(kept.status, { conditions: [condition('Accepted')] });
+  const unconditioned = keptObjectOf(RESOURCES.listenersets, { ...programmed('ListenerSet'), status: { listeners: [listenerStatus] } });
+  t.equal('status' in unconditioned, false, 'without an Accepted condition: no status');
 });
 
 t.test('other full objects keep their status (a Namespace\'s phase, a Service\'s load balancer)', async (t) => {

@@ -118,3 +118,24 @@ t.test('errors are sentences', async (t) => {
     message: 'no kubeconfig: not running in a cluster, KUBECONFIG names no existing file and ~/.kube/config does not exist (pass --kubeconfig)',
   });
 });
+
+t.test('--context picks another context of the kubeconfig, even in a pod', async (t) => {
+  const dir = folder();
+  const document = kubeconfig({}, { token: 'current-token' }, {
+    clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:6443' } }, { name: 'staging', cluster: { server: 'https://staging.example:6443' } }],
+    users: [{ name: 'u', user: { token: 'current-token' } }, { name: 'deployer', user: { token: 'staging-token' } }],
+    contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u' } }, { name: 'staging', context: { cluster: 'staging', user: 'deployer' } }],
+  });
+  const path = write(dir, 'config', document);
+  const chosen = loadCredentials(path, NO_CLUSTER, undefined, 'staging');
+  t.same([chosen.server, chosen.context, (await applied(chosen)).authorization], ['https://staging.example:6443', 'staging', 'Bearer staging-token']);
+  t.equal(loadCredentials(path, NO_CLUSTER).context, 'ctx', 'without it, current-context');
+
+  const account = join(dir, 'serviceaccount');
+  mkdirSync(account);
+  writeFileSync(join(account, 'token'), 'pod-token');
+  const inPod = { KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBECONFIG: path };
+  t.equal(loadCredentials(undefined, inPod, account).source, 'in-cluster service account');
+  t.equal(loadCredentials(undefined, inPod, account, 'staging').server, 'https://staging.example:6443', 'a context means a kubeconfig, not the pod\'s account');
+  t.throws(() => loadCredentials(path, NO_CLUSTER, undefined, 'prod'), { message: `kubeconfig ${path}: context "prod" is not defined` });
+});

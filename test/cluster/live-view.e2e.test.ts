@@ -10,12 +10,10 @@ import { createLiveView, type LiveView } from '../../src/cluster/live/live-view.
 import { createAcmeSolverCapPolicy } from '../../src/policies/acme-solver-cap/policy.ts';
 import { createGatewayListenerTlsPolicy } from '../../src/policies/gateway-listener-tls/policy.ts';
 import { admissionRequest, gateway, https, settingsWith } from '../../src/policies/gateway-listener-tls/testing.ts';
+import { ensureBinaries } from '../e2e/harness/binaries.ts';
 import { startCluster } from '../e2e/harness/cluster.ts';
-import { CRD_DIRS, KUBECTL } from '../e2e/harness/paths.ts';
+import { KUBECTL } from '../e2e/harness/paths.ts';
 import { recordingLogger, SOLVER, waitFor } from './helpers.ts';
-
-const GATEWAY_API_CRDS = CRD_DIRS.find((dir) => dir.includes('gateway-api')) ?? '';
-const CERT_MANAGER_CRDS = CRD_DIRS.find((dir) => dir.includes('cert-manager')) ?? '';
 
 // The CRD-backed resources, absent until the test installs the CRDs.
 const CRD_BACKED = ['referencegrants', 'gateways', 'listenersets', 'issuers', 'clusterissuers', 'certificates', 'solver-httproutes'];
@@ -114,7 +112,8 @@ t.test('the live view on a real API server', async (t) => {
     const idle = await review(solverCreate(second), [cap], { view });
     t.equal(idle.response.allowed, true, 'no HTTPRoute API: the policy idles');
 
-    await kubectl('apply', '--server-side', '-f', GATEWAY_API_CRDS, '-f', CERT_MANAGER_CRDS);
+    const { gatewayApiCrds, certManagerCrds } = await ensureBinaries();
+    await kubectl('apply', '--server-side', '-f', gatewayApiCrds, '-f', certManagerCrds);
     await kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all');
     await apply(solverRoute('app', 'cm-acme-http-solver-first'));
     await apply({ ...solverRoute('app', 'plain-route'), metadata: { name: 'plain-route', namespace: 'app' } });

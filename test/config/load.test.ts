@@ -47,7 +47,7 @@ t.test('a YAML config sets modes and keeps the other defaults', async (t) => {
   t.equal(config.policies['acme-solver-cap'].mode, 'enforce');
 });
 
-t.test('certguard serve exits non-zero on a bad config, naming the key', async (t) => {
+t.test('certguard serve exits 2 on a bad config, naming the key', async (t) => {
   const { execFile } = await import('node:child_process');
   const dir = await mkdtemp(join(tmpdir(), 'certguard-config-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
@@ -55,5 +55,5 @@ t.test('certguard serve exits non-zero on a bad config, naming the key', async (
   const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
     const child = execFile(process.execPath, [join(import.meta.dirname, '../../bin/certguard.js'), 'serve', '--config', join(dir, 'bad.yaml'), '--manifests', dir, '--port', '0', '--metrics-port', '0'], (_error, _stdout, stderr) => resolve({ code: child.exitCode, stderr }));
   });
-  t.same(result, { code: 1, stderr: `certguard serve: invalid config ${join(dir, 'bad.yaml')}: policies.acme-solver-cap.mode: must be one of enforce, warn, off\n` });
+  t.same(result, { code: 2, stderr: `certguard serve: invalid config ${join(dir, 'bad.yaml')}: policies.acme-solver-cap.mode: must be one of enforce, warn, off\n` });
 });

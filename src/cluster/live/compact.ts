@@ -1,6 +1,7 @@
 // What the cache keeps of a full object (Gateways, ListenerSets, ReferenceGrants, Namespaces,
 // Services, Issuers): all of it but the bookkeeping nobody reads (managedFields, last-applied
-// copies), and of a Gateway's or ListenerSet's status only addresses (certificate-dns). Certificates
+// copies), and of a Gateway's or ListenerSet's status only addresses (certificate-dns) and a
+// ListenerSet's Accepted condition (the audit). Certificates
 // keep only what policies read (certificate-entry.ts). Metadata-only resources are kept as
 // records instead: metadata-entry.ts.
 import type { KubeObject, ObjectMeta } from '../../kube/object.ts';
@@ -42,9 +43,22 @@ export const compactGateway = (object: KubeObject): KubeObject => {
   return addresses === undefined ? rest : { ...rest, status: { [GATEWAY_STATUS_KEPT]: addresses } };
 };
 
+/**
+ * A ListenerSet as a Gateway, plus its top-level Accepted condition: the audit reports a
+ * ListenerSet its Gateway did not attach in the controller's words (src/audit/attachment.ts). One
+ * condition per ListenerSet, not per listener.
+ */
+export const compactListenerSet = (object: KubeObject): KubeObject => {
+  const compact = compactGateway(object);
+  const conditions = (object.status as { conditions?: unknown } | undefined)?.conditions;
+  const accepted = Array.isArray(conditions) ? conditions.filter((condition) => (condition as { type?: unknown } | null)?.type === 'Accepted') : [];
+  return accepted.length === 0 ? compact : { ...compact, status: { ...(compact.status as Record<string, unknown> | undefined), conditions: accepted } };
+};
+
 /** What an object of `info` becomes in a full-object cache. */
 export const keptObjectOf = (info: ResourceInfo, object: KubeObject): KubeObject => {
   if (info.id === 'certificates') return compactCertificate(object);
-  if (info.id === 'gateways' || info.id === 'listenersets') return compactGateway(object);
+  if (info.id === 'listenersets') return compactListenerSet(object);
+  if (info.id === 'gateways') return compactGateway(object);
   return withoutBookkeeping(object);
 };

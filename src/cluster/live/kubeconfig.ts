@@ -172,10 +172,13 @@ const delegatedCredentials = (server: string, source: string, document: Kubeconf
 
 const needsClientNode = (cluster: ClusterEntry, user: UserEntry): boolean => Boolean(user.exec || user['auth-provider'] || user.as || cluster['proxy-url']);
 
-const fromKubeconfig = (paths: string[], source: string): Credentials => {
-  const document = mergeDocuments(paths.map(readDocument));
+const fromKubeconfig = (paths: string[], source: string, chosenContext?: string): Credentials => {
+  const merged = mergeDocuments(paths.map(readDocument));
+  // --context overrides current-context, as kubectl's does (client-node reads it from the document too).
+  const document = chosenContext ? { ...merged, 'current-context': chosenContext } : merged;
   const contextName = document['current-context'];
   const context = document.contexts?.find((entry) => entry.name === contextName)?.context;
+  if (!context && chosenContext) throw new Error(`kubeconfig ${source}: context "${chosenContext}" is not defined`);
   if (!context) throw new Error(`kubeconfig ${source}: no current context${contextName ? ` (current-context "${contextName}" is not defined)` : ''}`);
   const cluster = document.clusters?.find((entry) => entry.name === context.cluster)?.cluster;
   if (!cluster?.server) throw new Error(`kubeconfig ${source}: cluster "${context.cluster}" has no server`);
@@ -194,17 +197,19 @@ const inClusterCredentials = (env: NodeJS.ProcessEnv, folder: string): Credentia
 /**
  * An explicit path (or path list) wins: the operator asked for it. Then the in-cluster service
  * account, then `KUBECONFIG`, then ~/.kube/config. No credentials at all is a configuration
- * error (a sentence, thrown at once), not something to retry.
+ * error (a sentence, thrown at once), not something to retry. `context` (kubectl's --context)
+ * picks a kubeconfig context other than the current one, and so never means the service account.
  */
-export const loadCredentials = (explicitPath?: string, env: NodeJS.ProcessEnv = process.env, serviceAccountDir = SERVICE_ACCOUNT_DIR): Credentials => {
+export const loadCredentials = (explicitPath?: string, env: NodeJS.ProcessEnv = process.env, serviceAccountDir = SERVICE_ACCOUNT_DIR, context?: string): Credentials => {
   const list = (value: string) => value.split(delimiter).filter(Boolean);
-  if (explicitPath) return fromKubeconfig(list(explicitPath), explicitPath);
-  if (env.KUBERNETES_SERVICE_HOST && existsSync(join(serviceAccountDir, 'token'))) return inClusterCredentials(env, serviceAccountDir);
+  if (explicitPath) return fromKubeconfig(list(explicitPath), explicitPath, context);
+  // A context names a kubeconfig entry: asking for one means a kubeconfig, not the pod's account.
+  if (!context && env.KUBERNETES_SERVICE_HOST && existsSync(join(serviceAccountDir, 'token'))) return inClusterCredentials(env, serviceAccountDir);
   if (env.KUBECONFIG) {
     const present = list(env.KUBECONFIG).filter((path) => existsSync(path));
-    if (present.length > 0) return fromKubeconfig(present, `KUBECONFIG=${env.KUBECONFIG}`);
+    if (present.length > 0) return fromKubeconfig(present, `KUBECONFIG=${env.KUBECONFIG}`, context);
   }
   const home = join(homedir(), '.kube', 'config');
-  if (existsSync(home)) return fromKubeconfig([home], '~/.kube/config');
+  if (existsSync(home)) return fromKubeconfig([home], '~/.kube/config', context);
   throw new Error('no kubeconfig: not running in a cluster, KUBECONFIG names no existing file and ~/.kube/config does not exist (pass --kubeconfig)');
 };

@@ -22,6 +22,8 @@ export type { Logger } from './list-watch.ts';
 export type LiveViewOptions = {
   /** Explicit kubeconfig path (or path list); otherwise in-cluster, then KUBECONFIG, then ~/.kube/config. */
   kubeconfig?: string;
+  /** The kubeconfig context to use instead of its current-context (--context). */
+  context?: string;
   /** A cache disconnected from the API server for longer than this makes the view not ready. */
   staleAfterSeconds: number;
   logger: Logger;
@@ -88,7 +90,7 @@ class LiveClusterView implements LiveView {
   readonly #judging = new Map<string, Promise<unknown>>();
 
   constructor(options: LiveViewOptions) {
-    const credentials = loadCredentials(options.kubeconfig);
+    const credentials = loadCredentials(options.kubeconfig, process.env, undefined, options.context);
     this.#client = new KubeClient(credentials);
     this.#writer = createSecretWriter(this.#client);
     this.target = { source: credentials.source, server: credentials.server, ...(credentials.context ? { context: credentials.context } : {}) };
@@ -176,13 +178,14 @@ class LiveClusterView implements LiveView {
   // Kept apart from get() on purpose: get() is the generic lookup, this is the one place Secret
   // content is read in a review. The verdict, never the data, outlives the GET.
   async judgeSecret<T>(namespace: string, name: string, judge: ContentJudge<T>, options: JudgeOptions = {}): Promise<T | undefined> {
-    const what = `Secret ${namespace}/${name}`;
-    if (options.signal?.aborted) throw abortedRead(options.signal, what);
+    if (options.signal?.aborted) throw abortedRead(options.signal, `Secret ${namespace}/${name}`);
     const watcher = this.#watchers.get('secrets');
     if (watcher?.served === false || !namespace) return undefined;
     const version = watcher?.cache.versionOf(namespace, name);
     const known = this.#verdicts.lookup(judge.id, namespace, name, version);
     if (known) return known.verdict as T;
+    // Named only past the cache hit, the per-review common case.
+    const what = `Secret ${namespace}/${name}`;
     // Not in the cache: the GET confirms a "missing", and must start after this review did (a
     // GitOps sync creates the Secret, then the Gateway). Shared only for a Secret the cache holds.
     const keep = options.keep !== false;
