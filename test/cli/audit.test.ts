@@ -1,27 +1,16 @@
 // `certguard audit --manifests` on a fixture of each finding: exit codes, the table, JSON and YAML.
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import t from 'tap';
 import { parse, parseAllDocuments } from 'yaml';
 import { buildCertificate, generateRsaKeyPair } from '../../src/certs/x509.ts';
+import { certguard } from '../helpers/cli.ts';
 
-const run = promisify(execFile);
 const root = join(import.meta.dirname, '../..');
-const CLI = join(root, 'bin/certguard.js');
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-const audit = async (args: string[]) => {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, 'audit', ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-};
+const audit = (args: string[]) => certguard(['audit', ...args]);
 
 const MISSING = join(root, 'src/policies/gateway-listener-tls/fixtures/bad/missing-secret.yaml');
 const SOLVERS = join(root, 'src/policies/acme-solver-cap/fixtures/bad/ingress-namespace-cap-reached.yaml');

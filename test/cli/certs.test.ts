@@ -1,23 +1,11 @@
-import { execFile } from 'node:child_process';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import t from 'tap';
+import { certguard } from '../helpers/cli.ts';
 
-const run = promisify(execFile);
-const CLI = join(import.meta.dirname, '../../bin/certguard.js');
 
-const certguard = async (args: string[]) => {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-};
 
 t.test('certguard certs writes a CA and a serving certificate that verify with node:crypto', async (t) => {
   const out = await mkdtemp(join(tmpdir(), 'certguard-certs-'));

@@ -1,28 +1,17 @@
 // The offline check judges the policies' own good/bad fixtures exactly as the webhook would.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import t from 'tap';
 import { parseAllDocuments, stringify } from 'yaml';
 import type { CheckVerdict } from '../../src/cli/check.ts';
 import { startDnsmasq } from '../dns/dnsmasq.ts';
 import { fixtureConfig, fixtureDnsRecords, fixturesOf, notableVerdicts, policiesWithFixtures } from '../helpers/policy-fixtures.ts';
+import { certguard } from '../helpers/cli.ts';
 
-const run = promisify(execFile);
 const root = join(import.meta.dirname, '../..');
-const CLI = join(root, 'bin/certguard.js');
 
-const check = async (args: string[]) => {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, 'check', ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-};
+const check = (args: string[]) => certguard(['check', ...args]);
 
 // Every policy's fixtures through the real CLI (JSON output) give exactly the verdicts in the
 // policy's fixtures/expected.yaml: the same runner data as test/policies/fixtures.test.ts.

@@ -1,27 +1,15 @@
 // `certguard explain --manifests` as a user runs it, and as kubectl runs the plugin: exit codes,
 // the table, JSON and YAML, usage errors.
-import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
 import t from 'tap';
 import { parse } from 'yaml';
 import { run as runExplain, targetOf } from '../../src/cli/explain.ts';
+import { runFile } from '../helpers/cli.ts';
 
-const run = promisify(execFile);
 const root = join(import.meta.dirname, '../..');
 
-const cli = async (bin: string, args: string[]) => {
-  // The plugin runs with the node on PATH, as kubectl starts it.
-  const env = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` };
-  try {
-    const { stdout, stderr } = await run(join(root, bin), args, { env });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-};
-
+// The plugin runs with the node on PATH, as kubectl starts it.
+const cli = (bin: string, args: string[]) => runFile(join(root, bin), args, { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` });
 const explain = (args: string[]) => cli('bin/certguard.js', ['explain', ...args]);
 
 const MISSING = join(root, 'src/policies/gateway-listener-tls/fixtures/bad/missing-secret.yaml');

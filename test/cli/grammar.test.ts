@@ -1,28 +1,16 @@
 // One grammar across the commands: -h everywhere, a version, usage on a bare call, one set of
 // -o formats, --manifests for cluster state from files, and the exit codes of README "Exit codes".
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import t from 'tap';
 import { parse } from 'yaml';
 import pkg from '../../package.json' with { type: 'json' };
+import { certguard } from '../helpers/cli.ts';
 
-const run = promisify(execFile);
 const root = join(import.meta.dirname, '../..');
-const CLI = join(root, 'bin/certguard.js');
 const MISSING_SECRET = join(root, 'src/policies/gateway-listener-tls/fixtures/bad/missing-secret.yaml');
 const THE_SECRET = join(root, 'test/cli/fixtures/app-prod-tls-secret.yaml');
 const AUDIT_FIXTURES = join(root, 'test/cli/fixtures/audit');
 
-const certguard = async (args: string[]) => {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-};
 
 t.test('bare certguard prints usage and succeeds, as bare kubectl and helm do', async (t) => {
   const result = await certguard([]);

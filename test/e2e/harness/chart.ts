@@ -10,7 +10,7 @@ import { stringify } from 'yaml';
 import type { NodeCluster } from './node-cluster.ts';
 import { repoRoot } from './paths.ts';
 import { waitFor } from './processes.ts';
-import { CERTGUARD_NAMESPACE } from './webhooks.ts';
+import { CERTGUARD_NAMESPACE, PROBE } from './webhooks.ts';
 
 export const RELEASE = 'certguard';
 export const CHART = join(repoRoot, 'charts/certguard');
@@ -44,21 +44,6 @@ export const installCertguard = async (cluster: NodeCluster, options: InstallOpt
   }
   return result.stdout;
 };
-
-// A Gateway in `default` whose listener's Secret does not exist and that no Certificate will
-// issue: denied in both modes, in placeholder mode with a note that placeholders only stand in
-// for Secrets cert-manager will issue. Dry run: nothing is stored.
-const PROBE = `apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: certguard-e2e-probe, namespace: default }
-spec:
-  gatewayClassName: probe
-  listeners:
-    - name: probe
-      protocol: HTTPS
-      port: 443
-      tls: { certificateRefs: [{ name: certguard-e2e-probe-missing }] }
-`;
 
 /**
  * Waits until the API server's answer for the probe Gateway comes from certguard in the given

@@ -11,21 +11,13 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { run } from './processes.ts';
+import { isAlive, run } from './processes.ts';
 
 export const KERNEL_SYSCTLS = ['vm.overcommit_memory', 'vm.panic_on_oom', 'kernel.panic', 'kernel.panic_on_oops', 'kernel.keys.root_maxkeys', 'kernel.keys.root_maxbytes'];
 
 const SYSCTL_DIR = '/run/certguard-e2e-node-sysctls';
 const sysctlPath = (name: string) => join('/proc/sys', ...name.split('.'));
 
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
 
 const liveHolders = (): number[] =>
   readdirSync(SYSCTL_DIR).filter((name) => /^\d+$/.test(name)).map(Number).filter((pid) => isAlive(pid));

@@ -154,7 +154,8 @@ export const retryOnPortClash = async <T>(start: () => Promise<T>, attempts = 3)
   }
 };
 
-const isAlive = (pid: number): boolean => {
+/** Whether a process with this pid exists (EPERM: it does, owned by someone else). */
+export const isAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
     return true;

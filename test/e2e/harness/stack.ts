@@ -7,7 +7,7 @@
 import { startCertguard, type Certguard } from './certguard.ts';
 import { startCluster, type Cluster } from './cluster.ts';
 import { waitFor } from './processes.ts';
-import { registerWebhooks } from './webhooks.ts';
+import { PROBE, registerWebhooks } from './webhooks.ts';
 
 type Teardown = { teardown(fn: () => unknown): void };
 
@@ -20,20 +20,6 @@ export type Stack = {
 
 /** controllerManager: run kube-controller-manager (default true: the fuller cluster, see cluster.ts). */
 export type StackOptions = { config?: object; failurePolicy?: 'Fail' | 'Ignore'; controllerManager?: boolean };
-
-// A Gateway the API server sends to gateway-listener-tls in every mode but off: its listener's
-// Secret does not exist, so certguard denies it or warns about it. Dry run: nothing is stored.
-const PROBE = `apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: certguard-e2e-probe, namespace: default }
-spec:
-  gatewayClassName: probe
-  listeners:
-    - name: probe
-      protocol: HTTPS
-      port: 443
-      tls: { certificateRefs: [{ name: certguard-e2e-probe-missing }] }
-`;
 
 /**
  * Waits until the API server calls certguard for Gateways: it picks new webhook configurations

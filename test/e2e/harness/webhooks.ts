@@ -61,3 +61,18 @@ export const registerWebhooks = async (cluster: Cluster, options: WebhookOptions
 export const unregisterWebhooks = async (cluster: Cluster): Promise<void> => {
   await cluster.kubectl(['delete', KINDS.map((kind) => kind.toLowerCase()).join(','), WEBHOOK_CONFIGURATION_NAME, '--ignore-not-found']);
 };
+
+// A Gateway the API server sends to gateway-listener-tls in every mode but off: its listener's
+// Secret does not exist and no Certificate will issue it, so certguard denies it (in placeholder
+// mode too) or warns about it. Dry run: nothing is stored.
+export const PROBE = `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: certguard-e2e-probe, namespace: default }
+spec:
+  gatewayClassName: probe
+  listeners:
+    - name: probe
+      protocol: HTTPS
+      port: 443
+      tls: { certificateRefs: [{ name: certguard-e2e-probe-missing }] }
+`;
