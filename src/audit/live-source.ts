@@ -1,15 +1,17 @@
 // What a live audit judges: the live view (the webhook's cache) for Gateways, ListenerSets,
 // Secrets, solvers and the rest, plus paged lists, namespace by namespace, of the kinds the view
-// keeps no full copy of (Certificates, Ingresses), read with the same credentials.
+// keeps no full copy of (Certificates, Ingresses, solver HTTPRoutes' status), read with the same
+// credentials.
 import { ACCEPT_JSON, ACCEPT_METADATA_LIST, queryOf } from '../cluster/live/api-paths.ts';
 import { apiErrorOf, KubeClient } from '../cluster/live/kube-client.ts';
 import { loadCredentials } from '../cluster/live/kubeconfig.ts';
 import type { ClusterView } from '../cluster/view.ts';
 import type { KubeObject } from '../kube/object.ts';
+import { SOLVER_LABEL } from '../cluster/resources.ts';
 import { hasSolverLabel } from '../policies/acme-solver-cap/solvers.ts';
 import type { AuditSource } from './audit.ts';
 
-type Listed = { kind: string; apiVersion: string; plural: string; accept?: string };
+type Listed = { kind: string; apiVersion: string; plural: string; accept?: string; labelSelector?: string };
 
 const pathOf = (listed: Listed, namespace?: string): string =>
   `/apis/${listed.apiVersion}${namespace === undefined ? '' : `/namespaces/${encodeURIComponent(namespace)}`}/${listed.plural}`;
@@ -31,7 +33,7 @@ export async function* listPages(client: KubeClient, listed: Listed, namespace?:
   let token: string | undefined;
   do {
     const path = pathOf(listed, namespace);
-    const response = await client.request(`${path}${queryOf({ limit: PAGE_SIZE, continue: token })}`, { accept: listed.accept ?? ACCEPT_JSON, timeoutMs: LIST_TIMEOUT_MS, signal });
+    const response = await client.request(`${path}${queryOf({ labelSelector: listed.labelSelector, limit: PAGE_SIZE, continue: token })}`, { accept: listed.accept ?? ACCEPT_JSON, timeoutMs: LIST_TIMEOUT_MS, signal });
     if (response.status === 404) return;
     if (response.status !== 200) throw new Error(`listing ${path}: ${apiErrorOf(response.status, response.body).message}`);
     const body = response.body as ListBody;
@@ -76,10 +78,17 @@ const namespacesWith = async (client: KubeClient, listed: Listed, signal?: Abort
   return namespaces;
 };
 
+// The view keeps solver routes as metadata (acme-solver-cap counts them); whether the Gateway
+// controller accepted one is in its status, so the audit lists them in full, a page at a time, in
+// the namespaces the view counts some in.
+const SOLVER_ROUTES: Listed = { kind: 'HTTPRoute', apiVersion: 'gateway.networking.k8s.io/v1', plural: 'httproutes', labelSelector: `${SOLVER_LABEL}=true` };
+
 /** One namespace's objects: its Gateways and ListenerSets from the view, then each extra kind page by page. */
 async function* namespacePages(view: ClusterView, client: KubeClient, namespace: string, extra: Listed[], signal?: AbortSignal): AsyncGenerator<KubeObject[]> {
   yield [...view.list('gateways', { namespace }), ...view.list('listenersets', { namespace })];
-  for (const listed of extra) for await (const page of listPages(client, listed, namespace, signal)) yield page.filter((object) => !hasSolverLabel(object));
+  for (const listed of extra) {
+    for await (const page of listPages(client, listed, namespace, signal)) yield listed === SOLVER_ROUTES ? page : page.filter((object) => !hasSolverLabel(object));
+  }
 }
 
 /**
@@ -92,11 +101,14 @@ export const liveSource = (view: ClusterView, client: KubeClient, signal?: Abort
   issuance: () => issuanceRecords(client, signal),
   batches: async function* () {
     const extra = await Promise.all(EXTRA_KINDS.map(async (listed) => ({ listed, namespaces: await namespacesWith(client, listed, signal) })));
+    const solverRoutes = view.count('solver-httproutes');
     const namespaces = new Set([...view.list('gateways'), ...view.list('listenersets')].map((object) => object.metadata?.namespace ?? 'default'));
     for (const { namespaces: found } of extra) for (const namespace of found) namespaces.add(namespace);
+    for (const namespace of solverRoutes.keys()) namespaces.add(namespace);
+    const withRoutes = (namespace: string): Listed[] => (solverRoutes.has(namespace) ? [SOLVER_ROUTES] : []);
     for (const namespace of [...namespaces].sort()) {
       const listed = extra.filter(({ namespaces: found }) => found.has(namespace)).map(({ listed }) => listed);
-      yield { namespace, pages: namespacePages(view, client, namespace, listed, signal) };
+      yield { namespace, pages: namespacePages(view, client, namespace, [...listed, ...withRoutes(namespace)], signal) };
     }
   },
 });

@@ -93,3 +93,32 @@ t.test('namespace by namespace: the view\'s Gateways and each namespace\'s Certi
   t.same(lists('certificates'), ['/apis/cert-manager.io/v1/certificates (metadata)', '/apis/cert-manager.io/v1/namespaces/apps/certificates', '/apis/cert-manager.io/v1/namespaces/blue/certificates']);
   t.same(lists('ingresses').filter((path) => !path.includes('labelSelector')), ['/apis/networking.k8s.io/v1/ingresses (metadata)', '/apis/networking.k8s.io/v1/namespaces/blue/ingresses']);
 });
+
+t.test("solver HTTPRoutes are listed in full by their label, with their status, where the view counts some", async (t) => {
+  const { api, client } = await start(t);
+  const route = (namespace: string, name: string, labels: Record<string, string>): FakeObject => ({
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { name, namespace, labels },
+    spec: { parentRefs: [{ name: 'gw', namespace: 'infra' }], hostnames: ['a.example.com'] },
+    status: { parents: [{ controllerName: 'traefik.io/gateway-controller', parentRef: { name: 'gw', namespace: 'infra' }, conditions: [{ type: 'Accepted', status: 'False', reason: 'NotAllowedByListeners' }] }] },
+  });
+  const solver = route('red', 'cm-acme-http-solver-r', { 'acme.cert-manager.io/http01-solver': 'true' });
+  api.apply(solver);
+  api.apply(route('apps', 'web', { app: 'web' }));
+  // The live view holds the solver route's metadata, as acme-solver-cap counts it.
+  const source = liveSource(new ManifestView([{ ...solver, spec: undefined, status: undefined }]), client);
+  const batches: string[] = [];
+  let status: unknown;
+  for await (const { namespace, pages } of source.batches()) {
+    const kinds: string[] = [];
+    for await (const page of pages) for (const object of page) {
+      kinds.push(`${object.kind} ${object.metadata?.name}`);
+      if (object.kind === 'HTTPRoute') status = object.status;
+    }
+    batches.push(`${namespace}: ${kinds.join(', ')}`);
+  }
+  t.same(batches, ['apps: Certificate app-tls', 'red: HTTPRoute cm-acme-http-solver-r'], 'only solver routes, and their namespace is visited for them');
+  t.same(status, { parents: [{ controllerName: 'traefik.io/gateway-controller', parentRef: { name: 'gw', namespace: 'infra' }, conditions: [{ type: 'Accepted', status: 'False', reason: 'NotAllowedByListeners' }] }] }, 'the status the controller wrote');
+  t.same(paths(api, 'httproutes').map((request) => decodeURIComponent(request.path)), ['/apis/gateway.networking.k8s.io/v1/namespaces/red/httproutes?labelSelector=acme.cert-manager.io/http01-solver=true&limit=500'], "one list by label, in the solver route's namespace");
+});

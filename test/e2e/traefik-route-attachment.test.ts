@@ -5,7 +5,9 @@
 // What they do — whether a route was created, the Accepted/ResolvedRefs conditions Traefik wrote
 // per parentRef, the Gateway listeners whose attachedRoutes count it — must be the recording, and
 // the recording is what certguard's prediction is checked against (route-attachment.test.ts).
-// RECORD_ROUTE_ATTACHMENT=1 writes the observations into the table instead of comparing.
+// The live audit then reads the same routes: it must report exactly those with a parentRef Traefik
+// refused, with its reason. RECORD_ROUTE_ATTACHMENT=1 writes the observations into the table
+// instead of comparing.
 //
 // No certguard here: it would refuse the Certificates whose routes cannot attach, which are the
 // point. Challenges stay pending (cert-manager's self-check cannot reach the solver: no name
@@ -23,7 +25,7 @@ import { startCluster, type Cluster } from './harness/cluster.ts';
 import { namespace, tlsSecret, yamlOf } from './harness/objects.ts';
 import { repoRoot } from './harness/paths.ts';
 import { startPebble } from './harness/pebble.ts';
-import { waitFor } from './harness/processes.ts';
+import { makeTempDir, run, waitFor } from './harness/processes.ts';
 import { GATEWAY_CONTROLLER, startTraefik } from './harness/traefik.ts';
 
 type Obj = Record<string, unknown>;
@@ -120,6 +122,27 @@ t.test('the route-attachment table on cert-manager and Traefik', async (t) => {
   routes = await listAll<Route>(cluster, ['httproutes.gateway.networking.k8s.io', '-l', SOLVER_LABEL]);
   const gateways = await listAll<Gateway>(cluster, ['gateways.gateway.networking.k8s.io']);
   const observed = new Map(table.cases.map((shape) => [shape.id, observe(shape, routes, gateways)]));
+
+  await t.test("the live audit reports exactly the solver routes Traefik did not accept, in Traefik's words", async (t) => {
+    const refused = routes.flatMap((route) =>
+      (route.status?.parents ?? []).flatMap((parent) => {
+        const accepted = conditionOf(parent, 'Accepted');
+        return accepted?.status === 'False' ? [{ name: `${route.metadata.namespace}/${route.metadata.name}`, reason: accepted.reason ?? '' }] : [];
+      }),
+    );
+    t.ok(refused.length > 0, `${refused.length} parentRefs Traefik refused`);
+    const dir = makeTempDir('route-audit');
+    const config = join(dir, 'config.yaml');
+    writeFileSync(config, JSON.stringify({ policies: { 'certificate-dns': { resolvers: [dns.address] } } }));
+    const audited = await run(process.execPath, [join(repoRoot, 'bin/certguard.js'), 'audit', '--kubeconfig', cluster.kubeconfigPath, '--config', config, '-o', 'json'], { timeoutMs: 300_000 });
+    const findings = (JSON.parse(audited.stdout) as { findings: { rule: string; object?: { namespace?: string; name: string }; message: string }[] }).findings
+      .filter((finding) => finding.rule === 'solver-route-not-accepted');
+    const reported = findings.map((finding) => `${finding.object?.namespace}/${finding.object?.name}`);
+    t.same([...new Set(reported)].sort(), [...new Set(refused.map((route) => route.name))].sort(), audited.stderr);
+    for (const { name, reason } of refused) {
+      t.ok(findings.some((finding) => `${finding.object?.namespace}/${finding.object?.name}` === name && finding.message.includes(`${GATEWAY_CONTROLLER} says Accepted=False reason "${reason}"`)), `${name}: Traefik's reason "${reason}"`);
+    }
+  });
 
   if (RECORD) {
     const recordedWith = `cert-manager ${versionOf('test/e2e/cert-manager/go.mod', 'github.com/cert-manager/cert-manager')}, traefik ${versionOf('test/e2e/traefik/go.mod', 'github.com/traefik/traefik/v3')}, gateway-api v1.6.1 standard CRDs`;
