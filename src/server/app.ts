@@ -59,7 +59,9 @@ export const buildApp = (options: AppOptions): FastifyInstance => {
     bodyLimit: MAX_REVIEW_BYTES,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     requestTimeout: REQUEST_TIMEOUT_MS,
-    return503OnClosing: true,
+    // Closing answers reviews still arriving on kept-alive connections (fastify adds `Connection:
+    // close`): client-go retries a POST only on a 5xx with Retry-After, so a bare 503 failed admission.
+    return503OnClosing: false,
     ...(options.https ? { https: options.https } : {}),
   }) as unknown as FastifyInstance;
   app.setErrorHandler(onError);
