@@ -1,8 +1,9 @@
 // Upgrades and faults without a failed admission: certguard installed by the chart (2 replicas,
 // PDB, failurePolicy Fail) while a client creates Gateways a few times a second, half of them
 // admitted and half denied by certguard on purpose. A `helm upgrade` that rolls both pods,
-// deleting a pod, and SIGKILLing a container: every answer must come from certguard. The counts
-// go to the test output (and docs/e2e.md).
+// deleting a pod, and SIGKILLing a container: every answer must come from certguard (for the
+// SIGKILL, counted: nothing can answer for a killed process). The counts go to the test output
+// (and docs/e2e.md).
 import t from 'tap';
 import { startAdmissionClient, type AdmissionCounts } from './harness/admission-client.ts';
 import { certguardPods, installCertguard, waitForMode, type Pod } from './harness/chart.ts';
@@ -26,7 +27,13 @@ const waitForTwoReady = (cluster: NodeCluster, what: string, predicate: (pods: P
 
 type Test = { comment(message: string): void; ok(value: unknown, message: string): unknown; same(found: unknown, wanted: unknown, message: string, extra: object): unknown };
 
-const underLoad = async (t: Test, cluster: NodeCluster, fault: () => Promise<void>): Promise<AdmissionCounts> => {
+/**
+ * `unavoidable`: why failures under this fault are counted and shown, not asserted away. Only the
+ * SIGKILL has one: a review in flight to the killed container, or sent before the kubelet marks it
+ * not ready, meets a closed or refused connection, and client-go retries a POST on neither
+ * (k8s.io/client-go v0.36 rest/request.go), so the API server fails it under failurePolicy Fail.
+ */
+const underLoad = async (t: Test, cluster: NodeCluster, fault: () => Promise<void>, unavoidable?: string): Promise<AdmissionCounts> => {
   const client = startAdmissionClient(cluster, { namespace: APPS, secret: SECRET });
   // A few seconds of steady state before and after the fault.
   await new Promise((resolve) => setTimeout(resolve, 3_000));
@@ -36,8 +43,7 @@ const underLoad = async (t: Test, cluster: NodeCluster, fault: () => Promise<voi
   t.comment(`admitted ${counts.admitted}, denied by certguard ${counts.denied}, failed because of the webhook ${counts.failed}`);
   t.ok(counts.admitted > 10 && counts.denied > 10, 'the client kept applying throughout');
   for (const failure of counts.failures) t.comment(`failed: ${failure}`);
-  // Not yet 0 in every run (docs/e2e.md, "In-cluster scenarios"): a known gap, counted and shown, not hidden.
-  t.same(counts.failures, [], 'no apply failed because of the webhook', counts.failed > 0 ? { todo: 'not yet 0 in every run: a terminating pod answered 503 on kept-alive connections (upgrade), and reviews failed around a SIGKILL' } : {});
+  t.same(counts.failures, [], 'no apply failed because of the webhook', unavoidable && counts.failed > 0 ? { todo: unavoidable } : {});
   return counts;
 };
 
@@ -76,6 +82,6 @@ t.test('rollouts and faults without a failed admission', async (t) => {
       t.equal(killed.code, 0, killed.stderr);
       await waitForTwoReady(cluster, 'the container to restart', (pods) =>
         pods.some((pod) => pod.metadata.name === name && (pod.status.containerStatuses?.[0]?.restartCount ?? 0) > Number(restarts)));
-    });
+    }, 'a killed process cannot answer what was sent to it: counted, see docs/e2e.md');
   });
 });
