@@ -5,6 +5,7 @@
 // pkg/controller/acmeorders/util.go, certificaterequests/acme/acme.go,
 // certificates/requestmanager/requestmanager_controller.go: metav1.NewControllerRef each).
 import type { KubeObject } from '../kube/object.ts';
+import { groupOf } from '../kube/groups.ts';
 
 const ACME_GROUP = 'acme.cert-manager.io';
 const CERT_MANAGER_GROUP = 'cert-manager.io';
@@ -16,7 +17,6 @@ export const ISSUANCE_KINDS = [
   { group: CERT_MANAGER_GROUP, kind: 'CertificateRequest' },
 ] as const;
 
-const groupOf = (apiVersion: string | undefined): string => apiVersion?.split('/')[0] ?? '';
 
 const isKind = (object: KubeObject, group: string, kind: string): boolean => object.kind === kind && groupOf(object.apiVersion) === group;
 

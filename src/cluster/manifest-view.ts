@@ -9,7 +9,8 @@ import type { KubeObject } from '../kube/object.ts';
 import { RESOURCES, type ResourceId } from './resources.ts';
 import { isListenerOwnerResource, SecretUsageIndex, type ListenerUse } from './secret-usage.ts';
 import { deepFreeze } from './live/compact.ts';
-import { countByNamespace, groupOf, matchesLabels, type ClusterView, type ContentJudge, type CountOptions, type ListOptions, type StatefulView } from './view.ts';
+import { groupOf } from '../kube/groups.ts';
+import { countByNamespace, matchesLabels, type ClusterView, type ContentJudge, type CountOptions, type ListOptions, type StatefulView } from './view.ts';
 import type { CreateOutcome, SecretWriter } from './writer.ts';
 
 /** Which view resource an object belongs to, if any (solver objects by their label). */

@@ -2,6 +2,7 @@
 // the manifest-backed view (a folder of YAML: dev, tests, offline check) and the live,
 // informer-backed view. Policy tests use the manifest view and never change with the live one.
 import type { KubeObject } from '../kube/object.ts';
+import { groupOf } from '../kube/groups.ts';
 import type { ResourceId } from './resources.ts';
 import type { ListenerUse } from './secret-usage.ts';
 
@@ -95,12 +96,6 @@ export type StatefulView = ClusterView & {
   status(): ViewStatus;
   start(): Promise<void>;
   stop(): Promise<void>;
-};
-
-/** The API group of an apiVersion: "acme.cert-manager.io/v1" → "acme.cert-manager.io", "v1" → "". */
-export const groupOf = (apiVersion: string | undefined): string => {
-  const slash = apiVersion?.indexOf('/') ?? -1;
-  return apiVersion && slash >= 0 ? apiVersion.slice(0, slash) : '';
 };
 
 export const isOwnedBy = (object: KubeObject, owner: CountOptions['ownedBy']): boolean =>

@@ -3,7 +3,8 @@
 // fails says why in words ("forbidden"), so the hop that needed it can say "cannot read ...".
 import { ACCEPT_JSON, groupVersionPath, queryOf, labelSelectorOf } from '../cluster/live/api-paths.ts';
 import { apiErrorOf, UnreachableError, type KubeClient } from '../cluster/live/kube-client.ts';
-import { groupOf, matchesLabels, ViewReadError } from '../cluster/view.ts';
+import { matchesLabels, ViewReadError } from '../cluster/view.ts';
+import { groupOf } from '../kube/groups.ts';
 import type { KubeObject } from '../kube/object.ts';
 
 export type Kind = {

@@ -4,7 +4,7 @@
 // 150,000 objects is the difference between fitting in the 150 MiB and not.
 import type { KubeObject, OwnerReference } from '../../kube/object.ts';
 import type { ResourceInfo } from '../resources.ts';
-import { groupOf } from '../view.ts';
+import { groupOf } from '../../kube/groups.ts';
 import { deepFreeze, keptObjectOf } from './compact.ts';
 import { objectOf, ownerCountKey, ownerCountKeys, recordOf, type MetadataRecord, type OwnStrings, type Rare, type Shape } from './metadata-entry.ts';
 

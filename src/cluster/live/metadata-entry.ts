@@ -6,7 +6,7 @@
 // object that has them. get() and list() build the object from the record when asked.
 import type { KubeObject, ObjectMeta, OwnerReference } from '../../kube/object.ts';
 import { SOLVER_LABEL, type ResourceInfo } from '../resources.ts';
-import { groupOf } from '../view.ts';
+import { groupOf } from '../../kube/groups.ts';
 import { deepFreeze } from './compact.ts';
 
 type Strings = Readonly<Record<string, string>>;
