@@ -4,6 +4,7 @@
 // lookups at the same DNS server and could trip its rate limits. Only the audit's resolver goes
 // through the budget: admission asks the shared one directly and never waits here. An answer the
 // shared cache already holds is returned at once and costs nothing.
+import { untilAborted } from '../abortable.ts';
 import type { CaaResult, LookupResult, NameResolver } from '../dns/resolver.ts';
 
 const WINDOW_MS = 1000;
@@ -51,20 +52,6 @@ export class StartBudget {
     }
   }
 }
-
-/** Settles with `pending`, or with `onAbort()` as soon as `signal` aborts (the caller's deadline). */
-const untilAborted = <R>(pending: Promise<R>, signal: AbortSignal | undefined, onAbort: () => R): Promise<R> => {
-  if (!signal) return pending;
-  if (signal.aborted) return Promise.resolve(onAbort());
-  return new Promise((resolve) => {
-    const aborted = () => resolve(onAbort());
-    signal.addEventListener('abort', aborted, { once: true });
-    void pending.then((result) => {
-      signal.removeEventListener('abort', aborted);
-      resolve(result);
-    });
-  });
-};
 
 const lookupTimedOut = (): LookupResult => ({ error: 'TIMEOUT', cnames: [], detail: 'deadline' });
 const caaTimedOut = (): CaaResult => ({ error: 'TIMEOUT', detail: 'deadline' });

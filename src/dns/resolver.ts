@@ -10,6 +10,7 @@
 // the tree walk and the CA's rules over them are src/dns/caa.ts.
 import { Resolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { untilAborted } from '../abortable.ts';
 import { TtlCache, type Clock } from './cache.ts';
 import { parseServer, queryCaa, type WireAnswer } from './wire.ts';
 
@@ -143,20 +144,6 @@ const combine = (v4: FamilyAnswer, v6: FamilyAnswer, chain: Chain, options: Reso
 
 const timedOut = (): LookupFailure => ({ error: 'TIMEOUT', cnames: [], detail: 'deadline' });
 
-/** Resolves with `pending`, or with `onTimeout()` when `signal` aborts first. */
-const raceSignal = <R>(pending: Promise<R>, signal: AbortSignal | undefined, onTimeout: () => R): Promise<R> => {
-  if (!signal) return pending;
-  if (signal.aborted) return Promise.resolve(onTimeout());
-  return new Promise((resolve) => {
-    const onAbort = () => resolve(onTimeout());
-    signal.addEventListener('abort', onAbort, { once: true });
-    void pending.then((result) => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(result);
-    });
-  });
-};
-
 type CaaJudged = { result: CaaResult; ttlSeconds: number };
 
 const caaJudged = (answer: WireAnswer, options: ResolverOptions): CaaJudged => {
@@ -225,13 +212,13 @@ export const createNameResolver = (options: ResolverOptions): NameResolver => {
       const name = normalizeName(rawName);
       const cached = cache.get(name);
       if (cached) return Promise.resolve(cached);
-      return raceSignal(inFlight.get(name) ?? start(name), lookupOptions.signal, timedOut);
+      return untilAborted(inFlight.get(name) ?? start(name), lookupOptions.signal, timedOut);
     },
     lookupCaa: (rawName, lookupOptions = {}) => {
       const name = normalizeName(rawName);
       const cached = caaCache.get(name);
       if (cached) return Promise.resolve(cached);
-      return raceSignal(caaInFlight.get(name) ?? startCaa(name), lookupOptions.signal, (): CaaResult => ({ error: 'TIMEOUT', detail: 'deadline' }));
+      return untilAborted(caaInFlight.get(name) ?? startCaa(name), lookupOptions.signal, (): CaaResult => ({ error: 'TIMEOUT', detail: 'deadline' }));
     },
     peek: (rawName) => cache.get(normalizeName(rawName)),
     peekCaa: (rawName) => caaCache.get(normalizeName(rawName)),

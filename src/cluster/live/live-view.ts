@@ -1,5 +1,6 @@
 // The live cluster view: one list/watch loop per resource feeding a cache, answers from the
 // cache, and a live GET wherever a stale "missing" could turn into a wrong denial.
+import { untilAborted } from '../../abortable.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import { RESOURCES, type ResourceId, type ResourceInfo } from '../resources.ts';
 import { isListenerOwnerResource, SecretUsageIndex, type ListenerOwnerResource, type ListenerUse } from '../secret-usage.ts';
@@ -60,22 +61,9 @@ export type LiveView = Omit<StatefulView, 'status'> &
 // webhook's timeoutSeconds). This bound is for a GET without one (none in certguard today): never hang.
 const LIVE_GET_TIMEOUT_MS = 3000;
 
-/** `promise`, or the signal's reason as soon as it aborts (the promise itself runs on for others sharing it). */
 /** The review's abort as the read it cut short: "could not decide", naming that read. */
 const abortedRead = (signal: AbortSignal, what: string): ViewReadError => new ViewReadError(`reading ${what} from the API server: ${abortedBecause(signal)}`);
 
-const untilAborted = <T>(promise: Promise<T>, signal: AbortSignal | undefined, what: string): Promise<T> => {
-  if (!signal) return promise;
-  // When every caller has stopped waiting, a failure of the shared GET must not go unhandled
-  // (Node ends the process on an unhandled rejection); callers still waiting get it below.
-  promise.catch(() => undefined);
-  if (signal.aborted) return Promise.reject(abortedRead(signal, what));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortedRead(signal, what));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-};
 
 class LiveClusterView implements LiveView {
   readonly target: { source: string; server: string; context?: string };
@@ -186,10 +174,14 @@ class LiveClusterView implements LiveView {
     if (known) return known.verdict as T;
     // Named only past the cache hit, the per-review common case.
     const what = `Secret ${namespace}/${name}`;
+    // Called only once the signal has aborted: the read it cut short, as "could not decide".
+    const cutShort = (): never => {
+      throw abortedRead(options.signal as AbortSignal, what);
+    };
     // Not in the cache: the GET confirms a "missing", and must start after this review did (a
     // GitOps sync creates the Secret, then the Gateway). Shared only for a Secret the cache holds.
     const keep = options.keep !== false;
-    if (version === undefined) return untilAborted(this.#fetchVerdict(watcher?.version, namespace, name, judge, keep), options.signal, what);
+    if (version === undefined) return untilAborted(this.#fetchVerdict(watcher?.version, namespace, name, judge, keep), options.signal, cutShort);
     // Whoever starts the GET decides whether its verdict is kept; one that joins it does not.
     const sharedKey = `${verdictKey(judge.id, namespace, name)}\n${version}`;
     let judging = this.#judging.get(sharedKey);
@@ -197,7 +189,7 @@ class LiveClusterView implements LiveView {
       judging = this.#fetchVerdict(watcher?.version, namespace, name, judge, keep).finally(() => this.#judging.delete(sharedKey));
       this.#judging.set(sharedKey, judging);
     }
-    return untilAborted(judging as Promise<T | undefined>, options.signal, what);
+    return untilAborted(judging as Promise<T | undefined>, options.signal, cutShort);
   }
 
   async #fetchVerdict<T>(watchedVersion: string | undefined, namespace: string, name: string, judge: ContentJudge<T>, keep: boolean): Promise<T | undefined> {
