@@ -8,31 +8,47 @@
 // and certificate-issuable (the Certificate's side); test/e2e/hostname-oracle.test.ts holds it to Go.
 import { isIP } from 'node:net';
 
-const lower = (value: string): string => value.replace(/[A-Z]+/g, (upper) => upper.toLowerCase());
+// ASCII only, as Go's toLowerCaseASCII: "\u212a" (Kelvin) must not become "k".
+const UPPER = /[A-Z]/;
+const lower = (value: string): string => (UPPER.test(value) ? value.replace(/[A-Z]+/g, (upper) => upper.toLowerCase()) : value);
 
-// Go crypto/x509 validHostname: a pattern may have "*" as its whole first label, a hostname may end in ".".
-const LABEL = /^[a-z0-9_][a-z0-9_-]*$/i;
-const isValidHostname = (value: string, isPattern: boolean): boolean => {
-  const host = isPattern ? value : value.replace(/\.$/, '');
-  if (host === '' || host === '*') return false;
-  return host.split('.').every((part, index) => LABEL.test(part) || (isPattern && index === 0 && part === '*'));
-};
+// Go crypto/x509 validHostname: labels of letters, digits, "_" and "-" (not first); a pattern may
+// have "*" as its whole first label, a hostname may end in one ".". Lower-cased input.
+const HOSTNAME = /^[a-z0-9_][a-z0-9_-]*(?:\.[a-z0-9_][a-z0-9_-]*)*$/;
+const PATTERN = /^(?:\*|[a-z0-9_][a-z0-9_-]*)(?:\.[a-z0-9_][a-z0-9_-]*)*$/;
+const isValidPattern = (name: string): boolean => name !== '*' && PATTERN.test(name);
+
+// net.isIP only where an address could be: an IPv6 one has ":", an IPv4 one only digits and dots.
+const MAYBE_IPV4 = /^[0-9.]+$/;
+const isIpAddress = (value: string): boolean => (value.includes(':') || MAYBE_IPV4.test(value)) && isIP(value) !== 0;
 
 /** Go matchExactly: what a name that is not a valid hostname covers. */
 const matchesExactly = (name: string, host: string): boolean => name !== '' && name !== '.' && host !== '' && host !== '.' && name === host;
 
-/** Whether certificate name `pattern` covers `hostname`. */
-export const covers = (pattern: string, hostname: string): boolean => {
-  if (isIP(hostname) !== 0) return false;
-  const name = lower(pattern);
-  if (!isValidHostname(name, true) || !isValidHostname(hostname, false)) return matchesExactly(name, lower(hostname));
-  const host = lower(hostname).replace(/\.$/, '');
-  if (name === host) return true;
-  // A wildcard hostname (a Gateway listener's "*.example.com") is not a valid hostname: only the same wildcard covers it, above.
-  if (!name.startsWith('*.')) return false;
-  const dot = host.indexOf('.');
-  return dot > 0 && host.slice(dot + 1) === name.slice(2);
+/** The hostname's side of the comparison, worked out once for every certificate name. */
+type Host = { ip: boolean; lowered: string; bare: string; valid: boolean };
+const hostOf = (hostname: string): Host => {
+  const lowered = lower(hostname);
+  const bare = lowered.endsWith('.') ? lowered.slice(0, -1) : lowered;
+  return { ip: isIpAddress(hostname), lowered, bare, valid: HOSTNAME.test(bare) };
 };
 
+const coversHost = (pattern: string, host: Host): boolean => {
+  if (host.ip) return false;
+  const name = lower(pattern);
+  if (!host.valid || !isValidPattern(name)) return matchesExactly(name, host.lowered);
+  if (name === host.bare) return true;
+  // A wildcard hostname (a Gateway listener's "*.example.com") is not a valid hostname: only the same wildcard covers it, above.
+  if (!name.startsWith('*.')) return false;
+  const dot = host.bare.indexOf('.');
+  return dot > 0 && host.bare.slice(dot + 1) === name.slice(2);
+};
+
+/** Whether certificate name `pattern` covers `hostname`. */
+export const covers = (pattern: string, hostname: string): boolean => coversHost(pattern, hostOf(hostname));
+
 /** Whether any of `names` covers `hostname`. */
-export const isCovered = (names: readonly string[], hostname: string): boolean => names.some((name) => covers(name, hostname));
+export const isCovered = (names: readonly string[], hostname: string): boolean => {
+  const host = hostOf(hostname);
+  return names.some((name) => coversHost(name, host));
+};

@@ -59,7 +59,7 @@ const pattern = (host: string) =>
   );
 const pairs = fc.array(listenerHost.chain((host) => fc.record({ pattern: pattern(host), host: fc.constant(host) })), { minLength: 1500, maxLength: 1500 });
 
-// The cases the README names, plus the trailing dot of issue 26.
+// The cases the README names, plus the trailing dot of the CAA work.
 const NAMED: Pair[] = [
   { pattern: '*.example.com', host: 'a.example.com' },
   { pattern: '*.example.com', host: 'example.com' },
@@ -68,6 +68,19 @@ const NAMED: Pair[] = [
   { pattern: 'example.com.', host: 'example.com' },
   { pattern: '*.example.com.', host: 'a.example.com' },
   { pattern: 'EXAMPLE.com', host: 'example.com' },
+  // The shortcuts of hostname.ts: addresses (and names that only look like one), case, one trailing dot.
+  { pattern: '1.2.3.4', host: '1.2.3.4' },
+  { pattern: '*.2.3.4', host: '1.2.3.4' },
+  { pattern: '::1', host: '::1' },
+  { pattern: '1.2.3', host: '1.2.3' },
+  { pattern: '1.2.3.4.5', host: '1.2.3.4.5' },
+  { pattern: '*.example.com', host: 'A.Example.COM' },
+  { pattern: '*.EXAMPLE.com', host: 'a.example.com.' },
+  { pattern: '\u212a.example.com', host: 'k.example.com' },
+  { pattern: 'example.com.', host: 'example.com.' },
+  { pattern: '*', host: 'a' },
+  { pattern: 'a..b', host: 'a..b' },
+  { pattern: '-a.example.com', host: '-a.example.com' },
 ];
 
 const disagreements = (cases: Pair[], answers: boolean[]): string[] =>
