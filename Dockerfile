@@ -64,10 +64,19 @@ ENV NODE_COMPILE_CACHE=/app/.node-compile-cache
 RUN mkdir /app/.node-compile-cache && chown 65532:65532 /app/.node-compile-cache
 USER 65532:65532
 # With the ENTRYPOINT's node and NODE_OPTIONS: V8 rejects a code cache made under other flags.
+# `--help` loads each command's modules; a serve started until it listens also loads what fastify
+# compiles its route schemas with at start (ajv, fast-json-stringify), which no `--help` reaches.
 # Then read-only: the process reads its cache, it never needs to write it.
 RUN /usr/local/bin/node /app/bin/certguard.js serve --help >/dev/null \
  && /usr/local/bin/node /app/bin/certguard.js bootstrap --help >/dev/null \
  && /usr/local/bin/node /app/bin/certguard.js certs --help >/dev/null \
+ && warm="$(mktemp -d)" && mkdir "$warm/manifests" \
+ && /usr/local/bin/node /app/bin/certguard.js certs --out "$warm" >/dev/null \
+ && { /usr/local/bin/node /app/bin/certguard.js serve --manifests "$warm/manifests" --tls-cert "$warm/tls.crt" \
+        --tls-key "$warm/tls.key" --bind-address 127.0.0.1 --port 0 --metrics-port 0 >"$warm/log" 2>&1 & pid=$!; } \
+ && tries=0 && until grep -q '"certguard listening"' "$warm/log"; do \
+      kill -0 "$pid" && [ "$tries" -lt 300 ] || { cat "$warm/log"; exit 1; }; tries=$((tries + 1)); sleep 0.2; done \
+ && kill "$pid" && wait "$pid" && rm -rf "$warm" \
  && chmod -R a-w /app/.node-compile-cache
 # 8443: admission HTTPS; 8080: /healthz, /readyz, /metrics (plain HTTP).
 EXPOSE 8443 8080
