@@ -44,7 +44,8 @@ export const targetOf = (positionals: string[], namespace: string): Target => {
   const [first, second, ...rest] = positionals;
   const [kindWord, named] = first?.includes('/') && second === undefined ? [first.slice(0, first.indexOf('/')), first.slice(first.indexOf('/') + 1)] : [first, second];
   if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
-  const kind = KINDS[kindWord?.toLowerCase() ?? ''];
+  const word = kindWord?.toLowerCase() ?? '';
+  const kind = Object.hasOwn(KINDS, word) ? KINDS[word] : undefined;
   if (!kind) throw new UsageError(`give what to explain: gateway, listenerset, certificate or secret${kindWord ? ` (got "${kindWord}")` : ''}, then NS/NAME`);
   if (!named) throw new UsageError(`give the ${kind}'s NS/NAME (or NAME with -n NS)`);
   const parts = named.split('/');

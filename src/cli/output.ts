@@ -15,7 +15,7 @@ const RENAMED: Record<string, OutputFormat> = { text: 'table' };
 
 /** The format --output names; `warn` hears about an old spelling. */
 export const outputFormatOf = (value: unknown, warn: (message: string) => void): OutputFormat => {
-  const renamed = RENAMED[String(value)];
+  const renamed = Object.hasOwn(RENAMED, String(value)) ? RENAMED[String(value)] : undefined;
   if (renamed) {
     warn(`--output ${String(value)} is deprecated: use --output ${renamed}`);
     return renamed;

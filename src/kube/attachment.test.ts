@@ -74,3 +74,13 @@ t.test('a route attaches to the listeners its parentRef selects and that admit i
   const other = { ...route, hostnames: ['pay.example.org'] };
   t.same(judgeRouteListeners(listeners, 'infra', other, {}).map((verdict) => verdict.excludedBy ?? 'attached'), ['namespace', 'hostname', 'attached', 'kind', 'kind']);
 });
+
+t.test('a protocol that names an Object property takes no route kind (user input, not a table key)', async (t) => {
+  const listeners = listenersOf({ spec: { listeners: ['constructor', 'toString', '__proto__'].map((protocol, index) => ({ name: `l${index}`, port: 80, protocol })) } }, 'infra');
+  const route = { kind: 'HTTPRoute', namespace: withNameLabel('infra', {}), hostnames: ['a.example.com'] };
+  t.same(judgeRouteListeners(listeners, 'infra', route, {}).map((verdict) => verdict.why), [
+    'protocol constructor takes no HTTPRoute',
+    'protocol toString takes no HTTPRoute',
+    'protocol __proto__ takes no HTTPRoute',
+  ]);
+});

@@ -72,10 +72,17 @@ export type AttachingRoute = { kind: string; namespace: NamespaceLabels; hostnam
 export type ParentSection = { sectionName?: string; port?: number };
 
 /** Route kinds a protocol supports (Listener.Protocol and AllowedRoutes.Kinds: HTTPRoute on HTTP and HTTPS). */
-const PROTOCOL_KINDS: Record<string, string[]> = { HTTP: ['HTTPRoute', 'GRPCRoute'], HTTPS: ['HTTPRoute', 'GRPCRoute'], TLS: ['TLSRoute'], TCP: ['TCPRoute'], UDP: ['UDPRoute'] };
+// A Map, not an object: a listener's protocol is user input ("constructor" must find nothing).
+const PROTOCOL_KINDS = new Map<string, readonly string[]>([
+  ['HTTP', ['HTTPRoute', 'GRPCRoute']],
+  ['HTTPS', ['HTTPRoute', 'GRPCRoute']],
+  ['TLS', ['TLSRoute']],
+  ['TCP', ['TCPRoute']],
+  ['UDP', ['UDPRoute']],
+]);
 
 const kindRefusal = (listener: Listener, kind: string): string | undefined => {
-  const supported = PROTOCOL_KINDS[listener.protocol ?? ''] ?? [];
+  const supported = PROTOCOL_KINDS.get(listener.protocol ?? '') ?? [];
   if (!supported.includes(kind)) return `protocol ${listener.protocol ?? '(none)'} takes no ${kind}`;
   const { kinds } = listener.allowedRoutes;
   if (kinds.length === 0 || kinds.some((entry) => entry.group === GATEWAY_GROUP && entry.kind === kind)) return undefined;

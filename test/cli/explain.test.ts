@@ -70,7 +70,7 @@ const runHere = async (args: string[]): Promise<{ code: number; stderr: string }
 };
 
 t.test('usage errors exit 2, a missing object exits 1', async (t) => {
-  for (const args of [[], ['route', 'a/b'], ['gateway'], ['gateway', 'a/b/c'], ['gateway', 'a/b', '-o', 'wide'], ['gateway', 'a/b', '--context', 'x']]) {
+  for (const args of [[], ['route', 'a/b'], ['constructor', 'a/b'], ['gateway'], ['gateway', 'a/b/c'], ['gateway', 'a/b', '-o', 'wide'], ['gateway', 'a/b', '-o', 'constructor'], ['gateway', 'a/b', '--context', 'x']]) {
     const result = await runHere([...args, '--manifests', GOOD]);
     t.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
     t.match(result.stderr, /^certguard explain: /);
