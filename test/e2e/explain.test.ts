@@ -25,15 +25,13 @@ import { resolverOptionsFrom } from '../../src/policies/certificate-dns/settings
 import { buildPlaceholderSecret, generatePlaceholderCertificate } from '../../src/policies/gateway-listener-tls/placeholder.ts';
 import { defaultGatewayListenerTlsSettings } from '../../src/policies/gateway-listener-tls/settings.ts';
 import { createLogger } from '../../src/server/logger.ts';
-import { startDnsmasq } from '../dns/dnsmasq.ts';
 import { startCertManager } from './harness/cert-manager.ts';
-import { startCluster, type Cluster } from './harness/cluster.ts';
+import { startAcmeIngress } from './harness/acme-ingress.ts';
+import type { Cluster } from './harness/cluster.ts';
 import { namespace, tlsSecret, yamlOf } from './harness/objects.ts';
 import { KUBECTL, NODE, repoRoot } from './harness/paths.ts';
-import { startPebble } from './harness/pebble.ts';
 import { issueCa } from './harness/pki.ts';
 import { makeTempDir, run, waitFor } from './harness/processes.ts';
-import { startTraefik } from './harness/traefik.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -109,18 +107,11 @@ const listenerMessage = (ns: string) => `spec.listeners[0] "websecure" (Gateway 
 
 t.test('certguard explain on cert-manager, pebble, dnsmasq and Traefik', async (t) => {
   const scenarios = ['healthy', 'deadlock', 'placeholder', 'dns', 'caa', 'nosolver', 'cap', 'notready', 'expired'];
-  const dns = await startDnsmasq([
+  const { dns, pebble, cluster, traefik } = await startAcmeIngress(t, [
     ...scenarios.filter((ns) => ns !== 'dns').map((ns) => ({ name: host(ns), a: [INGRESS_IP] })),
     { name: host('dns'), a: [ELSEWHERE_IP] },
     { name: host('caa'), caa: [{ tag: 'issue', value: 'ca.example.net' }] },
   ]);
-  t.teardown(() => dns.stop());
-  const pebble = await startPebble({ dnsServer: dns.address });
-  t.teardown(() => pebble.stop());
-  const cluster = await startCluster({ controllerManager: true });
-  t.teardown(() => cluster.stop());
-  const traefik = await startTraefik(cluster);
-  t.teardown(() => traefik.stop());
   const port = traefik.websecurePort;
 
   const configFile = join(makeTempDir('explain-config'), 'config.yaml');

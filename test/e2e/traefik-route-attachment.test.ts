@@ -18,15 +18,14 @@ import t from 'tap';
 import { parseDocument } from 'yaml';
 import { issueSelfSigned, validityWindow } from '../../src/certs/x509.ts';
 import type { KubeObject } from '../../src/kube/object.ts';
-import { startDnsmasq } from '../dns/dnsmasq.ts';
 import { certificateNamespace, GATEWAY_TLS_SECRET, gatewayNamespace, loadRouteTable, objectsOf, ROUTE_TABLE, type Observed, type ObservedParent, type Ports, type RouteShape } from '../helpers/route-attachment.ts';
 import { startCertManager } from './harness/cert-manager.ts';
-import { startCluster, type Cluster } from './harness/cluster.ts';
+import { startAcmeIngress } from './harness/acme-ingress.ts';
+import type { Cluster } from './harness/cluster.ts';
 import { namespace, tlsSecret, yamlOf } from './harness/objects.ts';
 import { repoRoot } from './harness/paths.ts';
-import { startPebble } from './harness/pebble.ts';
 import { makeTempDir, run, waitFor } from './harness/processes.ts';
-import { GATEWAY_CONTROLLER, startTraefik } from './harness/traefik.ts';
+import { GATEWAY_CONTROLLER } from './harness/traefik.ts';
 
 type Obj = Record<string, unknown>;
 type Condition = { type: string; status: string; reason?: string };
@@ -83,15 +82,7 @@ const versionOf = (goMod: string, module: string): string =>
 const table = loadRouteTable();
 
 t.test('the route-attachment table on cert-manager and Traefik', async (t) => {
-  const dns = await startDnsmasq([]);
-  t.teardown(() => dns.stop());
-  const pebble = await startPebble({ dnsServer: dns.address });
-  t.teardown(() => pebble.stop());
-  // The controller manager creates the ServiceAccounts the solver Pods need before they are stored.
-  const cluster = await startCluster({ controllerManager: true });
-  t.teardown(() => cluster.stop());
-  const traefik = await startTraefik(cluster);
-  t.teardown(() => traefik.stop());
+  const { dns, pebble, cluster, traefik } = await startAcmeIngress(t, []);
   const ports: Ports = { web: traefik.webPort, websecure: traefik.websecurePort };
 
   const pair = await issueSelfSigned({ commonName: '*.example.test', dnsNames: ['*.example.test'], ...validityWindow(30) });
