@@ -46,7 +46,12 @@ scheduler_bin="$cache/k8s-$k8s_version/kube-scheduler"
 proxy_bin="$cache/k8s-$k8s_version/kube-proxy"
 pause_bin="$cache/k8s-$k8s_version/pause"
 cert_manager_version="$(pinned "$e2e/cert-manager" github.com/cert-manager/cert-manager)"
-cert_manager_bin="$cache/cert-manager-$cert_manager_version/cert-manager-controller"
+# Keyed by a hash of our mains too: a changed flag in main.go builds a new binary.
+cert_manager_hash="$(cd "$e2e/cert-manager" && cat go.mod go.sum ./*.go acmesolver/*.go | sha256sum | cut -c1-12)"
+cert_manager_bin="$cache/cert-manager-$cert_manager_version-$cert_manager_hash/cert-manager-controller"
+# cert-manager's HTTP-01 solver, packaged as the solver Pods' image by scripts/e2e-images.sh:
+# static (CGO off), as the image holds this one file.
+acmesolver_bin="$cache/cert-manager-$cert_manager_version-$cert_manager_hash/acmesolver"
 traefik_version="$(pinned "$e2e/traefik" github.com/traefik/traefik/v3)"
 traefik_bin="$cache/traefik-$traefik_version/traefik"
 
@@ -162,6 +167,15 @@ if [ "${1:-}" = promtool ]; then
   exit 0
 fi
 
+# cert-manager's HTTP-01 solver alone (scripts/e2e-images.sh packages it), under its own lock.
+if [ "${1:-}" = acmesolver ]; then
+  exec 7>"$cache/.lock-acmesolver"
+  flock 7
+  CGO_ENABLED=0 E2E_GOFLAGS=-mod=mod build "$e2e/cert-manager" "$acmesolver_bin" ./acmesolver
+  echo "acmesolver $acmesolver_bin"
+  exit 0
+fi
+
 if [ "${1:-}" = solver-oracle ]; then
   build_oracle
   echo "solver-oracle $oracle_bin"
@@ -253,6 +267,7 @@ build "$e2e/apiserver" "$controller_manager_bin" k8s.io/kubernetes/cmd/kube-cont
 # -mod=mod: cert-manager's module graph cannot be tidied (Venafi's test imports are refused by the
 # proxy), so the committed go.sum is the one this build writes.
 E2E_GOFLAGS=-mod=mod build "$e2e/cert-manager" "$cert_manager_bin" .
+bash "$0" acmesolver >/dev/null
 # -X: Traefik logs and reports this version instead of "dev".
 build "$e2e/traefik" "$traefik_bin" github.com/traefik/traefik/v3/cmd/traefik \
   -ldflags "-X github.com/traefik/traefik/v3/pkg/version.Version=$traefik_version"
@@ -276,6 +291,7 @@ echo "kube-controller-manager $controller_manager_bin"
 print_node
 echo "etcd $etcd_bin"
 echo "cert-manager-controller $cert_manager_bin"
+echo "acmesolver $acmesolver_bin"
 echo "traefik $traefik_bin"
 echo "solver-oracle $oracle_bin"
 echo "hostname-oracle $hostname_oracle_bin"

@@ -11,10 +11,13 @@
 #     context, so a source change builds a new image and an unchanged tree reuses the last one).
 #   - pause-<k8s version>.tar: the sandbox image, the static pause binary scripts/e2e-binaries.sh
 #     compiles from k8s.io/kubernetes.
+#   - acmesolver-<name of its build>.tar: cert-manager's HTTP-01 solver (the image cert-manager's
+#     --acme-http01-solver-image names), the static binary scripts/e2e-binaries.sh builds from
+#     cert-manager's module, as a non-root user: the solver Pod sets runAsNonRoot.
 # Images are built by a dockerd this script starts and stops (own data root, exec root and socket
 # in a temp dir, no iptables, no bridge): the machine's own Docker, if any, is never used.
 #
-# stdout: "<name> <reference> <tarball>" per image (base, certguard, pause). Logs go to stderr.
+# stdout: "<name> <reference> <tarball>" per image (base, certguard, pause, acmesolver). Logs go to stderr.
 # Needs (as root): Debian's docker.io and mmdebstrap (.ci/run and `npm test` install them), npm.
 set -euo pipefail
 
@@ -36,6 +39,12 @@ certguard_ref="certguard.local/certguard:e2e-$context_hash"
 certguard_tar="$cache/certguard-$context_hash.tar"
 pause_ref="certguard.local/pause:$k8s_version"
 pause_tar="$cache/pause-$k8s_version.tar"
+
+acmesolver_bin="$(bash "$root/scripts/e2e-binaries.sh" acmesolver | awk '$1 == "acmesolver" { print $2 }')"
+# The binary's cache dir names cert-manager's version and the hash of our mains.
+acmesolver_tag="$(basename "$(dirname "$acmesolver_bin")")"
+acmesolver_ref="certguard.local/acmesolver:${acmesolver_tag#cert-manager-}"
+acmesolver_tar="$cache/acmesolver-${acmesolver_tag#cert-manager-}.tar"
 
 log() { echo "e2e-images: $*" >&2; }
 mkdir -p "$cache"
@@ -140,10 +149,26 @@ build_pause_tar() {
   mv -f "$pause_tar.partial" "$pause_tar"
 }
 
+build_acmesolver_tar() {
+  [ -f "$acmesolver_tar" ] && return 0
+  local staging
+  start_dockerd
+  staging="$(mktemp -d /tmp/certguard-e2e-acmesolver-XXXXXX)"
+  cp "$acmesolver_bin" "$staging/acmesolver"
+  tar -C "$staging" -cf "$staging/rootfs.tar" acmesolver
+  # Numeric: the kubelet can only check runAsNonRoot against a numeric user.
+  docker_ import --change 'ENTRYPOINT ["/acmesolver"]' --change 'USER 65532:65532' "$staging/rootfs.tar" "$acmesolver_ref" >/dev/null
+  rm -rf "$staging"
+  docker_ save -o "$acmesolver_tar.partial" "$acmesolver_ref"
+  mv -f "$acmesolver_tar.partial" "$acmesolver_tar"
+}
+
 build_base_tar
 build_certguard_tar
 build_pause_tar
+build_acmesolver_tar
 
 echo "base $base_ref $base_tar"
 echo "certguard $certguard_ref $certguard_tar"
 echo "pause $pause_ref $pause_tar"
+echo "acmesolver $acmesolver_ref $acmesolver_tar"

@@ -63,6 +63,7 @@ var listenerSetControllers = map[string]bool{"listenerset": true}
 
 type flags struct {
 	kubeconfig, clusterResourceNamespace, namespace, solverImage, controllers string
+	solverNameservers                                                         string
 	leaderElect, enableGatewayAPI, enableListenerSet                          bool
 	workers, maxConcurrentChallenges                                          int
 	minBackoff, maxBackoff                                                    time.Duration
@@ -80,6 +81,7 @@ func parseFlags() flags {
 	flag.IntVar(&f.workers, "concurrent-workers", 5, "workers per controller")
 	flag.IntVar(&f.maxConcurrentChallenges, "max-concurrent-challenges", 60, "challenges processed at once")
 	flag.StringVar(&f.solverImage, "acme-http01-solver-image", "quay.io/jetstack/cert-manager-acmesolver:v1.21.1", "image of HTTP-01 solver Pods")
+	flag.StringVar(&f.solverNameservers, "acme-http01-solver-nameservers", "", "comma-separated host:port DNS servers for the HTTP-01 self-check (default: the system's)")
 	flag.DurationVar(&f.minBackoff, "certificate-request-minimum-backoff-duration", time.Hour, "first wait after a failed issuance")
 	flag.DurationVar(&f.maxBackoff, "certificate-request-maximum-backoff-duration", 32*time.Hour, "longest wait after failed issuances")
 	klog.InitFlags(nil) // -v and friends, as upstream's logging flags
@@ -173,6 +175,7 @@ func options(f flags) controller.ContextOptions {
 			HTTP01SolverResourceLimitsCPU:     resource.MustParse("100m"),
 			HTTP01SolverResourceLimitsMemory:  resource.MustParse("64Mi"),
 			ACMEHTTP01SolverRunAsNonRoot:      true,
+			HTTP01SolverNameservers:           nameservers(f.solverNameservers),
 			DNS01CheckRetryPeriod:             10 * time.Second,
 		},
 		IngressShimOptions: controller.IngressShimOptions{
@@ -192,6 +195,13 @@ func options(f flags) controller.ContextOptions {
 			EnableGatewayAPIListenerSet: f.enableListenerSet,
 		},
 	}
+}
+
+func nameservers(list string) []string {
+	if list == "" {
+		return nil
+	}
+	return strings.Split(list, ",")
 }
 
 // runControllers constructs every controller first (each registers the informers it needs), then

@@ -6,7 +6,6 @@
 //   await installCertguard(cluster, { config: { policies: { 'gateway-listener-tls': { mode: 'placeholder' } } } });
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import type { NodeCluster } from './node-cluster.ts';
 import { repoRoot } from './paths.ts';
 import { waitFor } from './processes.ts';
@@ -36,7 +35,8 @@ export const installCertguard = async (cluster: NodeCluster, options: InstallOpt
     ...options.values,
   };
   const file = join(cluster.dir, `values-${Date.now()}.yaml`);
-  writeFileSync(file, stringify(values));
+  // JSON is YAML with every string quoted: helm's YAML 1.1 would read a bare `off` as false.
+  writeFileSync(file, JSON.stringify(values, null, 2));
   const result = await cluster.helm(['upgrade', '--install', RELEASE, CHART, '--namespace', CERTGUARD_NAMESPACE, '--create-namespace', '--values', file, '--wait', '--timeout=5m']);
   if (result.code !== 0) {
     const pods = await cluster.kubectl(['get', 'pods,jobs,events', '-n', CERTGUARD_NAMESPACE]);

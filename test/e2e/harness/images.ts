@@ -1,12 +1,13 @@
 // The container images of the in-cluster scenarios, built on first use by scripts/e2e-images.sh
-// (the stand-in Node base, certguard from the repository's Dockerfile, the pause image) and
-// cached as `docker save` tarballs; later calls return at once unless the sources changed.
+// (the stand-in Node base, certguard from the repository's Dockerfile, the pause image,
+// cert-manager's HTTP-01 solver) and cached as `docker save` tarballs; later calls return at once
+// unless the sources changed.
 import { join } from 'node:path';
 import { repoRoot } from './paths.ts';
 import { run } from './processes.ts';
 
 export type Image = { reference: string; tarball: string };
-export type Images = { base: Image; certguard: Image; pause: Image };
+export type Images = { base: Image; certguard: Image; pause: Image; acmesolver: Image };
 
 let ensured: Promise<Images> | undefined;
 
@@ -20,7 +21,7 @@ const parse = (stdout: string): Images => {
     if (!image?.reference || !image.tarball) throw new Error(`scripts/e2e-images.sh printed no ${name} image: ${stdout}`);
     return { reference: image.reference, tarball: image.tarball };
   };
-  return { base: get('base'), certguard: get('certguard'), pause: get('pause') };
+  return { base: get('base'), certguard: get('certguard'), pause: get('pause'), acmesolver: get('acmesolver') };
 };
 
 /** Builds what is missing (cold: a few minutes, see docs/e2e.md). */

@@ -38,6 +38,8 @@ export type NodeCluster = Cluster & {
   images: Images;
   nodeName: string;
   nodeAddress: string;
+  /** The network namespace the node lives in (for processes the test runs beside it: `nsenter --net=`). */
+  netnsPath: string;
   dir: string;
   helm(args: string[]): Promise<RunResult>;
   /** containerd's own client, namespace k8s.io (the CRI's). */
@@ -153,7 +155,7 @@ export const startNodeCluster = async (): Promise<NodeCluster> => {
   return {
     kubeconfigPath, serverUrl, token: identities.admin.token, caPem, kubectl,
     stopApiServer: notSupported, startApiServer: notSupported, restartApiServer: notSupported,
-    stop, images, nodeName: NODE_NAME, nodeAddress: netns.nodeAddress, dir, helm, ctr,
+    stop, images, nodeName: NODE_NAME, nodeAddress: netns.nodeAddress, netnsPath: netns.path, dir, helm, ctr,
     logs: (component) => tailOf(logFile(component), 10_000),
     podCgroup: (uid) => findPodCgroup(paths.cgroupRoot, uid),
   };
@@ -188,7 +190,7 @@ const startNodeProcesses = async (context: StartContext & { images: Images; ctr(
   writeFileSync(containerdToml, containerdConfig(paths, images.pause.reference));
   start('containerd', 'containerd', ['--config', containerdToml]);
   await waitFor('containerd', async () => ((await ctr(['version'])).code === 0 ? true : undefined), { timeoutMs: 60_000, stopIf: exitedDuringStart('containerd') });
-  for (const image of [images.pause, images.certguard]) {
+  for (const image of [images.pause, images.certguard, images.acmesolver]) {
     const imported = await ctr(['images', 'import', image.tarball]);
     if (imported.code !== 0) throw new Error(`importing ${image.tarball} into containerd failed: ${imported.stderr}`);
   }

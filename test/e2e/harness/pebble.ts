@@ -10,6 +10,7 @@
 //   caPem          that CA, for clients that verify (cert-manager's issuer may use caBundle)
 //   httpPort       the port pebble's VA connects to for HTTP-01 (nothing listens there unless a
 //                  test starts something)
+//   rootPem()      the root pebble signs with (its management /roots/0; new on every start)
 //   logs(), stop()
 // Options: dnsServer ("127.0.0.1:<port>", pebble's -dnsserver), httpPort (default a free port).
 // PEBBLE_VA_NOSLEEP=1: no random validation delay; PEBBLE_WFE_NONCEREJECT=0: no random bad-nonce
@@ -26,18 +27,22 @@ export const PEBBLE = process.env.PEBBLE ?? '/usr/bin/pebble';
 
 export type PebbleOptions = { dnsServer: string; httpPort?: number };
 
-export type Pebble = { directoryUrl: string; caPem: string; httpPort: number; logs(): string; stop(): Promise<void> };
+export type Pebble = { directoryUrl: string; caPem: string; httpPort: number; rootPem(): Promise<string>; logs(): string; stop(): Promise<void> };
 
-const statusOf = (url: string, caPem: string): Promise<number> =>
+const get = (url: string, caPem: string): Promise<{ status: number; body: string }> =>
   new Promise((resolve, reject) => {
     const req = request(url, { ca: caPem, timeout: 2_000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     });
     req.once('timeout', () => req.destroy(new Error('timeout')));
     req.once('error', reject);
     req.end();
   });
+
+const statusOf = async (url: string, caPem: string): Promise<number> => (await get(url, caPem)).status;
 
 const startPebbleOnce = async (options: PebbleOptions): Promise<Pebble> => {
   if (!existsSync(PEBBLE)) throw new Error(`pebble is not installed (${PEBBLE}): install it with \`apt-get install -y pebble\` (.ci/run does)`);
@@ -47,11 +52,12 @@ const startPebbleOnce = async (options: PebbleOptions): Promise<Pebble> => {
   writeFileSync(join(dir, 'cert.pem'), serving.certificatePem);
   writeFileSync(join(dir, 'key.pem'), serving.privateKeyPem, { mode: 0o600 });
   const port = await freePort();
+  const managementPort = await freePort();
   const httpPort = options.httpPort ?? (await freePort());
   const config = {
     pebble: {
       listenAddress: `127.0.0.1:${port}`,
-      managementListenAddress: `127.0.0.1:${await freePort()}`,
+      managementListenAddress: `127.0.0.1:${managementPort}`,
       certificate: join(dir, 'cert.pem'),
       privateKey: join(dir, 'key.pem'),
       httpPort,
@@ -80,7 +86,12 @@ const startPebbleOnce = async (options: PebbleOptions): Promise<Pebble> => {
       return '';
     }
   };
-  return { directoryUrl, caPem: ca.certificatePem, httpPort, logs, stop };
+  const rootPem = async () => {
+    const root = await get(`https://127.0.0.1:${managementPort}/roots/0`, ca.certificatePem);
+    if (root.status !== 200) throw new Error(`pebble /roots/0 answered ${root.status}: ${root.body}`);
+    return root.body;
+  };
+  return { directoryUrl, caPem: ca.certificatePem, httpPort, rootPem, logs, stop };
 };
 
 // The directory URL is built from the port pebble is given before it starts.

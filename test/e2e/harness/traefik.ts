@@ -16,6 +16,10 @@
 //   logs(), stop()
 // Resolves once /ping answers. EndpointSlices cannot hold loopback addresses, so no backend is
 // reachable: scenarios judge Gateway status and TLS handshakes, not proxied requests.
+//
+// startTraefik(cluster, { node: { netnsPath, address } }) runs it inside a node cluster's network
+// namespace instead, on <address>:80 and :443 as an ingress serves, where it reaches pods by their
+// IPs (cert-manager's solver Pods) and the host reaches it over the namespace's veth.
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,6 +31,8 @@ import { freePort, makeTempDir, retryOnPortClash, startProcess, stopOnce, tailOf
 export const GATEWAY_CONTROLLER = 'traefik.io/gateway-controller';
 
 export type Traefik = {
+  /** Where the entry points listen: 127.0.0.1, or the node's address. */
+  address: string;
   websecurePort: number;
   webPort: number;
   gatewayClass: Record<string, unknown>;
@@ -35,10 +41,13 @@ export type Traefik = {
   stop(): Promise<void>;
 };
 
-const handshake = (port: number, servername: string): Promise<X509Certificate> =>
+/** Inside a node cluster's network namespace, on the node's address. */
+export type TraefikOptions = { node?: { netnsPath: string; address: string } };
+
+const handshake = (host: string, port: number, servername: string): Promise<X509Certificate> =>
   new Promise((resolve, reject) => {
     // Only reading what is presented for this name: trust is not the question here.
-    const socket = connect({ host: '127.0.0.1', port, servername, rejectUnauthorized: false, timeout: 5_000 }, () => {
+    const socket = connect({ host, port, servername, rejectUnauthorized: false, timeout: 5_000 }, () => {
       const raw = socket.getPeerCertificate().raw;
       socket.end();
       resolve(new X509Certificate(raw));
@@ -47,31 +56,34 @@ const handshake = (port: number, servername: string): Promise<X509Certificate> =
     socket.once('error', reject);
   });
 
-const startTraefikOnce = async (cluster: Cluster): Promise<Traefik> => {
+const startTraefikOnce = async (cluster: Cluster, options: TraefikOptions): Promise<Traefik> => {
   const { traefik } = await ensureBinaries();
+  const address = options.node?.address ?? '127.0.0.1';
   const dir = makeTempDir('traefik');
   // Traefik reads the token from the file verbatim: a trailing newline would end up in the header.
   writeFileSync(join(dir, 'token'), cluster.token, { mode: 0o600 });
   writeFileSync(join(dir, 'ca.crt'), cluster.caPem);
-  const websecurePort = await freePort();
-  const webPort = await freePort();
+  // The namespace is the test's own: the ingress ports are free there.
+  const websecurePort = options.node ? 443 : await freePort();
+  const webPort = options.node ? 80 : await freePort();
   const pingPort = await freePort();
   const logFile = join(dir, 'traefik.log');
   const args = [
-    `--entrypoints.websecure.address=127.0.0.1:${websecurePort}`,
-    `--entrypoints.web.address=127.0.0.1:${webPort}`,
-    `--entrypoints.traefik.address=127.0.0.1:${pingPort}`, '--ping=true',
+    `--entrypoints.websecure.address=${address}:${websecurePort}`,
+    `--entrypoints.web.address=${address}:${webPort}`,
+    `--entrypoints.traefik.address=${address}:${pingPort}`, '--ping=true',
     '--providers.kubernetesgateway=true',
     `--providers.kubernetesgateway.endpoint=${cluster.serverUrl}`,
     `--providers.kubernetesgateway.token=${join(dir, 'token')}`,
     `--providers.kubernetesgateway.certauthfilepath=${join(dir, 'ca.crt')}`,
-    '--providers.kubernetesgateway.statusaddress.ip=127.0.0.1',
+    `--providers.kubernetesgateway.statusaddress.ip=${address}`,
     '--log.level=DEBUG', '--global.checknewversion=false', '--global.sendanonymoususage=false',
   ];
-  const child = startProcess(traefik, args, { logFile, env: withoutProxies(), cwd: dir });
+  const [command, commandArgs] = options.node ? ['nsenter', [`--net=${options.node.netnsPath}`, '--', traefik, ...args]] : [traefik, args];
+  const child = startProcess(command, commandArgs, { logFile, env: withoutProxies(), cwd: dir });
   const stop = stopOnce(child, dir);
   await waitFor('traefik /ping', async () => {
-    const response = await fetch(`http://127.0.0.1:${pingPort}/ping`, { signal: AbortSignal.timeout(2_000) });
+    const response = await fetch(`http://${address}:${pingPort}/ping`, { signal: AbortSignal.timeout(2_000) });
     return response.ok ? true : undefined;
   }, {
     timeoutMs: 60_000,
@@ -81,10 +93,11 @@ const startTraefikOnce = async (cluster: Cluster): Promise<Traefik> => {
     throw error;
   });
   return {
+    address,
     websecurePort,
     webPort,
     gatewayClass: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: 'traefik' }, spec: { controllerName: GATEWAY_CONTROLLER } },
-    servedCertificate: (serverName) => handshake(websecurePort, serverName),
+    servedCertificate: (serverName) => handshake(address, websecurePort, serverName),
     logs: () => {
       try {
         return readFileSync(logFile, 'utf8');
@@ -97,4 +110,4 @@ const startTraefikOnce = async (cluster: Cluster): Promise<Traefik> => {
 };
 
 // Its entry point needs a known port: a Gateway listener selects the entry point by port.
-export const startTraefik = (cluster: Cluster): Promise<Traefik> => retryOnPortClash(() => startTraefikOnce(cluster));
+export const startTraefik = (cluster: Cluster, options: TraefikOptions = {}): Promise<Traefik> => retryOnPortClash(() => startTraefikOnce(cluster, options));
