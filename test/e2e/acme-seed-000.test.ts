@@ -13,20 +13,23 @@
 // - enforce: the listener is refused with the message naming the Certificate and the loop; the
 //   Certificate from the same apply issues, and the listener applied again once it is Ready is
 //   admitted and serves the pebble chain (the documented order).
+// - renewal: a pebble issuing 90-second certificates; cert-manager renews while handshakes run
+//   against the listener, every one verifying; certguard admits cert-manager's writes and its
+//   audit reads the renewed certificate.
 // - without certguard: what Traefik v3.6 does meanwhile (the baseline the README's table cites).
-import { X509Certificate } from 'node:crypto';
-import { connect } from 'node:tls';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import t from 'tap';
 import { issueSelfSigned, validityWindow } from '../../src/certs/x509.ts';
-import { startDnsmasq } from '../dns/dnsmasq.ts';
-import { startCertManager } from './harness/cert-manager.ts';
 import { certguardPods, installCertguard, waitForMode } from './harness/chart.ts';
 import type { Cluster } from './harness/cluster.ts';
-import { startNodeCluster } from './harness/node-cluster.ts';
 import { namespace, tlsSecret, yamlOf, type Condition } from './harness/objects.ts';
 import { startPebble } from './harness/pebble.ts';
-import { waitFor } from './harness/processes.ts';
-import { startTraefik, type Traefik } from './harness/traefik.ts';
+import { makeTempDir, removeTempDir, run, waitFor } from './harness/processes.ts';
+import { repoRoot } from './harness/paths.ts';
+import {
+  gatewayConditions as conditionsOf, getJson, pebbleIssuer, startAcmeCertManager, startAcmeNode, untilPebbleServed, untilReady as readyCertificate, verifiedCertificate,
+} from './fixtures/acme-node.ts';
 import { CERTGUARD_NAMESPACE, WEBHOOK_CONFIGURATION_NAME } from './harness/webhooks.ts';
 import { watchObjects } from './harness/watch.ts';
 
@@ -38,10 +41,12 @@ const entry = (ns: string, hostname: string): Entry => ({ listener: `websecure-$
 // The seed's two listeners (cross-namespace Secrets, permitted by ReferenceGrants).
 const SEED = [entry('app-prod', 'app.example.com'), entry('app-sandbox', 'app-sandbox.example.com')];
 const ENFORCED = entry('shop', 'shop.example.com');
+const RENEWED = entry('renew', 'renew.example.com');
 const UNGUARDED = entry('blog', 'blog.example.com');
-const ALL = [...SEED, ENFORCED, UNGUARDED];
+const ALL = [...SEED, ENFORCED, RENEWED, UNGUARDED];
+/** The renewal scenario's pebble issues for this long; cert-manager renews after two thirds of it. */
+const SHORT_VALIDITY_SECONDS = 90;
 const SOLVER_LABEL = 'acme.cert-manager.io/http01-solver';
-const ISSUANCE_MS = 180_000;
 
 type Obj = Record<string, unknown>;
 type Meta = { name: string; namespace: string; uid: string; labels?: Record<string, string>; annotations?: Record<string, string>; generation?: number };
@@ -85,41 +90,19 @@ const referenceGrant = (ns: string): Obj => ({
   spec: { from: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: GW_NS }], to: [{ group: '', kind: 'Secret' }] },
 });
 
-const certificate = (e: Entry): Obj => ({
+const certificate = (e: Entry, issuerName = 'pebble'): Obj => ({
   apiVersion: 'cert-manager.io/v1',
   kind: 'Certificate',
   metadata: { namespace: e.namespace, name: e.namespace },
-  spec: { secretName: e.secret, dnsNames: [e.hostname], issuerRef: { kind: 'ClusterIssuer', name: 'pebble' } },
+  spec: { secretName: e.secret, dnsNames: [e.hostname], issuerRef: { kind: 'ClusterIssuer', name: issuerName } },
 });
 
 /** A namespace of the scenario: its grant, a route for its host on its listener, its Certificate. */
-const appObjects = (e: Entry): Obj[] => [referenceGrant(e.namespace), route(e.namespace, e.hostname, e.listener), certificate(e)];
+const appObjects = (e: Entry, issuerName?: string): Obj[] => [referenceGrant(e.namespace), route(e.namespace, e.hostname, e.listener), certificate(e, issuerName)];
 
-const issuer = (server: string): Obj => ({
-  apiVersion: 'cert-manager.io/v1',
-  kind: 'ClusterIssuer',
-  metadata: { name: 'pebble' },
-  spec: {
-    acme: {
-      server,
-      skipTLSVerify: true,
-      privateKeySecretRef: { name: 'pebble-account' },
-      solvers: [{ http01: { gatewayHTTPRoute: { parentRefs: [{ name: GW, namespace: GW_NS }] } } }],
-    },
-  },
-});
+const issuer = (server: string, name?: string): Obj => pebbleIssuer(server, GW_NS, GW, name);
 
-const getJson = async <T>(cluster: Cluster, args: string[]): Promise<T | undefined> => {
-  const got = await cluster.kubectl(['get', ...args, '-o', 'json']);
-  return got.code === 0 ? (JSON.parse(got.stdout) as T) : undefined;
-};
-
-const gatewayConditions = async (cluster: Cluster): Promise<Record<string, string> | undefined> => {
-  const object = await getJson<GatewayObject>(cluster, ['gateway', GW, '-n', GW_NS]);
-  const all = object?.status?.conditions ?? [];
-  if (!object || all.length === 0 || all.some((c) => c.observedGeneration !== object.metadata.generation)) return undefined;
-  return Object.fromEntries(all.map((c) => [c.type, `${c.status} ${c.reason ?? ''}`.trim()]));
-};
+const gatewayConditions = (cluster: Cluster) => conditionsOf(cluster, GW_NS, GW);
 
 const HEALTHY = { Accepted: 'True Accepted', Programmed: 'True Programmed' };
 
@@ -129,27 +112,20 @@ const untilGateway = (cluster: Cluster, wanted: Record<string, string>) =>
     return state && JSON.stringify(state) === JSON.stringify(wanted) ? state : undefined;
   }, { timeoutMs: 60_000, intervalMs: 500 });
 
-/** A TLS handshake by SNI that must verify against `root` for `hostname` (chain and name). */
-const verifiedCertificate = (traefik: Traefik, hostname: string, root: string): Promise<X509Certificate> =>
-  new Promise((resolve, reject) => {
-    const socket = connect({ host: traefik.address, port: traefik.websecurePort, servername: hostname, ca: root, timeout: 5_000 }, () => {
-      const raw = socket.getPeerCertificate().raw;
-      socket.end();
-      resolve(new X509Certificate(raw));
-    });
-    socket.once('timeout', () => socket.destroy(new Error('TLS handshake timed out')));
-    socket.once('error', reject);
-  });
+const untilReady = (cluster: Cluster, e: Entry) => readyCertificate(cluster, e.namespace, e.namespace);
 
-const untilPebbleServed = (traefik: Traefik, hostname: string, root: string) =>
-  waitFor(`${hostname} to serve a certificate that verifies against pebble's root`, () =>
-    verifiedCertificate(traefik, hostname, root).catch(() => undefined), { timeoutMs: ISSUANCE_MS, intervalMs: 500 });
+/** `certguard audit -o json` against the cluster, as an admin runs it, with the chart's policy settings. */
+type Finding = { rule: string; result: string; message: string };
 
-const untilReady = (cluster: Cluster, e: Entry) =>
-  waitFor(`Certificate ${e.namespace}/${e.namespace} to be Ready`, async () => {
-    const got = await getJson<{ status?: { conditions?: Condition[] } }>(cluster, ['certificate', e.namespace, '-n', e.namespace]);
-    return got?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? true : undefined;
-  }, { timeoutMs: ISSUANCE_MS, intervalMs: 1_000 });
+const runAudit = async (cluster: Cluster): Promise<Finding[]> => {
+  const dir = makeTempDir('acme-audit');
+  const config = join(dir, 'config.json');
+  writeFileSync(config, JSON.stringify({ policies: { 'certificate-dns': { mode: 'off' } } }));
+  const audited = await run(process.execPath, [join(repoRoot, 'bin/certguard.js'), 'audit', '--kubeconfig', cluster.kubeconfigPath, '--config', config, '-o', 'json'], { timeoutMs: 300_000 });
+  removeTempDir(dir);
+  if (!audited.stdout.startsWith('{')) throw new Error(`certguard audit printed no report (${audited.code}): ${audited.stderr}`);
+  return (JSON.parse(audited.stdout) as { findings: Finding[] }).findings;
+};
 
 /** The placeholder gauge of every certguard pod, read through the API server's pod proxy. */
 const placeholderGauges = async (cluster: Cluster, ns: string): Promise<number[]> => {
@@ -162,18 +138,10 @@ const placeholderGauges = async (cluster: Cluster, ns: string): Promise<number[]
 };
 
 t.test('seed 000 with ACME: HTTP-01 through the same Gateway, from pebble, on a real node', async (t) => {
-  const cluster = await startNodeCluster();
-  t.teardown(() => cluster.stop());
-  const dns = await startDnsmasq([...WORKING, ...ALL.map((e) => e.hostname)].map((name) => ({ name, a: [cluster.nodeAddress] })));
-  t.teardown(() => dns.stop());
-  // pebble's VA connects to port 80 of the name's address: Traefik's web entry point.
-  const pebble = await startPebble({ dnsServer: dns.address, httpPort: 80 });
-  t.teardown(() => pebble.stop());
-  const traefik = await startTraefik(cluster, { node: { netnsPath: cluster.netnsPath, address: cluster.nodeAddress } });
-  t.teardown(() => traefik.stop());
+  const world = await startAcmeNode(t, [...WORKING, ...ALL.map((e) => e.hostname)]);
+  const { cluster, dns, traefik, root } = world;
   await installCertguard(cluster, { config: { policies: { 'gateway-listener-tls': { mode: 'placeholder' }, 'certificate-dns': { mode: 'off' } } } });
   await waitForMode(cluster, 'placeholder');
-  const root = await pebble.rootPem();
 
   const working = await Promise.all(WORKING.map((hostname) => issueSelfSigned({ commonName: hostname, dnsNames: [hostname], ...validityWindow(30) })));
   const prepared = await cluster.kubectl(['apply', '-f', '-'], {
@@ -182,17 +150,13 @@ t.test('seed 000 with ACME: HTTP-01 through the same Gateway, from pebble, on a 
       { apiVersion: 'v1', kind: 'Service', metadata: { namespace: GW_NS, name: 'web' }, spec: { ports: [{ port: 80 }] } },
       ...ALL.flatMap((e) => [namespace(e.namespace), { apiVersion: 'v1', kind: 'Service', metadata: { namespace: e.namespace, name: 'web' }, spec: { ports: [{ port: 80 }] } }]),
       ...WORKING.flatMap((hostname, i) => [tlsSecret(GW_NS, `app0${i}-tls`, working[i] as never), route(GW_NS, hostname, `websecure-app0${i}`)]),
-      issuer(pebble.directoryUrl),
+      issuer(world.pebble.directoryUrl),
       gateway([]),
     ),
   });
   t.equal(prepared.code, 0, prepared.stderr);
   await untilGateway(cluster, HEALTHY);
-  const certManager = await startCertManager(cluster, {
-    gatewayApi: true,
-    extraArgs: [`--acme-http01-solver-image=${cluster.images.acmesolver.reference}`, `--acme-http01-solver-nameservers=${dns.address}`],
-  });
-  t.teardown(() => certManager.stop());
+  await startAcmeCertManager(t, world);
 
   await t.test('placeholder: one apply, the Gateway stays programmed, pebble validates through it, each placeholder is replaced in place', async (t) => {
     const secrets = watchObjects<Secret>(cluster, ['secrets', '-A', '-l', 'certguard.io/placeholder=true']);
@@ -200,13 +164,13 @@ t.test('seed 000 with ACME: HTTP-01 through the same Gateway, from pebble, on a 
     const routes = watchObjects<Route>(cluster, ['httproutes', '-A', '-l', `${SOLVER_LABEL}=true`]);
     t.teardown(() => routes.stop());
     const applied = Date.now();
-    const result = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(...SEED.flatMap(appObjects), gateway(SEED)) });
+    const result = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(...SEED.flatMap((e) => appObjects(e)), gateway(SEED)) });
     t.equal(result.code, 0, result.code === 0 ? 'admitted' : result.stderr);
     t.equal((result.stderr.match(/^Warning: .*did not exist: certguard created a self-signed placeholder Secret/gm) ?? []).length, 2, `one placeholder warning per listener:\n${result.stderr}`);
     await untilGateway(cluster, HEALTHY);
     t.pass('the grown Gateway is Accepted and Programmed');
 
-    const served = await Promise.all(SEED.map((e) => untilPebbleServed(traefik, e.hostname, root)));
+    const served = await Promise.all(SEED.map((e) => untilPebbleServed(world, e.hostname)));
     t.comment(`apply to every new listener serving a pebble certificate: ${((Date.now() - applied) / 1000).toFixed(1)} s`);
     for (const [i, e] of SEED.entries()) {
       t.equal(served[i]?.subjectAltName, `DNS:${e.hostname}`, `${e.hostname} serves the pebble-signed chain, verified against pebble's root`);
@@ -254,15 +218,53 @@ t.test('seed 000 with ACME: HTTP-01 through the same Gateway, from pebble, on a 
     t.equal(again.code, 0, again.stderr);
     t.equal(again.stderr, '', 'admitted without a warning: the Secret exists and holds a certificate for the hostname');
     await untilGateway(cluster, HEALTHY);
-    const served = await untilPebbleServed(traefik, e.hostname, root);
+    const served = await untilPebbleServed(world, e.hostname);
     t.equal(served.subjectAltName, `DNS:${e.hostname}`, `${e.hostname} serves the pebble-signed chain`);
+  });
+
+  await t.test('renewal: cert-manager renews a short-lived pebble certificate under traffic, certguard admits it, the audit reads the new one', async (t) => {
+    const shortLived = await startPebble({ dnsServer: dns.address, httpPort: 80, validitySeconds: SHORT_VALIDITY_SECONDS });
+    t.teardown(() => shortLived.stop());
+    const shortRoot = await shortLived.rootPem();
+    const e = RENEWED;
+    // The documented order in enforce mode: the Certificate first, the listener once it is Ready.
+    const created = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(issuer(shortLived.directoryUrl, 'pebble-short'), ...appObjects(e, 'pebble-short')) });
+    t.equal(created.code, 0, created.stderr);
+    await untilReady(cluster, e);
+    const added = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(gateway([...SEED, ENFORCED, e])) });
+    t.equal(added.code, 0, added.stderr);
+    const first = await untilPebbleServed(world, e.hostname, shortRoot);
+    // Traffic through the listener until a renewed certificate is served: every handshake must verify.
+    const serials = new Set<string>([first.serialNumber]);
+    let handshakes = 0;
+    const failures: string[] = [];
+    const renewed = await waitFor(`${e.hostname} to serve a renewed certificate`, async () => {
+      handshakes++;
+      const served = await verifiedCertificate(traefik, e.hostname, shortRoot).catch((error: Error) => {
+        failures.push(error.message);
+        return undefined;
+      });
+      if (served) serials.add(served.serialNumber);
+      return served && served.serialNumber !== first.serialNumber ? served : undefined;
+    }, { timeoutMs: (SHORT_VALIDITY_SECONDS + 60) * 1_000, intervalMs: 250 });
+    t.comment(`${handshakes} handshakes until the renewed certificate was served; first valid until ${first.validTo}, renewed valid from ${renewed.validFrom}`);
+    t.same(failures, [], 'every handshake verified against pebble\'s root while cert-manager renewed');
+    t.ok(new Date(renewed.validFrom).getTime() >= new Date(first.validFrom).getTime(), 'the served certificate is the newer one');
+    const status = await getJson<{ status?: { revision?: number } }>(cluster, ['certificate', e.namespace, '-n', e.namespace]);
+    t.ok((status?.status?.revision ?? 0) >= 2, `the Certificate's revision is ${status?.status?.revision}`);
+    // A 90-second certificate is always within audit.expiringWithinDays (14): that warning is the
+    // only finding, and it must describe the renewed certificate, not the one it replaced.
+    const findings = (await runAudit(cluster)).filter((f) => f.message.includes(e.hostname) || f.message.includes(e.namespace));
+    t.same(findings.map((f) => `${f.rule} ${f.result}`), ['certificate-expiring warn'], `certguard audit on ${e.hostname}: only the expiry warning`);
+    const expiry = /expires at (\S+), in/.exec(findings[0]?.message ?? '')?.[1] ?? '';
+    t.ok(new Date(expiry).getTime() >= new Date(renewed.validTo).getTime(), `the audit read the renewed certificate (expires ${expiry}, renewed ${renewed.validTo})`);
   });
 
   await t.test('without certguard, Traefik v3.6: Accepted=False while the Secret is missing, HTTP-01 still passes, the listener recovers', async (t) => {
     const removed = await cluster.kubectl(['delete', `validatingwebhookconfiguration/${WEBHOOK_CONFIGURATION_NAME}`, `mutatingwebhookconfiguration/${WEBHOOK_CONFIGURATION_NAME}`, '--ignore-not-found']);
     t.equal(removed.code, 0, removed.stderr);
     const e = UNGUARDED;
-    const grown = gateway([...SEED, ENFORCED, e]);
+    const grown = gateway([...SEED, ENFORCED, RENEWED, e]);
     await waitFor('the API server to stop calling certguard', async () => {
       const probe = await cluster.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: yamlOf(grown) });
       return probe.code === 0 ? true : undefined;
@@ -272,7 +274,7 @@ t.test('seed 000 with ACME: HTTP-01 through the same Gateway, from pebble, on a 
     const applied = Date.now();
     const result = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(...appObjects(e), grown) });
     t.equal(result.code, 0, result.stderr);
-    const served = await untilPebbleServed(traefik, e.hostname, root);
+    const served = await untilPebbleServed(world, e.hostname);
     t.comment(`without certguard: apply to ${e.hostname} serving a pebble certificate: ${((Date.now() - applied) / 1000).toFixed(1)} s`);
     t.equal(served.subjectAltName, `DNS:${e.hostname}`, 'the challenge passed through the Gateway Traefik reported as not accepted');
     const states = gateways.events().map((ev) => ev.object).filter((g) => g.status?.conditions?.every((c) => c.observedGeneration === g.metadata.generation))

@@ -12,7 +12,8 @@
 //                  test starts something)
 //   rootPem()      the root pebble signs with (its management /roots/0; new on every start)
 //   logs(), stop()
-// Options: dnsServer ("127.0.0.1:<port>", pebble's -dnsserver), httpPort (default a free port).
+// Options: dnsServer ("127.0.0.1:<port>", pebble's -dnsserver), httpPort (default a free port),
+// validitySeconds (its certificateValidityPeriod; default: pebble's own).
 // PEBBLE_VA_NOSLEEP=1: no random validation delay; PEBBLE_WFE_NONCEREJECT=0: no random bad-nonce
 // rejections (pebble injects both by default to exercise clients' retries; they make tests slow
 // and flaky without testing certguard).
@@ -25,7 +26,7 @@ import { freePort, makeTempDir, retryOnPortClash, startProcess, stopOnce, tailOf
 
 export const PEBBLE = process.env.PEBBLE ?? '/usr/bin/pebble';
 
-export type PebbleOptions = { dnsServer: string; httpPort?: number };
+export type PebbleOptions = { dnsServer: string; httpPort?: number; validitySeconds?: number };
 
 export type Pebble = { directoryUrl: string; caPem: string; httpPort: number; rootPem(): Promise<string>; logs(): string; stop(): Promise<void> };
 
@@ -64,6 +65,7 @@ const startPebbleOnce = async (options: PebbleOptions): Promise<Pebble> => {
       tlsPort: await freePort(),
       ocspResponderURL: '',
       externalAccountBindingRequired: false,
+      ...(options.validitySeconds ? { certificateValidityPeriod: options.validitySeconds } : {}),
     },
   };
   writeFileSync(join(dir, 'pebble-config.json'), JSON.stringify(config, null, 2));
