@@ -54,6 +54,9 @@ cert_manager_bin="$cache/cert-manager-$cert_manager_version-$cert_manager_hash/c
 acmesolver_bin="$cache/cert-manager-$cert_manager_version-$cert_manager_hash/acmesolver"
 traefik_version="$(pinned "$e2e/traefik" github.com/traefik/traefik/v3)"
 traefik_bin="$cache/traefik-$traefik_version/traefik"
+# Traefik v3.0, whose provider drops a whole Gateway for one unresolved listener: seed 000's deadlock.
+traefik_v30_version="$(pinned "$e2e/traefik-v3.0" github.com/traefik/traefik/v3)"
+traefik_v30_bin="$cache/traefik-$traefik_v30_version/traefik"
 
 # Builds into a temporary name and renames, so an interrupted build never looks cached.
 build() { # build <module dir> <output> <package> [go build flags...]
@@ -271,6 +274,8 @@ bash "$0" acmesolver >/dev/null
 # -X: Traefik logs and reports this version instead of "dev".
 build "$e2e/traefik" "$traefik_bin" github.com/traefik/traefik/v3/cmd/traefik \
   -ldflags "-X github.com/traefik/traefik/v3/pkg/version.Version=$traefik_version"
+E2E_GOFLAGS=-mod=mod build "$e2e/traefik-v3.0" "$traefik_v30_bin" github.com/traefik/traefik/v3/cmd/traefik \
+  -ldflags "-X github.com/traefik/traefik/v3/pkg/version.Version=$traefik_v30_version"
 
 build_oracle
 build_hostname_oracle
@@ -293,6 +298,7 @@ echo "etcd $etcd_bin"
 echo "cert-manager-controller $cert_manager_bin"
 echo "acmesolver $acmesolver_bin"
 echo "traefik $traefik_bin"
+echo "traefik-v3.0 $traefik_v30_bin"
 echo "solver-oracle $oracle_bin"
 echo "hostname-oracle $hostname_oracle_bin"
 echo "crds-gateway-api $gateway_api_crds"

@@ -11,6 +11,8 @@ export type Binaries = {
   etcd: string;
   certManager: string;
   traefik: string;
+  /** Traefik v3.0.x: the provider that drops a whole Gateway for one unresolved listener. */
+  traefikV30: string;
   /** Gateway API's standard-channel CRDs, from the module test/e2e/gateway-api pins. */
   gatewayApiCrds: string;
   /** cert-manager's CRDs, from the module its controller builds from. */
@@ -27,6 +29,7 @@ const NAMES: Record<keyof Binaries, string> = {
   etcd: 'etcd',
   certManager: 'cert-manager-controller',
   traefik: 'traefik',
+  traefikV30: 'traefik-v3.0',
   gatewayApiCrds: 'crds-gateway-api',
   certManagerCrds: 'crds-cert-manager',
   kubelet: 'kubelet',
