@@ -41,6 +41,8 @@ const problems: ContentProblem[] = [
   { code: 'bad-key' },
   { code: 'key-mismatch' },
   { code: 'expired', notAfter: new Date('2021-01-01T00:00:00Z') },
+  { code: 'not-yet-valid', notBefore: new Date('2030-01-01T00:00:00Z') },
+  { code: 'weak-rsa-key', bits: 1024 },
 ];
 
 const filler = (source: Filler['source'], reusesKey: boolean): Filler => ({
