@@ -22,7 +22,7 @@ export type Config = {
   };
   /** What `certguard audit` (and serve's periodic audit) judges beyond admission. */
   audit: AuditSettings;
-  /** Who the break-glass annotations (skip-dns-check, allow-delete, skip-issuable-check) count for. */
+  /** Who the break-glass annotations (skip-dns-check, allow-delete, allow-unusable, skip-issuable-check) count for. */
   breakGlass: BreakGlassSettings;
 };
 

@@ -134,7 +134,7 @@ const registerInUseMetrics = (registry: Registry) => {
 const registerBreakGlassMetrics = (registry: Registry) => {
   const uses = new Counter({
     name: 'certguard_break_glass_total',
-    help: 'Requests a break-glass annotation (skip-dns-check, allow-delete, skip-issuable-check) let past a policy, by policy and namespace. Dry runs are not counted.',
+    help: 'Requests a break-glass annotation (skip-dns-check, allow-delete, allow-unusable, skip-issuable-check) let past a policy, by policy and namespace. Dry runs are not counted.',
     labelNames: ['policy', 'namespace'] as const,
     registers: [registry],
   });

@@ -1,5 +1,5 @@
 // Break glass: an annotation on the object (certguard.io/skip-dns-check, allow-delete,
-// skip-issuable-check) that lets it past a policy. The developer whose object was refused can
+// allow-unusable, skip-issuable-check) that lets it past a policy. The developer whose object was refused can
 // always add it, so it counts only for a requester an admin allowed to (verb "use" on
 // breakglass.certguard.io/<policy> in the namespace), in the spirit of Kyverno's RBAC-fenced
 // PolicyException. The question goes to the API server through an injected check (a

@@ -39,8 +39,8 @@ t.test('the audit asks for each Secret once per namespace, with keep: false', as
   const policies = buildAuditPolicies(config, { logger: createLogger('silent') });
   await runAudit({ source: sourceOf(objects), view, config, policies, now: new Date('2027-01-01T00:00:00Z') });
   t.strictSame(view.asked, [
-    { namespace: 'edge', name: 'app-tls', judge: 'gateway-listener-tls/secret-content/2', keep: false },
-    { namespace: 'traefik', name: 'app-tls', judge: 'gateway-listener-tls/secret-content/2', keep: false },
+    { namespace: 'edge', name: 'app-tls', judge: 'gateway-listener-tls/secret-content/3', keep: false },
+    { namespace: 'traefik', name: 'app-tls', judge: 'gateway-listener-tls/secret-content/3', keep: false },
   ]);
 });
 

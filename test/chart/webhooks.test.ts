@@ -45,7 +45,7 @@ const SOLVER_RULES = [
   { apiGroups: ['networking.k8s.io'], apiVersions: ['*'], resources: ['ingresses'], operations: ['CREATE'], scope: 'Namespaced' },
 ];
 
-const SECRET_DELETE_RULES = [{ apiGroups: [''], apiVersions: ['v1'], resources: ['secrets'], operations: ['DELETE'], scope: 'Namespaced' }];
+const SECRET_RULES = [{ apiGroups: [''], apiVersions: ['v1'], resources: ['secrets'], operations: ['DELETE', 'UPDATE'], scope: 'Namespaced' }];
 
 const HAS_TLS_LISTENER =
   "request.resource.resource == 'listenersets' || (has(object.spec) && has(object.spec.listeners) && object.spec.listeners.exists(l, has(l.tls))) || (request.operation == 'UPDATE' && has(oldObject.spec) && has(oldObject.spec.allowedListeners))";
@@ -53,7 +53,7 @@ const SHIM_ANNOTATED =
   "request.resource.group == 'cert-manager.io' || (has(object.metadata.annotations) && ('cert-manager.io/issuer' in object.metadata.annotations || 'cert-manager.io/cluster-issuer' in object.metadata.annotations))";
 const SOLVER_LABEL =
   "has(object.metadata.labels) && 'acme.cert-manager.io/http01-solver' in object.metadata.labels && object.metadata.labels['acme.cert-manager.io/http01-solver'] == 'true'";
-const TLS_SECRET = "has(oldObject.type) && oldObject.type == 'kubernetes.io/tls'";
+const TLS_SECRET = "(has(oldObject.type) && oldObject.type == 'kubernetes.io/tls') || (request.operation == 'UPDATE' && has(object.type) && object.type == 'kubernetes.io/tls')";
 
 const validatingWebhook = (id: string, rules: object[], condition: { name: string; expression: string }): Webhook => ({
   name: `${id}.certguard.io`,
@@ -77,7 +77,7 @@ t.test('default values: one validating webhook per policy, failing open, scoped 
     'certificate-dns.certguard.io': validatingWebhook('certificate-dns', CERTIFICATE_DNS_RULES, { name: 'certificate-or-shim-annotated', expression: SHIM_ANNOTATED }),
     'certificate-issuable.certguard.io': validatingWebhook('certificate-issuable', CERTIFICATE_DNS_RULES, { name: 'certificate-or-shim-annotated', expression: SHIM_ANNOTATED }),
     'gateway-listener-tls.certguard.io': validatingWebhook('gateway-listener-tls', GATEWAY_RULES, { name: 'tls-listener-or-listenerset', expression: HAS_TLS_LISTENER }),
-    'tls-secret-in-use.certguard.io': validatingWebhook('tls-secret-in-use', SECRET_DELETE_RULES, { name: 'tls-secret', expression: TLS_SECRET }),
+    'tls-secret-in-use.certguard.io': validatingWebhook('tls-secret-in-use', SECRET_RULES, { name: 'tls-secret', expression: TLS_SECRET }),
   }, 'the five webhooks, exactly');
   t.notOk(validating.metadata.annotations, 'no cert-manager CA injection annotation');
 });
@@ -104,10 +104,10 @@ t.test('a policy in mode off is not registered at all', async (t) => {
   t.same([none.find('ValidatingWebhookConfiguration'), none.find('MutatingWebhookConfiguration')], [undefined, undefined], 'no configuration at all when every policy is off');
 });
 
-t.test('tls-secret-in-use: Secret DELETEs only, only kubernetes.io/tls ones reach certguard, failing open, same exclusions', async (t) => {
+t.test('tls-secret-in-use: Secret DELETEs and UPDATEs, never CREATEs, only kubernetes.io/tls ones reach certguard, failing open, same exclusions', async (t) => {
   const webhook = byName(render().get<Configuration>('ValidatingWebhookConfiguration'))['tls-secret-in-use.certguard.io'];
-  t.same(webhook?.rules, SECRET_DELETE_RULES, 'core v1 secrets, DELETE (a DeleteCollection arrives as one DELETE per Secret)');
-  t.same(webhook?.matchConditions, [{ name: 'tls-secret', expression: TLS_SECRET }], 'the CEL condition reads the deleted object (oldObject)');
+  t.same(webhook?.rules, SECRET_RULES, 'core v1 secrets, DELETE (a DeleteCollection arrives as one DELETE per Secret) and UPDATE');
+  t.same(webhook?.matchConditions, [{ name: 'tls-secret', expression: TLS_SECRET }], 'the CEL condition reads the deleted object (oldObject), and on UPDATE the new one too');
   t.equal(webhook?.failurePolicy, 'Ignore', 'fails open by default, like the others');
   t.same(webhook?.namespaceSelector, DEFAULT_SELECTOR, 'kube-system, the release namespace and the opt-out label are excluded');
   const warn = byName(render({ config: { policies: { 'tls-secret-in-use': { mode: 'warn' } } } }).get<Configuration>('ValidatingWebhookConfiguration'));

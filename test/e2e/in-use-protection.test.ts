@@ -1,7 +1,8 @@
 // tls-secret-in-use on a real API server: deleting a TLS Secret a Gateway or ListenerSet listener
 // serves is refused with the policy's message (also on --dry-run=server, and per Secret in
 // `kubectl delete --all` and in a real DeleteCollection); removing the listener first, the break
-// glass annotation, the garbage collector and the namespace controller get through.
+// glass annotation, the garbage collector and the namespace controller get through. Replacing a
+// served Secret's content with unusable content is refused too, a valid rotation is not.
 //
 // The garbage collector and the namespace controller are first played by impersonation (kubectl
 // --as, the usernames kube-controller-manager uses with --use-service-account-credentials) over the
@@ -12,7 +13,9 @@
 import { join } from 'node:path';
 import t from 'tap';
 import type { KubeObject } from '../../src/kube/object.ts';
-import { readManifests } from '../../src/cluster/manifest-view.ts';
+import { readdirSync, readFileSync } from 'node:fs';
+import { parseManifests, readManifests } from '../../src/cluster/manifest-view.ts';
+import { readExpected } from '../helpers/policy-fixtures.ts';
 import type { Cluster } from './harness/cluster.ts';
 import { gateway, httpsListener, namespace, yamlOf } from './harness/objects.ts';
 import { waitFor } from './harness/processes.ts';
@@ -32,6 +35,38 @@ const denial = (namespace: string, name: string, listener: string): string =>
 
 const APP_DENIAL = denial('traefik', 'app-tls', 'Gateway traefik/web listener "websecure-app" (hostname app.example.com)');
 const SHOP_DENIAL = denial('certs', 'shop-tls', 'Gateway traefik/web listener "websecure-shop" (hostname shop.example.com)');
+
+/** The fixtures' messages are stated for breakGlass.authorization: annotation; the stack runs rbac. */
+const gated = (message: string, namespace: string): string =>
+  message.replace(
+    "(the reason goes to certguard's decision log and the audit log).",
+    `(it counts only for a user allowed verb use on breakglass.certguard.io "tls-secret-in-use" in namespace "${namespace}", and the reason goes to certguard's decision log and the audit log).`,
+  );
+
+/** Each update fixture: the Secret as stored, then the update. */
+const updateFixtures = (): { name: string; stored: KubeObject; updated: KubeObject }[] =>
+  ['update/bad', 'update/good'].flatMap((folder) =>
+    readdirSync(join(FIXTURES, folder))
+      .sort()
+      .map((file) => {
+        const name = `${folder}/${file}`;
+        const [stored, updated] = parseManifests(readFileSync(join(FIXTURES, name), 'utf8'), name);
+        if (!stored || !updated) throw new Error(`${name}: needs the stored Secret and the update`);
+        return { name, stored, updated };
+      }),
+  );
+
+const replace = async (cluster: Cluster, object: KubeObject, ...flags: string[]) => {
+  const result = await cluster.kubectl(['replace', ...flags, '-f', '-'], { input: yamlOf(object as Obj) });
+  // The API server's own warnings on kubernetes.io/tls content ("Warning: tls: private key does
+  // not match public key"): it warns, and stores the Secret all the same.
+  return { ...result, stderr: result.stderr.replace(/^Warning: tls: .*\n/gm, ''), apiServerWarned: /^Warning: tls: /m.test(result.stderr) };
+};
+
+/** The stored state of a fixture, whatever is there now: the break glass lets a test set up unusable content. */
+const storedState = (stored: KubeObject): KubeObject => ({ ...stored, metadata: { ...stored.metadata, annotations: { 'certguard.io/allow-unusable': 'e2e: the stored state of a fixture' } } });
+
+const replaceForbidden = (message: string): string => `Error from server (Forbidden): error when replacing "STDIN": admission webhook "${WEBHOOK}" denied the request: ${message}\n`;
 
 const forbidden = (message: string): string => `Error from server (Forbidden): admission webhook "${WEBHOOK}" denied the request: ${message}\n`;
 
@@ -83,6 +118,44 @@ t.test('tls-secret-in-use on a real API server', async (t) => {
     };
     for (const secret of bad) await check(secret, 'bad');
     for (const secret of good) await check(secret, 'good');
+  });
+
+  await t.test('update fixtures: kubectl replace --dry-run=server of each update gets the verdict fixtures/expected.yaml states', async (t) => {
+    const expected = readExpected('tls-secret-in-use');
+    for (const { name, stored, updated } of updateFixtures()) {
+      const ns = stored.metadata?.namespace ?? '';
+      const restored = await replace(cluster, storedState(stored));
+      t.equal(restored.code, 0, `${name}: the stored Secret is in place\n${restored.stderr}`);
+      const verdict = expected.get(name)?.[0] ?? { violations: [], warnings: [] };
+      const result = await replace(cluster, updated, '--dry-run=server');
+      if (verdict.violations.length > 0) t.same([result.code, result.stderr], [1, replaceForbidden(gated(verdict.violations.join('; '), ns))], `${name}: denied`);
+      else t.same([result.code, result.stderr], [0, verdict.warnings.map((warning) => `Warning: ${warning}\n`).join('')], `${name}: allowed`);
+    }
+  });
+
+  await t.test('kubectl replace of a served Secret with a key of another certificate is refused, naming the listener; a valid rotation goes through', async (t) => {
+    const fixtures = updateFixtures();
+    const mismatch = fixtures.find((fixture) => fixture.name === 'update/bad/key-mismatch.yaml');
+    const rotation = fixtures.find((fixture) => fixture.name === 'update/good/rotation.yaml');
+    if (!mismatch || !rotation) throw new Error('the key-mismatch and rotation fixtures');
+    t.equal((await replace(cluster, mismatch.stored)).code, 0, 'a usable certificate is in place');
+    const refused = await replace(cluster, mismatch.updated);
+    t.equal(refused.code, 1);
+    t.equal(
+      refused.stderr,
+      replaceForbidden(
+        'secret "traefik/app-tls" is the certificate of a TLS listener: Gateway traefik/web listener "websecure-app" (hostname app.example.com). ' +
+          'This update would make it unusable for that listener: data.tls.key: "tls.key" does not match the certificate in "tls.crt". ' +
+          'Fix: put the private key that belongs to the certificate in "tls.key", or reissue both together, or remove or change the listener first, ' +
+          "or update it anyway with the annotation certguard.io/allow-unusable='<reason>' on the updated Secret " +
+          `(it counts only for a user allowed verb use on breakglass.certguard.io "tls-secret-in-use" in namespace "traefik", and the reason goes to certguard's decision log and the audit log).`,
+      ),
+      'the message, verbatim',
+    );
+    const stored = await cluster.kubectl(['get', 'secret', 'app-tls', '-n', 'traefik', '-o', 'jsonpath={.data.tls\\.key}']);
+    t.equal(Buffer.from(stored.stdout, 'base64').toString(), (mismatch.stored as { stringData: Record<string, string> }).stringData['tls.key'], 'the stored key is unchanged');
+    const rotated = await replace(cluster, rotation.updated);
+    t.same([rotated.code, rotated.stdout, rotated.stderr], [0, 'secret/app-tls replaced\n', ''], 'a new certificate with its key is allowed');
   });
 
   await t.test('kubectl delete of a Secret a Gateway listener serves is refused with the message, dry run too', async (t) => {
@@ -179,4 +252,5 @@ t.test('tls-secret-in-use on a real API server', async (t) => {
   });
 
   t.notOk(certguard.logs().includes('not-a-certificate'), 'the Secret data (in every DELETE’s oldObject) is never logged');
+  t.notOk(/BEGIN (RSA )?PRIVATE KEY|not a certificate/.test(certguard.logs()), 'nor the data of an UPDATE’s object and oldObject');
 });

@@ -41,6 +41,8 @@ const problems: ContentProblem[] = [
   { code: 'bad-key' },
   { code: 'key-mismatch' },
   { code: 'expired', notAfter: new Date('2021-01-01T00:00:00Z') },
+  { code: 'not-yet-valid', notBefore: new Date('2030-01-01T00:00:00Z') },
+  { code: 'weak-rsa-key', bits: 1024 },
 ];
 
 const filler = (source: Filler['source'], reusesKey: boolean): Filler => ({
@@ -237,6 +239,14 @@ const inUseMessages = (): string[] =>
     inUse.allowDeleteWithoutReason(inUse.describeSecret(secret)),
     inUse.notSynced(secret, ['gateways']),
     inUse.notSynced(secret, ['gateways', 'listenersets']),
+    inUse.notSynced(secret, ['gateways'], 'update'),
+    ...problems.flatMap((problem) => [
+      inUse.unusableUpdate(secret, listenerUses.slice(0, 1), problem, false),
+      inUse.unusableUpdate(secret, listenerUses, problem, true),
+      inUse.stillUnusable(secret, listenerUses, problem),
+      inUse.updatedAnyway(secret, listenerUses, problem, 'new key follows'),
+    ]),
+    inUse.allowUnusableWithoutReason(inUse.describeSecret(secret)),
   ]);
 
 const lsOwner = { kind: 'ListenerSet' as const, namespace: 'team-a', name: 'web' };
@@ -261,7 +271,7 @@ const FRAGMENTS: Record<string, string[]> = {
   'certificate-dns': ['SKIP_ANNOTATION', 'SKIPPED_AUDIT_KEY', 'describeTargets', 'describeResolution', 'issuerName', 'describeLookupProblem', 'describeCaaProblem', 'describeCaaRecord'],
   'acme-solver-cap': [],
   'certificate-issuable': ['SKIP_ANNOTATION', 'SKIPPED_AUDIT_KEY'],
-  'tls-secret-in-use': ['ALLOW_DELETE_ANNOTATION', 'AUDIT_ALLOWED_BY', 'AUDIT_LISTENERS', 'AUDIT_REASON', 'describeUse', 'describeSecret'],
+  'tls-secret-in-use': ['ALLOW_DELETE_ANNOTATION', 'ALLOW_UNUSABLE_ANNOTATION', 'AUDIT_ALLOWED_BY', 'AUDIT_LISTENERS', 'AUDIT_REASON', 'AUDIT_UNUSABLE_REASON', 'describeUse', 'describeSecret'],
 };
 
 const RENDERED: Record<string, { module: object; render: () => string[]; functions: string[] }> = {
@@ -293,7 +303,7 @@ const RENDERED: Record<string, { module: object; render: () => string[]; functio
   'tls-secret-in-use': {
     module: inUse,
     render: inUseMessages,
-    functions: ['inUse', 'deletedAnyway', 'allowDeleteWithoutReason', 'notSynced'],
+    functions: ['inUse', 'deletedAnyway', 'allowDeleteWithoutReason', 'notSynced', 'unusableUpdate', 'stillUnusable', 'updatedAnyway', 'allowUnusableWithoutReason'],
   },
 };
 

@@ -131,6 +131,17 @@ export const describeProblem = (problem: ContentProblem): { what: string; fix: s
       return { what: '"tls.key" does not match the certificate in "tls.crt"', fix: 'put the private key that belongs to the certificate in "tls.key", or reissue both together' };
     case 'expired':
       return { what: `its certificate expired at ${problem.notAfter.toISOString()}`, fix: 'renew the certificate (cmctl renew, or find out why cert-manager did not)' };
+    case 'not-yet-valid':
+      return {
+        what: `its certificate is not valid before ${problem.notBefore.toISOString()}, so clients refuse it until then`,
+        fix: 'put a certificate that is valid now in "tls.crt" (and check the clock of whatever issued it)',
+      };
+    case 'weak-rsa-key':
+      // Envoy's limit (secret-content.ts MIN_RSA_BITS): every Envoy-based Gateway controller refuses it.
+      return {
+        what: `its certificate has a ${problem.bits}-bit RSA key, and Envoy loads only RSA keys of 2048 bits or more`,
+        fix: 'reissue it with an RSA key of at least 2048 bits or an ECDSA key (Certificate spec.privateKey)',
+      };
   }
 };
 

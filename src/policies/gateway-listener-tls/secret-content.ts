@@ -1,6 +1,7 @@
 // Whether an existing Secret can serve TLS. A listener whose Secret is present but unusable
 // breaks the Gateway just like a missing one (Envoy Gateway #9463: one Secret whose key did not
 // match its certificate took down 19 listeners). node:crypto parses RSA and ECDSA alike.
+// tls-secret-in-use judges a Secret's UPDATE with the same function.
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import type { ContentJudge } from '../../cluster/view.ts';
 import type { KubeObject } from '../../kube/object.ts';
@@ -14,7 +15,21 @@ export type ContentProblem =
   | { code: 'bad-certificate' }
   | { code: 'bad-key' }
   | { code: 'key-mismatch' }
-  | { code: 'expired'; notAfter: Date };
+  | { code: 'expired'; notAfter: Date }
+  | { code: 'not-yet-valid'; notBefore: Date }
+  | { code: 'weak-rsa-key'; bits: number };
+
+/**
+ * Envoy refuses a leaf whose RSA key is shorter ("only RSA certificates with 2048-bit or larger
+ * keys are supported", envoyproxy/envoy source/common/tls/context_impl.cc).
+ */
+export const MIN_RSA_BITS = 2048;
+
+/**
+ * How far ahead of certguard's clock a notBefore may be and still count as valid: cert-manager's
+ * CA and self-signed issuers sign with notBefore = now on their own node's clock.
+ */
+export const CLOCK_SKEW_MS = 5 * 60 * 1000;
 
 type SecretData = { data?: Record<string, string>; stringData?: Record<string, string> };
 
@@ -76,7 +91,10 @@ const servedNamesOf = (certificate: X509Certificate): ServedNames => {
 };
 
 /** What the PEM pair says, independent of the clock and of the Secret's labels. */
-type Parsed = { problem: ContentProblem } | { notAfter: Date; placeholderIssuer: boolean; names: ServedNames };
+type Parsed = { problem: ContentProblem } | { notBefore: Date; notAfter: Date; placeholderIssuer: boolean; names: ServedNames };
+
+const rsaBitsOf = (certificate: X509Certificate): number | undefined =>
+  certificate.publicKey.asymmetricKeyType === 'rsa' ? certificate.publicKey.asymmetricKeyDetails?.modulusLength : undefined;
 
 const parsePair = (crt: Buffer, key: Buffer): Parsed => {
   const certificate = parseCertificate(crt);
@@ -84,8 +102,10 @@ const parsePair = (crt: Buffer, key: Buffer): Parsed => {
   const privateKey = parseKey(key);
   if (!privateKey) return { problem: { code: 'bad-key' } };
   if (!certificate.checkPrivateKey(privateKey)) return { problem: { code: 'key-mismatch' } };
+  const bits = rsaBitsOf(certificate);
+  if (bits !== undefined && bits < MIN_RSA_BITS) return { problem: { code: 'weak-rsa-key', bits } };
   const placeholderIssuer = certificate.issuer.split('\n').includes(`O=${PLACEHOLDER_ORGANIZATION}`);
-  return { notAfter: certificate.validToDate, placeholderIssuer, names: servedNamesOf(certificate) };
+  return { notBefore: certificate.validFromDate, notAfter: certificate.validToDate, placeholderIssuer, names: servedNamesOf(certificate) };
 };
 
 /**
@@ -94,7 +114,7 @@ const parsePair = (crt: Buffer, key: Buffer): Parsed => {
  * keeps this (never the Secret) while the Secret is unchanged, so parsing a key (~0.1 ms, 25 per
  * review of a 25-listener Gateway) happens once per Secret version.
  */
-export type ContentJudgement = { problem: ContentProblem } | { notAfter: Date; placeholder: boolean; names: ServedNames };
+export type ContentJudgement = { problem: ContentProblem } | { notBefore: Date; notAfter: Date; placeholder: boolean; names: ServedNames };
 
 export const judgeSecretContent = (secret: KubeObject): ContentJudgement => {
   const type = typeof secret.type === 'string' ? secret.type : 'Opaque';
@@ -109,17 +129,19 @@ export const judgeSecretContent = (secret: KubeObject): ContentJudgement => {
   // Gateway program (clients distrust it either way), so only its shape is judged. The label
   // alone is not enough: cert-manager writes the real certificate into the same Secret.
   const placeholder = parsed.placeholderIssuer && secret.metadata?.labels?.[PLACEHOLDER_LABEL] === 'true';
-  return { notAfter: parsed.notAfter, placeholder, names: parsed.names };
+  return { notBefore: parsed.notBefore, notAfter: parsed.notAfter, placeholder, names: parsed.names };
 };
 
-/** The judge the cluster view remembers verdicts of (bump the id when the judgement changes: 2 added the names). */
-export const SECRET_CONTENT_JUDGE: ContentJudge<ContentJudgement> = { id: 'gateway-listener-tls/secret-content/2', judge: judgeSecretContent };
+/** The judge the cluster view remembers verdicts of (bump the id when the judgement changes: 2 added the names, 3 notBefore and weak RSA keys). */
+export const SECRET_CONTENT_JUDGE: ContentJudge<ContentJudgement> = { id: 'gateway-listener-tls/secret-content/3', judge: judgeSecretContent };
 
-/** The judgement at `now`: expiry is the one property that changes with time alone. */
+/** The judgement at `now`: the validity window is the one property that changes with time alone. */
 export const problemAt = (judgement: ContentJudgement, now: Date): ContentProblem | undefined => {
   if ('problem' in judgement) return judgement.problem;
+  if (judgement.placeholder) return undefined;
   // getTime(): a Date compared with `<` goes through Symbol.toPrimitive, 25 times per review.
-  if (judgement.notAfter.getTime() < now.getTime() && !judgement.placeholder) return { code: 'expired', notAfter: judgement.notAfter };
+  if (judgement.notAfter.getTime() < now.getTime()) return { code: 'expired', notAfter: judgement.notAfter };
+  if (judgement.notBefore.getTime() > now.getTime() + CLOCK_SKEW_MS) return { code: 'not-yet-valid', notBefore: judgement.notBefore };
   return undefined;
 };
 

@@ -277,11 +277,11 @@ for (const c of cases) {
   });
 }
 
-t.test('selects only DELETE of core Secrets', async (t) => {
+t.test('selects DELETE (and UPDATE: update.test.ts) of core Secrets', async (t) => {
   const policy = createTlsSecretInUsePolicy({ mode: 'enforce' });
   const secret = tlsSecret('traefik', 'app-tls');
   t.ok(policy.matches(deleteOf(secret)));
-  t.notOk(policy.matches({ ...deleteOf(secret), operation: 'UPDATE', object: secret }), 'UPDATE');
+  t.ok(policy.matches({ ...deleteOf(secret), operation: 'UPDATE', object: secret }), 'UPDATE');
   t.notOk(policy.matches({ ...deleteOf(secret), operation: 'CREATE', object: secret }), 'CREATE');
   t.notOk(policy.matches({ ...deleteOf(secret), kind: { group: 'example.com', version: 'v1', kind: 'Secret' } }), 'a Secret kind of another group');
   t.notOk(policy.matches({ ...deleteOf(secret), kind: { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'Gateway' } }), 'a Gateway DELETE');

@@ -1,47 +1,34 @@
 // tls-secret-in-use: refuses to delete a Secret that a Gateway or ListenerSet listener serves as
-// its certificate. The listener-side outage of seeds 000/001 starts just as well from this side:
-// a clean-up `kubectl delete secret`, a GitOps prune, or cert-manager's owner-ref deletion removes
-// the Secret while the listener stays.
+// its certificate, and to update it to content that listener cannot use (update.ts). The
+// listener-side outage of seeds 000/001 starts just as well from this side: a clean-up
+// `kubectl delete secret`, a GitOps prune, or cert-manager's owner-ref deletion removes the Secret
+// while the listener stays.
 //
 // The lookup is the view's reverse index (Secret → listeners), so a Secret no listener references
 // (nearly every DELETE) costs one map lookup and no API call. The Secret arrives in oldObject
-// with its data: only its name and annotations are read, and nothing of it is logged or echoed.
+// with its data: a DELETE reads only its name and annotations, and nothing of it is logged or echoed.
 import type { ClusterView, ListenerUse } from '../../cluster/view.ts';
-import { isPermitted } from '../gateway-listener-tls/grants.ts';
 import { ANNOTATION_ALONE, readBreakGlass, type BreakGlassGate, type BreakGlassSpec } from '../break-glass.ts';
 import { emptyResult, type Policy, type PolicyRequest, type PolicyResult, type ReviewContext } from '../types.ts';
 import * as messages from './messages.ts';
-import type { SecretName } from './messages.ts';
 import { TLS_SECRET_IN_USE, type TlsSecretInUseSettings } from './settings.ts';
 import { systemDeletionReason, type InUseDeletionReason } from './system-users.ts';
+import { permittedUses, secretNameOf, unsyncedKinds } from './in-use.ts';
+import { checkUpdate } from './update.ts';
 
 export type TlsSecretInUseDeps = {
   /** certguard_in_use_deletions_total{reason}: an in-use Secret deleted and allowed (never on dry run). */
   recordAllowedDeletion?: (reason: InUseDeletionReason) => void;
-  /** Who the allow-delete annotation counts for (default: the annotation alone). */
+  /** Who the allow-delete and allow-unusable annotations count for (default: the annotation alone). */
   breakGlass?: BreakGlassGate;
+  /** The clock certificates are judged by on UPDATE. */
+  now?: () => Date;
 };
 
-const LISTENER_OWNERS = [
-  ['gateways', 'Gateway'],
-  ['listenersets', 'ListenerSet'],
-] as const;
+const isCoreSecret = (request: PolicyRequest): boolean => request.kind.group === '' && request.kind.kind === 'Secret';
 
-const isSecretDelete = (request: PolicyRequest): boolean =>
-  request.operation === 'DELETE' && request.kind.group === '' && request.kind.kind === 'Secret';
-
-/** In a DeleteCollection the API server sends no name in the request, only in oldObject. */
-const secretNameOf = (request: PolicyRequest): SecretName => ({
-  namespace: request.namespace || request.oldObject?.metadata?.namespace || 'default',
-  name: request.oldObject?.metadata?.name || request.name || '',
-});
-
-/** The listeners whose ref would resolve: a cross-namespace ref no ReferenceGrant permits already fails. */
-const permittedUses = (view: ClusterView, secret: SecretName): ListenerUse[] =>
-  view.listenersUsing(secret.namespace, secret.name).filter((use) => isPermitted(view, use.owner, use.ref));
-
-const unsyncedKinds = (view: ClusterView): string[] =>
-  LISTENER_OWNERS.filter(([resource]) => !view.isSynced(resource)).map(([, kind]) => kind);
+/** DELETE, and UPDATE (the content check): a CREATE replaces nothing a listener serves. */
+const isJudged = (request: PolicyRequest): boolean => isCoreSecret(request) && (request.operation === 'DELETE' || request.operation === 'UPDATE');
 
 const BREAK_GLASS: BreakGlassSpec = {
   policy: TLS_SECRET_IN_USE,
@@ -82,6 +69,7 @@ export const createTlsSecretInUsePolicy = (settings: TlsSecretInUseSettings, dep
   id: TLS_SECRET_IN_USE,
   mode: settings.mode,
   admission: 'validating',
-  matches: isSecretDelete,
-  check: (request, view, context) => checkDelete(request, view, deps, context),
+  matches: isJudged,
+  check: (request, view, context) =>
+    request.operation === 'UPDATE' ? checkUpdate(request, view, { gate: deps.breakGlass ?? ANNOTATION_ALONE, now: deps.now?.() ?? new Date() }, context) : checkDelete(request, view, deps, context),
 });
