@@ -23,7 +23,7 @@ export type DnsRecord =
   | { name: string; servfail: true };
 
 export type Dnsmasq = {
-  /** "127.0.0.1:<port>", for Resolver.setServers / the resolvers setting. */
+  /** "127.0.0.1:<port>" (or "<node address>:53"), for Resolver.setServers / the resolvers setting. */
   address: string;
   /** Queries received so far (any type), optionally only for one name. */
   queryCount(name?: string): Promise<number>;
@@ -109,18 +109,25 @@ const startServfailServer = async (): Promise<{ port: number; close(): Promise<v
 const servfailArgs = (records: DnsRecord[], port: number): string[] =>
   records.flatMap((record) => ('servfail' in record ? [`--server=/${record.name}/127.0.0.1#${port}`] : []));
 
-const startDnsmasqOnce = async (records: DnsRecord[]): Promise<Dnsmasq> => {
+/**
+ * Where dnsmasq listens: loopback on a free port (the default), or inside a node cluster's network
+ * namespace on the node's address and port 53, where pods reach it too (no other DNS runs there).
+ */
+export type DnsmasqPlacement = { netnsPath: string; address: string };
+
+const startDnsmasqOnce = async (records: DnsRecord[], placement?: DnsmasqPlacement): Promise<Dnsmasq> => {
   const servfail = records.some((record) => 'servfail' in record) ? await startServfailServer() : undefined;
   const binary = findDnsmasq();
   const dir = await mkdtemp(join(tmpdir(), 'certguard-dnsmasq-'));
   const logFile = join(dir, 'queries.log');
   // dnsmasq may drop privileges before opening the log: let whoever it becomes write it.
   await writeFile(logFile, '', { mode: 0o666 });
-  const port = await freePort();
-  const address = `127.0.0.1:${port}`;
+  const port = placement ? 53 : await freePort();
+  const host = placement?.address ?? '127.0.0.1';
+  const address = `${host}:${port}`;
   const args = [
     '--keep-in-foreground', '--no-resolv', '--no-hosts', '--conf-file=/dev/null',
-    `--port=${port}`, '--listen-address=127.0.0.1', '--bind-interfaces',
+    `--port=${port}`, `--listen-address=${host}`, '--bind-interfaces',
     `--user=${userInfo().username}`, `--pid-file=${join(dir, 'dnsmasq.pid')}`,
     '--log-queries', `--log-facility=${logFile}`,
     // Every name not configured here is NXDOMAIN (no upstream is ever asked).
@@ -130,7 +137,8 @@ const startDnsmasqOnce = async (records: DnsRecord[]): Promise<Dnsmasq> => {
     ...recordArgs(records),
     ...(servfail ? servfailArgs(records, servfail.port) : []),
   ];
-  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const [command, commandArgs] = placement ? ['nsenter', [`--net=${placement.netnsPath}`, '--', binary, ...args]] : [binary, args];
+  const child = spawn(command, commandArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk) => (stderr += String(chunk)));
   const killOnExit = () => child.kill('SIGKILL');
@@ -166,7 +174,7 @@ const startDnsmasqOnce = async (records: DnsRecord[]): Promise<Dnsmasq> => {
  * Starts dnsmasq serving `records`; every other name is NXDOMAIN. Call stop() (t.teardown). Its
  * port is chosen here (--port=0 would turn DNS off), so a port taken first means a fresh start.
  */
-export const startDnsmasq = (records: DnsRecord[]): Promise<Dnsmasq> => retryOnPortClash(() => startDnsmasqOnce(records));
+export const startDnsmasq = (records: DnsRecord[], placement?: DnsmasqPlacement): Promise<Dnsmasq> => retryOnPortClash(() => startDnsmasqOnce(records, placement));
 
 export type SilentServer = { address: string; received(): number; close(): Promise<void> };
 
