@@ -57,6 +57,9 @@ traefik_bin="$cache/traefik-$traefik_version/traefik"
 # Traefik v3.0, whose provider drops a whole Gateway for one unresolved listener: seed 000's deadlock.
 traefik_v30_version="$(pinned "$e2e/traefik-v3.0" github.com/traefik/traefik/v3)"
 traefik_v30_bin="$cache/traefik-$traefik_v30_version/traefik"
+# Traefik v3.6.6, the version seed 000 ran.
+traefik_seed_version="$(pinned "$e2e/traefik-v3.6.6" github.com/traefik/traefik/v3)"
+traefik_seed_bin="$cache/traefik-$traefik_seed_version/traefik"
 
 # Builds into a temporary name and renames, so an interrupted build never looks cached.
 build() { # build <module dir> <output> <package> [go build flags...]
@@ -276,6 +279,8 @@ build "$e2e/traefik" "$traefik_bin" github.com/traefik/traefik/v3/cmd/traefik \
   -ldflags "-X github.com/traefik/traefik/v3/pkg/version.Version=$traefik_version"
 E2E_GOFLAGS=-mod=mod build "$e2e/traefik-v3.0" "$traefik_v30_bin" github.com/traefik/traefik/v3/cmd/traefik \
   -ldflags "-X github.com/traefik/traefik/v3/pkg/version.Version=$traefik_v30_version"
+E2E_GOFLAGS=-mod=mod build "$e2e/traefik-v3.6.6" "$traefik_seed_bin" github.com/traefik/traefik/v3/cmd/traefik \
+  -ldflags "-X github.com/traefik/traefik/v3/pkg/version.Version=$traefik_seed_version"
 
 build_oracle
 build_hostname_oracle
@@ -299,6 +304,7 @@ echo "cert-manager-controller $cert_manager_bin"
 echo "acmesolver $acmesolver_bin"
 echo "traefik $traefik_bin"
 echo "traefik-v3.0 $traefik_v30_bin"
+echo "traefik-v3.6.6 $traefik_seed_bin"
 echo "solver-oracle $oracle_bin"
 echo "hostname-oracle $hostname_oracle_bin"
 echo "crds-gateway-api $gateway_api_crds"

@@ -13,6 +13,8 @@ export type Binaries = {
   traefik: string;
   /** Traefik v3.0.x: the provider that drops a whole Gateway for one unresolved listener. */
   traefikV30: string;
+  /** Traefik v3.6.6: the version seed 000 ran. */
+  traefikV366: string;
   /** Gateway API's standard-channel CRDs, from the module test/e2e/gateway-api pins. */
   gatewayApiCrds: string;
   /** cert-manager's CRDs, from the module its controller builds from. */
@@ -30,6 +32,7 @@ const NAMES: Record<keyof Binaries, string> = {
   certManager: 'cert-manager-controller',
   traefik: 'traefik',
   traefikV30: 'traefik-v3.0',
+  traefikV366: 'traefik-v3.6.6',
   gatewayApiCrds: 'crds-gateway-api',
   certManagerCrds: 'crds-cert-manager',
   kubelet: 'kubelet',

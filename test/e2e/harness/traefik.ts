@@ -43,9 +43,10 @@ export type Traefik = {
 
 /**
  * node: inside a node cluster's network namespace, on the node's address. version 'v3.0': the
- * v3.0.x build, whose provider drops a whole Gateway for one unresolved listener (seed 000).
+ * v3.0.x build, whose provider drops a whole Gateway for one unresolved listener; 'v3.6.6': the
+ * version seed 000 ran; default: the suite's v3.6.12.
  */
-export type TraefikOptions = { node?: { netnsPath: string; address: string }; version?: 'v3.0' };
+export type TraefikOptions = { node?: { netnsPath: string; address: string }; version?: 'v3.0' | 'v3.6.6' };
 
 const handshake = (host: string, port: number, servername: string): Promise<X509Certificate> =>
   new Promise((resolve, reject) => {
@@ -61,7 +62,7 @@ const handshake = (host: string, port: number, servername: string): Promise<X509
 
 const startTraefikOnce = async (cluster: Cluster, options: TraefikOptions): Promise<Traefik> => {
   const binaries = await ensureBinaries();
-  const traefik = options.version === 'v3.0' ? binaries.traefikV30 : binaries.traefik;
+  const traefik = { 'v3.0': binaries.traefikV30, 'v3.6.6': binaries.traefikV366, default: binaries.traefik }[options.version ?? 'default'];
   const address = options.node?.address ?? '127.0.0.1';
   const dir = makeTempDir('traefik');
   // Traefik reads the token from the file verbatim: a trailing newline would end up in the header.
