@@ -143,7 +143,7 @@ const CASES: Case[] = [
     status: 'broken',
     cause: 'names',
     message:
-      "Certificate traefik/app-tls: spec.dnsNames[0] \"app.example.com\" resolves to 198.51.100.7, but HTTP-01 challenges arrive at the ingress 203.0.113.10 (gateway traefik/traefik-gateway), so Let's Encrypt would never reach the solver and cert-manager would retry forever. Point app.example.com at 203.0.113.10 first, or use a DNS-01 solver.",
+      "Certificate traefik/app-tls: spec.dnsNames[0] \"app.example.com\" resolves to 198.51.100.7, but HTTP-01 challenges arrive at the ingress 203.0.113.10 (gateway traefik/traefik-gateway), so the ACME server would never reach the solver and cert-manager would retry forever. Point app.example.com at 203.0.113.10 first, or use a DNS-01 solver.",
   },
   {
     name: 'CAA forbidding the CA is certificate-dns denial',

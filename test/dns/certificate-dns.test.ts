@@ -71,7 +71,7 @@ const create = (dnsNames: string[], name = 'app-prod-tls'): PolicyRequest => ({
   dryRun: false,
 });
 
-const NEVER = "Let's Encrypt would never reach the solver and cert-manager would retry forever";
+const NEVER = "the ACME server would never reach the solver and cert-manager would retry forever";
 const INGRESS = 'the ingress 203.0.113.10, lb.example.net (gateway traefik/traefik-gateway)';
 const FIX = 'first, or use a DNS-01 solver.';
 

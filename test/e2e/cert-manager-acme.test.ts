@@ -51,7 +51,7 @@ const certificate = (ns: string, name: string, dnsName: string, skipReason?: str
   spec: { secretName: name, dnsNames: [dnsName], issuerRef: { kind: 'ClusterIssuer', name: 'pebble' } },
 });
 
-const NEVER = "Let's Encrypt would never reach the solver and cert-manager would retry forever";
+const NEVER = "the ACME server would never reach the solver and cert-manager would retry forever";
 const dnsDenial = (ns: string, name: string, host: string) =>
   `Error from server (Forbidden): error when creating "STDIN": admission webhook "certificate-dns.certguard.io" denied the request: ` +
   `Certificate ${ns}/${name}: spec.dnsNames[0] "${host}" resolves to ${ELSEWHERE_IP}, but HTTP-01 challenges arrive at the ingress ${INGRESS_IP} (gateway traefik/traefik-gateway), so ` +

@@ -171,7 +171,7 @@ t.test('certguard explain on cert-manager, pebble, dnsmasq and Traefik', async (
     { ns: 'placeholder', status: 'pending', code: 1, cause: 'secret', message: /^Secret placeholder\/tls still holds certguard's self-signed placeholder \(since \d{4}-\d\d-\d\dT[\d:.]+Z\): clients do not trust it until cert-manager issues the real certificate into it\. Look at the hops after this one for why it has not$/ },
     {
       ns: 'dns', status: 'broken', code: 1, cause: 'names',
-      message: `Certificate dns/tls: spec.dnsNames[0] "${host('dns')}" resolves to ${ELSEWHERE_IP}, but HTTP-01 challenges arrive at the ingress ${INGRESS_IP} (gateway dns/gw), so Let's Encrypt would never reach the solver and cert-manager would retry forever. Point ${host('dns')} at ${INGRESS_IP} first, or use a DNS-01 solver.`,
+      message: `Certificate dns/tls: spec.dnsNames[0] "${host('dns')}" resolves to ${ELSEWHERE_IP}, but HTTP-01 challenges arrive at the ingress ${INGRESS_IP} (gateway dns/gw), so the ACME server would never reach the solver and cert-manager would retry forever. Point ${host('dns')} at ${INGRESS_IP} first, or use a DNS-01 solver.`,
     },
     {
       ns: 'caa', status: 'broken', code: 1, cause: 'names',

@@ -37,7 +37,7 @@ const certificate = (name: string, dnsName: string): Obj => ({
 const DENIAL =
   `Certificate/${NS}/pay-tls dry-run failed (Forbidden): admission webhook "certificate-dns.certguard.io" denied the request: ` +
   `Certificate ${NS}/pay-tls: spec.dnsNames[0] "pay.example.com" resolves to ${ELSEWHERE_IP}, but HTTP-01 challenges arrive at the ingress ${INGRESS_IP} ` +
-  "(gateway traefik/traefik-gateway), so Let's Encrypt would never reach the solver and cert-manager would retry forever. " +
+  "(gateway traefik/traefik-gateway), so the ACME server would never reach the solver and cert-manager would retry forever. " +
   `Point pay.example.com at ${INGRESS_IP} first, or use a DNS-01 solver.\n`;
 
 t.test('gitops with Flux, seed 001: a Certificate whose name points elsewhere', async (t) => {

@@ -43,7 +43,7 @@ const ingress = (name: string, host: string, issuer: string): Obj => ({
   },
 });
 
-const NEVER = "Let's Encrypt would never reach the solver and cert-manager would retry forever";
+const NEVER = "the ACME server would never reach the solver and cert-manager would retry forever";
 const denial = (subject: string, field: string, name: string, resolution: string) =>
   `admission webhook "certificate-dns.certguard.io" denied the request: ${subject}: ${field} "${name}" ${resolution}, ` +
   `but HTTP-01 challenges arrive at the ingress ${INGRESS_IP} (gateway traefik/traefik-gateway), so ${NEVER}. Point ${name} at ${INGRESS_IP} first, or use a DNS-01 solver.\n`;

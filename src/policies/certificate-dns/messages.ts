@@ -12,7 +12,7 @@ export const SKIP_ANNOTATION = 'certguard.io/skip-dns-check';
 /** The API server prefixes it with the webhook name in the audit log. */
 export const SKIPPED_AUDIT_KEY = 'certificate-dns-skipped';
 
-const NEVER_REACHED = "Let's Encrypt would never reach the solver and cert-manager would retry forever";
+const NEVER_REACHED = "the ACME server would never reach the solver and cert-manager would retry forever";
 
 /** "203.0.113.10, 2001:db8::10 (gateway traefik/traefik-gateway), lb.example.net (config ingress.hostnames)" */
 export const describeTargets = (targets: Target[]): string => {

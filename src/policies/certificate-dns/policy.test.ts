@@ -204,7 +204,7 @@ const update = (oldObject: KubeObject, object: KubeObject): PolicyRequest => ({ 
 
 // ---------------------------------------------------------------- expected texts
 
-const NEVER = "Let's Encrypt would never reach the solver and cert-manager would retry forever";
+const NEVER = "the ACME server would never reach the solver and cert-manager would retry forever";
 const AT_GATEWAY = 'the ingress 203.0.113.10 (gateway traefik/traefik-gateway)';
 const CERT = 'Certificate app-production/app-prod-tls';
 
