@@ -3,7 +3,8 @@
 // AdmissionReview schema check, the policies, the decision log line (pino, redaction, /dev/null)
 // and the metrics. review() runs on two Gateways: "clean" (every listener's hostname covered by
 // its certificate, as a working Gateway is) and "uncovered" (no listener covered: 25 coverage
-// warnings per review). Prints one line per part: µs of wall time and of process CPU time per
+// warnings per review), and on a solver HTTPRoute create under acme-solver-cap (10 solvers in
+// the namespace, one admitted create in the replica's ledger, as in a burst). Prints one line per part: µs of wall time and of process CPU time per
 // review (on a shared machine the CPU time is the figure to compare). argv: none.
 import { open } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
@@ -15,6 +16,7 @@ import { issueSelfSigned, validityWindow } from '../src/certs/x509.ts';
 import { parseManifests } from '../src/cluster/manifest-view.ts';
 import { createLiveView } from '../src/cluster/live/live-view.ts';
 import { buildPolicies } from '../src/compose.ts';
+import { createAdmittedSolvers } from '../src/policies/acme-solver-cap/admitted.ts';
 import { defaultConfig } from '../src/config/load.ts';
 import { createMetrics, type ViewStats } from '../src/metrics/metrics.ts';
 import { createLogger } from '../src/server/logger.ts';
@@ -27,7 +29,11 @@ const WARMUP = 2_000;
 // The Secrets' certificate covers *.example.com: the clean Gateway's hostnames, not the uncovered one's.
 const pair = await issueSelfSigned({ commonName: 'example.com', dnsNames: ['*.example.com'], ...validityWindow(1) });
 const data = { 'tls.crt': Buffer.from(pair.certificatePem).toString('base64'), 'tls.key': Buffer.from(pair.privateKeyPem).toString('base64') };
-const objects = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } }, ...Array.from({ length: LISTENERS }, (_, index) => ({ apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: `tls-${index}`, namespace: 'bench' }, data }))];
+const SOLVER_LABELS = { 'acme.cert-manager.io/http01-solver': 'true' };
+const owner = [{ apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', name: 'bench-tls-1', uid: 'uid-bench-tls-1', controller: true }];
+const solverRoute = (name: string) => ({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name, namespace: 'bench', generateName: 'cm-acme-http-solver-', labels: SOLVER_LABELS, ownerReferences: owner } });
+const solvers = Array.from({ length: 10 }, (_, index) => solverRoute(`cm-acme-http-solver-${index}`));
+const objects = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } }, ...solvers, ...Array.from({ length: LISTENERS }, (_, index) => ({ apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: `tls-${index}`, namespace: 'bench' }, data }))];
 const api = new FakeApiServer();
 api.load(parseManifests(objects.map((object) => stringify(object)).join('---\n'), 'bench') as FakeObject[]);
 await api.start();
@@ -50,11 +56,20 @@ const reviewOf = (domain: string) => ({
 const clean = reviewOf('example.com');
 const request = clean.request as unknown as AdmissionRequest;
 const uncovered = reviewOf('example.net').request as unknown as AdmissionRequest;
-const policies = buildPolicies(defaultConfig(), { logger });
+const policies = buildPolicies(defaultConfig(), { logger, admittedSolvers: createAdmittedSolvers() });
+const solverCreate = {
+  uid: '00000000-0000-4000-8000-000000000001',
+  kind: { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'HTTPRoute' },
+  resource: { group: 'gateway.networking.k8s.io', version: 'v1', resource: 'httproutes' },
+  namespace: 'bench', name: 'cm-acme-http-solver-new', operation: 'CREATE', userInfo: { username: 'bench' },
+  object: solverRoute('cm-acme-http-solver-new'),
+} as unknown as AdmissionRequest;
 const metrics = createMetrics(view as typeof view & Partial<ViewStats>, { defaultMetrics: false });
 const outcome = await review(request, policies, { view, writer: view });
 const warned = await review(uncovered, policies, { view, writer: view });
 if (!outcome.response.allowed || outcome.response.warnings?.length) throw new Error(`expected allowed without warnings: ${JSON.stringify(outcome.response)}`);
+const solverOutcome = await review(solverCreate, policies, { view, writer: view });
+if (!solverOutcome.response.allowed || solverOutcome.decisions.map((d) => `${d.policy}=${d.decision}`).join() !== 'acme-solver-cap=allowed') throw new Error(`expected acme-solver-cap=allowed: ${JSON.stringify(solverOutcome)}`);
 if (!warned.response.allowed || warned.response.warnings?.length !== LISTENERS) throw new Error(`expected ${LISTENERS} warnings: ${JSON.stringify(warned.response)}`);
 
 const cpuMicros = (): number => {
@@ -74,6 +89,7 @@ process.stdout.write(`load average ${(await import('node:os')).loadavg().map((lo
 await time('decodeReview (ajv)', () => decodeReview(clean));
 await time('review(), clean Gateway (policies on the live view, verdicts known)', () => review(request, policies, { view, writer: view }));
 await time(`review(), uncovered Gateway (${LISTENERS} coverage warnings)`, () => review(uncovered, policies, { view, writer: view }));
+await time('review(), solver HTTPRoute create (acme-solver-cap, 10 solvers, 1 pending)', () => review(solverCreate, policies, { view, writer: view }));
 await time('decision log line (pino + redaction, to /dev/null)', () =>
   logger.info({ uid: request.uid, operation: 'CREATE', kind: 'gateway.networking.k8s.io/Gateway', object: 'bench/gw', user: 'bench', dryRun: false, endpoint: 'validate', policies: outcome.decisions.map((decision) => `${decision.policy}=${decision.decision}`), allowed: true, reason: undefined, warnings: 0, audit: undefined, durationMs: 0.1 }, 'admission decision'));
 await time('metrics.recordReview', () => metrics.recordReview(request, outcome.decisions));

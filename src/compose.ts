@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config/schema.ts';
 import { createNameResolver, type NameResolver } from './dns/resolver.ts';
 import { ANNOTATION_ALONE, type AccessCheck, type BreakGlassGate } from './policies/break-glass.ts';
+import type { AdmittedSolvers } from './policies/acme-solver-cap/admitted.ts';
 import { createAcmeSolverCapPolicy } from './policies/acme-solver-cap/policy.ts';
 import { createCertificateDnsPolicy } from './policies/certificate-dns/policy.ts';
 import { resolverOptionsFrom } from './policies/certificate-dns/settings.ts';
@@ -25,6 +26,11 @@ export type PolicyDependencies = {
    * and the annotation alone counts.
    */
   isBreakGlassAllowed?: AccessCheck;
+  /**
+   * The serving replica's solver creates admitted but not yet in its cache (acme-solver-cap).
+   * Absent (check, audit, explain): no create follows their verdicts, the cache alone counts.
+   */
+  admittedSolvers?: AdmittedSolvers;
 };
 
 const breakGlassGate = (config: Config, isAllowed: AccessCheck | undefined): BreakGlassGate =>
@@ -38,7 +44,7 @@ export const buildPolicies = (config: Config, deps: PolicyDependencies): Policy[
   return [
     createGatewayListenerTlsPolicy(config.policies['gateway-listener-tls']),
     createCertificateDnsPolicy(dns, { resolver, breakGlass }),
-    createAcmeSolverCapPolicy(config.policies['acme-solver-cap']),
+    createAcmeSolverCapPolicy(config.policies['acme-solver-cap'], { admitted: deps.admittedSolvers }),
     createTlsSecretInUsePolicy(config.policies['tls-secret-in-use'], { recordAllowedDeletion: deps.recordInUseDeletion, breakGlass }),
     createCertificateIssuablePolicy(config.policies['certificate-issuable'], { breakGlass }),
   ];

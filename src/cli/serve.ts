@@ -14,6 +14,7 @@ import type { StatefulView } from '../cluster/view.ts';
 import type { SecretWriter } from '../cluster/writer.ts';
 import { startServeAudit } from '../audit/in-serve.ts';
 import { createNameResolver } from '../dns/resolver.ts';
+import { createAdmittedSolvers } from '../policies/acme-solver-cap/admitted.ts';
 import { resolverOptionsFrom } from '../policies/certificate-dns/settings.ts';
 import { buildApp } from '../server/app.ts';
 import { createBreakGlassRecorder } from '../server/break-glass-record.ts';
@@ -122,7 +123,9 @@ export const startServer = async (options: ServeOptions): Promise<RunningServer>
   // Break glass asks and reports through a client of its own (SubjectAccessReviews, Events); none over manifests.
   const client = options.manifests ? undefined : new KubeClient(loadCredentials(options.kubeconfig));
   const isBreakGlassAllowed = client ? createAccessReviewer(client) : undefined;
-  const policies = buildPolicies(options.config, { logger, resolver, recordInUseDeletion: metrics.recordInUseDeletion, ...(isBreakGlassAllowed ? { isBreakGlassAllowed } : {}) });
+  // One ledger per process: what this replica admitted is what its own cache lags behind on.
+  const admittedSolvers = createAdmittedSolvers();
+  const policies = buildPolicies(options.config, { logger, resolver, recordInUseDeletion: metrics.recordInUseDeletion, admittedSolvers, ...(isBreakGlassAllowed ? { isBreakGlassAllowed } : {}) });
   const recordBreakGlass = createBreakGlassRecorder({ ...(client ? { client } : {}), count: metrics.recordBreakGlass });
   const app = buildApp({ policies, view, writer, logger, recordDecision: metrics.recordDecision, recordBreakGlass, reviewDeadlineMs: options.requestTimeoutMs, https: { minVersion: 'TLSv1.2' } });
   const certs = new CertWatcher({

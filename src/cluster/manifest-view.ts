@@ -84,6 +84,10 @@ export class ManifestView implements ClusterView, StatefulView, SecretWriter {
     return this.#objects.get(resource)?.get(keyOf(RESOURCES[resource].namespaced ? namespace : undefined, name));
   }
 
+  has(resource: ResourceId, namespace: string | undefined, name: string): boolean {
+    return this.#find(resource, namespace, name) !== undefined;
+  }
+
   list(resource: ResourceId, options: ListOptions = {}): KubeObject[] {
     const objects = options.namespace === undefined ? this.#objects.get(resource) : this.#namespaceOf(resource, options.namespace);
     return [...(objects?.values() ?? [])].filter((object) => matchesLabels(object, options.labels));

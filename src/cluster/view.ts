@@ -61,6 +61,11 @@ export type ClusterView = {
    * concurrent callers share one GET. The manifest view judges each stored object once.
    */
   judgeSecret<T>(namespace: string, name: string, judge: ContentJudge<T>, options?: JudgeOptions): Promise<T | undefined>;
+  /**
+   * Whether the cache holds the object now: never a live GET, so a review can ask it for every
+   * solver it admitted and the cache has not shown yet (acme-solver-cap's ledger).
+   */
+  has(resource: ResourceId, namespace: string | undefined, name: string): boolean;
   /** Objects from the cache (may be a few milliseconds stale; fine for counting). */
   list(resource: ResourceId, options?: ListOptions): KubeObject[];
   /**
@@ -133,6 +138,7 @@ export const abortedBecause = (signal: AbortSignal): string =>
 /** `view` with some of its methods replaced (a live view is a class: its methods cannot be spread). */
 export const overriding = (view: ClusterView, overrides: Partial<ClusterView>): ClusterView => ({
   get: (resource, namespace, name, options) => view.get(resource, namespace, name, options),
+  has: (resource, namespace, name) => view.has(resource, namespace, name),
   list: (resource, options) => view.list(resource, options),
   count: (resource, options) => view.count(resource, options),
   isServed: (resource) => view.isServed(resource),

@@ -79,6 +79,11 @@ export class ReadView implements ClusterView {
     return listed;
   }
 
+  /** What this run has listed: explain never admits anything, so nothing asks it for more. */
+  has(resource: ResourceId, namespace: string | undefined, name: string): boolean {
+    return this.list(resource, { namespace }).some((object) => object.metadata?.name === name);
+  }
+
   list(resource: ResourceId, options: ListOptions = {}): KubeObject[] {
     const prefix = `${resource}/`;
     const lists = [...this.#lists].filter(([key]) => key.startsWith(prefix) && (options.namespace === undefined || key === `${prefix}${options.namespace}`));

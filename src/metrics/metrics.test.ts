@@ -47,6 +47,9 @@ class SwappableView implements ClusterView {
   get(resource: ResourceId, namespace: string | undefined, name: string) {
     return this.current.get(resource, namespace, name);
   }
+  has(resource: ResourceId, namespace: string | undefined, name: string) {
+    return this.current.has(resource, namespace, name);
+  }
   list(resource: ResourceId, options?: ListOptions) {
     return this.current.list(resource, options);
   }

@@ -31,7 +31,7 @@ export type ViewStats = { resourceStats(): ResourceStats[] };
 export type VerdictCacheStats = { verdictStats(): { hits: number; misses: number; entries: number; bytes: number } };
 
 /** What the metrics read: the policies' view, plus its status and per-resource stats when it has them. */
-export type MetricsView = Omit<ClusterView, 'judgeSecret'> & Partial<ViewStats> & Partial<VerdictCacheStats> & { status?(): ViewStatus };
+export type MetricsView = Omit<ClusterView, 'judgeSecret' | 'has'> & Partial<ViewStats> & Partial<VerdictCacheStats> & { status?(): ViewStatus };
 
 export type DecisionRecord = {
   policy: string;

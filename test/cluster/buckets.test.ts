@@ -30,6 +30,7 @@ t.test('a list in any order, with a name listed twice, is sorted once and keeps 
   t.equal(bucket.count(undefined, CHALLENGE), 3, 'owners counted once per object');
   t.equal(bucket.get('a')?.metadata?.namespace, 'app');
   t.equal(bucket.get('nope'), undefined);
+  t.same([bucket.has('a'), bucket.has('b'), bucket.has('nope')], [true, true, false]);
 });
 
 t.test('after the list, the watch inserts, replaces and removes in place', async (t) => {
@@ -106,6 +107,7 @@ t.test('any sequence of list upserts, watch upserts and removes answers as a map
       const expected = object ? objectOf(recordOf(object.metadata!), CONTEXT.info, CONTEXT.apiVersion, 'app', name) : undefined;
       t.strictSame(bucket.get(name), expected, `get(${name})`);
       t.equal(bucket.version(name), object?.metadata?.resourceVersion, `version(${name})`);
+      t.equal(bucket.has(name), object !== undefined, `has(${name})`);
     }
     const owned = (object: KubeObject) => (object.metadata?.ownerReferences ?? []).some((owner) => owner.kind === 'Challenge');
     const marked = (object: KubeObject) => object.metadata?.labels?.['certguard.io/mark'] === 'x';

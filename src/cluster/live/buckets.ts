@@ -17,6 +17,7 @@ export type Bucket = {
   upsert(name: string, object: KubeObject): void;
   remove(name: string): void;
   get(name: string): KubeObject | undefined;
+  has(name: string): boolean;
   /** The object's resourceVersion as last listed or watched (what content verdicts are keyed by). */
   version(name: string): string | undefined;
   /** Appends the objects whose labels match to `found`. */
@@ -91,6 +92,10 @@ export class ObjectBucket implements Bucket {
 
   get(name: string): KubeObject | undefined {
     return this.#objects.get(name);
+  }
+
+  has(name: string): boolean {
+    return this.#objects.has(name);
   }
 
   version(name: string): string | undefined {
@@ -234,6 +239,11 @@ export class MetadataBucket implements Bucket {
     this.seal();
     const at = search(this.#names, name);
     return at < 0 ? undefined : this.#objectAt(at);
+  }
+
+  has(name: string): boolean {
+    this.seal();
+    return search(this.#names, name) >= 0;
   }
 
   version(name: string): string | undefined {

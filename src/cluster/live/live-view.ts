@@ -207,6 +207,10 @@ class LiveClusterView implements LiveView {
     return this.#verdicts.stats();
   }
 
+  has(resource: ResourceId, namespace: string | undefined, name: string): boolean {
+    return this.#watchers.get(resource)?.cache.has(namespace, name) ?? false;
+  }
+
   list(resource: ResourceId, options: ListOptions = {}): KubeObject[] {
     return this.#watchers.get(resource)?.cache.list(options.namespace, options.labels) ?? [];
   }

@@ -9,7 +9,7 @@ import type { ResourceWatcher } from './list-watch.ts';
 
 /** What the live view reads of a watcher. */
 export type Watcher = Pick<ResourceWatcher, 'id' | 'served' | 'version' | 'synced' | 'run' | 'problem' | 'isStale'> & {
-  readonly cache: Pick<ResourceCache, 'get' | 'list' | 'count' | 'size' | 'versionOf'>;
+  readonly cache: Pick<ResourceCache, 'get' | 'has' | 'list' | 'count' | 'size' | 'versionOf'>;
 };
 
 class NamespacedCaches {
@@ -26,6 +26,10 @@ class NamespacedCaches {
 
   get(namespace: string | undefined, name: string): KubeObject | undefined {
     return namespace === undefined ? undefined : this.#watchers.get(namespace)?.cache.get(namespace, name);
+  }
+
+  has(namespace: string | undefined, name: string): boolean {
+    return namespace !== undefined && (this.#watchers.get(namespace)?.cache.has(namespace, name) ?? false);
   }
 
   versionOf(namespace: string | undefined, name: string): ReturnType<ResourceCache['versionOf']> {

@@ -53,6 +53,10 @@ export class ResourceCache {
     return this.#buckets.get(namespace ?? CLUSTER_SCOPED)?.get(name);
   }
 
+  has(namespace: string | undefined, name: string): boolean {
+    return this.#buckets.get(namespace ?? CLUSTER_SCOPED)?.has(name) ?? false;
+  }
+
   /** The object's resourceVersion as last listed or watched, undefined when not cached. */
   versionOf(namespace: string | undefined, name: string): string | undefined {
     return this.#buckets.get(namespace ?? CLUSTER_SCOPED)?.version(name);

@@ -5,6 +5,7 @@ import type { AdmissionRequest } from '../../admission/types.ts';
 import type { KubeObject, Operation } from '../../kube/object.ts';
 import { ManifestView } from '../../cluster/manifest-view.ts';
 import { withoutDeadline, type PolicyRequest } from '../types.ts';
+import { ADMITTED_TTL_MS, createAdmittedSolvers } from './admitted.ts';
 import { createAcmeSolverCapPolicy } from './policy.ts';
 import { acmeSolverCapSchema, type AcmeSolverCapSettings } from './settings.ts';
 
@@ -380,4 +381,117 @@ t.test('settings', async (t) => {
   t.equal(validate({ maxClusterWide: 2.5 }), false, 'a fractional cap is refused');
   t.equal(validate({ namespaceAnnotation: 'not an annotation' }), false, 'an annotation name with spaces is refused');
   t.equal(validate({ namespaceAnnotation: 'example.com/solver-cap' }), true, 'a prefixed annotation name is accepted');
+});
+
+// The ledger of creates this replica admitted that its cache has not shown yet (admitted.ts).
+
+/** A solver create as the validating webhook sees it: the API server has filled in the generated name. */
+const generated = (ns: string, suffix: string): PolicyRequest => {
+  const object = solver(ns, suffix);
+  return { ...requestFor({ ...object, metadata: { ...object.metadata, generateName: 'cm-acme-http-solver-' } }), name: object.metadata?.name };
+};
+
+const capReachedIn = (ns: string, cap: number, challengeName: string): string =>
+  `namespace "${ns}" has reached its cap of ${cap} ACME HTTP-01 solver ${cap === 1 ? 'HTTPRoute' : 'HTTPRoutes'} owned by cert-manager Challenges (Namespace annotation certguard.io/max-solver-routes): ` +
+  ROUTE_CAUSE +
+  ` Look with "kubectl get challenges -n ${ns}" and "kubectl describe challenge ${challengeName} -n ${ns}".` +
+  ` Remove stale solvers with "kubectl delete httproutes -n ${ns} -l acme.cert-manager.io/http01-solver=true" (cert-manager recreates the ones its pending challenges still need).` +
+  ` Raise the cap with "kubectl annotate namespace ${ns} certguard.io/max-solver-routes=<n> --overwrite".`;
+
+const cappedAt = (cap: number, objects: KubeObject[] = []) => new ManifestView([namespace('team-a', { 'certguard.io/max-solver-routes': String(cap) }), ...objects]);
+
+const clockAt = (start: number) => {
+  const clock = { now: start, read: () => clock.now };
+  return clock;
+};
+
+t.test('a burst through one replica: 2 × cap concurrent creates, the view never catching up, admit exactly the cap', async (t) => {
+  const cap = 25;
+  const burst = Array.from({ length: 2 * cap }, (_, i) => generated('team-a', `b${i}`));
+  const verdicts = async (policy: ReturnType<typeof createAcmeSolverCapPolicy>) => {
+    const view = cappedAt(cap);
+    const results = await Promise.all(burst.map((request) => policy.check(request, view, withoutDeadline())));
+    return results.map((result) => (result.violations.length === 0 ? 'admitted' : result.violations.join(' | ')));
+  };
+  const admitted = createAdmittedSolvers();
+  t.same(await verdicts(createAcmeSolverCapPolicy(SETTINGS, { admitted })), [
+    ...Array<string>(cap).fill('admitted'),
+    ...burst.slice(cap).map((request) => capReachedIn('team-a', cap, `web-tls-${request.name?.slice('cm-acme-http-solver-'.length)}`)),
+  ]);
+  t.equal(admitted.size, cap, 'the ledger holds the admitted creates, no more');
+  t.same(new Set(await verdicts(createAcmeSolverCapPolicy(SETTINGS))), new Set(['admitted']), 'without the ledger every create of the burst passes');
+});
+
+t.test('the cluster cap counts the creates admitted in every namespace', async (t) => {
+  const policy = createAcmeSolverCapPolicy({ ...SETTINGS, maxClusterWide: 3 }, { admitted: createAdmittedSolvers() });
+  const view = new ManifestView([namespace('team-a'), namespace('team-b')]);
+  const requests = ['team-a', 'team-b', 'team-a', 'team-b'].map((ns, i) => generated(ns, `c${i}`));
+  const results = await Promise.all(requests.map((request) => policy.check(request, view, withoutDeadline())));
+  t.same(results.map((result) => result.violations), [
+    [],
+    [],
+    [],
+    [
+      'the cluster has reached its cap of 3 ACME HTTP-01 solver HTTPRoutes owned by cert-manager Challenges (certguard setting maxClusterWide): ' +
+        ROUTE_CAUSE +
+        ' Look with "kubectl get challenges -A" and "kubectl get httproutes -A -l acme.cert-manager.io/http01-solver=true".' +
+        ' Remove stale solvers with "kubectl delete httproutes -n <namespace> -l acme.cert-manager.io/http01-solver=true" (cert-manager recreates the ones its pending challenges still need).' +
+        ' Raise the cap with policies.acme-solver-cap.maxClusterWide in the certguard config.',
+    ],
+  ]);
+});
+
+t.test('an admitted create the view never shows (another webhook denied it) stops counting after the TTL', async (t) => {
+  const clock = clockAt(1_000_000);
+  const admitted = createAdmittedSolvers({ now: clock.read });
+  const policy = createAcmeSolverCapPolicy(SETTINGS, { admitted });
+  const view = cappedAt(1);
+  t.same((await policy.check(generated('team-a', 'ghost'), view, withoutDeadline())).violations, [], 'the first create is admitted');
+  clock.now += ADMITTED_TTL_MS - 1;
+  t.same((await policy.check(generated('team-a', 'second'), view, withoutDeadline())).violations, [capReachedIn('team-a', 1, 'web-tls-second')], 'counted until the TTL');
+  clock.now += 1;
+  t.same((await policy.check(generated('team-a', 'third'), view, withoutDeadline())).violations, [], 'expired at the TTL: the slot is free again');
+  t.equal(admitted.size, 1, 'the ghost is forgotten; the third create is the one entry');
+  t.equal(ADMITTED_TTL_MS, 60_000, "kube-apiserver's default --request-timeout");
+});
+
+t.test('an admitted create drops out of the ledger once the view holds it: never counted twice', async (t) => {
+  const admitted = createAdmittedSolvers();
+  const policy = createAcmeSolverCapPolicy(SETTINGS, { admitted });
+  const view = cappedAt(2);
+  const first = generated('team-a', 'first');
+  t.same((await policy.check(first, view, withoutDeadline())).violations, []);
+  t.equal(admitted.size, 1);
+  view.add(first.object as KubeObject);
+  t.same((await policy.check(generated('team-a', 'second'), view, withoutDeadline())).violations, [], 'the view holds 1, the ledger 0 for it: 1 < 2');
+  t.equal(admitted.size, 1, 'the first entry is gone, the second is pending');
+  t.same((await policy.check(generated('team-a', 'third'), view, withoutDeadline())).violations, [capReachedIn('team-a', 2, 'web-tls-third')], '1 in the view + 1 pending');
+});
+
+t.test('a create without a name is counted until it expires', async (t) => {
+  const clock = clockAt(0);
+  const admitted = createAdmittedSolvers({ now: clock.read });
+  const policy = createAcmeSolverCapPolicy(SETTINGS, { admitted });
+  const view = cappedAt(2);
+  const unnamed = requestFor(newSolver('team-a'));
+  t.same((await policy.check(unnamed, view, withoutDeadline())).violations, []);
+  t.same((await policy.check(unnamed, view, withoutDeadline())).violations, [], 'two unnamed creates are two entries');
+  t.same((await policy.check(unnamed, view, withoutDeadline())).violations, [capReachedIn('team-a', 2, 'web-tls-new')]);
+  clock.now += ADMITTED_TTL_MS;
+  t.same((await policy.check(unnamed, view, withoutDeadline())).violations, []);
+});
+
+t.test('only a create that will exist is recorded', async (t) => {
+  const recordedBy = async (request: PolicyRequest, settings: Partial<AcmeSolverCapSettings>, objects: KubeObject[] = []) => {
+    const admitted = createAdmittedSolvers();
+    const result = await createAcmeSolverCapPolicy({ ...SETTINGS, ...settings }, { admitted }).check(request, cappedAt(1, objects), withoutDeadline());
+    return { violations: result.violations.length, recorded: admitted.size };
+  };
+  t.same(await recordedBy(generated('team-a', 'x'), {}), { violations: 0, recorded: 1 }, 'an admitted create is recorded');
+  t.same(await recordedBy({ ...generated('team-a', 'x'), dryRun: true }, {}), { violations: 0, recorded: 0 }, 'a dry run is admitted, not recorded');
+  t.same(await recordedBy(generated('team-a', 'x'), {}, solvers('team-a', 1)), { violations: 1, recorded: 0 }, 'a denied create is not recorded');
+  t.same(await recordedBy(generated('team-a', 'x'), { mode: 'warn' }, solvers('team-a', 1)), { violations: 1, recorded: 0 }, 'over the cap in warn mode: not recorded (the cap is not enforced)');
+  const unowned = generated('team-a', 'x');
+  const object = { ...unowned.object, metadata: { ...unowned.object?.metadata, ownerReferences: undefined } };
+  t.same(await recordedBy({ ...unowned, object }, {}), { violations: 0, recorded: 0 }, 'no Challenge owner: the view will not count it, neither does the ledger');
 });

@@ -3,9 +3,9 @@
 // solver HTTPRoutes behind and the ingress controller died of them. Refusing is safe for
 // cert-manager: its create fails, it retries with back-off, and nothing piles up.
 //
-// Counting uses the view's cache, so concurrent creates (cert-manager's workers, or several
-// webhook replicas) can pass the cap by a few. That is accepted: the cap stops thousands, not one,
-// and a lock across replicas would cost more than it saves.
+// Counting uses the view's cache plus the creates this replica admitted that the cache has not
+// shown yet (admitted.ts), so one replica never passes the cap. Replicas do not share that
+// ledger: with N of them a burst can reach N × cap at worst (README.md of this policy).
 import type { ResourceInfo } from '../../cluster/resources.ts';
 import type { ClusterView } from '../../cluster/view.ts';
 import { emptyResult, type Policy, type PolicyRequest, type PolicyResult } from '../types.ts';
@@ -13,6 +13,7 @@ import { clusterCapReached, invalidAnnotation, namespaceCapReached, notOwnedByCh
 import { ACME_SOLVER_CAP, type AcmeSolverCapSettings } from './settings.ts';
 import { namespaceOf } from '../../kube/accessors.ts';
 import { getNamespaceOverride } from '../namespace-override.ts';
+import type { AdmittedSolvers, PendingSolvers } from './admitted.ts';
 import { challengeOwnerOf, countSolvers, hasSolverLabel, solverResourceOf, tallySolvers } from './solvers.ts';
 
 
@@ -33,31 +34,41 @@ export const getNamespaceCap = (view: ClusterView, namespace: string, settings: 
     invalid: (value) => invalidAnnotation({ namespace, annotation: settings.namespaceAnnotation, value, fallback: settings.maxPerNamespace }),
   });
 
-const checkNamespace = async (request: PolicyRequest, solver: ResourceInfo, view: ClusterView, settings: AcmeSolverCapSettings, result: PolicyResult) => {
+type NamespaceCap = Awaited<ReturnType<typeof getNamespaceCap>>;
+
+const checkNamespace = (request: PolicyRequest, solver: ResourceInfo, view: ClusterView, cap: NamespaceCap, pending: number, settings: AcmeSolverCapSettings, result: PolicyResult) => {
   const namespace = namespaceOf(request.object, request.namespace);
-  const { value: cap, fromAnnotation, warning } = await getNamespaceCap(view, namespace, settings);
-  if (warning) result.warnings.push(warning);
   const { owned, unowned } = tallySolvers(countSolvers(view, solver, namespace));
   const kind = { kind: solver.kind, plural: solver.plural };
-  if (owned >= cap) {
+  if (owned + pending >= cap.value) {
     const challenge = challengeOwnerOf(request.object)?.name;
-    result.violations.push(namespaceCapReached({ ...kind, namespace, cap, capFromAnnotation: fromAnnotation, annotation: settings.namespaceAnnotation, challenge }));
+    result.violations.push(namespaceCapReached({ ...kind, namespace, cap: cap.value, capFromAnnotation: cap.fromAnnotation, annotation: settings.namespaceAnnotation, challenge }));
   } else if (unowned > 0) {
     result.warnings.push(unownedSolvers({ ...kind, namespace, unowned }));
   }
 };
 
-const checkCluster = (solver: ResourceInfo, view: ClusterView, settings: AcmeSolverCapSettings, result: PolicyResult) => {
+const checkCluster = (solver: ResourceInfo, view: ClusterView, pending: number, settings: AcmeSolverCapSettings, result: PolicyResult) => {
   const { owned } = tallySolvers(countSolvers(view, solver));
-  if (owned < settings.maxClusterWide) return;
+  if (owned + pending < settings.maxClusterWide) return;
   result.violations.push(clusterCapReached({ kind: solver.kind, plural: solver.plural, cap: settings.maxClusterWide }));
 };
 
-export const createAcmeSolverCapPolicy = (settings: AcmeSolverCapSettings): Policy => ({
+export type AcmeSolverCapDependencies = {
+  /** This replica's creates admitted but not yet in its cache (serve); absent (check, audit, explain): the cache alone counts. */
+  admitted?: AdmittedSolvers;
+};
+
+const NONE_PENDING: PendingSolvers = { namespace: 0, cluster: 0 };
+
+/** What the view will hold once the create is stored: the generated name (the API server fills it in before validating admission). */
+const nameOf = (request: PolicyRequest): string | undefined => request.name ?? request.object?.metadata?.name;
+
+export const createAcmeSolverCapPolicy = (settings: AcmeSolverCapSettings, deps: AcmeSolverCapDependencies = {}): Policy => ({
   id: ACME_SOLVER_CAP,
   mode: settings.mode,
   admission: 'validating',
-  // CREATE only, selected by label: cert-manager uses generateName, so there is no name yet.
+  // CREATE only, selected by label: the name is generated (generateName), so it says nothing.
   // UPDATE and DELETE never add a solver, so they are never judged (and never denied).
   matches: (request) => request.operation === 'CREATE' && solverResourceOf(request.kind) !== undefined && hasSolverLabel(request.object),
   async check(request, view) {
@@ -65,10 +76,17 @@ export const createAcmeSolverCapPolicy = (settings: AcmeSolverCapSettings): Poli
     const result = emptyResult();
     // No cache of this kind to count from (its API is not served yet): idle rather than guess.
     if (!solver || !view.isServed(solver.id)) return result;
-    await checkNamespace(request, solver, view, settings, result);
-    checkCluster(solver, view, settings, result);
+    const namespace = namespaceOf(request.object, request.namespace);
+    const cap = await getNamespaceCap(view, namespace, settings);
+    if (cap.warning) result.warnings.push(cap.warning);
+    // No await from here to record(): each review of a burst counts the ones admitted before it.
+    const pending = deps.admitted?.pending(view, solver.id, namespace) ?? NONE_PENDING;
+    checkNamespace(request, solver, view, cap, pending.namespace, settings, result);
+    checkCluster(solver, view, pending.cluster, settings, result);
     // Judged anyway: the label claims it is a solver and loads the ingress controller like one.
     if (!challengeOwnerOf(request.object)) result.warnings.push(notOwnedByChallenge(solver));
+    // Only what the view will count: Challenge-owned, admitted by this policy, really created.
+    else if (result.violations.length === 0 && !request.dryRun) deps.admitted?.record(solver.id, namespace, nameOf(request));
     return result;
   },
 });
