@@ -135,32 +135,28 @@ build_certguard_tar() {
   mv -f "$certguard_tar.partial" "$certguard_tar"
 }
 
-build_pause_tar() {
-  [ -f "$pause_tar" ] && return 0
-  local pause_bin staging
-  pause_bin="$(bash "$root/scripts/e2e-binaries.sh" node | awk '$1 == "pause" { print $2 }')"
+# An image holding one static binary and nothing else, run as a numeric user.
+build_one_file_tar() { # build_one_file_tar <tarball> <reference> <binary> <file name> <uid:gid>
+  local tar="$1" ref="$2" bin="$3" name="$4" user="$5" staging
+  [ -f "$tar" ] && return 0
   start_dockerd
-  staging="$(mktemp -d /tmp/certguard-e2e-pause-XXXXXX)"
-  cp "$pause_bin" "$staging/pause"
-  tar -C "$staging" -cf "$staging/rootfs.tar" pause
-  docker_ import --change 'ENTRYPOINT ["/pause"]' --change 'USER 65535:65535' "$staging/rootfs.tar" "$pause_ref" >/dev/null
+  staging="$(mktemp -d /tmp/certguard-e2e-image-XXXXXX)"
+  cp "$bin" "$staging/$name"
+  tar -C "$staging" -cf "$staging/rootfs.tar" "$name"
+  docker_ import --change "ENTRYPOINT [\"/$name\"]" --change "USER $user" "$staging/rootfs.tar" "$ref" >/dev/null
   rm -rf "$staging"
-  docker_ save -o "$pause_tar.partial" "$pause_ref"
-  mv -f "$pause_tar.partial" "$pause_tar"
+  docker_ save -o "$tar.partial" "$ref"
+  mv -f "$tar.partial" "$tar"
 }
 
+build_pause_tar() {
+  [ -f "$pause_tar" ] && return 0
+  build_one_file_tar "$pause_tar" "$pause_ref" "$(bash "$root/scripts/e2e-binaries.sh" node | awk '$1 == "pause" { print $2 }')" pause 65535:65535
+}
+
+# Numeric user: the kubelet can only check the solver Pod's runAsNonRoot against a numeric user.
 build_acmesolver_tar() {
-  [ -f "$acmesolver_tar" ] && return 0
-  local staging
-  start_dockerd
-  staging="$(mktemp -d /tmp/certguard-e2e-acmesolver-XXXXXX)"
-  cp "$acmesolver_bin" "$staging/acmesolver"
-  tar -C "$staging" -cf "$staging/rootfs.tar" acmesolver
-  # Numeric: the kubelet can only check runAsNonRoot against a numeric user.
-  docker_ import --change 'ENTRYPOINT ["/acmesolver"]' --change 'USER 65532:65532' "$staging/rootfs.tar" "$acmesolver_ref" >/dev/null
-  rm -rf "$staging"
-  docker_ save -o "$acmesolver_tar.partial" "$acmesolver_ref"
-  mv -f "$acmesolver_tar.partial" "$acmesolver_tar"
+  build_one_file_tar "$acmesolver_tar" "$acmesolver_ref" "$acmesolver_bin" acmesolver 65532:65532
 }
 
 build_base_tar

@@ -28,7 +28,7 @@ import { startPebble } from './harness/pebble.ts';
 import { makeTempDir, removeTempDir, run, waitFor } from './harness/processes.ts';
 import { repoRoot } from './harness/paths.ts';
 import {
-  gatewayConditions as conditionsOf, getJson, pebbleIssuer, startAcmeCertManager, startAcmeNode, untilPebbleServed, untilReady as readyCertificate, verifiedCertificate,
+  HTTP_LISTENER, gatewayConditions as conditionsOf, getJson, httpsListener, pebbleIssuer, startAcmeCertManager, startAcmeNode, untilPebbleServed, untilReady as readyCertificate, verifiedCertificate,
 } from './fixtures/acme-node.ts';
 import { CERTGUARD_NAMESPACE, WEBHOOK_CONFIGURATION_NAME } from './harness/webhooks.ts';
 import { watchObjects } from './harness/watch.ts';
@@ -54,12 +54,6 @@ type Secret = { metadata: Meta; data: Record<string, string> };
 type Route = { metadata: Meta; status?: { parents?: Array<{ parentRef: { name: string; namespace?: string }; controllerName: string; conditions: Condition[] }> } };
 type GatewayObject = { metadata: Meta & { generation: number }; status?: { conditions?: Condition[] } };
 
-const listener = (name: string, hostname: string, secret: string, secretNamespace?: string): Obj => ({
-  name, hostname, port: 443, protocol: 'HTTPS',
-  tls: { mode: 'Terminate', certificateRefs: [{ kind: 'Secret', name: secret, ...(secretNamespace ? { namespace: secretNamespace } : {}) }] },
-  allowedRoutes: { namespaces: { from: 'All' } },
-});
-
 const gateway = (entries: Entry[]): Obj => ({
   apiVersion: 'gateway.networking.k8s.io/v1',
   kind: 'Gateway',
@@ -67,10 +61,9 @@ const gateway = (entries: Entry[]): Obj => ({
   spec: {
     gatewayClassName: 'traefik',
     listeners: [
-      // Where every namespace's HTTP-01 solver routes attach, as in the seed.
-      { name: 'web', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } },
-      ...WORKING.map((hostname, i) => listener(`websecure-app0${i}`, hostname, `app0${i}-tls`)),
-      ...entries.map((e) => listener(e.listener, e.hostname, e.secret, e.namespace)),
+      HTTP_LISTENER,
+      ...WORKING.map((hostname, i) => httpsListener(`websecure-app0${i}`, hostname, `app0${i}-tls`)),
+      ...entries.map((e) => httpsListener(e.listener, e.hostname, e.secret, e.namespace)),
     ],
   },
 });

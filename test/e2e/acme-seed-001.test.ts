@@ -12,7 +12,7 @@ import { installCertguard, waitForMode } from './harness/chart.ts';
 import { namespace, yamlOf } from './harness/objects.ts';
 import { waitFor } from './harness/processes.ts';
 import { watchObjects } from './harness/watch.ts';
-import { gatewayConditions, pebbleIssuer, startAcmeCertManager, startAcmeNode, untilReady } from './fixtures/acme-node.ts';
+import { HTTP_LISTENER, gatewayConditions, pebbleIssuer, startAcmeCertManager, startAcmeNode, untilReady } from './fixtures/acme-node.ts';
 
 const GW_NS = 'traefik';
 const GW = 'traefik-gateway';
@@ -39,7 +39,7 @@ const gateway = (): Obj => ({
   apiVersion: 'gateway.networking.k8s.io/v1',
   kind: 'Gateway',
   metadata: { namespace: GW_NS, name: GW },
-  spec: { gatewayClassName: 'traefik', listeners: [{ name: 'web', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } }] },
+  spec: { gatewayClassName: 'traefik', listeners: [HTTP_LISTENER] },
 });
 
 /** The most solver routes that existed at once in the namespace, replaying the watch's ADDED/DELETED. */

@@ -4,8 +4,8 @@
 // labels, owned by a real Challenge). One certguard process: exactly the cap is stored, and the
 // validating webhook saw each generated name. Two replicas installed by the chart: at most
 // 2 × cap (each replica counts only what it admitted itself); the count is printed.
-import { request } from 'node:https';
 import t from 'tap';
+import { post } from './harness/admission-client.ts';
 import { certguardPods, installCertguard, waitForMode } from './harness/chart.ts';
 import type { Cluster } from './harness/cluster.ts';
 import { startNodeCluster, type NodeCluster } from './harness/node-cluster.ts';
@@ -66,23 +66,10 @@ const CAP_DENIAL =
 
 type Answer = { status: number; body: { message?: string; metadata?: { name?: string } } };
 
-const post = (cluster: Cluster, path: string, object: object): Promise<Answer> =>
-  new Promise((resolve, reject) => {
-    const body = JSON.stringify(object);
-    const req = request(`${cluster.serverUrl}${path}`, {
-      method: 'POST',
-      ca: cluster.caPem,
-      headers: { authorization: `Bearer ${cluster.token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      timeout: 60_000,
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Answer['body'] }));
-    });
-    req.once('timeout', () => req.destroy(new Error('client timeout')));
-    req.once('error', reject);
-    req.end(body);
-  });
+const postJson = async (cluster: Cluster, path: string, object: object): Promise<Answer> => {
+  const answer = await post(cluster, path, object, 60_000);
+  return { status: answer.status, body: JSON.parse(answer.body) as Answer['body'] };
+};
 
 type Burst = { admitted: string[]; denied: number; other: string[] };
 
@@ -91,7 +78,7 @@ const burst = async (cluster: Cluster, challengeUid: string): Promise<Burst> => 
   const outcome: Burst = { admitted: [], denied: 0, other: [] };
   const client = async () => {
     for (let i = 0; i < CREATES / CLIENTS; i += 1) {
-      const answer = await post(cluster, `/apis/gateway.networking.k8s.io/v1/namespaces/${NS}/httproutes`, solverRoute(challengeUid));
+      const answer = await postJson(cluster, `/apis/gateway.networking.k8s.io/v1/namespaces/${NS}/httproutes`, solverRoute(challengeUid));
       if (answer.status === 201 && answer.body.metadata?.name) outcome.admitted.push(answer.body.metadata.name);
       else if (answer.status === 403 && answer.body.message === CAP_DENIAL) outcome.denied += 1;
       else outcome.other.push(`${answer.status} ${answer.body.message ?? ''}`);

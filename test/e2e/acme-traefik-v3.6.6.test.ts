@@ -16,7 +16,7 @@ import { namespace, tlsSecret, yamlOf } from './harness/objects.ts';
 import { waitFor } from './harness/processes.ts';
 import { watchObjects } from './harness/watch.ts';
 import type { Condition } from './harness/objects.ts';
-import { gatewayConditions, pebbleIssuer, startAcmeCertManager, startAcmeNode, untilPebbleServed, untilReady } from './fixtures/acme-node.ts';
+import { HTTP_LISTENER, gatewayConditions, httpsListener, pebbleIssuer, startAcmeCertManager, startAcmeNode, untilPebbleServed, untilReady } from './fixtures/acme-node.ts';
 
 const GW_NS = 'traefik';
 const GW = 'traefik-gateway';
@@ -29,11 +29,6 @@ const NEW = [
 type Obj = Record<string, unknown>;
 type GatewayObject = { metadata: { generation: number }; status?: { conditions?: Condition[]; listeners?: Array<{ name: string; conditions: Condition[] }> } };
 
-const listener = (name: string, hostname: string, secret: string, secretNamespace?: string): Obj => ({
-  name, hostname, port: 443, protocol: 'HTTPS', allowedRoutes: { namespaces: { from: 'All' } },
-  tls: { mode: 'Terminate', certificateRefs: [{ kind: 'Secret', name: secret, ...(secretNamespace ? { namespace: secretNamespace } : {}) }] },
-});
-
 const gateway = (grown: boolean): Obj => ({
   apiVersion: 'gateway.networking.k8s.io/v1',
   kind: 'Gateway',
@@ -41,9 +36,9 @@ const gateway = (grown: boolean): Obj => ({
   spec: {
     gatewayClassName: 'traefik',
     listeners: [
-      { name: 'web', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } },
-      listener('websecure-app00', WORKING, 'app00-tls'),
-      ...(grown ? NEW.map((n) => listener(n.listener, n.hostname, n.secret, n.namespace)) : []),
+      HTTP_LISTENER,
+      httpsListener('websecure-app00', WORKING, 'app00-tls'),
+      ...(grown ? NEW.map((n) => httpsListener(n.listener, n.hostname, n.secret, n.namespace)) : []),
     ],
   },
 });

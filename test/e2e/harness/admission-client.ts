@@ -12,16 +12,17 @@ import type { Cluster } from './cluster.ts';
 
 export type AdmissionCounts = { admitted: number; denied: number; failed: number; failures: string[] };
 
-type Answer = { status: number; body: string };
+export type Answer = { status: number; body: string };
 
-const post = (cluster: Cluster, path: string, object: object): Promise<Answer> =>
+/** One POST of an object straight to the API server as the cluster's admin: status and body, never a throw on 4xx/5xx. */
+export const post = (cluster: Cluster, path: string, object: object, timeoutMs = 30_000): Promise<Answer> =>
   new Promise((resolve, reject) => {
     const body = JSON.stringify(object);
     const req = request(`${cluster.serverUrl}${path}`, {
       method: 'POST',
       ca: cluster.caPem,
       headers: { authorization: `Bearer ${cluster.token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      timeout: 30_000,
+      timeout: timeoutMs,
     }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
