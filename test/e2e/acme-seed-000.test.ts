@@ -107,15 +107,20 @@ const untilGateway = (cluster: Cluster, wanted: Record<string, string>) =>
 
 const untilReady = (cluster: Cluster, e: Entry) => readyCertificate(cluster, e.namespace, e.namespace);
 
-/** `certguard audit -o json` against the cluster, as an admin runs it, with the chart's policy settings. */
+/** The certguard CLI against the cluster, as an admin runs it, with the chart's policy settings. */
+const certguardCli = async (cluster: Cluster, dnsServer: string, args: string[]) => {
+  const dir = makeTempDir('acme-cli');
+  const config = join(dir, 'config.json');
+  writeFileSync(config, JSON.stringify({ policies: { 'certificate-dns': { mode: 'off', resolvers: [dnsServer] } } }));
+  const result = await run(process.execPath, [join(repoRoot, 'bin/certguard.js'), ...args, '--kubeconfig', cluster.kubeconfigPath, '--config', config], { timeoutMs: 300_000 });
+  removeTempDir(dir);
+  return result;
+};
+
 type Finding = { rule: string; result: string; message: string };
 
-const runAudit = async (cluster: Cluster): Promise<Finding[]> => {
-  const dir = makeTempDir('acme-audit');
-  const config = join(dir, 'config.json');
-  writeFileSync(config, JSON.stringify({ policies: { 'certificate-dns': { mode: 'off' } } }));
-  const audited = await run(process.execPath, [join(repoRoot, 'bin/certguard.js'), 'audit', '--kubeconfig', cluster.kubeconfigPath, '--config', config, '-o', 'json'], { timeoutMs: 300_000 });
-  removeTempDir(dir);
+const runAudit = async (cluster: Cluster, dnsServer: string): Promise<Finding[]> => {
+  const audited = await certguardCli(cluster, dnsServer, ['audit', '-o', 'json']);
   if (!audited.stdout.startsWith('{')) throw new Error(`certguard audit printed no report (${audited.code}): ${audited.stderr}`);
   return (JSON.parse(audited.stdout) as { findings: Finding[] }).findings;
 };
@@ -213,6 +218,13 @@ t.test('seed 000 with ACME: HTTP-01 through the same Gateway, from pebble, on a 
     await untilGateway(cluster, HEALTHY);
     const served = await untilPebbleServed(world, e.hostname);
     t.equal(served.subjectAltName, `DNS:${e.hostname}`, `${e.hostname} serves the pebble-signed chain`);
+    // A chain issued by pebble over HTTP-01 through this Gateway, as certguard explain sees it.
+    const explained = await certguardCli(cluster, dns.address, ['explain', 'gateway', `${GW_NS}/${GW}`, '-v']);
+    t.comment(explained.stdout);
+    t.equal(explained.code, 0, explained.code === 0 ? 'certguard explain exits 0 for the healthy Gateway' : explained.stdout + explained.stderr);
+    t.ok(explained.stdout.includes(`${e.hostname}: solver spec.acme.solvers[0] (HTTP-01 gatewayHTTPRoute), DNS resolves to ${cluster.nodeAddress}, ingress ${cluster.nodeAddress} (gateway ${GW_NS}/${GW})`),
+      'the names hop: the solver cert-manager picked, and the name resolving to the ingress');
+    t.match(explained.stdout, new RegExp(`^Gateway ${GW_NS}/${GW}: 5 certificate chains, 0 not healthy \\(healthy\\)\n`), 'every chain healthy, the pebble-issued ones included');
   });
 
   await t.test('renewal: cert-manager renews a short-lived pebble certificate under traffic, certguard admits it, the audit reads the new one', async (t) => {
@@ -247,7 +259,7 @@ t.test('seed 000 with ACME: HTTP-01 through the same Gateway, from pebble, on a 
     t.ok((status?.status?.revision ?? 0) >= 2, `the Certificate's revision is ${status?.status?.revision}`);
     // A 90-second certificate is always within audit.expiringWithinDays (14): that warning is the
     // only finding, and it must describe the renewed certificate, not the one it replaced.
-    const findings = (await runAudit(cluster)).filter((f) => f.message.includes(e.hostname) || f.message.includes(e.namespace));
+    const findings = (await runAudit(cluster, dns.address)).filter((f) => f.message.includes(e.hostname) || f.message.includes(e.namespace));
     t.same(findings.map((f) => `${f.rule} ${f.result}`), ['certificate-expiring warn'], `certguard audit on ${e.hostname}: only the expiry warning`);
     const expiry = /expires at (\S+), in/.exec(findings[0]?.message ?? '')?.[1] ?? '';
     t.ok(new Date(expiry).getTime() >= new Date(renewed.validTo).getTime(), `the audit read the renewed certificate (expires ${expiry}, renewed ${renewed.validTo})`);
