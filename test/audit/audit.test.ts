@@ -161,7 +161,7 @@ t.test('the audit', async (t) => {
     t.same(findings.map((finding) => [finding.policy, finding.rule, finding.result, finding.object?.kind]), [['certificate-dns', 'admission', 'fail', 'Certificate']]);
     t.equal(
       findings[0]?.message,
-      'Certificate app-production/app-prod-tls: spec.dnsNames[1] "old-host.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at the ingress 203.0.113.10 (gateway traefik/traefik-gateway), so Let\'s Encrypt would never reach the solver and cert-manager would retry forever. Point old-host.example.com at 203.0.113.10 first, or use a DNS-01 solver.',
+      'Certificate app-production/app-prod-tls: spec.dnsNames[1] "old-host.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at the ingress 203.0.113.10 (gateway traefik/traefik-gateway), so the ACME server would never reach the solver and cert-manager would retry forever. Point old-host.example.com at 203.0.113.10 first, or use a DNS-01 solver.',
     );
     t.same(await audit(objects, {}, resolverOf({ 'app.example.com': ['203.0.113.10'], 'old-host.example.com': ['203.0.113.10'] })), []);
   });
