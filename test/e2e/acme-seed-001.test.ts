@@ -5,10 +5,12 @@
 // - A Certificate whose name points elsewhere is refused at apply, naming both addresses.
 // - With a namespace's solver cap at 1 and a first challenge under way, two more Certificates:
 //   certguard refuses cert-manager's solver routes for them while the first challenge completes;
-//   its route goes away, the next one is admitted, and all three issue. Never more than one
-//   solver route at a time.
+//   its route goes away, the next ones are admitted, and all three issue. The chart runs two
+//   replicas, each counting the creates it admitted itself: at most 2 × the cap at once, the bound
+//   the acme-solver-cap README documents (two retries landing on both replicas at the same moment
+//   reach it).
 import t from 'tap';
-import { installCertguard, waitForMode } from './harness/chart.ts';
+import { certguardPods, installCertguard, waitForMode } from './harness/chart.ts';
 import { namespace, yamlOf } from './harness/objects.ts';
 import { waitFor } from './harness/processes.ts';
 import { watchObjects } from './harness/watch.ts';
@@ -21,6 +23,9 @@ const ELSEWHERE_IP = '198.51.100.7';
 const ELSEWHERE = 'old.example.com';
 const NAMES = ['a.shop.example.com', 'b.shop.example.com', 'c.shop.example.com'];
 const SOLVER_LABEL = 'acme.cert-manager.io/http01-solver';
+const CAP = 1;
+/** The chart's default replica count. */
+const REPLICAS = 2;
 /** Three issuances one after the other, each behind cert-manager's back-off after refused creates. */
 const ALL_ISSUED_MS = 600_000;
 
@@ -61,8 +66,9 @@ t.test('seed 001 with real solver Pods: DNS checked at apply, the solver cap und
   const { cluster } = world;
   await installCertguard(cluster, { config: { policies: { 'certificate-dns': { resolvers: [world.dns.address] } } } });
   await waitForMode(cluster, 'enforce');
+  t.equal((await certguardPods(cluster)).length, REPLICAS, `the chart runs ${REPLICAS} certguard replicas`);
   const prepared = await cluster.kubectl(['apply', '-f', '-'], {
-    input: yamlOf(world.traefik.gatewayClass, namespace('cert-manager'), namespace(GW_NS), namespace(NS, { 'certguard.io/max-solver-routes': '1' }),
+    input: yamlOf(world.traefik.gatewayClass, namespace('cert-manager'), namespace(GW_NS), namespace(NS, { 'certguard.io/max-solver-routes': String(CAP) }),
       pebbleIssuer(world.pebble.directoryUrl, GW_NS, GW), gateway()),
   });
   t.equal(prepared.code, 0, prepared.stderr);
@@ -83,7 +89,7 @@ t.test('seed 001 with real solver Pods: DNS checked at apply, the solver cap und
     t.not(stored.code, 0, 'nothing was stored');
   });
 
-  await t.test('cap 1: the next solver route is refused while a challenge completes, then all three issue', async (t) => {
+  await t.test('cap 1: the next solver routes are refused while a challenge completes, then all three issue', async (t) => {
     const routes = watchObjects<Route>(cluster, ['httproutes', '-n', NS, '-l', `${SOLVER_LABEL}=true`]);
     t.teardown(() => routes.stop());
     const applied = Date.now();
@@ -101,7 +107,9 @@ t.test('seed 001 with real solver Pods: DNS checked at apply, the solver cap und
     }
     t.pass('all three Certificates issued through the capped namespace');
     const events = routes.events().filter((e) => e.type === 'ADDED' || e.type === 'DELETED');
-    t.equal(mostAtOnce(events), 1, `never more than one solver route in the namespace (${events.map((e) => `${e.type} ${e.object.metadata.name}`).join(', ')})`);
+    const most = mostAtOnce(events);
+    t.comment(`at most ${most} solver routes at once: ${events.map((e) => `${e.type} ${e.object.metadata.name}`).join(', ')}`);
+    t.ok(most <= REPLICAS * CAP, `at most ${REPLICAS} replicas × cap ${CAP} solver routes at once (saw ${most})`);
     t.equal(events.filter((e) => e.type === 'ADDED').length >= NAMES.length, true, `a solver route per challenge, one after the other (${events.length} ADDED/DELETED events)`);
     t.match(certManager.logs(), /has reached its cap of 1 ACME HTTP-01 solver HTTPRoute/, "cert-manager's refused creates carry certguard's cap message");
   });
