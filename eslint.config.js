@@ -32,6 +32,19 @@ export default tseslint.config(
         { group: ['fastify', 'fastify/*', '@fastify/*'], message: 'policies never see HTTP: keep fastify in src/server' },
         { group: ['@kubernetes/client-node', '@kubernetes/client-node/*'], message: 'policies read the cluster through the ClusterView only' },
         { group: ['**/server/**', '**/cluster/live/**'], message: 'policies depend on the ClusterView interface, not on the server or the live view' },
+        { group: ['**/audit/*', '!**/audit/findings.ts', '!**/audit/settings.ts', '**/metrics/**', '**/compose.ts'], message: 'policies hand their audit rules and metrics to the composition root; from audit/ only the findings vocabulary and its settings' },
+      ]),
+    },
+  },
+  {
+    // The audit, the metrics and the cluster view are generic: the composition root hands them the
+    // policies; they never reach into a policy's folder (CONTRIBUTING.md "Where a change goes").
+    files: ['src/audit/**/*.ts', 'src/metrics/**/*.ts', 'src/cluster/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': fence([
+        { group: ['**/policies/*/**'], message: 'a policy\'s internals are its own: declare what you need on the Policy (policies/types.ts) and wire it in src/compose.ts' },
+        { group: ['**/compose.ts'], message: 'the composition root imports these layers, never the other way round' },
       ]),
     },
   },

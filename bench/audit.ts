@@ -4,7 +4,8 @@
 // once (DNS time is the resolvers', not certguard's). Measures wall time and the heap the audit
 // adds. Not the live view's memory: that is bench/cluster-view.ts (the audit reuses that cache).
 //   node --expose-gc bench/audit.ts          (sizes via env GATEWAYS, LISTENERS, ROUTES, CERTIFICATES)
-import { buildAuditPolicies, runAudit, sourceOf } from '../src/audit/audit.ts';
+import { runAudit, sourceOf } from '../src/audit/audit.ts';
+import { buildAuditPolicies } from '../src/compose.ts';
 import { buildCertificate, generateRsaKeyPair } from '../src/certs/x509.ts';
 import { ManifestView } from '../src/cluster/manifest-view.ts';
 import { parseConfig } from '../src/config/load.ts';

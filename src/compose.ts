@@ -1,6 +1,11 @@
 // The composition root (cert-manager buildAdmissionChain): the one place that builds the
 // policies from the config and hands them their dependencies.
 import type { Logger } from 'pino';
+import { budgetedResolver } from './audit/dns-budget.ts';
+import { createMetrics, type Metrics, type MetricsOptions, type MetricsView } from './metrics/metrics.ts';
+import { registerSolverMetrics } from './policies/acme-solver-cap/metrics.ts';
+import { registerPlaceholderMetrics } from './policies/gateway-listener-tls/metrics.ts';
+import { registerInUseMetrics } from './policies/tls-secret-in-use/metrics.ts';
 import type { Config } from './config/schema.ts';
 import { createNameResolver, type NameResolver } from './dns/resolver.ts';
 import { ANNOTATION_ALONE, type AccessCheck, type BreakGlassGate } from './policies/break-glass.ts';
@@ -36,10 +41,13 @@ export type PolicyDependencies = {
 const breakGlassGate = (config: Config, isAllowed: AccessCheck | undefined): BreakGlassGate =>
   config.breakGlass.authorization === 'rbac' && isAllowed ? { mode: 'rbac', clusterRole: config.breakGlass.clusterRole, isAllowed } : ANNOTATION_ALONE;
 
+/** certificate-dns's resolver, from its settings (resolvers, timeouts, cache). */
+export const buildResolver = (config: Config): NameResolver => createNameResolver(resolverOptionsFrom(config.policies['certificate-dns']));
+
 export const buildPolicies = (config: Config, deps: PolicyDependencies): Policy[] => {
   const dns = config.policies['certificate-dns'];
   // Built once: it holds the answer cache that makes a burst of Certificates cost one lookup per name.
-  const resolver = deps.resolver ?? createNameResolver(resolverOptionsFrom(dns));
+  const resolver = deps.resolver ?? buildResolver(config);
   const breakGlass = breakGlassGate(config, deps.isBreakGlassAllowed);
   return [
     createGatewayListenerTlsPolicy(config.policies['gateway-listener-tls']),
@@ -48,4 +56,27 @@ export const buildPolicies = (config: Config, deps: PolicyDependencies): Policy[
     createTlsSecretInUsePolicy(config.policies['tls-secret-in-use'], { recordAllowedDeletion: deps.recordInUseDeletion, breakGlass }),
     createCertificateIssuablePolicy(config.policies['certificate-issuable'], { breakGlass }),
   ];
+};
+
+/**
+ * The policies as the audit runs them. Placeholder mode becomes enforce: a missing Secret is a
+ * finding (an audit creates nothing, and "would create" is not a verdict). The audit's DNS lookups
+ * stay within audit.dnsLookupsPerSecond; serve hands in the webhook's resolver, so cached answers
+ * are shared both ways and admission lookups never wait on this budget.
+ */
+export const buildAuditPolicies = (config: Config, deps: PolicyDependencies): Policy[] => {
+  const shared = deps.resolver ?? buildResolver(config);
+  const resolver = budgetedResolver(shared, config.audit.dnsLookupsPerSecond);
+  const policies = Object.fromEntries(Object.entries(config.policies).map(([id, settings]) => [id, settings.mode === 'placeholder' ? { ...settings, mode: 'enforce' } : settings]));
+  return buildPolicies({ ...config, policies: policies as Config['policies'] }, { ...deps, resolver });
+};
+
+export type ServeMetrics = Metrics & Required<Pick<PolicyDependencies, 'recordInUseDeletion'>>;
+
+/** serve's metrics: the generic ones, plus each policy's own on the same registry. */
+export const buildMetrics = (view: MetricsView, options: MetricsOptions = {}): ServeMetrics => {
+  const metrics = createMetrics(view, options);
+  registerSolverMetrics(metrics.registry, view);
+  registerPlaceholderMetrics(metrics.registry, view);
+  return { ...metrics, recordInUseDeletion: registerInUseMetrics(metrics.registry) };
 };

@@ -1,25 +1,16 @@
 // The audit: judges what exists with the webhook's policies and messages, each object as if it
-// were created now, plus what only time breaks (expiring certificates, placeholders nobody
-// replaced, solver floods). Pure over a ClusterView and a list of objects: the CLI feeds it a
-// folder or the live cluster, serve feeds it its live view.
+// were created now, plus each policy's audit-only rules (what time or a controller breaks after
+// admission). Pure over a ClusterView and a list of objects: the CLI feeds it a folder or the live
+// cluster, serve feeds it its live view. It knows no policy by name.
 import type { ClusterView } from '../cluster/view.ts';
-import { buildPolicies, type PolicyDependencies } from '../compose.ts';
 import type { Config } from '../config/schema.ts';
-import { createNameResolver } from '../dns/resolver.ts';
 import type { KubeObject } from '../kube/object.ts';
-import { hasSolverLabel } from '../policies/acme-solver-cap/solvers.ts';
-import { resolverOptionsFrom } from '../policies/certificate-dns/settings.ts';
-import type { Policy } from '../policies/types.ts';
-import { findNotAccepted } from './attachment.ts';
+import type { AuditContext, Policy } from '../policies/types.ts';
 import { IssuanceRecords, isIssuanceRecord } from './challenges.ts';
-import { budgetedResolver } from './dns-budget.ts';
-import { findExpiring } from './expiring.ts';
 import { refOf, RULE_ADMISSION, RULE_BREAK_GLASS, sortFindings, type Finding } from './findings.ts';
 import { addByReport } from './policy-report.ts';
 import { judge, requestFor, requestNamespaceOf } from './judge.ts';
 import { findNotReady } from './not-ready.ts';
-import { findOldPlaceholders } from './placeholders.ts';
-import { findSolverCaps } from './solvers.ts';
 import { auditReads } from './secret-reads.ts';
 
 /** The objects of one namespace ('' = cluster-scoped), in pages: a namespace's Certificates are never all in memory at once. */
@@ -61,27 +52,10 @@ export const sourceOf = (objects: KubeObject[]): AuditSource => ({
   issuance: async () => objects.filter(isIssuanceRecord),
 });
 
-/**
- * The policies as the audit runs them. Placeholder mode becomes enforce: a missing Secret is a
- * finding (no placeholder is ever created by an audit, and "would create" is not a verdict).
- */
-export const buildAuditPolicies = (config: Config, deps: PolicyDependencies): Policy[] => {
-  const tls = config.policies['gateway-listener-tls'];
-  const mode = tls.mode === 'placeholder' ? 'enforce' : tls.mode;
-  // The audit's lookups within audit.dnsLookupsPerSecond; serve hands in the webhook's resolver,
-  // so cached answers are shared both ways and admission lookups never wait on this budget.
-  const shared = deps.resolver ?? createNameResolver(resolverOptionsFrom(config.policies['certificate-dns']));
-  const resolver = budgetedResolver(shared, config.audit.dnsLookupsPerSecond);
-  return buildPolicies({ ...config, policies: { ...config.policies, 'gateway-listener-tls': { ...tls, mode } } }, { ...deps, resolver });
-};
-
-// Solver objects are judged per namespace (findSolverCaps), never one by one; Challenges, Orders
-// and CertificateRequests are read for the not-Ready finding, not judged.
-const isJudged = (object: KubeObject): boolean => Boolean(object.kind && object.metadata?.name) && !hasSolverLabel(object) && !isIssuanceRecord(object);
-
-/** The controller's refusals (attachment.ts) are reported under the policy that judges that object at admission, unless it is off. */
-const reportsAttachment = (object: KubeObject, config: Config): boolean =>
-  config.policies[object.kind === 'ListenerSet' ? 'gateway-listener-tls' : 'certificate-dns'].mode !== 'off';
+// Objects a policy reports as a group (solver floods), and Challenges, Orders and
+// CertificateRequests (read for the not-Ready finding), are not judged one by one.
+const isJudged = (object: KubeObject, policies: Policy[]): boolean =>
+  Boolean(object.kind && object.metadata?.name) && !isIssuanceRecord(object) && !policies.some((policy) => policy.audit?.groups?.(object));
 
 /** Each object as a CREATE (nothing old to compare with: every broken ref is a new one). */
 const judgeObject = async (object: KubeObject, index: number, input: AuditInput, view: ClusterView): Promise<Finding[]> => {
@@ -95,11 +69,19 @@ const judgeObject = async (object: KubeObject, index: number, input: AuditInput,
   ]);
 };
 
-/** What only time breaks, found over the whole view at once: old placeholders, solver floods. */
+const contextOf = (input: AuditInput, view: ClusterView): AuditContext => ({ view, now: input.now, settings: input.config.audit });
+
+/** The policies' rules over the whole view at once: old placeholders, solver floods. */
 const viewFindings = async (input: AuditInput): Promise<Finding[]> => {
-  const { audit, policies } = input.config;
-  const placeholders = policies['gateway-listener-tls'].mode !== 'off' ? findOldPlaceholders({ view: input.view, now: input.now, maxAgeHours: audit.placeholderMaxAgeHours }) : [];
-  return [...placeholders, ...(await findSolverCaps(input.view, policies['acme-solver-cap']))];
+  const found = await Promise.all(input.policies.map((policy) => policy.audit?.view?.(contextOf(input, input.view)) ?? []));
+  return found.flat();
+};
+
+/** The policies' rules on one object: what its controller refused, what time breaks. */
+const objectFindings = async (object: KubeObject, context: AuditContext, policies: Policy[]): Promise<Finding[]> => {
+  const findings: Finding[] = [];
+  for (const policy of policies) if (policy.audit?.object) findings.push(...(await policy.audit.object(object, context)));
+  return findings;
 };
 
 /**
@@ -110,8 +92,7 @@ const viewFindings = async (input: AuditInput): Promise<Finding[]> => {
  * Returns how many objects the source gave.
  */
 export const auditByNamespace = async (input: AuditInput, sink: FindingSink): Promise<{ objects: number }> => {
-  const { audit, policies } = input.config;
-  const tlsOn = policies['gateway-listener-tls'].mode !== 'off';
+  const { audit } = input.config;
   const records = await input.source.issuance();
   const issuance = new IssuanceRecords(records);
   const pending = addByReport(new Map(), await viewFindings(input));
@@ -128,12 +109,13 @@ export const auditByNamespace = async (input: AuditInput, sink: FindingSink): Pr
   let judged = 0;
   for await (const { namespace, pages } of input.source.batches()) {
     const view = auditReads(input.view);
+    const context = contextOf(input, view);
     for await (const page of pages) {
       objects += page.length;
-      for (const object of page) if (reportsAttachment(object, input.config)) addByReport(pending, findNotAccepted(object));
-      for (const object of page.filter(isJudged)) {
+      for (const object of page) {
+        addByReport(pending, await objectFindings(object, context, input.policies));
+        if (!isJudged(object, input.policies)) continue;
         addByReport(pending, await judgeObject(object, judged++, input, view));
-        if (tlsOn) addByReport(pending, await findExpiring(object, { view, now: input.now, withinDays: audit.expiringWithinDays }));
         addByReport(pending, findNotReady(object, { now: input.now, afterMinutes: audit.notReadyAfterMinutes, issuance }));
       }
     }

@@ -5,8 +5,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ClusterView, StatefulView } from '../cluster/view.ts';
 import type { Config } from '../config/schema.ts';
-import type { NameResolver } from '../dns/resolver.ts';
-import { buildAuditPolicies } from './audit.ts';
+import type { Policy } from '../policies/types.ts';
 import { EventRecorder } from './events.ts';
 import { LeaderLease } from './lease.ts';
 import { v8MemorySaver } from './memory-saver.ts';
@@ -29,8 +28,8 @@ export type ServeAuditOptions = {
   identity?: string;
   registry: Registry;
   logger: Logger;
-  /** The webhook's resolver: audit lookups share its answer cache. */
-  resolver?: NameResolver;
+  /** The policies as the audit runs them (compose.ts buildAuditPolicies). */
+  policies: Policy[];
 };
 
 export type ServeAudit = { stop(): Promise<void> };
@@ -44,7 +43,7 @@ export const startServeAudit = (options: ServeAuditOptions): ServeAudit => {
     view: options.view,
     source: liveSource(options.view, client),
     config: options.config,
-    policies: buildAuditPolicies(options.config, { logger, ...(options.resolver ? { resolver: options.resolver } : {}) }),
+    policies: options.policies,
     lease: new LeaderLease({ client, namespace: options.namespace, name: LEASE_NAME, identity }),
     reports: new ReportWriter(client, logger, { formats: options.config.audit.reportFormat, recordFormats: metrics.recordReportFormats }),
     events: new EventRecorder(client, logger, identity, options.config.audit.eventsPerAudit),

@@ -7,8 +7,7 @@ import { apiErrorOf, KubeClient } from '../cluster/live/kube-client.ts';
 import { loadCredentials } from '../cluster/live/kubeconfig.ts';
 import type { ClusterView } from '../cluster/view.ts';
 import type { KubeObject } from '../kube/object.ts';
-import { SOLVER_LABEL } from '../cluster/resources.ts';
-import { hasSolverLabel } from '../policies/acme-solver-cap/solvers.ts';
+import { hasSolverLabel, SOLVER_LABEL } from '../cluster/resources.ts';
 import type { AuditSource } from './audit.ts';
 
 type Listed = { kind: string; apiVersion: string; plural: string; accept?: string; labelSelector?: string };

@@ -2,6 +2,7 @@
 // than audit.notReadyAfterMinutes, with the reason cert-manager gives (seed 001: a Certificate
 // stuck for 17 hours while HTTP-01 kept failing). Read from the Certificate's status, and from its
 // failing Challenge when one exists (challenges.ts).
+import { conditionOf, describeCondition, oneLine, type Condition } from '../kube/conditions.ts';
 import type { KubeObject } from '../kube/object.ts';
 import type { ChallengeState, IssuanceRecords } from './challenges.ts';
 import { refOf, type Finding } from './findings.ts';
@@ -12,15 +13,6 @@ export const CERTIFICATE_READY = 'certificate-ready';
 
 const MINUTE_MS = 60_000;
 
-type Condition = { type?: string; status?: string; reason?: string; message?: string; lastTransitionTime?: string };
-
-const readyOf = (certificate: KubeObject): Condition | undefined => {
-  const conditions = (certificate.status as { conditions?: Condition[] } | undefined)?.conditions;
-  return Array.isArray(conditions) ? conditions.find((condition) => condition?.type === 'Ready') : undefined;
-};
-
-// Messages are joined with "; " elsewhere: cert-manager's text must not contain it.
-const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, ' ').replace(/;\s/g, ', ');
 
 /** ", and its Challenge apps/app-tls-1-2-3 for "app.example.com" (HTTP-01) is "pending": "..."", or "" without one. */
 export const challengeText = (challenges: ChallengeState[]): string => {
@@ -36,15 +28,14 @@ export const notReadyMessage = (certificate: KubeObject, ready: Condition, since
   const namespace = certificate.metadata?.namespace ?? 'default';
   const name = certificate.metadata?.name ?? '';
   const minutes = Math.floor((now.getTime() - since.getTime()) / MINUTE_MS);
-  const said = `Ready=${ready.status ?? 'Unknown'}${ready.reason ? ` reason "${ready.reason}"` : ''}${ready.message ? `: "${oneLine(ready.message)}"` : ''}`;
-  return `Certificate ${namespace}/${name} has not been Ready for ${minutes} minutes (since ${since.toISOString()}, audit.notReadyAfterMinutes is ${afterMinutes}): cert-manager says ${said}${challengeText(challenges)}. Look with: kubectl describe certificate ${name} -n ${namespace}, then kubectl get certificaterequests,orders,challenges -n ${namespace}`;
+  return `Certificate ${namespace}/${name} has not been Ready for ${minutes} minutes (since ${since.toISOString()}, audit.notReadyAfterMinutes is ${afterMinutes}): cert-manager says ${describeCondition(ready)}${challengeText(challenges)}. Look with: kubectl describe certificate ${name} -n ${namespace}, then kubectl get certificaterequests,orders,challenges -n ${namespace}`;
 };
 
 export type NotReadyOptions = { now: Date; afterMinutes: number; issuance?: IssuanceRecords };
 
 export const findNotReady = (object: KubeObject, options: NotReadyOptions): Finding[] => {
   if (object.kind !== 'Certificate' || !object.apiVersion?.startsWith('cert-manager.io/')) return [];
-  const ready = readyOf(object);
+  const ready = conditionOf(object.status, 'Ready');
   if (!ready || ready.status === 'True' || !ready.lastTransitionTime) return [];
   const since = new Date(ready.lastTransitionTime);
   if (Number.isNaN(since.getTime()) || options.now.getTime() - since.getTime() <= options.afterMinutes * MINUTE_MS) return [];

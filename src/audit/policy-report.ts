@@ -11,7 +11,7 @@
 // result (kyverno/policy-reporter pkg/openreports/reports_adapter.go GetSource) and a result's
 // object from resources[0] (pkg/openreports/result.go GetResource). Pure: the writer does the I/O.
 import type { KubeObject } from '../kube/object.ts';
-import { MANAGED_BY, MANAGED_BY_LABEL } from '../policies/gateway-listener-tls/placeholder-labels.ts';
+import { MANAGED_BY, MANAGED_BY_LABEL } from '../kube/labels.ts';
 import type { Finding, ObjectRef } from './findings.ts';
 
 export type ReportFormatId = 'openreports' | 'policyreports';

@@ -1,7 +1,8 @@
 // `certguard audit`: judges what exists — a folder of objects (`kubectl get ... -A -o yaml`
 // output) or the live cluster — with the webhook's policies and messages, each object as if it
 // were created now, plus what only time breaks (src/audit/). Exit 1 when anything fails.
-import { buildAuditPolicies, runAudit, sourceOf, type AuditInput } from '../audit/audit.ts';
+import { runAudit, sourceOf, type AuditInput } from '../audit/audit.ts';
+import { buildAuditPolicies } from '../compose.ts';
 import { formatReports, formatTable } from '../audit/format.ts';
 import { hasFailure } from '../audit/findings.ts';
 import { createAuditClient, liveSource } from '../audit/live-source.ts';

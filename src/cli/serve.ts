@@ -5,17 +5,15 @@ import type { Server } from 'node:https';
 import type { Logger, LevelWithSilent } from 'pino';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
-import { buildPolicies } from '../compose.ts';
+import { buildAuditPolicies, buildMetrics, buildPolicies, buildResolver } from '../compose.ts';
 import { createLiveView, type LiveViewOptions } from '../cluster/live/live-view.ts';
 import { loadManifestView } from '../cluster/manifest-view.ts';
 import { RESOURCES, type ResourceId } from '../cluster/resources.ts';
-import { createMetrics, type ViewStats } from '../metrics/metrics.ts';
+import type { ViewStats } from '../metrics/metrics.ts';
 import type { StatefulView } from '../cluster/view.ts';
 import type { SecretWriter } from '../cluster/writer.ts';
 import { startServeAudit } from '../audit/in-serve.ts';
-import { createNameResolver } from '../dns/resolver.ts';
 import { createAdmittedSolvers } from '../policies/acme-solver-cap/admitted.ts';
-import { resolverOptionsFrom } from '../policies/certificate-dns/settings.ts';
 import { buildApp } from '../server/app.ts';
 import { createBreakGlassRecorder } from '../server/break-glass-record.ts';
 import { createAccessReviewer } from '../cluster/live/access-review.ts';
@@ -118,8 +116,8 @@ export const startServer = async (options: ServeOptions): Promise<RunningServer>
   const { logger } = options;
   const { view, writer } = await openView(options);
   // One resolver, so the audit's DNS lookups share the admission answer cache.
-  const resolver = createNameResolver(resolverOptionsFrom(options.config.policies['certificate-dns']));
-  const metrics = createMetrics(view);
+  const resolver = buildResolver(options.config);
+  const metrics = buildMetrics(view);
   // Break glass asks and reports through a client of its own (SubjectAccessReviews, Events); none over manifests.
   const client = options.manifests ? undefined : new KubeClient(loadCredentials(options.kubeconfig));
   const isBreakGlassAllowed = client ? createAccessReviewer(client) : undefined;
@@ -142,7 +140,7 @@ export const startServer = async (options: ServeOptions): Promise<RunningServer>
   };
   const probes = buildProbeApp({ logger, readiness, metrics });
   const audit = options.audit
-    ? startServeAudit({ view, resolver, config: options.config, kubeconfig: options.kubeconfig, context: options.context, namespace: options.audit.namespace, identity: options.audit.identity, registry: metrics.registry, logger })
+    ? startServeAudit({ view, policies: buildAuditPolicies(options.config, { logger: logger.child({ component: 'audit' }), resolver }), config: options.config, kubeconfig: options.kubeconfig, context: options.context, namespace: options.audit.namespace, identity: options.audit.identity, registry: metrics.registry, logger })
     : undefined;
   await certs.start();
   view.start().catch((error: unknown) => logger.error({ err: { message: (error as Error).message } }, 'cluster view stopped'));

@@ -1,6 +1,8 @@
 // The resources certguard reads, named once. Policies ask the view by these ids; the live view
 // derives its list/watch URLs from them; the chart's RBAC lists the same set.
+import { labelOf } from '../kube/accessors.ts';
 import { CERT_MANAGER_GROUP, GATEWAY_GROUP } from '../kube/groups.ts';
+import type { KubeObject } from '../kube/object.ts';
 
 export type ResourceId =
   | 'secrets'
@@ -32,6 +34,9 @@ export type ResourceInfo = {
 };
 
 export const SOLVER_LABEL = 'acme.cert-manager.io/http01-solver';
+
+/** Labelled as a solver; only a Challenge ownerReference makes it one of cert-manager's (anyone can set a label). */
+export const hasSolverLabel = (object: KubeObject | undefined): boolean => labelOf(object, SOLVER_LABEL) === 'true';
 
 export const RESOURCES: Record<ResourceId, ResourceInfo> = {
   secrets: { id: 'secrets', group: '', versions: ['v1'], plural: 'secrets', kind: 'Secret', namespaced: true, metadataOnly: true, builtin: true },

@@ -8,7 +8,7 @@ import { challengeText } from '../audit/not-ready.ts';
 import { arrayOf, recordOf, specOf, statusOf, stringOf, textOf } from '../kube/accessors.ts';
 import type { KubeObject, OwnerReference } from '../kube/object.ts';
 import { namespaceCapReached } from '../policies/acme-solver-cap/messages.ts';
-import { getNamespaceCap } from '../policies/acme-solver-cap/policy.ts';
+import { getNamespaceCap } from '../policies/acme-solver-cap/cap.ts';
 import { countSolvers, tallySolvers } from '../policies/acme-solver-cap/solvers.ts';
 import { RESOURCES } from '../cluster/resources.ts';
 import { conditionOf, conditionsOf, describeCondition, oneLine } from './conditions.ts';

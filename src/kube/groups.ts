@@ -10,3 +10,7 @@ export const groupOf = (apiVersion: string | undefined): string => {
   const slash = apiVersion?.indexOf('/') ?? -1;
   return apiVersion && slash >= 0 ? apiVersion.slice(0, slash) : '';
 };
+
+/** A Gateway API object of this kind, any version. */
+export const isGatewayApiKind = (object: { apiVersion?: string; kind?: string }, kind: string): boolean =>
+  object.kind === kind && groupOf(object.apiVersion) === GATEWAY_GROUP;

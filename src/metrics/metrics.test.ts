@@ -10,7 +10,8 @@ import { RESOURCES, type ResourceId } from '../cluster/resources.ts';
 import type { ClusterView, ContentJudge, CountOptions, ListOptions } from '../cluster/view.ts';
 import { createAcmeSolverCapPolicy } from '../policies/acme-solver-cap/policy.ts';
 import { FindingCounts, registerAuditMetrics } from '../audit/metrics.ts';
-import { createMetrics, type ResourceStats } from './metrics.ts';
+import type { ResourceStats } from './metrics.ts';
+import { buildMetrics as createMetrics } from '../compose.ts';
 
 type Series = Record<string, number>;
 

@@ -5,12 +5,8 @@
 // HTTPRoutes piled up for 15 hours without one alert).
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Decision, PolicyDecision } from '../admission/complete.ts';
-import type { KubeObject } from '../kube/object.ts';
 import { RESOURCES, type ResourceId } from '../cluster/resources.ts';
 import type { ClusterView, ViewStatus } from '../cluster/view.ts';
-import { countSolvers, SOLVER_RESOURCES } from '../policies/acme-solver-cap/solvers.ts';
-import { listPlaceholders } from '../policies/gateway-listener-tls/placeholder-labels.ts';
-import { IN_USE_DELETION_REASONS, type InUseDeletionReason } from '../policies/tls-secret-in-use/system-users.ts';
 
 /** Per-resource state of a live view. The live view implements this; see ResourceStats. */
 export type ResourceStats = {
@@ -51,8 +47,6 @@ export type Metrics = {
   recordDecision(record: DecisionRecord): void;
   /** recordDecision for each of review()'s decisions on one request. */
   recordReview(request: { operation: string; kind: { kind: string } }, decisions: PolicyDecision[]): void;
-  /** tls-secret-in-use let an in-use TLS Secret's deletion through (system user or break glass). */
-  recordInUseDeletion(reason: InUseDeletionReason): void;
   /** A break-glass annotation took effect (admitted, not a dry run). */
   recordBreakGlass(policy: string, namespace: string): void;
   /** The text exposition for GET /metrics. */
@@ -68,22 +62,6 @@ export type MetricsOptions = {
 // (placeholder key generation under load); a review ends at its deadline (--request-timeout,
 // default 4 s), below the API server's webhook timeout (10 s by default, 30 s at most).
 const DURATION_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-
-const countBy = <K extends string>(objects: KubeObject[], key: (object: KubeObject) => K | undefined): Map<K, number> => {
-  const counts = new Map<K, number>();
-  for (const object of objects) {
-    const k = key(object);
-    if (k !== undefined) counts.set(k, (counts.get(k) ?? 0) + 1);
-  }
-  return counts;
-};
-
-const namespaceOf = (object: KubeObject): string => object.metadata?.namespace ?? '';
-
-const createdSeconds = (object: KubeObject): number | undefined => {
-  const millis = Date.parse(object.metadata?.creationTimestamp ?? '');
-  return Number.isNaN(millis) ? undefined : millis / 1000;
-};
 
 const sum = (counts: Map<string, number>): number => [...counts.values()].reduce((total, count) => total + count, 0);
 
@@ -119,18 +97,6 @@ const registerAdmissionMetrics = (registry: Registry) => {
   };
 };
 
-const registerInUseMetrics = (registry: Registry) => {
-  const deletions = new Counter({
-    name: 'certguard_in_use_deletions_total',
-    help: 'TLS Secrets a listener still referenced whose deletion tls-secret-in-use let through, by reason (garbage-collector, namespace-deletion, kube-controller-manager, break-glass). Dry runs are not counted.',
-    labelNames: ['reason'] as const,
-    registers: [registry],
-  });
-  // Every reason present from the start, so increase() and alerts see the first deletion.
-  for (const reason of IN_USE_DELETION_REASONS) deletions.inc({ reason }, 0);
-  return (reason: InUseDeletionReason): void => deletions.inc({ reason });
-};
-
 const registerBreakGlassMetrics = (registry: Registry) => {
   const uses = new Counter({
     name: 'certguard_break_glass_total',
@@ -139,78 +105,6 @@ const registerBreakGlassMetrics = (registry: Registry) => {
     registers: [registry],
   });
   return (policy: string, namespace: string): void => uses.inc({ policy, namespace });
-};
-
-const registerSolverMetrics = (registry: Registry, view: MetricsView): void => {
-  // Counted by the view, not listed: a scrape during a flood must not build 100,000 objects.
-  const served = () => SOLVER_RESOURCES.filter((info) => view.isServed(info.id)).map((info) => ({ info, counts: countSolvers(view, info) }));
-  new Gauge({
-    name: 'certguard_acme_solver_objects',
-    help: 'ACME HTTP-01 solver objects (labelled acme.cert-manager.io/http01-solver=true) per namespace and kind; namespaces with none have no series.',
-    labelNames: ['namespace', 'kind'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const { info, counts } of served()) {
-        for (const [namespace, count] of counts.all) this.set({ namespace, kind: info.kind }, count);
-      }
-    },
-  });
-  new Gauge({
-    name: 'certguard_acme_solver_objects_without_challenge',
-    help: 'Solver-labelled objects with no ownerReference to an acme.cert-manager.io Challenge, per namespace and kind (included in certguard_acme_solver_objects).',
-    labelNames: ['namespace', 'kind'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const { info, counts } of served()) {
-        for (const [namespace, count] of counts.all) {
-          const unowned = count - (counts.owned.get(namespace) ?? 0);
-          if (unowned > 0) this.set({ namespace, kind: info.kind }, unowned);
-        }
-      }
-    },
-  });
-  new Gauge({
-    name: 'certguard_acme_solver_objects_cluster',
-    help: 'ACME HTTP-01 solver objects in the whole cluster per kind (the sum of certguard_acme_solver_objects, present even when 0).',
-    labelNames: ['kind'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const { info, counts } of served()) this.set({ kind: info.kind }, sum(counts.all));
-    },
-  });
-};
-
-const registerPlaceholderMetrics = (registry: Registry, view: MetricsView): void => {
-  const placeholders = () => (view.isServed('secrets') ? listPlaceholders(view) : []);
-  new Gauge({
-    name: 'certguard_placeholder_secrets',
-    help: 'Placeholder TLS Secrets created by certguard that cert-manager has not replaced yet, per namespace.',
-    labelNames: ['namespace'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [namespace, count] of countBy(placeholders(), namespaceOf)) this.set({ namespace }, count);
-    },
-  });
-  new Gauge({
-    name: 'certguard_placeholder_secret_oldest_timestamp_seconds',
-    help: 'Creation time (Unix seconds) of the oldest placeholder Secret still in place, per namespace.',
-    labelNames: ['namespace'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      const oldest = new Map<string, number>();
-      for (const secret of placeholders()) {
-        const created = createdSeconds(secret);
-        const namespace = namespaceOf(secret);
-        if (created !== undefined && created < (oldest.get(namespace) ?? Infinity)) oldest.set(namespace, created);
-      }
-      for (const [namespace, created] of oldest) this.set({ namespace }, created);
-    },
-  });
 };
 
 const registerViewMetrics = (registry: Registry, view: MetricsView): void => {
@@ -292,10 +186,7 @@ const MISNAMED_DEFAULT_GAUGES = ['nodejs_active_handles_total', 'nodejs_active_r
 export const createMetrics = (view: MetricsView, options: MetricsOptions = {}): Metrics => {
   const registry = new Registry();
   const recordDecision = registerAdmissionMetrics(registry);
-  const recordInUseDeletion = registerInUseMetrics(registry);
   const recordBreakGlass = registerBreakGlassMetrics(registry);
-  registerSolverMetrics(registry, view);
-  registerPlaceholderMetrics(registry, view);
   registerViewMetrics(registry, view);
   if (view.verdictStats) registerVerdictMetrics(registry, view.verdictStats.bind(view));
   // Standard names (process_cpu_seconds_total, nodejs_heap_size_used_bytes, ...), unprefixed, so
@@ -310,7 +201,6 @@ export const createMetrics = (view: MetricsView, options: MetricsOptions = {}): 
     registry,
     contentType: registry.contentType,
     recordDecision,
-    recordInUseDeletion,
     recordBreakGlass,
     recordReview(request, decisions) {
       for (const { policy, decision, seconds, deadlineExceeded } of decisions) recordDecision({ policy, operation: request.operation, kind: request.kind.kind, decision, seconds, deadlineExceeded });

@@ -1,5 +1,7 @@
 // The policy seam. A policy is a function of (request, read-only cluster view, its settings)
 // and never sees HTTP, JSON bytes, UIDs or the Kubernetes client (CONTRIBUTING.md).
+import type { Finding } from '../audit/findings.ts';
+import type { AuditSettings } from '../audit/settings.ts';
 import type { ClusterView } from '../cluster/view.ts';
 import type { GroupVersionKind, KubeObject, Operation, UserInfo } from '../kube/object.ts';
 import type { BreakGlassUse } from './break-glass.ts';
@@ -63,6 +65,21 @@ export type Policy = {
   /** Its verdict when it could not decide (a read failed, the deadline passed): allow with a
    *  warning (default), or deny, as its `setting` says (certificate-dns: onLookupError). */
   readonly whenUndecided?: { verdict: 'allow' | 'deny'; setting: string };
+  /** Its audit-only rules: what admission cannot see because time or a controller breaks it. */
+  readonly audit?: PolicyAudit;
+};
+
+/** What an audit rule reads: the view, the audit's clock and its `audit:` settings. */
+export type AuditContext = { view: ClusterView; now: Date; settings: AuditSettings };
+
+/** A policy's rules beyond judging each object as a CREATE. The audit runs them, knowing none. */
+export type PolicyAudit = {
+  /** Objects this policy reports as a group in `view` (a flood is 100,000): never judged one by one. */
+  groups?(object: KubeObject): boolean;
+  /** Findings over the whole view at once. */
+  view?(context: AuditContext): Promise<Finding[]>;
+  /** Findings on one object (any kind: the rule picks its own), beyond its admission verdict. */
+  object?(object: KubeObject, context: AuditContext): Promise<Finding[]>;
 };
 
 /** What one review hands every step (controller-runtime's ctx): the signal aborts when the request's

@@ -4,7 +4,7 @@
 // certguard's /metrics passes `promtool check metrics`.
 import t from 'tap';
 import { ManifestView, readManifests } from '../../src/cluster/manifest-view.ts';
-import { createMetrics } from '../../src/metrics/metrics.ts';
+import { buildMetrics } from '../../src/compose.ts';
 import { promtool } from '../helpers/promtool.ts';
 
 t.test('promtool check rules --lint=all: the rule file and the chart\'s copy', async (t) => {
@@ -23,7 +23,7 @@ t.test('promtool test rules: the alerts fire as docs/alerts.md says, naming the 
 
 t.test('promtool check metrics: certguard\'s /metrics, default process and Node.js metrics included, is clean', async (t) => {
   const view = new ManifestView(await readManifests(['examples/cluster']));
-  const metrics = createMetrics(view);
+  const metrics = buildMetrics(view);
   metrics.recordBreakGlass('certificate-dns', 'shop');
   const exposition = await metrics.render();
   t.match(exposition, /^nodejs_active_(handles|resources)[ {]/m, 'prom-client\'s Node.js gauges are there');

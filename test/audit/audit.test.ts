@@ -2,7 +2,8 @@
 // plus the audit-only rules (expiring certificates, old placeholders, solver caps).
 import { readFileSync } from 'node:fs';
 import t from 'tap';
-import { buildAuditPolicies, runAudit, sourceOf } from '../../src/audit/audit.ts';
+import { runAudit, sourceOf } from '../../src/audit/audit.ts';
+import { buildAuditPolicies } from '../../src/compose.ts';
 import type { Finding } from '../../src/audit/findings.ts';
 import { buildCertificate, generateRsaKeyPair } from '../../src/certs/x509.ts';
 import { ManifestView, parseManifests } from '../../src/cluster/manifest-view.ts';

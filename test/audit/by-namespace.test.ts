@@ -4,7 +4,8 @@
 // namespace at a time, at most audit.eventsPerAudit created per audit, gone findings resolved.
 import { Writable } from 'node:stream';
 import t from 'tap';
-import { auditByNamespace, buildAuditPolicies, type AuditSource } from '../../src/audit/audit.ts';
+import { auditByNamespace, type AuditSource } from '../../src/audit/audit.ts';
+import { buildAuditPolicies } from '../../src/compose.ts';
 import { EventRecorder } from '../../src/audit/events.ts';
 import type { Finding } from '../../src/audit/findings.ts';
 import type { Requester } from '../../src/audit/report-writer.ts';

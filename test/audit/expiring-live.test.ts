@@ -3,7 +3,8 @@
 // keeps no verdict it fetched, and one a review kept spares it the GET. GETs are counted at the
 // fake API server.
 import t from 'tap';
-import { buildAuditPolicies, runAudit, sourceOf } from '../../src/audit/audit.ts';
+import { runAudit, sourceOf } from '../../src/audit/audit.ts';
+import { buildAuditPolicies } from '../../src/compose.ts';
 import type { Finding } from '../../src/audit/findings.ts';
 import { buildCertificate, generateRsaKeyPair } from '../../src/certs/x509.ts';
 import { createLiveView, type LiveView } from '../../src/cluster/live/live-view.ts';

@@ -1,7 +1,8 @@
 // How the audit reads Secret content: once per Secret per namespace, whichever check asks first
 // (gateway-listener-tls or the expiry check), and keeping none the view had to fetch.
 import t from 'tap';
-import { buildAuditPolicies, runAudit, sourceOf } from '../../src/audit/audit.ts';
+import { runAudit, sourceOf } from '../../src/audit/audit.ts';
+import { buildAuditPolicies } from '../../src/compose.ts';
 import { auditReads } from '../../src/audit/secret-reads.ts';
 import { ManifestView } from '../../src/cluster/manifest-view.ts';
 import { overriding, type ClusterView, type ContentJudge, type JudgeOptions } from '../../src/cluster/view.ts';

@@ -1,7 +1,7 @@
 // What a metadata-only object keeps in the cache, and what it looks like when handed out again.
 import t from 'tap';
 import type { ObjectMeta } from '../../src/kube/object.ts';
-import { isKeptLabel, objectOf, recordOf, SENTINEL_ISSUER_NAME } from '../../src/cluster/live/metadata-entry.ts';
+import { isKeptAnnotation, isKeptLabel, objectOf, recordOf } from '../../src/cluster/live/metadata-entry.ts';
 import { RESOURCES, SOLVER_LABEL } from '../../src/cluster/resources.ts';
 import { PLACEHOLDER_SELECTOR, SENTINEL_ISSUER } from '../../src/policies/gateway-listener-tls/placeholder-labels.ts';
 
@@ -82,6 +82,8 @@ t.test('hands out frozen objects', async (t) => {
   t.ok(Object.isFrozen(object) && Object.isFrozen(object.metadata) && Object.isFrozen(object.metadata?.labels));
 });
 
-t.test('the sentinel the cache keeps is the one placeholders carry', async (t) => {
-  t.equal(SENTINEL_ISSUER_NAME, SENTINEL_ISSUER.name);
+t.test('keeps the sentinel issuer-name placeholders carry, and no other issuer-name', async (t) => {
+  t.ok(isKeptAnnotation('cert-manager.io/issuer-name', SENTINEL_ISSUER.name));
+  t.notOk(isKeptAnnotation('cert-manager.io/issuer-name', 'letsencrypt-prod'), 'a real issuer name is dropped');
+  t.notOk(isKeptAnnotation('kubectl.kubernetes.io/last-applied-configuration', '{"data":{}}'));
 });

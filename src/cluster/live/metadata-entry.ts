@@ -7,6 +7,7 @@
 import type { KubeObject, ObjectMeta, OwnerReference } from '../../kube/object.ts';
 import { SOLVER_LABEL, type ResourceInfo } from '../resources.ts';
 import { groupOf } from '../../kube/groups.ts';
+import { MANAGED_BY_LABEL } from '../../kube/labels.ts';
 import { deepFreeze } from './compact.ts';
 
 type Strings = Readonly<Record<string, string>>;
@@ -17,21 +18,19 @@ type Strings = Readonly<Record<string, string>>;
  * dropped: cert-manager puts a unique domain and token hash on every solver route, 2 of its 3
  * labels. Selecting by a dropped label throws (resource-cache.ts) rather than find nothing.
  */
-export const isKeptLabel = (key: string): boolean => key === SOLVER_LABEL || key === 'app.kubernetes.io/managed-by' || key.startsWith('certguard.io/');
+export const isKeptLabel = (key: string): boolean => key === SOLVER_LABEL || key === MANAGED_BY_LABEL || key.startsWith(OWN);
 
-/** certguard's sentinel issuer name on a placeholder (SENTINEL_ISSUER.name in placeholder-labels.ts). */
-export const SENTINEL_ISSUER_NAME = 'certguard.io/placeholder';
+const OWN = 'certguard.io/';
 
 /**
  * The annotations a reader of metadata-only objects uses: cert-manager's mark on a Secret it
- * issued into (`certificate-name`), `issuer-name` only while it holds certguard's sentinel (a
- * placeholder cert-manager has not replaced yet: the gauge and the alert count those), and
- * certguard's own. The rest are dropped: cert-manager puts half a dozen on each of thousands of
- * Secrets (keeping every issuer-name cost 10 MiB at 50,000 Secrets, bench/README.md), and on a
+ * issued into (`certificate-name`) and certguard's own marks, in the key or in the value (a
+ * placeholder's sentinel issuer-name, which cert-manager replaces when it issues). The rest are
+ * dropped: cert-manager puts half a dozen on each of thousands of Secrets, and on a
  * kubectl-applied Secret the last-applied annotation is a copy of its data, never to be cached.
  */
 export const isKeptAnnotation = (key: string, value?: string): boolean =>
-  key === 'cert-manager.io/certificate-name' || (key === 'cert-manager.io/issuer-name' && value === SENTINEL_ISSUER_NAME) || key.startsWith('certguard.io/');
+  key === 'cert-manager.io/certificate-name' || key.startsWith(OWN) || (value?.startsWith(OWN) ?? false);
 
 export const ownerCountKey = (kind: string, group: string): string => `${group}/${kind}`;
 

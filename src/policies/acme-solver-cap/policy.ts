@@ -9,30 +9,15 @@
 import type { ResourceInfo } from '../../cluster/resources.ts';
 import type { ClusterView } from '../../cluster/view.ts';
 import { emptyResult, type Policy, type PolicyRequest, type PolicyResult } from '../types.ts';
-import { clusterCapReached, invalidAnnotation, namespaceCapReached, notOwnedByChallenge, unownedSolvers } from './messages.ts';
+import { clusterCapReached, namespaceCapReached, notOwnedByChallenge, unownedSolvers } from './messages.ts';
 import { ACME_SOLVER_CAP, type AcmeSolverCapSettings } from './settings.ts';
 import { namespaceOf } from '../../kube/accessors.ts';
-import { getNamespaceOverride } from '../namespace-override.ts';
+import { getNamespaceCap } from './cap.ts';
+import { acmeSolverCapAudit } from './audit.ts';
 import type { AdmittedSolvers, PendingSolvers } from './admitted.ts';
-import { challengeOwnerOf, countSolvers, hasSolverLabel, solverResourceOf, tallySolvers } from './solvers.ts';
+import { hasSolverLabel } from '../../cluster/resources.ts';
+import { challengeOwnerOf, countSolvers, solverResourceOf, tallySolvers } from './solvers.ts';
 
-
-const WHOLE_NUMBER = /^\d+$/;
-
-const wholeNumberOf = (raw: string): number | undefined => {
-  const trimmed = raw.trim();
-  const value = Number(trimmed);
-  return WHOLE_NUMBER.test(trimmed) && Number.isSafeInteger(value) ? value : undefined;
-};
-
-/** The Namespace annotation overrides maxPerNamespace; a value that is not a whole number is ignored with a warning. */
-export const getNamespaceCap = (view: ClusterView, namespace: string, settings: AcmeSolverCapSettings) =>
-  getNamespaceOverride(view, namespace, {
-    annotation: settings.namespaceAnnotation,
-    fallback: settings.maxPerNamespace,
-    parse: wholeNumberOf,
-    invalid: (value) => invalidAnnotation({ namespace, annotation: settings.namespaceAnnotation, value, fallback: settings.maxPerNamespace }),
-  });
 
 type NamespaceCap = Awaited<ReturnType<typeof getNamespaceCap>>;
 
@@ -71,6 +56,7 @@ export const createAcmeSolverCapPolicy = (settings: AcmeSolverCapSettings, deps:
   // CREATE only, selected by label: the name is generated (generateName), so it says nothing.
   // UPDATE and DELETE never add a solver, so they are never judged (and never denied).
   matches: (request) => request.operation === 'CREATE' && solverResourceOf(request.kind) !== undefined && hasSolverLabel(request.object),
+  audit: acmeSolverCapAudit(settings),
   async check(request, view) {
     const solver = solverResourceOf(request.kind);
     const result = emptyResult();

@@ -2,10 +2,10 @@
 // cert-manager creates solver HTTPRoutes and Ingresses with generateName, the solver label and a
 // controller ownerReference to its acme.cert-manager.io Challenge; anyone can set a label, so
 // only the ownerReference makes an object one of cert-manager's.
-import { labelOf, ownerReferencesOf } from '../../kube/accessors.ts';
+import { ownerReferencesOf } from '../../kube/accessors.ts';
 import { ACME_GROUP } from '../../kube/groups.ts';
 import type { GroupVersionKind, KubeObject, OwnerReference } from '../../kube/object.ts';
-import { RESOURCES, SOLVER_LABEL, type ResourceInfo } from '../../cluster/resources.ts';
+import { RESOURCES, type ResourceInfo } from '../../cluster/resources.ts';
 import type { ClusterView } from '../../cluster/view.ts';
 
 export const SOLVER_RESOURCES: readonly ResourceInfo[] = [RESOURCES['solver-httproutes'], RESOURCES['solver-ingresses']];
@@ -15,8 +15,6 @@ export const CHALLENGE_GROUP = ACME_GROUP;
 /** The solver resource for a request's kind (any version), or undefined. */
 export const solverResourceOf = (kind: GroupVersionKind): ResourceInfo | undefined =>
   SOLVER_RESOURCES.find((info) => info.group === kind.group && info.kind === kind.kind);
-
-export const hasSolverLabel = (object: KubeObject | undefined): boolean => labelOf(object, SOLVER_LABEL) === 'true';
 
 const isChallengeRef = (ref: OwnerReference): boolean =>
   ref.kind === 'Challenge' && typeof ref.apiVersion === 'string' && ref.apiVersion.startsWith(`${CHALLENGE_GROUP}/`);

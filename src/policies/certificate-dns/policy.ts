@@ -5,7 +5,7 @@
 // Gateway whose shim would create it. For an ACME CA certguard knows, the names' CAA records must
 // authorize it too (RFC 8659), or the order fails at validation. Lookups go through the injected
 // NameResolver, all in parallel under one deadline; the cluster is read through the ClusterView only.
-import { nameOf, namespaceOf, recordOf, specOf } from '../../kube/accessors.ts';
+import { nameOf, namespaceOf, recordOf } from '../../kube/accessors.ts';
 import { CERT_MANAGER_GROUP, GATEWAY_GROUP, NETWORKING_GROUP } from '../../kube/groups.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import type { ClusterView } from '../../cluster/view.ts';
@@ -13,6 +13,8 @@ import { decideCaa, relevantCaa, type CaaDecision, type CaaFailure, type Relevan
 import { isLookupFailure, normalizeAddress, normalizeName, type LookupFailure, type LookupResult, type NameResolver } from '../../dns/resolver.ts';
 import { ANNOTATION_ALONE, readBreakGlass, type BreakGlassGate, type BreakGlassSpec } from '../break-glass.ts';
 import { getNamespaceOverride } from '../namespace-override.ts';
+import { getIssuer } from '../issuers.ts';
+import { certificateDnsAudit } from './audit.ts';
 import type { Policy, PolicyRequest, PolicyResult } from '../types.ts';
 import { ingressTargetsFor, type IngressTargets, type Target } from './addresses.ts';
 import { caaIdentitiesFor } from './caa-identities.ts';
@@ -87,17 +89,13 @@ const accountUriOf = (issuer: KubeObject): string | undefined => {
 };
 
 const issuerOf = async (certificate: JudgedCertificate, view: ClusterView): Promise<Issuer> => {
-  const { name, kind, group } = certificate.issuerRef;
-  // External issuers (other groups) and unknown kinds are not ACME: nothing to judge.
-  if (group !== CERT_MANAGER_GROUP || (kind !== 'Issuer' && kind !== 'ClusterIssuer') || name === '') return { skip: true };
-  const resource = kind === 'ClusterIssuer' ? 'clusterissuers' : 'issuers';
-  // Without cert-manager's CRDs nothing will be issued: idle, no lookups.
-  if (!view.isServed(resource)) return { skip: true };
-  const description = messages.issuerName(kind, certificate.namespace, name);
-  const issuer = await view.get(resource, kind === 'Issuer' ? certificate.namespace : undefined, name);
-  if (!issuer) return { missing: description };
-  const acme = specOf(issuer).acme;
-  if (acme === undefined || acme === null) return { skip: true };
+  const lookup = await getIssuer(view, certificate.issuerRef, certificate.namespace);
+  // External issuers are not ACME, and without cert-manager's CRDs nothing will be issued: idle.
+  if (lookup.found === 'external' || lookup.found === 'unknown') return { skip: true };
+  const description = messages.issuerName(certificate.issuerRef.kind, certificate.namespace, certificate.issuerRef.name);
+  if (lookup.found === 'missing') return { missing: description };
+  const { issuer, acme } = lookup;
+  if (!acme) return { skip: true };
   const { solvers, server } = recordOf(acme);
   return {
     description,
@@ -333,5 +331,6 @@ export const createCertificateDnsPolicy = (settings: CertificateDnsSettings, dep
     return derived !== undefined && (derived.certificates.length > 0 || derived.warnings.length > 0);
   },
   check: (request, view, context) => check(request, view, settings, deps, context.signal),
+  audit: certificateDnsAudit(settings),
   whenUndecided: { verdict: settings.onLookupError, setting: 'onLookupError' },
 });

@@ -9,6 +9,7 @@ import type { ClusterView } from '../../cluster/view.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import { CERT_MANAGER_GROUP } from '../../kube/groups.ts';
 import { derive, type JudgedCertificate, type JudgedKind } from '../certificate-dns/shim.ts';
+import { getIssuer } from '../issuers.ts';
 import { ANNOTATION_ALONE, readBreakGlass, type BreakGlassGate, type BreakGlassSpec } from '../break-glass.ts';
 import type { Policy, PolicyRequest, PolicyResult, ReviewContext } from '../types.ts';
 import { otherWriters, type Reviewed } from './conflicts.ts';
@@ -51,12 +52,9 @@ export type CertificateIssuableDependencies = { breakGlass?: BreakGlassGate };
 
 /** The ACME issuer's description, or undefined when the issuer is not (known to be) ACME. */
 const acmeIssuerOf = async (certificate: JudgedCertificate, view: ClusterView): Promise<string | undefined> => {
-  const { name, kind, group } = certificate.issuerRef;
-  if (group !== CERT_MANAGER_GROUP || (kind !== 'Issuer' && kind !== 'ClusterIssuer') || name === '') return undefined;
-  const resource = kind === 'ClusterIssuer' ? 'clusterissuers' : 'issuers';
-  if (!view.isServed(resource)) return undefined;
-  const issuer = await view.get(resource, kind === 'Issuer' ? certificate.namespace : undefined, name);
-  if (!(issuer?.spec as { acme?: unknown } | undefined)?.acme) return undefined;
+  const lookup = await getIssuer(view, certificate.issuerRef, certificate.namespace);
+  if (lookup.found !== 'issuer' || !lookup.acme) return undefined;
+  const { name, kind } = certificate.issuerRef;
   return kind === 'ClusterIssuer' ? `ClusterIssuer ${name}` : `Issuer ${certificate.namespace}/${name}`;
 };
 

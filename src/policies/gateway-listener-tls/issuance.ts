@@ -13,7 +13,6 @@
 import type { KubeObject } from '../../kube/object.ts';
 import type { ClusterView } from '../../cluster/view.ts';
 import { effectiveParentRefs } from '../certificate-dns/addresses.ts';
-import { CERT_MANAGER_GROUP } from '../../kube/groups.ts';
 import {
   certificateOf,
   gatewayCertificatesOf,
@@ -23,6 +22,7 @@ import {
   type JudgedCertificate,
 } from '../certificate-dns/shim.ts';
 import { offeredChallenges, pickSolver, type AcmeSolver, type ParentRef } from '../certificate-dns/solver-picker.ts';
+import { getIssuer } from '../issuers.ts';
 import { DEFAULT_KEY, type KeySpec } from '../../certs/x509.ts';
 import type { CertRef, ListenerOwner } from '../../kube/gateway.ts';
 import { GATEWAY_GROUP } from '../../kube/groups.ts';
@@ -134,14 +134,11 @@ const findShim = (object: KubeObject | undefined, owner: ListenerOwner, ref: Cer
 type Acme = { solvers: AcmeSolver[] } | { route: Route };
 
 const acmeOf = async (view: ClusterView, issuerRef: IssuerRef, namespace: string): Promise<Acme> => {
-  const { name, kind, group } = issuerRef;
-  if (group !== CERT_MANAGER_GROUP || (kind !== 'Issuer' && kind !== 'ClusterIssuer')) return { route: { code: 'not-acme' } };
-  const resource = kind === 'ClusterIssuer' ? 'clusterissuers' : 'issuers';
-  if (!view.isServed(resource) || name === '') return { route: { code: 'unknown' } };
-  const issuer = await view.get(resource, kind === 'Issuer' ? namespace : undefined, name);
-  if (!issuer) return { route: { code: 'issuer-missing' } };
-  const acme = (issuer.spec as { acme?: { solvers?: AcmeSolver[] } } | undefined)?.acme;
-  return acme ? { solvers: acme.solvers ?? [] } : { route: { code: 'not-acme' } };
+  const lookup = await getIssuer(view, issuerRef, namespace);
+  if (lookup.found === 'external') return { route: { code: 'not-acme' } };
+  if (lookup.found === 'unknown') return { route: { code: 'unknown' } };
+  if (lookup.found === 'missing') return { route: { code: 'issuer-missing' } };
+  return lookup.acme ? { solvers: (lookup.acme.solvers as AcmeSolver[] | undefined) ?? [] } : { route: { code: 'not-acme' } };
 };
 
 const gatewayOfOwner = (owner: ListenerOwner): { namespace: string; name: string } | undefined =>

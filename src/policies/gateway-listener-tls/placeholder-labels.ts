@@ -2,9 +2,8 @@
 // real certificate: `kubectl get secret -A -l certguard.io/placeholder=true`.
 import type { KubeObject } from '../../kube/object.ts';
 import type { ClusterView } from '../../cluster/view.ts';
+import { MANAGED_BY, MANAGED_BY_LABEL } from '../../kube/labels.ts';
 
-export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
-export const MANAGED_BY = 'certguard';
 export const PLACEHOLDER_LABEL = 'certguard.io/placeholder';
 export const OWNER_ANNOTATION = 'certguard.io/placeholder-for';
 export const LISTENERS_ANNOTATION = 'certguard.io/placeholder-listeners';
@@ -40,10 +39,10 @@ export const CERT_MANAGER_CERTIFICATE_ANNOTATION = 'cert-manager.io/certificate-
 
 /**
  * A placeholder cert-manager has not replaced yet: its sentinel issuer is still there. cert-manager
- * keeps the labels and annotations others wrote when it issues (issue 12, measured) but overwrites
+ * keeps the labels and annotations others wrote when it issues (measured by the e2e placeholder tests) but overwrites
  * the issuer annotations with the real issuer, so the label alone would also count replaced ones.
- * Labels and annotations only: the live view caches Secret metadata (it keeps issuer-name when it
- * is the sentinel: src/cluster/live/metadata-entry.ts isKeptAnnotation), never data.
+ * Labels and annotations only: the live view keeps Secret metadata, with any annotation whose
+ * value is certguard's own (the sentinel), never data.
  */
 export const isUnreplacedPlaceholder = (secret: KubeObject): boolean =>
   secret.metadata?.labels?.[PLACEHOLDER_LABEL] === 'true' && secret.metadata?.annotations?.[ISSUER_NAME_ANNOTATION] === SENTINEL_ISSUER.name;

@@ -8,13 +8,12 @@ import {
   CERT_MANAGER_FAO_LABEL,
   CREATED_AT_ANNOTATION,
   LISTENERS_ANNOTATION,
-  MANAGED_BY,
-  MANAGED_BY_LABEL,
   OWNER_ANNOTATION,
   PLACEHOLDER_LABEL,
   PLACEHOLDER_ORGANIZATION,
   SENTINEL_ANNOTATIONS,
 } from './placeholder-labels.ts';
+import { MANAGED_BY, MANAGED_BY_LABEL } from '../../kube/labels.ts';
 import type { ListenerOwner } from '../../kube/gateway.ts';
 import { TLS_SECRET_TYPE } from './secret-content.ts';
 import type { GatewayListenerTlsSettings } from './settings.ts';

@@ -20,6 +20,7 @@ import { listenerOwnerOf, refKey, tlsListenersOf, type CertRef, type Listener, t
 import { GATEWAY_GROUP } from '../../kube/groups.ts';
 import { checkListenerSetAttachment } from './listener-sets.ts';
 import { GATEWAY_LISTENER_TLS, type GatewayListenerTlsSettings } from './settings.ts';
+import { gatewayListenerTlsAudit } from './audit.ts';
 
 export type GatewayListenerTlsDeps = {
   /** The clock for certificate expiry and placeholder validity (tests pin it). */
@@ -200,6 +201,7 @@ export const createGatewayListenerTlsPolicy = (settings: GatewayListenerTlsSetti
     // Placeholder mode creates Secrets: only a mutating webhook may have side effects (NoneOnDryRun).
     admission: settings.mode === 'placeholder' ? 'mutating' : 'validating',
     matches: isListenerOwnerRequest,
+    audit: gatewayListenerTlsAudit(settings),
     check: (request, view, review) => checkOwner(request, view, { settings, now: now(), generate }, review?.signal),
   };
 };

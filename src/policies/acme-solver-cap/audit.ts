@@ -1,13 +1,14 @@
-// The solver cap, judged over what exists: acme-solver-cap's own numbers and messages, per
-// namespace and cluster-wide, instead of one verdict per solver object (a flood is 100,000 of them).
-// A namespace is reported once it holds its cap: the next solver cert-manager creates there is refused.
-import type { ClusterView } from '../cluster/view.ts';
-import { clusterCapReached, namespaceCapReached } from '../policies/acme-solver-cap/messages.ts';
-import { getNamespaceCap } from '../policies/acme-solver-cap/policy.ts';
-import { ACME_SOLVER_CAP, type AcmeSolverCapSettings } from '../policies/acme-solver-cap/settings.ts';
-import { countSolvers, SOLVER_RESOURCES } from '../policies/acme-solver-cap/solvers.ts';
-import type { ResourceInfo } from '../cluster/resources.ts';
-import { RULE_CLUSTER_SOLVER_CAP, RULE_NAMESPACE_SOLVER_CAP, type Finding, type FindingResult } from './findings.ts';
+// acme-solver-cap over what exists: its own numbers and messages per namespace and cluster-wide,
+// instead of one verdict per solver object (a flood is 100,000 of them). A namespace is reported
+// once it holds its cap: the next solver cert-manager creates there is refused.
+import { RULE_CLUSTER_SOLVER_CAP, RULE_NAMESPACE_SOLVER_CAP, type Finding, type FindingResult } from '../../audit/findings.ts';
+import { hasSolverLabel, type ResourceInfo } from '../../cluster/resources.ts';
+import type { ClusterView } from '../../cluster/view.ts';
+import type { PolicyAudit } from '../types.ts';
+import { getNamespaceCap } from './cap.ts';
+import { clusterCapReached, namespaceCapReached } from './messages.ts';
+import { ACME_SOLVER_CAP, type AcmeSolverCapSettings } from './settings.ts';
+import { countSolvers, SOLVER_RESOURCES } from './solvers.ts';
 
 const total = (counts: Map<string, number>): number => [...counts.values()].reduce((sum, count) => sum + count, 0);
 
@@ -31,7 +32,7 @@ const findInCluster = (view: ClusterView, solver: ResourceInfo, settings: AcmeSo
 };
 
 /** Nothing when the policy is off or the solver kind is not served; 'warn' when the policy only warns. */
-export const findSolverCaps = async (view: ClusterView, settings: AcmeSolverCapSettings): Promise<Finding[]> => {
+const findSolverCaps = async (view: ClusterView, settings: AcmeSolverCapSettings): Promise<Finding[]> => {
   if (settings.mode === 'off') return [];
   const result: FindingResult = settings.mode === 'warn' ? 'warn' : 'fail';
   const findings: Finding[] = [];
@@ -41,3 +42,9 @@ export const findSolverCaps = async (view: ClusterView, settings: AcmeSolverCapS
   }
   return findings;
 };
+
+/** Solver objects are always counted as a group, never judged one by one, whatever the mode. */
+export const acmeSolverCapAudit = (settings: AcmeSolverCapSettings): PolicyAudit => ({
+  groups: hasSolverLabel,
+  view: ({ view }) => findSolverCaps(view, settings),
+});
