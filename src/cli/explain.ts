@@ -7,9 +7,11 @@ import { KubeClient } from '../cluster/live/kube-client.ts';
 import { readManifests } from '../cluster/manifest-view.ts';
 import { buildPolicies } from '../compose.ts';
 import { ConfigError, loadConfig } from '../config/load.ts';
-import { createNameResolver } from '../dns/resolver.ts';
+import type { Config } from '../config/schema.ts';
+import { createNameResolver, type NameResolver } from '../dns/resolver.ts';
 import { explain, NotFoundError } from '../explain/explain.ts';
 import { formatExplanation, OUTPUT_FORMATS, type OutputFormat } from '../explain/format.ts';
+import { factConfigOf, JUDGED_POLICIES, type CertificatePolicies } from '../explain/judged-policies.ts';
 import type { Explanation, Target } from '../explain/model.ts';
 import { liveSource, manifestSource, type ExplainSource } from '../explain/source.ts';
 import { resolverOptionsFrom } from '../policies/certificate-dns/settings.ts';
@@ -63,6 +65,12 @@ export const exitCodeOf = (explanation: Explanation): number => {
   return explanation.status === 'unknown' ? 3 : 1;
 };
 
+/** The composition root's certificate-dns and certificate-issuable, enforced for the facts and as configured for admission. */
+export const certificatePoliciesOf = (config: Config, resolver: NameResolver): CertificatePolicies => {
+  const build = (from: Config) => buildPolicies(from, { logger: createLogger('silent'), resolver }).filter((policy) => (JUDGED_POLICIES as readonly string[]).includes(policy.id));
+  return { facts: build(factConfigOf(config)), admission: build(config) };
+};
+
 const sourceFrom = async (values: Record<string, unknown>): Promise<{ source: ExplainSource; close: () => void }> => {
   const manifests = values.manifests as string[] | undefined;
   if (manifests) {
@@ -85,7 +93,7 @@ export const run = async (args: string[]): Promise<number> => {
     const format = outputOf(values.output);
     const config = await loadConfig(values.config as string | undefined);
     const resolver = createNameResolver(resolverOptionsFrom(config.policies['certificate-dns']));
-    const certificatePolicies = buildPolicies(config, { logger: createLogger('silent'), resolver }).filter((policy) => policy.id === 'certificate-dns' || policy.id === 'certificate-issuable');
+    const certificatePolicies = certificatePoliciesOf(config, resolver);
     const opened = await sourceFrom(values);
     close = opened.close;
     const explanation = await explain(target, { source: opened.source, config, certificatePolicies, resolver, now: new Date() });

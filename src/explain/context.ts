@@ -3,7 +3,7 @@
 // do makes that hop "unreadable" and the others go on.
 import type { Config } from '../config/schema.ts';
 import type { NameResolver } from '../dns/resolver.ts';
-import type { Policy } from '../policies/types.ts';
+import type { CertificatePolicies } from './judged-policies.ts';
 import type { Hop, HopId } from './model.ts';
 import type { ReadView } from './read-view.ts';
 import { ReadError } from './source.ts';
@@ -11,8 +11,8 @@ import { ReadError } from './source.ts';
 export type ExplainContext = {
   view: ReadView;
   config: Config;
-  /** certificate-dns and certificate-issuable, built by the composition root as the webhook's. */
-  certificatePolicies: Policy[];
+  /** certificate-dns and certificate-issuable, built by the composition root: enforced (facts) and as configured (admission). */
+  certificatePolicies: CertificatePolicies;
   resolver: NameResolver;
   now: Date;
 };

@@ -6,10 +6,11 @@ import { defaultConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import type { CaaResult, LookupResult, NameResolver } from '../dns/resolver.ts';
 import type { KubeObject } from '../kube/object.ts';
-import { buildPolicies } from '../compose.ts';
-import { createLogger } from '../server/logger.ts';
+import { certificatePoliciesOf } from '../cli/explain.ts';
 import { acmeIssuer, annotated, gateway, http, https, listenerSet, makePki, NOW, tlsSecret, certificate } from '../policies/gateway-listener-tls/testing.ts';
+import { messageProblems } from '../../test/helpers/message-rules.ts';
 import { explain } from './explain.ts';
+import { formatTable } from './format.ts';
 import type { ChainStatus, Explanation, HopId, HopStatus, Target } from './model.ts';
 import { manifestSource, ReadError, type ExplainSource } from './source.ts';
 
@@ -34,6 +35,8 @@ class TableResolver implements NameResolver {
     return '192.0.2.53';
   }
 }
+
+const NXDOMAIN = 'Certificate traefik/app-tls: spec.dnsNames[0] "app.example.com" does not exist in DNS (NXDOMAIN), but HTTP-01 challenges arrive at the ingress 203.0.113.10 (gateway traefik/traefik-gateway), so the ACME server would never reach the solver and cert-manager would retry forever. Point app.example.com at 203.0.113.10 first, or use a DNS-01 solver.';
 
 const POINTED = { 'app.example.com': { addresses: [INGRESS], cnames: [] } };
 
@@ -98,7 +101,11 @@ type Case = {
   status: ChainStatus;
   cause?: HopId;
   message?: string | RegExp;
+  /** What admission does about the cause, when it differs (a policy off, warning, skipped). */
+  note?: string;
   hops?: Partial<Record<HopId, HopStatus>>;
+  /** Lines the cause hop's details must hold. */
+  details?: string[];
 };
 
 const GATEWAY: Target = { kind: 'Gateway', namespace: 'traefik', name: 'traefik-gateway' };
@@ -144,6 +151,49 @@ const CASES: Case[] = [
     cause: 'names',
     message:
       "Certificate traefik/app-tls: spec.dnsNames[0] \"app.example.com\" resolves to 198.51.100.7, but HTTP-01 challenges arrive at the ingress 203.0.113.10 (gateway traefik/traefik-gateway), so the ACME server would never reach the solver and cert-manager would retry forever. Point app.example.com at 203.0.113.10 first, or use a DNS-01 solver.",
+  },
+  {
+    name: 'a name that does not resolve is broken with certificate-dns off, the note saying admission lets it in',
+    objects: healthy(),
+    dns: {},
+    config: (config) => {
+      config.policies['certificate-dns'].mode = 'off';
+    },
+    status: 'broken',
+    cause: 'names',
+    message: NXDOMAIN,
+    note: 'certificate-dns is off (policies.certificate-dns.mode: off): admission does not refuse Certificate traefik/app-tls, but this stops its issuance all the same',
+    details: ['app.example.com: solver spec.acme.solvers[0] (HTTP-01 gatewayHTTPRoute), DNS does not exist in DNS (NXDOMAIN), ingress 203.0.113.10 (gateway traefik/traefik-gateway), CAA: no records (any CA)'],
+  },
+  {
+    name: 'a Namespace that puts certificate-dns in warn mode is named in the note',
+    objects: [...healthy(), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'traefik', annotations: { 'certguard.io/certificate-dns-mode': 'warn' } } }],
+    dns: {},
+    status: 'broken',
+    cause: 'names',
+    message: NXDOMAIN,
+    note: 'certificate-dns is in warn mode (annotation certguard.io/certificate-dns-mode: warn on Namespace traefik): admission only warns about Certificate traefik/app-tls, but this stops its issuance all the same',
+  },
+  {
+    name: 'certificate-dns in warn mode by config is named in the note',
+    objects: healthy(),
+    dns: {},
+    config: (config) => {
+      config.policies['certificate-dns'].mode = 'warn';
+    },
+    status: 'broken',
+    cause: 'names',
+    message: NXDOMAIN,
+    note: 'certificate-dns is in warn mode (policies.certificate-dns.mode: warn): admission only warns about Certificate traefik/app-tls, but this stops its issuance all the same',
+  },
+  {
+    name: 'a Certificate let past certificate-dns by its break-glass annotation is still broken, the note says why it was admitted',
+    objects: [gw(), tlsSecret('traefik', 'app-tls', pki.valid), annotated(cert(), { 'certguard.io/skip-dns-check': 'DNS moves tonight' }), issuer()],
+    dns: {},
+    status: 'broken',
+    cause: 'names',
+    message: NXDOMAIN,
+    note: 'Certificate traefik/app-tls carries the break-glass annotation certguard.io/skip-dns-check: admission lets it past certificate-dns, but this stops its issuance all the same',
   },
   {
     name: 'CAA forbidding the CA is certificate-dns denial',
@@ -267,7 +317,7 @@ const run = async (c: Case): Promise<Explanation> => {
   const config = defaultConfig();
   c.config?.(config);
   const resolver = new TableResolver(c.dns ?? POINTED, c.caa);
-  const certificatePolicies = buildPolicies(config, { logger: createLogger('silent'), resolver }).filter((policy) => policy.id === 'certificate-dns' || policy.id === 'certificate-issuable');
+  const certificatePolicies = certificatePoliciesOf(config, resolver);
   const inner = manifestSource(c.objects);
   return explain(c.target ?? GATEWAY, { source: c.source ? c.source(inner) : inner, config, certificatePolicies, resolver, now: NOW });
 };
@@ -283,6 +333,10 @@ for (const c of CASES) {
     t.equal(chain.cause?.hop, c.cause, 'the hop named as the cause');
     if (typeof c.message === 'string') t.equal(chain.cause?.message, c.message, 'its sentence');
     else if (c.message) t.match(chain.cause?.message ?? '', c.message, 'its sentence');
+    t.equal(chain.cause?.note, c.note, 'the note on admission');
+    if (chain.cause?.note) t.same(messageProblems(chain.cause.note), [], 'the note: one line, no "; ", a lowercase or object-reference start');
+    const cause = chain.hops.find((hop) => hop.hop === chain.cause?.hop);
+    for (const line of c.details ?? []) t.ok(cause?.details.includes(line), `details hold: ${line}`);
     for (const [hop, status] of Object.entries(c.hops ?? {})) t.equal(chain.hops.find((found) => found.hop === hop)?.status, status, `${hop} is ${status}`);
   });
 }
@@ -300,6 +354,16 @@ t.test('a Gateway shim Secret is filled by the gateway-shim Certificate', async 
   const filler = explanation.chains[0]?.hops.find((hop) => hop.hop === 'filler');
   t.equal(filler?.summary, 'the gateway-shim Certificate traefik/app-tls');
   t.ok(filler?.details.includes('cert-manager has not created this Certificate yet'));
+});
+
+t.test('the table prints the note on admission under the cause', async (t) => {
+  const off = CASES.find((c) => c.note?.startsWith('certificate-dns is off'));
+  const explanation = await run(off as Case);
+  const lines = formatTable(explanation, false).split('\n');
+  const cause = lines.findIndex((line) => line.startsWith('    cause: '));
+  t.equal(lines[cause], `    cause: ${NXDOMAIN}`);
+  t.equal(lines[cause + 1], `    note: ${off?.note ?? ''}`);
+  t.ok(lines.includes('    names        BROKEN     app.example.com'), 'the names hop is BROKEN in the table');
 });
 
 t.test('the JSON names the hops in chain order', async (t) => {

@@ -8,10 +8,10 @@ import { isCoreSecret, listenerOwnerOf, tlsListenersOf, type ListenerOwner } fro
 import type { KubeObject } from '../kube/object.ts';
 import { specOf, textOf } from '../kube/accessors.ts';
 import type { Site } from '../policies/gateway-listener-tls/messages.ts';
-import type { Policy } from '../policies/types.ts';
 import { issuanceOf } from '../policies/gateway-listener-tls/issuance.ts';
 import { issuanceHops, listenerChain } from './chain.ts';
 import { guard, type ExplainContext } from './context.ts';
+import type { CertificatePolicies } from './judged-policies.ts';
 import { bareSecretHop } from './hops-secret.ts';
 import { concludeChain, EXPLANATION_API_VERSION, worstOf, type Chain, type Explanation, type Target } from './model.ts';
 import { ReadView } from './read-view.ts';
@@ -20,7 +20,7 @@ import { ReadError, type ExplainSource } from './source.ts';
 /** The object asked about does not exist. */
 export class NotFoundError extends Error {}
 
-export type ExplainOptions = { source: ExplainSource; config: Config; certificatePolicies: Policy[]; resolver: NameResolver; now: Date };
+export type ExplainOptions = { source: ExplainSource; config: Config; certificatePolicies: CertificatePolicies; resolver: NameResolver; now: Date };
 
 const sitesOf = (owner: ListenerOwner, object: KubeObject): Site[] =>
   tlsListenersOf(object, owner.namespace).flatMap((listener) => (listener.tls?.certificateRefs ?? []).map((ref, refIndex) => ({ owner, listener, refIndex, ref })));

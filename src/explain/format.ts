@@ -29,7 +29,7 @@ const chainLines = (chain: Chain, verbose: boolean): string[] => {
   const head = `${chain.status === 'healthy' ? 'ok  ' : '!!  '}${titleOf(chain)}: ${verdictOf(chain)}`;
   if (chain.status === 'healthy' && !verbose) return [head];
   const hops = chain.hops.flatMap((hop) => hopLines(hop, verbose, chain.cause?.hop === hop.hop));
-  return [head, ...hops, ...(chain.cause ? [`    cause: ${chain.cause.message}`] : []), ''];
+  return [head, ...hops, ...(chain.cause ? [`    cause: ${chain.cause.message}`] : []), ...(chain.cause?.note ? [`    note: ${chain.cause.note}`] : []), ''];
 };
 
 export const formatTable = (explanation: Explanation, verbose: boolean): string => {

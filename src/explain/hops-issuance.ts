@@ -2,7 +2,7 @@
 // the solver cert-manager picks, where DNS points against where challenges arrive, what CAA
 // allows. The verdicts are certificate-dns's and certificate-issuable's, run on the Certificate
 // through the same review() the webhook runs (audit/judge.ts): their messages, word for word.
-import { judge, requestFor } from '../audit/judge.ts';
+import { judge, nameOf, requestFor } from '../audit/judge.ts';
 import type { KubeObject } from '../kube/object.ts';
 import { recordOf, specOf, statusOf, textOf } from '../kube/accessors.ts';
 import { relevantCaa, decideCaa } from '../dns/caa.ts';
@@ -11,26 +11,59 @@ import { describeResolution, describeTargets, issuerMissing, issuerName } from '
 import { ingressTargetsFor } from '../policies/certificate-dns/addresses.ts';
 import { caaIdentitiesFor, type CaaCaIdentity } from '../policies/certificate-dns/caa-identities.ts';
 import { CERTIFICATE_DNS } from '../policies/certificate-dns/settings.ts';
+import { CERTIFICATE_ISSUABLE } from '../policies/certificate-issuable/settings.ts';
+import type { Policy } from '../policies/types.ts';
 import type { JudgedCertificate, JudgedName } from '../policies/certificate-dns/shim.ts';
 import { acmeIdentifier, offeredChallenges, pickSolver, type AcmeSolver, type PickedSolver } from '../policies/certificate-dns/solver-picker.ts';
 import type { Filler, Issuance } from '../policies/gateway-listener-tls/issuance.ts';
 import { conditionOf, describeCondition } from './conditions.ts';
 import type { ExplainContext } from './context.ts';
+import { SKIP_ANNOTATIONS, withoutSkips, type JUDGED_POLICIES } from './judged-policies.ts';
 import * as messages from './messages.ts';
 import type { Hop } from './model.ts';
 
-export type PolicyVerdicts = { dns: { violations: string[]; warnings: string[] }; issuable: { violations: string[]; warnings: string[] } };
+/** One policy on one Certificate, as the facts stand; `note`: what admission does about it, when that differs. */
+export type PolicyVerdict = { violations: string[]; warnings: string[]; note?: string };
 
-/** certificate-dns and certificate-issuable on the Certificate (or the shim's owner), as if it were applied now. */
-export const judgeCertificate = async (context: ExplainContext, object: KubeObject, secretName: string): Promise<PolicyVerdicts> => {
-  const { byPolicy } = await judge(requestFor(object, [], 0, 'certguard-explain'), context.certificatePolicies, context.view);
+export type PolicyVerdicts = { dns: PolicyVerdict; issuable: PolicyVerdict };
+
+type ByPolicy = Awaited<ReturnType<typeof judge>>['byPolicy'];
+
+const runPolicies = async (context: ExplainContext, policies: Policy[], object: KubeObject, secretName: string): Promise<(policy: string) => ByPolicy[number]> => {
+  const { byPolicy } = await judge(requestFor(object, [], 0, 'certguard-explain'), policies, context.view);
   // Judged on a shim's owner, the verdicts of its other Certificates are not this chain's.
   const mine = (message: string) => object.kind === 'Certificate' || message.includes(secretName);
-  const of = (policy: string) => {
+  return (policy) => {
     const found = byPolicy.find((verdict) => verdict.policy === policy);
-    return { violations: (found?.violations ?? []).filter(mine), warnings: (found?.warnings ?? []).filter(mine) };
+    return { policy, violations: (found?.violations ?? []).filter(mine), warnings: (found?.warnings ?? []).filter(mine), breakGlass: found?.breakGlass ?? [] };
   };
-  return { dns: of(CERTIFICATE_DNS), issuable: of('certificate-issuable') };
+};
+
+/** Why admission lets in what the facts refuse: the policy is off, warns (config or Namespace annotation), or is skipped. */
+const admissionNote = (context: ExplainContext, policy: typeof JUDGED_POLICIES[number], facts: string[], admitted: ByPolicy[number], object: KubeObject): string | undefined => {
+  if (facts.length === 0 || admitted.violations.length > 0) return undefined;
+  const settings = context.config.policies[policy];
+  const described = nameOf(object);
+  if (admitted.breakGlass.length > 0) return messages.admissionSkipped(policy, described, SKIP_ANNOTATIONS[policy]);
+  const mode = facts.some((fact) => admitted.warnings.includes(fact)) ? 'warn' : 'off';
+  const source = settings.mode === mode ? `policies.${policy}.mode: ${mode}` : `annotation ${settings.namespaceModeAnnotation}: ${mode} on Namespace ${object.metadata?.namespace ?? 'default'}`;
+  return messages.admissionLetsIn(policy, mode, source, described);
+};
+
+/**
+ * certificate-dns and certificate-issuable on the Certificate (or the shim's owner), as if it were
+ * applied now: enforced, for the facts; as configured, only when the facts refuse it (the note).
+ */
+export const judgeCertificate = async (context: ExplainContext, object: KubeObject, secretName: string): Promise<PolicyVerdicts> => {
+  const facts = await runPolicies(context, context.certificatePolicies.facts, withoutSkips(object), secretName);
+  const verdicts: PolicyVerdicts = { dns: facts(CERTIFICATE_DNS), issuable: facts(CERTIFICATE_ISSUABLE) };
+  if (verdicts.dns.violations.length === 0 && verdicts.issuable.violations.length === 0) return verdicts;
+  const admission = await runPolicies(context, context.certificatePolicies.admission, object, secretName);
+  const noted = (policy: typeof JUDGED_POLICIES[number], verdict: PolicyVerdict): PolicyVerdict => {
+    const note = admissionNote(context, policy, verdict.violations, admission(policy), object);
+    return { violations: verdict.violations, warnings: verdict.warnings, ...(note ? { note } : {}) };
+  };
+  return { dns: noted(CERTIFICATE_DNS, verdicts.dns), issuable: noted(CERTIFICATE_ISSUABLE, verdicts.issuable) };
 };
 
 const fillerName = (filler: Filler): string =>
@@ -43,7 +76,8 @@ export const fillerHop = (issuance: Issuance, certificate: KubeObject | undefine
   if (!certificate) details.push('cert-manager has not created this Certificate yet');
   const violations = verdicts?.issuable.violations ?? [];
   details.push(...(verdicts?.issuable.warnings ?? []));
-  if (violations.length > 0) return { hop: 'filler', status: 'broken', summary: `${fillerName(filler)}: cannot be issued`, message: violations[0], details: [...details, ...violations] };
+  const note = verdicts?.issuable.note;
+  if (violations.length > 0) return { hop: 'filler', status: 'broken', summary: `${fillerName(filler)}: cannot be issued`, message: violations[0], ...(note ? { note } : {}), details: [...details, ...violations] };
   return { hop: 'filler', status: 'ok', summary: fillerName(filler), details };
 };
 
@@ -115,6 +149,7 @@ export const namesHop = async (context: ExplainContext, judged: JudgedCertificat
   const violations = verdicts?.dns.violations ?? [];
   details.push(...(verdicts?.dns.warnings ?? []));
   const summary = judged.names.map((name) => name.value).join(', ') || 'no names';
-  if (violations.length > 0) return { hop: 'names', status: 'broken', summary, message: violations[0], details: [...details, ...violations.slice(1)] };
+  const note = verdicts?.dns.note;
+  if (violations.length > 0) return { hop: 'names', status: 'broken', summary, message: violations[0], ...(note ? { note } : {}), details: [...details, ...violations.slice(1)] };
   return { hop: 'names', status: 'ok', summary, details };
 };

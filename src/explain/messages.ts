@@ -37,3 +37,10 @@ export const placeholderServing = (secret: Named, since: string | undefined): st
 export const secretUnusable = (secret: Named, what: string): string => `Secret ${nn(secret)} cannot serve TLS: ${what}`;
 
 export const secretMissing = (secret: Named): string => `Secret ${nn(secret)} does not exist`;
+
+/** The note of a hop a policy would refuse on the facts while admission lets it in (`how` the configured mode). */
+export const admissionLetsIn = (policy: string, how: 'off' | 'warn', source: string, object: string): string =>
+  `${policy} is ${how === 'off' ? 'off' : 'in warn mode'} (${source}): admission ${how === 'off' ? 'does not refuse' : 'only warns about'} ${object}, but this stops its issuance all the same`;
+
+export const admissionSkipped = (policy: string, object: string, annotation: string): string =>
+  `${object} carries the break-glass annotation ${annotation}: admission lets it past ${policy}, but this stops its issuance all the same`;

@@ -24,6 +24,8 @@ export type Hop = {
   summary: string;
   /** broken / pending / unreadable: the sentence a policy (or explain) gives, with its fix. */
   message?: string;
+  /** What the verdict means for admission when it differs (the policy is off, warns, or is skipped): one line. */
+  note?: string;
   /** What -v prints: one fact per line (conditions, names, challenges). */
   details: string[];
 };
@@ -48,7 +50,7 @@ export type Chain = {
   secret: { namespace: string; name: string };
   status: ChainStatus;
   /** The first broken hop (else the first pending, else the first unreadable), when not healthy. */
-  cause?: { hop: HopId; message: string };
+  cause?: { hop: HopId; message: string; note?: string };
   hops: Hop[];
 };
 
@@ -79,7 +81,7 @@ export const concludeChain = (hops: Hop[]): Pick<Chain, 'status' | 'cause'> => {
   const cause = causeOf(hops);
   if (!cause) return { status: 'healthy' };
   const status: ChainStatus = cause.status === 'broken' ? 'broken' : cause.status === 'pending' ? 'pending' : 'unknown';
-  return { status, cause: { hop: cause.hop, message: cause.message ?? cause.summary } };
+  return { status, cause: { hop: cause.hop, message: cause.message ?? cause.summary, ...(cause.note ? { note: cause.note } : {}) } };
 };
 
 /** The worst chain status: broken > pending > unknown > healthy. */

@@ -15,7 +15,7 @@ import { parse } from 'yaml';
 import { buildCertificate, generateRsaKeyPair } from '../../src/certs/x509.ts';
 import { KubeClient } from '../../src/cluster/live/kube-client.ts';
 import { loadCredentials } from '../../src/cluster/live/kubeconfig.ts';
-import { buildPolicies } from '../../src/compose.ts';
+import { certificatePoliciesOf } from '../../src/cli/explain.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import { createNameResolver } from '../../src/dns/resolver.ts';
 import { explain } from '../../src/explain/explain.ts';
@@ -24,7 +24,6 @@ import { liveSource } from '../../src/explain/source.ts';
 import { resolverOptionsFrom } from '../../src/policies/certificate-dns/settings.ts';
 import { buildPlaceholderSecret, generatePlaceholderCertificate } from '../../src/policies/gateway-listener-tls/placeholder.ts';
 import { defaultGatewayListenerTlsSettings } from '../../src/policies/gateway-listener-tls/settings.ts';
-import { createLogger } from '../../src/server/logger.ts';
 import { startCertManager } from './harness/cert-manager.ts';
 import { startAcmeIngress } from './harness/acme-ingress.ts';
 import type { Cluster } from './harness/cluster.ts';
@@ -268,7 +267,7 @@ t.test('certguard explain on cert-manager, pebble, dnsmasq and Traefik', async (
     t.teardown(() => client.close());
     const config = parseConfig(configObject);
     const resolver = createNameResolver(resolverOptionsFrom(config.policies['certificate-dns']));
-    const certificatePolicies = buildPolicies(config, { logger: createLogger('silent'), resolver }).filter((policy) => policy.id === 'certificate-dns' || policy.id === 'certificate-issuable');
+    const certificatePolicies = certificatePoliciesOf(config, resolver);
     const timings: string[] = [];
     for (let i = 0; i < 3; i += 1) {
       const source = liveSource(client);
