@@ -86,6 +86,8 @@ const solverRoute = (name: string, challenge: string, parents: object[] = []): K
   status: { parents },
 });
 
+const inNamespace = (namespace: string, object: KubeObject): KubeObject => ({ ...object, metadata: { ...object.metadata, namespace } });
+
 const NOT_READY = ready('False', 'DoesNotExist', 'Issuing certificate as Secret does not exist');
 const ISSUING_NOT_READY = { conditions: [...NOT_READY.conditions, { type: 'Issuing', status: 'True', reason: 'DoesNotExist' }] };
 
@@ -106,6 +108,8 @@ type Case = {
   hops?: Partial<Record<HopId, HopStatus>>;
   /** Lines the cause hop's details must hold. */
   details?: string[];
+  /** The cause hop's summary. */
+  summary?: string;
 };
 
 const GATEWAY: Target = { kind: 'Gateway', namespace: 'traefik', name: 'traefik-gateway' };
@@ -119,6 +123,7 @@ const CASES: Case[] = [
     status: 'healthy',
     hops: { owner: 'ok', listener: 'ok', secret: 'ok', filler: 'ok', issuer: 'ok', names: 'ok', 'cert-manager': 'ok', 'solver-route': 'skipped', 'solver-cap': 'ok' },
   },
+
   {
     name: 'a missing Secret whose Certificate is answered through this Gateway is the deadlock, in gateway-listener-tls words',
     objects: [gw(), cert(ISSUING_NOT_READY), issuer()],
@@ -249,6 +254,40 @@ const CASES: Case[] = [
     hops: { 'cert-manager': 'pending', 'solver-route': 'pending' },
   },
   {
+    name: 'the cluster-wide solver cap reached is acme-solver-cap words',
+    objects: [...healthy().map((object) => (object.kind === 'Certificate' ? cert(ISSUING_NOT_READY) : object)), ...issuing({ state: 'pending' }), ...Array.from({ length: 3 }, (_, index) => inNamespace('shop', solverRoute(`cm-acme-http-solver-${index}`, `old-${index}`)))],
+    config: (config) => {
+      config.policies['acme-solver-cap'].maxClusterWide = 3;
+    },
+    status: 'broken',
+    cause: 'solver-cap',
+    message: 'the cluster has reached its cap of 3 ACME HTTP-01 solver HTTPRoutes owned by cert-manager Challenges (certguard setting maxClusterWide): a challenge that keeps failing leaves a new solver behind on every retry, usually because DNS for its domain does not point at the ingress, the backend Service is missing, or the route is not attached to a Gateway listener. Look with "kubectl get challenges -A" and "kubectl get httproutes -A -l acme.cert-manager.io/http01-solver=true". Remove stale solvers with "kubectl delete httproutes -n <namespace> -l acme.cert-manager.io/http01-solver=true" (cert-manager recreates the ones its pending challenges still need). Raise the cap with policies.acme-solver-cap.maxClusterWide in the certguard config.',
+    summary: 'namespace traefik: 0 of 25 solver HTTPRoutes (headroom 25), cluster: 3 of 3, no headroom',
+  },
+  {
+    name: 'a reached cap in warn mode refuses no route: said, not broken',
+    objects: [...healthy().map((object) => (object.kind === 'Certificate' ? cert(ISSUING_NOT_READY) : object)), ...issuing({ state: 'pending' }), ...Array.from({ length: 3 }, (_, index) => solverRoute(`cm-acme-http-solver-${index}`, `old-${index}`))],
+    config: (config) => {
+      config.policies['acme-solver-cap'].mode = 'warn';
+      config.policies['acme-solver-cap'].maxPerNamespace = 3;
+    },
+    status: 'pending',
+    cause: 'cert-manager',
+    hops: { 'solver-cap': 'ok' },
+  },
+  {
+    name: 'a user who cannot list solver routes cluster-wide still gets the namespace headroom, the cluster part "cannot read"',
+    objects: [...healthy()],
+    source: (inner) => ({ ...inner, list: async (kind, namespace, labels) => {
+      if (kind === 'HTTPRoute' && namespace === undefined) throw new ReadError('HTTPRoutes', 'forbidden');
+      return inner.list(kind, namespace, labels);
+    } }),
+    status: 'unknown',
+    cause: 'solver-cap',
+    message: 'cannot read HTTPRoutes: forbidden',
+    summary: 'namespace traefik: 0 of 25 solver HTTPRoutes (headroom 25), cluster: cannot read HTTPRoutes: forbidden',
+  },
+  {
     name: 'a solver route its Gateway does not accept is named with the controller condition',
     objects: [...healthy().map((object) => (object.kind === 'Certificate' ? cert(ISSUING_NOT_READY) : object)), ...issuing({ state: 'pending', reason: 'Waiting for HTTP-01 challenge propagation: wrong status code 404' }),
       solverRoute('cm-acme-http-solver-abcde', 'app-tls-1-1-2', [{ parentRef: { name: 'traefik-gateway', namespace: 'traefik' }, controllerName: 'traefik.io/gateway-controller', conditions: [{ type: 'Accepted', status: 'False', reason: 'NotAllowedByListeners', message: 'no listener allows this route' }] }])],
@@ -336,6 +375,7 @@ for (const c of CASES) {
     t.equal(chain.cause?.note, c.note, 'the note on admission');
     if (chain.cause?.note) t.same(messageProblems(chain.cause.note), [], 'the note: one line, no "; ", a lowercase or object-reference start');
     const cause = chain.hops.find((hop) => hop.hop === chain.cause?.hop);
+    if (c.summary) t.equal(cause?.summary, c.summary, 'its summary');
     for (const line of c.details ?? []) t.ok(cause?.details.includes(line), `details hold: ${line}`);
     for (const [hop, status] of Object.entries(c.hops ?? {})) t.equal(chain.hops.find((found) => found.hop === hop)?.status, status, `${hop} is ${status}`);
   });
@@ -364,6 +404,14 @@ t.test('the table prints the note on admission under the cause', async (t) => {
   t.equal(lines[cause], `    cause: ${NXDOMAIN}`);
   t.equal(lines[cause + 1], `    note: ${off?.note ?? ''}`);
   t.ok(lines.includes('    names        BROKEN     app.example.com'), 'the names hop is BROKEN in the table');
+});
+
+t.test('a healthy chain shows the namespace\'s and the cluster\'s solver headroom', async (t) => {
+  const explanation = await run({ name: '', objects: [...healthy(), inNamespace('shop', solverRoute('cm-acme-http-solver-x', 'shop-1-1-1'))], status: 'healthy' });
+  const hop = explanation.chains[0]?.hops.find((found) => found.hop === 'solver-cap');
+  t.equal(hop?.status, 'ok');
+  t.equal(hop?.summary, 'namespace traefik: 0 of 25 solver HTTPRoutes (headroom 25), cluster: 1 of 200 (headroom 199)');
+  t.same(hop?.details, ['0 solver HTTPRoutes owned by Challenges in namespace traefik', 'cap 25 (maxPerNamespace)', '1 solver HTTPRoutes owned by Challenges in the cluster, cap 200 (maxClusterWide)']);
 });
 
 t.test('the JSON names the hops in chain order', async (t) => {

@@ -7,12 +7,13 @@ import type { ChallengeState } from '../audit/challenges.ts';
 import { challengeText } from '../audit/not-ready.ts';
 import { arrayOf, recordOf, specOf, statusOf, stringOf, textOf } from '../kube/accessors.ts';
 import type { KubeObject, OwnerReference } from '../kube/object.ts';
-import { namespaceCapReached } from '../policies/acme-solver-cap/messages.ts';
+import { clusterCapReached, namespaceCapReached } from '../policies/acme-solver-cap/messages.ts';
 import { getNamespaceCap } from '../policies/acme-solver-cap/cap.ts';
-import { countSolvers, tallySolvers } from '../policies/acme-solver-cap/solvers.ts';
+import { challengeOwnerOf, countSolvers, tallySolvers } from '../policies/acme-solver-cap/solvers.ts';
 import { RESOURCES } from '../cluster/resources.ts';
 import { conditionOf, conditionsOf, describeCondition, oneLine } from './conditions.ts';
 import type { ExplainContext } from './context.ts';
+import { ReadError } from './source.ts';
 import * as messages from './messages.ts';
 import type { Hop } from './model.ts';
 
@@ -122,17 +123,50 @@ export const solverRouteHop = async (context: ExplainContext, namespace: string,
   return broken ? { hop: 'solver-route', status: 'broken', summary, message: broken, details } : { hop: 'solver-route', status: 'ok', summary: `${summary}: accepted`, details };
 };
 
-export const solverCapHop = async (context: ExplainContext, namespace: string, records: Records): Promise<Hop> => {
+type CapVerdict = { reached: boolean; summary: string; details: string[]; message?: string; unreadable?: string };
+
+const namespaceCap = async (context: ExplainContext, namespace: string, records: Records): Promise<CapVerdict> => {
   const settings = context.config.policies['acme-solver-cap'];
-  if (settings.mode === 'off') return { hop: 'solver-cap', status: 'skipped', summary: 'acme-solver-cap is off', details: [] };
   await context.view.fetch('solver-httproutes', namespace);
   const { owned, unowned } = tallySolvers(countSolvers(context.view, RESOURCES['solver-httproutes'], namespace));
   const { value: cap, fromAnnotation } = await getNamespaceCap(context.view, namespace, settings);
   const details = [`${owned} solver HTTPRoutes owned by Challenges in namespace ${namespace}${unowned > 0 ? ` (${unowned} more without a Challenge owner, not counted)` : ''}`, `cap ${cap} (${fromAnnotation ? settings.namespaceAnnotation : 'maxPerNamespace'})`];
-  if (owned >= cap) {
-    const challenge = records.challenges[0]?.metadata?.name;
-    const message = namespaceCapReached({ kind: 'HTTPRoute', plural: 'httproutes', namespace, cap, capFromAnnotation: fromAnnotation, annotation: settings.namespaceAnnotation, challenge });
-    return { hop: 'solver-cap', status: 'broken', summary: `namespace ${namespace}: ${owned} of ${cap} solver HTTPRoutes, no headroom`, message, details };
+  if (owned < cap) return { reached: false, summary: `namespace ${namespace}: ${owned} of ${cap} solver HTTPRoutes (headroom ${cap - owned})`, details };
+  const challenge = records.challenges[0]?.metadata?.name;
+  const message = namespaceCapReached({ kind: 'HTTPRoute', plural: 'httproutes', namespace, cap, capFromAnnotation: fromAnnotation, annotation: settings.namespaceAnnotation, challenge });
+  return { reached: true, summary: `namespace ${namespace}: ${owned} of ${cap} solver HTTPRoutes, no headroom`, details, message };
+};
+
+/** maxClusterWide, counted as the policy counts it (Challenge-owned solver routes of every namespace): one label-selected list. */
+const clusterCap = async (context: ExplainContext): Promise<CapVerdict> => {
+  const cap = context.config.policies['acme-solver-cap'].maxClusterWide;
+  let routes: KubeObject[];
+  try {
+    routes = await context.view.fetchAll('solver-httproutes');
+  } catch (error) {
+    // A user who may list one namespace only still gets its headroom: the cluster's is "cannot read".
+    if (!(error instanceof ReadError) || error.unreachable) throw error;
+    return { reached: false, summary: `cluster: ${error.message}`, details: [], unreadable: error.message };
   }
-  return { hop: 'solver-cap', status: 'ok', summary: `namespace ${namespace}: ${owned} of ${cap} solver HTTPRoutes (headroom ${cap - owned})`, details };
+  const owned = routes.filter((route) => challengeOwnerOf(route) !== undefined).length;
+  const details = [`${owned} solver HTTPRoutes owned by Challenges in the cluster, cap ${cap} (maxClusterWide)`];
+  if (owned < cap) return { reached: false, summary: `cluster: ${owned} of ${cap} (headroom ${cap - owned})`, details };
+  return { reached: true, summary: `cluster: ${owned} of ${cap}, no headroom`, details, message: clusterCapReached({ kind: 'HTTPRoute', plural: 'httproutes', cap }) };
+};
+
+/**
+ * The namespace's headroom and the cluster's, as acme-solver-cap counts them. In warn mode the cap
+ * refuses no route: reached, it is said, not counted as broken.
+ */
+export const solverCapHop = async (context: ExplainContext, namespace: string, records: Records): Promise<Hop> => {
+  const settings = context.config.policies['acme-solver-cap'];
+  if (settings.mode === 'off') return { hop: 'solver-cap', status: 'skipped', summary: 'acme-solver-cap is off', details: [] };
+  const local = await namespaceCap(context, namespace, records);
+  const cluster = await clusterCap(context);
+  const summary = `${local.summary}, ${cluster.summary}`;
+  const details = [...local.details, ...cluster.details];
+  const message = local.message ?? cluster.message;
+  if (!message) return cluster.unreadable ? { hop: 'solver-cap', status: 'unreadable', summary, message: cluster.unreadable, details } : { hop: 'solver-cap', status: 'ok', summary, details };
+  if (settings.mode === 'warn') return { hop: 'solver-cap', status: 'ok', summary: `${summary} (acme-solver-cap warns only)`, details: [...details, message] };
+  return { hop: 'solver-cap', status: 'broken', summary, message, details };
 };

@@ -26,6 +26,7 @@ export class ReadView implements ClusterView {
   readonly #objects = new Map<string, Promise<KubeObject | undefined>>();
   readonly #lists = new Map<string, KubeObject[]>();
   readonly #sourceLists = new Map<string, Promise<KubeObject[]>>();
+  readonly #everywhere = new Map<ResourceId, Promise<KubeObject[]>>();
 
   constructor(source: ExplainSource) {
     this.#source = source;
@@ -77,6 +78,17 @@ export class ReadView implements ClusterView {
     const listed = await this.#source.list(KIND_OF[resource], namespace, RESOURCES[resource].labelSelector);
     this.#lists.set(key, listed);
     return listed;
+  }
+
+  /** `resource` in every namespace (solver kinds by their label), once per run; kept apart from fetch()'s lists, so list() and count() never count it twice. */
+  fetchAll(resource: ResourceId): Promise<KubeObject[]> {
+    let found = this.#everywhere.get(resource);
+    if (!found) {
+      found = this.#source.list(KIND_OF[resource], undefined, RESOURCES[resource].labelSelector);
+      found.catch(() => this.#everywhere.delete(resource));
+      this.#everywhere.set(resource, found);
+    }
+    return found;
   }
 
   /** What this run has listed: explain never admits anything, so nothing asks it for more. */

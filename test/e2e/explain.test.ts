@@ -228,7 +228,7 @@ t.test('certguard explain on cert-manager, pebble, dnsmasq and Traefik', async (
     const table = await explainCli(cluster, configFile, ['gateway', 'cap/gw']);
     t.equal(table.code, 1);
     t.comment(`explain gateway cap/gw:\n${table.stdout}`);
-    t.match(table.stdout, /\n {4}solver-cap {3}BROKEN {5}namespace cap: 1 of 1 solver HTTPRoutes, no headroom\n/);
+    t.match(table.stdout, /\n {4}solver-cap {3}BROKEN {5}namespace cap: 1 of 1 solver HTTPRoutes, no headroom, cluster: \d+ of 200 \(headroom \d+\)\n/);
     t.same(parse((await explainCli(cluster, configFile, ['gateway', 'cap/gw', '-o', 'yaml'])).stdout), explained(await explainCli(cluster, configFile, ['gateway', 'cap/gw', '-o', 'json'])), 'YAML and JSON agree');
   });
 
