@@ -63,7 +63,7 @@ export const issuanceHops = async (context: ExplainContext, issuance: Issuance, 
 
 export const listenerChain = async (context: ExplainContext, site: Site, ownerObject: KubeObject): Promise<Chain> => {
   const { owner, listener, ref, refIndex } = site;
-  const hops: Hop[] = [ownerHop(owner, ownerObject), listenerHop(site, ownerObject, portOf(ownerObject, listener))];
+  const hops: Hop[] = [await guard('owner', () => ownerHop(context, owner, ownerObject)), listenerHop(site, ownerObject, portOf(ownerObject, listener))];
   let issuance: Issuance = { code: 'unmanaged' };
   hops.push(await guard('secret', async () => {
     const result = await secretHop(context, site, ownerObject);

@@ -1,10 +1,14 @@
-// The first two hops: the listener's owner (a ListenerSet must be accepted by its parent) and the
-// listener itself, with the conditions its controller wrote for it (status.listeners[]).
-import { arrayOf, recordOf, specOf, statusOf, stringOf } from '../kube/accessors.ts';
+// The first two hops: the listener's owner (a ListenerSet must be accepted by its parent: as its
+// controller says, else as the parent's spec.allowedListeners says) and the listener itself, with
+// the conditions its controller wrote for it (status.listeners[]).
+import { arrayOf, labelsOf, recordOf, specOf, statusOf, stringOf } from '../kube/accessors.ts';
+import { allowedListenersOf, describeAllowedListeners, namespaceRefusal, withNameLabel } from '../kube/attachment.ts';
 import type { Listener, ListenerOwner } from '../kube/gateway.ts';
 import type { KubeObject } from '../kube/object.ts';
+import { listenerSetRefused, parentMissing } from '../policies/gateway-listener-tls/attachment-messages.ts';
 import { where, type Site } from '../policies/gateway-listener-tls/messages.ts';
 import { conditionOf, conditionsOf, describeCondition, isBadGatewayCondition } from './conditions.ts';
+import type { ExplainContext } from './context.ts';
 import * as messages from './messages.ts';
 import type { Hop } from './model.ts';
 
@@ -13,7 +17,24 @@ export const portOf = (object: KubeObject, listener: Listener): number | undefin
   return typeof port === 'number' ? port : undefined;
 };
 
-export const ownerHop = (owner: ListenerOwner, object: KubeObject): Hop => {
+/**
+ * A ListenerSet no controller has answered for (Traefik v3.6 writes no ListenerSet status): its
+ * parent's spec.allowedListeners, judged with gateway-listener-tls's rule and sentence.
+ */
+const unansweredListenerSet = async (context: ExplainContext, owner: ListenerOwner, name: string, parent: string, details: string[]): Promise<Hop> => {
+  const gateway = owner.parent ? await context.view.get('gateways', owner.parent.namespace, owner.parent.name) : undefined;
+  const said = [...details, 'no controller has written an Accepted condition'];
+  if (owner.parent && !gateway) return { hop: 'owner', status: 'broken', summary: `${name} (${parent}): the parent Gateway does not exist`, message: parentMissing(owner, owner.parent), details: said };
+  if (owner.parent) {
+    const allowed = allowedListenersOf(gateway);
+    const labels = withNameLabel(owner.namespace, labelsOf(await context.view.get('namespaces', undefined, owner.namespace)));
+    const refusal = namespaceRefusal(allowed, owner.parent.namespace, labels);
+    if (refusal) return { hop: 'owner', status: 'broken', summary: `${name} (${parent}): not allowed by ${describeAllowedListeners(allowed)}`, message: listenerSetRefused(owner, owner.parent, allowed, refusal), details: said };
+  }
+  return { hop: 'owner', status: 'pending', summary: `${name} (${parent}): no controller has accepted it yet`, message: `${name} has no Accepted condition: no Gateway controller has processed it yet`, details: said };
+};
+
+export const ownerHop = async (context: ExplainContext, owner: ListenerOwner, object: KubeObject): Promise<Hop> => {
   const conditions = conditionsOf(statusOf(object));
   const details = conditions.map(describeCondition);
   const name = `${owner.kind} ${owner.namespace}/${owner.name}`;
@@ -21,7 +42,7 @@ export const ownerHop = (owner: ListenerOwner, object: KubeObject): Hop => {
     const accepted = conditionOf(statusOf(object), 'Accepted');
     const parent = owner.parent ? `parent Gateway ${owner.parent.namespace}/${owner.parent.name}` : 'no parentRef';
     if (accepted?.status === 'False') return { hop: 'owner', status: 'broken', summary: `${name} (${parent}): not accepted`, message: messages.listenerSetNotAccepted(owner, owner.parent, accepted), details };
-    if (!accepted) return { hop: 'owner', status: 'pending', summary: `${name} (${parent}): no controller has accepted it yet`, message: `${name} has no Accepted condition: no Gateway controller has processed it yet`, details };
+    if (!accepted) return unansweredListenerSet(context, owner, name, parent, details);
     return { hop: 'owner', status: 'ok', summary: `${name} (${parent}): accepted`, details };
   }
   const controller = conditions.length > 0 ? conditions.map((condition) => `${condition.type}=${condition.status}`).join(', ') : 'no conditions yet';

@@ -1,5 +1,7 @@
 // `certguard explain --manifests` as a user runs it, and as kubectl runs the plugin: exit codes,
 // the table, JSON and YAML, usage errors.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import t from 'tap';
 import { parse } from 'yaml';
@@ -78,6 +80,23 @@ t.test('usage errors exit 2, a missing object exits 1', async (t) => {
   const missing = await runHere(['gateway', 'traefik/nope', '--manifests', GOOD]);
   t.equal(missing.code, 1);
   t.equal(missing.stderr, 'certguard explain: Gateway traefik/nope does not exist\n');
+});
+
+t.test('an API server that does not answer exits 3, saying what could not be read', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'explain-unreachable-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const kubeconfig = join(dir, 'kubeconfig');
+  // Port 1: nothing listens there, the connection is refused at once.
+  writeFileSync(kubeconfig, JSON.stringify({
+    apiVersion: 'v1', kind: 'Config', 'current-context': 'down',
+    clusters: [{ name: 'down', cluster: { server: 'https://127.0.0.1:1', 'insecure-skip-tls-verify': true } }],
+    users: [{ name: 'down', user: { token: 'x' } }],
+    contexts: [{ name: 'down', context: { cluster: 'down', user: 'down' } }],
+  }));
+  const result = await runHere(['gateway', 'shop/gw', '--kubeconfig', kubeconfig]);
+  t.equal(result.code, 3, result.stderr);
+  // The first read is the Gateway API's discovery document.
+  t.equal(result.stderr, 'certguard explain: cannot read API gateway.networking.k8s.io/v1: API server unreachable: connect ECONNREFUSED 127.0.0.1:1\n');
 });
 
 t.test('kubectl-certguard is the same CLI (kubectl passes the arguments after the plugin name)', async (t) => {
