@@ -337,7 +337,7 @@ const CASES: Case[] = [
     cause: 'owner',
     message: 'ListenerSet apps/shop: spec.parentRef Gateway traefik/traefik-gateway does not allow it: spec.allowedListeners.namespaces.from "None" (the default when unset), which admits no namespace, so the Gateway never attaches it (its Accepted condition False, reason NotAllowed) and none of its listeners is served, nor the HTTP-01 challenges routed through them. Fix: set spec.allowedListeners.namespaces on Gateway traefik/traefik-gateway to from: Selector with a selector that matches namespace "apps" (e.g. matchLabels kubernetes.io/metadata.name: apps), or from: All',
     summary: 'ListenerSet apps/shop (parent Gateway traefik/traefik-gateway): not allowed by spec.allowedListeners.namespaces.from "None" (the default when unset)',
-    details: ['no controller has written an Accepted condition'],
+    details: ['no Gateway controller has decided Accepted'],
   },
   {
     name: 'a ListenerSet no controller answered for, whose parent allows it, is pending at the owner',
@@ -345,7 +345,16 @@ const CASES: Case[] = [
     target: { kind: 'ListenerSet', namespace: 'apps', name: 'shop' },
     status: 'pending',
     cause: 'owner',
-    message: 'ListenerSet apps/shop has no Accepted condition: no Gateway controller has processed it yet',
+    message: 'ListenerSet apps/shop is not accepted yet: no Gateway controller has decided its Accepted condition',
+  },
+  {
+    name: 'a ListenerSet still at the CRD\'s default Accepted=Unknown "Pending" is judged by its parent\'s spec',
+    objects: [gw(), withStatus(listenerSet([https('shop', 'app.example.com', { name: 'app-tls' })]), { conditions: [{ type: 'Accepted', status: 'Unknown', reason: 'Pending', message: 'Waiting for controller' }] }), tlsSecret('apps', 'app-tls', pki.valid)],
+    target: { kind: 'ListenerSet', namespace: 'apps', name: 'shop' },
+    status: 'broken',
+    cause: 'owner',
+    message: /^ListenerSet apps\/shop: spec\.parentRef Gateway traefik\/traefik-gateway does not allow it: /,
+    details: ['Accepted=Unknown reason "Pending": "Waiting for controller"', 'no Gateway controller has decided Accepted'],
   },
   {
     name: 'a ListenerSet whose parent Gateway does not exist is broken at the owner',

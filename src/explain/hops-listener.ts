@@ -18,12 +18,13 @@ export const portOf = (object: KubeObject, listener: Listener): number | undefin
 };
 
 /**
- * A ListenerSet no controller has answered for (Traefik v3.6 writes no ListenerSet status): its
+ * A ListenerSet no controller has answered for (Traefik v3.6 implements none: the status stays the
+ * CRD's default, Accepted=Unknown reason Pending): its
  * parent's spec.allowedListeners, judged with gateway-listener-tls's rule and sentence.
  */
 const unansweredListenerSet = async (context: ExplainContext, owner: ListenerOwner, name: string, parent: string, details: string[]): Promise<Hop> => {
   const gateway = owner.parent ? await context.view.get('gateways', owner.parent.namespace, owner.parent.name) : undefined;
-  const said = [...details, 'no controller has written an Accepted condition'];
+  const said = [...details, 'no Gateway controller has decided Accepted'];
   if (owner.parent && !gateway) return { hop: 'owner', status: 'broken', summary: `${name} (${parent}): the parent Gateway does not exist`, message: parentMissing(owner, owner.parent), details: said };
   if (owner.parent) {
     const allowed = allowedListenersOf(gateway);
@@ -31,7 +32,7 @@ const unansweredListenerSet = async (context: ExplainContext, owner: ListenerOwn
     const refusal = namespaceRefusal(allowed, owner.parent.namespace, labels);
     if (refusal) return { hop: 'owner', status: 'broken', summary: `${name} (${parent}): not allowed by ${describeAllowedListeners(allowed)}`, message: listenerSetRefused(owner, owner.parent, allowed, refusal), details: said };
   }
-  return { hop: 'owner', status: 'pending', summary: `${name} (${parent}): no controller has accepted it yet`, message: `${name} has no Accepted condition: no Gateway controller has processed it yet`, details: said };
+  return { hop: 'owner', status: 'pending', summary: `${name} (${parent}): no controller has accepted it yet`, message: `${name} is not accepted yet: no Gateway controller has decided its Accepted condition`, details: said };
 };
 
 export const ownerHop = async (context: ExplainContext, owner: ListenerOwner, object: KubeObject): Promise<Hop> => {
@@ -42,8 +43,9 @@ export const ownerHop = async (context: ExplainContext, owner: ListenerOwner, ob
     const accepted = conditionOf(statusOf(object), 'Accepted');
     const parent = owner.parent ? `parent Gateway ${owner.parent.namespace}/${owner.parent.name}` : 'no parentRef';
     if (accepted?.status === 'False') return { hop: 'owner', status: 'broken', summary: `${name} (${parent}): not accepted`, message: messages.listenerSetNotAccepted(owner, owner.parent, accepted), details };
-    if (!accepted) return unansweredListenerSet(context, owner, name, parent, details);
-    return { hop: 'owner', status: 'ok', summary: `${name} (${parent}): accepted`, details };
+    if (accepted?.status === 'True') return { hop: 'owner', status: 'ok', summary: `${name} (${parent}): accepted`, details };
+    // Absent, or the CRD's default Accepted=Unknown "Pending" the API server writes: no controller answered.
+    return unansweredListenerSet(context, owner, name, parent, details);
   }
   const controller = conditions.length > 0 ? conditions.map((condition) => `${condition.type}=${condition.status}`).join(', ') : 'no conditions yet';
   return { hop: 'owner', status: 'ok', summary: `${name}: ${controller}`, details };
