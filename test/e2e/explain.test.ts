@@ -55,11 +55,20 @@ const gatewayOf = (ns: string, port: number, webPort: number, listeners: Array<{
   },
 });
 
-const acmeIssuer = (ns: string, server: string, selector?: Obj): Obj => ({
+/** parentNs: the namespace of the Gateway the solver routes name (the issuer's own by default). */
+const acmeIssuer = (ns: string, server: string, selector?: Obj, parentNs = ns): Obj => ({
   apiVersion: 'cert-manager.io/v1',
   kind: 'Issuer',
   metadata: { namespace: ns, name: 'acme' },
-  spec: { acme: { server, skipTLSVerify: true, privateKeySecretRef: { name: 'acme-account' }, solvers: [{ ...(selector ? { selector } : {}), http01: { gatewayHTTPRoute: { parentRefs: [{ name: 'gw', namespace: ns }] } } }] } },
+  spec: { acme: { server, skipTLSVerify: true, privateKeySecretRef: { name: 'acme-account' }, solvers: [{ ...(selector ? { selector } : {}), http01: { gatewayHTTPRoute: { parentRefs: [{ name: 'gw', namespace: parentNs }] } } }] } },
+});
+
+/** A ListenerSet on Gateway NS/gw, whose spec (no allowedListeners) admits no ListenerSet. */
+const listenerSetOf = (ns: string, port: number): Obj => ({
+  apiVersion: 'gateway.networking.k8s.io/v1',
+  kind: 'ListenerSet',
+  metadata: { namespace: ns, name: 'ls' },
+  spec: { parentRef: { name: 'gw' }, listeners: [{ name: 'websecure', protocol: 'HTTPS', port, hostname: host(ns), tls: { mode: 'Terminate', certificateRefs: [{ kind: 'Secret', name: 'tls' }] } }] },
 });
 
 const caIssuer = (ns: string): Obj => ({ apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { namespace: ns, name: 'ca' }, spec: { ca: { secretName: 'ca' } } });
@@ -78,11 +87,13 @@ const placeholder = async (ns: string): Promise<Obj> => {
   return (await buildPlaceholderSecret({ namespace: ns, name: 'tls', owner, listenerNames: ['websecure'], hostnames: [host(ns)], filler }, defaultGatewayListenerTlsSettings().placeholder, new Date(), generatePlaceholderCertificate)) as Obj;
 };
 
-const expiredSecret = async (ns: string): Promise<Obj> => {
+const selfSignedSecret = async (ns: string, notBefore: Date, notAfter: Date): Promise<Obj> => {
   const keys = await generateRsaKeyPair();
-  const crt = buildCertificate({ commonName: host(ns), dnsNames: [host(ns)], notBefore: new Date('2025-01-01T00:00:00Z'), notAfter: new Date('2025-02-01T00:00:00Z'), publicKeyPem: keys.publicKeyPem, selfSigningKeyPem: keys.privateKeyPem });
+  const crt = buildCertificate({ commonName: host(ns), dnsNames: [host(ns)], notBefore, notAfter, publicKeyPem: keys.publicKeyPem, selfSigningKeyPem: keys.privateKeyPem });
   return tlsSecret(ns, 'tls', { certificatePem: crt, privateKeyPem: keys.privateKeyPem });
 };
+
+const expiredSecret = (ns: string): Promise<Obj> => selfSignedSecret(ns, new Date('2025-01-01T00:00:00Z'), new Date('2025-02-01T00:00:00Z'));
 
 type Cli = { code: number; stdout: string; stderr: string };
 
@@ -105,7 +116,7 @@ const explained = (result: Cli): Explanation => {
 const listenerMessage = (ns: string) => `spec.listeners[0] "websecure" (Gateway ${ns}/gw, hostname "${host(ns)}"): certificateRefs[0] Secret "${ns}/tls"`;
 
 t.test('certguard explain on cert-manager, pebble, dnsmasq and Traefik', async (t) => {
-  const scenarios = ['healthy', 'deadlock', 'placeholder', 'dns', 'caa', 'nosolver', 'cap', 'notready', 'expired'];
+  const scenarios = ['healthy', 'deadlock', 'placeholder', 'dns', 'caa', 'nosolver', 'cap', 'notready', 'expired', 'routefail', 'lsrefused'];
   const { dns, pebble, cluster, traefik } = await startAcmeIngress(t, [
     ...scenarios.filter((ns) => ns !== 'dns').map((ns) => ({ name: host(ns), a: [INGRESS_IP] })),
     { name: host('dns'), a: [ELSEWHERE_IP] },
@@ -116,6 +127,9 @@ t.test('certguard explain on cert-manager, pebble, dnsmasq and Traefik', async (
   const configFile = join(makeTempDir('explain-config'), 'config.yaml');
   const configObject = { policies: { 'certificate-dns': { resolvers: [dns.address], caaIdentities: [{ serverPrefix: pebble.directoryUrl, identity: CAA_IDENTITY }] } } };
   writeFileSync(configFile, JSON.stringify(configObject));
+  // The same with certificate-dns off: explain's verdicts are the facts', only its note changes.
+  const offConfigFile = join(dirname(configFile), 'config-dns-off.yaml');
+  writeFileSync(offConfigFile, JSON.stringify({ policies: { 'certificate-dns': { ...configObject.policies['certificate-dns'], mode: 'off' } } }));
 
   const ca = await issueCa('certguard-e2e-explain-ca');
   const listener = (ns: string) => [{ name: 'websecure', hostname: host(ns), secret: 'tls' }];
@@ -129,13 +143,18 @@ t.test('certguard explain on cert-manager, pebble, dnsmasq and Traefik', async (
       tlsSecret('healthy', 'ca', ca), caIssuer('healthy'), certificate('healthy', 'tls', host('healthy'), 'ca'),
       tlsSecret('bench', 'ca', ca), caIssuer('bench'), ...bench.map((b) => certificate('bench', b.secret, b.hostname, 'ca')),
       ...['deadlock', 'placeholder', 'dns', 'caa', 'cap'].map((ns) => acmeIssuer(ns, pebble.directoryUrl)),
+      // routefail: the solver routes name Gateway healthy/gw, whose HTTP listener admits routes of its own namespace only.
+      acmeIssuer('routefail', pebble.directoryUrl, undefined, 'healthy'),
+      // lsrefused: a real ListenerSet whose parent's spec refuses it (Traefik v3.6 writes no ListenerSet status).
+      await selfSignedSecret('lsrefused', new Date(Date.now() - 3_600_000), new Date(Date.now() + 86_400_000)), listenerSetOf('lsrefused', port),
       acmeIssuer('nosolver', pebble.directoryUrl, { dnsNames: ['other.example.com'] }),
       // Nothing listens on port 1: cert-manager cannot register the ACME account.
       acmeIssuer('notready', 'https://127.0.0.1:1/directory'),
-      ...['deadlock', 'placeholder', 'dns', 'caa', 'nosolver', 'cap', 'notready'].map((ns) => certificate(ns, 'tls', host(ns), 'acme')),
-      ...(await Promise.all(['placeholder', 'dns', 'caa', 'nosolver', 'cap', 'notready'].map(placeholder))),
+      ...['deadlock', 'placeholder', 'dns', 'caa', 'nosolver', 'cap', 'notready', 'routefail'].map((ns) => certificate(ns, 'tls', host(ns), 'acme')),
+      ...(await Promise.all(['placeholder', 'dns', 'caa', 'nosolver', 'cap', 'notready', 'routefail'].map(placeholder))),
       await expiredSecret('expired'),
-      ...scenarios.map((ns) => gatewayOf(ns, port, traefik.webPort, listener(ns))),
+      ...scenarios.filter((ns) => ns !== 'lsrefused').map((ns) => gatewayOf(ns, port, traefik.webPort, listener(ns))),
+      gatewayOf('lsrefused', port, traefik.webPort, []),
       gatewayOf('bench', port, traefik.webPort, bench),
     ),
   });
@@ -155,6 +174,10 @@ t.test('certguard explain on cert-manager, pebble, dnsmasq and Traefik', async (
   await waitFor('cert-manager to create the solver HTTPRoute in namespace cap', async () => {
     const got = await cluster.kubectl(['get', 'httproutes', '-n', 'cap', '-l', 'acme.cert-manager.io/http01-solver=true', '-o', 'name']);
     return got.stdout.trim() !== '' ? true : undefined;
+  }, { timeoutMs: 120_000, intervalMs: 1_000 });
+  await waitFor('Traefik to refuse the solver HTTPRoute of namespace routefail', async () => {
+    const got = await cluster.kubectl(['get', 'httproutes', '-n', 'routefail', '-l', 'acme.cert-manager.io/http01-solver=true', '-o', 'jsonpath={.items[*].status.parents[*].conditions[?(@.type=="Accepted")].status}']);
+    return got.stdout.trim() === 'False' ? true : undefined;
   }, { timeoutMs: 120_000, intervalMs: 1_000 });
   await waitFor('cert-manager to mark the unreachable ACME Issuer not Ready', async () => {
     const got = await cluster.kubectl(['get', 'issuer', 'acme', '-n', 'notready', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']);
@@ -180,8 +203,13 @@ t.test('certguard explain on cert-manager, pebble, dnsmasq and Traefik', async (
       ns: 'nosolver', status: 'broken', code: 1, cause: 'names',
       message: `Certificate nosolver/tls: spec.dnsNames[0] "${host('nosolver')}" matches no solver of Issuer nosolver/acme: no entry of spec.acme.solvers selects ${host('nosolver')} for HTTP-01 or DNS-01, so cert-manager creates no challenge for any name of the Certificate and it is not issued (Event "Solver" on its Order). Add a solver whose selector matches ${host('nosolver')} to the issuer, or remove ${host('nosolver')}.`,
     },
-    { ns: 'cap', status: 'broken', code: 1, cause: 'solver-cap', message: /^namespace "cap" has reached its cap of 1 ACME HTTP-01 solver HTTPRoute owned by cert-manager Challenges \(Namespace annotation certguard\.io\/max-solver-routes\): .* Look with "kubectl get challenges -n cap" and "kubectl describe challenge tls-1-\d+-\d+ -n cap"\. / },
+    // Exact but for the Challenge's generated name.
+    { ns: 'cap', status: 'broken', code: 1, cause: 'solver-cap', message: /^namespace "cap" has reached its cap of 1 ACME HTTP-01 solver HTTPRoute owned by cert-manager Challenges \(Namespace annotation certguard\.io\/max-solver-routes\): a challenge that keeps failing leaves a new solver behind on every retry, usually because DNS for its domain does not point at the ingress, the backend Service is missing, or the route is not attached to a Gateway listener\. Look with "kubectl get challenges -n cap" and "kubectl describe challenge tls-1-\d+-\d+ -n cap"\. Remove stale solvers with "kubectl delete httproutes -n cap -l acme\.cert-manager\.io\/http01-solver=true" \(cert-manager recreates the ones its pending challenges still need\)\. Raise the cap with "kubectl annotate namespace cap certguard\.io\/max-solver-routes=<n> --overwrite"\.$/ },
     { ns: 'notready', status: 'broken', code: 1, cause: 'issuer', message: /^Issuer notready\/acme is not Ready: cert-manager says Ready=False reason "ErrRegisterACMEAccount": "Failed to register ACME account: .*connection refused", so it issues no certificate\. Fix: correct the issuer as the reason says \(kubectl describe issuer acme\)$/ },
+    {
+      ns: 'routefail', status: 'broken', code: 1, cause: 'names',
+      message: `Certificate routefail/tls: spec.dnsNames[0] "${host('routefail')}": the HTTP-01 solver HTTPRoute cert-manager creates in namespace "routefail" (spec.acme.solvers[0] of Issuer routefail/acme) attaches to no listener (parentRef Gateway healthy/gw: listener "websecure" (HTTPS ${port}): allowedRoutes.namespaces.from "Same", which admits namespace "healthy" only, listener "web" (HTTP ${traefik.webPort}): allowedRoutes.namespaces.from "Same", which admits namespace "healthy" only), so the Gateway controller leaves it not Accepted, the challenge never reaches the solver and cert-manager retries forever. Fix: let listener "web" of Gateway healthy/gw admit routes from namespace "routefail" (allowedRoutes.namespaces.from: All, or Selector matching it).`,
+    },
     { ns: 'expired', status: 'broken', code: 1, cause: 'secret', message: `${listenerMessage('expired')} is unusable: its certificate expired at 2025-02-01T00:00:00.000Z: the controller leaves this listener without a certificate, and Traefik and Contour then mark this Gateway not accepted or not programmed. Fix: renew the certificate (cmctl renew, or find out why cert-manager did not)` },
   ];
 
@@ -198,6 +226,34 @@ t.test('certguard explain on cert-manager, pebble, dnsmasq and Traefik', async (
       t.comment(`${c.ns}: ${(chain?.hops ?? []).map((hop) => `${hop.hop}=${hop.status}`).join(' ')}`);
     });
   }
+
+  await t.test('routefail: the solver route Traefik refuses is broken on the solver-route hop, with Traefik\'s condition', async (t) => {
+    const explanation = explained(await explainCli(cluster, configFile, ['gateway', 'routefail/gw', '-o', 'json']));
+    const hop = explanation.chains[0]?.hops.find((found) => found.hop === 'solver-route');
+    t.equal(hop?.status, 'broken');
+    t.match(hop?.message ?? '', /^solver HTTPRoute routefail\/cm-acme-http-solver-\w+ \(Challenge tls-1-\d+-\d+\) is not accepted by Gateway healthy\/gw: traefik\.io\/gateway-controller reports Accepted=False reason "NotAllowedByListeners"(: "[^"]*")?, so the ACME server's HTTP-01 request never reaches the solver\. Fix: make that parent accept the route \(a listener for HTTP on port 80 whose allowedRoutes admit namespace "routefail"\), or point the issuer's gatewayHTTPRoute\.parentRefs at one that does$/);
+    t.comment(`routefail: cause ${explanation.chains[0]?.cause?.message ?? ''} | solver-route ${hop?.message ?? ''}`);
+  });
+
+  await t.test('lsrefused: a ListenerSet its parent\'s spec refuses is broken at the owner, Traefik having written no status', async (t) => {
+    const result = await explainCli(cluster, configFile, ['listenerset', 'lsrefused/ls', '-o', 'json']);
+    const explanation = explained(result);
+    t.equal(result.code, 1, result.stderr);
+    const chain = explanation.chains[0];
+    t.equal(chain?.cause?.hop, 'owner');
+    t.equal(chain?.cause?.message, 'ListenerSet lsrefused/ls: spec.parentRef Gateway lsrefused/gw does not allow it: spec.allowedListeners.namespaces.from "None" (the default when unset), which admits no namespace, so the Gateway never attaches it (its Accepted condition False, reason NotAllowed) and none of its listeners is served, nor the HTTP-01 challenges routed through them. Fix: set spec.allowedListeners.namespaces.from: Same (or All) on Gateway lsrefused/gw');
+    t.same(chain?.hops.find((found) => found.hop === 'owner')?.details, ['Accepted=Unknown reason "Pending": "Waiting for controller"', 'Programmed=Unknown reason "Pending": "Waiting for controller"', 'no Gateway controller has decided Accepted'], 'the CRD\'s default status: Traefik v3.6 wrote nothing on the ListenerSet');
+    t.equal(chain?.hops.find((found) => found.hop === 'secret')?.status, 'ok', 'its Secret is fine: the owner alone breaks the chain');
+  });
+
+  await t.test('dns with certificate-dns off: still broken at names, the note says admission lets it in', async (t) => {
+    const result = await explainCli(cluster, offConfigFile, ['gateway', 'dns/gw', '-o', 'json']);
+    const chain = explained(result).chains[0];
+    t.equal(result.code, 1, result.stderr);
+    t.equal(chain?.cause?.hop, 'names');
+    t.equal(chain?.cause?.message, cases.find((c) => c.ns === 'dns')?.message);
+    t.equal(chain?.cause?.note, 'certificate-dns is off (policies.certificate-dns.mode: off): admission does not refuse Certificate dns/tls, but this stops its issuance all the same');
+  });
 
   await t.test('the controller\'s own conditions are on the listener hop (Traefik on the missing Secret)', async (t) => {
     const explanation = explained(await explainCli(cluster, configFile, ['gateway', 'deadlock/gw', '-o', 'json']));
