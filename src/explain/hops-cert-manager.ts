@@ -11,7 +11,7 @@ import { clusterCapReached, namespaceCapReached } from '../policies/acme-solver-
 import { getNamespaceCap } from '../policies/acme-solver-cap/cap.ts';
 import { challengeOwnerOf, countSolvers, tallySolvers } from '../policies/acme-solver-cap/solvers.ts';
 import { RESOURCES } from '../cluster/resources.ts';
-import { conditionOf, conditionsOf, describeCondition, oneLine } from './conditions.ts';
+import { conditionOf, conditionsOf, describeCondition, oneLine } from '../kube/conditions.ts';
 import type { ExplainContext } from './context.ts';
 import { ReadError } from './source.ts';
 import * as messages from './messages.ts';

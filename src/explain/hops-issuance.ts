@@ -16,7 +16,7 @@ import type { Policy } from '../policies/types.ts';
 import type { JudgedCertificate, JudgedName } from '../policies/certificate-dns/shim.ts';
 import { acmeIdentifier, offeredChallenges, pickSolver, type AcmeSolver, type PickedSolver } from '../policies/certificate-dns/solver-picker.ts';
 import type { Filler, Issuance } from '../policies/gateway-listener-tls/issuance.ts';
-import { conditionOf, describeCondition } from './conditions.ts';
+import { conditionOf, describeCondition } from '../kube/conditions.ts';
 import type { ExplainContext } from './context.ts';
 import { SKIP_ANNOTATIONS, withoutSkips, type JUDGED_POLICIES } from './judged-policies.ts';
 import * as messages from './messages.ts';

@@ -7,7 +7,7 @@ import type { Listener, ListenerOwner } from '../kube/gateway.ts';
 import type { KubeObject } from '../kube/object.ts';
 import { listenerSetRefused, parentMissing } from '../policies/gateway-listener-tls/attachment-messages.ts';
 import { where, type Site } from '../policies/gateway-listener-tls/messages.ts';
-import { conditionOf, conditionsOf, describeCondition, isBadGatewayCondition } from './conditions.ts';
+import { conditionOf, conditionsOf, describeCondition, isBadGatewayCondition } from '../kube/conditions.ts';
 import type { ExplainContext } from './context.ts';
 import * as messages from './messages.ts';
 import type { Hop } from './model.ts';

@@ -1,7 +1,7 @@
 // The sentences explain adds where no policy speaks: what a controller or cert-manager reports
 // on a hop, quoted as it wrote it, with the fix. Everything a policy already says comes from the
 // policy itself (its messages.ts), word for word. One line each, no "; ".
-import { describeCondition, type Condition } from './conditions.ts';
+import { describeCondition, type Condition } from '../kube/conditions.ts';
 
 type Named = { namespace: string; name: string };
 
