@@ -18,7 +18,13 @@ export default tseslint.config(
       // tap's t.test() returns a promise tap itself tracks and awaits: the one known-safe call.
       '@typescript-eslint/no-floating-promises': [
         'error',
-        { allowForKnownSafeCalls: ['@tapjs/core', '@tapjs/test', 'tap'].map((pkg) => ({ from: 'package', name: ['test', 'skip', 'todo', 'only'], package: pkg })) },
+        {
+          allowForKnownSafeCalls: ['@tapjs/core', '@tapjs/test', 'tap'].map((pkg) => ({
+            from: 'package',
+            name: ['test', 'skip', 'todo', 'only'],
+            package: pkg,
+          })),
+        },
       ],
       '@typescript-eslint/no-misused-promises': 'error',
     },
@@ -32,7 +38,10 @@ export default tseslint.config(
         { group: ['fastify', 'fastify/*', '@fastify/*'], message: 'policies never see HTTP: keep fastify in src/server' },
         { group: ['@kubernetes/client-node', '@kubernetes/client-node/*'], message: 'policies read the cluster through the ClusterView only' },
         { group: ['**/server/**', '**/cluster/live/**'], message: 'policies depend on the ClusterView interface, not on the server or the live view' },
-        { group: ['**/audit/*', '!**/audit/findings.ts', '!**/audit/settings.ts', '**/metrics/**', '**/compose.ts'], message: 'policies hand their audit rules and metrics to the composition root; from audit/ only the findings vocabulary and its settings' },
+        {
+          group: ['**/audit/*', '!**/audit/findings.ts', '!**/audit/settings.ts', '**/metrics/**', '**/compose.ts'],
+          message: 'policies hand their audit rules and metrics to the composition root; from audit/ only the findings vocabulary and its settings',
+        },
       ]),
     },
   },
@@ -43,7 +52,10 @@ export default tseslint.config(
     ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-imports': fence([
-        { group: ['**/policies/*/**'], message: 'a policy\'s internals are its own: declare what you need on the Policy (policies/types.ts) and wire it in src/compose.ts' },
+        {
+          group: ['**/policies/*/**'],
+          message: "a policy's internals are its own: declare what you need on the Policy (policies/types.ts) and wire it in src/compose.ts",
+        },
         { group: ['**/compose.ts'], message: 'the composition root imports these layers, never the other way round' },
       ]),
     },

@@ -13,7 +13,10 @@ const [kind, certDir, source] = process.argv.slice(2) as [string, string, string
 
 const startBare = async (): Promise<number> => {
   // The floor: Fastify over the same TLS, parsing the body and answering a fixed review.
-  const app = fastify({ https: { cert: await readFile(join(certDir, 'tls.crt')), key: await readFile(join(certDir, 'tls.key')), minVersion: 'TLSv1.2' }, keepAliveTimeout: 120_000 });
+  const app = fastify({
+    https: { cert: await readFile(join(certDir, 'tls.crt')), key: await readFile(join(certDir, 'tls.key')), minVersion: 'TLSv1.2' },
+    keepAliveTimeout: 120_000,
+  });
   app.post('/validate', async (request) => ({
     apiVersion: 'admission.k8s.io/v1',
     kind: 'AdmissionReview',
@@ -26,7 +29,10 @@ const startBare = async (): Promise<number> => {
 /** The live view lists and watches first: reviews start once /readyz says the cache is synced. */
 const waitUntilReady = async (metricsPort: number): Promise<void> => {
   for (;;) {
-    const status = await fetch(`http://127.0.0.1:${metricsPort}/readyz`).then((response) => response.status, () => 0);
+    const status = await fetch(`http://127.0.0.1:${metricsPort}/readyz`).then(
+      (response) => response.status,
+      () => 0,
+    );
     if (status === 200) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -38,8 +44,14 @@ const startCertguard = async (view: { manifests: string } | { kubeconfig: string
   // promise-per-write cost ~3 % of the server's samples that production does not pay).
   const devNull = destination({ dest: '/dev/null' });
   const server = await startServer({
-    port: 0, metricsPort: 0, bindAddress: '127.0.0.1', certPath: join(certDir, 'tls.crt'), keyPath: join(certDir, 'tls.key'),
-    config: defaultConfig(), ...view, logger: createLogger('info', devNull as unknown as NodeJS.WritableStream),
+    port: 0,
+    metricsPort: 0,
+    bindAddress: '127.0.0.1',
+    certPath: join(certDir, 'tls.crt'),
+    keyPath: join(certDir, 'tls.key'),
+    config: defaultConfig(),
+    ...view,
+    logger: createLogger('info', devNull as unknown as NodeJS.WritableStream),
   });
   await waitUntilReady(server.ports.metrics);
   return server.ports.admission;

@@ -86,15 +86,21 @@ const firstLine = async (lines: Interface): Promise<string> => String((await lin
 // ENTRYPOINT flags and ENV (NODE_OPTIONS, allocator, NODE_ENV). The bare handler runs without, as the fixed reference.
 const IMAGE_TARGET = process.env.TARGET_NODE_FLAGS === 'image' ? imageSettings() : undefined;
 
-const targetFlags = (kind: string): string[] => (kind === 'bare' ? [] : (IMAGE_TARGET?.nodeFlags ?? (process.env.TARGET_NODE_FLAGS ?? '').split(' ').filter(Boolean)));
+const targetFlags = (kind: string): string[] =>
+  kind === 'bare' ? [] : (IMAGE_TARGET?.nodeFlags ?? (process.env.TARGET_NODE_FLAGS ?? '').split(' ').filter(Boolean));
 
 const targetEnv = (kind: string): NodeJS.ProcessEnv => (kind === 'bare' || !IMAGE_TARGET ? process.env : { ...process.env, ...IMAGE_TARGET.env });
 
 const describeTargetFlags = (): string =>
-  IMAGE_TARGET ? `the image's: ${[...IMAGE_TARGET.nodeFlags, ...Object.entries(IMAGE_TARGET.env).map(([key, value]) => `${key}=${value}`)].join(' ')}` : process.env.TARGET_NODE_FLAGS || 'none';
+  IMAGE_TARGET
+    ? `the image's: ${[...IMAGE_TARGET.nodeFlags, ...Object.entries(IMAGE_TARGET.env).map(([key, value]) => `${key}=${value}`)].join(' ')}`
+    : process.env.TARGET_NODE_FLAGS || 'none';
 
 const startTarget = async (kind: 'certguard' | 'certguard-live' | 'bare', certDir: string, source: string): Promise<Target> => {
-  const child = spawn(process.execPath, [...targetFlags(kind), ...profileArgs(), join(import.meta.dirname, 'admission-target.ts'), kind, certDir, source], { stdio: ['ignore', 'pipe', 'inherit'], env: targetEnv(kind) });
+  const child = spawn(process.execPath, [...targetFlags(kind), ...profileArgs(), join(import.meta.dirname, 'admission-target.ts'), kind, certDir, source], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: targetEnv(kind),
+  });
   return { port: Number(await firstLine(createInterface({ input: child.stdout! }))), child };
 };
 
@@ -102,7 +108,10 @@ type ApiCounts = { requests: number; secretGets: number };
 
 /** The fake API server in its own process; counts() asks it what it has served. */
 const startApi = async (clusterYaml: string) => {
-  const child = spawn(process.execPath, [join(import.meta.dirname, 'admission-api-server.ts'), clusterYaml], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, LATENCY_MS: String(LATENCY_MS) } });
+  const child = spawn(process.execPath, [join(import.meta.dirname, 'admission-api-server.ts'), clusterYaml], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, LATENCY_MS: String(LATENCY_MS) },
+  });
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const { kubeconfig } = JSON.parse(String((await lines.next()).value)) as { kubeconfig: string };
   const counts = async (): Promise<ApiCounts> => {
@@ -118,12 +127,22 @@ type Answer = { ms: number; ok: boolean };
 const postOnce = (agent: Agent, port: number, body: string, allowed: boolean, from = process.hrtime.bigint()): Promise<Answer> =>
   new Promise((resolve) => {
     const done = (ok: boolean) => resolve({ ms: Number(process.hrtime.bigint() - from) / 1e6, ok });
-    const req = request({ host: '127.0.0.1', port, path: '/validate', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => done(res.statusCode === 200 && text.includes(`"allowed":${allowed}`)));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/validate',
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => done(res.statusCode === 200 && text.includes(`"allowed":${allowed}`)));
+      },
+    );
     req.on('error', () => done(false));
     req.end(body);
   });
@@ -197,7 +216,14 @@ const measure = async (name: string, target: Target, ca: string, body: string, a
   const cpuMs = (await cpuMsOf(target.child)) - cpuBefore;
   const after = await api?.();
   const latencies = sortedMs(answers);
-  const row: Row = { name, rps: MEASURED_REQUESTS / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors: errorsOf(answers), cpuMs: cpuMs / MEASURED_REQUESTS };
+  const row: Row = {
+    name,
+    rps: MEASURED_REQUESTS / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    errors: errorsOf(answers),
+    cpuMs: cpuMs / MEASURED_REQUESTS,
+  };
   if (before && after) row.apiPerReview = (after.requests - before.requests) / MEASURED_REQUESTS;
   return row;
 };
@@ -231,20 +257,39 @@ const coldReview = async (port: number, ca: string, body: string, api: () => Pro
   return `| first review after start (cold), allowed | ${ms(answer.ms)} | ${after.requests - before.requests} | ${after.secretGets - before.secretGets} | ${answer.ok ? 0 : 1} |`;
 };
 
-const loadAverage = (): string => loadavg().map((load) => load.toFixed(2)).join(' ');
+const loadAverage = (): string =>
+  loadavg()
+    .map((load) => load.toFixed(2))
+    .join(' ');
 
 export const runAdmissionBench = async (): Promise<string> => {
   const dir = await mkdtemp(join(tmpdir(), 'certguard-bench-'));
   const children: ChildProcess[] = [];
   const loadAtStart = loadAverage();
   try {
-    const pair = await generateCertificates({ service: 'certguard', namespace: 'certguard', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], caValidityDays: 2, validityDays: 1 });
+    const pair = await generateCertificates({
+      service: 'certguard',
+      namespace: 'certguard',
+      dnsNames: ['localhost'],
+      ipAddresses: ['127.0.0.1'],
+      caValidityDays: 2,
+      validityDays: 1,
+    });
     await writeCertificates(join(dir, 'certs'), pair);
     const clusterYaml = join(dir, 'cluster.yaml');
     const listenerPair = await issueSelfSigned({ commonName: 'example.com', dnsNames: ['*.example.com'], ...validityWindow(1) });
-    await writeFile(clusterYaml, clusterObjects(listenerPair.certificatePem, listenerPair.privateKeyPem).map((object) => stringify(object)).join('---\n'));
+    await writeFile(
+      clusterYaml,
+      clusterObjects(listenerPair.certificatePem, listenerPair.privateKeyPem)
+        .map((object) => stringify(object))
+        .join('---\n'),
+    );
     const ca = pair.ca.certificatePem;
-    const [allowedBody, deniedBody, uncoveredBody] = [JSON.stringify(gatewayReview(0)), JSON.stringify(gatewayReview(2)), JSON.stringify(gatewayReview(0, 'example.net'))];
+    const [allowedBody, deniedBody, uncoveredBody] = [
+      JSON.stringify(gatewayReview(0)),
+      JSON.stringify(gatewayReview(2)),
+      JSON.stringify(gatewayReview(0, 'example.net')),
+    ];
     const api = await startApi(clusterYaml);
     children.push(api.child);
     const bare = await startTarget('bare', join(dir, 'certs'), clusterYaml);
@@ -257,7 +302,14 @@ export const runAdmissionBench = async (): Promise<string> => {
       await measure(`certguard, manifest view, ${LISTENERS} listeners, allowed`, manifest, ca, allowedBody, true),
       await measure(`certguard, manifest view, ${LISTENERS} listeners, denied (2 Secrets missing)`, manifest, ca, deniedBody, false),
       await measure(`certguard, **live view**, ${LISTENERS} listeners, allowed (steady state)`, live, ca, allowedBody, true, api.counts),
-      await measure(`certguard, live view, ${LISTENERS} listeners, allowed, ${LISTENERS} hostnames not covered (a warning each)`, live, ca, uncoveredBody, true, api.counts),
+      await measure(
+        `certguard, live view, ${LISTENERS} listeners, allowed, ${LISTENERS} hostnames not covered (a warning each)`,
+        live,
+        ca,
+        uncoveredBody,
+        true,
+        api.counts,
+      ),
       await measure(`certguard, **live view**, ${LISTENERS} listeners, denied (2 Secrets missing)`, live, ca, deniedBody, false, api.counts),
     ];
     const openBare = await openLoop(bare.port, ca, allowedBody, true);

@@ -29,14 +29,38 @@ const rssMiB = async (pid: number): Promise<number> => {
 };
 
 const dir = await mkdtemp(join(tmpdir(), 'certguard-attack-'));
-const pair = await generateCertificates({ service: 'certguard', namespace: 'certguard', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], caValidityDays: 2, validityDays: 1 });
+const pair = await generateCertificates({
+  service: 'certguard',
+  namespace: 'certguard',
+  dnsNames: ['localhost'],
+  ipAddresses: ['127.0.0.1'],
+  caValidityDays: 2,
+  validityDays: 1,
+});
 await writeCertificates(join(dir, 'certs'), pair);
 // DNS answered NXDOMAIN at once by a local stub: nothing leaves the machine.
 const dns = await startNxdomainDns();
 await writeFile(join(dir, 'config.yaml'), `policies:\n  certificate-dns:\n    resolvers: ["${dns.server}"]\n    ingress: { hostnames: [lb.example.net] }\n`);
 const child = spawn(
   process.execPath,
-  ['bin/certguard.js', 'serve', '--manifests', 'examples/cluster', '--port', '0', '--metrics-port', '0', '--bind-address', '127.0.0.1', '--tls-cert', join(dir, 'certs/tls.crt'), '--tls-key', join(dir, 'certs/tls.key'), '--config', join(dir, 'config.yaml')],
+  [
+    'bin/certguard.js',
+    'serve',
+    '--manifests',
+    'examples/cluster',
+    '--port',
+    '0',
+    '--metrics-port',
+    '0',
+    '--bind-address',
+    '127.0.0.1',
+    '--tls-cert',
+    join(dir, 'certs/tls.crt'),
+    '--tls-key',
+    join(dir, 'certs/tls.key'),
+    '--config',
+    join(dir, 'config.yaml'),
+  ],
   { stdio: ['ignore', 'pipe', 'inherit'] },
 );
 const logged = { errors: 0, internal: 0 };
@@ -44,7 +68,7 @@ let port = 0;
 const listening = new Promise<void>((resolve) => {
   createInterface({ input: child.stdout! }).on('line', (line) => {
     const entry = JSON.parse(line) as { level: number; msg: string; admission?: number; reason?: string };
-    if (entry.msg === 'certguard listening') (port = entry.admission ?? 0), resolve();
+    if (entry.msg === 'certguard listening') ((port = entry.admission ?? 0), resolve());
     if (entry.level >= 50) logged.errors++;
     if (entry.reason?.startsWith('internal error')) logged.internal++;
   });

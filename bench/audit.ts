@@ -27,20 +27,62 @@ const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 const buildCluster = async (): Promise<KubeObject[]> => {
   const keys = await generateRsaKeyPair();
   const now = Date.now();
-  const crt = buildCertificate({ commonName: 'bench', dnsNames: ['bench.example.com'], notBefore: new Date(now - 86_400_000), notAfter: new Date(now + 60 * 86_400_000), publicKeyPem: keys.publicKeyPem, selfSigningKeyPem: keys.privateKeyPem });
+  const crt = buildCertificate({
+    commonName: 'bench',
+    dnsNames: ['bench.example.com'],
+    notBefore: new Date(now - 86_400_000),
+    notAfter: new Date(now + 60 * 86_400_000),
+    publicKeyPem: keys.publicKeyPem,
+    selfSigningKeyPem: keys.privateKeyPem,
+  });
   const data = { 'tls.crt': Buffer.from(crt).toString('base64'), 'tls.key': Buffer.from(keys.privateKeyPem).toString('base64') };
-  const objects: KubeObject[] = [{ apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'le' }, spec: { acme: { server: 'https://acme.example/dir', privateKeySecretRef: { name: 'le' }, solvers: [{ http01: { ingress: { ingressClassName: 'traefik' } } }] } } }];
+  const objects: KubeObject[] = [
+    {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'ClusterIssuer',
+      metadata: { name: 'le' },
+      spec: {
+        acme: { server: 'https://acme.example/dir', privateKeySecretRef: { name: 'le' }, solvers: [{ http01: { ingress: { ingressClassName: 'traefik' } } }] },
+      },
+    },
+  ];
   const ns = (index: number) => `ns-${index % sizes.namespaces}`;
   for (let g = 0; g < sizes.gateways; g += 1) {
-    const listeners = Array.from({ length: sizes.listeners }, (_, l) => ({ name: `l${l}`, port: 443, protocol: 'HTTPS', hostname: `h${g}-${l}.example.com`, tls: { certificateRefs: [{ name: `s-${g}-${l}` }] } }));
-    objects.push({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: `gw-${g}`, namespace: ns(g) }, spec: { gatewayClassName: 'traefik', listeners } });
-    for (let l = 0; l < sizes.listeners; l += 1) objects.push({ apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: `s-${g}-${l}`, namespace: ns(g) }, data });
+    const listeners = Array.from({ length: sizes.listeners }, (_, l) => ({
+      name: `l${l}`,
+      port: 443,
+      protocol: 'HTTPS',
+      hostname: `h${g}-${l}.example.com`,
+      tls: { certificateRefs: [{ name: `s-${g}-${l}` }] },
+    }));
+    objects.push({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: { name: `gw-${g}`, namespace: ns(g) },
+      spec: { gatewayClassName: 'traefik', listeners },
+    });
+    for (let l = 0; l < sizes.listeners; l += 1)
+      objects.push({ apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: `s-${g}-${l}`, namespace: ns(g) }, data });
   }
   for (let r = 0; r < sizes.routes; r += 1) {
-    objects.push({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: `cm-acme-http-solver-${r}`, namespace: ns(r), labels: { 'acme.cert-manager.io/http01-solver': 'true' }, ownerReferences: [{ apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', name: `c-${r}` }] } });
+    objects.push({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: {
+        name: `cm-acme-http-solver-${r}`,
+        namespace: ns(r),
+        labels: { 'acme.cert-manager.io/http01-solver': 'true' },
+        ownerReferences: [{ apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', name: `c-${r}` }],
+      },
+    });
   }
   for (let c = 0; c < sizes.certificates; c += 1) {
-    objects.push({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: `cert-${c}`, namespace: ns(c) }, spec: { secretName: `cert-${c}`, dnsNames: [`c${c}.example.com`], issuerRef: { name: 'le', kind: 'ClusterIssuer' } } });
+    objects.push({
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: { name: `cert-${c}`, namespace: ns(c) },
+      spec: { secretName: `cert-${c}`, dnsNames: [`c${c}.example.com`], issuerRef: { name: 'le', kind: 'ClusterIssuer' } },
+    });
   }
   return objects;
 };
@@ -48,10 +90,18 @@ const buildCluster = async (): Promise<KubeObject[]> => {
 export const runAuditBench = async (): Promise<string> => {
   const objects = await buildCluster();
   const view = new ManifestView(objects);
-  const config = parseConfig({ policies: { 'certificate-dns': { ingress: { addresses: [INGRESS] } }, 'acme-solver-cap': { maxPerNamespace: 1000, maxClusterWide: 1_000_000 } } });
+  const config = parseConfig({
+    policies: { 'certificate-dns': { ingress: { addresses: [INGRESS] } }, 'acme-solver-cap': { maxPerNamespace: 1000, maxClusterWide: 1_000_000 } },
+  });
   // Every answer as if the shared cache held it (peek): the audit's DNS budget never waits here.
   const answer = { addresses: [INGRESS], cnames: [] };
-  const resolver: NameResolver = { lookup: async () => answer, lookupCaa: async () => ({ records: [] }), describe: () => 'stub', peek: () => answer, peekCaa: () => ({ records: [] }) };
+  const resolver: NameResolver = {
+    lookup: async () => answer,
+    lookupCaa: async () => ({ records: [] }),
+    describe: () => 'stub',
+    peek: () => answer,
+    peekCaa: () => ({ records: [] }),
+  };
   const policies = buildAuditPolicies(config, { logger: createLogger('silent'), resolver });
   gc();
   const before = process.memoryUsage();

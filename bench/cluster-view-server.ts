@@ -31,10 +31,37 @@ function* solverRoutes(): Generator<FakeObject> {
           'acme.cert-manager.io/http-domain': String(1_000_000_000 + index),
           'acme.cert-manager.io/http-token': String(2_000_000_000 + index),
         },
-        ownerReferences: [{ apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', name: `app-${index}-tls-1-2345678-${index}`, uid: `7a2d${hex(index, 8)}-0000-4000-8000-000000000000`, controller: true, blockOwnerDeletion: true }],
-        managedFields: [{ manager: 'cert-manager-challenges', operation: 'Update', apiVersion: 'gateway.networking.k8s.io/v1', time: '2025-03-01T10:00:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': {}, 'f:spec': {} } }],
+        ownerReferences: [
+          {
+            apiVersion: 'acme.cert-manager.io/v1',
+            kind: 'Challenge',
+            name: `app-${index}-tls-1-2345678-${index}`,
+            uid: `7a2d${hex(index, 8)}-0000-4000-8000-000000000000`,
+            controller: true,
+            blockOwnerDeletion: true,
+          },
+        ],
+        managedFields: [
+          {
+            manager: 'cert-manager-challenges',
+            operation: 'Update',
+            apiVersion: 'gateway.networking.k8s.io/v1',
+            time: '2025-03-01T10:00:00Z',
+            fieldsType: 'FieldsV1',
+            fieldsV1: { 'f:metadata': {}, 'f:spec': {} },
+          },
+        ],
       },
-      spec: { parentRefs: [{ name: 'traefik-gateway', namespace: 'traefik' }], hostnames: [`app-${index}.example.com`], rules: [{ matches: [{ path: { type: 'Exact', value: `/.well-known/acme-challenge/${hex(index, 40)}` } }], backendRefs: [{ name: `cm-acme-http-solver-${hex(index, 5)}`, port: 8089 }] }] },
+      spec: {
+        parentRefs: [{ name: 'traefik-gateway', namespace: 'traefik' }],
+        hostnames: [`app-${index}.example.com`],
+        rules: [
+          {
+            matches: [{ path: { type: 'Exact', value: `/.well-known/acme-challenge/${hex(index, 40)}` } }],
+            backendRefs: [{ name: `cm-acme-http-solver-${hex(index, 5)}`, port: 8089 }],
+          },
+        ],
+      },
     };
   }
 }
@@ -50,7 +77,11 @@ function* secrets(): Generator<FakeObject> {
         uid: `8b3e${hex(index, 8)}-0000-4000-8000-000000000000`,
         creationTimestamp: '2025-03-01T10:00:00Z',
         labels: { 'controller.cert-manager.io/fao': 'true' },
-        annotations: { 'cert-manager.io/certificate-name': `app-${index}`, 'cert-manager.io/issuer-name': 'letsencrypt', 'cert-manager.io/common-name': `app-${index}.example.com` },
+        annotations: {
+          'cert-manager.io/certificate-name': `app-${index}`,
+          'cert-manager.io/issuer-name': 'letsencrypt',
+          'cert-manager.io/common-name': `app-${index}.example.com`,
+        },
       },
       type: 'kubernetes.io/tls',
       data: { 'tls.crt': 'A'.repeat(2400), 'tls.key': 'B'.repeat(1700) },
@@ -64,7 +95,14 @@ function* secrets(): Generator<FakeObject> {
 // and Accepted, ResolvedRefs, Programmed "No error found". The API server sends it in every list
 // and watch event; until bench/README.md's 2026-11-29 run the bench's Gateways had only
 // addresses and one condition, which hid what the cache kept of a real one.
-const condition = (type: string, message: string) => ({ type, status: 'True', reason: type, message, lastTransitionTime: '2025-03-01T10:00:00Z', observedGeneration: 1 });
+const condition = (type: string, message: string) => ({
+  type,
+  status: 'True',
+  reason: type,
+  message,
+  lastTransitionTime: '2025-03-01T10:00:00Z',
+  observedGeneration: 1,
+});
 const gatewayStatus = () => ({
   addresses: [{ type: 'IPAddress', value: '203.0.113.10' }],
   conditions: [condition('Accepted', 'Gateway successfully scheduled'), condition('Programmed', 'Gateway successfully programmed')],
@@ -125,8 +163,26 @@ function* certificates(): Generator<FakeObject> {
         generation: 1,
         labels: { 'app.kubernetes.io/name': `app-${index}` },
         annotations: { 'acme.cert-manager.io/http01-parentrefkind': 'Gateway', 'acme.cert-manager.io/http01-parentrefname': `gateway-${index % GATEWAYS}` },
-        ownerReferences: [{ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', name: `gateway-${index % GATEWAYS}`, uid: `9c4f${hex(index % GATEWAYS, 8)}-0000-4000-8000-000000000000`, controller: true, blockOwnerDeletion: true }],
-        managedFields: [{ manager: 'cert-manager-certificates-trigger', operation: 'Update', apiVersion: 'cert-manager.io/v1', time: '2025-03-01T10:00:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:status': { 'f:conditions': {} } } }],
+        ownerReferences: [
+          {
+            apiVersion: 'gateway.networking.k8s.io/v1',
+            kind: 'Gateway',
+            name: `gateway-${index % GATEWAYS}`,
+            uid: `9c4f${hex(index % GATEWAYS, 8)}-0000-4000-8000-000000000000`,
+            controller: true,
+            blockOwnerDeletion: true,
+          },
+        ],
+        managedFields: [
+          {
+            manager: 'cert-manager-certificates-trigger',
+            operation: 'Update',
+            apiVersion: 'cert-manager.io/v1',
+            time: '2025-03-01T10:00:00Z',
+            fieldsType: 'FieldsV1',
+            fieldsV1: { 'f:status': { 'f:conditions': {} } },
+          },
+        ],
       },
       spec: {
         secretName: `app-${index}-tls`,
@@ -136,7 +192,16 @@ function* certificates(): Generator<FakeObject> {
         privateKey: { algorithm: 'RSA', size: 2048, rotationPolicy: 'Always' },
       },
       status: {
-        conditions: [{ type: 'Ready', status: 'True', reason: 'Ready', message: 'Certificate is up to date and has not expired', lastTransitionTime: '2025-03-01T10:00:05Z', observedGeneration: 1 }],
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'True',
+            reason: 'Ready',
+            message: 'Certificate is up to date and has not expired',
+            lastTransitionTime: '2025-03-01T10:00:05Z',
+            observedGeneration: 1,
+          },
+        ],
         notBefore: '2025-03-01T09:00:05Z',
         notAfter: '2025-05-30T09:00:04Z',
         renewalTime: '2025-04-30T09:00:04Z',
@@ -163,5 +228,7 @@ api.load(inKeyOrder(secrets()));
 api.load(inKeyOrder(gateways()));
 api.load(inKeyOrder(certificates()));
 await api.start();
-process.stdout.write(`${JSON.stringify({ kubeconfig: api.kubeconfigPath, objects: { routes: ROUTES, secrets: SECRETS, gateways: GATEWAYS, listeners: LISTENERS, certificates: CERTIFICATES, namespaces: NAMESPACES } })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ kubeconfig: api.kubeconfigPath, objects: { routes: ROUTES, secrets: SECRETS, gateways: GATEWAYS, listeners: LISTENERS, certificates: CERTIFICATES, namespaces: NAMESPACES } })}\n`,
+);
 process.on('SIGTERM', () => void api.stop().then(() => process.exit(0)));

@@ -105,20 +105,28 @@ const reviewSolverRoute = (port: number, ca: string): Promise<string> => {
       object: {
         apiVersion: 'gateway.networking.k8s.io/v1',
         kind: 'HTTPRoute',
-        metadata: { generateName: 'cm-acme-http-solver-', namespace: 'team-7', labels: { 'acme.cert-manager.io/http01-solver': 'true' }, ownerReferences: [{ apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', name: 'bench-challenge', uid: 'u', controller: true }] },
+        metadata: {
+          generateName: 'cm-acme-http-solver-',
+          namespace: 'team-7',
+          labels: { 'acme.cert-manager.io/http01-solver': 'true' },
+          ownerReferences: [{ apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', name: 'bench-challenge', uid: 'u', controller: true }],
+        },
       },
     },
   });
   return new Promise((resolve, reject) => {
-    const request = httpsRequest({ host: '127.0.0.1', port, path: '/validate', method: 'POST', ca, servername: 'localhost', headers: { 'Content-Type': 'application/json' } }, (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (text += chunk));
-      response.on('end', () => {
-        const answer = (JSON.parse(text) as { response?: { allowed?: boolean; status?: { message?: string } } }).response;
-        resolve(answer?.allowed ? 'allowed' : `denied: ${answer?.status?.message ?? '?'}`);
-      });
-    });
+    const request = httpsRequest(
+      { host: '127.0.0.1', port, path: '/validate', method: 'POST', ca, servername: 'localhost', headers: { 'Content-Type': 'application/json' } },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => {
+          const answer = (JSON.parse(text) as { response?: { allowed?: boolean; status?: { message?: string } } }).response;
+          resolve(answer?.allowed ? 'allowed' : `denied: ${answer?.status?.message ?? '?'}`);
+        });
+      },
+    );
     request.on('error', reject);
     request.end(body);
   });
@@ -150,7 +158,15 @@ const awaitAudit = async (child: ChildProcess, metricsPort: number, readyAt: num
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
       return {
-        died: { exit: String(child.exitCode ?? child.signalCode), afterReadySeconds: Number(((performance.now() - readyAt) / 1000).toFixed(1)), peakBeforeMiB: mib(peakBefore), lastGc: stderr.filter((line) => /Mark-Compact|Scavenge|FATAL/.test(line)).slice(-3).map((line) => line.trim()) },
+        died: {
+          exit: String(child.exitCode ?? child.signalCode),
+          afterReadySeconds: Number(((performance.now() - readyAt) / 1000).toFixed(1)),
+          peakBeforeMiB: mib(peakBefore),
+          lastGc: stderr
+            .filter((line) => /Mark-Compact|Scavenge|FATAL/.test(line))
+            .slice(-3)
+            .map((line) => line.trim()),
+        },
         durationSeconds: NaN,
         doneAfterReadySeconds: NaN,
         log: {},
@@ -194,7 +210,14 @@ const measureServe = async (settings: string, compileCache: 'warm' | 'off', audi
   const api = await startApiServer();
   try {
     const { generateCertificates, writeCertificates } = await import('../src/cli/certs.ts');
-    const pair = await generateCertificates({ service: 'certguard', namespace: 'certguard', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], caValidityDays: 2, validityDays: 1 });
+    const pair = await generateCertificates({
+      service: 'certguard',
+      namespace: 'certguard',
+      dnsNames: ['localhost'],
+      ipAddresses: ['127.0.0.1'],
+      caValidityDays: 2,
+      validityDays: 1,
+    });
     await writeCertificates(work, pair);
     const env: NodeJS.ProcessEnv = { ...process.env, ...(image ? IMAGE_ENV : {}), NODE_OPTIONS: nodeOptions };
     delete env.NODE_COMPILE_CACHE;
@@ -211,7 +234,22 @@ const measureServe = async (settings: string, compileCache: 'warm' | 'off', audi
       [
         // V8 flags Node refuses in NODE_OPTIONS go on the command line, as the image's ENTRYPOINT would give them.
         ...nodeFlags,
-        CERTGUARD, 'serve', '--kubeconfig', api.kubeconfig, '--tls-cert', join(work, 'tls.crt'), '--tls-key', join(work, 'tls.key'), '--port', '0', '--metrics-port', '0', '--bind-address', '127.0.0.1', '--log-level', 'info',
+        CERTGUARD,
+        'serve',
+        '--kubeconfig',
+        api.kubeconfig,
+        '--tls-cert',
+        join(work, 'tls.crt'),
+        '--tls-key',
+        join(work, 'tls.key'),
+        '--port',
+        '0',
+        '--metrics-port',
+        '0',
+        '--bind-address',
+        '127.0.0.1',
+        '--log-level',
+        'info',
         // The first audit runs as soon as the view is ready and the Lease is held: no interval to wait.
         ...(audit ? ['--audit', '--audit-namespace', 'certguard', '--audit-identity', 'bench'] : []),
       ],
@@ -231,7 +269,22 @@ const measureServe = async (settings: string, compileCache: 'warm' | 'off', audi
       const readySeconds = (readyAt - started) / 1000;
       const atReady = residentOf(child.pid!);
       const audited = audit ? await awaitAudit(child, ports.metrics, readyAt, log, stderr) : undefined;
-      if (audited?.died) return { objects: api.objects, nodeOptions, image, compileCache, readySeconds: Number(readySeconds.toFixed(2)), peakAtReadyMiB: mib(atReady.peak), peakMiB: NaN, settledMiB: NaN, settleSeconds: 0, solverRoutesGauge: undefined, review: 'not sent: serve died', node: process.version, audit: audited };
+      if (audited?.died)
+        return {
+          objects: api.objects,
+          nodeOptions,
+          image,
+          compileCache,
+          readySeconds: Number(readySeconds.toFixed(2)),
+          peakAtReadyMiB: mib(atReady.peak),
+          peakMiB: NaN,
+          settledMiB: NaN,
+          settleSeconds: 0,
+          solverRoutesGauge: undefined,
+          review: 'not sent: serve died',
+          node: process.version,
+          audit: audited,
+        };
       const scrape = await httpGet(`http://127.0.0.1:${ports.metrics}/metrics`);
       const gauge = /^certguard_acme_solver_objects_cluster\{kind="HTTPRoute"\} (\d+)$/m.exec(scrape.text)?.[1];
       const review = await reviewSolverRoute(ports.admission, pair.ca.certificatePem);
@@ -316,7 +369,13 @@ const measureView = async (): Promise<ViewMeasurement> => {
     cached: { 'solver-httproutes': counted['solver-httproutes'], secrets: counted.secrets, gateways: counted.gateways, certificates: counted.certificates },
     syncSeconds: Number(syncSeconds.toFixed(2)),
     cacheHeapMiB: gc ? mib(afterGc.heapUsed - empty.heapUsed) : null,
-    rssMiB: { emptyProcess: mib(empty.rss), peakDuringSync: mib(peak), afterSync: mib(afterSync.rss), settled: mib(settled.rss), settleSeconds: settleSeconds() },
+    rssMiB: {
+      emptyProcess: mib(empty.rss),
+      peakDuringSync: mib(peak),
+      afterSync: mib(afterSync.rss),
+      settled: mib(settled.rss),
+      settleSeconds: settleSeconds(),
+    },
     heapTotalMiB: mib(afterGc.heapTotal),
     countClusterWideMs: Number(countClusterWideMs.toFixed(2)),
     node: process.version,
@@ -350,7 +409,13 @@ const SERVE_ROWS: Array<{ settings: string; compileCache: 'warm' | 'off' }> = [
 ];
 
 const settingsOf = (m: ServeMeasurement): string =>
-  m.image ? `the image's: \`NODE_OPTIONS=${m.nodeOptions}\`, \`${IMAGE_NODE_FLAGS.join(' ')}\`, ${Object.entries(IMAGE_ENV).map(([key, value]) => `\`${key}=${value}\``).join(' ')}` : m.nodeOptions ? `\`NODE_OPTIONS=${m.nodeOptions}\`` : "Node's defaults";
+  m.image
+    ? `the image's: \`NODE_OPTIONS=${m.nodeOptions}\`, \`${IMAGE_NODE_FLAGS.join(' ')}\`, ${Object.entries(IMAGE_ENV)
+        .map(([key, value]) => `\`${key}=${value}\``)
+        .join(' ')}`
+    : m.nodeOptions
+      ? `\`NODE_OPTIONS=${m.nodeOptions}\``
+      : "Node's defaults";
 
 const verdict = (m: ServeMeasurement): string => (m.peakMiB <= 150 && m.readySeconds <= 10 ? 'met' : 'NOT met');
 
@@ -400,7 +465,10 @@ export const runServeAuditBench = async (): Promise<string> => {
 };
 
 const serveAt = process.argv.indexOf('--serve');
-if (serveAt >= 0) process.stdout.write(`${JSON.stringify(await measureServe(process.argv[serveAt + 2] ?? '', process.argv[serveAt + 1] === 'warm' ? 'warm' : 'off', process.argv.includes('--audit')))}\n`);
+if (serveAt >= 0)
+  process.stdout.write(
+    `${JSON.stringify(await measureServe(process.argv[serveAt + 2] ?? '', process.argv[serveAt + 1] === 'warm' ? 'warm' : 'off', process.argv.includes('--audit')))}\n`,
+  );
 else if (process.argv[2] === 'audit') process.stdout.write(`${await runServeAuditBench()}\n`);
 else if (process.argv.includes('--measure')) process.stdout.write(`${JSON.stringify(await measureView())}\n`);
 else if (import.meta.main) process.stdout.write(`${await runClusterViewBench()}\n`);

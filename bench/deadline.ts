@@ -38,7 +38,14 @@ const REVIEWS = Number(process.argv[2] ?? 20_000);
 const ROUNDS = Number(process.argv[3] ?? 5);
 const LISTENERS = 25;
 
-const pair = await generateCertificates({ service: 'bench', namespace: 'bench', dnsNames: ['app.example.com'], ipAddresses: [], caValidityDays: 2, validityDays: 1 });
+const pair = await generateCertificates({
+  service: 'bench',
+  namespace: 'bench',
+  dnsNames: ['app.example.com'],
+  ipAddresses: [],
+  caValidityDays: 2,
+  validityDays: 1,
+});
 const secrets = Array.from({ length: LISTENERS }, (_, index) => ({
   apiVersion: 'v1',
   kind: 'Secret',
@@ -62,7 +69,16 @@ const payload = JSON.stringify({
       apiVersion: 'gateway.networking.k8s.io/v1',
       kind: 'Gateway',
       metadata: { name: 'gw', namespace: 'bench' },
-      spec: { gatewayClassName: 'bench', listeners: Array.from({ length: LISTENERS }, (_, index) => ({ name: `https-${index}`, port: 443, protocol: 'HTTPS', hostname: 'app.example.com', tls: { certificateRefs: [{ name: `tls-${index}` }] } })) },
+      spec: {
+        gatewayClassName: 'bench',
+        listeners: Array.from({ length: LISTENERS }, (_, index) => ({
+          name: `https-${index}`,
+          port: 443,
+          protocol: 'HTTPS',
+          hostname: 'app.example.com',
+          tls: { certificateRefs: [{ name: `tls-${index}` }] },
+        })),
+      },
     },
   },
 });

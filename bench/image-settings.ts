@@ -9,7 +9,10 @@ export type ImageSettings = { nodeFlags: string[]; env: Record<string, string> }
 
 /** The lines of the last stage, continuation lines joined. */
 const runtimeStage = (dockerfile: string): string[] => {
-  const lines = dockerfile.replace(/\\\n/g, ' ').split('\n').map((line) => line.trim());
+  const lines = dockerfile
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((line) => line.trim());
   const from = lines.findLastIndex((line) => /^FROM\s/i.test(line));
   return lines.slice(from + 1).filter((line) => line && !line.startsWith('#'));
 };

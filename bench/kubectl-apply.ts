@@ -33,9 +33,25 @@ const gateway = (iteration: number) => ({
 });
 
 const secrets = async (): Promise<object[]> => {
-  const pair = await generateCertificates({ service: 'app', namespace: NAMESPACE, dnsNames: ['app.example.com'], ipAddresses: [], caValidityDays: 2, validityDays: 1 });
-  const data = { 'tls.crt': Buffer.from(pair.serving.certificatePem).toString('base64'), 'tls.key': Buffer.from(pair.serving.privateKeyPem).toString('base64') };
-  return Array.from({ length: LISTENERS }, (_, index) => ({ apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: `tls-${index}`, namespace: NAMESPACE }, data }));
+  const pair = await generateCertificates({
+    service: 'app',
+    namespace: NAMESPACE,
+    dnsNames: ['app.example.com'],
+    ipAddresses: [],
+    caValidityDays: 2,
+    validityDays: 1,
+  });
+  const data = {
+    'tls.crt': Buffer.from(pair.serving.certificatePem).toString('base64'),
+    'tls.key': Buffer.from(pair.serving.privateKeyPem).toString('base64'),
+  };
+  return Array.from({ length: LISTENERS }, (_, index) => ({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'kubernetes.io/tls',
+    metadata: { name: `tls-${index}`, namespace: NAMESPACE },
+    data,
+  }));
 };
 
 const applyYaml = async (cluster: Cluster, objects: object[]): Promise<void> => {

@@ -31,9 +31,23 @@ const pair = await issueSelfSigned({ commonName: 'example.com', dnsNames: ['*.ex
 const data = { 'tls.crt': Buffer.from(pair.certificatePem).toString('base64'), 'tls.key': Buffer.from(pair.privateKeyPem).toString('base64') };
 const SOLVER_LABELS = { 'acme.cert-manager.io/http01-solver': 'true' };
 const owner = [{ apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', name: 'bench-tls-1', uid: 'uid-bench-tls-1', controller: true }];
-const solverRoute = (name: string) => ({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name, namespace: 'bench', generateName: 'cm-acme-http-solver-', labels: SOLVER_LABELS, ownerReferences: owner } });
+const solverRoute = (name: string) => ({
+  apiVersion: 'gateway.networking.k8s.io/v1',
+  kind: 'HTTPRoute',
+  metadata: { name, namespace: 'bench', generateName: 'cm-acme-http-solver-', labels: SOLVER_LABELS, ownerReferences: owner },
+});
 const solvers = Array.from({ length: 10 }, (_, index) => solverRoute(`cm-acme-http-solver-${index}`));
-const objects = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } }, ...solvers, ...Array.from({ length: LISTENERS }, (_, index) => ({ apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: `tls-${index}`, namespace: 'bench' }, data }))];
+const objects = [
+  { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } },
+  ...solvers,
+  ...Array.from({ length: LISTENERS }, (_, index) => ({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'kubernetes.io/tls',
+    metadata: { name: `tls-${index}`, namespace: 'bench' },
+    data,
+  })),
+];
 const api = new FakeApiServer();
 api.load(parseManifests(objects.map((object) => stringify(object)).join('---\n'), 'bench') as FakeObject[]);
 await api.start();
@@ -49,8 +63,25 @@ const reviewOf = (domain: string) => ({
     uid: '00000000-0000-4000-8000-000000000000',
     kind: { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'Gateway' },
     resource: { group: 'gateway.networking.k8s.io', version: 'v1', resource: 'gateways' },
-    namespace: 'bench', name: 'gw', operation: 'CREATE', userInfo: { username: 'bench' },
-    object: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'gw', namespace: 'bench' }, spec: { gatewayClassName: 'bench', listeners: Array.from({ length: LISTENERS }, (_, index) => ({ name: `https-${index}`, port: 443, protocol: 'HTTPS', hostname: `app-${index}.${domain}`, tls: { certificateRefs: [{ name: `tls-${index}` }] } })) } },
+    namespace: 'bench',
+    name: 'gw',
+    operation: 'CREATE',
+    userInfo: { username: 'bench' },
+    object: {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: { name: 'gw', namespace: 'bench' },
+      spec: {
+        gatewayClassName: 'bench',
+        listeners: Array.from({ length: LISTENERS }, (_, index) => ({
+          name: `https-${index}`,
+          port: 443,
+          protocol: 'HTTPS',
+          hostname: `app-${index}.${domain}`,
+          tls: { certificateRefs: [{ name: `tls-${index}` }] },
+        })),
+      },
+    },
   },
 });
 const clean = reviewOf('example.com');
@@ -61,7 +92,10 @@ const solverCreate = {
   uid: '00000000-0000-4000-8000-000000000001',
   kind: { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'HTTPRoute' },
   resource: { group: 'gateway.networking.k8s.io', version: 'v1', resource: 'httproutes' },
-  namespace: 'bench', name: 'cm-acme-http-solver-new', operation: 'CREATE', userInfo: { username: 'bench' },
+  namespace: 'bench',
+  name: 'cm-acme-http-solver-new',
+  operation: 'CREATE',
+  userInfo: { username: 'bench' },
   object: solverRoute('cm-acme-http-solver-new'),
 } as unknown as AdmissionRequest;
 const metrics = createMetrics(view as typeof view & Partial<ViewStats>, { defaultMetrics: false });
@@ -69,8 +103,10 @@ const outcome = await review(request, policies, { view, writer: view });
 const warned = await review(uncovered, policies, { view, writer: view });
 if (!outcome.response.allowed || outcome.response.warnings?.length) throw new Error(`expected allowed without warnings: ${JSON.stringify(outcome.response)}`);
 const solverOutcome = await review(solverCreate, policies, { view, writer: view });
-if (!solverOutcome.response.allowed || solverOutcome.decisions.map((d) => `${d.policy}=${d.decision}`).join() !== 'acme-solver-cap=allowed') throw new Error(`expected acme-solver-cap=allowed: ${JSON.stringify(solverOutcome)}`);
-if (!warned.response.allowed || warned.response.warnings?.length !== LISTENERS) throw new Error(`expected ${LISTENERS} warnings: ${JSON.stringify(warned.response)}`);
+if (!solverOutcome.response.allowed || solverOutcome.decisions.map((d) => `${d.policy}=${d.decision}`).join() !== 'acme-solver-cap=allowed')
+  throw new Error(`expected acme-solver-cap=allowed: ${JSON.stringify(solverOutcome)}`);
+if (!warned.response.allowed || warned.response.warnings?.length !== LISTENERS)
+  throw new Error(`expected ${LISTENERS} warnings: ${JSON.stringify(warned.response)}`);
 
 const cpuMicros = (): number => {
   const { user, system } = process.cpuUsage();
@@ -85,14 +121,39 @@ const time = async (name: string, step: () => unknown): Promise<void> => {
   process.stdout.write(`${name}: ${wall.toFixed(1)} µs per review (CPU ${cpu.toFixed(1)} µs)\n`);
 };
 
-process.stdout.write(`load average ${(await import('node:os')).loadavg().map((load) => load.toFixed(2)).join(' ')}, Node ${process.version}, ${ROUNDS} rounds after ${WARMUP}, flags: ${process.execArgv.join(' ') || 'none'}\n`);
+process.stdout.write(
+  `load average ${(await import('node:os'))
+    .loadavg()
+    .map((load) => load.toFixed(2))
+    .join(' ')}, Node ${process.version}, ${ROUNDS} rounds after ${WARMUP}, flags: ${process.execArgv.join(' ') || 'none'}\n`,
+);
 await time('decodeReview (ajv)', () => decodeReview(clean));
 await time('review(), clean Gateway (policies on the live view, verdicts known)', () => review(request, policies, { view, writer: view }));
 await time(`review(), uncovered Gateway (${LISTENERS} coverage warnings)`, () => review(uncovered, policies, { view, writer: view }));
 await time('review(), solver HTTPRoute create (acme-solver-cap, 10 solvers, 1 pending)', () => review(solverCreate, policies, { view, writer: view }));
 await time('decision log line (pino + redaction, to /dev/null)', () =>
-  logger.info({ uid: request.uid, operation: 'CREATE', kind: 'gateway.networking.k8s.io/Gateway', object: 'bench/gw', user: 'bench', dryRun: false, endpoint: 'validate', policies: outcome.decisions.map((decision) => `${decision.policy}=${decision.decision}`), allowed: true, reason: undefined, warnings: 0, audit: undefined, durationMs: 0.1 }, 'admission decision'));
+  logger.info(
+    {
+      uid: request.uid,
+      operation: 'CREATE',
+      kind: 'gateway.networking.k8s.io/Gateway',
+      object: 'bench/gw',
+      user: 'bench',
+      dryRun: false,
+      endpoint: 'validate',
+      policies: outcome.decisions.map((decision) => `${decision.policy}=${decision.decision}`),
+      allowed: true,
+      reason: undefined,
+      warnings: 0,
+      audit: undefined,
+      durationMs: 0.1,
+    },
+    'admission decision',
+  ),
+);
 await time('metrics.recordReview', () => metrics.recordReview(request, outcome.decisions));
-process.stdout.write(`API requests during the rounds beyond the sync: ${api.requests.filter((r) => !r.path.includes('watch=') && /\/secrets\/[^/?]+$/.test(r.path)).length} Secret GETs (the first review's included)\n`);
+process.stdout.write(
+  `API requests during the rounds beyond the sync: ${api.requests.filter((r) => !r.path.includes('watch=') && /\/secrets\/[^/?]+$/.test(r.path)).length} Secret GETs (the first review's included)\n`,
+);
 await view.stop();
 await api.stop();

@@ -11,5 +11,7 @@ const filesOf = (root: string, patterns: string[]): string[] => globSync(pattern
 /** The tier's test files relative to `root`, sorted. */
 export const tierFiles = (root: string, tier: 'unit' | 'e2e'): string[] => {
   const e2e = new Set(filesOf(root, E2E_FILES));
-  return filesOf(root, TEST_FILES).filter((file) => e2e.has(file) === (tier === 'e2e')).sort();
+  return filesOf(root, TEST_FILES)
+    .filter((file) => e2e.has(file) === (tier === 'e2e'))
+    .sort();
 };

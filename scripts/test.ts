@@ -68,10 +68,11 @@ const ensureDebianPackages = async (): Promise<void> => {
   await runStep('sh', ['-c', `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ${missing.join(' ')}`]);
 };
 
-/** Type-check and lint (typescript-eslint: floating promises and the import fences of eslint.config.js). */
+/** Type-check, lint (typescript-eslint: floating promises and the import fences of eslint.config.js) and format (Prettier). */
 const checkSources = async (): Promise<string | undefined> => {
   if ((await runStep(bin('tsc'), ['--noEmit', '-p', 'tsconfig.json'])) !== 0) return 'typecheck failed';
   if ((await runStep(bin('eslint'), ['--max-warnings=0', '.'])) !== 0) return 'lint failed';
+  if ((await runStep(bin('prettier'), ['--check', '--log-level=warn', '.'])) !== 0) return 'format check failed: run npm run format';
   return undefined;
 };
 

@@ -39,5 +39,8 @@ t.test('stops waiting when the signal aborts: onAbort answers, or its throw reje
 t.test('an aborted signal answers at once; no signal is the work itself', async (t) => {
   const work = later<string>();
   t.equal(await untilAborted(work.promise, AbortSignal.abort(), () => 'cut'), 'cut');
-  t.equal(untilAborted(work.promise, undefined, () => 'cut'), work.promise);
+  t.equal(
+    untilAborted(work.promise, undefined, () => 'cut'),
+    work.promise,
+  );
 });

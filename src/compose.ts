@@ -67,7 +67,9 @@ export const buildPolicies = (config: Config, deps: PolicyDependencies): Policy[
 export const buildAuditPolicies = (config: Config, deps: PolicyDependencies): Policy[] => {
   const shared = deps.resolver ?? buildResolver(config);
   const resolver = budgetedResolver(shared, config.audit.dnsLookupsPerSecond);
-  const policies = Object.fromEntries(Object.entries(config.policies).map(([id, settings]) => [id, settings.mode === 'placeholder' ? { ...settings, mode: 'enforce' } : settings]));
+  const policies = Object.fromEntries(
+    Object.entries(config.policies).map(([id, settings]) => [id, settings.mode === 'placeholder' ? { ...settings, mode: 'enforce' } : settings]),
+  );
   return buildPolicies({ ...config, policies: policies as Config['policies'] }, { ...deps, resolver });
 };
 

@@ -48,7 +48,13 @@ export const toPolicyRequest = (request: AdmissionRequest): PolicyRequest => ({
 
 export const MESSAGE_SEPARATOR = '; ';
 
-type Folded = { violations: string[]; warnings: string[]; effects: Array<{ policy: string; effect: PlannedEffect }>; audit: Record<string, string>; breakGlass: PolicyBreakGlass[] };
+type Folded = {
+  violations: string[];
+  warnings: string[];
+  effects: Array<{ policy: string; effect: PlannedEffect }>;
+  audit: Record<string, string>;
+  breakGlass: PolicyBreakGlass[];
+};
 
 /** Which policy the review is busy with, so an error thrown anywhere is blamed on the right one. */
 type Step = { policy?: string; decisions: PolicyDecision[] };
@@ -200,7 +206,12 @@ const reviewSteps = async (request: AdmissionRequest, policies: Policy[], deps: 
   if (folded.violations.length === 0 && !policyRequest.dryRun) await performEffects(folded, deps.writer, step, signal);
   step.policy = undefined;
   const base = folded.violations.length > 0 ? denied(request.uid, folded.violations.join(MESSAGE_SEPARATOR)) : allowed(request.uid);
-  return { response: withAuditAnnotations(withWarnings(base, folded.warnings), folded.audit), decisions, violations: folded.violations, breakGlass: folded.breakGlass };
+  return {
+    response: withAuditAnnotations(withWarnings(base, folded.warnings), folded.audit),
+    decisions,
+    violations: folded.violations,
+    breakGlass: folded.breakGlass,
+  };
 };
 
 /** The answer to a review that broke: the uid, code 500, the policy named; reported once. */

@@ -30,9 +30,7 @@ export const withWarnings = (response: AdmissionResponse, warnings: string[]): A
   warnings.length === 0 ? response : { ...response, warnings: [...(response.warnings ?? []), ...warnings] };
 
 export const withAuditAnnotations = (response: AdmissionResponse, annotations: Record<string, string> | undefined): AdmissionResponse =>
-  !annotations || Object.keys(annotations).length === 0
-    ? response
-    : { ...response, auditAnnotations: { ...response.auditAnnotations, ...annotations } };
+  !annotations || Object.keys(annotations).length === 0 ? response : { ...response, auditAnnotations: { ...response.auditAnnotations, ...annotations } };
 
 /** A message, never `JSON.stringify(error)` (it prints `{}`) and never a stack. */
 export const describeError = (error: unknown): string => {

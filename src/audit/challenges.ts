@@ -17,7 +17,6 @@ export const ISSUANCE_KINDS = [
   { group: CERT_MANAGER_GROUP, kind: 'CertificateRequest' },
 ] as const;
 
-
 const isKind = (object: KubeObject, group: string, kind: string): boolean => object.kind === kind && groupOf(object.apiVersion) === group;
 
 export const isIssuanceRecord = (object: KubeObject): boolean => ISSUANCE_KINDS.some(({ group, kind }) => isKind(object, group, kind));

@@ -69,12 +69,20 @@ export const budgetedResolver = (shared: NameResolver, perSecond: number, clock?
     lookup: (name, options = {}) => {
       const cached = shared.peek?.(name);
       if (cached) return Promise.resolve(cached);
-      return untilAborted(after(options.signal, () => shared.lookup(name, options), lookupTimedOut), options.signal, lookupTimedOut);
+      return untilAborted(
+        after(options.signal, () => shared.lookup(name, options), lookupTimedOut),
+        options.signal,
+        lookupTimedOut,
+      );
     },
     lookupCaa: (name, options = {}) => {
       const cached = shared.peekCaa?.(name);
       if (cached) return Promise.resolve(cached);
-      return untilAborted(after(options.signal, () => shared.lookupCaa(name, options), caaTimedOut), options.signal, caaTimedOut);
+      return untilAborted(
+        after(options.signal, () => shared.lookupCaa(name, options), caaTimedOut),
+        options.signal,
+        caaTimedOut,
+      );
     },
     describe: () => shared.describe(),
     peek: (name) => shared.peek?.(name),

@@ -36,7 +36,10 @@ const truncate = (message: string): string => (message.length <= MAX_MESSAGE ? m
 export const eventFor = (finding: Finding, now: Date, instance: string): Planned | undefined => {
   const object = finding.object;
   if (!object) return undefined;
-  const digest = createHash('sha256').update(JSON.stringify([finding.policy, finding.rule, object.kind, object.namespace, object.name, finding.message])).digest('hex').slice(0, 16);
+  const digest = createHash('sha256')
+    .update(JSON.stringify([finding.policy, finding.rule, object.kind, object.namespace, object.name, finding.message]))
+    .digest('hex')
+    .slice(0, 16);
   const namespace = object.namespace ?? CLUSTER_EVENTS_NAMESPACE;
   const name = `${object.name.slice(0, 200)}.certguard.${digest}`;
   const time = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -118,21 +121,40 @@ export class EventRecorder {
         for (const keys of previous.values()) for (const key of keys) await this.#resolve(splitKey(key), now);
         previous.clear();
         // Not raised this time: not in `next`, so the next audit tries again.
-        if (skipped > 0) this.#logger.info({ skipped, eventsPerAudit: this.#perAudit }, 'audit: Events past audit.eventsPerAudit are left for the next audits (the findings are in the reports and metrics)');
+        if (skipped > 0)
+          this.#logger.info(
+            { skipped, eventsPerAudit: this.#perAudit },
+            'audit: Events past audit.eventsPerAudit are left for the next audits (the findings are in the reports and metrics)',
+          );
       },
     };
   }
 
   async #create(planned: Planned): Promise<void> {
-    const response = await this.#client.request(`/api/v1/namespaces/${planned.namespace}/events`, { method: 'POST', body: planned.body, timeoutMs: TIMEOUT_MS });
+    const response = await this.#client.request(`/api/v1/namespaces/${planned.namespace}/events`, {
+      method: 'POST',
+      body: planned.body,
+      timeoutMs: TIMEOUT_MS,
+    });
     // 409: the same finding already has its Event (an earlier audit, or another leader's).
-    if (response.status >= 300 && response.status !== 409) this.#logger.warn({ event: planned.name, reason: apiErrorOf(response.status, response.body).message }, 'audit Event not created');
+    if (response.status >= 300 && response.status !== 409)
+      this.#logger.warn({ event: planned.name, reason: apiErrorOf(response.status, response.body).message }, 'audit Event not created');
   }
 
   async #resolve(gone: { namespace: string; name: string }, now: Date): Promise<void> {
-    const patch = { type: 'Normal', message: `resolved: no longer found by the audit at ${now.toISOString()}`, lastTimestamp: now.toISOString().replace(/\.\d{3}Z$/, 'Z') };
-    const response = await this.#client.request(`/api/v1/namespaces/${gone.namespace}/events/${gone.name}`, { method: 'PATCH', contentType: 'application/merge-patch+json', body: patch, timeoutMs: TIMEOUT_MS });
+    const patch = {
+      type: 'Normal',
+      message: `resolved: no longer found by the audit at ${now.toISOString()}`,
+      lastTimestamp: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    };
+    const response = await this.#client.request(`/api/v1/namespaces/${gone.namespace}/events/${gone.name}`, {
+      method: 'PATCH',
+      contentType: 'application/merge-patch+json',
+      body: patch,
+      timeoutMs: TIMEOUT_MS,
+    });
     // 404: the Event expired (the API server keeps Events about an hour): nothing left to resolve.
-    if (response.status >= 300 && response.status !== 404) this.#logger.warn({ event: gone.name, reason: apiErrorOf(response.status, response.body).message }, 'audit Event not resolved');
+    if (response.status >= 300 && response.status !== 404)
+      this.#logger.warn({ event: gone.name, reason: apiErrorOf(response.status, response.body).message }, 'audit Event not resolved');
   }
 }

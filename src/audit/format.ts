@@ -25,5 +25,7 @@ export const formatTable = (output: AuditOutput): string => {
 export const formatReports = (findings: Finding[], format: 'openreport' | 'policyreport', process: ReportProcess, now = new Date()): string => {
   const reportFormat = REPORT_FORMATS[format === 'openreport' ? 'openreports' : 'policyreports'];
   const groups = [...groupByReport(findings)].sort(([a], [b]) => (a === '' ? 1 : b === '' ? -1 : a.localeCompare(b)));
-  return groups.map(([namespace, group]) => `---\n${stringify(buildReport(namespace, group, now, { format: reportFormat, process }), { lineWidth: 0 })}`).join('');
+  return groups
+    .map(([namespace, group]) => `---\n${stringify(buildReport(namespace, group, now, { format: reportFormat, process }), { lineWidth: 0 })}`)
+    .join('');
 };

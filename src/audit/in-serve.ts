@@ -53,7 +53,10 @@ export const startServeAudit = (options: ServeAuditOptions): ServeAudit => {
     memorySaver: v8MemorySaver(),
   });
   loop.start();
-  logger.info({ namespace: options.namespace, lease: LEASE_NAME, identity, intervalMinutes: options.config.audit.intervalMinutes }, 'audit: periodic audit on (leader elected)');
+  logger.info(
+    { namespace: options.namespace, lease: LEASE_NAME, identity, intervalMinutes: options.config.audit.intervalMinutes },
+    'audit: periodic audit on (leader elected)',
+  );
   return {
     stop: async () => {
       await loop.stop();

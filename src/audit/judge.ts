@@ -27,10 +27,14 @@ const splitApiVersion = (apiVersion = ''): { group: string; version: string } =>
 };
 
 const sameObject = (a: KubeObject, b: KubeObject): boolean =>
-  a.kind === b.kind && splitApiVersion(a.apiVersion).group === splitApiVersion(b.apiVersion).group && a.metadata?.name === b.metadata?.name && (a.metadata?.namespace ?? 'default') === (b.metadata?.namespace ?? 'default');
+  a.kind === b.kind &&
+  splitApiVersion(a.apiVersion).group === splitApiVersion(b.apiVersion).group &&
+  a.metadata?.name === b.metadata?.name &&
+  (a.metadata?.namespace ?? 'default') === (b.metadata?.namespace ?? 'default');
 
 /** The namespace an object is judged in: its own, "default" when it names none, none when cluster-scoped. */
-export const requestNamespaceOf = (object: KubeObject): string | undefined => (CLUSTER_SCOPED.has(object.kind ?? '') ? undefined : (object.metadata?.namespace ?? 'default'));
+export const requestNamespaceOf = (object: KubeObject): string | undefined =>
+  CLUSTER_SCOPED.has(object.kind ?? '') ? undefined : (object.metadata?.namespace ?? 'default');
 
 /** An UPDATE when `existing` already holds the object, else a CREATE; always a dry run. */
 export const requestFor = (object: KubeObject, existing: KubeObject[], index: number, username = 'certguard-check'): AdmissionRequest => {

@@ -50,8 +50,17 @@ export class LeaderLease {
     const { name, namespace, identity } = this.#options;
     const current = await this.#call(`${this.#path}/${name}`);
     if (current.status === 404) {
-      const spec: LeaseSpec = { holderIdentity: identity, leaseDurationSeconds: LEASE_DURATION_SECONDS, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: 0 };
-      const created = await this.#call(this.#path, { method: 'POST', body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec } });
+      const spec: LeaseSpec = {
+        holderIdentity: identity,
+        leaseDurationSeconds: LEASE_DURATION_SECONDS,
+        acquireTime: microTime(now),
+        renewTime: microTime(now),
+        leaseTransitions: 0,
+      };
+      const created = await this.#call(this.#path, {
+        method: 'POST',
+        body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec },
+      });
       return this.#settle(created.status, created.body, 'creating');
     }
     if (current.status !== 200) return this.#settle(current.status, current.body, 'reading');
@@ -65,7 +74,10 @@ export class LeaderLease {
       renewTime: microTime(now),
       ...(mine ? {} : { acquireTime: microTime(now), leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + 1 }),
     };
-    const updated = await this.#call(`${this.#path}/${name}`, { method: 'PUT', body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: lease.metadata, spec } });
+    const updated = await this.#call(`${this.#path}/${name}`, {
+      method: 'PUT',
+      body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: lease.metadata, spec },
+    });
     return this.#settle(updated.status, updated.body, 'updating');
   }
 
@@ -86,6 +98,9 @@ export class LeaderLease {
     const lease = current.body as Lease;
     if (current.status !== 200 || lease.spec?.holderIdentity !== this.#options.identity) return;
     const spec: LeaseSpec = { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(new Date()) };
-    await this.#call(`${this.#path}/${this.#options.name}`, { method: 'PUT', body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: lease.metadata, spec } });
+    await this.#call(`${this.#path}/${this.#options.name}`, {
+      method: 'PUT',
+      body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: lease.metadata, spec },
+    });
   }
 }

@@ -32,7 +32,11 @@ export async function* listPages(client: KubeClient, listed: Listed, namespace?:
   let token: string | undefined;
   do {
     const path = pathOf(listed, namespace);
-    const response = await client.request(`${path}${queryOf({ labelSelector: listed.labelSelector, limit: PAGE_SIZE, continue: token })}`, { accept: listed.accept ?? ACCEPT_JSON, timeoutMs: LIST_TIMEOUT_MS, signal });
+    const response = await client.request(`${path}${queryOf({ labelSelector: listed.labelSelector, limit: PAGE_SIZE, continue: token })}`, {
+      accept: listed.accept ?? ACCEPT_JSON,
+      timeoutMs: LIST_TIMEOUT_MS,
+      signal,
+    });
     if (response.status === 404) return;
     if (response.status !== 200) throw new Error(`listing ${path}: ${apiErrorOf(response.status, response.body).message}`);
     const body = response.body as ListBody;
@@ -86,7 +90,8 @@ const SOLVER_ROUTES: Listed = { kind: 'HTTPRoute', apiVersion: 'gateway.networki
 async function* namespacePages(view: ClusterView, client: KubeClient, namespace: string, extra: Listed[], signal?: AbortSignal): AsyncGenerator<KubeObject[]> {
   yield [...view.list('gateways', { namespace }), ...view.list('listenersets', { namespace })];
   for (const listed of extra) {
-    for await (const page of listPages(client, listed, namespace, signal)) yield listed === SOLVER_ROUTES ? page : page.filter((object) => !hasSolverLabel(object));
+    for await (const page of listPages(client, listed, namespace, signal))
+      yield listed === SOLVER_ROUTES ? page : page.filter((object) => !hasSolverLabel(object));
   }
 }
 

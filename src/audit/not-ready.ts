@@ -13,7 +13,6 @@ export const CERTIFICATE_READY = 'certificate-ready';
 
 const MINUTE_MS = 60_000;
 
-
 /** ", and its Challenge apps/app-tls-1-2-3 for "app.example.com" (HTTP-01) is "pending": "..."", or "" without one. */
 export const challengeText = (challenges: ChallengeState[]): string => {
   const [first, ...rest] = challenges;
@@ -24,7 +23,14 @@ export const challengeText = (challenges: ChallengeState[]): string => {
   return `, and its Challenge ${first.namespace}/${first.name} for "${first.dnsName}"${first.type ? ` (${first.type})` : ''} ${state}${reason}${more}`;
 };
 
-export const notReadyMessage = (certificate: KubeObject, ready: Condition, since: Date, now: Date, afterMinutes: number, challenges: ChallengeState[] = []): string => {
+export const notReadyMessage = (
+  certificate: KubeObject,
+  ready: Condition,
+  since: Date,
+  now: Date,
+  afterMinutes: number,
+  challenges: ChallengeState[] = [],
+): string => {
   const namespace = certificate.metadata?.namespace ?? 'default';
   const name = certificate.metadata?.name ?? '';
   const minutes = Math.floor((now.getTime() - since.getTime()) / MINUTE_MS);
@@ -39,5 +45,13 @@ export const findNotReady = (object: KubeObject, options: NotReadyOptions): Find
   if (!ready || ready.status === 'True' || !ready.lastTransitionTime) return [];
   const since = new Date(ready.lastTransitionTime);
   if (Number.isNaN(since.getTime()) || options.now.getTime() - since.getTime() <= options.afterMinutes * MINUTE_MS) return [];
-  return [{ policy: CERTIFICATE_READY, rule: RULE_CERTIFICATE_NOT_READY, result: 'fail', object: refOf(object), message: notReadyMessage(object, ready, since, options.now, options.afterMinutes, options.issuance?.failingChallengesOf(object)) }];
+  return [
+    {
+      policy: CERTIFICATE_READY,
+      rule: RULE_CERTIFICATE_NOT_READY,
+      result: 'fail',
+      object: refOf(object),
+      message: notReadyMessage(object, ready, since, options.now, options.afterMinutes, options.issuance?.failingChallengesOf(object)),
+    },
+  ];
 };

@@ -28,8 +28,24 @@ export type ReportFormat = {
 };
 
 export const REPORT_FORMATS: Record<ReportFormatId, ReportFormat> = {
-  openreports: { id: 'openreports', group: 'openreports.io', version: 'v1alpha1', kind: 'Report', clusterKind: 'ClusterReport', resource: 'reports', clusterResource: 'clusterreports' },
-  policyreports: { id: 'policyreports', group: 'wgpolicyk8s.io', version: 'v1alpha2', kind: 'PolicyReport', clusterKind: 'ClusterPolicyReport', resource: 'policyreports', clusterResource: 'clusterpolicyreports' },
+  openreports: {
+    id: 'openreports',
+    group: 'openreports.io',
+    version: 'v1alpha1',
+    kind: 'Report',
+    clusterKind: 'ClusterReport',
+    resource: 'reports',
+    clusterResource: 'clusterreports',
+  },
+  policyreports: {
+    id: 'policyreports',
+    group: 'wgpolicyk8s.io',
+    version: 'v1alpha2',
+    kind: 'PolicyReport',
+    clusterKind: 'ClusterPolicyReport',
+    resource: 'policyreports',
+    clusterResource: 'clusterpolicyreports',
+  },
 };
 
 export const apiVersionOf = (format: ReportFormat): string => `${format.group}/${format.version}`;
@@ -80,7 +96,12 @@ const keyOf = (result: Pick<ReportResult, 'policy' | 'rule' | 'message' | 'resou
 const firstSeen = (previous: ReportResult[] | undefined): Map<string, ReportResult['timestamp']> =>
   new Map((previous ?? []).map((result) => [keyOf(result), result.timestamp]));
 
-export const resultOf = (finding: Finding, now: Date, seen: Map<string, ReportResult['timestamp']>, process: ReportProcess = 'background scan'): ReportResult => {
+export const resultOf = (
+  finding: Finding,
+  now: Date,
+  seen: Map<string, ReportResult['timestamp']>,
+  process: ReportProcess = 'background scan',
+): ReportResult => {
   const result: ReportResult = {
     source: REPORT_SOURCE,
     policy: finding.policy,
@@ -96,10 +117,17 @@ export const resultOf = (finding: Finding, now: Date, seen: Map<string, ReportRe
   return result;
 };
 
-const countOf = (results: Array<Pick<ReportResult, 'result'>>, result: ReportResult['result']): number => results.filter((item) => item.result === result).length;
+const countOf = (results: Array<Pick<ReportResult, 'result'>>, result: ReportResult['result']): number =>
+  results.filter((item) => item.result === result).length;
 
 /** Counts every finding, also those a capped report leaves out. */
-export const summaryOf = (results: Array<Pick<ReportResult, 'result'>>): Summary => ({ pass: 0, fail: countOf(results, 'fail'), warn: countOf(results, 'warn'), error: 0, skip: 0 });
+export const summaryOf = (results: Array<Pick<ReportResult, 'result'>>): Summary => ({
+  pass: 0,
+  fail: countOf(results, 'fail'),
+  warn: countOf(results, 'warn'),
+  error: 0,
+  skip: 0,
+});
 
 /** The results that fit in MAX_RESULT_BYTES (in order: fails first, as findings sort), or all of them. */
 export const capResults = (results: ReportResult[], maxBytes = MAX_RESULT_BYTES): ReportResult[] => {
@@ -111,7 +139,10 @@ export const capResults = (results: ReportResult[], maxBytes = MAX_RESULT_BYTES)
   return results;
 };
 
-const failsFirst = (findings: Finding[]): Finding[] => [...findings.filter((finding) => finding.result === 'fail'), ...findings.filter((finding) => finding.result !== 'fail')];
+const failsFirst = (findings: Finding[]): Finding[] => [
+  ...findings.filter((finding) => finding.result === 'fail'),
+  ...findings.filter((finding) => finding.result !== 'fail'),
+];
 
 export type ReportOptions = { previous?: PolicyReport; format?: ReportFormat; process?: ReportProcess; maxResultBytes?: number };
 
@@ -122,7 +153,13 @@ export const buildReport = (namespace: string, findings: Finding[], now: Date, o
   const all = failsFirst(findings).map((finding) => resultOf(finding, now, seen, options.process));
   const results = capResults(all, options.maxResultBytes);
   const metadata = { name: REPORT_NAME, labels: { ...REPORT_LABELS }, ...(namespace ? { namespace } : {}) };
-  const report: PolicyReport = { apiVersion: apiVersionOf(format), kind: namespace ? format.kind : format.clusterKind, metadata, summary: summaryOf(all), results };
+  const report: PolicyReport = {
+    apiVersion: apiVersionOf(format),
+    kind: namespace ? format.kind : format.clusterKind,
+    metadata,
+    summary: summaryOf(all),
+    results,
+  };
   if (format.id !== 'openreports') return report;
   // OpenReports says so in the report: configuration.limits.maxResults when results were left out.
   return { ...report, source: REPORT_SOURCE, ...(results.length < all.length ? { configuration: { limits: { maxResults: results.length } } } : {}) };

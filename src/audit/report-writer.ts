@@ -10,7 +10,17 @@ import type { ApiResponse, RequestOptions } from '../cluster/live/kube-client.ts
 import { apiErrorOf } from '../cluster/live/kube-client.ts';
 import { labelSelectorOf, queryOf } from '../cluster/live/api-paths.ts';
 import type { Finding } from './findings.ts';
-import { apiVersionOf, buildReport, groupByReport, REPORT_FORMATS, REPORT_LABELS, REPORT_NAME, type PolicyReport, type ReportFormat, type ReportFormatId } from './policy-report.ts';
+import {
+  apiVersionOf,
+  buildReport,
+  groupByReport,
+  REPORT_FORMATS,
+  REPORT_LABELS,
+  REPORT_NAME,
+  type PolicyReport,
+  type ReportFormat,
+  type ReportFormatId,
+} from './policy-report.ts';
 
 export type Requester = { request(path: string, options: RequestOptions): Promise<ApiResponse> };
 
@@ -64,13 +74,16 @@ class FormatWriter {
     if (previous) report.metadata = { ...report.metadata, resourceVersion: previous.metadata?.resourceVersion };
     // Strict: a field the installed CRD does not define is an error here, not silently pruned.
     const strict = '?fieldValidation=Strict';
-    const written = previous ? await this.#call(`${path}${strict}`, { method: 'PUT', body: report }) : await this.#call(`${this.#path(namespace)}${strict}`, { method: 'POST', body: report });
+    const written = previous
+      ? await this.#call(`${path}${strict}`, { method: 'PUT', body: report })
+      : await this.#call(`${this.#path(namespace)}${strict}`, { method: 'POST', body: report });
     // 409: another writer (a previous leader) raced us; the next audit writes again.
     if (written.status >= 300 && written.status !== 409) throw new Error(`writing ${path}: ${apiErrorOf(written.status, written.body).message}`);
   }
 }
 
-const describeFormats = (formats: ReportFormat[]): string => formats.map((format) => `${apiVersionOf(format)} ${format.kind}/${format.clusterKind}`).join(' or ');
+const describeFormats = (formats: ReportFormat[]): string =>
+  formats.map((format) => `${apiVersionOf(format)} ${format.kind}/${format.clusterKind}`).join(' or ');
 
 export class ReportWriter {
   readonly #writers: FormatWriter[];
@@ -92,7 +105,8 @@ export class ReportWriter {
     if (missing.length > 0 && !this.#warned.has(key)) {
       const formats = describeFormats(missing.map((writer) => writer.format));
       if (served.length > 0) this.#logger.info(`reports: ${formats} not written, its CRDs are not installed`);
-      else this.#logger.warn(`reports not written: the ${formats} CRDs are not installed (install them with Kyverno, Policy Reporter or the OpenReports project)`);
+      else
+        this.#logger.warn(`reports not written: the ${formats} CRDs are not installed (install them with Kyverno, Policy Reporter or the OpenReports project)`);
     }
     this.#warned = new Set(missing.length > 0 ? [key] : []);
   }
@@ -101,7 +115,10 @@ export class ReportWriter {
   async begin(now: Date): Promise<ReportSession | undefined> {
     const found = await Promise.all(this.#writers.map(async (writer) => ({ writer, existing: await writer.existing() })));
     const served = found.filter((entry) => entry.existing !== undefined);
-    this.#warnMissing(found.filter((entry) => entry.existing === undefined).map((entry) => entry.writer), served.map((entry) => entry.writer));
+    this.#warnMissing(
+      found.filter((entry) => entry.existing === undefined).map((entry) => entry.writer),
+      served.map((entry) => entry.writer),
+    );
     this.#recordFormats?.(served.map((entry) => entry.writer.format.id));
     if (served.length === 0) return undefined;
     return new ReportSession(

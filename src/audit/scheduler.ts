@@ -131,6 +131,8 @@ export class AuditLoop {
     clearTimeout(this.#leaseTimer);
     clearTimeout(this.#auditTimer);
     await this.#running;
-    await this.#options.lease.release().catch((error: unknown) => this.#options.logger.warn({ err: { message: (error as Error).message } }, 'audit: Lease not released'));
+    await this.#options.lease
+      .release()
+      .catch((error: unknown) => this.#options.logger.warn({ err: { message: (error as Error).message } }, 'audit: Lease not released'));
   }
 }

@@ -72,11 +72,7 @@ const stamp = (labels: Record<string, string>, component: string, reason: string
   annotations: { 'certguard.io/issued-at': now.toISOString(), 'certguard.io/issued-because': reason },
 });
 
-const ensureCa = async (
-  cluster: BootstrapCluster,
-  options: BootstrapOptions,
-  now: Date,
-): Promise<{ decision: CaDecision; ca: Material; bundle: string[] }> => {
+const ensureCa = async (cluster: BootstrapCluster, options: BootstrapOptions, now: Date): Promise<{ decision: CaDecision; ca: Material; bundle: string[] }> => {
   const stored = await cluster.getSecret(options.caSecret);
   const current = materialOf(stored);
   const decision = decideCa(current, now, options.settings);
@@ -86,7 +82,12 @@ const ensureCa = async (
     ca = current;
   } else {
     // The CA's name carries its birth date so the old and new CA are told apart in a bundle.
-    ca = await issueSelfSigned({ commonName: `${options.caCommonName} CA ${now.toISOString()}`, organization: 'certguard', isCA: true, ...validityWindow(options.settings.caValidityDays, now) });
+    ca = await issueSelfSigned({
+      commonName: `${options.caCommonName} CA ${now.toISOString()}`,
+      organization: 'certguard',
+      isCA: true,
+      ...validityWindow(options.settings.caValidityDays, now),
+    });
   }
   const bundle = mergeBundle(ca.certificatePem, [...previous, ...(current ? [current.certificatePem] : [])], now);
   const changed = decision.action === 'issue' || fingerprintsOf(bundle) !== fingerprintsOf(previous);
@@ -130,16 +131,25 @@ export const runBootstrap = async (cluster: BootstrapCluster, options: Bootstrap
   if (problems.length > 0) throw new Error(problems.join('; '));
   const { decision: caDecision, ca, bundle } = await ensureCa(cluster, options, now);
   const { present, missing } = await readWebhooks(cluster, options);
-  const caTrusted = isTrustedByAll(ca.certificatePem, present.flatMap((config) => config.webhooks.map((webhook) => webhook.caBundle)));
+  const caTrusted = isTrustedByAll(
+    ca.certificatePem,
+    present.flatMap((config) => config.webhooks.map((webhook) => webhook.caBundle)),
+  );
   const storedServing = await cluster.getSecret(options.tlsSecret);
   const serving = decideServing({ serving: materialOf(storedServing), caPem: ca.certificatePem, bundle, caTrusted, now, settings: options.settings });
   const patched = await publishBundle(cluster, present, encodeCaBundle(bundle), options.dryRun === true);
   if (serving.action === 'issue' && !options.dryRun) {
     const { dnsNames, ipAddresses } = options.settings;
-    const issued = await issueSigned({ commonName: options.servingCommonName, dnsNames, ipAddresses, ...servingValidity(ca.certificatePem, now, options.settings.validityDays) }, ca);
+    const issued = await issueSigned(
+      { commonName: options.servingCommonName, dnsNames, ipAddresses, ...servingValidity(ca.certificatePem, now, options.settings.validityDays) },
+      ca,
+    );
     await cluster.writeSecret(
       options.tlsSecret,
-      { resourceVersion: storedServing?.resourceVersion, data: { [TLS_CRT]: issued.certificatePem, [TLS_KEY]: issued.privateKeyPem, [CA_CRT]: ca.certificatePem } },
+      {
+        resourceVersion: storedServing?.resourceVersion,
+        data: { [TLS_CRT]: issued.certificatePem, [TLS_KEY]: issued.privateKeyPem, [CA_CRT]: ca.certificatePem },
+      },
       stamp(options.labels, 'webhook-tls', serving.reason, now),
     );
   }

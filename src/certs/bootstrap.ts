@@ -133,7 +133,8 @@ export const decideServing = (input: ServingInput): ServingDecision => {
   if (!serving) return { action: 'issue', reason: 'missing', detail: 'no serving certificate yet' };
   const certificate = parseCertificate(serving.certificatePem);
   if (!certificate) return { action: 'issue', reason: 'unusable', detail: 'the stored serving certificate does not parse' };
-  if (!keyMatches(certificate, serving.privateKeyPem)) return { action: 'issue', reason: 'unusable', detail: 'the stored serving key does not match its certificate' };
+  if (!keyMatches(certificate, serving.privateKeyPem))
+    return { action: 'issue', reason: 'unusable', detail: 'the stored serving key does not match its certificate' };
   const names = subjectAltNames(certificate);
   if (!sameSet(names.dnsNames, settings.dnsNames) || !sameSet(names.ipAddresses, settings.ipAddresses)) {
     return { action: 'issue', reason: 'names-changed', detail: `the certificate names ${[...names.dnsNames, ...names.ipAddresses].join(', ')}` };
@@ -144,7 +145,11 @@ export const decideServing = (input: ServingInput): ServingDecision => {
   // A certificate is no longer trusted once its CA expires, whatever its own notAfter says.
   const effectiveEnd = new Date(Math.min(certificate.validToDate.getTime(), issuer.validToDate.getTime()));
   if (daysLeft(effectiveEnd, now) < settings.renewBeforeDays) {
-    return { action: 'issue', reason: 'expiring', detail: `the serving certificate stops being valid ${day(effectiveEnd)}, within ${settings.renewBeforeDays} days` };
+    return {
+      action: 'issue',
+      reason: 'expiring',
+      detail: `the serving certificate stops being valid ${day(effectiveEnd)}, within ${settings.renewBeforeDays} days`,
+    };
   }
   const current = parseCertificate(input.caPem);
   if (current && issuer.fingerprint256 !== current.fingerprint256) {
@@ -166,9 +171,15 @@ export const servingValidity = (caPem: string, now: Date, validityDays: number):
 
 /** Settings that would renew on every run are a configuration error, not a loop. */
 export const checkSettings = (settings: BootstrapSettings): string[] => [
-  ...(settings.caRenewBeforeDays >= settings.caValidityDays ? [`ca-renew-before-days (${settings.caRenewBeforeDays}) must be less than ca-validity-days (${settings.caValidityDays})`] : []),
-  ...(settings.renewBeforeDays >= settings.validityDays ? [`renew-before-days (${settings.renewBeforeDays}) must be less than validity-days (${settings.validityDays})`] : []),
+  ...(settings.caRenewBeforeDays >= settings.caValidityDays
+    ? [`ca-renew-before-days (${settings.caRenewBeforeDays}) must be less than ca-validity-days (${settings.caValidityDays})`]
+    : []),
+  ...(settings.renewBeforeDays >= settings.validityDays
+    ? [`renew-before-days (${settings.renewBeforeDays}) must be less than validity-days (${settings.validityDays})`]
+    : []),
   // The serving certificate's usable life is capped by its CA's: after a rotation the old CA has
   // caRenewBeforeDays left, and the serving certificate must be renewable inside that.
-  ...(settings.renewBeforeDays >= settings.caRenewBeforeDays ? [`renew-before-days (${settings.renewBeforeDays}) must be less than ca-renew-before-days (${settings.caRenewBeforeDays})`] : []),
+  ...(settings.renewBeforeDays >= settings.caRenewBeforeDays
+    ? [`renew-before-days (${settings.renewBeforeDays}) must be less than ca-renew-before-days (${settings.caRenewBeforeDays})`]
+    : []),
 ];

@@ -144,12 +144,13 @@ export const issueSelfSigned = async (spec: Omit<CertificateSpec, 'publicKeyPem'
 };
 
 /** A fresh certificate with its key, signed by `issuer`. */
-export const issueSigned = async (
-  spec: Omit<CertificateSpec, 'publicKeyPem' | 'issuer' | 'selfSigningKeyPem'>,
-  issuer: Issued,
-): Promise<Issued> => {
+export const issueSigned = async (spec: Omit<CertificateSpec, 'publicKeyPem' | 'issuer' | 'selfSigningKeyPem'>, issuer: Issued): Promise<Issued> => {
   const keys = await generateRsaKeyPair();
-  const certificatePem = buildCertificate({ ...spec, publicKeyPem: keys.publicKeyPem, issuer: { certificatePem: issuer.certificatePem, privateKeyPem: issuer.privateKeyPem } });
+  const certificatePem = buildCertificate({
+    ...spec,
+    publicKeyPem: keys.publicKeyPem,
+    issuer: { certificatePem: issuer.certificatePem, privateKeyPem: issuer.privateKeyPem },
+  });
   return { certificatePem, privateKeyPem: keys.privateKeyPem };
 };
 
@@ -190,7 +191,11 @@ const algorithmIdentifier = (asn1: typeof forge.asn1, oid: string): forge.asn1.A
   asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(oid).getBytes())]);
 
 /** A self-signed certificate for an ECDSA or Ed25519 key (no subjectKeyIdentifier: optional for a leaf, RFC 5280 §4.2.1.2). */
-const buildSelfSignedForKey = (spec: Omit<CertificateSpec, 'publicKeyPem' | 'issuer' | 'selfSigningKeyPem'>, keys: KeyPair, key: Exclude<KeySpec, { algorithm: 'RSA' }>): string => {
+const buildSelfSignedForKey = (
+  spec: Omit<CertificateSpec, 'publicKeyPem' | 'issuer' | 'selfSigningKeyPem'>,
+  keys: KeyPair,
+  key: Exclude<KeySpec, { algorithm: 'RSA' }>,
+): string => {
   const loaded = forgeOf();
   const { asn1 } = loaded;
   const certificate = loaded.pki.createCertificate();
@@ -220,7 +225,10 @@ const buildSelfSignedForKey = (spec: Omit<CertificateSpec, 'publicKeyPem' | 'iss
 };
 
 /** A fresh self-signed leaf certificate with a key of the given algorithm and size (placeholders). */
-export const issueSelfSignedWithKey = async (spec: Omit<CertificateSpec, 'publicKeyPem' | 'issuer' | 'selfSigningKeyPem' | 'isCA'>, key: KeySpec): Promise<Issued> => {
+export const issueSelfSignedWithKey = async (
+  spec: Omit<CertificateSpec, 'publicKeyPem' | 'issuer' | 'selfSigningKeyPem' | 'isCA'>,
+  key: KeySpec,
+): Promise<Issued> => {
   const keys = await generateKeyPairFor(key);
   const certificatePem =
     key.algorithm === 'RSA'

@@ -36,7 +36,12 @@ export const parseFlags = (args: string[], specs: Record<string, FlagSpec>, env:
       args,
       allowPositionals: true,
       strict: true,
-      options: Object.fromEntries(Object.entries(specs).map(([name, spec]) => [name, { type: spec.type, multiple: spec.multiple === true, ...(spec.short ? { short: spec.short } : {}) }])),
+      options: Object.fromEntries(
+        Object.entries(specs).map(([name, spec]) => [
+          name,
+          { type: spec.type, multiple: spec.multiple === true, ...(spec.short ? { short: spec.short } : {}) },
+        ]),
+      ),
     });
   } catch (error) {
     throw new UsageError((error as Error).message);

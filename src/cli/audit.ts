@@ -23,7 +23,11 @@ const FLAGS: Record<string, FlagSpec> = {
   kubeconfig: { type: 'string', env: 'KUBECONFIG', description: 'kubeconfig of the live cluster (in-cluster service account when absent)' },
   context: { type: 'string', description: 'kubeconfig context to use instead of its current-context' },
   config: { type: 'string', env: 'CERTGUARD_CONFIG', description: 'policy configuration (YAML), as the webhook uses (audit: settings included)' },
-  'write-reports': { type: 'boolean', description: 'live cluster only: also write the findings as reports, OpenReports and/or wgpolicyk8s.io PolicyReports as the cluster serves them (audit.reportFormat; needs create/update on them)' },
+  'write-reports': {
+    type: 'boolean',
+    description:
+      'live cluster only: also write the findings as reports, OpenReports and/or wgpolicyk8s.io PolicyReports as the cluster serves them (audit.reportFormat; needs create/update on them)',
+  },
   output: OUTPUT_FLAG,
   help: HELP_FLAG,
 };

@@ -110,7 +110,9 @@ export const run = async (args: string[]): Promise<number> => {
   try {
     const request = parseBootstrapArgs(args);
     if (request === 'help') {
-      process.stdout.write(`${helpText('bootstrap', 'Create or renew the CA and serving Secrets; publish the CA bundle into the webhook configurations.', FLAGS)}\n`);
+      process.stdout.write(
+        `${helpText('bootstrap', 'Create or renew the CA and serving Secrets; publish the CA bundle into the webhook configurations.', FLAGS)}\n`,
+      );
       return 0;
     }
     const report = await bootstrap(request);

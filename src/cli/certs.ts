@@ -52,7 +52,11 @@ const days = (value: unknown, flag: string): number => {
   return number;
 };
 
-const exists = async (path: string): Promise<boolean> => stat(path).then(() => true, () => false);
+const exists = async (path: string): Promise<boolean> =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 
 export const writeCertificates = async (out: string, pair: { ca: Issued; serving: Issued }): Promise<void> => {
   await mkdir(out, { recursive: true });

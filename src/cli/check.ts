@@ -89,7 +89,12 @@ export const run = async (args: string[]): Promise<number> => {
     const judged = await judgeBundle(await readManifests(files), await readManifests(clusterStateOf(values)), values.config as string | undefined);
     const verdicts = judged.map((entry) => entry.verdict);
     // A pre-flight of admission: Kyverno's process "admission review".
-    const reports = (reportFormat: ReportFormat) => formatReports(judged.flatMap((entry) => entry.findings), reportFormat, 'admission review');
+    const reports = (reportFormat: ReportFormat) =>
+      formatReports(
+        judged.flatMap((entry) => entry.findings),
+        reportFormat,
+        'admission review',
+      );
     process.stdout.write(render(verdicts, format, formatTable, reports));
     return verdicts.some((verdict) => !verdict.allowed) ? EXIT.findings : EXIT.ok;
   } catch (error) {

@@ -9,14 +9,25 @@ import { loadCredentials } from '../cluster/live/kubeconfig.ts';
 import { generateCertificates, writeCertificates } from './certs.ts';
 import { run as serve } from './serve.ts';
 
-const exists = async (path: string): Promise<boolean> => stat(path).then(() => true, () => false);
+const exists = async (path: string): Promise<boolean> =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 
 export const EXAMPLE_VIEW = 'examples/cluster';
 const EXAMPLE_CONFIG = 'examples/config.yaml';
 
 const ensureDevCertificates = async (dir: string): Promise<void> => {
   if (await exists(join(dir, 'tls.crt'))) return;
-  const pair = await generateCertificates({ service: 'certguard', namespace: 'certguard', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1', '::1'], caValidityDays: 365, validityDays: 90 });
+  const pair = await generateCertificates({
+    service: 'certguard',
+    namespace: 'certguard',
+    dnsNames: ['localhost'],
+    ipAddresses: ['127.0.0.1', '::1'],
+    caValidityDays: 365,
+    validityDays: 90,
+  });
   await writeCertificates(dir, pair);
   process.stderr.write(`certguard dev: wrote localhost certificates to ${dir}/ (trust ${dir}/ca.crt)\n`);
 };

@@ -21,11 +21,15 @@ import { helpText, parseFlags, UsageError, type FlagSpec } from './args.ts';
 const FLAGS: Record<string, FlagSpec> = {
   namespace: { type: 'string', short: 'n', default: 'default', description: 'namespace of NAME when it is given without one (NS/NAME wins)' },
   manifests: { type: 'string', multiple: true, description: 'file or folder of objects to explain from (repeatable), instead of the live cluster' },
-  kubeconfig: { type: 'string', env: 'KUBECONFIG', description: 'kubeconfig of the live cluster (in-cluster service account, then ~/.kube/config when absent)' },
+  kubeconfig: {
+    type: 'string',
+    env: 'KUBECONFIG',
+    description: 'kubeconfig of the live cluster (in-cluster service account, then ~/.kube/config when absent)',
+  },
   context: { type: 'string', description: 'kubeconfig context to use instead of the current one' },
   config: { type: 'string', env: 'CERTGUARD_CONFIG', description: 'policy configuration (YAML), as the webhook uses: DNS resolvers, caps, CAA identities' },
   output: { type: 'string', short: 'o', default: 'table', description: `one of ${OUTPUT_FORMATS.join(', ')}` },
-  verbose: { type: 'boolean', short: 'v', description: 'table: expand healthy chains and show every hop\'s details' },
+  verbose: { type: 'boolean', short: 'v', description: "table: expand healthy chains and show every hop's details" },
   help: { type: 'boolean', short: 'h', description: 'show this help' },
 };
 
@@ -35,16 +39,24 @@ const SUMMARY = [
 ].join('\n');
 
 const KINDS: Record<string, Target['kind']> = {
-  gateway: 'Gateway', gateways: 'Gateway', gtw: 'Gateway',
-  listenerset: 'ListenerSet', listenersets: 'ListenerSet',
-  certificate: 'Certificate', certificates: 'Certificate', cert: 'Certificate', certs: 'Certificate',
-  secret: 'Secret', secrets: 'Secret',
+  gateway: 'Gateway',
+  gateways: 'Gateway',
+  gtw: 'Gateway',
+  listenerset: 'ListenerSet',
+  listenersets: 'ListenerSet',
+  certificate: 'Certificate',
+  certificates: 'Certificate',
+  cert: 'Certificate',
+  certs: 'Certificate',
+  secret: 'Secret',
+  secrets: 'Secret',
 };
 
 /** `gateway NS/NAME`, `gateway NAME -n NS`, or kubectl's `gateway/NAME`. */
 export const targetOf = (positionals: string[], namespace: string): Target => {
   const [first, second, ...rest] = positionals;
-  const [kindWord, named] = first?.includes('/') && second === undefined ? [first.slice(0, first.indexOf('/')), first.slice(first.indexOf('/') + 1)] : [first, second];
+  const [kindWord, named] =
+    first?.includes('/') && second === undefined ? [first.slice(0, first.indexOf('/')), first.slice(first.indexOf('/') + 1)] : [first, second];
   if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
   const word = kindWord?.toLowerCase() ?? '';
   const kind = Object.hasOwn(KINDS, word) ? KINDS[word] : undefined;
@@ -56,7 +68,8 @@ export const targetOf = (positionals: string[], namespace: string): Target => {
 };
 
 const outputOf = (value: unknown): OutputFormat => {
-  if (!(OUTPUT_FORMATS as readonly unknown[]).includes(value)) throw new UsageError(`--output must be one of ${OUTPUT_FORMATS.join(', ')}, got "${String(value)}"`);
+  if (!(OUTPUT_FORMATS as readonly unknown[]).includes(value))
+    throw new UsageError(`--output must be one of ${OUTPUT_FORMATS.join(', ')}, got "${String(value)}"`);
   return value as OutputFormat;
 };
 
@@ -67,7 +80,8 @@ export const exitCodeOf = (explanation: Explanation): number => {
 
 /** The composition root's certificate-dns and certificate-issuable, enforced for the facts and as configured for admission. */
 export const certificatePoliciesOf = (config: Config, resolver: NameResolver): CertificatePolicies => {
-  const build = (from: Config) => buildPolicies(from, { logger: createLogger('silent'), resolver }).filter((policy) => (JUDGED_POLICIES as readonly string[]).includes(policy.id));
+  const build = (from: Config) =>
+    buildPolicies(from, { logger: createLogger('silent'), resolver }).filter((policy) => (JUDGED_POLICIES as readonly string[]).includes(policy.id));
   return { facts: build(factConfigOf(config)), admission: build(config) };
 };
 

@@ -7,11 +7,18 @@ const COMMANDS: Record<string, string> = {
   explain: 'the issuance chain behind a Gateway, ListenerSet, Certificate or Secret, the first broken hop named',
   audit: 'judge what exists (a folder of objects or the live cluster) as the webhook would now; exit 1 on failures',
   bootstrap: 'in-cluster: create or renew the CA + serving Secret and patch caBundle into the webhooks',
-  version: 'print certguard\'s version',
+  version: "print certguard's version",
 };
 
 const usage = (): string =>
-  ['usage: certguard <command> [flags]', '', 'commands:', ...Object.entries(COMMANDS).map(([name, text]) => `  ${name.padEnd(10)} ${text}`), '', 'certguard <command> -h for its flags'].join('\n');
+  [
+    'usage: certguard <command> [flags]',
+    '',
+    'commands:',
+    ...Object.entries(COMMANDS).map(([name, text]) => `  ${name.padEnd(10)} ${text}`),
+    '',
+    'certguard <command> -h for its flags',
+  ].join('\n');
 
 export const main = async (argv: string[]): Promise<number> => {
   const [command, ...rest] = argv;

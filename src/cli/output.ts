@@ -20,7 +20,8 @@ export const outputFormatOf = (value: unknown, warn: (message: string) => void):
     warn(`--output ${String(value)} is deprecated: use --output ${renamed}`);
     return renamed;
   }
-  if (!(OUTPUT_FORMATS as readonly unknown[]).includes(value)) throw new UsageError(`--output must be one of ${OUTPUT_FORMATS.join(', ')}, got "${String(value)}"`);
+  if (!(OUTPUT_FORMATS as readonly unknown[]).includes(value))
+    throw new UsageError(`--output must be one of ${OUTPUT_FORMATS.join(', ')}, got "${String(value)}"`);
   return value as OutputFormat;
 };
 

@@ -34,7 +34,11 @@ export const SERVE_FLAGS: Record<string, FlagSpec> = {
   config: { type: 'string', env: 'CERTGUARD_CONFIG', description: 'policy configuration (YAML)' },
   kubeconfig: { type: 'string', env: 'KUBECONFIG', description: 'kubeconfig for the live cluster view (in-cluster service account when absent)' },
   context: { type: 'string', description: 'kubeconfig context to use instead of its current-context' },
-  'secret-namespaces': { type: 'string', env: 'CERTGUARD_SECRET_NAMESPACES', description: 'comma-separated namespaces: watch Secrets only there (namespaced RBAC, the chart\'s rbac.namespaces); default all' },
+  'secret-namespaces': {
+    type: 'string',
+    env: 'CERTGUARD_SECRET_NAMESPACES',
+    description: "comma-separated namespaces: watch Secrets only there (namespaced RBAC, the chart's rbac.namespaces); default all",
+  },
   manifests: { type: 'string', env: 'CERTGUARD_MANIFESTS', description: 'serve from a folder of YAML/JSON objects instead of a live cluster' },
   'request-timeout': {
     type: 'string',
@@ -42,9 +46,12 @@ export const SERVE_FLAGS: Record<string, FlagSpec> = {
     default: '4s',
     description: "one deadline per review (e.g. 4s, 3500ms): set it below the webhook's timeoutSeconds, the API server stops waiting then",
   },
-  audit: { type: 'boolean', description: 'audit the cluster every audit.intervalMinutes on the replica holding the Lease (PolicyReports, Events, metrics); needs a live cluster' },
-  'audit-namespace': { type: 'string', env: 'POD_NAMESPACE', description: 'certguard\'s namespace: where the audit Lease lives (with --audit)' },
-  'audit-identity': { type: 'string', env: 'POD_NAME', description: 'this replica\'s name in the audit Lease (default: the host name)' },
+  audit: {
+    type: 'boolean',
+    description: 'audit the cluster every audit.intervalMinutes on the replica holding the Lease (PolicyReports, Events, metrics); needs a live cluster',
+  },
+  'audit-namespace': { type: 'string', env: 'POD_NAMESPACE', description: "certguard's namespace: where the audit Lease lives (with --audit)" },
+  'audit-identity': { type: 'string', env: 'POD_NAME', description: "this replica's name in the audit Lease (default: the host name)" },
   'log-level': { type: 'string', env: 'CERTGUARD_LOG_LEVEL', default: 'info', description: `one of ${LOG_LEVELS.join(', ')}` },
   help: HELP_FLAG,
 };
@@ -123,9 +130,24 @@ export const startServer = async (options: ServeOptions): Promise<RunningServer>
   const isBreakGlassAllowed = client ? createAccessReviewer(client) : undefined;
   // One ledger per process: what this replica admitted is what its own cache lags behind on.
   const admittedSolvers = createAdmittedSolvers();
-  const policies = buildPolicies(options.config, { logger, resolver, recordInUseDeletion: metrics.recordInUseDeletion, admittedSolvers, ...(isBreakGlassAllowed ? { isBreakGlassAllowed } : {}) });
+  const policies = buildPolicies(options.config, {
+    logger,
+    resolver,
+    recordInUseDeletion: metrics.recordInUseDeletion,
+    admittedSolvers,
+    ...(isBreakGlassAllowed ? { isBreakGlassAllowed } : {}),
+  });
   const recordBreakGlass = createBreakGlassRecorder({ ...(client ? { client } : {}), count: metrics.recordBreakGlass });
-  const app = buildApp({ policies, view, writer, logger, recordDecision: metrics.recordDecision, recordBreakGlass, reviewDeadlineMs: options.requestTimeoutMs, https: { minVersion: 'TLSv1.2' } });
+  const app = buildApp({
+    policies,
+    view,
+    writer,
+    logger,
+    recordDecision: metrics.recordDecision,
+    recordBreakGlass,
+    reviewDeadlineMs: options.requestTimeoutMs,
+    https: { minVersion: 'TLSv1.2' },
+  });
   const certs = new CertWatcher({
     certPath: options.certPath,
     keyPath: options.keyPath,
@@ -140,14 +162,27 @@ export const startServer = async (options: ServeOptions): Promise<RunningServer>
   };
   const probes = buildProbeApp({ logger, readiness, metrics });
   const audit = options.audit
-    ? startServeAudit({ view, policies: buildAuditPolicies(options.config, { logger: logger.child({ component: 'audit' }), resolver }), config: options.config, kubeconfig: options.kubeconfig, context: options.context, namespace: options.audit.namespace, identity: options.audit.identity, registry: metrics.registry, logger })
+    ? startServeAudit({
+        view,
+        policies: buildAuditPolicies(options.config, { logger: logger.child({ component: 'audit' }), resolver }),
+        config: options.config,
+        kubeconfig: options.kubeconfig,
+        context: options.context,
+        namespace: options.audit.namespace,
+        identity: options.audit.identity,
+        registry: metrics.registry,
+        logger,
+      })
     : undefined;
   await certs.start();
   view.start().catch((error: unknown) => logger.error({ err: { message: (error as Error).message } }, 'cluster view stopped'));
   await app.listen({ port: options.port, host: options.bindAddress });
   await probes.listen({ port: options.metricsPort, host: options.bindAddress });
   const ports = { admission: (app.server.address() as AddressInfo).port, metrics: (probes.server.address() as AddressInfo).port };
-  logger.info({ ...ports, requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REVIEW_DEADLINE_MS, policies: policies.map((policy) => `${policy.id}=${policy.mode}`) }, 'certguard listening');
+  logger.info(
+    { ...ports, requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REVIEW_DEADLINE_MS, policies: policies.map((policy) => `${policy.id}=${policy.mode}`) },
+    'certguard listening',
+  );
   return {
     ports,
     close: async () => {
@@ -166,7 +201,13 @@ const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** "apps,web" → ["apps", "web"]; absent → undefined (cluster-wide). */
 export const secretNamespacesOf = (value: unknown): string[] | undefined => {
   if (value === undefined) return undefined;
-  const namespaces = [...new Set(String(value).split(',').map((entry) => entry.trim()))];
+  const namespaces = [
+    ...new Set(
+      String(value)
+        .split(',')
+        .map((entry) => entry.trim()),
+    ),
+  ];
   const bad = namespaces.find((namespace) => !NAMESPACE_NAME.test(namespace));
   if (bad !== undefined) throw new UsageError(`--secret-namespaces must be comma-separated namespace names, got "${bad}" in "${String(value)}"`);
   return namespaces;
@@ -179,7 +220,8 @@ const MAX_REQUEST_TIMEOUT_MS = 30_000;
 export const durationMsOf = (value: unknown, flag: string): number => {
   const match = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(String(value).trim());
   const ms = match ? Number(match[1]) * (match[2] === 'ms' ? 1 : 1000) : Number.NaN;
-  if (!(ms > 0 && ms <= MAX_REQUEST_TIMEOUT_MS)) throw new UsageError(`--${flag} must be a duration between 1ms and 30s (e.g. 4s, 3500ms), got "${String(value)}"`);
+  if (!(ms > 0 && ms <= MAX_REQUEST_TIMEOUT_MS))
+    throw new UsageError(`--${flag} must be a duration between 1ms and 30s (e.g. 4s, 3500ms), got "${String(value)}"`);
   return Math.round(ms);
 };
 
@@ -188,12 +230,17 @@ const auditOptionsOf = (values: Record<string, unknown>, manifests: string | und
   if (values.audit !== true) return undefined;
   if (manifests) throw new UsageError('--audit needs a live cluster: it cannot be combined with --manifests');
   const namespace = values['audit-namespace'];
-  if (typeof namespace !== 'string' || !NAMESPACE_NAME.test(namespace)) throw new UsageError(`--audit needs --audit-namespace (env POD_NAMESPACE), certguard's namespace for the Lease, got "${String(namespace ?? '')}"`);
+  if (typeof namespace !== 'string' || !NAMESPACE_NAME.test(namespace))
+    throw new UsageError(`--audit needs --audit-namespace (env POD_NAMESPACE), certguard's namespace for the Lease, got "${String(namespace ?? '')}"`);
   const identity = values['audit-identity'];
   return { namespace, ...(typeof identity === 'string' && identity !== '' ? { identity } : {}) };
 };
 
-const exists = async (path: string): Promise<boolean> => stat(path).then(() => true, () => false);
+const exists = async (path: string): Promise<boolean> =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 
 export const serveOptionsFrom = async (args: string[]): Promise<ServeOptions | 'help'> => {
   const { values } = parseFlags(args, SERVE_FLAGS);

@@ -42,7 +42,9 @@ const usesOf = (resource: ListenerOwnerResource, object: KubeObject): ListenerUs
   const owner = listenerOwnerOf(OWNER_KINDS[resource], object, { namespace });
   if (!owner) return [];
   return tlsListenersOf(object, owner.namespace).flatMap(({ index, name, hostname, tls }) =>
-    (tls?.certificateRefs ?? []).filter(isCoreSecret).map((ref) => ({ owner, listener: hostname === undefined ? { index, name } : { index, name, hostname }, ref })),
+    (tls?.certificateRefs ?? [])
+      .filter(isCoreSecret)
+      .map((ref) => ({ owner, listener: hostname === undefined ? { index, name } : { index, name, hostname }, ref })),
   );
 };
 

@@ -133,7 +133,9 @@ export class ViewReadError extends Error {}
 
 /** Why a review's signal aborted, for messages: the deadline, or the API server hung up. */
 export const abortedBecause = (signal: AbortSignal): string =>
-  (signal.reason as { name?: string } | undefined)?.name === 'TimeoutError' ? "the review's deadline passed first" : 'the API server stopped waiting for the answer';
+  (signal.reason as { name?: string } | undefined)?.name === 'TimeoutError'
+    ? "the review's deadline passed first"
+    : 'the API server stopped waiting for the answer';
 
 /** `view` with some of its methods replaced (a live view is a class: its methods cannot be spread). */
 export const overriding = (view: ClusterView, overrides: Partial<ClusterView>): ClusterView => ({
@@ -149,7 +151,8 @@ export const overriding = (view: ClusterView, overrides: Partial<ClusterView>): 
 });
 
 /** `options` with `signal` unless they carry one: no copy when they do (25 lookups per review). */
-const signalled = <T extends { signal?: AbortSignal }>(options: T | undefined, signal: AbortSignal): T => (options?.signal ? options : ({ ...options, signal } as T));
+const signalled = <T extends { signal?: AbortSignal }>(options: T | undefined, signal: AbortSignal): T =>
+  options?.signal ? options : ({ ...options, signal } as T);
 
 /** `view` with the review's signal on every get(): a policy reads through it without passing the signal itself. */
 export const withSignal = (view: ClusterView, signal: AbortSignal): ClusterView =>

@@ -140,7 +140,8 @@ export type CaaDecision =
   /** A record would authorize if the account matched, and the issuer has no account yet. */
   | { undecided: true; record: CaaRecord; named: string };
 
-const valuesOf = (parameters: CaaParameter[], tag: string): string[] => parameters.filter((parameter) => parameter.tag === tag).map((parameter) => parameter.value);
+const valuesOf = (parameters: CaaParameter[], tag: string): string[] =>
+  parameters.filter((parameter) => parameter.tag === tag).map((parameter) => parameter.value);
 
 const domainRefusal = (domain: string, request: CaaRequest): Refusal | undefined => {
   const exact = RULES[request.rules].exactDomain;

@@ -148,7 +148,8 @@ type CaaJudged = { result: CaaResult; ttlSeconds: number };
 
 const caaJudged = (answer: WireAnswer, options: ResolverOptions): CaaJudged => {
   const records = answer.records.map(({ flags, tag, value }) => ({ flags, tag, value }));
-  if (records.length === 0) return { result: answer.rcode === 'NXDOMAIN' ? { records, nxdomain: true } : { records }, ttlSeconds: options.negativeCacheSeconds };
+  if (records.length === 0)
+    return { result: answer.rcode === 'NXDOMAIN' ? { records, nxdomain: true } : { records }, ttlSeconds: options.negativeCacheSeconds };
   const ttl = Math.min(...answer.records.map((record) => record.ttl), options.maxCacheSeconds);
   return { result: { records }, ttlSeconds: ttl };
 };
@@ -222,7 +223,6 @@ export const createNameResolver = (options: ResolverOptions): NameResolver => {
     },
     peek: (rawName) => cache.get(normalizeName(rawName)),
     peekCaa: (rawName) => caaCache.get(normalizeName(rawName)),
-    describe: () =>
-      options.servers.length > 0 ? options.servers.join(', ') : `system (${resolver.getServers().join(', ') || 'none configured'})`,
+    describe: () => (options.servers.length > 0 ? options.servers.join(', ') : `system (${resolver.getServers().join(', ') || 'none configured'})`),
   };
 };

@@ -19,9 +19,11 @@ const issuedOf = async (context: ExplainContext, issuance: Issuance, ownerObject
   if (issuance.code === 'unmanaged') return {};
   const { filler } = issuance;
   const certificate = await context.view.get('certificates', filler.namespace, filler.name);
-  if (certificate) return { certificate, judged: certificateOf(certificate, filler.namespace), verdicts: await judgeCertificate(context, certificate, filler.name) };
+  if (certificate)
+    return { certificate, judged: certificateOf(certificate, filler.namespace), verdicts: await judgeCertificate(context, certificate, filler.name) };
   if (!ownerObject) return {};
-  const derived = ownerObject.kind === 'Gateway' ? gatewayCertificatesOf(ownerObject, filler.namespace) : listenerSetCertificatesOf(ownerObject, filler.namespace);
+  const derived =
+    ownerObject.kind === 'Gateway' ? gatewayCertificatesOf(ownerObject, filler.namespace) : listenerSetCertificatesOf(ownerObject, filler.namespace);
   const judged = derived.certificates.find((candidate) => candidate.secretName === filler.name);
   return { judged, verdicts: judged ? await judgeCertificate(context, ownerObject, filler.name) : undefined };
 };
@@ -30,10 +32,23 @@ const acmeHops = async (context: ExplainContext, issued: Issued, facts: IssuerFa
   const { judged, certificate } = issued;
   if (!judged || !facts?.acme) {
     const why = !judged ? 'no Certificate' : 'not an ACME issuer: no names to validate, no challenges';
-    return [skipped('names', why), ...(certificate ? [await guard('cert-manager', async () => certManagerHop(certificate, await recordsOf(context, certificate)))] : [skipped('cert-manager', why)]), skipped('solver-route', why), skipped('solver-cap', why)];
+    return [
+      skipped('names', why),
+      ...(certificate
+        ? [await guard('cert-manager', async () => certManagerHop(certificate, await recordsOf(context, certificate)))]
+        : [skipped('cert-manager', why)]),
+      skipped('solver-route', why),
+      skipped('solver-cap', why),
+    ];
   }
   const hops: Hop[] = [await guard('names', () => namesHop(context, judged, facts, issued.verdicts))];
-  if (!certificate) return [...hops, skipped('cert-manager', 'cert-manager has not created the Certificate yet'), skipped('solver-route', 'no Certificate yet'), await guard('solver-cap', () => solverCapHop(context, judged.namespace, { challenges: [] }))];
+  if (!certificate)
+    return [
+      ...hops,
+      skipped('cert-manager', 'cert-manager has not created the Certificate yet'),
+      skipped('solver-route', 'no Certificate yet'),
+      await guard('solver-cap', () => solverCapHop(context, judged.namespace, { challenges: [] })),
+    ];
   let records: Records | undefined;
   const state = await guard('cert-manager', async () => certManagerHop(certificate, (records = await recordsOf(context, certificate))));
   hops.push(state);
@@ -50,7 +65,13 @@ export const issuanceHops = async (context: ExplainContext, issuance: Issuance, 
     issued = await issuedOf(context, issuance, ownerObject);
     return fillerHop(issuance, issued.certificate, issued.verdicts);
   });
-  if (filler.status === 'skipped' || !issued.judged) return [filler, ...['issuer', 'names', 'cert-manager', 'solver-route', 'solver-cap'].map((hop) => skipped(hop as Hop['hop'], filler.status === 'skipped' ? 'nothing issues this Secret' : 'what fills the Secret could not be read'))];
+  if (filler.status === 'skipped' || !issued.judged)
+    return [
+      filler,
+      ...['issuer', 'names', 'cert-manager', 'solver-route', 'solver-cap'].map((hop) =>
+        skipped(hop as Hop['hop'], filler.status === 'skipped' ? 'nothing issues this Secret' : 'what fills the Secret could not be read'),
+      ),
+    ];
   const judged = issued.judged;
   let facts: IssuerFacts | undefined;
   const issuer = await guard('issuer', async () => {
@@ -65,11 +86,13 @@ export const listenerChain = async (context: ExplainContext, site: Site, ownerOb
   const { owner, listener, ref, refIndex } = site;
   const hops: Hop[] = [await guard('owner', () => ownerHop(context, owner, ownerObject)), listenerHop(site, ownerObject, portOf(ownerObject, listener))];
   let issuance: Issuance = { code: 'unmanaged' };
-  hops.push(await guard('secret', async () => {
-    const result = await secretHop(context, site, ownerObject);
-    issuance = result.issuance;
-    return result.hop;
-  }));
+  hops.push(
+    await guard('secret', async () => {
+      const result = await secretHop(context, site, ownerObject);
+      issuance = result.issuance;
+      return result.hop;
+    }),
+  );
   hops.push(...(await issuanceHops(context, issuance, ownerObject)));
   const port = portOf(ownerObject, listener);
   return {

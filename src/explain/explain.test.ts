@@ -36,24 +36,34 @@ class TableResolver implements NameResolver {
   }
 }
 
-const NXDOMAIN = 'Certificate traefik/app-tls: spec.dnsNames[0] "app.example.com" does not exist in DNS (NXDOMAIN), but HTTP-01 challenges arrive at the ingress 203.0.113.10 (gateway traefik/traefik-gateway), so the ACME server would never reach the solver and cert-manager would retry forever. Point app.example.com at 203.0.113.10 first, or use a DNS-01 solver.';
+const NXDOMAIN =
+  'Certificate traefik/app-tls: spec.dnsNames[0] "app.example.com" does not exist in DNS (NXDOMAIN), but HTTP-01 challenges arrive at the ingress 203.0.113.10 (gateway traefik/traefik-gateway), so the ACME server would never reach the solver and cert-manager would retry forever. Point app.example.com at 203.0.113.10 first, or use a DNS-01 solver.';
 
 const POINTED = { 'app.example.com': { addresses: [INGRESS], cnames: [] } };
 
-const ready = (status: 'True' | 'False', reason?: string, message?: string) => ({ conditions: [{ type: 'Ready', status, ...(reason ? { reason } : {}), ...(message ? { message } : {}), lastTransitionTime: '2026-12-31T00:00:00Z' }] });
+const ready = (status: 'True' | 'False', reason?: string, message?: string) => ({
+  conditions: [{ type: 'Ready', status, ...(reason ? { reason } : {}), ...(message ? { message } : {}), lastTransitionTime: '2026-12-31T00:00:00Z' }],
+});
 
 const withStatus = (object: KubeObject, status: object): KubeObject => ({ ...object, status });
 
 const LE = 'https://acme-v02.api.letsencrypt.org/directory';
 
-const issuer = (solvers: object[] = [{ http01: { gatewayHTTPRoute: { parentRefs: [{ name: 'traefik-gateway', namespace: 'traefik' }] } } }], status: object = ready('True')): KubeObject => {
+const issuer = (
+  solvers: object[] = [{ http01: { gatewayHTTPRoute: { parentRefs: [{ name: 'traefik-gateway', namespace: 'traefik' }] } } }],
+  status: object = ready('True'),
+): KubeObject => {
   const made = acmeIssuer('letsencrypt', solvers);
   return { ...made, spec: { acme: { ...(made.spec as { acme: object }).acme, server: LE } }, status };
 };
 
 const listenerStatus = (name: string, conditions: object[]) => ({ name, attachedRoutes: 0, supportedKinds: [], conditions });
 
-const OK_LISTENER = [{ type: 'Accepted', status: 'True', reason: 'Accepted' }, { type: 'ResolvedRefs', status: 'True', reason: 'ResolvedRefs' }, { type: 'Programmed', status: 'True', reason: 'Programmed' }];
+const OK_LISTENER = [
+  { type: 'Accepted', status: 'True', reason: 'Accepted' },
+  { type: 'ResolvedRefs', status: 'True', reason: 'ResolvedRefs' },
+  { type: 'Programmed', status: 'True', reason: 'Programmed' },
+];
 
 const gw = (conditions: object[] = OK_LISTENER): KubeObject =>
   withStatus(gateway([https('websecure-app', 'app.example.com', { name: 'app-tls' }), http('web')]), {
@@ -69,13 +79,41 @@ const placeholderSecret = (): KubeObject => {
   return { ...made, metadata: { ...made.metadata, annotations: { 'certguard.io/created-at': '2026-12-01T00:00:00.000Z' } } };
 };
 
-const owner = (kind: string, name: string, uid = `${name}-uid`) => ({ apiVersion: kind === 'Certificate' || kind === 'CertificateRequest' ? 'cert-manager.io/v1' : 'acme.cert-manager.io/v1', kind, name, uid, controller: true });
+const owner = (kind: string, name: string, uid = `${name}-uid`) => ({
+  apiVersion: kind === 'Certificate' || kind === 'CertificateRequest' ? 'cert-manager.io/v1' : 'acme.cert-manager.io/v1',
+  kind,
+  name,
+  uid,
+  controller: true,
+});
 
 /** The latest CertificateRequest, its Order and one Challenge for app.example.com in the given state. */
 const issuing = (challengeStatus: object): KubeObject[] => [
-  { apiVersion: 'cert-manager.io/v1', kind: 'CertificateRequest', metadata: { namespace: 'traefik', name: 'app-tls-1', uid: 'app-tls-1-uid', annotations: { 'cert-manager.io/certificate-revision': '1' }, ownerReferences: [owner('Certificate', 'app-tls')] }, status: { conditions: [{ type: 'Ready', status: 'False', reason: 'Pending' }] } },
-  { apiVersion: 'acme.cert-manager.io/v1', kind: 'Order', metadata: { namespace: 'traefik', name: 'app-tls-1-1', uid: 'app-tls-1-1-uid', ownerReferences: [owner('CertificateRequest', 'app-tls-1')] }, status: { state: 'pending' } },
-  { apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', metadata: { namespace: 'traefik', name: 'app-tls-1-1-2', uid: 'app-tls-1-1-2-uid', ownerReferences: [owner('Order', 'app-tls-1-1')] }, spec: { dnsName: 'app.example.com', type: 'HTTP-01' }, status: challengeStatus },
+  {
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'CertificateRequest',
+    metadata: {
+      namespace: 'traefik',
+      name: 'app-tls-1',
+      uid: 'app-tls-1-uid',
+      annotations: { 'cert-manager.io/certificate-revision': '1' },
+      ownerReferences: [owner('Certificate', 'app-tls')],
+    },
+    status: { conditions: [{ type: 'Ready', status: 'False', reason: 'Pending' }] },
+  },
+  {
+    apiVersion: 'acme.cert-manager.io/v1',
+    kind: 'Order',
+    metadata: { namespace: 'traefik', name: 'app-tls-1-1', uid: 'app-tls-1-1-uid', ownerReferences: [owner('CertificateRequest', 'app-tls-1')] },
+    status: { state: 'pending' },
+  },
+  {
+    apiVersion: 'acme.cert-manager.io/v1',
+    kind: 'Challenge',
+    metadata: { namespace: 'traefik', name: 'app-tls-1-1-2', uid: 'app-tls-1-1-2-uid', ownerReferences: [owner('Order', 'app-tls-1-1')] },
+    spec: { dnsName: 'app.example.com', type: 'HTTP-01' },
+    status: challengeStatus,
+  },
 ];
 
 const solverRoute = (name: string, challenge: string, parents: object[] = []): KubeObject => ({
@@ -121,7 +159,17 @@ const CASES: Case[] = [
     name: 'a healthy chain has every hop ok',
     objects: healthy(),
     status: 'healthy',
-    hops: { owner: 'ok', listener: 'ok', secret: 'ok', filler: 'ok', issuer: 'ok', names: 'ok', 'cert-manager': 'ok', 'solver-route': 'skipped', 'solver-cap': 'ok' },
+    hops: {
+      owner: 'ok',
+      listener: 'ok',
+      secret: 'ok',
+      filler: 'ok',
+      issuer: 'ok',
+      names: 'ok',
+      'cert-manager': 'ok',
+      'solver-route': 'skipped',
+      'solver-cap': 'ok',
+    },
   },
 
   {
@@ -138,7 +186,8 @@ const CASES: Case[] = [
     objects: [gw(), issuer()],
     status: 'broken',
     cause: 'secret',
-    message: /certificateRefs\[0\] Secret "traefik\/app-tls" does not exist and no Certificate or cert-manager annotation will create it: .* Fix: check the Secret name, or create the Secret$/,
+    message:
+      /certificateRefs\[0\] Secret "traefik\/app-tls" does not exist and no Certificate or cert-manager annotation will create it: .* Fix: check the Secret name, or create the Secret$/,
     hops: { filler: 'skipped', issuer: 'skipped' },
   },
   {
@@ -146,7 +195,8 @@ const CASES: Case[] = [
     objects: [gw(), placeholderSecret(), cert(ISSUING_NOT_READY), issuer()],
     status: 'pending',
     cause: 'secret',
-    message: "Secret traefik/app-tls still holds certguard's self-signed placeholder (since 2026-12-01T00:00:00.000Z): clients do not trust it until cert-manager issues the real certificate into it. Look at the hops after this one for why it has not",
+    message:
+      "Secret traefik/app-tls still holds certguard's self-signed placeholder (since 2026-12-01T00:00:00.000Z): clients do not trust it until cert-manager issues the real certificate into it. Look at the hops after this one for why it has not",
   },
   {
     name: 'DNS pointing elsewhere is certificate-dns denial',
@@ -155,7 +205,7 @@ const CASES: Case[] = [
     status: 'broken',
     cause: 'names',
     message:
-      "Certificate traefik/app-tls: spec.dnsNames[0] \"app.example.com\" resolves to 198.51.100.7, but HTTP-01 challenges arrive at the ingress 203.0.113.10 (gateway traefik/traefik-gateway), so the ACME server would never reach the solver and cert-manager would retry forever. Point app.example.com at 203.0.113.10 first, or use a DNS-01 solver.",
+      'Certificate traefik/app-tls: spec.dnsNames[0] "app.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at the ingress 203.0.113.10 (gateway traefik/traefik-gateway), so the ACME server would never reach the solver and cert-manager would retry forever. Point app.example.com at 203.0.113.10 first, or use a DNS-01 solver.',
   },
   {
     name: 'a name that does not resolve is broken with certificate-dns off, the note saying admission lets it in',
@@ -168,11 +218,16 @@ const CASES: Case[] = [
     cause: 'names',
     message: NXDOMAIN,
     note: 'certificate-dns is off (policies.certificate-dns.mode: off): admission does not refuse Certificate traefik/app-tls, but this stops its issuance all the same',
-    details: ['app.example.com: solver spec.acme.solvers[0] (HTTP-01 gatewayHTTPRoute), DNS does not exist in DNS (NXDOMAIN), ingress 203.0.113.10 (gateway traefik/traefik-gateway), CAA: no records (any CA)'],
+    details: [
+      'app.example.com: solver spec.acme.solvers[0] (HTTP-01 gatewayHTTPRoute), DNS does not exist in DNS (NXDOMAIN), ingress 203.0.113.10 (gateway traefik/traefik-gateway), CAA: no records (any CA)',
+    ],
   },
   {
     name: 'a Namespace that puts certificate-dns in warn mode is named in the note',
-    objects: [...healthy(), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'traefik', annotations: { 'certguard.io/certificate-dns-mode': 'warn' } } }],
+    objects: [
+      ...healthy(),
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'traefik', annotations: { 'certguard.io/certificate-dns-mode': 'warn' } } },
+    ],
     dns: {},
     status: 'broken',
     cause: 'names',
@@ -211,24 +266,39 @@ const CASES: Case[] = [
   },
   {
     name: 'a name no solver selects is certificate-dns denial',
-    objects: [gw(), tlsSecret('traefik', 'app-tls', pki.valid), cert(), issuer([{ selector: { dnsNames: ['other.example.com'] }, http01: { gatewayHTTPRoute: { parentRefs: [{ name: 'traefik-gateway', namespace: 'traefik' }] } } }])],
+    objects: [
+      gw(),
+      tlsSecret('traefik', 'app-tls', pki.valid),
+      cert(),
+      issuer([
+        { selector: { dnsNames: ['other.example.com'] }, http01: { gatewayHTTPRoute: { parentRefs: [{ name: 'traefik-gateway', namespace: 'traefik' }] } } },
+      ]),
+    ],
     status: 'broken',
     cause: 'names',
-    message: /^Certificate traefik\/app-tls: spec\.dnsNames\[0\] "app\.example\.com" matches no solver of ClusterIssuer letsencrypt: no entry of spec\.acme\.solvers selects app\.example\.com for HTTP-01 or DNS-01, so cert-manager creates no challenge/,
+    message:
+      /^Certificate traefik\/app-tls: spec\.dnsNames\[0\] "app\.example\.com" matches no solver of ClusterIssuer letsencrypt: no entry of spec\.acme\.solvers selects app\.example\.com for HTTP-01 or DNS-01, so cert-manager creates no challenge/,
   },
   {
     name: 'an Issuer that is not Ready says what cert-manager says',
-    objects: [gw(), placeholderSecret(), cert(ISSUING_NOT_READY), issuer(undefined, ready('False', 'ErrRegisterACMEAccount', 'Failed to register ACME account: connection refused'))],
+    objects: [
+      gw(),
+      placeholderSecret(),
+      cert(ISSUING_NOT_READY),
+      issuer(undefined, ready('False', 'ErrRegisterACMEAccount', 'Failed to register ACME account: connection refused')),
+    ],
     status: 'broken',
     cause: 'issuer',
-    message: 'ClusterIssuer letsencrypt is not Ready: cert-manager says Ready=False reason "ErrRegisterACMEAccount": "Failed to register ACME account: connection refused", so it issues no certificate. Fix: correct the issuer as the reason says (kubectl describe clusterissuer letsencrypt)',
+    message:
+      'ClusterIssuer letsencrypt is not Ready: cert-manager says Ready=False reason "ErrRegisterACMEAccount": "Failed to register ACME account: connection refused", so it issues no certificate. Fix: correct the issuer as the reason says (kubectl describe clusterissuer letsencrypt)',
   },
   {
     name: 'an Issuer that does not exist is certificate-dns words',
     objects: [gw(), placeholderSecret(), cert(ISSUING_NOT_READY)],
     status: 'broken',
     cause: 'issuer',
-    message: 'Certificate traefik/app-tls: ClusterIssuer letsencrypt (spec.issuerRef) does not exist, so certguard could not check its HTTP-01 names, and cert-manager will not issue until it exists.',
+    message:
+      'Certificate traefik/app-tls: ClusterIssuer letsencrypt (spec.issuerRef) does not exist, so certguard could not check its HTTP-01 names, and cert-manager will not issue until it exists.',
     hops: { names: 'skipped' },
   },
   {
@@ -247,26 +317,40 @@ const CASES: Case[] = [
   },
   {
     name: 'solver cap reached is acme-solver-cap words',
-    objects: [...healthy().map((object) => (object.kind === 'Certificate' ? cert(ISSUING_NOT_READY) : object)), ...issuing({ state: 'pending', reason: 'Waiting for HTTP-01 challenge propagation' }), ...Array.from({ length: 25 }, (_, index) => solverRoute(`cm-acme-http-solver-${index}`, `old-${index}`))],
+    objects: [
+      ...healthy().map((object) => (object.kind === 'Certificate' ? cert(ISSUING_NOT_READY) : object)),
+      ...issuing({ state: 'pending', reason: 'Waiting for HTTP-01 challenge propagation' }),
+      ...Array.from({ length: 25 }, (_, index) => solverRoute(`cm-acme-http-solver-${index}`, `old-${index}`)),
+    ],
     status: 'broken',
     cause: 'solver-cap',
-    message: /^namespace "traefik" has reached its cap of 25 ACME HTTP-01 solver HTTPRoutes owned by cert-manager Challenges \(certguard setting maxPerNamespace\): .*"kubectl describe challenge app-tls-1-1-2 -n traefik"/,
+    message:
+      /^namespace "traefik" has reached its cap of 25 ACME HTTP-01 solver HTTPRoutes owned by cert-manager Challenges \(certguard setting maxPerNamespace\): .*"kubectl describe challenge app-tls-1-1-2 -n traefik"/,
     hops: { 'cert-manager': 'pending', 'solver-route': 'pending' },
   },
   {
     name: 'the cluster-wide solver cap reached is acme-solver-cap words',
-    objects: [...healthy().map((object) => (object.kind === 'Certificate' ? cert(ISSUING_NOT_READY) : object)), ...issuing({ state: 'pending' }), ...Array.from({ length: 3 }, (_, index) => inNamespace('shop', solverRoute(`cm-acme-http-solver-${index}`, `old-${index}`)))],
+    objects: [
+      ...healthy().map((object) => (object.kind === 'Certificate' ? cert(ISSUING_NOT_READY) : object)),
+      ...issuing({ state: 'pending' }),
+      ...Array.from({ length: 3 }, (_, index) => inNamespace('shop', solverRoute(`cm-acme-http-solver-${index}`, `old-${index}`))),
+    ],
     config: (config) => {
       config.policies['acme-solver-cap'].maxClusterWide = 3;
     },
     status: 'broken',
     cause: 'solver-cap',
-    message: 'the cluster has reached its cap of 3 ACME HTTP-01 solver HTTPRoutes owned by cert-manager Challenges (certguard setting maxClusterWide): a challenge that keeps failing leaves a new solver behind on every retry, usually because DNS for its domain does not point at the ingress, the backend Service is missing, or the route is not attached to a Gateway listener. Look with "kubectl get challenges -A" and "kubectl get httproutes -A -l acme.cert-manager.io/http01-solver=true". Remove stale solvers with "kubectl delete httproutes -n <namespace> -l acme.cert-manager.io/http01-solver=true" (cert-manager recreates the ones its pending challenges still need). Raise the cap with policies.acme-solver-cap.maxClusterWide in the certguard config.',
+    message:
+      'the cluster has reached its cap of 3 ACME HTTP-01 solver HTTPRoutes owned by cert-manager Challenges (certguard setting maxClusterWide): a challenge that keeps failing leaves a new solver behind on every retry, usually because DNS for its domain does not point at the ingress, the backend Service is missing, or the route is not attached to a Gateway listener. Look with "kubectl get challenges -A" and "kubectl get httproutes -A -l acme.cert-manager.io/http01-solver=true". Remove stale solvers with "kubectl delete httproutes -n <namespace> -l acme.cert-manager.io/http01-solver=true" (cert-manager recreates the ones its pending challenges still need). Raise the cap with policies.acme-solver-cap.maxClusterWide in the certguard config.',
     summary: 'namespace traefik: 0 of 25 solver HTTPRoutes (headroom 25), cluster: 3 of 3, no headroom',
   },
   {
     name: 'a reached cap in warn mode refuses no route: said, not broken',
-    objects: [...healthy().map((object) => (object.kind === 'Certificate' ? cert(ISSUING_NOT_READY) : object)), ...issuing({ state: 'pending' }), ...Array.from({ length: 3 }, (_, index) => solverRoute(`cm-acme-http-solver-${index}`, `old-${index}`))],
+    objects: [
+      ...healthy().map((object) => (object.kind === 'Certificate' ? cert(ISSUING_NOT_READY) : object)),
+      ...issuing({ state: 'pending' }),
+      ...Array.from({ length: 3 }, (_, index) => solverRoute(`cm-acme-http-solver-${index}`, `old-${index}`)),
+    ],
     config: (config) => {
       config.policies['acme-solver-cap'].mode = 'warn';
       config.policies['acme-solver-cap'].maxPerNamespace = 3;
@@ -278,10 +362,13 @@ const CASES: Case[] = [
   {
     name: 'a user who cannot list solver routes cluster-wide still gets the namespace headroom, the cluster part "cannot read"',
     objects: [...healthy()],
-    source: (inner) => ({ ...inner, list: async (kind, namespace, labels) => {
-      if (kind === 'HTTPRoute' && namespace === undefined) throw new ReadError('HTTPRoutes', 'forbidden');
-      return inner.list(kind, namespace, labels);
-    } }),
+    source: (inner) => ({
+      ...inner,
+      list: async (kind, namespace, labels) => {
+        if (kind === 'HTTPRoute' && namespace === undefined) throw new ReadError('HTTPRoutes', 'forbidden');
+        return inner.list(kind, namespace, labels);
+      },
+    }),
     status: 'unknown',
     cause: 'solver-cap',
     message: 'cannot read HTTPRoutes: forbidden',
@@ -289,45 +376,74 @@ const CASES: Case[] = [
   },
   {
     name: 'a solver route its Gateway does not accept is named with the controller condition',
-    objects: [...healthy().map((object) => (object.kind === 'Certificate' ? cert(ISSUING_NOT_READY) : object)), ...issuing({ state: 'pending', reason: 'Waiting for HTTP-01 challenge propagation: wrong status code 404' }),
-      solverRoute('cm-acme-http-solver-abcde', 'app-tls-1-1-2', [{ parentRef: { name: 'traefik-gateway', namespace: 'traefik' }, controllerName: 'traefik.io/gateway-controller', conditions: [{ type: 'Accepted', status: 'False', reason: 'NotAllowedByListeners', message: 'no listener allows this route' }] }])],
+    objects: [
+      ...healthy().map((object) => (object.kind === 'Certificate' ? cert(ISSUING_NOT_READY) : object)),
+      ...issuing({ state: 'pending', reason: 'Waiting for HTTP-01 challenge propagation: wrong status code 404' }),
+      solverRoute('cm-acme-http-solver-abcde', 'app-tls-1-1-2', [
+        {
+          parentRef: { name: 'traefik-gateway', namespace: 'traefik' },
+          controllerName: 'traefik.io/gateway-controller',
+          conditions: [{ type: 'Accepted', status: 'False', reason: 'NotAllowedByListeners', message: 'no listener allows this route' }],
+        },
+      ]),
+    ],
     status: 'broken',
     cause: 'solver-route',
-    message: 'solver HTTPRoute traefik/cm-acme-http-solver-abcde (Challenge app-tls-1-1-2) is not accepted by Gateway traefik/traefik-gateway: traefik.io/gateway-controller reports Accepted=False reason "NotAllowedByListeners": "no listener allows this route", so the ACME server\'s HTTP-01 request never reaches the solver. Fix: make that parent accept the route (a listener for HTTP on port 80 whose allowedRoutes admit namespace "traefik"), or point the issuer\'s gatewayHTTPRoute.parentRefs at one that does',
+    message:
+      'solver HTTPRoute traefik/cm-acme-http-solver-abcde (Challenge app-tls-1-1-2) is not accepted by Gateway traefik/traefik-gateway: traefik.io/gateway-controller reports Accepted=False reason "NotAllowedByListeners": "no listener allows this route", so the ACME server\'s HTTP-01 request never reaches the solver. Fix: make that parent accept the route (a listener for HTTP on port 80 whose allowedRoutes admit namespace "traefik"), or point the issuer\'s gatewayHTTPRoute.parentRefs at one that does',
   },
   {
     name: 'an invalid Challenge is cert-manager broken, with its reason',
-    objects: [...healthy().map((object) => (object.kind === 'Certificate' ? cert(ISSUING_NOT_READY) : object)), ...issuing({ state: 'invalid', reason: 'Error accepting authorization: acme: authorization error: 403' })],
+    objects: [
+      ...healthy().map((object) => (object.kind === 'Certificate' ? cert(ISSUING_NOT_READY) : object)),
+      ...issuing({ state: 'invalid', reason: 'Error accepting authorization: acme: authorization error: 403' }),
+    ],
     status: 'broken',
     cause: 'cert-manager',
-    message: 'Certificate traefik/app-tls is not Ready: cert-manager says Ready=False reason "DoesNotExist": "Issuing certificate as Secret does not exist", and its Challenge traefik/app-tls-1-1-2 for "app.example.com" (HTTP-01) is "invalid": "Error accepting authorization: acme: authorization error: 403". Look with: kubectl describe certificate app-tls -n traefik, then kubectl get certificaterequests,orders,challenges -n traefik',
+    message:
+      'Certificate traefik/app-tls is not Ready: cert-manager says Ready=False reason "DoesNotExist": "Issuing certificate as Secret does not exist", and its Challenge traefik/app-tls-1-1-2 for "app.example.com" (HTTP-01) is "invalid": "Error accepting authorization: acme: authorization error: 403". Look with: kubectl describe certificate app-tls -n traefik, then kubectl get certificaterequests,orders,challenges -n traefik',
   },
   {
     name: 'a hidden Challenge list is "cannot read" on its hop, the rest still shown',
     objects: [...healthy(), ...issuing({ state: 'pending' })],
-    source: (inner) => ({ ...inner, list: async (kind, namespace, labels) => {
-      if (kind === 'Challenge') throw new ReadError(`challenges in namespace ${namespace}`, 'forbidden');
-      return inner.list(kind, namespace, labels);
-    } }),
+    source: (inner) => ({
+      ...inner,
+      list: async (kind, namespace, labels) => {
+        if (kind === 'Challenge') throw new ReadError(`challenges in namespace ${namespace}`, 'forbidden');
+        return inner.list(kind, namespace, labels);
+      },
+    }),
     status: 'unknown',
     cause: 'cert-manager',
     message: 'cannot read challenges in namespace traefik: forbidden',
     hops: { secret: 'ok', issuer: 'ok', names: 'ok', 'cert-manager': 'unreadable', 'solver-route': 'unreadable', 'solver-cap': 'ok' },
   },
   {
-    name: 'the controller\'s own listener conditions are the cause when nothing else is broken',
-    objects: [gw([{ type: 'Programmed', status: 'False', reason: 'Invalid', message: 'port 443 in use' }]), tlsSecret('traefik', 'app-tls', pki.valid), cert(), issuer()],
+    name: "the controller's own listener conditions are the cause when nothing else is broken",
+    objects: [
+      gw([{ type: 'Programmed', status: 'False', reason: 'Invalid', message: 'port 443 in use' }]),
+      tlsSecret('traefik', 'app-tls', pki.valid),
+      cert(),
+      issuer(),
+    ],
     status: 'broken',
     cause: 'listener',
-    message: 'spec.listeners[0] "websecure-app" (Gateway traefik/traefik-gateway, hostname "app.example.com"): the controller reports Programmed=False reason "Invalid": "port 443 in use". Fix: see the reason above, and describe the Gateway (kubectl describe gateway)',
+    message:
+      'spec.listeners[0] "websecure-app" (Gateway traefik/traefik-gateway, hostname "app.example.com"): the controller reports Programmed=False reason "Invalid": "port 443 in use". Fix: see the reason above, and describe the Gateway (kubectl describe gateway)',
   },
   {
     name: 'a ListenerSet its parent does not allow is broken at the owner',
-    objects: [withStatus(listenerSet([https('shop', 'app.example.com', { name: 'app-tls' })]), { conditions: [{ type: 'Accepted', status: 'False', reason: 'NotAllowed', message: 'ListenerSets are not allowed by the parent Gateway' }] }), tlsSecret('apps', 'app-tls', pki.valid)],
+    objects: [
+      withStatus(listenerSet([https('shop', 'app.example.com', { name: 'app-tls' })]), {
+        conditions: [{ type: 'Accepted', status: 'False', reason: 'NotAllowed', message: 'ListenerSets are not allowed by the parent Gateway' }],
+      }),
+      tlsSecret('apps', 'app-tls', pki.valid),
+    ],
     target: { kind: 'ListenerSet', namespace: 'apps', name: 'shop' },
     status: 'broken',
     cause: 'owner',
-    message: 'ListenerSet apps/shop is not accepted by its parent Gateway traefik/traefik-gateway: the controller reports Accepted=False reason "NotAllowed": "ListenerSets are not allowed by the parent Gateway", so none of its listeners is served. Fix: allow ListenerSets from namespace "apps" in spec.allowedListeners of the parent Gateway, or correct spec.parentRef',
+    message:
+      'ListenerSet apps/shop is not accepted by its parent Gateway traefik/traefik-gateway: the controller reports Accepted=False reason "NotAllowed": "ListenerSets are not allowed by the parent Gateway", so none of its listeners is served. Fix: allow ListenerSets from namespace "apps" in spec.allowedListeners of the parent Gateway, or correct spec.parentRef',
   },
   {
     name: 'a ListenerSet no controller answered for, whose parent allows no ListenerSet, is broken at the owner in gateway-listener-tls words',
@@ -335,13 +451,19 @@ const CASES: Case[] = [
     target: { kind: 'ListenerSet', namespace: 'apps', name: 'shop' },
     status: 'broken',
     cause: 'owner',
-    message: 'ListenerSet apps/shop: spec.parentRef Gateway traefik/traefik-gateway does not allow it: spec.allowedListeners.namespaces.from "None" (the default when unset), which admits no namespace, so the Gateway never attaches it (its Accepted condition False, reason NotAllowed) and none of its listeners is served, nor the HTTP-01 challenges routed through them. Fix: set spec.allowedListeners.namespaces on Gateway traefik/traefik-gateway to from: Selector with a selector that matches namespace "apps" (e.g. matchLabels kubernetes.io/metadata.name: apps), or from: All',
-    summary: 'ListenerSet apps/shop (parent Gateway traefik/traefik-gateway): not allowed by spec.allowedListeners.namespaces.from "None" (the default when unset)',
+    message:
+      'ListenerSet apps/shop: spec.parentRef Gateway traefik/traefik-gateway does not allow it: spec.allowedListeners.namespaces.from "None" (the default when unset), which admits no namespace, so the Gateway never attaches it (its Accepted condition False, reason NotAllowed) and none of its listeners is served, nor the HTTP-01 challenges routed through them. Fix: set spec.allowedListeners.namespaces on Gateway traefik/traefik-gateway to from: Selector with a selector that matches namespace "apps" (e.g. matchLabels kubernetes.io/metadata.name: apps), or from: All',
+    summary:
+      'ListenerSet apps/shop (parent Gateway traefik/traefik-gateway): not allowed by spec.allowedListeners.namespaces.from "None" (the default when unset)',
     details: ['no Gateway controller has decided Accepted'],
   },
   {
     name: 'a ListenerSet no controller answered for, whose parent allows it, is pending at the owner',
-    objects: [{ ...gw(), spec: { ...(gw().spec as object), allowedListeners: { namespaces: { from: 'All' } } } }, listenerSet([https('shop', 'app.example.com', { name: 'app-tls' })]), tlsSecret('apps', 'app-tls', pki.valid)],
+    objects: [
+      { ...gw(), spec: { ...(gw().spec as object), allowedListeners: { namespaces: { from: 'All' } } } },
+      listenerSet([https('shop', 'app.example.com', { name: 'app-tls' })]),
+      tlsSecret('apps', 'app-tls', pki.valid),
+    ],
     target: { kind: 'ListenerSet', namespace: 'apps', name: 'shop' },
     status: 'pending',
     cause: 'owner',
@@ -349,7 +471,13 @@ const CASES: Case[] = [
   },
   {
     name: 'a ListenerSet still at the CRD\'s default Accepted=Unknown "Pending" is judged by its parent\'s spec',
-    objects: [gw(), withStatus(listenerSet([https('shop', 'app.example.com', { name: 'app-tls' })]), { conditions: [{ type: 'Accepted', status: 'Unknown', reason: 'Pending', message: 'Waiting for controller' }] }), tlsSecret('apps', 'app-tls', pki.valid)],
+    objects: [
+      gw(),
+      withStatus(listenerSet([https('shop', 'app.example.com', { name: 'app-tls' })]), {
+        conditions: [{ type: 'Accepted', status: 'Unknown', reason: 'Pending', message: 'Waiting for controller' }],
+      }),
+      tlsSecret('apps', 'app-tls', pki.valid),
+    ],
     target: { kind: 'ListenerSet', namespace: 'apps', name: 'shop' },
     status: 'broken',
     cause: 'owner',
@@ -362,7 +490,8 @@ const CASES: Case[] = [
     target: { kind: 'ListenerSet', namespace: 'apps', name: 'shop' },
     status: 'broken',
     cause: 'owner',
-    message: 'ListenerSet apps/shop: spec.parentRef Gateway traefik/traefik-gateway does not exist (yet): none of its listeners is served until it does, and that Gateway must then allow it in spec.allowedListeners (by default a Gateway allows no ListenerSet). Fix: apply the Gateway with spec.allowedListeners admitting namespace "apps", or correct spec.parentRef',
+    message:
+      'ListenerSet apps/shop: spec.parentRef Gateway traefik/traefik-gateway does not exist (yet): none of its listeners is served until it does, and that Gateway must then allow it in spec.allowedListeners (by default a Gateway allows no ListenerSet). Fix: apply the Gateway with spec.allowedListeners admitting namespace "apps", or correct spec.parentRef',
   },
   {
     name: 'a Certificate is explained through the listeners serving its Secret',
@@ -381,7 +510,12 @@ const CASES: Case[] = [
   },
   {
     name: 'a CA issuer has no ACME hops',
-    objects: [gw(), tlsSecret('traefik', 'app-tls', pki.valid), withStatus(certificate('app-tls', { issuer: { name: 'ca', kind: 'ClusterIssuer' } }), ready('True')), withStatus({ apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'ca' }, spec: { ca: { secretName: 'ca' } } }, ready('True'))],
+    objects: [
+      gw(),
+      tlsSecret('traefik', 'app-tls', pki.valid),
+      withStatus(certificate('app-tls', { issuer: { name: 'ca', kind: 'ClusterIssuer' } }), ready('True')),
+      withStatus({ apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'ca' }, spec: { ca: { secretName: 'ca' } } }, ready('True')),
+    ],
     status: 'healthy',
     hops: { issuer: 'ok', names: 'skipped', 'cert-manager': 'ok', 'solver-cap': 'skipped' },
   },
@@ -418,8 +552,15 @@ for (const c of CASES) {
 
 t.test('a 25-listener Gateway gives 25 chains in listener order', async (t) => {
   const listeners = Array.from({ length: 25 }, (_, index) => https(`l${index}`, 'app.example.com', { name: 'app-tls' }));
-  const explanation = await run({ name: '', objects: [gateway([...listeners, http('web')]), tlsSecret('traefik', 'app-tls', pki.valid), cert(), issuer()], status: 'healthy' });
-  t.same(explanation.chains.map((chain) => chain.listener?.listener), listeners.map((listener) => listener.name));
+  const explanation = await run({
+    name: '',
+    objects: [gateway([...listeners, http('web')]), tlsSecret('traefik', 'app-tls', pki.valid), cert(), issuer()],
+    status: 'healthy',
+  });
+  t.same(
+    explanation.chains.map((chain) => chain.listener?.listener),
+    listeners.map((listener) => listener.name),
+  );
   t.equal(explanation.status, 'healthy');
 });
 
@@ -441,16 +582,27 @@ t.test('the table prints the note on admission under the cause', async (t) => {
   t.ok(lines.includes('    names        BROKEN     app.example.com'), 'the names hop is BROKEN in the table');
 });
 
-t.test('a healthy chain shows the namespace\'s and the cluster\'s solver headroom', async (t) => {
-  const explanation = await run({ name: '', objects: [...healthy(), inNamespace('shop', solverRoute('cm-acme-http-solver-x', 'shop-1-1-1'))], status: 'healthy' });
+t.test("a healthy chain shows the namespace's and the cluster's solver headroom", async (t) => {
+  const explanation = await run({
+    name: '',
+    objects: [...healthy(), inNamespace('shop', solverRoute('cm-acme-http-solver-x', 'shop-1-1-1'))],
+    status: 'healthy',
+  });
   const hop = explanation.chains[0]?.hops.find((found) => found.hop === 'solver-cap');
   t.equal(hop?.status, 'ok');
   t.equal(hop?.summary, 'namespace traefik: 0 of 25 solver HTTPRoutes (headroom 25), cluster: 1 of 200 (headroom 199)');
-  t.same(hop?.details, ['0 solver HTTPRoutes owned by Challenges in namespace traefik', 'cap 25 (maxPerNamespace)', '1 solver HTTPRoutes owned by Challenges in the cluster, cap 200 (maxClusterWide)']);
+  t.same(hop?.details, [
+    '0 solver HTTPRoutes owned by Challenges in namespace traefik',
+    'cap 25 (maxPerNamespace)',
+    '1 solver HTTPRoutes owned by Challenges in the cluster, cap 200 (maxClusterWide)',
+  ]);
 });
 
 t.test('the JSON names the hops in chain order', async (t) => {
   const explanation = await run({ name: '', objects: healthy(), status: 'healthy' });
-  t.same(explanation.chains[0]?.hops.map((hop) => hop.hop), ['owner', 'listener', 'secret', 'filler', 'issuer', 'names', 'cert-manager', 'solver-route', 'solver-cap']);
+  t.same(
+    explanation.chains[0]?.hops.map((hop) => hop.hop),
+    ['owner', 'listener', 'secret', 'filler', 'issuer', 'names', 'cert-manager', 'solver-route', 'solver-cap'],
+  );
   t.match(explanation, { apiVersion: 'certguard.io/v1alpha1', kind: 'Explanation', target: GATEWAY, status: 'healthy', notes: [] });
 });

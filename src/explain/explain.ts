@@ -23,15 +23,21 @@ export class NotFoundError extends Error {}
 export type ExplainOptions = { source: ExplainSource; config: Config; certificatePolicies: CertificatePolicies; resolver: NameResolver; now: Date };
 
 const sitesOf = (owner: ListenerOwner, object: KubeObject): Site[] =>
-  tlsListenersOf(object, owner.namespace).flatMap((listener) => (listener.tls?.certificateRefs ?? []).map((ref, refIndex) => ({ owner, listener, refIndex, ref })));
+  tlsListenersOf(object, owner.namespace).flatMap((listener) =>
+    (listener.tls?.certificateRefs ?? []).map((ref, refIndex) => ({ owner, listener, refIndex, ref })),
+  );
 
 /** Secrets' namespaces, their Certificates and ReferenceGrants: what the policies list() synchronously. */
 const prefetch = async (view: ReadView, namespaces: Iterable<string>): Promise<void> => {
   for (const namespace of new Set(namespaces)) {
-    await Promise.all([view.fetch('certificates', namespace), view.fetch('referencegrants', namespace)].map((read) => read.catch((error: unknown) => {
-      if (error instanceof ReadError && !error.unreachable) return [];
-      throw error;
-    })));
+    await Promise.all(
+      [view.fetch('certificates', namespace), view.fetch('referencegrants', namespace)].map((read) =>
+        read.catch((error: unknown) => {
+          if (error instanceof ReadError && !error.unreachable) return [];
+          throw error;
+        }),
+      ),
+    );
   }
 };
 
@@ -39,18 +45,29 @@ const ownerChains = async (context: ExplainContext, kind: 'Gateway' | 'ListenerS
   const owner = listenerOwnerOf(kind, object);
   if (!owner) return { chains: [], notes: [] };
   const sites = sitesOf(owner, object);
-  await prefetch(context.view, sites.map((site) => site.ref.namespace));
+  await prefetch(
+    context.view,
+    sites.map((site) => site.ref.namespace),
+  );
   const chains: Chain[] = [];
   // One after another: a 25-listener Gateway is 25 small chains sharing the view's reads.
   for (const site of sites) chains.push(await listenerChain(context, site, object));
-  const notes = sites.length === 0 ? [`${kind} ${owner.namespace}/${owner.name} has no listener that terminates TLS (HTTPS, or TLS mode Terminate): no certificate to explain`] : [];
+  const notes =
+    sites.length === 0
+      ? [`${kind} ${owner.namespace}/${owner.name} has no listener that terminates TLS (HTTPS, or TLS mode Terminate): no certificate to explain`]
+      : [];
   return { chains, notes };
 };
 
-const usesSecret = (site: Site, namespace: string, name: string): boolean => isCoreSecret(site.ref) && site.ref.namespace === namespace && site.ref.name === name;
+const usesSecret = (site: Site, namespace: string, name: string): boolean =>
+  isCoreSecret(site.ref) && site.ref.namespace === namespace && site.ref.name === name;
 
 /** The listeners that reference the Secret: Gateways and ListenerSets of every namespace (two lists). */
-const listenersUsing = async (context: ExplainContext, namespace: string, name: string): Promise<{ found: Array<{ site: Site; object: KubeObject }>; notes: string[] }> => {
+const listenersUsing = async (
+  context: ExplainContext,
+  namespace: string,
+  name: string,
+): Promise<{ found: Array<{ site: Site; object: KubeObject }>; notes: string[] }> => {
   const found: Array<{ site: Site; object: KubeObject }> = [];
   const notes: string[] = [];
   for (const kind of ['Gateway', 'ListenerSet'] as const) {
@@ -82,7 +99,10 @@ const secretChains = async (context: ExplainContext, namespace: string, name: st
   const issuance = await issuanceOf({ view: context.view, owner, object: undefined }, ref).catch(() => ({ code: 'unmanaged' as const }));
   const secret = await guard('secret', () => bareSecretHop(context, namespace, name, issuance.code === 'managed'));
   const hops = [secret, ...(await issuanceHops(context, issuance, undefined))];
-  return { chains: [{ secret: { namespace, name }, ...concludeChain(hops), hops }], notes: [...notes, `no Gateway or ListenerSet listener references Secret ${namespace}/${name}`] };
+  return {
+    chains: [{ secret: { namespace, name }, ...concludeChain(hops), hops }],
+    notes: [...notes, `no Gateway or ListenerSet listener references Secret ${namespace}/${name}`],
+  };
 };
 
 const getTarget = async (context: ExplainContext, target: Target): Promise<KubeObject> => {
@@ -92,7 +112,13 @@ const getTarget = async (context: ExplainContext, target: Target): Promise<KubeO
 };
 
 export const explain = async (target: Target, options: ExplainOptions): Promise<Explanation> => {
-  const context: ExplainContext = { view: new ReadView(options.source), config: options.config, certificatePolicies: options.certificatePolicies, resolver: options.resolver, now: options.now };
+  const context: ExplainContext = {
+    view: new ReadView(options.source),
+    config: options.config,
+    certificatePolicies: options.certificatePolicies,
+    resolver: options.resolver,
+    now: options.now,
+  };
   let result: { chains: Chain[]; notes: string[] };
   if (target.kind === 'Gateway' || target.kind === 'ListenerSet') {
     result = await ownerChains(context, target.kind, await getTarget(context, target));
@@ -102,5 +128,12 @@ export const explain = async (target: Target, options: ExplainOptions): Promise<
   } else {
     result = await secretChains(context, target.namespace, target.name);
   }
-  return { apiVersion: EXPLANATION_API_VERSION, kind: 'Explanation', target, status: worstOf(result.chains.map((chain) => chain.status)), chains: result.chains, notes: result.notes };
+  return {
+    apiVersion: EXPLANATION_API_VERSION,
+    kind: 'Explanation',
+    target,
+    status: worstOf(result.chains.map((chain) => chain.status)),
+    chains: result.chains,
+    notes: result.notes,
+  };
 };

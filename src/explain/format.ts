@@ -35,7 +35,11 @@ const chainLines = (chain: Chain, verbose: boolean): string[] => {
 export const formatTable = (explanation: Explanation, verbose: boolean): string => {
   const { target, chains, notes } = explanation;
   const broken = chains.filter((chain) => chain.status !== 'healthy').length;
-  const lines = [`${target.kind} ${target.namespace}/${target.name}: ${chains.length} certificate chains, ${broken} not healthy (${explanation.status})`, ...notes.map((note) => `note: ${note}`), ''];
+  const lines = [
+    `${target.kind} ${target.namespace}/${target.name}: ${chains.length} certificate chains, ${broken} not healthy (${explanation.status})`,
+    ...notes.map((note) => `note: ${note}`),
+    '',
+  ];
   for (const chain of chains) lines.push(...chainLines(chain, verbose));
   return `${lines.join('\n').replace(/\n+$/, '')}\n`;
 };

@@ -20,7 +20,8 @@ import type { Hop } from './model.ts';
 export type Records = { request?: KubeObject; order?: KubeObject; challenges: KubeObject[] };
 
 const controlledBy = (object: KubeObject, kind: string, name: string | undefined): boolean =>
-  Boolean(name) && ((object.metadata?.ownerReferences ?? []) as OwnerReference[]).some((ref) => ref.controller === true && ref.kind === kind && ref.name === name);
+  Boolean(name) &&
+  ((object.metadata?.ownerReferences ?? []) as OwnerReference[]).some((ref) => ref.controller === true && ref.kind === kind && ref.name === name);
 
 const revisionOf = (request: KubeObject): number => Number(request.metadata?.annotations?.['cert-manager.io/certificate-revision'] ?? 0) || 0;
 
@@ -30,7 +31,9 @@ const latest = (objects: KubeObject[], by: (object: KubeObject) => number | stri
 /** The latest CertificateRequest (highest revision), its Order and the Order's Challenges: three namespaced lists. */
 export const recordsOf = async (context: ExplainContext, certificate: KubeObject): Promise<Records> => {
   const namespace = certificate.metadata?.namespace ?? 'default';
-  const requests = (await context.view.sourceList('CertificateRequest', namespace)).filter((request) => controlledBy(request, 'Certificate', certificate.metadata?.name));
+  const requests = (await context.view.sourceList('CertificateRequest', namespace)).filter((request) =>
+    controlledBy(request, 'Certificate', certificate.metadata?.name),
+  );
   const request = latest(requests, (candidate) => revisionOf(candidate) * 1e13 + Date.parse(candidate.metadata?.creationTimestamp ?? '0'));
   if (!request) return { challenges: [] };
   const orders = (await context.view.sourceList('Order', namespace)).filter((order) => controlledBy(order, 'CertificateRequest', request.metadata?.name));
@@ -43,7 +46,11 @@ export const recordsOf = async (context: ExplainContext, certificate: KubeObject
 const challengeStateOf = (challenge: KubeObject): ChallengeState => {
   const spec = specOf(challenge);
   const status = statusOf(challenge);
-  const state: ChallengeState = { namespace: challenge.metadata?.namespace ?? 'default', name: challenge.metadata?.name ?? '', dnsName: stringOf(spec.dnsName) ?? '' };
+  const state: ChallengeState = {
+    namespace: challenge.metadata?.namespace ?? 'default',
+    name: challenge.metadata?.name ?? '',
+    dnsName: stringOf(spec.dnsName) ?? '',
+  };
   const type = textOf(spec.type);
   const reached = textOf(status.state);
   const reason = textOf(status.reason);
@@ -54,10 +61,18 @@ const FAILED = new Set(['invalid', 'errored', 'expired']);
 
 const recordDetails = (records: Records): string[] => {
   const details: string[] = [];
-  if (records.request) details.push(`CertificateRequest ${records.request.metadata?.name} (revision ${revisionOf(records.request)}): ${conditionsOf(statusOf(records.request)).map(describeCondition).join(', ') || 'no conditions'}`);
-  if (records.order) details.push(`Order ${records.order.metadata?.name}: state ${textOf(statusOf(records.order).state) ?? '(none)'}${textOf(statusOf(records.order).reason) ? `, reason "${oneLine(textOf(statusOf(records.order).reason) ?? '')}"` : ''}`);
+  if (records.request)
+    details.push(
+      `CertificateRequest ${records.request.metadata?.name} (revision ${revisionOf(records.request)}): ${conditionsOf(statusOf(records.request)).map(describeCondition).join(', ') || 'no conditions'}`,
+    );
+  if (records.order)
+    details.push(
+      `Order ${records.order.metadata?.name}: state ${textOf(statusOf(records.order).state) ?? '(none)'}${textOf(statusOf(records.order).reason) ? `, reason "${oneLine(textOf(statusOf(records.order).reason) ?? '')}"` : ''}`,
+    );
   for (const challenge of records.challenges.map(challengeStateOf)) {
-    details.push(`Challenge ${challenge.name} for ${challenge.dnsName} (${challenge.type ?? '?'}): state ${challenge.state ?? '(none)'}${challenge.reason ? `, reason "${oneLine(challenge.reason)}"` : ''}`);
+    details.push(
+      `Challenge ${challenge.name} for ${challenge.dnsName} (${challenge.type ?? '?'}): state ${challenge.state ?? '(none)'}${challenge.reason ? `, reason "${oneLine(challenge.reason)}"` : ''}`,
+    );
   }
   return details;
 };
@@ -68,11 +83,17 @@ const whyOf = (records: Records): { failed: boolean; why: string } => {
   const failedChallenges = challenges.filter((challenge) => FAILED.has(challenge.state ?? ''));
   if (challenges.length > 0) return { failed: failedChallenges.length > 0, why: challengeText(failedChallenges.length > 0 ? failedChallenges : challenges) };
   const orderState = textOf(statusOf(records.order).state);
-  if (records.order && FAILED.has(orderState ?? '')) return { failed: true, why: `, and its Order ${records.order.metadata?.name} is "${orderState}": "${oneLine(textOf(statusOf(records.order).reason) ?? '')}"` };
+  if (records.order && FAILED.has(orderState ?? ''))
+    return {
+      failed: true,
+      why: `, and its Order ${records.order.metadata?.name} is "${orderState}": "${oneLine(textOf(statusOf(records.order).reason) ?? '')}"`,
+    };
   const requestReady = records.request ? conditionOf(statusOf(records.request), 'Ready') : undefined;
   const denied = records.request ? conditionOf(statusOf(records.request), 'Denied') : undefined;
-  if (denied?.status === 'True') return { failed: true, why: `, and its CertificateRequest ${records.request?.metadata?.name} is denied: ${describeCondition(denied)}` };
-  if (requestReady?.status === 'False' && requestReady.reason === 'Failed') return { failed: true, why: `, and its CertificateRequest ${records.request?.metadata?.name} failed: ${describeCondition(requestReady)}` };
+  if (denied?.status === 'True')
+    return { failed: true, why: `, and its CertificateRequest ${records.request?.metadata?.name} is denied: ${describeCondition(denied)}` };
+  if (requestReady?.status === 'False' && requestReady.reason === 'Failed')
+    return { failed: true, why: `, and its CertificateRequest ${records.request?.metadata?.name} failed: ${describeCondition(requestReady)}` };
   return { failed: false, why: '' };
 };
 
@@ -81,7 +102,13 @@ export const certManagerHop = (certificate: KubeObject, records: Records): Hop =
   const conditions = conditionsOf(statusOf(certificate));
   const details = [...conditions.map(describeCondition), ...recordDetails(records)];
   const ready = conditionOf(statusOf(certificate), 'Ready');
-  if (ready?.status === 'True') return { hop: 'cert-manager', status: 'ok', summary: `${name}: Ready${textOf(statusOf(certificate).notAfter) ? `, expires ${textOf(statusOf(certificate).notAfter)}` : ''}`, details };
+  if (ready?.status === 'True')
+    return {
+      hop: 'cert-manager',
+      status: 'ok',
+      summary: `${name}: Ready${textOf(statusOf(certificate).notAfter) ? `, expires ${textOf(statusOf(certificate).notAfter)}` : ''}`,
+      details,
+    };
   const { failed, why } = whyOf(records);
   const issuing = conditionOf(statusOf(certificate), 'Issuing');
   const status = failed || (!issuing && ready?.status === 'False' && records.request === undefined) ? 'broken' : 'pending';
@@ -96,11 +123,18 @@ const parentName = (ref: Record<string, unknown>, namespace: string): string =>
 export const solverRouteHop = async (context: ExplainContext, namespace: string, records: Records): Promise<Hop> => {
   const names = new Set(records.challenges.map((challenge) => challenge.metadata?.name));
   const routes = (await context.view.fetch('solver-httproutes', namespace)).filter((route) =>
-    ((route.metadata?.ownerReferences ?? []) as OwnerReference[]).some((ref) => ref.kind === 'Challenge' && names.has(ref.name)));
+    ((route.metadata?.ownerReferences ?? []) as OwnerReference[]).some((ref) => ref.kind === 'Challenge' && names.has(ref.name)),
+  );
   const pending = records.challenges.map(challengeStateOf).filter((challenge) => challenge.state !== 'valid' && challenge.type !== 'DNS-01');
   if (routes.length === 0) {
     if (pending.length === 0) return { hop: 'solver-route', status: 'skipped', summary: 'no pending HTTP-01 Challenge: no solver route needed', details: [] };
-    return { hop: 'solver-route', status: 'pending', summary: `no solver HTTPRoute yet for ${pending.length} pending Challenges`, message: `no solver HTTPRoute exists yet in namespace "${namespace}" for Challenge ${pending[0]?.name}: cert-manager creates it when it presents the challenge`, details: [] };
+    return {
+      hop: 'solver-route',
+      status: 'pending',
+      summary: `no solver HTTPRoute yet for ${pending.length} pending Challenges`,
+      message: `no solver HTTPRoute exists yet in namespace "${namespace}" for Challenge ${pending[0]?.name}: cert-manager creates it when it presents the challenge`,
+      details: [],
+    };
   }
   const details: string[] = [];
   let broken: string | undefined;
@@ -115,12 +149,16 @@ export const solverRouteHop = async (context: ExplainContext, namespace: string,
     for (const parent of parents) {
       const accepted = conditionOf(parent, 'Accepted');
       const where = parentName(recordOf(parent.parentRef), namespace);
-      details.push(`HTTPRoute ${routeName.name} → ${where}: ${accepted ? describeCondition(accepted) : 'no Accepted condition'} (${stringOf(parent.controllerName) ?? 'unknown controller'})`);
+      details.push(
+        `HTTPRoute ${routeName.name} → ${where}: ${accepted ? describeCondition(accepted) : 'no Accepted condition'} (${stringOf(parent.controllerName) ?? 'unknown controller'})`,
+      );
       if (accepted?.status === 'False') broken ??= messages.routeNotAccepted(routeName, owner, where, accepted, stringOf(parent.controllerName));
     }
   }
   const summary = `${routes.length} solver HTTPRoutes for this Certificate's Challenges`;
-  return broken ? { hop: 'solver-route', status: 'broken', summary, message: broken, details } : { hop: 'solver-route', status: 'ok', summary: `${summary}: accepted`, details };
+  return broken
+    ? { hop: 'solver-route', status: 'broken', summary, message: broken, details }
+    : { hop: 'solver-route', status: 'ok', summary: `${summary}: accepted`, details };
 };
 
 type CapVerdict = { reached: boolean; summary: string; details: string[]; message?: string; unreadable?: string };
@@ -130,10 +168,21 @@ const namespaceCap = async (context: ExplainContext, namespace: string, records:
   await context.view.fetch('solver-httproutes', namespace);
   const { owned, unowned } = tallySolvers(countSolvers(context.view, RESOURCES['solver-httproutes'], namespace));
   const { value: cap, fromAnnotation } = await getNamespaceCap(context.view, namespace, settings);
-  const details = [`${owned} solver HTTPRoutes owned by Challenges in namespace ${namespace}${unowned > 0 ? ` (${unowned} more without a Challenge owner, not counted)` : ''}`, `cap ${cap} (${fromAnnotation ? settings.namespaceAnnotation : 'maxPerNamespace'})`];
+  const details = [
+    `${owned} solver HTTPRoutes owned by Challenges in namespace ${namespace}${unowned > 0 ? ` (${unowned} more without a Challenge owner, not counted)` : ''}`,
+    `cap ${cap} (${fromAnnotation ? settings.namespaceAnnotation : 'maxPerNamespace'})`,
+  ];
   if (owned < cap) return { reached: false, summary: `namespace ${namespace}: ${owned} of ${cap} solver HTTPRoutes (headroom ${cap - owned})`, details };
   const challenge = records.challenges[0]?.metadata?.name;
-  const message = namespaceCapReached({ kind: 'HTTPRoute', plural: 'httproutes', namespace, cap, capFromAnnotation: fromAnnotation, annotation: settings.namespaceAnnotation, challenge });
+  const message = namespaceCapReached({
+    kind: 'HTTPRoute',
+    plural: 'httproutes',
+    namespace,
+    cap,
+    capFromAnnotation: fromAnnotation,
+    annotation: settings.namespaceAnnotation,
+    challenge,
+  });
   return { reached: true, summary: `namespace ${namespace}: ${owned} of ${cap} solver HTTPRoutes, no headroom`, details, message };
 };
 
@@ -151,7 +200,12 @@ const clusterCap = async (context: ExplainContext): Promise<CapVerdict> => {
   const owned = routes.filter((route) => challengeOwnerOf(route) !== undefined).length;
   const details = [`${owned} solver HTTPRoutes owned by Challenges in the cluster, cap ${cap} (maxClusterWide)`];
   if (owned < cap) return { reached: false, summary: `cluster: ${owned} of ${cap} (headroom ${cap - owned})`, details };
-  return { reached: true, summary: `cluster: ${owned} of ${cap}, no headroom`, details, message: clusterCapReached({ kind: 'HTTPRoute', plural: 'httproutes', cap }) };
+  return {
+    reached: true,
+    summary: `cluster: ${owned} of ${cap}, no headroom`,
+    details,
+    message: clusterCapReached({ kind: 'HTTPRoute', plural: 'httproutes', cap }),
+  };
 };
 
 /**
@@ -166,7 +220,10 @@ export const solverCapHop = async (context: ExplainContext, namespace: string, r
   const summary = `${local.summary}, ${cluster.summary}`;
   const details = [...local.details, ...cluster.details];
   const message = local.message ?? cluster.message;
-  if (!message) return cluster.unreadable ? { hop: 'solver-cap', status: 'unreadable', summary, message: cluster.unreadable, details } : { hop: 'solver-cap', status: 'ok', summary, details };
+  if (!message)
+    return cluster.unreadable
+      ? { hop: 'solver-cap', status: 'unreadable', summary, message: cluster.unreadable, details }
+      : { hop: 'solver-cap', status: 'ok', summary, details };
   if (settings.mode === 'warn') return { hop: 'solver-cap', status: 'ok', summary: `${summary} (acme-solver-cap warns only)`, details: [...details, message] };
   return { hop: 'solver-cap', status: 'broken', summary, message, details };
 };

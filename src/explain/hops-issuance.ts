@@ -29,7 +29,12 @@ export type PolicyVerdicts = { dns: PolicyVerdict; issuable: PolicyVerdict };
 
 type ByPolicy = Awaited<ReturnType<typeof judge>>['byPolicy'];
 
-const runPolicies = async (context: ExplainContext, policies: Policy[], object: KubeObject, secretName: string): Promise<(policy: string) => ByPolicy[number]> => {
+const runPolicies = async (
+  context: ExplainContext,
+  policies: Policy[],
+  object: KubeObject,
+  secretName: string,
+): Promise<(policy: string) => ByPolicy[number]> => {
   const { byPolicy } = await judge(requestFor(object, [], 0, 'certguard-explain'), policies, context.view);
   // Judged on a shim's owner, the verdicts of its other Certificates are not this chain's.
   const mine = (message: string) => object.kind === 'Certificate' || message.includes(secretName);
@@ -40,13 +45,22 @@ const runPolicies = async (context: ExplainContext, policies: Policy[], object: 
 };
 
 /** Why admission lets in what the facts refuse: the policy is off, warns (config or Namespace annotation), or is skipped. */
-const admissionNote = (context: ExplainContext, policy: typeof JUDGED_POLICIES[number], facts: string[], admitted: ByPolicy[number], object: KubeObject): string | undefined => {
+const admissionNote = (
+  context: ExplainContext,
+  policy: (typeof JUDGED_POLICIES)[number],
+  facts: string[],
+  admitted: ByPolicy[number],
+  object: KubeObject,
+): string | undefined => {
   if (facts.length === 0 || admitted.violations.length > 0) return undefined;
   const settings = context.config.policies[policy];
   const described = nameOf(object);
   if (admitted.breakGlass.length > 0) return messages.admissionSkipped(policy, described, SKIP_ANNOTATIONS[policy]);
   const mode = facts.some((fact) => admitted.warnings.includes(fact)) ? 'warn' : 'off';
-  const source = settings.mode === mode ? `policies.${policy}.mode: ${mode}` : `annotation ${settings.namespaceModeAnnotation}: ${mode} on Namespace ${object.metadata?.namespace ?? 'default'}`;
+  const source =
+    settings.mode === mode
+      ? `policies.${policy}.mode: ${mode}`
+      : `annotation ${settings.namespaceModeAnnotation}: ${mode} on Namespace ${object.metadata?.namespace ?? 'default'}`;
   return messages.admissionLetsIn(policy, mode, source, described);
 };
 
@@ -59,7 +73,7 @@ export const judgeCertificate = async (context: ExplainContext, object: KubeObje
   const verdicts: PolicyVerdicts = { dns: facts(CERTIFICATE_DNS), issuable: facts(CERTIFICATE_ISSUABLE) };
   if (verdicts.dns.violations.length === 0 && verdicts.issuable.violations.length === 0) return verdicts;
   const admission = await runPolicies(context, context.certificatePolicies.admission, object, secretName);
-  const noted = (policy: typeof JUDGED_POLICIES[number], verdict: PolicyVerdict): PolicyVerdict => {
+  const noted = (policy: (typeof JUDGED_POLICIES)[number], verdict: PolicyVerdict): PolicyVerdict => {
     const note = admissionNote(context, policy, verdict.violations, admission(policy), object);
     return { violations: verdict.violations, warnings: verdict.warnings, ...(note ? { note } : {}) };
   };
@@ -70,14 +84,23 @@ const fillerName = (filler: Filler): string =>
   filler.source === 'certificate' ? `Certificate ${filler.namespace}/${filler.name}` : `the ${filler.source} Certificate ${filler.namespace}/${filler.name}`;
 
 export const fillerHop = (issuance: Issuance, certificate: KubeObject | undefined, verdicts: PolicyVerdicts | undefined): Hop => {
-  if (issuance.code === 'unmanaged') return { hop: 'filler', status: 'skipped', summary: 'no Certificate or cert-manager annotation fills this Secret', details: [] };
+  if (issuance.code === 'unmanaged')
+    return { hop: 'filler', status: 'skipped', summary: 'no Certificate or cert-manager annotation fills this Secret', details: [] };
   const { filler } = issuance;
   const details = [`issuerRef ${filler.issuerRef.kind} ${filler.issuerRef.name}`, `dnsNames ${filler.dnsNames.join(', ') || 'none'}`];
   if (!certificate) details.push('cert-manager has not created this Certificate yet');
   const violations = verdicts?.issuable.violations ?? [];
   details.push(...(verdicts?.issuable.warnings ?? []));
   const note = verdicts?.issuable.note;
-  if (violations.length > 0) return { hop: 'filler', status: 'broken', summary: `${fillerName(filler)}: cannot be issued`, message: violations[0], ...(note ? { note } : {}), details: [...details, ...violations] };
+  if (violations.length > 0)
+    return {
+      hop: 'filler',
+      status: 'broken',
+      summary: `${fillerName(filler)}: cannot be issued`,
+      message: violations[0],
+      ...(note ? { note } : {}),
+      details: [...details, ...violations],
+    };
   return { hop: 'filler', status: 'ok', summary: fillerName(filler), details };
 };
 
@@ -92,7 +115,8 @@ export const issuerHop = async (context: ExplainContext, judged: JudgedCertifica
   }
   const description = issuerName(kind, judged.namespace, name);
   const issuer = await context.view.get(kind === 'ClusterIssuer' ? 'clusterissuers' : 'issuers', kind === 'Issuer' ? judged.namespace : undefined, name);
-  if (!issuer) return { hop: { hop: 'issuer', status: 'broken', summary: `${description}: does not exist`, message: issuerMissing(judged, description), details: [] } };
+  if (!issuer)
+    return { hop: { hop: 'issuer', status: 'broken', summary: `${description}: does not exist`, message: issuerMissing(judged, description), details: [] } };
   const ready = conditionOf(statusOf(issuer), 'Ready');
   const details = ready ? [describeCondition(ready)] : ['no Ready condition yet'];
   const acme = specOf(issuer).acme;
@@ -102,12 +126,26 @@ export const issuerHop = async (context: ExplainContext, judged: JudgedCertifica
         const solvers = Array.isArray(recordOf(acme).solvers) ? (recordOf(acme).solvers as AcmeSolver[]) : [];
         const identities = caaIdentitiesFor(server, context.config.policies['certificate-dns'].caaIdentities);
         const accountUri = textOf(recordOf(recordOf(statusOf(issuer)).acme).uri);
-        details.push(`ACME server ${server ?? '(none)'}`, `CAA identity ${identities?.identities.join(', ') ?? 'unknown (CAA not judged)'}`, `${solvers.length} solvers`);
+        details.push(
+          `ACME server ${server ?? '(none)'}`,
+          `CAA identity ${identities?.identities.join(', ') ?? 'unknown (CAA not judged)'}`,
+          `${solvers.length} solvers`,
+        );
         return { acme: true, solvers, server, identities, accountUri };
       })()
     : { acme: false };
   if (!acme) details.push(`not ACME (${Object.keys(specOf(issuer)).join(', ') || 'empty spec'}): no challenges`);
-  if (ready?.status !== 'True') return { hop: { hop: 'issuer', status: ready ? 'broken' : 'pending', summary: `${description}: not Ready`, message: messages.issuerNotReady(description, ready), details }, facts };
+  if (ready?.status !== 'True')
+    return {
+      hop: {
+        hop: 'issuer',
+        status: ready ? 'broken' : 'pending',
+        summary: `${description}: not Ready`,
+        message: messages.issuerNotReady(description, ready),
+        details,
+      },
+      facts,
+    };
   return { hop: { hop: 'issuer', status: 'ok', summary: `${description}: Ready${facts.acme ? `, ACME ${facts.server ?? ''}` : ''}`, details }, facts };
 };
 
@@ -127,7 +165,10 @@ const nameLine = async (context: ExplainContext, judged: JudgedCertificate, name
   if (picked?.type === 'http-01' && !name.isIp) {
     const { targets } = await ingressTargetsFor(picked.solver, judged, settings, context.view);
     const result = await context.resolver.lookup(normalizeName(name.value), { signal });
-    parts.push(`DNS ${isLookupFailure(result) && (result.error === 'TIMEOUT' || result.error === 'SERVFAIL') ? `lookup failed (${result.detail ?? result.error})` : describeResolution(result)}`, `ingress ${targets.length > 0 ? describeTargets(targets) : 'unknown'}`);
+    parts.push(
+      `DNS ${isLookupFailure(result) && (result.error === 'TIMEOUT' || result.error === 'SERVFAIL') ? `lookup failed (${result.detail ?? result.error})` : describeResolution(result)}`,
+      `ingress ${targets.length > 0 ? describeTargets(targets) : 'unknown'}`,
+    );
   }
   if (facts.identities && !name.isIp) {
     const caa = await relevantCaa(context.resolver, name.value, signal);
@@ -144,12 +185,18 @@ const nameLine = async (context: ExplainContext, judged: JudgedCertificate, name
   return parts.join(', ');
 };
 
-export const namesHop = async (context: ExplainContext, judged: JudgedCertificate, facts: Extract<IssuerFacts, { acme: true }>, verdicts: PolicyVerdicts | undefined): Promise<Hop> => {
+export const namesHop = async (
+  context: ExplainContext,
+  judged: JudgedCertificate,
+  facts: Extract<IssuerFacts, { acme: true }>,
+  verdicts: PolicyVerdicts | undefined,
+): Promise<Hop> => {
   const details = await Promise.all(judged.names.map((name) => nameLine(context, judged, name, facts)));
   const violations = verdicts?.dns.violations ?? [];
   details.push(...(verdicts?.dns.warnings ?? []));
   const summary = judged.names.map((name) => name.value).join(', ') || 'no names';
   const note = verdicts?.dns.note;
-  if (violations.length > 0) return { hop: 'names', status: 'broken', summary, message: violations[0], ...(note ? { note } : {}), details: [...details, ...violations.slice(1)] };
+  if (violations.length > 0)
+    return { hop: 'names', status: 'broken', summary, message: violations[0], ...(note ? { note } : {}), details: [...details, ...violations.slice(1)] };
   return { hop: 'names', status: 'ok', summary, details };
 };

@@ -25,14 +25,34 @@ export const portOf = (object: KubeObject, listener: Listener): number | undefin
 const unansweredListenerSet = async (context: ExplainContext, owner: ListenerOwner, name: string, parent: string, details: string[]): Promise<Hop> => {
   const gateway = owner.parent ? await context.view.get('gateways', owner.parent.namespace, owner.parent.name) : undefined;
   const said = [...details, 'no Gateway controller has decided Accepted'];
-  if (owner.parent && !gateway) return { hop: 'owner', status: 'broken', summary: `${name} (${parent}): the parent Gateway does not exist`, message: parentMissing(owner, owner.parent), details: said };
+  if (owner.parent && !gateway)
+    return {
+      hop: 'owner',
+      status: 'broken',
+      summary: `${name} (${parent}): the parent Gateway does not exist`,
+      message: parentMissing(owner, owner.parent),
+      details: said,
+    };
   if (owner.parent) {
     const allowed = allowedListenersOf(gateway);
     const labels = withNameLabel(owner.namespace, labelsOf(await context.view.get('namespaces', undefined, owner.namespace)));
     const refusal = namespaceRefusal(allowed, owner.parent.namespace, labels);
-    if (refusal) return { hop: 'owner', status: 'broken', summary: `${name} (${parent}): not allowed by ${describeAllowedListeners(allowed)}`, message: listenerSetRefused(owner, owner.parent, allowed, refusal), details: said };
+    if (refusal)
+      return {
+        hop: 'owner',
+        status: 'broken',
+        summary: `${name} (${parent}): not allowed by ${describeAllowedListeners(allowed)}`,
+        message: listenerSetRefused(owner, owner.parent, allowed, refusal),
+        details: said,
+      };
   }
-  return { hop: 'owner', status: 'pending', summary: `${name} (${parent}): no controller has accepted it yet`, message: `${name} is not accepted yet: no Gateway controller has decided its Accepted condition`, details: said };
+  return {
+    hop: 'owner',
+    status: 'pending',
+    summary: `${name} (${parent}): no controller has accepted it yet`,
+    message: `${name} is not accepted yet: no Gateway controller has decided its Accepted condition`,
+    details: said,
+  };
 };
 
 export const ownerHop = async (context: ExplainContext, owner: ListenerOwner, object: KubeObject): Promise<Hop> => {
@@ -42,7 +62,14 @@ export const ownerHop = async (context: ExplainContext, owner: ListenerOwner, ob
   if (owner.kind === 'ListenerSet') {
     const accepted = conditionOf(statusOf(object), 'Accepted');
     const parent = owner.parent ? `parent Gateway ${owner.parent.namespace}/${owner.parent.name}` : 'no parentRef';
-    if (accepted?.status === 'False') return { hop: 'owner', status: 'broken', summary: `${name} (${parent}): not accepted`, message: messages.listenerSetNotAccepted(owner, owner.parent, accepted), details };
+    if (accepted?.status === 'False')
+      return {
+        hop: 'owner',
+        status: 'broken',
+        summary: `${name} (${parent}): not accepted`,
+        message: messages.listenerSetNotAccepted(owner, owner.parent, accepted),
+        details,
+      };
     if (accepted?.status === 'True') return { hop: 'owner', status: 'ok', summary: `${name} (${parent}): accepted`, details };
     // Absent, or the CRD's default Accepted=Unknown "Pending" the API server writes: no controller answered.
     return unansweredListenerSet(context, owner, name, parent, details);
@@ -60,6 +87,13 @@ export const listenerHop = (site: Site, object: KubeObject, port: number | undef
   const summary = `${listener.name}: ${listener.protocol ?? '?'}${port !== undefined ? ` port ${port}` : ''}, ${listener.hostname ? `hostname ${listener.hostname}` : 'any hostname'}`;
   const details = conditions.length > 0 ? conditions.map(describeCondition) : ['the controller has written no status for this listener'];
   const bad = conditions.filter(isBadGatewayCondition);
-  if (bad.length > 0) return { hop: 'listener', status: 'broken', summary: `${summary}: ${bad.map((c) => `${c.type}=${c.status}`).join(', ')}`, message: messages.listenerReported(where(site), bad), details };
+  if (bad.length > 0)
+    return {
+      hop: 'listener',
+      status: 'broken',
+      summary: `${summary}: ${bad.map((c) => `${c.type}=${c.status}`).join(', ')}`,
+      message: messages.listenerReported(where(site), bad),
+      details,
+    };
   return { hop: 'listener', status: 'ok', summary, details };
 };

@@ -35,10 +35,16 @@ const certificateOf = (secret: KubeObject): X509Certificate | undefined => {
 
 /** What -v shows of a Secret: never its data, only what every TLS handshake shows anyway. */
 export const secretFacts = (secret: KubeObject): string[] => {
-  const facts = [`type ${typeof secret.type === 'string' ? secret.type : 'Opaque'}`, `keys ${[...new Set([...Object.keys((secret as SecretData).data ?? {}), ...Object.keys((secret as SecretData).stringData ?? {})])].sort().join(', ') || 'none'}`];
+  const facts = [
+    `type ${typeof secret.type === 'string' ? secret.type : 'Opaque'}`,
+    `keys ${[...new Set([...Object.keys((secret as SecretData).data ?? {}), ...Object.keys((secret as SecretData).stringData ?? {})])].sort().join(', ') || 'none'}`,
+  ];
   const certificate = certificateOf(secret);
   if (certificate) {
-    facts.push(`issuer ${certificate.issuer.replaceAll('\n', ', ')}`, `valid ${new Date(certificate.validFrom).toISOString()} to ${new Date(certificate.validTo).toISOString()}`);
+    facts.push(
+      `issuer ${certificate.issuer.replaceAll('\n', ', ')}`,
+      `valid ${new Date(certificate.validFrom).toISOString()} to ${new Date(certificate.validTo).toISOString()}`,
+    );
     facts.push(`names ${certificate.subjectAltName ?? `(no subjectAltName) ${certificate.subject.replaceAll('\n', ', ')}`}`);
   }
   const issuer = secret.metadata?.annotations?.['cert-manager.io/issuer-name'];
@@ -69,31 +75,68 @@ export const secretHop = async (context: ExplainContext, site: Site, ownerObject
   const name = `Secret ${site.ref.namespace}/${site.ref.name}`;
   const status = statusOfVerdict(verdict, issuance);
   if (verdict.code !== 'ok') {
-    return { hop: { hop: 'secret', status, summary: `${name}: ${verdict.code}`, message: messageFor(verdict, site, issuance, settings), details }, verdict, issuance };
+    return {
+      hop: { hop: 'secret', status, summary: `${name}: ${verdict.code}`, message: messageFor(verdict, site, issuance, settings), details },
+      verdict,
+      issuance,
+    };
   }
   const uncovered = coverageWarning(site, verdict, issuance);
   if (verdict.served?.placeholder) {
     const since = placeholderSince(secret);
     details.push(`certguard placeholder since ${since ?? 'unknown'}`);
-    return { hop: { hop: 'secret', status, summary: `${name}: certguard placeholder`, message: messages.placeholderServing(site.ref, since), details }, verdict, issuance };
+    return {
+      hop: { hop: 'secret', status, summary: `${name}: certguard placeholder`, message: messages.placeholderServing(site.ref, since), details },
+      verdict,
+      issuance,
+    };
   }
-  if (uncovered) return { hop: { hop: 'secret', status: 'broken', summary: `${name}: does not cover the listener hostname`, message: uncovered, details }, verdict, issuance };
+  if (uncovered)
+    return {
+      hop: { hop: 'secret', status: 'broken', summary: `${name}: does not cover the listener hostname`, message: uncovered, details },
+      verdict,
+      issuance,
+    };
   details.push('key matches the certificate');
-  return { hop: { hop: 'secret', status, summary: `${name}: serves ${verdict.served?.names.dnsNames.join(', ') || 'a certificate'}`, details }, verdict, issuance };
+  return {
+    hop: { hop: 'secret', status, summary: `${name}: serves ${verdict.served?.names.dnsNames.join(', ') || 'a certificate'}`, details },
+    verdict,
+    issuance,
+  };
 };
 
 /** A Secret no listener references (explain secret/certificate): its existence and content, judged by the same function. */
 export const bareSecretHop = async (context: ExplainContext, namespace: string, name: string, managed: boolean): Promise<Hop> => {
   const secret = await context.view.get('secrets', namespace, name);
   const named = { namespace, name };
-  if (!secret) return { hop: 'secret', status: managed ? 'pending' : 'broken', summary: `Secret ${namespace}/${name}: missing`, message: messages.secretMissing(named), details: [] };
+  if (!secret)
+    return {
+      hop: 'secret',
+      status: managed ? 'pending' : 'broken',
+      summary: `Secret ${namespace}/${name}: missing`,
+      message: messages.secretMissing(named),
+      details: [],
+    };
   const details = secretFacts(secret);
   const judgement = judgeSecretContent(secret);
   const problem = problemAt(judgement, context.now);
-  if (problem) return { hop: 'secret', status: 'broken', summary: `Secret ${namespace}/${name}: ${problem.code}`, message: messages.secretUnusable(named, `${describeProblem(problem).what}. Fix: ${describeProblem(problem).fix}`), details };
+  if (problem)
+    return {
+      hop: 'secret',
+      status: 'broken',
+      summary: `Secret ${namespace}/${name}: ${problem.code}`,
+      message: messages.secretUnusable(named, `${describeProblem(problem).what}. Fix: ${describeProblem(problem).fix}`),
+      details,
+    };
   if ('placeholder' in judgement && judgement.placeholder) {
     const since = placeholderSince(secret);
-    return { hop: 'secret', status: 'pending', summary: `Secret ${namespace}/${name}: certguard placeholder`, message: messages.placeholderServing(named, since), details };
+    return {
+      hop: 'secret',
+      status: 'pending',
+      summary: `Secret ${namespace}/${name}: certguard placeholder`,
+      message: messages.placeholderServing(named, since),
+      details,
+    };
   }
   return { hop: 'secret', status: 'ok', summary: `Secret ${namespace}/${name}: usable`, details };
 };

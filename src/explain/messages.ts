@@ -18,7 +18,8 @@ export const issuerNotReady = (issuer: string, ready: Condition | undefined): st
   `${issuer} is not Ready: cert-manager says ${ready ? describeCondition(ready) : 'nothing yet (no Ready condition)'}, so it issues no certificate. ` +
   `Fix: correct the issuer as the reason says (kubectl describe ${issuer.startsWith('ClusterIssuer') ? 'clusterissuer' : 'issuer'} ${issuer.split(' ')[1]?.split('/').pop() ?? ''})`;
 
-const LOOK = (name: string, namespace: string): string => `Look with: kubectl describe certificate ${name} -n ${namespace}, then kubectl get certificaterequests,orders,challenges -n ${namespace}`;
+const LOOK = (name: string, namespace: string): string =>
+  `Look with: kubectl describe certificate ${name} -n ${namespace}, then kubectl get certificaterequests,orders,challenges -n ${namespace}`;
 
 /** cert-manager's own account of a Certificate that is not Ready; `why` is the failing record (request, Order, Challenge). */
 export const certificateNotReady = (certificate: Named, ready: Condition | undefined, why: string): string =>

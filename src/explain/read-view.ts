@@ -3,7 +3,15 @@
 // beforehand for the namespaces the chain touches (fetch()). So the policies' own functions run
 // unchanged against a handful of targeted reads instead of a synced cache.
 import { RESOURCES, type ResourceId } from '../cluster/resources.ts';
-import { countByNamespace, matchesLabels, type ClusterView, type ContentJudge, type CountOptions, type ListOptions, type ListenerUse } from '../cluster/view.ts';
+import {
+  countByNamespace,
+  matchesLabels,
+  type ClusterView,
+  type ContentJudge,
+  type CountOptions,
+  type ListOptions,
+  type ListenerUse,
+} from '../cluster/view.ts';
 import type { KubeObject } from '../kube/object.ts';
 import type { ExplainSource, KindName } from './source.ts';
 

@@ -16,7 +16,13 @@ export type Kind = {
   namespaced: boolean;
 };
 
-const kind = (name: string, group: string, versions: string[], plural: string, namespaced = true): Kind => ({ kind: name, group, versions, plural, namespaced });
+const kind = (name: string, group: string, versions: string[], plural: string, namespaced = true): Kind => ({
+  kind: name,
+  group,
+  versions,
+  plural,
+  namespaced,
+});
 
 export const KINDS = {
   Gateway: kind('Gateway', 'gateway.networking.k8s.io', ['v1', 'v1beta1'], 'gateways'),
@@ -70,11 +76,15 @@ export const manifestSource = (objects: KubeObject[]): ExplainSource => {
   return {
     get: async (name, namespace, objectName) => {
       const info = KINDS[name];
-      return objects.find((object) => isKind(object, info) && object.metadata?.name === objectName && namespaceOf(object, info) === (info.namespaced ? namespace : undefined));
+      return objects.find(
+        (object) => isKind(object, info) && object.metadata?.name === objectName && namespaceOf(object, info) === (info.namespaced ? namespace : undefined),
+      );
     },
     list: async (name, namespace, labels) => {
       const info = KINDS[name];
-      return objects.filter((object) => isKind(object, info) && (namespace === undefined || namespaceOf(object, info) === namespace) && matchesLabels(object, labels));
+      return objects.filter(
+        (object) => isKind(object, info) && (namespace === undefined || namespaceOf(object, info) === namespace) && matchesLabels(object, labels),
+      );
     },
     reads: () => 0,
   };
@@ -130,7 +140,11 @@ export const liveSource = (client: KubeClient): ExplainSource => {
     const prefix = groupVersionPath(info.group, served.version);
     return info.namespaced && namespace !== undefined ? `${prefix}/namespaces/${encodeURIComponent(namespace)}/${info.plural}` : `${prefix}/${info.plural}`;
   };
-  const typed = (object: KubeObject, info: Kind, version: string): KubeObject => ({ ...object, apiVersion: info.group ? `${info.group}/${version}` : version, kind: info.kind });
+  const typed = (object: KubeObject, info: Kind, version: string): KubeObject => ({
+    ...object,
+    apiVersion: info.group ? `${info.group}/${version}` : version,
+    kind: info.kind,
+  });
   return {
     get: async (name, namespace, objectName) => {
       const info = KINDS[name];

@@ -20,7 +20,8 @@ t.test('hostnames intersect as HTTPRouteSpec.Hostnames says', async (t) => {
     ['example.com', ['*.example.com'], false],
     ['*.example.com', ['*.example.com'], true],
   ];
-  for (const [listener, route, expected] of rows) t.equal(hostnamesIntersect(listener, route), expected, `${listener ?? '(none)'} vs ${route.join(',') || '(none)'}`);
+  for (const [listener, route, expected] of rows)
+    t.equal(hostnamesIntersect(listener, route), expected, `${listener ?? '(none)'} vs ${route.join(',') || '(none)'}`);
 });
 
 t.test('label selectors select as apimachinery does', async (t) => {
@@ -50,10 +51,13 @@ t.test('allowedListeners defaults to None and each from value admits what the sp
   t.equal(namespaceRefusal({ from: 'Same' }, 'infra', team), 'which admits namespace "infra" only');
   t.equal(namespaceRefusal({ from: 'None' }, 'team-a', team), 'which admits no namespace');
   t.equal(namespaceRefusal({ from: 'Selector', selector: { matchLabels: { 'kubernetes.io/metadata.name': 'team-a' } } }, 'infra', team), undefined);
-  t.equal(namespaceRefusal({ from: 'Selector', selector: { matchLabels: { tier: 'db' } } }, 'infra', team), 'whose selector {matchLabels: {tier: db}} does not select namespace "team-a" (labels tier=web)');
+  t.equal(
+    namespaceRefusal({ from: 'Selector', selector: { matchLabels: { tier: 'db' } } }, 'infra', team),
+    'whose selector {matchLabels: {tier: db}} does not select namespace "team-a" (labels tier=web)',
+  );
 });
 
-t.test('a route attaches to the listeners its parentRef selects and that admit it, in the spec\'s order of rules', async (t) => {
+t.test("a route attaches to the listeners its parentRef selects and that admit it, in the spec's order of rules", async (t) => {
   const gateway = {
     spec: {
       listeners: [
@@ -67,20 +71,44 @@ t.test('a route attaches to the listeners its parentRef selects and that admit i
   };
   const listeners = listenersOf(gateway, 'infra');
   const route = { kind: 'HTTPRoute', namespace: withNameLabel('app', {}), hostnames: ['pay.example.com'] };
-  const verdicts = (section: { sectionName?: string; port?: number }) => judgeRouteListeners(listeners, 'infra', route, section).map((verdict) => [verdict.listener.name, verdict.excludedBy ?? 'attached']);
-  t.same(verdicts({}), [['web', 'namespace'], ['web-all', 'attached'], ['websecure', 'attached'], ['tls', 'kind'], ['grpc-only', 'kind']]);
-  t.same(verdicts({ sectionName: 'websecure' }), [['web', 'sectionName'], ['web-all', 'sectionName'], ['websecure', 'attached'], ['tls', 'sectionName'], ['grpc-only', 'sectionName']]);
-  t.same(verdicts({ port: 80 }), [['web', 'namespace'], ['web-all', 'attached'], ['websecure', 'port'], ['tls', 'port'], ['grpc-only', 'kind']]);
+  const verdicts = (section: { sectionName?: string; port?: number }) =>
+    judgeRouteListeners(listeners, 'infra', route, section).map((verdict) => [verdict.listener.name, verdict.excludedBy ?? 'attached']);
+  t.same(verdicts({}), [
+    ['web', 'namespace'],
+    ['web-all', 'attached'],
+    ['websecure', 'attached'],
+    ['tls', 'kind'],
+    ['grpc-only', 'kind'],
+  ]);
+  t.same(verdicts({ sectionName: 'websecure' }), [
+    ['web', 'sectionName'],
+    ['web-all', 'sectionName'],
+    ['websecure', 'attached'],
+    ['tls', 'sectionName'],
+    ['grpc-only', 'sectionName'],
+  ]);
+  t.same(verdicts({ port: 80 }), [
+    ['web', 'namespace'],
+    ['web-all', 'attached'],
+    ['websecure', 'port'],
+    ['tls', 'port'],
+    ['grpc-only', 'kind'],
+  ]);
   const other = { ...route, hostnames: ['pay.example.org'] };
-  t.same(judgeRouteListeners(listeners, 'infra', other, {}).map((verdict) => verdict.excludedBy ?? 'attached'), ['namespace', 'hostname', 'attached', 'kind', 'kind']);
+  t.same(
+    judgeRouteListeners(listeners, 'infra', other, {}).map((verdict) => verdict.excludedBy ?? 'attached'),
+    ['namespace', 'hostname', 'attached', 'kind', 'kind'],
+  );
 });
 
 t.test('a protocol that names an Object property takes no route kind (user input, not a table key)', async (t) => {
-  const listeners = listenersOf({ spec: { listeners: ['constructor', 'toString', '__proto__'].map((protocol, index) => ({ name: `l${index}`, port: 80, protocol })) } }, 'infra');
+  const listeners = listenersOf(
+    { spec: { listeners: ['constructor', 'toString', '__proto__'].map((protocol, index) => ({ name: `l${index}`, port: 80, protocol })) } },
+    'infra',
+  );
   const route = { kind: 'HTTPRoute', namespace: withNameLabel('infra', {}), hostnames: ['a.example.com'] };
-  t.same(judgeRouteListeners(listeners, 'infra', route, {}).map((verdict) => verdict.why), [
-    'protocol constructor takes no HTTPRoute',
-    'protocol toString takes no HTTPRoute',
-    'protocol __proto__ takes no HTTPRoute',
-  ]);
+  t.same(
+    judgeRouteListeners(listeners, 'infra', route, {}).map((verdict) => verdict.why),
+    ['protocol constructor takes no HTTPRoute', 'protocol toString takes no HTTPRoute', 'protocol __proto__ takes no HTTPRoute'],
+  );
 });

@@ -35,7 +35,10 @@ export const describeAllowedListeners = (allowed: AllowedListeners): string =>
 /** A namespace as attachment rules see it: its name and labels (the API server adds kubernetes.io/metadata.name). */
 export type NamespaceLabels = { name: string; labels: Record<string, string> };
 
-export const withNameLabel = (name: string, labels: Record<string, string>): NamespaceLabels => ({ name, labels: { ...labels, 'kubernetes.io/metadata.name': name } });
+export const withNameLabel = (name: string, labels: Record<string, string>): NamespaceLabels => ({
+  name,
+  labels: { ...labels, 'kubernetes.io/metadata.name': name },
+});
 
 /**
  * Why a `from` rule (allowedListeners or allowedRoutes namespaces) refuses a namespace, as a
@@ -103,14 +106,20 @@ export const hostnamesIntersect = (listenerHostname: string | undefined, routeHo
 };
 
 const listenerVerdict = (listener: Listener, ownerNamespace: string, route: AttachingRoute, section: ParentSection): ListenerVerdict => {
-  if (section.sectionName !== undefined && section.sectionName !== listener.name) return { listener, excludedBy: 'sectionName', why: `not the parentRef's sectionName "${section.sectionName}"` };
-  if (section.port !== undefined && section.port !== listener.port) return { listener, excludedBy: 'port', why: `port ${listener.port ?? '(none)'} is not the parentRef's port ${section.port}` };
+  if (section.sectionName !== undefined && section.sectionName !== listener.name)
+    return { listener, excludedBy: 'sectionName', why: `not the parentRef's sectionName "${section.sectionName}"` };
+  if (section.port !== undefined && section.port !== listener.port)
+    return { listener, excludedBy: 'port', why: `port ${listener.port ?? '(none)'} is not the parentRef's port ${section.port}` };
   const kind = kindRefusal(listener, route.kind);
   if (kind) return { listener, excludedBy: 'kind', why: kind };
   const namespace = namespaceRefusal(listener.allowedRoutes, ownerNamespace, route.namespace);
   if (namespace) return { listener, excludedBy: 'namespace', why: `allowedRoutes.namespaces.from "${listener.allowedRoutes.from}", ${namespace}` };
   if (!hostnamesIntersect(listener.hostname, route.hostnames)) {
-    return { listener, excludedBy: 'hostname', why: `hostname "${listener.hostname ?? ''}" does not intersect ${route.hostnames.map((name) => `"${name}"`).join(', ')}` };
+    return {
+      listener,
+      excludedBy: 'hostname',
+      why: `hostname "${listener.hostname ?? ''}" does not intersect ${route.hostnames.map((name) => `"${name}"`).join(', ')}`,
+    };
   }
   return { listener };
 };

@@ -28,4 +28,6 @@ export const describeCondition = (condition: Condition): string =>
 
 /** Gateway API: a condition that says something is wrong (Conflicted is the one whose True is bad). */
 export const isBadGatewayCondition = (condition: Condition): boolean =>
-  condition.type === 'Conflicted' ? condition.status === 'True' : ['Accepted', 'Programmed', 'ResolvedRefs'].includes(condition.type) && condition.status === 'False';
+  condition.type === 'Conflicted'
+    ? condition.status === 'True'
+    : ['Accepted', 'Programmed', 'ResolvedRefs'].includes(condition.type) && condition.status === 'False';

@@ -21,7 +21,11 @@ t.test('keeps the well-formed entries of a partly malformed map or list', async 
   const object = {
     metadata: {
       annotations: { good: 'yes', number: 3, empty: '' },
-      ownerReferences: [null, { apiVersion: 'v1', kind: 'Challenge' }, { apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', name: 'c', controller: true }],
+      ownerReferences: [
+        null,
+        { apiVersion: 'v1', kind: 'Challenge' },
+        { apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', name: 'c', controller: true },
+      ],
     },
   };
   t.same(annotationsOf(object), { good: 'yes', empty: '' });
@@ -44,14 +48,27 @@ t.test('listeners: malformed entries are skipped in place, Gateway API defaults 
       listeners: [
         null,
         { name: 'web', protocol: 'HTTP' },
-        { name: 'websecure', protocol: 'HTTPS', hostname: 'a.example.com', tls: { certificateRefs: [{ name: 'a-tls' }, null, { group: 'x.io', kind: 'Cert', namespace: 'other', name: 'c' }] } },
+        {
+          name: 'websecure',
+          protocol: 'HTTPS',
+          hostname: 'a.example.com',
+          tls: { certificateRefs: [{ name: 'a-tls' }, null, { group: 'x.io', kind: 'Cert', namespace: 'other', name: 'c' }] },
+        },
         { name: 'passthrough', protocol: 'TLS', tls: { mode: 'Passthrough' } },
         { name: 'tls', protocol: 'TLS', tls: 'broken' },
       ],
     },
   };
   const listeners = listenersOf(gateway, 'traefik');
-  t.same(listeners.map((listener) => [listener.index, listener.name, listener.terminatesTls]), [[1, 'web', false], [2, 'websecure', true], [3, 'passthrough', false], [4, 'tls', true]]);
+  t.same(
+    listeners.map((listener) => [listener.index, listener.name, listener.terminatesTls]),
+    [
+      [1, 'web', false],
+      [2, 'websecure', true],
+      [3, 'passthrough', false],
+      [4, 'tls', true],
+    ],
+  );
   t.same(tlsListenersOf(gateway, 'traefik')[0]?.tls?.certificateRefs, [
     { group: '', kind: 'Secret', namespace: 'traefik', name: 'a-tls', written: { group: undefined, kind: undefined, namespace: undefined } },
     { group: '', kind: 'Secret', namespace: 'traefik', name: '', written: { group: undefined, kind: undefined, namespace: undefined } },
@@ -63,7 +80,12 @@ t.test('listeners: malformed entries are skipped in place, Gateway API defaults 
 
 t.test('a ListenerSet names its parent Gateway, defaulting the namespace to its own', async (t) => {
   const listenerSet = { metadata: { name: 'apps' }, spec: { parentRef: { name: 'gw' } } };
-  t.same(listenerOwnerOf('ListenerSet', listenerSet, { namespace: 'team' }), { kind: 'ListenerSet', namespace: 'team', name: 'apps', parent: { namespace: 'team', name: 'gw' } });
+  t.same(listenerOwnerOf('ListenerSet', listenerSet, { namespace: 'team' }), {
+    kind: 'ListenerSet',
+    namespace: 'team',
+    name: 'apps',
+    parent: { namespace: 'team', name: 'gw' },
+  });
   t.same(parentGatewayOf({ spec: { parentRef: { name: 'gw', namespace: 'infra' } } }, 'team'), { namespace: 'infra', name: 'gw' });
   t.equal(parentGatewayOf({ spec: { parentRef: 'gw' } }, 'team'), undefined);
   t.same(listenerOwnerOf('Gateway', { metadata: { generateName: 'gw-' } }), { kind: 'Gateway', namespace: 'default', name: 'gw-<generated>' });

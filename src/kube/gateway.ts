@@ -98,7 +98,15 @@ const listenerOf = (value: unknown, index: number, ownerNamespace: string): List
   const tls = tlsOf(raw.tls, ownerNamespace);
   const terminatesTls = protocol === 'HTTPS' || (protocol === 'TLS' && (tls?.mode ?? 'Terminate') === 'Terminate');
   const port = typeof raw.port === 'number' ? raw.port : undefined;
-  const listener: Listener = { index, name: stringOf(raw.name) ?? '', protocol, hostname: textOf(raw.hostname), allowedRoutes: allowedRoutesOf(raw.allowedRoutes), tls, terminatesTls };
+  const listener: Listener = {
+    index,
+    name: stringOf(raw.name) ?? '',
+    protocol,
+    hostname: textOf(raw.hostname),
+    allowedRoutes: allowedRoutesOf(raw.allowedRoutes),
+    tls,
+    terminatesTls,
+  };
   if (port !== undefined) listener.port = port;
   return listener;
 };

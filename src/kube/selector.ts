@@ -47,7 +47,8 @@ export const describeSelector = (selector: unknown): string => {
   const labels = Object.entries(stringMapOf(raw.matchLabels));
   if (labels.length > 0) parts.push(`matchLabels: {${labels.map(([key, value]) => `${key}: ${value}`).join(', ')}}`);
   const expressions = arrayOf(raw.matchExpressions).flatMap((value) => requirementOf(value) ?? []);
-  if (expressions.length > 0) parts.push(`matchExpressions: [${expressions.map((e) => `${e.key} ${e.operator}${e.values.length ? ` (${quoted(e.values)})` : ''}`).join(', ')}]`);
+  if (expressions.length > 0)
+    parts.push(`matchExpressions: [${expressions.map((e) => `${e.key} ${e.operator}${e.values.length ? ` (${quoted(e.values)})` : ''}`).join(', ')}]`);
   return `{${parts.join(', ')}}`;
 };
 

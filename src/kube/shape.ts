@@ -7,14 +7,7 @@
 import { Ajv } from 'ajv';
 import type { GroupVersionKind } from './object.ts';
 
-type Shape =
-  | 'string'
-  | 'number'
-  | 'boolean'
-  | { map: 'string' }
-  | { array: Shape }
-  | { object: Record<string, Shape> }
-  | { nullable: Shape };
+type Shape = 'string' | 'number' | 'boolean' | { map: 'string' } | { array: Shape } | { object: Record<string, Shape> } | { nullable: Shape };
 
 const STRING_MAP: Shape = { map: 'string' };
 const strings = (...names: string[]): Record<string, Shape> => Object.fromEntries(names.map((name) => [name, 'string' as const]));

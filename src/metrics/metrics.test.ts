@@ -83,7 +83,11 @@ const solver = (namespace: string, name: string, kind: 'HTTPRoute' | 'Ingress' =
   metadata: { name, namespace, labels: SOLVER_LABELS, ownerReferences: owned ? challengeOwner(`ch-${name}`) : undefined },
 });
 
-const namespace = (name: string, annotations?: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, annotations } });
+const namespace = (name: string, annotations?: Record<string, string>): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Namespace',
+  metadata: { name, annotations },
+});
 
 const placeholder = (ns: string, name: string, created: string, replaced = false): KubeObject => ({
   apiVersion: 'v1',
@@ -129,7 +133,9 @@ const admissionRequest = (object: KubeObject, operation: Operation): AdmissionRe
 t.test('a scrape after a sequence of reviews and cluster changes shows the admissions and the cluster as it is now', async (t) => {
   const view = new SwappableView([namespace('team-a', { 'certguard.io/max-solver-routes': '2' }), solver('team-a', 'r1')]);
   const metrics = createMetrics(view, { defaultMetrics: false });
-  const policies = [createAcmeSolverCapPolicy({ mode: 'enforce', maxPerNamespace: 25, maxClusterWide: 200, namespaceAnnotation: 'certguard.io/max-solver-routes' })];
+  const policies = [
+    createAcmeSolverCapPolicy({ mode: 'enforce', maxPerNamespace: 25, maxClusterWide: 200, namespaceAnnotation: 'certguard.io/max-solver-routes' }),
+  ];
   // What the API server does with an admitted create: the object lands in the cluster (and the view).
   const apply = async (object: KubeObject, operation: Operation = 'CREATE') => {
     const request = admissionRequest(object, operation);
@@ -140,7 +146,12 @@ t.test('a scrape after a sequence of reviews and cluster changes shows the admis
   };
 
   t.same(
-    [await apply(solver('team-a', 'r2')), await apply(solver('team-a', 'r3')), await apply(solver('team-a', 'r1'), 'UPDATE'), await apply(solver('team-a', 'i1', 'Ingress'))],
+    [
+      await apply(solver('team-a', 'r2')),
+      await apply(solver('team-a', 'r3')),
+      await apply(solver('team-a', 'r1'), 'UPDATE'),
+      await apply(solver('team-a', 'i1', 'Ingress')),
+    ],
     [true, false, true, true],
     'second solver admitted, third denied at the annotation cap of 2, the UPDATE not judged, the Ingress counted apart',
   );
@@ -294,7 +305,10 @@ t.test('each instance has its own registry, with the process defaults, and nothi
   const firstSeries = parseExposition(await first.render());
   const secondSeries = parseExposition(await second.render());
   t.ok(firstSeries['process_cpu_user_seconds_total'] !== undefined, 'process defaults under their standard names');
-  t.ok(Object.keys(firstSeries).some((key) => key.startsWith('nodejs_heap_size_used_bytes')), 'nodejs defaults');
+  t.ok(
+    Object.keys(firstSeries).some((key) => key.startsWith('nodejs_heap_size_used_bytes')),
+    'nodejs defaults',
+  );
   t.equal(secondSeries['process_cpu_user_seconds_total'], undefined, 'defaults can be left out');
   t.same(pick(secondSeries, 'certguard_admission_requests_total'), {}, 'counters are not shared between instances');
   t.equal((await globalRegistry.metrics()).includes('certguard_'), false, 'the global registry stays empty');
@@ -303,13 +317,20 @@ t.test('each instance has its own registry, with the process defaults, and nothi
 
 t.test('every metric the alert rules use is one certguard exposes', async (t) => {
   const rules = parse(await readFile(new URL('../../docs/prometheus-rules.yaml', import.meta.url), 'utf8')) as {
-    groups: Array<{ name: string; rules: Array<{ alert?: string; expr: string; for?: string; labels?: Record<string, string>; annotations?: Record<string, string> }> }>;
+    groups: Array<{
+      name: string;
+      rules: Array<{ alert?: string; expr: string; for?: string; labels?: Record<string, string>; annotations?: Record<string, string> }>;
+    }>;
   };
   const view = new ManifestView([solver('a', 'r1'), solver('a', 'r2', 'HTTPRoute', false), placeholder('a', 'x-tls', '2026-03-01T00:00:00Z')]);
   const metrics = createMetrics(view, { defaultMetrics: false });
   metrics.recordDecision({ policy: 'acme-solver-cap', operation: 'CREATE', kind: 'HTTPRoute', decision: 'denied', seconds: 0.001 });
   // serve --audit registers the audit's series on the same registry (src/audit/metrics.ts).
-  registerAuditMetrics(metrics.registry).recordSuccess(new FindingCounts().add([{ policy: 'gateway-listener-tls', rule: 'admission', result: 'fail', message: 'm' }]), 0.5, new Date());
+  registerAuditMetrics(metrics.registry).recordSuccess(
+    new FindingCounts().add([{ policy: 'gateway-listener-tls', rule: 'admission', result: 'fail', message: 'm' }]),
+    0.5,
+    new Date(),
+  );
   const exposed = new Set(Object.keys(parseExposition(await metrics.render())).map((key) => key.replace(/\{.*$/, '')));
   const alerts = rules.groups.flatMap((group) => group.rules);
   t.ok(alerts.length >= 5, 'the rules file has the alerts');
@@ -323,6 +344,16 @@ t.test('every metric the alert rules use is one certguard exposes', async (t) =>
   }
   t.same(
     alerts.map((rule) => rule.alert),
-    ['CertguardAcmeSolverObjectsHigh', 'CertguardAcmeSolverObjectsHighInNamespace', 'CertguardAcmeSolverCapDenying', 'CertguardPlaceholderSecretOld', 'CertguardInUseSecretDeleted', 'CertguardClusterViewNotSynced', 'CertguardAuditStale', 'CertguardAuditFindings', 'CertguardMetricsAbsent'],
+    [
+      'CertguardAcmeSolverObjectsHigh',
+      'CertguardAcmeSolverObjectsHighInNamespace',
+      'CertguardAcmeSolverCapDenying',
+      'CertguardPlaceholderSecretOld',
+      'CertguardInUseSecretDeleted',
+      'CertguardClusterViewNotSynced',
+      'CertguardAuditStale',
+      'CertguardAuditFindings',
+      'CertguardMetricsAbsent',
+    ],
   );
 });

@@ -203,7 +203,8 @@ export const createMetrics = (view: MetricsView, options: MetricsOptions = {}): 
     recordDecision,
     recordBreakGlass,
     recordReview(request, decisions) {
-      for (const { policy, decision, seconds, deadlineExceeded } of decisions) recordDecision({ policy, operation: request.operation, kind: request.kind.kind, decision, seconds, deadlineExceeded });
+      for (const { policy, decision, seconds, deadlineExceeded } of decisions)
+        recordDecision({ policy, operation: request.operation, kind: request.kind.kind, decision, seconds, deadlineExceeded });
     },
     render: () => registry.metrics(),
   };

@@ -12,10 +12,7 @@ import type { IssuerRef } from './certificate-dns/shim.ts';
  * acme: the issuer's spec.acme (undefined when it is not an ACME issuer).
  */
 export type IssuerLookup =
-  | { found: 'external' }
-  | { found: 'unknown' }
-  | { found: 'missing' }
-  | { found: 'issuer'; issuer: KubeObject; acme: Record<string, unknown> | undefined };
+  { found: 'external' } | { found: 'unknown' } | { found: 'missing' } | { found: 'issuer'; issuer: KubeObject; acme: Record<string, unknown> | undefined };
 
 export const getIssuer = async (view: ClusterView, ref: IssuerRef, namespace: string): Promise<IssuerLookup> => {
   const { name, kind, group } = ref;

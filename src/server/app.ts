@@ -66,7 +66,10 @@ export const buildApp = (options: AppOptions): FastifyInstance => {
   }) as unknown as FastifyInstance;
   app.setErrorHandler(onError);
   app.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send({ error: 'Not Found', message: `no route ${request.method} ${request.url}; admission endpoints are POST /validate[/<policy>] and POST /mutate[/<policy>]` });
+    void reply.code(404).send({
+      error: 'Not Found',
+      message: `no route ${request.method} ${request.url}; admission endpoints are POST /validate[/<policy>] and POST /mutate[/<policy>]`,
+    });
   });
   const endpoints: Endpoint[] = ['validate', 'mutate'];
   for (const endpoint of endpoints) {

@@ -98,7 +98,10 @@ export class CertWatcher {
       this.#current = pair;
       this.#digest = digest;
       this.#recovered();
-      this.#options.logger.info({ serialNumber: pair.serialNumber, notAfter: pair.notAfter, path: this.#options.certPath }, first ? 'serving certificate loaded' : 'serving certificate reloaded');
+      this.#options.logger.info(
+        { serialNumber: pair.serialNumber, notAfter: pair.notAfter, path: this.#options.certPath },
+        first ? 'serving certificate loaded' : 'serving certificate reloaded',
+      );
       this.#options.onChange?.(pair);
     } catch (error) {
       if (this.#failing) return;

@@ -40,7 +40,9 @@ t.test('a policy still running at the deadline allows with a warning naming what
   t.same(outcome.response, {
     uid: 'u-1',
     allowed: true,
-    warnings: ['gateway-listener-tls could not decide, so this request was admitted without its check: the 50 ms review deadline (--request-timeout) passed before it finished'],
+    warnings: [
+      'gateway-listener-tls could not decide, so this request was admitted without its check: the 50 ms review deadline (--request-timeout) passed before it finished',
+    ],
   });
   t.match(outcome.decisions, [{ policy: 'gateway-listener-tls', decision: 'undecided', deadlineExceeded: true }]);
 });
@@ -51,7 +53,8 @@ t.test('a policy whose setting says deny denies what it could not decide', async
   t.same(outcome.response.status, {
     code: 403,
     reason: 'Forbidden',
-    message: 'certificate-dns could not decide and denies what it cannot check (onLookupError: deny): the 20 ms review deadline (--request-timeout) passed before it finished. Try again later',
+    message:
+      'certificate-dns could not decide and denies what it cannot check (onLookupError: deny): the 20 ms review deadline (--request-timeout) passed before it finished. Try again later',
   });
 });
 
@@ -78,15 +81,29 @@ t.test('a read the view could not answer is "could not decide", naming the read,
 });
 
 t.test('policies run side by side: a hung one does not hold up the answer of the others', async (t) => {
-  const quick: Policy = { id: 'acme-solver-cap', mode: 'enforce', admission: 'validating', matches: () => true, check: async () => ({ violations: ['over the cap'], warnings: [] }) };
+  const quick: Policy = {
+    id: 'acme-solver-cap',
+    mode: 'enforce',
+    admission: 'validating',
+    matches: () => true,
+    check: async () => ({ violations: ['over the cap'], warnings: [] }),
+  };
   const outcome = await review(request(), [hanging('gateway-listener-tls'), quick], { view: new ManifestView(), signal: timeoutAfter(30), deadlineMs: 30 });
   t.equal(outcome.response.status?.message, 'over the cap');
-  t.match(outcome.decisions, [{ policy: 'gateway-listener-tls', decision: 'undecided' }, { policy: 'acme-solver-cap', decision: 'denied' }]);
+  t.match(outcome.decisions, [
+    { policy: 'gateway-listener-tls', decision: 'undecided' },
+    { policy: 'acme-solver-cap', decision: 'denied' },
+  ]);
 });
 
 const planning = (check: Policy['check']): Policy => ({ id: 'gateway-listener-tls', mode: 'placeholder', admission: 'mutating', matches: () => true, check });
 
-const effect = { type: 'create-secret' as const, buildSecret: async () => ({ metadata: { name: 's', namespace: 'traefik' } }), warningOnCreate: 'created s', denyOnFailure: 'could not create s: {reason}' };
+const effect = {
+  type: 'create-secret' as const,
+  buildSecret: async () => ({ metadata: { name: 's', namespace: 'traefik' } }),
+  warningOnCreate: 'created s',
+  denyOnFailure: 'could not create s: {reason}',
+};
 
 t.test('a placeholder create not started when time is up is not started', async (t) => {
   let creates = 0;
@@ -116,8 +133,19 @@ t.test('over HTTP: the log line says the deadline cut the review short, and the 
   const sink = new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) });
   const view = new ManifestView();
   const metrics = createMetrics(view, { defaultMetrics: false });
-  const app = buildApp({ policies: [hanging('gateway-listener-tls')], view, logger: createLogger('info', sink), recordDecision: metrics.recordDecision, reviewDeadlineMs: 60 });
-  const response = await app.inject({ method: 'POST', url: '/validate', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(reviewOf({})) });
+  const app = buildApp({
+    policies: [hanging('gateway-listener-tls')],
+    view,
+    logger: createLogger('info', sink),
+    recordDecision: metrics.recordDecision,
+    reviewDeadlineMs: 60,
+  });
+  const response = await app.inject({
+    method: 'POST',
+    url: '/validate',
+    headers: { 'content-type': 'application/json' },
+    payload: JSON.stringify(reviewOf({})),
+  });
   await app.close();
   t.equal(response.json().response.allowed, true);
   const decision = lines.map((line) => JSON.parse(line)).find((line) => line.msg === 'admission decision');
@@ -130,8 +158,7 @@ t.test('a client that hangs up aborts the work of its review', async (t) => {
   let aborted: (reason: unknown) => void = () => {};
   const abortedWith = new Promise<unknown>((resolve) => (aborted = resolve));
   const listening: Policy = hanging('gateway-listener-tls', {
-    check: (_request, _view, context) =>
-      new Promise(() => context.signal.addEventListener('abort', () => aborted(context.signal.reason), { once: true })),
+    check: (_request, _view, context) => new Promise(() => context.signal.addEventListener('abort', () => aborted(context.signal.reason), { once: true })),
   });
   const app = buildApp({ policies: [listening], view: new ManifestView(), logger: createLogger('silent'), reviewDeadlineMs: 30_000 });
   await app.listen({ port: 0, host: '127.0.0.1' });

@@ -18,23 +18,71 @@ const HTTPROUTE = { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'HT
 const SECRET = { group: '', version: 'v1', kind: 'Secret' };
 
 const cases: Array<{ name: string; kind: typeof GATEWAY; object: unknown; problem: string | undefined }> = [
-  { name: 'a well-formed Gateway', kind: GATEWAY, object: { metadata: { name: 'g', annotations: { a: 'b' } }, spec: { listeners: [{ name: 'https', port: 443, protocol: 'HTTPS', tls: { certificateRefs: [{ name: 's' }] } }] } }, problem: undefined },
-  { name: 'annotations that are a string', kind: INGRESS, object: { metadata: { annotations: 'cert-manager.io/issuer' } }, problem: 'metadata.annotations is not a map' },
-  { name: 'an annotation value that is a number', kind: INGRESS, object: { metadata: { annotations: { 'cert-manager.io/issuer': 7 } } }, problem: 'metadata.annotations["cert-manager.io/issuer"] is not a string' },
-  { name: 'a very long annotation key is cut in the message', kind: INGRESS, object: { metadata: { annotations: { ['k'.repeat(5000)]: null } } }, problem: `metadata.annotations["${'k'.repeat(100)}…"] is null` },
+  {
+    name: 'a well-formed Gateway',
+    kind: GATEWAY,
+    object: {
+      metadata: { name: 'g', annotations: { a: 'b' } },
+      spec: { listeners: [{ name: 'https', port: 443, protocol: 'HTTPS', tls: { certificateRefs: [{ name: 's' }] } }] },
+    },
+    problem: undefined,
+  },
+  {
+    name: 'annotations that are a string',
+    kind: INGRESS,
+    object: { metadata: { annotations: 'cert-manager.io/issuer' } },
+    problem: 'metadata.annotations is not a map',
+  },
+  {
+    name: 'an annotation value that is a number',
+    kind: INGRESS,
+    object: { metadata: { annotations: { 'cert-manager.io/issuer': 7 } } },
+    problem: 'metadata.annotations["cert-manager.io/issuer"] is not a string',
+  },
+  {
+    name: 'a very long annotation key is cut in the message',
+    kind: INGRESS,
+    object: { metadata: { annotations: { ['k'.repeat(5000)]: null } } },
+    problem: `metadata.annotations["${'k'.repeat(100)}…"] is null`,
+  },
   { name: 'a null Ingress tls entry', kind: INGRESS, object: { spec: { tls: [{ secretName: 'a' }, null] } }, problem: 'spec.tls[1] is null' },
   { name: 'listeners that are not an array', kind: GATEWAY, object: { spec: { listeners: { name: 'https' } } }, problem: 'spec.listeners is not an array' },
   { name: 'a null listener', kind: LISTENER_SET, object: { spec: { listeners: [null] } }, problem: 'spec.listeners[0] is null' },
-  { name: 'a certificateRef that is a string', kind: GATEWAY, object: { spec: { listeners: [{ tls: { certificateRefs: ['s'] } }] } }, problem: 'spec.listeners[0].tls.certificateRefs[0] is not an object' },
-  { name: 'ownerReferences that are an object', kind: HTTPROUTE, object: { metadata: { ownerReferences: { kind: 'Challenge' } } }, problem: 'metadata.ownerReferences is not an array' },
+  {
+    name: 'a certificateRef that is a string',
+    kind: GATEWAY,
+    object: { spec: { listeners: [{ tls: { certificateRefs: ['s'] } }] } },
+    problem: 'spec.listeners[0].tls.certificateRefs[0] is not an object',
+  },
+  {
+    name: 'ownerReferences that are an object',
+    kind: HTTPROUTE,
+    object: { metadata: { ownerReferences: { kind: 'Challenge' } } },
+    problem: 'metadata.ownerReferences is not an array',
+  },
   { name: 'a null ownerReference', kind: HTTPROUTE, object: { metadata: { ownerReferences: [null] } }, problem: 'metadata.ownerReferences[0] is null' },
   { name: 'dnsNames with a number', kind: CERTIFICATE, object: { spec: { dnsNames: ['a.example.com', 5] } }, problem: 'spec.dnsNames[1] is not a string' },
   { name: 'an issuerRef that is an array', kind: CERTIFICATE, object: { spec: { issuerRef: [] } }, problem: 'spec.issuerRef is not an object' },
   { name: 'Secret data that is an array', kind: SECRET, object: { data: ['x'] }, problem: 'data is not a map' },
-  { name: 'a null creationTimestamp (a server-side apply dry run sends one to mutating webhooks)', kind: GATEWAY, object: { metadata: { name: 'g', creationTimestamp: null, deletionTimestamp: null } }, problem: undefined },
-  { name: 'a creationTimestamp that is a number', kind: GATEWAY, object: { metadata: { name: 'g', creationTimestamp: 7 } }, problem: 'metadata.creationTimestamp is not a string' },
+  {
+    name: 'a null creationTimestamp (a server-side apply dry run sends one to mutating webhooks)',
+    kind: GATEWAY,
+    object: { metadata: { name: 'g', creationTimestamp: null, deletionTimestamp: null } },
+    problem: undefined,
+  },
+  {
+    name: 'a creationTimestamp that is a number',
+    kind: GATEWAY,
+    object: { metadata: { name: 'g', creationTimestamp: 7 } },
+    problem: 'metadata.creationTimestamp is not a string',
+  },
   { name: 'metadata that is null', kind: SECRET, object: { metadata: null }, problem: 'metadata is null' },
-  { name: 'a kind certguard does not judge: only metadata', kind: { group: 'apps', version: 'v1', kind: 'Deployment' }, object: { spec: 'anything' }, problem: undefined },
+  {
+    name: 'a kind certguard does not judge: only metadata',
+    kind: { group: 'apps', version: 'v1', kind: 'Deployment' },
+    object: { spec: 'anything' },
+    problem: undefined,
+  },
 ];
 
 for (const c of cases) {
@@ -46,10 +94,25 @@ for (const c of cases) {
 const FULL_GATEWAY = {
   apiVersion: 'gateway.networking.k8s.io/v1',
   kind: 'Gateway',
-  metadata: { name: 'g', namespace: 'n', uid: 'u', labels: { a: 'b' }, annotations: { c: 'd' }, ownerReferences: [{ apiVersion: 'v1', kind: 'K', name: 'o', uid: 'v', controller: true }] },
+  metadata: {
+    name: 'g',
+    namespace: 'n',
+    uid: 'u',
+    labels: { a: 'b' },
+    annotations: { c: 'd' },
+    ownerReferences: [{ apiVersion: 'v1', kind: 'K', name: 'o', uid: 'v', controller: true }],
+  },
   spec: {
     gatewayClassName: 'c',
-    listeners: [{ name: 'https', hostname: 'a.example.com', protocol: 'HTTPS', port: 443, tls: { mode: 'Terminate', certificateRefs: [{ group: '', kind: 'Secret', namespace: 'n', name: 's' }] } }],
+    listeners: [
+      {
+        name: 'https',
+        hostname: 'a.example.com',
+        protocol: 'HTTPS',
+        port: 443,
+        tls: { mode: 'Terminate', certificateRefs: [{ group: '', kind: 'Secret', namespace: 'n', name: 's' }] },
+      },
+    ],
     addresses: [{ type: 'IPAddress', value: '192.0.2.1' }],
   },
   status: { addresses: [{ type: 'IPAddress', value: '192.0.2.1' }] },
@@ -94,7 +157,13 @@ const UID = 'b0d8a1f2-0000-4000-8000-000000000001';
 
 const post = async (body: unknown) => {
   let ran = 0;
-  const spy: Policy = { id: 'spy', mode: 'enforce', admission: 'validating', matches: () => (ran++, true), check: async () => ({ violations: [], warnings: [] }) };
+  const spy: Policy = {
+    id: 'spy',
+    mode: 'enforce',
+    admission: 'validating',
+    matches: () => (ran++, true),
+    check: async () => ({ violations: [], warnings: [] }),
+  };
   const app = buildApp({ policies: [spy], view: new ManifestView(), logger: createLogger('silent') });
   const response = await app.inject({ method: 'POST', url: '/validate', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
   await app.close();
@@ -104,7 +173,11 @@ const post = async (body: unknown) => {
 t.test('a Gateway whose annotations are a string is answered 400 naming the field, and no policy runs', async (t) => {
   const { status, body, ran } = await post(reviewOf({ object: { kind: 'Gateway', metadata: { name: 'traefik-gateway', annotations: 'x' as never } } }));
   t.equal(status, 200);
-  t.same(body.response, { uid: UID, allowed: false, status: { code: 400, reason: 'BadRequest', message: 'cannot read Gateway traefik/traefik-gateway: metadata.annotations is not a map' } });
+  t.same(body.response, {
+    uid: UID,
+    allowed: false,
+    status: { code: 400, reason: 'BadRequest', message: 'cannot read Gateway traefik/traefik-gateway: metadata.annotations is not a map' },
+  });
   t.equal(ran, 0);
 });
 
@@ -114,32 +187,72 @@ t.test('an unreadable oldObject is named as such', async (t) => {
 });
 
 // The inputs issue 16's attack found answered with HTTP 500 or `internal error`, through the real policies.
-const realPolicies = buildPolicies(parseConfig({}), { logger: createLogger('silent'), resolver: { lookup: async () => ({ error: 'NXDOMAIN', cnames: [] }), lookupCaa: async () => ({ records: [] }), describe: () => 'none' } });
+const realPolicies = buildPolicies(parseConfig({}), {
+  logger: createLogger('silent'),
+  resolver: { lookup: async () => ({ error: 'NXDOMAIN', cnames: [] }), lookupCaa: async () => ({ records: [] }), describe: () => 'none' },
+});
 
 const found: Array<{ name: string; request: Record<string, unknown>; message: string }> = [
   {
     name: "certificate-dns: annotations that are a string (the 'in' operator threw)",
-    request: { kind: INGRESS, resource: { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses' }, namespace: 'apps', name: 'web', object: { kind: 'Ingress', metadata: { name: 'web', annotations: 'cert-manager.io/issuer' } } },
+    request: {
+      kind: INGRESS,
+      resource: { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses' },
+      namespace: 'apps',
+      name: 'web',
+      object: { kind: 'Ingress', metadata: { name: 'web', annotations: 'cert-manager.io/issuer' } },
+    },
     message: 'cannot read Ingress apps/web: metadata.annotations is not a map',
   },
   {
     name: 'certificate-dns: a null Ingress tls entry',
-    request: { kind: INGRESS, resource: { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses' }, namespace: 'apps', name: 'web', object: { kind: 'Ingress', metadata: { name: 'web', annotations: { 'cert-manager.io/cluster-issuer': 'le' } }, spec: { tls: [{ hosts: ['a.example.com'], secretName: 'a' }, null] } } },
+    request: {
+      kind: INGRESS,
+      resource: { group: 'networking.k8s.io', version: 'v1', resource: 'ingresses' },
+      namespace: 'apps',
+      name: 'web',
+      object: {
+        kind: 'Ingress',
+        metadata: { name: 'web', annotations: { 'cert-manager.io/cluster-issuer': 'le' } },
+        spec: { tls: [{ hosts: ['a.example.com'], secretName: 'a' }, null] },
+      },
+    },
     message: 'cannot read Ingress apps/web: spec.tls[1] is null',
   },
   {
     name: 'acme-solver-cap: ownerReferences that are not an array (ownerReferences.find threw)',
-    request: { kind: HTTPROUTE, resource: { group: 'gateway.networking.k8s.io', version: 'v1', resource: 'httproutes' }, namespace: 'apps', name: '', object: { kind: 'HTTPRoute', metadata: { generateName: 'cm-acme-', labels: { 'acme.cert-manager.io/http01-solver': 'true' }, ownerReferences: { kind: 'Challenge' } } } },
+    request: {
+      kind: HTTPROUTE,
+      resource: { group: 'gateway.networking.k8s.io', version: 'v1', resource: 'httproutes' },
+      namespace: 'apps',
+      name: '',
+      object: {
+        kind: 'HTTPRoute',
+        metadata: { generateName: 'cm-acme-', labels: { 'acme.cert-manager.io/http01-solver': 'true' }, ownerReferences: { kind: 'Challenge' } },
+      },
+    },
     message: 'cannot read HTTPRoute apps/(unnamed): metadata.ownerReferences is not an array',
   },
   {
     name: "acme-solver-cap: a null ownerReference (reading 'kind' of null)",
-    request: { kind: HTTPROUTE, resource: { group: 'gateway.networking.k8s.io', version: 'v1', resource: 'httproutes' }, namespace: 'apps', name: '', object: { kind: 'HTTPRoute', metadata: { generateName: 'cm-acme-', labels: { 'acme.cert-manager.io/http01-solver': 'true' }, ownerReferences: [null] } } },
+    request: {
+      kind: HTTPROUTE,
+      resource: { group: 'gateway.networking.k8s.io', version: 'v1', resource: 'httproutes' },
+      namespace: 'apps',
+      name: '',
+      object: { kind: 'HTTPRoute', metadata: { generateName: 'cm-acme-', labels: { 'acme.cert-manager.io/http01-solver': 'true' }, ownerReferences: [null] } },
+    },
     message: 'cannot read HTTPRoute apps/(unnamed): metadata.ownerReferences[0] is null',
   },
   {
     name: "gateway-listener-tls and certificate-dns: a null listener (reading 'protocol' of null)",
-    request: { object: { kind: 'Gateway', metadata: { name: 'traefik-gateway', annotations: { 'cert-manager.io/cluster-issuer': 'le' } }, spec: { listeners: [{ name: 'web', port: 80, protocol: 'HTTP' }, null] } } },
+    request: {
+      object: {
+        kind: 'Gateway',
+        metadata: { name: 'traefik-gateway', annotations: { 'cert-manager.io/cluster-issuer': 'le' } },
+        spec: { listeners: [{ name: 'web', port: 80, protocol: 'HTTP' }, null] },
+      },
+    },
     message: 'cannot read Gateway traefik/traefik-gateway: spec.listeners[1] is null',
   },
 ];
@@ -147,7 +260,12 @@ const found: Array<{ name: string; request: Record<string, unknown>; message: st
 for (const c of found) {
   t.test(`found by the attack, now the client's error: ${c.name}`, async (t) => {
     const app = buildApp({ policies: realPolicies, view: new ManifestView(), logger: createLogger('silent') });
-    const response = await app.inject({ method: 'POST', url: '/validate', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(reviewOf(c.request as never)) });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/validate',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify(reviewOf(c.request as never)),
+    });
     await app.close();
     t.equal(response.statusCode, 200);
     t.same(response.json().response, { uid: UID, allowed: false, status: { code: 400, reason: 'BadRequest', message: c.message } });

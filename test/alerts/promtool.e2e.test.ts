@@ -7,7 +7,7 @@ import { ManifestView, readManifests } from '../../src/cluster/manifest-view.ts'
 import { buildMetrics } from '../../src/compose.ts';
 import { promtool } from '../helpers/promtool.ts';
 
-t.test('promtool check rules --lint=all: the rule file and the chart\'s copy', async (t) => {
+t.test("promtool check rules --lint=all: the rule file and the chart's copy", async (t) => {
   for (const file of ['docs/prometheus-rules.yaml', 'charts/certguard/files/prometheus-rules.yaml']) {
     const checked = promtool(['check', 'rules', '--lint=all', file]);
     t.equal(checked.code, 0, `${file}: ${checked.stdout}${checked.stderr}`);
@@ -21,12 +21,12 @@ t.test('promtool test rules: the alerts fire as docs/alerts.md says, naming the 
   t.match(tested.stdout, /SUCCESS/);
 });
 
-t.test('promtool check metrics: certguard\'s /metrics, default process and Node.js metrics included, is clean', async (t) => {
+t.test("promtool check metrics: certguard's /metrics, default process and Node.js metrics included, is clean", async (t) => {
   const view = new ManifestView(await readManifests(['examples/cluster']));
   const metrics = buildMetrics(view);
   metrics.recordBreakGlass('certificate-dns', 'shop');
   const exposition = await metrics.render();
-  t.match(exposition, /^nodejs_active_(handles|resources)[ {]/m, 'prom-client\'s Node.js gauges are there');
+  t.match(exposition, /^nodejs_active_(handles|resources)[ {]/m, "prom-client's Node.js gauges are there");
   t.notMatch(exposition, /^nodejs_active_\w+_total[ {]/m, 'but not the gauges named like counters');
   const checked = promtool(['check', 'metrics'], exposition);
   t.same([checked.code, checked.stdout, checked.stderr], [0, '', ''], 'no lint problem');

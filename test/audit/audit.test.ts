@@ -18,7 +18,17 @@ const now = new Date();
 
 const certificate = async (notBefore: Date, notAfter: Date): Promise<Pem> => {
   const keys = await generateRsaKeyPair();
-  return { crt: buildCertificate({ commonName: 'app.example.com', dnsNames: ['app.example.com'], notBefore, notAfter, publicKeyPem: keys.publicKeyPem, selfSigningKeyPem: keys.privateKeyPem }), key: keys.privateKeyPem };
+  return {
+    crt: buildCertificate({
+      commonName: 'app.example.com',
+      dnsNames: ['app.example.com'],
+      notBefore,
+      notAfter,
+      publicKeyPem: keys.publicKeyPem,
+      selfSigningKeyPem: keys.privateKeyPem,
+    }),
+    key: keys.privateKeyPem,
+  };
 };
 
 /** DNS as a table: anything not listed is NXDOMAIN. */
@@ -58,16 +68,22 @@ t.test('the audit', async (t) => {
 
   await t.test('fails a missing Secret in placeholder mode too (an audit creates nothing)', async (t) => {
     const findings = await audit([site('gone-tls')], { policies: { 'gateway-listener-tls': { mode: 'placeholder' } } });
-    t.same(findings.map((finding) => [finding.rule, finding.result]), [['admission', 'fail']]);
+    t.same(
+      findings.map((finding) => [finding.rule, finding.result]),
+      [['admission', 'fail']],
+    );
     t.match(findings[0]?.message, /does not exist and no Certificate or cert-manager annotation will create it: /);
   });
 
   await t.test('fails a cross-namespace Secret no ReferenceGrant permits, and passes it once one does', async (t) => {
     const crossing = gateway([https('websecure', 'app.example.com', { name: 'app-tls', namespace: 'apps' })]);
     const findings = await audit([crossing, tlsSecret('apps', 'app-tls', valid)]);
-    t.same(findings.map((finding) => finding.message), [
-      `${WHERE}: certificateRefs[0] Secret "apps/app-tls" is in another namespace and no ReferenceGrant permits it (RefNotPermitted): ${CONSEQUENCE}. Fix: create a ReferenceGrant in namespace "apps" with from {group: gateway.networking.k8s.io, kind: Gateway, namespace: traefik} and to {group: "", kind: Secret, name: app-tls}`,
-    ]);
+    t.same(
+      findings.map((finding) => finding.message),
+      [
+        `${WHERE}: certificateRefs[0] Secret "apps/app-tls" is in another namespace and no ReferenceGrant permits it (RefNotPermitted): ${CONSEQUENCE}. Fix: create a ReferenceGrant in namespace "apps" with from {group: gateway.networking.k8s.io, kind: Gateway, namespace: traefik} and to {group: "", kind: Secret, name: app-tls}`,
+      ],
+    );
     t.same(await audit([crossing, tlsSecret('apps', 'app-tls', valid), grant('apps', { namespace: 'traefik' })]), []);
   });
 
@@ -88,9 +104,16 @@ t.test('the audit', async (t) => {
   await t.test('fails an expired certificate (admission says unusable)', async (t) => {
     const findings = await audit([site('old-tls'), tlsSecret('traefik', 'old-tls', expired)]);
     const notAfter = new Date(Math.floor((now.getTime() - DAY_MS) / 1000) * 1000).toISOString();
-    t.same(findings.map((finding) => [finding.rule, finding.result, finding.message]), [
-      ['admission', 'fail', `${WHERE}: certificateRefs[0] Secret "traefik/old-tls" is unusable: its certificate expired at ${notAfter}: ${CONSEQUENCE}. Fix: renew the certificate (cmctl renew, or find out why cert-manager did not)`],
-    ]);
+    t.same(
+      findings.map((finding) => [finding.rule, finding.result, finding.message]),
+      [
+        [
+          'admission',
+          'fail',
+          `${WHERE}: certificateRefs[0] Secret "traefik/old-tls" is unusable: its certificate expired at ${notAfter}: ${CONSEQUENCE}. Fix: renew the certificate (cmctl renew, or find out why cert-manager did not)`,
+        ],
+      ],
+    );
   });
 
   await t.test('warns about a certificate expiring within audit.expiringWithinDays, not about one beyond it', async (t) => {
@@ -140,26 +163,36 @@ t.test('the audit', async (t) => {
     t.same(await audit([placeholder('old-tls', old)], { audit: { placeholderMaxAgeHours: 48 } }), []);
   });
 
-  await t.test('fails a namespace holding its solver cap, with acme-solver-cap\'s message, per namespace not per solver', async (t) => {
+  await t.test("fails a namespace holding its solver cap, with acme-solver-cap's message, per namespace not per solver", async (t) => {
     const objects = parseManifests(readFileSync('src/policies/acme-solver-cap/fixtures/bad/ingress-namespace-cap-reached.yaml', 'utf8'), 'fixture');
     const findings = await audit(objects);
-    t.same(findings.map((finding) => [finding.policy, finding.rule, finding.result, finding.object]), [
-      ['acme-solver-cap', 'namespace-solver-cap', 'fail', { apiVersion: 'v1', kind: 'Namespace', name: 'certguard-fixture-solver-one' }],
-    ]);
-    t.match(findings[0]?.message, /^namespace "certguard-fixture-solver-one" has reached its cap of 1 ACME HTTP-01 solver Ingress owned by cert-manager Challenges \(Namespace annotation certguard.io\/max-solver-routes\): /);
+    t.same(
+      findings.map((finding) => [finding.policy, finding.rule, finding.result, finding.object]),
+      [['acme-solver-cap', 'namespace-solver-cap', 'fail', { apiVersion: 'v1', kind: 'Namespace', name: 'certguard-fixture-solver-one' }]],
+    );
+    t.match(
+      findings[0]?.message,
+      /^namespace "certguard-fixture-solver-one" has reached its cap of 1 ACME HTTP-01 solver Ingress owned by cert-manager Challenges \(Namespace annotation certguard.io\/max-solver-routes\): /,
+    );
     t.same(await audit(objects, { policies: { 'acme-solver-cap': { mode: 'warn' } } }).then((found) => found.map((finding) => finding.result)), ['warn']);
     t.same(await audit(objects, { policies: { 'acme-solver-cap': { mode: 'off' } } }), []);
     const cluster = await audit(objects, { policies: { 'acme-solver-cap': { maxClusterWide: 2 } } });
-    t.same(cluster.map((finding) => [finding.rule, finding.object]), [
-      ['cluster-solver-cap', undefined],
-      ['namespace-solver-cap', { apiVersion: 'v1', kind: 'Namespace', name: 'certguard-fixture-solver-one' }],
-    ]);
+    t.same(
+      cluster.map((finding) => [finding.rule, finding.object]),
+      [
+        ['cluster-solver-cap', undefined],
+        ['namespace-solver-cap', { apiVersion: 'v1', kind: 'Namespace', name: 'certguard-fixture-solver-one' }],
+      ],
+    );
   });
 
   await t.test('fails an ACME Certificate whose name no longer points at the ingress (certificate-dns)', async (t) => {
     const objects = parseManifests(readFileSync('src/policies/certificate-dns/fixtures/bad/certificate-points-elsewhere.yaml', 'utf8'), 'fixture');
     const findings = await audit(objects, {}, resolverOf({ 'app.example.com': ['203.0.113.10'], 'old-host.example.com': ['198.51.100.7'] }));
-    t.same(findings.map((finding) => [finding.policy, finding.rule, finding.result, finding.object?.kind]), [['certificate-dns', 'admission', 'fail', 'Certificate']]);
+    t.same(
+      findings.map((finding) => [finding.policy, finding.rule, finding.result, finding.object?.kind]),
+      [['certificate-dns', 'admission', 'fail', 'Certificate']],
+    );
     t.equal(
       findings[0]?.message,
       'Certificate app-production/app-prod-tls: spec.dnsNames[1] "old-host.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at the ingress 203.0.113.10 (gateway traefik/traefik-gateway), so the ACME server would never reach the solver and cert-manager would retry forever. Point old-host.example.com at 203.0.113.10 first, or use a DNS-01 solver.',
@@ -183,19 +216,35 @@ t.test('the audit', async (t) => {
       },
     };
     const findings = await audit(objects, {}, shared);
-    t.same(findings.map((finding) => finding.rule), ['admission']);
-    t.same(asked.filter((line) => line.endsWith('old-host.example.com')), ['peek old-host.example.com', 'lookup old-host.example.com']);
+    t.same(
+      findings.map((finding) => finding.rule),
+      ['admission'],
+    );
+    t.same(
+      asked.filter((line) => line.endsWith('old-host.example.com')),
+      ['peek old-host.example.com', 'lookup old-host.example.com'],
+    );
     t.equal(parseConfig({}).audit.dnsLookupsPerSecond, 50, 'the default budget');
   });
 
-  await t.test('fails a Certificate not Ready for longer than audit.notReadyAfterMinutes, with cert-manager\'s reason', async (t) => {
+  await t.test("fails a Certificate not Ready for longer than audit.notReadyAfterMinutes, with cert-manager's reason", async (t) => {
     const since = new Date(now.getTime() - 95 * 60_000);
     const stuck = (status: string, at: Date): KubeObject => ({
       apiVersion: 'cert-manager.io/v1',
       kind: 'Certificate',
       metadata: { name: 'app-tls', namespace: 'apps' },
       spec: { secretName: 'app-tls', dnsNames: ['app.example.com'], issuerRef: { name: 'dns-only', kind: 'ClusterIssuer' } },
-      status: { conditions: [{ type: 'Ready', status, reason: 'Failed', message: 'Failed to wait for order resource "app-tls-1-123" to become ready; order is in "invalid" state', lastTransitionTime: at.toISOString() }] },
+      status: {
+        conditions: [
+          {
+            type: 'Ready',
+            status,
+            reason: 'Failed',
+            message: 'Failed to wait for order resource "app-tls-1-123" to become ready; order is in "invalid" state',
+            lastTransitionTime: at.toISOString(),
+          },
+        ],
+      },
     });
     // certificate-dns off: it would warn that the issuer is unknown; only the audit rule speaks here.
     const dnsOff = { policies: { 'certificate-dns': { mode: 'off' } } };
@@ -221,10 +270,28 @@ t.test('the audit', async (t) => {
       kind: 'Certificate',
       metadata: { name: 'app-tls', namespace: 'apps', uid: 'uid-cert' },
       spec: { secretName: 'app-tls', dnsNames: ['app.example.com', 'www.example.com'], issuerRef: { name: 'letsencrypt', kind: 'ClusterIssuer' } },
-      status: { conditions: [{ type: 'Ready', status: 'False', reason: 'DoesNotExist', message: 'Issuing certificate as Secret does not exist', lastTransitionTime: since.toISOString() }] },
+      status: {
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'False',
+            reason: 'DoesNotExist',
+            message: 'Issuing certificate as Secret does not exist',
+            lastTransitionTime: since.toISOString(),
+          },
+        ],
+      },
     };
-    const request: KubeObject = { apiVersion: 'cert-manager.io/v1', kind: 'CertificateRequest', metadata: { name: 'app-tls-1', namespace: 'apps', uid: 'uid-cr', ...owner('cert-manager.io/v1', 'Certificate', 'app-tls', 'uid-cert') } };
-    const order: KubeObject = { apiVersion: 'acme.cert-manager.io/v1', kind: 'Order', metadata: { name: 'app-tls-1-123', namespace: 'apps', uid: 'uid-order', ...owner('cert-manager.io/v1', 'CertificateRequest', 'app-tls-1', 'uid-cr') } };
+    const request: KubeObject = {
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'CertificateRequest',
+      metadata: { name: 'app-tls-1', namespace: 'apps', uid: 'uid-cr', ...owner('cert-manager.io/v1', 'Certificate', 'app-tls', 'uid-cert') },
+    };
+    const order: KubeObject = {
+      apiVersion: 'acme.cert-manager.io/v1',
+      kind: 'Order',
+      metadata: { name: 'app-tls-1-123', namespace: 'apps', uid: 'uid-order', ...owner('cert-manager.io/v1', 'CertificateRequest', 'app-tls-1', 'uid-cr') },
+    };
     const challenge = (name: string, dnsName: string, state: string, reason: string, orderName = 'app-tls-1-123', orderUid = 'uid-order'): KubeObject => ({
       apiVersion: 'acme.cert-manager.io/v1',
       kind: 'Challenge',
@@ -232,16 +299,25 @@ t.test('the audit', async (t) => {
       spec: { dnsName, type: 'HTTP-01', wildcard: false },
       status: { state, reason },
     });
-    const pending = challenge('app-tls-1-123-456', 'app.example.com', 'pending', "Waiting for HTTP-01 challenge propagation: wrong status code '404', expected '200'");
+    const pending = challenge(
+      'app-tls-1-123-456',
+      'app.example.com',
+      'pending',
+      "Waiting for HTTP-01 challenge propagation: wrong status code '404', expected '200'",
+    );
     const valid = challenge('app-tls-1-123-789', 'www.example.com', 'valid', 'Successfully authorized domain');
     const stale = challenge('app-tls-1-123-000', 'app.example.com', 'invalid', 'an Order since re-created', 'app-tls-1-123', 'uid-old-order');
     const dnsOff = { policies: { 'certificate-dns': { mode: 'off' } } };
     const head = `Certificate apps/app-tls has not been Ready for 95 minutes (since ${since.toISOString()}, audit.notReadyAfterMinutes is 60): cert-manager says Ready=False reason "DoesNotExist": "Issuing certificate as Secret does not exist"`;
     const tail = '. Look with: kubectl describe certificate app-tls -n apps, then kubectl get certificaterequests,orders,challenges -n apps';
     const messages = async (objects: KubeObject[]) => (await audit(objects, dnsOff)).map((finding) => finding.message);
-    t.same(await messages([certificate, request, order, pending, valid, stale]), [
-      `${head}, and its Challenge apps/app-tls-1-123-456 for "app.example.com" (HTTP-01) is "pending": "Waiting for HTTP-01 challenge propagation: wrong status code '404', expected '200'"${tail}`,
-    ], 'the valid Challenge and the one of another Order (uid) are not named; the records themselves are not judged');
+    t.same(
+      await messages([certificate, request, order, pending, valid, stale]),
+      [
+        `${head}, and its Challenge apps/app-tls-1-123-456 for "app.example.com" (HTTP-01) is "pending": "Waiting for HTTP-01 challenge propagation: wrong status code '404', expected '200'"${tail}`,
+      ],
+      'the valid Challenge and the one of another Order (uid) are not named; the records themselves are not judged',
+    );
     const second = challenge('app-tls-1-123-457', 'www.example.com', 'invalid', 'urn:ietf:params:acme:error:unauthorized: 404');
     t.same(await messages([certificate, request, order, pending, second]), [
       `${head}, and its Challenge apps/app-tls-1-123-456 for "app.example.com" (HTTP-01) is "pending": "Waiting for HTTP-01 challenge propagation: wrong status code '404', expected '200'" (1 more of its Challenges not valid)${tail}`,
@@ -258,7 +334,9 @@ t.test('the audit', async (t) => {
       metadata: { name, namespace: 'apps', annotations },
       spec: { secretName: 'shared-tls', dnsNames: ['app.example.com'], issuerRef: { name: 'ca', kind: 'ClusterIssuer' } },
     });
-    const findings = await audit([ns, mine('a-tls'), mine('b-tls', { 'certguard.io/skip-issuable-check': 'moving to b-tls, INC-7' })], { policies: { 'certificate-dns': { mode: 'off' } } });
+    const findings = await audit([ns, mine('a-tls'), mine('b-tls', { 'certguard.io/skip-issuable-check': 'moving to b-tls, INC-7' })], {
+      policies: { 'certificate-dns': { mode: 'off' } },
+    });
     const ofB = findings.filter((finding) => finding.object?.name === 'b-tls');
     t.same(ofB, [
       {
@@ -269,46 +347,83 @@ t.test('the audit', async (t) => {
         message: 'Certificate apps/b-tls: issuability check skipped (certguard.io/skip-issuable-check: "moving to b-tls, INC-7").',
       },
     ]);
-    t.same(findings.filter((finding) => finding.object?.name === 'a-tls').map((finding) => [finding.rule, finding.result]), [['admission', 'fail']], 'the other Certificate on the Secret still fails');
+    t.same(
+      findings.filter((finding) => finding.object?.name === 'a-tls').map((finding) => [finding.rule, finding.result]),
+      [['admission', 'fail']],
+      'the other Certificate on the Secret still fails',
+    );
   });
 
   await t.test("reports a ListenerSet its Gateway did not attach and a solver route a parent did not accept, in the controller's words", async (t) => {
-    const parent: KubeObject = { ...gateway([], { namespace: 'infra', name: 'shared' }), spec: { gatewayClassName: 'traefik', listeners: [], allowedListeners: { namespaces: { from: 'All' } } } };
+    const parent: KubeObject = {
+      ...gateway([], { namespace: 'infra', name: 'shared' }),
+      spec: { gatewayClassName: 'traefik', listeners: [], allowedListeners: { namespaces: { from: 'All' } } },
+    };
     const listenerSet: KubeObject = {
       apiVersion: 'gateway.networking.k8s.io/v1',
       kind: 'ListenerSet',
       metadata: { namespace: 'team-a', name: 'web' },
       spec: { parentRef: { name: 'shared', namespace: 'infra' }, listeners: [{ name: 'web', port: 80, protocol: 'HTTP' }] },
-      status: { conditions: [{ type: 'Accepted', status: 'False', reason: 'NotAllowed', message: 'ListenerSet is not allowed by the parent Gateway;\nsee allowedListeners' }, { type: 'Programmed', status: 'False', reason: 'Pending' }] },
+      status: {
+        conditions: [
+          { type: 'Accepted', status: 'False', reason: 'NotAllowed', message: 'ListenerSet is not allowed by the parent Gateway;\nsee allowedListeners' },
+          { type: 'Programmed', status: 'False', reason: 'Pending' },
+        ],
+      },
     };
     const route = (accepted: string): KubeObject => ({
       apiVersion: 'gateway.networking.k8s.io/v1',
       kind: 'HTTPRoute',
-      metadata: { namespace: 'team-a', name: 'cm-acme-http-solver-x1', labels: { 'acme.cert-manager.io/http01-solver': 'true' }, ownerReferences: [{ apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', name: 'web-tls-1-2-3' }] },
+      metadata: {
+        namespace: 'team-a',
+        name: 'cm-acme-http-solver-x1',
+        labels: { 'acme.cert-manager.io/http01-solver': 'true' },
+        ownerReferences: [{ apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', name: 'web-tls-1-2-3' }],
+      },
       spec: { parentRefs: [{ name: 'shared', namespace: 'infra', sectionName: 'web' }], hostnames: ['web.example.com'] },
-      status: { parents: [{ controllerName: 'traefik.io/gateway-controller', parentRef: { name: 'shared', namespace: 'infra', sectionName: 'web' }, conditions: [{ type: 'Accepted', status: accepted, reason: accepted === 'True' ? 'Accepted' : 'NotAllowedByListeners' }] }] },
+      status: {
+        parents: [
+          {
+            controllerName: 'traefik.io/gateway-controller',
+            parentRef: { name: 'shared', namespace: 'infra', sectionName: 'web' },
+            conditions: [{ type: 'Accepted', status: accepted, reason: accepted === 'True' ? 'Accepted' : 'NotAllowedByListeners' }],
+          },
+        ],
+      },
     });
-    const findings = await audit([parent, listenerSet, route('False'), { ...route('True'), metadata: { ...route('True').metadata, name: 'cm-acme-http-solver-ok' } }]);
-    t.same(findings.filter((finding) => finding.rule !== 'admission'), [
-      {
-        policy: 'certificate-dns',
-        rule: 'solver-route-not-accepted',
-        result: 'fail',
-        object: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: 'team-a', name: 'cm-acme-http-solver-x1' },
-        message:
-          'HTTPRoute team-a/cm-acme-http-solver-x1 (solver of Challenge team-a/web-tls-1-2-3 for "web.example.com"): parentRef Gateway infra/shared sectionName "web" did not accept it: traefik.io/gateway-controller says Accepted=False reason "NotAllowedByListeners", so the challenge never reaches the solver and cert-manager retries. certificate-dns names the listener rule that refuses it when the Certificate is applied (certguard check -f <certificate>)',
-      },
-      {
-        policy: 'gateway-listener-tls',
-        rule: 'listenerset-not-accepted',
-        result: 'fail',
-        object: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'ListenerSet', namespace: 'team-a', name: 'web' },
-        message:
-          'ListenerSet team-a/web is not attached to Gateway infra/shared: its controller says Accepted=False reason "NotAllowed": "ListenerSet is not allowed by the parent Gateway, see allowedListeners", so none of its listeners is served. Look with: kubectl get gateway shared -n infra -o yaml (spec.allowedListeners)',
-      },
+    const findings = await audit([
+      parent,
+      listenerSet,
+      route('False'),
+      { ...route('True'), metadata: { ...route('True').metadata, name: 'cm-acme-http-solver-ok' } },
     ]);
+    t.same(
+      findings.filter((finding) => finding.rule !== 'admission'),
+      [
+        {
+          policy: 'certificate-dns',
+          rule: 'solver-route-not-accepted',
+          result: 'fail',
+          object: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', namespace: 'team-a', name: 'cm-acme-http-solver-x1' },
+          message:
+            'HTTPRoute team-a/cm-acme-http-solver-x1 (solver of Challenge team-a/web-tls-1-2-3 for "web.example.com"): parentRef Gateway infra/shared sectionName "web" did not accept it: traefik.io/gateway-controller says Accepted=False reason "NotAllowedByListeners", so the challenge never reaches the solver and cert-manager retries. certificate-dns names the listener rule that refuses it when the Certificate is applied (certguard check -f <certificate>)',
+        },
+        {
+          policy: 'gateway-listener-tls',
+          rule: 'listenerset-not-accepted',
+          result: 'fail',
+          object: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'ListenerSet', namespace: 'team-a', name: 'web' },
+          message:
+            'ListenerSet team-a/web is not attached to Gateway infra/shared: its controller says Accepted=False reason "NotAllowed": "ListenerSet is not allowed by the parent Gateway, see allowedListeners", so none of its listeners is served. Look with: kubectl get gateway shared -n infra -o yaml (spec.allowedListeners)',
+        },
+      ],
+    );
     const off = await audit([listenerSet, route('False')], { policies: { 'gateway-listener-tls': { mode: 'off' }, 'certificate-dns': { mode: 'off' } } });
-    t.same(off.filter((finding) => finding.rule !== 'admission'), [], 'not reported when their policy is off');
+    t.same(
+      off.filter((finding) => finding.rule !== 'admission'),
+      [],
+      'not reported when their policy is off',
+    );
   });
 
   await t.test('judges nothing of a policy that is off', async (t) => {

@@ -21,14 +21,22 @@ const gateway = (namespace: string, name: string, secret: string): KubeObject =>
   apiVersion: 'gateway.networking.k8s.io/v1',
   kind: 'Gateway',
   metadata: { namespace, name },
-  spec: { gatewayClassName: 'traefik', listeners: [{ name: 'websecure', port: 443, protocol: 'HTTPS', hostname: `${name}.example.com`, tls: { certificateRefs: [{ name: secret }] } }] },
+  spec: {
+    gatewayClassName: 'traefik',
+    listeners: [{ name: 'websecure', port: 443, protocol: 'HTTPS', hostname: `${name}.example.com`, tls: { certificateRefs: [{ name: secret }] } }],
+  },
 });
 
 const solverRoutes = (namespace: string, count: number): KubeObject[] =>
   Array.from({ length: count }, (_, index) => ({
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'HTTPRoute',
-    metadata: { namespace, name: `cm-acme-http-solver-${index}`, labels: { 'acme.cert-manager.io/http01-solver': 'true' }, ownerReferences: [{ apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', name: `c-${index}`, uid: `u-${index}`, controller: true }] },
+    metadata: {
+      namespace,
+      name: `cm-acme-http-solver-${index}`,
+      labels: { 'acme.cert-manager.io/http01-solver': 'true' },
+      ownerReferences: [{ apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', name: `c-${index}`, uid: `u-${index}`, controller: true }],
+    },
     spec: {},
   }));
 
@@ -63,7 +71,9 @@ t.test('each namespace reaches the sink once, before the next is read; view-wide
     log,
   );
   const { objects } = await auditByNamespace({ source, view, config, policies, now: NOW }, async (namespace, findings) => {
-    log.push(`sink ${namespace}: ${findings.map((finding) => `${finding.object ? `${finding.object.kind} ${finding.object.name}` : '(cluster)'} ${finding.rule}`).join(', ')}`);
+    log.push(
+      `sink ${namespace}: ${findings.map((finding) => `${finding.object ? `${finding.object.kind} ${finding.object.name}` : '(cluster)'} ${finding.rule}`).join(', ')}`,
+    );
   });
   t.same(log, [
     'read apps',
@@ -80,8 +90,17 @@ t.test('each namespace reaches the sink once, before the next is read; view-wide
 t.test('a source giving a namespace again after its findings were written fails the audit, naming it', async (t) => {
   const config = parseConfig({ policies: { 'gateway-listener-tls': { mode: 'enforce' } } });
   const policies = buildAuditPolicies(config, { logger: createLogger('silent') });
-  const source = sourceOf([{ namespace: 'apps', pages: [[gateway('apps', 'a', 'a-tls')]] }, { namespace: 'apps', pages: [[gateway('apps', 'b', 'b-tls')]] }], []);
-  await t.rejects(auditByNamespace({ source, view: new ManifestView([]), config, policies, now: NOW }, async () => {}), { message: 'audit source gave namespace "apps" after its findings were written' });
+  const source = sourceOf(
+    [
+      { namespace: 'apps', pages: [[gateway('apps', 'a', 'a-tls')]] },
+      { namespace: 'apps', pages: [[gateway('apps', 'b', 'b-tls')]] },
+    ],
+    [],
+  );
+  await t.rejects(
+    auditByNamespace({ source, view: new ManifestView([]), config, policies, now: NOW }, async () => {}),
+    { message: 'audit source gave namespace "apps" after its findings were written' },
+  );
 });
 
 class EventApi implements Requester {
@@ -102,7 +121,12 @@ const finding = (namespace: string, name: string, message = 'broken'): Finding =
 
 /** "POST apps/a", "PATCH apps/a Normal": the Event's namespace and the object it is about. */
 const calls = (api: EventApi): string[] =>
-  api.calls.map((call) => call.replace(/\/api\/v1\/namespaces\/([^/]+)\/events(?:\/([^.]+)\.certguard\.[0-9a-f]{16})?/, (_all, namespace: string, name?: string) => `${namespace}${name ? `/${name}` : ''}`));
+  api.calls.map((call) =>
+    call.replace(
+      /\/api\/v1\/namespaces\/([^/]+)\/events(?:\/([^.]+)\.certguard\.[0-9a-f]{16})?/,
+      (_all, namespace: string, name?: string) => `${namespace}${name ? `/${name}` : ''}`,
+    ),
+  );
 
 t.test('Events: at most eventsPerAudit created per audit, the rest in the next audits; a gone finding resolved, per namespace and at finish', async (t) => {
   const api = new EventApi();

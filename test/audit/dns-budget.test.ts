@@ -47,7 +47,10 @@ t.test('the audit DNS budget', async (t) => {
       started.map((start) => start.at),
       [0, 0, 0, 0, 0, 1000, 1000, 1000, 1000, 1000, 2000, 2000],
     );
-    t.same(started.map((start) => start.kind), ['A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'CAA', 'CAA', 'CAA']);
+    t.same(
+      started.map((start) => start.kind),
+      ['A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'A', 'CAA', 'CAA', 'CAA'],
+    );
     for (const start of started) {
       const inWindow = started.filter((other) => other.at > start.at - 1000 && other.at <= start.at).length;
       t.ok(inWindow <= 5, `${inWindow} lookups in the second up to ${start.at} ms`);
@@ -61,12 +64,15 @@ t.test('the audit DNS budget', async (t) => {
     await budgeted.lookup('a.example.com');
     clock.at = 600;
     await Promise.all([budgeted.lookup('b.example.com'), budgeted.lookup('c.example.com'), budgeted.lookup('d.example.com')]);
-    t.same(started.map((start) => [start.name, start.at]), [
-      ['a.example.com', 0],
-      ['b.example.com', 600],
-      ['c.example.com', 1000],
-      ['d.example.com', 1600],
-    ]);
+    t.same(
+      started.map((start) => [start.name, start.at]),
+      [
+        ['a.example.com', 0],
+        ['b.example.com', 600],
+        ['c.example.com', 1000],
+        ['d.example.com', 1600],
+      ],
+    );
   });
 
   await t.test('answers a name the shared cache holds at once, without spending the budget', async (t) => {
@@ -75,7 +81,10 @@ t.test('the audit DNS budget', async (t) => {
     const { resolver, started } = recordingResolver(clock, { 'app.example.com': cached });
     const budgeted = budgetedResolver(resolver, 1, clock);
     const answers = await Promise.all(Array.from({ length: 10 }, () => budgeted.lookup('app.example.com')));
-    t.same(answers, Array.from({ length: 10 }, () => cached));
+    t.same(
+      answers,
+      Array.from({ length: 10 }, () => cached),
+    );
     t.same(started, [], 'no query');
     t.equal(clock.at, 0, 'no wait');
     await budgeted.lookup('other.example.com');
@@ -89,7 +98,10 @@ t.test('the audit DNS budget', async (t) => {
     await budgeted.lookup('audit-1.example.com');
     // The audit's budget is spent for this second; admission's lookups start now regardless.
     await Promise.all(names(5).map((name) => resolver.lookup(name)));
-    t.same(started.map((start) => start.at), [0, 0, 0, 0, 0, 0]);
+    t.same(
+      started.map((start) => start.at),
+      [0, 0, 0, 0, 0, 0],
+    );
   });
 
   await t.test("gives up at the caller's deadline with the resolver's TIMEOUT answer, and spends no start for it", async (t) => {
@@ -101,9 +113,12 @@ t.test('the audit DNS budget', async (t) => {
     t.same(await budgeted.lookup('late.example.com', { signal: aborted }), { error: 'TIMEOUT', cnames: [], detail: 'deadline' });
     t.same(await budgeted.lookupCaa('late.example.com', { signal: aborted }), { error: 'TIMEOUT', detail: 'deadline' });
     await budgeted.lookup('next.example.com');
-    t.same(started.map((start) => [start.name, start.at]), [
-      ['first.example.com', 0],
-      ['next.example.com', 1000],
-    ]);
+    t.same(
+      started.map((start) => [start.name, start.at]),
+      [
+        ['first.example.com', 0],
+        ['next.example.com', 1000],
+      ],
+    );
   });
 });

@@ -22,7 +22,10 @@ const timers = (): number => process.getActiveResourcesInfo().filter((resource) 
 
 t.test('one deadline per object, shared by its policies and cleared when the verdict is in', async (t) => {
   const seen: AbortSignal[] = [];
-  const policies = [recording('first', seen, { violations: ['first says no'], warnings: [] }), recording('second', seen, { violations: [], warnings: ['second warns'] })];
+  const policies = [
+    recording('first', seen, { violations: ['first says no'], warnings: [] }),
+    recording('second', seen, { violations: [], warnings: ['second warns'] }),
+  ];
   const object = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app', namespace: 'team' } };
   const before = timers();
   const judgement = await judge(requestFor(object, [], 0), policies, new ManifestView([]));

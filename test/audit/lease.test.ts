@@ -15,9 +15,11 @@ class FakeLeases {
 
   async request(path: string, options: RequestOptions): Promise<ApiResponse> {
     const method = options.method ?? 'GET';
-    if (method === 'GET') return this.lease && path === `${PATH}/certguard-audit` ? { status: 200, body: structuredClone(this.lease) } : { status: 404, body: {} };
+    if (method === 'GET')
+      return this.lease && path === `${PATH}/certguard-audit` ? { status: 200, body: structuredClone(this.lease) } : { status: 404, body: {} };
     const body = structuredClone(options.body) as Lease;
-    if (this.conflict || (method === 'PUT' && body.metadata.resourceVersion !== this.lease?.metadata.resourceVersion)) return { status: 409, body: { message: 'the object has been modified' } };
+    if (this.conflict || (method === 'PUT' && body.metadata.resourceVersion !== this.lease?.metadata.resourceVersion))
+      return { status: 409, body: { message: 'the object has been modified' } };
     this.lease = { ...body, metadata: { ...body.metadata, resourceVersion: String((this.#version += 1)) } };
     return { status: method === 'POST' ? 201 : 200, body: this.lease };
   }
@@ -33,10 +35,16 @@ t.test('a Lease: created, renewed, kept from others while fresh, taken over when
   const api = new FakeLeases();
   const a = new LeaderLease({ client: api, namespace: 'certguard', name: 'certguard-audit', identity: 'a', now: at('2027-01-01T00:00:00Z') });
   t.equal(await a.tryAcquireOrRenew(), true, 'created: a leads');
-  t.same(api.lease?.spec, { holderIdentity: 'a', leaseDurationSeconds: 15, acquireTime: '2027-01-01T00:00:00.000000Z', renewTime: '2027-01-01T00:00:00.000000Z', leaseTransitions: 0 });
+  t.same(api.lease?.spec, {
+    holderIdentity: 'a',
+    leaseDurationSeconds: 15,
+    acquireTime: '2027-01-01T00:00:00.000000Z',
+    renewTime: '2027-01-01T00:00:00.000000Z',
+    leaseTransitions: 0,
+  });
 
   const bFresh = new LeaderLease({ client: api, namespace: 'certguard', name: 'certguard-audit', identity: 'b', now: at('2027-01-01T00:00:10Z') });
-  t.equal(await bFresh.tryAcquireOrRenew(), false, 'b waits while a\'s lease is fresh');
+  t.equal(await bFresh.tryAcquireOrRenew(), false, "b waits while a's lease is fresh");
   t.equal(api.lease?.spec.holderIdentity, 'a');
 
   const bLater = new LeaderLease({ client: api, namespace: 'certguard', name: 'certguard-audit', identity: 'b', now: at('2027-01-01T00:00:16Z') });

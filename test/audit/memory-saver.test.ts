@@ -13,7 +13,10 @@ t.test('the mode is on while the audit runs and off after it', async (t) => {
 t.test('a failed audit still turns the mode off', async (t) => {
   const set: string[] = [];
   const saver = v8MemorySaver((flags) => set.push(flags), []);
-  await t.rejects(saver(async () => Promise.reject(new Error('API server unreachable'))), { message: 'API server unreachable' });
+  await t.rejects(
+    saver(async () => Promise.reject(new Error('API server unreachable'))),
+    { message: 'API server unreachable' },
+  );
   t.same(set, ['--optimize-for-size --no-turbofan', '--no-optimize-for-size --turbofan']);
 });
 

@@ -19,7 +19,13 @@ const missing: Finding = {
   object: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', namespace: 'traefik', name: 'gw', uid: 'u-1' },
   message: 'spec.listeners[0] ... does not exist',
 };
-const solvers: Finding = { policy: 'acme-solver-cap', rule: 'namespace-solver-cap', result: 'fail', object: { apiVersion: 'v1', kind: 'Namespace', name: 'team-a' }, message: 'namespace "team-a" already has ...' };
+const solvers: Finding = {
+  policy: 'acme-solver-cap',
+  rule: 'namespace-solver-cap',
+  result: 'fail',
+  object: { apiVersion: 'v1', kind: 'Namespace', name: 'team-a' },
+  message: 'namespace "team-a" already has ...',
+};
 const cluster: Finding = { policy: 'acme-solver-cap', rule: 'cluster-solver-cap', result: 'warn', message: 'the cluster already has ...' };
 
 t.test('a namespace report in the wgpolicyk8s.io/v1alpha2 shape', async (t) => {
@@ -49,7 +55,11 @@ t.test('the same results as an OpenReports Report, with the source at the report
   const report = buildReport('traefik', [missing], T0, { format: REPORT_FORMATS.openreports });
   t.same(report, { ...policyReport, apiVersion: 'openreports.io/v1alpha1', kind: 'Report', source: 'certguard' });
   t.same(buildReport('', [cluster], T0, { format: REPORT_FORMATS.openreports }).kind, 'ClusterReport');
-  t.same(buildReport('traefik', [missing], T0, { process: 'admission review' }).results[0]?.properties, { process: 'admission review' }, '`certguard check` reports as admission would');
+  t.same(
+    buildReport('traefik', [missing], T0, { process: 'admission review' }).results[0]?.properties,
+    { process: 'admission review' },
+    '`certguard check` reports as admission would',
+  );
 });
 
 t.test('a report past the byte budget keeps its first results, fails first, and counts every finding in its summary', async (t) => {
@@ -60,7 +70,11 @@ t.test('a report past the byte budget keeps its first results, fails first, and 
   const oneResult = Buffer.byteLength(JSON.stringify(whole.results[0])) + 1;
   const capped = buildReport('traefik', findings, T0, { format: REPORT_FORMATS.openreports, maxResultBytes: oneResult * 40 + 10 });
   t.equal(capped.results.length, 40);
-  t.same(capped.results.slice(0, 30).map((result) => result.result), Array(30).fill('fail'), 'every fail is kept before any warning');
+  t.same(
+    capped.results.slice(0, 30).map((result) => result.result),
+    Array(30).fill('fail'),
+    'every fail is kept before any warning',
+  );
   t.same(capped.summary, { pass: 0, fail: 30, warn: 30, error: 0, skip: 0 }, 'the summary counts all 60');
   t.same(capped.configuration, { limits: { maxResults: 40 } }, 'OpenReports says the report was capped');
   t.equal(whole.configuration, undefined, 'an uncapped report does not');
@@ -72,15 +86,29 @@ t.test('a finding still there keeps the time it was first found, a new one gets 
   const first = buildReport('traefik', [missing], T0);
   const other = { ...missing, message: 'another' };
   const second = buildReport('traefik', [missing, other], T1, { previous: first });
-  t.same(second.results.map((result) => result.timestamp.seconds), [T0.getTime() / 1000, T1.getTime() / 1000]);
+  t.same(
+    second.results.map((result) => result.timestamp.seconds),
+    [T0.getTime() / 1000, T1.getTime() / 1000],
+  );
 });
 
-t.test('findings go to their namespace, a Namespace finding to its own, the cluster cap to the cluster report; old namespaces get an empty report', async (t) => {
-  const groups = groupByReport([missing, solvers, cluster], ['gone']);
-  t.same([...groups].map(([namespace, found]) => [namespace, found.length]), [['gone', 0], ['traefik', 1], ['team-a', 1], ['', 1]]);
-  t.same(buildReport('', [cluster], T0).kind, 'ClusterPolicyReport');
-  t.notOk(buildReport('', [cluster], T0).metadata?.namespace);
-});
+t.test(
+  'findings go to their namespace, a Namespace finding to its own, the cluster cap to the cluster report; old namespaces get an empty report',
+  async (t) => {
+    const groups = groupByReport([missing, solvers, cluster], ['gone']);
+    t.same(
+      [...groups].map(([namespace, found]) => [namespace, found.length]),
+      [
+        ['gone', 0],
+        ['traefik', 1],
+        ['team-a', 1],
+        ['', 1],
+      ],
+    );
+    t.same(buildReport('', [cluster], T0).kind, 'ClusterPolicyReport');
+    t.notOk(buildReport('', [cluster], T0).metadata?.namespace);
+  },
+);
 
 /** An API server in a Map: path → object, serving the report groups in `served`. */
 class FakeApi implements Requester {
@@ -96,7 +124,12 @@ class FakeApi implements Requester {
     const [base, query] = path.split('?');
     if (method === 'GET' && (base === '/apis/wgpolicyk8s.io/v1alpha2/policyreports' || base === '/apis/openreports.io/v1alpha1/reports')) {
       t.equal(query, 'labelSelector=app.kubernetes.io%2Fmanaged-by%3Dcertguard');
-      return { status: 200, body: { items: [...this.objects].filter(([key]) => key.startsWith(base.replace(/\/[a-z]+$/, '')) && key.includes('/namespaces/')).map(([, value]) => value) } };
+      return {
+        status: 200,
+        body: {
+          items: [...this.objects].filter(([key]) => key.startsWith(base.replace(/\/[a-z]+$/, '')) && key.includes('/namespaces/')).map(([, value]) => value),
+        },
+      };
     }
     if (method === 'GET') return this.objects.has(path) ? { status: 200, body: structuredClone(this.objects.get(path)) } : { status: 404, body: {} };
     t.equal(query, 'fieldValidation=Strict', 'writes ask for strict field validation');
@@ -125,7 +158,10 @@ t.test('the writer creates, updates in place and empties stale reports, in both 
     const report = api.objects.get(path) as { results: unknown[]; summary: { fail: number; warn: number } };
     t.same([report.results, report.summary.fail, report.summary.warn], [[], 0, 0], `${path} emptied`);
   }
-  t.same(formats, [['openreports', 'policyreports'], ['openreports', 'policyreports']]);
+  t.same(formats, [
+    ['openreports', 'policyreports'],
+    ['openreports', 'policyreports'],
+  ]);
 });
 
 t.test('auto writes the one format served; a forced format writes only that one', async (t) => {
@@ -152,6 +188,9 @@ t.test('without any report CRD the writer skips, says so once and records no for
   t.equal(await writer.write([missing], T0), 'no-crd');
   t.equal(await writer.write([missing], T1), 'no-crd');
   t.equal(lines.length, 1);
-  t.match(lines[0], /reports not written: the openreports.io\/v1alpha1 Report\/ClusterReport or wgpolicyk8s.io\/v1alpha2 PolicyReport\/ClusterPolicyReport CRDs are not installed/);
+  t.match(
+    lines[0],
+    /reports not written: the openreports.io\/v1alpha1 Report\/ClusterReport or wgpolicyk8s.io\/v1alpha2 PolicyReport\/ClusterPolicyReport CRDs are not installed/,
+  );
   t.same(formats, [[], []]);
 });

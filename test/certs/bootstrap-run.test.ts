@@ -4,7 +4,16 @@
 import t from 'tap';
 import { X509Certificate } from 'node:crypto';
 import { caBundleFingerprints, splitPem, type BootstrapSettings } from '../../src/certs/bootstrap.ts';
-import { runBootstrap, type BootstrapCluster, type BootstrapOptions, type CaBundlePatch, type SecretMetadata, type StoredSecret, type WebhookEntry, type WebhookKind } from '../../src/certs/bootstrap-run.ts';
+import {
+  runBootstrap,
+  type BootstrapCluster,
+  type BootstrapOptions,
+  type CaBundlePatch,
+  type SecretMetadata,
+  type StoredSecret,
+  type WebhookEntry,
+  type WebhookKind,
+} from '../../src/certs/bootstrap-run.ts';
 import { formatReport, parseBootstrapArgs, type BootstrapRequest } from '../../src/cli/bootstrap.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -92,14 +101,32 @@ t.test('install: the pre-install run makes the Secrets, the post-install run pub
   t.equal(serving.validToDate.toISOString(), at(365).toISOString(), 'valid for validity-days');
   const ca = cluster.secrets.get('certguard-ca');
   t.ok(serving.verify(new X509Certificate(ca?.data['tls.crt'] ?? '').publicKey), 'signed by the stored CA');
-  t.same(ca?.metadata, { labels: { 'app.kubernetes.io/managed-by': 'certguard-bootstrap', 'app.kubernetes.io/component': 'webhook-ca' }, annotations: { 'certguard.io/issued-at': T0.toISOString(), 'certguard.io/issued-because': 'missing' } }, 'the CA Secret says who made it, when and why');
+  t.same(
+    ca?.metadata,
+    {
+      labels: { 'app.kubernetes.io/managed-by': 'certguard-bootstrap', 'app.kubernetes.io/component': 'webhook-ca' },
+      annotations: { 'certguard.io/issued-at': T0.toISOString(), 'certguard.io/issued-because': 'missing' },
+    },
+    'the CA Secret says who made it, when and why',
+  );
 
   cluster.installWebhooks();
   cluster.writes = [];
   const post = await runBootstrap(cluster, OPTIONS, at(0.01));
   t.same([post.ca.action, post.serving.action], ['keep', 'keep'], 'nothing is re-issued');
-  t.same(post.patched, ['validating/certguard: certificate-dns.certguard.io', 'validating/certguard: acme-solver-cap.certguard.io', 'mutating/certguard: gateway-listener-tls.certguard.io'], 'every webhook gets the caBundle');
-  t.ok(cluster.allCaBundles().every((bundle) => trusts(bundle, serving, at(0.01))), 'every webhook trusts the serving certificate');
+  t.same(
+    post.patched,
+    [
+      'validating/certguard: certificate-dns.certguard.io',
+      'validating/certguard: acme-solver-cap.certguard.io',
+      'mutating/certguard: gateway-listener-tls.certguard.io',
+    ],
+    'every webhook gets the caBundle',
+  );
+  t.ok(
+    cluster.allCaBundles().every((bundle) => trusts(bundle, serving, at(0.01))),
+    'every webhook trusts the serving certificate',
+  );
 
   cluster.writes = [];
   const again = await runBootstrap(cluster, OPTIONS, at(1));
@@ -118,13 +145,20 @@ t.test('CA rotation: trust moves first, the serving certificate follows on the n
   t.equal(cluster.serving().fingerprint256, before.fingerprint256, 'the serving certificate is unchanged in the rotation run');
   for (const bundle of cluster.allCaBundles()) t.equal(caBundleFingerprints(bundle).size, 2, 'every webhook trusts the old and the new CA');
   const ca = splitPem(cluster.secrets.get('certguard-ca')?.data['ca.crt'] ?? '');
-  t.equal(new X509Certificate(ca[0] ?? '').fingerprint256, new X509Certificate(cluster.secrets.get('certguard-ca')?.data['tls.crt'] ?? '').fingerprint256, 'the bundle lists the new CA first');
+  t.equal(
+    new X509Certificate(ca[0] ?? '').fingerprint256,
+    new X509Certificate(cluster.secrets.get('certguard-ca')?.data['tls.crt'] ?? '').fingerprint256,
+    'the bundle lists the new CA first',
+  );
 
   const next = await runBootstrap(cluster, OPTIONS, at(day + 1));
   t.same([next.ca.action, next.serving.action], ['keep', 'issue'], 'the next run re-signs the serving certificate');
   t.equal(next.serving.action === 'issue' && next.serving.reason, 'ca-rotated', 'because the CA rotated');
   const after = cluster.serving();
-  t.ok(cluster.allCaBundles().every((bundle) => trusts(bundle, before, at(day + 1)) && trusts(bundle, after, at(day + 1))), 'old and new serving certificates are both trusted while pods switch');
+  t.ok(
+    cluster.allCaBundles().every((bundle) => trusts(bundle, before, at(day + 1)) && trusts(bundle, after, at(day + 1))),
+    'old and new serving certificates are both trusted while pods switch',
+  );
 });
 
 t.test('years of weekly runs: every webhook always trusts what any pod may be serving', async (t) => {
@@ -144,29 +178,41 @@ t.test('years of weekly runs: every webhook always trusts what any pod may be se
     previous = current;
   }
   t.equal(broken, 0, 'no run leaves a served certificate untrusted');
-  t.same(reasons, [
-    'day 308: serving expiring',
-    'day 616: serving expiring',
-    'day 924: serving expiring',
-    'day 1232: serving expiring',
-    'day 1463: CA expiring',
-    'day 1470: serving ca-rotated',
-    'day 1778: serving expiring',
-    'day 2086: serving expiring',
-    'day 2394: serving expiring',
-    'day 2702: serving expiring',
-    'day 2926: CA expiring',
-    'day 2933: serving ca-rotated',
-    'day 3241: serving expiring',
-  ], 'renewals happen ahead of expiry, and a CA rotation is followed one run later by the serving certificate');
-  t.equal(splitPem(cluster.secrets.get('certguard-ca')?.data['ca.crt'] ?? '').length, 2, 'the first CA has expired and left the bundle; the current and the previous one remain');
+  t.same(
+    reasons,
+    [
+      'day 308: serving expiring',
+      'day 616: serving expiring',
+      'day 924: serving expiring',
+      'day 1232: serving expiring',
+      'day 1463: CA expiring',
+      'day 1470: serving ca-rotated',
+      'day 1778: serving expiring',
+      'day 2086: serving expiring',
+      'day 2394: serving expiring',
+      'day 2702: serving expiring',
+      'day 2926: CA expiring',
+      'day 2933: serving ca-rotated',
+      'day 3241: serving expiring',
+    ],
+    'renewals happen ahead of expiry, and a CA rotation is followed one run later by the serving certificate',
+  );
+  t.equal(
+    splitPem(cluster.secrets.get('certguard-ca')?.data['ca.crt'] ?? '').length,
+    2,
+    'the first CA has expired and left the bundle; the current and the previous one remain',
+  );
 });
 
 t.test('dry run and bad settings', async (t) => {
   const cluster = new FakeCluster();
   const report = await runBootstrap(cluster, { ...OPTIONS, dryRun: true }, T0);
   t.same([report.ca.action, report.serving.action, cluster.writes], ['issue', 'issue', []], 'a dry run decides but writes nothing');
-  await t.rejects(runBootstrap(cluster, { ...OPTIONS, settings: { ...SETTINGS, renewBeforeDays: 365 } }, T0), new Error('renew-before-days (365) must be less than validity-days (365); renew-before-days (365) must be less than ca-renew-before-days (365)'), 'settings that would renew on every run are refused');
+  await t.rejects(
+    runBootstrap(cluster, { ...OPTIONS, settings: { ...SETTINGS, renewBeforeDays: 365 } }, T0),
+    new Error('renew-before-days (365) must be less than validity-days (365); renew-before-days (365) must be less than ca-renew-before-days (365)'),
+    'settings that would renew on every run are refused',
+  );
 });
 
 t.test('a webhook list reordered since it was read is not patched by index', async (t) => {
@@ -178,26 +224,59 @@ t.test('a webhook list reordered since it was read is not patched by index', asy
     cluster.webhooks.get(`${kind}/${name}`)?.reverse();
     return webhooks;
   };
-  await t.rejects(runBootstrap(cluster, OPTIONS, T0), new Error('test failed: /webhooks/0/name is not certificate-dns.certguard.io'), 'the guarded patch fails and the Job retries');
+  await t.rejects(
+    runBootstrap(cluster, OPTIONS, T0),
+    new Error('test failed: /webhooks/0/name is not certificate-dns.certguard.io'),
+    'the guarded patch fails and the Job retries',
+  );
 });
 
 t.test('command line', async (t) => {
   const request = parseBootstrapArgs(
-    ['--namespace', 'certguard', '--service', 'certguard', '--ca-secret', 'certguard-ca', '--tls-secret', 'certguard-tls', '--validating-webhook-configuration', 'certguard', '--mutating-webhook-configuration', 'certguard', '--label', 'app.kubernetes.io/instance=certguard', '--dns', 'certguard.example'],
+    [
+      '--namespace',
+      'certguard',
+      '--service',
+      'certguard',
+      '--ca-secret',
+      'certguard-ca',
+      '--tls-secret',
+      'certguard-tls',
+      '--validating-webhook-configuration',
+      'certguard',
+      '--mutating-webhook-configuration',
+      'certguard',
+      '--label',
+      'app.kubernetes.io/instance=certguard',
+      '--dns',
+      'certguard.example',
+    ],
     {},
   ) as BootstrapRequest;
   t.same(request.options.webhookConfigurations, OPTIONS.webhookConfigurations, 'webhook configurations of both kinds');
   t.same(request.options.settings, { ...SETTINGS, dnsNames: [...SETTINGS.dnsNames, 'certguard.example'] }, 'defaults and SANs');
   t.same(request.options.labels, { 'app.kubernetes.io/managed-by': 'certguard-bootstrap', 'app.kubernetes.io/instance': 'certguard' }, 'labels');
   t.throws(() => parseBootstrapArgs(['--service', 'certguard'], {}), new Error('--namespace is required'), 'the namespace is required');
-  t.throws(() => parseBootstrapArgs(['--namespace', 'n', '--service', 's', '--ca-secret', 'c', '--tls-secret', 't', '--label', 'novalue'], {}), new Error('--label "novalue" must be key=value'), 'labels are key=value');
-  t.equal((parseBootstrapArgs(['--service', 's', '--ca-secret', 'c', '--tls-secret', 't'], { POD_NAMESPACE: 'from-env' }) as BootstrapRequest).namespace, 'from-env', 'the namespace may come from POD_NAMESPACE (downward API)');
+  t.throws(
+    () => parseBootstrapArgs(['--namespace', 'n', '--service', 's', '--ca-secret', 'c', '--tls-secret', 't', '--label', 'novalue'], {}),
+    new Error('--label "novalue" must be key=value'),
+    'labels are key=value',
+  );
+  t.equal(
+    (parseBootstrapArgs(['--service', 's', '--ca-secret', 'c', '--tls-secret', 't'], { POD_NAMESPACE: 'from-env' }) as BootstrapRequest).namespace,
+    'from-env',
+    'the namespace may come from POD_NAMESPACE (downward API)',
+  );
   const cluster = new FakeCluster();
   const report = await runBootstrap(cluster, request.options, T0);
-  t.same(formatReport(report, request), [
-    'bootstrap: CA Secret certguard/certguard-ca issued: no CA yet',
-    'bootstrap: validating/certguard does not exist yet; its caBundle is set by a later run',
-    'bootstrap: mutating/certguard does not exist yet; its caBundle is set by a later run',
-    'bootstrap: serving Secret certguard/certguard-tls issued: no serving certificate yet',
-  ], 'the Job log says what happened and why');
+  t.same(
+    formatReport(report, request),
+    [
+      'bootstrap: CA Secret certguard/certguard-ca issued: no CA yet',
+      'bootstrap: validating/certguard does not exist yet; its caBundle is set by a later run',
+      'bootstrap: mutating/certguard does not exist yet; its caBundle is set by a later run',
+      'bootstrap: serving Secret certguard/certguard-tls issued: no serving certificate yet',
+    ],
+    'the Job log says what happened and why',
+  );
 });

@@ -15,7 +15,15 @@ const cases: Array<{ key: KeySpec; type: string; curve?: string; modulus?: numbe
 
 for (const c of cases) {
   t.test(`issues a self-signed leaf with a ${JSON.stringify(c.key)} key`, async (t) => {
-    const issued = await issueSelfSignedWithKey({ commonName: 'app.example.com', dnsNames: ['app.example.com', '*.app.example.com'], organization: 'certguard placeholder', ...validityWindow(7, new Date('2027-01-01T00:00:00Z')) }, c.key);
+    const issued = await issueSelfSignedWithKey(
+      {
+        commonName: 'app.example.com',
+        dnsNames: ['app.example.com', '*.app.example.com'],
+        organization: 'certguard placeholder',
+        ...validityWindow(7, new Date('2027-01-01T00:00:00Z')),
+      },
+      c.key,
+    );
     const certificate = new X509Certificate(issued.certificatePem);
     t.equal(certificate.publicKey.asymmetricKeyType, c.type);
     if (c.curve) t.equal(certificate.publicKey.asymmetricKeyDetails?.namedCurve, c.curve);

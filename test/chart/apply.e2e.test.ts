@@ -39,7 +39,10 @@ t.test('every rendered manifest passes a server-side dry run', async (t) => {
     'default values': {},
     'placeholder mode, failurePolicy Fail': { config: { policies: { 'gateway-listener-tls': { mode: 'placeholder' } } }, webhook: { failurePolicy: 'Fail' } },
     'cert-manager bootstrap': { certManager: { enabled: true } },
-    'placeholder mode with rbac.namespaces (Roles, a narrower secret fence)': { config: { policies: { 'gateway-listener-tls': { mode: 'placeholder' } } }, rbac: { namespaces: [NAMESPACE] } },
+    'placeholder mode with rbac.namespaces (Roles, a narrower secret fence)': {
+      config: { policies: { 'gateway-listener-tls': { mode: 'placeholder' } } },
+      rbac: { namespaces: [NAMESPACE] },
+    },
     'extra exclusions, monitoring, NetworkPolicy with egress': {
       webhook: { excludeNamespaces: ['flux-system'], extraNamespaceSelectorExpressions: [{ key: 'team', operator: 'Exists' }] },
       serviceMonitor: { enabled: true },
@@ -57,7 +60,9 @@ t.test('every rendered manifest passes a server-side dry run', async (t) => {
 t.test('certguard bootstrap under the chart’s bootstrap RBAC', async (t) => {
   // Apply the release for real (nothing runs: no kubelet), placeholder mode so both configurations
   // exist; server-side apply with helm's field manager, as Helm 4 installs.
-  const applied = await cluster.kubectl(['apply', '--server-side', '--field-manager=helm', '-f', '-'], { input: renderYaml({ config: { policies: { 'gateway-listener-tls': { mode: 'placeholder' } } } }) });
+  const applied = await cluster.kubectl(['apply', '--server-side', '--field-manager=helm', '-f', '-'], {
+    input: renderYaml({ config: { policies: { 'gateway-listener-tls': { mode: 'placeholder' } } } }),
+  });
   t.equal(applied.code, 0, `the release applies${applied.code === 0 ? '' : `: ${applied.stderr}`}`);
   const token = await cluster.kubectl(['create', 'token', 'certguard-bootstrap', '-n', NAMESPACE]);
   t.equal(token.code, 0, 'a token for the renewal CronJob’s ServiceAccount');
@@ -71,36 +76,77 @@ t.test('certguard bootstrap under the chart’s bootstrap RBAC', async (t) => {
   const request = parseBootstrapArgs([...args.slice(1), `--kubeconfig=${kubeconfigPath}`], {}) as BootstrapRequest;
 
   const first = await bootstrap(request);
-  t.same([first.ca.action, first.serving.action, first.missing], ['issue', 'issue', []], 'the first run (with the Job’s own arguments) issues the CA and the serving certificate');
-  t.same(first.patched.sort(), [
-    'mutating/certguard: gateway-listener-tls.certguard.io',
-    'validating/certguard: acme-solver-cap.certguard.io',
-    'validating/certguard: certificate-dns.certguard.io',
-    'validating/certguard: certificate-issuable.certguard.io',
-    'validating/certguard: tls-secret-in-use.certguard.io',
-  ], 'and publishes caBundle into every webhook');
+  t.same(
+    [first.ca.action, first.serving.action, first.missing],
+    ['issue', 'issue', []],
+    'the first run (with the Job’s own arguments) issues the CA and the serving certificate',
+  );
+  t.same(
+    first.patched.sort(),
+    [
+      'mutating/certguard: gateway-listener-tls.certguard.io',
+      'validating/certguard: acme-solver-cap.certguard.io',
+      'validating/certguard: certificate-dns.certguard.io',
+      'validating/certguard: certificate-issuable.certguard.io',
+      'validating/certguard: tls-secret-in-use.certguard.io',
+    ],
+    'and publishes caBundle into every webhook',
+  );
 
-  const secret = JSON.parse((await cluster.kubectl(['get', 'secret', 'certguard-tls', '-n', NAMESPACE, '-o', 'json'])).stdout) as { type: string; data: Record<string, string>; metadata: { labels: Record<string, string>; resourceVersion: string } };
+  const secret = JSON.parse((await cluster.kubectl(['get', 'secret', 'certguard-tls', '-n', NAMESPACE, '-o', 'json'])).stdout) as {
+    type: string;
+    data: Record<string, string>;
+    metadata: { labels: Record<string, string>; resourceVersion: string };
+  };
   t.equal(secret.type, 'kubernetes.io/tls', 'the serving Secret is a kubernetes.io/tls Secret');
-  t.same(secret.metadata.labels, { 'app.kubernetes.io/managed-by': 'certguard-bootstrap', 'app.kubernetes.io/name': 'certguard', 'app.kubernetes.io/instance': 'certguard', 'app.kubernetes.io/component': 'webhook-tls' }, 'labelled');
+  t.same(
+    secret.metadata.labels,
+    {
+      'app.kubernetes.io/managed-by': 'certguard-bootstrap',
+      'app.kubernetes.io/name': 'certguard',
+      'app.kubernetes.io/instance': 'certguard',
+      'app.kubernetes.io/component': 'webhook-tls',
+    },
+    'labelled',
+  );
   const serving = new X509Certificate(Buffer.from(secret.data['tls.crt'] ?? '', 'base64'));
   for (const kind of ['validatingwebhookconfiguration', 'mutatingwebhookconfiguration']) {
-    const configuration = JSON.parse((await cluster.kubectl(['get', kind, 'certguard', '-o', 'json'])).stdout) as { webhooks: { name: string; clientConfig: { caBundle: string } }[] };
+    const configuration = JSON.parse((await cluster.kubectl(['get', kind, 'certguard', '-o', 'json'])).stdout) as {
+      webhooks: { name: string; clientConfig: { caBundle: string } }[];
+    };
     for (const webhook of configuration.webhooks) {
       const cas = splitPem(Buffer.from(webhook.clientConfig.caBundle, 'base64').toString('utf8')).map((pem) => new X509Certificate(pem));
-      t.ok(cas.some((ca) => serving.verify(ca.publicKey)), `${webhook.name}: its caBundle verifies the serving certificate`);
+      t.ok(
+        cas.some((ca) => serving.verify(ca.publicKey)),
+        `${webhook.name}: its caBundle verifies the serving certificate`,
+      );
     }
   }
 
   const second = await bootstrap(request);
   t.same([second.ca.action, second.serving.action, second.patched], ['keep', 'keep', []], 'a second run changes nothing');
-  const after = JSON.parse((await cluster.kubectl(['get', 'secret', 'certguard-tls', '-n', NAMESPACE, '-o', 'json'])).stdout) as { metadata: { resourceVersion: string } };
+  const after = JSON.parse((await cluster.kubectl(['get', 'secret', 'certguard-tls', '-n', NAMESPACE, '-o', 'json'])).stdout) as {
+    metadata: { resourceVersion: string };
+  };
   t.equal(after.metadata.resourceVersion, secret.metadata.resourceVersion, 'the Secret was not rewritten');
 
-  const upgraded = await cluster.kubectl(['apply', '--server-side', '--field-manager=helm', '-f', '-'], { input: renderYaml({ config: { policies: { 'gateway-listener-tls': { mode: 'placeholder' } } }, webhook: { timeoutSeconds: 7 } }) });
+  const upgraded = await cluster.kubectl(['apply', '--server-side', '--field-manager=helm', '-f', '-'], {
+    input: renderYaml({ config: { policies: { 'gateway-listener-tls': { mode: 'placeholder' } } }, webhook: { timeoutSeconds: 7 } }),
+  });
   t.equal(upgraded.code, 0, 're-applying the chart server-side (as helm 4 upgrades)');
-  const kept = JSON.parse((await cluster.kubectl(['get', 'validatingwebhookconfiguration', 'certguard', '-o', 'json'])).stdout) as { webhooks: { timeoutSeconds: number; clientConfig: { caBundle?: string } }[] };
-  t.same(kept.webhooks.map((w) => [w.timeoutSeconds, Boolean(w.clientConfig.caBundle)]), [[7, true], [7, true], [7, true], [7, true]], 'changes the webhooks but keeps the published caBundle (the chart never renders it)');
+  const kept = JSON.parse((await cluster.kubectl(['get', 'validatingwebhookconfiguration', 'certguard', '-o', 'json'])).stdout) as {
+    webhooks: { timeoutSeconds: number; clientConfig: { caBundle?: string } }[];
+  };
+  t.same(
+    kept.webhooks.map((w) => [w.timeoutSeconds, Boolean(w.clientConfig.caBundle)]),
+    [
+      [7, true],
+      [7, true],
+      [7, true],
+      [7, true],
+    ],
+    'changes the webhooks but keeps the published caBundle (the chart never renders it)',
+  );
 
   const forbidden = await cluster.kubectl(['--kubeconfig', kubeconfigPath, 'get', 'secrets', '-n', 'default']);
   t.match(forbidden.stderr, 'Forbidden', 'the bootstrap ServiceAccount cannot read other Secrets');
@@ -116,7 +162,14 @@ t.test('certguard serve’s ServiceAccount can read its view and nothing more', 
       t.equal(can.stdout.trim(), 'yes', `${verb} ${target}`);
     }
   }
-  for (const [verb, target] of [['list', 'services'], ['update', 'secrets'], ['delete', 'secrets'], ['create', 'configmaps'], ['patch', 'validatingwebhookconfigurations.admissionregistration.k8s.io'], ['update', 'gateways.gateway.networking.k8s.io']]) {
+  for (const [verb, target] of [
+    ['list', 'services'],
+    ['update', 'secrets'],
+    ['delete', 'secrets'],
+    ['create', 'configmaps'],
+    ['patch', 'validatingwebhookconfigurations.admissionregistration.k8s.io'],
+    ['update', 'gateways.gateway.networking.k8s.io'],
+  ]) {
     const can = await cluster.kubectl(['auth', 'can-i', verb ?? '', target ?? '', '--all-namespaces', as]);
     t.equal(can.stdout.trim(), 'no', `cannot ${verb} ${target}`);
   }
@@ -128,18 +181,36 @@ t.test('rbac.namespaces naming a namespace that does not exist yet: helm install
   const caBundle = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString('base64');
   // The real helm against the test API server: `lookup` sees the cluster. --no-hooks: no kubelet runs the bootstrap Job.
   const helm = (verb: string[]) =>
-    runHelm([...verb, '--kubeconfig', cluster.kubeconfigPath, '--namespace', 'guard-system', '--no-hooks', '--set', 'rbac.namespaces={apps-later}', '--set', 'bootstrap.enabled=false', '--set', `webhook.caBundle=${caBundle}`]);
+    runHelm([
+      ...verb,
+      '--kubeconfig',
+      cluster.kubeconfigPath,
+      '--namespace',
+      'guard-system',
+      '--no-hooks',
+      '--set',
+      'rbac.namespaces={apps-later}',
+      '--set',
+      'bootstrap.enabled=false',
+      '--set',
+      `webhook.caBundle=${caBundle}`,
+    ]);
   t.equal((await cluster.kubectl(['get', 'namespace', 'apps-later'])).code, 1, 'the namespace does not exist before');
   const installed = helm(['install', 'guard', CHART, '--create-namespace']);
   t.equal(installed.status, 0, installed.stderr);
   const role = await cluster.kubectl(['get', 'role', 'guard-certguard-secrets', '-n', 'apps-later', '-o', 'jsonpath={.rules[0].verbs}']);
   t.same([role.code, role.stdout], [0, '["get","list","watch"]'], 'the Role is there');
-  const kept = async () => (await cluster.kubectl(['get', 'namespace', 'apps-later', '-o', "jsonpath={.metadata.annotations.helm\\.sh/resource-policy}"])).stdout;
+  const kept = async () =>
+    (await cluster.kubectl(['get', 'namespace', 'apps-later', '-o', 'jsonpath={.metadata.annotations.helm\\.sh/resource-policy}'])).stdout;
   t.equal(await kept(), 'keep', 'the namespace the chart created is kept');
   const upgraded = helm(['upgrade', 'guard', CHART]);
   t.equal(upgraded.status, 0, `helm upgrade, now that the namespace exists: ${upgraded.stderr}`);
   t.equal(await kept(), 'keep', 'still there after the upgrade');
   const uninstalled = runHelm(['uninstall', 'guard', '--kubeconfig', cluster.kubeconfigPath, '--namespace', 'guard-system', '--no-hooks']);
   t.equal(uninstalled.status, 0, uninstalled.stderr);
-  t.equal((await cluster.kubectl(['get', 'namespace', 'apps-later', '-o', 'name'])).stdout, 'namespace/apps-later\n', 'and after uninstall: it holds the apps, not the release');
+  t.equal(
+    (await cluster.kubectl(['get', 'namespace', 'apps-later', '-o', 'name'])).stdout,
+    'namespace/apps-later\n',
+    'and after uninstall: it holds the apps, not the release',
+  );
 });

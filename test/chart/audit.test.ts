@@ -5,16 +5,32 @@ import { helmTemplate, render, type K8sObject } from './render.ts';
 
 type Rule = { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] };
 type Role = K8sObject & { rules: Rule[] };
-type Deployment = K8sObject & { spec: { template: { spec: { containers: Array<{ args: string[]; env: Array<{ name: string; valueFrom?: { fieldRef?: { fieldPath: string } } }> }> } } } };
+type Deployment = K8sObject & {
+  spec: { template: { spec: { containers: Array<{ args: string[]; env: Array<{ name: string; valueFrom?: { fieldRef?: { fieldPath: string } } }> }> } } };
+};
 
 const grants = (rules: Rule[]): string[] =>
-  rules.flatMap((rule) => rule.apiGroups.flatMap((group) => rule.resources.flatMap((resource) => rule.verbs.map((verb) => `${group || 'core'}/${resource} ${verb}${rule.resourceNames ? ` ${rule.resourceNames.join(',')}` : ''}`)))).sort();
+  rules
+    .flatMap((rule) =>
+      rule.apiGroups.flatMap((group) =>
+        rule.resources.flatMap((resource) =>
+          rule.verbs.map((verb) => `${group || 'core'}/${resource} ${verb}${rule.resourceNames ? ` ${rule.resourceNames.join(',')}` : ''}`),
+        ),
+      ),
+    )
+    .sort();
 
 t.test('audit.enabled (default): serve --audit with its pod name, and exactly the audit RBAC', async (t) => {
   const rendered = render({}, { release: 'certguard', namespace: 'security' });
   const container = rendered.get<Deployment>('Deployment').spec.template.spec.containers[0];
   t.ok(container?.args.includes('--audit'));
-  t.same(container?.env.filter((env) => env.name === 'POD_NAME' || env.name === 'POD_NAMESPACE').map((env) => [env.name, env.valueFrom?.fieldRef?.fieldPath]), [['POD_NAMESPACE', 'metadata.namespace'], ['POD_NAME', 'metadata.name']]);
+  t.same(
+    container?.env.filter((env) => env.name === 'POD_NAME' || env.name === 'POD_NAMESPACE').map((env) => [env.name, env.valueFrom?.fieldRef?.fieldPath]),
+    [
+      ['POD_NAMESPACE', 'metadata.namespace'],
+      ['POD_NAME', 'metadata.name'],
+    ],
+  );
   t.same(grants(rendered.get<Role>('ClusterRole', 'certguard-audit').rules), [
     'acme.cert-manager.io/challenges list',
     'acme.cert-manager.io/orders list',
@@ -42,7 +58,11 @@ t.test('audit.enabled (default): serve --audit with its pod name, and exactly th
   ]);
   const lease = rendered.get<Role>('Role', 'certguard-audit-lease');
   t.equal(lease.metadata.namespace, 'security', 'the Lease Role lives in the release namespace');
-  t.same(grants(lease.rules), ['coordination.k8s.io/leases create', 'coordination.k8s.io/leases get certguard-audit', 'coordination.k8s.io/leases update certguard-audit']);
+  t.same(grants(lease.rules), [
+    'coordination.k8s.io/leases create',
+    'coordination.k8s.io/leases get certguard-audit',
+    'coordination.k8s.io/leases update certguard-audit',
+  ]);
 });
 
 t.test('audit.enabled=false: no --audit and no audit RBAC', async (t) => {

@@ -28,7 +28,16 @@ export const helmTemplate = (values: object, options: RenderOptions = {}): RunRe
   try {
     const file = join(dir, 'values.json');
     writeFileSync(file, JSON.stringify(values));
-    return runHelm(['template', options.release ?? 'certguard', CHART, '--namespace', options.namespace ?? 'certguard', '--values', file, ...(options.extraArgs ?? [])]);
+    return runHelm([
+      'template',
+      options.release ?? 'certguard',
+      CHART,
+      '--namespace',
+      options.namespace ?? 'certguard',
+      '--values',
+      file,
+      ...(options.extraArgs ?? []),
+    ]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -22,7 +22,10 @@ t.test('a missing Secret: the webhook message in the table, exit 1', async (t) =
   t.equal(result.code, 1, result.stderr);
   const [header, row, summary, end] = result.stdout.split('\n');
   t.match(header, /^OBJECT +POLICY +RULE +RESULT +MESSAGE$/);
-  t.match(row, /^Gateway traefik\/traefik-gateway +gateway-listener-tls +admission +fail +spec\.listeners\[2\] "websecure-app-prod" \(Gateway traefik\/traefik-gateway, hostname "app\.example\.com"\): certificateRefs\[0\] Secret "app-prod\/app-prod-tls-secret" does not exist and no Certificate or cert-manager annotation will create it: /);
+  t.match(
+    row,
+    /^Gateway traefik\/traefik-gateway +gateway-listener-tls +admission +fail +spec\.listeners\[2\] "websecure-app-prod" \(Gateway traefik\/traefik-gateway, hostname "app\.example\.com"\): certificateRefs\[0\] Secret "app-prod\/app-prod-tls-secret" does not exist and no Certificate or cert-manager annotation will create it: /,
+  );
   t.equal(summary, '5 objects judged: 1 failed, 0 warnings');
   t.equal(end, '');
 });
@@ -32,17 +35,24 @@ t.test('a namespace holding its solver cap: one finding on the Namespace, as JSO
   t.equal(result.code, 1, result.stderr);
   const output = JSON.parse(result.stdout) as { judged: number; findings: Array<Record<string, unknown>> };
   t.equal(output.judged, 3);
-  t.same(output.findings.map((finding) => [finding.policy, finding.rule, finding.result, finding.object]), [
-    ['acme-solver-cap', 'namespace-solver-cap', 'fail', { apiVersion: 'v1', kind: 'Namespace', name: 'certguard-fixture-solver-one' }],
-  ]);
+  t.same(
+    output.findings.map((finding) => [finding.policy, finding.rule, finding.result, finding.object]),
+    [['acme-solver-cap', 'namespace-solver-cap', 'fail', { apiVersion: 'v1', kind: 'Namespace', name: 'certguard-fixture-solver-one' }]],
+  );
 });
 
 t.test('a placeholder older than placeholderMaxAgeHours, as YAML', async (t) => {
   const result = await audit(['--manifests', PLACEHOLDER, '--output', 'yaml']);
   t.equal(result.code, 1, result.stderr);
   const output = parse(result.stdout) as { findings: Array<{ rule: string; result: string; object: object; message: string }> };
-  t.same(output.findings.map((finding) => [finding.rule, finding.result, finding.object]), [['placeholder-age', 'fail', { apiVersion: 'v1', kind: 'Secret', namespace: 'traefik', name: 'app-tls' }]]);
-  t.match(output.findings[0]?.message, /^Secret traefik\/app-tls is a certguard placeholder \(for Gateway traefik\/traefik-gateway, listeners websecure\) created at 2020-01-01T00:00:00\.000Z and still not replaced by a real certificate after \d+ hours \(audit\.placeholderMaxAgeHours is 24\): /);
+  t.same(
+    output.findings.map((finding) => [finding.rule, finding.result, finding.object]),
+    [['placeholder-age', 'fail', { apiVersion: 'v1', kind: 'Secret', namespace: 'traefik', name: 'app-tls' }]],
+  );
+  t.match(
+    output.findings[0]?.message,
+    /^Secret traefik\/app-tls is a certguard placeholder \(for Gateway traefik\/traefik-gateway, listeners websecure\) created at 2020-01-01T00:00:00\.000Z and still not replaced by a real certificate after \d+ hours \(audit\.placeholderMaxAgeHours is 24\): /,
+  );
 });
 
 t.test('a Certificate not Ready for longer than notReadyAfterMinutes', async (t) => {
@@ -50,18 +60,34 @@ t.test('a Certificate not Ready for longer than notReadyAfterMinutes', async (t)
   t.equal(result.code, 1, result.stderr);
   const output = JSON.parse(result.stdout) as { findings: Array<{ policy: string; rule: string; result: string; message: string }> };
   const stuck = output.findings.filter((finding) => finding.rule === 'certificate-not-ready');
-  t.same(stuck.map((finding) => [finding.policy, finding.result]), [['certificate-ready', 'fail']]);
-  t.match(stuck[0]?.message, /^Certificate apps\/app-tls has not been Ready for \d+ minutes \(since 2020-01-01T00:00:00\.000Z, audit\.notReadyAfterMinutes is 60\): cert-manager says Ready=False reason "Failed": "Failed to wait for order resource "app-tls-1-123" to become ready: order is in "invalid" state"\. Look with: /);
+  t.same(
+    stuck.map((finding) => [finding.policy, finding.result]),
+    [['certificate-ready', 'fail']],
+  );
+  t.match(
+    stuck[0]?.message,
+    /^Certificate apps\/app-tls has not been Ready for \d+ minutes \(since 2020-01-01T00:00:00\.000Z, audit\.notReadyAfterMinutes is 60\): cert-manager says Ready=False reason "Failed": "Failed to wait for order resource "app-tls-1-123" to become ready: order is in "invalid" state"\. Look with: /,
+  );
 });
 
-t.test("a Certificate not Ready, with its failing Challenge read from the folder", async (t) => {
+t.test('a Certificate not Ready, with its failing Challenge read from the folder', async (t) => {
   const result = await audit(['--manifests', join(root, 'test/cli/fixtures/audit/certificate-not-ready-challenge.yaml'), '-o', 'json']);
   t.equal(result.code, 1, result.stderr);
   const output = JSON.parse(result.stdout) as { judged: number; findings: Array<{ rule: string; object?: { kind: string }; message: string }> };
   const stuck = output.findings.filter((finding) => finding.rule === 'certificate-not-ready');
-  t.same(stuck.map((finding) => finding.object?.kind), ['Certificate']);
-  t.match(stuck[0]?.message, /^Certificate apps\/shop-tls has not been Ready for \d+ minutes \(since 2020-01-01T00:00:00\.000Z, audit\.notReadyAfterMinutes is 60\): cert-manager says Ready=False reason "DoesNotExist": "Issuing certificate as Secret does not exist", and its Challenge apps\/shop-tls-1-2803290185-1923481025 for "shop\.example\.com" \(HTTP-01\) is "pending": "Waiting for HTTP-01 challenge propagation: wrong status code '404', expected '200'"\. Look with: kubectl describe certificate shop-tls -n apps, then kubectl get certificaterequests,orders,challenges -n apps$/);
-  t.same(output.findings.filter((finding) => ['Challenge', 'Order', 'CertificateRequest'].includes(finding.object?.kind ?? '')), [], 'the issuance records are read, not judged');
+  t.same(
+    stuck.map((finding) => finding.object?.kind),
+    ['Certificate'],
+  );
+  t.match(
+    stuck[0]?.message,
+    /^Certificate apps\/shop-tls has not been Ready for \d+ minutes \(since 2020-01-01T00:00:00\.000Z, audit\.notReadyAfterMinutes is 60\): cert-manager says Ready=False reason "DoesNotExist": "Issuing certificate as Secret does not exist", and its Challenge apps\/shop-tls-1-2803290185-1923481025 for "shop\.example\.com" \(HTTP-01\) is "pending": "Waiting for HTTP-01 challenge propagation: wrong status code '404', expected '200'"\. Look with: kubectl describe certificate shop-tls -n apps, then kubectl get certificaterequests,orders,challenges -n apps$/,
+  );
+  t.same(
+    output.findings.filter((finding) => ['Challenge', 'Order', 'CertificateRequest'].includes(finding.object?.kind ?? '')),
+    [],
+    'the issuance records are read, not judged',
+  );
 });
 
 t.test('a certificate expiring within expiringWithinDays is a warning: exit 0', async (t) => {
@@ -69,18 +95,37 @@ t.test('a certificate expiring within expiringWithinDays is a warning: exit 0', 
   t.teardown(() => rm(folder, { recursive: true, force: true }));
   const keys = await generateRsaKeyPair();
   const now = Date.now();
-  const crt = buildCertificate({ commonName: 'app.example.com', dnsNames: ['app.example.com'], notBefore: new Date(now - 80 * DAY_MS), notAfter: new Date(now + 3 * DAY_MS + 60_000), publicKeyPem: keys.publicKeyPem, selfSigningKeyPem: keys.privateKeyPem });
-  const secret = { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'app-tls', namespace: 'traefik' }, stringData: { 'tls.crt': crt, 'tls.key': keys.privateKeyPem } };
+  const crt = buildCertificate({
+    commonName: 'app.example.com',
+    dnsNames: ['app.example.com'],
+    notBefore: new Date(now - 80 * DAY_MS),
+    notAfter: new Date(now + 3 * DAY_MS + 60_000),
+    publicKeyPem: keys.publicKeyPem,
+    selfSigningKeyPem: keys.privateKeyPem,
+  });
+  const secret = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'kubernetes.io/tls',
+    metadata: { name: 'app-tls', namespace: 'traefik' },
+    stringData: { 'tls.crt': crt, 'tls.key': keys.privateKeyPem },
+  };
   const gateway = {
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'Gateway',
     metadata: { name: 'traefik-gateway', namespace: 'traefik' },
-    spec: { gatewayClassName: 'traefik', listeners: [{ name: 'websecure', port: 443, protocol: 'HTTPS', hostname: 'app.example.com', tls: { certificateRefs: [{ name: 'app-tls' }] } }] },
+    spec: {
+      gatewayClassName: 'traefik',
+      listeners: [{ name: 'websecure', port: 443, protocol: 'HTTPS', hostname: 'app.example.com', tls: { certificateRefs: [{ name: 'app-tls' }] } }],
+    },
   };
   await writeFile(join(folder, 'objects.json'), JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [secret, gateway] }));
   const result = await audit(['--manifests', folder]);
   t.equal(result.code, 0, result.stderr);
-  t.match(result.stdout, /\nGateway traefik\/traefik-gateway +gateway-listener-tls +certificate-expiring +warn +spec\.listeners\[0\] "websecure" \(Gateway traefik\/traefik-gateway, hostname "app\.example\.com"\): certificateRefs\[0\] Secret "traefik\/app-tls" holds a certificate that expires at \S+, in 3 days \(audit\.expiringWithinDays is 14\): /);
+  t.match(
+    result.stdout,
+    /\nGateway traefik\/traefik-gateway +gateway-listener-tls +certificate-expiring +warn +spec\.listeners\[0\] "websecure" \(Gateway traefik\/traefik-gateway, hostname "app\.example\.com"\): certificateRefs\[0\] Secret "traefik\/app-tls" holds a certificate that expires at \S+, in 3 days \(audit\.expiringWithinDays is 14\): /,
+  );
   t.match(result.stdout, /\n2 objects judged: 0 failed, 1 warnings\n$/);
 });
 
@@ -93,15 +138,41 @@ t.test('nothing to report: only the summary, exit 0', async (t) => {
 t.test('-o openreport / policyreport: the reports the audit would write, one YAML document per namespace', async (t) => {
   const open = await audit(['--manifests', SOLVERS, '-o', 'openreport']);
   t.equal(open.code, 1, open.stderr);
-  const reports = parseAllDocuments(open.stdout).map((document) => document.toJS() as { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; source: string; summary: object; results: Array<Record<string, unknown>> });
-  t.same(reports.map((report) => [report.apiVersion, report.kind, report.metadata.namespace, report.metadata.name, report.source, report.summary]), [
-    ['openreports.io/v1alpha1', 'Report', 'certguard-fixture-solver-one', 'certguard', 'certguard', { pass: 0, fail: 1, warn: 0, error: 0, skip: 0 }],
+  const reports = parseAllDocuments(open.stdout).map(
+    (document) =>
+      document.toJS() as {
+        apiVersion: string;
+        kind: string;
+        metadata: { name: string; namespace?: string };
+        source: string;
+        summary: object;
+        results: Array<Record<string, unknown>>;
+      },
+  );
+  t.same(
+    reports.map((report) => [report.apiVersion, report.kind, report.metadata.namespace, report.metadata.name, report.source, report.summary]),
+    [['openreports.io/v1alpha1', 'Report', 'certguard-fixture-solver-one', 'certguard', 'certguard', { pass: 0, fail: 1, warn: 0, error: 0, skip: 0 }]],
+  );
+  t.match(reports[0]?.results, [
+    {
+      source: 'certguard',
+      policy: 'acme-solver-cap',
+      rule: 'namespace-solver-cap',
+      result: 'fail',
+      scored: true,
+      properties: { process: 'background scan' },
+      resources: [{ kind: 'Namespace', name: 'certguard-fixture-solver-one' }],
+    },
   ]);
-  t.match(reports[0]?.results, [{ source: 'certguard', policy: 'acme-solver-cap', rule: 'namespace-solver-cap', result: 'fail', scored: true, properties: { process: 'background scan' }, resources: [{ kind: 'Namespace', name: 'certguard-fixture-solver-one' }] }]);
   const wg = await audit(['--manifests', MISSING, '-o', 'policyreport']);
   t.equal(wg.code, 1, wg.stderr);
-  const [report] = parseAllDocuments(wg.stdout).map((document) => document.toJS() as { apiVersion: string; kind: string; metadata: { namespace: string }; results: Array<{ policy: string }> });
-  t.same([report?.apiVersion, report?.kind, report?.metadata.namespace, report?.results.map((result) => result.policy)], ['wgpolicyk8s.io/v1alpha2', 'PolicyReport', 'traefik', ['gateway-listener-tls']]);
+  const [report] = parseAllDocuments(wg.stdout).map(
+    (document) => document.toJS() as { apiVersion: string; kind: string; metadata: { namespace: string }; results: Array<{ policy: string }> },
+  );
+  t.same(
+    [report?.apiVersion, report?.kind, report?.metadata.namespace, report?.results.map((result) => result.policy)],
+    ['wgpolicyk8s.io/v1alpha2', 'PolicyReport', 'traefik', ['gateway-listener-tls']],
+  );
 });
 
 t.test('usage errors exit 2 with one line', async (t) => {

@@ -5,12 +5,26 @@ import { join } from 'node:path';
 import t from 'tap';
 import { certguard } from '../helpers/cli.ts';
 
-
-
 t.test('certguard certs writes a CA and a serving certificate that verify with node:crypto', async (t) => {
   const out = await mkdtemp(join(tmpdir(), 'certguard-certs-'));
   t.teardown(() => rm(out, { recursive: true, force: true }));
-  const result = await certguard(['certs', '--out', out, '--service', 'cg', '--namespace', 'guard', '--dns', 'localhost', '--ip', '127.0.0.1', '--validity-days', '30', '--ca-validity-days', '60']);
+  const result = await certguard([
+    'certs',
+    '--out',
+    out,
+    '--service',
+    'cg',
+    '--namespace',
+    'guard',
+    '--dns',
+    'localhost',
+    '--ip',
+    '127.0.0.1',
+    '--validity-days',
+    '30',
+    '--ca-validity-days',
+    '60',
+  ]);
   t.equal(result.code, 0, result.stderr);
   const caPem = await readFile(join(out, 'ca.crt'), 'utf8');
   t.equal(result.stdout.trim(), Buffer.from(caPem).toString('base64'), 'stdout is the base64 caBundle');
@@ -41,7 +55,11 @@ t.test('certguard certs refuses to overwrite without --force', async (t) => {
 const usageErrors: Array<[string, string[], string]> = [
   ['an invalid IP', ['--ip', 'nope'], 'certguard certs: --ip "nope" is not an IP address\n'],
   ['a validity that is not a number of days', ['--validity-days', 'soon'], 'certguard certs: --validity-days must be a whole number of days ≥ 1, got "soon"\n'],
-  ['an unknown flag', ['--bogus'], "certguard certs: Unknown option '--bogus'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- \"--bogus\"\n"],
+  [
+    'an unknown flag',
+    ['--bogus'],
+    "certguard certs: Unknown option '--bogus'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- \"--bogus\"\n",
+  ],
 ];
 for (const [name, args, stderr] of usageErrors) {
   t.test(`certguard certs rejects ${name} with exit 2 and writes nothing`, async (t) => {

@@ -48,12 +48,31 @@ t.test('certguard check prints the webhook message for the seed-000 bundle', asy
 
 t.test('-o openreport / policyreport: the verdicts as reports, as admission would write them', async (t) => {
   const bundle = join(root, 'src/policies/gateway-listener-tls/fixtures/bad/missing-secret.yaml');
-  for (const [output, apiVersion] of [['openreport', 'openreports.io/v1alpha1'], ['policyreport', 'wgpolicyk8s.io/v1alpha2']] as const) {
+  for (const [output, apiVersion] of [
+    ['openreport', 'openreports.io/v1alpha1'],
+    ['policyreport', 'wgpolicyk8s.io/v1alpha2'],
+  ] as const) {
     const result = await check(['-f', bundle, '-o', output]);
     t.equal(result.code, 1, result.stderr);
-    const reports = parseAllDocuments(result.stdout).map((document) => document.toJS() as { apiVersion: string; metadata: { namespace: string }; results: Array<Record<string, unknown>> });
-    t.same(reports.map((report) => [report.apiVersion, report.metadata.namespace]), [[apiVersion, 'traefik']], output);
-    t.match(reports[0]?.results, [{ source: 'certguard', policy: 'gateway-listener-tls', rule: 'admission', result: 'fail', properties: { process: 'admission review' }, resources: [{ kind: 'Gateway', namespace: 'traefik', name: 'traefik-gateway' }], message: /^spec\.listeners\[2\] "websecure-app-prod"/ }]);
+    const reports = parseAllDocuments(result.stdout).map(
+      (document) => document.toJS() as { apiVersion: string; metadata: { namespace: string }; results: Array<Record<string, unknown>> },
+    );
+    t.same(
+      reports.map((report) => [report.apiVersion, report.metadata.namespace]),
+      [[apiVersion, 'traefik']],
+      output,
+    );
+    t.match(reports[0]?.results, [
+      {
+        source: 'certguard',
+        policy: 'gateway-listener-tls',
+        rule: 'admission',
+        result: 'fail',
+        properties: { process: 'admission review' },
+        resources: [{ kind: 'Gateway', namespace: 'traefik', name: 'traefik-gateway' }],
+        message: /^spec\.listeners\[2\] "websecure-app-prod"/,
+      },
+    ]);
   }
 });
 

@@ -29,7 +29,10 @@ t.test('by default it serves the example cluster, even with KUBECONFIG set, and 
 t.test('--kubeconfig opts in, and the first line names the server and context', async (t) => {
   const plan = planDev(['--kubeconfig', kubeconfig], {});
   t.same(plan.args, ['--bind-address', '127.0.0.1', '--config', 'examples/config.yaml', '--kubeconfig', kubeconfig]);
-  t.equal(plan.notice, `certguard dev: using the real cluster at https://prod.example.com:6443 (context "prod-admin", from ${kubeconfig}): placeholder mode writes Secrets there`);
+  t.equal(
+    plan.notice,
+    `certguard dev: using the real cluster at https://prod.example.com:6443 (context "prod-admin", from ${kubeconfig}): placeholder mode writes Secrets there`,
+  );
 });
 
 t.test('an unreadable --kubeconfig is an error before anything starts', async (t) => {

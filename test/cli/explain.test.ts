@@ -20,12 +20,15 @@ const GOOD = join(root, 'src/policies/gateway-listener-tls/fixtures/good/same-na
 t.test('a healthy Gateway: one line per chain, exit 0', async (t) => {
   const result = await explain(['gateway', 'traefik/traefik-gateway', '--manifests', GOOD]);
   t.equal(result.code, 0, result.stderr);
-  t.equal(result.stdout, [
-    'Gateway traefik/traefik-gateway: 1 certificate chains, 0 not healthy (healthy)',
-    '',
-    'ok  listener websecure-app (HTTPS 8443 app.example.com) -> Secret traefik/app-tls: healthy',
-    '',
-  ].join('\n'));
+  t.equal(
+    result.stdout,
+    [
+      'Gateway traefik/traefik-gateway: 1 certificate chains, 0 not healthy (healthy)',
+      '',
+      'ok  listener websecure-app (HTTPS 8443 app.example.com) -> Secret traefik/app-tls: healthy',
+      '',
+    ].join('\n'),
+  );
 });
 
 t.test('a missing Secret: the hops and the policy message as the cause, exit 1', async (t) => {
@@ -36,7 +39,10 @@ t.test('a missing Secret: the hops and the policy message as the cause, exit 1',
   t.ok(lines.includes('ok  listener websecure-keycloak (HTTPS 8443 identity.example.com) -> Secret traefik/keycloak-tls: healthy'));
   t.ok(lines.includes('!!  listener websecure-app-prod (HTTPS 8443 app.example.com) -> Secret app-prod/app-prod-tls-secret: broken at secret'));
   t.ok(lines.includes('    secret       BROKEN     Secret app-prod/app-prod-tls-secret: missing'));
-  t.match(result.stdout, /\n {4}cause: spec\.listeners\[2\] "websecure-app-prod" \(Gateway traefik\/traefik-gateway, hostname "app\.example\.com"\): certificateRefs\[0\] Secret "app-prod\/app-prod-tls-secret" does not exist and no Certificate or cert-manager annotation will create it: /);
+  t.match(
+    result.stdout,
+    /\n {4}cause: spec\.listeners\[2\] "websecure-app-prod" \(Gateway traefik\/traefik-gateway, hostname "app\.example\.com"\): certificateRefs\[0\] Secret "app-prod\/app-prod-tls-secret" does not exist and no Certificate or cert-manager annotation will create it: /,
+  );
 });
 
 t.test('-o json and -o yaml carry the same Explanation', async (t) => {
@@ -44,10 +50,20 @@ t.test('-o json and -o yaml carry the same Explanation', async (t) => {
   const yaml = await explain(['gateway', 'traefik/traefik-gateway', '--manifests', MISSING, '-o', 'yaml']);
   t.equal(json.code, 1);
   t.same(JSON.parse(json.stdout), parse(yaml.stdout));
-  const parsed = JSON.parse(json.stdout) as { apiVersion: string; status: string; chains: Array<{ status: string; cause?: { hop: string }; listener: { listener: string } }> };
+  const parsed = JSON.parse(json.stdout) as {
+    apiVersion: string;
+    status: string;
+    chains: Array<{ status: string; cause?: { hop: string }; listener: { listener: string } }>;
+  };
   t.equal(parsed.apiVersion, 'certguard.io/v1alpha1');
   t.equal(parsed.status, 'broken');
-  t.same(parsed.chains.map((chain) => [chain.listener.listener, chain.status, chain.cause?.hop]), [['websecure-keycloak', 'healthy', undefined], ['websecure-app-prod', 'broken', 'secret']]);
+  t.same(
+    parsed.chains.map((chain) => [chain.listener.listener, chain.status, chain.cause?.hop]),
+    [
+      ['websecure-keycloak', 'healthy', undefined],
+      ['websecure-app-prod', 'broken', 'secret'],
+    ],
+  );
 });
 
 t.test('-v expands healthy chains with each hop and its details', async (t) => {
@@ -72,7 +88,16 @@ const runHere = async (args: string[]): Promise<{ code: number; stderr: string }
 };
 
 t.test('usage errors exit 2, a missing object exits 1', async (t) => {
-  for (const args of [[], ['route', 'a/b'], ['constructor', 'a/b'], ['gateway'], ['gateway', 'a/b/c'], ['gateway', 'a/b', '-o', 'wide'], ['gateway', 'a/b', '-o', 'constructor'], ['gateway', 'a/b', '--context', 'x']]) {
+  for (const args of [
+    [],
+    ['route', 'a/b'],
+    ['constructor', 'a/b'],
+    ['gateway'],
+    ['gateway', 'a/b/c'],
+    ['gateway', 'a/b', '-o', 'wide'],
+    ['gateway', 'a/b', '-o', 'constructor'],
+    ['gateway', 'a/b', '--context', 'x'],
+  ]) {
     const result = await runHere([...args, '--manifests', GOOD]);
     t.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
     t.match(result.stderr, /^certguard explain: /);
@@ -87,12 +112,17 @@ t.test('an API server that does not answer exits 3, saying what could not be rea
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const kubeconfig = join(dir, 'kubeconfig');
   // Port 1: nothing listens there, the connection is refused at once.
-  writeFileSync(kubeconfig, JSON.stringify({
-    apiVersion: 'v1', kind: 'Config', 'current-context': 'down',
-    clusters: [{ name: 'down', cluster: { server: 'https://127.0.0.1:1', 'insecure-skip-tls-verify': true } }],
-    users: [{ name: 'down', user: { token: 'x' } }],
-    contexts: [{ name: 'down', context: { cluster: 'down', user: 'down' } }],
-  }));
+  writeFileSync(
+    kubeconfig,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      'current-context': 'down',
+      clusters: [{ name: 'down', cluster: { server: 'https://127.0.0.1:1', 'insecure-skip-tls-verify': true } }],
+      users: [{ name: 'down', user: { token: 'x' } }],
+      contexts: [{ name: 'down', context: { cluster: 'down', user: 'down' } }],
+    }),
+  );
   const result = await runHere(['gateway', 'shop/gw', '--kubeconfig', kubeconfig]);
   t.equal(result.code, 3, result.stderr);
   // The first read is the Gateway API's discovery document.

@@ -11,7 +11,6 @@ const MISSING_SECRET = join(root, 'src/policies/gateway-listener-tls/fixtures/ba
 const THE_SECRET = join(root, 'test/cli/fixtures/app-prod-tls-secret.yaml');
 const AUDIT_FIXTURES = join(root, 'test/cli/fixtures/audit');
 
-
 t.test('bare certguard prints usage and succeeds, as bare kubectl and helm do', async (t) => {
   const result = await certguard([]);
   t.equal(result.code, 0);
@@ -58,7 +57,10 @@ t.test('check: the old spellings still work, with a deprecation warning', async 
 });
 
 t.test('check and audit refuse an unknown format with exit 2, naming the formats', async (t) => {
-  for (const command of [['check', '-f', MISSING_SECRET], ['audit', '--manifests', AUDIT_FIXTURES]]) {
+  for (const command of [
+    ['check', '-f', MISSING_SECRET],
+    ['audit', '--manifests', AUDIT_FIXTURES],
+  ]) {
     const result = await certguard([...command, '-o', 'xml']);
     t.same([result.code, result.stderr], [2, `certguard ${command[0]}: --output must be one of table, json, yaml, openreport, policyreport, got "xml"\n`]);
   }

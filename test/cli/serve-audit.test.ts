@@ -21,6 +21,12 @@ t.test('--audit takes its Lease namespace and identity from flags (or POD_NAMESP
 });
 
 t.test('--audit without a namespace, or with --manifests, is a usage error', async (t) => {
-  await t.rejects(serveOptionsFrom(['--audit']), new UsageError('--audit needs --audit-namespace (env POD_NAMESPACE), certguard\'s namespace for the Lease, got ""'));
-  await t.rejects(serveOptionsFrom(['--audit', '--audit-namespace=certguard', '--manifests', 'examples']), new UsageError('--audit needs a live cluster: it cannot be combined with --manifests'));
+  await t.rejects(
+    serveOptionsFrom(['--audit']),
+    new UsageError('--audit needs --audit-namespace (env POD_NAMESPACE), certguard\'s namespace for the Lease, got ""'),
+  );
+  await t.rejects(
+    serveOptionsFrom(['--audit', '--audit-namespace=certguard', '--manifests', 'examples']),
+    new UsageError('--audit needs a live cluster: it cannot be combined with --manifests'),
+  );
 });

@@ -12,12 +12,18 @@ const apiServer = (answer: (call: Call) => Promise<ApiResponse>) => {
   return { calls, request: (path: string, options: RequestOptions) => (calls.push({ path, options }), answer({ path, options })) };
 };
 
-const allowedFor = (users: string[]) => async ({ options }: Call): Promise<ApiResponse> => {
-  const spec = (options.body as { spec: { user: string } }).spec;
-  return { status: 201, body: { status: { allowed: users.includes(spec.user) } } };
-};
+const allowedFor =
+  (users: string[]) =>
+  async ({ options }: Call): Promise<ApiResponse> => {
+    const spec = (options.body as { spec: { user: string } }).spec;
+    return { status: 201, body: { status: { allowed: users.includes(spec.user) } } };
+  };
 
-const alice = { user: { username: 'alice', uid: 'u-1', groups: ['dev', 'system:authenticated'], extra: { scopes: ['a'] } }, namespace: 'shop', policy: 'certificate-dns' };
+const alice = {
+  user: { username: 'alice', uid: 'u-1', groups: ['dev', 'system:authenticated'], extra: { scopes: ['a'] } },
+  namespace: 'shop',
+  policy: 'certificate-dns',
+};
 const signal = new AbortController().signal;
 
 t.test('asks for verb use on breakglass.certguard.io/<policy> in the namespace, as the requester', async (t) => {
@@ -36,10 +42,13 @@ t.test('asks for verb use on breakglass.certguard.io/<policy> in the namespace, 
   const isAllowed = createAccessReviewer(server);
   t.equal(await isAllowed(alice, signal), true);
   t.equal(await isAllowed({ ...alice, user: { username: 'bob' } }, signal), false);
-  t.same(server.calls.map((call) => [call.path, call.options.method, call.options.signal === signal]), [
-    ['/apis/authorization.k8s.io/v1/subjectaccessreviews', 'POST', true],
-    ['/apis/authorization.k8s.io/v1/subjectaccessreviews', 'POST', true],
-  ]);
+  t.same(
+    server.calls.map((call) => [call.path, call.options.method, call.options.signal === signal]),
+    [
+      ['/apis/authorization.k8s.io/v1/subjectaccessreviews', 'POST', true],
+      ['/apis/authorization.k8s.io/v1/subjectaccessreviews', 'POST', true],
+    ],
+  );
 });
 
 t.test('an answer is kept for the TTL per user, namespace and policy, then asked again', async (t) => {
@@ -62,7 +71,20 @@ t.test('an answer is kept for the TTL per user, namespace and policy, then asked
 
 t.test('a review that fails is a ViewReadError naming the question, and is not kept', async (t) => {
   let fail = true;
-  const server = apiServer(async (call) => (fail ? { status: 403, body: { kind: 'Status', message: 'subjectaccessreviews.authorization.k8s.io is forbidden: User "system:serviceaccount:certguard:certguard" cannot create resource "subjectaccessreviews"', reason: 'Forbidden', code: 403 } } : allowedFor(['alice'])(call)));
+  const server = apiServer(async (call) =>
+    fail
+      ? {
+          status: 403,
+          body: {
+            kind: 'Status',
+            message:
+              'subjectaccessreviews.authorization.k8s.io is forbidden: User "system:serviceaccount:certguard:certguard" cannot create resource "subjectaccessreviews"',
+            reason: 'Forbidden',
+            code: 403,
+          },
+        }
+      : allowedFor(['alice'])(call),
+  );
   const isAllowed = createAccessReviewer(server);
   const error = await isAllowed(alice, signal).catch((caught: unknown) => caught);
   t.ok(error instanceof ViewReadError);
@@ -76,11 +98,14 @@ t.test('a review that fails is a ViewReadError naming the question, and is not k
   t.equal(server.calls.length, 2);
 });
 
-t.test('the review\'s deadline aborts the review: the error says so', async (t) => {
+t.test("the review's deadline aborts the review: the error says so", async (t) => {
   const deadline = new AbortController();
   const server = apiServer(({ options }) => new Promise((_resolve, reject) => options.signal?.addEventListener('abort', () => reject(new Error('aborted')))));
   const isAllowed = createAccessReviewer(server);
   const pending = isAllowed(alice, deadline.signal);
   deadline.abort(new DOMException('the 4000 ms review deadline passed', 'TimeoutError'));
-  await t.rejects(pending, { message: 'asking the API server whether user "alice" may use certguard\'s break glass for certificate-dns in namespace "shop" (SubjectAccessReview): the review\'s deadline passed first' });
+  await t.rejects(pending, {
+    message:
+      'asking the API server whether user "alice" may use certguard\'s break glass for certificate-dns in namespace "shop" (SubjectAccessReview): the review\'s deadline passed first',
+  });
 });

@@ -3,12 +3,18 @@ import { Backoff, sleep } from '../../src/cluster/live/backoff.ts';
 
 t.test('doubles from the initial delay up to the cap', async (t) => {
   const highest = new Backoff({ initialMs: 100, maxMs: 1000 }, () => 1);
-  t.strictSame(Array.from({ length: 7 }, () => highest.next()), [100, 200, 400, 800, 1000, 1000, 1000]);
+  t.strictSame(
+    Array.from({ length: 7 }, () => highest.next()),
+    [100, 200, 400, 800, 1000, 1000, 1000],
+  );
 });
 
 t.test('keeps at least half of each delay (equal jitter)', async (t) => {
   const lowest = new Backoff({ initialMs: 100, maxMs: 1000 }, () => 0);
-  t.strictSame(Array.from({ length: 5 }, () => lowest.next()), [50, 100, 200, 400, 500]);
+  t.strictSame(
+    Array.from({ length: 5 }, () => lowest.next()),
+    [50, 100, 200, 400, 500],
+  );
 });
 
 t.test('starts small again after reset', async (t) => {

@@ -11,7 +11,12 @@ const CONTEXT = { info: RESOURCES['solver-httproutes'], apiVersion: 'gateway.net
 const CHALLENGE = 'acme.cert-manager.io/Challenge';
 
 const route = (name: string, owner?: string, labels: Record<string, string> = { 'acme.cert-manager.io/http01-solver': 'true' }): KubeObject => ({
-  metadata: { name, namespace: 'app', labels, ownerReferences: owner ? [{ apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', name: owner, uid: 'u' }] : undefined },
+  metadata: {
+    name,
+    namespace: 'app',
+    labels,
+    ownerReferences: owner ? [{ apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', name: owner, uid: 'u' }] : undefined,
+  },
 });
 
 const namesOf = (bucket: MetadataBucket): string[] => {
@@ -22,7 +27,14 @@ const namesOf = (bucket: MetadataBucket): string[] => {
 
 t.test('a list in any order, with a name listed twice, is sorted once and keeps the later record', async (t) => {
   const bucket = new MetadataBucket('app', CONTEXT, true);
-  for (const [name, owner] of [['m', 'c-m'], ['b', undefined], ['z', 'c-z'], ['b', 'c-b'], ['a', undefined]] as const) bucket.upsert(name, route(name, owner));
+  for (const [name, owner] of [
+    ['m', 'c-m'],
+    ['b', undefined],
+    ['z', 'c-z'],
+    ['b', 'c-b'],
+    ['a', undefined],
+  ] as const)
+    bucket.upsert(name, route(name, owner));
   bucket.seal();
   t.strictSame(namesOf(bucket), ['a', 'b', 'm', 'z']);
   t.equal(bucket.size, 4);
@@ -68,13 +80,27 @@ t.test('objects of different shapes in one namespace keep their own labels and o
 t.test('keeps each object resourceVersion (what Secret content verdicts are keyed by), in any order and any form', async (t) => {
   const bucket = new MetadataBucket('app', CONTEXT, true);
   const versioned = (name: string, resourceVersion: string): KubeObject => ({ metadata: { ...route(name).metadata, resourceVersion } });
-  for (const [name, version] of [['m', '12'], ['b', '5'], ['z', 'opaque-7'], ['b', '9'], ['a', '9007199254740993']] as const) bucket.upsert(name, versioned(name, version));
+  for (const [name, version] of [
+    ['m', '12'],
+    ['b', '5'],
+    ['z', 'opaque-7'],
+    ['b', '9'],
+    ['a', '9007199254740993'],
+  ] as const)
+    bucket.upsert(name, versioned(name, version));
   bucket.seal();
-  t.strictSame(['a', 'b', 'm', 'z'].map((name) => bucket.version(name)), ['9007199254740993', '9', '12', 'opaque-7'], 'the later "b"; past 2^53 and non-numeric kept as written');
+  t.strictSame(
+    ['a', 'b', 'm', 'z'].map((name) => bucket.version(name)),
+    ['9007199254740993', '9', '12', 'opaque-7'],
+    'the later "b"; past 2^53 and non-numeric kept as written',
+  );
   bucket.upsert('c', versioned('c', '13'));
   bucket.upsert('z', versioned('z', '14'));
   bucket.remove('b');
-  t.strictSame(['a', 'b', 'c', 'm', 'z'].map((name) => bucket.version(name)), ['9007199254740993', undefined, '13', '12', '14']);
+  t.strictSame(
+    ['a', 'b', 'c', 'm', 'z'].map((name) => bucket.version(name)),
+    ['9007199254740993', undefined, '13', '12', '14'],
+  );
   t.equal(bucket.get('c')?.metadata?.resourceVersion, undefined, 'handed-out objects still carry no resourceVersion');
 });
 
@@ -83,13 +109,27 @@ t.test('any sequence of list upserts, watch upserts and removes answers as a map
   const name = fc.constantFrom('a', 'ab', 'b', 'cm-acme-http-solver-abcde', 'cm-acme-http-solver-abcdf', 'cm-acme-http-solver-abcd', 'z-é', 'z-€', '😀', '');
   const owner = (name: string) => ({ apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', name, uid: 'u' });
   const metadata = fc.record({
-    owners: fc.constantFrom<OwnerReference[]>([], [owner('app-1-tls-1-2-3')], [owner('')], [owner('c-x'), { apiVersion: 'v1', kind: 'Pod', name: 'p', uid: 'v' }]),
-    annotations: fc.constantFrom<Record<string, string> | undefined>(undefined, { 'cert-manager.io/certificate-name': 'app-1-tls' }, { 'cert-manager.io/certificate-name': '' }, { 'cert-manager.io/certificate-name': 'c', 'certguard.io/note': 'two €' }),
+    owners: fc.constantFrom<OwnerReference[]>(
+      [],
+      [owner('app-1-tls-1-2-3')],
+      [owner('')],
+      [owner('c-x'), { apiVersion: 'v1', kind: 'Pod', name: 'p', uid: 'v' }],
+    ),
+    annotations: fc.constantFrom<Record<string, string> | undefined>(
+      undefined,
+      { 'cert-manager.io/certificate-name': 'app-1-tls' },
+      { 'cert-manager.io/certificate-name': '' },
+      { 'cert-manager.io/certificate-name': 'c', 'certguard.io/note': 'two €' },
+    ),
     mark: fc.boolean(),
     version: fc.constantFrom(undefined, '7', '12345678901', 'opaque'),
     deleting: fc.boolean(),
   });
-  type Step = { kind: 'upsert'; name: string; metadata: typeof metadata extends fc.Arbitrary<infer M> ? M : never } | { kind: 'remove'; name: string } | { kind: 'seal' } | { kind: 'check' };
+  type Step =
+    | { kind: 'upsert'; name: string; metadata: typeof metadata extends fc.Arbitrary<infer M> ? M : never }
+    | { kind: 'remove'; name: string }
+    | { kind: 'seal' }
+    | { kind: 'check' };
   const step: fc.Arbitrary<Step> = fc.oneof(
     { weight: 6, arbitrary: fc.record({ kind: fc.constant('upsert' as const), name, metadata }) },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('remove' as const), name }) },
@@ -117,7 +157,10 @@ t.test('any sequence of list upserts, watch upserts and removes answers as a map
     t.equal(bucket.count(MARK, CHALLENGE), objects.filter((object) => owned(object) && marked(object)).length);
     const found: KubeObject[] = [];
     bucket.list(MARK, found);
-    t.strictSame(found.map((object) => object.metadata?.name), sorted.filter((name) => marked(model.get(name)!)));
+    t.strictSame(
+      found.map((object) => object.metadata?.name),
+      sorted.filter((name) => marked(model.get(name)!)),
+    );
   };
   fc.assert(
     fc.property(fc.boolean(), fc.array(step, { maxLength: 60 }), (loading, steps) => {
@@ -154,7 +197,12 @@ t.test('any sequence of list upserts, watch upserts and removes answers as a map
 t.test('a bucket of whole objects selects by every label of the selector', async (t) => {
   const bucket = new ObjectBucket('app', { info: RESOURCES.gateways, apiVersion: 'gateway.networking.k8s.io/v1' });
   const labelled = (name: string, labels: Record<string, string>, owner?: string): KubeObject => ({
-    metadata: { name, namespace: 'app', labels, ownerReferences: owner ? [{ apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', name: owner, uid: 'u' }] : undefined },
+    metadata: {
+      name,
+      namespace: 'app',
+      labels,
+      ownerReferences: owner ? [{ apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', name: owner, uid: 'u' }] : undefined,
+    },
   });
   bucket.upsert('both', labelled('both', { tier: 'edge', team: 'a' }, 'c-1'));
   bucket.upsert('tier-only', labelled('tier-only', { tier: 'edge' }));

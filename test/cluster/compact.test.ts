@@ -5,9 +5,24 @@ import type { KubeObject, ObjectMeta } from '../../src/kube/object.ts';
 import { keptObjectOf } from '../../src/cluster/live/compact.ts';
 import { RESOURCES } from '../../src/cluster/resources.ts';
 
-const condition = (type: string) => ({ type, status: 'True', reason: type, message: 'No error found', lastTransitionTime: '2025-03-01T10:00:00Z', observedGeneration: 1 });
-const listenerStatus = { name: 'https', supportedKinds: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' }], attachedRoutes: 1, conditions: [condition('Accepted'), condition('ResolvedRefs')] };
-const spec = { gatewayClassName: 'traefik', listeners: [{ name: 'https', port: 443, protocol: 'HTTPS', tls: { mode: 'Terminate', certificateRefs: [{ name: 'app-tls' }] } }] };
+const condition = (type: string) => ({
+  type,
+  status: 'True',
+  reason: type,
+  message: 'No error found',
+  lastTransitionTime: '2025-03-01T10:00:00Z',
+  observedGeneration: 1,
+});
+const listenerStatus = {
+  name: 'https',
+  supportedKinds: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' }],
+  attachedRoutes: 1,
+  conditions: [condition('Accepted'), condition('ResolvedRefs')],
+};
+const spec = {
+  gatewayClassName: 'traefik',
+  listeners: [{ name: 'https', port: 443, protocol: 'HTTPS', tls: { mode: 'Terminate', certificateRefs: [{ name: 'app-tls' }] } }],
+};
 const programmed = (kind: string): KubeObject => ({
   apiVersion: 'gateway.networking.k8s.io/v1',
   kind,
@@ -16,7 +31,7 @@ const programmed = (kind: string): KubeObject => ({
   status: { addresses: [{ type: 'IPAddress', value: '203.0.113.10' }], conditions: [condition('Programmed')], listeners: [listenerStatus] },
 });
 
-t.test('a Gateway keeps its spec and status.addresses, not the controller\'s conditions and listener status', async (t) => {
+t.test("a Gateway keeps its spec and status.addresses, not the controller's conditions and listener status", async (t) => {
   t.same(keptObjectOf(RESOURCES.gateways, programmed('Gateway')), {
     apiVersion: 'gateway.networking.k8s.io/v1',
     kind: 'Gateway',
@@ -28,19 +43,25 @@ t.test('a Gateway keeps its spec and status.addresses, not the controller\'s con
 
 t.test('a Gateway without status.addresses keeps no status at all', async (t) => {
   const { status: _status, ...unprogrammed } = programmed('Gateway');
-  t.same(keptObjectOf(RESOURCES.gateways, { ...unprogrammed, status: { conditions: [condition('Accepted')] } }), { ...unprogrammed, metadata: { name: 'web', namespace: 'app' } });
+  t.same(keptObjectOf(RESOURCES.gateways, { ...unprogrammed, status: { conditions: [condition('Accepted')] } }), {
+    ...unprogrammed,
+    metadata: { name: 'web', namespace: 'app' },
+  });
   t.equal('status' in keptObjectOf(RESOURCES.gateways, unprogrammed), false);
 });
 
 t.test('a ListenerSet is kept the same way, plus its Accepted condition (the audit reports it)', async (t) => {
-  const kept = keptObjectOf(RESOURCES.listenersets, { ...programmed('ListenerSet'), status: { conditions: [condition('Accepted'), condition('Programmed')], listeners: [listenerStatus] } });
+  const kept = keptObjectOf(RESOURCES.listenersets, {
+    ...programmed('ListenerSet'),
+    status: { conditions: [condition('Accepted'), condition('Programmed')], listeners: [listenerStatus] },
+  });
   t.same(kept.spec, spec);
   t.same(kept.status, { conditions: [condition('Accepted')] });
   const unconditioned = keptObjectOf(RESOURCES.listenersets, { ...programmed('ListenerSet'), status: { listeners: [listenerStatus] } });
   t.equal('status' in unconditioned, false, 'without an Accepted condition: no status');
 });
 
-t.test('other full objects keep their status (a Namespace\'s phase, a Service\'s load balancer)', async (t) => {
+t.test("other full objects keep their status (a Namespace's phase, a Service's load balancer)", async (t) => {
   const namespace: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'app' }, status: { phase: 'Terminating' } };
   t.same(keptObjectOf(RESOURCES.namespaces, namespace), namespace);
 });

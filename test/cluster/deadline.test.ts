@@ -34,7 +34,17 @@ const setUp = async (t: { teardown: (fn: () => Promise<void>) => void }) => {
 
 // One certificate, made before the clock starts: RSA key generation is not what is measured.
 const issued = await generatePlaceholderCertificate(
-  placeholderSpecOf({ namespace: 'traefik', name: 'app-tls', owner: { kind: 'Gateway', namespace: 'traefik', name: 'traefik-gateway' }, listenerNames: ['websecure'], hostnames: ['app.example.com'] }, settingsWith().placeholder, new Date()),
+  placeholderSpecOf(
+    {
+      namespace: 'traefik',
+      name: 'app-tls',
+      owner: { kind: 'Gateway', namespace: 'traefik', name: 'traefik-gateway' },
+      listenerNames: ['websecure'],
+      hostnames: ['app.example.com'],
+    },
+    settingsWith().placeholder,
+    new Date(),
+  ),
 );
 
 const post = async (view: LiveView, mode: 'enforce' | 'placeholder') => {
@@ -42,11 +52,19 @@ const post = async (view: LiveView, mode: 'enforce' | 'placeholder') => {
   const sink = new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) });
   // No Certificate fills app-tls here: placeholders for unmanaged Secrets are opted into.
   const settings = settingsWith({ mode });
-  const policy = createGatewayListenerTlsPolicy({ ...settings, placeholder: { ...settings.placeholder, forUnmanagedSecrets: true } }, { generatePlaceholder: async () => issued });
+  const policy = createGatewayListenerTlsPolicy(
+    { ...settings, placeholder: { ...settings.placeholder, forUnmanagedSecrets: true } },
+    { generatePlaceholder: async () => issued },
+  );
   const app = buildApp({ policies: [policy], view, writer: view, logger: createLogger('info', sink), reviewDeadlineMs: DEADLINE_MS });
   const body = reviewOf({ object: gateway([https('websecure', 'app.example.com', { name: 'app-tls' })]) });
   const started = Date.now();
-  const response = await app.inject({ method: 'POST', url: mode === 'placeholder' ? '/mutate' : '/validate', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+  const response = await app.inject({
+    method: 'POST',
+    url: mode === 'placeholder' ? '/mutate' : '/validate',
+    headers: { 'content-type': 'application/json' },
+    payload: JSON.stringify(body),
+  });
   const elapsed = Date.now() - started;
   await app.close();
   const decision = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line.msg === 'admission decision');
@@ -62,7 +80,10 @@ t.test('a live GET that hangs: answered at the deadline, allowed with a warning 
     "gateway-listener-tls could not decide, so this request was admitted without its check: reading Secret traefik/app-tls from the API server: the review's deadline passed first",
   ]);
   t.equal(response.allowed, true);
-  t.match(decision, { deadline: `the ${DEADLINE_MS} ms deadline cut the review short: gateway-listener-tls could not finish`, policies: ['gateway-listener-tls=undecided'] });
+  t.match(decision, {
+    deadline: `the ${DEADLINE_MS} ms deadline cut the review short: gateway-listener-tls could not finish`,
+    policies: ['gateway-listener-tls=undecided'],
+  });
   await waitFor('the hung GET to be abandoned', () => api.abandoned === 1);
 });
 
@@ -73,7 +94,11 @@ t.test('a hung live GET in placeholder mode: no placeholder create is started, t
   t.ok(elapsed < DEADLINE_MS + MARGIN_MS, `answered after ${elapsed} ms`);
   t.equal(response.allowed, true);
   await new Promise((resolve) => setTimeout(resolve, 2 * DEADLINE_MS));
-  t.same(api.requests.filter((request) => request.method === 'POST'), [], 'no create was sent');
+  t.same(
+    api.requests.filter((request) => request.method === 'POST'),
+    [],
+    'no create was sent',
+  );
 });
 
 t.test('a Secret create that hangs: answered at the deadline with the placeholder denial, and no Secret appears afterwards', async (t) => {
@@ -82,7 +107,10 @@ t.test('a Secret create that hangs: answered at the deadline with the placeholde
   const { response, elapsed, decision } = await post(view, 'placeholder');
   t.ok(elapsed >= DEADLINE_MS && elapsed < DEADLINE_MS + MARGIN_MS, `answered after ${elapsed} ms (deadline ${DEADLINE_MS} ms)`);
   t.equal(response.allowed, false);
-  t.match(response.status.message, /^spec\.listeners\[0\] "websecure" \(Gateway traefik\/traefik-gateway, hostname "app\.example\.com"\): certificateRefs\[0\] Secret "traefik\/app-tls" does not exist and certguard could not create a placeholder: the create was abandoned: the review's deadline passed first: /);
+  t.match(
+    response.status.message,
+    /^spec\.listeners\[0\] "websecure" \(Gateway traefik\/traefik-gateway, hostname "app\.example\.com"\): certificateRefs\[0\] Secret "traefik\/app-tls" does not exist and certguard could not create a placeholder: the create was abandoned: the review's deadline passed first: /,
+  );
   t.match(decision, { deadline: `the ${DEADLINE_MS} ms deadline cut the review short: gateway-listener-tls could not finish` });
   await waitFor('the delayed create to come due', () => api.abandoned === 1, 5000);
   t.equal(api.requests.filter((request) => request.method === 'POST').length, 1, 'one create was sent, and it was abandoned with the answer');

@@ -58,7 +58,12 @@ const resourceKey = (group: string, plural: string): string => `${group}/${plura
 const objectKey = (namespace: string | undefined, name: string): string => `${namespace ?? ''}/${name}`;
 
 const parseSelector = (text: string | null): Record<string, string> =>
-  Object.fromEntries((text ?? '').split(',').filter(Boolean).map((pair) => pair.split('=') as [string, string]));
+  Object.fromEntries(
+    (text ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((pair) => pair.split('=') as [string, string]),
+  );
 
 const matches = (object: FakeObject, namespace: string | undefined, selector: Record<string, string>): boolean =>
   (namespace === undefined || object.metadata.namespace === namespace) &&
@@ -69,7 +74,8 @@ const partialOf = (object: FakeObject): FakeObject => ({ apiVersion: 'meta.k8s.i
 /** RFC 7386: objects merge key by key, null removes, anything else replaces. */
 const mergePatch = (target: unknown, patch: unknown): unknown => {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
-  const merged: Record<string, unknown> = typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  const merged: Record<string, unknown> =
+    typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
   for (const [field, value] of Object.entries(patch)) {
     if (value === null) delete merged[field];
     else merged[field] = mergePatch(merged[field], value);
@@ -77,7 +83,15 @@ const mergePatch = (target: unknown, patch: unknown): unknown => {
   return merged;
 };
 
-const status = (code: number, reason: string, message: string) => ({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code });
+const status = (code: number, reason: string, message: string) => ({
+  kind: 'Status',
+  apiVersion: 'v1',
+  metadata: {},
+  status: 'Failure',
+  message,
+  reason,
+  code,
+});
 
 /** Routes a path to { group, version, namespace, plural, name } or a discovery document request. */
 const parsePath = (pathname: string) => {
@@ -253,7 +267,9 @@ export class FakeApiServer {
 
   /** Sends a BOOKMARK with the current resourceVersion to every watch that asked for them. */
   bookmark(): void {
-    for (const watch of this.#watches) if (watch.bookmarks) this.#send(watch, 'BOOKMARK', { kind: this.#resources.get(watch.key)?.kind, metadata: { resourceVersion: String(this.#resourceVersion) } });
+    for (const watch of this.#watches)
+      if (watch.bookmarks)
+        this.#send(watch, 'BOOKMARK', { kind: this.#resources.get(watch.key)?.kind, metadata: { resourceVersion: String(this.#resourceVersion) } });
   }
 
   /** Ends every open watch with a 410 ERROR event, as the API server does when its cache moves on. */
@@ -310,10 +326,18 @@ export class FakeApiServer {
     }
     const apiVersion = route.group ? `${route.group}/${route.version}` : route.version;
     if (this.forbidden.has(route.plural) && request.method === 'GET' && route.name === undefined) {
-      return json(403, status(403, 'Forbidden', `${route.plural} is forbidden: User "system:serviceaccount:certguard:certguard" cannot list resource "${route.plural}" in API group "${route.group}" at the cluster scope`));
+      return json(
+        403,
+        status(
+          403,
+          'Forbidden',
+          `${route.plural} is forbidden: User "system:serviceaccount:certguard:certguard" cannot list resource "${route.plural}" in API group "${route.group}" at the cluster scope`,
+        ),
+      );
     }
     if (request.method === 'POST') return this.#create(request, resource, key, route.namespace ?? '', json);
-    if ((request.method === 'PUT' || request.method === 'PATCH') && route.name !== undefined) return this.#write(request, resource, key, route.namespace, route.name, json);
+    if ((request.method === 'PUT' || request.method === 'PATCH') && route.name !== undefined)
+      return this.#write(request, resource, key, route.namespace, route.name, json);
     if (route.name !== undefined && this.hangGets.has(route.plural)) return void request.socket.once('close', () => (this.abandoned += 1));
     if (route.name !== undefined) return this.#get(key, resource, route.namespace, route.name, accept, json);
     if (url.searchParams.get('watch') === '1' || url.searchParams.get('watch') === 'true') return this.#watch(key, route.namespace, url, accept, response);
@@ -323,7 +347,12 @@ export class FakeApiServer {
   #discovery(group: string, version: string, json: (code: number, body: unknown) => void): void {
     const resources = [...this.#resources.entries()]
       .filter(([key, resource]) => resource.group === group && resource.versions.includes(version) && this.#served.has(key))
-      .map(([, resource]) => ({ name: resource.plural, namespaced: resource.namespaced, kind: resource.kind, verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] }));
+      .map(([, resource]) => ({
+        name: resource.plural,
+        namespaced: resource.namespaced,
+        kind: resource.kind,
+        verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+      }));
     if (resources.length === 0) return json(404, status(404, 'NotFound', 'the server could not find the requested resource'));
     json(200, { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources });
   }
@@ -334,14 +363,23 @@ export class FakeApiServer {
     json(200, accept.includes('as=PartialObjectMetadata') ? partialOf(object) : object);
   }
 
-  #list(key: string, resource: FakeResource, apiVersion: string, namespace: string | undefined, url: URL, accept: string, json: (code: number, body: unknown) => void): void {
+  #list(
+    key: string,
+    resource: FakeResource,
+    apiVersion: string,
+    namespace: string | undefined,
+    url: URL,
+    accept: string,
+    json: (code: number, body: unknown) => void,
+  ): void {
     const limit = Number(url.searchParams.get('limit') ?? '0');
     const token = url.searchParams.get('continue');
     let snapshotId: string;
     let offset = 0;
     if (token) {
       [snapshotId, offset] = [token.split(':')[0] ?? '', Number(token.split(':')[1])];
-      if (!this.#snapshots.has(snapshotId)) return json(410, status(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result.'));
+      if (!this.#snapshots.has(snapshotId))
+        return json(410, status(410, 'Expired', 'The provided continue parameter is too old to display a consistent list result.'));
     } else {
       snapshotId = String((this.#snapshotCounter += 1));
       const selector = parseSelector(url.searchParams.get('labelSelector'));
@@ -402,7 +440,14 @@ export class FakeApiServer {
   }
 
   /** PUT replaces (409 when its resourceVersion is not the stored one); PATCH merges (JSON merge patch). */
-  #write(request: http.IncomingMessage, resource: FakeResource, key: string, namespace: string | undefined, name: string, json: (code: number, body: unknown) => void): void {
+  #write(
+    request: http.IncomingMessage,
+    resource: FakeResource,
+    key: string,
+    namespace: string | undefined,
+    name: string,
+    json: (code: number, body: unknown) => void,
+  ): void {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
@@ -411,7 +456,14 @@ export class FakeApiServer {
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as FakeObject;
       if (request.method === 'PATCH') return json(200, this.apply(mergePatch(existing, body) as FakeObject));
       if (body.metadata.resourceVersion !== existing.metadata.resourceVersion) {
-        return json(409, status(409, 'Conflict', `Operation cannot be fulfilled on ${resource.plural} "${name}": the object has been modified; please apply your changes to the latest version and try again`));
+        return json(
+          409,
+          status(
+            409,
+            'Conflict',
+            `Operation cannot be fulfilled on ${resource.plural} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+          ),
+        );
       }
       json(200, this.apply({ ...body, metadata: { ...body.metadata, name, ...(namespace ? { namespace } : {}) } }));
     });
@@ -421,7 +473,14 @@ export class FakeApiServer {
     const object = JSON.parse(Buffer.concat(chunks).toString('utf8')) as FakeObject;
     const name = object.metadata.name;
     if (this.terminating.has(namespace)) {
-      return json(403, status(403, 'Forbidden', `${resource.plural} "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`));
+      return json(
+        403,
+        status(
+          403,
+          'Forbidden',
+          `${resource.plural} "${name}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
+        ),
+      );
     }
     if (this.#objects.get(key)!.has(objectKey(namespace, name))) return json(409, status(409, 'AlreadyExists', `${resource.plural} "${name}" already exists`));
     json(201, this.apply({ ...object, metadata: { ...object.metadata, namespace } }));

@@ -64,7 +64,19 @@ export const solverRoute = (namespace: string, name: string, labels: Record<stri
     namespace,
     creationTimestamp: '2025-01-01T00:00:00Z',
     labels,
-    ownerReferences: [{ apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', name: `${name}-challenge`, uid: '0f0e0d0c-0000-4000-8000-000000000000', controller: true, blockOwnerDeletion: true }],
+    ownerReferences: [
+      {
+        apiVersion: 'acme.cert-manager.io/v1',
+        kind: 'Challenge',
+        name: `${name}-challenge`,
+        uid: '0f0e0d0c-0000-4000-8000-000000000000',
+        controller: true,
+        blockOwnerDeletion: true,
+      },
+    ],
   },
-  spec: { parentRefs: [{ name: 'traefik-gateway', namespace: 'traefik' }], rules: [{ matches: [{ path: { type: 'Exact', value: `/.well-known/acme-challenge/${name}` } }] }] },
+  spec: {
+    parentRefs: [{ name: 'traefik-gateway', namespace: 'traefik' }],
+    rules: [{ matches: [{ path: { type: 'Exact', value: `/.well-known/acme-challenge/${name}` } }] }],
+  },
 });

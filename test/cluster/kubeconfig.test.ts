@@ -38,7 +38,15 @@ const applied = async (credentials: ReturnType<typeof loadCredentials>) => {
   const options: https.RequestOptions = {};
   await credentials.apply(options);
   const headers = (options.headers ?? {}) as Record<string, string>;
-  return { authorization: headers.Authorization, ca: options.ca?.toString(), cert: options.cert?.toString(), key: options.key?.toString(), rejectUnauthorized: options.rejectUnauthorized, servername: options.servername, agent: options.agent };
+  return {
+    authorization: headers.Authorization,
+    ca: options.ca?.toString(),
+    cert: options.cert?.toString(),
+    key: options.key?.toString(),
+    rejectUnauthorized: options.rejectUnauthorized,
+    servername: options.servername,
+    agent: options.agent,
+  };
 };
 
 const NO_CLUSTER: NodeJS.ProcessEnv = {};
@@ -47,17 +55,41 @@ t.test('a kubeconfig with a token, relative CA file, TLS server name and skip-ve
   const dir = folder();
   mkdirSync(join(dir, 'pki'));
   writeFileSync(join(dir, 'pki', 'ca.crt'), 'CA PEM');
-  const path = write(dir, 'config', kubeconfig({ 'certificate-authority': 'pki/ca.crt', 'tls-server-name': 'api.internal', 'insecure-skip-tls-verify': true }, { token: 'secret-token' }));
+  const path = write(
+    dir,
+    'config',
+    kubeconfig({ 'certificate-authority': 'pki/ca.crt', 'tls-server-name': 'api.internal', 'insecure-skip-tls-verify': true }, { token: 'secret-token' }),
+  );
   const credentials = loadCredentials(path, NO_CLUSTER);
   t.equal(credentials.server, 'https://127.0.0.1:6443', 'trailing slash dropped');
   t.equal(credentials.source, path);
-  t.strictSame(await applied(credentials), { authorization: 'Bearer secret-token', ca: 'CA PEM', cert: undefined, key: undefined, rejectUnauthorized: false, servername: 'api.internal', agent: undefined });
+  t.strictSame(await applied(credentials), {
+    authorization: 'Bearer secret-token',
+    ca: 'CA PEM',
+    cert: undefined,
+    key: undefined,
+    rejectUnauthorized: false,
+    servername: 'api.internal',
+    agent: undefined,
+  });
 });
 
 t.test('client certificate and CA as inline data', async (t) => {
   const base64 = (text: string) => Buffer.from(text).toString('base64');
-  const path = write(folder(), 'config', kubeconfig({ 'certificate-authority-data': base64('CA') }, { 'client-certificate-data': base64('CERT'), 'client-key-data': base64('KEY') }));
-  t.strictSame(await applied(loadCredentials(path, NO_CLUSTER)), { authorization: undefined, ca: 'CA', cert: 'CERT', key: 'KEY', rejectUnauthorized: undefined, servername: undefined, agent: undefined });
+  const path = write(
+    folder(),
+    'config',
+    kubeconfig({ 'certificate-authority-data': base64('CA') }, { 'client-certificate-data': base64('CERT'), 'client-key-data': base64('KEY') }),
+  );
+  t.strictSame(await applied(loadCredentials(path, NO_CLUSTER)), {
+    authorization: undefined,
+    ca: 'CA',
+    cert: 'CERT',
+    key: 'KEY',
+    rejectUnauthorized: undefined,
+    servername: undefined,
+    agent: undefined,
+  });
 });
 
 t.test('basic auth and a token file', async (t) => {
@@ -87,14 +119,26 @@ t.test('in a cluster: the service account token and CA, unless a path is given',
   const credentials = loadCredentials(undefined, env, account);
   t.equal(credentials.server, 'https://[fd00::1]:443');
   t.equal(credentials.source, 'in-cluster service account');
-  t.strictSame(await applied(credentials), { authorization: 'Bearer pod-token', ca: 'CLUSTER CA', cert: undefined, key: undefined, rejectUnauthorized: undefined, servername: undefined, agent: undefined });
+  t.strictSame(await applied(credentials), {
+    authorization: 'Bearer pod-token',
+    ca: 'CLUSTER CA',
+    cert: undefined,
+    key: undefined,
+    rejectUnauthorized: undefined,
+    servername: undefined,
+    agent: undefined,
+  });
   const explicit = write(folder(), 'config', kubeconfig({}, { token: 'explicit' }));
   t.equal((await applied(loadCredentials(explicit, env, account))).authorization, 'Bearer explicit', 'an explicit path wins');
 });
 
 t.test('an exec plugin is run through @kubernetes/client-node', async (t) => {
   const dir = folder();
-  const plugin = write(dir, 'plugin.mjs', "console.log(JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1beta1', kind: 'ExecCredential', status: { token: 'from-exec' } }));\n");
+  const plugin = write(
+    dir,
+    'plugin.mjs',
+    "console.log(JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1beta1', kind: 'ExecCredential', status: { token: 'from-exec' } }));\n",
+  );
   const exec = { apiVersion: 'client.authentication.k8s.io/v1beta1', command: process.execPath, args: [plugin], interactiveMode: 'Never' };
   const path = write(dir, 'config', kubeconfig({ 'insecure-skip-tls-verify': true }, { exec }));
   const result = await applied(loadCredentials(path, NO_CLUSTER));
@@ -108,7 +152,9 @@ t.test('errors are sentences', async (t) => {
   t.throws(() => loadCredentials(noContext, NO_CLUSTER), { message: `kubeconfig ${noContext}: no current context (current-context "gone" is not defined)` });
   const noServer = write(dir, 'no-server', kubeconfig({ server: '' }, {}));
   t.throws(() => loadCredentials(noServer, NO_CLUSTER), { message: `kubeconfig ${noServer}: cluster "c" has no server` });
-  t.throws(() => loadCredentials(join(dir, 'absent'), NO_CLUSTER), { message: `reading kubeconfig ${join(dir, 'absent')}: ENOENT: no such file or directory, open '${join(dir, 'absent')}'` });
+  t.throws(() => loadCredentials(join(dir, 'absent'), NO_CLUSTER), {
+    message: `reading kubeconfig ${join(dir, 'absent')}: ENOENT: no such file or directory, open '${join(dir, 'absent')}'`,
+  });
   const home = process.env.HOME;
   process.env.HOME = dir;
   t.teardown(() => {
@@ -121,11 +167,24 @@ t.test('errors are sentences', async (t) => {
 
 t.test('--context picks another context of the kubeconfig, even in a pod', async (t) => {
   const dir = folder();
-  const document = kubeconfig({}, { token: 'current-token' }, {
-    clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:6443' } }, { name: 'staging', cluster: { server: 'https://staging.example:6443' } }],
-    users: [{ name: 'u', user: { token: 'current-token' } }, { name: 'deployer', user: { token: 'staging-token' } }],
-    contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u' } }, { name: 'staging', context: { cluster: 'staging', user: 'deployer' } }],
-  });
+  const document = kubeconfig(
+    {},
+    { token: 'current-token' },
+    {
+      clusters: [
+        { name: 'c', cluster: { server: 'https://127.0.0.1:6443' } },
+        { name: 'staging', cluster: { server: 'https://staging.example:6443' } },
+      ],
+      users: [
+        { name: 'u', user: { token: 'current-token' } },
+        { name: 'deployer', user: { token: 'staging-token' } },
+      ],
+      contexts: [
+        { name: 'ctx', context: { cluster: 'c', user: 'u' } },
+        { name: 'staging', context: { cluster: 'staging', user: 'deployer' } },
+      ],
+    },
+  );
   const path = write(dir, 'config', document);
   const chosen = loadCredentials(path, NO_CLUSTER, undefined, 'staging');
   t.same([chosen.server, chosen.context, (await applied(chosen)).authorization], ['https://staging.example:6443', 'staging', 'Bearer staging-token']);
@@ -136,6 +195,6 @@ t.test('--context picks another context of the kubeconfig, even in a pod', async
   writeFileSync(join(account, 'token'), 'pod-token');
   const inPod = { KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBECONFIG: path };
   t.equal(loadCredentials(undefined, inPod, account).source, 'in-cluster service account');
-  t.equal(loadCredentials(undefined, inPod, account, 'staging').server, 'https://staging.example:6443', 'a context means a kubeconfig, not the pod\'s account');
+  t.equal(loadCredentials(undefined, inPod, account, 'staging').server, 'https://staging.example:6443', "a context means a kubeconfig, not the pod's account");
   t.throws(() => loadCredentials(path, NO_CLUSTER, undefined, 'prod'), { message: `kubeconfig ${path}: context "prod" is not defined` });
 });

@@ -54,7 +54,10 @@ t.test('matches JSON.parse on any list, cut anywhere (property)', async (t) => {
 t.test('answers that are not lists pass through whole', async (t) => {
   const cases = [
     { name: 'a Status', text: '{"kind":"Status","code":410,"reason":"Expired","message":"too old resource version: 1 (5) [items]"}' },
-    { name: 'an empty PartialObjectMetadataList ("items": null)', text: '{"kind":"PartialObjectMetadataList","metadata":{"resourceVersion":"7"},"items":null}' },
+    {
+      name: 'an empty PartialObjectMetadataList ("items": null)',
+      text: '{"kind":"PartialObjectMetadataList","metadata":{"resourceVersion":"7"},"items":null}',
+    },
     { name: 'a nested "items" key that is not the list\'s', text: '{"kind":"X","spec":{"items":[{"a":1}]}}' },
   ];
   for (const entry of cases) {

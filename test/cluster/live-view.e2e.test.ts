@@ -33,7 +33,9 @@ const solverRoute = (namespace: string, name: string) => ({
     name,
     namespace,
     labels: SOLVER,
-    ownerReferences: [{ apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', name: `${name}-challenge`, uid: '0f0e0d0c-0000-4000-8000-000000000001', controller: true }],
+    ownerReferences: [
+      { apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', name: `${name}-challenge`, uid: '0f0e0d0c-0000-4000-8000-000000000001', controller: true },
+    ],
   },
   spec: { parentRefs: [{ name: 'traefik-gateway', namespace: 'traefik' }], rules: [{ backendRefs: [{ name: 'solver', port: 8089 }] }] },
 });
@@ -64,7 +66,12 @@ t.test('the live view on a real API server', async (t) => {
   await kubectl('label', 'secret', 'before', '-n', 'app', 'certguard.io/team=web', 'team=web');
 
   const log = recordingLogger();
-  const view: LiveView = createLiveView({ kubeconfig: cluster.kubeconfigPath, staleAfterSeconds: 2, logger: log.logger, backoff: { initialMs: 100, maxMs: 1000 } });
+  const view: LiveView = createLiveView({
+    kubeconfig: cluster.kubeconfigPath,
+    staleAfterSeconds: 2,
+    logger: log.logger,
+    backoff: { initialMs: 100, maxMs: 1000 },
+  });
   t.teardown(() => view.stop());
   const ready = () => waitFor('the view to be ready', () => view.status().ready, 60_000);
   const port = new URL(cluster.serverUrl).port;
@@ -81,7 +88,10 @@ t.test('the live view on a real API server', async (t) => {
   });
 
   await t.test('initial sync: metadata only for Secrets (the labels certguard selects on), CRD-backed resources idle while not installed', async (t) => {
-    t.strictSame(view.status().idle, CRD_BACKED.map((id) => `${id}: not served (CRD not installed)`));
+    t.strictSame(
+      view.status().idle,
+      CRD_BACKED.map((id) => `${id}: not served (CRD not installed)`),
+    );
     t.equal(view.isServed('gateways'), false);
     const [cached] = view.list('secrets', { namespace: 'app' });
     t.strictSame(cached, {
@@ -117,13 +127,28 @@ t.test('the live view on a real API server', async (t) => {
     await kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all');
     await apply(solverRoute('app', 'cm-acme-http-solver-first'));
     await apply({ ...solverRoute('app', 'plain-route'), metadata: { name: 'plain-route', namespace: 'app' } });
-    await apply({ apiVersion: 'gateway.networking.k8s.io/v1beta1', kind: 'ReferenceGrant', metadata: { name: 'allow', namespace: 'app' }, spec: { from: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'traefik' }], to: [{ group: '', kind: 'Secret' }] } });
-    await waitFor('the CRDs to be noticed', () => view.isServed('solver-httproutes') && view.list('solver-httproutes').length === 1 && view.list('referencegrants').length === 1, 60_000);
+    await apply({
+      apiVersion: 'gateway.networking.k8s.io/v1beta1',
+      kind: 'ReferenceGrant',
+      metadata: { name: 'allow', namespace: 'app' },
+      spec: { from: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'traefik' }], to: [{ group: '', kind: 'Secret' }] },
+    });
+    await waitFor(
+      'the CRDs to be noticed',
+      () => view.isServed('solver-httproutes') && view.list('solver-httproutes').length === 1 && view.list('referencegrants').length === 1,
+      60_000,
+    );
     t.strictSame(view.status().idle, [], 'nothing idles any more');
     t.strictSame(names(view.list('solver-httproutes')), ['cm-acme-http-solver-first'], 'only the labelled route');
-    t.strictSame(view.list('solver-httproutes')[0]?.metadata?.ownerReferences, [{ apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', name: 'cm-acme-http-solver-first-challenge', controller: true }]);
+    t.strictSame(view.list('solver-httproutes')[0]?.metadata?.ownerReferences, [
+      { apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', name: 'cm-acme-http-solver-first-challenge', controller: true },
+    ]);
     t.equal(view.list('referencegrants')[0]?.apiVersion, 'gateway.networking.k8s.io/v1', 'a v1beta1 grant is seen through the first served version');
-    t.strictSame(view.count('solver-httproutes', { ownedBy: { group: 'acme.cert-manager.io', kind: 'Challenge' } }), new Map([['app', 1]]), 'counted as owned by a Challenge');
+    t.strictSame(
+      view.count('solver-httproutes', { ownedBy: { group: 'acme.cert-manager.io', kind: 'Challenge' } }),
+      new Map([['app', 1]]),
+      'counted as owned by a Challenge',
+    );
 
     const awake = await review(solverCreate(second), [cap], { view });
     t.equal(awake.response.allowed, false, 'the policy counts the cached route and denies the second');
@@ -135,7 +160,10 @@ t.test('the live view on a real API server', async (t) => {
     for (const name of ['fresh-0', 'fresh-1', 'fresh-2']) {
       // Created synchronously: the event loop has not run since, so the watch event cannot be in
       // the cache yet, whatever the timing. Exactly GitOps applying a Secret and its Gateway.
-      execFileSync(KUBECTL, [`--kubeconfig=${cluster.kubeconfigPath}`, 'create', 'secret', 'generic', name, '-n', 'app', '--from-literal=a=b'], { env: withoutProxies(), stdio: 'ignore' });
+      execFileSync(KUBECTL, [`--kubeconfig=${cluster.kubeconfigPath}`, 'create', 'secret', 'generic', name, '-n', 'app', '--from-literal=a=b'], {
+        env: withoutProxies(),
+        stdio: 'ignore',
+      });
       t.notOk(names(view.list('secrets', { namespace: 'app' })).includes(name), `${name}: not in the cache yet`);
       const object = gateway([https('websecure', 'app.example.com', { name, namespace: 'app' })], { namespace: 'app', name: `gw-${name}` });
       const outcome = await review(admissionRequest(object), [policy], { view });
@@ -169,6 +197,9 @@ t.test('the live view on a real API server', async (t) => {
     await apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'leaving' }, spec: { finalizers: ['kubernetes'] } });
     await kubectl('delete', 'namespace', 'leaving', '--wait=false');
     const refused = await view.createSecret({ metadata: { name: 'placeholder', namespace: 'leaving' }, type: 'kubernetes.io/tls', data: {} });
-    t.strictSame(refused, { outcome: 'refused', reason: 'secrets "placeholder" is forbidden: unable to create new content in namespace leaving because it is being terminated' });
+    t.strictSame(refused, {
+      outcome: 'refused',
+      reason: 'secrets "placeholder" is forbidden: unable to create new content in namespace leaving because it is being terminated',
+    });
   });
 });

@@ -30,8 +30,10 @@ const setup = async (test: Teardown, options: Setup = {}) => {
 
 const ready = (view: LiveView) => waitFor('the view to be ready', () => view.status().ready);
 
-const listRequests = (api: FakeApiServer, plural: string) => api.requests.filter((request) => request.path.includes(`/${plural}?`) && !request.path.includes('watch=1'));
-const watchRequests = (api: FakeApiServer, plural: string) => api.requests.filter((request) => request.path.includes(`/${plural}?`) && request.path.includes('watch=1'));
+const listRequests = (api: FakeApiServer, plural: string) =>
+  api.requests.filter((request) => request.path.includes(`/${plural}?`) && !request.path.includes('watch=1'));
+const watchRequests = (api: FakeApiServer, plural: string) =>
+  api.requests.filter((request) => request.path.includes(`/${plural}?`) && request.path.includes('watch=1'));
 
 t.test('initial sync', async (t) => {
   t.test('lists every resource and becomes ready', async (t) => {
@@ -46,7 +48,11 @@ t.test('initial sync', async (t) => {
     t.strictSame(view.status(), { ready: true, notReady: [], idle: [] });
     t.equal(view.list('gateways').length, 1);
     t.equal((view.list('gateways')[0]?.spec as { listeners: unknown[] }).listeners.length, 2);
-    t.strictSame(view.list('solver-httproutes').map((route) => route.metadata?.name), ['cm-acme-http-solver-abcde'], 'only label-selected routes are cached');
+    t.strictSame(
+      view.list('solver-httproutes').map((route) => route.metadata?.name),
+      ['cm-acme-http-solver-abcde'],
+      'only label-selected routes are cached',
+    );
     t.equal(view.list('namespaces')[0]?.metadata?.annotations?.['certguard.io/max-solver-routes'], '50');
     t.strictSame(
       view.resourceStats().filter((stat) => stat.objects > 0),
@@ -77,14 +83,32 @@ t.test('initial sync', async (t) => {
 
   t.test('keeps a compact metadata-only entry: no data, managedFields, resourceVersion, or labels certguard does not select on', async (t) => {
     const { api, view } = await setup(t);
-    api.apply(secret('app', 'app-tls', { metadata: { ...secret('app', 'app-tls').metadata, labels: { app: 'app-tls', 'certguard.io/placeholder': 'true', 'app.kubernetes.io/managed-by': 'certguard' } } }));
-    api.apply(solverRoute('app', 'cm-acme-http-solver-abcde', { ...SOLVER, 'acme.cert-manager.io/http-domain': '1234567', 'acme.cert-manager.io/http-token': '7654321' }));
+    api.apply(
+      secret('app', 'app-tls', {
+        metadata: {
+          ...secret('app', 'app-tls').metadata,
+          labels: { app: 'app-tls', 'certguard.io/placeholder': 'true', 'app.kubernetes.io/managed-by': 'certguard' },
+        },
+      }),
+    );
+    api.apply(
+      solverRoute('app', 'cm-acme-http-solver-abcde', {
+        ...SOLVER,
+        'acme.cert-manager.io/http-domain': '1234567',
+        'acme.cert-manager.io/http-token': '7654321',
+      }),
+    );
     await view.start();
     await ready(view);
     t.strictSame(view.list('secrets')[0], {
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: { name: 'app-tls', namespace: 'app', creationTimestamp: '2025-01-01T00:00:00Z', labels: { 'app.kubernetes.io/managed-by': 'certguard', 'certguard.io/placeholder': 'true' } },
+      metadata: {
+        name: 'app-tls',
+        namespace: 'app',
+        creationTimestamp: '2025-01-01T00:00:00Z',
+        labels: { 'app.kubernetes.io/managed-by': 'certguard', 'certguard.io/placeholder': 'true' },
+      },
     });
     t.strictSame(view.list('solver-httproutes')[0], {
       apiVersion: 'gateway.networking.k8s.io/v1',
@@ -105,8 +129,12 @@ t.test('initial sync', async (t) => {
     api.apply(secret('app', 'app-tls'));
     await view.start();
     await ready(view);
-    t.throws(() => view.list('secrets', { labels: { app: 'app-tls' } }), { message: 'secrets: the cache keeps only the labels certguard selects on, not "app" (see isKeptLabel)' });
-    t.throws(() => view.count('secrets', { labels: { app: 'app-tls' } }), { message: 'secrets: the cache keeps only the labels certguard selects on, not "app" (see isKeptLabel)' });
+    t.throws(() => view.list('secrets', { labels: { app: 'app-tls' } }), {
+      message: 'secrets: the cache keeps only the labels certguard selects on, not "app" (see isKeptLabel)',
+    });
+    t.throws(() => view.count('secrets', { labels: { app: 'app-tls' } }), {
+      message: 'secrets: the cache keeps only the labels certguard selects on, not "app" (see isKeptLabel)',
+    });
     t.strictSame(view.list('gateways', { labels: { app: 'web' } }), [], 'full objects keep every label');
   });
 
@@ -121,7 +149,10 @@ t.test('initial sync', async (t) => {
     api.apply(secret('app', 'annotated', { metadata: { name: 'annotated', namespace: 'app', annotations } }));
     await view.start();
     await ready(view);
-    t.strictSame(view.list('secrets')[0]?.metadata?.annotations, { 'cert-manager.io/certificate-name': 'app', 'certguard.io/placeholder-for': 'gateway traefik/traefik-gateway' });
+    t.strictSame(view.list('secrets')[0]?.metadata?.annotations, {
+      'cert-manager.io/certificate-name': 'app',
+      'certguard.io/placeholder-for': 'gateway traefik/traefik-gateway',
+    });
   });
 
   t.test('keeps of a Certificate only what policies read', async (t) => {
@@ -134,8 +165,14 @@ t.test('initial sync', async (t) => {
         namespace: 'app',
         uid: 'u',
         labels: { team: 'web' },
-        annotations: { 'acme.cert-manager.io/http01-parentrefname': 'traefik-gateway', 'kubectl.kubernetes.io/last-applied-configuration': '{}', 'example.com/note': 'x' },
-        ownerReferences: [{ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', name: 'traefik-gateway', uid: 'g', controller: true, blockOwnerDeletion: true }],
+        annotations: {
+          'acme.cert-manager.io/http01-parentrefname': 'traefik-gateway',
+          'kubectl.kubernetes.io/last-applied-configuration': '{}',
+          'example.com/note': 'x',
+        },
+        ownerReferences: [
+          { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', name: 'traefik-gateway', uid: 'g', controller: true, blockOwnerDeletion: true },
+        ],
         managedFields: [{ manager: 'kubectl' }],
       },
       spec: {
@@ -150,7 +187,13 @@ t.test('initial sync', async (t) => {
       status: {
         conditions: [
           { type: 'Issuing', status: 'True', reason: 'Issuing' },
-          { type: 'Ready', status: 'False', reason: 'DoesNotExist', message: 'Issuing certificate as Secret does not exist', lastTransitionTime: '2025-03-01T10:00:00Z' },
+          {
+            type: 'Ready',
+            status: 'False',
+            reason: 'DoesNotExist',
+            message: 'Issuing certificate as Secret does not exist',
+            lastTransitionTime: '2025-03-01T10:00:00Z',
+          },
         ],
         notAfter: '2025-06-01T10:00:00Z',
       },
@@ -232,14 +275,23 @@ t.test('initial sync', async (t) => {
     await api.start();
     api.apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'traefik', namespace: 'traefik' } });
     api.apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'app' } });
-    const view = createLiveView({ kubeconfig: api.kubeconfigPath, staleAfterSeconds: 30, logger: recordingLogger().logger, resources: ['services'], namespaces: { services: ['traefik'] } });
+    const view = createLiveView({
+      kubeconfig: api.kubeconfigPath,
+      staleAfterSeconds: 30,
+      logger: recordingLogger().logger,
+      resources: ['services'],
+      namespaces: { services: ['traefik'] },
+    });
     t.teardown(async () => {
       await view.stop();
       await api.stop();
     });
     await view.start();
     await ready(view);
-    t.strictSame(view.list('services').map((service) => service.metadata?.name), ['traefik']);
+    t.strictSame(
+      view.list('services').map((service) => service.metadata?.name),
+      ['traefik'],
+    );
     t.match(listRequests(api, 'services')[0]?.path, /^\/api\/v1\/namespaces\/traefik\/services\?/);
   });
 });
@@ -247,8 +299,20 @@ t.test('initial sync', async (t) => {
 t.test('watches a resource in several namespaces, one loop each, read as one', async (t) => {
   const api = new FakeApiServer();
   await api.start();
-  for (const [namespace, name] of [['apps', 'a-tls'], ['web', 'w-tls'], ['kube-system', 'token'], ['apps', 'b-tls']] as const) api.apply(secret(namespace, name));
-  const view = createLiveView({ kubeconfig: api.kubeconfigPath, staleAfterSeconds: 30, logger: recordingLogger().logger, resources: ['secrets'], namespaces: { secrets: ['apps', 'web'] } });
+  for (const [namespace, name] of [
+    ['apps', 'a-tls'],
+    ['web', 'w-tls'],
+    ['kube-system', 'token'],
+    ['apps', 'b-tls'],
+  ] as const)
+    api.apply(secret(namespace, name));
+  const view = createLiveView({
+    kubeconfig: api.kubeconfigPath,
+    staleAfterSeconds: 30,
+    logger: recordingLogger().logger,
+    resources: ['secrets'],
+    namespaces: { secrets: ['apps', 'web'] },
+  });
   t.teardown(async () => {
     await view.stop();
     await api.stop();
@@ -256,11 +320,30 @@ t.test('watches a resource in several namespaces, one loop each, read as one', a
   t.equal(view.isServed('secrets'), true, 'served until discovery says otherwise');
   await view.start();
   await ready(view);
-  t.strictSame(view.list('secrets').map((s) => `${s.metadata?.namespace}/${s.metadata?.name}`).sort(), ['apps/a-tls', 'apps/b-tls', 'web/w-tls'], 'only the listed namespaces');
-  t.strictSame(view.list('secrets', { namespace: 'web' }).map((s) => s.metadata?.name), ['w-tls']);
-  t.strictSame([...view.count('secrets')].sort(), [['apps', 2], ['web', 1]]);
+  t.strictSame(
+    view
+      .list('secrets')
+      .map((s) => `${s.metadata?.namespace}/${s.metadata?.name}`)
+      .sort(),
+    ['apps/a-tls', 'apps/b-tls', 'web/w-tls'],
+    'only the listed namespaces',
+  );
+  t.strictSame(
+    view.list('secrets', { namespace: 'web' }).map((s) => s.metadata?.name),
+    ['w-tls'],
+  );
+  t.strictSame([...view.count('secrets')].sort(), [
+    ['apps', 2],
+    ['web', 1],
+  ]);
   t.equal((await view.get('secrets', 'apps', 'b-tls'))?.metadata?.name, 'b-tls', 'get answers from the namespace’s cache');
-  t.strictSame(listRequests(api, 'secrets').map((request) => request.path.split('?')[0]).sort(), ['/api/v1/namespaces/apps/secrets', '/api/v1/namespaces/web/secrets'], 'one list per namespace, none cluster-wide');
+  t.strictSame(
+    listRequests(api, 'secrets')
+      .map((request) => request.path.split('?')[0])
+      .sort(),
+    ['/api/v1/namespaces/apps/secrets', '/api/v1/namespaces/web/secrets'],
+    'one list per namespace, none cluster-wide',
+  );
   t.same(view.resourceStats(), [{ resource: 'secrets', synced: true, objects: 3 }]);
   api.apply(secret('web', 'new-tls'));
   await waitFor('a Secret added by the web watch', () => view.list('secrets', { namespace: 'web' }).length === 2);
@@ -307,8 +390,20 @@ t.test('count answers per namespace without building objects, and follows the wa
   await view.start();
   await ready(view);
   const CHALLENGE = { group: 'acme.cert-manager.io', kind: 'Challenge' };
-  t.strictSame(view.count('solver-httproutes'), new Map([['app', 3], ['other', 1]]));
-  t.strictSame(view.count('solver-httproutes', { ownedBy: CHALLENGE }), new Map([['app', 2], ['other', 1]]));
+  t.strictSame(
+    view.count('solver-httproutes'),
+    new Map([
+      ['app', 3],
+      ['other', 1],
+    ]),
+  );
+  t.strictSame(
+    view.count('solver-httproutes', { ownedBy: CHALLENGE }),
+    new Map([
+      ['app', 2],
+      ['other', 1],
+    ]),
+  );
   t.strictSame(view.count('solver-httproutes', { namespace: 'other', ownedBy: CHALLENGE }), new Map([['other', 1]]));
   t.strictSame(view.count('solver-httproutes', { ownedBy: { group: 'acme.cert-manager.io', kind: 'Order' } }), new Map());
   t.strictSame(view.count('secrets', { labels: { 'certguard.io/placeholder': 'true' } }), new Map([['app', 1]]));
@@ -351,7 +446,14 @@ t.test('API server restarted mid-run', async (t) => {
     api.apply(secret('app', 'while-down'));
     api.delete('v1', 'Secret', 'app', 'before');
     await api.start();
-    await waitFor('the change made while down', () => view.list('secrets').map((object) => object.metadata?.name).join() === 'while-down');
+    await waitFor(
+      'the change made while down',
+      () =>
+        view
+          .list('secrets')
+          .map((object) => object.metadata?.name)
+          .join() === 'while-down',
+    );
     t.equal(listRequests(api, 'secrets').length, lists, 'no new list');
     t.equal(view.status().ready, true);
   });
@@ -368,7 +470,14 @@ t.test('API server restarted mid-run', async (t) => {
     api.apply(secret('app', 'while-down'));
     api.compact();
     await api.start();
-    await waitFor('the re-listed state', () => view.list('secrets').map((object) => object.metadata?.name).join() === 'while-down');
+    await waitFor(
+      'the re-listed state',
+      () =>
+        view
+          .list('secrets')
+          .map((object) => object.metadata?.name)
+          .join() === 'while-down',
+    );
     t.ok(listRequests(api, 'secrets').length > lists, 'listed again');
     t.ok(log.lines.some((line) => line.message === 'secrets: watch expired (410 Gone); listing again'));
   });
@@ -425,7 +534,9 @@ t.test('CRDs', async (t) => {
   });
 
   t.test('uses the first served version', async (t) => {
-    const api = new FakeApiServer([{ group: 'gateway.networking.k8s.io', versions: ['v1beta1'], plural: 'referencegrants', kind: 'ReferenceGrant', namespaced: true }]);
+    const api = new FakeApiServer([
+      { group: 'gateway.networking.k8s.io', versions: ['v1beta1'], plural: 'referencegrants', kind: 'ReferenceGrant', namespaced: true },
+    ]);
     await api.start();
     api.apply({ apiVersion: 'gateway.networking.k8s.io/v1beta1', kind: 'ReferenceGrant', metadata: { name: 'allow', namespace: 'certs' }, spec: {} });
     const view = createLiveView({ kubeconfig: api.kubeconfigPath, staleAfterSeconds: 30, logger: recordingLogger().logger, resources: ['referencegrants'] });
@@ -497,7 +608,9 @@ t.test('get', async (t) => {
     await view.start();
     await ready(view);
     await api.stop();
-    await t.rejects(view.get('secrets', 'app', 'app-tls'), { message: `reading Secret app/app-tls from the API server: API server unreachable: connect ECONNREFUSED 127.0.0.1:${api.port}` });
+    await t.rejects(view.get('secrets', 'app', 'app-tls'), {
+      message: `reading Secret app/app-tls from the API server: API server unreachable: connect ECONNREFUSED 127.0.0.1:${api.port}`,
+    });
     await api.start();
   });
 });
@@ -507,7 +620,10 @@ t.test('readiness names what is wrong', async (t) => {
   api.forbidden.add('secrets');
   await view.start();
   const line = await waitFor('the 403', () => view.status().notReady.find((entry) => entry.includes('403')));
-  t.equal(line, 'secrets: list: HTTP 403 Forbidden: secrets is forbidden: User "system:serviceaccount:certguard:certguard" cannot list resource "secrets" in API group "" at the cluster scope');
+  t.equal(
+    line,
+    'secrets: list: HTTP 403 Forbidden: secrets is forbidden: User "system:serviceaccount:certguard:certguard" cannot list resource "secrets" in API group "" at the cluster scope',
+  );
   await waitFor('the other resources', () => view.status().notReady.length === 1);
   t.strictSame(view.status().notReady, [line], 'only the forbidden resource keeps the view from being ready');
   api.forbidden.delete('secrets');
@@ -521,7 +637,11 @@ t.test('before start the view is not ready', async (t) => {
 });
 
 t.test('createSecret', async (t) => {
-  const placeholder = (namespace: string, name: string) => ({ metadata: { name, namespace, labels: { 'certguard.io/placeholder': 'true' } }, type: 'kubernetes.io/tls', data: {} });
+  const placeholder = (namespace: string, name: string) => ({
+    metadata: { name, namespace, labels: { 'certguard.io/placeholder': 'true' } },
+    type: 'kubernetes.io/tls',
+    data: {},
+  });
   const { api, view } = await setup(t);
   api.apply(secret('app', 'taken'));
   api.terminating.add('leaving');
@@ -538,7 +658,11 @@ t.test('createSecret', async (t) => {
   const created = api.requests.find((request) => request.method === 'POST');
   t.equal(created?.path, '/api/v1/namespaces/app/secrets');
   await api.stop();
-  t.strictSame(await view.createSecret(placeholder('app', 'other')), { outcome: 'refused', reason: `API server unreachable: connect ECONNREFUSED 127.0.0.1:${api.port}` }, 'refuses when the API server is unreachable');
+  t.strictSame(
+    await view.createSecret(placeholder('app', 'other')),
+    { outcome: 'refused', reason: `API server unreachable: connect ECONNREFUSED 127.0.0.1:${api.port}` },
+    'refuses when the API server is unreachable',
+  );
 });
 
 t.test('the Secret → listeners index follows the Gateway watch: add, update, delete and re-list', async (t) => {
@@ -549,7 +673,8 @@ t.test('the Secret → listeners index follows the Gateway watch: add, update, d
   await ready(view);
   await waitFor('the watches', () => api.watchCount === 11);
   t.ok(view.isSynced('gateways') && view.isSynced('listenersets'), 'synced after the first list');
-  const users = (secret: string) => view.listenersUsing('traefik', secret).map((use) => `${use.owner.kind} ${use.owner.namespace}/${use.owner.name} ${use.listener.name}`);
+  const users = (secret: string) =>
+    view.listenersUsing('traefik', secret).map((use) => `${use.owner.kind} ${use.owner.namespace}/${use.owner.name} ${use.listener.name}`);
   t.same(users('app1-tls'), ['Gateway traefik/web https-1'], 'indexed from the list');
 
   api.apply(gateway('traefik', 'other', 1));

@@ -4,7 +4,13 @@ import t from 'tap';
 import { ManifestView } from '../../src/cluster/manifest-view.ts';
 import type { KubeObject } from '../../src/kube/object.ts';
 
-const secret = (crt: string): KubeObject => ({ apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'app-tls', namespace: 'app', labels: { app: 'web' } }, data: { 'tls.crt': crt } });
+const secret = (crt: string): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Secret',
+  type: 'kubernetes.io/tls',
+  metadata: { name: 'app-tls', namespace: 'app', labels: { app: 'web' } },
+  data: { 'tls.crt': crt },
+});
 
 t.test('hands out the same frozen object on every read', async (t) => {
   const view = new ManifestView([secret('one')]);
@@ -22,7 +28,7 @@ t.test('keeps its own copy of what it was given', async (t) => {
   const view = new ManifestView([given]);
   given.metadata!.labels!.app = 'changed';
   t.equal((await view.get('secrets', 'app', 'app-tls'))?.metadata?.labels?.app, 'web');
-  t.notOk(Object.isFrozen(given), 'the caller\'s object stays writable');
+  t.notOk(Object.isFrozen(given), "the caller's object stays writable");
 });
 
 t.test('judges a stored Secret once, and again once it is replaced', async (t) => {

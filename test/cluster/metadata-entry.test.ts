@@ -10,24 +10,58 @@ const roundTrip = (metadata: ObjectMeta) => objectOf(recordOf(metadata), RESOURC
 t.test('keeps what readers use and hands it back unchanged', async (t) => {
   const cases: Array<{ name: string; metadata: ObjectMeta; kept: ObjectMeta }> = [
     {
-      name: 'a cert-manager Secret keeps its certificate-name annotation only (issuer-name only while it is certguard\'s sentinel)',
-      metadata: { name: 'a', creationTimestamp: '2025-03-01T10:00:00Z', labels: { 'controller.cert-manager.io/fao': 'true' }, annotations: { 'cert-manager.io/certificate-name': 'a', 'cert-manager.io/issuer-name': 'le' }, uid: 'u', resourceVersion: '9' },
+      name: "a cert-manager Secret keeps its certificate-name annotation only (issuer-name only while it is certguard's sentinel)",
+      metadata: {
+        name: 'a',
+        creationTimestamp: '2025-03-01T10:00:00Z',
+        labels: { 'controller.cert-manager.io/fao': 'true' },
+        annotations: { 'cert-manager.io/certificate-name': 'a', 'cert-manager.io/issuer-name': 'le' },
+        uid: 'u',
+        resourceVersion: '9',
+      },
       kept: { name: 'a', namespace: 'app', creationTimestamp: '2025-03-01T10:00:00Z', annotations: { 'cert-manager.io/certificate-name': 'a' } },
     },
     {
       name: 'a placeholder cert-manager has not replaced yet keeps the sentinel issuer-name',
-      metadata: { name: 'q', labels: { 'certguard.io/placeholder': 'true' }, annotations: { 'cert-manager.io/issuer-name': 'certguard.io/placeholder', 'cert-manager.io/issuer-kind': 'CertguardPlaceholder' } },
-      kept: { name: 'q', namespace: 'app', labels: { 'certguard.io/placeholder': 'true' }, annotations: { 'cert-manager.io/issuer-name': 'certguard.io/placeholder' } },
+      metadata: {
+        name: 'q',
+        labels: { 'certguard.io/placeholder': 'true' },
+        annotations: { 'cert-manager.io/issuer-name': 'certguard.io/placeholder', 'cert-manager.io/issuer-kind': 'CertguardPlaceholder' },
+      },
+      kept: {
+        name: 'q',
+        namespace: 'app',
+        labels: { 'certguard.io/placeholder': 'true' },
+        annotations: { 'cert-manager.io/issuer-name': 'certguard.io/placeholder' },
+      },
     },
     {
       name: 'a placeholder keeps its marks and certguard annotations',
-      metadata: { name: 'p', labels: { 'certguard.io/placeholder': 'true', 'app.kubernetes.io/managed-by': 'certguard', team: 'web' }, annotations: { 'certguard.io/placeholder-for': 'Gateway a/b', 'certguard.io/created-at': '2025-03-01T10:00:00.123Z' } },
-      kept: { name: 'p', namespace: 'app', labels: { 'app.kubernetes.io/managed-by': 'certguard', 'certguard.io/placeholder': 'true' }, annotations: { 'certguard.io/placeholder-for': 'Gateway a/b', 'certguard.io/created-at': '2025-03-01T10:00:00.123Z' } },
+      metadata: {
+        name: 'p',
+        labels: { 'certguard.io/placeholder': 'true', 'app.kubernetes.io/managed-by': 'certguard', team: 'web' },
+        annotations: { 'certguard.io/placeholder-for': 'Gateway a/b', 'certguard.io/created-at': '2025-03-01T10:00:00.123Z' },
+      },
+      kept: {
+        name: 'p',
+        namespace: 'app',
+        labels: { 'app.kubernetes.io/managed-by': 'certguard', 'certguard.io/placeholder': 'true' },
+        annotations: { 'certguard.io/placeholder-for': 'Gateway a/b', 'certguard.io/created-at': '2025-03-01T10:00:00.123Z' },
+      },
     },
     {
       name: 'one owner: apiVersion, kind, name and controller, without uid or blockOwnerDeletion',
-      metadata: { name: 'r', ownerReferences: [{ apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', name: 'c-1', uid: 'u', controller: true }], annotations: { 'certguard.io/x': 'y' } },
-      kept: { name: 'r', namespace: 'app', annotations: { 'certguard.io/x': 'y' }, ownerReferences: [{ apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', name: 'c-1', controller: true }] },
+      metadata: {
+        name: 'r',
+        ownerReferences: [{ apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', name: 'c-1', uid: 'u', controller: true }],
+        annotations: { 'certguard.io/x': 'y' },
+      },
+      kept: {
+        name: 'r',
+        namespace: 'app',
+        annotations: { 'certguard.io/x': 'y' },
+        ownerReferences: [{ apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', name: 'c-1', controller: true }],
+      },
     },
     {
       name: 'several owners, a deletion in progress',
@@ -50,7 +84,7 @@ t.test('keeps what readers use and hands it back unchanged', async (t) => {
       },
     },
     {
-      name: 'a creation time not in the API\'s form is kept as written (Date.parse would roll it over)',
+      name: "a creation time not in the API's form is kept as written (Date.parse would roll it over)",
       metadata: { name: 't', creationTimestamp: '2025-02-30T00:00:00Z' },
       kept: { name: 't', namespace: 'app', creationTimestamp: '2025-02-30T00:00:00Z' },
     },
@@ -74,7 +108,7 @@ t.test('objects of one shape share their labels and owner kind', async (t) => {
 
 t.test('keeps every label a policy or gauge selects metadata-only objects by', async (t) => {
   for (const key of [SOLVER_LABEL, ...Object.keys(PLACEHOLDER_SELECTOR)]) t.ok(isKeptLabel(key), key);
-  t.notOk(isKeptLabel('acme.cert-manager.io/http-domain'), 'a solver route\'s per-object hashes are dropped');
+  t.notOk(isKeptLabel('acme.cert-manager.io/http-domain'), "a solver route's per-object hashes are dropped");
 });
 
 t.test('hands out frozen objects', async (t) => {

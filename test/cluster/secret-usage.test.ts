@@ -41,22 +41,43 @@ const owner = (kind: 'Gateway' | 'ListenerSet', namespace: string, name: string,
   spec: { ...(parentRef ? { parentRef } : {}), listeners },
 });
 
-const https = (name: string, refs: object[], hostname?: string) => ({ name, port: 443, protocol: 'HTTPS', ...(hostname ? { hostname } : {}), tls: { certificateRefs: refs } });
+const https = (name: string, refs: object[], hostname?: string) => ({
+  name,
+  port: 443,
+  protocol: 'HTTPS',
+  ...(hostname ? { hostname } : {}),
+  tls: { certificateRefs: refs },
+});
 
 const names = (index: Indexed, namespace: string, name: string) =>
-  index.usesOf(namespace, name).map((use) => `${use.owner.kind} ${use.owner.namespace}/${use.owner.name} ${use.listener.name}${use.listener.hostname ? ` ${use.listener.hostname}` : ''}`);
+  index
+    .usesOf(namespace, name)
+    .map((use) => `${use.owner.kind} ${use.owner.namespace}/${use.owner.name} ${use.listener.name}${use.listener.hostname ? ` ${use.listener.hostname}` : ''}`);
 
 t.test('indexes core Secret refs of TLS-terminating listeners, in any namespace, and nothing else', async (t) => {
   const index = new Indexed();
-  index.upsert('gateways', owner('Gateway', 'traefik', 'web', [
-    https('a', [{ name: 'app-tls' }, { name: 'shop-tls', namespace: 'certs' }], 'app.example.com'),
-    https('b', [{ group: 'example.com', kind: 'Certificate', name: 'app-tls' }, { kind: 'ConfigMap', name: 'ca' }]),
-    { name: 'pass', port: 8443, protocol: 'TLS', tls: { mode: 'Passthrough', certificateRefs: [{ name: 'pass-tls' }] } },
-    { name: 'term', port: 8444, protocol: 'TLS', tls: { certificateRefs: [{ name: 'term-tls' }] } },
-    { name: 'plain', port: 80, protocol: 'HTTP' },
-  ]));
-  index.upsert('listenersets', owner('ListenerSet', 'apps', 'extra', [https('api', [{ name: 'app-tls', namespace: 'traefik' }])], { name: 'web', namespace: 'traefik' }));
-  t.same(names(index, 'traefik', 'app-tls'), ['Gateway traefik/web a app.example.com', 'ListenerSet apps/extra api'], 'Gateways first; other group/kind refs are not Secrets');
+  index.upsert(
+    'gateways',
+    owner('Gateway', 'traefik', 'web', [
+      https('a', [{ name: 'app-tls' }, { name: 'shop-tls', namespace: 'certs' }], 'app.example.com'),
+      https('b', [
+        { group: 'example.com', kind: 'Certificate', name: 'app-tls' },
+        { kind: 'ConfigMap', name: 'ca' },
+      ]),
+      { name: 'pass', port: 8443, protocol: 'TLS', tls: { mode: 'Passthrough', certificateRefs: [{ name: 'pass-tls' }] } },
+      { name: 'term', port: 8444, protocol: 'TLS', tls: { certificateRefs: [{ name: 'term-tls' }] } },
+      { name: 'plain', port: 80, protocol: 'HTTP' },
+    ]),
+  );
+  index.upsert(
+    'listenersets',
+    owner('ListenerSet', 'apps', 'extra', [https('api', [{ name: 'app-tls', namespace: 'traefik' }])], { name: 'web', namespace: 'traefik' }),
+  );
+  t.same(
+    names(index, 'traefik', 'app-tls'),
+    ['Gateway traefik/web a app.example.com', 'ListenerSet apps/extra api'],
+    'Gateways first; other group/kind refs are not Secrets',
+  );
   t.same(names(index, 'certs', 'shop-tls'), ['Gateway traefik/web a app.example.com'], 'a cross-namespace ref is indexed (the policy judges its grant)');
   t.same(names(index, 'traefik', 'term-tls'), ['Gateway traefik/web term'], 'TLS defaults to Terminate');
   t.same([names(index, 'traefik', 'pass-tls'), names(index, 'traefik', 'ca')], [[], []], 'Passthrough and ConfigMap refs are not uses');
@@ -81,7 +102,11 @@ t.test('an update, a delete and a re-list leave no stale entry', async (t) => {
 t.test('two listeners on one Secret index it once; the listeners are read from the owner as the view holds it now', async (t) => {
   const index = new Indexed();
   index.upsert('gateways', owner('Gateway', 'traefik', 'web', [https('a', [{ name: 'one-tls' }]), https('b', [{ name: 'one-tls' }, { name: 'one-tls' }])]));
-  t.same(names(index, 'traefik', 'one-tls'), ['Gateway traefik/web a', 'Gateway traefik/web b', 'Gateway traefik/web b'], 'one use per reference, the owner listed once');
+  t.same(
+    names(index, 'traefik', 'one-tls'),
+    ['Gateway traefik/web a', 'Gateway traefik/web b', 'Gateway traefik/web b'],
+    'one use per reference, the owner listed once',
+  );
   t.equal(index.size, 1);
   index.objects.delete('gateways/traefik/web');
   t.same(names(index, 'traefik', 'one-tls'), [], 'an owner the view no longer holds has no uses');

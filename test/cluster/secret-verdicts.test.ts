@@ -19,7 +19,13 @@ type Teardown = { teardown(fn: () => unknown): void };
 const setup = async (test: Teardown, verdictLimits?: VerdictCacheLimits) => {
   const api = new FakeApiServer();
   await api.start();
-  const view: LiveView = createLiveView({ kubeconfig: api.kubeconfigPath, staleAfterSeconds: 30, logger: recordingLogger().logger, backoff: { initialMs: 20, maxMs: 100 }, verdictLimits });
+  const view: LiveView = createLiveView({
+    kubeconfig: api.kubeconfigPath,
+    staleAfterSeconds: 30,
+    logger: recordingLogger().logger,
+    backoff: { initialMs: 20, maxMs: 100 },
+    verdictLimits,
+  });
   test.teardown(async () => {
     await view.stop();
     await api.stop();
@@ -49,7 +55,8 @@ const countingJudge = (): ContentJudge<string> & { calls: number } => {
   return judge;
 };
 
-const withCrt = (namespace: string, name: string, crt: string): FakeObject => secret(namespace, name, { data: { 'tls.crt': Buffer.from(crt).toString('base64'), 'tls.key': 'a2V5' } });
+const withCrt = (namespace: string, name: string, crt: string): FakeObject =>
+  secret(namespace, name, { data: { 'tls.crt': Buffer.from(crt).toString('base64'), 'tls.key': 'a2V5' } });
 
 t.test('the live view', async (t) => {
   t.test('GETs an unchanged Secret once: the second lookup is answered from the kept verdict', async (t) => {
@@ -122,7 +129,9 @@ t.test('the live view', async (t) => {
     await started(view);
     api.latencyMs = 100;
     const judge = countingJudge();
-    await t.rejects(view.judgeSecret('app', 'app-tls', judge, { signal: AbortSignal.timeout(10) }), { message: "reading Secret app/app-tls from the API server: the review's deadline passed first" });
+    await t.rejects(view.judgeSecret('app', 'app-tls', judge, { signal: AbortSignal.timeout(10) }), {
+      message: "reading Secret app/app-tls from the API server: the review's deadline passed first",
+    });
     t.equal(await view.judgeSecret('app', 'app-tls', judge), 'first');
     t.equal(secretGets(api, 'app', 'app-tls'), 1);
   });
@@ -136,9 +145,13 @@ t.test('the live view', async (t) => {
     const record = (reason: unknown) => unhandled.push(reason);
     process.on('unhandledRejection', record);
     t.teardown(() => void process.off('unhandledRejection', record));
-    await t.rejects(view.judgeSecret('app', 'app-tls', countingJudge(), { signal: AbortSignal.abort() }), { message: 'reading Secret app/app-tls from the API server: the API server stopped waiting for the answer' });
+    await t.rejects(view.judgeSecret('app', 'app-tls', countingJudge(), { signal: AbortSignal.abort() }), {
+      message: 'reading Secret app/app-tls from the API server: the API server stopped waiting for the answer',
+    });
     t.equal(secretGets(api, 'app', 'app-tls'), 0, 'a review already aborted starts no GET');
-    await t.rejects(view.judgeSecret('app', 'app-tls', countingJudge(), { signal: AbortSignal.timeout(10) }), { message: "reading Secret app/app-tls from the API server: the review's deadline passed first" });
+    await t.rejects(view.judgeSecret('app', 'app-tls', countingJudge(), { signal: AbortSignal.timeout(10) }), {
+      message: "reading Secret app/app-tls from the API server: the review's deadline passed first",
+    });
     await api.stop();
     await new Promise((resolve) => setTimeout(resolve, 300));
     t.strictSame(unhandled, [], 'the GET failed with nobody waiting');
@@ -237,7 +250,11 @@ t.test('gateway-listener-tls on the live view', async (t) => {
     t.equal(secretGets(api, 'traefik', 'a-tls') + secretGets(api, 'traefik', 'b-tls'), 2, 'second review: 0 GETs');
 
     apply(api, tlsSecret('traefik', 'b-tls', pki.expired));
-    const expected = await policy.check(policyRequest(gw), new ManifestView([tlsSecret('traefik', 'a-tls', pki.wildcard), tlsSecret('traefik', 'b-tls', pki.expired)]), withoutDeadline());
+    const expected = await policy.check(
+      policyRequest(gw),
+      new ManifestView([tlsSecret('traefik', 'a-tls', pki.wildcard), tlsSecret('traefik', 'b-tls', pki.expired)]),
+      withoutDeadline(),
+    );
     t.equal(expected.violations.length, 1, 'the expired certificate is denied');
     await waitFor('the change to be judged', async () => (await policy.check(policyRequest(gw), view, withoutDeadline())).violations.length === 1);
     t.strictSame(await policy.check(policyRequest(gw), view, withoutDeadline()), expected, 'the same answer as the manifest view');

@@ -50,7 +50,9 @@ t.test("the README's example review against a stale kubeconfig is allowed with a
   t.same(body.response, {
     uid: '7f1c2d3e-0000-4000-8000-000000000000',
     allowed: true,
-    warnings: ['gateway-listener-tls could not decide, so this request was admitted without its check: reading Secret traefik/keycloak-tls from the API server: API server unreachable: connect ECONNREFUSED 127.0.0.1:1'],
+    warnings: [
+      'gateway-listener-tls could not decide, so this request was admitted without its check: reading Secret traefik/keycloak-tls from the API server: API server unreachable: connect ECONNREFUSED 127.0.0.1:1',
+    ],
   });
 });
 
@@ -65,7 +67,12 @@ t.test('certificate-dns with onLookupError: deny denies what it could not read',
       namespace: 'apps',
       name: 'web',
       operation: 'CREATE',
-      object: { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'web', namespace: 'apps' }, spec: { secretName: 'web-tls', dnsNames: ['web.example.com'], issuerRef: { name: 'letsencrypt', kind: 'ClusterIssuer' } } },
+      object: {
+        apiVersion: 'cert-manager.io/v1',
+        kind: 'Certificate',
+        metadata: { name: 'web', namespace: 'apps' },
+        spec: { secretName: 'web-tls', dnsNames: ['web.example.com'], issuerRef: { name: 'letsencrypt', kind: 'ClusterIssuer' } },
+      },
     },
   };
   const { body } = await post({ policies: { 'certificate-dns': { onLookupError: 'deny' } } }, certificate);

@@ -15,8 +15,16 @@ t.test('an empty config gets every default', async (t) => {
 const bad: Array<[string, unknown, string]> = [
   ['an unknown top-level key', { polices: {} }, 'invalid config: polices: unknown key'],
   ['an unknown policy', { policies: { 'gateway-tls': { mode: 'enforce' } } }, 'invalid config: policies.gateway-tls: unknown key'],
-  ['a mode that does not exist', { policies: { 'acme-solver-cap': { mode: 'audit' } } }, 'invalid config: policies.acme-solver-cap.mode: must be one of enforce, warn, off'],
-  ['placeholder mode on a policy that cannot create Secrets', { policies: { 'certificate-dns': { mode: 'placeholder' } } }, 'invalid config: policies.certificate-dns.mode: must be one of enforce, warn, off'],
+  [
+    'a mode that does not exist',
+    { policies: { 'acme-solver-cap': { mode: 'audit' } } },
+    'invalid config: policies.acme-solver-cap.mode: must be one of enforce, warn, off',
+  ],
+  [
+    'placeholder mode on a policy that cannot create Secrets',
+    { policies: { 'certificate-dns': { mode: 'placeholder' } } },
+    'invalid config: policies.certificate-dns.mode: must be one of enforce, warn, off',
+  ],
   ['a number where an object belongs', { cluster: 3 }, 'invalid config: cluster: must be object'],
   ['a stale bound below one second', { cluster: { staleAfterSeconds: 0 } }, 'invalid config: cluster.staleAfterSeconds: must be >= 1'],
 ];
@@ -27,7 +35,10 @@ for (const [name, value, message] of bad) {
 }
 
 t.test('reports every problem at once', async (t) => {
-  t.throws(() => parseConfig({ polices: {}, cluster: { staleAfterSeconds: 0 } }), new ConfigError('invalid config: polices: unknown key; cluster.staleAfterSeconds: must be >= 1'));
+  t.throws(
+    () => parseConfig({ polices: {}, cluster: { staleAfterSeconds: 0 } }),
+    new ConfigError('invalid config: polices: unknown key; cluster.staleAfterSeconds: must be >= 1'),
+  );
 });
 
 t.test('a config file that is not YAML is a clear error naming the file', async (t) => {
@@ -53,7 +64,25 @@ t.test('certguard serve exits 2 on a bad config, naming the key', async (t) => {
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   await writeFile(join(dir, 'bad.yaml'), 'policies:\n  acme-solver-cap:\n    mode: audit\n');
   const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    const child = execFile(process.execPath, [join(import.meta.dirname, '../../bin/certguard.js'), 'serve', '--config', join(dir, 'bad.yaml'), '--manifests', dir, '--port', '0', '--metrics-port', '0'], (_error, _stdout, stderr) => resolve({ code: child.exitCode, stderr }));
+    const child = execFile(
+      process.execPath,
+      [
+        join(import.meta.dirname, '../../bin/certguard.js'),
+        'serve',
+        '--config',
+        join(dir, 'bad.yaml'),
+        '--manifests',
+        dir,
+        '--port',
+        '0',
+        '--metrics-port',
+        '0',
+      ],
+      (_error, _stdout, stderr) => resolve({ code: child.exitCode, stderr }),
+    );
   });
-  t.same(result, { code: 2, stderr: `certguard serve: invalid config ${join(dir, 'bad.yaml')}: policies.acme-solver-cap.mode: must be one of enforce, warn, off\n` });
+  t.same(result, {
+    code: 2,
+    stderr: `certguard serve: invalid config ${join(dir, 'bad.yaml')}: policies.acme-solver-cap.mode: must be one of enforce, warn, off\n`,
+  });
 });

@@ -70,7 +70,9 @@ const issuerFor = (c: BoulderCase, index: number): KubeObject => ({
   spec: {
     acme: {
       server: 'https://acme-v02.api.letsencrypt.org/directory',
-      solvers: [methodOf(c) === 'http-01' ? { http01: { gatewayHTTPRoute: { parentRefs: [{ name: 'web', namespace: 'traefik' }] } } } : { dns01: { cloudflare: {} } }],
+      solvers: [
+        methodOf(c) === 'http-01' ? { http01: { gatewayHTTPRoute: { parentRefs: [{ name: 'web', namespace: 'traefik' }] } } } : { dns01: { cloudflare: {} } },
+      ],
     },
   },
   status: { acme: { uri: c.account } },
@@ -123,7 +125,8 @@ const disagreements = (c: BoulderCase, outcome: Outcome): string[] => {
   if (outcome.error) wrong.push(`certguard could not decide: ${outcome.caa.join(' | ')}`);
   if (c.valid !== undefined && outcome.valid !== c.valid) wrong.push(`Boulder: valid ${c.valid}; certguard: ${outcome.caa.join(' | ') || 'allowed'}`);
   if (c.foundAt !== undefined && outcome.foundAt !== c.foundAt) wrong.push(`Boulder found the set at "${c.foundAt}"; certguard at "${outcome.foundAt}"`);
-  if (c.why === 'not-critical' && outcome.caa.some((message) => REASONS.critical.test(message))) wrong.push(`Boulder: no critical unknown tag; certguard: ${outcome.caa.join(' | ')}`);
+  if (c.why === 'not-critical' && outcome.caa.some((message) => REASONS.critical.test(message)))
+    wrong.push(`Boulder: no critical unknown tag; certguard: ${outcome.caa.join(' | ')}`);
   if (c.why && c.why !== 'not-critical' && !outcome.caa.some((message) => REASONS[c.why as keyof typeof REASONS].test(message))) {
     wrong.push(`Boulder: refused for ${c.why}; certguard: ${outcome.caa.join(' | ') || 'allowed'}`);
   }
@@ -132,7 +135,7 @@ const disagreements = (c: BoulderCase, outcome: Outcome): string[] => {
   return wrong;
 };
 
-t.test('every case of Boulder\'s CAA tests comes out as Boulder asserts', async (t) => {
+t.test("every case of Boulder's CAA tests comes out as Boulder asserts", async (t) => {
   const wrong: string[] = [];
   for (const [index, c] of table.cases.entries()) {
     const outcome = await outcomeOf(c, index);
@@ -142,17 +145,33 @@ t.test('every case of Boulder\'s CAA tests comes out as Boulder asserts', async 
   t.ok(table.cases.length >= 100, `${table.cases.length} cases ported`);
 });
 
-t.test('the table covers each of Boulder\'s CAA test functions, and says why for what it leaves out', async (t) => {
+t.test("the table covers each of Boulder's CAA test functions, and says why for what it leaves out", async (t) => {
   const tests = new Set(table.cases.map((c) => c.test));
-  for (const name of ['TestCAAChecking', 'TestCAALogging', 'TestCAATimeout', 'TestCAAFailure', 'TestFilterCAA', 'TestSelectCAA', 'TestExtractIssuerDomainAndParameters', 'TestAccountURIMatches', 'TestValidationMethodMatches']) {
+  for (const name of [
+    'TestCAAChecking',
+    'TestCAALogging',
+    'TestCAATimeout',
+    'TestCAAFailure',
+    'TestFilterCAA',
+    'TestSelectCAA',
+    'TestExtractIssuerDomainAndParameters',
+    'TestAccountURIMatches',
+    'TestValidationMethodMatches',
+  ]) {
     t.ok(tests.has(name), name);
   }
-  t.ok(table.notExpressed.every((entry) => entry.why.length > 20), 'every case left out has its reason');
+  t.ok(
+    table.notExpressed.every((entry) => entry.why.length > 20),
+    'every case left out has its reason',
+  );
 });
 
-t.test('the runner can fail: a valid case against a CA Boulder\'s records do not name is a disagreement', async (t) => {
+t.test("the runner can fail: a valid case against a CA Boulder's records do not name is a disagreement", async (t) => {
   const present = table.cases.find((c) => c.domain === 'present.com' && c.valid === true);
   if (!present) throw new Error('case present.com is missing from the table');
   const outcome = await outcomeOf({ ...present, domain: 'reserved.com' }, table.cases.length);
-  t.same(disagreements(present, outcome), ['Boulder: valid true; certguard: ' + outcome.caa.join(' | '), 'Boulder found the set at "present.com"; certguard at "reserved.com"']);
+  t.same(disagreements(present, outcome), [
+    'Boulder: valid true; certguard: ' + outcome.caa.join(' | '),
+    'Boulder found the set at "present.com"; certguard at "reserved.com"',
+  ]);
 });

@@ -24,11 +24,29 @@ const dns = await startDnsmasq([
   // CAA (RFC 8659), for an ACME issuer of Let's Encrypt with a DNS-01 solver (no HTTP-01 lookups).
   { name: 'caa-le.example.net', caa: [{ tag: 'issue', value: 'letsencrypt.org' }] },
   { name: 'caa-gts.example.net', caa: [{ tag: 'issue', value: 'pki.goog' }] },
-  { name: 'wild.example.net', caa: [{ tag: 'issue', value: 'letsencrypt.org' }, { tag: 'issuewild', value: ';' }] },
-  { name: 'closed.example.net', caa: [{ tag: 'issue', value: ';' }, { tag: 'iodef', value: 'mailto:security@example.net' }] },
+  {
+    name: 'wild.example.net',
+    caa: [
+      { tag: 'issue', value: 'letsencrypt.org' },
+      { tag: 'issuewild', value: ';' },
+    ],
+  },
+  {
+    name: 'closed.example.net',
+    caa: [
+      { tag: 'issue', value: ';' },
+      { tag: 'iodef', value: 'mailto:security@example.net' },
+    ],
+  },
   { name: 'alias-caa.example.org', cname: 'caa-gts.example.net' },
   // Legal, but node's own CAA resolver rejects the whole answer (test/dns/resolver.test.ts).
-  { name: 'empty-issue.example.net', caa: [{ tag: 'issue', value: '' }, { tag: 'issue', value: 'letsencrypt.org' }] },
+  {
+    name: 'empty-issue.example.net',
+    caa: [
+      { tag: 'issue', value: '' },
+      { tag: 'issue', value: 'letsencrypt.org' },
+    ],
+  },
   { name: 'empty-only.example.net', caa: [{ tag: 'issue', value: '' }] },
 ]);
 t.teardown(() => dns.stop());
@@ -53,7 +71,12 @@ const CLUSTER: KubeObject[] = [
     kind: 'Gateway',
     metadata: { name: 'traefik-gateway', namespace: 'traefik' },
     spec: { gatewayClassName: 'traefik', listeners: [{ name: 'web', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } }] },
-    status: { addresses: [{ type: 'IPAddress', value: '203.0.113.10' }, { type: 'Hostname', value: 'lb.example.net' }] },
+    status: {
+      addresses: [
+        { type: 'IPAddress', value: '203.0.113.10' },
+        { type: 'Hostname', value: 'lb.example.net' },
+      ],
+    },
   },
 ];
 
@@ -71,7 +94,7 @@ const create = (dnsNames: string[], name = 'app-prod-tls'): PolicyRequest => ({
   dryRun: false,
 });
 
-const NEVER = "the ACME server would never reach the solver and cert-manager would retry forever";
+const NEVER = 'the ACME server would never reach the solver and cert-manager would retry forever';
 const INGRESS = 'the ingress 203.0.113.10, lb.example.net (gateway traefik/traefik-gateway)';
 const FIX = 'first, or use a DNS-01 solver.';
 
@@ -199,28 +222,38 @@ t.test('CAA served by a real DNS server', async (t) => {
     {
       name: 'denies a name whose issue lists another CA',
       dnsNames: ['caa-gts.example.net'],
-      violations: [`${SUBJECT}: spec.dnsNames[0] "caa-gts.example.net" may not be issued by ${CA}: the CAA records at caa-gts.example.net ${ONLY}: caa-gts.example.net. CAA 0 issue "pki.goog" names another CA (pki.goog). ${RETRY} Publish the CAA record caa-gts.example.net. CAA 0 issue "letsencrypt.org", or use an issuer whose CA they list.`],
+      violations: [
+        `${SUBJECT}: spec.dnsNames[0] "caa-gts.example.net" may not be issued by ${CA}: the CAA records at caa-gts.example.net ${ONLY}: caa-gts.example.net. CAA 0 issue "pki.goog" names another CA (pki.goog). ${RETRY} Publish the CAA record caa-gts.example.net. CAA 0 issue "letsencrypt.org", or use an issuer whose CA they list.`,
+      ],
     },
     {
       name: 'issuewild ";" denies the wildcard, issue allows the base name',
       dnsNames: ['wild.example.net', '*.wild.example.net'],
-      violations: [`${SUBJECT}: spec.dnsNames[1] "*.wild.example.net" may not be issued by ${CA}: the CAA records at wild.example.net let a CA issue wildcard certificates for it only through their issuewild records, and none lets this one: wild.example.net. CAA 0 issuewild ";" forbids every CA. ${RETRY} Publish the CAA record wild.example.net. CAA 0 issuewild "letsencrypt.org", or use an issuer whose CA they list.`],
+      violations: [
+        `${SUBJECT}: spec.dnsNames[1] "*.wild.example.net" may not be issued by ${CA}: the CAA records at wild.example.net let a CA issue wildcard certificates for it only through their issuewild records, and none lets this one: wild.example.net. CAA 0 issuewild ";" forbids every CA. ${RETRY} Publish the CAA record wild.example.net. CAA 0 issuewild "letsencrypt.org", or use an issuer whose CA they list.`,
+      ],
     },
     {
       name: 'an empty issue ";" inherited from the parent denies',
       dnsNames: ['app.closed.example.net'],
-      violations: [`${SUBJECT}: spec.dnsNames[0] "app.closed.example.net" may not be issued by ${CA}: the CAA records at closed.example.net ${ONLY}: closed.example.net. CAA 0 issue ";" forbids every CA. ${RETRY} Publish the CAA record closed.example.net. CAA 0 issue "letsencrypt.org", or use an issuer whose CA they list.`],
+      violations: [
+        `${SUBJECT}: spec.dnsNames[0] "app.closed.example.net" may not be issued by ${CA}: the CAA records at closed.example.net ${ONLY}: closed.example.net. CAA 0 issue ";" forbids every CA. ${RETRY} Publish the CAA record closed.example.net. CAA 0 issue "letsencrypt.org", or use an issuer whose CA they list.`,
+      ],
     },
     {
-      name: 'a CNAME carries its target\'s CAA set',
+      name: "a CNAME carries its target's CAA set",
       dnsNames: ['alias-caa.example.org'],
-      violations: [`${SUBJECT}: spec.dnsNames[0] "alias-caa.example.org" may not be issued by ${CA}: the CAA records at alias-caa.example.org ${ONLY}: alias-caa.example.org. CAA 0 issue "pki.goog" names another CA (pki.goog). ${RETRY} Publish the CAA record alias-caa.example.org. CAA 0 issue "letsencrypt.org", or use an issuer whose CA they list.`],
+      violations: [
+        `${SUBJECT}: spec.dnsNames[0] "alias-caa.example.org" may not be issued by ${CA}: the CAA records at alias-caa.example.org ${ONLY}: alias-caa.example.org. CAA 0 issue "pki.goog" names another CA (pki.goog). ${RETRY} Publish the CAA record alias-caa.example.org. CAA 0 issue "letsencrypt.org", or use an issuer whose CA they list.`,
+      ],
     },
     { name: 'an empty issue value next to one that lists the CA allows (the set parses)', dnsNames: ['empty-issue.example.net'], violations: [] },
     {
       name: 'an empty issue value alone forbids every CA',
       dnsNames: ['empty-only.example.net'],
-      violations: [`${SUBJECT}: spec.dnsNames[0] "empty-only.example.net" may not be issued by ${CA}: the CAA records at empty-only.example.net ${ONLY}: empty-only.example.net. CAA 0 issue "" forbids every CA. ${RETRY} Publish the CAA record empty-only.example.net. CAA 0 issue "letsencrypt.org", or use an issuer whose CA they list.`],
+      violations: [
+        `${SUBJECT}: spec.dnsNames[0] "empty-only.example.net" may not be issued by ${CA}: the CAA records at empty-only.example.net ${ONLY}: empty-only.example.net. CAA 0 issue "" forbids every CA. ${RETRY} Publish the CAA record empty-only.example.net. CAA 0 issue "letsencrypt.org", or use an issuer whose CA they list.`,
+      ],
     },
   ];
   for (const c of cases) {

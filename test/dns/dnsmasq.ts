@@ -42,9 +42,7 @@ export const findDnsmasq = (): string => {
   for (const path of DNSMASQ_PATHS) if (spawnSync(path, ['--version']).status === 0) return path;
   const fromPath = spawnSync('dnsmasq', ['--version']);
   if (fromPath.status === 0) return 'dnsmasq';
-  throw new Error(
-    'dnsmasq is not installed: the real-DNS tests in test/dns need it. Install it with `apt-get install -y dnsmasq-base` (.ci/run does).',
-  );
+  throw new Error('dnsmasq is not installed: the real-DNS tests in test/dns need it. Install it with `apt-get install -y dnsmasq-base` (.ci/run does).');
 };
 
 /** CAA RDATA (RFC 8659 §4.1): flags, tag length, tag, value; dnsmasq serves it as a raw RR of type 257. */
@@ -99,7 +97,12 @@ const startServfailServer = async (): Promise<{ port: number; close(): Promise<v
   socket.on('message', (message, from) => {
     // The question echoed (dnsmasq drops an answer to another question), rcode 2, no records.
     const query = packet.decode(message);
-    const reply = packet.encode({ type: 'response', id: query.id, flags: packet.RECURSION_DESIRED | packet.RECURSION_AVAILABLE | SERVFAIL, questions: query.questions });
+    const reply = packet.encode({
+      type: 'response',
+      id: query.id,
+      flags: packet.RECURSION_DESIRED | packet.RECURSION_AVAILABLE | SERVFAIL,
+      questions: query.questions,
+    });
     socket.send(reply, from.port, from.address);
   });
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
@@ -126,12 +129,20 @@ const startDnsmasqOnce = async (records: DnsRecord[], placement?: DnsmasqPlaceme
   const host = placement?.address ?? '127.0.0.1';
   const address = `${host}:${port}`;
   const args = [
-    '--keep-in-foreground', '--no-resolv', '--no-hosts', '--conf-file=/dev/null',
-    `--port=${port}`, `--listen-address=${host}`, '--bind-interfaces',
-    `--user=${userInfo().username}`, `--pid-file=${join(dir, 'dnsmasq.pid')}`,
-    '--log-queries', `--log-facility=${logFile}`,
+    '--keep-in-foreground',
+    '--no-resolv',
+    '--no-hosts',
+    '--conf-file=/dev/null',
+    `--port=${port}`,
+    `--listen-address=${host}`,
+    '--bind-interfaces',
+    `--user=${userInfo().username}`,
+    `--pid-file=${join(dir, 'dnsmasq.pid')}`,
+    '--log-queries',
+    `--log-facility=${logFile}`,
     // Every name not configured here is NXDOMAIN (no upstream is ever asked).
-    '--local=/#/', `--local-ttl=${RECORD_TTL_SECONDS}`,
+    '--local=/#/',
+    `--local-ttl=${RECORD_TTL_SECONDS}`,
     `--host-record=${PROBE_NAME},127.0.0.1`,
     ...tldArgs(records),
     ...recordArgs(records),
@@ -174,7 +185,8 @@ const startDnsmasqOnce = async (records: DnsRecord[], placement?: DnsmasqPlaceme
  * Starts dnsmasq serving `records`; every other name is NXDOMAIN. Call stop() (t.teardown). Its
  * port is chosen here (--port=0 would turn DNS off), so a port taken first means a fresh start.
  */
-export const startDnsmasq = (records: DnsRecord[], placement?: DnsmasqPlacement): Promise<Dnsmasq> => retryOnPortClash(() => startDnsmasqOnce(records, placement));
+export const startDnsmasq = (records: DnsRecord[], placement?: DnsmasqPlacement): Promise<Dnsmasq> =>
+  retryOnPortClash(() => startDnsmasqOnce(records, placement));
 
 export type SilentServer = { address: string; received(): number; close(): Promise<void> };
 

@@ -12,12 +12,30 @@ const dns = await startDnsmasq([
   { name: 'www.example.com', cname: 'edge.example.com' },
   { name: 'edge.example.com', cname: 'lb.example.net' },
   { name: 'dangling.example.com', cname: 'gone.example.net' },
-  { name: 'caa.example.com', caa: [{ tag: 'issue', value: 'letsencrypt.org' }, { flags: 128, tag: 'tbs', value: 'x' }] },
+  {
+    name: 'caa.example.com',
+    caa: [
+      { tag: 'issue', value: 'letsencrypt.org' },
+      { flags: 128, tag: 'tbs', value: 'x' },
+    ],
+  },
   { name: 'caa-alias.example.com', cname: 'caa.example.com' },
   // Legal (RFC 8659 §4.1 allows an empty value), but node's resolveCaa rejects the whole answer.
-  { name: 'caa-empty.example.com', caa: [{ tag: 'issue', value: '' }, { flags: 1, tag: 'issue', value: 'letsencrypt.org' }] },
+  {
+    name: 'caa-empty.example.com',
+    caa: [
+      { tag: 'issue', value: '' },
+      { flags: 1, tag: 'issue', value: 'letsencrypt.org' },
+    ],
+  },
   // About 4 KB of records: more than dnsmasq sends over UDP, so the answer comes truncated.
-  { name: 'caa-big.example.com', caa: Array.from({ length: 40 }, (_, index) => ({ tag: 'issue', value: `ca${index}.example.net; accounturi=https://ca.example.net/acct/${'7'.repeat(60)}` })) },
+  {
+    name: 'caa-big.example.com',
+    caa: Array.from({ length: 40 }, (_, index) => ({
+      tag: 'issue',
+      value: `ca${index}.example.net; accounturi=https://ca.example.net/acct/${'7'.repeat(60)}`,
+    })),
+  },
 ]);
 t.teardown(() => dns.stop());
 
@@ -37,7 +55,11 @@ t.test('answers', async (t) => {
     { name: 'an A record', query: 'app.example.com', want: { addresses: ['203.0.113.10'], cnames: [] } },
     { name: 'A and AAAA records together', query: 'dual.example.com', want: { addresses: ['203.0.113.10', '2001:db8::10'], cnames: [] } },
     { name: 'an AAAA record only, in canonical form', query: 'v6only.example.com', want: { addresses: ['2001:db8::10'], cnames: [] } },
-    { name: 'a CNAME chain, listing every hop', query: 'www.example.com', want: { addresses: ['203.0.113.10'], cnames: ['edge.example.com', 'lb.example.net'] } },
+    {
+      name: 'a CNAME chain, listing every hop',
+      query: 'www.example.com',
+      want: { addresses: ['203.0.113.10'], cnames: ['edge.example.com', 'lb.example.net'] },
+    },
     { name: 'a name in any case with a trailing dot', query: 'APP.Example.com.', want: { addresses: ['203.0.113.10'], cnames: [] } },
     { name: 'NXDOMAIN for a name that does not exist', query: 'missing.example.com', want: { error: 'NXDOMAIN', cnames: [] } },
     { name: 'NXDOMAIN for a CNAME whose target does not exist', query: 'dangling.example.com', want: { error: 'NXDOMAIN', cnames: ['gone.example.net'] } },
@@ -139,10 +161,14 @@ t.test('an invalid server list is a clear error', async (t) => {
 
 t.test('CAA answers: records with their flags byte, aliases chased, absence as an empty set, cached for their TTL', async (t) => {
   const resolver = createNameResolver(options());
-  const records = [{ flags: 0, tag: 'issue', value: 'letsencrypt.org' }, { flags: 128, tag: 'tbs', value: 'x' }];
-  const sorted = (result: unknown) => ('records' in (result as object) ? { records: [...(result as { records: { tag: string }[] }).records].sort((a, b) => a.tag.localeCompare(b.tag)) } : result);
+  const records = [
+    { flags: 0, tag: 'issue', value: 'letsencrypt.org' },
+    { flags: 128, tag: 'tbs', value: 'x' },
+  ];
+  const sorted = (result: unknown) =>
+    'records' in (result as object) ? { records: [...(result as { records: { tag: string }[] }).records].sort((a, b) => a.tag.localeCompare(b.tag)) } : result;
   t.strictSame(sorted(await resolver.lookupCaa('caa.example.com')), { records }, 'the records of the name');
-  t.strictSame(sorted(await resolver.lookupCaa('CAA-Alias.example.com.')), { records }, 'the CNAME target\'s records');
+  t.strictSame(sorted(await resolver.lookupCaa('CAA-Alias.example.com.')), { records }, "the CNAME target's records");
   t.strictSame(await resolver.lookupCaa('app.example.com'), { records: [] }, 'NODATA: no CAA');
   t.strictSame(await resolver.lookupCaa('missing.example.com'), { records: [], nxdomain: true }, 'NXDOMAIN: no CAA, told apart');
   t.strictSame(await resolver.lookupCaa('com'), { records: [] }, 'the TLD of the served names exists');
@@ -154,7 +180,7 @@ t.test('CAA answers: records with their flags byte, aliases chased, absence as a
   t.equal(await dns.queryCount(), before + 1, 'asked again once the record TTL has passed');
 });
 
-t.test('CAA records node\'s resolver rejects are read from the wire: an empty issue value', async (t) => {
+t.test("CAA records node's resolver rejects are read from the wire: an empty issue value", async (t) => {
   const node = new Resolver({ timeout: 1000, tries: 1 });
   node.setServers([dns.address]);
   await t.rejects(node.resolveCaa('caa-empty.example.com'), { code: 'EBADRESP' }, 'c-ares fails the whole answer');
@@ -182,7 +208,7 @@ t.test('CAA lookups fail over to the next server, and time out at the last', asy
   t.equal(stuck.peekCaa?.('caa.example.com'), undefined, 'a timeout is not cached');
 });
 
-t.test('a CAA lookup cut off by the caller\'s deadline ends as a timeout', async (t) => {
+t.test("a CAA lookup cut off by the caller's deadline ends as a timeout", async (t) => {
   const silent = await startSilentServer();
   t.teardown(() => silent.close());
   const resolver = createNameResolver(options({ servers: [silent.address], timeoutMs: 1000 }));

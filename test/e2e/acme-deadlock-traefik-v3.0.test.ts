@@ -22,9 +22,7 @@ import { issueSelfSigned, validityWindow } from '../../src/certs/x509.ts';
 import { installCertguard, waitForMode } from './harness/chart.ts';
 import { namespace, tlsSecret, yamlOf } from './harness/objects.ts';
 import { waitFor } from './harness/processes.ts';
-import {
-  getJson, isReady, pebbleIssuer, startAcmeCertManager, startAcmeNode, untilPebbleServed, untilReady, type AcmeNode,
-} from './fixtures/acme-node.ts';
+import { getJson, isReady, pebbleIssuer, startAcmeCertManager, startAcmeNode, untilPebbleServed, untilReady, type AcmeNode } from './fixtures/acme-node.ts';
 
 const NS = 'traefik';
 const GW = 'traefik-gateway';
@@ -40,7 +38,10 @@ type Obj = Record<string, unknown>;
 type Challenge = { status?: { state?: string; reason?: string; presented?: boolean } };
 
 const httpsListener = (c: { name: string; hostname: string }): Obj => ({
-  name: `websecure-${c.name}`, hostname: c.hostname, port: 443, protocol: 'HTTPS',
+  name: `websecure-${c.name}`,
+  hostname: c.hostname,
+  port: 443,
+  protocol: 'HTTPS',
   tls: { mode: 'Terminate', certificateRefs: [{ kind: 'Secret', name: `${c.name}-tls` }] },
 });
 
@@ -65,12 +66,16 @@ const certificate = (c: Case): Obj => ({
 // running pod (the pause image), so the Service has an endpoint.
 const backend = (images: AcmeNode['cluster']['images']): Obj[] => [
   {
-    apiVersion: 'v1', kind: 'Pod', metadata: { namespace: NS, name: 'web', labels: { app: 'web' } },
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { namespace: NS, name: 'web', labels: { app: 'web' } },
     spec: { containers: [{ name: 'pause', image: images.pause.reference, imagePullPolicy: 'Never' }] },
   },
   { apiVersion: 'v1', kind: 'Service', metadata: { namespace: NS, name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } },
   {
-    apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { namespace: NS, name: 'app00' },
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { namespace: NS, name: 'app00' },
     spec: { parentRefs: [{ name: GW, sectionName: 'websecure-app00' }], hostnames: [WORKING], rules: [{ backendRefs: [{ name: 'web', port: 80 }] }] },
   },
 ];
@@ -106,7 +111,10 @@ const watchWorking = (world: AcmeNode, own: X509Certificate) => {
 };
 
 const settled = (world: AcmeNode, own: X509Certificate) =>
-  waitFor(`${WORKING} to serve its own certificate again`, async () => ((await servesOwn(world, own)) ? true : undefined), { timeoutMs: 60_000, intervalMs: 250 });
+  waitFor(`${WORKING} to serve its own certificate again`, async () => ((await servesOwn(world, own)) ? true : undefined), {
+    timeoutMs: 60_000,
+    intervalMs: 250,
+  });
 
 // What Traefik v3.0.4 logs when a route's backend has no endpoint (kubernetes.go loadServices).
 const ENDPOINT_ERRORS = /endpoints not found|subset not found/;
@@ -118,8 +126,7 @@ const reportOutage = (t: Tap.Test, outage: { checks: number; lost: number; longe
 };
 
 const challengeOf = async (world: AcmeNode, c: Case): Promise<Challenge | undefined> =>
-  (await getJson<{ items: Challenge[] }>(world.cluster, ['challenges', '-n', NS]))?.items
-    .find((challenge) => JSON.stringify(challenge).includes(c.hostname));
+  (await getJson<{ items: Challenge[] }>(world.cluster, ['challenges', '-n', NS]))?.items.find((challenge) => JSON.stringify(challenge).includes(c.hostname));
 
 t.test('seed 000 deadlock on Traefik v3.0.4, and certguard breaking it', async (t) => {
   const world = await startAcmeNode(t, [WORKING, UNGUARDED.hostname, PLACEHOLDER.hostname, ENFORCED.hostname], { traefik: 'v3.0' });
@@ -127,11 +134,21 @@ t.test('seed 000 deadlock on Traefik v3.0.4, and certguard breaking it', async (
   const pair = await issueSelfSigned({ commonName: WORKING, dnsNames: [WORKING], ...validityWindow(30) });
   const own = new X509Certificate(pair.certificatePem);
   const prepared = await cluster.kubectl(['apply', '-f', '-'], {
-    input: yamlOf(world.traefik.gatewayClass, namespace('cert-manager'), namespace(NS), tlsSecret(NS, 'app00-tls', pair), ...backend(cluster.images),
-      pebbleIssuer(world.pebble.directoryUrl, NS, GW), gateway([])),
+    input: yamlOf(
+      world.traefik.gatewayClass,
+      namespace('cert-manager'),
+      namespace(NS),
+      tlsSecret(NS, 'app00-tls', pair),
+      ...backend(cluster.images),
+      pebbleIssuer(world.pebble.directoryUrl, NS, GW),
+      gateway([]),
+    ),
   });
   t.equal(prepared.code, 0, prepared.stderr);
-  await waitFor(`${WORKING} to serve its own certificate`, async () => ((await servesOwn(world, own)) ? true : undefined), { timeoutMs: 120_000, intervalMs: 500 });
+  await waitFor(`${WORKING} to serve its own certificate`, async () => ((await servesOwn(world, own)) ? true : undefined), {
+    timeoutMs: 120_000,
+    intervalMs: 500,
+  });
   await startAcmeCertManager(t, world);
 
   await t.test('without certguard: one listener without its Secret drops the whole Gateway, and its Certificate never issues', async (t) => {
@@ -149,7 +166,11 @@ t.test('seed 000 deadlock on Traefik v3.0.4, and certguard breaking it', async (
       await new Promise((resolve) => setTimeout(resolve, 2_000));
     }
     t.notOk(everReady, `Certificate ${NS}/${c.name} was never Ready in ${DEADLOCK_WATCH_MS / 1000} s`);
-    t.match(challenge?.status?.reason ?? '', /wrong status code '404'/, `cert-manager's self-check gets Traefik's 404: the solver route is dropped with the Gateway (${challenge?.status?.reason})`);
+    t.match(
+      challenge?.status?.reason ?? '',
+      /wrong status code '404'/,
+      `cert-manager's self-check gets Traefik's 404: the solver route is dropped with the Gateway (${challenge?.status?.reason})`,
+    );
     t.notOk(await servesOwn(world, own), `${WORKING} still has no certificate`);
 
     // The seed's way out, by hand: take the listener away; the challenge passes, then put it back.
@@ -186,11 +207,14 @@ t.test('seed 000 deadlock on Traefik v3.0.4, and certguard breaking it', async (
     const outage = watchWorking(world, own);
     const refused = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(certificate(c), grown) });
     t.equal(refused.code, 1);
-    t.ok(refused.stderr.includes(
-      `admission webhook "gateway-listener-tls.certguard.io" denied the request: spec.listeners[4] "websecure-${c.name}" (Gateway ${NS}/${GW}, hostname "${c.hostname}"): ` +
-      `certificateRefs[0] Secret "${NS}/${c.name}-tls" does not exist: Certificate ${NS}/${c.name} would issue it, but its HTTP-01 challenge for "${c.hostname}" is answered through this Gateway, ` +
-      'which Traefik ≤ 3.0 does not serve while a listener is unresolved and current controllers report as not accepted or not programmed until the Secret exists. ',
-    ), `certguard's message:\n${refused.stderr}`);
+    t.ok(
+      refused.stderr.includes(
+        `admission webhook "gateway-listener-tls.certguard.io" denied the request: spec.listeners[4] "websecure-${c.name}" (Gateway ${NS}/${GW}, hostname "${c.hostname}"): ` +
+          `certificateRefs[0] Secret "${NS}/${c.name}-tls" does not exist: Certificate ${NS}/${c.name} would issue it, but its HTTP-01 challenge for "${c.hostname}" is answered through this Gateway, ` +
+          'which Traefik ≤ 3.0 does not serve while a listener is unresolved and current controllers report as not accepted or not programmed until the Secret exists. ',
+      ),
+      `certguard's message:\n${refused.stderr}`,
+    );
     await untilReady(cluster, NS, c.name);
     await settled(world, own);
     reportOutage(t, outage.stop(), world);

@@ -28,7 +28,16 @@ import { startPebble } from './harness/pebble.ts';
 import { makeTempDir, removeTempDir, run, waitFor } from './harness/processes.ts';
 import { repoRoot } from './harness/paths.ts';
 import {
-  HTTP_LISTENER, gatewayConditions as conditionsOf, getJson, httpsListener, pebbleIssuer, startAcmeCertManager, startAcmeNode, untilPebbleServed, untilReady as readyCertificate, verifiedCertificate,
+  HTTP_LISTENER,
+  gatewayConditions as conditionsOf,
+  getJson,
+  httpsListener,
+  pebbleIssuer,
+  startAcmeCertManager,
+  startAcmeNode,
+  untilPebbleServed,
+  untilReady as readyCertificate,
+  verifiedCertificate,
 } from './fixtures/acme-node.ts';
 import { CERTGUARD_NAMESPACE, WEBHOOK_CONFIGURATION_NAME } from './harness/webhooks.ts';
 import { watchObjects } from './harness/watch.ts';
@@ -51,7 +60,10 @@ const SOLVER_LABEL = 'acme.cert-manager.io/http01-solver';
 type Obj = Record<string, unknown>;
 type Meta = { name: string; namespace: string; uid: string; labels?: Record<string, string>; annotations?: Record<string, string>; generation?: number };
 type Secret = { metadata: Meta; data: Record<string, string> };
-type Route = { metadata: Meta; status?: { parents?: Array<{ parentRef: { name: string; namespace?: string }; controllerName: string; conditions: Condition[] }> } };
+type Route = {
+  metadata: Meta;
+  status?: { parents?: Array<{ parentRef: { name: string; namespace?: string }; controllerName: string; conditions: Condition[] }> };
+};
 type GatewayObject = { metadata: Meta & { generation: number }; status?: { conditions?: Condition[] } };
 
 const gateway = (entries: Entry[]): Obj => ({
@@ -91,7 +103,11 @@ const certificate = (e: Entry, issuerName = 'pebble'): Obj => ({
 });
 
 /** A namespace of the scenario: its grant, a route for its host on its listener, its Certificate. */
-const appObjects = (e: Entry, issuerName?: string): Obj[] => [referenceGrant(e.namespace), route(e.namespace, e.hostname, e.listener), certificate(e, issuerName)];
+const appObjects = (e: Entry, issuerName?: string): Obj[] => [
+  referenceGrant(e.namespace),
+  route(e.namespace, e.hostname, e.listener),
+  certificate(e, issuerName),
+];
 
 const issuer = (server: string, name?: string): Obj => pebbleIssuer(server, GW_NS, GW, name);
 
@@ -100,10 +116,14 @@ const gatewayConditions = (cluster: Cluster) => conditionsOf(cluster, GW_NS, GW)
 const HEALTHY = { Accepted: 'True Accepted', Programmed: 'True Programmed' };
 
 const untilGateway = (cluster: Cluster, wanted: Record<string, string>) =>
-  waitFor(`Gateway conditions ${JSON.stringify(wanted)}`, async () => {
-    const state = await gatewayConditions(cluster);
-    return state && JSON.stringify(state) === JSON.stringify(wanted) ? state : undefined;
-  }, { timeoutMs: 60_000, intervalMs: 500 });
+  waitFor(
+    `Gateway conditions ${JSON.stringify(wanted)}`,
+    async () => {
+      const state = await gatewayConditions(cluster);
+      return state && JSON.stringify(state) === JSON.stringify(wanted) ? state : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
 
 const untilReady = (cluster: Cluster, e: Entry) => readyCertificate(cluster, e.namespace, e.namespace);
 
@@ -112,7 +132,9 @@ const certguardCli = async (cluster: Cluster, dnsServer: string, args: string[])
   const dir = makeTempDir('acme-cli');
   const config = join(dir, 'config.json');
   writeFileSync(config, JSON.stringify({ policies: { 'certificate-dns': { mode: 'off', resolvers: [dnsServer] } } }));
-  const result = await run(process.execPath, [join(repoRoot, 'bin/certguard.js'), ...args, '--kubeconfig', cluster.kubeconfigPath, '--config', config], { timeoutMs: 300_000 });
+  const result = await run(process.execPath, [join(repoRoot, 'bin/certguard.js'), ...args, '--kubeconfig', cluster.kubeconfigPath, '--config', config], {
+    timeoutMs: 300_000,
+  });
   removeTempDir(dir);
   return result;
 };
@@ -128,11 +150,13 @@ const runAudit = async (cluster: Cluster, dnsServer: string): Promise<Finding[]>
 /** The placeholder gauge of every certguard pod, read through the API server's pod proxy. */
 const placeholderGauges = async (cluster: Cluster, ns: string): Promise<number[]> => {
   const pods = await certguardPods(cluster as never);
-  return Promise.all(pods.map(async (pod) => {
-    const got = await cluster.kubectl(['get', '--raw', `/api/v1/namespaces/${CERTGUARD_NAMESPACE}/pods/${pod.metadata.name}:8080/proxy/metrics`]);
-    const line = got.stdout.split('\n').find((l) => l.startsWith(`certguard_placeholder_secrets{namespace="${ns}"}`));
-    return line ? Number(line.split(' ').at(-1)) : 0;
-  }));
+  return Promise.all(
+    pods.map(async (pod) => {
+      const got = await cluster.kubectl(['get', '--raw', `/api/v1/namespaces/${CERTGUARD_NAMESPACE}/pods/${pod.metadata.name}:8080/proxy/metrics`]);
+      const line = got.stdout.split('\n').find((l) => l.startsWith(`certguard_placeholder_secrets{namespace="${ns}"}`));
+      return line ? Number(line.split(' ').at(-1)) : 0;
+    }),
+  );
 };
 
 t.test('seed 000 with ACME: HTTP-01 through the same Gateway, from pebble, on a real node', async (t) => {
@@ -144,9 +168,14 @@ t.test('seed 000 with ACME: HTTP-01 through the same Gateway, from pebble, on a 
   const working = await Promise.all(WORKING.map((hostname) => issueSelfSigned({ commonName: hostname, dnsNames: [hostname], ...validityWindow(30) })));
   const prepared = await cluster.kubectl(['apply', '-f', '-'], {
     input: yamlOf(
-      traefik.gatewayClass, namespace('cert-manager'), namespace(GW_NS),
+      traefik.gatewayClass,
+      namespace('cert-manager'),
+      namespace(GW_NS),
       { apiVersion: 'v1', kind: 'Service', metadata: { namespace: GW_NS, name: 'web' }, spec: { ports: [{ port: 80 }] } },
-      ...ALL.flatMap((e) => [namespace(e.namespace), { apiVersion: 'v1', kind: 'Service', metadata: { namespace: e.namespace, name: 'web' }, spec: { ports: [{ port: 80 }] } }]),
+      ...ALL.flatMap((e) => [
+        namespace(e.namespace),
+        { apiVersion: 'v1', kind: 'Service', metadata: { namespace: e.namespace, name: 'web' }, spec: { ports: [{ port: 80 }] } },
+      ]),
       ...WORKING.flatMap((hostname, i) => [tlsSecret(GW_NS, `app0${i}-tls`, working[i] as never), route(GW_NS, hostname, `websecure-app0${i}`)]),
       issuer(world.pebble.directoryUrl),
       gateway([]),
@@ -164,7 +193,11 @@ t.test('seed 000 with ACME: HTTP-01 through the same Gateway, from pebble, on a 
     const applied = Date.now();
     const result = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(...SEED.flatMap((e) => appObjects(e)), gateway(SEED)) });
     t.equal(result.code, 0, result.code === 0 ? 'admitted' : result.stderr);
-    t.equal((result.stderr.match(/^Warning: .*did not exist: certguard created a self-signed placeholder Secret/gm) ?? []).length, 2, `one placeholder warning per listener:\n${result.stderr}`);
+    t.equal(
+      (result.stderr.match(/^Warning: .*did not exist: certguard created a self-signed placeholder Secret/gm) ?? []).length,
+      2,
+      `one placeholder warning per listener:\n${result.stderr}`,
+    );
     await untilGateway(cluster, HEALTHY);
     t.pass('the grown Gateway is Accepted and Programmed');
 
@@ -181,9 +214,21 @@ t.test('seed 000 with ACME: HTTP-01 through the same Gateway, from pebble, on a 
       t.equal(secret?.metadata.labels?.['certguard.io/placeholder'], 'true', "cert-manager kept certguard's label");
       t.equal(secret?.metadata.annotations?.['cert-manager.io/issuer-name'], 'pebble', 'the sentinel issuer is replaced by the real one');
     }
-    const attached = routes.events().filter((ev) => ev.object.status?.parents?.some((p) =>
-      p.parentRef.name === GW && p.controllerName === 'traefik.io/gateway-controller' && p.conditions.some((c) => c.type === 'Accepted' && c.status === 'True')));
-    t.same([...new Set(attached.map((ev) => ev.object.metadata.namespace))].sort(), SEED.map((e) => e.namespace).sort(), 'each solver route was accepted by this Gateway');
+    const attached = routes
+      .events()
+      .filter((ev) =>
+        ev.object.status?.parents?.some(
+          (p) =>
+            p.parentRef.name === GW &&
+            p.controllerName === 'traefik.io/gateway-controller' &&
+            p.conditions.some((c) => c.type === 'Accepted' && c.status === 'True'),
+        ),
+      );
+    t.same(
+      [...new Set(attached.map((ev) => ev.object.metadata.namespace))].sort(),
+      SEED.map((e) => e.namespace).sort(),
+      'each solver route was accepted by this Gateway',
+    );
     t.same(await gatewayConditions(cluster), HEALTHY, 'still Accepted and Programmed');
     for (const e of SEED) {
       const gauges = await waitFor(`the placeholder gauge of ${e.namespace} to be 0 on every pod`, async () => {
@@ -197,17 +242,24 @@ t.test('seed 000 with ACME: HTTP-01 through the same Gateway, from pebble, on a 
     const old = (await certguardPods(cluster as never)).map((pod) => pod.metadata.name);
     await installCertguard(cluster, { config: { policies: { 'certificate-dns': { mode: 'off' } } } });
     await waitForMode(cluster, 'enforce');
-    await waitFor('the placeholder-mode pods to be gone', async () => ((await certguardPods(cluster as never)).some((pod) => old.includes(pod.metadata.name)) ? undefined : true), { timeoutMs: 120_000, intervalMs: 500 });
+    await waitFor(
+      'the placeholder-mode pods to be gone',
+      async () => ((await certguardPods(cluster as never)).some((pod) => old.includes(pod.metadata.name)) ? undefined : true),
+      { timeoutMs: 120_000, intervalMs: 500 },
+    );
     const e = ENFORCED;
     // The same GitOps apply: the Certificate is created, the Gateway refused.
     const refused = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(...appObjects(e), gateway([...SEED, e])) });
     t.equal(refused.code, 1);
-    t.ok(refused.stderr.includes(
-      `admission webhook "gateway-listener-tls.certguard.io" denied the request: spec.listeners[${3 + SEED.length}] "${e.listener}" (Gateway ${GW_NS}/${GW}, hostname "${e.hostname}"): ` +
-      `certificateRefs[0] Secret "${e.namespace}/${e.secret}" does not exist: Certificate ${e.namespace}/${e.namespace} would issue it, but its HTTP-01 challenge for "${e.hostname}" is answered through this Gateway, ` +
-      'which Traefik ≤ 3.0 does not serve while a listener is unresolved and current controllers report as not accepted or not programmed until the Secret exists. ' +
-      `Fix: enable placeholder mode (policies.gateway-listener-tls.mode: placeholder) so certguard creates a temporary self-signed one, or add this listener once Certificate ${e.namespace}/${e.namespace} is Ready\n`,
-    ), `certguard's message, verbatim:\n${refused.stderr}`);
+    t.ok(
+      refused.stderr.includes(
+        `admission webhook "gateway-listener-tls.certguard.io" denied the request: spec.listeners[${3 + SEED.length}] "${e.listener}" (Gateway ${GW_NS}/${GW}, hostname "${e.hostname}"): ` +
+          `certificateRefs[0] Secret "${e.namespace}/${e.secret}" does not exist: Certificate ${e.namespace}/${e.namespace} would issue it, but its HTTP-01 challenge for "${e.hostname}" is answered through this Gateway, ` +
+          'which Traefik ≤ 3.0 does not serve while a listener is unresolved and current controllers report as not accepted or not programmed until the Secret exists. ' +
+          `Fix: enable placeholder mode (policies.gateway-listener-tls.mode: placeholder) so certguard creates a temporary self-signed one, or add this listener once Certificate ${e.namespace}/${e.namespace} is Ready\n`,
+      ),
+      `certguard's message, verbatim:\n${refused.stderr}`,
+    );
     t.same(await gatewayConditions(cluster), HEALTHY, 'the Gateway is untouched: Accepted and Programmed');
     const started = Date.now();
     await untilReady(cluster, e);
@@ -222,9 +274,17 @@ t.test('seed 000 with ACME: HTTP-01 through the same Gateway, from pebble, on a 
     const explained = await certguardCli(cluster, dns.address, ['explain', 'gateway', `${GW_NS}/${GW}`, '-v']);
     t.comment(explained.stdout);
     t.equal(explained.code, 0, explained.code === 0 ? 'certguard explain exits 0 for the healthy Gateway' : explained.stdout + explained.stderr);
-    t.ok(explained.stdout.includes(`${e.hostname}: solver spec.acme.solvers[0] (HTTP-01 gatewayHTTPRoute), DNS resolves to ${cluster.nodeAddress}, ingress ${cluster.nodeAddress} (gateway ${GW_NS}/${GW})`),
-      'the names hop: the solver cert-manager picked, and the name resolving to the ingress');
-    t.match(explained.stdout, new RegExp(`^Gateway ${GW_NS}/${GW}: 5 certificate chains, 0 not healthy \\(healthy\\)\n`), 'every chain healthy, the pebble-issued ones included');
+    t.ok(
+      explained.stdout.includes(
+        `${e.hostname}: solver spec.acme.solvers[0] (HTTP-01 gatewayHTTPRoute), DNS resolves to ${cluster.nodeAddress}, ingress ${cluster.nodeAddress} (gateway ${GW_NS}/${GW})`,
+      ),
+      'the names hop: the solver cert-manager picked, and the name resolving to the ingress',
+    );
+    t.match(
+      explained.stdout,
+      new RegExp(`^Gateway ${GW_NS}/${GW}: 5 certificate chains, 0 not healthy \\(healthy\\)\n`),
+      'every chain healthy, the pebble-issued ones included',
+    );
   });
 
   await t.test('renewal: cert-manager renews a short-lived pebble certificate under traffic, certguard admits it, the audit reads the new one', async (t) => {
@@ -233,7 +293,9 @@ t.test('seed 000 with ACME: HTTP-01 through the same Gateway, from pebble, on a 
     const shortRoot = await shortLived.rootPem();
     const e = RENEWED;
     // The documented order in enforce mode: the Certificate first, the listener once it is Ready.
-    const created = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(issuer(shortLived.directoryUrl, 'pebble-short'), ...appObjects(e, 'pebble-short')) });
+    const created = await cluster.kubectl(['apply', '-f', '-'], {
+      input: yamlOf(issuer(shortLived.directoryUrl, 'pebble-short'), ...appObjects(e, 'pebble-short')),
+    });
     t.equal(created.code, 0, created.stderr);
     await untilReady(cluster, e);
     const added = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(gateway([...SEED, ENFORCED, e])) });
@@ -243,30 +305,46 @@ t.test('seed 000 with ACME: HTTP-01 through the same Gateway, from pebble, on a 
     const serials = new Set<string>([first.serialNumber]);
     let handshakes = 0;
     const failures: string[] = [];
-    const renewed = await waitFor(`${e.hostname} to serve a renewed certificate`, async () => {
-      handshakes++;
-      const served = await verifiedCertificate(traefik, e.hostname, shortRoot).catch((error: Error) => {
-        failures.push(error.message);
-        return undefined;
-      });
-      if (served) serials.add(served.serialNumber);
-      return served && served.serialNumber !== first.serialNumber ? served : undefined;
-    }, { timeoutMs: (SHORT_VALIDITY_SECONDS + 60) * 1_000, intervalMs: 250 });
+    const renewed = await waitFor(
+      `${e.hostname} to serve a renewed certificate`,
+      async () => {
+        handshakes++;
+        const served = await verifiedCertificate(traefik, e.hostname, shortRoot).catch((error: Error) => {
+          failures.push(error.message);
+          return undefined;
+        });
+        if (served) serials.add(served.serialNumber);
+        return served && served.serialNumber !== first.serialNumber ? served : undefined;
+      },
+      { timeoutMs: (SHORT_VALIDITY_SECONDS + 60) * 1_000, intervalMs: 250 },
+    );
     t.comment(`${handshakes} handshakes until the renewed certificate was served; first valid until ${first.validTo}, renewed valid from ${renewed.validFrom}`);
-    t.same(failures, [], 'every handshake verified against pebble\'s root while cert-manager renewed');
+    t.same(failures, [], "every handshake verified against pebble's root while cert-manager renewed");
     t.ok(new Date(renewed.validFrom).getTime() >= new Date(first.validFrom).getTime(), 'the served certificate is the newer one');
     const status = await getJson<{ status?: { revision?: number } }>(cluster, ['certificate', e.namespace, '-n', e.namespace]);
     t.ok((status?.status?.revision ?? 0) >= 2, `the Certificate's revision is ${status?.status?.revision}`);
     // A 90-second certificate is always within audit.expiringWithinDays (14): that warning is the
     // only finding, and it must describe the renewed certificate, not the one it replaced.
     const findings = (await runAudit(cluster, dns.address)).filter((f) => f.message.includes(e.hostname) || f.message.includes(e.namespace));
-    t.same(findings.map((f) => `${f.rule} ${f.result}`), ['certificate-expiring warn'], `certguard audit on ${e.hostname}: only the expiry warning`);
+    t.same(
+      findings.map((f) => `${f.rule} ${f.result}`),
+      ['certificate-expiring warn'],
+      `certguard audit on ${e.hostname}: only the expiry warning`,
+    );
     const expiry = /expires at (\S+), in/.exec(findings[0]?.message ?? '')?.[1] ?? '';
-    t.ok(new Date(expiry).getTime() >= new Date(renewed.validTo).getTime(), `the audit read the renewed certificate (expires ${expiry}, renewed ${renewed.validTo})`);
+    t.ok(
+      new Date(expiry).getTime() >= new Date(renewed.validTo).getTime(),
+      `the audit read the renewed certificate (expires ${expiry}, renewed ${renewed.validTo})`,
+    );
   });
 
   await t.test('without certguard, Traefik v3.6: Accepted=False while the Secret is missing, HTTP-01 still passes, the listener recovers', async (t) => {
-    const removed = await cluster.kubectl(['delete', `validatingwebhookconfiguration/${WEBHOOK_CONFIGURATION_NAME}`, `mutatingwebhookconfiguration/${WEBHOOK_CONFIGURATION_NAME}`, '--ignore-not-found']);
+    const removed = await cluster.kubectl([
+      'delete',
+      `validatingwebhookconfiguration/${WEBHOOK_CONFIGURATION_NAME}`,
+      `mutatingwebhookconfiguration/${WEBHOOK_CONFIGURATION_NAME}`,
+      '--ignore-not-found',
+    ]);
     t.equal(removed.code, 0, removed.stderr);
     const e = UNGUARDED;
     const grown = gateway([...SEED, ENFORCED, RENEWED, e]);
@@ -282,9 +360,15 @@ t.test('seed 000 with ACME: HTTP-01 through the same Gateway, from pebble, on a 
     const served = await untilPebbleServed(world, e.hostname);
     t.comment(`without certguard: apply to ${e.hostname} serving a pebble certificate: ${((Date.now() - applied) / 1000).toFixed(1)} s`);
     t.equal(served.subjectAltName, `DNS:${e.hostname}`, 'the challenge passed through the Gateway Traefik reported as not accepted');
-    const states = gateways.events().map((ev) => ev.object).filter((g) => g.status?.conditions?.every((c) => c.observedGeneration === g.metadata.generation))
+    const states = gateways
+      .events()
+      .map((ev) => ev.object)
+      .filter((g) => g.status?.conditions?.every((c) => c.observedGeneration === g.metadata.generation))
       .map((g) => (g.status?.conditions ?? []).map((c) => `${c.type}=${c.status} ${c.reason ?? ''}`.trim()).join(', '));
-    t.ok(states.includes('Accepted=False ListenersNotValid'), `while the Secret was missing the Gateway was Accepted=False ListenersNotValid, without Programmed (seen: ${[...new Set(states)].join(' | ')})`);
+    t.ok(
+      states.includes('Accepted=False ListenersNotValid'),
+      `while the Secret was missing the Gateway was Accepted=False ListenersNotValid, without Programmed (seen: ${[...new Set(states)].join(' | ')})`,
+    );
     await untilGateway(cluster, HEALTHY);
     t.pass('once the Secret exists, Accepted and Programmed again');
     t.equal((await verifiedCertificate(traefik, SEED[0]?.hostname ?? '', root)).subjectAltName, `DNS:${SEED[0]?.hostname}`, 'the other listeners kept serving');

@@ -68,23 +68,36 @@ t.test('seed 001 with real solver Pods: DNS checked at apply, the solver cap und
   await waitForMode(cluster, 'enforce');
   t.equal((await certguardPods(cluster)).length, REPLICAS, `the chart runs ${REPLICAS} certguard replicas`);
   const prepared = await cluster.kubectl(['apply', '-f', '-'], {
-    input: yamlOf(world.traefik.gatewayClass, namespace('cert-manager'), namespace(GW_NS), namespace(NS, { 'certguard.io/max-solver-routes': String(CAP) }),
-      pebbleIssuer(world.pebble.directoryUrl, GW_NS, GW), gateway()),
+    input: yamlOf(
+      world.traefik.gatewayClass,
+      namespace('cert-manager'),
+      namespace(GW_NS),
+      namespace(NS, { 'certguard.io/max-solver-routes': String(CAP) }),
+      pebbleIssuer(world.pebble.directoryUrl, GW_NS, GW),
+      gateway(),
+    ),
   });
   t.equal(prepared.code, 0, prepared.stderr);
-  await waitFor('Traefik to program the Gateway with its address', async () => {
-    const state = await gatewayConditions(cluster, GW_NS, GW);
-    return state?.Programmed === 'True Programmed' ? true : undefined;
-  }, { timeoutMs: 60_000, intervalMs: 500 });
+  await waitFor(
+    'Traefik to program the Gateway with its address',
+    async () => {
+      const state = await gatewayConditions(cluster, GW_NS, GW);
+      return state?.Programmed === 'True Programmed' ? true : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
   const certManager = await startAcmeCertManager(t, world);
 
   await t.test('a Certificate whose name points elsewhere is refused at apply', async (t) => {
     const applied = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(certificate('old', ELSEWHERE)) });
     t.equal(applied.code, 1);
-    t.ok(applied.stderr.includes(
-      `admission webhook "certificate-dns.certguard.io" denied the request: Certificate ${NS}/old: spec.dnsNames[0] "${ELSEWHERE}" resolves to ${ELSEWHERE_IP}, ` +
-      `but HTTP-01 challenges arrive at the ingress ${cluster.nodeAddress} (gateway ${GW_NS}/${GW}), so `,
-    ), `certguard's message names both addresses:\n${applied.stderr}`);
+    t.ok(
+      applied.stderr.includes(
+        `admission webhook "certificate-dns.certguard.io" denied the request: Certificate ${NS}/old: spec.dnsNames[0] "${ELSEWHERE}" resolves to ${ELSEWHERE_IP}, ` +
+          `but HTTP-01 challenges arrive at the ingress ${cluster.nodeAddress} (gateway ${GW_NS}/${GW}), so `,
+      ),
+      `certguard's message names both addresses:\n${applied.stderr}`,
+    );
     const stored = await cluster.kubectl(['get', 'certificate', 'old', '-n', NS]);
     t.not(stored.code, 0, 'nothing was stored');
   });
@@ -97,7 +110,10 @@ t.test('seed 001 with real solver Pods: DNS checked at apply, the solver cap und
     t.equal(first.code, 0, first.stderr);
     // The cap is reached once the first challenge's route exists and certguard's views have it
     // (a burst of simultaneous creates is acme-solver-burst.test.ts's subject).
-    await waitFor('the first solver route', async () => (routes.events().some((e) => e.type === 'ADDED') ? true : undefined), { timeoutMs: 60_000, intervalMs: 100 });
+    await waitFor('the first solver route', async () => (routes.events().some((e) => e.type === 'ADDED') ? true : undefined), {
+      timeoutMs: 60_000,
+      intervalMs: 100,
+    });
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const rest = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(...NAMES.slice(1).map((hostname, i) => certificate(`c${i + 1}`, hostname))) });
     t.equal(rest.code, 0, rest.stderr);
@@ -110,7 +126,11 @@ t.test('seed 001 with real solver Pods: DNS checked at apply, the solver cap und
     const most = mostAtOnce(events);
     t.comment(`at most ${most} solver routes at once: ${events.map((e) => `${e.type} ${e.object.metadata.name}`).join(', ')}`);
     t.ok(most <= REPLICAS * CAP, `at most ${REPLICAS} replicas × cap ${CAP} solver routes at once (saw ${most})`);
-    t.equal(events.filter((e) => e.type === 'ADDED').length >= NAMES.length, true, `a solver route per challenge, one after the other (${events.length} ADDED/DELETED events)`);
+    t.equal(
+      events.filter((e) => e.type === 'ADDED').length >= NAMES.length,
+      true,
+      `a solver route per challenge, one after the other (${events.length} ADDED/DELETED events)`,
+    );
     t.match(certManager.logs(), /has reached its cap of 1 ACME HTTP-01 solver HTTPRoute/, "cert-manager's refused creates carry certguard's cap message");
   });
 });

@@ -47,12 +47,19 @@ const solverRoute = (challengeUid: string): Obj => ({
     namespace: NS,
     generateName: 'cm-acme-http-solver-',
     labels: { 'acme.cert-manager.io/http01-solver': 'true', 'acme.cert-manager.io/http-domain': '1234567890', 'acme.cert-manager.io/http-token': '987654321' },
-    ownerReferences: [{ apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', name: CHALLENGE, uid: challengeUid, controller: true, blockOwnerDeletion: true }],
+    ownerReferences: [
+      { apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', name: CHALLENGE, uid: challengeUid, controller: true, blockOwnerDeletion: true },
+    ],
   },
   spec: {
     parentRefs: [{ name: 'traefik-gateway', namespace: 'traefik' }],
     hostnames: ['burst.example.com'],
-    rules: [{ matches: [{ path: { type: 'Exact', value: '/.well-known/acme-challenge/token-abc' } }], backendRefs: [{ name: 'cm-acme-http-solver-xyz', port: 8089 }] }],
+    rules: [
+      {
+        matches: [{ path: { type: 'Exact', value: '/.well-known/acme-challenge/token-abc' } }],
+        backendRefs: [{ name: 'cm-acme-http-solver-xyz', port: 8089 }],
+      },
+    ],
   },
 });
 
@@ -97,7 +104,16 @@ const prepare = async (cluster: Cluster): Promise<string> => {
 };
 
 const storedSolvers = async (cluster: Cluster): Promise<string[]> => {
-  const listed = await cluster.kubectl(['get', 'httproutes', '-n', NS, '-l', 'acme.cert-manager.io/http01-solver=true', '-o', 'jsonpath={.items[*].metadata.name}']);
+  const listed = await cluster.kubectl([
+    'get',
+    'httproutes',
+    '-n',
+    NS,
+    '-l',
+    'acme.cert-manager.io/http01-solver=true',
+    '-o',
+    'jsonpath={.items[*].metadata.name}',
+  ]);
   return listed.stdout.split(' ').filter(Boolean).sort();
 };
 
@@ -121,16 +137,27 @@ t.test('one certguard process: a burst of 200 solver creates stores exactly the 
   t.equal(stored.length, CAP, `the namespace holds exactly ${CAP} solver routes`);
   t.same(stored, [...outcome.admitted].sort());
   // The decision log names request.name, else generateName: the validating webhook got the generated name.
-  t.same(admittedInLog(certguard.logs()).sort(), stored.map((name) => `${NS}/${name}`), 'certguard saw each generated name');
+  t.same(
+    admittedInLog(certguard.logs()).sort(),
+    stored.map((name) => `${NS}/${name}`),
+    'certguard saw each generated name',
+  );
 });
 
 /** Admitted solver creates per certguard pod, from its metrics (read through the API server's pod proxy). */
 const admittedPerPod = async (cluster: NodeCluster): Promise<number[]> =>
-  Promise.all((await certguardPods(cluster)).map(async (pod) => {
-    const got = await cluster.kubectl(['get', '--raw', `/api/v1/namespaces/${CERTGUARD_NAMESPACE}/pods/${pod.metadata.name}:8080/proxy/metrics`]);
-    const line = got.stdout.split('\n').find((entry) => entry.startsWith('certguard_admission_requests_total{') && entry.includes('policy="acme-solver-cap"') && entry.includes('decision="allowed"'));
-    return Number(line?.split(' ').at(-1) ?? 0);
-  }));
+  Promise.all(
+    (await certguardPods(cluster)).map(async (pod) => {
+      const got = await cluster.kubectl(['get', '--raw', `/api/v1/namespaces/${CERTGUARD_NAMESPACE}/pods/${pod.metadata.name}:8080/proxy/metrics`]);
+      const line = got.stdout
+        .split('\n')
+        .find(
+          (entry) =>
+            entry.startsWith('certguard_admission_requests_total{') && entry.includes('policy="acme-solver-cap"') && entry.includes('decision="allowed"'),
+        );
+      return Number(line?.split(' ').at(-1) ?? 0);
+    }),
+  );
 
 t.test(`${REPLICAS} replicas installed by the chart: the same burst stores at most ${REPLICAS} × the cap`, async (t) => {
   const cluster = await startNodeCluster();
@@ -142,7 +169,9 @@ t.test(`${REPLICAS} replicas installed by the chart: the same burst stores at mo
   const started = Date.now();
   const outcome = await burst(cluster, uid);
   const stored = await storedSolvers(cluster);
-  t.comment(`${CREATES} creates from ${CLIENTS} clients in ${Date.now() - started} ms: ${stored.length} stored (cap ${CAP}), admitted per pod ${(await admittedPerPod(cluster)).join(' + ')}`);
+  t.comment(
+    `${CREATES} creates from ${CLIENTS} clients in ${Date.now() - started} ms: ${stored.length} stored (cap ${CAP}), admitted per pod ${(await admittedPerPod(cluster)).join(' + ')}`,
+  );
   t.same(outcome.other, [], 'every create is admitted or refused with the cap message, verbatim');
   t.equal(stored.length, outcome.admitted.length);
   t.ok(stored.length >= CAP && stored.length <= REPLICAS * CAP, `between the cap and ${REPLICAS} × the cap: ${stored.length}`);

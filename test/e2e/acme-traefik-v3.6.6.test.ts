@@ -16,7 +16,16 @@ import { namespace, tlsSecret, yamlOf } from './harness/objects.ts';
 import { waitFor } from './harness/processes.ts';
 import { watchObjects } from './harness/watch.ts';
 import type { Condition } from './harness/objects.ts';
-import { HTTP_LISTENER, gatewayConditions, httpsListener, pebbleIssuer, startAcmeCertManager, startAcmeNode, untilPebbleServed, untilReady } from './fixtures/acme-node.ts';
+import {
+  HTTP_LISTENER,
+  gatewayConditions,
+  httpsListener,
+  pebbleIssuer,
+  startAcmeCertManager,
+  startAcmeNode,
+  untilPebbleServed,
+  untilReady,
+} from './fixtures/acme-node.ts';
 
 const GW_NS = 'traefik';
 const GW = 'traefik-gateway';
@@ -53,20 +62,28 @@ const route = (ns: string, hostname: string, section: string): Obj => ({
 const service = (ns: string): Obj => ({ apiVersion: 'v1', kind: 'Service', metadata: { namespace: ns, name: 'web' }, spec: { ports: [{ port: 80 }] } });
 
 const appObjects = (n: (typeof NEW)[number]): Obj[] => [
-  namespace(n.namespace), service(n.namespace), route(n.namespace, n.hostname, n.listener),
+  namespace(n.namespace),
+  service(n.namespace),
+  route(n.namespace, n.hostname, n.listener),
   {
-    apiVersion: 'gateway.networking.k8s.io/v1beta1', kind: 'ReferenceGrant', metadata: { namespace: n.namespace, name: 'traefik-gateway-tls' },
+    apiVersion: 'gateway.networking.k8s.io/v1beta1',
+    kind: 'ReferenceGrant',
+    metadata: { namespace: n.namespace, name: 'traefik-gateway-tls' },
     spec: { from: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: GW_NS }], to: [{ group: '', kind: 'Secret' }] },
   },
   {
-    apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { namespace: n.namespace, name: n.namespace },
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'Certificate',
+    metadata: { namespace: n.namespace, name: n.namespace },
     spec: { secretName: n.secret, dnsNames: [n.hostname], issuerRef: { kind: 'ClusterIssuer', name: 'pebble' } },
   },
 ];
 
 const describe = (g: GatewayObject): string =>
-  [...(g.status?.conditions ?? []).map((c) => `${c.type}=${c.status}`),
-    ...(g.status?.listeners ?? []).map((l) => `${l.name}:Programmed=${l.conditions.find((c) => c.type === 'Programmed')?.status}`)].join(' ');
+  [
+    ...(g.status?.conditions ?? []).map((c) => `${c.type}=${c.status}`),
+    ...(g.status?.listeners ?? []).map((l) => `${l.name}:Programmed=${l.conditions.find((c) => c.type === 'Programmed')?.status}`),
+  ].join(' ');
 
 t.test('seed 000 on Traefik v3.6.6, without certguard, with real ACME', async (t) => {
   const world = await startAcmeNode(t, [WORKING, ...NEW.map((n) => n.hostname)], { traefik: 'v3.6.6' });
@@ -74,14 +91,26 @@ t.test('seed 000 on Traefik v3.6.6, without certguard, with real ACME', async (t
   const pair = await issueSelfSigned({ commonName: WORKING, dnsNames: [WORKING], ...validityWindow(30) });
   const own = new X509Certificate(pair.certificatePem);
   const prepared = await cluster.kubectl(['apply', '-f', '-'], {
-    input: yamlOf(world.traefik.gatewayClass, namespace('cert-manager'), namespace(GW_NS), service(GW_NS), tlsSecret(GW_NS, 'app00-tls', pair),
-      route(GW_NS, WORKING, 'websecure-app00'), pebbleIssuer(world.pebble.directoryUrl, GW_NS, GW), gateway(false)),
+    input: yamlOf(
+      world.traefik.gatewayClass,
+      namespace('cert-manager'),
+      namespace(GW_NS),
+      service(GW_NS),
+      tlsSecret(GW_NS, 'app00-tls', pair),
+      route(GW_NS, WORKING, 'websecure-app00'),
+      pebbleIssuer(world.pebble.directoryUrl, GW_NS, GW),
+      gateway(false),
+    ),
   });
   t.equal(prepared.code, 0, prepared.stderr);
-  await waitFor('the working Gateway to be Accepted and Programmed', async () => {
-    const state = await gatewayConditions(cluster, GW_NS, GW);
-    return state?.Accepted === 'True Accepted' && state.Programmed === 'True Programmed' ? true : undefined;
-  }, { timeoutMs: 60_000, intervalMs: 500 });
+  await waitFor(
+    'the working Gateway to be Accepted and Programmed',
+    async () => {
+      const state = await gatewayConditions(cluster, GW_NS, GW);
+      return state?.Accepted === 'True Accepted' && state.Programmed === 'True Programmed' ? true : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
   await startAcmeCertManager(t, world);
   const gateways = watchObjects<GatewayObject>(cluster, ['gateways', '-n', GW_NS]);
   t.teardown(() => gateways.stop());
@@ -89,10 +118,14 @@ t.test('seed 000 on Traefik v3.6.6, without certguard, with real ACME', async (t
   const applied = Date.now();
   const result = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(...NEW.flatMap(appObjects), gateway(true)) });
   t.equal(result.code, 0, result.stderr);
-  const broken = await waitFor('Traefik to report the grown Gateway', async () => {
-    const state = await gatewayConditions(cluster, GW_NS, GW);
-    return state?.Accepted?.startsWith('False') ? state : undefined;
-  }, { timeoutMs: 60_000, intervalMs: 250 });
+  const broken = await waitFor(
+    'Traefik to report the grown Gateway',
+    async () => {
+      const state = await gatewayConditions(cluster, GW_NS, GW);
+      return state?.Accepted?.startsWith('False') ? state : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 250 },
+  );
   t.same(broken, { Accepted: 'False ListenersNotValid' }, 'while the Secrets are missing: Accepted=False ListenersNotValid, no Programmed');
   const served = await world.traefik.servedCertificate(WORKING);
   t.equal(served.serialNumber, own.serialNumber, `${WORKING}, whose Secret exists, keeps serving its own certificate`);
@@ -103,10 +136,14 @@ t.test('seed 000 on Traefik v3.6.6, without certguard, with real ACME', async (t
     t.equal(issued[i]?.subjectAltName, `DNS:${n.hostname}`, `${n.hostname}: the challenge passed through the HTTP listener and the Certificate issued`);
     await untilReady(cluster, n.namespace, n.namespace);
   }
-  await waitFor('the Gateway to recover', async () => {
-    const state = await gatewayConditions(cluster, GW_NS, GW);
-    return state?.Accepted === 'True Accepted' && state.Programmed === 'True Programmed' ? true : undefined;
-  }, { timeoutMs: 60_000, intervalMs: 500 });
+  await waitFor(
+    'the Gateway to recover',
+    async () => {
+      const state = await gatewayConditions(cluster, GW_NS, GW);
+      return state?.Accepted === 'True Accepted' && state.Programmed === 'True Programmed' ? true : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
   t.pass('Accepted and Programmed again once the Secrets exist');
   t.comment(`the Gateway's states, as watched: ${[...new Set(gateways.events().map((e) => describe(e.object)))].join(' | ')}`);
 });

@@ -53,7 +53,19 @@ const REPORT_CRDS = ['policyreports.wgpolicyk8s.io', 'clusterpolicyreports.wgpol
 const CONFIG = { audit: { intervalMinutes: 0.05, expiringWithinDays: 0 } };
 const auditArgs = (identity: string) => ['--audit', `--audit-namespace=${CERTGUARD_NAMESPACE}`, `--audit-identity=${identity}`];
 
-type Report = { results?: Array<{ source?: string; policy: string; rule: string; result: string; message: string; properties?: Record<string, string>; resources?: Array<{ kind: string; name: string }> }>; summary?: { fail: number }; source?: string };
+type Report = {
+  results?: Array<{
+    source?: string;
+    policy: string;
+    rule: string;
+    result: string;
+    message: string;
+    properties?: Record<string, string>;
+    resources?: Array<{ kind: string; name: string }>;
+  }>;
+  summary?: { fail: number };
+  source?: string;
+};
 type EventList = { items: Array<{ type: string; reason: string; message: string; involvedObject: { kind: string; name: string } }> };
 
 t.test('the audit reports a Secret deleted after admission, and clears it once fixed', async (t) => {
@@ -64,7 +76,10 @@ t.test('the audit reports a Secret deleted after admission, and clears it once f
   const established = await cluster.kubectl(['wait', '--for=condition=Established', ...REPORT_CRDS.map((name) => `crd/${name}`), '--timeout=30s']);
   t.equal(established.code, 0, established.stderr);
   // Established comes a moment before a new CRD's storage answers (HTTP 429 "storage is (re)initializing").
-  await waitFor('the report CRDs to serve lists', async () => ((await cluster.kubectl(['get', REPORT_CRDS.join(','), '-A'])).code === 0 ? true : undefined), { timeoutMs: 30_000, intervalMs: 250 });
+  await waitFor('the report CRDs to serve lists', async () => ((await cluster.kubectl(['get', REPORT_CRDS.join(','), '-A'])).code === 0 ? true : undefined), {
+    timeoutMs: 30_000,
+    intervalMs: 250,
+  });
   const setup = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(namespace(CERTGUARD_NAMESPACE), namespace('apps')) });
   t.equal(setup.code, 0, setup.stderr);
 
@@ -89,10 +104,14 @@ t.test('the audit reports a Secret deleted after admission, and clears it once f
   const admitted = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(secret, web) });
   t.equal(admitted.code, 0, admitted.stderr);
 
-  const holder = await waitFor('the audit Lease to have a holder', async () => {
-    const lease = await cluster.kubectl(['get', 'lease', 'certguard-audit', '-n', CERTGUARD_NAMESPACE, '-o', 'jsonpath={.spec.holderIdentity}']);
-    return lease.code === 0 && lease.stdout ? lease.stdout : undefined;
-  }, { timeoutMs: 30_000 });
+  const holder = await waitFor(
+    'the audit Lease to have a holder',
+    async () => {
+      const lease = await cluster.kubectl(['get', 'lease', 'certguard-audit', '-n', CERTGUARD_NAMESPACE, '-o', 'jsonpath={.spec.holderIdentity}']);
+      return lease.code === 0 && lease.stdout ? lease.stdout : undefined;
+    },
+    { timeoutMs: 30_000 },
+  );
   t.ok(['certguard-a', 'certguard-b'].includes(holder), `holder ${holder}`);
 
   // tls-secret-in-use refuses this delete; its break glass lets it through, as a clean-up by hand would.
@@ -105,32 +124,62 @@ t.test('the audit reports a Secret deleted after admission, and clears it once f
     const got = await cluster.kubectl(['get', 'policyreport', 'certguard', '-n', 'apps', '-o', 'json']);
     return got.code === 0 ? (JSON.parse(got.stdout) as Report) : undefined;
   };
-  const failing = await waitFor('the PolicyReport to name the Gateway', async () => {
-    const found = await report();
-    return found?.results?.some((result) => result.result === 'fail') ? found : undefined;
-  }, { timeoutMs: 30_000, intervalMs: 500 });
-  t.same(failing.results?.map((result) => [result.policy, result.rule, result.result, result.resources?.[0]?.kind, result.resources?.[0]?.name]), [['gateway-listener-tls', 'admission', 'fail', 'Gateway', 'web']]);
-  t.match(failing.results?.[0]?.message, /^spec\.listeners\[0\] "websecure" \(Gateway apps\/web, hostname "app\.example\.com"\): certificateRefs\[0\] Secret "apps\/web-tls" does not exist and no Certificate or cert-manager annotation will create it: /);
+  const failing = await waitFor(
+    'the PolicyReport to name the Gateway',
+    async () => {
+      const found = await report();
+      return found?.results?.some((result) => result.result === 'fail') ? found : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 500 },
+  );
+  t.same(
+    failing.results?.map((result) => [result.policy, result.rule, result.result, result.resources?.[0]?.kind, result.resources?.[0]?.name]),
+    [['gateway-listener-tls', 'admission', 'fail', 'Gateway', 'web']],
+  );
+  t.match(
+    failing.results?.[0]?.message,
+    /^spec\.listeners\[0\] "websecure" \(Gateway apps\/web, hostname "app\.example\.com"\): certificateRefs\[0\] Secret "apps\/web-tls" does not exist and no Certificate or cert-manager annotation will create it: /,
+  );
   t.equal(failing.summary?.fail, 1);
   const openReport = await cluster.kubectl(['get', 'reports.openreports.io', 'certguard', '-n', 'apps', '-o', 'json']);
   t.equal(openReport.code, 0, openReport.stderr);
   const written = JSON.parse(openReport.stdout) as Report;
-  t.same([written.source, written.results?.map((result) => [result.source, result.policy, result.rule, result.result, result.resources?.[0]?.name, result.properties])], ['certguard', [['certguard', 'gateway-listener-tls', 'admission', 'fail', 'web', { process: 'background scan' }]]], 'the same finding as an OpenReports Report');
+  t.same(
+    [
+      written.source,
+      written.results?.map((result) => [result.source, result.policy, result.rule, result.result, result.resources?.[0]?.name, result.properties]),
+    ],
+    ['certguard', [['certguard', 'gateway-listener-tls', 'admission', 'fail', 'web', { process: 'background scan' }]]],
+    'the same finding as an OpenReports Report',
+  );
 
   // The one-shot CLI over the same live cluster, with the same token: the same finding, exit 1.
-  const cli = await run(NODE, ['bin/certguard.js', 'audit', '--kubeconfig', kubeconfigPath, '--config', '/dev/null', '-o', 'json'], { cwd: repoRoot, timeoutMs: 150_000 });
+  const cli = await run(NODE, ['bin/certguard.js', 'audit', '--kubeconfig', kubeconfigPath, '--config', '/dev/null', '-o', 'json'], {
+    cwd: repoRoot,
+    timeoutMs: 150_000,
+  });
   t.equal(cli.code, 1, cli.stderr);
-  const output = JSON.parse(cli.stdout) as { judged: number; findings: Array<{ policy: string; rule: string; result: string; object?: { kind: string; name: string } }> };
-  t.same(output.findings.map((finding) => [finding.policy, finding.rule, finding.result, finding.object?.kind, finding.object?.name]), [['gateway-listener-tls', 'admission', 'fail', 'Gateway', 'web']]);
+  const output = JSON.parse(cli.stdout) as {
+    judged: number;
+    findings: Array<{ policy: string; rule: string; result: string; object?: { kind: string; name: string } }>;
+  };
+  t.same(
+    output.findings.map((finding) => [finding.policy, finding.rule, finding.result, finding.object?.kind, finding.object?.name]),
+    [['gateway-listener-tls', 'admission', 'fail', 'Gateway', 'web']],
+  );
 
   const events = async (): Promise<EventList['items']> => {
     const got = await cluster.kubectl(['get', 'events', '-n', 'apps', '--field-selector', 'reason=CertguardAudit,involvedObject.name=web', '-o', 'json']);
     return got.code === 0 ? (JSON.parse(got.stdout) as EventList).items : [];
   };
-  const warned = await waitFor('a Warning Event on the Gateway', async () => {
-    const found = await events();
-    return found.some((event) => event.type === 'Warning') ? found : undefined;
-  }, { timeoutMs: 30_000, intervalMs: 500 });
+  const warned = await waitFor(
+    'a Warning Event on the Gateway',
+    async () => {
+      const found = await events();
+      return found.some((event) => event.type === 'Warning') ? found : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 500 },
+  );
   t.equal(warned.length, 1, 'one Event, however many audits ran');
   t.match(warned[0]?.message, /^gateway-listener-tls\/admission: spec\.listeners\[0\] "websecure" \(Gateway apps\/web/);
   t.equal(warned[0]?.involvedObject.kind, 'Gateway');
@@ -138,13 +187,22 @@ t.test('the audit reports a Secret deleted after admission, and clears it once f
   const restored = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(secret) });
   t.equal(restored.code, 0, restored.stderr);
   let last: Report | undefined;
-  await waitFor('the PolicyReport to clear', async () => ((last = await report())?.results ?? []).length === 0 ? true : undefined, { timeoutMs: 30_000, intervalMs: 500 }).catch((error: Error) => {
-    throw new Error(`${error.message}: ${JSON.stringify(last)}\n${replicas.map((replica) => replica.logs().split('\n').slice(-15).join('\n')).join('\n---\n')}`);
+  await waitFor('the PolicyReport to clear', async () => (((last = await report())?.results ?? []).length === 0 ? true : undefined), {
+    timeoutMs: 30_000,
+    intervalMs: 500,
+  }).catch((error: Error) => {
+    throw new Error(
+      `${error.message}: ${JSON.stringify(last)}\n${replicas.map((replica) => replica.logs().split('\n').slice(-15).join('\n')).join('\n---\n')}`,
+    );
   });
-  const cleared = await waitFor('the Event to turn Normal', async () => {
-    const found = await events();
-    return found.length > 0 && found.every((event) => event.type === 'Normal') ? found : undefined;
-  }, { timeoutMs: 30_000, intervalMs: 500 });
+  const cleared = await waitFor(
+    'the Event to turn Normal',
+    async () => {
+      const found = await events();
+      return found.length > 0 && found.every((event) => event.type === 'Normal') ? found : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 500 },
+  );
   t.match(cleared[0]?.message, /^resolved: no longer found by the audit at /);
 
   const auditors = replicas.filter((replica) => replica.logs().includes('"msg":"audit done"'));
@@ -154,13 +212,25 @@ t.test('the audit reports a Secret deleted after admission, and clears it once f
   t.equal(auditors[0], leader, 'the one holding the Lease');
   t.notMatch(other?.logs() ?? '', /"msg":"audit done"/);
 
-  for (const replica of replicas) t.notMatch(replica.logs(), /audit failed|audit Event not|Lease not (renewed|released)|reports not written|not written, its CRDs/, 'no audit step failed (the chart\'s RBAC is enough)');
+  for (const replica of replicas)
+    t.notMatch(
+      replica.logs(),
+      /audit failed|audit Event not|Lease not (renewed|released)|reports not written|not written, its CRDs/,
+      "no audit step failed (the chart's RBAC is enough)",
+    );
 
   await leader?.stop();
-  const next = await waitFor('the other replica to take the Lease over', async () => {
-    const lease = await cluster.kubectl(['get', 'lease', 'certguard-audit', '-n', CERTGUARD_NAMESPACE, '-o', 'jsonpath={.spec.holderIdentity}']);
-    return lease.stdout && lease.stdout !== holder ? lease.stdout : undefined;
-  }, { timeoutMs: 30_000, intervalMs: 500 });
+  const next = await waitFor(
+    'the other replica to take the Lease over',
+    async () => {
+      const lease = await cluster.kubectl(['get', 'lease', 'certguard-audit', '-n', CERTGUARD_NAMESPACE, '-o', 'jsonpath={.spec.holderIdentity}']);
+      return lease.stdout && lease.stdout !== holder ? lease.stdout : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 500 },
+  );
   t.not(next, holder);
-  await waitFor('the new leader to audit', async () => ((other?.logs() ?? '').includes('"msg":"audit done"') ? true : undefined), { timeoutMs: 30_000, intervalMs: 500 });
+  await waitFor('the new leader to audit', async () => ((other?.logs() ?? '').includes('"msg":"audit done"') ? true : undefined), {
+    timeoutMs: 30_000,
+    intervalMs: 500,
+  });
 });

@@ -58,7 +58,9 @@ const developerBinding = (user: string): Obj => ({
 const chartBreakGlassRole = (): string => {
   const result = helmTemplate({}, { namespace: 'certguard', release: 'certguard' });
   if (result.status !== 0) throw new Error(result.stderr);
-  const role = parseAllDocuments(result.stdout).map((document) => document.toJS() as Obj & { kind?: string; metadata?: { name?: string } }).find((object) => object?.kind === 'ClusterRole' && object.metadata?.name === CLUSTER_ROLE);
+  const role = parseAllDocuments(result.stdout)
+    .map((document) => document.toJS() as Obj & { kind?: string; metadata?: { name?: string } })
+    .find((object) => object?.kind === 'ClusterRole' && object.metadata?.name === CLUSTER_ROLE);
   if (!role) throw new Error(`the chart renders no ClusterRole ${CLUSTER_ROLE}`);
   return `---\n${stringify(role)}`;
 };
@@ -89,9 +91,19 @@ const BOB = `system:serviceaccount:${NS}:bob`;
 const REASON = 'moving to shop-tls-v2, INC-77';
 
 t.test('break glass counts for the user an admin granted it, not for another', async (t) => {
-  const { cluster, certguard } = await startStack(t, { failurePolicy: 'Fail', config: { policies: { 'gateway-listener-tls': { mode: 'warn' }, 'certificate-dns': { mode: 'off' } } } });
+  const { cluster, certguard } = await startStack(t, {
+    failurePolicy: 'Fail',
+    config: { policies: { 'gateway-listener-tls': { mode: 'warn' }, 'certificate-dns': { mode: 'off' } } },
+  });
   const setup = await cluster.kubectl(['apply', '-f', '-'], {
-    input: yamlOf(namespace(NS), DEVELOPER_ROLE, developerBinding('alice'), developerBinding('bob'), { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { namespace: NS, name: 'alice' } }, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { namespace: NS, name: 'bob' } }),
+    input: yamlOf(
+      namespace(NS),
+      DEVELOPER_ROLE,
+      developerBinding('alice'),
+      developerBinding('bob'),
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { namespace: NS, name: 'alice' } },
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { namespace: NS, name: 'bob' } },
+    ),
   });
   t.equal(setup.code, 0, setup.stderr);
   const role = await cluster.kubectl(['apply', '-f', '-'], { input: chartBreakGlassRole() });
@@ -107,7 +119,15 @@ t.test('break glass counts for the user an admin granted it, not for another', a
   // What certguard asks, asked by the admin. (`kubectl auth can-i` cannot: for a resource the
   // server does not serve it drops the group and asks about resource "breakglass.certguard.io".)
   const mayUse = async (user: string) => {
-    const review = { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user, groups: ['system:authenticated'], resourceAttributes: { namespace: NS, verb: 'use', group: 'certguard.io', resource: 'breakglass', name: 'certificate-issuable' } } };
+    const review = {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SubjectAccessReview',
+      spec: {
+        user,
+        groups: ['system:authenticated'],
+        resourceAttributes: { namespace: NS, verb: 'use', group: 'certguard.io', resource: 'breakglass', name: 'certificate-issuable' },
+      },
+    };
     return (await cluster.kubectl(['create', '-o', 'jsonpath={.status.allowed}', '-f', '-'], { input: yamlOf(review) })).stdout;
   };
   t.equal(await mayUse(ALICE), 'true', 'a SubjectAccessReview: alice may');
@@ -116,12 +136,19 @@ t.test('break glass counts for the user an admin granted it, not for another', a
   const first = await cluster.kubectl(['create', '-f', '-'], { input: yamlOf(certificate('shop-tls')) });
   t.equal(first.code, 0, first.stderr);
   const second = yamlOf(certificate('shop-tls-v2', { 'certguard.io/skip-issuable-check': REASON }));
-  await waitFor('certguard to see the first Certificate', async () => ((await bob(['create', '--dry-run=server', '-f', '-'], second)).code === 1 ? true : undefined), { timeoutMs: 30_000, intervalMs: 250 });
+  await waitFor(
+    'certguard to see the first Certificate',
+    async () => ((await bob(['create', '--dry-run=server', '-f', '-'], second)).code === 1 ? true : undefined),
+    { timeoutMs: 30_000, intervalMs: 250 },
+  );
 
   await t.test('certificate-issuable: bob is refused, and kubectl says why the annotation did not count', async (t) => {
     const refused = await bob(['create', '-f', '-'], second);
     t.equal(refused.code, 1);
-    t.equal(refused.stderr, ignored(`Certificate ${NS}/shop-tls-v2`, 'certguard.io/skip-issuable-check', 'the issuability check', BOB, 'certificate-issuable') + ISSUABLE_DENIAL);
+    t.equal(
+      refused.stderr,
+      ignored(`Certificate ${NS}/shop-tls-v2`, 'certguard.io/skip-issuable-check', 'the issuability check', BOB, 'certificate-issuable') + ISSUABLE_DENIAL,
+    );
   });
 
   await t.test('certificate-issuable: alice gets through, with an Event on the Certificate and the metric', async (t) => {
@@ -129,23 +156,53 @@ t.test('break glass counts for the user an admin granted it, not for another', a
     t.same([created.code, created.stdout], [0, 'certificate.cert-manager.io/shop-tls-v2 created\n'], created.stderr);
     t.equal(created.stderr, `Warning: Certificate ${NS}/shop-tls-v2: issuability check skipped (certguard.io/skip-issuable-check: "${REASON}").\n`);
     const message = `certificate-issuable let this through for user "${ALICE}" because of certguard.io/skip-issuable-check: "${REASON}"`;
-    const described = await waitFor('the break-glass Event in kubectl describe', async () => {
-      const out = await cluster.kubectl(['describe', 'certificate', 'shop-tls-v2', '-n', NS]);
-      return out.stdout.includes('CertguardBreakGlass') ? out.stdout : undefined;
-    }, { timeoutMs: 10_000, intervalMs: 250 });
-    t.match(described, new RegExp(`Warning\\s+CertguardBreakGlass\\s+\\S+\\s+certguard\\s+${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`), 'kubectl describe shows who broke the glass and why');
+    const described = await waitFor(
+      'the break-glass Event in kubectl describe',
+      async () => {
+        const out = await cluster.kubectl(['describe', 'certificate', 'shop-tls-v2', '-n', NS]);
+        return out.stdout.includes('CertguardBreakGlass') ? out.stdout : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 250 },
+    );
+    t.match(
+      described,
+      new RegExp(`Warning\\s+CertguardBreakGlass\\s+\\S+\\s+certguard\\s+${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+      'kubectl describe shows who broke the glass and why',
+    );
     t.equal(await certguard.metric('certguard_break_glass_total', { policy: 'certificate-issuable', namespace: NS }), 1);
-    t.match(certguard.logs(), new RegExp(`"user":"${ALICE}"[^\\n]*"certificate-issuable-skipped":"${REASON}"`), 'the decision log names the user and the reason');
+    t.match(
+      certguard.logs(),
+      new RegExp(`"user":"${ALICE}"[^\\n]*"certificate-issuable-skipped":"${REASON}"`),
+      'the decision log names the user and the reason',
+    );
   });
 
   await t.test('tls-secret-in-use: the allow-delete annotation lets alice delete a Secret a listener serves, not bob', async (t) => {
-    const secrets = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(tlsSecret('served-tls', { 'certguard.io/allow-delete': 'listener moves to edge-tls' }), gateway(NS, 'web', [httpsListener('websecure', 'shop.example.com', 'served-tls')])) });
+    const secrets = await cluster.kubectl(['apply', '-f', '-'], {
+      input: yamlOf(
+        tlsSecret('served-tls', { 'certguard.io/allow-delete': 'listener moves to edge-tls' }),
+        gateway(NS, 'web', [httpsListener('websecure', 'shop.example.com', 'served-tls')]),
+      ),
+    });
     t.equal(secrets.code, 0, secrets.stderr);
-    await waitFor('certguard to see the listener', async () => ((await bob(['delete', 'secret', 'served-tls', '-n', NS, '--dry-run=server'])).code === 1 ? true : undefined), { timeoutMs: 30_000, intervalMs: 250 });
+    await waitFor(
+      'certguard to see the listener',
+      async () => ((await bob(['delete', 'secret', 'served-tls', '-n', NS, '--dry-run=server'])).code === 1 ? true : undefined),
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
     const refused = await bob(['delete', 'secret', 'served-tls', '-n', NS]);
     t.equal(refused.code, 1);
-    t.match(refused.stderr, new RegExp(`^${ignored(`secret "${NS}/served-tls"`, 'certguard.io/allow-delete', 'the in-use check', BOB, 'tls-secret-in-use').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}Error from server \\(Forbidden\\): admission webhook "tls-secret-in-use.certguard.io" denied the request: secret "${NS}/served-tls" is the certificate of a TLS listener`));
-    t.match(refused.stderr, /it counts only for a user allowed verb use on breakglass\.certguard\.io "tls-secret-in-use" in namespace "shop"/, 'the denial says the annotation needs the permission');
+    t.match(
+      refused.stderr,
+      new RegExp(
+        `^${ignored(`secret "${NS}/served-tls"`, 'certguard.io/allow-delete', 'the in-use check', BOB, 'tls-secret-in-use').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}Error from server \\(Forbidden\\): admission webhook "tls-secret-in-use.certguard.io" denied the request: secret "${NS}/served-tls" is the certificate of a TLS listener`,
+      ),
+    );
+    t.match(
+      refused.stderr,
+      /it counts only for a user allowed verb use on breakglass\.certguard\.io "tls-secret-in-use" in namespace "shop"/,
+      'the denial says the annotation needs the permission',
+    );
     const deleted = await alice(['delete', 'secret', 'served-tls', '-n', NS]);
     t.same([deleted.code, deleted.stdout], [0, 'secret "served-tls" deleted\n'], deleted.stderr);
     t.equal(await certguard.metric('certguard_break_glass_total', { policy: 'tls-secret-in-use', namespace: NS }), 1);

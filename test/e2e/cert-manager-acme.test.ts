@@ -51,7 +51,7 @@ const certificate = (ns: string, name: string, dnsName: string, skipReason?: str
   spec: { secretName: name, dnsNames: [dnsName], issuerRef: { kind: 'ClusterIssuer', name: 'pebble' } },
 });
 
-const NEVER = "the ACME server would never reach the solver and cert-manager would retry forever";
+const NEVER = 'the ACME server would never reach the solver and cert-manager would retry forever';
 const dnsDenial = (ns: string, name: string, host: string) =>
   `Error from server (Forbidden): error when creating "STDIN": admission webhook "certificate-dns.certguard.io" denied the request: ` +
   `Certificate ${ns}/${name}: spec.dnsNames[0] "${host}" resolves to ${ELSEWHERE_IP}, but HTTP-01 challenges arrive at the ingress ${INGRESS_IP} (gateway traefik/traefik-gateway), so ` +
@@ -73,7 +73,10 @@ const list = async (cluster: Cluster, kind: string, ns: string, selector?: strin
 
 /** certguard's "admission decision" log lines for solver HTTPRoute creates in `ns`. */
 const solverDecisions = (logs: string, ns: string): Decision[] =>
-  logs.split('\n').filter((line) => line.includes('"admission decision"')).map((line) => JSON.parse(line) as Decision)
+  logs
+    .split('\n')
+    .filter((line) => line.includes('"admission decision"'))
+    .map((line) => JSON.parse(line) as Decision)
     .filter((d) => d.object.startsWith(`${ns}/cm-acme-http-solver-`) && d.policies?.includes('acme-solver-cap=denied'));
 
 const challengeOf = (reason: string | undefined): string => /kubectl describe challenge (\S+) -n/.exec(reason ?? '')?.[1] ?? '(none)';
@@ -90,20 +93,39 @@ t.test('seed 001 with cert-manager and pebble', async (t) => {
   const { cluster, certguard } = await startStack(t, { config });
 
   const prepared = await cluster.kubectl(['apply', '-f', '-'], {
-    input: yamlOf(namespace('cert-manager'), namespace('traefik'), namespace('shop'), namespace('flood'), issuer(pebble.directoryUrl),
-      gateway('traefik', 'traefik-gateway', [{ name: 'web', protocol: 'HTTP', allowedRoutesFrom: 'All' }])),
+    input: yamlOf(
+      namespace('cert-manager'),
+      namespace('traefik'),
+      namespace('shop'),
+      namespace('flood'),
+      issuer(pebble.directoryUrl),
+      gateway('traefik', 'traefik-gateway', [{ name: 'web', protocol: 'HTTP', allowedRoutesFrom: 'All' }]),
+    ),
   });
   t.equal(prepared.code, 0, prepared.stderr);
   // No Gateway controller here: publish where challenges would arrive, as seed-001-dns does.
-  const status = await cluster.kubectl(['patch', 'gateway', 'traefik-gateway', '-n', 'traefik', '--subresource=status', '--type=merge',
-    '-p', JSON.stringify({ status: { addresses: [{ type: 'IPAddress', value: INGRESS_IP }] } })]);
+  const status = await cluster.kubectl([
+    'patch',
+    'gateway',
+    'traefik-gateway',
+    '-n',
+    'traefik',
+    '--subresource=status',
+    '--type=merge',
+    '-p',
+    JSON.stringify({ status: { addresses: [{ type: 'IPAddress', value: INGRESS_IP }] } }),
+  ]);
   t.equal(status.code, 0, status.stderr);
   const certManager = await startCertManager(cluster, { gatewayApi: true });
   t.teardown(() => certManager.stop());
-  await waitFor('the ClusterIssuer to register its pebble account', async () => {
-    const got = await cluster.kubectl(['get', 'clusterissuer', 'pebble', '-o', 'json']);
-    return got.code === 0 && currentCondition(JSON.parse(got.stdout) as WithConditions, 'Ready') === 'True' ? true : undefined;
-  }, { timeoutMs: 60_000 });
+  await waitFor(
+    'the ClusterIssuer to register its pebble account',
+    async () => {
+      const got = await cluster.kubectl(['get', 'clusterissuer', 'pebble', '-o', 'json']);
+      return got.code === 0 && currentCondition(JSON.parse(got.stdout) as WithConditions, 'Ready') === 'True' ? true : undefined;
+    },
+    { timeoutMs: 60_000 },
+  );
   await waitFor('certguard to see the Gateway address', async () => {
     const probe = await cluster.kubectl(['create', '--dry-run=server', '-f', '-'], { input: yamlOf(certificate('shop', 'probe', 'pay.example.com')) });
     return probe.stderr.includes(`resolves to ${ELSEWHERE_IP}, but HTTP-01 challenges arrive at the ingress ${INGRESS_IP}`) ? true : undefined;
@@ -121,21 +143,34 @@ t.test('seed 001 with cert-manager and pebble', async (t) => {
     const created = await cluster.kubectl(['create', '-f', '-'], { input: yamlOf(certificate('shop', 'pay-tls', 'pay.example.com', reason)) });
     t.equal(created.stdout, 'certificate.cert-manager.io/pay-tls created\n');
     t.equal(created.stderr, `Warning: Certificate shop/pay-tls: DNS check skipped (certguard.io/skip-dns-check: "${reason}").\n`);
-    const routes = await waitFor('cert-manager to create the solver HTTPRoute', async () => {
-      const found = await list(cluster, 'httproutes', 'shop', `${SOLVER_LABEL}=true`);
-      return found.length > 0 ? found : undefined;
-    }, { timeoutMs: 90_000, intervalMs: 500 });
+    const routes = await waitFor(
+      'cert-manager to create the solver HTTPRoute',
+      async () => {
+        const found = await list(cluster, 'httproutes', 'shop', `${SOLVER_LABEL}=true`);
+        return found.length > 0 ? found : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 500 },
+    );
     const challenges = await list(cluster, 'challenges', 'shop');
     t.equal(challenges.length, 1, 'one Challenge, created from a pebble order');
     t.equal(routes.length, 1, 'one solver HTTPRoute');
     const route = routes[0] as Meta;
     t.match(route.name, /^cm-acme-http-solver-[a-z0-9]{5}$/, 'generateName, as certguard expects');
     t.match(route.labels, { [SOLVER_LABEL]: 'true', 'acme.cert-manager.io/http-domain': /^\d+$/, 'acme.cert-manager.io/http-token': /^\d+$/ });
-    t.same(route.ownerReferences?.map((owner) => [owner.kind, owner.name, owner.controller]), [['Challenge', challenges[0]?.name, true]], 'owned by the Challenge');
+    t.same(
+      route.ownerReferences?.map((owner) => [owner.kind, owner.name, owner.controller]),
+      [['Challenge', challenges[0]?.name, true]],
+      'owned by the Challenge',
+    );
     const counted = await waitFor('certguard to count it', async () =>
-      (await certguard.metric('certguard_acme_solver_objects', { namespace: 'shop', kind: 'HTTPRoute' })) === 1 ? 1 : undefined);
+      (await certguard.metric('certguard_acme_solver_objects', { namespace: 'shop', kind: 'HTTPRoute' })) === 1 ? 1 : undefined,
+    );
     t.equal(counted, 1, 'certguard_acme_solver_objects{namespace="shop",kind="HTTPRoute"} is 1');
-    t.equal(await certguard.metric('certguard_acme_solver_objects_without_challenge', { namespace: 'shop', kind: 'HTTPRoute' }) ?? 0, 0, 'none counted as unowned');
+    t.equal(
+      (await certguard.metric('certguard_acme_solver_objects_without_challenge', { namespace: 'shop', kind: 'HTTPRoute' })) ?? 0,
+      0,
+      'none counted as unowned',
+    );
   });
 
   await t.test(`${FLOOD} failing Certificates in one namespace stop at ${CAP} solver routes, with one constant denial each, backed off`, async (t) => {
@@ -146,13 +181,17 @@ t.test('seed 001 with cert-manager and pebble', async (t) => {
     t.equal(created.code, 0, `the ${FLOOD} Certificates created`);
     const routed = async () => new Set((await list(cluster, 'httproutes', 'flood', `${SOLVER_LABEL}=true`)).map((route) => route.ownerReferences?.[0]?.name));
     let seen = '';
-    await waitFor(`${FLOOD} Challenges, each without a route refused at least once`, async () => {
-      const challenges = (await list(cluster, 'challenges', 'flood')).map((c) => c.name);
-      const withRoute = await routed();
-      const denied = new Set(solverDecisions(certguard.logs(), 'flood').map((d) => challengeOf(d.reason)));
-      seen = JSON.stringify({ challenges, withRoute: [...withRoute], denied: [...denied] });
-      return challenges.length === FLOOD && challenges.every((name) => withRoute.has(name) || denied.has(name)) ? true : undefined;
-    }, { timeoutMs: 90_000, intervalMs: 500 }).catch((error: Error) => {
+    await waitFor(
+      `${FLOOD} Challenges, each without a route refused at least once`,
+      async () => {
+        const challenges = (await list(cluster, 'challenges', 'flood')).map((c) => c.name);
+        const withRoute = await routed();
+        const denied = new Set(solverDecisions(certguard.logs(), 'flood').map((d) => challengeOf(d.reason)));
+        seen = JSON.stringify({ challenges, withRoute: [...withRoute], denied: [...denied] });
+        return challenges.length === FLOOD && challenges.every((name) => withRoute.has(name) || denied.has(name)) ? true : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 500 },
+    ).catch((error: Error) => {
       throw new Error(`${error.message}: ${seen}`);
     });
     const capReached = Date.now();
@@ -184,6 +223,10 @@ t.test('seed 001 with cert-manager and pebble', async (t) => {
       t.ok(mine.length >= 3, `${name}: cert-manager retried (${mine.length} creates)`);
       t.ok(mine.length <= (observed / 60) * 10, `${name}: ${mine.length} creates in ${observed.toFixed(0)} s, at most 10 a minute`);
     }
-    t.same(refused.filter((name) => !denials.some((d) => challengeOf(d.reason) === name)), [], 'every Challenge without a route was refused');
+    t.same(
+      refused.filter((name) => !denials.some((d) => challengeOf(d.reason) === name)),
+      [],
+      'every Challenge without a route was refused',
+    );
   });
 });

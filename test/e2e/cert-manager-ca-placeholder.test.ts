@@ -37,7 +37,12 @@ type Obj = Record<string, unknown>;
 type Certificate = { metadata: { name: string; generation?: number }; status?: { conditions?: Condition[]; notAfter?: string } };
 type Secret = { metadata: { uid: string; labels?: Record<string, string>; annotations?: Record<string, string> }; data: Record<string, string> };
 
-const caIssuer = (ns: string): Obj => ({ apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { namespace: ns, name: 'app-ca' }, spec: { ca: { secretName: 'app-ca' } } });
+const caIssuer = (ns: string): Obj => ({
+  apiVersion: 'cert-manager.io/v1',
+  kind: 'Issuer',
+  metadata: { namespace: ns, name: 'app-ca' },
+  spec: { ca: { secretName: 'app-ca' } },
+});
 
 const certificate = (ns: string, name: string, hostname: string, privateKey?: Obj): Obj => ({
   apiVersion: 'cert-manager.io/v1',
@@ -54,7 +59,11 @@ const CASES = [
   { ns: SHIM_NS, secret: 'shim-tls', hostname: 'shim.example.com', privateKey: undefined, keyType: 'rsa', timeoutMs: 60_000, shim: true, listenerSet: false },
   { ns: LS_NS, secret: 'ls-tls', hostname: 'ls.example.com', privateKey: undefined, keyType: 'rsa', timeoutMs: 60_000, shim: true, listenerSet: true },
   {
-    ns: EC_NS, secret: 'app-ec-tls', hostname: 'app-ec.example.com', privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Never' }, keyType: 'ec',
+    ns: EC_NS,
+    secret: 'app-ec-tls',
+    hostname: 'app-ec.example.com',
+    privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Never' },
+    keyType: 'ec',
     timeoutMs: 20_000,
     shim: false,
     listenerSet: false,
@@ -118,10 +127,15 @@ t.test('cert-manager issues into certguard placeholders for a namespaced CA Issu
   const placeholders = new Map<string, Secret>();
   for (const c of CASES) {
     // The first version of the Secret: what certguard created while admitting the Gateway.
-    const secret = await waitFor(`the first version of ${c.ns}/${c.secret}`, async () =>
-      secrets.events().find((e) => e.object.metadata.namespace === c.ns && e.object.metadata.name === c.secret)?.object);
-    t.match(secret.metadata.annotations, { 'cert-manager.io/issuer-name': 'certguard.io/placeholder', 'cert-manager.io/issuer-kind': 'CertguardPlaceholder' },
-      `${c.secret} was created by certguard with the sentinel issuer`);
+    const secret = await waitFor(
+      `the first version of ${c.ns}/${c.secret}`,
+      async () => secrets.events().find((e) => e.object.metadata.namespace === c.ns && e.object.metadata.name === c.secret)?.object,
+    );
+    t.match(
+      secret.metadata.annotations,
+      { 'cert-manager.io/issuer-name': 'certguard.io/placeholder', 'cert-manager.io/issuer-kind': 'CertguardPlaceholder' },
+      `${c.secret} was created by certguard with the sentinel issuer`,
+    );
     t.equal(certOf(secret).subject.includes('O=certguard placeholder'), true, 'a certguard placeholder certificate');
     placeholders.set(c.secret, secret);
   }
@@ -133,14 +147,26 @@ t.test('cert-manager issues into certguard placeholders for a namespaced CA Issu
   t.teardown(() => certManager.stop());
 
   for (const c of CASES) {
-    const how = c.listenerSet ? "ListenerSet shim's Certificate" : c.shim ? "gateway-shim's Certificate" : c.privateKey ? 'ECDSA, rotationPolicy Never' : 'defaults';
+    const how = c.listenerSet
+      ? "ListenerSet shim's Certificate"
+      : c.shim
+        ? "gateway-shim's Certificate"
+        : c.privateKey
+          ? 'ECDSA, rotationPolicy Never'
+          : 'defaults';
     await t.test(`${c.ns}/${c.secret} (${how}): replaced, never Ready with the placeholder`, async (t) => {
       const placeholder = placeholders.get(c.secret) as Secret;
-      const issued = await waitFor(`cert-manager to issue into ${c.secret}`, async () => {
-        const secret = await getSecret(cluster, c.ns, c.secret);
-        return secret?.metadata.annotations?.['cert-manager.io/certificate-name'] === c.secret ? secret : undefined;
-      }, { timeoutMs: c.timeoutMs, intervalMs: 250 });
-      t.comment(`${c.secret} replaced ${((Date.now() - started) / 1000).toFixed(1)} s after cert-manager started (the owners were applied ${((started - gatewaysApplied) / 1000).toFixed(1)} s before)`);
+      const issued = await waitFor(
+        `cert-manager to issue into ${c.secret}`,
+        async () => {
+          const secret = await getSecret(cluster, c.ns, c.secret);
+          return secret?.metadata.annotations?.['cert-manager.io/certificate-name'] === c.secret ? secret : undefined;
+        },
+        { timeoutMs: c.timeoutMs, intervalMs: 250 },
+      );
+      t.comment(
+        `${c.secret} replaced ${((Date.now() - started) / 1000).toFixed(1)} s after cert-manager started (the owners were applied ${((started - gatewaysApplied) / 1000).toFixed(1)} s before)`,
+      );
       const cert = certOf(issued);
       t.equal(cert.issuer, `CN=${CA_NAME}`, 'issued by the CA Issuer');
       t.equal(cert.subjectAltName, `DNS:${c.hostname}`);
@@ -163,8 +189,11 @@ t.test('cert-manager issues into certguard placeholders for a namespaced CA Issu
       const readyVersions = versions.filter((event) => ready(event.object) === 'True');
       t.ok(readyVersions.length > 0, `the watch saw it Ready (${versions.length} versions seen)`);
       const issuedNotAfter = new Date(cert.validTo).toISOString();
-      t.same([...new Set(readyVersions.map((event) => new Date(event.object.status?.notAfter ?? 0).toISOString()))], [issuedNotAfter],
-        'every Ready version describes the issued certificate, none the placeholder');
+      t.same(
+        [...new Set(readyVersions.map((event) => new Date(event.object.status?.notAfter ?? 0).toISOString()))],
+        [issuedNotAfter],
+        'every Ready version describes the issued certificate, none the placeholder',
+      );
     });
   }
 
@@ -174,7 +203,10 @@ t.test('cert-manager issues into certguard placeholders for a namespaced CA Issu
     const typo = gateway(NS, 'typo-gateway', [httpsListener('websecure-typo', 'app.example.com', 'app-tsl')]);
     const applied = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(typo) });
     t.equal(applied.code, 1);
-    t.match(applied.stderr, /admission webhook "gateway-listener-tls\.certguard\.io" denied the request: spec\.listeners\[0\] "websecure-typo" \(Gateway app-prod\/typo-gateway, hostname "app\.example\.com"\): certificateRefs\[0\] Secret "app-prod\/app-tsl" does not exist and no Certificate or cert-manager annotation will create it: /);
+    t.match(
+      applied.stderr,
+      /admission webhook "gateway-listener-tls\.certguard\.io" denied the request: spec\.listeners\[0\] "websecure-typo" \(Gateway app-prod\/typo-gateway, hostname "app\.example\.com"\): certificateRefs\[0\] Secret "app-prod\/app-tsl" does not exist and no Certificate or cert-manager annotation will create it: /,
+    );
     t.equal(await getSecret(cluster, NS, 'app-tsl'), undefined, 'no placeholder was created');
   });
 

@@ -42,9 +42,17 @@ type Challenge = { metadata: { namespace: string; name: string }; spec: { dnsNam
 type KubeEvent = { metadata: { namespace: string }; involvedObject: { kind: string }; reason: string; message: string };
 
 const CONTROLLERS = [
-  'issuers', 'clusterissuers', 'certificaterequests-approver', 'certificaterequests-issuer-acme', 'orders',
-  'certificates-trigger', 'certificates-key-manager', 'certificates-request-manager', 'certificates-issuing',
-  'certificates-readiness', 'certificates-revision-manager',
+  'issuers',
+  'clusterissuers',
+  'certificaterequests-approver',
+  'certificaterequests-issuer-acme',
+  'orders',
+  'certificates-trigger',
+  'certificates-key-manager',
+  'certificates-request-manager',
+  'certificates-issuing',
+  'certificates-readiness',
+  'certificates-revision-manager',
 ];
 
 const NO_SOLVER =
@@ -65,8 +73,16 @@ const certificateOf = (c: SolverCase, names: string[]): SolverCase['certificate'
 const unitsOf = (c: SolverCase): Unit[] => {
   const whole: Unit = { caseId: c.id, namespace: c.id, issuer: c.issuer, certificate: c.certificate, picks: c.picks };
   if (!hasNone(c.picks)) return [whole];
-  const part = (suffix: string, picks: SolverPick[]): Unit =>
-    ({ caseId: c.id, namespace: `${c.id}-${suffix}`, issuer: c.issuer, certificate: certificateOf(c, picks.map((p) => p.name)), picks });
+  const part = (suffix: string, picks: SolverPick[]): Unit => ({
+    caseId: c.id,
+    namespace: `${c.id}-${suffix}`,
+    issuer: c.issuer,
+    certificate: certificateOf(
+      c,
+      picks.map((p) => p.name),
+    ),
+    picks,
+  });
   const served = c.picks.filter((pick) => pick.type !== 'none');
   const unserved = c.picks.filter((pick) => pick.type === 'none');
   return [whole, ...(served.length ? [part('served', served)] : []), ...unserved.map((pick, i) => part(`none-${i}`, [pick]))];
@@ -101,7 +117,9 @@ const pruned = (value: unknown): unknown => {
   if (Array.isArray(value)) return value.length ? value.map(pruned) : undefined;
   if (value === '' || value === null) return undefined;
   if (typeof value !== 'object') return value;
-  const entries = Object.entries(value).map(([key, inner]) => [key, pruned(inner)] as const).filter(([, inner]) => inner !== undefined);
+  const entries = Object.entries(value)
+    .map(([key, inner]) => [key, pruned(inner)] as const)
+    .filter(([, inner]) => inner !== undefined);
   return entries.length ? Object.fromEntries(entries.sort(([a], [b]) => a.localeCompare(b))) : undefined;
 };
 const keyOf = (solver: unknown): string => JSON.stringify(pruned(solver));
@@ -125,7 +143,10 @@ const realPicks = (unit: Unit, stored: unknown[], challenges: Challenge[]): { pi
     const challenge = challenges.find((ch) => identifierOf(ch) === identifier);
     if (!challenge) return { name, identifier, type: 'none' };
     const solver = keys.indexOf(keyOf(challenge.spec.solver));
-    if (solver < 0) strays.push(`${unit.caseId}: ${name}: Challenge ${challenge.metadata.name} has a solver that is none of the issuer's: ${JSON.stringify(challenge.spec.solver)}`);
+    if (solver < 0)
+      strays.push(
+        `${unit.caseId}: ${name}: Challenge ${challenge.metadata.name} has a solver that is none of the issuer's: ${JSON.stringify(challenge.spec.solver)}`,
+      );
     return { name, identifier, solver, type: TYPES[challenge.spec.type] ?? 'none' };
   });
   const unexpected = challenges.filter((ch) => !unit.picks.some((pick) => pick.identifier === identifierOf(ch)));
@@ -151,7 +172,10 @@ type StoredIssuer = { kind: string; metadata: { namespace?: string; name: string
 /** Each unit's issuer solvers as stored, by the unit's namespace. */
 const storedSolvers = async (cluster: Cluster): Promise<Map<string, unknown[]>> => {
   const issuers = await listAll<StoredIssuer>(cluster, ['issuers.cert-manager.io,clusterissuers.cert-manager.io']);
-  const find = (unit: Unit) => issuers.find((i) => i.kind === unit.issuer.kind && i.metadata.name === issuerName(unit) && (i.kind === 'ClusterIssuer' || i.metadata.namespace === unit.namespace));
+  const find = (unit: Unit) =>
+    issuers.find(
+      (i) => i.kind === unit.issuer.kind && i.metadata.name === issuerName(unit) && (i.kind === 'ClusterIssuer' || i.metadata.namespace === unit.namespace),
+    );
   return new Map(units.map((unit) => [unit.namespace, find(unit)?.spec.acme.solvers ?? []]));
 };
 
@@ -176,8 +200,14 @@ const disagreementsOf = (unit: Unit, seen: Observed, stored: unknown[]): string[
   if (hasNone(unit.picks)) {
     const events = seen.noSolver.get(unit.namespace) ?? [];
     const gaveUp = challenges.length === 0 && events.length > 0 && events.every((e) => e.message === NO_SOLVER);
-    const unserved = unit.picks.filter((p) => p.type === 'none').map((p) => p.name).join(', ');
-    if (!gaveUp) wrong.push(`${unit.namespace}: recorded no Challenge for any name (no solver for ${unserved}), got ${challenges.length} Challenges and Events ${JSON.stringify(events.map((e) => e.message))}`);
+    const unserved = unit.picks
+      .filter((p) => p.type === 'none')
+      .map((p) => p.name)
+      .join(', ');
+    if (!gaveUp)
+      wrong.push(
+        `${unit.namespace}: recorded no Challenge for any name (no solver for ${unserved}), got ${challenges.length} Challenges and Events ${JSON.stringify(events.map((e) => e.message))}`,
+      );
     if (unit.picks.length > 1) return wrong;
   }
   const real = realPicks(unit, stored, challenges);
@@ -186,14 +216,22 @@ const disagreementsOf = (unit: Unit, seen: Observed, stored: unknown[]): string[
 
 const table = loadSolverTable();
 // The controller's version is the one its build pins, which may differ from the recording's.
-const controllerVersion = /github\.com\/cert-manager\/cert-manager (\S+)/.exec(readFileSync(join(repoRoot, 'test/e2e/cert-manager/go.mod'), 'utf8'))?.[1] ?? '(unknown)';
+const controllerVersion =
+  /github\.com\/cert-manager\/cert-manager (\S+)/.exec(readFileSync(join(repoRoot, 'test/e2e/cert-manager/go.mod'), 'utf8'))?.[1] ?? '(unknown)';
 const cases = table.cases.filter((c) => !(c.id in EXCLUDED));
 const units = cases.flatMap(unitsOf);
 
 t.test('the table can be told apart on a real cluster', async (t) => {
   for (const c of table.cases) t.equal(new Set(c.issuer.solvers.map(keyOf)).size, c.issuer.solvers.length, `${c.id}: solvers distinct without empty fields`);
-  t.ok(units.every((unit) => unit.namespace.length <= 63), 'every namespace name fits');
-  t.same(Object.keys(EXCLUDED).filter((id) => !table.cases.some((c) => c.id === id)), [], 'every excluded case exists');
+  t.ok(
+    units.every((unit) => unit.namespace.length <= 63),
+    'every namespace name fits',
+  );
+  t.same(
+    Object.keys(EXCLUDED).filter((id) => !table.cases.some((c) => c.id === id)),
+    [],
+    'every excluded case exists',
+  );
 });
 
 t.test(`the real cert-manager ${controllerVersion} picks the recorded solver for every name`, async (t) => {
@@ -205,7 +243,10 @@ t.test(`the real cert-manager ${controllerVersion} picks the recorded solver for
   t.teardown(() => pebble.stop());
   const cluster = await startCluster();
   t.teardown(() => cluster.stop());
-  const objects = [namespace('cert-manager'), ...units.flatMap((unit) => [namespace(unit.namespace), issuerOf(unit, pebble.directoryUrl), certificateObject(unit)])];
+  const objects = [
+    namespace('cert-manager'),
+    ...units.flatMap((unit) => [namespace(unit.namespace), issuerOf(unit, pebble.directoryUrl), certificateObject(unit)]),
+  ];
   const applied = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(...objects) });
   t.equal(applied.code, 0, applied.stderr);
   const certManager = await startCertManager(cluster, { gatewayApi: true, extraArgs: [`--controllers=${CONTROLLERS.join(',')}`] });
@@ -213,11 +254,20 @@ t.test(`the real cert-manager ${controllerVersion} picks the recorded solver for
 
   const started = Date.now();
   let seen: Observed = { challenges: new Map(), noSolver: new Map() };
-  await waitFor(`cert-manager to create the Challenges of ${units.length} Certificates`, async () => {
-    seen = await observe(cluster);
-    return units.every((unit) => settled(unit, seen)) ? true : undefined;
-  }, { timeoutMs: 240_000, intervalMs: 2_000 }).catch((error: Error) => {
-    throw new Error(`${error.message}: still waiting for ${units.filter((unit) => !settled(unit, seen)).map((unit) => unit.namespace).join(', ')}`);
+  await waitFor(
+    `cert-manager to create the Challenges of ${units.length} Certificates`,
+    async () => {
+      seen = await observe(cluster);
+      return units.every((unit) => settled(unit, seen)) ? true : undefined;
+    },
+    { timeoutMs: 240_000, intervalMs: 2_000 },
+  ).catch((error: Error) => {
+    throw new Error(
+      `${error.message}: still waiting for ${units
+        .filter((unit) => !settled(unit, seen))
+        .map((unit) => unit.namespace)
+        .join(', ')}`,
+    );
   });
   t.comment(`${units.length} Certificates of ${cases.length} cases settled ${((Date.now() - started) / 1000).toFixed(0)} s after cert-manager started`);
 

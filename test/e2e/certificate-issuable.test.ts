@@ -15,7 +15,13 @@ const ISSUER: Obj = {
   apiVersion: 'cert-manager.io/v1',
   kind: 'ClusterIssuer',
   metadata: { name: 'acme-dns01' },
-  spec: { acme: { server: 'https://acme.internal.example/directory', privateKeySecretRef: { name: 'acme-account' }, solvers: [{ dns01: { cloudflare: { apiTokenSecretRef: { name: 'cloudflare-token', key: 'api-token' } } } }] } },
+  spec: {
+    acme: {
+      server: 'https://acme.internal.example/directory',
+      privateKeySecretRef: { name: 'acme-account' },
+      solvers: [{ dns01: { cloudflare: { apiTokenSecretRef: { name: 'cloudflare-token', key: 'api-token' } } } }],
+    },
+  },
 };
 
 const certificate = (name: string, secretName: string, dnsNames: string[]): Obj => ({
@@ -42,10 +48,14 @@ t.test('kubectl apply of a second Certificate with the same secretName is refuse
 
   const second = yamlOf(certificate('app-tls-v2', 'app-tls', ['app.example.com', 'www.example.com']));
   // The live view learns of the first Certificate through its watch, a moment after the create.
-  await waitFor('certguard to see the first Certificate', async () => {
-    const dryRun = await cluster.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: second });
-    return dryRun.code !== 0 ? true : undefined;
-  }, { timeoutMs: 30_000, intervalMs: 250 });
+  await waitFor(
+    'certguard to see the first Certificate',
+    async () => {
+      const dryRun = await cluster.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: second });
+      return dryRun.code !== 0 ? true : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 250 },
+  );
 
   const refused = await cluster.kubectl(['apply', '-f', '-'], { input: second });
   t.equal(refused.code, 1, 'kubectl fails');
@@ -53,6 +63,8 @@ t.test('kubectl apply of a second Certificate with the same secretName is refuse
   const stored = await cluster.kubectl(['get', 'certificates', '-n', NS, '-o', 'jsonpath={.items[*].metadata.name}']);
   t.equal(stored.stdout, 'app-tls', 'only the first Certificate exists');
 
-  const distinct = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(certificate('app-tls-v2', 'app-tls-v2', ['app.example.com', 'www.example.com'])) });
+  const distinct = await cluster.kubectl(['apply', '-f', '-'], {
+    input: yamlOf(certificate('app-tls-v2', 'app-tls-v2', ['app.example.com', 'www.example.com'])),
+  });
   t.equal(distinct.code, 0, `with its own secretName it is admitted: ${distinct.stderr}`);
 });

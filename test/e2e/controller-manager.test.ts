@@ -29,7 +29,8 @@ t.test('kube-controller-manager: ServiceAccounts, garbage collection, namespace 
   const created = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(namespace('gc')) });
   t.equal(created.code, 0, created.stderr);
   await waitFor('the default ServiceAccount in a new namespace', async () =>
-    ((await cluster.kubectl(['get', 'serviceaccount', 'default', '-n', 'gc'])).code === 0 ? true : undefined));
+    (await cluster.kubectl(['get', 'serviceaccount', 'default', '-n', 'gc'])).code === 0 ? true : undefined,
+  );
   const admitted = await cluster.kubectl(['create', '-f', '-'], { input: yamlOf(pod) });
   t.equal(admitted.stdout, 'pod/solver created\n', 'a Pod is admitted (the ServiceAccount admission plugin finds "default")');
 
@@ -39,8 +40,11 @@ t.test('kube-controller-manager: ServiceAccounts, garbage collection, namespace 
   t.equal(child.code, 0, child.stderr);
   const deleted = await cluster.kubectl(['delete', 'configmap', 'owner', '-n', 'gc', '--cascade=background']);
   t.equal(deleted.code, 0, deleted.stderr);
-  await waitFor('the garbage collector to delete the owned ConfigMap', async () =>
-    ((await cluster.kubectl(['get', 'configmap', 'child', '-n', 'gc'])).code === 1 ? true : undefined), { timeoutMs: 60_000, intervalMs: 500 });
+  await waitFor(
+    'the garbage collector to delete the owned ConfigMap',
+    async () => ((await cluster.kubectl(['get', 'configmap', 'child', '-n', 'gc'])).code === 1 ? true : undefined),
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
   t.pass('the owned ConfigMap went with its owner');
 
   const gone = await cluster.kubectl(['delete', 'namespace', 'gc', '--timeout=90s']);

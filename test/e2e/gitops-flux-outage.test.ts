@@ -32,10 +32,11 @@ const listenersOf = async (cluster: Cluster): Promise<string> =>
   (await cluster.kubectl(['get', 'gateway', GATEWAY, '-n', NS, '-o', 'jsonpath={.spec.listeners[*].name}'])).stdout;
 
 /** The API server's refusal when it cannot reach a Fail webhook, as kustomize-controller reports it. */
-const unreachable = (port: number) => new RegExp(
-  `^Gateway/${NS}/${GATEWAY} dry-run failed \\(InternalError\\): Internal error occurred: failed calling webhook "gateway-listener-tls\\.certguard\\.io": ` +
-  `failed to call webhook: Post "https://127\\.0\\.0\\.1:${port}/validate/gateway-listener-tls\\?timeout=5s": dial tcp 127\\.0\\.0\\.1:${port}: connect: connection refused`,
-);
+const unreachable = (port: number) =>
+  new RegExp(
+    `^Gateway/${NS}/${GATEWAY} dry-run failed \\(InternalError\\): Internal error occurred: failed calling webhook "gateway-listener-tls\\.certguard\\.io": ` +
+      `failed to call webhook: Post "https://127\\.0\\.0\\.1:${port}/validate/gateway-listener-tls\\?timeout=5s": dial tcp 127\\.0\\.0\\.1:${port}: connect: connection refused`,
+  );
 
 t.test('gitops with Flux: certguard down, chart default failurePolicy Ignore', async (t) => {
   const { stack, push } = await startFluxStack(t, { config: {}, failurePolicy: 'Ignore' });

@@ -13,14 +13,23 @@ import { makeTempDir, run, waitFor } from './harness/processes.ts';
 import { yamlOf } from './harness/objects.ts';
 import { KUSTOMIZATION, startFluxStack } from './fixtures/flux-stack.ts';
 import { storedGateway } from './fixtures/seed-000-stack.ts';
-import { clusterState, GATEWAY_NAME, GATEWAY_NAMESPACE, grownGateway, missingSecretMessage, NEW_LISTENERS, where, workingGateway } from './fixtures/seed-000.ts';
+import {
+  clusterState,
+  GATEWAY_NAME,
+  GATEWAY_NAMESPACE,
+  grownGateway,
+  missingSecretMessage,
+  NEW_LISTENERS,
+  where,
+  workingGateway,
+} from './fixtures/seed-000.ts';
 
 type Obj = Record<string, unknown> & { kind?: unknown; metadata?: { name?: string; namespace?: string } };
 type FluxStackOptions = Parameters<typeof startFluxStack>[1];
 type LogLine = { level?: string; msg?: string; Kustomization?: { name?: string } };
 
 const APP_NAMESPACES: readonly string[] = NEW_LISTENERS.map((entry) => entry.namespace);
-const isApp = (object: Obj) => APP_NAMESPACES.includes(object.metadata?.namespace ?? (object.kind === 'Namespace' ? object.metadata?.name ?? '' : ''));
+const isApp = (object: Obj) => APP_NAMESPACES.includes(object.metadata?.namespace ?? (object.kind === 'Namespace' ? (object.metadata?.name ?? '') : ''));
 
 /** Certificates and ReferenceGrants applied (for real) before the rest of a commit is dry-run. */
 const STAGE_FIRST = '--custom-apply-stage-kinds=cert-manager.io/Certificate,gateway.networking.k8s.io/ReferenceGrant';
@@ -32,9 +41,11 @@ const fluxDenial = (message: string) =>
 /** gateway-listener-tls's denial when the ReferenceGrant of the same commit is not stored yet. */
 const refNotPermitted = (i: 0 | 1): string => {
   const entry = NEW_LISTENERS[i];
-  return `${where(i)} is in another namespace and no ReferenceGrant permits it (RefNotPermitted): ` +
+  return (
+    `${where(i)} is in another namespace and no ReferenceGrant permits it (RefNotPermitted): ` +
     'the controller leaves this listener without a certificate, and Traefik and Contour then mark this Gateway not accepted or not programmed. ' +
-    `Fix: create a ReferenceGrant in namespace "${entry.namespace}" with from {group: gateway.networking.k8s.io, kind: Gateway, namespace: ${GATEWAY_NAMESPACE}} and to {group: "", kind: Secret, name: ${entry.secret}}`;
+    `Fix: create a ReferenceGrant in namespace "${entry.namespace}" with from {group: gateway.networking.k8s.io, kind: Gateway, namespace: ${GATEWAY_NAMESPACE}} and to {group: "", kind: Secret, name: ${entry.secret}}`
+  );
 };
 
 const names = async (cluster: Cluster, kind: string, ...selector: string[]): Promise<string> =>
@@ -70,7 +81,10 @@ t.test('gitops with Flux, seed 000: one commit with the listeners and their Cert
     t.same(applied.filter(Boolean), ['Namespace/app-prod created', 'Namespace/app-sandbox created'], 'then what the Namespace stage applied');
     t.equal(refused.status.lastAppliedRevision, base.revision, 'the last applied revision stays at the commit before');
     const events = await flux.events(KUSTOMIZATION);
-    t.ok(events.some((event) => event.type === 'Warning' && event.reason === 'ReconciliationFailed' && event.message.startsWith(`${first}\n`)), 'a Warning Event carries the same text');
+    t.ok(
+      events.some((event) => event.type === 'Warning' && event.reason === 'ReconciliationFailed' && event.message.startsWith(`${first}\n`)),
+      'a Warning Event carries the same text',
+    );
     t.same(await storedGateway(cluster), before, 'the Gateway is unchanged');
     t.equal(await names(cluster, 'certificates'), '', 'no Certificate');
     t.equal(await names(cluster, 'referencegrants'), '', 'no ReferenceGrant');
@@ -80,11 +94,31 @@ t.test('gitops with Flux, seed 000: one commit with the listeners and their Cert
     await stack.reconfigure({ policies: { 'gateway-listener-tls': { mode: 'placeholder' } } });
     // What `flux reconcile kustomization` does; status.lastHandledReconcileAt says it was handled.
     const requested = new Date().toISOString();
-    await cluster.kubectl(['annotate', '--overwrite', 'kustomization.kustomize.toolkit.fluxcd.io', KUSTOMIZATION, '-n', 'flux-system', `reconcile.fluxcd.io/requestedAt=${requested}`]);
-    const handled = await waitFor('the requested reconcile', async () => {
-      const got = await cluster.kubectl(['get', 'kustomization.kustomize.toolkit.fluxcd.io', KUSTOMIZATION, '-n', 'flux-system', '-o', 'jsonpath={.status.lastHandledReconcileAt}']);
-      return got.stdout === requested ? true : undefined;
-    }, { timeoutMs: 60_000 });
+    await cluster.kubectl([
+      'annotate',
+      '--overwrite',
+      'kustomization.kustomize.toolkit.fluxcd.io',
+      KUSTOMIZATION,
+      '-n',
+      'flux-system',
+      `reconcile.fluxcd.io/requestedAt=${requested}`,
+    ]);
+    const handled = await waitFor(
+      'the requested reconcile',
+      async () => {
+        const got = await cluster.kubectl([
+          'get',
+          'kustomization.kustomize.toolkit.fluxcd.io',
+          KUSTOMIZATION,
+          '-n',
+          'flux-system',
+          '-o',
+          'jsonpath={.status.lastHandledReconcileAt}',
+        ]);
+        return got.stdout === requested ? true : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
     t.ok(handled);
     const status = await flux.kustomization(KUSTOMIZATION);
     t.equal(status.ready?.status, 'False');
@@ -93,7 +127,7 @@ t.test('gitops with Flux, seed 000: one commit with the listeners and their Cert
     t.equal(await names(cluster, 'secrets', '-l', 'certguard.io/placeholder=true'), '', 'no placeholder Secret');
   });
 
-  await t.test('warn: the commit syncs; the warnings are only in kustomize-controller\'s log', async (t) => {
+  await t.test("warn: the commit syncs; the warnings are only in kustomize-controller's log", async (t) => {
     await stack.reconfigure({ policies: { 'gateway-listener-tls': { mode: 'warn' } } });
     const synced = await flux.waitForAttempt(KUSTOMIZATION, incident, 'True');
     t.equal(synced.ready?.reason, 'ReconciliationSucceeded');
@@ -101,10 +135,18 @@ t.test('gitops with Flux, seed 000: one commit with the listeners and their Cert
     t.equal(synced.lastAppliedRevision, incident, 'no new commit needed: the next retry syncs');
     t.equal((await storedGateway(cluster)).listeners.length, before.listeners.length + NEW_LISTENERS.length, 'the Gateway has both new listeners');
     const events = await flux.events(KUSTOMIZATION);
-    t.notOk(events.some((event) => event.type === 'Normal' && event.message.includes('RefNotPermitted')), 'no Normal Event carries a warning');
+    t.notOk(
+      events.some((event) => event.type === 'Normal' && event.message.includes('RefNotPermitted')),
+      'no Normal Event carries a warning',
+    );
     // controller-runtime logs every API warning at info level, tagged with the Kustomization.
-    const warned = flux.kustomizeLog().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as LogLine)
-      .filter((line) => line.level === 'info' && line.Kustomization?.name === KUSTOMIZATION).map((line) => line.msg);
+    const warned = flux
+      .kustomizeLog()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as LogLine)
+      .filter((line) => line.level === 'info' && line.Kustomization?.name === KUSTOMIZATION)
+      .map((line) => line.msg);
     t.ok(warned.includes(refNotPermitted(0)) && warned.includes(refNotPermitted(1)), "kustomize-controller's log has both warnings verbatim, and only it");
   });
 });
@@ -123,7 +165,11 @@ t.test('gitops with Flux, seed 000: certguard check in CI sees the commit whole'
   const incident = { 'apps.yaml': yamlOf(...state.filter(isApp)), 'gateway.yaml': yamlOf(grownGateway()) };
   const checked = await checkInCi(incident, [...state.filter((object) => !isApp(object)), workingGateway()]);
   t.equal(checked.code, 1, 'the CI step fails');
-  t.match(checked.stdout, `denied  Gateway ${GATEWAY_NAMESPACE}/${GATEWAY_NAME}\n  - ${missingSecretMessage(0)}\n  - ${missingSecretMessage(1)}\n`, 'with the denial that names the Certificates');
+  t.match(
+    checked.stdout,
+    `denied  Gateway ${GATEWAY_NAMESPACE}/${GATEWAY_NAME}\n  - ${missingSecretMessage(0)}\n  - ${missingSecretMessage(1)}\n`,
+    'with the denial that names the Certificates',
+  );
 });
 
 t.test('gitops with Flux, seed 000: Certificates and ReferenceGrants in a stage of their own', async (t) => {
@@ -138,10 +184,18 @@ t.test('gitops with Flux, seed 000: Certificates and ReferenceGrants in a stage 
     t.equal(refused.status.ready?.reason, 'ReconciliationFailed');
     const [first, ...applied] = (refused.status.ready?.message ?? '').split('\n');
     t.equal(first, fluxDenial(`${missingSecretMessage(0)}; ${missingSecretMessage(1)}`), "certguard's message, verbatim, after Flux's prefix");
-    t.same(applied.filter(Boolean).map((line) => line.replace(/ (created|unchanged)$/, '')), [
-      'Namespace/app-prod', 'Namespace/app-sandbox', 'Certificate/app-prod/app-prod', 'Certificate/app-sandbox/app-sandbox',
-      'ReferenceGrant/app-prod/traefik-gateway-tls', 'ReferenceGrant/app-sandbox/traefik-gateway-tls',
-    ], 'the staged objects were applied');
+    t.same(
+      applied.filter(Boolean).map((line) => line.replace(/ (created|unchanged)$/, '')),
+      [
+        'Namespace/app-prod',
+        'Namespace/app-sandbox',
+        'Certificate/app-prod/app-prod',
+        'Certificate/app-sandbox/app-sandbox',
+        'ReferenceGrant/app-prod/traefik-gateway-tls',
+        'ReferenceGrant/app-sandbox/traefik-gateway-tls',
+      ],
+      'the staged objects were applied',
+    );
     t.equal(refused.status.lastAppliedRevision, base.revision);
     t.same(await storedGateway(cluster), before, 'the Gateway is unchanged');
   });
@@ -152,6 +206,10 @@ t.test('gitops with Flux, seed 000: Certificates and ReferenceGrants in a stage 
     t.equal(synced.ready?.reason, 'ReconciliationSucceeded');
     t.equal(synced.lastAppliedRevision, incident, 'no new commit needed: the next retry syncs');
     t.equal((await storedGateway(cluster)).listeners.length, before.listeners.length + NEW_LISTENERS.length, 'the Gateway has both new listeners');
-    t.equal(await names(cluster, 'secrets', '-l', 'certguard.io/placeholder=true'), NEW_LISTENERS.map((entry) => `${entry.namespace}/${entry.secret}`).join(' '), 'the placeholder Secrets exist');
+    t.equal(
+      await names(cluster, 'secrets', '-l', 'certguard.io/placeholder=true'),
+      NEW_LISTENERS.map((entry) => `${entry.namespace}/${entry.secret}`).join(' '),
+      'the placeholder Secrets exist',
+    );
   });
 });

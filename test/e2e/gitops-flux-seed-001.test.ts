@@ -37,7 +37,7 @@ const certificate = (name: string, dnsName: string): Obj => ({
 const DENIAL =
   `Certificate/${NS}/pay-tls dry-run failed (Forbidden): admission webhook "certificate-dns.certguard.io" denied the request: ` +
   `Certificate ${NS}/pay-tls: spec.dnsNames[0] "pay.example.com" resolves to ${ELSEWHERE_IP}, but HTTP-01 challenges arrive at the ingress ${INGRESS_IP} ` +
-  "(gateway traefik/traefik-gateway), so the ACME server would never reach the solver and cert-manager would retry forever. " +
+  '(gateway traefik/traefik-gateway), so the ACME server would never reach the solver and cert-manager would retry forever. ' +
   `Point pay.example.com at ${INGRESS_IP} first, or use a DNS-01 solver.\n`;
 
 t.test('gitops with Flux, seed 001: a Certificate whose name points elsewhere', async (t) => {
@@ -52,11 +52,25 @@ t.test('gitops with Flux, seed 001: a Certificate whose name points elsewhere', 
   // The platform's part, outside this repository: the issuer and the Gateway, whose controller
   // publishes where challenges arrive (done by hand: no Gateway controller runs here).
   const prepared = await cluster.kubectl(['apply', '-f', '-'], {
-    input: yamlOf(namespace('traefik'), namespace(NS), ISSUER, gateway('traefik', 'traefik-gateway', [{ name: 'web', protocol: 'HTTP', allowedRoutesFrom: 'All' }])),
+    input: yamlOf(
+      namespace('traefik'),
+      namespace(NS),
+      ISSUER,
+      gateway('traefik', 'traefik-gateway', [{ name: 'web', protocol: 'HTTP', allowedRoutesFrom: 'All' }]),
+    ),
   });
   t.equal(prepared.code, 0, prepared.stderr);
-  const status = await cluster.kubectl(['patch', 'gateway', 'traefik-gateway', '-n', 'traefik', '--subresource=status', '--type=merge',
-    '-p', JSON.stringify({ status: { addresses: [{ type: 'IPAddress', value: INGRESS_IP }] } })]);
+  const status = await cluster.kubectl([
+    'patch',
+    'gateway',
+    'traefik-gateway',
+    '-n',
+    'traefik',
+    '--subresource=status',
+    '--type=merge',
+    '-p',
+    JSON.stringify({ status: { addresses: [{ type: 'IPAddress', value: INGRESS_IP }] } }),
+  ]);
   t.equal(status.code, 0, status.stderr);
   await waitFor('certguard to see the Gateway address', async () => {
     const probe = await cluster.kubectl(['create', '--dry-run=server', '-f', '-'], { input: yamlOf(certificate('probe', 'shop.example.com')) });
@@ -65,15 +79,26 @@ t.test('gitops with Flux, seed 001: a Certificate whose name points elsewhere', 
 
   const base = await push({ 'README.md': 'shop certificates\n' }, 'empty app', 'True');
 
-  const refused = await push({ 'certificates.yaml': yamlOf(certificate('shop-tls', 'shop.example.com'), certificate('pay-tls', 'pay.example.com')) }, 'shop and pay certificates', 'False');
+  const refused = await push(
+    { 'certificates.yaml': yamlOf(certificate('shop-tls', 'shop.example.com'), certificate('pay-tls', 'pay.example.com')) },
+    'shop and pay certificates',
+    'False',
+  );
   t.equal(refused.status.ready?.reason, 'ReconciliationFailed');
   t.equal(refused.status.ready?.message, DENIAL, "certguard's message, verbatim, after Flux's prefix");
   t.equal(refused.status.lastAppliedRevision, base.revision, 'the last applied revision stays at the commit before');
   const events = await flux.events(KUSTOMIZATION);
-  t.ok(events.some((event) => event.type === 'Warning' && event.reason === 'ReconciliationFailed' && event.message === DENIAL), 'a Warning Event carries the same text');
+  t.ok(
+    events.some((event) => event.type === 'Warning' && event.reason === 'ReconciliationFailed' && event.message === DENIAL),
+    'a Warning Event carries the same text',
+  );
   t.equal((await cluster.kubectl(['get', 'certificates', '-n', NS, '-o', 'name'])).stdout, '', 'nothing of the commit is applied, not even shop-tls');
 
-  const fixed = await push({ 'certificates.yaml': yamlOf(certificate('shop-tls', 'shop.example.com')) }, 'drop pay until its DNS points at the ingress', 'True');
+  const fixed = await push(
+    { 'certificates.yaml': yamlOf(certificate('shop-tls', 'shop.example.com')) },
+    'drop pay until its DNS points at the ingress',
+    'True',
+  );
   t.equal(fixed.status.ready?.reason, 'ReconciliationSucceeded');
   t.equal(fixed.status.lastAppliedRevision, fixed.revision);
   t.equal((await cluster.kubectl(['get', 'certificates', '-n', NS, '-o', 'name'])).stdout, 'certificate.cert-manager.io/shop-tls\n');

@@ -36,19 +36,32 @@ const listenerHost = fc.tuple(fc.boolean(), fc.array(label, { minLength: 1, maxL
 const mutate = (host: string, kind: number, at: number): string => {
   const labels = host.split('.');
   switch (kind) {
-    case 0: return host;
-    case 1: return `${host}.`;
-    case 2: return ['*', ...labels.slice(1)].join('.');
-    case 3: return `*.${host}`;
-    case 4: return host.toUpperCase();
-    case 5: return labels.map((part, index) => (index === at % labels.length ? '*' : part)).join('.');
-    case 6: return `${['*', ...labels.slice(1)].join('.')}.`;
-    case 7: return host.replace(/k/g, '\u212a');
-    case 8: return host.replace('.', '..');
-    case 9: return `-${host}`;
-    case 10: return host.replace(/^[^.]*/, (first) => `${first}_x`);
-    case 11: return `*${host}`;
-    default: return host.slice(0, at % (host.length + 1));
+    case 0:
+      return host;
+    case 1:
+      return `${host}.`;
+    case 2:
+      return ['*', ...labels.slice(1)].join('.');
+    case 3:
+      return `*.${host}`;
+    case 4:
+      return host.toUpperCase();
+    case 5:
+      return labels.map((part, index) => (index === at % labels.length ? '*' : part)).join('.');
+    case 6:
+      return `${['*', ...labels.slice(1)].join('.')}.`;
+    case 7:
+      return host.replace(/k/g, '\u212a');
+    case 8:
+      return host.replace('.', '..');
+    case 9:
+      return `-${host}`;
+    case 10:
+      return host.replace(/^[^.]*/, (first) => `${first}_x`);
+    case 11:
+      return `*${host}`;
+    default:
+      return host.slice(0, at % (host.length + 1));
   }
 };
 const pattern = (host: string) =>
@@ -57,7 +70,10 @@ const pattern = (host: string) =>
     fc.stringMatching(/^[a-zA-Z0-9*._ -]{0,12}$/),
     fc.constantFrom('', '.', '*', '*.', 'example.com', '*.com', 'EXAMPLE.COM.'),
   );
-const pairs = fc.array(listenerHost.chain((host) => fc.record({ pattern: pattern(host), host: fc.constant(host) })), { minLength: 1500, maxLength: 1500 });
+const pairs = fc.array(
+  listenerHost.chain((host) => fc.record({ pattern: pattern(host), host: fc.constant(host) })),
+  { minLength: 1500, maxLength: 1500 },
+);
 
 // The cases the README names, plus the trailing dot of the CAA work.
 const NAMED: Pair[] = [
@@ -89,7 +105,7 @@ const disagreements = (cases: Pair[], answers: boolean[]): string[] =>
     return mine === answers[index] ? [] : [`${JSON.stringify(pair.pattern)} covers ${JSON.stringify(pair.host)}: Go ${answers[index]}, certguard ${mine}`];
   });
 
-t.test('covers() answers as Go\'s crypto/x509 VerifyHostname for generated listener hostnames', async (t) => {
+t.test("covers() answers as Go's crypto/x509 VerifyHostname for generated listener hostnames", async (t) => {
   const generated = fc.sample(pairs, { numRuns: 1, seed: Number(process.env.HOSTNAME_ORACLE_SEED ?? 26) })[0] ?? [];
   const cases = [...NAMED, ...generated];
   const answers = await ask(cases);

@@ -64,9 +64,13 @@ const replace = async (cluster: Cluster, object: KubeObject, ...flags: string[])
 };
 
 /** The stored state of a fixture, whatever is there now: the break glass lets a test set up unusable content. */
-const storedState = (stored: KubeObject): KubeObject => ({ ...stored, metadata: { ...stored.metadata, annotations: { 'certguard.io/allow-unusable': 'e2e: the stored state of a fixture' } } });
+const storedState = (stored: KubeObject): KubeObject => ({
+  ...stored,
+  metadata: { ...stored.metadata, annotations: { 'certguard.io/allow-unusable': 'e2e: the stored state of a fixture' } },
+});
 
-const replaceForbidden = (message: string): string => `Error from server (Forbidden): error when replacing "STDIN": admission webhook "${WEBHOOK}" denied the request: ${message}\n`;
+const replaceForbidden = (message: string): string =>
+  `Error from server (Forbidden): error when replacing "STDIN": admission webhook "${WEBHOOK}" denied the request: ${message}\n`;
 
 const forbidden = (message: string): string => `Error from server (Forbidden): admission webhook "${WEBHOOK}" denied the request: ${message}\n`;
 
@@ -90,10 +94,14 @@ const apply = async (cluster: Cluster, ...objects: Obj[]) => {
 
 /** certguard's index follows the watch a moment after an apply: poll a dry run until it answers `expect`. */
 const waitForVerdict = (cluster: Cluster, ns: string, name: string, expect: 'denied' | 'allowed') =>
-  waitFor(`a dry-run delete of ${ns}/${name} to be ${expect}`, async () => {
-    const result = await cluster.kubectl(['delete', 'secret', name, '-n', ns, '--dry-run=server']);
-    return (expect === 'denied' ? result.stderr.includes(WEBHOOK) : result.code === 0) ? true : undefined;
-  }, { timeoutMs: 20_000, intervalMs: 200 });
+  waitFor(
+    `a dry-run delete of ${ns}/${name} to be ${expect}`,
+    async () => {
+      const result = await cluster.kubectl(['delete', 'secret', name, '-n', ns, '--dry-run=server']);
+      return (expect === 'denied' ? result.stderr.includes(WEBHOOK) : result.code === 0) ? true : undefined;
+    },
+    { timeoutMs: 20_000, intervalMs: 200 },
+  );
 
 t.test('tls-secret-in-use on a real API server', async (t) => {
   // gateway-listener-tls only warns here: the fixtures' Secrets hold no real certificate, and one
@@ -104,7 +112,13 @@ t.test('tls-secret-in-use on a real API server', async (t) => {
   const good = await readManifests([join(FIXTURES, 'good')]);
   const isNamespace = (object: KubeObject) => object.kind === 'Namespace';
   await apply(cluster, ...(state.filter(isNamespace) as Obj[]));
-  await apply(cluster, ...([...bad, ...good] as Obj[]), tlsSecret('traefik', 'unused-2-tls'), tlsSecret('certs', 'extra-tls'), tlsSecret('certs', 'zz-spare-tls'));
+  await apply(
+    cluster,
+    ...([...bad, ...good] as Obj[]),
+    tlsSecret('traefik', 'unused-2-tls'),
+    tlsSecret('certs', 'extra-tls'),
+    tlsSecret('certs', 'zz-spare-tls'),
+  );
   await apply(cluster, ...(state.filter((object) => !isNamespace(object)) as Obj[]));
   await waitForVerdict(cluster, 'traefik', 'app-tls', 'denied');
   await waitForVerdict(cluster, 'apps', 'api-tls', 'denied');
@@ -114,7 +128,14 @@ t.test('tls-secret-in-use on a real API server', async (t) => {
       const { namespace: ns = '', name = '' } = secret.metadata ?? {};
       const result = await cluster.kubectl(['delete', 'secret', name, '-n', ns, '--dry-run=server']);
       if (verdict === 'good') t.same([result.code, result.stdout], [0, `secret "${name}" deleted (server dry run)\n`], `good: ${ns}/${name}`);
-      else t.ok(result.code === 1 && result.stderr.startsWith(`Error from server (Forbidden): admission webhook "${WEBHOOK}" denied the request: secret "${ns}/${name}" is the certificate of`), `bad: ${ns}/${name}\n${result.stderr}`);
+      else
+        t.ok(
+          result.code === 1 &&
+            result.stderr.startsWith(
+              `Error from server (Forbidden): admission webhook "${WEBHOOK}" denied the request: secret "${ns}/${name}" is the certificate of`,
+            ),
+          `bad: ${ns}/${name}\n${result.stderr}`,
+        );
     };
     for (const secret of bad) await check(secret, 'bad');
     for (const secret of good) await check(secret, 'good');
@@ -128,35 +149,43 @@ t.test('tls-secret-in-use on a real API server', async (t) => {
       t.equal(restored.code, 0, `${name}: the stored Secret is in place\n${restored.stderr}`);
       const verdict = expected.get(name)?.[0] ?? { violations: [], warnings: [] };
       const result = await replace(cluster, updated, '--dry-run=server');
-      if (verdict.violations.length > 0) t.same([result.code, result.stderr], [1, replaceForbidden(gated(verdict.violations.join('; '), ns))], `${name}: denied`);
+      if (verdict.violations.length > 0)
+        t.same([result.code, result.stderr], [1, replaceForbidden(gated(verdict.violations.join('; '), ns))], `${name}: denied`);
       else t.same([result.code, result.stderr], [0, verdict.warnings.map((warning) => `Warning: ${warning}\n`).join('')], `${name}: allowed`);
     }
   });
 
-  await t.test('kubectl replace of a served Secret with a key of another certificate is refused, naming the listener; a valid rotation goes through', async (t) => {
-    const fixtures = updateFixtures();
-    const mismatch = fixtures.find((fixture) => fixture.name === 'update/bad/key-mismatch.yaml');
-    const rotation = fixtures.find((fixture) => fixture.name === 'update/good/rotation.yaml');
-    if (!mismatch || !rotation) throw new Error('the key-mismatch and rotation fixtures');
-    t.equal((await replace(cluster, mismatch.stored)).code, 0, 'a usable certificate is in place');
-    const refused = await replace(cluster, mismatch.updated);
-    t.equal(refused.code, 1);
-    t.equal(
-      refused.stderr,
-      replaceForbidden(
-        'secret "traefik/app-tls" is the certificate of a TLS listener: Gateway traefik/web listener "websecure-app" (hostname app.example.com). ' +
-          'This update would make it unusable for that listener: data.tls.key: "tls.key" does not match the certificate in "tls.crt". ' +
-          'Fix: put the private key that belongs to the certificate in "tls.key", or reissue both together, or remove or change the listener first, ' +
-          "or update it anyway with the annotation certguard.io/allow-unusable='<reason>' on the updated Secret " +
-          `(it counts only for a user allowed verb use on breakglass.certguard.io "tls-secret-in-use" in namespace "traefik", and the reason goes to certguard's decision log and the audit log).`,
-      ),
-      'the message, verbatim',
-    );
-    const stored = await cluster.kubectl(['get', 'secret', 'app-tls', '-n', 'traefik', '-o', 'jsonpath={.data.tls\\.key}']);
-    t.equal(Buffer.from(stored.stdout, 'base64').toString(), (mismatch.stored as { stringData: Record<string, string> }).stringData['tls.key'], 'the stored key is unchanged');
-    const rotated = await replace(cluster, rotation.updated);
-    t.same([rotated.code, rotated.stdout, rotated.stderr], [0, 'secret/app-tls replaced\n', ''], 'a new certificate with its key is allowed');
-  });
+  await t.test(
+    'kubectl replace of a served Secret with a key of another certificate is refused, naming the listener; a valid rotation goes through',
+    async (t) => {
+      const fixtures = updateFixtures();
+      const mismatch = fixtures.find((fixture) => fixture.name === 'update/bad/key-mismatch.yaml');
+      const rotation = fixtures.find((fixture) => fixture.name === 'update/good/rotation.yaml');
+      if (!mismatch || !rotation) throw new Error('the key-mismatch and rotation fixtures');
+      t.equal((await replace(cluster, mismatch.stored)).code, 0, 'a usable certificate is in place');
+      const refused = await replace(cluster, mismatch.updated);
+      t.equal(refused.code, 1);
+      t.equal(
+        refused.stderr,
+        replaceForbidden(
+          'secret "traefik/app-tls" is the certificate of a TLS listener: Gateway traefik/web listener "websecure-app" (hostname app.example.com). ' +
+            'This update would make it unusable for that listener: data.tls.key: "tls.key" does not match the certificate in "tls.crt". ' +
+            'Fix: put the private key that belongs to the certificate in "tls.key", or reissue both together, or remove or change the listener first, ' +
+            "or update it anyway with the annotation certguard.io/allow-unusable='<reason>' on the updated Secret " +
+            `(it counts only for a user allowed verb use on breakglass.certguard.io "tls-secret-in-use" in namespace "traefik", and the reason goes to certguard's decision log and the audit log).`,
+        ),
+        'the message, verbatim',
+      );
+      const stored = await cluster.kubectl(['get', 'secret', 'app-tls', '-n', 'traefik', '-o', 'jsonpath={.data.tls\\.key}']);
+      t.equal(
+        Buffer.from(stored.stdout, 'base64').toString(),
+        (mismatch.stored as { stringData: Record<string, string> }).stringData['tls.key'],
+        'the stored key is unchanged',
+      );
+      const rotated = await replace(cluster, rotation.updated);
+      t.same([rotated.code, rotated.stdout, rotated.stderr], [0, 'secret/app-tls replaced\n', ''], 'a new certificate with its key is allowed');
+    },
+  );
 
   await t.test('kubectl delete of a Secret a Gateway listener serves is refused with the message, dry run too', async (t) => {
     const deleted = await cluster.kubectl(['delete', 'secret', 'app-tls', '-n', 'traefik']);
@@ -183,14 +212,22 @@ t.test('tls-secret-in-use on a real API server', async (t) => {
     const deleted = await cluster.kubectl(['delete', '--raw', '/api/v1/namespaces/certs/secrets']);
     t.equal(deleted.code, 1, deleted.stdout);
     t.equal(deleted.stderr, forbidden(SHOP_DENIAL), `the denial names shop-tls:\n${deleted.stderr}`);
-    t.same(await secretNames(cluster, 'certs'), ['shop-tls', 'zz-spare-tls'], 'extra-tls (before it) is deleted, shop-tls is refused, zz-spare-tls is never reached');
+    t.same(
+      await secretNames(cluster, 'certs'),
+      ['shop-tls', 'zz-spare-tls'],
+      'extra-tls (before it) is deleted, shop-tls is refused, zz-spare-tls is never reached',
+    );
     t.match(certguard.logs(), /"operation":"DELETE","kind":"core\/Secret","object":"certs\/extra-tls"/, 'the decision log names each Secret of the collection');
   });
 
   await t.test('the break glass: annotated with a reason, the delete goes through with a warning', async (t) => {
     const annotated = await cluster.kubectl(['annotate', 'secret', 'shop-tls', '-n', 'certs', 'certguard.io/allow-delete=shop moved to the new CDN']);
     t.equal(annotated.code, 0, annotated.stderr);
-    await waitFor('the annotated Secret', async () => ((await cluster.kubectl(['delete', 'secret', 'shop-tls', '-n', 'certs', '--dry-run=server'])).code === 0 ? true : undefined), { timeoutMs: 10_000, intervalMs: 200 });
+    await waitFor(
+      'the annotated Secret',
+      async () => ((await cluster.kubectl(['delete', 'secret', 'shop-tls', '-n', 'certs', '--dry-run=server'])).code === 0 ? true : undefined),
+      { timeoutMs: 10_000, intervalMs: 200 },
+    );
     const deleted = await cluster.kubectl(['delete', 'secret', 'shop-tls', '-n', 'certs']);
     t.same([deleted.code, deleted.stdout], [0, 'secret "shop-tls" deleted\n']);
     t.equal(
@@ -198,12 +235,20 @@ t.test('tls-secret-in-use on a real API server', async (t) => {
       'Warning: secret "certs/shop-tls" is the certificate of a TLS listener: Gateway traefik/web listener "websecure-shop" (hostname shop.example.com): ' +
         'deleted anyway (certguard.io/allow-delete: "shop moved to the new CDN")\n',
     );
-    t.match(certguard.logs(), /"in-use-delete-allowed-by":"break-glass"[^\n]*"allow-delete-reason":"shop moved to the new CDN"/, 'the reason is in the decision log');
+    t.match(
+      certguard.logs(),
+      /"in-use-delete-allowed-by":"break-glass"[^\n]*"allow-delete-reason":"shop moved to the new CDN"/,
+      'the reason is in the decision log',
+    );
   });
 
   await t.test('the garbage collector and the namespace controller are let through', async (t) => {
     const byGc = await cluster.kubectl(['delete', 'secret', 'api-tls', '-n', 'apps', `--as=${GC}`]);
-    t.same([byGc.code, byGc.stdout, byGc.stderr], [0, 'secret "api-tls" deleted\n', ''], 'the garbage collector deletes a Secret a ListenerSet listener serves');
+    t.same(
+      [byGc.code, byGc.stdout, byGc.stderr],
+      [0, 'secret "api-tls" deleted\n', ''],
+      'the garbage collector deletes a Secret a ListenerSet listener serves',
+    );
     await apply(cluster, tlsSecret('apps', 'api-tls'));
     await waitForVerdict(cluster, 'apps', 'api-tls', 'denied');
     const byNamespaceController = await cluster.kubectl(['delete', '--raw', '/api/v1/namespaces/apps/secrets', `--as=${NAMESPACE_CONTROLLER}`]);
@@ -215,7 +260,12 @@ t.test('tls-secret-in-use on a real API server', async (t) => {
   });
 
   await t.test('kubectl delete namespace empties a namespace whose TLS Secret a listener serves (the real namespace controller)', async (t) => {
-    await apply(cluster, namespace('leaving'), tlsSecret('leaving', 'leaving-tls'), gateway('leaving', 'web', [httpsListener('websecure', 'leaving.example.com', 'leaving-tls')]));
+    await apply(
+      cluster,
+      namespace('leaving'),
+      tlsSecret('leaving', 'leaving-tls'),
+      gateway('leaving', 'web', [httpsListener('websecure', 'leaving.example.com', 'leaving-tls')]),
+    );
     await waitForVerdict(cluster, 'leaving', 'leaving-tls', 'denied');
     const gone = await cluster.kubectl(['delete', 'namespace', 'leaving', '--timeout=60s']);
     t.same([gone.code, gone.stderr], [0, ''], 'the namespace controller deletes the Gateway and the Secret, and the namespace goes');
@@ -223,8 +273,14 @@ t.test('tls-secret-in-use on a real API server', async (t) => {
     t.equal(left.stdout, '', 'the namespace no longer exists');
     // Whether the Secret went while its Gateway still existed (let through: terminating namespace)
     // or after (nothing uses it) is the namespace controller's order; either way nothing was refused.
-    const deletes = certguard.logs().split('\n').filter((line) => line.includes('"operation":"DELETE"') && line.includes('"object":"leaving/leaving-tls"') && line.includes('"dryRun":false'));
-    t.ok(deletes.length > 0 && deletes.every((line) => line.includes('"allowed":true')), `certguard let the namespace controller's deletes through:\n${deletes.join('\n')}`);
+    const deletes = certguard
+      .logs()
+      .split('\n')
+      .filter((line) => line.includes('"operation":"DELETE"') && line.includes('"object":"leaving/leaving-tls"') && line.includes('"dryRun":false'));
+    t.ok(
+      deletes.length > 0 && deletes.every((line) => line.includes('"allowed":true')),
+      `certguard let the namespace controller's deletes through:\n${deletes.join('\n')}`,
+    );
   });
 
   await t.test('kube-system is never sent to certguard: an in-use Secret there can be deleted', async (t) => {
@@ -235,7 +291,13 @@ t.test('tls-secret-in-use on a real API server', async (t) => {
       spec: { from: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: 'kube-system' }], to: [{ group: '', kind: 'Secret' }] },
     };
     const system = gateway('kube-system', 'web', [httpsListener('websecure', 'system.example.com', 'system-tls')]) as { spec: { listeners: Obj[] } };
-    system.spec.listeners.push({ name: 'websecure-certs', port: 443, protocol: 'HTTPS', hostname: 'certs.example.com', tls: { certificateRefs: [{ name: 'probe-tls', namespace: 'certs' }] } });
+    system.spec.listeners.push({
+      name: 'websecure-certs',
+      port: 443,
+      protocol: 'HTTPS',
+      hostname: 'certs.example.com',
+      tls: { certificateRefs: [{ name: 'probe-tls', namespace: 'certs' }] },
+    });
     await apply(cluster, tlsSecret('kube-system', 'system-tls'), tlsSecret('certs', 'probe-tls'), grant, system);
     // The same Gateway's ref into certs is judged: once it is denied, certguard has indexed the Gateway.
     await waitForVerdict(cluster, 'certs', 'probe-tls', 'denied');
@@ -244,7 +306,16 @@ t.test('tls-secret-in-use on a real API server', async (t) => {
   });
 
   await t.test('after the listener is removed, the delete succeeds', async (t) => {
-    const patched = await cluster.kubectl(['patch', 'gateway', 'web', '-n', 'traefik', '--type=json', '-p', '[{"op":"test","path":"/spec/listeners/1/name","value":"websecure-app"},{"op":"remove","path":"/spec/listeners/1"}]']);
+    const patched = await cluster.kubectl([
+      'patch',
+      'gateway',
+      'web',
+      '-n',
+      'traefik',
+      '--type=json',
+      '-p',
+      '[{"op":"test","path":"/spec/listeners/1/name","value":"websecure-app"},{"op":"remove","path":"/spec/listeners/1"}]',
+    ]);
     t.equal(patched.code, 0, patched.stderr);
     await waitForVerdict(cluster, 'traefik', 'app-tls', 'allowed');
     const deleted = await cluster.kubectl(['delete', 'secret', 'app-tls', '-n', 'traefik']);

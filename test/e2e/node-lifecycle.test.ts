@@ -26,9 +26,19 @@ t.test('helm install, uninstall and install again', async (t) => {
   const uninstalled = await cluster.helm(['uninstall', RELEASE, '--namespace', CERTGUARD_NAMESPACE, '--wait', '--timeout=3m']);
   t.equal(uninstalled.code, 0, uninstalled.stderr);
   const selector = `app.kubernetes.io/instance=${RELEASE}`;
-  const clusterScoped = await cluster.kubectl(['get', 'validatingwebhookconfigurations,mutatingwebhookconfigurations,clusterroles,clusterrolebindings,validatingadmissionpolicies,validatingadmissionpolicybindings', '-l', selector, '-o', 'name']);
+  const clusterScoped = await cluster.kubectl([
+    'get',
+    'validatingwebhookconfigurations,mutatingwebhookconfigurations,clusterroles,clusterrolebindings,validatingadmissionpolicies,validatingadmissionpolicybindings',
+    '-l',
+    selector,
+    '-o',
+    'name',
+  ]);
   t.equal(clusterScoped.stdout, '', 'no webhook configuration or cluster-scoped object of the release is left');
-  await waitFor('certguard\'s pods to go', async () => ((await certguardPods(cluster)).length === 0 ? true : undefined), { timeoutMs: 120_000, intervalMs: 1_000 });
+  await waitFor("certguard's pods to go", async () => ((await certguardPods(cluster)).length === 0 ? true : undefined), {
+    timeoutMs: 120_000,
+    intervalMs: 1_000,
+  });
   const left = await cluster.kubectl(['get', 'all,secrets,configmaps,serviceaccounts,roles,rolebindings', '-n', CERTGUARD_NAMESPACE, '-o', 'name']);
   t.comment(`left in ${CERTGUARD_NAMESPACE} after uninstall: ${left.stdout.trim().split('\n').join(', ')}`);
   t.notMatch(left.stdout, /deployment|service\/|cronjob|job\.batch/, 'no workload or Service of the release is left');
@@ -39,5 +49,9 @@ t.test('helm install, uninstall and install again', async (t) => {
   await installCertguard(cluster);
   await waitForMode(cluster, 'enforce');
   const denied = await cluster.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: PROBE });
-  t.match(denied.stderr, /admission webhook "gateway-listener-tls\.certguard\.io" denied the request: .*Secret "default\/lifecycle-missing" does not exist/, 'the reinstalled webhooks answer');
+  t.match(
+    denied.stderr,
+    /admission webhook "gateway-listener-tls\.certguard\.io" denied the request: .*Secret "default\/lifecycle-missing" does not exist/,
+    'the reinstalled webhooks answer',
+  );
 });

@@ -20,12 +20,20 @@ const ready = (pod: Pod) => pod.status.phase === 'Running' && (pod.status.contai
 
 /** Both replicas Ready, and none other left (a terminating one still answers until it exits). */
 const waitForTwoReady = (cluster: NodeCluster, what: string, predicate: (pods: Pod[]) => boolean = () => true) =>
-  waitFor(what, async () => {
-    const pods = await certguardPods(cluster);
-    return pods.length === 2 && pods.every(ready) && predicate(pods) ? pods : undefined;
-  }, { timeoutMs: 180_000, intervalMs: 500 });
+  waitFor(
+    what,
+    async () => {
+      const pods = await certguardPods(cluster);
+      return pods.length === 2 && pods.every(ready) && predicate(pods) ? pods : undefined;
+    },
+    { timeoutMs: 180_000, intervalMs: 500 },
+  );
 
-type Test = { comment(message: string): void; ok(value: unknown, message: string): unknown; same(found: unknown, wanted: unknown, message: string, extra: object): unknown };
+type Test = {
+  comment(message: string): void;
+  ok(value: unknown, message: string): unknown;
+  same(found: unknown, wanted: unknown, message: string, extra: object): unknown;
+};
 
 /**
  * `unavoidable`: why failures under this fault are counted and shown, not asserted away. Only the
@@ -75,13 +83,28 @@ t.test('rollouts and faults without a failed admission', async (t) => {
   });
 
   await t.test('SIGKILL of one container', async (t) => {
-    const got = await cluster.kubectl(['get', 'pods', '-n', CERTGUARD_NAMESPACE, '-l', 'app.kubernetes.io/component=webhook', '-o', 'jsonpath={.items[0].metadata.name} {.items[0].status.containerStatuses[0].containerID} {.items[0].status.containerStatuses[0].restartCount}']);
+    const got = await cluster.kubectl([
+      'get',
+      'pods',
+      '-n',
+      CERTGUARD_NAMESPACE,
+      '-l',
+      'app.kubernetes.io/component=webhook',
+      '-o',
+      'jsonpath={.items[0].metadata.name} {.items[0].status.containerStatuses[0].containerID} {.items[0].status.containerStatuses[0].restartCount}',
+    ]);
     const [name, containerId, restarts] = got.stdout.split(' ');
-    await underLoad(t, cluster, async () => {
-      const killed = await cluster.ctr(['tasks', 'kill', '--signal', 'SIGKILL', (containerId ?? '').replace('containerd://', '')]);
-      t.equal(killed.code, 0, killed.stderr);
-      await waitForTwoReady(cluster, 'the container to restart', (pods) =>
-        pods.some((pod) => pod.metadata.name === name && (pod.status.containerStatuses?.[0]?.restartCount ?? 0) > Number(restarts)));
-    }, 'a killed process cannot answer what was sent to it: counted, see docs/e2e.md');
+    await underLoad(
+      t,
+      cluster,
+      async () => {
+        const killed = await cluster.ctr(['tasks', 'kill', '--signal', 'SIGKILL', (containerId ?? '').replace('containerd://', '')]);
+        t.equal(killed.code, 0, killed.stderr);
+        await waitForTwoReady(cluster, 'the container to restart', (pods) =>
+          pods.some((pod) => pod.metadata.name === name && (pod.status.containerStatuses?.[0]?.restartCount ?? 0) > Number(restarts)),
+        );
+      },
+      'a killed process cannot answer what was sent to it: counted, see docs/e2e.md',
+    );
   });
 });

@@ -24,20 +24,32 @@ t.test('seed 000 through the installed chart', async (t) => {
   t.teardown(() => cluster.stop());
   await installCertguard(cluster);
 
-  await t.test('the chart\'s bootstrap published the CA and the API server reaches certguard through its Service', async (t) => {
+  await t.test("the chart's bootstrap published the CA and the API server reaches certguard through its Service", async (t) => {
     const service = await cluster.kubectl(['get', 'validatingwebhookconfiguration', 'certguard', '-o', 'jsonpath={.webhooks[*].clientConfig.service.name}']);
     t.match(service.stdout, /^certguard( certguard)*$/, 'every webhook names the Service, none a URL');
     const caBundle = await cluster.kubectl(['get', 'validatingwebhookconfiguration', 'certguard', '-o', 'jsonpath={.webhooks[0].clientConfig.caBundle}']);
     t.ok(caBundle.stdout.length > 100, 'caBundle patched in by the bootstrap hook');
     const pods = await certguardPods(cluster);
     t.equal(pods.length, 2, 'two replicas');
-    t.ok(pods.every((pod) => pod.status.phase === 'Running' && pod.status.podIP?.startsWith('10.244.')), 'running on the node, with pod IPs from the CNI bridge');
-    const endpoints = await cluster.kubectl(['get', 'endpointslices', '-n', CERTGUARD_NAMESPACE, '-l', 'kubernetes.io/service-name=certguard', '-o', 'jsonpath={.items[*].endpoints[*].addresses[0]}']);
-    t.same(endpoints.stdout.split(' ').sort(), pods.map((pod) => pod.status.podIP).sort(), 'the Service\'s endpoints are the two pods');
+    t.ok(
+      pods.every((pod) => pod.status.phase === 'Running' && pod.status.podIP?.startsWith('10.244.')),
+      'running on the node, with pod IPs from the CNI bridge',
+    );
+    const endpoints = await cluster.kubectl([
+      'get',
+      'endpointslices',
+      '-n',
+      CERTGUARD_NAMESPACE,
+      '-l',
+      'kubernetes.io/service-name=certguard',
+      '-o',
+      'jsonpath={.items[*].endpoints[*].addresses[0]}',
+    ]);
+    t.same(endpoints.stdout.split(' ').sort(), pods.map((pod) => pod.status.podIP).sort(), "the Service's endpoints are the two pods");
     await waitForMode(cluster, 'enforce');
   });
 
-  await t.test('enforce: kubectl is refused with certguard\'s message, verbatim, and the Gateway is unchanged', async (t) => {
+  await t.test("enforce: kubectl is refused with certguard's message, verbatim, and the Gateway is unchanged", async (t) => {
     const base = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(...(await clusterState()), workingGateway()) });
     t.equal(base.code, 0, base.code === 0 ? 'the working Gateway applies' : base.stderr);
     const before = await storedGateway(cluster);
@@ -49,7 +61,7 @@ t.test('seed 000 through the installed chart', async (t) => {
     t.same(await storedGateway(cluster), before, 'the stored Gateway is unchanged');
   });
 
-  await t.test('placeholder (helm upgrade): admitted, with the two placeholder Secrets created by certguard\'s ServiceAccount', async (t) => {
+  await t.test("placeholder (helm upgrade): admitted, with the two placeholder Secrets created by certguard's ServiceAccount", async (t) => {
     const old = (await certguardPods(cluster)).map((pod) => pod.metadata.name);
     await installCertguard(cluster, { config: { policies: { 'gateway-listener-tls': { mode: 'placeholder' } } } });
     await waitForMode(cluster, 'placeholder');
@@ -61,7 +73,10 @@ t.test('seed 000 through the installed chart', async (t) => {
     t.equal(applied.stdout, `gateway.gateway.networking.k8s.io/${GATEWAY_NAME} configured\n`);
     t.equal([...applied.stderr.matchAll(/^Warning: /gm)].length, 2, `one warning per placeholder:\n${applied.stderr}`);
     const secrets = await placeholders(cluster);
-    t.same(secrets.map((secret) => `${secret.metadata.namespace}/${secret.metadata.name}`), NEW_LISTENERS.map((entry) => `${entry.namespace}/${entry.secret}`));
+    t.same(
+      secrets.map((secret) => `${secret.metadata.namespace}/${secret.metadata.name}`),
+      NEW_LISTENERS.map((entry) => `${entry.namespace}/${entry.secret}`),
+    );
     t.ok(secrets.every((secret) => secret.metadata.labels?.['app.kubernetes.io/managed-by'] === 'certguard'));
     t.equal((await storedGateway(cluster)).listeners.length, WORKING_LISTENERS + 2);
   });

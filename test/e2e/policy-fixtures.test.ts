@@ -33,7 +33,11 @@ t.test('policy fixtures through kubectl give the verdicts of expected.yaml', asy
       const created = await cluster.kubectl(['create', '-f', '-'], { input: yamlOf(underTest as Record<string, unknown>) });
       if (!expected || expected.allowed) {
         t.equal(created.code, 0, `admitted: ${created.stderr}`);
-        t.same(created.stderr.split('\n').filter((line) => line.startsWith('Warning: ')), (expected?.warnings ?? []).map((warning) => `Warning: ${warning}`), 'exactly the expected warnings');
+        t.same(
+          created.stderr.split('\n').filter((line) => line.startsWith('Warning: ')),
+          (expected?.warnings ?? []).map((warning) => `Warning: ${warning}`),
+          'exactly the expected warnings',
+        );
       } else {
         const webhook = `${fixture.policy}.certguard.io`;
         t.equal(created.code, 1);
@@ -42,7 +46,9 @@ t.test('policy fixtures through kubectl give the verdicts of expected.yaml', asy
       }
       // Namespaces stay: this API server runs no namespace controller to finish deleting them.
       const removable = documents.filter((document) => document.kind !== 'Namespace');
-      const deleted = await cluster.kubectl(['delete', '--ignore-not-found', '--wait=false', '-f', '-'], { input: yamlOf(...(removable as Array<Record<string, unknown>>)) });
+      const deleted = await cluster.kubectl(['delete', '--ignore-not-found', '--wait=false', '-f', '-'], {
+        input: yamlOf(...(removable as Array<Record<string, unknown>>)),
+      });
       t.equal(deleted.code, 0, deleted.stderr);
     });
   }

@@ -25,13 +25,31 @@ const gatewayFinding = (index: number, result: 'fail' | 'warn'): Finding => ({
   policy: 'gateway-listener-tls',
   rule: 'admission',
   result,
-  object: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', namespace: 'big', name: `web-${index}`, uid: `00000000-0000-4000-8000-${String(index).padStart(12, '0')}` },
+  object: {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'Gateway',
+    namespace: 'big',
+    name: `web-${index}`,
+    uid: `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`,
+  },
   message: LONG.replace('NNNN', String(index)),
 });
 
 const EVERY_KIND: Finding[] = [
-  { policy: 'certificate-issuable', rule: 'break-glass', result: 'warn', object: { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', namespace: 'apps', name: 'b-tls' }, message: 'Certificate apps/b-tls: issuability check skipped (certguard.io/skip-issuable-check: "INC-7").' },
-  { policy: 'acme-solver-cap', rule: 'namespace-solver-cap', result: 'fail', object: { apiVersion: 'v1', kind: 'Namespace', name: 'apps' }, message: 'namespace "apps" has reached its cap of 25 ACME HTTP-01 solver HTTPRoutes' },
+  {
+    policy: 'certificate-issuable',
+    rule: 'break-glass',
+    result: 'warn',
+    object: { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', namespace: 'apps', name: 'b-tls' },
+    message: 'Certificate apps/b-tls: issuability check skipped (certguard.io/skip-issuable-check: "INC-7").',
+  },
+  {
+    policy: 'acme-solver-cap',
+    rule: 'namespace-solver-cap',
+    result: 'fail',
+    object: { apiVersion: 'v1', kind: 'Namespace', name: 'apps' },
+    message: 'namespace "apps" has reached its cap of 25 ACME HTTP-01 solver HTTPRoutes',
+  },
   { policy: 'acme-solver-cap', rule: 'cluster-solver-cap', result: 'warn', message: 'the cluster holds 190 of its 200 ACME HTTP-01 solver HTTPRoutes' },
   gatewayFinding(0, 'fail'),
 ];
@@ -44,7 +62,20 @@ t.test('the upstream CRDs accept every kind of report the audit writes, the larg
   const established = await cluster.kubectl(['wait', '--for=condition=Established', '--timeout=30s', 'crd', '--all']);
   t.equal(established.code, 0, established.stderr);
   // Established comes a moment before a new CRD's storage answers (HTTP 429 "storage is (re)initializing").
-  await waitFor('the report CRDs to serve lists', async () => ((await cluster.kubectl(['get', 'reports.openreports.io,clusterreports.openreports.io,policyreports.wgpolicyk8s.io,clusterpolicyreports.wgpolicyk8s.io', '-A'])).code === 0 ? true : undefined), { timeoutMs: 30_000, intervalMs: 250 });
+  await waitFor(
+    'the report CRDs to serve lists',
+    async () =>
+      (
+        await cluster.kubectl([
+          'get',
+          'reports.openreports.io,clusterreports.openreports.io,policyreports.wgpolicyk8s.io,clusterpolicyreports.wgpolicyk8s.io',
+          '-A',
+        ])
+      ).code === 0
+        ? true
+        : undefined,
+    { timeoutMs: 30_000, intervalMs: 250 },
+  );
   const namespaces = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(namespace('apps'), namespace('big')) });
   t.equal(namespaces.code, 0, namespaces.stderr);
   const client = new KubeClient(loadCredentials(cluster.kubeconfigPath));
@@ -53,7 +84,7 @@ t.test('the upstream CRDs accept every kind of report the audit writes, the larg
   const writer = new ReportWriter(client, createLogger('silent'), { recordFormats: (written) => formats.push(written) });
 
   const many = Array.from({ length: MANY }, (_, index) => gatewayFinding(index + 1, index % 2 === 0 ? 'fail' : 'warn'));
-  t.equal(await writer.write([...EVERY_KIND, ...many], NOW), 'written', 'accepted in both formats (a refusal throws with the API server\'s reason)');
+  t.equal(await writer.write([...EVERY_KIND, ...many], NOW), 'written', "accepted in both formats (a refusal throws with the API server's reason)");
   t.same(formats, [['openreports', 'policyreports']]);
 
   const get = async (resource: string, ns?: string): Promise<PolicyReport> => {
@@ -61,17 +92,38 @@ t.test('the upstream CRDs accept every kind of report the audit writes, the larg
     if (got.code !== 0) throw new Error(got.stderr);
     return JSON.parse(got.stdout) as PolicyReport;
   };
-  for (const [resource, clusterResource] of [['reports.openreports.io', 'clusterreports.openreports.io'], ['policyreports.wgpolicyk8s.io', 'clusterpolicyreports.wgpolicyk8s.io']] as const) {
+  for (const [resource, clusterResource] of [
+    ['reports.openreports.io', 'clusterreports.openreports.io'],
+    ['policyreports.wgpolicyk8s.io', 'clusterpolicyreports.wgpolicyk8s.io'],
+  ] as const) {
     const apps = await get(resource, 'apps');
-    t.same(apps.results.map((result) => [result.policy, result.rule, result.result]), [['acme-solver-cap', 'namespace-solver-cap', 'fail'], ['certificate-issuable', 'break-glass', 'warn']], `${resource}: stored as written`);
-    t.same((await get(clusterResource)).results.map((result) => [result.rule, result.resources]), [['cluster-solver-cap', undefined]], `${clusterResource}: the cluster-wide finding`);
+    t.same(
+      apps.results.map((result) => [result.policy, result.rule, result.result]),
+      [
+        ['acme-solver-cap', 'namespace-solver-cap', 'fail'],
+        ['certificate-issuable', 'break-glass', 'warn'],
+      ],
+      `${resource}: stored as written`,
+    );
+    t.same(
+      (await get(clusterResource)).results.map((result) => [result.rule, result.resources]),
+      [['cluster-solver-cap', undefined]],
+      `${clusterResource}: the cluster-wide finding`,
+    );
     const big = await get(resource, 'big');
     t.ok(big.results.length > 100 && big.results.length < MANY, `${resource}: capped to ${big.results.length} of ${MANY + 1} results`);
     t.same(big.summary, { pass: 0, fail: MANY / 2 + 1, warn: MANY / 2, error: 0, skip: 0 }, `${resource}: the summary counts every finding`);
-    t.ok(big.results.every((result) => result.result === 'fail'), 'the kept ones are the fails');
+    t.ok(
+      big.results.every((result) => result.result === 'fail'),
+      'the kept ones are the fails',
+    );
     t.ok(Buffer.byteLength(JSON.stringify(big.results)) <= MAX_RESULT_BYTES);
   }
-  t.same((await get('reports.openreports.io', 'big')).configuration, { limits: { maxResults: (await get('reports.openreports.io', 'big')).results.length } }, 'OpenReports says it was capped');
+  t.same(
+    (await get('reports.openreports.io', 'big')).configuration,
+    { limits: { maxResults: (await get('reports.openreports.io', 'big')).results.length } },
+    'OpenReports says it was capped',
+  );
 
   // Without the cap: over etcd's 1.5 MiB request limit, the API server refuses the report.
   const uncapped = buildReport('big', many, NOW, { format: REPORT_FORMATS.openreports, maxResultBytes: Number.POSITIVE_INFINITY });

@@ -93,7 +93,8 @@ t.test('scope safety: certguard stopped', async (t) => {
     // The API server picks the new failurePolicy up a moment later (one configuration object).
     const [probe] = judgedObjects('team-b', 'probe');
     await waitFor('failurePolicy Ignore to take effect', async () =>
-      (await cluster.kubectl(['create', '--dry-run=server', '-f', '-'], { input: yamlOf(probe?.object ?? {}) })).code === 0 ? true : undefined);
+      (await cluster.kubectl(['create', '--dry-run=server', '-f', '-'], { input: yamlOf(probe?.object ?? {}) })).code === 0 ? true : undefined,
+    );
     for (const { resource, object } of judgedObjects('team-b', 'ignored')) {
       const created = await create(cluster, object);
       t.equal(created.stdout, `${resource} created\n`);

@@ -23,7 +23,15 @@ type Obj = Record<string, unknown> & { metadata: { namespace: string; name: stri
 // not the issuance graph, is under test here.
 const PLACEHOLDER_CONFIG = { policies: { 'gateway-listener-tls': { mode: 'placeholder', placeholder: { forUnmanagedSecrets: true } } } };
 // What the chart installs for certguard serve besides workloads (nothing runs here: no kubelet).
-const FENCE_KINDS = new Set(['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
+const FENCE_KINDS = new Set([
+  'ServiceAccount',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'Role',
+  'RoleBinding',
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
+]);
 
 const chartObjects = (values: object = {}): string => {
   const result = helmTemplate({ config: PLACEHOLDER_CONFIG, ...values }, { namespace: CERTGUARD_NAMESPACE, release: 'certguard' });
@@ -65,7 +73,8 @@ const RULE = {
   type: (type: string) => `rule tls-type: type is "${type}", must be kubernetes.io/tls`,
   keys: (keys: string[]) => `rule tls-keys: data keys are [${keys.join(', ')}], must be exactly tls.crt and tls.key`,
   labels: 'rule placeholder-labels: labels app.kubernetes.io/managed-by=certguard and certguard.io/placeholder=true are required',
-  issuer: 'rule sentinel-issuer: annotations cert-manager.io/issuer-name=certguard.io/placeholder, cert-manager.io/issuer-kind=CertguardPlaceholder and cert-manager.io/issuer-group=placeholder.certguard.io are required',
+  issuer:
+    'rule sentinel-issuer: annotations cert-manager.io/issuer-name=certguard.io/placeholder, cert-manager.io/issuer-kind=CertguardPlaceholder and cert-manager.io/issuer-group=placeholder.certguard.io are required',
   createOnly: 'rule create-only: certguard never updates, patches or deletes a Secret, only creates placeholders',
 };
 
@@ -83,7 +92,10 @@ const serviceAccountKubeconfig = async (cluster: Cluster): Promise<string> => {
 const cluster = await startCluster();
 t.teardown(() => cluster.stop());
 const setup = await cluster.kubectl(['apply', '-f', '-'], {
-  input: yamlOf(namespace(CERTGUARD_NAMESPACE), namespace('apps'), namespace('web'), { ...namespace('opted-out'), metadata: { name: 'opted-out', labels: { 'certguard.io/exclude': 'true' } } }),
+  input: yamlOf(namespace(CERTGUARD_NAMESPACE), namespace('apps'), namespace('web'), {
+    ...namespace('opted-out'),
+    metadata: { name: 'opted-out', labels: { 'certguard.io/exclude': 'true' } },
+  }),
 });
 if (setup.code !== 0) throw new Error(setup.stderr);
 const installed = await cluster.kubectl(['apply', '-f', '-'], { input: chartObjects() });
@@ -93,11 +105,21 @@ const asCertguard = (args: string[], input?: string) => cluster.kubectl(['--kube
 const createAsCertguard = (secret: Obj) => asCertguard(['create', '-f', '-'], yamlOf(secret));
 
 // The API server compiles a new policy and its binding through informers, a moment after they are stored.
-await waitFor('the API server to enforce the secret fence', async () => {
-  const probe = await createAsCertguard({ apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { namespace: 'apps', name: 'fence-probe' }, data: { a: 'YQ==' } });
-  if (probe.code === 0) await cluster.kubectl(['delete', 'secret', 'fence-probe', '-n', 'apps']);
-  return probe.stderr.includes(POLICY) ? true : undefined;
-}, { timeoutMs: 30_000, intervalMs: 250 });
+await waitFor(
+  'the API server to enforce the secret fence',
+  async () => {
+    const probe = await createAsCertguard({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'Opaque',
+      metadata: { namespace: 'apps', name: 'fence-probe' },
+      data: { a: 'YQ==' },
+    });
+    if (probe.code === 0) await cluster.kubectl(['delete', 'secret', 'fence-probe', '-n', 'apps']);
+    return probe.stderr.includes(POLICY) ? true : undefined;
+  },
+  { timeoutMs: 30_000, intervalMs: 250 },
+);
 
 t.test('certguard’s ServiceAccount creates a placeholder-shaped Secret in a namespace it serves', async (t) => {
   const created = await createAsCertguard(await placeholderShaped('apps', 'app-tls'));
@@ -108,43 +130,89 @@ t.test('certguard’s ServiceAccount creates a placeholder-shaped Secret in a na
 t.test('and nothing else: the API server refuses with the rule broken', async (t) => {
   const good = await placeholderShaped('apps', 'x');
   const cases: [string, Obj, string[]][] = [
-    ['an Opaque Secret', { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { namespace: 'apps', name: 'opaque' }, data: { password: 'aHVudGVyMg==' } },
-      [RULE.type('Opaque'), RULE.keys(['password']), RULE.labels, RULE.issuer]],
-    ['a ServiceAccount token Secret (a token for any ServiceAccount of the namespace)', {
-      apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token',
-      metadata: { namespace: 'apps', name: 'steal-token', annotations: { 'kubernetes.io/service-account.name': 'default' } },
-    }, [RULE.type('kubernetes.io/service-account-token'), RULE.keys([]), RULE.labels, RULE.issuer]],
-    ['a placeholder-shaped token Secret', with_(good, (s) => {
-      s.metadata.name = 'shaped-token';
-      s.type = 'kubernetes.io/service-account-token';
-      s.metadata.annotations = { ...s.metadata.annotations, 'kubernetes.io/service-account.name': 'default' };
-    }), [RULE.type('kubernetes.io/service-account-token')]],
-    ['a TLS Secret without the placeholder labels', with_(good, (s) => {
-      s.metadata.name = 'unlabelled';
-      delete s.metadata.labels;
-    }), [RULE.labels]],
-    ['a TLS Secret without the sentinel issuer', with_(good, (s) => {
-      s.metadata.name = 'real-issuer';
-      s.metadata.annotations = { ...s.metadata.annotations, 'cert-manager.io/issuer-name': 'letsencrypt' };
-    }), [RULE.issuer]],
-    ['a TLS Secret with one more data key', with_(good, (s) => {
-      s.metadata.name = 'extra-key';
-      s.data = { ...(s.data as object), 'ca.crt': 'Y2E=' };
-    }), [RULE.keys(['ca.crt', 'tls.crt', 'tls.key'])]],
-    ['a placeholder in kube-system', with_(good, (s) => {
-      s.metadata.namespace = 'kube-system';
-      s.metadata.name = 'kube-tls';
-    }), [RULE.namespace('kube-system')]],
-    ['an Opaque Secret in kube-system', { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { namespace: 'kube-system', name: 'bootstrap-token-abcdef' }, data: { 'token-id': 'YWJjZGVm' } },
-      [RULE.namespace('kube-system'), RULE.type('Opaque'), RULE.keys(['token-id']), RULE.labels, RULE.issuer]],
-    ['a placeholder in certguard’s own namespace', with_(good, (s) => {
-      s.metadata.namespace = CERTGUARD_NAMESPACE;
-      s.metadata.name = 'certguard-tls';
-    }), [RULE.namespace(CERTGUARD_NAMESPACE)]],
-    ['a placeholder in a namespace labelled certguard.io/exclude=true', with_(good, (s) => {
-      s.metadata.namespace = 'opted-out';
-      s.metadata.name = 'opted-tls';
-    }), [RULE.namespace('opted-out')]],
+    [
+      'an Opaque Secret',
+      { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { namespace: 'apps', name: 'opaque' }, data: { password: 'aHVudGVyMg==' } },
+      [RULE.type('Opaque'), RULE.keys(['password']), RULE.labels, RULE.issuer],
+    ],
+    [
+      'a ServiceAccount token Secret (a token for any ServiceAccount of the namespace)',
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        type: 'kubernetes.io/service-account-token',
+        metadata: { namespace: 'apps', name: 'steal-token', annotations: { 'kubernetes.io/service-account.name': 'default' } },
+      },
+      [RULE.type('kubernetes.io/service-account-token'), RULE.keys([]), RULE.labels, RULE.issuer],
+    ],
+    [
+      'a placeholder-shaped token Secret',
+      with_(good, (s) => {
+        s.metadata.name = 'shaped-token';
+        s.type = 'kubernetes.io/service-account-token';
+        s.metadata.annotations = { ...s.metadata.annotations, 'kubernetes.io/service-account.name': 'default' };
+      }),
+      [RULE.type('kubernetes.io/service-account-token')],
+    ],
+    [
+      'a TLS Secret without the placeholder labels',
+      with_(good, (s) => {
+        s.metadata.name = 'unlabelled';
+        delete s.metadata.labels;
+      }),
+      [RULE.labels],
+    ],
+    [
+      'a TLS Secret without the sentinel issuer',
+      with_(good, (s) => {
+        s.metadata.name = 'real-issuer';
+        s.metadata.annotations = { ...s.metadata.annotations, 'cert-manager.io/issuer-name': 'letsencrypt' };
+      }),
+      [RULE.issuer],
+    ],
+    [
+      'a TLS Secret with one more data key',
+      with_(good, (s) => {
+        s.metadata.name = 'extra-key';
+        s.data = { ...(s.data as object), 'ca.crt': 'Y2E=' };
+      }),
+      [RULE.keys(['ca.crt', 'tls.crt', 'tls.key'])],
+    ],
+    [
+      'a placeholder in kube-system',
+      with_(good, (s) => {
+        s.metadata.namespace = 'kube-system';
+        s.metadata.name = 'kube-tls';
+      }),
+      [RULE.namespace('kube-system')],
+    ],
+    [
+      'an Opaque Secret in kube-system',
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        type: 'Opaque',
+        metadata: { namespace: 'kube-system', name: 'bootstrap-token-abcdef' },
+        data: { 'token-id': 'YWJjZGVm' },
+      },
+      [RULE.namespace('kube-system'), RULE.type('Opaque'), RULE.keys(['token-id']), RULE.labels, RULE.issuer],
+    ],
+    [
+      'a placeholder in certguard’s own namespace',
+      with_(good, (s) => {
+        s.metadata.namespace = CERTGUARD_NAMESPACE;
+        s.metadata.name = 'certguard-tls';
+      }),
+      [RULE.namespace(CERTGUARD_NAMESPACE)],
+    ],
+    [
+      'a placeholder in a namespace labelled certguard.io/exclude=true',
+      with_(good, (s) => {
+        s.metadata.namespace = 'opted-out';
+        s.metadata.name = 'opted-tls';
+      }),
+      [RULE.namespace('opted-out')],
+    ],
   ];
   for (const [name, secret, violations] of cases) {
     const created = await createAsCertguard(secret);
@@ -159,14 +227,30 @@ t.test('updates, patches and deletes: RBAC refuses them, and the fence still doe
   const patched = await asCertguard(['label', 'secret', 'app-tls', '-n', 'apps', 'stolen=yes']);
   t.match(patched.stderr, 'cannot patch resource "secrets"', 'the chart grants no patch');
   const grant = await cluster.kubectl(['create', 'role', 'too-wide', '-n', 'apps', '--verb=get,update,patch,delete', '--resource=secrets']);
-  const bind = await cluster.kubectl(['create', 'rolebinding', 'too-wide', '-n', 'apps', '--role=too-wide', `--serviceaccount=${CERTGUARD_NAMESPACE}:certguard`]);
+  const bind = await cluster.kubectl([
+    'create',
+    'rolebinding',
+    'too-wide',
+    '-n',
+    'apps',
+    '--role=too-wide',
+    `--serviceaccount=${CERTGUARD_NAMESPACE}:certguard`,
+  ]);
   t.same([grant.code, bind.code], [0, 0], 'an admin grants certguard update, patch and delete on Secrets in apps');
-  await waitFor('RBAC to see the new grant', async () => ((await asCertguard(['auth', 'can-i', 'delete', 'secrets', '-n', 'apps'])).stdout.trim() === 'yes' ? true : undefined), { timeoutMs: 15_000, intervalMs: 250 });
+  await waitFor(
+    'RBAC to see the new grant',
+    async () => ((await asCertguard(['auth', 'can-i', 'delete', 'secrets', '-n', 'apps'])).stdout.trim() === 'yes' ? true : undefined),
+    { timeoutMs: 15_000, intervalMs: 250 },
+  );
   const prefix = 'Error from server (Forbidden): secrets "app-tls" is forbidden: ';
   const label = await asCertguard(['label', 'secret', 'app-tls', '-n', 'apps', 'stolen=yes']);
   t.equal(label.stderr, `${prefix}${fenceMessage('UPDATE', 'apps', 'app-tls', [RULE.createOnly])}\n`, 'a patch (an UPDATE to admission) is refused');
   const replaced = await asCertguard(['replace', '-f', '-'], yamlOf(await placeholderShaped('apps', 'app-tls')));
-  t.equal(replaced.stderr, `Error from server (Forbidden): error when replacing "STDIN": secrets "app-tls" is forbidden: ${fenceMessage('UPDATE', 'apps', 'app-tls', [RULE.createOnly])}\n`, 'an update is refused');
+  t.equal(
+    replaced.stderr,
+    `Error from server (Forbidden): error when replacing "STDIN": secrets "app-tls" is forbidden: ${fenceMessage('UPDATE', 'apps', 'app-tls', [RULE.createOnly])}\n`,
+    'an update is refused',
+  );
   const deleted = await asCertguard(['delete', 'secret', 'app-tls', '-n', 'apps']);
   t.equal(deleted.stderr, `${prefix}${fenceMessage('DELETE', 'apps', 'app-tls', [RULE.createOnly])}\n`, 'a delete is refused');
   const still = await cluster.kubectl(['get', 'secret', 'app-tls', '-n', 'apps', '-o', 'jsonpath={.metadata.labels.stolen}']);
@@ -180,7 +264,9 @@ t.test('certguard in placeholder mode, with that ServiceAccount’s token, still
   t.teardown(() => certguard.stop());
   await registerWebhooks(cluster, { url: certguard.url, caBundle: certguard.caBundle, config: PLACEHOLDER_CONFIG });
   await waitForWebhooks(cluster);
-  const applied = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(gateway('apps', 'web', [httpsListener('https', 'web.example.com', 'web-tls')])) });
+  const applied = await cluster.kubectl(['apply', '-f', '-'], {
+    input: yamlOf(gateway('apps', 'web', [httpsListener('https', 'web.example.com', 'web-tls')])),
+  });
   t.equal(applied.code, 0, applied.stderr);
   t.match(applied.stderr, 'web-tls', 'kubectl warns about the placeholder');
   const got = await cluster.kubectl(['get', 'secret', 'web-tls', '-n', 'apps', '-o', 'json']);
@@ -205,19 +291,33 @@ t.test('rbac.namespaces: Secrets through Roles only, serve watches only there, p
   t.pass('certguard becomes ready: it lists and watches Secrets in apps only (a cluster-wide list would be forbidden)');
   await registerWebhooks(cluster, { url: certguard.url, caBundle: certguard.caBundle, config: PLACEHOLDER_CONFIG });
   await waitForWebhooks(cluster);
-  const applied = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(gateway('apps', 'shop', [httpsListener('https', 'shop.example.com', 'shop-tls')])) });
+  const applied = await cluster.kubectl(['apply', '-f', '-'], {
+    input: yamlOf(gateway('apps', 'shop', [httpsListener('https', 'shop.example.com', 'shop-tls')])),
+  });
   t.equal(applied.code, 0, applied.stderr);
   const got = await cluster.kubectl(['get', 'secret', 'shop-tls', '-n', 'apps', '-o', 'jsonpath={.metadata.labels.certguard\\.io/placeholder}']);
   t.same([got.code, got.stdout], [0, 'true'], `the placeholder exists in apps: ${got.stderr}`);
   const elsewhere = await createAsCertguard(await placeholderShaped('web', 'web-tls'));
   t.match(elsewhere.stderr, 'cannot create resource "secrets" in API group "" in the namespace "web"', 'RBAC refuses a placeholder outside rbac.namespaces');
   const role = await cluster.kubectl(['create', 'role', 'create-in-web', '-n', 'web', '--verb=create,list', '--resource=secrets']);
-  const binding = await cluster.kubectl(['create', 'rolebinding', 'create-in-web', '-n', 'web', '--role=create-in-web', `--serviceaccount=${CERTGUARD_NAMESPACE}:certguard`]);
+  const binding = await cluster.kubectl([
+    'create',
+    'rolebinding',
+    'create-in-web',
+    '-n',
+    'web',
+    '--role=create-in-web',
+    `--serviceaccount=${CERTGUARD_NAMESPACE}:certguard`,
+  ]);
   t.same([role.code, binding.code], [0, 0], 'an admin lets certguard create Secrets in web');
   await waitFor('RBAC to see the grant', async () => ((await canList('web')) === 'yes' ? true : undefined), { timeoutMs: 15_000, intervalMs: 250 });
   // The narrowed policy reached the API server through an informer: wait for it on dry runs, which store nothing.
   const webPlaceholder = yamlOf(await placeholderShaped('web', 'web-tls'));
-  await waitFor('the narrowed fence', async () => ((await asCertguard(['create', '--dry-run=server', '-f', '-'], webPlaceholder)).stderr.includes(RULE.namespace('web')) ? true : undefined), { timeoutMs: 15_000, intervalMs: 250 });
+  await waitFor(
+    'the narrowed fence',
+    async () => ((await asCertguard(['create', '--dry-run=server', '-f', '-'], webPlaceholder)).stderr.includes(RULE.namespace('web')) ? true : undefined),
+    { timeoutMs: 15_000, intervalMs: 250 },
+  );
   const fenced = await asCertguard(['create', '-f', '-'], webPlaceholder);
   t.equal(fenced.stderr, refusedCreate('web', 'web-tls', [RULE.namespace('web')]), 'the fence still refuses: web is not in rbac.namespaces');
 });

@@ -6,16 +6,13 @@ import t from 'tap';
 import type { Cluster } from './harness/cluster.ts';
 import { yamlOf } from './harness/objects.ts';
 import { startSeed000, storedGateway } from './fixtures/seed-000-stack.ts';
-import {
-  DENIAL, GATEWAY_NAME, GATEWAY_NAMESPACE, grownGateway, NEW_LISTENERS, placeholderWarning, WORKING_LISTENERS,
-} from './fixtures/seed-000.ts';
+import { DENIAL, GATEWAY_NAME, GATEWAY_NAMESPACE, grownGateway, NEW_LISTENERS, placeholderWarning, WORKING_LISTENERS } from './fixtures/seed-000.ts';
 
 type Secret = {
   type: string;
   metadata: { namespace: string; name: string; uid: string; resourceVersion: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   data: Record<string, string>;
 };
-
 
 const placeholders = async (cluster: Cluster): Promise<Secret[]> => {
   const got = await cluster.kubectl(['get', 'secret', '-A', '-l', 'certguard.io/placeholder=true', '-o', 'json']);
@@ -44,18 +41,28 @@ t.test('seed 000: two listeners with missing Secrets', async (t) => {
     t.equal(applied.stdout, `gateway.gateway.networking.k8s.io/${GATEWAY_NAME} configured\n`);
 
     const secrets = await placeholders(cluster);
-    t.same(secrets.map((secret) => `${secret.metadata.namespace}/${secret.metadata.name}`), NEW_LISTENERS.map((entry) => `${entry.namespace}/${entry.secret}`));
+    t.same(
+      secrets.map((secret) => `${secret.metadata.namespace}/${secret.metadata.name}`),
+      NEW_LISTENERS.map((entry) => `${entry.namespace}/${entry.secret}`),
+    );
     for (const [i, secret] of secrets.entries()) {
       const entry = NEW_LISTENERS[i as 0 | 1];
       t.equal(secret.type, 'kubernetes.io/tls');
       t.match(secret.metadata.labels, { 'app.kubernetes.io/managed-by': 'certguard', 'certguard.io/placeholder': 'true' });
-      t.match(secret.metadata.annotations, { 'certguard.io/placeholder-for': `Gateway ${GATEWAY_NAMESPACE}/${GATEWAY_NAME}`, 'certguard.io/placeholder-listeners': entry.listener });
+      t.match(secret.metadata.annotations, {
+        'certguard.io/placeholder-for': `Gateway ${GATEWAY_NAMESPACE}/${GATEWAY_NAME}`,
+        'certguard.io/placeholder-listeners': entry.listener,
+      });
       const certificate = new X509Certificate(Buffer.from(secret.data['tls.crt'] ?? '', 'base64'));
       t.equal(certificate.subjectAltName, `DNS:${entry.hostname}`, 'the placeholder certificate names the listener hostname');
     }
     // The warning gives the planned expiry to the millisecond; X.509 keeps whole seconds.
     const validUntil = [...applied.stderr.matchAll(/valid until (\S+) \(unless/g)].map((match) => match[1] ?? '');
-    t.same(validUntil.map((iso) => new Date(Math.floor(Date.parse(iso) / 1000) * 1000).toISOString()), secrets.map(notAfterOf), 'the warnings give the placeholders\' expiry');
+    t.same(
+      validUntil.map((iso) => new Date(Math.floor(Date.parse(iso) / 1000) * 1000).toISOString()),
+      secrets.map(notAfterOf),
+      "the warnings give the placeholders' expiry",
+    );
     const warnings = validUntil.map((iso, i) => `Warning: ${placeholderWarning(i as 0 | 1, iso)}\n`).join('');
     t.equal(applied.stderr, warnings, 'kubectl prints one warning per placeholder');
 

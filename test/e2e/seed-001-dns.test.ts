@@ -43,7 +43,7 @@ const ingress = (name: string, host: string, issuer: string): Obj => ({
   },
 });
 
-const NEVER = "the ACME server would never reach the solver and cert-manager would retry forever";
+const NEVER = 'the ACME server would never reach the solver and cert-manager would retry forever';
 const denial = (subject: string, field: string, name: string, resolution: string) =>
   `admission webhook "certificate-dns.certguard.io" denied the request: ${subject}: ${field} "${name}" ${resolution}, ` +
   `but HTTP-01 challenges arrive at the ingress ${INGRESS_IP} (gateway traefik/traefik-gateway), so ${NEVER}. Point ${name} at ${INGRESS_IP} first, or use a DNS-01 solver.\n`;
@@ -61,35 +61,61 @@ t.test('seed 001: Certificates whose names do not point at the ingress', async (
   const { cluster } = stack;
 
   const prepared = await cluster.kubectl(['apply', '-f', '-'], {
-    input: yamlOf(namespace('traefik'), namespace(NS), HTTP01, DNS01, gateway('traefik', 'traefik-gateway', [{ name: 'web', protocol: 'HTTP', allowedRoutesFrom: 'All' }])),
+    input: yamlOf(
+      namespace('traefik'),
+      namespace(NS),
+      HTTP01,
+      DNS01,
+      gateway('traefik', 'traefik-gateway', [{ name: 'web', protocol: 'HTTP', allowedRoutesFrom: 'All' }]),
+    ),
   });
   t.equal(prepared.code, 0, prepared.stderr);
   // The Gateway controller's job, done by hand: publish where traffic (and challenges) arrive.
-  const status = await cluster.kubectl(['patch', 'gateway', 'traefik-gateway', '-n', 'traefik', '--subresource=status', '--type=merge',
-    '-p', JSON.stringify({ status: { addresses: [{ type: 'IPAddress', value: INGRESS_IP }] } })]);
+  const status = await cluster.kubectl([
+    'patch',
+    'gateway',
+    'traefik-gateway',
+    '-n',
+    'traefik',
+    '--subresource=status',
+    '--type=merge',
+    '-p',
+    JSON.stringify({ status: { addresses: [{ type: 'IPAddress', value: INGRESS_IP }] } }),
+  ]);
   t.equal(status.code, 0, status.stderr);
   // Until certguard's view has the Gateway's address it can only warn that it does not know it.
   await waitFor('certguard to see the Gateway address', async () => {
-    const probe = await cluster.kubectl(['create', '--dry-run=server', '-f', '-'], { input: yamlOf(certificate('probe', 'shop.example.com', 'letsencrypt-http01')) });
+    const probe = await cluster.kubectl(['create', '--dry-run=server', '-f', '-'], {
+      input: yamlOf(certificate('probe', 'shop.example.com', 'letsencrypt-http01')),
+    });
     return probe.code === 0 && probe.stderr === '' ? true : undefined;
   });
 
   await t.test('HTTP-01, the name resolves elsewhere: denied with both addresses', async (t) => {
     const created = await create(cluster, certificate('pay-tls', 'pay.example.com', 'letsencrypt-http01'));
     t.equal(created.code, 1);
-    t.equal(created.stderr, `Error from server (Forbidden): error when creating "STDIN": ${denial(`Certificate ${NS}/pay-tls`, 'spec.dnsNames[0]', 'pay.example.com', `resolves to ${ELSEWHERE_IP}`)}`);
+    t.equal(
+      created.stderr,
+      `Error from server (Forbidden): error when creating "STDIN": ${denial(`Certificate ${NS}/pay-tls`, 'spec.dnsNames[0]', 'pay.example.com', `resolves to ${ELSEWHERE_IP}`)}`,
+    );
   });
 
   await t.test('HTTP-01, the name is not in DNS yet: denied', async (t) => {
     const created = await create(cluster, certificate('new-tls', 'new.example.com', 'letsencrypt-http01'));
     t.equal(created.code, 1);
-    t.equal(created.stderr, `Error from server (Forbidden): error when creating "STDIN": ${denial(`Certificate ${NS}/new-tls`, 'spec.dnsNames[0]', 'new.example.com', 'does not exist in DNS (NXDOMAIN)')}`);
+    t.equal(
+      created.stderr,
+      `Error from server (Forbidden): error when creating "STDIN": ${denial(`Certificate ${NS}/new-tls`, 'spec.dnsNames[0]', 'new.example.com', 'does not exist in DNS (NXDOMAIN)')}`,
+    );
   });
 
   await t.test('ingress-shim: the developer sees the denial on the Ingress they applied', async (t) => {
     const created = await create(cluster, ingress('pay', 'pay.example.com', 'letsencrypt-http01'));
     t.equal(created.code, 1);
-    t.equal(created.stderr, `Error from server (Forbidden): error when creating "STDIN": ${denial(`Ingress ${NS}/pay (ingress-shim Certificate pay-tls)`, 'spec.tls[0].hosts[0]', 'pay.example.com', `resolves to ${ELSEWHERE_IP}`)}`);
+    t.equal(
+      created.stderr,
+      `Error from server (Forbidden): error when creating "STDIN": ${denial(`Ingress ${NS}/pay (ingress-shim Certificate pay-tls)`, 'spec.tls[0].hosts[0]', 'pay.example.com', `resolves to ${ELSEWHERE_IP}`)}`,
+    );
   });
 
   await t.test('HTTP-01, the name points at the ingress: admitted', async (t) => {
@@ -104,5 +130,9 @@ t.test('seed 001: Certificates whose names do not point at the ingress', async (
     t.equal(created.stderr, '');
   });
 
-  t.equal((await cluster.kubectl(['get', 'certificates', '-n', NS, '-o', 'name'])).stdout, 'certificate.cert-manager.io/pay-dns01-tls\ncertificate.cert-manager.io/shop-tls\n', 'only the admitted Certificates exist');
+  t.equal(
+    (await cluster.kubectl(['get', 'certificates', '-n', NS, '-o', 'name'])).stdout,
+    'certificate.cert-manager.io/pay-dns01-tls\ncertificate.cert-manager.io/shop-tls\n',
+    'only the admitted Certificates exist',
+  );
 });

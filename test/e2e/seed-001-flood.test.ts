@@ -39,12 +39,19 @@ const solverRoute = (ns: string, challengeUid: string): Obj => ({
     namespace: ns,
     generateName: 'cm-acme-http-solver-',
     labels: { 'acme.cert-manager.io/http01-solver': 'true', 'acme.cert-manager.io/http-domain': '1234567890', 'acme.cert-manager.io/http-token': '987654321' },
-    ownerReferences: [{ apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', name: CHALLENGE, uid: challengeUid, controller: true, blockOwnerDeletion: true }],
+    ownerReferences: [
+      { apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', name: CHALLENGE, uid: challengeUid, controller: true, blockOwnerDeletion: true },
+    ],
   },
   spec: {
     parentRefs: [{ name: 'traefik-gateway', namespace: 'traefik' }],
     hostnames: ['pay.example.com'],
-    rules: [{ matches: [{ path: { type: 'Exact', value: '/.well-known/acme-challenge/token-abc' } }], backendRefs: [{ name: 'cm-acme-http-solver-xyz', port: 8089 }] }],
+    rules: [
+      {
+        matches: [{ path: { type: 'Exact', value: '/.well-known/acme-challenge/token-abc' } }],
+        backendRefs: [{ name: 'cm-acme-http-solver-xyz', port: 8089 }],
+      },
+    ],
   },
 });
 
@@ -71,7 +78,8 @@ const solverCount = async (cluster: Cluster, ns: string): Promise<number> => {
 // the previous solver; waiting for the view here replays that pace (the cap counts from the cache).
 const untilCertguardCounts = (certguard: Certguard, ns: string, count: number) =>
   waitFor(`certguard to count ${count} solvers in ${ns}`, async () =>
-    ((await certguard.metric('certguard_acme_solver_objects', { namespace: ns, kind: 'HTTPRoute' })) ?? 0) === count ? true : undefined);
+    ((await certguard.metric('certguard_acme_solver_objects', { namespace: ns, kind: 'HTTPRoute' })) ?? 0) === count ? true : undefined,
+  );
 
 t.test('seed 001: a failing challenge floods its namespace with solver HTTPRoutes', async (t) => {
   const stack = await startStack(t, { config: {} });
@@ -84,7 +92,11 @@ t.test('seed 001: a failing challenge floods its namespace with solver HTTPRoute
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     await untilCertguardCounts(certguard, 'shop', Math.min(attempt, CAP));
     const created = await cluster.kubectl(['create', '-f', '-'], { input: yamlOf(solverRoute('shop', shopChallenge)) });
-    if (created.code === 0 && /^httproute\.gateway\.networking\.k8s\.io\/cm-acme-http-solver-[a-z0-9]{5} created\n$/.test(created.stdout) && created.stderr === '') {
+    if (
+      created.code === 0 &&
+      /^httproute\.gateway\.networking\.k8s\.io\/cm-acme-http-solver-[a-z0-9]{5} created\n$/.test(created.stdout) &&
+      created.stderr === ''
+    ) {
       outcomes.push('admitted');
     } else if (created.code === 1 && created.stderr === `Error from server (Forbidden): error when creating "STDIN": ${capMessage('shop')}`) {
       outcomes.push('denied with the cap message');
@@ -92,7 +104,11 @@ t.test('seed 001: a failing challenge floods its namespace with solver HTTPRoute
       outcomes.push(`unexpected: ${created.code} ${created.stdout} ${created.stderr}`);
     }
   }
-  t.same(outcomes, [...Array<string>(CAP).fill('admitted'), ...Array<string>(ATTEMPTS - CAP).fill('denied with the cap message')], 'exactly the cap is admitted, every later one denied');
+  t.same(
+    outcomes,
+    [...Array<string>(CAP).fill('admitted'), ...Array<string>(ATTEMPTS - CAP).fill('denied with the cap message')],
+    'exactly the cap is admitted, every later one denied',
+  );
   t.equal(await solverCount(cluster, 'shop'), CAP, `the namespace holds exactly ${CAP} solver routes`);
 
   await t.test('other namespaces and ordinary HTTPRoutes are unaffected', async (t) => {

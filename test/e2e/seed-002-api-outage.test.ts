@@ -43,7 +43,10 @@ t.test('seed 002: certguard started before the API server, then the API server r
       t.equal(readyz.status, 503);
       const body = JSON.parse(readyz.body) as { status: string; notReady: string[] };
       t.equal(body.status, 'not ready');
-      t.ok(body.notReady.some((reason) => reason.includes('secrets')), `names the unsynced resources: ${readyz.body}`);
+      t.ok(
+        body.notReady.some((reason) => reason.includes('secrets')),
+        `names the unsynced resources: ${readyz.body}`,
+      );
     }
   });
 
@@ -65,11 +68,15 @@ t.test('seed 002: certguard started before the API server, then the API server r
     t.equal(created.stdout, 'secret/after-tls created\n', created.stderr);
     // The cache (not a live GET) must learn about the new Secret: its watch is back.
     const secretsBefore = await certguard.metric('certguard_cluster_view_objects', { resource: 'secrets' });
-    await waitFor('certguard to see the Secret created after the restart', async () => {
-      const seen = await cluster.kubectl(['get', 'secrets', '-A', '--no-headers']);
-      const total = seen.stdout.trim().split('\n').filter(Boolean).length;
-      return (await certguard.metric('certguard_cluster_view_objects', { resource: 'secrets' })) === total ? true : undefined;
-    }, { timeoutMs: 90_000, intervalMs: 500 });
+    await waitFor(
+      'certguard to see the Secret created after the restart',
+      async () => {
+        const seen = await cluster.kubectl(['get', 'secrets', '-A', '--no-headers']);
+        const total = seen.stdout.trim().split('\n').filter(Boolean).length;
+        return (await certguard.metric('certguard_cluster_view_objects', { resource: 'secrets' })) === total ? true : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 500 },
+    );
     t.ok(secretsBefore !== undefined, 'certguard exports its view size');
     t.equal((await certguard.readyz()).status, 200, 'ready after the restart');
     // The restarted API server loads its webhook configurations through an informer too.

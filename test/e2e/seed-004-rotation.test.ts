@@ -86,7 +86,11 @@ t.test('seed 004: rotating certguard serving certificate and CA under load fails
   await reviews.stop();
 
   const phases = [...new Set(reviews.results.map((result) => result.phase))];
-  t.same(phases, ['before rotation', 'new leaf, same CA', 'caBundle trusts old and new CA', 'leaf signed by the new CA', 'caBundle trusts the new CA only'], 'reviews were sent in every phase');
+  t.same(
+    phases,
+    ['before rotation', 'new leaf, same CA', 'caBundle trusts old and new CA', 'leaf signed by the new CA', 'caBundle trusts the new CA only'],
+    'reviews were sent in every phase',
+  );
   const failed = reviews.results.filter((result) => result.code !== 1 || result.stderr !== DENIAL);
   t.same(failed, [], `all ${reviews.results.length} reviews answered by certguard, none failed`);
   t.not(firstSerial, serialOf(newCaLeaf));

@@ -18,7 +18,18 @@ import t from 'tap';
 import { parseDocument } from 'yaml';
 import { issueSelfSigned, validityWindow } from '../../src/certs/x509.ts';
 import type { KubeObject } from '../../src/kube/object.ts';
-import { certificateNamespace, GATEWAY_TLS_SECRET, gatewayNamespace, loadRouteTable, objectsOf, ROUTE_TABLE, type Observed, type ObservedParent, type Ports, type RouteShape } from '../helpers/route-attachment.ts';
+import {
+  certificateNamespace,
+  GATEWAY_TLS_SECRET,
+  gatewayNamespace,
+  loadRouteTable,
+  objectsOf,
+  ROUTE_TABLE,
+  type Observed,
+  type ObservedParent,
+  type Ports,
+  type RouteShape,
+} from '../helpers/route-attachment.ts';
 import { startCertManager } from './harness/cert-manager.ts';
 import { startAcmeIngress } from './harness/acme-ingress.ts';
 import type { Cluster } from './harness/cluster.ts';
@@ -53,13 +64,20 @@ const parentObservation = (route: Route, index: number): ObservedParent => {
   const accepted = conditionOf(status, 'Accepted');
   const resolved = conditionOf(status, 'ResolvedRefs');
   if (!accepted) return { accepted: 'none' };
-  return { accepted: accepted.status, ...(accepted.reason ? { reason: accepted.reason } : {}), ...(resolved ? { resolvedRefs: `${resolved.status} ${resolved.reason ?? ''}`.trim() } : {}) };
+  return {
+    accepted: accepted.status,
+    ...(accepted.reason ? { reason: accepted.reason } : {}),
+    ...(resolved ? { resolvedRefs: `${resolved.status} ${resolved.reason ?? ''}`.trim() } : {}),
+  };
 };
 
 const observe = (shape: RouteShape, routes: Route[], gateways: Gateway[]): Observed => {
   const route = routes.find((r) => r.metadata.namespace === certificateNamespace(shape));
   const gateway = gateways.find((g) => g.metadata.namespace === gatewayNamespace(shape));
-  const attachedListeners = (gateway?.status?.listeners ?? []).filter((l) => l.attachedRoutes > 0).map((l) => l.name).sort();
+  const attachedListeners = (gateway?.status?.listeners ?? [])
+    .filter((l) => l.attachedRoutes > 0)
+    .map((l) => l.name)
+    .sort();
   if (!route) return { route: false, parents: [], attachedListeners };
   return { route: true, parents: shape.parentRefs.map((_, index) => parentObservation(route, index)), attachedListeners };
 };
@@ -101,10 +119,14 @@ t.test('the route-attachment table on cert-manager and Traefik', async (t) => {
 
   const started = Date.now();
   let routes: Route[] = [];
-  await waitFor(`cert-manager to create the solver routes of ${table.cases.length} Certificates`, async () => {
-    routes = await listAll<Route>(cluster, ['httproutes.gateway.networking.k8s.io', '-l', SOLVER_LABEL]);
-    return table.cases.every((shape) => routes.some((r) => r.metadata.namespace === certificateNamespace(shape))) ? true : undefined;
-  }, { timeoutMs: 600_000, intervalMs: 2_000 }).catch((error: Error) => {
+  await waitFor(
+    `cert-manager to create the solver routes of ${table.cases.length} Certificates`,
+    async () => {
+      routes = await listAll<Route>(cluster, ['httproutes.gateway.networking.k8s.io', '-l', SOLVER_LABEL]);
+      return table.cases.every((shape) => routes.some((r) => r.metadata.namespace === certificateNamespace(shape))) ? true : undefined;
+    },
+    { timeoutMs: 600_000, intervalMs: 2_000 },
+  ).catch((error: Error) => {
     const missing = table.cases.filter((shape) => !routes.some((r) => r.metadata.namespace === certificateNamespace(shape))).map((shape) => shape.id);
     throw new Error(`${error.message}: no route yet for ${missing.join(', ')}`);
   });
@@ -125,13 +147,25 @@ t.test('the route-attachment table on cert-manager and Traefik', async (t) => {
     const dir = makeTempDir('route-audit');
     const config = join(dir, 'config.yaml');
     writeFileSync(config, JSON.stringify({ policies: { 'certificate-dns': { resolvers: [dns.address] } } }));
-    const audited = await run(process.execPath, [join(repoRoot, 'bin/certguard.js'), 'audit', '--kubeconfig', cluster.kubeconfigPath, '--config', config, '-o', 'json'], { timeoutMs: 300_000 });
-    const findings = (JSON.parse(audited.stdout) as { findings: { rule: string; object?: { namespace?: string; name: string }; message: string }[] }).findings
-      .filter((finding) => finding.rule === 'solver-route-not-accepted');
+    const audited = await run(
+      process.execPath,
+      [join(repoRoot, 'bin/certguard.js'), 'audit', '--kubeconfig', cluster.kubeconfigPath, '--config', config, '-o', 'json'],
+      { timeoutMs: 300_000 },
+    );
+    const findings = (
+      JSON.parse(audited.stdout) as { findings: { rule: string; object?: { namespace?: string; name: string }; message: string }[] }
+    ).findings.filter((finding) => finding.rule === 'solver-route-not-accepted');
     const reported = findings.map((finding) => `${finding.object?.namespace}/${finding.object?.name}`);
     t.same([...new Set(reported)].sort(), [...new Set(refused.map((route) => route.name))].sort(), audited.stderr);
     for (const { name, reason } of refused) {
-      t.ok(findings.some((finding) => `${finding.object?.namespace}/${finding.object?.name}` === name && finding.message.includes(`${GATEWAY_CONTROLLER} says Accepted=False reason "${reason}"`)), `${name}: Traefik's reason "${reason}"`);
+      t.ok(
+        findings.some(
+          (finding) =>
+            `${finding.object?.namespace}/${finding.object?.name}` === name &&
+            finding.message.includes(`${GATEWAY_CONTROLLER} says Accepted=False reason "${reason}"`),
+        ),
+        `${name}: Traefik's reason "${reason}"`,
+      );
     }
   });
 
@@ -142,7 +176,9 @@ t.test('the route-attachment table on cert-manager and Traefik', async (t) => {
   }
   const wrong = table.cases.flatMap((shape) => {
     const seen = observed.get(shape.id);
-    return JSON.stringify(seen) === JSON.stringify(shape.observed) ? [] : [`${shape.id}: recorded ${JSON.stringify(shape.observed)}, now ${JSON.stringify(seen)}`];
+    return JSON.stringify(seen) === JSON.stringify(shape.observed)
+      ? []
+      : [`${shape.id}: recorded ${JSON.stringify(shape.observed)}, now ${JSON.stringify(seen)}`];
   });
   if (!RECORD) t.same(wrong, [], `cert-manager and Traefik do what the table recorded for all ${table.cases.length} shapes`);
   t.ok(table.cases.length >= 30, `${table.cases.length} shapes`);

@@ -39,12 +39,16 @@ type GatewayStatus = { metadata: { generation: number }; status?: { conditions?:
 const app = (i: number) => `app${String(i).padStart(2, '0')}`;
 
 const listener = (name: string, hostname: string, port: number, secret: string, secretNamespace?: string): Obj => ({
-  name, hostname, port, protocol: 'HTTPS',
+  name,
+  hostname,
+  port,
+  protocol: 'HTTPS',
   tls: { mode: 'Terminate', certificateRefs: [{ kind: 'Secret', name: secret, ...(secretNamespace ? { namespace: secretNamespace } : {}) }] },
   allowedRoutes: { namespaces: { from: 'All' } },
 });
 
-const workingListeners = (port: number) => Array.from({ length: WORKING }, (_, i) => listener(`websecure-${app(i)}`, `${app(i)}.example.com`, port, `${app(i)}-tls`));
+const workingListeners = (port: number) =>
+  Array.from({ length: WORKING }, (_, i) => listener(`websecure-${app(i)}`, `${app(i)}.example.com`, port, `${app(i)}-tls`));
 
 const gateway = (port: number, grown: boolean): Obj => ({
   apiVersion: 'gateway.networking.k8s.io/v1',
@@ -97,18 +101,26 @@ const gatewayState = async (cluster: Cluster): Promise<GatewayState | undefined>
 };
 
 const untilGateway = (cluster: Cluster, wanted: Record<string, string>) =>
-  waitFor(`Gateway conditions ${JSON.stringify(wanted)} for its current generation`, async () => {
-    const state = await gatewayState(cluster);
-    return state && JSON.stringify(state.conditions) === JSON.stringify(wanted) ? state : undefined;
-  }, { timeoutMs: 60_000, intervalMs: 500 });
+  waitFor(
+    `Gateway conditions ${JSON.stringify(wanted)} for its current generation`,
+    async () => {
+      const state = await gatewayState(cluster);
+      return state && JSON.stringify(state.conditions) === JSON.stringify(wanted) ? state : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
 
 const HEALTHY = { Accepted: 'True Accepted', Programmed: 'True Programmed' };
 
 const untilServed = (traefik: Traefik, hostname: string, what: string, test: (cert: X509Certificate) => boolean) =>
-  waitFor(`${hostname} to serve ${what}`, async () => {
-    const cert = await traefik.servedCertificate(hostname);
-    return test(cert) ? cert : undefined;
-  }, { timeoutMs: 60_000, intervalMs: 500 });
+  waitFor(
+    `${hostname} to serve ${what}`,
+    async () => {
+      const cert = await traefik.servedCertificate(hostname);
+      return test(cert) ? cert : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
 
 const DEFAULT_CERT = (cert: X509Certificate) => cert.subject === 'CN=TRAEFIK DEFAULT CERT';
 
@@ -118,15 +130,24 @@ t.test('seed 000 on Traefik, with cert-manager and certguard', async (t) => {
   const traefik = await startTraefik(cluster);
   t.teardown(() => traefik.stop());
   // One certificate per working host (not a wildcard, which would also cover the new hosts).
-  const working = await Promise.all(Array.from({ length: WORKING }, (_, i) =>
-    issueSelfSigned({ commonName: `${app(i)}.example.com`, dnsNames: [`${app(i)}.example.com`], ...validityWindow(30) })));
+  const working = await Promise.all(
+    Array.from({ length: WORKING }, (_, i) =>
+      issueSelfSigned({ commonName: `${app(i)}.example.com`, dnsNames: [`${app(i)}.example.com`], ...validityWindow(30) }),
+    ),
+  );
   const ca = await issueCa(CA_NAME);
   const port = traefik.websecurePort;
   const prepared = await cluster.kubectl(['apply', '-f', '-'], {
     input: yamlOf(
-      traefik.gatewayClass, namespace('cert-manager'), namespace(GW_NS), service(GW_NS),
+      traefik.gatewayClass,
+      namespace('cert-manager'),
+      namespace(GW_NS),
+      service(GW_NS),
       ...NEW.flatMap((n) => [namespace(n.namespace), service(n.namespace), referenceGrant(n.namespace), route(n.namespace, 'web', n.hostname, n.listener)]),
-      ...Array.from({ length: WORKING }, (_, i) => [tlsSecret(GW_NS, `${app(i)}-tls`, working[i] as Issued), route(GW_NS, app(i), `${app(i)}.example.com`, `websecure-${app(i)}`)]).flat(),
+      ...Array.from({ length: WORKING }, (_, i) => [
+        tlsSecret(GW_NS, `${app(i)}-tls`, working[i] as Issued),
+        route(GW_NS, app(i), `${app(i)}.example.com`, `websecure-${app(i)}`),
+      ]).flat(),
       tlsSecret('cert-manager', 'ca', ca),
       { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'ca' }, spec: { ca: { secretName: 'ca' } } },
       gateway(port, false),
@@ -141,21 +162,32 @@ t.test('seed 000 on Traefik, with cert-manager and certguard', async (t) => {
   const servedWorking = await untilServed(traefik, 'app00.example.com', 'the working certificate', (cert) => cert.subject === 'CN=app00.example.com');
   t.equal(servedWorking.subject, 'CN=app00.example.com', 'a working host serves its certificate');
 
-  await t.test('enforce: refused with certguard\'s message, the Gateway stays Accepted and Programmed', async (t) => {
+  await t.test("enforce: refused with certguard's message, the Gateway stays Accepted and Programmed", async (t) => {
     const applied = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(gateway(port, true)) });
     t.equal(applied.code, 1);
     for (const [i, n] of NEW.entries()) {
-      t.ok(applied.stderr.includes(
-        `spec.listeners[${WORKING + i}] "${n.listener}" (Gateway ${GW_NS}/${GW}, hostname "${n.hostname}"): certificateRefs[0] Secret "${n.namespace}/${n.secret}" does not exist and no Certificate or cert-manager annotation will create it: `,
-      ), `the denial names ${n.listener} and its Secret:\n${applied.stderr}`);
+      t.ok(
+        applied.stderr.includes(
+          `spec.listeners[${WORKING + i}] "${n.listener}" (Gateway ${GW_NS}/${GW}, hostname "${n.hostname}"): certificateRefs[0] Secret "${n.namespace}/${n.secret}" does not exist and no Certificate or cert-manager annotation will create it: `,
+        ),
+        `the denial names ${n.listener} and its Secret:\n${applied.stderr}`,
+      );
     }
-    t.match(applied.stderr, /^Error from server \(Forbidden\): error when applying patch:[\s\S]*admission webhook "gateway-listener-tls\.certguard\.io" denied the request: /);
+    t.match(
+      applied.stderr,
+      /^Error from server \(Forbidden\): error when applying patch:[\s\S]*admission webhook "gateway-listener-tls\.certguard\.io" denied the request: /,
+    );
     const state = await gatewayState(cluster);
     t.same(state, healthy, 'same generation, still Accepted and Programmed');
   });
 
-  await t.test('without certguard: the whole Gateway goes Accepted=False, the new hosts get Traefik\'s default certificate', async (t) => {
-    const removed = await cluster.kubectl(['delete', '--ignore-not-found', `validatingwebhookconfiguration/${WEBHOOK_CONFIGURATION_NAME}`, `mutatingwebhookconfiguration/${WEBHOOK_CONFIGURATION_NAME}`]);
+  await t.test("without certguard: the whole Gateway goes Accepted=False, the new hosts get Traefik's default certificate", async (t) => {
+    const removed = await cluster.kubectl([
+      'delete',
+      '--ignore-not-found',
+      `validatingwebhookconfiguration/${WEBHOOK_CONFIGURATION_NAME}`,
+      `mutatingwebhookconfiguration/${WEBHOOK_CONFIGURATION_NAME}`,
+    ]);
     t.equal(removed.code, 0, removed.stderr);
     await waitFor('the API server to stop calling certguard', async () => {
       const probe = await cluster.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: yamlOf(gateway(port, true)) });
@@ -163,10 +195,14 @@ t.test('seed 000 on Traefik, with cert-manager and certguard', async (t) => {
     });
     const applied = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(gateway(port, true)) });
     t.equal(applied.code, 0, applied.stderr);
-    const broken = await waitFor('Traefik to reject the Gateway', async () => {
-      const state = await gatewayState(cluster);
-      return state && state.generation > healthy.generation && state.conditions.Accepted?.startsWith('False') ? state : undefined;
-    }, { timeoutMs: 60_000, intervalMs: 500 });
+    const broken = await waitFor(
+      'Traefik to reject the Gateway',
+      async () => {
+        const state = await gatewayState(cluster);
+        return state && state.generation > healthy.generation && state.conditions.Accepted?.startsWith('False') ? state : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
     t.same(broken.conditions, { Accepted: 'False ListenersNotValid' }, 'Accepted=False ListenersNotValid, no Programmed condition');
     // Measured: Traefik keeps serving the working listeners' certificates, whatever the status says.
     t.equal((await traefik.servedCertificate('app00.example.com')).subject, 'CN=app00.example.com', 'a working host still serves its own certificate');
@@ -206,7 +242,8 @@ t.test('seed 000 on Traefik, with cert-manager and certguard', async (t) => {
     t.same(await gatewayState(cluster), state, 'the Gateway stayed Accepted and Programmed throughout');
     for (const n of NEW) {
       await waitFor(`the gauge for ${n.namespace} to drop`, async () =>
-        ((await stack.certguard.metric('certguard_placeholder_secrets', { namespace: n.namespace })) ?? 0) === 0 ? true : undefined);
+        ((await stack.certguard.metric('certguard_placeholder_secrets', { namespace: n.namespace })) ?? 0) === 0 ? true : undefined,
+      );
     }
     t.pass('the placeholder gauge returned to 0');
   });

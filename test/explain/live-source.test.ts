@@ -28,10 +28,16 @@ const API: Record<string, { status: number; body: unknown }> = {
   '/apis/gateway.networking.k8s.io/v1': { status: 200, body: { resources: [{ name: 'gateways' }, { name: 'httproutes' }] } },
   '/apis/gateway.networking.k8s.io/v1alpha1': { status: 200, body: { resources: [{ name: 'listenersets' }] } },
   '/apis/acme.cert-manager.io/v1': { status: 200, body: { resources: [{ name: 'challenges' }, { name: 'orders' }] } },
-  '/apis/gateway.networking.k8s.io/v1/namespaces/shop/gateways/gw': { status: 200, body: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'gw', namespace: 'shop' } } },
+  '/apis/gateway.networking.k8s.io/v1/namespaces/shop/gateways/gw': {
+    status: 200,
+    body: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'gw', namespace: 'shop' } },
+  },
   '/apis/gateway.networking.k8s.io/v1alpha1/namespaces/shop/listenersets/ls': { status: 200, body: { kind: 'ListenerSet', metadata: { name: 'ls' } } },
   '/apis/gateway.networking.k8s.io/v1/namespaces/shop/httproutes': { status: 200, body: { items: [{ metadata: { name: 'cm-acme-http-solver-x' } }] } },
-  '/apis/acme.cert-manager.io/v1/namespaces/shop/challenges': { status: 403, body: { kind: 'Status', reason: 'Forbidden', message: 'challenges is forbidden', code: 403 } },
+  '/apis/acme.cert-manager.io/v1/namespaces/shop/challenges': {
+    status: 403,
+    body: { kind: 'Status', reason: 'Forbidden', message: 'challenges is forbidden', code: 403 },
+  },
   '/api/v1/namespaces/shop/secrets/gone': { status: 404, body: { kind: 'Status', reason: 'NotFound', code: 404 } },
 };
 
@@ -45,8 +51,14 @@ t.test('reads, discovery and failures', async (t) => {
   t.equal((await source.get('ListenerSet', 'shop', 'ls'))?.metadata?.name, 'ls', 'from the version that serves it');
   t.equal(await source.get('Secret', 'shop', 'gone'), undefined, 'a missing object');
   const routes = await source.list('HTTPRoute', 'shop', { 'acme.cert-manager.io/http01-solver': 'true' });
-  t.same(routes.map((route) => [route.apiVersion, route.kind, route.metadata?.name]), [['gateway.networking.k8s.io/v1', 'HTTPRoute', 'cm-acme-http-solver-x']]);
-  t.ok(seen.includes('/apis/gateway.networking.k8s.io/v1/namespaces/shop/httproutes?labelSelector=acme.cert-manager.io%2Fhttp01-solver%3Dtrue'), 'label-selected on the server');
+  t.same(
+    routes.map((route) => [route.apiVersion, route.kind, route.metadata?.name]),
+    [['gateway.networking.k8s.io/v1', 'HTTPRoute', 'cm-acme-http-solver-x']],
+  );
+  t.ok(
+    seen.includes('/apis/gateway.networking.k8s.io/v1/namespaces/shop/httproutes?labelSelector=acme.cert-manager.io%2Fhttp01-solver%3Dtrue'),
+    'label-selected on the server',
+  );
   await t.rejects(source.list('Challenge', 'shop'), new ReadError('Challenges in namespace shop', 'forbidden'));
   t.equal(await source.list('Order', 'other').then((orders) => orders.length), 0, 'a list the server does not know is empty');
   t.equal(source.reads(), seen.length, 'every request counted');
@@ -58,7 +70,9 @@ t.test('no answer is unreachable', async (t) => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   const kube = client(url);
   t.teardown(() => kube.close());
-  const error = await liveSource(kube).get('Secret', 'shop', 'x').catch((caught: unknown) => caught);
+  const error = await liveSource(kube)
+    .get('Secret', 'shop', 'x')
+    .catch((caught: unknown) => caught);
   t.ok(error instanceof ReadError && error.unreachable, 'marked unreachable');
   t.match((error as Error).message, /^cannot read Secret shop\/x: API server unreachable: /);
 });

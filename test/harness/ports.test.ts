@@ -8,8 +8,16 @@ const ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range
 
 t.test('freePort: a port that binds, below the ephemeral range', async (t) => {
   const ports = await Promise.all(Array.from({ length: 20 }, () => freePort()));
-  if (ephemeralLow >= 30_000) t.ok(ports.every((port) => port >= 20_000 && port < 30_000), `all in 20000-29999: ${ports.join(' ')}`);
-  else t.ok(ports.every((port) => port >= ephemeralLow), 'the kernel picks when its range starts lower');
+  if (ephemeralLow >= 30_000)
+    t.ok(
+      ports.every((port) => port >= 20_000 && port < 30_000),
+      `all in 20000-29999: ${ports.join(' ')}`,
+    );
+  else
+    t.ok(
+      ports.every((port) => port >= ephemeralLow),
+      'the kernel picks when its range starts lower',
+    );
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(ports[0], '127.0.0.1', resolve));
   t.teardown(() => server.close());
@@ -27,16 +35,22 @@ t.test('retryOnPortClash: starts again after a clash, gives up after three, neve
   t.equal(calls, 2, 'one retry');
 
   calls = 0;
-  await t.rejects(retryOnPortClash(async () => {
-    calls++;
-    throw new Error('dnsmasq: failed to create listening socket for 127.0.0.1: Address already in use');
-  }), /Address already in use/);
+  await t.rejects(
+    retryOnPortClash(async () => {
+      calls++;
+      throw new Error('dnsmasq: failed to create listening socket for 127.0.0.1: Address already in use');
+    }),
+    /Address already in use/,
+  );
   t.equal(calls, 3, 'three attempts in all');
 
   calls = 0;
-  await t.rejects(retryOnPortClash(async () => {
-    calls++;
-    throw new Error('kube-apiserver exited during start: invalid flag');
-  }), /invalid flag/);
+  await t.rejects(
+    retryOnPortClash(async () => {
+      calls++;
+      throw new Error('kube-apiserver exited during start: invalid flag');
+    }),
+    /invalid flag/,
+  );
   t.equal(calls, 1, 'another failure is not retried');
 });

@@ -7,7 +7,14 @@ import { generateCertificates } from '../../src/cli/certs.ts';
 import type { Issued } from '../../src/certs/x509.ts';
 
 export const localhostCertificates = () =>
-  generateCertificates({ service: 'certguard', namespace: 'certguard', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], caValidityDays: 2, validityDays: 1 });
+  generateCertificates({
+    service: 'certguard',
+    namespace: 'certguard',
+    dnsNames: ['localhost'],
+    ipAddresses: ['127.0.0.1'],
+    caValidityDays: 2,
+    validityDays: 1,
+  });
 
 export type MountedSecretDir = {
   dir: string;

@@ -9,7 +9,8 @@ export const messageProblems = (message: string): string[] => {
   const problems: string[] = [];
   if (/[\r\n]/.test(message)) problems.push('more than one line');
   if (message.includes('; ')) problems.push('contains "; " (the separator between violations)');
-  if (!/^[a-z]/.test(message) && !OBJECT_REFERENCE.test(message)) problems.push('does not start with a lowercase letter or an object reference "<Kind> <namespace>/<name>"');
+  if (!/^[a-z]/.test(message) && !OBJECT_REFERENCE.test(message))
+    problems.push('does not start with a lowercase letter or an object reference "<Kind> <namespace>/<name>"');
   if (message.trim() !== message || message === '') problems.push('empty or padded with whitespace');
   return problems;
 };

@@ -50,12 +50,21 @@ const verdictOf = (raw: RawVerdict, where: string): ExpectedVerdict => {
 export const readExpected = (policy: string): Map<string, ExpectedVerdict[]> => {
   const file = join(POLICIES_DIR, policy, 'fixtures', 'expected.yaml');
   const raw = (parse(readFileSync(file, 'utf8')) ?? {}) as Record<string, unknown>;
-  return new Map(Object.entries(raw).map(([name, verdicts]) => [name, ((verdicts ?? []) as RawVerdict[]).map((verdict, index) => verdictOf(verdict, `${file} ${name}[${index}]`))]));
+  return new Map(
+    Object.entries(raw).map(([name, verdicts]) => [
+      name,
+      ((verdicts ?? []) as RawVerdict[]).map((verdict, index) => verdictOf(verdict, `${file} ${name}[${index}]`)),
+    ]),
+  );
 };
 
 const filesIn = (policy: string, kind: 'good' | 'bad'): string[] => {
   const folder = join(POLICIES_DIR, policy, 'fixtures', kind);
-  return existsSync(folder) ? readdirSync(folder).filter((name) => name.endsWith('.yaml')).sort() : [];
+  return existsSync(folder)
+    ? readdirSync(folder)
+        .filter((name) => name.endsWith('.yaml'))
+        .sort()
+    : [];
 };
 
 /** Every fixture of a policy with its expected verdicts; throws when expected.yaml names a missing file. */

@@ -12,7 +12,8 @@ export const promtoolPath = (): string => {
   // A cold build takes minutes (see docs/e2e.md); nothing else here waits on it.
   const result = spawnSync('bash', [join(ROOT, 'scripts/e2e-binaries.sh'), 'promtool'], { encoding: 'utf8', timeout: 60 * 60_000 });
   const path = /^promtool (.+)$/m.exec(result.stdout ?? '')?.[1];
-  if (result.status !== 0 || !path) throw new Error(`scripts/e2e-binaries.sh promtool failed (${String(result.status)}):\n${(result.stderr ?? '').slice(-4000)}`);
+  if (result.status !== 0 || !path)
+    throw new Error(`scripts/e2e-binaries.sh promtool failed (${String(result.status)}):\n${(result.stderr ?? '').slice(-4000)}`);
   built = path;
   return path;
 };

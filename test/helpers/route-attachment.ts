@@ -77,7 +77,11 @@ export const solverOf = (shape: RouteShape, ports: Ports): AcmeSolver => ({
   http01: { gatewayHTTPRoute: { parentRefs: shape.parentRefs.map((ref) => parentRefOf(shape, ref, ports)) } },
 });
 
-const namespaceObject = (name: string, labels?: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, ...(labels ? { labels } : {}) } });
+const namespaceObject = (name: string, labels?: Record<string, string>): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Namespace',
+  metadata: { name, ...(labels ? { labels } : {}) },
+});
 
 /** The shape's Gateway, ListenerSet, ClusterIssuer and Certificate (Secrets and the ACME server are the caller's). */
 export const objectsOf = (shape: RouteShape, ports: Ports, acmeServer = 'https://acme.example/directory'): KubeObject[] => {
@@ -95,12 +99,14 @@ export const objectsOf = (shape: RouteShape, ports: Ports, acmeServer = 'https:/
     },
   };
   const listenerSet: KubeObject[] = shape.listenerSet
-    ? [{
-        apiVersion: 'gateway.networking.k8s.io/v1',
-        kind: 'ListenerSet',
-        metadata: { namespace: listenerSetNamespace(shape), name: 'ls' },
-        spec: { parentRef: { name: 'gw', namespace: gwNs }, listeners: shape.listenerSet.listeners.map((listener) => listenerOf(listener, ports)) },
-      }]
+    ? [
+        {
+          apiVersion: 'gateway.networking.k8s.io/v1',
+          kind: 'ListenerSet',
+          metadata: { namespace: listenerSetNamespace(shape), name: 'ls' },
+          spec: { parentRef: { name: 'gw', namespace: gwNs }, listeners: shape.listenerSet.listeners.map((listener) => listenerOf(listener, ports)) },
+        },
+      ]
     : [];
   const issuer: KubeObject = {
     apiVersion: 'cert-manager.io/v1',
@@ -152,13 +158,15 @@ export const disagreements = (shape: RouteShape, predicted: (string[] | undefine
   predicted.forEach((listeners, index) => {
     const got = observed.parents[index]?.accepted ?? 'none';
     const want = listeners === undefined ? 'none' : listeners.length > 0 ? 'True' : 'False';
-    if (got !== want) wrong.push(`${shape.id}: parentRefs[${index}]: certguard predicts Accepted ${want} (${listeners?.join(', ') || 'no listener'}), Traefik wrote ${got}`);
+    if (got !== want)
+      wrong.push(`${shape.id}: parentRefs[${index}]: certguard predicts Accepted ${want} (${listeners?.join(', ') || 'no listener'}), Traefik wrote ${got}`);
   });
   const gatewayListeners = predicted
     .flatMap((listeners, index) => ((shape.parentRefs[index]?.kind ?? 'Gateway') === 'Gateway' ? (listeners ?? []) : []))
     .filter((name, index, all) => all.indexOf(name) === index)
     .sort();
   const counted = [...observed.attachedListeners].sort();
-  if (gatewayListeners.join(',') !== counted.join(',')) wrong.push(`${shape.id}: certguard predicts the route on listeners [${gatewayListeners.join(', ')}], Traefik counts it on [${counted.join(', ')}]`);
+  if (gatewayListeners.join(',') !== counted.join(','))
+    wrong.push(`${shape.id}: certguard predicts the route on listeners [${gatewayListeners.join(', ')}], Traefik counts it on [${counted.join(', ')}]`);
   return wrong;
 };

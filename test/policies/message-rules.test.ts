@@ -24,7 +24,14 @@ import { fixturesOf, policiesWithFixtures } from '../helpers/policy-fixtures.ts'
 // ---------------------------------------------------------------- gateway-listener-tls
 
 const ref: CertRef = { group: '', kind: 'Secret', namespace: 'app-prod', name: 'app-tls', written: {} };
-const listener: Listener = { index: 2, name: 'websecure-app', protocol: 'HTTPS', hostname: 'app.example.com', allowedRoutes: { from: 'Same', kinds: [] }, terminatesTls: true };
+const listener: Listener = {
+  index: 2,
+  name: 'websecure-app',
+  protocol: 'HTTPS',
+  hostname: 'app.example.com',
+  allowedRoutes: { from: 'Same', kinds: [] },
+  terminatesTls: true,
+};
 const owners: ListenerOwner[] = [
   { kind: 'Gateway', namespace: 'traefik', name: 'traefik-gateway' },
   { kind: 'ListenerSet', namespace: 'apps', name: 'shop', parent: { namespace: 'traefik', name: 'traefik-gateway' } },
@@ -67,7 +74,9 @@ const routes: Route[] = [
 ];
 const issuances: Issuance[] = [
   { code: 'unmanaged' },
-  ...(['certificate', 'gateway-shim', 'listenerset-shim'] as const).flatMap((source) => routes.map((route): Issuance => ({ code: 'managed', filler: filler(source, false), route }))),
+  ...(['certificate', 'gateway-shim', 'listenerset-shim'] as const).flatMap((source) =>
+    routes.map((route): Issuance => ({ code: 'managed', filler: filler(source, false), route })),
+  ),
 ];
 
 const gatewayMessages = (): string[] =>
@@ -92,7 +101,11 @@ const gatewayMessages = (): string[] =>
 
 // ---------------------------------------------------------------- certificate-dns
 
-const certificates: JudgedCertificate[] = ['Certificate app/web-tls', 'Ingress app/web (ingress-shim Certificate web-tls)', 'Gateway app/gw (gateway-shim Certificate web-tls)'].map((subject) => ({
+const certificates: JudgedCertificate[] = [
+  'Certificate app/web-tls',
+  'Ingress app/web (ingress-shim Certificate web-tls)',
+  'Gateway app/gw (gateway-shim Certificate web-tls)',
+].map((subject) => ({
   subject,
   namespace: 'app',
   name: 'web-tls',
@@ -122,7 +135,12 @@ const lookupProblems = [
   dns.describeLookupProblem('pay.example.com', { error: 'SERVFAIL', cnames: [], detail: 'EREFUSED' }, 2000),
 ];
 
-const ca: dns.CaaCa = { issuer: 'ClusterIssuer letsencrypt-prod', identities: ['letsencrypt.org'], rules: 'boulder', accountUri: 'https://acme-v02.api.letsencrypt.org/acme/acct/123' };
+const ca: dns.CaaCa = {
+  issuer: 'ClusterIssuer letsencrypt-prod',
+  identities: ['letsencrypt.org'],
+  rules: 'boulder',
+  accountUri: 'https://acme-v02.api.letsencrypt.org/acme/acct/123',
+};
 const order: dns.CaaOrder = { ca, method: 'http-01' };
 const issueRecord = (value: string, flags = 0) => ({ flags, tag: 'issue', value });
 const refusals: RecordRefusal[] = [
@@ -134,7 +152,10 @@ const refusals: RecordRefusal[] = [
   { record: issueRecord('letsencrypt.org; accounturi=x; accounturi=y'), refusal: { kind: 'account', named: ['x', 'y'] } },
   { record: issueRecord('letsencrypt.org; validationmethods=dns-01'), refusal: { kind: 'methods', named: ['dns-01'], problem: 'excluded' } },
   { record: issueRecord('letsencrypt.org; validationmethods=a b'), refusal: { kind: 'methods', named: ['a b'], problem: 'malformed' } },
-  { record: issueRecord('letsencrypt.org; validationmethods=dns-01; validationmethods=http-01'), refusal: { kind: 'methods', named: ['dns-01', 'http-01'], problem: 'repeated' } },
+  {
+    record: issueRecord('letsencrypt.org; validationmethods=dns-01; validationmethods=http-01'),
+    refusal: { kind: 'methods', named: ['dns-01', 'http-01'], problem: 'repeated' },
+  },
 ];
 const caaProblems = [
   dns.describeCaaProblem('example.com', { error: 'TIMEOUT' }, 2000),
@@ -156,7 +177,17 @@ const exclusions: [Exclusion, string][] = [
 const predictions: RoutePrediction[] = [
   ...exclusions.map(([excludedBy, why]): RoutePrediction => ({ parents: [{ ...judgedParent, verdicts: [{ listener: webListener, excludedBy, why }] }] })),
   { parents: [{ ...judgedParent, verdicts: [] }] },
-  { parents: [{ ...judgedParent, kind: 'ListenerSet', parent: 'ListenerSet app/ls', verdicts: [{ listener: webListener }], refused: 'its parent Gateway traefik/gw does not attach it' }] },
+  {
+    parents: [
+      {
+        ...judgedParent,
+        kind: 'ListenerSet',
+        parent: 'ListenerSet app/ls',
+        verdicts: [{ listener: webListener }],
+        refused: 'its parent Gateway traefik/gw does not attach it',
+      },
+    ],
+  },
 ];
 
 const dnsMessages = (): string[] =>
@@ -184,7 +215,14 @@ const dnsMessages = (): string[] =>
     dns.skipWithoutReason(certificate.subject.split(' (')[0] ?? ''),
     dns.badNamespaceMode('app', 'certguard.io/certificate-dns-mode', 'enforced', 'enforce'),
     ...predictions.map((prediction) => dns.routeUnattached(certificate, name, 'pay.example.com', 'ClusterIssuer letsencrypt-prod', 0, prediction)),
-    dns.routeTlsOnly(certificate, name, 'ClusterIssuer letsencrypt-prod', 0, { parents: [{ ...judgedParent, verdicts: [{ listener: webListener, excludedBy: 'sectionName', why: 'not the parentRef\'s sectionName "websecure"' }, { listener: secureListener }] }] }),
+    dns.routeTlsOnly(certificate, name, 'ClusterIssuer letsencrypt-prod', 0, {
+      parents: [
+        {
+          ...judgedParent,
+          verdicts: [{ listener: webListener, excludedBy: 'sectionName', why: 'not the parentRef\'s sectionName "websecure"' }, { listener: secureListener }],
+        },
+      ],
+    }),
   ]);
 
 // ---------------------------------------------------------------- acme-solver-cap
@@ -199,7 +237,14 @@ const acmeMessages = (): string[] =>
         acme.namespaceCapReached({ ...solver, namespace: 'team-a', cap: 25, capFromAnnotation, annotation: 'certguard.io/max-solver-routes', challenge }),
       ),
     ),
-    acme.namespaceCapReached({ ...solver, namespace: 'team-a', cap: 1, capFromAnnotation: false, annotation: 'certguard.io/max-solver-routes', challenge: undefined }),
+    acme.namespaceCapReached({
+      ...solver,
+      namespace: 'team-a',
+      cap: 1,
+      capFromAnnotation: false,
+      annotation: 'certguard.io/max-solver-routes',
+      challenge: undefined,
+    }),
     acme.clusterCapReached({ ...solver, cap: 200 }),
     acme.unownedSolvers({ ...solver, namespace: 'team-a', unowned: 1 }),
     acme.unownedSolvers({ ...solver, namespace: 'team-a', unowned: 2 }),
@@ -250,11 +295,17 @@ const inUseMessages = (): string[] =>
   ]);
 
 const lsOwner = { kind: 'ListenerSet' as const, namespace: 'team-a', name: 'web' };
-const lsParents = [{ namespace: 'infra', name: 'shared' }, { namespace: 'team-a', name: 'shared' }];
+const lsParents = [
+  { namespace: 'infra', name: 'shared' },
+  { namespace: 'team-a', name: 'shared' },
+];
 const listenerSetRefusals: [AllowedListeners, string][] = [
   [{ from: 'None', written: false }, 'which admits no namespace'],
   [{ from: 'Same', written: true }, 'which admits namespace "infra" only'],
-  [{ from: 'Selector', written: true, selector: { matchLabels: { team: 'a' } } }, 'whose selector {matchLabels: {team: a}} does not select namespace "team-a" (labels team=b)'],
+  [
+    { from: 'Selector', written: true, selector: { matchLabels: { team: 'a' } } },
+    'whose selector {matchLabels: {team: a}} does not select namespace "team-a" (labels team=b)',
+  ],
 ];
 const attachmentMessages = (): string[] =>
   lsParents.flatMap((parent) => [
@@ -268,22 +319,70 @@ const attachmentMessages = (): string[] =>
 /** Exports of each messages.ts that are not whole messages (parts, constants, types at runtime). */
 const FRAGMENTS: Record<string, string[]> = {
   'gateway-listener-tls': ['where', 'refOf', 'consequence', 'REASON_SLOT', 'describeProblem'],
-  'certificate-dns': ['SKIP_ANNOTATION', 'SKIPPED_AUDIT_KEY', 'describeTargets', 'describeResolution', 'issuerName', 'describeLookupProblem', 'describeCaaProblem', 'describeCaaRecord'],
+  'certificate-dns': [
+    'SKIP_ANNOTATION',
+    'SKIPPED_AUDIT_KEY',
+    'describeTargets',
+    'describeResolution',
+    'issuerName',
+    'describeLookupProblem',
+    'describeCaaProblem',
+    'describeCaaRecord',
+  ],
   'acme-solver-cap': [],
   'certificate-issuable': ['SKIP_ANNOTATION', 'SKIPPED_AUDIT_KEY'],
-  'tls-secret-in-use': ['ALLOW_DELETE_ANNOTATION', 'ALLOW_UNUSABLE_ANNOTATION', 'AUDIT_ALLOWED_BY', 'AUDIT_LISTENERS', 'AUDIT_REASON', 'AUDIT_UNUSABLE_REASON', 'describeUse', 'describeSecret'],
+  'tls-secret-in-use': [
+    'ALLOW_DELETE_ANNOTATION',
+    'ALLOW_UNUSABLE_ANNOTATION',
+    'AUDIT_ALLOWED_BY',
+    'AUDIT_LISTENERS',
+    'AUDIT_REASON',
+    'AUDIT_UNUSABLE_REASON',
+    'describeUse',
+    'describeSecret',
+  ],
 };
 
 const RENDERED: Record<string, { module: object; render: () => string[]; functions: string[] }> = {
   'gateway-listener-tls': {
     module: gateway,
     render: gatewayMessages,
-    functions: ['missingSecret', 'notPermitted', 'unsupportedKind', 'unusableSecret', 'alreadyBroken', 'placeholderCreated', 'wouldCreatePlaceholder', 'placeholderFailed', 'hostnameNotCovered'],
+    functions: [
+      'missingSecret',
+      'notPermitted',
+      'unsupportedKind',
+      'unusableSecret',
+      'alreadyBroken',
+      'placeholderCreated',
+      'wouldCreatePlaceholder',
+      'placeholderFailed',
+      'hostnameNotCovered',
+    ],
   },
   'certificate-dns': {
     module: dns,
     render: dnsMessages,
-    functions: ['notPointingAtIngress', 'ipNotIngress', 'wildcardOverHttp01', 'noSolver', 'caaForbids', 'caaCritical', 'caaAccountUnknownDenied', 'caaAccountUnknownAllowed', 'caaLookupFailedDenied', 'caaLookupFailedAllowed', 'lookupFailedDenied', 'lookupFailedAllowed', 'ingressUnknown', 'issuerMissing', 'skipped', 'skipWithoutReason', 'badNamespaceMode', 'routeUnattached', 'routeTlsOnly'],
+    functions: [
+      'notPointingAtIngress',
+      'ipNotIngress',
+      'wildcardOverHttp01',
+      'noSolver',
+      'caaForbids',
+      'caaCritical',
+      'caaAccountUnknownDenied',
+      'caaAccountUnknownAllowed',
+      'caaLookupFailedDenied',
+      'caaLookupFailedAllowed',
+      'lookupFailedDenied',
+      'lookupFailedAllowed',
+      'ingressUnknown',
+      'issuerMissing',
+      'skipped',
+      'skipWithoutReason',
+      'badNamespaceMode',
+      'routeUnattached',
+      'routeTlsOnly',
+    ],
   },
   'gateway-listener-tls (ListenerSet attachment)': {
     module: attachment,
@@ -298,12 +397,32 @@ const RENDERED: Record<string, { module: object; render: () => string[]; functio
   'certificate-issuable': {
     module: issuable,
     render: issuableMessages,
-    functions: ['secretNameTaken', 'secretNameTakenKept', 'tooManyIdentifiers', 'commonNameTooLong', 'duplicateName', 'limitKept', 'skipped', 'skipWithoutReason', 'badNamespaceMode', 'listenerNotCovered'],
+    functions: [
+      'secretNameTaken',
+      'secretNameTakenKept',
+      'tooManyIdentifiers',
+      'commonNameTooLong',
+      'duplicateName',
+      'limitKept',
+      'skipped',
+      'skipWithoutReason',
+      'badNamespaceMode',
+      'listenerNotCovered',
+    ],
   },
   'tls-secret-in-use': {
     module: inUse,
     render: inUseMessages,
-    functions: ['inUse', 'deletedAnyway', 'allowDeleteWithoutReason', 'notSynced', 'unusableUpdate', 'stillUnusable', 'updatedAnyway', 'allowUnusableWithoutReason'],
+    functions: [
+      'inUse',
+      'deletedAnyway',
+      'allowDeleteWithoutReason',
+      'notSynced',
+      'unusableUpdate',
+      'stillUnusable',
+      'updatedAnyway',
+      'allowUnusableWithoutReason',
+    ],
   },
 };
 
@@ -322,7 +441,7 @@ t.test('break glass: the message for an annotation that does not count follows t
   }
 });
 
-t.test('every message in the fixtures\' expected.yaml follows the rules', async (t) => {
+t.test("every message in the fixtures' expected.yaml follows the rules", async (t) => {
   for (const policy of policiesWithFixtures()) {
     for (const fixture of fixturesOf(policy)) {
       for (const message of fixture.expected.flatMap((verdict) => [...verdict.violations, ...verdict.warnings])) {
@@ -335,7 +454,9 @@ t.test('every message in the fixtures\' expected.yaml follows the rules', async 
 t.test('the rules themselves', async (t) => {
   t.same(messageProblems('spec.listeners[0] "a": fine'), []);
   t.same(messageProblems('Certificate app/web-tls: fine'), []);
-  t.same(messageProblems('Namespace typo: annotation x is wrong'), ['does not start with a lowercase letter or an object reference "<Kind> <namespace>/<name>"']);
+  t.same(messageProblems('Namespace typo: annotation x is wrong'), [
+    'does not start with a lowercase letter or an object reference "<Kind> <namespace>/<name>"',
+  ]);
   t.same(messageProblems('a; b'), ['contains "; " (the separator between violations)']);
   t.same(messageProblems('a\nb'), ['more than one line']);
 });

@@ -13,32 +13,45 @@ const RUNS_SCRIPT = /'scripts\/e2e-binaries\.sh'/;
 
 const relativeImports = (file: string): string[] =>
   // Static imports only, at the start of a line (a header comment may show one as an example).
-  [...readFileSync(join(root, file), 'utf8').matchAll(/^(?:import|export|\})[^'\n]*from '(\.{1,2}\/[^']+)'/gm)]
-    .map((match) => relative(root, resolve(root, dirname(file), match[1] ?? '')));
+  [...readFileSync(join(root, file), 'utf8').matchAll(/^(?:import|export|\})[^'\n]*from '(\.{1,2}\/[^']+)'/gm)].map((match) =>
+    relative(root, resolve(root, dirname(file), match[1] ?? '')),
+  );
 
 /** Whether `file` or anything it imports (transitively, relative imports only) runs a Go-built binary. */
 const reachesBinaries = (file: string, seen = new Set<string>()): boolean => {
   if (seen.has(file)) return false;
   seen.add(file);
   if (file === BINARIES || RUNS_SCRIPT.test(readFileSync(join(root, file), 'utf8'))) return true;
-  return relativeImports(file).filter((path) => path.endsWith('.ts')).some((path) => reachesBinaries(path, seen));
+  return relativeImports(file)
+    .filter((path) => path.endsWith('.ts'))
+    .some((path) => reachesBinaries(path, seen));
 };
 
 t.test('unit files need neither Go nor the end-to-end binaries', async (t) => {
   const unit = tierFiles(root, 'unit');
   t.ok(unit.includes('test/policies/fixtures.test.ts'), 'the policy fixtures are unit tests');
-  t.same(unit.filter((file) => reachesBinaries(file)), []);
+  t.same(
+    unit.filter((file) => reachesBinaries(file)),
+    [],
+  );
 });
 
 t.test('every e2e file runs the end-to-end binaries', async (t) => {
   const e2e = tierFiles(root, 'e2e');
   t.ok(e2e.includes('test/chart/apply.e2e.test.ts') && e2e.includes('test/e2e/seed-000-listeners.test.ts'), 'both kinds of e2e file are found');
-  t.same(e2e.filter((file) => !reachesBinaries(file)), []);
+  t.same(
+    e2e.filter((file) => !reachesBinaries(file)),
+    [],
+  );
 });
 
 t.test('the tiers split the suite', async (t) => {
   const unit = tierFiles(root, 'unit');
   const e2e = tierFiles(root, 'e2e');
-  t.same(unit.filter((file) => e2e.includes(file)), [], 'no file in both');
+  t.same(
+    unit.filter((file) => e2e.includes(file)),
+    [],
+    'no file in both',
+  );
   t.ok(unit.every((file) => file.endsWith('.test.ts')) && e2e.every((file) => file.endsWith('.test.ts')), 'only tap files');
 });

@@ -13,7 +13,12 @@ const appWith = (policies: Policy[]) => buildApp({ policies, view: new ManifestV
 
 const post = async (policies: Policy[], body: unknown, url = '/validate', headers: Record<string, string> = {}) => {
   const app = appWith(policies);
-  const response = await app.inject({ method: 'POST', url, payload: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
+  const response = await app.inject({
+    method: 'POST',
+    url,
+    payload: typeof body === 'string' ? body : JSON.stringify(body),
+    headers: { 'content-type': 'application/json', ...headers },
+  });
   await app.close();
   return { status: response.statusCode, body: response.json() };
 };
@@ -76,13 +81,25 @@ const malformed: Array<[string, unknown, string, Record<string, string>?]> = [
   ['a body that is not JSON', '{"apiVersion":', 'malformed AdmissionReview: body is not valid JSON (…'],
   ['an empty body', '', 'malformed AdmissionReview: body is empty'],
   ['a JSON array', '[]', 'malformed AdmissionReview: body must be object'],
-  ['a wrong apiVersion', { ...reviewOf({}), apiVersion: 'admission.k8s.io/v2' }, 'malformed AdmissionReview: body.apiVersion must be ["admission.k8s.io/v1","admission.k8s.io/v1beta1"]'],
+  [
+    'a wrong apiVersion',
+    { ...reviewOf({}), apiVersion: 'admission.k8s.io/v2' },
+    'malformed AdmissionReview: body.apiVersion must be ["admission.k8s.io/v1","admission.k8s.io/v1beta1"]',
+  ],
   ['a wrong kind', { ...reviewOf({}), kind: 'Review' }, 'malformed AdmissionReview: body.kind must be "AdmissionReview"'],
   ['no request', { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' }, "malformed AdmissionReview: body must have required property 'request'"],
-  ['no uid', { ...reviewOf({}), request: { ...reviewOf({}).request, uid: undefined } }, "malformed AdmissionReview: body.request must have required property 'uid'"],
+  [
+    'no uid',
+    { ...reviewOf({}), request: { ...reviewOf({}).request, uid: undefined } },
+    "malformed AdmissionReview: body.request must have required property 'uid'",
+  ],
   ['an empty uid', reviewOf({ uid: '' }), 'malformed AdmissionReview: body.request.uid must NOT have fewer than 1 characters'],
   ['an object that is not an object', reviewOf({ object: 'gateway' as never }), 'malformed AdmissionReview: body.request.object must be object,null'],
-  ['an unknown operation', reviewOf({ operation: 'PATCH' as never }), 'malformed AdmissionReview: body.request.operation must be ["CREATE","UPDATE","DELETE","CONNECT"]'],
+  [
+    'an unknown operation',
+    reviewOf({ operation: 'PATCH' as never }),
+    'malformed AdmissionReview: body.request.operation must be ["CREATE","UPDATE","DELETE","CONNECT"]',
+  ],
   ['a non-JSON content type', 'apiVersion: x', 'malformed AdmissionReview: content-type must be application/json', { 'content-type': 'text/yaml' }],
 ];
 
@@ -105,7 +122,11 @@ t.test('answers 400 for an oversized body, naming the limit', async (t) => {
 
 t.test('accepts a review close to the Kubernetes maximum (object and oldObject of 3 MiB each)', async (t) => {
   const threeMiB = 'x'.repeat(3 * 1024 * 1024 - 200);
-  const body = reviewOf({ operation: 'UPDATE', object: { metadata: { annotations: { big: threeMiB } } }, oldObject: { metadata: { annotations: { big: threeMiB } } } });
+  const body = reviewOf({
+    operation: 'UPDATE',
+    object: { metadata: { annotations: { big: threeMiB } } },
+    oldObject: { metadata: { annotations: { big: threeMiB } } },
+  });
   const result = await post([fixedPolicy('a', {})], body);
   t.equal(result.status, 200);
   t.equal(result.body.response.allowed, true);

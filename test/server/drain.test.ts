@@ -40,7 +40,8 @@ const held = (): { policy: Policy; entered: Promise<void>; release: () => void }
   return { policy, entered, release };
 };
 
-const post = (body: string) => `POST /validate HTTP/1.1\r\nHost: certguard\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+const post = (body: string) =>
+  `POST /validate HTTP/1.1\r\nHost: certguard\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 
 t.test('a review on a kept-alive connection while the server closes gets its answer, then the connection closes', async (t) => {
   const { policy, entered, release } = held();
@@ -63,7 +64,11 @@ t.test('a review on a kept-alive connection while the server closes gets its ans
   await ended;
 
   const responses = received.split(/(?=HTTP\/1\.1 )/);
-  t.same(responses.map((response) => response.split('\r\n')[0]), ['HTTP/1.1 200 OK', 'HTTP/1.1 200 OK'], 'both reviews answered, none refused with 503');
+  t.same(
+    responses.map((response) => response.split('\r\n')[0]),
+    ['HTTP/1.1 200 OK', 'HTTP/1.1 200 OK'],
+    'both reviews answered, none refused with 503',
+  );
   t.match(responses[1], /\r\nconnection: close\r\n/i, 'the answer given while closing tells the client to reconnect');
   t.match(responses[1], /"allowed":true/, 'the real verdict');
 });

@@ -15,7 +15,12 @@ const answer = async (review: string) => {
   const view = await loadManifestView([join(root, 'examples/cluster')]);
   const app = buildApp({ policies: buildPolicies(await loadConfig(join(root, 'examples/config.yaml')), { logger }), view, writer: view, logger });
   t.teardown(() => app.close());
-  const response = await app.inject({ method: 'POST', url: '/validate', headers: { 'content-type': 'application/json' }, payload: await readFile(join(root, 'examples/reviews', review), 'utf8') });
+  const response = await app.inject({
+    method: 'POST',
+    url: '/validate',
+    headers: { 'content-type': 'application/json' },
+    payload: await readFile(join(root, 'examples/reviews', review), 'utf8'),
+  });
   return response.json();
 };
 

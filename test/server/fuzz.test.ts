@@ -48,7 +48,9 @@ t.test(`mutated fixtures of every policy never get a 5xx or a code 500 (seed ${s
       { seed, numRuns: RUNS, endOnFailure: true },
     );
   } catch (error) {
-    t.fail(`${failed || (error as Error).message.slice(0, 1000)} — replay with CERTGUARD_FUZZ_SEED=${seed} (${(error as Error).message.split('\n')[0]?.slice(0, 200)})`);
+    t.fail(
+      `${failed || (error as Error).message.slice(0, 1000)} — replay with CERTGUARD_FUZZ_SEED=${seed} (${(error as Error).message.split('\n')[0]?.slice(0, 200)})`,
+    );
     return;
   }
   t.pass(`${RUNS} cases: ${counts.judged} judged by the policies, ${counts.unreadable} unreadable objects (code 400), ${counts.rejected} HTTP 400s`);
@@ -67,7 +69,16 @@ t.test(`over HTTPS against certguard serve on port 0, the same holds (seed ${see
   // DNS answered NXDOMAIN at once by a local stub: nothing leaves the machine.
   const dns = await startNxdomainDns();
   const config = parseConfig({ policies: { 'certificate-dns': { resolvers: [dns.server], ingress: { hostnames: ['lb.example.net'] } } } });
-  const server = await startServer({ port: 0, metricsPort: 0, bindAddress: '127.0.0.1', certPath: mount.certPath, keyPath: mount.keyPath, config, manifests: 'examples/cluster', logger: createLogger('silent') });
+  const server = await startServer({
+    port: 0,
+    metricsPort: 0,
+    bindAddress: '127.0.0.1',
+    certPath: mount.certPath,
+    keyPath: mount.keyPath,
+    config,
+    manifests: 'examples/cluster',
+    logger: createLogger('silent'),
+  });
   const agent = new Agent({ keepAlive: true, ca: pair.ca.certificatePem, maxSockets: 4 });
   t.teardown(async () => {
     agent.destroy();

@@ -21,12 +21,19 @@ const logsOf = async (policies: Policy[], body: unknown): Promise<Array<Record<s
 };
 
 const withSecretInside = reviewOf({
-  object: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'traefik-gateway', namespace: 'traefik' }, data: { 'tls.key': SECRET_DATA } },
+  object: {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'Gateway',
+    metadata: { name: 'traefik-gateway', namespace: 'traefik' },
+    data: { 'tls.key': SECRET_DATA },
+  },
   oldObject: { kind: 'Secret', data: { 'tls.key': SECRET_DATA } },
 });
 
 t.test('a decision is one line with uid, operation, kind, object, user, policies, allowed, reason and duration', async (t) => {
-  const [line, ...rest] = (await logsOf([fixedPolicy('gateway-listener-tls', { violations: ['listener broken'] })], withSecretInside)).filter((entry) => entry.msg === 'admission decision');
+  const [line, ...rest] = (await logsOf([fixedPolicy('gateway-listener-tls', { violations: ['listener broken'] })], withSecretInside)).filter(
+    (entry) => entry.msg === 'admission decision',
+  );
   t.equal(rest.length, 0, 'exactly one decision line');
   t.match(line, {
     level: 30,
@@ -47,6 +54,12 @@ t.test('a decision is one line with uid, operation, kind, object, user, policies
 
 t.test('a failing policy is logged as an error naming the policy and the uid', async (t) => {
   const entries = await logsOf([throwingPolicy('boom')], withSecretInside);
-  t.match(entries.find((entry) => entry.msg === 'policy failed'), { level: 50, uid: 'b0d8a1f2-0000-4000-8000-000000000001', policy: 'boom', err: { message: 'view exploded' } });
-  t.match(entries.find((entry) => entry.msg === 'admission decision'), { policies: ['boom=errored'], allowed: false, reason: 'internal error: policy boom: view exploded' });
+  t.match(
+    entries.find((entry) => entry.msg === 'policy failed'),
+    { level: 50, uid: 'b0d8a1f2-0000-4000-8000-000000000001', policy: 'boom', err: { message: 'view exploded' } },
+  );
+  t.match(
+    entries.find((entry) => entry.msg === 'admission decision'),
+    { policies: ['boom=errored'], allowed: false, reason: 'internal error: policy boom: view exploded' },
+  );
 });

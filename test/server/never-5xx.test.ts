@@ -39,7 +39,11 @@ t.test('a matches() that throws is an errored answer naming the policy, logged o
   t.same(body.response, internal("internal error: policy gateway-listener-tls: Cannot use 'in' operator to search for 'x' in y"));
   const [logged, ...more] = failures(logs);
   t.equal(more.length, 0, 'logged once');
-  t.match(logged, { uid: UID, policy: 'gateway-listener-tls', err: { message: "Cannot use 'in' operator to search for 'x' in y", stack: /TypeError[^]*never-5xx\.test\.ts/ } });
+  t.match(logged, {
+    uid: UID,
+    policy: 'gateway-listener-tls',
+    err: { message: "Cannot use 'in' operator to search for 'x' in y", stack: /TypeError[^]*never-5xx\.test\.ts/ },
+  });
 });
 
 t.test('a side effect that throws is an errored answer naming the policy that planned it', async (t) => {
@@ -47,7 +51,14 @@ t.test('a side effect that throws is an errored answer naming the policy that pl
     check: async () => ({
       violations: [],
       warnings: [],
-      effects: [{ type: 'create-secret', buildSecret: async () => ({ metadata: { name: 's', namespace: 'traefik' } }), warningOnCreate: 'created', denyOnFailure: 'no: {reason}' }],
+      effects: [
+        {
+          type: 'create-secret',
+          buildSecret: async () => ({ metadata: { name: 's', namespace: 'traefik' } }),
+          warningOnCreate: 'created',
+          denyOnFailure: 'no: {reason}',
+        },
+      ],
     }),
   });
   const writer: SecretWriter = {

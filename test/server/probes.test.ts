@@ -24,10 +24,19 @@ t.test('/healthz, /readyz and /metrics on the metrics port reflect reviews and t
   const pair = await localhostCertificates();
   const mount = await mountedSecretDir(pair.serving);
   const manifests = await mkdtemp(join(tmpdir(), 'certguard-view-'));
-  await writeFile(join(manifests, 'routes.yaml'), ['a', 'b', 'c'].map((name) => SOLVER_ROUTE(name, 'team-a')).join('---') + '---' + SOLVER_ROUTE('d', 'team-b'));
+  await writeFile(
+    join(manifests, 'routes.yaml'),
+    ['a', 'b', 'c'].map((name) => SOLVER_ROUTE(name, 'team-a')).join('---') + '---' + SOLVER_ROUTE('d', 'team-b'),
+  );
   const server = await startServer({
-    port: 0, metricsPort: 0, bindAddress: '127.0.0.1', certPath: mount.certPath, keyPath: mount.keyPath,
-    config: parseConfig({ policies: { 'acme-solver-cap': { maxPerNamespace: 3 } } }), manifests, logger: createLogger('silent'),
+    port: 0,
+    metricsPort: 0,
+    bindAddress: '127.0.0.1',
+    certPath: mount.certPath,
+    keyPath: mount.keyPath,
+    config: parseConfig({ policies: { 'acme-solver-cap': { maxPerNamespace: 3 } } }),
+    manifests,
+    logger: createLogger('silent'),
   });
   t.teardown(async () => {
     await server.close();
@@ -43,16 +52,31 @@ t.test('/healthz, /readyz and /metrics on the metrics port reflect reviews and t
     resource: { group: 'gateway.networking.k8s.io', version: 'v1', resource: 'httproutes' },
     namespace: 'team-a',
     name: '',
-    object: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { generateName: 'cm-acme-http-solver-', namespace: 'team-a', labels: { 'acme.cert-manager.io/http01-solver': 'true' } } },
+    object: {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { generateName: 'cm-acme-http-solver-', namespace: 'team-a', labels: { 'acme.cert-manager.io/http01-solver': 'true' } },
+    },
   });
   const agent = new Agent({ ca: pair.ca.certificatePem });
   t.teardown(() => agent.destroy());
   const answer = await new Promise<{ response: { allowed: boolean } }>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: server.ports.admission, servername: 'localhost', path: '/validate/acme-solver-cap', method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.on('data', (chunk) => (text += chunk));
-      res.on('end', () => resolve(JSON.parse(text)));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: server.ports.admission,
+        servername: 'localhost',
+        path: '/validate/acme-solver-cap',
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json' },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk) => (text += chunk));
+        res.on('end', () => resolve(JSON.parse(text)));
+      },
+    );
     req.on('error', reject);
     req.end(JSON.stringify(solver));
   });
@@ -62,7 +86,10 @@ t.test('/healthz, /readyz and /metrics on the metrics port reflect reviews and t
   t.match(metrics.headers.get('content-type'), /^text\/plain; version=0\.0\.4/);
   const text = await metrics.text();
   const line = (prefix: string) => text.split('\n').find((candidate) => candidate.startsWith(prefix));
-  t.equal(line('certguard_admission_requests_total{'), 'certguard_admission_requests_total{policy="acme-solver-cap",operation="CREATE",kind="HTTPRoute",decision="denied"} 1');
+  t.equal(
+    line('certguard_admission_requests_total{'),
+    'certguard_admission_requests_total{policy="acme-solver-cap",operation="CREATE",kind="HTTPRoute",decision="denied"} 1',
+  );
   t.equal(line('certguard_acme_solver_objects{namespace="team-a"'), 'certguard_acme_solver_objects{namespace="team-a",kind="HTTPRoute"} 3');
   t.equal(line('certguard_acme_solver_objects{namespace="team-b"'), 'certguard_acme_solver_objects{namespace="team-b",kind="HTTPRoute"} 1');
   t.equal(line('certguard_acme_solver_objects_cluster{kind="HTTPRoute"}'), 'certguard_acme_solver_objects_cluster{kind="HTTPRoute"} 4');

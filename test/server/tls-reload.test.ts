@@ -32,11 +32,14 @@ const socketsUsed = new Set<unknown>();
 const postReview = (port: number, agent: Agent): Promise<{ status: number; allowed: boolean }> =>
   new Promise((resolve, reject) => {
     const body = JSON.stringify(reviewOf({}));
-    const req = request({ host: '127.0.0.1', port, servername: 'localhost', path: '/validate', method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.on('data', (chunk) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, allowed: JSON.parse(text).response.allowed }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, servername: 'localhost', path: '/validate', method: 'POST', agent, headers: { 'content-type': 'application/json' } },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, allowed: JSON.parse(text).response.allowed }));
+      },
+    );
     req.on('socket', (socket) => socketsUsed.add(socket));
     req.on('error', reject);
     req.end(body);
@@ -59,8 +62,15 @@ t.test('a symlink-swapped certificate is served by the next handshake; the open 
   const lines: string[] = [];
   const sink = new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) });
   const server = await startServer({
-    port: 0, metricsPort: 0, bindAddress: '127.0.0.1', certPath: mount.certPath, keyPath: mount.keyPath,
-    config: defaultConfig(), manifests, logger: createLogger('info', sink), certPollIntervalMs: 200,
+    port: 0,
+    metricsPort: 0,
+    bindAddress: '127.0.0.1',
+    certPath: mount.certPath,
+    keyPath: mount.keyPath,
+    config: defaultConfig(),
+    manifests,
+    logger: createLogger('info', sink),
+    certPollIntervalMs: 200,
   });
   t.teardown(async () => {
     await server.close();
@@ -82,7 +92,10 @@ t.test('a symlink-swapped certificate is served by the next handshake; the open 
     during.push(await postReview(port, agent));
     return (await handshakeSerial(port, cas)) === serialOf(second.serving.certificatePem);
   }, 'the new certificate');
-  t.ok(during.every((response) => response.status === 200), `every request during the rotation succeeded (${during.length})`);
+  t.ok(
+    during.every((response) => response.status === 200),
+    `every request during the rotation succeeded (${during.length})`,
+  );
   t.equal(socketsUsed.size, 1, 'all requests went over the one keep-alive connection: nothing was dropped');
 
   await mount.publish({ cert: 'not a certificate', key: 'not a key' });
@@ -98,8 +111,15 @@ t.test('starts without a certificate, is not ready, and becomes ready when the f
   const manifests = await mkdtemp(join(tmpdir(), 'certguard-view-'));
   const dir = await mkdtemp(join(tmpdir(), 'certguard-nocert-'));
   const server = await startServer({
-    port: 0, metricsPort: 0, bindAddress: '127.0.0.1', certPath: join(dir, 'tls.crt'), keyPath: join(dir, 'tls.key'),
-    config: defaultConfig(), manifests, logger: createLogger('silent'), certPollIntervalMs: 100,
+    port: 0,
+    metricsPort: 0,
+    bindAddress: '127.0.0.1',
+    certPath: join(dir, 'tls.crt'),
+    keyPath: join(dir, 'tls.key'),
+    config: defaultConfig(),
+    manifests,
+    logger: createLogger('silent'),
+    certPollIntervalMs: 100,
   });
   t.teardown(async () => {
     await server.close();
@@ -110,7 +130,10 @@ t.test('starts without a certificate, is not ready, and becomes ready when the f
     const response = await fetch(`http://127.0.0.1:${server.ports.metrics}/readyz`);
     return { status: response.status, body: await response.json() };
   };
-  t.same(await readyz(), { status: 503, body: { status: 'not ready', notReady: [`serving certificate: cannot load ${join(dir, 'tls.crt')} / ${join(dir, 'tls.key')}`] } });
+  t.same(await readyz(), {
+    status: 503,
+    body: { status: 'not ready', notReady: [`serving certificate: cannot load ${join(dir, 'tls.crt')} / ${join(dir, 'tls.key')}`] },
+  });
   const { writeCertificates } = await import('../../src/cli/certs.ts');
   await writeCertificates(dir, pair);
   await eventually(async () => (await readyz()).status === 200, 'readiness');

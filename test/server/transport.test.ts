@@ -10,7 +10,12 @@ import { localhostCertificates } from '../helpers/certs.ts';
 
 const startHttps = async () => {
   const pair = await localhostCertificates();
-  const app = buildApp({ policies: [], view: new ManifestView(), logger: createLogger('silent'), https: tlsOptions({ cert: pair.serving.certificatePem, key: pair.serving.privateKeyPem }) });
+  const app = buildApp({
+    policies: [],
+    view: new ManifestView(),
+    logger: createLogger('silent'),
+    https: tlsOptions({ cert: pair.serving.certificatePem, key: pair.serving.privateKeyPem }),
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   t.teardown(() => app.close());
   return { app, port: (app.server.address() as { port: number }).port, ca: pair.ca.certificatePem };

@@ -31,7 +31,13 @@ export const reviewBodyOf = (question: BreakGlassQuestion): Record<string, unkno
     ...(question.user.uid ? { uid: question.user.uid } : {}),
     groups: question.user.groups ?? [],
     ...(question.user.extra ? { extra: question.user.extra } : {}),
-    resourceAttributes: { namespace: question.namespace, verb: BREAK_GLASS_VERB, group: BREAK_GLASS_GROUP, resource: BREAK_GLASS_RESOURCE, name: question.policy },
+    resourceAttributes: {
+      namespace: question.namespace,
+      verb: BREAK_GLASS_VERB,
+      group: BREAK_GLASS_GROUP,
+      resource: BREAK_GLASS_RESOURCE,
+      name: question.policy,
+    },
   },
 });
 

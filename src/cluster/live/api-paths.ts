@@ -23,7 +23,11 @@ export const objectPath = (info: ResourceInfo, version: string, namespace: strin
   `${collectionPath(info, version, namespace)}/${encodeURIComponent(name)}`;
 
 export const labelSelectorOf = (labels: Record<string, string> | undefined): string | undefined =>
-  labels ? Object.entries(labels).map(([key, value]) => `${key}=${value}`).join(',') : undefined;
+  labels
+    ? Object.entries(labels)
+        .map(([key, value]) => `${key}=${value}`)
+        .join(',')
+    : undefined;
 
 /** `?a=b&c=d` from the defined entries. */
 export const queryOf = (parameters: Record<string, string | number | boolean | undefined>): string => {

@@ -54,8 +54,9 @@ const adjust = (counts: Map<string, number>, keys: readonly string[], delta: num
   }
 };
 
-const ownerKeysOf = (owners: readonly OwnerReference[] | undefined): string[] =>
-  [...new Set((owners ?? []).map((owner) => ownerCountKey(owner.kind, groupOf(owner.apiVersion))))];
+const ownerKeysOf = (owners: readonly OwnerReference[] | undefined): string[] => [
+  ...new Set((owners ?? []).map((owner) => ownerCountKey(owner.kind, groupOf(owner.apiVersion)))),
+];
 
 /** Full objects (Gateways, Namespaces, …): frozen once, handed out as they are. */
 export class ObjectBucket implements Bucket {

@@ -159,12 +159,19 @@ export class KubeClient {
       try {
         return await this.#send(path, options, requestOptions, payload, readerFor);
       } catch (error) {
-        if (!(error instanceof StaleSocketError) || attempt >= MAX_STALE_SOCKET_RETRIES) throw error instanceof StaleSocketError ? unreachable(error.cause) : error;
+        if (!(error instanceof StaleSocketError) || attempt >= MAX_STALE_SOCKET_RETRIES)
+          throw error instanceof StaleSocketError ? unreachable(error.cause) : error;
       }
     }
   }
 
-  #send(path: string, options: RequestOptions, requestOptions: Https.RequestOptions, payload: string | undefined, readerFor: (status: number) => BodyReader): Promise<ApiResponse> {
+  #send(
+    path: string,
+    options: RequestOptions,
+    requestOptions: Https.RequestOptions,
+    payload: string | undefined,
+    readerFor: (status: number) => BodyReader,
+  ): Promise<ApiResponse> {
     return new Promise((resolve, reject) => {
       const request = this.#transport.request(`${this.server}${path}`, { ...requestOptions, signal: options.signal }, (response) => {
         const status = response.statusCode ?? 0;
@@ -227,9 +234,13 @@ export class KubeClient {
           request.destroy();
         };
         // Nothing after the end: a late chunk must not write into a cache that was re-listed since.
-        streamLines(response, (line) => {
-          if (!settled) options.onEvent(JSON.parse(line) as WatchEvent);
-        }, fail);
+        streamLines(
+          response,
+          (line) => {
+            if (!settled) options.onEvent(JSON.parse(line) as WatchEvent);
+          },
+          fail,
+        );
         response.on('end', () => settle());
         response.on('error', (error) => fail(new UnreachableError(`API server unreachable: the watch connection broke (${networkMessage(error)})`)));
         response.on('close', () => settle(new UnreachableError('API server unreachable: the watch connection closed')));

@@ -200,7 +200,12 @@ const inClusterCredentials = (env: NodeJS.ProcessEnv, folder: string): Credentia
  * error (a sentence, thrown at once), not something to retry. `context` (kubectl's --context)
  * picks a kubeconfig context other than the current one, and so never means the service account.
  */
-export const loadCredentials = (explicitPath?: string, env: NodeJS.ProcessEnv = process.env, serviceAccountDir = SERVICE_ACCOUNT_DIR, context?: string): Credentials => {
+export const loadCredentials = (
+  explicitPath?: string,
+  env: NodeJS.ProcessEnv = process.env,
+  serviceAccountDir = SERVICE_ACCOUNT_DIR,
+  context?: string,
+): Credentials => {
   const list = (value: string) => value.split(delimiter).filter(Boolean);
   if (explicitPath) return fromKubeconfig(list(explicitPath), explicitPath, context);
   // A context names a kubeconfig entry: asking for one means a kubeconfig, not the pod's account.

@@ -91,7 +91,13 @@ export class ListStreamParser {
       this.#mode = 'item';
       return index;
     }
-    if (this.#mode === 'envelope' && code === OPEN_BRACKET && this.#depth === 2 && this.#itemsDepth === 0 && ITEMS_KEY.test(this.#envelope + chunk.slice(start, index))) {
+    if (
+      this.#mode === 'envelope' &&
+      code === OPEN_BRACKET &&
+      this.#depth === 2 &&
+      this.#itemsDepth === 0 &&
+      ITEMS_KEY.test(this.#envelope + chunk.slice(start, index))
+    ) {
       // The envelope keeps "[": the items, and the commas between them, go elsewhere.
       this.#keep(chunk.slice(start, index + 1));
       this.#itemsDepth = this.#depth;

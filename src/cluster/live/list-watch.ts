@@ -245,7 +245,10 @@ export class ResourceWatcher {
 
   #logStale(): void {
     if (this.disconnectedSince === undefined) return;
-    this.#options.logger.error({ resource: this.id }, `${this.id}: cache is stale (disconnected for more than ${seconds(this.#options.staleAfterMs)} s); the view reports not ready`);
+    this.#options.logger.error(
+      { resource: this.id },
+      `${this.id}: cache is stale (disconnected for more than ${seconds(this.#options.staleAfterMs)} s); the view reports not ready`,
+    );
   }
 
   /** Why this resource keeps the view from being ready, or undefined when it does not. */

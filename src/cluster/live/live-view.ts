@@ -4,7 +4,17 @@ import { untilAborted } from '../../abortable.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import { RESOURCES, type ResourceId, type ResourceInfo } from '../resources.ts';
 import { isListenerOwnerResource, SecretUsageIndex, type ListenerOwnerResource, type ListenerUse } from '../secret-usage.ts';
-import { abortedBecause, ViewReadError, type ContentJudge, type CountOptions, type GetOptions, type JudgeOptions, type ListOptions, type StatefulView, type ViewStatus } from '../view.ts';
+import {
+  abortedBecause,
+  ViewReadError,
+  type ContentJudge,
+  type CountOptions,
+  type GetOptions,
+  type JudgeOptions,
+  type ListOptions,
+  type StatefulView,
+  type ViewStatus,
+} from '../view.ts';
 import type { CreateOptions, CreateOutcome, SecretWriter } from '../writer.ts';
 import { ACCEPT_JSON, ACCEPT_METADATA, apiVersionOf, objectPath } from './api-paths.ts';
 import type { BackoffOptions } from './backoff.ts';
@@ -64,7 +74,6 @@ const LIVE_GET_TIMEOUT_MS = 3000;
 /** The review's abort as the read it cut short: "could not decide", naming that read. */
 const abortedRead = (signal: AbortSignal, what: string): ViewReadError => new ViewReadError(`reading ${what} from the API server: ${abortedBecause(signal)}`);
 
-
 class LiveClusterView implements LiveView {
   readonly target: { source: string; server: string; context?: string };
   readonly #client: KubeClient;
@@ -85,19 +94,21 @@ class LiveClusterView implements LiveView {
     this.#verdicts = new VerdictCache(options.verdictLimits ?? DEFAULT_VERDICT_LIMITS);
     const listGate = createListGate();
     for (const id of options.resources ?? (Object.keys(RESOURCES) as ResourceId[])) {
-      const watcherIn = (namespace: string | undefined) => new ResourceWatcher({
-        client: this.#client,
-        info: RESOURCES[id],
-        namespace,
-        logger: options.logger,
-        backoff: options.backoff,
-        pageSize: options.pageSize,
-        staleAfterMs: options.staleAfterSeconds * 1000,
-        listGate,
-        onChange: isListenerOwnerResource(id) ? this.#feedUsage(id) : undefined,
-      });
+      const watcherIn = (namespace: string | undefined) =>
+        new ResourceWatcher({
+          client: this.#client,
+          info: RESOURCES[id],
+          namespace,
+          logger: options.logger,
+          backoff: options.backoff,
+          pageSize: options.pageSize,
+          staleAfterMs: options.staleAfterSeconds * 1000,
+          listGate,
+          onChange: isListenerOwnerResource(id) ? this.#feedUsage(id) : undefined,
+        });
       const namespaces = options.namespaces?.[id] ?? [];
-      const watcher = namespaces.length > 1 ? new NamespacedWatchers(new Map(namespaces.map((namespace) => [namespace, watcherIn(namespace)]))) : watcherIn(namespaces[0]);
+      const watcher =
+        namespaces.length > 1 ? new NamespacedWatchers(new Map(namespaces.map((namespace) => [namespace, watcherIn(namespace)]))) : watcherIn(namespaces[0]);
       this.#watchers.set(id, watcher);
     }
   }
@@ -146,14 +157,24 @@ class LiveClusterView implements LiveView {
   }
 
   /** Confirms a cache miss (or fetches Secret content). Throws a ViewReadError when the API cannot answer in time. */
-  async #liveGet(info: ResourceInfo, version: string, namespace: string | undefined, name: string, content: boolean, signal: AbortSignal | undefined): Promise<KubeObject | undefined> {
+  async #liveGet(
+    info: ResourceInfo,
+    version: string,
+    namespace: string | undefined,
+    name: string,
+    content: boolean,
+    signal: AbortSignal | undefined,
+  ): Promise<KubeObject | undefined> {
     const metadataOnly = info.metadataOnly && !content;
     const what = `${info.kind} ${namespace ? `${namespace}/` : ''}${name}`;
     const accept = metadataOnly ? ACCEPT_METADATA : ACCEPT_JSON;
     let response;
     try {
       if (signal?.aborted) throw signal.reason;
-      response = await this.#client.request(objectPath(info, version, namespace, name), signal ? { accept, signal } : { accept, timeoutMs: LIVE_GET_TIMEOUT_MS });
+      response = await this.#client.request(
+        objectPath(info, version, namespace, name),
+        signal ? { accept, signal } : { accept, timeoutMs: LIVE_GET_TIMEOUT_MS },
+      );
     } catch (error) {
       const reason = signal?.aborted ? abortedBecause(signal) : error instanceof Error ? error.message : String(error);
       throw new ViewReadError(`reading ${what} from the API server: ${reason}`);

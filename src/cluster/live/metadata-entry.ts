@@ -125,7 +125,11 @@ export const recordOf = (metadata: ObjectMeta): MetadataRecord => {
   const created = secondsOf(metadata.creationTimestamp);
   return {
     created,
-    shape: shapeOf(labels, owner, annotations.map(([key]) => key)),
+    shape: shapeOf(
+      labels,
+      owner,
+      annotations.map(([key]) => key),
+    ),
     strings: packed([...(owner ? [owner.name] : []), ...annotations.map(([, value]) => value)]),
     rare: rareOf(metadata, created),
   };

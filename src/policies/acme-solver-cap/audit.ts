@@ -18,8 +18,22 @@ const findInNamespaces = async (view: ClusterView, solver: ResourceInfo, setting
   for (const [namespace, count] of owned) {
     const { value: cap, fromAnnotation } = await getNamespaceCap(view, namespace, settings);
     if (count < cap) continue;
-    const message = namespaceCapReached({ kind: solver.kind, plural: solver.plural, namespace, cap, capFromAnnotation: fromAnnotation, annotation: settings.namespaceAnnotation, challenge: undefined });
-    findings.push({ policy: ACME_SOLVER_CAP, rule: RULE_NAMESPACE_SOLVER_CAP, result, object: { apiVersion: 'v1', kind: 'Namespace', name: namespace }, message });
+    const message = namespaceCapReached({
+      kind: solver.kind,
+      plural: solver.plural,
+      namespace,
+      cap,
+      capFromAnnotation: fromAnnotation,
+      annotation: settings.namespaceAnnotation,
+      challenge: undefined,
+    });
+    findings.push({
+      policy: ACME_SOLVER_CAP,
+      rule: RULE_NAMESPACE_SOLVER_CAP,
+      result,
+      object: { apiVersion: 'v1', kind: 'Namespace', name: namespace },
+      message,
+    });
   }
   return findings;
 };

@@ -31,7 +31,11 @@ const solver = (namespace: string, name: string, { owner = 'challenge', kind = '
 const solvers = (namespace: string, count: number, options: SolverOptions = {}, prefix = 'x'): KubeObject[] =>
   Array.from({ length: count }, (_, i) => solver(namespace, `${prefix}${i}`, options));
 
-const namespace = (name: string, annotations?: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, annotations } });
+const namespace = (name: string, annotations?: Record<string, string>): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Namespace',
+  metadata: { name, annotations },
+});
 
 /** A solver as cert-manager creates it: generateName, no name yet. */
 const newSolver = (ns: string, options: SolverOptions = {}): KubeObject => {
@@ -368,8 +372,13 @@ t.test('in warn mode a reached cap admits the solver with the message as a warni
   const view = new ManifestView([namespace('team-a', { 'certguard.io/max-solver-routes': '0' })]);
   const outcome = await review(admissionRequest(solver('team-a', 'new'), 'CREATE'), [createAcmeSolverCapPolicy({ ...SETTINGS, mode: 'warn' })], { view });
   t.equal(outcome.response.allowed, true);
-  t.match(outcome.response.warnings, [/^namespace "team-a" has reached its cap of 0 ACME HTTP-01 solver HTTPRoutes owned by cert-manager Challenges \(Namespace annotation certguard.io\/max-solver-routes\): /]);
-  t.same(outcome.decisions.map((d) => [d.policy, d.decision]), [['acme-solver-cap', 'warned']]);
+  t.match(outcome.response.warnings, [
+    /^namespace "team-a" has reached its cap of 0 ACME HTTP-01 solver HTTPRoutes owned by cert-manager Challenges \(Namespace annotation certguard.io\/max-solver-routes\): /,
+  ]);
+  t.same(
+    outcome.decisions.map((d) => [d.policy, d.decision]),
+    [['acme-solver-cap', 'warned']],
+  );
 });
 
 t.test('settings', async (t) => {
@@ -398,7 +407,8 @@ const capReachedIn = (ns: string, cap: number, challengeName: string): string =>
   ` Remove stale solvers with "kubectl delete httproutes -n ${ns} -l acme.cert-manager.io/http01-solver=true" (cert-manager recreates the ones its pending challenges still need).` +
   ` Raise the cap with "kubectl annotate namespace ${ns} certguard.io/max-solver-routes=<n> --overwrite".`;
 
-const cappedAt = (cap: number, objects: KubeObject[] = []) => new ManifestView([namespace('team-a', { 'certguard.io/max-solver-routes': String(cap) }), ...objects]);
+const cappedAt = (cap: number, objects: KubeObject[] = []) =>
+  new ManifestView([namespace('team-a', { 'certguard.io/max-solver-routes': String(cap) }), ...objects]);
 
 const clockAt = (start: number) => {
   const clock = { now: start, read: () => clock.now };
@@ -427,18 +437,21 @@ t.test('the cluster cap counts the creates admitted in every namespace', async (
   const view = new ManifestView([namespace('team-a'), namespace('team-b')]);
   const requests = ['team-a', 'team-b', 'team-a', 'team-b'].map((ns, i) => generated(ns, `c${i}`));
   const results = await Promise.all(requests.map((request) => policy.check(request, view, withoutDeadline())));
-  t.same(results.map((result) => result.violations), [
-    [],
-    [],
-    [],
+  t.same(
+    results.map((result) => result.violations),
     [
-      'the cluster has reached its cap of 3 ACME HTTP-01 solver HTTPRoutes owned by cert-manager Challenges (certguard setting maxClusterWide): ' +
-        ROUTE_CAUSE +
-        ' Look with "kubectl get challenges -A" and "kubectl get httproutes -A -l acme.cert-manager.io/http01-solver=true".' +
-        ' Remove stale solvers with "kubectl delete httproutes -n <namespace> -l acme.cert-manager.io/http01-solver=true" (cert-manager recreates the ones its pending challenges still need).' +
-        ' Raise the cap with policies.acme-solver-cap.maxClusterWide in the certguard config.',
+      [],
+      [],
+      [],
+      [
+        'the cluster has reached its cap of 3 ACME HTTP-01 solver HTTPRoutes owned by cert-manager Challenges (certguard setting maxClusterWide): ' +
+          ROUTE_CAUSE +
+          ' Look with "kubectl get challenges -A" and "kubectl get httproutes -A -l acme.cert-manager.io/http01-solver=true".' +
+          ' Remove stale solvers with "kubectl delete httproutes -n <namespace> -l acme.cert-manager.io/http01-solver=true" (cert-manager recreates the ones its pending challenges still need).' +
+          ' Raise the cap with policies.acme-solver-cap.maxClusterWide in the certguard config.',
+      ],
     ],
-  ]);
+  );
 });
 
 t.test('an admitted create the view never shows (another webhook denied it) stops counting after the TTL', async (t) => {
@@ -448,7 +461,11 @@ t.test('an admitted create the view never shows (another webhook denied it) stop
   const view = cappedAt(1);
   t.same((await policy.check(generated('team-a', 'ghost'), view, withoutDeadline())).violations, [], 'the first create is admitted');
   clock.now += ADMITTED_TTL_MS - 1;
-  t.same((await policy.check(generated('team-a', 'second'), view, withoutDeadline())).violations, [capReachedIn('team-a', 1, 'web-tls-second')], 'counted until the TTL');
+  t.same(
+    (await policy.check(generated('team-a', 'second'), view, withoutDeadline())).violations,
+    [capReachedIn('team-a', 1, 'web-tls-second')],
+    'counted until the TTL',
+  );
   clock.now += 1;
   t.same((await policy.check(generated('team-a', 'third'), view, withoutDeadline())).violations, [], 'expired at the TTL: the slot is free again');
   t.equal(admitted.size, 1, 'the ghost is forgotten; the third create is the one entry');
@@ -465,7 +482,11 @@ t.test('an admitted create drops out of the ledger once the view holds it: never
   view.add(first.object as KubeObject);
   t.same((await policy.check(generated('team-a', 'second'), view, withoutDeadline())).violations, [], 'the view holds 1, the ledger 0 for it: 1 < 2');
   t.equal(admitted.size, 1, 'the first entry is gone, the second is pending');
-  t.same((await policy.check(generated('team-a', 'third'), view, withoutDeadline())).violations, [capReachedIn('team-a', 2, 'web-tls-third')], '1 in the view + 1 pending');
+  t.same(
+    (await policy.check(generated('team-a', 'third'), view, withoutDeadline())).violations,
+    [capReachedIn('team-a', 2, 'web-tls-third')],
+    '1 in the view + 1 pending',
+  );
 });
 
 t.test('a create without a name is counted until it expires', async (t) => {
@@ -490,8 +511,16 @@ t.test('only a create that will exist is recorded', async (t) => {
   t.same(await recordedBy(generated('team-a', 'x'), {}), { violations: 0, recorded: 1 }, 'an admitted create is recorded');
   t.same(await recordedBy({ ...generated('team-a', 'x'), dryRun: true }, {}), { violations: 0, recorded: 0 }, 'a dry run is admitted, not recorded');
   t.same(await recordedBy(generated('team-a', 'x'), {}, solvers('team-a', 1)), { violations: 1, recorded: 0 }, 'a denied create is not recorded');
-  t.same(await recordedBy(generated('team-a', 'x'), { mode: 'warn' }, solvers('team-a', 1)), { violations: 1, recorded: 0 }, 'over the cap in warn mode: not recorded (the cap is not enforced)');
+  t.same(
+    await recordedBy(generated('team-a', 'x'), { mode: 'warn' }, solvers('team-a', 1)),
+    { violations: 1, recorded: 0 },
+    'over the cap in warn mode: not recorded (the cap is not enforced)',
+  );
   const unowned = generated('team-a', 'x');
   const object = { ...unowned.object, metadata: { ...unowned.object?.metadata, ownerReferences: undefined } };
-  t.same(await recordedBy({ ...unowned, object }, {}), { violations: 0, recorded: 0 }, 'no Challenge owner: the view will not count it, neither does the ledger');
+  t.same(
+    await recordedBy({ ...unowned, object }, {}),
+    { violations: 0, recorded: 0 },
+    'no Challenge owner: the view will not count it, neither does the ledger',
+  );
 });

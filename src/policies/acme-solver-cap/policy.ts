@@ -18,16 +18,25 @@ import type { AdmittedSolvers, PendingSolvers } from './admitted.ts';
 import { hasSolverLabel } from '../../cluster/resources.ts';
 import { challengeOwnerOf, countSolvers, solverResourceOf, tallySolvers } from './solvers.ts';
 
-
 type NamespaceCap = Awaited<ReturnType<typeof getNamespaceCap>>;
 
-const checkNamespace = (request: PolicyRequest, solver: ResourceInfo, view: ClusterView, cap: NamespaceCap, pending: number, settings: AcmeSolverCapSettings, result: PolicyResult) => {
+const checkNamespace = (
+  request: PolicyRequest,
+  solver: ResourceInfo,
+  view: ClusterView,
+  cap: NamespaceCap,
+  pending: number,
+  settings: AcmeSolverCapSettings,
+  result: PolicyResult,
+) => {
   const namespace = namespaceOf(request.object, request.namespace);
   const { owned, unowned } = tallySolvers(countSolvers(view, solver, namespace));
   const kind = { kind: solver.kind, plural: solver.plural };
   if (owned + pending >= cap.value) {
     const challenge = challengeOwnerOf(request.object)?.name;
-    result.violations.push(namespaceCapReached({ ...kind, namespace, cap: cap.value, capFromAnnotation: cap.fromAnnotation, annotation: settings.namespaceAnnotation, challenge }));
+    result.violations.push(
+      namespaceCapReached({ ...kind, namespace, cap: cap.value, capFromAnnotation: cap.fromAnnotation, annotation: settings.namespaceAnnotation, challenge }),
+    );
   } else if (unowned > 0) {
     result.warnings.push(unownedSolvers({ ...kind, namespace, unowned }));
   }

@@ -20,8 +20,7 @@ const isChallengeRef = (ref: OwnerReference): boolean =>
   ref.kind === 'Challenge' && typeof ref.apiVersion === 'string' && ref.apiVersion.startsWith(`${CHALLENGE_GROUP}/`);
 
 /** The Challenge that owns the object (cert-manager sets it as controller; any owner ref counts). */
-export const challengeOwnerOf = (object: KubeObject | undefined): OwnerReference | undefined =>
-  ownerReferencesOf(object).find(isChallengeRef);
+export const challengeOwnerOf = (object: KubeObject | undefined): OwnerReference | undefined => ownerReferencesOf(object).find(isChallengeRef);
 
 /** What count() matches for "owned by a Challenge" (as challengeOwnerOf: any version). */
 export const CHALLENGE_OWNER = { group: CHALLENGE_GROUP, kind: 'Challenge' };

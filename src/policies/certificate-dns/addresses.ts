@@ -106,9 +106,7 @@ export const ingressTargetsFor = async (
   view: ClusterView,
   self?: KubeObject,
 ): Promise<IngressTargets> => {
-  const found = solver.http01?.gatewayHTTPRoute
-    ? await gatewaySolverTargets({ view, self }, solver, certificate)
-    : await ingressSolverTargets(view, settings);
+  const found = solver.http01?.gatewayHTTPRoute ? await gatewaySolverTargets({ view, self }, solver, certificate) : await ingressSolverTargets(view, settings);
   const targets = unique([...found.flatMap((item) => item.targets), ...staticTargets(settings)]);
   const notes = found.map((item) => item.note).filter((note): note is string => Boolean(note));
   return { targets, notes: [...new Set(notes)] };

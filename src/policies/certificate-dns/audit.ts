@@ -25,13 +25,15 @@ const findSolverRouteNotAccepted = (object: KubeObject): Finding[] => {
   const hostnames = arrayOf(recordOf(object.spec).hostnames).filter((host): host is string => typeof host === 'string');
   const challenge = (object.metadata?.ownerReferences ?? []).find((owner) => owner.kind === 'Challenge')?.name;
   const of = `${challenge ? ` (solver of Challenge ${namespace}/${challenge}` : ' (ACME solver'}${hostnames.length ? ` for "${hostnames.join('", "')}"` : ''})`;
-  return arrayOf(statusOf(object).parents).filter(isRecord).flatMap((parent) => {
-    const accepted = conditionOf(parent, 'Accepted');
-    if (accepted?.status !== 'False') return [];
-    const controller = stringOf(parent.controllerName) ?? 'its controller';
-    const message = `HTTPRoute ${namespace}/${name}${of}: parentRef ${describeParentRef(recordOf(parent.parentRef), namespace)} did not accept it: ${controller} says ${describeCondition(accepted)}, so the challenge never reaches the solver and cert-manager retries. certificate-dns names the listener rule that refuses it when the Certificate is applied (certguard check -f <certificate>)`;
-    return [{ policy: CERTIFICATE_DNS, rule: RULE_SOLVER_ROUTE_NOT_ACCEPTED, result: 'fail' as const, object: refOf(object), message }];
-  });
+  return arrayOf(statusOf(object).parents)
+    .filter(isRecord)
+    .flatMap((parent) => {
+      const accepted = conditionOf(parent, 'Accepted');
+      if (accepted?.status !== 'False') return [];
+      const controller = stringOf(parent.controllerName) ?? 'its controller';
+      const message = `HTTPRoute ${namespace}/${name}${of}: parentRef ${describeParentRef(recordOf(parent.parentRef), namespace)} did not accept it: ${controller} says ${describeCondition(accepted)}, so the challenge never reaches the solver and cert-manager retries. certificate-dns names the listener rule that refuses it when the Certificate is applied (certguard check -f <certificate>)`;
+      return [{ policy: CERTIFICATE_DNS, rule: RULE_SOLVER_ROUTE_NOT_ACCEPTED, result: 'fail' as const, object: refOf(object), message }];
+    });
 };
 
 export const certificateDnsAudit = (settings: CertificateDnsSettings): PolicyAudit | undefined =>

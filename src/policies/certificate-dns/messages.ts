@@ -12,7 +12,7 @@ export const SKIP_ANNOTATION = 'certguard.io/skip-dns-check';
 /** The API server prefixes it with the webhook name in the audit log. */
 export const SKIPPED_AUDIT_KEY = 'certificate-dns-skipped';
 
-const NEVER_REACHED = "the ACME server would never reach the solver and cert-manager would retry forever";
+const NEVER_REACHED = 'the ACME server would never reach the solver and cert-manager would retry forever';
 
 /** "203.0.113.10, 2001:db8::10 (gateway traefik/traefik-gateway), lb.example.net (config ingress.hostnames)" */
 export const describeTargets = (targets: Target[]): string => {
@@ -120,7 +120,8 @@ export const describeCaaRecord = (at: string, record: CaaRecord): string =>
 
 const explainMethods = (refusal: Extract<Refusal, { kind: 'methods' }>, method: string): string => {
   if (refusal.problem === 'repeated') return `has ${refusal.named.length} validationmethods parameters, which Let's Encrypt takes as unsatisfiable`;
-  if (refusal.problem === 'malformed') return `has a malformed validationmethods "${refusal.named[0]}" (methods are letters, digits and "-", separated by ","), which allows no method`;
+  if (refusal.problem === 'malformed')
+    return `has a malformed validationmethods "${refusal.named[0]}" (methods are letters, digits and "-", separated by ","), which allows no method`;
   return `allows only ${refusal.named.join(', ')} (validationmethods), but the solver for this name is ${method}`;
 };
 
@@ -136,7 +137,9 @@ const explainRefusal = (refusal: Refusal, order: CaaOrder): string => {
     case 'no-ca':
       return 'forbids every CA';
     case 'other-ca':
-      return refusal.caseOnly ? `names "${refusal.domain}", which ${caName(order.ca)} compares with ${caIdentities(order.ca)} case-sensitively` : `names another CA (${refusal.domain})`;
+      return refusal.caseOnly
+        ? `names "${refusal.domain}", which ${caName(order.ca)} compares with ${caIdentities(order.ca)} case-sensitively`
+        : `names another CA (${refusal.domain})`;
     case 'account':
       return explainAccount(refusal.named, order.ca);
     case 'methods':
@@ -155,7 +158,12 @@ const suggestedValue = (refusals: RecordRefusal[], order: CaaOrder): string => {
 const namesThisCa = ({ refusal }: RecordRefusal): boolean => refusal.kind !== 'no-ca' && refusal.kind !== 'other-ca';
 
 export const caaForbids = (
-  certificate: JudgedCertificate, name: JudgedName, order: CaaOrder, at: string, property: 'issue' | 'issuewild', refusals: RecordRefusal[],
+  certificate: JudgedCertificate,
+  name: JudgedName,
+  order: CaaOrder,
+  at: string,
+  property: 'issue' | 'issuewild',
+  refusals: RecordRefusal[],
 ): string => {
   const reasons = refusals.map((refusal) => `${describeCaaRecord(at, refusal.record)} ${explainRefusal(refusal.refusal, order)}`).join(', and ');
   const correcting = refusals.some(namesThisCa) ? ' in place of the one above' : '';
@@ -205,7 +213,8 @@ export const describeCaaProblem = (host: string, failure: Pick<CaaFailure, 'erro
 
 type Judged = Extract<ParentPrediction, { code: 'judged' }>;
 
-const describeListener = (listener: Listener): string => `listener "${listener.name}" (${listener.protocol ?? 'no protocol'}${listener.port !== undefined ? ` ${listener.port}` : ''})`;
+const describeListener = (listener: Listener): string =>
+  `listener "${listener.name}" (${listener.protocol ?? 'no protocol'}${listener.port !== undefined ? ` ${listener.port}` : ''})`;
 
 /** `parentRef Gateway infra/web: listener "http" (HTTP 80): <why>, listener ...` */
 const describeParent = (parent: Judged): string => {
@@ -226,7 +235,7 @@ const attachFix = (parent: Judged | undefined, namespace: string, identifier: st
   switch (http.excludedBy) {
     case 'sectionName':
     case 'port':
-      return `set the solver parentRef's sectionName to "${http.listener.name}" (and its port to ${http.listener.port ?? 'that listener\'s'}, or remove both)`;
+      return `set the solver parentRef's sectionName to "${http.listener.name}" (and its port to ${http.listener.port ?? "that listener's"}, or remove both)`;
     case 'namespace':
       return `let ${name} admit routes from namespace "${namespace}" (allowedRoutes.namespaces.from: All, or Selector matching it)`;
     case 'kind':
@@ -242,7 +251,14 @@ const solverRoute = (certificate: JudgedCertificate, issuer: string, solverIndex
   `the HTTP-01 solver HTTPRoute cert-manager creates in namespace "${certificate.namespace}" (spec.acme.solvers[${solverIndex}] of ${issuer})`;
 
 /** Gateway API: a route no listener accepts gets Accepted=False on every parentRef and is never routed. */
-export const routeUnattached = (certificate: JudgedCertificate, name: JudgedName, identifier: string, issuer: string, solverIndex: number, prediction: RoutePrediction): string => {
+export const routeUnattached = (
+  certificate: JudgedCertificate,
+  name: JudgedName,
+  identifier: string,
+  issuer: string,
+  solverIndex: number,
+  prediction: RoutePrediction,
+): string => {
   const parents = judgedParents(prediction);
   return (
     `${certificate.subject}: ${quoted(name)}: ${solverRoute(certificate, issuer, solverIndex)} attaches to no listener (${parents.map(describeParent).join(' / ')}), ` +

@@ -42,7 +42,9 @@ const CAA: Record<string, CaaResult> = {
   'closed.example.org': { records: [issue(';')] },
   'critical.example.org': { records: [{ flags: 128, tag: 'tbs', value: 'x' }, issue('letsencrypt.org')] },
   'flag-one.example.org': { records: [{ flags: 1, tag: 'tbs', value: 'x' }, issue('letsencrypt.org'), issue('pki.goog')] },
-  'mail.example.org': { records: [{ flags: 128, tag: 'issuemail', value: 'letsencrypt.org' }, { flags: 128, tag: 'issuevmc', value: ';' }, issue('letsencrypt.org')] },
+  'mail.example.org': {
+    records: [{ flags: 128, tag: 'issuemail', value: 'letsencrypt.org' }, { flags: 128, tag: 'issuevmc', value: ';' }, issue('letsencrypt.org')],
+  },
   'malformed.example.org': { records: [issue('letsencrypt.org; a_b=1'), issue('pki.goog; a-b=1')] },
   'cased.example.org': { records: [issue('LetsEncrypt.org'), issue('PKI.goog')] },
   'account.example.org': { records: [issue('letsencrypt.org; accounturi=https://acme-v02.api.letsencrypt.org/acme/acct/42')] },
@@ -95,7 +97,11 @@ const gateway = (namespace: string, name: string, addresses: string[], extra: Re
   ...extra,
 });
 
-const namespace = (name: string, annotations: Record<string, string> = {}): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, annotations } });
+const namespace = (name: string, annotations: Record<string, string> = {}): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Namespace',
+  metadata: { name, annotations },
+});
 
 const CLUSTER: KubeObject[] = [
   clusterIssuer('letsencrypt-prod', acme([gatewaySolver])),
@@ -119,7 +125,12 @@ const CLUSTER: KubeObject[] = [
   gateway('traefik', 'traefik-gateway', ['203.0.113.10']),
   gateway('app-production', 'app-gateway', ['203.0.113.30']),
   gateway('app-production', 'shared-gateway', ['203.0.113.40']),
-  { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'ListenerSet', metadata: { name: 'team-listeners', namespace: 'app-production' }, spec: { parentRef: { name: 'traefik-gateway', namespace: 'traefik' }, listeners: [{ ...webForAll, name: 'team-web' }] } },
+  {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'ListenerSet',
+    metadata: { name: 'team-listeners', namespace: 'app-production' },
+    spec: { parentRef: { name: 'traefik-gateway', namespace: 'traefik' }, listeners: [{ ...webForAll, name: 'team-web' }] },
+  },
   {
     apiVersion: 'v1',
     kind: 'Service',
@@ -176,7 +187,11 @@ const httpsListener = (name: string, hostname: string | undefined, secret: strin
   ...extra,
 });
 
-const annotatedGateway = (listeners: unknown[], annotations: Record<string, string> = { 'cert-manager.io/cluster-issuer': 'letsencrypt-prod' }, status?: unknown): KubeObject => ({
+const annotatedGateway = (
+  listeners: unknown[],
+  annotations: Record<string, string> = { 'cert-manager.io/cluster-issuer': 'letsencrypt-prod' },
+  status?: unknown,
+): KubeObject => ({
   apiVersion: 'gateway.networking.k8s.io/v1',
   kind: 'Gateway',
   metadata: { name: 'app-gateway', namespace: 'app-production', annotations },
@@ -204,7 +219,7 @@ const update = (oldObject: KubeObject, object: KubeObject): PolicyRequest => ({ 
 
 // ---------------------------------------------------------------- expected texts
 
-const NEVER = "the ACME server would never reach the solver and cert-manager would retry forever";
+const NEVER = 'the ACME server would never reach the solver and cert-manager would retry forever';
 const AT_GATEWAY = 'the ingress 203.0.113.10 (gateway traefik/traefik-gateway)';
 const CERT = 'Certificate app-production/app-prod-tls';
 
@@ -552,21 +567,36 @@ const cases: Case[] = [
     request: create(certificate({ dnsNames: ['wrong.example.com'], annotations: { 'certguard.io/skip-dns-check': 'DNS moves at 18:00, INC-4711' } })),
     warnings: [`${CERT}: DNS check skipped (certguard.io/skip-dns-check: "DNS moves at 18:00, INC-4711").`],
     audit: { 'certificate-dns-skipped': 'DNS moves at 18:00, INC-4711' },
-    breakGlass: { annotation: 'certguard.io/skip-dns-check', reason: 'DNS moves at 18:00, INC-4711', message: `${CERT}: DNS check skipped (certguard.io/skip-dns-check: "DNS moves at 18:00, INC-4711").` },
+    breakGlass: {
+      annotation: 'certguard.io/skip-dns-check',
+      reason: 'DNS moves at 18:00, INC-4711',
+      message: `${CERT}: DNS check skipped (certguard.io/skip-dns-check: "DNS moves at 18:00, INC-4711").`,
+    },
     asked: [],
   },
   {
     name: 'skips the check for a user allowed the break glass (RBAC), naming the user in what the admission layer records',
-    request: { ...create(certificate({ dnsNames: ['wrong.example.com'], annotations: { 'certguard.io/skip-dns-check': 'DNS moves at 18:00' } })), userInfo: { username: 'alice' } },
+    request: {
+      ...create(certificate({ dnsNames: ['wrong.example.com'], annotations: { 'certguard.io/skip-dns-check': 'DNS moves at 18:00' } })),
+      userInfo: { username: 'alice' },
+    },
     breakGlassUsers: ['alice'],
     warnings: [`${CERT}: DNS check skipped (certguard.io/skip-dns-check: "DNS moves at 18:00").`],
     audit: { 'certificate-dns-skipped': 'DNS moves at 18:00' },
-    breakGlass: { annotation: 'certguard.io/skip-dns-check', reason: 'DNS moves at 18:00', user: 'alice', message: `${CERT}: DNS check skipped (certguard.io/skip-dns-check: "DNS moves at 18:00").` },
+    breakGlass: {
+      annotation: 'certguard.io/skip-dns-check',
+      reason: 'DNS moves at 18:00',
+      user: 'alice',
+      message: `${CERT}: DNS check skipped (certguard.io/skip-dns-check: "DNS moves at 18:00").`,
+    },
     asked: [],
   },
   {
     name: 'ignores the break glass of a user not allowed it (RBAC): the check runs and the warning says who may grant it',
-    request: { ...create(certificate({ dnsNames: ['wrong.example.com'], annotations: { 'certguard.io/skip-dns-check': 'DNS moves at 18:00' } })), userInfo: { username: 'bob' } },
+    request: {
+      ...create(certificate({ dnsNames: ['wrong.example.com'], annotations: { 'certguard.io/skip-dns-check': 'DNS moves at 18:00' } })),
+      userInfo: { username: 'bob' },
+    },
     breakGlassUsers: ['alice'],
     violations: [
       `${CERT}: spec.dnsNames[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}, so ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
@@ -603,12 +633,16 @@ const cases: Case[] = [
     violations: [
       `Certificate typo/app-prod-tls: spec.dnsNames[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}, so ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
     ],
-    warnings: ['namespace "typo": annotation certguard.io/certificate-dns-mode "enforced" is not one of enforce, warn, off, so certificate-dns used its configured mode enforce.'],
+    warnings: [
+      'namespace "typo": annotation certguard.io/certificate-dns-mode "enforced" is not one of enforce, warn, off, so certificate-dns used its configured mode enforce.',
+    ],
   },
   // ------------------------------------------------ ingress-shim
   {
     name: 'judges the Certificate the ingress-shim would create, naming the Ingress field',
-    request: create(ingress({ 'cert-manager.io/cluster-issuer': 'letsencrypt-prod' }, [{ hosts: ['pay.example.com', 'wrong.example.com'], secretName: 'app-tls' }])),
+    request: create(
+      ingress({ 'cert-manager.io/cluster-issuer': 'letsencrypt-prod' }, [{ hosts: ['pay.example.com', 'wrong.example.com'], secretName: 'app-tls' }]),
+    ),
     violations: [
       `Ingress app-production/app (ingress-shim Certificate app-tls): spec.tls[0].hosts[1] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}, so ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
     ],
@@ -637,7 +671,9 @@ const cases: Case[] = [
   {
     name: 'honours cert-manager.io/issuer-kind on an Ingress',
     request: create(
-      ingress({ 'cert-manager.io/issuer': 'letsencrypt-prod', 'cert-manager.io/issuer-kind': 'ClusterIssuer' }, [{ hosts: ['wrong.example.com'], secretName: 'app-tls' }]),
+      ingress({ 'cert-manager.io/issuer': 'letsencrypt-prod', 'cert-manager.io/issuer-kind': 'ClusterIssuer' }, [
+        { hosts: ['wrong.example.com'], secretName: 'app-tls' },
+      ]),
     ),
     violations: [
       `Ingress app-production/app (ingress-shim Certificate app-tls): spec.tls[0].hosts[0] "wrong.example.com" resolves to 198.51.100.7, but HTTP-01 challenges arrive at ${AT_GATEWAY}, so ${NEVER}. Point wrong.example.com at 203.0.113.10 first, or use a DNS-01 solver.`,
@@ -655,7 +691,9 @@ const cases: Case[] = [
   {
     name: 'warns about shim annotations cert-manager rejects, without lookups',
     request: create(
-      ingress({ 'cert-manager.io/issuer': 'letsencrypt', 'cert-manager.io/cluster-issuer': 'letsencrypt-prod' }, [{ hosts: ['wrong.example.com'], secretName: 'app-tls' }]),
+      ingress({ 'cert-manager.io/issuer': 'letsencrypt', 'cert-manager.io/cluster-issuer': 'letsencrypt-prod' }, [
+        { hosts: ['wrong.example.com'], secretName: 'app-tls' },
+      ]),
     ),
     warnings: [
       'Ingress app-production/app: cert-manager will not create a Certificate for it: both "cert-manager.io/issuer" and "cert-manager.io/cluster-issuer" may not be set.',
@@ -670,17 +708,25 @@ const cases: Case[] = [
         { hosts: ['nx.example.com'], secretName: 'app-tls' },
       ]),
     ),
-    warnings: ['Ingress app-production/app: cert-manager will not create a Certificate for it: spec.tls secretName "app-tls" appears in more than one TLS entry.'],
+    warnings: [
+      'Ingress app-production/app: cert-manager will not create a Certificate for it: spec.tls secretName "app-tls" appears in more than one TLS entry.',
+    ],
     asked: [],
   },
   {
     name: 'skips an Ingress with a break-glass reason',
     request: create(
-      ingress({ 'cert-manager.io/cluster-issuer': 'letsencrypt-prod', 'certguard.io/skip-dns-check': 'internal name' }, [{ hosts: ['wrong.example.com'], secretName: 'app-tls' }]),
+      ingress({ 'cert-manager.io/cluster-issuer': 'letsencrypt-prod', 'certguard.io/skip-dns-check': 'internal name' }, [
+        { hosts: ['wrong.example.com'], secretName: 'app-tls' },
+      ]),
     ),
     warnings: ['Ingress app-production/app: DNS check skipped (certguard.io/skip-dns-check: "internal name").'],
     audit: { 'certificate-dns-skipped': 'internal name' },
-    breakGlass: { annotation: 'certguard.io/skip-dns-check', reason: 'internal name', message: 'Ingress app-production/app: DNS check skipped (certguard.io/skip-dns-check: "internal name").' },
+    breakGlass: {
+      annotation: 'certguard.io/skip-dns-check',
+      reason: 'internal name',
+      message: 'Ingress app-production/app: DNS check skipped (certguard.io/skip-dns-check: "internal name").',
+    },
     asked: [],
   },
   {
@@ -740,16 +786,28 @@ const cases: Case[] = [
   },
 ];
 
-
 // ------------------------------------------------ the solver route's attachment (route-attachment.ts)
 
 const SOLVER_ROUTE = 'the HTTP-01 solver HTTPRoute cert-manager creates in namespace "app-production" (spec.acme.solvers[0] of ClusterIssuer letsencrypt-prod)';
 const NOT_ACCEPTED = 'so the Gateway controller leaves it not Accepted, the challenge never reaches the solver and cert-manager retries forever';
 const PAY = `${CERT}: spec.dnsNames[0] "pay.example.com"`;
-const traefikGateway = (listeners: unknown[]): KubeObject => ({ ...gateway('traefik', 'traefik-gateway', ['203.0.113.10']), spec: { gatewayClassName: 'traefik', listeners } });
+const traefikGateway = (listeners: unknown[]): KubeObject => ({
+  ...gateway('traefik', 'traefik-gateway', ['203.0.113.10']),
+  spec: { gatewayClassName: 'traefik', listeners },
+});
 const web = (extra: Record<string, unknown> = {}) => ({ name: 'web', port: 80, protocol: 'HTTP', ...extra });
-const websecure = { name: 'websecure', port: 443, protocol: 'HTTPS', allowedRoutes: { namespaces: { from: 'All' } }, tls: { certificateRefs: [{ name: 'default-tls' }] } };
-const solverIssuer = (parentRef: Record<string, unknown>) => clusterIssuer('letsencrypt-prod', acme([{ http01: { gatewayHTTPRoute: { parentRefs: [{ name: 'traefik-gateway', namespace: 'traefik', ...parentRef }] } } }]));
+const websecure = {
+  name: 'websecure',
+  port: 443,
+  protocol: 'HTTPS',
+  allowedRoutes: { namespaces: { from: 'All' } },
+  tls: { certificateRefs: [{ name: 'default-tls' }] },
+};
+const solverIssuer = (parentRef: Record<string, unknown>) =>
+  clusterIssuer(
+    'letsencrypt-prod',
+    acme([{ http01: { gatewayHTTPRoute: { parentRefs: [{ name: 'traefik-gateway', namespace: 'traefik', ...parentRef }] } } }]),
+  );
 const unattached = (listeners: string, fix: string) =>
   `${PAY}: ${SOLVER_ROUTE} attaches to no listener (parentRef Gateway traefik/traefik-gateway: ${listeners}), ${NOT_ACCEPTED}. Fix: ${fix}.`;
 
@@ -774,7 +832,7 @@ const attachmentCases: Case[] = [
     ],
   },
   {
-    name: "denies a solver whose parentRef sectionName names an HTTPS listener (HTTP-01 arrives over plain HTTP)",
+    name: 'denies a solver whose parentRef sectionName names an HTTPS listener (HTTP-01 arrives over plain HTTP)',
     request: create(certificate({ dnsNames: ['pay.example.com'] })),
     objects: [traefikGateway([web({ allowedRoutes: { namespaces: { from: 'All' } } }), websecure]), solverIssuer({ sectionName: 'websecure' })],
     violations: [
@@ -785,19 +843,34 @@ const attachmentCases: Case[] = [
     name: 'denies a solver whose parentRef port no listener has',
     request: create(certificate({ dnsNames: ['pay.example.com'] })),
     objects: [traefikGateway([web({ allowedRoutes: { namespaces: { from: 'All' } } })]), solverIssuer({ port: 8080 })],
-    violations: [unattached('listener "web" (HTTP 80): port 80 is not the parentRef\'s port 8080', 'set the solver parentRef\'s sectionName to "web" (and its port to 80, or remove both)')],
+    violations: [
+      unattached(
+        'listener "web" (HTTP 80): port 80 is not the parentRef\'s port 8080',
+        'set the solver parentRef\'s sectionName to "web" (and its port to 80, or remove both)',
+      ),
+    ],
   },
   {
     name: 'denies a solver route whose kind the listener does not list in allowedRoutes.kinds',
     request: create(certificate({ dnsNames: ['pay.example.com'] })),
     objects: [traefikGateway([web({ allowedRoutes: { namespaces: { from: 'All' }, kinds: [{ kind: 'GRPCRoute' }] } })])],
-    violations: [unattached('listener "web" (HTTP 80): allowedRoutes.kinds (GRPCRoute) does not list HTTPRoute', 'add {kind: HTTPRoute} to allowedRoutes.kinds of listener "web" of Gateway traefik/traefik-gateway')],
+    violations: [
+      unattached(
+        'listener "web" (HTTP 80): allowedRoutes.kinds (GRPCRoute) does not list HTTPRoute',
+        'add {kind: HTTPRoute} to allowedRoutes.kinds of listener "web" of Gateway traefik/traefik-gateway',
+      ),
+    ],
   },
   {
     name: "allows a route whose namespace's labels the listener's selector matches, and a wildcard hostname over two labels (a suffix match)",
     request: create(certificate({ dnsNames: ['pay.example.com'] })),
     objects: [
-      traefikGateway([web({ hostname: '*.com', allowedRoutes: { namespaces: { from: 'Selector', selector: { matchExpressions: [{ key: 'team', operator: 'In', values: ['pay'] }] } } } })]),
+      traefikGateway([
+        web({
+          hostname: '*.com',
+          allowedRoutes: { namespaces: { from: 'Selector', selector: { matchExpressions: [{ key: 'team', operator: 'In', values: ['pay'] }] } } },
+        }),
+      ]),
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'app-production', labels: { team: 'pay' } } },
     ],
     asked: ['pay.example.com'],
@@ -826,7 +899,12 @@ const attachmentCases: Case[] = [
     request: create(certificate({ dnsNames: ['pay.example.com'] })),
     settings: { routeAttachment: 'warn' },
     objects: [traefikGateway([web({ allowedRoutes: { namespaces: { from: 'All' }, kinds: [{ kind: 'GRPCRoute' }] } })])],
-    warnings: [unattached('listener "web" (HTTP 80): allowedRoutes.kinds (GRPCRoute) does not list HTTPRoute', 'add {kind: HTTPRoute} to allowedRoutes.kinds of listener "web" of Gateway traefik/traefik-gateway')],
+    warnings: [
+      unattached(
+        'listener "web" (HTTP 80): allowedRoutes.kinds (GRPCRoute) does not list HTTPRoute',
+        'add {kind: HTTPRoute} to allowedRoutes.kinds of listener "web" of Gateway traefik/traefik-gateway',
+      ),
+    ],
     asked: ['pay.example.com'],
   },
 ];
@@ -836,7 +914,13 @@ const runCase = async (c: Case): Promise<{ result: PolicyResult; resolver: Table
   const settings = { ...defaultCertificateDnsSettings(), ...c.settings };
   const resolver = new TableResolver();
   const allowed = c.breakGlassUsers;
-  const breakGlass = allowed ? { mode: 'rbac' as const, clusterRole: 'certguard-break-glass', isAllowed: async (question: BreakGlassQuestion) => allowed.includes(question.user.username ?? '') } : undefined;
+  const breakGlass = allowed
+    ? {
+        mode: 'rbac' as const,
+        clusterRole: 'certguard-break-glass',
+        isAllowed: async (question: BreakGlassQuestion) => allowed.includes(question.user.username ?? ''),
+      }
+    : undefined;
   const policy = createCertificateDnsPolicy(settings, { resolver, ...(breakGlass ? { breakGlass } : {}) });
   const view = new ManifestView([...CLUSTER, ...(c.objects ?? [])], { unserved: c.unserved });
   const matched = policy.matches(c.request);
@@ -869,7 +953,11 @@ t.test('selects only what cert-manager acts on', async (t) => {
     ['a Certificate UPDATE that changes the ipAddresses', update(cert, certificate({ dnsNames: ['pay.example.com'], ipAddresses: ['203.0.113.10'] })), true],
     ['an Ingress without shim annotation', create(plainIngress), false],
     ['an annotated Ingress', create(shimIngress), true],
-    ['an annotated Ingress UPDATE that keeps its TLS hosts', update(shimIngress, { ...shimIngress, metadata: { ...shimIngress.metadata, labels: { a: 'b' } } }), false],
+    [
+      'an annotated Ingress UPDATE that keeps its TLS hosts',
+      update(shimIngress, { ...shimIngress, metadata: { ...shimIngress.metadata, labels: { a: 'b' } } }),
+      false,
+    ],
     ['a Gateway without shim annotation', create(annotatedGateway([httpsListener('websecure', 'pay.example.com', 'pay-tls')], {})), false],
     ['an annotated Gateway', create(annotatedGateway([httpsListener('websecure', 'pay.example.com', 'pay-tls')])), true],
     ['a Certificate of another group', { ...create(cert), kind: { group: 'example.io', version: 'v1', kind: 'Certificate' } }, false],
@@ -910,10 +998,18 @@ const CAA_ISSUERS: KubeObject[] = [
   dnsOnlyIssuer('le-dns', 'https://acme-v02.api.letsencrypt.org/directory'),
   dnsOnlyIssuer('gts-dns', 'https://dv.acme-v02.api.pki.goog/directory'),
   dnsOnlyIssuer('internal-dns', 'https://acme.internal.example/directory'),
-  { ...dnsOnlyIssuer('le-42', 'https://acme-v02.api.letsencrypt.org/directory'), status: { acme: { uri: 'https://acme-v02.api.letsencrypt.org/acme/acct/42' } } },
-  { ...dnsOnlyIssuer('le-43', 'https://acme-v02.api.letsencrypt.org/directory'), status: { acme: { uri: 'https://acme-v02.api.letsencrypt.org/acme/acct/43' } } },
+  {
+    ...dnsOnlyIssuer('le-42', 'https://acme-v02.api.letsencrypt.org/directory'),
+    status: { acme: { uri: 'https://acme-v02.api.letsencrypt.org/acme/acct/42' } },
+  },
+  {
+    ...dnsOnlyIssuer('le-43', 'https://acme-v02.api.letsencrypt.org/directory'),
+    status: { acme: { uri: 'https://acme-v02.api.letsencrypt.org/acme/acct/43' } },
+  },
   clusterIssuer('le-http', { acme: { server: 'https://acme-v02.api.letsencrypt.org/directory', solvers: [gatewaySolver] } }),
-  clusterIssuer('le-zone', { acme: { server: 'https://acme-v02.api.letsencrypt.org/directory', solvers: [{ dns01: { cloudflare: {} }, selector: { dnsZones: ['example.com'] } }] } }),
+  clusterIssuer('le-zone', {
+    acme: { server: 'https://acme-v02.api.letsencrypt.org/directory', solvers: [{ dns01: { cloudflare: {} }, selector: { dnsZones: ['example.com'] } }] },
+  }),
 ];
 
 const LE_CA = 'the CA of ClusterIssuer le-dns (CAA identity "letsencrypt.org")';
@@ -921,26 +1017,45 @@ const GTS_CA = 'the CA of ClusterIssuer gts-dns (CAA identity "pki.goog")';
 const RETRY = 'The ACME order would fail its CAA check and cert-manager would retry it.';
 
 t.test('CAA', async (t) => {
-  const rows: { name: string; issuer: string; dnsNames: string[]; settings?: Partial<CertificateDnsSettings>; violations?: string[]; warnings?: string[]; caaAsked?: string[] }[] = [
-    { name: 'allows a name whose inherited parent RRset lists the CA', issuer: 'le-dns', dnsNames: ['pay.example.com'], caaAsked: ['pay.example.com', 'example.com', 'com'] },
+  const rows: {
+    name: string;
+    issuer: string;
+    dnsNames: string[];
+    settings?: Partial<CertificateDnsSettings>;
+    violations?: string[];
+    warnings?: string[];
+    caaAsked?: string[];
+  }[] = [
+    {
+      name: 'allows a name whose inherited parent RRset lists the CA',
+      issuer: 'le-dns',
+      dnsNames: ['pay.example.com'],
+      caaAsked: ['pay.example.com', 'example.com', 'com'],
+    },
     {
       name: 'denies a name whose inherited parent RRset lists another CA',
       issuer: 'gts-dns',
       dnsNames: ['pay.example.com'],
-      violations: [`${CERT}: spec.dnsNames[0] "pay.example.com" may not be issued by ${GTS_CA}: the CAA records at example.com let a CA issue certificates for it only through their issue records, and none lets this one: example.com. CAA 0 issue "letsencrypt.org" names another CA (letsencrypt.org). ${RETRY} Publish the CAA record example.com. CAA 0 issue "pki.goog", or use an issuer whose CA they list.`],
+      violations: [
+        `${CERT}: spec.dnsNames[0] "pay.example.com" may not be issued by ${GTS_CA}: the CAA records at example.com let a CA issue certificates for it only through their issue records, and none lets this one: example.com. CAA 0 issue "letsencrypt.org" names another CA (letsencrypt.org). ${RETRY} Publish the CAA record example.com. CAA 0 issue "pki.goog", or use an issuer whose CA they list.`,
+      ],
     },
     { name: 'reads the issuer domain before the parameters', issuer: 'gts-dns', dnsNames: ['only-gts.example.com'] },
     {
       name: 'the closest RRset decides, not the parent that would allow',
       issuer: 'le-dns',
       dnsNames: ['only-gts.example.com'],
-      violations: [`${CERT}: spec.dnsNames[0] "only-gts.example.com" may not be issued by ${LE_CA}: the CAA records at only-gts.example.com let a CA issue certificates for it only through their issue records, and none lets this one: only-gts.example.com. CAA 0 issue "pki.goog;cansignhttpexchanges=yes" names another CA (pki.goog). ${RETRY} Publish the CAA record only-gts.example.com. CAA 0 issue "letsencrypt.org", or use an issuer whose CA they list.`],
+      violations: [
+        `${CERT}: spec.dnsNames[0] "only-gts.example.com" may not be issued by ${LE_CA}: the CAA records at only-gts.example.com let a CA issue certificates for it only through their issue records, and none lets this one: only-gts.example.com. CAA 0 issue "pki.goog;cansignhttpexchanges=yes" names another CA (pki.goog). ${RETRY} Publish the CAA record only-gts.example.com. CAA 0 issue "letsencrypt.org", or use an issuer whose CA they list.`,
+      ],
     },
     {
       name: 'denies a wildcard that issuewild ";" forbids, while the base name passes on issue',
       issuer: 'le-dns',
       dnsNames: ['wild.example.org', '*.wild.example.org'],
-      violations: [`${CERT}: spec.dnsNames[1] "*.wild.example.org" may not be issued by ${LE_CA}: the CAA records at wild.example.org let a CA issue wildcard certificates for it only through their issuewild records, and none lets this one: wild.example.org. CAA 0 issuewild ";" forbids every CA. ${RETRY} Publish the CAA record wild.example.org. CAA 0 issuewild "letsencrypt.org", or use an issuer whose CA they list.`],
+      violations: [
+        `${CERT}: spec.dnsNames[1] "*.wild.example.org" may not be issued by ${LE_CA}: the CAA records at wild.example.org let a CA issue wildcard certificates for it only through their issuewild records, and none lets this one: wild.example.org. CAA 0 issuewild ";" forbids every CA. ${RETRY} Publish the CAA record wild.example.org. CAA 0 issuewild "letsencrypt.org", or use an issuer whose CA they list.`,
+      ],
       caaAsked: ['wild.example.org', 'example.org', 'org'],
     },
     { name: 'a wildcard falls back to issue without issuewild', issuer: 'le-dns', dnsNames: ['*.example.com'] },
@@ -948,26 +1063,34 @@ t.test('CAA', async (t) => {
       name: 'denies a name under an empty issue ";"',
       issuer: 'le-dns',
       dnsNames: ['a.closed.example.org'],
-      violations: [`${CERT}: spec.dnsNames[0] "a.closed.example.org" may not be issued by ${LE_CA}: the CAA records at closed.example.org let a CA issue certificates for it only through their issue records, and none lets this one: closed.example.org. CAA 0 issue ";" forbids every CA. ${RETRY} Publish the CAA record closed.example.org. CAA 0 issue "letsencrypt.org", or use an issuer whose CA they list.`],
+      violations: [
+        `${CERT}: spec.dnsNames[0] "a.closed.example.org" may not be issued by ${LE_CA}: the CAA records at closed.example.org let a CA issue certificates for it only through their issue records, and none lets this one: closed.example.org. CAA 0 issue ";" forbids every CA. ${RETRY} Publish the CAA record closed.example.org. CAA 0 issue "letsencrypt.org", or use an issuer whose CA they list.`,
+      ],
     },
     {
       name: 'denies a critical property of an unknown tag',
       issuer: 'le-dns',
       dnsNames: ['critical.example.org'],
-      violations: [`${CERT}: spec.dnsNames[0] "critical.example.org" may not be issued by the CA of ClusterIssuer le-dns: the CAA record critical.example.org. CAA 128 tbs "x" sets the critical flag on the tag "tbs", which Let's Encrypt does not know, and a CA must refuse a critical property it does not know (RFC 8659 §4.1), so the ACME order would fail its CAA check and cert-manager would retry it. Set its flags to 0, or remove it.`],
+      violations: [
+        `${CERT}: spec.dnsNames[0] "critical.example.org" may not be issued by the CA of ClusterIssuer le-dns: the CAA record critical.example.org. CAA 128 tbs "x" sets the critical flag on the tag "tbs", which Let's Encrypt does not know, and a CA must refuse a critical property it does not know (RFC 8659 §4.1), so the ACME order would fail its CAA check and cert-manager would retry it. Set its flags to 0, or remove it.`,
+      ],
     },
     {
       name: 'a CAA lookup that times out warns (onLookupError: allow)',
       issuer: 'le-dns',
       dnsNames: ['caa-slow.example.org'],
-      warnings: [`${CERT}: spec.dnsNames[0] "caa-slow.example.org" was not checked for CAA: no CAA answer for caa-slow.example.org within 2000 ms (resolvers: 192.0.2.53). Make sure no CAA record of caa-slow.example.org or its parent domains forbids "letsencrypt.org", or the ACME order will fail.`],
+      warnings: [
+        `${CERT}: spec.dnsNames[0] "caa-slow.example.org" was not checked for CAA: no CAA answer for caa-slow.example.org within 2000 ms (resolvers: 192.0.2.53). Make sure no CAA record of caa-slow.example.org or its parent domains forbids "letsencrypt.org", or the ACME order will fail.`,
+      ],
     },
     {
       name: 'a CAA lookup that times out denies (onLookupError: deny)',
       issuer: 'le-dns',
       dnsNames: ['x.caa-slow.example.org'],
       settings: { onLookupError: 'deny' },
-      violations: [`${CERT}: spec.dnsNames[0] "x.caa-slow.example.org" could not be checked for CAA: no CAA answer for caa-slow.example.org within 2000 ms (resolvers: 192.0.2.53), and certguard denies what it cannot check (onLookupError: deny). Try again, or ask an admin about certguard's resolvers.`],
+      violations: [
+        `${CERT}: spec.dnsNames[0] "x.caa-slow.example.org" could not be checked for CAA: no CAA answer for caa-slow.example.org within 2000 ms (resolvers: 192.0.2.53), and certguard denies what it cannot check (onLookupError: deny). Try again, or ask an admin about certguard's resolvers.`,
+      ],
     },
     { name: 'an ACME CA certguard does not know is not judged', issuer: 'internal-dns', dnsNames: ['a.closed.example.org'], caaAsked: [] },
     {
@@ -975,34 +1098,105 @@ t.test('CAA', async (t) => {
       issuer: 'internal-dns',
       dnsNames: ['a.closed.example.org'],
       settings: { caaIdentities: [{ serverPrefix: 'https://acme.internal.example/', identity: 'ca.internal.example' }] },
-      violations: [`${CERT}: spec.dnsNames[0] "a.closed.example.org" may not be issued by the CA of ClusterIssuer internal-dns (CAA identity "ca.internal.example"): the CAA records at closed.example.org let a CA issue certificates for it only through their issue records, and none lets this one: closed.example.org. CAA 0 issue ";" forbids every CA. ${RETRY} Publish the CAA record closed.example.org. CAA 0 issue "ca.internal.example", or use an issuer whose CA they list.`],
+      violations: [
+        `${CERT}: spec.dnsNames[0] "a.closed.example.org" may not be issued by the CA of ClusterIssuer internal-dns (CAA identity "ca.internal.example"): the CAA records at closed.example.org let a CA issue certificates for it only through their issue records, and none lets this one: closed.example.org. CAA 0 issue ";" forbids every CA. ${RETRY} Publish the CAA record closed.example.org. CAA 0 issue "ca.internal.example", or use an issuer whose CA they list.`,
+      ],
     },
-    { name: 'caaIdentities overrides a built-in CA', issuer: 'le-dns', dnsNames: ['only-gts.example.com'], settings: { caaIdentities: [{ serverPrefix: 'https://acme-v02.api.letsencrypt.org/', identity: 'pki.goog' }] } },
+    {
+      name: 'caaIdentities overrides a built-in CA',
+      issuer: 'le-dns',
+      dnsNames: ['only-gts.example.com'],
+      settings: { caaIdentities: [{ serverPrefix: 'https://acme-v02.api.letsencrypt.org/', identity: 'pki.goog' }] },
+    },
     { name: 'caa: false judges no CAA', issuer: 'le-dns', dnsNames: ['a.closed.example.org'], settings: { caa: false }, caaAsked: [] },
-    { name: 'denies an unknown tag with flags 1 for Let\'s Encrypt (Boulder reads bit 1 as critical)', issuer: 'le-dns', dnsNames: ['flag-one.example.org'], violations: [`${CERT}: spec.dnsNames[0] "flag-one.example.org" may not be issued by the CA of ClusterIssuer le-dns: the CAA record flag-one.example.org. CAA 1 tbs "x" sets the critical flag on the tag "tbs", which Let's Encrypt does not know (flags 1: Let's Encrypt reads bit 1 as the critical flag too), and a CA must refuse a critical property it does not know (RFC 8659 §4.1), so the ACME order would fail its CAA check and cert-manager would retry it. Set its flags to 0, or remove it.`] },
+    {
+      name: "denies an unknown tag with flags 1 for Let's Encrypt (Boulder reads bit 1 as critical)",
+      issuer: 'le-dns',
+      dnsNames: ['flag-one.example.org'],
+      violations: [
+        `${CERT}: spec.dnsNames[0] "flag-one.example.org" may not be issued by the CA of ClusterIssuer le-dns: the CAA record flag-one.example.org. CAA 1 tbs "x" sets the critical flag on the tag "tbs", which Let's Encrypt does not know (flags 1: Let's Encrypt reads bit 1 as the critical flag too), and a CA must refuse a critical property it does not know (RFC 8659 §4.1), so the ACME order would fail its CAA check and cert-manager would retry it. Set its flags to 0, or remove it.`,
+      ],
+    },
     { name: 'allows an unknown tag with flags 1 for an RFC 8659 CA', issuer: 'gts-dns', dnsNames: ['flag-one.example.org'] },
     { name: 'allows critical issuemail and issuevmc next to an issue record that lists the CA', issuer: 'le-dns', dnsNames: ['mail.example.org'] },
-    { name: 'denies when the only record naming the CA does not parse', issuer: 'le-dns', dnsNames: ['malformed.example.org'], violations: [`${CERT}: spec.dnsNames[0] "malformed.example.org" may not be issued by ${LE_CA}: the CAA records at malformed.example.org let a CA issue certificates for it only through their issue records, and none lets this one: malformed.example.org. CAA 0 issue "letsencrypt.org;a_b=1" does not parse (parameter tag "a_b" has a character not allowed there), so Let's Encrypt ignores it, and malformed.example.org. CAA 0 issue "pki.goog;a-b=1" does not parse (parameter tag "a-b" has a character not allowed there), so Let's Encrypt ignores it. ${RETRY} Publish the CAA record malformed.example.org. CAA 0 issue "letsencrypt.org" in place of the one above, or use an issuer whose CA they list.`] },
+    {
+      name: 'denies when the only record naming the CA does not parse',
+      issuer: 'le-dns',
+      dnsNames: ['malformed.example.org'],
+      violations: [
+        `${CERT}: spec.dnsNames[0] "malformed.example.org" may not be issued by ${LE_CA}: the CAA records at malformed.example.org let a CA issue certificates for it only through their issue records, and none lets this one: malformed.example.org. CAA 0 issue "letsencrypt.org;a_b=1" does not parse (parameter tag "a_b" has a character not allowed there), so Let's Encrypt ignores it, and malformed.example.org. CAA 0 issue "pki.goog;a-b=1" does not parse (parameter tag "a-b" has a character not allowed there), so Let's Encrypt ignores it. ${RETRY} Publish the CAA record malformed.example.org. CAA 0 issue "letsencrypt.org" in place of the one above, or use an issuer whose CA they list.`,
+      ],
+    },
     { name: 'an RFC 8659 CA allows hyphens in parameter tags', issuer: 'gts-dns', dnsNames: ['malformed.example.org'] },
-    { name: 'denies an issuer domain in another case for Let\'s Encrypt', issuer: 'le-dns', dnsNames: ['cased.example.org'], violations: [`${CERT}: spec.dnsNames[0] "cased.example.org" may not be issued by ${LE_CA}: the CAA records at cased.example.org let a CA issue certificates for it only through their issue records, and none lets this one: cased.example.org. CAA 0 issue "LetsEncrypt.org" names "LetsEncrypt.org", which Let's Encrypt compares with "letsencrypt.org" case-sensitively, and cased.example.org. CAA 0 issue "PKI.goog" names another CA (PKI.goog). ${RETRY} Publish the CAA record cased.example.org. CAA 0 issue "letsencrypt.org", or use an issuer whose CA they list.`] },
+    {
+      name: "denies an issuer domain in another case for Let's Encrypt",
+      issuer: 'le-dns',
+      dnsNames: ['cased.example.org'],
+      violations: [
+        `${CERT}: spec.dnsNames[0] "cased.example.org" may not be issued by ${LE_CA}: the CAA records at cased.example.org let a CA issue certificates for it only through their issue records, and none lets this one: cased.example.org. CAA 0 issue "LetsEncrypt.org" names "LetsEncrypt.org", which Let's Encrypt compares with "letsencrypt.org" case-sensitively, and cased.example.org. CAA 0 issue "PKI.goog" names another CA (PKI.goog). ${RETRY} Publish the CAA record cased.example.org. CAA 0 issue "letsencrypt.org", or use an issuer whose CA they list.`,
+      ],
+    },
     { name: 'an RFC 8659 CA compares the issuer domain ignoring case', issuer: 'gts-dns', dnsNames: ['cased.example.org'] },
     { name: 'allows the account accounturi names', issuer: 'le-42', dnsNames: ['account.example.org'] },
-    { name: 'denies another account than accounturi names', issuer: 'le-43', dnsNames: ['account.example.org'], violations: [`${CERT}: spec.dnsNames[0] "account.example.org" may not be issued by the CA of ClusterIssuer le-43 (CAA identity "letsencrypt.org"): the CAA records at account.example.org let a CA issue certificates for it only through their issue records, and none lets this one: account.example.org. CAA 0 issue "letsencrypt.org;accounturi=https://acme-v02.api.letsencrypt.org/acme/acct/42" names the account https://acme-v02.api.letsencrypt.org/acme/acct/42, but ClusterIssuer le-43 is registered as https://acme-v02.api.letsencrypt.org/acme/acct/43. ${RETRY} Publish the CAA record account.example.org. CAA 0 issue "letsencrypt.org;accounturi=https://acme-v02.api.letsencrypt.org/acme/acct/43" in place of the one above, or use an issuer whose CA they list.`] },
-    { name: 'an issuer not registered yet cannot be checked against accounturi (onLookupError: allow)', issuer: 'le-dns', dnsNames: ['account.example.org'], warnings: [`${CERT}: spec.dnsNames[0] "account.example.org" was not checked for CAA: the CAA record account.example.org. CAA 0 issue "letsencrypt.org;accounturi=https://acme-v02.api.letsencrypt.org/acme/acct/42" lets "letsencrypt.org" issue only for the account https://acme-v02.api.letsencrypt.org/acme/acct/42, and ClusterIssuer le-dns has no registered account yet (status.acme.uri). Unless it registers as https://acme-v02.api.letsencrypt.org/acme/acct/42, the ACME order will fail.`] },
-    { name: 'an issuer not registered yet cannot be checked against accounturi (onLookupError: deny)', issuer: 'le-dns', dnsNames: ['account.example.org'], settings: { onLookupError: 'deny' }, violations: [`${CERT}: spec.dnsNames[0] "account.example.org" could not be checked for CAA: the CAA record account.example.org. CAA 0 issue "letsencrypt.org;accounturi=https://acme-v02.api.letsencrypt.org/acme/acct/42" lets "letsencrypt.org" issue only for the account https://acme-v02.api.letsencrypt.org/acme/acct/42, and ClusterIssuer le-dns has no registered account yet (status.acme.uri), and certguard denies what it cannot check (onLookupError: deny). Apply it again once ClusterIssuer le-dns is registered, as https://acme-v02.api.letsencrypt.org/acme/acct/42 or with that record changed.`] },
+    {
+      name: 'denies another account than accounturi names',
+      issuer: 'le-43',
+      dnsNames: ['account.example.org'],
+      violations: [
+        `${CERT}: spec.dnsNames[0] "account.example.org" may not be issued by the CA of ClusterIssuer le-43 (CAA identity "letsencrypt.org"): the CAA records at account.example.org let a CA issue certificates for it only through their issue records, and none lets this one: account.example.org. CAA 0 issue "letsencrypt.org;accounturi=https://acme-v02.api.letsencrypt.org/acme/acct/42" names the account https://acme-v02.api.letsencrypt.org/acme/acct/42, but ClusterIssuer le-43 is registered as https://acme-v02.api.letsencrypt.org/acme/acct/43. ${RETRY} Publish the CAA record account.example.org. CAA 0 issue "letsencrypt.org;accounturi=https://acme-v02.api.letsencrypt.org/acme/acct/43" in place of the one above, or use an issuer whose CA they list.`,
+      ],
+    },
+    {
+      name: 'an issuer not registered yet cannot be checked against accounturi (onLookupError: allow)',
+      issuer: 'le-dns',
+      dnsNames: ['account.example.org'],
+      warnings: [
+        `${CERT}: spec.dnsNames[0] "account.example.org" was not checked for CAA: the CAA record account.example.org. CAA 0 issue "letsencrypt.org;accounturi=https://acme-v02.api.letsencrypt.org/acme/acct/42" lets "letsencrypt.org" issue only for the account https://acme-v02.api.letsencrypt.org/acme/acct/42, and ClusterIssuer le-dns has no registered account yet (status.acme.uri). Unless it registers as https://acme-v02.api.letsencrypt.org/acme/acct/42, the ACME order will fail.`,
+      ],
+    },
+    {
+      name: 'an issuer not registered yet cannot be checked against accounturi (onLookupError: deny)',
+      issuer: 'le-dns',
+      dnsNames: ['account.example.org'],
+      settings: { onLookupError: 'deny' },
+      violations: [
+        `${CERT}: spec.dnsNames[0] "account.example.org" could not be checked for CAA: the CAA record account.example.org. CAA 0 issue "letsencrypt.org;accounturi=https://acme-v02.api.letsencrypt.org/acme/acct/42" lets "letsencrypt.org" issue only for the account https://acme-v02.api.letsencrypt.org/acme/acct/42, and ClusterIssuer le-dns has no registered account yet (status.acme.uri), and certguard denies what it cannot check (onLookupError: deny). Apply it again once ClusterIssuer le-dns is registered, as https://acme-v02.api.letsencrypt.org/acme/acct/42 or with that record changed.`,
+      ],
+    },
     {
       name: 'a name no solver serves is denied for that, and its CAA not looked up (no order would reach the CA)',
       issuer: 'le-zone',
       dnsNames: ['a.closed.example.org'],
-      violations: [`${CERT}: spec.dnsNames[0] "a.closed.example.org" matches no solver of ClusterIssuer le-zone: no entry of spec.acme.solvers selects a.closed.example.org for HTTP-01 or DNS-01, so cert-manager creates no challenge for any name of the Certificate and it is not issued (Event "Solver" on its Order). Add a solver whose selector matches a.closed.example.org to the issuer, or remove a.closed.example.org.`],
+      violations: [
+        `${CERT}: spec.dnsNames[0] "a.closed.example.org" matches no solver of ClusterIssuer le-zone: no entry of spec.acme.solvers selects a.closed.example.org for HTTP-01 or DNS-01, so cert-manager creates no challenge for any name of the Certificate and it is not issued (Event "Solver" on its Order). Add a solver whose selector matches a.closed.example.org to the issuer, or remove a.closed.example.org.`,
+      ],
       caaAsked: [],
     },
     { name: 'allows validationmethods that include the solver picked (dns-01)', issuer: 'le-dns', dnsNames: ['dns-only.example.org'] },
-    { name: 'denies validationmethods that exclude the solver picked (http-01)', issuer: 'le-http', dnsNames: ['dns-only.example.org'], violations: [`${CERT}: spec.dnsNames[0] "dns-only.example.org" may not be issued by the CA of ClusterIssuer le-http (CAA identity "letsencrypt.org"): the CAA records at dns-only.example.org let a CA issue certificates for it only through their issue records, and none lets this one: dns-only.example.org. CAA 0 issue "letsencrypt.org;validationmethods=dns-01" allows only dns-01 (validationmethods), but the solver for this name is http-01. ${RETRY} Publish the CAA record dns-only.example.org. CAA 0 issue "letsencrypt.org;validationmethods=http-01" in place of the one above, or use an issuer whose CA they list.`] },
-    { name: 'a top-level domain that does not exist cannot be checked (Boulder: a DNS error)', issuer: 'le-dns', dnsNames: ['app.gonetld'], warnings: [`${CERT}: spec.dnsNames[0] "app.gonetld" was not checked for CAA: the top-level domain gonetld does not exist in DNS (NXDOMAIN) (resolvers: 192.0.2.53). Make sure no CAA record of app.gonetld or its parent domains forbids "letsencrypt.org", or the ACME order will fail.`] },
+    {
+      name: 'denies validationmethods that exclude the solver picked (http-01)',
+      issuer: 'le-http',
+      dnsNames: ['dns-only.example.org'],
+      violations: [
+        `${CERT}: spec.dnsNames[0] "dns-only.example.org" may not be issued by the CA of ClusterIssuer le-http (CAA identity "letsencrypt.org"): the CAA records at dns-only.example.org let a CA issue certificates for it only through their issue records, and none lets this one: dns-only.example.org. CAA 0 issue "letsencrypt.org;validationmethods=dns-01" allows only dns-01 (validationmethods), but the solver for this name is http-01. ${RETRY} Publish the CAA record dns-only.example.org. CAA 0 issue "letsencrypt.org;validationmethods=http-01" in place of the one above, or use an issuer whose CA they list.`,
+      ],
+    },
+    {
+      name: 'a top-level domain that does not exist cannot be checked (Boulder: a DNS error)',
+      issuer: 'le-dns',
+      dnsNames: ['app.gonetld'],
+      warnings: [
+        `${CERT}: spec.dnsNames[0] "app.gonetld" was not checked for CAA: the top-level domain gonetld does not exist in DNS (NXDOMAIN) (resolvers: 192.0.2.53). Make sure no CAA record of app.gonetld or its parent domains forbids "letsencrypt.org", or the ACME order will fail.`,
+      ],
+    },
   ];
   for (const row of rows) {
-    const { result, resolver } = await runCase({ name: row.name, request: create(certificate({ dnsNames: row.dnsNames, issuer: row.issuer })), settings: row.settings, objects: CAA_ISSUERS });
+    const { result, resolver } = await runCase({
+      name: row.name,
+      request: create(certificate({ dnsNames: row.dnsNames, issuer: row.issuer })),
+      settings: row.settings,
+      objects: CAA_ISSUERS,
+    });
     t.same(result.violations, row.violations ?? [], `${row.name}: violations`);
     t.same(result.warnings, row.warnings ?? [], `${row.name}: warnings`);
     if (row.caaAsked) t.same(resolver.caaAsked, row.caaAsked, `${row.name}: CAA names asked`);

@@ -74,7 +74,12 @@ const namespaceMode = async (view: ClusterView, namespace: string, settings: Cer
   return { mode, warning };
 };
 
-const BREAK_GLASS: BreakGlassSpec = { policy: CERTIFICATE_DNS, annotation: messages.SKIP_ANNOTATION, skips: 'the DNS check', withoutReason: messages.skipWithoutReason };
+const BREAK_GLASS: BreakGlassSpec = {
+  policy: CERTIFICATE_DNS,
+  annotation: messages.SKIP_ANNOTATION,
+  skips: 'the DNS check',
+  withoutReason: messages.skipWithoutReason,
+};
 
 // ---------------------------------------------------------------- planning
 
@@ -127,7 +132,14 @@ const caaCaOf = (issuer: AcmeIssuer, settings: CertificateDnsSettings): messages
 };
 
 /** The gatewayHTTPRoute solver's route must attach to an HTTP listener (route-attachment.ts), as routeAttachment says. */
-const judgeRouteAttachment = async (certificate: JudgedCertificate, name: JudgedName, identifier: string, issuer: string, picked: PickedSolver, context: Context): Promise<Item | undefined> => {
+const judgeRouteAttachment = async (
+  certificate: JudgedCertificate,
+  name: JudgedName,
+  identifier: string,
+  issuer: string,
+  picked: PickedSolver,
+  context: Context,
+): Promise<Item | undefined> => {
   const mode = context.settings.routeAttachment;
   if (mode === 'off' || !picked.solver.http01?.gatewayHTTPRoute) return undefined;
   const prediction = await predictSolverRoute(context.view, picked.solver, certificate, identifier, context.self);
@@ -230,7 +242,8 @@ const pointsAtIngress = (value: string, result: LookupResult, ingress: Ingress):
 const lookupProblem = (check: NameCheck, host: string, failure: LookupFailure, context: Context): Item => {
   const problem = messages.describeLookupProblem(host, failure, context.settings.lookupTimeoutMs);
   const servers = context.resolver.describe();
-  if (context.settings.onLookupError === 'deny') return { violation: messages.lookupFailedDenied(check.certificate, check.name, problem, servers, check.targets) };
+  if (context.settings.onLookupError === 'deny')
+    return { violation: messages.lookupFailedDenied(check.certificate, check.name, problem, servers, check.targets) };
   return { warning: messages.lookupFailedAllowed(check.certificate, check.name, problem, servers, check.targets) };
 };
 
@@ -299,7 +312,13 @@ const resultOf = (items: Item[], warnings: string[], mode: Mode): PolicyResult =
   return { violations, warnings: [...warnings, ...itemWarnings] };
 };
 
-const check = async (request: PolicyRequest, view: ClusterView, settings: CertificateDnsSettings, deps: CertificateDnsDependencies, signal: AbortSignal): Promise<PolicyResult> => {
+const check = async (
+  request: PolicyRequest,
+  view: ClusterView,
+  settings: CertificateDnsSettings,
+  deps: CertificateDnsDependencies,
+  signal: AbortSignal,
+): Promise<PolicyResult> => {
   const derived = derivedOf(request);
   const object = request.object;
   if (!derived || !object || derived.certificates.length === 0) return { violations: [], warnings: derived?.warnings ?? [] };
@@ -311,7 +330,12 @@ const check = async (request: PolicyRequest, view: ClusterView, settings: Certif
   const breakGlass = await readBreakGlass(BREAK_GLASS, { object, description, namespace, user: request.userInfo }, deps.breakGlass ?? ANNOTATION_ALONE, signal);
   if (breakGlass.use) {
     const message = messages.skipped(description, breakGlass.use.reason);
-    return { violations: [], warnings: [...warnings, message], auditAnnotations: { [messages.SKIPPED_AUDIT_KEY]: breakGlass.use.reason }, breakGlass: { ...breakGlass.use, message } };
+    return {
+      violations: [],
+      warnings: [...warnings, message],
+      auditAnnotations: { [messages.SKIPPED_AUDIT_KEY]: breakGlass.use.reason },
+      breakGlass: { ...breakGlass.use, message },
+    };
   }
   if (breakGlass.warning) warnings.push(breakGlass.warning);
   const self: KubeObject = { ...object, metadata: { ...object.metadata, namespace } };

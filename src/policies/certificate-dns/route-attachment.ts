@@ -8,7 +8,15 @@
 import { isIP } from 'node:net';
 import type { ClusterView } from '../../cluster/view.ts';
 import { labelsOf, nameOf, namespaceOf } from '../../kube/accessors.ts';
-import { allowedListenersOf, describeAllowedListeners, judgeRouteListeners, namespaceRefusal, withNameLabel, type AttachingRoute, type ListenerVerdict } from '../../kube/attachment.ts';
+import {
+  allowedListenersOf,
+  describeAllowedListeners,
+  judgeRouteListeners,
+  namespaceRefusal,
+  withNameLabel,
+  type AttachingRoute,
+  type ListenerVerdict,
+} from '../../kube/attachment.ts';
 import { listenersOf, parentGatewayOf, type Listener } from '../../kube/gateway.ts';
 import { GATEWAY_GROUP } from '../../kube/groups.ts';
 import type { KubeObject } from '../../kube/object.ts';
@@ -66,7 +74,13 @@ const predictParent = async (lookup: Lookup, ref: ParentRef, route: AttachingRou
 };
 
 /** The solver route of `identifier` (the name as the ACME server returns it), parent by parent. */
-export const predictSolverRoute = async (view: ClusterView, solver: AcmeSolver, certificate: JudgedCertificate, identifier: string, self?: KubeObject): Promise<RoutePrediction> => {
+export const predictSolverRoute = async (
+  view: ClusterView,
+  solver: AcmeSolver,
+  certificate: JudgedCertificate,
+  identifier: string,
+  self?: KubeObject,
+): Promise<RoutePrediction> => {
   const namespace = withNameLabel(certificate.namespace, labelsOf(await view.get('namespaces', undefined, certificate.namespace)));
   const route: AttachingRoute = { kind: 'HTTPRoute', namespace, hostnames: isIP(identifier) === 0 ? [identifier] : [] };
   const refs = effectiveParentRefs(solver, certificate);
@@ -76,7 +90,9 @@ export const predictSolverRoute = async (view: ClusterView, solver: AcmeSolver, 
 /** The listeners the route attaches to, with their parent. */
 export const attachedListeners = (prediction: RoutePrediction): { parent: Extract<ParentPrediction, { code: 'judged' }>; listener: Listener }[] =>
   prediction.parents.flatMap((parent) =>
-    parent.code === 'judged' && !parent.refused ? parent.verdicts.filter((verdict) => !verdict.excludedBy).map((verdict) => ({ parent, listener: verdict.listener })) : [],
+    parent.code === 'judged' && !parent.refused
+      ? parent.verdicts.filter((verdict) => !verdict.excludedBy).map((verdict) => ({ parent, listener: verdict.listener }))
+      : [],
   );
 
 /** The challenge arrives over plain HTTP (RFC 8555 §8.3): only an HTTP listener answers it. */

@@ -12,7 +12,11 @@ t.test('accepts resolver and ingress forms users write', async (t) => {
     policies: {
       'certificate-dns': {
         resolvers: ['1.1.1.1', '127.0.0.1:5353', '2606:4700::1111', '[2606:4700::1111]:53'],
-        ingress: { addresses: ['203.0.113.10', '2001:db8::10'], hostnames: ['lb.example.net.'], services: [{ namespace: 'ingress-nginx', name: 'controller' }] },
+        ingress: {
+          addresses: ['203.0.113.10', '2001:db8::10'],
+          hostnames: ['lb.example.net.'],
+          services: [{ namespace: 'ingress-nginx', name: 'controller' }],
+        },
       },
     },
   }).policies['certificate-dns'];
@@ -24,7 +28,11 @@ t.test('rejects what node:dns or the policy could not use, naming the key', asyn
   const rows: [string, unknown, RegExp][] = [
     ['a resolver given by name', { resolvers: ['dns.google'] }, /policies\.certificate-dns\.resolvers\.0: must match pattern/],
     ['a hostname among the addresses', { ingress: { addresses: ['lb.example.net'] } }, /policies\.certificate-dns\.ingress\.addresses\.0: must match pattern/],
-    ['a Service without namespace', { ingress: { services: [{ name: 'controller' }] } }, /policies\.certificate-dns\.ingress\.services\.0: must have required property 'namespace'/],
+    [
+      'a Service without namespace',
+      { ingress: { services: [{ name: 'controller' }] } },
+      /policies\.certificate-dns\.ingress\.services\.0: must have required property 'namespace'/,
+    ],
     ['an unknown onLookupError', { onLookupError: 'maybe' }, /policies\.certificate-dns\.onLookupError: must be one of allow, deny/],
     ['a deadline beyond the webhook timeout', { lookupTimeoutMs: 60000 }, /policies\.certificate-dns\.lookupTimeoutMs: must be <= 10000/],
   ];

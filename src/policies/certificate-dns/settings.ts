@@ -71,7 +71,8 @@ export const certificateDnsSchema = {
     resolvers: {
       type: 'array',
       default: [],
-      description: 'DNS servers to ask, e.g. "1.1.1.1" or "127.0.0.1:5353"; empty: the system resolvers. Point at public resolvers when the cluster sees a split-horizon view.',
+      description:
+        'DNS servers to ask, e.g. "1.1.1.1" or "127.0.0.1:5353"; empty: the system resolvers. Point at public resolvers when the cluster sees a split-horizon view.',
       items: { type: 'string', pattern: RESOLVER_PATTERN },
     },
     // 2 s: all lookups of one review share it; the review's own deadline (--request-timeout, 4 s) cuts it shorter when it comes first.
@@ -87,7 +88,7 @@ export const certificateDnsSchema = {
     // 300 s caps long record TTLs so a DNS change reaches certguard within minutes.
     maxCacheSeconds: { type: 'integer', minimum: 0, maximum: 86400, default: 300 },
     namespaceModeAnnotation: { type: 'string', minLength: 1, default: 'certguard.io/certificate-dns-mode' },
-    caa: { type: 'boolean', default: true, description: 'Deny names whose CAA records do not authorize the issuer\'s ACME CA.' },
+    caa: { type: 'boolean', default: true, description: "Deny names whose CAA records do not authorize the issuer's ACME CA." },
     caaIdentities: {
       type: 'array',
       default: [],

@@ -129,7 +129,11 @@ const parentRefAnnotations = (object: KubeObject, shim: ShimName): Record<string
   if (shim !== 'listenerset-shim') return {};
   const parent = (specOf(object).parentRef ?? {}) as { name?: unknown; namespace?: unknown };
   if (/^(1|t|true)$/i.test(object.metadata?.annotations?.[PARENT_REF_FALLBACK_ANNOTATION] ?? '')) {
-    return { [PARENT_REF_KIND_ANNOTATION]: 'Gateway', [PARENT_REF_NAME_ANNOTATION]: text(parent.name) ?? '', [PARENT_REF_NAMESPACE_ANNOTATION]: text(parent.namespace) ?? namespaceOf(object) };
+    return {
+      [PARENT_REF_KIND_ANNOTATION]: 'Gateway',
+      [PARENT_REF_NAME_ANNOTATION]: text(parent.name) ?? '',
+      [PARENT_REF_NAMESPACE_ANNOTATION]: text(parent.namespace) ?? namespaceOf(object),
+    };
   }
   return { [PARENT_REF_KIND_ANNOTATION]: 'ListenerSet', [PARENT_REF_NAME_ANNOTATION]: objectName(object) };
 };
@@ -173,7 +177,10 @@ export const ingressCertificatesOf = (object: KubeObject, namespace?: string): D
   if (duplicate !== undefined) {
     // cert-manager refuses the whole Ingress (checkForDuplicateSecretNames): nothing will be issued.
     const owner = `Ingress ${namespaceOf(object, namespace)}/${objectName(object)}`;
-    return { certificates: [], warnings: [`${owner}: cert-manager will not create a Certificate for it: spec.tls secretName "${duplicate}" appears in more than one TLS entry.`] };
+    return {
+      certificates: [],
+      warnings: [`${owner}: cert-manager will not create a Certificate for it: spec.tls secretName "${duplicate}" appears in more than one TLS entry.`],
+    };
   }
   const bySecret: SecretHosts = new Map();
   blocks.forEach((block, index) => {
@@ -208,7 +215,12 @@ const isUsableListener = (listener: Listener, namespace: string): boolean => {
 
 /** Listeners the shim must skip (cert-manager isGatewayAPIListenerIgnoredThroughAnnotation: exact names, comma-separated). */
 const ignoredListeners = (object: KubeObject): Set<string> =>
-  new Set((annotationsOf(object)[IGNORE_TLS_LISTENERS_ANNOTATION] ?? '').split(',').map((name) => name.trim()).filter(Boolean));
+  new Set(
+    (annotationsOf(object)[IGNORE_TLS_LISTENERS_ANNOTATION] ?? '')
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean),
+  );
 
 /** The TLS listeners' Secrets and hostnames, as cert-manager's Gateway and ListenerSet shims group them. */
 const listenerSecrets = (object: KubeObject, ns: string): SecretHosts => {

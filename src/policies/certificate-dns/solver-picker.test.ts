@@ -16,7 +16,11 @@ t.test('agrees with cert-manager on every name of the recorded solver table', as
   let names = 0;
   for (const c of table.cases) {
     // Every name has a recorded answer (a case added without re-recording fails here).
-    t.same(c.picks.map((pick) => pick.name), namesOf(c.certificate), `${c.id}: recorded names`);
+    t.same(
+      c.picks.map((pick) => pick.name),
+      namesOf(c.certificate),
+      `${c.id}: recorded names`,
+    );
     names += c.picks.length;
     wrong.push(...disagreements(c.id, c.picks, certguardPicks(c)));
   }
@@ -40,28 +44,103 @@ type Case = {
 const cases: Case[] = [
   { name: 'picks the only solver without selector', identifier: 'a.example.com', solvers: [http()], want: 0 },
   { name: 'picks the first of two solvers without selector', identifier: 'a.example.com', solvers: [http(), dns()], want: 0 },
-  { name: 'a matching dnsZones selector beats an earlier solver without selector', identifier: 'a.example.com', solvers: [http(), dns({ dnsZones: ['example.com'] })], want: 1 },
-  { name: 'a solver without selector does not replace an earlier selector match', identifier: 'a.example.com', solvers: [dns({ dnsZones: ['example.com'] }), http()], want: 0 },
+  {
+    name: 'a matching dnsZones selector beats an earlier solver without selector',
+    identifier: 'a.example.com',
+    solvers: [http(), dns({ dnsZones: ['example.com'] })],
+    want: 1,
+  },
+  {
+    name: 'a solver without selector does not replace an earlier selector match',
+    identifier: 'a.example.com',
+    solvers: [dns({ dnsZones: ['example.com'] }), http()],
+    want: 0,
+  },
   { name: 'a selector that does not match is never picked', identifier: 'a.example.org', solvers: [dns({ dnsZones: ['example.com'] }), http()], want: 1 },
-  { name: 'nothing is picked when no selector matches and there is no fallback', identifier: 'a.example.org', solvers: [dns({ dnsZones: ['example.com'] })], want: undefined },
-  { name: 'a dnsNames match beats a dnsZones match listed first', identifier: 'a.example.com', solvers: [dns({ dnsZones: ['a.example.com'] }), http({ dnsNames: ['a.example.com'] })], want: 1 },
-  { name: 'a dnsNames match beats a matchLabels match listed first', identifier: 'a.example.com', labels: { team: 'pay' }, solvers: [dns({ matchLabels: { team: 'pay' } }), http({ dnsNames: ['a.example.com'] })], want: 1 },
+  {
+    name: 'nothing is picked when no selector matches and there is no fallback',
+    identifier: 'a.example.org',
+    solvers: [dns({ dnsZones: ['example.com'] })],
+    want: undefined,
+  },
+  {
+    name: 'a dnsNames match beats a dnsZones match listed first',
+    identifier: 'a.example.com',
+    solvers: [dns({ dnsZones: ['a.example.com'] }), http({ dnsNames: ['a.example.com'] })],
+    want: 1,
+  },
+  {
+    name: 'a dnsNames match beats a matchLabels match listed first',
+    identifier: 'a.example.com',
+    labels: { team: 'pay' },
+    solvers: [dns({ matchLabels: { team: 'pay' } }), http({ dnsNames: ['a.example.com'] })],
+    want: 1,
+  },
   { name: 'dnsNames match exactly, not as a suffix', identifier: 'b.a.example.com', solvers: [http({ dnsNames: ['a.example.com'] }), dns()], want: 1 },
-  { name: 'the longest matching zone wins', identifier: 'a.pay.example.com', solvers: [dns({ dnsZones: ['example.com'] }), http({ dnsZones: ['pay.example.com'] })], want: 1 },
-  { name: 'the longest zone of one selector counts', identifier: 'a.pay.example.com', solvers: [dns({ dnsZones: ['pay.example.com'] }), http({ dnsZones: ['example.com', 'a.pay.example.com'] })], want: 1 },
+  {
+    name: 'the longest matching zone wins',
+    identifier: 'a.pay.example.com',
+    solvers: [dns({ dnsZones: ['example.com'] }), http({ dnsZones: ['pay.example.com'] })],
+    want: 1,
+  },
+  {
+    name: 'the longest zone of one selector counts',
+    identifier: 'a.pay.example.com',
+    solvers: [dns({ dnsZones: ['pay.example.com'] }), http({ dnsZones: ['example.com', 'a.pay.example.com'] })],
+    want: 1,
+  },
   { name: 'zones match on label boundaries only', identifier: 'a.notexample.com', solvers: [http({ dnsZones: ['example.com'] }), dns()], want: 1 },
   { name: 'zones match ignoring case', identifier: 'A.Example.COM', solvers: [dns(), http({ dnsZones: ['example.com'] })], want: 1 },
   { name: 'a zone equal to the name matches', identifier: 'example.com', solvers: [dns(), http({ dnsZones: ['example.com'] })], want: 1 },
-  { name: 'equal zones: more matching labels win', identifier: 'a.example.com', labels: { team: 'pay', env: 'prod' }, solvers: [dns({ dnsZones: ['example.com'], matchLabels: { team: 'pay' } }), http({ dnsZones: ['example.com'], matchLabels: { team: 'pay', env: 'prod' } })], want: 1 },
-  { name: 'equal zones and labels: the first listed stays', identifier: 'a.example.com', solvers: [dns({ dnsZones: ['example.com'] }), http({ dnsZones: ['example.com'] })], want: 0 },
-  { name: 'both dnsNames match: the longer zone wins', identifier: 'a.example.com', solvers: [dns({ dnsNames: ['a.example.com'] }), http({ dnsNames: ['a.example.com'], dnsZones: ['example.com'] })], want: 1 },
-  { name: 'no zones on either side: more matchLabels win', identifier: 'a.example.com', labels: { team: 'pay' }, solvers: [dns({}), http({ matchLabels: { team: 'pay' } })], want: 1 },
-  { name: 'a matchLabels selector needs every label', identifier: 'a.example.com', labels: { team: 'pay' }, solvers: [http({ matchLabels: { team: 'pay', env: 'prod' } }), dns()], want: 1 },
+  {
+    name: 'equal zones: more matching labels win',
+    identifier: 'a.example.com',
+    labels: { team: 'pay', env: 'prod' },
+    solvers: [dns({ dnsZones: ['example.com'], matchLabels: { team: 'pay' } }), http({ dnsZones: ['example.com'], matchLabels: { team: 'pay', env: 'prod' } })],
+    want: 1,
+  },
+  {
+    name: 'equal zones and labels: the first listed stays',
+    identifier: 'a.example.com',
+    solvers: [dns({ dnsZones: ['example.com'] }), http({ dnsZones: ['example.com'] })],
+    want: 0,
+  },
+  {
+    name: 'both dnsNames match: the longer zone wins',
+    identifier: 'a.example.com',
+    solvers: [dns({ dnsNames: ['a.example.com'] }), http({ dnsNames: ['a.example.com'], dnsZones: ['example.com'] })],
+    want: 1,
+  },
+  {
+    name: 'no zones on either side: more matchLabels win',
+    identifier: 'a.example.com',
+    labels: { team: 'pay' },
+    solvers: [dns({}), http({ matchLabels: { team: 'pay' } })],
+    want: 1,
+  },
+  {
+    name: 'a matchLabels selector needs every label',
+    identifier: 'a.example.com',
+    labels: { team: 'pay' },
+    solvers: [http({ matchLabels: { team: 'pay', env: 'prod' } }), dns()],
+    want: 1,
+  },
   { name: 'an empty selector does not replace an earlier solver without selector', identifier: 'a.example.com', solvers: [dns(), http({})], want: 0 },
   { name: 'an empty selector is picked when listed first', identifier: 'a.example.com', solvers: [http({}), dns()], want: 0 },
-  { name: 'a wildcard skips HTTP-01 solvers: the only type offered is DNS-01', identifier: '*.example.com', offered: ['dns-01'], solvers: [http({ dnsNames: ['*.example.com'] }), dns()], want: 1 },
+  {
+    name: 'a wildcard skips HTTP-01 solvers: the only type offered is DNS-01',
+    identifier: '*.example.com',
+    offered: ['dns-01'],
+    solvers: [http({ dnsNames: ['*.example.com'] }), dns()],
+    want: 1,
+  },
   { name: 'a wildcard with only HTTP-01 solvers gets none', identifier: '*.example.com', offered: ['dns-01'], solvers: [http()], want: undefined },
-  { name: 'a wildcard dnsNames selector matches the wildcard itself', identifier: '*.example.com', solvers: [dns(), http({ dnsNames: ['*.example.com'] })], want: 1 },
+  {
+    name: 'a wildcard dnsNames selector matches the wildcard itself',
+    identifier: '*.example.com',
+    solvers: [dns(), http({ dnsNames: ['*.example.com'] })],
+    want: 1,
+  },
   { name: 'an IP address skips DNS-01 solvers', identifier: '203.0.113.10', offered: ['http-01'], solvers: [dns(), http()], want: 1 },
 ];
 

@@ -130,8 +130,7 @@ const beats = (candidate: Score, selected: Score): boolean => {
  * case-insensitive, RFC 4343); cert-manager writes IP addresses in Go's canonical form
  * (certificaterequests/acme/acme.go:267-269), the form normalizeAddress also gives.
  */
-export const acmeIdentifier = (name: string, isIpAddress: boolean): string =>
-  isIpAddress ? normalizeAddress(name) : name.toLowerCase();
+export const acmeIdentifier = (name: string, isIpAddress: boolean): string => (isIpAddress ? normalizeAddress(name) : name.toLowerCase());
 
 /**
  * The solver cert-manager picks for `identifier` (from acmeIdentifier: "*.example.com" for a

@@ -46,7 +46,10 @@ const gatewayWriters = (view: ClusterView, reviewed: Reviewed, secretName: strin
   if (using.size === 0) return [];
   return view
     .list('gateways', { namespace: reviewed.namespace })
-    .filter((gateway) => using.has(gateway.metadata?.name ?? '') && hasShimAnnotation(gateway) && !(reviewed.kind === 'Gateway' && gateway.metadata?.name === reviewed.name))
+    .filter(
+      (gateway) =>
+        using.has(gateway.metadata?.name ?? '') && hasShimAnnotation(gateway) && !(reviewed.kind === 'Gateway' && gateway.metadata?.name === reviewed.name),
+    )
     .flatMap((gateway) => gatewayCertificatesOf(gateway, reviewed.namespace).certificates)
     .map((shim) => ({ certificateName: shim.name, secretName: shim.secretName, description: shim.subject }));
 };

@@ -27,7 +27,12 @@ export const certificateIdentifiers = (object: KubeObject): Identifiers => {
   const ipAddresses = entriesOf(spec.ipAddresses, 'spec.ipAddresses');
   const commonName = typeof spec.commonName === 'string' && spec.commonName !== '' ? { value: spec.commonName, field: 'spec.commonName' } : undefined;
   return {
-    counts: { dnsNames: dnsNames.length, ipAddresses: ipAddresses.length, uris: entriesOf(spec.uris, 'spec.uris').length, emailAddresses: entriesOf(spec.emailAddresses, 'spec.emailAddresses').length },
+    counts: {
+      dnsNames: dnsNames.length,
+      ipAddresses: ipAddresses.length,
+      uris: entriesOf(spec.uris, 'spec.uris').length,
+      emailAddresses: entriesOf(spec.emailAddresses, 'spec.emailAddresses').length,
+    },
     commonName,
     sans: [...dnsNames, ...ipAddresses],
   };
@@ -67,6 +72,7 @@ const duplicateViolations = (subject: string, identifiers: Identifiers): string[
 
 export const acmeViolations = (subject: string, issuer: string, identifiers: Identifiers, maxIdentifiers: number): string[] => {
   const { dnsNames, ipAddresses, uris, emailAddresses } = identifiers.counts;
-  const tooMany = dnsNames + ipAddresses + uris + emailAddresses > maxIdentifiers ? [messages.tooManyIdentifiers(subject, issuer, identifiers.counts, maxIdentifiers)] : [];
+  const tooMany =
+    dnsNames + ipAddresses + uris + emailAddresses > maxIdentifiers ? [messages.tooManyIdentifiers(subject, issuer, identifiers.counts, maxIdentifiers)] : [];
   return [...tooMany, ...duplicateViolations(subject, identifiers)];
 };

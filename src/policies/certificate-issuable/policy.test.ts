@@ -14,9 +14,22 @@ import { defaultCertificateIssuableSettings, type CertificateIssuableSettings } 
 
 const NS = 'app-production';
 
-const clusterIssuer = (name: string, spec: Record<string, unknown>): KubeObject => ({ apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name }, spec });
+const clusterIssuer = (name: string, spec: Record<string, unknown>): KubeObject => ({
+  apiVersion: 'cert-manager.io/v1',
+  kind: 'ClusterIssuer',
+  metadata: { name },
+  spec,
+});
 
-type CertificateInput = { name: string; secretName?: string; namespace?: string; issuer?: string; spec?: Record<string, unknown>; annotations?: Record<string, string>; ownedBy?: { kind: string; name: string } };
+type CertificateInput = {
+  name: string;
+  secretName?: string;
+  namespace?: string;
+  issuer?: string;
+  spec?: Record<string, unknown>;
+  annotations?: Record<string, string>;
+  ownedBy?: { kind: string; name: string };
+};
 
 const certificate = (input: CertificateInput): KubeObject => ({
   apiVersion: 'cert-manager.io/v1',
@@ -27,7 +40,12 @@ const certificate = (input: CertificateInput): KubeObject => ({
     annotations: input.annotations,
     ownerReferences: input.ownedBy ? [{ apiVersion: 'networking.k8s.io/v1', kind: input.ownedBy.kind, name: input.ownedBy.name, uid: 'u' }] : undefined,
   },
-  spec: { secretName: input.secretName ?? input.name, dnsNames: ['app.example.com'], issuerRef: { name: input.issuer ?? 'letsencrypt-prod', kind: 'ClusterIssuer' }, ...input.spec },
+  spec: {
+    secretName: input.secretName ?? input.name,
+    dnsNames: ['app.example.com'],
+    issuerRef: { name: input.issuer ?? 'letsencrypt-prod', kind: 'ClusterIssuer' },
+    ...input.spec,
+  },
 });
 
 const ingress = (name: string, tls: { hosts: string[]; secretName: string }[], annotations: Record<string, string> = {}): KubeObject => ({
@@ -41,10 +59,19 @@ const gateway = (name: string, hostname: string, secret: string): KubeObject => 
   apiVersion: 'gateway.networking.k8s.io/v1',
   kind: 'Gateway',
   metadata: { name, namespace: NS, annotations: { 'cert-manager.io/cluster-issuer': 'letsencrypt-prod' } },
-  spec: { gatewayClassName: 'traefik', listeners: [{ name: 'websecure', hostname, port: 443, protocol: 'HTTPS', tls: { mode: 'Terminate', certificateRefs: [{ kind: 'Secret', group: '', name: secret }] } }] },
+  spec: {
+    gatewayClassName: 'traefik',
+    listeners: [
+      { name: 'websecure', hostname, port: 443, protocol: 'HTTPS', tls: { mode: 'Terminate', certificateRefs: [{ kind: 'Secret', group: '', name: secret }] } },
+    ],
+  },
 });
 
-const namespace = (name: string, annotations: Record<string, string> = {}): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, annotations } });
+const namespace = (name: string, annotations: Record<string, string> = {}): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Namespace',
+  metadata: { name, annotations },
+});
 
 const CLUSTER: KubeObject[] = [
   clusterIssuer('letsencrypt-prod', { acme: { server: 'https://acme-v02.api.letsencrypt.org/directory', solvers: [{ dns01: { cloudflare: {} } }] } }),
@@ -81,40 +108,74 @@ const SHARED =
   "only one Certificate can own a Secret: cert-manager leaves the others never Ready (cert-manager#6406), older releases re-issued both without end, each overwriting the other's certificate (cert-manager#4846)";
 const BADCSR = '(badCSR "Unexpected number of identifiers found in CSR", cert-manager#9298). Remove the duplicate.';
 const LONG_CN = `${'a'.repeat(54)}.example.com`; // 66 characters
-const CN_TAIL = 'is 66 characters long, more than the 64 X.509 allows in a common name (RFC 5280 ub-common-name), and cert-manager refuses such a Certificate. Shorten it, or leave the common name out: clients check the dnsNames.';
+const CN_TAIL =
+  'is 66 characters long, more than the 64 X.509 allows in a common name (RFC 5280 ub-common-name), and cert-manager refuses such a Certificate. Shorten it, or leave the common name out: clients check the dnsNames.';
 const names = (count: number): string[] => Array.from({ length: count }, (_, index) => `n${index}.example.com`);
 
-type Case = { name: string; request: PolicyRequest; settings?: Partial<CertificateIssuableSettings>; objects?: KubeObject[]; violations?: string[]; warnings?: string[]; audit?: Record<string, string> };
+type Case = {
+  name: string;
+  request: PolicyRequest;
+  settings?: Partial<CertificateIssuableSettings>;
+  objects?: KubeObject[];
+  violations?: string[];
+  warnings?: string[];
+  audit?: Record<string, string>;
+};
 
 const cases: Case[] = [
   {
     name: 'denies a Certificate whose secretName another Certificate in the namespace uses, naming both',
     request: create(certificate({ name: 'shop-v2', secretName: 'shop-tls' })),
-    violations: [`Certificate ${NS}/shop-v2: secretName "shop-tls" is already used by Certificate ${NS}/shop-tls, and ${SHARED}. Give this one its own secretName, or delete the other.`],
+    violations: [
+      `Certificate ${NS}/shop-v2: secretName "shop-tls" is already used by Certificate ${NS}/shop-tls, and ${SHARED}. Give this one its own secretName, or delete the other.`,
+    ],
   },
   { name: 'allows the same secretName in another namespace', request: create(certificate({ name: 'x', secretName: 'other-ns-tls' })) },
-  { name: 'allows a Certificate re-applied unchanged (it is not its own rival)', request: update(certificate({ name: 'shop-tls' }), certificate({ name: 'shop-tls' })) },
+  {
+    name: 'allows a Certificate re-applied unchanged (it is not its own rival)',
+    request: update(certificate({ name: 'shop-tls' }), certificate({ name: 'shop-tls' })),
+  },
   {
     name: 'an UPDATE that keeps an existing conflict only warns',
-    request: update(certificate({ name: 'modern', secretName: 'shared-tls' }), certificate({ name: 'modern', secretName: 'shared-tls', spec: { dnsNames: ['new.example.com'] } })),
-    warnings: [`Certificate ${NS}/modern: secretName "shared-tls" is also used by Certificate ${NS}/legacy, and ${SHARED}. This update keeps that, so it is allowed: give one of them its own secretName.`],
+    request: update(
+      certificate({ name: 'modern', secretName: 'shared-tls' }),
+      certificate({ name: 'modern', secretName: 'shared-tls', spec: { dnsNames: ['new.example.com'] } }),
+    ),
+    warnings: [
+      `Certificate ${NS}/modern: secretName "shared-tls" is also used by Certificate ${NS}/legacy, and ${SHARED}. This update keeps that, so it is allowed: give one of them its own secretName.`,
+    ],
   },
   {
     name: 'an UPDATE that moves onto a taken secretName is denied',
     request: update(certificate({ name: 'modern', secretName: 'modern-tls' }), certificate({ name: 'modern', secretName: 'shared-tls' })),
-    violations: [`Certificate ${NS}/modern: secretName "shared-tls" is already used by Certificate ${NS}/legacy, and ${SHARED}. Give this one its own secretName, or delete the other.`],
+    violations: [
+      `Certificate ${NS}/modern: secretName "shared-tls" is already used by Certificate ${NS}/legacy, and ${SHARED}. Give this one its own secretName, or delete the other.`,
+    ],
   },
-  { name: 'an UPDATE that fixes the conflict passes', request: update(certificate({ name: 'modern', secretName: 'shared-tls' }), certificate({ name: 'modern', secretName: 'modern-tls' })) },
+  {
+    name: 'an UPDATE that fixes the conflict passes',
+    request: update(certificate({ name: 'modern', secretName: 'shared-tls' }), certificate({ name: 'modern', secretName: 'modern-tls' })),
+  },
   {
     name: 'denies an annotated Ingress whose shim Certificate would write a Secret an explicit Certificate writes',
     request: create(ingress('shop', [{ hosts: ['shop.example.com'], secretName: 'shared-tls' }])),
-    violations: [`Ingress ${NS}/shop (ingress-shim Certificate shared-tls): secretName "shared-tls" is already used by Certificate ${NS}/legacy, and ${SHARED}. Give this one its own secretName, or delete the other.`],
+    violations: [
+      `Ingress ${NS}/shop (ingress-shim Certificate shared-tls): secretName "shared-tls" is already used by Certificate ${NS}/legacy, and ${SHARED}. Give this one its own secretName, or delete the other.`,
+    ],
   },
-  { name: 'allows an Ingress whose shim Certificate already exists, owned by it', request: update(ingress('api', [{ hosts: ['api.example.com'], secretName: 'api-tls' }]), ingress('api', [{ hosts: ['api.example.com'], secretName: 'api-tls' }])) },
+  {
+    name: 'allows an Ingress whose shim Certificate already exists, owned by it',
+    request: update(
+      ingress('api', [{ hosts: ['api.example.com'], secretName: 'api-tls' }]),
+      ingress('api', [{ hosts: ['api.example.com'], secretName: 'api-tls' }]),
+    ),
+  },
   {
     name: 'denies a Certificate whose Secret an annotated Gateway in the namespace writes (the shim counts by the name cert-manager gives it)',
     request: create(certificate({ name: 'edge-cert', secretName: 'edge-tls' })),
-    violations: [`Certificate ${NS}/edge-cert: secretName "edge-tls" is already used by Gateway ${NS}/edge (gateway-shim Certificate edge-tls), and ${SHARED}. Give this one its own secretName, or delete the other.`],
+    violations: [
+      `Certificate ${NS}/edge-cert: secretName "edge-tls" is already used by Gateway ${NS}/edge (gateway-shim Certificate edge-tls), and ${SHARED}. Give this one its own secretName, or delete the other.`,
+    ],
     warnings: [
       `Certificate ${NS}/edge-cert: its Secret "${NS}/edge-tls" is served by Gateway ${NS}/edge spec.listeners[0] "websecure" for hostname "edge.example.com", which none of its dnsNames (app.example.com) covers (a wildcard covers exactly one label, RFC 6125), so clients of edge.example.com would reject the certificate. Add edge.example.com to spec.dnsNames, or serve another Secret on that listener.`,
     ],
@@ -132,7 +193,13 @@ const cases: Case[] = [
           listeners: [
             { name: 'apex', hostname: 'example.com', port: 443, protocol: 'HTTPS', tls: { certificateRefs: [{ name: 'wild-tls', namespace: NS }] } },
             { name: 'shop', hostname: 'Shop.Example.com', port: 443, protocol: 'HTTPS', tls: { certificateRefs: [{ name: 'wild-tls', namespace: NS }] } },
-            { name: 'deep', hostname: 'a.b.example.com', port: 443, protocol: 'HTTPS', tls: { certificateRefs: [{ kind: 'Secret', name: 'wild-tls', namespace: NS }] } },
+            {
+              name: 'deep',
+              hostname: 'a.b.example.com',
+              port: 443,
+              protocol: 'HTTPS',
+              tls: { certificateRefs: [{ kind: 'Secret', name: 'wild-tls', namespace: NS }] },
+            },
             { name: 'any', port: 443, protocol: 'HTTPS', tls: { certificateRefs: [{ name: 'wild-tls', namespace: NS }] } },
             { name: 'same-name-other-namespace', hostname: 'example.org', port: 443, protocol: 'HTTPS', tls: { certificateRefs: [{ name: 'wild-tls' }] } },
           ],
@@ -144,19 +211,29 @@ const cases: Case[] = [
       `Certificate ${NS}/wild-tls: its Secret "${NS}/wild-tls" is served by Gateway traefik/web spec.listeners[2] "deep" for hostname "a.b.example.com", which none of its dnsNames (*.example.com) covers (a wildcard covers exactly one label, RFC 6125), so clients of a.b.example.com would reject the certificate. Add a.b.example.com to spec.dnsNames, or serve another Secret on that listener.`,
     ],
   },
-  { name: 'allows the annotated Gateway itself', request: update(gateway('edge', 'edge.example.com', 'edge-tls'), gateway('edge', 'edge2.example.com', 'edge-tls')) },
+  {
+    name: 'allows the annotated Gateway itself',
+    request: update(gateway('edge', 'edge.example.com', 'edge-tls'), gateway('edge', 'edge2.example.com', 'edge-tls')),
+  },
   {
     name: 'denies more identifiers than an ACME CA accepts',
     request: create(certificate({ name: 'big', spec: { dnsNames: names(99), ipAddresses: ['203.0.113.1'], uris: ['spiffe://a/b'] } })),
-    violations: [`Certificate ${NS}/big: 101 identifiers (dnsNames 99, ipAddresses 1, uris 1) are more than the 100 an ACME CA accepts in one certificate (certguard setting maxIdentifiers, Let's Encrypt allows 100), so the order of ClusterIssuer letsencrypt-prod would be refused and cert-manager would retry it. Split the names over several Certificates.`],
+    violations: [
+      `Certificate ${NS}/big: 101 identifiers (dnsNames 99, ipAddresses 1, uris 1) are more than the 100 an ACME CA accepts in one certificate (certguard setting maxIdentifiers, Let's Encrypt allows 100), so the order of ClusterIssuer letsencrypt-prod would be refused and cert-manager would retry it. Split the names over several Certificates.`,
+    ],
   },
   { name: 'allows exactly maxIdentifiers', request: create(certificate({ name: 'full', spec: { dnsNames: names(100) } })) },
-  { name: 'allows many identifiers from a CA that is not ACME', request: create(certificate({ name: 'internal', issuer: 'selfsigned', spec: { dnsNames: names(150) } })) },
+  {
+    name: 'allows many identifiers from a CA that is not ACME',
+    request: create(certificate({ name: 'internal', issuer: 'selfsigned', spec: { dnsNames: names(150) } })),
+  },
   {
     name: 'maxIdentifiers is a setting and counts emailAddresses',
     request: create(certificate({ name: 'small', spec: { dnsNames: names(2), emailAddresses: ['a@example.com'] } })),
     settings: { maxIdentifiers: 2 },
-    violations: [`Certificate ${NS}/small: 3 identifiers (dnsNames 2, emailAddresses 1) are more than the 2 an ACME CA accepts in one certificate (certguard setting maxIdentifiers, Let's Encrypt allows 100), so the order of ClusterIssuer letsencrypt-prod would be refused and cert-manager would retry it. Split the names over several Certificates.`],
+    violations: [
+      `Certificate ${NS}/small: 3 identifiers (dnsNames 2, emailAddresses 1) are more than the 2 an ACME CA accepts in one certificate (certguard setting maxIdentifiers, Let's Encrypt allows 100), so the order of ClusterIssuer letsencrypt-prod would be refused and cert-manager would retry it. Split the names over several Certificates.`,
+    ],
   },
   {
     name: 'denies a commonName over 64 characters, whatever the issuer',
@@ -171,28 +248,45 @@ const cases: Case[] = [
   },
   {
     name: 'denies the same dnsName twice and the same IP address in two spellings (ACME)',
-    request: create(certificate({ name: 'dup', spec: { dnsNames: ['a.example.com', 'b.example.com', 'a.example.com'], ipAddresses: ['2001:db8::1', '2001:DB8:0::1'] } })),
+    request: create(
+      certificate({ name: 'dup', spec: { dnsNames: ['a.example.com', 'b.example.com', 'a.example.com'], ipAddresses: ['2001:db8::1', '2001:DB8:0::1'] } }),
+    ),
     violations: [
       `Certificate ${NS}/dup: spec.dnsNames[2] "a.example.com" repeats spec.dnsNames[0]: the CSR would carry it twice but the ACME order once, and the CA refuses the mismatch ${BADCSR}`,
       `Certificate ${NS}/dup: spec.ipAddresses[1] "2001:DB8:0::1" repeats spec.ipAddresses[0]: the CSR would carry it twice but the ACME order once, and the CA refuses the mismatch ${BADCSR}`,
     ],
   },
-  { name: 'allows a duplicate name for a CA that is not ACME', request: create(certificate({ name: 'dup', issuer: 'selfsigned', spec: { dnsNames: ['a.example.com', 'a.example.com'] } })) },
+  {
+    name: 'allows a duplicate name for a CA that is not ACME',
+    request: create(certificate({ name: 'dup', issuer: 'selfsigned', spec: { dnsNames: ['a.example.com', 'a.example.com'] } })),
+  },
   {
     name: 'an UPDATE that keeps a duplicate name only warns',
-    request: update(certificate({ name: 'dup', spec: { dnsNames: ['a.example.com', 'a.example.com'] } }), certificate({ name: 'dup', annotations: { team: 'x' }, spec: { dnsNames: ['a.example.com', 'a.example.com'] } })),
-    warnings: [`Certificate ${NS}/dup: spec.dnsNames[1] "a.example.com" repeats spec.dnsNames[0]: the CSR would carry it twice but the ACME order once, and the CA refuses the mismatch (badCSR "Unexpected number of identifiers found in CSR", cert-manager#9298). Remove the duplicate (unchanged by this update, so it is allowed).`],
+    request: update(
+      certificate({ name: 'dup', spec: { dnsNames: ['a.example.com', 'a.example.com'] } }),
+      certificate({ name: 'dup', annotations: { team: 'x' }, spec: { dnsNames: ['a.example.com', 'a.example.com'] } }),
+    ),
+    warnings: [
+      `Certificate ${NS}/dup: spec.dnsNames[1] "a.example.com" repeats spec.dnsNames[0]: the CSR would carry it twice but the ACME order once, and the CA refuses the mismatch (badCSR "Unexpected number of identifiers found in CSR", cert-manager#9298). Remove the duplicate (unchanged by this update, so it is allowed).`,
+    ],
   },
   {
     name: 'a namespace in warn mode gets warnings',
     request: create(certificate({ name: 'shop-v2', namespace: 'relaxed', secretName: 'x-tls', spec: { dnsNames: ['a.example.com', 'a.example.com'] } })),
-    warnings: [`Certificate relaxed/shop-v2: spec.dnsNames[1] "a.example.com" repeats spec.dnsNames[0]: the CSR would carry it twice but the ACME order once, and the CA refuses the mismatch ${BADCSR}`],
+    warnings: [
+      `Certificate relaxed/shop-v2: spec.dnsNames[1] "a.example.com" repeats spec.dnsNames[0]: the CSR would carry it twice but the ACME order once, and the CA refuses the mismatch ${BADCSR}`,
+    ],
   },
-  { name: 'a namespace in off mode is not judged', request: create(certificate({ name: 'd', namespace: 'ignored', spec: { dnsNames: ['a.example.com', 'a.example.com'] } })) },
+  {
+    name: 'a namespace in off mode is not judged',
+    request: create(certificate({ name: 'd', namespace: 'ignored', spec: { dnsNames: ['a.example.com', 'a.example.com'] } })),
+  },
   {
     name: 'an unknown namespace mode is ignored with a warning',
     request: create(certificate({ name: 'ok', namespace: 'typo' })),
-    warnings: ['namespace "typo": annotation certguard.io/certificate-issuable-mode "enforced" is not one of enforce, warn, off, so certificate-issuable used its configured mode enforce.'],
+    warnings: [
+      'namespace "typo": annotation certguard.io/certificate-issuable-mode "enforced" is not one of enforce, warn, off, so certificate-issuable used its configured mode enforce.',
+    ],
   },
   {
     name: 'break glass skips the check with a warning and an audit annotation',
@@ -203,8 +297,12 @@ const cases: Case[] = [
   {
     name: 'an empty break-glass reason does not skip',
     request: create(certificate({ name: 'shop-v2', secretName: 'shop-tls', annotations: { 'certguard.io/skip-issuable-check': ' ' } })),
-    violations: [`Certificate ${NS}/shop-v2: secretName "shop-tls" is already used by Certificate ${NS}/shop-tls, and ${SHARED}. Give this one its own secretName, or delete the other.`],
-    warnings: [`Certificate ${NS}/shop-v2: annotation certguard.io/skip-issuable-check is empty, so the issuability check ran: give the reason for skipping it as the value.`],
+    violations: [
+      `Certificate ${NS}/shop-v2: secretName "shop-tls" is already used by Certificate ${NS}/shop-tls, and ${SHARED}. Give this one its own secretName, or delete the other.`,
+    ],
+    warnings: [
+      `Certificate ${NS}/shop-v2: annotation certguard.io/skip-issuable-check is empty, so the issuability check ran: give the reason for skipping it as the value.`,
+    ],
   },
 ];
 
@@ -223,21 +321,35 @@ t.test('certificate-issuable', async (t) => {
 t.test('break glass decided by RBAC: it counts for the user allowed it, the check runs for another', async (t) => {
   const asked: BreakGlassQuestion[] = [];
   const isAllowed = async (question: BreakGlassQuestion) => (asked.push(question), question.user.username === 'alice');
-  const policy = createCertificateIssuablePolicy(defaultCertificateIssuableSettings(), { breakGlass: { mode: 'rbac', clusterRole: 'cg-break-glass', isAllowed } });
+  const policy = createCertificateIssuablePolicy(defaultCertificateIssuableSettings(), {
+    breakGlass: { mode: 'rbac', clusterRole: 'cg-break-glass', isAllowed },
+  });
   const view = new ManifestView(CLUSTER);
   const annotated = create(certificate({ name: 'shop-v2', secretName: 'shop-tls', annotations: { 'certguard.io/skip-issuable-check': 'migration INC-42' } }));
   const skipped = `Certificate ${NS}/shop-v2: issuability check skipped (certguard.io/skip-issuable-check: "migration INC-42").`;
   const alice = await policy.check({ ...annotated, userInfo: { username: 'alice', groups: ['dev'] } }, view, withoutDeadline());
-  t.same([alice.violations, alice.warnings, alice.breakGlass], [[], [skipped], { annotation: 'certguard.io/skip-issuable-check', reason: 'migration INC-42', user: 'alice', message: skipped }]);
+  t.same(
+    [alice.violations, alice.warnings, alice.breakGlass],
+    [[], [skipped], { annotation: 'certguard.io/skip-issuable-check', reason: 'migration INC-42', user: 'alice', message: skipped }],
+  );
   const bob = await policy.check({ ...annotated, userInfo: { username: 'bob' } }, view, withoutDeadline());
-  t.same(bob.violations, [`Certificate ${NS}/shop-v2: secretName "shop-tls" is already used by Certificate ${NS}/shop-tls, and ${SHARED}. Give this one its own secretName, or delete the other.`]);
+  t.same(bob.violations, [
+    `Certificate ${NS}/shop-v2: secretName "shop-tls" is already used by Certificate ${NS}/shop-tls, and ${SHARED}. Give this one its own secretName, or delete the other.`,
+  ]);
   t.same(bob.warnings, [
     `Certificate ${NS}/shop-v2: annotation certguard.io/skip-issuable-check is ignored, so the issuability check ran: user "bob" may not use certguard's break glass for certificate-issuable in namespace "${NS}" ` +
       '(verb use on breakglass.certguard.io "certificate-issuable"). A cluster admin, or anyone who may bind ClusterRole cg-break-glass there, grants it with ' +
       `"kubectl create rolebinding <name> -n ${NS} --clusterrole=cg-break-glass --user=bob"`,
   ]);
   t.equal(bob.breakGlass, undefined);
-  t.same(asked.map((question) => [question.user.username, question.namespace, question.policy]), [['alice', NS, 'certificate-issuable'], ['bob', NS, 'certificate-issuable']], 'asked with the user, namespace and policy');
+  t.same(
+    asked.map((question) => [question.user.username, question.namespace, question.policy]),
+    [
+      ['alice', NS, 'certificate-issuable'],
+      ['bob', NS, 'certificate-issuable'],
+    ],
+    'asked with the user, namespace and policy',
+  );
   const unannotated = await policy.check({ ...create(certificate({ name: 'ok' })), userInfo: { username: 'bob' } }, view, withoutDeadline());
   t.equal(unannotated.breakGlass, undefined);
   t.equal(asked.length, 2, 'nothing is asked without the annotation');
@@ -282,8 +394,20 @@ t.test('certguard check: two Certificates of one bundle with the same secretName
   t.same(
     verdicts.map((verdict) => [verdict.object, verdict.allowed, verdict.violations]),
     [
-      [`Certificate ${NS}/a`, false, [`Certificate ${NS}/a: secretName "same-tls" is already used by Certificate ${NS}/b, and ${SHARED}. Give this one its own secretName, or delete the other.`]],
-      [`Certificate ${NS}/b`, false, [`Certificate ${NS}/b: secretName "same-tls" is already used by Certificate ${NS}/a, and ${SHARED}. Give this one its own secretName, or delete the other.`]],
+      [
+        `Certificate ${NS}/a`,
+        false,
+        [
+          `Certificate ${NS}/a: secretName "same-tls" is already used by Certificate ${NS}/b, and ${SHARED}. Give this one its own secretName, or delete the other.`,
+        ],
+      ],
+      [
+        `Certificate ${NS}/b`,
+        false,
+        [
+          `Certificate ${NS}/b: secretName "same-tls" is already used by Certificate ${NS}/a, and ${SHARED}. Give this one its own secretName, or delete the other.`,
+        ],
+      ],
     ],
   );
 });
@@ -303,7 +427,11 @@ for (const kind of ['good', 'bad'] as const) {
       const denied = outcomes.filter((outcome) => !outcome.response.allowed);
       if (kind === 'good') {
         t.equal(denied.length, 0, denied.map((outcome) => outcome.response.status?.message).join('\n'));
-        t.same(outcomes.flatMap((outcome) => outcome.response.warnings ?? []), [], 'no warnings');
+        t.same(
+          outcomes.flatMap((outcome) => outcome.response.warnings ?? []),
+          [],
+          'no warnings',
+        );
       } else {
         t.ok(denied.length > 0, 'an object is denied');
         for (const outcome of denied) t.equal(outcome.response.status?.code, 403);

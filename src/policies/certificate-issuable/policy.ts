@@ -43,7 +43,12 @@ const namespaceMode = async (view: ClusterView, namespace: string, settings: Cer
   return { mode: settings.mode, warning: messages.badNamespaceMode(namespace, settings.namespaceModeAnnotation, value, settings.mode) };
 };
 
-const BREAK_GLASS: BreakGlassSpec = { policy: CERTIFICATE_ISSUABLE, annotation: messages.SKIP_ANNOTATION, skips: 'the issuability check', withoutReason: messages.skipWithoutReason };
+const BREAK_GLASS: BreakGlassSpec = {
+  policy: CERTIFICATE_ISSUABLE,
+  annotation: messages.SKIP_ANNOTATION,
+  skips: 'the issuability check',
+  withoutReason: messages.skipWithoutReason,
+};
 
 /** breakGlass: who the skip annotation counts for (default: the annotation alone). */
 export type CertificateIssuableDependencies = { breakGlass?: BreakGlassGate };
@@ -62,7 +67,13 @@ const identifiersOf = (kind: JudgedKind, object: KubeObject, certificate: Judged
   kind === 'Certificate' ? certificateIdentifiers(object) : shimIdentifiers(certificate);
 
 /** Limit violations of one derived Certificate (of the new or of the old object). */
-const limitViolations = async (kind: JudgedKind, object: KubeObject, certificate: JudgedCertificate, view: ClusterView, settings: CertificateIssuableSettings): Promise<string[]> => {
+const limitViolations = async (
+  kind: JudgedKind,
+  object: KubeObject,
+  certificate: JudgedCertificate,
+  view: ClusterView,
+  settings: CertificateIssuableSettings,
+): Promise<string[]> => {
   const identifiers = identifiersOf(kind, object, certificate);
   const issuer = await acmeIssuerOf(certificate, view);
   const acme = issuer ? acmeViolations(certificate.subject, issuer, identifiers, settings.maxIdentifiers) : [];
@@ -71,13 +82,22 @@ const limitViolations = async (kind: JudgedKind, object: KubeObject, certificate
 
 type Verdict = { violations: string[]; warnings: string[] };
 
-type Review = { kind: JudgedKind; request: PolicyRequest; object: KubeObject; old?: KubeObject; reviewed: Reviewed; view: ClusterView; settings: CertificateIssuableSettings };
+type Review = {
+  kind: JudgedKind;
+  request: PolicyRequest;
+  object: KubeObject;
+  old?: KubeObject;
+  reviewed: Reviewed;
+  view: ClusterView;
+  settings: CertificateIssuableSettings;
+};
 
 const conflictVerdict = (certificate: JudgedCertificate, oldSecretNames: Set<string>, review: Review): Verdict => {
   if (certificate.secretName === '') return { violations: [], warnings: [] };
   const others = otherWriters(certificate, review.view, review.reviewed);
   if (others.length === 0) return { violations: [], warnings: [] };
-  if (oldSecretNames.has(certificate.secretName)) return { violations: [], warnings: [messages.secretNameTakenKept(certificate.subject, certificate.secretName, others)] };
+  if (oldSecretNames.has(certificate.secretName))
+    return { violations: [], warnings: [messages.secretNameTakenKept(certificate.subject, certificate.secretName, others)] };
   return { violations: [messages.secretNameTaken(certificate.subject, certificate.secretName, others)], warnings: [] };
 };
 
@@ -85,14 +105,19 @@ const conflictVerdict = (certificate: JudgedCertificate, oldSecretNames: Set<str
 const coverageWarnings = (review: Review, certificate: JudgedCertificate): string[] => {
   if (review.kind !== 'Certificate' || certificate.secretName === '') return [];
   const dnsNames = certificate.names.filter((name) => name.field.startsWith('spec.dnsNames')).map((name) => name.value);
-  return uncoveredListenerWarnings({ subject: certificate.subject, namespace: certificate.namespace, secretName: certificate.secretName, dnsNames }, review.view);
+  return uncoveredListenerWarnings(
+    { subject: certificate.subject, namespace: certificate.namespace, secretName: certificate.secretName, dnsNames },
+    review.view,
+  );
 };
 
 const judgeAll = async (review: Review, certificates: JudgedCertificate[]): Promise<Verdict> => {
   const oldCertificates = review.old ? derive(review.kind, review.old, review.request.namespace).certificates : [];
   const oldSecretNames = new Set(oldCertificates.map((certificate) => certificate.secretName));
   const oldLimits = new Set(
-    (await Promise.all(oldCertificates.map((certificate) => limitViolations(review.kind, review.old as KubeObject, certificate, review.view, review.settings)))).flat(),
+    (
+      await Promise.all(oldCertificates.map((certificate) => limitViolations(review.kind, review.old as KubeObject, certificate, review.view, review.settings)))
+    ).flat(),
   );
   const verdict: Verdict = { violations: [], warnings: [] };
   for (const certificate of certificates) {
@@ -113,7 +138,13 @@ const judgeAll = async (review: Review, certificates: JudgedCertificate[]): Prom
 const objectDescription = (request: PolicyRequest, object: KubeObject, namespace: string): string =>
   `${request.kind.kind} ${namespace}/${object.metadata?.name ?? request.name ?? '(unnamed)'}`;
 
-const check = async (request: PolicyRequest, view: ClusterView, settings: CertificateIssuableSettings, gate: BreakGlassGate, context: ReviewContext): Promise<PolicyResult> => {
+const check = async (
+  request: PolicyRequest,
+  view: ClusterView,
+  settings: CertificateIssuableSettings,
+  gate: BreakGlassGate,
+  context: ReviewContext,
+): Promise<PolicyResult> => {
   const kind = judgedKindOf(request);
   const object = request.object;
   if (!kind || !object || !isJudged(request)) return { violations: [], warnings: [] };
@@ -143,6 +174,9 @@ export const createCertificateIssuablePolicy = (settings: CertificateIssuableSet
   id: CERTIFICATE_ISSUABLE,
   mode: settings.mode,
   admission: 'validating',
-  matches: (request) => isJudged(request) && (judgedKindOf(request) === 'Certificate' || derive(judgedKindOf(request) as JudgedKind, request.object as KubeObject, request.namespace).certificates.length > 0),
+  matches: (request) =>
+    isJudged(request) &&
+    (judgedKindOf(request) === 'Certificate' ||
+      derive(judgedKindOf(request) as JudgedKind, request.object as KubeObject, request.namespace).certificates.length > 0),
   check: (request, view, context) => check(request, view, settings, deps.breakGlass ?? ANNOTATION_ALONE, context),
 });

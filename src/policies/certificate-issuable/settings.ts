@@ -17,7 +17,12 @@ export const certificateIssuableSchema = {
   properties: {
     mode: modeSchema(VALIDATING_MODES, 'enforce'),
     // 100: Let's Encrypt's "names per certificate" limit (letsencrypt.org/docs/rate-limits).
-    maxIdentifiers: { type: 'integer', minimum: 1, default: 100, description: 'Most identifiers (dnsNames + ipAddresses + uris + emailAddresses) in one ACME Certificate.' },
+    maxIdentifiers: {
+      type: 'integer',
+      minimum: 1,
+      default: 100,
+      description: 'Most identifiers (dnsNames + ipAddresses + uris + emailAddresses) in one ACME Certificate.',
+    },
     namespaceModeAnnotation: { type: 'string', minLength: 1, default: 'certguard.io/certificate-issuable-mode' },
   },
 } as const;

@@ -52,7 +52,15 @@ const findOldPlaceholders = async ({ view, now, settings }: AuditContext): Promi
     const createdAt = createdAtOf(secret);
     if (!isUnreplacedPlaceholder(secret) || !createdAt || createdAt.getTime() > oldest) return [];
     const message = placeholderAgeMessage(secret, createdAt, now, settings.placeholderMaxAgeHours);
-    return [{ policy: GATEWAY_LISTENER_TLS, rule: RULE_PLACEHOLDER_AGE, result: 'fail' as const, object: refOf({ apiVersion: 'v1', kind: 'Secret', ...secret }), message }];
+    return [
+      {
+        policy: GATEWAY_LISTENER_TLS,
+        rule: RULE_PLACEHOLDER_AGE,
+        result: 'fail' as const,
+        object: refOf({ apiVersion: 'v1', kind: 'Secret', ...secret }),
+        message,
+      },
+    ];
   });
 };
 

@@ -84,7 +84,8 @@ export const keySpecOf = (algorithm: string | undefined, size: number | undefine
 };
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
-const sizeOf = (value: unknown): number | undefined => (typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : undefined);
+const sizeOf = (value: unknown): number | undefined =>
+  typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : undefined;
 
 const fillerOfCertificate = (certificate: KubeObject, judged: JudgedCertificate): Filler => {
   const spec = (certificate.spec ?? {}) as Raw;
@@ -144,7 +145,8 @@ const acmeOf = async (view: ClusterView, issuerRef: IssuerRef, namespace: string
 const gatewayOfOwner = (owner: ListenerOwner): { namespace: string; name: string } | undefined =>
   owner.kind === 'Gateway' ? { namespace: owner.namespace, name: owner.name } : owner.parent;
 
-const sameObject = (a: { namespace: string; name: string } | undefined, namespace: string, name: string): boolean => a?.namespace === namespace && a.name === name;
+const sameObject = (a: { namespace: string; name: string } | undefined, namespace: string, name: string): boolean =>
+  a?.namespace === namespace && a.name === name;
 
 /** Whether one solver parentRef lands on the owner's Gateway. */
 const attachesHere = async (view: ClusterView, owner: ListenerOwner, ref: ParentRef, defaultNamespace: string): Promise<boolean> => {
@@ -170,7 +172,9 @@ const selfOf = (owner: ListenerOwner, object: KubeObject | undefined): KubeObjec
  * certificate-dns's prediction (route-attachment.ts); a parent it cannot read counts as attached.
  */
 const reachesHere = (prediction: RoutePrediction, here: boolean[]): boolean =>
-  prediction.parents.some((parent, index) => here[index] && (parent.code === 'unknown' || attachedListeners({ parents: [parent] }).some(({ listener }) => isPlainHttp(listener))));
+  prediction.parents.some(
+    (parent, index) => here[index] && (parent.code === 'unknown' || attachedListeners({ parents: [parent] }).some(({ listener }) => isPlainHttp(listener))),
+  );
 
 type RouteContext = { view: ClusterView; owner: ListenerOwner; self?: KubeObject };
 

@@ -10,11 +10,7 @@ import type { GatewayListenerTlsSettings } from './settings.ts';
 export type Served = { names: ServedNames; placeholder: boolean };
 
 export type Verdict =
-  | { code: 'ok'; served?: Served }
-  | { code: 'unsupported' }
-  | { code: 'not-permitted' }
-  | { code: 'missing' }
-  | { code: 'unusable'; problem: ContentProblem };
+  { code: 'ok'; served?: Served } | { code: 'unsupported' } | { code: 'not-permitted' } | { code: 'missing' } | { code: 'unusable'; problem: ContentProblem };
 
 export type JudgeContext = {
   view: ClusterView;

@@ -18,7 +18,8 @@ import * as messages from './attachment-messages.ts';
 
 export type Findings = { violations: string[]; warnings: string[] };
 
-const namespaceLabels = async (view: ClusterView, name: string): Promise<NamespaceLabels> => withNameLabel(name, labelsOf(await view.get('namespaces', undefined, name)));
+const namespaceLabels = async (view: ClusterView, name: string): Promise<NamespaceLabels> =>
+  withNameLabel(name, labelsOf(await view.get('namespaces', undefined, name)));
 
 /** spec.parentRef names a Gateway (the only kind ListenerSetSpec.ParentRef takes today). */
 const isGatewayParent = (listenerSet: unknown): boolean => {
@@ -44,7 +45,9 @@ const judgeListenerSet = async (request: PolicyRequest, view: ClusterView, owner
 
 /** The ListenerSets whose spec.parentRef names this Gateway. */
 const childrenOf = (view: ClusterView, gateway: ParentGateway): KubeObject[] =>
-  view.list('listenersets').filter((listenerSet) => isGatewayParent(listenerSet) && sameParent(parentGatewayOf(listenerSet, namespaceOf(listenerSet)), gateway));
+  view
+    .list('listenersets')
+    .filter((listenerSet) => isGatewayParent(listenerSet) && sameParent(parentGatewayOf(listenerSet, namespaceOf(listenerSet)), gateway));
 
 const judgeGatewayUpdate = async (request: PolicyRequest, view: ClusterView, owner: ListenerOwner): Promise<Findings> => {
   const before = allowedListenersOf(request.oldObject);

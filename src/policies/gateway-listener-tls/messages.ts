@@ -38,7 +38,8 @@ const PLACEHOLDER_HINT = 'enable placeholder mode (policies.gateway-listener-tls
 const namespaced = (filler: Filler): string => `${filler.namespace}/${filler.name}`;
 
 /** Who will fill the Secret, as a subject. */
-const fillerOf = (filler: Filler): string => (filler.source === 'certificate' ? `Certificate ${namespaced(filler)}` : `the ${filler.source} Certificate of this listener`);
+const fillerOf = (filler: Filler): string =>
+  filler.source === 'certificate' ? `Certificate ${namespaced(filler)}` : `the ${filler.source} Certificate of this listener`;
 
 /** The fix that waits for issuance: a shim Certificate only exists once the listener does. */
 const readyFix = (filler: Filler): string =>
@@ -128,9 +129,15 @@ export const describeProblem = (problem: ContentProblem): { what: string; fix: s
     case 'bad-key':
       return { what: '"tls.key" is not an unencrypted PEM private key', fix: 'put the certificate\'s private key, unencrypted PEM, in "tls.key"' };
     case 'key-mismatch':
-      return { what: '"tls.key" does not match the certificate in "tls.crt"', fix: 'put the private key that belongs to the certificate in "tls.key", or reissue both together' };
+      return {
+        what: '"tls.key" does not match the certificate in "tls.crt"',
+        fix: 'put the private key that belongs to the certificate in "tls.key", or reissue both together',
+      };
     case 'expired':
-      return { what: `its certificate expired at ${problem.notAfter.toISOString()}`, fix: 'renew the certificate (cmctl renew, or find out why cert-manager did not)' };
+      return {
+        what: `its certificate expired at ${problem.notAfter.toISOString()}`,
+        fix: 'renew the certificate (cmctl renew, or find out why cert-manager did not)',
+      };
     case 'not-yet-valid':
       return {
         what: `its certificate is not valid before ${problem.notBefore.toISOString()}, so clients refuse it until then`,
@@ -151,9 +158,11 @@ export const unusableSecret = (site: Site, problem: ContentProblem): string => {
 };
 
 /** On UPDATE a ref the old object already had is never denied: blocking would also block its fix. */
-export const alreadyBroken = (message: string): string => `${message} (this reference was already broken before this update: allowed, so that a fix is never blocked)`;
+export const alreadyBroken = (message: string): string =>
+  `${message} (this reference was already broken before this update: allowed, so that a fix is never blocked)`;
 
-const servedBy = (hostnames: string[]): string => (hostnames.length > 0 ? `HTTPS for ${hostnames.map((host) => `"${host}"`).join(', ')}` : 'HTTPS on this listener');
+const servedBy = (hostnames: string[]): string =>
+  hostnames.length > 0 ? `HTTPS for ${hostnames.map((host) => `"${host}"`).join(', ')}` : 'HTTPS on this listener';
 
 const untilReplaced = (filler: Filler | undefined): string => {
   if (!filler) return 'until the real one is written into it (no Certificate or cert-manager annotation names this Secret)';

@@ -48,6 +48,7 @@ export const isUnreplacedPlaceholder = (secret: KubeObject): boolean =>
   secret.metadata?.labels?.[PLACEHOLDER_LABEL] === 'true' && secret.metadata?.annotations?.[ISSUER_NAME_ANNOTATION] === SENTINEL_ISSUER.name;
 
 /** Placeholders not yet replaced by cert-manager (the metrics' gauges). */
-export const listPlaceholders = (view: Pick<ClusterView, 'list'>): KubeObject[] => view.list('secrets', { labels: PLACEHOLDER_SELECTOR }).filter(isUnreplacedPlaceholder);
+export const listPlaceholders = (view: Pick<ClusterView, 'list'>): KubeObject[] =>
+  view.list('secrets', { labels: PLACEHOLDER_SELECTOR }).filter(isUnreplacedPlaceholder);
 
 export const countPlaceholders = (view: Pick<ClusterView, 'list'>): number => listPlaceholders(view).length;

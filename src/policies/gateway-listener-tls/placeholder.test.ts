@@ -11,7 +11,23 @@ import { generatePlaceholderCertificate, type GeneratePlaceholder, type Placehol
 import { createGatewayListenerTlsPolicy } from './policy.ts';
 import { countPlaceholders } from './placeholder-labels.ts';
 import { checkSecretContent } from './secret-content.ts';
-import { acmeIssuer, admissionRequest, annotated, certificate, dnsSolver, gateway, grant, http, https, listenerSet, makePki, namespace, NOW, settingsWith, tlsSecret } from './testing.ts';
+import {
+  acmeIssuer,
+  admissionRequest,
+  annotated,
+  certificate,
+  dnsSolver,
+  gateway,
+  grant,
+  http,
+  https,
+  listenerSet,
+  makePki,
+  namespace,
+  NOW,
+  settingsWith,
+  tlsSecret,
+} from './testing.ts';
 
 const pki = await makePki();
 
@@ -97,7 +113,10 @@ t.test('creates one placeholder for two listeners sharing a missing Secret, cove
   const { response } = await review(admissionRequest(object), [placeholderPolicy(generate)], { view: new ManifestView(), writer });
   t.equal(response.allowed, true);
   t.equal(writer.created.length, 1);
-  t.same(specs.map((spec) => [spec.commonName, spec.dnsNames]), [['a.example.com', ['a.example.com', 'b.example.com']]]);
+  t.same(
+    specs.map((spec) => [spec.commonName, spec.dnsNames]),
+    [['a.example.com', ['a.example.com', 'b.example.com']]],
+  );
   t.equal(writer.created[0]?.metadata?.annotations?.['certguard.io/placeholder-listeners'], 'a,b');
   t.same(response.warnings, [
     'spec.listeners[0] "a" (Gateway traefik/traefik-gateway, hostname "a.example.com"): certificateRefs[0] Secret "traefik/shared-tls" did not exist: certguard created a self-signed placeholder Secret "traefik/shared-tls" valid until 2027-01-08T00:00:00.000Z (unless another writer created that Secret first), so HTTPS for "a.example.com", "b.example.com" serves a self-signed certificate until cert-manager issues the real one into it. Find placeholders with: kubectl get secret -A -l certguard.io/placeholder=true',
@@ -111,15 +130,28 @@ t.test('uses the configured name and validity for a listener without hostname', 
   const settings = { placeholder: { validityDays: 2, commonName: 'bootstrap.invalid', forUnmanagedSecrets: true } };
   await review(admissionRequest(object), [placeholderPolicy(generate, settings)], { view: new ManifestView(), writer: new RecordingWriter() });
   t.same(specs, [
-    { commonName: 'bootstrap.invalid', dnsNames: ['bootstrap.invalid'], notBefore: new Date('2026-12-31T23:55:00.000Z'), notAfter: new Date('2027-01-03T00:00:00.000Z'), organization: 'certguard placeholder', key: RSA_2048 },
+    {
+      commonName: 'bootstrap.invalid',
+      dnsNames: ['bootstrap.invalid'],
+      notBefore: new Date('2026-12-31T23:55:00.000Z'),
+      notAfter: new Date('2027-01-03T00:00:00.000Z'),
+      organization: 'certguard placeholder',
+      key: RSA_2048,
+    },
   ]);
 });
 
 t.test('keeps a hostname longer than a CommonName allows in the SAN only', async (t) => {
   const { specs, generate } = recordingGenerator();
   const long = `${'a'.repeat(60)}.example.com`;
-  await review(admissionRequest(shim(gateway([https('long', long, { name: 'long-tls' })]))), [placeholderPolicy(generate)], { view: new ManifestView(), writer: new RecordingWriter() });
-  t.same(specs.map((spec) => [spec.commonName, spec.dnsNames]), [['certguard-placeholder', [long]]]);
+  await review(admissionRequest(shim(gateway([https('long', long, { name: 'long-tls' })]))), [placeholderPolicy(generate)], {
+    view: new ManifestView(),
+    writer: new RecordingWriter(),
+  });
+  t.same(
+    specs.map((spec) => [spec.commonName, spec.dnsNames]),
+    [['certguard-placeholder', [long]]],
+  );
 });
 
 t.test('tolerates a 409: someone else created the Secret first', async (t) => {
@@ -131,7 +163,8 @@ t.test('tolerates a 409: someone else created the Secret first', async (t) => {
 });
 
 t.test('denies with the API reason when the create is refused', async (t) => {
-  const reason = 'secrets is forbidden: User "system:serviceaccount:certguard:certguard" cannot create resource "secrets" in API group "" in the namespace "traefik"';
+  const reason =
+    'secrets is forbidden: User "system:serviceaccount:certguard:certguard" cannot create resource "secrets" in API group "" in the namespace "traefik"';
   const writer = new RecordingWriter({ outcome: 'refused', reason });
   const { response } = await review(admissionRequest(appGateway), [placeholderPolicy(recordingGenerator().generate)], { view: new ManifestView(), writer });
   t.equal(response.allowed, false);
@@ -187,15 +220,24 @@ t.test('denies and creates nothing when the cross-namespace ref is not permitted
 t.test('creates the placeholder in the Secret namespace when a grant permits the ref', async (t) => {
   const writer = new RecordingWriter();
   const object = gateway([https('websecure-app', 'app.example.com', { name: 'app-prod-tls', namespace: 'app-prod' })]);
-  const view = new ManifestView([grant('app-prod', { namespace: 'traefik' }, { name: 'app-prod-tls' }), certificate('app-prod', { namespace: 'app-prod', secretName: 'app-prod-tls' })]);
+  const view = new ManifestView([
+    grant('app-prod', { namespace: 'traefik' }, { name: 'app-prod-tls' }),
+    certificate('app-prod', { namespace: 'app-prod', secretName: 'app-prod-tls' }),
+  ]);
   const { response } = await review(admissionRequest(object), [placeholderPolicy(recordingGenerator().generate)], { view, writer });
   t.equal(response.allowed, true);
-  t.same(writer.created.map((secret) => `${secret.metadata?.namespace}/${secret.metadata?.name}`), ['app-prod/app-prod-tls']);
+  t.same(
+    writer.created.map((secret) => `${secret.metadata?.namespace}/${secret.metadata?.name}`),
+    ['app-prod/app-prod-tls'],
+  );
 });
 
 t.test('denies and creates nothing when the Secret namespace is terminating', async (t) => {
   const writer = new RecordingWriter();
-  const { response } = await review(admissionRequest(appGateway), [placeholderPolicy(recordingGenerator().generate)], { view: new ManifestView([namespace('traefik', true)]), writer });
+  const { response } = await review(admissionRequest(appGateway), [placeholderPolicy(recordingGenerator().generate)], {
+    view: new ManifestView([namespace('traefik', true)]),
+    writer,
+  });
   t.equal(response.allowed, false);
   t.equal(
     response.status?.message,
@@ -221,16 +263,25 @@ t.test('creates nothing, and generates no key, when another listener gets the re
 
 t.test('heals a missing Secret the UPDATE did not change: seed 000 stuck Gateways recover on their next update', async (t) => {
   const writer = new RecordingWriter();
-  const { response } = await review(admissionRequest(appGateway, { oldObject: appGateway }), [placeholderPolicy(recordingGenerator().generate)], { view: new ManifestView(), writer });
+  const { response } = await review(admissionRequest(appGateway, { oldObject: appGateway }), [placeholderPolicy(recordingGenerator().generate)], {
+    view: new ManifestView(),
+    writer,
+  });
   t.equal(response.allowed, true);
   t.same(response.warnings, [CREATED_WARNING]);
-  t.same(writer.created.map((secret) => `${secret.metadata?.namespace}/${secret.metadata?.name}`), ['traefik/app-tls']);
+  t.same(
+    writer.created.map((secret) => `${secret.metadata?.namespace}/${secret.metadata?.name}`),
+    ['traefik/app-tls'],
+  );
 });
 
 t.test('a refused heal only warns: an UPDATE is never denied for a ref it did not change', async (t) => {
   const reason = 'exceeded quota: secrets';
   const writer = new RecordingWriter({ outcome: 'refused', reason });
-  const { response } = await review(admissionRequest(appGateway, { oldObject: appGateway }), [placeholderPolicy(recordingGenerator().generate)], { view: new ManifestView(), writer });
+  const { response } = await review(admissionRequest(appGateway, { oldObject: appGateway }), [placeholderPolicy(recordingGenerator().generate)], {
+    view: new ManifestView(),
+    writer,
+  });
   t.equal(response.allowed, true);
   t.same(response.warnings, [
     `${APP}: ${APP_REF} does not exist and certguard could not create a placeholder: ${reason}: ${GW}. Fix: create the Secret first (for a placeholder, certguard needs create on secrets in namespace "traefik", and that namespace must not be terminating) (this reference was already broken before this update: allowed, so that a fix is never blocked)`,
@@ -254,10 +305,16 @@ t.test('names the ListenerSet as the placeholder owner', async (t) => {
 
 t.test('counts placeholders whose sentinel issuer is still there: cert-manager has not replaced them yet', async (t) => {
   const labels = { 'app.kubernetes.io/managed-by': 'certguard', 'certguard.io/placeholder': 'true' };
-  const withAnnotations = (secret: KubeObject, annotations: Record<string, string>): KubeObject => ({ ...secret, metadata: { ...secret.metadata, annotations } });
+  const withAnnotations = (secret: KubeObject, annotations: Record<string, string>): KubeObject => ({
+    ...secret,
+    metadata: { ...secret.metadata, annotations },
+  });
   const sentinel = { 'cert-manager.io/issuer-name': 'certguard.io/placeholder', 'cert-manager.io/issuer-kind': 'CertguardPlaceholder' };
   // cert-manager keeps certguard's labels but writes the real issuer over the sentinel (issue 12, measured).
-  const replaced = withAnnotations(tlsSecret('traefik', 'done-tls', pki.valid, { labels }), { 'cert-manager.io/certificate-name': 'done', 'cert-manager.io/issuer-name': 'letsencrypt' });
+  const replaced = withAnnotations(tlsSecret('traefik', 'done-tls', pki.valid, { labels }), {
+    'cert-manager.io/certificate-name': 'done',
+    'cert-manager.io/issuer-name': 'letsencrypt',
+  });
   const view = new ManifestView([
     withAnnotations(tlsSecret('traefik', 'a-tls', pki.valid, { labels }), sentinel),
     withAnnotations(tlsSecret('apps', 'b-tls', pki.valid, { labels }), sentinel),
@@ -281,7 +338,10 @@ t.test('refuses a placeholder for a Secret nothing will issue (case c): denied a
 
 t.test('the UPDATE heal follows the same rule: a kept ref nothing will issue only warns, and gets no placeholder', async (t) => {
   const writer = new RecordingWriter();
-  const { response } = await review(admissionRequest(bareGateway, { oldObject: bareGateway }), [placeholderPolicy(recordingGenerator().generate)], { view: new ManifestView(), writer });
+  const { response } = await review(admissionRequest(bareGateway, { oldObject: bareGateway }), [placeholderPolicy(recordingGenerator().generate)], {
+    view: new ManifestView(),
+    writer,
+  });
   t.equal(response.allowed, true);
   t.same(response.warnings, [`${UNMANAGED} (this reference was already broken before this update: allowed, so that a fix is never blocked)`]);
   t.equal(writer.created.length, 0);
@@ -289,7 +349,9 @@ t.test('the UPDATE heal follows the same rule: a kept ref nothing will issue onl
 
 t.test('placeholder.forUnmanagedSecrets lets a placeholder stand in for a Secret created by other means', async (t) => {
   const writer = new RecordingWriter();
-  const policy = placeholderPolicy(recordingGenerator().generate, { placeholder: { validityDays: 7, commonName: 'certguard-placeholder', forUnmanagedSecrets: true } });
+  const policy = placeholderPolicy(recordingGenerator().generate, {
+    placeholder: { validityDays: 7, commonName: 'certguard-placeholder', forUnmanagedSecrets: true },
+  });
   const { response } = await review(admissionRequest(bareGateway), [policy], { view: new ManifestView(), writer });
   t.equal(response.allowed, true);
   t.same(response.warnings, [
@@ -301,26 +363,45 @@ t.test('placeholder.forUnmanagedSecrets lets a placeholder stand in for a Secret
 t.test('takes key, SANs and common name from the Certificate that will fill the Secret, and says when its key becomes the production key', async (t) => {
   const { specs, generate } = recordingGenerator();
   const cluster = [
-    certificate('app', { secretName: 'app-tls', dnsNames: ['app.example.com', 'www.example.com'], commonName: 'www.example.com', privateKey: { algorithm: 'ECDSA', size: 384, rotationPolicy: 'Never' } }),
+    certificate('app', {
+      secretName: 'app-tls',
+      dnsNames: ['app.example.com', 'www.example.com'],
+      commonName: 'www.example.com',
+      privateKey: { algorithm: 'ECDSA', size: 384, rotationPolicy: 'Never' },
+    }),
     acmeIssuer('letsencrypt', [dnsSolver()]),
   ];
-  const { response } = await review(admissionRequest(bareGateway), [placeholderPolicy(generate)], { view: new ManifestView(cluster), writer: new RecordingWriter() });
+  const { response } = await review(admissionRequest(bareGateway), [placeholderPolicy(generate)], {
+    view: new ManifestView(cluster),
+    writer: new RecordingWriter(),
+  });
   t.equal(response.allowed, true);
-  t.same(specs.map((spec) => [spec.commonName, spec.dnsNames, spec.key]), [['www.example.com', ['app.example.com', 'www.example.com'], { algorithm: 'ECDSA', size: 384 }]]);
+  t.same(
+    specs.map((spec) => [spec.commonName, spec.dnsNames, spec.key]),
+    [['www.example.com', ['app.example.com', 'www.example.com'], { algorithm: 'ECDSA', size: 384 }]],
+  );
   t.same(response.warnings, [
     `${APP}: ${APP_REF} did not exist: certguard created a self-signed placeholder Secret "traefik/app-tls" valid until 2027-01-08T00:00:00.000Z (unless another writer created that Secret first), so HTTPS for "app.example.com" serves a self-signed certificate until cert-manager issues the real one into it. Certificate traefik/app has privateKey.rotationPolicy: Never, so cert-manager keeps this placeholder's private key as the production key. Find placeholders with: kubectl get secret -A -l certguard.io/placeholder=true`,
   ]);
 });
 
 const keyCases: Array<{ name: string; privateKey?: Record<string, unknown>; annotations?: Record<string, string>; key: object }> = [
-  { name: 'RSA 2048, cert-manager\'s default, without spec.privateKey', key: RSA_2048 },
+  { name: "RSA 2048, cert-manager's default, without spec.privateKey", key: RSA_2048 },
   { name: 'RSA 4096', privateKey: { algorithm: 'RSA', size: 4096 }, key: { algorithm: 'RSA', size: 4096 } },
-  { name: 'ECDSA without size: P-256, cert-manager\'s default', privateKey: { algorithm: 'ECDSA' }, key: { algorithm: 'ECDSA', size: 256 } },
+  { name: "ECDSA without size: P-256, cert-manager's default", privateKey: { algorithm: 'ECDSA' }, key: { algorithm: 'ECDSA', size: 256 } },
   { name: 'ECDSA P-521', privateKey: { algorithm: 'ECDSA', size: 521 }, key: { algorithm: 'ECDSA', size: 521 } },
   { name: 'Ed25519', privateKey: { algorithm: 'Ed25519' }, key: { algorithm: 'Ed25519' } },
   { name: 'an RSA size outside 2048/3072/4096 falls back to 2048', privateKey: { algorithm: 'RSA', size: 8192 }, key: RSA_2048 },
-  { name: 'the shim annotations private-key-algorithm and -size', annotations: { 'cert-manager.io/private-key-algorithm': 'ECDSA', 'cert-manager.io/private-key-size': '384' }, key: { algorithm: 'ECDSA', size: 384 } },
-  { name: 'the shim annotation private-key-algorithm Ed25519', annotations: { 'cert-manager.io/private-key-algorithm': 'Ed25519' }, key: { algorithm: 'Ed25519' } },
+  {
+    name: 'the shim annotations private-key-algorithm and -size',
+    annotations: { 'cert-manager.io/private-key-algorithm': 'ECDSA', 'cert-manager.io/private-key-size': '384' },
+    key: { algorithm: 'ECDSA', size: 384 },
+  },
+  {
+    name: 'the shim annotation private-key-algorithm Ed25519',
+    annotations: { 'cert-manager.io/private-key-algorithm': 'Ed25519' },
+    key: { algorithm: 'Ed25519' },
+  },
 ];
 
 for (const c of keyCases) {
@@ -328,9 +409,15 @@ for (const c of keyCases) {
     const { specs, generate } = recordingGenerator();
     const object = c.annotations ? annotated(appGateway, c.annotations) : bareGateway;
     const cluster = c.annotations ? [] : [certificate('app', { secretName: 'app-tls', ...(c.privateKey ? { privateKey: c.privateKey } : {}) })];
-    const { response } = await review(admissionRequest(object), [placeholderPolicy(generate)], { view: new ManifestView(cluster), writer: new RecordingWriter() });
+    const { response } = await review(admissionRequest(object), [placeholderPolicy(generate)], {
+      view: new ManifestView(cluster),
+      writer: new RecordingWriter(),
+    });
     t.equal(response.allowed, true);
-    t.same(specs.map((spec) => spec.key), [c.key]);
+    t.same(
+      specs.map((spec) => spec.key),
+      [c.key],
+    );
   });
 }
 

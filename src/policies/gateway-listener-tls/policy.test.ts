@@ -34,12 +34,14 @@ import {
 const pki = await makePki();
 
 const GW = 'the controller leaves this listener without a certificate, and Traefik and Contour then mark this Gateway not accepted or not programmed';
-const LS = 'the controller leaves this listener without a certificate, and Traefik and Contour then mark its parent Gateway traefik/traefik-gateway not accepted or not programmed';
+const LS =
+  'the controller leaves this listener without a certificate, and Traefik and Contour then mark its parent Gateway traefik/traefik-gateway not accepted or not programmed';
 const PLACEHOLDER_HINT = 'enable placeholder mode (policies.gateway-listener-tls.mode: placeholder) so certguard creates a temporary self-signed one';
 /** Case (c): nothing will issue the Secret. */
 const UNMANAGED = `does not exist and no Certificate or cert-manager annotation will create it: ${GW}. Fix: check the Secret name, or create the Secret`;
 const UNMANAGED_LS = `does not exist and no Certificate or cert-manager annotation will create it: ${LS}. Fix: check the Secret name, or create the Secret`;
-const LOOP = 'which Traefik ≤ 3.0 does not serve while a listener is unresolved and current controllers report as not accepted or not programmed until the Secret exists';
+const LOOP =
+  'which Traefik ≤ 3.0 does not serve while a listener is unresolved and current controllers report as not accepted or not programmed until the Secret exists';
 const ALREADY = ' (this reference was already broken before this update: allowed, so that a fix is never blocked)';
 const APP = 'spec.listeners[0] "websecure-app" (Gateway traefik/traefik-gateway, hostname "app.example.com")';
 const notGranted = (where: string, ref: string, ns: string, from: string, to: string, consequence = GW) =>
@@ -53,9 +55,11 @@ const SHOP_MISSING = 'spec.listeners[0] "shop-https" (ListenerSet apps/shop, hos
 const appCertificate = certificate('app', { secretName: 'app-tls' });
 const throughHere = (issuedBy: string, fix: string, gatewayName = 'this Gateway', name = 'app.example.com') =>
   `does not exist: ${issuedBy} would issue it, but its HTTP-01 challenge for "${name}" is answered through ${gatewayName}, ${LOOP}. Fix: ${PLACEHOLDER_HINT}, or ${fix}`;
-const pending = (by: string, how: string, fix: string, consequence = GW) => `does not exist yet: pending issuance by ${by} (${how}), and until then ${consequence}. Fix: ${fix}, or ${PLACEHOLDER_HINT}`;
+const pending = (by: string, how: string, fix: string, consequence = GW) =>
+  `does not exist yet: pending issuance by ${by} (${how}), and until then ${consequence}. Fix: ${fix}, or ${PLACEHOLDER_HINT}`;
 const WHEN_APP_READY = 'add this listener once Certificate traefik/app is Ready';
-const ownCertificate = (secretName: string) => `issue the Secret with a Certificate of your own (secretName "${secretName}") and add this listener once it is Ready`;
+const ownCertificate = (secretName: string) =>
+  `issue the Secret with a Certificate of your own (secretName "${secretName}") and add this listener once it is Ready`;
 const shopListenerSet = (annotations: Record<string, string>) =>
   annotated(listenerSet([https('shop-https', 'shop.example.com', { name: 'shop-tls' }), httpForAll('shop-web')]), annotations);
 const prodSecret = tlsSecret('app-prod', 'app-prod-tls', pki.valid);
@@ -79,10 +83,12 @@ type Case = {
   warnings?: string[];
 };
 
-const NOT_ATTACHED = 'so the Gateway never attaches it (its Accepted condition False, reason NotAllowed) and none of its listeners is served, nor the HTTP-01 challenges routed through them';
+const NOT_ATTACHED =
+  'so the Gateway never attaches it (its Accepted condition False, reason NotAllowed) and none of its listeners is served, nor the HTTP-01 challenges routed through them';
 const FIX_OTHER_NS =
   'Fix: set spec.allowedListeners.namespaces on Gateway traefik/traefik-gateway to from: Selector with a selector that matches namespace "apps" (e.g. matchLabels kubernetes.io/metadata.name: apps), or from: All';
-const refused = (allowed: string) => `ListenerSet apps/shop: spec.parentRef Gateway traefik/traefik-gateway does not allow it: ${allowed}, ${NOT_ATTACHED}. ${FIX_OTHER_NS}`;
+const refused = (allowed: string) =>
+  `ListenerSet apps/shop: spec.parentRef Gateway traefik/traefik-gateway does not allow it: ${allowed}, ${NOT_ATTACHED}. ${FIX_OTHER_NS}`;
 const REFUSED_BY_DEFAULT = refused('spec.allowedListeners.namespaces.from "None" (the default when unset), which admits no namespace');
 const shopWeb = listenerSet([httpForAll('shop-web')]);
 const parentAllowing = (allowedListeners?: object) => gateway([httpForAll('web')], allowedListeners ? { allowedListeners } : {});
@@ -113,7 +119,11 @@ const cases: Case[] = [
     name: "denies a ListenerSet whose namespace's labels the parent's selector does not match",
     cluster: [parentAllowing(TEAM_SELECTOR), appsNamespace({ team: 'cart' })],
     object: shopWeb,
-    violations: [refused('spec.allowedListeners.namespaces.from "Selector", whose selector {matchLabels: {team: shop}} does not select namespace "apps" (labels team=cart)')],
+    violations: [
+      refused(
+        'spec.allowedListeners.namespaces.from "Selector", whose selector {matchLabels: {team: shop}} does not select namespace "apps" (labels team=cart)',
+      ),
+    ],
   },
   {
     name: "allows a ListenerSet whose namespace's labels the parent's selector matches (matchExpressions too)",
@@ -131,7 +141,11 @@ const cases: Case[] = [
   {
     name: 'warns, never denies, when the parent Gateway does not exist yet (GitOps may apply it next)',
     cluster: [gateway([http('web')], { name: 'other' })],
-    object: { ...shopWeb, metadata: { name: 'shop', namespace: 'apps' }, spec: { parentRef: { name: 'edge', namespace: 'infra' }, listeners: [httpForAll('shop-web')] } },
+    object: {
+      ...shopWeb,
+      metadata: { name: 'shop', namespace: 'apps' },
+      spec: { parentRef: { name: 'edge', namespace: 'infra' }, listeners: [httpForAll('shop-web')] },
+    },
     warnings: [
       'ListenerSet apps/shop: spec.parentRef Gateway infra/edge does not exist (yet): none of its listeners is served until it does, and that Gateway must then allow it in spec.allowedListeners (by default a Gateway allows no ListenerSet). Fix: apply the Gateway with spec.allowedListeners admitting namespace "apps", or correct spec.parentRef',
     ],
@@ -216,7 +230,9 @@ const cases: Case[] = [
   {
     name: 'judges a TLS listener without a mode (Terminate is the default)',
     object: gateway([tlsListener('tls-app', 'app.example.com', undefined, { name: 'app-tls' })]),
-    violations: [`spec.listeners[0] "tls-app" (Gateway traefik/traefik-gateway, hostname "app.example.com"): certificateRefs[0] Secret "traefik/app-tls" ${UNMANAGED}`],
+    violations: [
+      `spec.listeners[0] "tls-app" (Gateway traefik/traefik-gateway, hostname "app.example.com"): certificateRefs[0] Secret "traefik/app-tls" ${UNMANAGED}`,
+    ],
   },
   {
     name: 'judges a TLS listener with mode Terminate',
@@ -289,7 +305,9 @@ const cases: Case[] = [
   {
     name: 'denies a ListenerSet listener whose Secret is missing, naming the parent Gateway',
     object: listenerSet([https('shop-https', 'shop.example.com', { name: 'shop-tls' })]),
-    violations: [`spec.listeners[0] "shop-https" (ListenerSet apps/shop, hostname "shop.example.com"): certificateRefs[0] Secret "apps/shop-tls" ${UNMANAGED_LS}`],
+    violations: [
+      `spec.listeners[0] "shop-https" (ListenerSet apps/shop, hostname "shop.example.com"): certificateRefs[0] Secret "apps/shop-tls" ${UNMANAGED_LS}`,
+    ],
   },
   {
     name: 'allows a ListenerSet cross-namespace ref granted from kind ListenerSet',
@@ -301,7 +319,14 @@ const cases: Case[] = [
     cluster: [tlsSecret('certs', 'shop-tls', pki.valid), grant('certs', { namespace: 'apps', kind: 'Gateway' }, { name: 'shop-tls' })],
     object: listenerSet([https('shop-https', 'shop.example.com', { name: 'shop-tls', namespace: 'certs' })]),
     violations: [
-      notGranted('spec.listeners[0] "shop-https" (ListenerSet apps/shop, hostname "shop.example.com")', 'certificateRefs[0] Secret "certs/shop-tls"', 'certs', 'kind: ListenerSet, namespace: apps', 'shop-tls', LS),
+      notGranted(
+        'spec.listeners[0] "shop-https" (ListenerSet apps/shop, hostname "shop.example.com")',
+        'certificateRefs[0] Secret "certs/shop-tls"',
+        'certs',
+        'kind: ListenerSet, namespace: apps',
+        'shop-tls',
+        LS,
+      ),
     ],
   },
   {
@@ -309,14 +334,18 @@ const cases: Case[] = [
     cluster: [appSecret],
     oldObject: gateway([appListener]),
     object: gateway([appListener, brokenListener]),
-    violations: [`spec.listeners[1] "websecure-broken" (Gateway traefik/traefik-gateway, hostname "broken.example.com"): certificateRefs[0] Secret "traefik/gone-tls" ${UNMANAGED}`],
+    violations: [
+      `spec.listeners[1] "websecure-broken" (Gateway traefik/traefik-gateway, hostname "broken.example.com"): certificateRefs[0] Secret "traefik/gone-tls" ${UNMANAGED}`,
+    ],
   },
   {
     name: 'allows with a warning a UPDATE that keeps an already broken listener while adding a good one',
     cluster: [appSecret],
     oldObject: gateway([brokenListener]),
     object: gateway([brokenListener, appListener]),
-    warnings: [`spec.listeners[0] "websecure-broken" (Gateway traefik/traefik-gateway, hostname "broken.example.com"): certificateRefs[0] Secret "traefik/gone-tls" ${UNMANAGED}${ALREADY}`],
+    warnings: [
+      `spec.listeners[0] "websecure-broken" (Gateway traefik/traefik-gateway, hostname "broken.example.com"): certificateRefs[0] Secret "traefik/gone-tls" ${UNMANAGED}${ALREADY}`,
+    ],
   },
   {
     name: 'allows with a warning a UPDATE that keeps a ref whose grant has since disappeared',
@@ -336,7 +365,9 @@ const cases: Case[] = [
     name: 'denies a UPDATE that switches a Passthrough listener with a dangling ref to Terminate',
     oldObject: gateway([tlsListener('tls-app', 'app.example.com', 'Passthrough', { name: 'app-tls' })]),
     object: gateway([tlsListener('tls-app', 'app.example.com', 'Terminate', { name: 'app-tls' })]),
-    violations: [`spec.listeners[0] "tls-app" (Gateway traefik/traefik-gateway, hostname "app.example.com"): certificateRefs[0] Secret "traefik/app-tls" ${UNMANAGED}`],
+    violations: [
+      `spec.listeners[0] "tls-app" (Gateway traefik/traefik-gateway, hostname "app.example.com"): certificateRefs[0] Secret "traefik/app-tls" ${UNMANAGED}`,
+    ],
   },
   {
     name: 'denies an Opaque Secret, saying cert-manager keeps the type so it will not fix itself',
@@ -383,13 +414,23 @@ const cases: Case[] = [
     name: 'denies a Secret whose key does not match its certificate',
     cluster: [tlsSecret('traefik', 'app-tls', { crt: pki.valid.crt, key: pki.other.key })],
     object: gateway([appListener]),
-    violations: [unusable('"tls.key" does not match the certificate in "tls.crt"', 'put the private key that belongs to the certificate in "tls.key", or reissue both together')],
+    violations: [
+      unusable(
+        '"tls.key" does not match the certificate in "tls.crt"',
+        'put the private key that belongs to the certificate in "tls.key", or reissue both together',
+      ),
+    ],
   },
   {
     name: 'denies a Secret whose ECDSA key belongs to another certificate',
     cluster: [tlsSecret('traefik', 'app-tls', { crt: pki.valid.crt, key: pki.ecdsa.key })],
     object: gateway([appListener]),
-    violations: [unusable('"tls.key" does not match the certificate in "tls.crt"', 'put the private key that belongs to the certificate in "tls.key", or reissue both together')],
+    violations: [
+      unusable(
+        '"tls.key" does not match the certificate in "tls.crt"',
+        'put the private key that belongs to the certificate in "tls.key", or reissue both together',
+      ),
+    ],
   },
   {
     name: 'denies a Secret whose certificate has expired',
@@ -430,14 +471,18 @@ const cases: Case[] = [
     settings: { secretContent: 'off' },
     cluster: [secret('traefik', 'app-tls', { token: 'x' }, { type: 'Opaque' })],
     object: gateway([appListener, brokenListener]),
-    violations: [`spec.listeners[1] "websecure-broken" (Gateway traefik/traefik-gateway, hostname "broken.example.com"): certificateRefs[0] Secret "traefik/gone-tls" ${UNMANAGED}`],
+    violations: [
+      `spec.listeners[1] "websecure-broken" (Gateway traefik/traefik-gateway, hostname "broken.example.com"): certificateRefs[0] Secret "traefik/gone-tls" ${UNMANAGED}`,
+    ],
   },
   {
     name: 'warns, never denies, about an unusable Secret the UPDATE did not change',
     cluster: [tlsSecret('traefik', 'app-tls', pki.expired)],
     oldObject: gateway([appListener]),
     object: gateway([appListener]),
-    warnings: [unusable('its certificate expired at 2021-01-01T00:00:00.000Z', 'renew the certificate (cmctl renew, or find out why cert-manager did not)') + ALREADY],
+    warnings: [
+      unusable('its certificate expired at 2021-01-01T00:00:00.000Z', 'renew the certificate (cmctl renew, or find out why cert-manager did not)') + ALREADY,
+    ],
   },
   {
     name: 'denies a certificateRef of an unsupported group and kind',
@@ -473,7 +518,7 @@ const cases: Case[] = [
     violations: [`${APP_MISSING} ${throughHere('Certificate traefik/app', WHEN_APP_READY)}`],
   },
   {
-    name: 'issuance (a) through this Gateway by name only: no HTTP listener of it accepts the solver route (certificate-dns\'s prediction)',
+    name: "issuance (a) through this Gateway by name only: no HTTP listener of it accepts the solver route (certificate-dns's prediction)",
     cluster: [appCertificate, acmeIssuer('letsencrypt', [gatewaySolver({ name: 'traefik-gateway', namespace: 'traefik' })])],
     object: gateway([appListener, { ...http('web'), hostname: 'other.example.com' }]),
     violations: [
@@ -481,13 +526,13 @@ const cases: Case[] = [
     ],
   },
   {
-    name: 'issuance (a) through this Gateway: a solver parentRef without namespace means the Certificate\'s',
+    name: "issuance (a) through this Gateway: a solver parentRef without namespace means the Certificate's",
     cluster: [appCertificate, acmeIssuer('letsencrypt', [gatewaySolver({ name: 'traefik-gateway' })])],
     object: gateway([appListener, http('web')]),
     violations: [`${APP_MISSING} ${throughHere('Certificate traefik/app', WHEN_APP_READY)}`],
   },
   {
-    name: 'issuance (a) through this Gateway: the Certificate\'s http01-parentref annotations override the solver',
+    name: "issuance (a) through this Gateway: the Certificate's http01-parentref annotations override the solver",
     cluster: [
       annotated(appCertificate, { 'acme.cert-manager.io/http01-parentrefname': 'traefik-gateway', 'acme.cert-manager.io/http01-parentrefkind': 'Gateway' }),
       acmeIssuer('letsencrypt', [gatewaySolver({ name: 'public', namespace: 'edge' })]),
@@ -497,7 +542,11 @@ const cases: Case[] = [
   },
   {
     name: 'issuance (a) through this Gateway: a solver attached to a ListenerSet of this Gateway',
-    cluster: [appCertificate, acmeIssuer('letsencrypt', [gatewaySolver({ name: 'shop', namespace: 'apps', kind: 'ListenerSet' })]), listenerSet([httpForAll('shop-web')])],
+    cluster: [
+      appCertificate,
+      acmeIssuer('letsencrypt', [gatewaySolver({ name: 'shop', namespace: 'apps', kind: 'ListenerSet' })]),
+      listenerSet([httpForAll('shop-web')]),
+    ],
     object: gateway([appListener, http('web')], { allowedListeners: { from: 'All' } }),
     violations: [`${APP_MISSING} ${throughHere('Certificate traefik/app', WHEN_APP_READY)}`],
   },
@@ -521,7 +570,10 @@ const cases: Case[] = [
   },
   {
     name: 'issuance (a) by the solver cert-manager picks: a dnsZones selector beats the default HTTP-01 solver',
-    cluster: [appCertificate, acmeIssuer('letsencrypt', [gatewaySolver({ name: 'traefik-gateway' }), { ...dnsSolver(), selector: { dnsZones: ['example.com'] } }])],
+    cluster: [
+      appCertificate,
+      acmeIssuer('letsencrypt', [gatewaySolver({ name: 'traefik-gateway' }), { ...dnsSolver(), selector: { dnsZones: ['example.com'] } }]),
+    ],
     object: gateway([appListener]),
     violations: [`${APP_MISSING} ${pending('Certificate traefik/app', 'ClusterIssuer letsencrypt, DNS-01', WHEN_APP_READY)}`],
   },
@@ -535,7 +587,9 @@ const cases: Case[] = [
     name: 'issuance (a) by an HTTP-01 gatewayHTTPRoute solver without parentRefs: attached nowhere',
     cluster: [appCertificate, acmeIssuer('letsencrypt', [gatewaySolver()])],
     object: gateway([appListener]),
-    violations: [`${APP_MISSING} ${pending('Certificate traefik/app', 'ClusterIssuer letsencrypt, HTTP-01 through a solver HTTPRoute with no parentRefs', WHEN_APP_READY)}`],
+    violations: [
+      `${APP_MISSING} ${pending('Certificate traefik/app', 'ClusterIssuer letsencrypt, HTTP-01 through a solver HTTPRoute with no parentRefs', WHEN_APP_READY)}`,
+    ],
   },
   {
     name: 'issuance (a) by HTTP-01 through an Ingress',
@@ -568,7 +622,7 @@ const cases: Case[] = [
     violations: [`${APP_MISSING} ${UNMANAGED}`],
   },
   {
-    name: 'issuance (c): without cert-manager\'s Certificate API nothing will issue',
+    name: "issuance (c): without cert-manager's Certificate API nothing will issue",
     cluster: [appCertificate],
     unserved: ['certificates'],
     object: gateway([appListener]),
@@ -583,26 +637,35 @@ const cases: Case[] = [
   {
     name: 'issuance (c): the gateway-shim skips a listener named in cert-manager.io/ignore-tls-listeners',
     cluster: [acmeIssuer('letsencrypt', [gatewaySolver()])],
-    object: annotated(gateway([appListener]), { 'cert-manager.io/cluster-issuer': 'letsencrypt', 'cert-manager.io/ignore-tls-listeners': 'websecure-other, websecure-app' }),
+    object: annotated(gateway([appListener]), {
+      'cert-manager.io/cluster-issuer': 'letsencrypt',
+      'cert-manager.io/ignore-tls-listeners': 'websecure-other, websecure-app',
+    }),
     violations: [`${APP_MISSING} ${UNMANAGED}`],
   },
   {
     name: 'issuance (b) through the ListenerSet: the listenerset-shim points the solver at the ListenerSet, served by its parent Gateway',
     cluster: [acmeIssuer('letsencrypt', [gatewaySolver()])],
     object: shopListenerSet({ 'cert-manager.io/cluster-issuer': 'letsencrypt' }),
-    violations: [`${SHOP_MISSING} ${throughHere('the listenerset-shim Certificate of this listener', ownCertificate('shop-tls'), 'its parent Gateway traefik/traefik-gateway', 'shop.example.com')}`],
+    violations: [
+      `${SHOP_MISSING} ${throughHere('the listenerset-shim Certificate of this listener', ownCertificate('shop-tls'), 'its parent Gateway traefik/traefik-gateway', 'shop.example.com')}`,
+    ],
   },
   {
-    name: 'issuance (b) through the ListenerSet\'s parent Gateway with http01-parentreffallback',
+    name: "issuance (b) through the ListenerSet's parent Gateway with http01-parentreffallback",
     cluster: [acmeIssuer('letsencrypt', [gatewaySolver()])],
     object: shopListenerSet({ 'cert-manager.io/cluster-issuer': 'letsencrypt', 'acme.cert-manager.io/http01-parentreffallback': 'true' }),
-    violations: [`${SHOP_MISSING} ${throughHere('the listenerset-shim Certificate of this listener', ownCertificate('shop-tls'), 'its parent Gateway traefik/traefik-gateway', 'shop.example.com')}`],
+    violations: [
+      `${SHOP_MISSING} ${throughHere('the listenerset-shim Certificate of this listener', ownCertificate('shop-tls'), 'its parent Gateway traefik/traefik-gateway', 'shop.example.com')}`,
+    ],
   },
   {
     name: 'issuance (b) of a ListenerSet by DNS-01: pending issuance by its shim Certificate',
     cluster: [acmeIssuer('letsencrypt', [dnsSolver()])],
     object: shopListenerSet({ 'cert-manager.io/cluster-issuer': 'letsencrypt' }),
-    violations: [`${SHOP_MISSING} ${pending('the listenerset-shim Certificate apps/shop-tls', 'ClusterIssuer letsencrypt, DNS-01', ownCertificate('shop-tls'), LS)}`],
+    violations: [
+      `${SHOP_MISSING} ${pending('the listenerset-shim Certificate apps/shop-tls', 'ClusterIssuer letsencrypt, DNS-01', ownCertificate('shop-tls'), LS)}`,
+    ],
   },
   {
     name: 'warns, never denies, about a kept ref whose Certificate is still pending',
@@ -628,10 +691,24 @@ const cases: Case[] = [
   {
     name: 'warns that a wildcard certificate covers neither the apex nor two labels deep, and is silent on one label',
     cluster: [tlsSecret('traefik', 'wild-tls', pki.wildcard)],
-    object: gateway([https('apex', 'example.com', { name: 'wild-tls' }), https('shop', 'shop.example.com', { name: 'wild-tls' }), https('deep', 'a.b.example.com', { name: 'wild-tls' })]),
+    object: gateway([
+      https('apex', 'example.com', { name: 'wild-tls' }),
+      https('shop', 'shop.example.com', { name: 'wild-tls' }),
+      https('deep', 'a.b.example.com', { name: 'wild-tls' }),
+    ]),
     warnings: [
-      notCovered('spec.listeners[0] "apex" (Gateway traefik/traefik-gateway, hostname "example.com")', 'certificateRefs[0] Secret "traefik/wild-tls"', '*.example.com, www.example.org', 'example.com'),
-      notCovered('spec.listeners[2] "deep" (Gateway traefik/traefik-gateway, hostname "a.b.example.com")', 'certificateRefs[0] Secret "traefik/wild-tls"', '*.example.com, www.example.org', 'a.b.example.com'),
+      notCovered(
+        'spec.listeners[0] "apex" (Gateway traefik/traefik-gateway, hostname "example.com")',
+        'certificateRefs[0] Secret "traefik/wild-tls"',
+        '*.example.com, www.example.org',
+        'example.com',
+      ),
+      notCovered(
+        'spec.listeners[2] "deep" (Gateway traefik/traefik-gateway, hostname "a.b.example.com")',
+        'certificateRefs[0] Secret "traefik/wild-tls"',
+        '*.example.com, www.example.org',
+        'a.b.example.com',
+      ),
     ],
   },
   {
@@ -667,7 +744,14 @@ const cases: Case[] = [
     name: 'warns about a ListenerSet listener its Secret does not cover',
     cluster: [tlsSecret('apps', 'shop-tls', pki.valid)],
     object: listenerSet([https('shop-https', 'shop.example.com', { name: 'shop-tls' })]),
-    warnings: [notCovered('spec.listeners[0] "shop-https" (ListenerSet apps/shop, hostname "shop.example.com")', 'certificateRefs[0] Secret "apps/shop-tls"', 'app.example.com', 'shop.example.com')],
+    warnings: [
+      notCovered(
+        'spec.listeners[0] "shop-https" (ListenerSet apps/shop, hostname "shop.example.com")',
+        'certificateRefs[0] Secret "apps/shop-tls"',
+        'app.example.com',
+        'shop.example.com',
+      ),
+    ],
   },
   {
     name: 'reads no names when secretContent is off',
@@ -679,7 +763,9 @@ const cases: Case[] = [
     name: 'warns about a missing Secret whose Certificate will not cover the hostname (issuance graph), besides the pending issuance',
     cluster: [appCertificate, acmeIssuer('letsencrypt', [dnsSolver()])],
     object: gateway([https('websecure-www', 'www.example.com', { name: 'app-tls' })]),
-    violations: [`${WWW}: certificateRefs[0] Secret "traefik/app-tls" ${pending('Certificate traefik/app', 'ClusterIssuer letsencrypt, DNS-01', WHEN_APP_READY)}`],
+    violations: [
+      `${WWW}: certificateRefs[0] Secret "traefik/app-tls" ${pending('Certificate traefik/app', 'ClusterIssuer letsencrypt, DNS-01', WHEN_APP_READY)}`,
+    ],
     warnings: [
       `${WWW}: certificateRefs[0] Secret "traefik/app-tls" will be filled by Certificate traefik/app, whose dnsNames (app.example.com) do not cover hostname "www.example.com" (a wildcard covers exactly one label, RFC 6125), so clients that check the name will reject it on this listener. Fix: add www.example.com to spec.dnsNames of Certificate traefik/app, or reference a Secret whose certificate covers it`,
     ],
@@ -694,7 +780,9 @@ const cases: Case[] = [
     name: 'does not judge a shim Certificate: cert-manager takes its dnsNames from the listeners',
     cluster: [acmeIssuer('letsencrypt', [dnsSolver()])],
     object: annotated(gateway([https('websecure-www', 'www.example.com', { name: 'app-tls' })]), { 'cert-manager.io/cluster-issuer': 'letsencrypt' }),
-    violations: [`${WWW}: certificateRefs[0] Secret "traefik/app-tls" ${pending('the gateway-shim Certificate traefik/app-tls', 'ClusterIssuer letsencrypt, DNS-01', ownCertificate('app-tls'))}`],
+    violations: [
+      `${WWW}: certificateRefs[0] Secret "traefik/app-tls" ${pending('the gateway-shim Certificate traefik/app-tls', 'ClusterIssuer letsencrypt, DNS-01', ownCertificate('app-tls'))}`,
+    ],
   },
   {
     name: 'judges the Certificate that will replace a placeholder, not the placeholder',
@@ -705,19 +793,19 @@ const cases: Case[] = [
     ],
   },
   {
-    name: 'repeats no coverage warning about a placeholder\'s Certificate on an UPDATE that leaves the listener alone',
+    name: "repeats no coverage warning about a placeholder's Certificate on an UPDATE that leaves the listener alone",
     cluster: [tlsSecret('traefik', 'app-tls', pki.expiredPlaceholder, { labels: { 'certguard.io/placeholder': 'true' } }), appCertificate],
     oldObject: gateway([https('websecure-www', 'www.example.com', { name: 'app-tls' })]),
     object: gateway([https('websecure-www', 'www.example.com', { name: 'app-tls' }), http('web')]),
   },
   {
-    name: 'repeats no coverage warning on an UPDATE that leaves the listener\'s hostname and refs alone',
+    name: "repeats no coverage warning on an UPDATE that leaves the listener's hostname and refs alone",
     cluster: [appSecret],
     oldObject: gateway([otherListener]),
     object: gateway([otherListener, http('web')]),
   },
   {
-    name: 'warns on an UPDATE that changes a listener\'s hostname',
+    name: "warns on an UPDATE that changes a listener's hostname",
     cluster: [appSecret],
     oldObject: gateway([https('websecure-other', 'app.example.com', { name: 'app-tls' })]),
     object: gateway([otherListener]),
@@ -757,9 +845,17 @@ type MatchCase = { name: string; request: Partial<PolicyRequest> & Pick<PolicyRe
 
 const matchCases: MatchCase[] = [
   { name: 'selects a v1 Gateway CREATE', request: { kind: { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'Gateway' } }, matches: true },
-  { name: 'selects a v1beta1 Gateway UPDATE', request: { kind: { group: 'gateway.networking.k8s.io', version: 'v1beta1', kind: 'Gateway' }, operation: 'UPDATE' }, matches: true },
+  {
+    name: 'selects a v1beta1 Gateway UPDATE',
+    request: { kind: { group: 'gateway.networking.k8s.io', version: 'v1beta1', kind: 'Gateway' }, operation: 'UPDATE' },
+    matches: true,
+  },
   { name: 'selects a ListenerSet CREATE', request: { kind: { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'ListenerSet' } }, matches: true },
-  { name: 'skips a Gateway DELETE', request: { kind: { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'Gateway' }, operation: 'DELETE' }, matches: false },
+  {
+    name: 'skips a Gateway DELETE',
+    request: { kind: { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'Gateway' }, operation: 'DELETE' },
+    matches: false,
+  },
   { name: 'skips an HTTPRoute', request: { kind: { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'HTTPRoute' } }, matches: false },
   { name: 'skips a Gateway of another group', request: { kind: { group: 'networking.istio.io', version: 'v1', kind: 'Gateway' } }, matches: false },
   { name: 'skips an unknown Gateway version', request: { kind: { group: 'gateway.networking.k8s.io', version: 'v1alpha2', kind: 'Gateway' } }, matches: false },

@@ -114,7 +114,12 @@ const plannedSecret = (planned: Planned, run: Run): PlannedSecret => ({
   type: 'create-secret',
   // Key generation waits for the admission layer: only a Secret really created costs a key.
   buildSecret: () => buildPlaceholderSecret(planned.target, run.settings.placeholder, run.now, run.generate),
-  warningOnCreate: messages.placeholderCreated(planned.site, planned.target.hostnames, validityWindow(run.settings.placeholder.validityDays, run.now).notAfter, planned.target.filler),
+  warningOnCreate: messages.placeholderCreated(
+    planned.site,
+    planned.target.hostnames,
+    validityWindow(run.settings.placeholder.validityDays, run.now).notAfter,
+    planned.target.filler,
+  ),
   denyOnFailure: failureMessage(planned, messages.REASON_SLOT),
   onFailure: planned.heal ? 'warn' : 'deny',
 });
@@ -159,7 +164,13 @@ const issuancesOf = async (context: IssuanceContext, sites: Site[], verdicts: Ve
 };
 
 /** The ListenerSet attachment rule (listener-sets.ts), as its setting says. */
-const addAttachment = async (collected: Collected, request: PolicyRequest, view: ClusterView, owner: ListenerOwner, settings: GatewayListenerTlsSettings): Promise<void> => {
+const addAttachment = async (
+  collected: Collected,
+  request: PolicyRequest,
+  view: ClusterView,
+  owner: ListenerOwner,
+  settings: GatewayListenerTlsSettings,
+): Promise<void> => {
   if (settings.listenerSetAttachment === 'off') return;
   const found = await checkListenerSetAttachment(request, view, owner);
   (settings.listenerSetAttachment === 'warn' ? collected.warnings : collected.violations).push(...found.violations);

@@ -30,7 +30,14 @@ t.test('keeps the common name only when the leaf has no DNS subjectAltName', asy
 t.test('reads a name Node quotes because it holds a separator', async (t) => {
   const keys = await generateRsaKeyPair();
   const dnsNames = ['a,b.example.com', 'plain.example.com'];
-  const crt = buildCertificate({ commonName: 'x', dnsNames, notBefore: new Date('2026-01-01'), notAfter: new Date('2028-01-01'), publicKeyPem: keys.publicKeyPem, selfSigningKeyPem: keys.privateKeyPem });
+  const crt = buildCertificate({
+    commonName: 'x',
+    dnsNames,
+    notBefore: new Date('2026-01-01'),
+    notAfter: new Date('2028-01-01'),
+    publicKeyPem: keys.publicKeyPem,
+    selfSigningKeyPem: keys.privateKeyPem,
+  });
   t.same(namesOf({ crt, key: keys.privateKeyPem }), { dnsNames });
 });
 
@@ -45,7 +52,14 @@ t.test('keeps no Secret data: only the validity window, the placeholder flag and
 
 const selfSigned = async (bits: number, notBefore: Date, notAfter: Date): Promise<Pem> => {
   const keys = await generateRsaKeyPair(bits);
-  const crt = buildCertificate({ commonName: 'app.example.com', dnsNames: ['app.example.com'], notBefore, notAfter, publicKeyPem: keys.publicKeyPem, selfSigningKeyPem: keys.privateKeyPem });
+  const crt = buildCertificate({
+    commonName: 'app.example.com',
+    dnsNames: ['app.example.com'],
+    notBefore,
+    notAfter,
+    publicKeyPem: keys.publicKeyPem,
+    selfSigningKeyPem: keys.privateKeyPem,
+  });
   return { crt, key: keys.privateKeyPem };
 };
 

@@ -37,7 +37,8 @@ export const gatewayListenerTlsSchema = {
     listenerSetAttachment: {
       enum: ['enforce', 'warn', 'off'],
       default: 'enforce',
-      description: "A ListenerSet whose parent Gateway's spec.allowedListeners does not admit its namespace, or a Gateway update that stops admitting an attached one: enforce denies, warn allows with a warning, off does not judge.",
+      description:
+        "A ListenerSet whose parent Gateway's spec.allowedListeners does not admit its namespace, or a Gateway update that stops admitting an attached one: enforce denies, warn allows with a warning, off does not judge.",
     },
     allowedRefKinds: {
       type: 'array',

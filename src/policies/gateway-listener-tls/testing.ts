@@ -15,7 +15,15 @@ export type Pem = { crt: string; key: string };
 
 const rsaCertificate = async (commonName: string, notBefore: Date, notAfter: Date, organization?: string, dnsNames = [commonName]): Promise<Pem> => {
   const keys = await generateRsaKeyPair();
-  const crt = buildCertificate({ commonName, dnsNames, notBefore, notAfter, publicKeyPem: keys.publicKeyPem, selfSigningKeyPem: keys.privateKeyPem, organization });
+  const crt = buildCertificate({
+    commonName,
+    dnsNames,
+    notBefore,
+    notAfter,
+    publicKeyPem: keys.publicKeyPem,
+    selfSigningKeyPem: keys.privateKeyPem,
+    organization,
+  });
   return { crt, key: keys.privateKeyPem };
 };
 
@@ -40,7 +48,10 @@ export const makePki = async () => {
   return { valid, other, expired, expiredPlaceholder, wildcard, commonNameOnly, ecdsa: fixtureSecretPem('./fixtures/good/ecdsa-secret.yaml') };
 };
 
-export const settingsWith = (overrides: Partial<GatewayListenerTlsSettings> = {}): GatewayListenerTlsSettings => ({ ...defaultGatewayListenerTlsSettings(), ...overrides });
+export const settingsWith = (overrides: Partial<GatewayListenerTlsSettings> = {}): GatewayListenerTlsSettings => ({
+  ...defaultGatewayListenerTlsSettings(),
+  ...overrides,
+});
 
 type RefSpec = { name: string; namespace?: string; group?: string; kind?: string };
 
@@ -86,7 +97,12 @@ export const listenerSet = (listeners: object[], options: { namespace?: string; 
 
 const base64 = (text: string): string => Buffer.from(text).toString('base64');
 
-export const secret = (namespace: string, name: string, data: Record<string, string>, options: { type?: string; labels?: Record<string, string> } = {}): KubeObject => ({
+export const secret = (
+  namespace: string,
+  name: string,
+  data: Record<string, string>,
+  options: { type?: string; labels?: Record<string, string> } = {},
+): KubeObject => ({
   apiVersion: 'v1',
   kind: 'Secret',
   type: options.type ?? 'kubernetes.io/tls',
@@ -149,7 +165,15 @@ export const admissionRequest = (object: KubeObject, options: RequestOptions = {
   };
 };
 
-type CertificateOptions = { namespace?: string; secretName?: string; dnsNames?: string[]; commonName?: string; issuer?: { name: string; kind?: string }; privateKey?: Record<string, unknown>; labels?: Record<string, string> };
+type CertificateOptions = {
+  namespace?: string;
+  secretName?: string;
+  dnsNames?: string[];
+  commonName?: string;
+  issuer?: { name: string; kind?: string };
+  privateKey?: Record<string, unknown>;
+  labels?: Record<string, string>;
+};
 
 /** A cert-manager Certificate (the issuance graph's case (a)). */
 export const certificate = (name: string, options: CertificateOptions = {}): KubeObject => ({
@@ -179,7 +203,12 @@ export const gatewaySolver = (...parentRefs: ParentRefSpec[]) => ({ http01: { ga
 export const dnsSolver = () => ({ dns01: { cloudflare: { apiTokenSecretRef: { name: 'cloudflare', key: 'token' } } } });
 export const ingressSolver = () => ({ http01: { ingress: { ingressClassName: 'nginx' } } });
 
-export const caIssuer = (name: string): KubeObject => ({ apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name }, spec: { ca: { secretName: `${name}-ca` } } });
+export const caIssuer = (name: string): KubeObject => ({
+  apiVersion: 'cert-manager.io/v1',
+  kind: 'ClusterIssuer',
+  metadata: { name },
+  spec: { ca: { secretName: `${name}-ca` } },
+});
 
 /** The object with these annotations added (a cert-manager shim trigger, say). */
 export const annotated = (object: KubeObject, annotations: Record<string, string>): KubeObject => ({

@@ -21,5 +21,4 @@ export const secretNameOf = (request: PolicyRequest): SecretName => ({
 export const permittedUses = (view: ClusterView, secret: SecretName): ListenerUse[] =>
   view.listenersUsing(secret.namespace, secret.name).filter((use) => isPermitted(view, use.owner, use.ref));
 
-export const unsyncedKinds = (view: ClusterView): string[] =>
-  LISTENER_OWNERS.filter(([resource]) => !view.isSynced(resource)).map(([, kind]) => kind);
+export const unsyncedKinds = (view: ClusterView): string[] => LISTENER_OWNERS.filter(([resource]) => !view.isSynced(resource)).map(([, kind]) => kind);

@@ -127,7 +127,10 @@ const cases: Case[] = [
   },
   {
     name: 'denies deleting a Secret in another namespace that a ReferenceGrant lets a Gateway use',
-    objects: [gateway('traefik', 'web', [{ name: 'websecure-shop', hostname: 'shop.example.com', secret: 'shop-tls', secretNamespace: 'shop' }]), grant('shop', 'traefik')],
+    objects: [
+      gateway('traefik', 'web', [{ name: 'websecure-shop', hostname: 'shop.example.com', secret: 'shop-tls', secretNamespace: 'shop' }]),
+      grant('shop', 'traefik'),
+    ],
     request: deleteOf(tlsSecret('shop', 'shop-tls')),
     violations: [
       'secret "shop/shop-tls" is the certificate of a TLS listener: Gateway traefik/web listener "websecure-shop" (hostname shop.example.com). ' +
@@ -137,7 +140,10 @@ const cases: Case[] = [
   },
   {
     name: 'allows deleting a Secret in another namespace when no ReferenceGrant permits the ref (the listener already fails)',
-    objects: [gateway('traefik', 'web', [{ name: 'websecure-shop', hostname: 'shop.example.com', secret: 'shop-tls', secretNamespace: 'shop' }]), grant('shop', 'traefik', 'HTTPRoute')],
+    objects: [
+      gateway('traefik', 'web', [{ name: 'websecure-shop', hostname: 'shop.example.com', secret: 'shop-tls', secretNamespace: 'shop' }]),
+      grant('shop', 'traefik', 'HTTPRoute'),
+    ],
     request: deleteOf(tlsSecret('shop', 'shop-tls')),
   },
   {
@@ -158,7 +164,12 @@ const cases: Case[] = [
   },
   {
     name: 'allows deleting a Secret only a TLS passthrough or HTTP listener names',
-    objects: [gateway('traefik', 'web', [{ name: 'pass', protocol: 'TLS', mode: 'Passthrough', secret: 'app-tls' }, { name: 'plain', protocol: 'HTTP', secret: 'app-tls' }])],
+    objects: [
+      gateway('traefik', 'web', [
+        { name: 'pass', protocol: 'TLS', mode: 'Passthrough', secret: 'app-tls' },
+        { name: 'plain', protocol: 'HTTP', secret: 'app-tls' },
+      ]),
+    ],
     request: deleteOf(tlsSecret('traefik', 'app-tls')),
   },
   {
@@ -246,14 +257,18 @@ const cases: Case[] = [
     objects: [WEB],
     unsynced: ['gateways'],
     request: deleteOf(tlsSecret('traefik', 'app-tls')),
-    warnings: ['secret "traefik/app-tls" was not checked for TLS listeners that use it: certguard\'s Gateway cache is not synced yet, so the delete is allowed'],
+    warnings: [
+      'secret "traefik/app-tls" was not checked for TLS listeners that use it: certguard\'s Gateway cache is not synced yet, so the delete is allowed',
+    ],
   },
   {
     name: 'allows with a warning while neither cache is synced',
     objects: [],
     unsynced: ['gateways', 'listenersets'],
     request: deleteOf(tlsSecret('traefik', 'unused-tls')),
-    warnings: ['secret "traefik/unused-tls" was not checked for TLS listeners that use it: certguard\'s Gateway and ListenerSet cache is not synced yet, so the delete is allowed'],
+    warnings: [
+      'secret "traefik/unused-tls" was not checked for TLS listeners that use it: certguard\'s Gateway and ListenerSet cache is not synced yet, so the delete is allowed',
+    ],
   },
 ];
 
@@ -342,20 +357,30 @@ t.test('through review(): enforce answers 403 with the message, warn allows with
   t.same(warned.response.warnings, [WEB_DENIAL]);
   const glass = admissionRequestOf(deleteOf(tlsSecret('traefik', 'app-tls', { 'certguard.io/allow-delete': 'moving to app-tls-2' })));
   const broken = await review(glass, [createTlsSecretInUsePolicy({ mode: 'enforce' })], { view });
-  t.same(broken.response.auditAnnotations, { ...allowedBy('break-glass'), 'allow-delete-reason': 'moving to app-tls-2' }, 'audit annotations reach the response');
+  t.same(
+    broken.response.auditAnnotations,
+    { ...allowedBy('break-glass'), 'allow-delete-reason': 'moving to app-tls-2' },
+    'audit annotations reach the response',
+  );
   t.notOk(JSON.stringify([enforced, warned, broken]).includes(KEY_MATERIAL), 'never the Secret data');
 });
 
 t.test('break glass decided by RBAC: the delete goes through for the user allowed it, not for another, and review() reports the use', async (t) => {
   const view = new ManifestView([WEB]);
   const counted: InUseDeletionReason[] = [];
-  const isAllowed = async (question: BreakGlassQuestion) => question.user.username === 'alice' && question.namespace === 'traefik' && question.policy === 'tls-secret-in-use';
-  const policy = createTlsSecretInUsePolicy({ mode: 'enforce' }, { recordAllowedDeletion: (reason) => counted.push(reason), breakGlass: { mode: 'rbac', clusterRole: 'certguard-break-glass', isAllowed } });
+  const isAllowed = async (question: BreakGlassQuestion) =>
+    question.user.username === 'alice' && question.namespace === 'traefik' && question.policy === 'tls-secret-in-use';
+  const policy = createTlsSecretInUsePolicy(
+    { mode: 'enforce' },
+    { recordAllowedDeletion: (reason) => counted.push(reason), breakGlass: { mode: 'rbac', clusterRole: 'certguard-break-glass', isAllowed } },
+  );
   const secret = tlsSecret('traefik', 'app-tls', { 'certguard.io/allow-delete': 'moving to app-tls-2' });
   const byAlice = await review(admissionRequestOf(deleteOf(secret, { user: 'alice' })), [policy], { view });
   t.equal(byAlice.response.allowed, true);
   const deletedAnyway = `secret "traefik/app-tls" is the certificate of 2 TLS listeners: ${WEB_AUDIT}: deleted anyway (certguard.io/allow-delete: "moving to app-tls-2")`;
-  t.same(byAlice.breakGlass, [{ annotation: 'certguard.io/allow-delete', reason: 'moving to app-tls-2', user: 'alice', message: deletedAnyway, policy: 'tls-secret-in-use' }]);
+  t.same(byAlice.breakGlass, [
+    { annotation: 'certguard.io/allow-delete', reason: 'moving to app-tls-2', user: 'alice', message: deletedAnyway, policy: 'tls-secret-in-use' },
+  ]);
   const byBob = await review(admissionRequestOf(deleteOf(secret, { user: 'bob' })), [policy], { view });
   const gatedHow =
     'Remove or change the listeners first, or delete it anyway after ' +
@@ -371,7 +396,12 @@ t.test('break glass decided by RBAC: the delete goes through for the user allowe
 });
 
 t.test('a break-glass check that fails is "could not decide", naming what could not be asked', async (t) => {
-  const isAllowed = async () => Promise.reject(new ViewReadError('asking the API server whether user "bob" may use certguard\'s break glass for tls-secret-in-use in namespace "traefik" (SubjectAccessReview): connect ECONNREFUSED'));
+  const isAllowed = async () =>
+    Promise.reject(
+      new ViewReadError(
+        'asking the API server whether user "bob" may use certguard\'s break glass for tls-secret-in-use in namespace "traefik" (SubjectAccessReview): connect ECONNREFUSED',
+      ),
+    );
   const policy = createTlsSecretInUsePolicy({ mode: 'enforce' }, { breakGlass: { mode: 'rbac', clusterRole: 'certguard-break-glass', isAllowed } });
   const secret = tlsSecret('traefik', 'app-tls', { 'certguard.io/allow-delete': 'moving to app-tls-2' });
   const outcome = await review(admissionRequestOf(deleteOf(secret, { user: 'bob' })), [policy], { view: new ManifestView([WEB]) });
@@ -379,7 +409,10 @@ t.test('a break-glass check that fails is "could not decide", naming what could 
   t.same(outcome.response.warnings, [
     'tls-secret-in-use could not decide, so this request was admitted without its check: asking the API server whether user "bob" may use certguard\'s break glass for tls-secret-in-use in namespace "traefik" (SubjectAccessReview): connect ECONNREFUSED',
   ]);
-  t.same(outcome.decisions.map((decision) => decision.decision), ['undecided']);
+  t.same(
+    outcome.decisions.map((decision) => decision.decision),
+    ['undecided'],
+  );
 });
 
 t.test('fixtures: every good/ case is allowed, every bad/ case denied', async (t) => {

@@ -57,10 +57,18 @@ const checkDelete = async (request: PolicyRequest, view: ClusterView, deps: TlsS
   if (system) return allow(system, emptyResult());
   const gate = deps.breakGlass ?? ANNOTATION_ALONE;
   const description = messages.describeSecret(secret);
-  const breakGlass = await readBreakGlass(BREAK_GLASS, { object: request.oldObject, description, namespace: secret.namespace, user: request.userInfo }, gate, context?.signal ?? new AbortController().signal);
+  const breakGlass = await readBreakGlass(
+    BREAK_GLASS,
+    { object: request.oldObject, description, namespace: secret.namespace, user: request.userInfo },
+    gate,
+    context?.signal ?? new AbortController().signal,
+  );
   if (breakGlass.use) {
     const warnings = [messages.deletedAnyway(secret, uses, breakGlass.use.reason)];
-    return { ...allow('break-glass', { violations: [], warnings, auditAnnotations: { [messages.AUDIT_REASON]: breakGlass.use.reason } }), breakGlass: { ...breakGlass.use, message: warnings[0] } };
+    return {
+      ...allow('break-glass', { violations: [], warnings, auditAnnotations: { [messages.AUDIT_REASON]: breakGlass.use.reason } }),
+      breakGlass: { ...breakGlass.use, message: warnings[0] },
+    };
   }
   return { violations: [messages.inUse(secret, uses, gate.mode === 'rbac')], warnings: breakGlass.warning ? [breakGlass.warning] : [] };
 };
@@ -71,5 +79,7 @@ export const createTlsSecretInUsePolicy = (settings: TlsSecretInUseSettings, dep
   admission: 'validating',
   matches: isJudged,
   check: (request, view, context) =>
-    request.operation === 'UPDATE' ? checkUpdate(request, view, { gate: deps.breakGlass ?? ANNOTATION_ALONE, now: deps.now?.() ?? new Date() }, context) : checkDelete(request, view, deps, context),
+    request.operation === 'UPDATE'
+      ? checkUpdate(request, view, { gate: deps.breakGlass ?? ANNOTATION_ALONE, now: deps.now?.() ?? new Date() }, context)
+      : checkDelete(request, view, deps, context),
 });

@@ -32,7 +32,12 @@ const isTerminating = (namespace: KubeObject | undefined): boolean =>
  * Why this DELETE is let through whatever uses the Secret, or undefined. Any user's delete in a
  * terminating namespace counts as the namespace's deletion: the Secret goes with it anyway.
  */
-export const systemDeletionReason = async (request: PolicyRequest, namespace: string, view: ClusterView, signal?: AbortSignal): Promise<InUseDeletionReason | undefined> => {
+export const systemDeletionReason = async (
+  request: PolicyRequest,
+  namespace: string,
+  view: ClusterView,
+  signal?: AbortSignal,
+): Promise<InUseDeletionReason | undefined> => {
   const byUser = SYSTEM_USERS[request.userInfo?.username ?? ''];
   if (byUser) return byUser;
   return isTerminating(await view.get('namespaces', undefined, namespace, { signal })) ? 'namespace-deletion' : undefined;

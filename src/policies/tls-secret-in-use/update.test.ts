@@ -20,7 +20,14 @@ const pki = await makePki();
 
 const selfSigned = async (bits: number, notBefore: Date): Promise<Pem> => {
   const keys = await generateRsaKeyPair(bits);
-  const crt = buildCertificate({ commonName: 'app.example.com', dnsNames: ['app.example.com'], notBefore, notAfter: new Date('2028-01-01T00:00:00Z'), publicKeyPem: keys.publicKeyPem, selfSigningKeyPem: keys.privateKeyPem });
+  const crt = buildCertificate({
+    commonName: 'app.example.com',
+    dnsNames: ['app.example.com'],
+    notBefore,
+    notAfter: new Date('2028-01-01T00:00:00Z'),
+    publicKeyPem: keys.publicKeyPem,
+    selfSigningKeyPem: keys.privateKeyPem,
+  });
   return { crt, key: keys.privateKeyPem };
 };
 const weak = await selfSigned(1024, new Date('2026-01-01T00:00:00Z'));
@@ -40,7 +47,11 @@ const WEB: KubeObject = {
   metadata: { namespace: 'traefik', name: 'web' },
   spec: {
     gatewayClassName: 'traefik',
-    listeners: [listener('websecure-app', 'app-tls', 'app.example.com'), listener('websecure-any', 'app-tls'), listener('websecure-shop', 'shop-tls', 'shop.example.com', 'shop')],
+    listeners: [
+      listener('websecure-app', 'app-tls', 'app.example.com'),
+      listener('websecure-any', 'app-tls'),
+      listener('websecure-shop', 'shop-tls', 'shop.example.com', 'shop'),
+    ],
   },
 };
 
@@ -85,38 +96,75 @@ const updateOf = (oldObject: KubeObject, object: KubeObject, options: RequestOpt
   userInfo: { username: options.user ?? 'jane@example.com' },
 });
 
-const WEB_USES = 'secret "traefik/app-tls" is the certificate of 2 TLS listeners: Gateway traefik/web listener "websecure-app" (hostname app.example.com), Gateway traefik/web listener "websecure-any" (any hostname)';
-const BREAK_GLASS_HOW = "or update it anyway with the annotation certguard.io/allow-unusable='<reason>' on the updated Secret (the reason goes to certguard's decision log and the audit log).";
+const WEB_USES =
+  'secret "traefik/app-tls" is the certificate of 2 TLS listeners: Gateway traefik/web listener "websecure-app" (hostname app.example.com), Gateway traefik/web listener "websecure-any" (any hostname)';
+const BREAK_GLASS_HOW =
+  "or update it anyway with the annotation certguard.io/allow-unusable='<reason>' on the updated Secret (the reason goes to certguard's decision log and the audit log).";
 
 const webDenial = (problem: string, fix: string): string =>
   `${WEB_USES}. This update would make it unusable for those listeners: ${problem}. Fix: ${fix}, or remove or change the listeners first, ${BREAK_GLASS_HOW}`;
 
-const KEY_MISMATCH = ['data.tls.key: "tls.key" does not match the certificate in "tls.crt"', 'put the private key that belongs to the certificate in "tls.key", or reissue both together'] as const;
+const KEY_MISMATCH = [
+  'data.tls.key: "tls.key" does not match the certificate in "tls.crt"',
+  'put the private key that belongs to the certificate in "tls.key", or reissue both together',
+] as const;
 const MISMATCH_DENIAL = webDenial(...KEY_MISMATCH);
 const EXPIRED = 'data.tls.crt: its certificate expired at 2021-01-01T00:00:00.000Z';
 const NOT_PEM = 'data.tls.crt: "tls.crt" is not a PEM certificate';
 const mismatched: Pem = { crt: pki.valid.crt, key: pki.other.key };
 
-type Case = { name: string; objects?: KubeObject[]; request: PolicyRequest; unsynced?: ResourceId[]; violations?: string[]; warnings?: string[]; audit?: Record<string, string> };
+type Case = {
+  name: string;
+  objects?: KubeObject[];
+  request: PolicyRequest;
+  unsynced?: ResourceId[];
+  violations?: string[];
+  warnings?: string[];
+  audit?: Record<string, string>;
+};
 
 const cases: Case[] = [
-  { name: 'denies a key that does not match the certificate, naming every listener that serves the Secret', request: updateOf(app(pki.valid), app(mismatched)), violations: [MISMATCH_DENIAL] },
-  { name: 'denies an expired leaf', request: updateOf(app(pki.valid), app(pki.expired)), violations: [webDenial(EXPIRED, 'renew the certificate (cmctl renew, or find out why cert-manager did not)')] },
+  {
+    name: 'denies a key that does not match the certificate, naming every listener that serves the Secret',
+    request: updateOf(app(pki.valid), app(mismatched)),
+    violations: [MISMATCH_DENIAL],
+  },
+  {
+    name: 'denies an expired leaf',
+    request: updateOf(app(pki.valid), app(pki.expired)),
+    violations: [webDenial(EXPIRED, 'renew the certificate (cmctl renew, or find out why cert-manager did not)')],
+  },
   {
     name: 'denies a leaf not valid yet',
     request: updateOf(app(pki.valid), app(notYetValid)),
-    violations: [webDenial('data.tls.crt: its certificate is not valid before 2027-06-01T00:00:00.000Z, so clients refuse it until then', 'put a certificate that is valid now in "tls.crt" (and check the clock of whatever issued it)')],
+    violations: [
+      webDenial(
+        'data.tls.crt: its certificate is not valid before 2027-06-01T00:00:00.000Z, so clients refuse it until then',
+        'put a certificate that is valid now in "tls.crt" (and check the clock of whatever issued it)',
+      ),
+    ],
   },
   {
     name: 'denies an RSA key under 2048 bits',
     request: updateOf(app(pki.valid), app(weak)),
-    violations: [webDenial('data.tls.crt: its certificate has a 1024-bit RSA key, and Envoy loads only RSA keys of 2048 bits or more', 'reissue it with an RSA key of at least 2048 bits or an ECDSA key (Certificate spec.privateKey)')],
+    violations: [
+      webDenial(
+        'data.tls.crt: its certificate has a 1024-bit RSA key, and Envoy loads only RSA keys of 2048 bits or more',
+        'reissue it with an RSA key of at least 2048 bits or an ECDSA key (Certificate spec.privateKey)',
+      ),
+    ],
   },
-  { name: 'denies a tls.crt that is not PEM', request: updateOf(app(pki.valid), app({ crt: 'not a certificate', key: pki.valid.key })), violations: [webDenial(NOT_PEM, 'put the PEM certificate chain, leaf first, in "tls.crt"')] },
+  {
+    name: 'denies a tls.crt that is not PEM',
+    request: updateOf(app(pki.valid), app({ crt: 'not a certificate', key: pki.valid.key })),
+    violations: [webDenial(NOT_PEM, 'put the PEM certificate chain, leaf first, in "tls.crt"')],
+  },
   {
     name: 'denies a tls.key that is not a PEM private key',
     request: updateOf(app(pki.valid), app({ crt: pki.valid.crt, key: 'not a key' })),
-    violations: [webDenial('data.tls.key: "tls.key" is not an unencrypted PEM private key', 'put the certificate\'s private key, unencrypted PEM, in "tls.key"')],
+    violations: [
+      webDenial('data.tls.key: "tls.key" is not an unencrypted PEM private key', 'put the certificate\'s private key, unencrypted PEM, in "tls.key"'),
+    ],
   },
   {
     name: 'denies an update that drops tls.key',
@@ -150,23 +198,44 @@ const cases: Case[] = [
         `${EXPIRED}. Fix: renew the certificate (cmctl renew, or find out why cert-manager did not), or remove or change the listener first, ${BREAK_GLASS_HOW}`,
     ],
   },
-  { name: 'allows a cross-namespace use no ReferenceGrant permits (the listener already fails)', objects: [WEB, grantFromTraefik('HTTPRoute')], request: updateOf(secret('shop', 'shop-tls', pki.valid), secret('shop', 'shop-tls', pki.expired)) },
+  {
+    name: 'allows a cross-namespace use no ReferenceGrant permits (the listener already fails)',
+    objects: [WEB, grantFromTraefik('HTTPRoute')],
+    request: updateOf(secret('shop', 'shop-tls', pki.valid), secret('shop', 'shop-tls', pki.expired)),
+  },
   { name: 'allows a rotation to another usable certificate (RSA to ECDSA)', request: updateOf(app(pki.valid), app(pki.ecdsa)) },
   { name: 'allows fixing an unusable Secret', request: updateOf(app(mismatched), app(pki.valid)) },
   {
     name: 'allows an unusable Secret to stay unusable in another way, with a warning: a fix is never blocked',
     request: updateOf(app({ crt: 'not a certificate', key: pki.valid.key }), app(mismatched)),
-    warnings: [`${WEB_USES}: it is still unusable after this update: ${KEY_MISMATCH[0]} (allowed: it was unusable before this update too, so that a fix is never blocked)`],
+    warnings: [
+      `${WEB_USES}: it is still unusable after this update: ${KEY_MISMATCH[0]} (allowed: it was unusable before this update too, so that a fix is never blocked)`,
+    ],
   },
-  { name: 'allows any content in a Secret no listener serves', request: updateOf(secret('traefik', 'unused-tls', pki.valid), secret('traefik', 'unused-tls', mismatched)) },
-  { name: 'allows a metadata-only update of an unusable Secret in use, without a warning (its content did not change)', request: updateOf(app(mismatched), app(mismatched, { labels: { team: 'edge' } })) },
-  { name: 'allows cert-manager replacing a certguard placeholder with the real certificate', request: updateOf(app(pki.expiredPlaceholder, { labels: { [PLACEHOLDER_LABEL]: 'true' } }), app(pki.valid)) },
+  {
+    name: 'allows any content in a Secret no listener serves',
+    request: updateOf(secret('traefik', 'unused-tls', pki.valid), secret('traefik', 'unused-tls', mismatched)),
+  },
+  {
+    name: 'allows a metadata-only update of an unusable Secret in use, without a warning (its content did not change)',
+    request: updateOf(app(mismatched), app(mismatched, { labels: { team: 'edge' } })),
+  },
+  {
+    name: 'allows cert-manager replacing a certguard placeholder with the real certificate',
+    request: updateOf(app(pki.expiredPlaceholder, { labels: { [PLACEHOLDER_LABEL]: 'true' } }), app(pki.valid)),
+  },
   {
     name: 'denies cert-manager writing an unusable certificate, over a placeholder too (no exemption for its writes)',
-    request: updateOf(app(pki.expiredPlaceholder, { labels: { [PLACEHOLDER_LABEL]: 'true' } }), app(mismatched), { user: 'system:serviceaccount:cert-manager:cert-manager' }),
+    request: updateOf(app(pki.expiredPlaceholder, { labels: { [PLACEHOLDER_LABEL]: 'true' } }), app(mismatched), {
+      user: 'system:serviceaccount:cert-manager:cert-manager',
+    }),
     violations: [MISMATCH_DENIAL],
   },
-  { name: 'denies the garbage collector too: its exemption is for deletes', request: updateOf(app(pki.valid), app(mismatched), { user: 'system:serviceaccount:kube-system:generic-garbage-collector' }), violations: [MISMATCH_DENIAL] },
+  {
+    name: 'denies the garbage collector too: its exemption is for deletes',
+    request: updateOf(app(pki.valid), app(mismatched), { user: 'system:serviceaccount:kube-system:generic-garbage-collector' }),
+    violations: [MISMATCH_DENIAL],
+  },
   { name: 'a dry run gets the same denial', request: updateOf(app(pki.valid), app(mismatched), { dryRun: true }), violations: [MISMATCH_DENIAL] },
   {
     name: 'break glass on the updated Secret: allowed with a warning and the reason in the audit annotations',
@@ -178,14 +247,22 @@ const cases: Case[] = [
     name: 'break glass without a reason does not count: denied, with a warning saying why',
     request: updateOf(app(pki.valid), app(mismatched, { annotations: { 'certguard.io/allow-unusable': '' } })),
     violations: [MISMATCH_DENIAL],
-    warnings: ["secret \"traefik/app-tls\" has the annotation certguard.io/allow-unusable without a reason, so it does not count: give one, e.g. certguard.io/allow-unusable='new certificate follows in the next sync'"],
+    warnings: [
+      'secret "traefik/app-tls" has the annotation certguard.io/allow-unusable without a reason, so it does not count: give one, e.g. certguard.io/allow-unusable=\'new certificate follows in the next sync\'',
+    ],
   },
-  { name: 'the delete break glass does not cover an update', request: updateOf(app(pki.valid), app(mismatched, { annotations: { 'certguard.io/allow-delete': 'moving to app-tls-2' } })), violations: [MISMATCH_DENIAL] },
+  {
+    name: 'the delete break glass does not cover an update',
+    request: updateOf(app(pki.valid), app(mismatched, { annotations: { 'certguard.io/allow-delete': 'moving to app-tls-2' } })),
+    violations: [MISMATCH_DENIAL],
+  },
   {
     name: 'allows with a warning while the ListenerSet cache is not synced',
     unsynced: ['listenersets'],
     request: updateOf(app(pki.valid), app(mismatched)),
-    warnings: ['secret "traefik/app-tls" was not checked for TLS listeners that use it: certguard\'s ListenerSet cache is not synced yet, so the update is allowed'],
+    warnings: [
+      'secret "traefik/app-tls" was not checked for TLS listeners that use it: certguard\'s ListenerSet cache is not synced yet, so the update is allowed',
+    ],
   },
 ];
 
@@ -205,7 +282,10 @@ for (const c of cases) {
     t.same(result.warnings, c.warnings ?? [], 'warnings');
     t.same(result.auditAnnotations, c.audit, 'audit annotations');
     for (const message of [...result.violations, ...result.warnings]) t.same(messageProblems(message), [], `message rules: ${message.slice(0, 60)}`);
-    t.notOk(DATA.some((data) => JSON.stringify(result).includes(data)), 'never the Secret data');
+    t.notOk(
+      DATA.some((data) => JSON.stringify(result).includes(data)),
+      'never the Secret data',
+    );
   });
 }
 
@@ -256,12 +336,17 @@ const admissionRequestOf = (request: PolicyRequest): AdmissionRequest =>
 t.test('through review(): 403 with the message, and the RBAC-gated break glass counts only for a user allowed it', async (t) => {
   const view = new ManifestView([WEB]);
   const isAllowed = async (question: BreakGlassQuestion) => question.user.username === 'alice' && question.policy === 'tls-secret-in-use';
-  const policy = createTlsSecretInUsePolicy({ mode: 'enforce' }, { now: () => NOW, breakGlass: { mode: 'rbac', clusterRole: 'certguard-break-glass', isAllowed } });
+  const policy = createTlsSecretInUsePolicy(
+    { mode: 'enforce' },
+    { now: () => NOW, breakGlass: { mode: 'rbac', clusterRole: 'certguard-break-glass', isAllowed } },
+  );
   const annotated = app(mismatched, { annotations: { 'certguard.io/allow-unusable': 'new key follows' } });
   const byAlice = await review(admissionRequestOf(updateOf(app(pki.valid), annotated, { user: 'alice' })), [policy], { view });
   t.equal(byAlice.response.allowed, true);
   const anyway = `${WEB_USES}: updated anyway to unusable content: ${KEY_MISMATCH[0]} (certguard.io/allow-unusable: "new key follows")`;
-  t.same(byAlice.breakGlass, [{ annotation: 'certguard.io/allow-unusable', reason: 'new key follows', user: 'alice', message: anyway, policy: 'tls-secret-in-use' }]);
+  t.same(byAlice.breakGlass, [
+    { annotation: 'certguard.io/allow-unusable', reason: 'new key follows', user: 'alice', message: anyway, policy: 'tls-secret-in-use' },
+  ]);
   const byBob = await review(admissionRequestOf(updateOf(app(pki.valid), annotated, { user: 'bob' })), [policy], { view });
   const gated =
     "or update it anyway with the annotation certguard.io/allow-unusable='<reason>' on the updated Secret " +
@@ -279,8 +364,14 @@ t.test('update fixtures: each file is the Secret as stored, then the update; ver
   const view = new ManifestView(parseManifests(await readFile(join(root, 'cluster.yaml'), 'utf8'), 'cluster.yaml'));
   const policy = createTlsSecretInUsePolicy({ mode: 'enforce' });
   const expected = readExpected('tls-secret-in-use');
-  const names = (await Promise.all(['update/good', 'update/bad'].map(async (folder) => (await readdir(join(root, folder))).sort().map((file) => `${folder}/${file}`)))).flat();
-  t.same([...expected.keys()].filter((name) => !names.includes(name)), [], 'expected.yaml names only existing fixtures');
+  const names = (
+    await Promise.all(['update/good', 'update/bad'].map(async (folder) => (await readdir(join(root, folder))).sort().map((file) => `${folder}/${file}`)))
+  ).flat();
+  t.same(
+    [...expected.keys()].filter((name) => !names.includes(name)),
+    [],
+    'expected.yaml names only existing fixtures',
+  );
   for (const name of names) {
     const [stored, updated] = parseManifests(await readFile(join(root, name), 'utf8'), name);
     if (!stored || !updated) throw new Error(`${name}: needs the stored Secret and the update`);

@@ -35,12 +35,25 @@ const sameContent = (a: KubeObject, b: KubeObject): boolean => {
 
 const problemOf = (secret: KubeObject, now: Date): ContentProblem | undefined => problemAt(judgeSecretContent(secret), now);
 
-const denyOrBreakGlass = async (request: PolicyRequest, secret: SecretName, uses: ListenerUse[], problem: ContentProblem, run: UpdateRun, signal: AbortSignal): Promise<PolicyResult> => {
+const denyOrBreakGlass = async (
+  request: PolicyRequest,
+  secret: SecretName,
+  uses: ListenerUse[],
+  problem: ContentProblem,
+  run: UpdateRun,
+  signal: AbortSignal,
+): Promise<PolicyResult> => {
   const target = { object: request.object, description: messages.describeSecret(secret), namespace: secret.namespace, user: request.userInfo };
   const breakGlass = await readBreakGlass(BREAK_GLASS, target, run.gate, signal);
-  if (!breakGlass.use) return { violations: [messages.unusableUpdate(secret, uses, problem, run.gate.mode === 'rbac')], warnings: breakGlass.warning ? [breakGlass.warning] : [] };
+  if (!breakGlass.use)
+    return { violations: [messages.unusableUpdate(secret, uses, problem, run.gate.mode === 'rbac')], warnings: breakGlass.warning ? [breakGlass.warning] : [] };
   const warning = messages.updatedAnyway(secret, uses, problem, breakGlass.use.reason);
-  return { violations: [], warnings: [warning], auditAnnotations: { [messages.AUDIT_UNUSABLE_REASON]: breakGlass.use.reason }, breakGlass: { ...breakGlass.use, message: warning } };
+  return {
+    violations: [],
+    warnings: [warning],
+    auditAnnotations: { [messages.AUDIT_UNUSABLE_REASON]: breakGlass.use.reason },
+    breakGlass: { ...breakGlass.use, message: warning },
+  };
 };
 
 export const checkUpdate = async (request: PolicyRequest, view: ClusterView, run: UpdateRun, context?: ReviewContext): Promise<PolicyResult> => {

@@ -18,16 +18,20 @@ export type Answer = { status: number; body: string };
 export const post = (cluster: Cluster, path: string, object: object, timeoutMs = 30_000): Promise<Answer> =>
   new Promise((resolve, reject) => {
     const body = JSON.stringify(object);
-    const req = request(`${cluster.serverUrl}${path}`, {
-      method: 'POST',
-      ca: cluster.caPem,
-      headers: { authorization: `Bearer ${cluster.token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      timeout: timeoutMs,
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-    });
+    const req = request(
+      `${cluster.serverUrl}${path}`,
+      {
+        method: 'POST',
+        ca: cluster.caPem,
+        headers: { authorization: `Bearer ${cluster.token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        timeout: timeoutMs,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
     req.once('timeout', () => req.destroy(new Error('client timeout')));
     req.once('error', reject);
     req.end(body);
@@ -37,7 +41,10 @@ const gatewayOf = (namespace: string, name: string, secret: string) => ({
   apiVersion: 'gateway.networking.k8s.io/v1',
   kind: 'Gateway',
   metadata: { namespace, name },
-  spec: { gatewayClassName: 'traefik', listeners: [{ name: 'https', protocol: 'HTTPS', port: 443, hostname: `${name}.example.com`, tls: { certificateRefs: [{ name: secret }] } }] },
+  spec: {
+    gatewayClassName: 'traefik',
+    listeners: [{ name: 'https', protocol: 'HTTPS', port: 443, hostname: `${name}.example.com`, tls: { certificateRefs: [{ name: secret }] } }],
+  },
 });
 
 /** The certguard denial the client provokes on purpose: a listener whose Secret does not exist. */
@@ -46,8 +53,10 @@ const MISSING = 'certguard-e2e-missing-tls';
 /** The API server's Status carries certguard's own message for the missing Secret. */
 const deniedByCertguard = (body: string, namespace: string): boolean => {
   const message = (JSON.parse(body) as { message?: string }).message ?? '';
-  return message.startsWith('admission webhook "gateway-listener-tls.certguard.io" denied the request: ') &&
-    message.includes(`Secret "${namespace}/${MISSING}" does not exist`);
+  return (
+    message.startsWith('admission webhook "gateway-listener-tls.certguard.io" denied the request: ') &&
+    message.includes(`Secret "${namespace}/${MISSING}" does not exist`)
+  );
 };
 
 export const startAdmissionClient = (cluster: Cluster, options: { namespace: string; secret: string; intervalMs?: number }) => {

@@ -19,7 +19,10 @@ export type Binaries = {
   gatewayApiCrds: string;
   /** cert-manager's CRDs, from the module its controller builds from. */
   certManagerCrds: string;
-  kubelet: string; kubeScheduler: string; kubeProxy: string; pause: string;
+  kubelet: string;
+  kubeScheduler: string;
+  kubeProxy: string;
+  pause: string;
 };
 
 let ensured: Promise<Binaries> | undefined;
@@ -42,7 +45,12 @@ const NAMES: Record<keyof Binaries, string> = {
 };
 
 const parse = (stdout: string): Binaries => {
-  const paths = new Map(stdout.trim().split('\n').map((line) => line.split(' ') as [string, string]));
+  const paths = new Map(
+    stdout
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' ') as [string, string]),
+  );
   const entries = Object.entries(NAMES).map(([key, name]) => {
     const path = paths.get(name);
     if (!path) throw new Error(`scripts/e2e-binaries.sh printed no path for ${name}: ${stdout}`);

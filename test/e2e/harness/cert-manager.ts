@@ -30,7 +30,8 @@ export type CertManagerOptions = {
 export type CertManager = { logFile: string; logs(): string; stop(): Promise<void> };
 
 export const certManagerArgs = (kubeconfigPath: string, options: CertManagerOptions): string[] => [
-  `--kubeconfig=${kubeconfigPath}`, '--leader-elect=false',
+  `--kubeconfig=${kubeconfigPath}`,
+  '--leader-elect=false',
   `--cluster-resource-namespace=${options.clusterResourceNamespace ?? 'cert-manager'}`,
   ...(options.gatewayApi ? ['--enable-gateway-api'] : []),
   ...(options.listenerSets ? ['--enable-gateway-api-listenerset'] : []),

@@ -60,11 +60,18 @@ export type Certguard = {
 
 /** One sample of a Prometheus text exposition: `name{a="x",b="y"} 3` with exactly these labels. */
 export const sampleOf = (text: string, name: string, labels: Record<string, string> = {}): number | undefined => {
-  const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`).sort().join(',');
+  const wanted = Object.entries(labels)
+    .map(([key, value]) => `${key}="${value}"`)
+    .sort()
+    .join(',');
   for (const line of text.split('\n')) {
     const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!match || match[1] !== name) continue;
-    const have = (match[2] ?? '').match(/[\w]+="(?:[^"\\]|\\.)*"/g)?.sort().join(',') ?? '';
+    const have =
+      (match[2] ?? '')
+        .match(/[\w]+="(?:[^"\\]|\\.)*"/g)
+        ?.sort()
+        .join(',') ?? '';
     if (have === wanted) return Number(match[3]);
   }
   return undefined;
@@ -107,9 +114,25 @@ export const startCertguard = async (options: CertguardOptions): Promise<Certgua
   writeFileSync(configFile, stringify(options.config ?? {}));
   const logFile = join(dir, 'certguard.log');
   const args = [
-    'bin/certguard.js', 'serve', '--port', String(options.port ?? 0), '--metrics-port', String(options.metricsPort ?? 0), '--bind-address', '127.0.0.1',
-    '--tls-cert', join(certDir, 'tls.crt'), '--tls-key', join(certDir, 'tls.key'), '--config', configFile,
-    '--kubeconfig', options.kubeconfigPath, '--log-level', 'info', ...(options.extraArgs ?? []),
+    'bin/certguard.js',
+    'serve',
+    '--port',
+    String(options.port ?? 0),
+    '--metrics-port',
+    String(options.metricsPort ?? 0),
+    '--bind-address',
+    '127.0.0.1',
+    '--tls-cert',
+    join(certDir, 'tls.crt'),
+    '--tls-key',
+    join(certDir, 'tls.key'),
+    '--config',
+    configFile,
+    '--kubeconfig',
+    options.kubeconfigPath,
+    '--log-level',
+    'info',
+    ...(options.extraArgs ?? []),
   ];
   const child = startProcess(NODE, args, { logFile, cwd: repoRoot });
   const stop = stopOnce(child, dir);

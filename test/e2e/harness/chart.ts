@@ -37,7 +37,19 @@ export const installCertguard = async (cluster: NodeCluster, options: InstallOpt
   const file = join(cluster.dir, `values-${Date.now()}.yaml`);
   // JSON is YAML with every string quoted: helm's YAML 1.1 would read a bare `off` as false.
   writeFileSync(file, JSON.stringify(values, null, 2));
-  const result = await cluster.helm(['upgrade', '--install', RELEASE, CHART, '--namespace', CERTGUARD_NAMESPACE, '--create-namespace', '--values', file, '--wait', '--timeout=5m']);
+  const result = await cluster.helm([
+    'upgrade',
+    '--install',
+    RELEASE,
+    CHART,
+    '--namespace',
+    CERTGUARD_NAMESPACE,
+    '--create-namespace',
+    '--values',
+    file,
+    '--wait',
+    '--timeout=5m',
+  ]);
   if (result.code !== 0) {
     const pods = await cluster.kubectl(['get', 'pods,jobs,events', '-n', CERTGUARD_NAMESPACE]);
     throw new Error(`helm upgrade --install failed (${result.code}):\n${result.stderr}\n${pods.stdout}`);
@@ -51,17 +63,24 @@ export const installCertguard = async (cluster: NodeCluster, options: InstallOpt
  */
 export const waitForMode = async (cluster: NodeCluster, mode: 'enforce' | 'placeholder'): Promise<true> => {
   let last = '';
-  return waitFor(`the API server to call certguard in ${mode} mode`, async () => {
-    const result = await cluster.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: PROBE });
-    last = result.stderr;
-    const answered = result.code !== 0 && result.stderr.includes('certguard-e2e-probe-missing') && !result.stderr.includes('failed calling webhook');
-    return answered && result.stderr.includes('placeholder mode only stands in') === (mode === 'placeholder') ? true : undefined;
-  }, { timeoutMs: 60_000, intervalMs: 500 }).catch((error: Error) => {
+  return waitFor(
+    `the API server to call certguard in ${mode} mode`,
+    async () => {
+      const result = await cluster.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: PROBE });
+      last = result.stderr;
+      const answered = result.code !== 0 && result.stderr.includes('certguard-e2e-probe-missing') && !result.stderr.includes('failed calling webhook');
+      return answered && result.stderr.includes('placeholder mode only stands in') === (mode === 'placeholder') ? true : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 500 },
+  ).catch((error: Error) => {
     throw new Error(`${error.message}; last answer: ${last}`);
   });
 };
 
-export type Pod = { metadata: { name: string; uid: string }; status: { podIP?: string; phase?: string; containerStatuses?: Array<{ restartCount: number; ready: boolean }> } };
+export type Pod = {
+  metadata: { name: string; uid: string };
+  status: { podIP?: string; phase?: string; containerStatuses?: Array<{ restartCount: number; ready: boolean }> };
+};
 
 /** certguard's serving pods (the Deployment's, not the bootstrap Jobs'). */
 export const certguardPods = async (cluster: NodeCluster): Promise<Pod[]> => {

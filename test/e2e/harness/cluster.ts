@@ -76,32 +76,49 @@ const etcdArgs = (dir: string, ports: Ports): string[] => {
   const client = `http://127.0.0.1:${ports.etcdClient}`;
   const peer = `http://127.0.0.1:${ports.etcdPeer}`;
   return [
-    '--name=e2e', `--data-dir=${join(dir, 'etcd')}`,
-    `--listen-client-urls=${client}`, `--advertise-client-urls=${client}`,
-    `--listen-peer-urls=${peer}`, `--initial-advertise-peer-urls=${peer}`, `--initial-cluster=e2e=${peer}`,
+    '--name=e2e',
+    `--data-dir=${join(dir, 'etcd')}`,
+    `--listen-client-urls=${client}`,
+    `--advertise-client-urls=${client}`,
+    `--listen-peer-urls=${peer}`,
+    `--initial-advertise-peer-urls=${peer}`,
+    `--initial-cluster=e2e=${peer}`,
     // Throwaway data: durability costs seconds per test file on a shared disk.
-    '--unsafe-no-fsync', '--log-level=warn',
+    '--unsafe-no-fsync',
+    '--log-level=warn',
   ];
 };
 
 const apiServerArgs = (dir: string, ports: Ports): string[] => [
-  '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', `--secure-port=${ports.apiServer}`,
+  '--bind-address=127.0.0.1',
+  '--advertise-address=127.0.0.1',
+  `--secure-port=${ports.apiServer}`,
   `--etcd-servers=http://127.0.0.1:${ports.etcdClient}`,
-  `--tls-cert-file=${join(dir, 'pki/apiserver.crt')}`, `--tls-private-key-file=${join(dir, 'pki/apiserver.key')}`,
-  `--token-auth-file=${join(dir, 'pki/tokens.csv')}`, '--authorization-mode=RBAC',
+  `--tls-cert-file=${join(dir, 'pki/apiserver.crt')}`,
+  `--tls-private-key-file=${join(dir, 'pki/apiserver.key')}`,
+  `--token-auth-file=${join(dir, 'pki/tokens.csv')}`,
+  '--authorization-mode=RBAC',
   `--service-account-issuer=https://127.0.0.1:${ports.apiServer}`,
-  `--service-account-key-file=${join(dir, 'pki/sa.pub')}`, `--service-account-signing-key-file=${join(dir, 'pki/sa.key')}`,
-  '--service-cluster-ip-range=10.0.0.0/24', '--allow-privileged=true',
+  `--service-account-key-file=${join(dir, 'pki/sa.pub')}`,
+  `--service-account-signing-key-file=${join(dir, 'pki/sa.key')}`,
+  '--service-cluster-ip-range=10.0.0.0/24',
+  '--allow-privileged=true',
   // The `kubernetes` Service's Endpoints cannot hold a loopback address; nothing here needs them.
   '--endpoint-reconciler-type=none',
-  `--cert-dir=${join(dir, 'pki')}`, '--profiling=false',
+  `--cert-dir=${join(dir, 'pki')}`,
+  '--profiling=false',
 ];
 
 const controllerManagerArgs = (dir: string, ports: Ports, kubeconfigPath: string): string[] => [
-  `--kubeconfig=${kubeconfigPath}`, '--leader-elect=false', `--controllers=${CONTROLLERS.join(',')}`,
+  `--kubeconfig=${kubeconfigPath}`,
+  '--leader-elect=false',
+  `--controllers=${CONTROLLERS.join(',')}`,
   // The token controller signs ServiceAccount token Secrets with the API server's key pair.
-  `--service-account-private-key-file=${join(dir, 'pki/sa.key')}`, `--root-ca-file=${join(dir, 'pki/ca.crt')}`,
-  '--bind-address=127.0.0.1', `--secure-port=${ports.controllerManager}`, `--cert-dir=${join(dir, 'kcm-pki')}`,
+  `--service-account-private-key-file=${join(dir, 'pki/sa.key')}`,
+  `--root-ca-file=${join(dir, 'pki/ca.crt')}`,
+  '--bind-address=127.0.0.1',
+  `--secure-port=${ports.controllerManager}`,
+  `--cert-dir=${join(dir, 'kcm-pki')}`,
   '--profiling=false',
 ];
 
@@ -122,14 +139,18 @@ const writePki = async (dir: string, token: string): Promise<string> => {
 };
 
 export const writeKubeconfig = (path: string, serverUrl: string, caPem: string, token: string) => {
-  writeFileSync(path, stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: 'e2e', cluster: { server: serverUrl, 'certificate-authority-data': base64(caPem) } }],
-    users: [{ name: 'e2e-admin', user: { token } }],
-    contexts: [{ name: 'e2e', context: { cluster: 'e2e', user: 'e2e-admin' } }],
-    'current-context': 'e2e',
-  }), { mode: 0o600 });
+  writeFileSync(
+    path,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'e2e', cluster: { server: serverUrl, 'certificate-authority-data': base64(caPem) } }],
+      users: [{ name: 'e2e-admin', user: { token } }],
+      contexts: [{ name: 'e2e', context: { cluster: 'e2e', user: 'e2e-admin' } }],
+      'current-context': 'e2e',
+    }),
+    { mode: 0o600 },
+  );
 };
 
 /** Status code of an authenticated GET against the API server (the harness's readiness probe). */
@@ -218,15 +239,19 @@ const startClusterOnce = async (options: ClusterOptions): Promise<Cluster> => {
       const started = startProcess(binaries.kubeControllerManager, controllerManagerArgs(dir, ports, kubeconfigPath), { logFile: controllerManagerLog, env });
       controllerManager = started;
       // Its first visible work: the ServiceAccount controller fills in `default` everywhere.
-      await waitFor('kube-controller-manager to create the default ServiceAccount', async () =>
-        ((await kubectl(['get', 'serviceaccount', 'default', '-n', 'default', '-o', 'name'])).code === 0 ? true : undefined), {
-        timeoutMs: 120_000,
-        intervalMs: 500,
-        stopIf: failedToStart('kube-controller-manager', started, controllerManagerLog),
-      });
+      await waitFor(
+        'kube-controller-manager to create the default ServiceAccount',
+        async () => ((await kubectl(['get', 'serviceaccount', 'default', '-n', 'default', '-o', 'name'])).code === 0 ? true : undefined),
+        {
+          timeoutMs: 120_000,
+          intervalMs: 500,
+          stopIf: failedToStart('kube-controller-manager', started, controllerManagerLog),
+        },
+      );
     }
   } catch (error) {
-    const logs = `--- etcd log ---\n${tailOf(etcdLog, 15)}\n--- kube-apiserver log ---\n${tailOf(apiServerLog, 15)}` +
+    const logs =
+      `--- etcd log ---\n${tailOf(etcdLog, 15)}\n--- kube-apiserver log ---\n${tailOf(apiServerLog, 15)}` +
       (controllerManager ? `\n--- kube-controller-manager log ---\n${tailOf(controllerManagerLog, 15)}` : '');
     await stop();
     throw new Error(`starting the e2e cluster failed: ${(error as Error).message}\n${logs}`);

@@ -54,10 +54,15 @@ export const ensureFluxBinaries = (): Promise<FluxBinaries> => {
   ensured ??= (async () => {
     const result = await run('bash', [join(repoRoot, 'scripts/e2e-binaries.sh'), 'flux'], { timeoutMs: 60 * 60_000 });
     if (result.code !== 0) throw new Error(`scripts/e2e-binaries.sh flux failed (${result.code}):\n${result.stderr.slice(-4000)}`);
-    const lines = new Map(result.stdout.trim().split('\n').map((line) => {
-      const [name = '', ...rest] = line.split(' ');
-      return [name, rest];
-    }));
+    const lines = new Map(
+      result.stdout
+        .trim()
+        .split('\n')
+        .map((line) => {
+          const [name = '', ...rest] = line.split(' ');
+          return [name, rest];
+        }),
+    );
     const pick = (name: string) => lines.get(name) ?? [];
     const [sourceController, kustomizeController] = [pick('flux-source-controller')[0], pick('flux-kustomize-controller')[0]];
     if (!sourceController || !kustomizeController) throw new Error(`scripts/e2e-binaries.sh flux printed no controller paths: ${result.stdout}`);
@@ -67,10 +72,21 @@ export const ensureFluxBinaries = (): Promise<FluxBinaries> => {
 };
 
 const installCrds = async (cluster: Cluster, dirs: string[]) => {
-  const files = dirs.flatMap((dir) => readdirSync(dir).filter((file) => file.endsWith('.yaml')).map((file) => join(dir, file)));
+  const files = dirs.flatMap((dir) =>
+    readdirSync(dir)
+      .filter((file) => file.endsWith('.yaml'))
+      .map((file) => join(dir, file)),
+  );
   const applied = await cluster.kubectl(['apply', '--server-side', ...files.flatMap((file) => ['-f', file])]);
   if (applied.code !== 0) throw new Error(`installing Flux CRDs failed:\n${applied.stderr}`);
-  const established = await cluster.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd', 'gitrepositories.source.toolkit.fluxcd.io', 'kustomizations.kustomize.toolkit.fluxcd.io']);
+  const established = await cluster.kubectl([
+    'wait',
+    '--for=condition=Established',
+    '--timeout=60s',
+    'crd',
+    'gitrepositories.source.toolkit.fluxcd.io',
+    'kustomizations.kustomize.toolkit.fluxcd.io',
+  ]);
   if (established.code !== 0) throw new Error(`Flux CRDs not Established:\n${established.stderr}`);
 };
 
@@ -81,10 +97,14 @@ const startController = async (binary: string, name: string, dir: string, env: N
   const log = join(dir, `${name}.log`);
   const args = [`--metrics-addr=127.0.0.1:${await freePort()}`, `--health-addr=127.0.0.1:${health}`, '--watch-all-namespaces', ...extraArgs];
   const started = startProcess(binary, args, { logFile: log, env });
-  await waitFor(`${name} /readyz`, async () => ((await fetch(`http://127.0.0.1:${health}/readyz`, { signal: AbortSignal.timeout(2_000) })).ok ? true : undefined), {
-    timeoutMs: 60_000,
-    stopIf: () => (started.isRunning() ? undefined : `${name} exited:\n${tailOf(log)}`),
-  });
+  await waitFor(
+    `${name} /readyz`,
+    async () => ((await fetch(`http://127.0.0.1:${health}/readyz`, { signal: AbortSignal.timeout(2_000) })).ok ? true : undefined),
+    {
+      timeoutMs: 60_000,
+      stopIf: () => (started.isRunning() ? undefined : `${name} exited:\n${tailOf(log)}`),
+    },
+  );
   return { process: started, log };
 };
 
@@ -112,8 +132,13 @@ const getJson = async <T>(cluster: Cluster, args: string[]): Promise<T> => {
 };
 
 const readStatus = async (cluster: Cluster, name: string): Promise<KustomizationStatus> => {
-  const object = await getJson<{ status?: { conditions?: Condition[]; lastAppliedRevision?: string; lastAttemptedRevision?: string } }>(
-    cluster, ['get', 'kustomization.kustomize.toolkit.fluxcd.io', name, '-n', FLUX_NAMESPACE]);
+  const object = await getJson<{ status?: { conditions?: Condition[]; lastAppliedRevision?: string; lastAttemptedRevision?: string } }>(cluster, [
+    'get',
+    'kustomization.kustomize.toolkit.fluxcd.io',
+    name,
+    '-n',
+    FLUX_NAMESPACE,
+  ]);
   const status = object.status ?? {};
   return {
     ready: status.conditions?.find((condition) => condition.type === 'Ready'),
@@ -136,7 +161,9 @@ export const startFlux = async (t: Teardown, cluster: Cluster, options: FluxOpti
   const storagePort = await freePort();
   mkdirSync(join(dir, 'artifacts')); // source-controller refuses a storage path that does not exist
   const source = await startController(binaries.sourceController, 'source-controller', dir, env, [
-    `--storage-path=${join(dir, 'artifacts')}`, `--storage-addr=127.0.0.1:${storagePort}`, `--storage-adv-addr=127.0.0.1:${storagePort}`,
+    `--storage-path=${join(dir, 'artifacts')}`,
+    `--storage-addr=127.0.0.1:${storagePort}`,
+    `--storage-adv-addr=127.0.0.1:${storagePort}`,
   ]);
   t.teardown(() => source.process.stop());
   const kustomize = await startController(binaries.kustomizeController, 'kustomize-controller', dir, env, options.kustomizeArgs ?? []);
@@ -148,21 +175,41 @@ export const startFlux = async (t: Teardown, cluster: Cluster, options: FluxOpti
       if (applied.code !== 0) throw new Error(`creating the GitRepository and Kustomization failed: ${applied.stderr}`);
     },
     requestReconcile: async (name) => {
-      const annotated = await cluster.kubectl(['annotate', '--overwrite', 'gitrepository.source.toolkit.fluxcd.io', name, '-n', FLUX_NAMESPACE,
-        `reconcile.fluxcd.io/requestedAt=${new Date().toISOString()}`]);
+      const annotated = await cluster.kubectl([
+        'annotate',
+        '--overwrite',
+        'gitrepository.source.toolkit.fluxcd.io',
+        name,
+        '-n',
+        FLUX_NAMESPACE,
+        `reconcile.fluxcd.io/requestedAt=${new Date().toISOString()}`,
+      ]);
       if (annotated.code !== 0) throw new Error(`requesting a reconcile failed: ${annotated.stderr}`);
     },
     kustomization: (name) => readStatus(cluster, name),
     waitForAttempt: (name, revision, ready) =>
-      waitFor(`Kustomization ${name} to report Ready=${ready} for ${revision}`, async () => {
-        const status = await readStatus(cluster, name);
-        const done = status.lastAttemptedRevision === revision && status.ready?.status === ready && (ready === 'False' || status.lastAppliedRevision === revision);
-        return done ? status : undefined;
-      }, { timeoutMs: 120_000, intervalMs: 250 }).catch((error: Error) => {
-        throw new Error(`${error.message}\n--- kustomize-controller log ---\n${tailOf(kustomize.log, 20)}\n--- source-controller log ---\n${tailOf(source.log, 10)}`);
+      waitFor(
+        `Kustomization ${name} to report Ready=${ready} for ${revision}`,
+        async () => {
+          const status = await readStatus(cluster, name);
+          const done =
+            status.lastAttemptedRevision === revision && status.ready?.status === ready && (ready === 'False' || status.lastAppliedRevision === revision);
+          return done ? status : undefined;
+        },
+        { timeoutMs: 120_000, intervalMs: 250 },
+      ).catch((error: Error) => {
+        throw new Error(
+          `${error.message}\n--- kustomize-controller log ---\n${tailOf(kustomize.log, 20)}\n--- source-controller log ---\n${tailOf(source.log, 10)}`,
+        );
       }),
     events: async (name) => {
-      const list = await getJson<{ items: FluxEvent[] }>(cluster, ['get', 'events', '-n', FLUX_NAMESPACE, `--field-selector=involvedObject.kind=Kustomization,involvedObject.name=${name}`]);
+      const list = await getJson<{ items: FluxEvent[] }>(cluster, [
+        'get',
+        'events',
+        '-n',
+        FLUX_NAMESPACE,
+        `--field-selector=involvedObject.kind=Kustomization,involvedObject.name=${name}`,
+      ]);
       return list.items.map(({ type, reason, message }) => ({ type, reason, message }));
     },
     kustomizeLog: () => readFileSync(kustomize.log, 'utf8'),

@@ -13,14 +13,23 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSy
 import { join } from 'node:path';
 import { isAlive, run } from './processes.ts';
 
-export const KERNEL_SYSCTLS = ['vm.overcommit_memory', 'vm.panic_on_oom', 'kernel.panic', 'kernel.panic_on_oops', 'kernel.keys.root_maxkeys', 'kernel.keys.root_maxbytes'];
+export const KERNEL_SYSCTLS = [
+  'vm.overcommit_memory',
+  'vm.panic_on_oom',
+  'kernel.panic',
+  'kernel.panic_on_oops',
+  'kernel.keys.root_maxkeys',
+  'kernel.keys.root_maxbytes',
+];
 
 const SYSCTL_DIR = '/run/certguard-e2e-node-sysctls';
 const sysctlPath = (name: string) => join('/proc/sys', ...name.split('.'));
 
-
 const liveHolders = (): number[] =>
-  readdirSync(SYSCTL_DIR).filter((name) => /^\d+$/.test(name)).map(Number).filter((pid) => isAlive(pid));
+  readdirSync(SYSCTL_DIR)
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .filter((pid) => isAlive(pid));
 
 /** Records the kernel sysctls before this process's kubelet starts (unless another node test already did). */
 export const holdKernelSysctls = (): void => {
@@ -47,7 +56,8 @@ export const releaseKernelSysctls = (): Record<string, string> => {
 
 /** Every mount point at or under `dir`, deepest first. */
 export const mountsUnder = (dir: string): string[] =>
-  readFileSync('/proc/self/mounts', 'utf8').split('\n')
+  readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
     .map((line) => line.split(' ')[1]?.replace(/\\040/g, ' '))
     .filter((point): point is string => point !== undefined && (point === dir || point.startsWith(`${dir}/`)))
     .sort((a, b) => b.length - a.length);
@@ -158,13 +168,16 @@ const STALE_DIR = /^certguard-e2e-(\d+)-node-/;
 
 /** Processes whose command line mentions `dir` (containerd shims and containers of a killed node). */
 const processesUsing = (dir: string): number[] =>
-  readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number).filter((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir);
-    } catch {
-      return false;
-    }
-  });
+  readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir);
+      } catch {
+        return false;
+      }
+    });
 
 /**
  * What a node test killed outright (tap's timeout, SIGKILL) left behind: its shims, mounts, cgroup

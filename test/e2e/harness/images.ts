@@ -12,10 +12,15 @@ export type Images = { base: Image; certguard: Image; pause: Image; acmesolver: 
 let ensured: Promise<Images> | undefined;
 
 const parse = (stdout: string): Images => {
-  const lines = new Map(stdout.trim().split('\n').map((line) => {
-    const [name, reference, tarball] = line.split(' ');
-    return [name, { reference, tarball }] as const;
-  }));
+  const lines = new Map(
+    stdout
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const [name, reference, tarball] = line.split(' ');
+        return [name, { reference, tarball }] as const;
+      }),
+  );
   const get = (name: string): Image => {
     const image = lines.get(name);
     if (!image?.reference || !image.tarball) throw new Error(`scripts/e2e-images.sh printed no ${name} image: ${stdout}`);

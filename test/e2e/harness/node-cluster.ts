@@ -24,11 +24,33 @@ import { generateRsaKeyPair } from '../../../src/certs/x509.ts';
 import { helmPath } from '../../helpers/helm.ts';
 import { ensureBinaries, type Binaries } from './binaries.ts';
 import { getStatus, installCrds, withoutProxies, writeKubeconfig, type Cluster } from './cluster.ts';
-import { createCgroupRoot, createNetns, holdKernelSysctls, noteHostDirs, sweepStaleNodes, releaseKernelSysctls, removeCgroupRoot, removeContainerLogLinks, unmountUnder, type Netns } from './host-state.ts';
+import {
+  createCgroupRoot,
+  createNetns,
+  holdKernelSysctls,
+  noteHostDirs,
+  sweepStaleNodes,
+  releaseKernelSysctls,
+  removeCgroupRoot,
+  removeContainerLogLinks,
+  unmountUnder,
+  type Netns,
+} from './host-state.ts';
 import { ensureImages, type Images } from './images.ts';
 import {
-  API_PORT, KUBERNETES_SERVICE_IP, NODE_NAME, apiServerArgs, cniConfig, containerdConfig, controllerManagerArgs, etcdArgs, kubeProxyConfig,
-  kubeletConfig, nodePaths, schedulerArgs, type NodePaths,
+  API_PORT,
+  KUBERNETES_SERVICE_IP,
+  NODE_NAME,
+  apiServerArgs,
+  cniConfig,
+  containerdConfig,
+  controllerManagerArgs,
+  etcdArgs,
+  kubeProxyConfig,
+  kubeletConfig,
+  nodePaths,
+  schedulerArgs,
+  type NodePaths,
 } from './node-config.ts';
 import { KUBECTL, repoRoot } from './paths.ts';
 import { issueCa, issueClient, issueServing } from './pki.ts';
@@ -50,7 +72,12 @@ export type NodeCluster = Cluster & {
 };
 
 /** klog's error and fatal lines (E…/F…), the last ones: the kubelet's log starts with hundreds of flags. */
-const errorsOf = (file: string): string => tailOf(file, 100_000).split('\n').filter((line) => /^[EF]\d{4} /.test(line)).slice(-15).join('\n');
+const errorsOf = (file: string): string =>
+  tailOf(file, 100_000)
+    .split('\n')
+    .filter((line) => /^[EF]\d{4} /.test(line))
+    .slice(-15)
+    .join('\n');
 
 type Identity = { user: string; groups?: string; token: string };
 
@@ -69,20 +96,35 @@ const writePki = async (paths: NodePaths, nodeAddress: string, identities: Recor
   mkdirSync(paths.pki, { recursive: true });
   const write = (name: string, content: string, mode = 0o644) => writeFileSync(join(paths.pki, name), content, { mode });
   const ca = await issueCa('certguard-e2e-node-ca');
-  const apiServer = await issueServing(ca, 'kube-apiserver', ['kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'], [nodeAddress, KUBERNETES_SERVICE_IP]);
+  const apiServer = await issueServing(
+    ca,
+    'kube-apiserver',
+    ['kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
+    [nodeAddress, KUBERNETES_SERVICE_IP],
+  );
   const kubelet = await issueServing(ca, NODE_NAME, [NODE_NAME], [nodeAddress]);
   const kubeletClient = await issueClient(ca, 'kube-apiserver-kubelet-client', 'system:masters');
   const serviceAccount = await generateRsaKeyPair();
   write('ca.crt', ca.certificatePem);
   write('ca.key', ca.privateKeyPem, 0o600);
-  for (const [name, issued] of [['apiserver', apiServer], ['kubelet', kubelet], ['apiserver-kubelet-client', kubeletClient]] as const) {
+  for (const [name, issued] of [
+    ['apiserver', apiServer],
+    ['kubelet', kubelet],
+    ['apiserver-kubelet-client', kubeletClient],
+  ] as const) {
     write(`${name}.crt`, issued.certificatePem);
     write(`${name}.key`, issued.privateKeyPem, 0o600);
   }
   write('sa.key', serviceAccount.privateKeyPem, 0o600);
   write('sa.pub', serviceAccount.publicKeyPem);
   // token,user,uid,"groups"
-  write('tokens.csv', Object.values(identities).map(({ token, user, groups }) => `${token},${user},${user}${groups ? `,"${groups}"` : ''}`).join('\n') + '\n', 0o600);
+  write(
+    'tokens.csv',
+    Object.values(identities)
+      .map(({ token, user, groups }) => `${token},${user},${user}${groups ? `,"${groups}"` : ''}`)
+      .join('\n') + '\n',
+    0o600,
+  );
   return ca.certificatePem;
 };
 
@@ -98,7 +140,9 @@ export const startNodeCluster = async (): Promise<NodeCluster> => {
   const dir = makeTempDir('node');
   const paths = nodePaths(dir);
   const netns = await createNetns(randomBytes(2).toString('hex'));
-  const identities = Object.fromEntries(Object.entries(IDENTITIES).map(([who, identity]) => [who, { ...identity, token: randomBytes(24).toString('hex') }])) as Record<Who, Identity>;
+  const identities = Object.fromEntries(
+    Object.entries(IDENTITIES).map(([who, identity]) => [who, { ...identity, token: randomBytes(24).toString('hex') }]),
+  ) as Record<Who, Identity>;
   const processes = new Map<Component, Started>();
   const logFile = (component: string) => join(dir, `${component}.log`);
   const env = withoutProxies();
@@ -153,9 +197,22 @@ export const startNodeCluster = async (): Promise<NodeCluster> => {
 
   const notSupported = () => Promise.reject(new Error('the node cluster does not restart its API server'));
   return {
-    kubeconfigPath, serverUrl, token: identities.admin.token, caPem, kubectl,
-    stopApiServer: notSupported, startApiServer: notSupported, restartApiServer: notSupported,
-    stop, images, nodeName: NODE_NAME, nodeAddress: netns.nodeAddress, netnsPath: netns.path, dir, helm, ctr,
+    kubeconfigPath,
+    serverUrl,
+    token: identities.admin.token,
+    caPem,
+    kubectl,
+    stopApiServer: notSupported,
+    startApiServer: notSupported,
+    restartApiServer: notSupported,
+    stop,
+    images,
+    nodeName: NODE_NAME,
+    nodeAddress: netns.nodeAddress,
+    netnsPath: netns.path,
+    dir,
+    helm,
+    ctr,
     logs: (component) => tailOf(logFile(component), 10_000),
     podCgroup: (uid) => findPodCgroup(paths.cgroupRoot, uid),
   };
@@ -174,10 +231,14 @@ const startControlPlane = async (context: StartContext & { serverUrl: string; ca
   const { binaries, paths, netns, start, exitedDuringStart, kubeconfigOf } = context;
   start('etcd', binaries.etcd, etcdArgs(paths.dir));
   start('kube-apiserver', binaries.kubeApiserver, apiServerArgs(paths, netns.nodeAddress));
-  await waitFor('kube-apiserver /readyz', async () => ((await getStatus(`${context.serverUrl}/readyz`, context.caPem, context.token)) === 200 ? true : undefined), {
-    timeoutMs: 180_000,
-    stopIf: () => exitedDuringStart('etcd')() ?? exitedDuringStart('kube-apiserver')(),
-  });
+  await waitFor(
+    'kube-apiserver /readyz',
+    async () => ((await getStatus(`${context.serverUrl}/readyz`, context.caPem, context.token)) === 200 ? true : undefined),
+    {
+      timeoutMs: 180_000,
+      stopIf: () => exitedDuringStart('etcd')() ?? exitedDuringStart('kube-apiserver')(),
+    },
+  );
   start('kube-controller-manager', binaries.kubeControllerManager, controllerManagerArgs(paths, kubeconfigOf('controllerManager')));
   start('kube-scheduler', binaries.kubeScheduler, schedulerArgs(paths, kubeconfigOf('scheduler')));
 };
@@ -189,7 +250,10 @@ const startNodeProcesses = async (context: StartContext & { images: Images; ctr(
   const containerdToml = join(paths.dir, 'containerd.toml');
   writeFileSync(containerdToml, containerdConfig(paths, images.pause.reference));
   start('containerd', 'containerd', ['--config', containerdToml]);
-  await waitFor('containerd', async () => ((await ctr(['version'])).code === 0 ? true : undefined), { timeoutMs: 60_000, stopIf: exitedDuringStart('containerd') });
+  await waitFor('containerd', async () => ((await ctr(['version'])).code === 0 ? true : undefined), {
+    timeoutMs: 60_000,
+    stopIf: exitedDuringStart('containerd'),
+  });
   for (const image of [images.pause, images.certguard, images.acmesolver]) {
     const imported = await ctr(['images', 'import', image.tarball]);
     if (imported.code !== 0) throw new Error(`importing ${image.tarball} into containerd failed: ${imported.stderr}`);
@@ -199,20 +263,33 @@ const startNodeProcesses = async (context: StartContext & { images: Images; ctr(
   holdKernelSysctls();
   createCgroupRoot(paths.cgroupRoot);
   start('kubelet', binaries.kubelet, [
-    `--config=${kubeletYaml}`, `--kubeconfig=${kubeconfigOf('node')}`, `--root-dir=${paths.kubeletRoot}`,
-    `--hostname-override=${NODE_NAME}`, `--node-ip=${netns.nodeAddress}`, '--v=1',
+    `--config=${kubeletYaml}`,
+    `--kubeconfig=${kubeconfigOf('node')}`,
+    `--root-dir=${paths.kubeletRoot}`,
+    `--hostname-override=${NODE_NAME}`,
+    `--node-ip=${netns.nodeAddress}`,
+    '--v=1',
   ]);
   const kubeProxyYaml = join(paths.dir, 'kube-proxy.yaml');
   writeFileSync(kubeProxyYaml, kubeProxyConfig(kubeconfigOf('proxy'), netns.nodeAddress));
   start('kube-proxy', binaries.kubeProxy, [`--config=${kubeProxyYaml}`]);
-  await waitFor('the node to be Ready', async () => {
-    const ready = await kubectl(['get', 'node', NODE_NAME, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']);
-    return ready.stdout === 'True' ? true : undefined;
-  }, { timeoutMs: 120_000, intervalMs: 500, stopIf: () => exitedDuringStart('kubelet')() ?? exitedDuringStart('kube-proxy')() });
-  await waitFor('the default ServiceAccount', async () =>
-    ((await kubectl(['get', 'serviceaccount', 'default', '-n', 'default', '-o', 'name'])).code === 0 ? true : undefined), {
-    timeoutMs: 120_000, intervalMs: 500, stopIf: exitedDuringStart('kube-controller-manager'),
-  });
+  await waitFor(
+    'the node to be Ready',
+    async () => {
+      const ready = await kubectl(['get', 'node', NODE_NAME, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']);
+      return ready.stdout === 'True' ? true : undefined;
+    },
+    { timeoutMs: 120_000, intervalMs: 500, stopIf: () => exitedDuringStart('kubelet')() ?? exitedDuringStart('kube-proxy')() },
+  );
+  await waitFor(
+    'the default ServiceAccount',
+    async () => ((await kubectl(['get', 'serviceaccount', 'default', '-n', 'default', '-o', 'name'])).code === 0 ? true : undefined),
+    {
+      timeoutMs: 120_000,
+      intervalMs: 500,
+      stopIf: exitedDuringStart('kube-controller-manager'),
+    },
+  );
 };
 
 const findPodCgroup = (cgroupRoot: string, uid: string): string => {
@@ -240,10 +317,14 @@ const stopNode = async (paths: NodePaths, processes: Map<Component, Started>, { 
   if (running('containerd')) await removeLeftoverContainers(ctr);
   for (const component of STOP_ORDER) await processes.get(component)?.stop();
   await unmountUnder(paths.dir);
-  await waitFor(`removing cgroup ${paths.cgroupRoot}`, async () => {
-    removeCgroupRoot(paths.cgroupRoot);
-    return true;
-  }, { timeoutMs: 30_000, intervalMs: 500 });
+  await waitFor(
+    `removing cgroup ${paths.cgroupRoot}`,
+    async () => {
+      removeCgroupRoot(paths.cgroupRoot);
+      return true;
+    },
+    { timeoutMs: 30_000, intervalMs: 500 },
+  );
   removeContainerLogLinks(paths.podLogsDir);
   await netns.remove();
 };

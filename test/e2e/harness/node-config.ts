@@ -26,43 +26,70 @@ export const nodePaths = (dir: string): NodePaths => ({
 });
 
 export const etcdArgs = (dir: string): string[] => [
-  '--name=node', `--data-dir=${join(dir, 'etcd')}`,
-  '--listen-client-urls=http://127.0.0.1:2379', '--advertise-client-urls=http://127.0.0.1:2379',
-  '--listen-peer-urls=http://127.0.0.1:2380', '--initial-advertise-peer-urls=http://127.0.0.1:2380', '--initial-cluster=node=http://127.0.0.1:2380',
-  '--unsafe-no-fsync', '--log-level=warn',
+  '--name=node',
+  `--data-dir=${join(dir, 'etcd')}`,
+  '--listen-client-urls=http://127.0.0.1:2379',
+  '--advertise-client-urls=http://127.0.0.1:2379',
+  '--listen-peer-urls=http://127.0.0.1:2380',
+  '--initial-advertise-peer-urls=http://127.0.0.1:2380',
+  '--initial-cluster=node=http://127.0.0.1:2380',
+  '--unsafe-no-fsync',
+  '--log-level=warn',
 ];
 
 export const apiServerArgs = (paths: NodePaths, nodeAddress: string): string[] => {
   const pki = (name: string) => join(paths.pki, name);
   return [
-    '--bind-address=0.0.0.0', `--advertise-address=${nodeAddress}`, `--secure-port=${API_PORT}`,
+    '--bind-address=0.0.0.0',
+    `--advertise-address=${nodeAddress}`,
+    `--secure-port=${API_PORT}`,
     '--etcd-servers=http://127.0.0.1:2379',
-    `--tls-cert-file=${pki('apiserver.crt')}`, `--tls-private-key-file=${pki('apiserver.key')}`, `--client-ca-file=${pki('ca.crt')}`,
+    `--tls-cert-file=${pki('apiserver.crt')}`,
+    `--tls-private-key-file=${pki('apiserver.key')}`,
+    `--client-ca-file=${pki('ca.crt')}`,
     `--token-auth-file=${pki('tokens.csv')}`,
     // As kubeadm sets it up: the node authorizer and NodeRestriction for the kubelet's identity.
-    '--authorization-mode=Node,RBAC', '--enable-admission-plugins=NodeRestriction',
-    '--service-account-issuer=https://kubernetes.default.svc', `--service-account-key-file=${pki('sa.pub')}`, `--service-account-signing-key-file=${pki('sa.key')}`,
-    `--service-cluster-ip-range=${SERVICE_CIDR}`, '--allow-privileged=true',
+    '--authorization-mode=Node,RBAC',
+    '--enable-admission-plugins=NodeRestriction',
+    '--service-account-issuer=https://kubernetes.default.svc',
+    `--service-account-key-file=${pki('sa.pub')}`,
+    `--service-account-signing-key-file=${pki('sa.key')}`,
+    `--service-cluster-ip-range=${SERVICE_CIDR}`,
+    '--allow-privileged=true',
     // logs, exec and port-forward: the API server calls the kubelet with a client certificate.
-    `--kubelet-client-certificate=${pki('apiserver-kubelet-client.crt')}`, `--kubelet-client-key=${pki('apiserver-kubelet-client.key')}`,
-    `--kubelet-certificate-authority=${pki('ca.crt')}`, '--kubelet-preferred-address-types=InternalIP,Hostname',
-    `--cert-dir=${paths.pki}`, '--profiling=false',
+    `--kubelet-client-certificate=${pki('apiserver-kubelet-client.crt')}`,
+    `--kubelet-client-key=${pki('apiserver-kubelet-client.key')}`,
+    `--kubelet-certificate-authority=${pki('ca.crt')}`,
+    '--kubelet-preferred-address-types=InternalIP,Hostname',
+    `--cert-dir=${paths.pki}`,
+    '--profiling=false',
   ];
 };
 
 export const controllerManagerArgs = (paths: NodePaths, kubeconfig: string): string[] => [
-  `--kubeconfig=${kubeconfig}`, '--leader-elect=false', '--controllers=*',
+  `--kubeconfig=${kubeconfig}`,
+  '--leader-elect=false',
+  '--controllers=*',
   // As every real cluster runs it: each controller acts as its own ServiceAccount in kube-system.
   '--use-service-account-credentials',
-  `--service-account-private-key-file=${join(paths.pki, 'sa.key')}`, `--root-ca-file=${join(paths.pki, 'ca.crt')}`,
-  `--cluster-signing-cert-file=${join(paths.pki, 'ca.crt')}`, `--cluster-signing-key-file=${join(paths.pki, 'ca.key')}`,
+  `--service-account-private-key-file=${join(paths.pki, 'sa.key')}`,
+  `--root-ca-file=${join(paths.pki, 'ca.crt')}`,
+  `--cluster-signing-cert-file=${join(paths.pki, 'ca.crt')}`,
+  `--cluster-signing-key-file=${join(paths.pki, 'ca.key')}`,
   `--service-cluster-ip-range=${SERVICE_CIDR}`,
-  '--bind-address=127.0.0.1', `--cert-dir=${join(paths.dir, 'kcm-pki')}`, '--profiling=false',
+  '--bind-address=127.0.0.1',
+  `--cert-dir=${join(paths.dir, 'kcm-pki')}`,
+  '--profiling=false',
 ];
 
 export const schedulerArgs = (paths: NodePaths, kubeconfig: string): string[] => [
-  `--kubeconfig=${kubeconfig}`, `--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`,
-  '--leader-elect=false', '--bind-address=127.0.0.1', `--cert-dir=${join(paths.dir, 'scheduler-pki')}`, '--profiling=false',
+  `--kubeconfig=${kubeconfig}`,
+  `--authentication-kubeconfig=${kubeconfig}`,
+  `--authorization-kubeconfig=${kubeconfig}`,
+  '--leader-elect=false',
+  '--bind-address=127.0.0.1',
+  `--cert-dir=${join(paths.dir, 'scheduler-pki')}`,
+  '--profiling=false',
 ];
 
 /** containerd 1.6 (Debian's), its CRI plugin with the local pause image and CNI inside the node. */
@@ -105,55 +132,68 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 };
 
 /** A bridge on a private subnet inside the node's namespace; host-local keeps its leases with us. */
-export const cniConfig = (paths: NodePaths): string => JSON.stringify({
-  cniVersion: '1.0.0',
-  name: 'certguard-e2e',
-  plugins: [{
-    type: 'bridge', bridge: 'cni0', isGateway: true, ipMasq: false, hairpinMode: true,
-    ipam: { type: 'host-local', ranges: [[{ subnet: POD_CIDR }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: join(paths.dir, 'cni-ipam') },
-  }],
-}, null, 2);
+export const cniConfig = (paths: NodePaths): string =>
+  JSON.stringify(
+    {
+      cniVersion: '1.0.0',
+      name: 'certguard-e2e',
+      plugins: [
+        {
+          type: 'bridge',
+          bridge: 'cni0',
+          isGateway: true,
+          ipMasq: false,
+          hairpinMode: true,
+          ipam: { type: 'host-local', ranges: [[{ subnet: POD_CIDR }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: join(paths.dir, 'cni-ipam') },
+        },
+      ],
+    },
+    null,
+    2,
+  );
 
-export const kubeletConfig = (paths: NodePaths, nodeAddress: string): string => stringify({
-  apiVersion: 'kubelet.config.k8s.io/v1beta1',
-  kind: 'KubeletConfiguration',
-  // cgroup v1 here: refused by default since 1.35 (KEP-5573); containerd 1.6 cannot tell the
-  // kubelet its cgroup driver, so it is named (the fallback lasts until 1.38).
-  failCgroupV1: false,
-  cgroupDriver: 'cgroupfs',
-  cgroupsPerQOS: true,
-  cgroupRoot: paths.cgroupRoot,
-  containerRuntimeEndpoint: `unix://${paths.containerdSocket}`,
-  address: nodeAddress,
-  readOnlyPort: 0,
-  healthzBindAddress: '127.0.0.1',
-  tlsCertFile: join(paths.pki, 'kubelet.crt'),
-  tlsPrivateKeyFile: join(paths.pki, 'kubelet.key'),
-  authentication: { anonymous: { enabled: false }, webhook: { enabled: true }, x509: { clientCAFile: join(paths.pki, 'ca.crt') } },
-  authorization: { mode: 'Webhook' },
-  podLogsDir: paths.podLogsDir,
-  volumePluginDir: join(paths.dir, 'volume-plugins'),
-  failSwapOn: false,
-  // The kubelet may rewrite host sysctls (restored by host-state.ts), never refuse the defaults.
-  protectKernelDefaults: false,
-  // The images were imported, not pulled: never garbage-collect them, never evict for a full disk.
-  imageGCHighThresholdPercent: 100,
-  imageGCLowThresholdPercent: 99,
-  evictionHard: { 'memory.available': '1Mi', 'nodefs.available': '0%', 'nodefs.inodesFree': '0%', 'imagefs.available': '0%' },
-  serializeImagePulls: false,
-  syncFrequency: '10s',
-});
+export const kubeletConfig = (paths: NodePaths, nodeAddress: string): string =>
+  stringify({
+    apiVersion: 'kubelet.config.k8s.io/v1beta1',
+    kind: 'KubeletConfiguration',
+    // cgroup v1 here: refused by default since 1.35 (KEP-5573); containerd 1.6 cannot tell the
+    // kubelet its cgroup driver, so it is named (the fallback lasts until 1.38).
+    failCgroupV1: false,
+    cgroupDriver: 'cgroupfs',
+    cgroupsPerQOS: true,
+    cgroupRoot: paths.cgroupRoot,
+    containerRuntimeEndpoint: `unix://${paths.containerdSocket}`,
+    address: nodeAddress,
+    readOnlyPort: 0,
+    healthzBindAddress: '127.0.0.1',
+    tlsCertFile: join(paths.pki, 'kubelet.crt'),
+    tlsPrivateKeyFile: join(paths.pki, 'kubelet.key'),
+    authentication: { anonymous: { enabled: false }, webhook: { enabled: true }, x509: { clientCAFile: join(paths.pki, 'ca.crt') } },
+    authorization: { mode: 'Webhook' },
+    podLogsDir: paths.podLogsDir,
+    volumePluginDir: join(paths.dir, 'volume-plugins'),
+    failSwapOn: false,
+    // The kubelet may rewrite host sysctls (restored by host-state.ts), never refuse the defaults.
+    protectKernelDefaults: false,
+    // The images were imported, not pulled: never garbage-collect them, never evict for a full disk.
+    imageGCHighThresholdPercent: 100,
+    imageGCLowThresholdPercent: 99,
+    evictionHard: { 'memory.available': '1Mi', 'nodefs.available': '0%', 'nodefs.inodesFree': '0%', 'imagefs.available': '0%' },
+    serializeImagePulls: false,
+    syncFrequency: '10s',
+  });
 
-export const kubeProxyConfig = (kubeconfig: string, nodeAddress: string): string => stringify({
-  apiVersion: 'kubeproxy.config.k8s.io/v1alpha1',
-  kind: 'KubeProxyConfiguration',
-  clientConnection: { kubeconfig },
-  mode: 'iptables',
-  hostnameOverride: NODE_NAME,
-  bindAddress: nodeAddress,
-  clusterCIDR: POD_CIDR,
-  healthzBindAddress: '127.0.0.1:10256',
-  metricsBindAddress: '127.0.0.1:10249',
-  // 0: leave the host-wide conntrack limits and timeouts as they are.
-  conntrack: { maxPerCore: 0, min: 0, tcpEstablishedTimeout: '0s', tcpCloseWaitTimeout: '0s' },
-});
+export const kubeProxyConfig = (kubeconfig: string, nodeAddress: string): string =>
+  stringify({
+    apiVersion: 'kubeproxy.config.k8s.io/v1alpha1',
+    kind: 'KubeProxyConfiguration',
+    clientConnection: { kubeconfig },
+    mode: 'iptables',
+    hostnameOverride: NODE_NAME,
+    bindAddress: nodeAddress,
+    clusterCIDR: POD_CIDR,
+    healthzBindAddress: '127.0.0.1:10256',
+    metricsBindAddress: '127.0.0.1:10249',
+    // 0: leave the host-wide conntrack limits and timeouts as they are.
+    conntrack: { maxPerCore: 0, min: 0, tcpEstablishedTimeout: '0s', tcpCloseWaitTimeout: '0s' },
+  });

@@ -6,8 +6,7 @@ import { issueSelfSigned, issueSigned, validityWindow, type Issued } from '../..
 export type { Issued };
 
 /** A CA valid for a day: tests never run that long. */
-export const issueCa = (commonName: string): Promise<Issued> =>
-  issueSelfSigned({ commonName, isCA: true, ...validityWindow(1) });
+export const issueCa = (commonName: string): Promise<Issued> => issueSelfSigned({ commonName, isCA: true, ...validityWindow(1) });
 
 /** A serving certificate for loopback: SANs localhost and 127.0.0.1 plus `dnsNames`. */
 export const issueServing = (ca: Issued, commonName: string, dnsNames: string[] = [], ipAddresses: string[] = []): Promise<Issued> =>

@@ -67,7 +67,11 @@ export const startProcess = (command: string, args: string[], options: { logFile
 export type RunResult = { code: number; stdout: string; stderr: string };
 
 /** Runs a command to completion, feeding `input` on stdin. Never rejects on a non-zero exit. */
-export const run = (command: string, args: string[], options: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<RunResult> =>
+export const run = (
+  command: string,
+  args: string[],
+  options: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+): Promise<RunResult> =>
   new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
     running.add(child);
@@ -198,7 +202,11 @@ export const removeTempDir = (dir: string): void => {
 };
 
 /** Polls `probe` until it returns a value other than undefined; rejects with `what` after the timeout. */
-export const waitFor = async <T>(what: string, probe: () => Promise<T | undefined>, options: { timeoutMs?: number; intervalMs?: number; stopIf?: () => string | undefined } = {}): Promise<T> => {
+export const waitFor = async <T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  options: { timeoutMs?: number; intervalMs?: number; stopIf?: () => string | undefined } = {},
+): Promise<T> => {
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   let lastError = '';
   for (;;) {

@@ -27,11 +27,15 @@ export type StackOptions = { config?: object; failurePolicy?: 'Fail' | 'Ignore';
  * warning) shows up on stderr; before that the dry run succeeds silently.
  */
 export const waitForWebhooks = (cluster: Cluster): Promise<true> =>
-  waitFor('the API server to call certguard', async () => {
-    const result = await cluster.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: PROBE });
-    // A stale configuration pointing at a stopped certguard fails the call instead.
-    return result.stderr.includes('certguard-e2e-probe-missing') && !result.stderr.includes('failed calling webhook') ? true : undefined;
-  }, { timeoutMs: 30_000, intervalMs: 250 });
+  waitFor(
+    'the API server to call certguard',
+    async () => {
+      const result = await cluster.kubectl(['apply', '--dry-run=server', '-f', '-'], { input: PROBE });
+      // A stale configuration pointing at a stopped certguard fails the call instead.
+      return result.stderr.includes('certguard-e2e-probe-missing') && !result.stderr.includes('failed calling webhook') ? true : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 250 },
+  );
 
 export const startStack = async (t: Teardown, options: StackOptions = {}): Promise<Stack> => {
   const cluster = await startCluster({ controllerManager: options.controllerManager ?? true });

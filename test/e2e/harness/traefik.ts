@@ -76,7 +76,8 @@ const startTraefikOnce = async (cluster: Cluster, options: TraefikOptions): Prom
   const args = [
     `--entrypoints.websecure.address=${address}:${websecurePort}`,
     `--entrypoints.web.address=${address}:${webPort}`,
-    `--entrypoints.traefik.address=${address}:${pingPort}`, '--ping=true',
+    `--entrypoints.traefik.address=${address}:${pingPort}`,
+    '--ping=true',
     '--providers.kubernetesgateway=true',
     // v3.0's provider is experimental: without this flag it is silently off.
     ...(options.version === 'v3.0' ? ['--experimental.kubernetesgateway=true'] : []),
@@ -84,18 +85,24 @@ const startTraefikOnce = async (cluster: Cluster, options: TraefikOptions): Prom
     `--providers.kubernetesgateway.token=${join(dir, 'token')}`,
     `--providers.kubernetesgateway.certauthfilepath=${join(dir, 'ca.crt')}`,
     `--providers.kubernetesgateway.statusaddress.ip=${address}`,
-    '--log.level=DEBUG', '--global.checknewversion=false', '--global.sendanonymoususage=false',
+    '--log.level=DEBUG',
+    '--global.checknewversion=false',
+    '--global.sendanonymoususage=false',
   ];
   const [command, commandArgs] = options.node ? ['nsenter', [`--net=${options.node.netnsPath}`, '--', traefik, ...args]] : [traefik, args];
   const child = startProcess(command, commandArgs, { logFile, env: withoutProxies(), cwd: dir });
   const stop = stopOnce(child, dir);
-  await waitFor('traefik /ping', async () => {
-    const response = await fetch(`http://${address}:${pingPort}/ping`, { signal: AbortSignal.timeout(2_000) });
-    return response.ok ? true : undefined;
-  }, {
-    timeoutMs: 60_000,
-    stopIf: () => (child.isRunning() ? undefined : `traefik exited:\n${tailOf(logFile)}`),
-  }).catch(async (error: unknown) => {
+  await waitFor(
+    'traefik /ping',
+    async () => {
+      const response = await fetch(`http://${address}:${pingPort}/ping`, { signal: AbortSignal.timeout(2_000) });
+      return response.ok ? true : undefined;
+    },
+    {
+      timeoutMs: 60_000,
+      stopIf: () => (child.isRunning() ? undefined : `traefik exited:\n${tailOf(logFile)}`),
+    },
+  ).catch(async (error: unknown) => {
     await stop();
     throw error;
   });
@@ -103,7 +110,12 @@ const startTraefikOnce = async (cluster: Cluster, options: TraefikOptions): Prom
     address,
     websecurePort,
     webPort,
-    gatewayClass: { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'GatewayClass', metadata: { name: 'traefik' }, spec: { controllerName: GATEWAY_CONTROLLER } },
+    gatewayClass: {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'GatewayClass',
+      metadata: { name: 'traefik' },
+      spec: { controllerName: GATEWAY_CONTROLLER },
+    },
     servedCertificate: (serverName) => handshake(address, websecurePort, serverName),
     logs: () => {
       try {
