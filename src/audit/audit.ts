@@ -127,6 +127,18 @@ export const auditByNamespace = async (input: AuditInput, sink: FindingSink): Pr
   return { objects };
 };
 
+/** One namespace of a source (`audit -n`): its batch alone, no cluster-scoped one. */
+export const inNamespace = (source: AuditSource, namespace: string): AuditSource => ({
+  issuance: async () => (await source.issuance()).filter((object) => object.metadata?.namespace === namespace),
+  batches: async function* () {
+    for await (const batch of source.batches()) if (batch.namespace === namespace) yield batch;
+  },
+});
+
+/** A finding about the namespace or something in it; cluster-wide ones are about none. */
+export const isAboutNamespace = (finding: Finding, namespace: string): boolean =>
+  finding.object?.namespace === namespace || (finding.object?.kind === 'Namespace' && finding.object.name === namespace);
+
 /** The whole audit's findings in one sorted list: `certguard audit` prints them. */
 export const runAudit = async (input: AuditInput): Promise<{ objects: number; findings: Finding[] }> => {
   const findings: Finding[] = [];

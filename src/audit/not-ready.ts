@@ -1,5 +1,5 @@
 // Audit-only: a cert-manager Certificate whose Ready condition has been False (or Unknown) for longer
-// than audit.notReadyAfterMinutes, with the reason cert-manager gives (seed 001: a Certificate
+// than audit.notReadyAfter, with the reason cert-manager gives (seed 001: a Certificate
 // stuck for 17 hours while HTTP-01 kept failing). Read from the Certificate's status, and from its
 // failing Challenge when one exists (challenges.ts).
 import { conditionOf, describeCondition, oneLine, type Condition } from '../kube/conditions.ts';
@@ -34,7 +34,7 @@ export const notReadyMessage = (
   const namespace = certificate.metadata?.namespace ?? 'default';
   const name = certificate.metadata?.name ?? '';
   const minutes = Math.floor((now.getTime() - since.getTime()) / MINUTE_MS);
-  return `Certificate ${namespace}/${name} has not been Ready for ${minutes} minutes (since ${since.toISOString()}, audit.notReadyAfterMinutes is ${afterMinutes}): cert-manager says ${describeCondition(ready)}${challengeText(challenges)}. Look with: kubectl describe certificate ${name} -n ${namespace}, then kubectl get certificaterequests,orders,challenges -n ${namespace}`;
+  return `Certificate ${namespace}/${name} has not been Ready for ${minutes} minutes (since ${since.toISOString()}, audit.notReadyAfter is ${afterMinutes}m): cert-manager says ${describeCondition(ready)}${challengeText(challenges)}. Look with: kubectl describe certificate ${name} -n ${namespace}, then kubectl get certificaterequests,orders,challenges -n ${namespace}`;
 };
 
 export type NotReadyOptions = { now: Date; afterMinutes: number; issuance?: IssuanceRecords };

@@ -1,4 +1,4 @@
-// The audit inside `serve`: every audit.intervalMinutes (jittered, so replicas restarted together do
+// The audit inside `serve`: every audit.interval (jittered, so replicas restarted together do
 // not audit in step), only on the replica holding the Lease, over the webhook's own live view.
 // Results go to PolicyReports, Warning Events and the metrics.
 import type { Logger } from 'pino';

@@ -12,11 +12,15 @@ const decode = (data: Record<string, string> | undefined): Record<string, string
 const encode = (data: Record<string, string>): Record<string, string> =>
   Object.fromEntries(Object.entries(data).map(([key, value]) => [key, Buffer.from(value).toString('base64')]));
 
-/** Loads --kubeconfig when given, else the default chain (KUBECONFIG, ~/.kube/config, in-cluster). */
-export const loadKubeConfig = (path?: string): KubeConfig => {
+/** Loads --kubeconfig when given, else the default chain (KUBECONFIG, ~/.kube/config, in-cluster); --context picks another context. */
+export const loadKubeConfig = (path?: string, context?: string): KubeConfig => {
   const config = new KubeConfig();
   if (path) config.loadFromFile(path);
   else config.loadFromDefault();
+  if (context) {
+    if (!config.getContextObject(context)) throw new Error(`kubeconfig has no context "${context}"`);
+    config.setCurrentContext(context);
+  }
   return config;
 };
 

@@ -172,14 +172,14 @@ export const servingValidity = (caPem: string, now: Date, validityDays: number):
 /** Settings that would renew on every run are a configuration error, not a loop. */
 export const checkSettings = (settings: BootstrapSettings): string[] => [
   ...(settings.caRenewBeforeDays >= settings.caValidityDays
-    ? [`ca-renew-before-days (${settings.caRenewBeforeDays}) must be less than ca-validity-days (${settings.caValidityDays})`]
+    ? [`--ca-renew-before (${settings.caRenewBeforeDays}d) must be less than --ca-validity (${settings.caValidityDays}d)`]
     : []),
   ...(settings.renewBeforeDays >= settings.validityDays
-    ? [`renew-before-days (${settings.renewBeforeDays}) must be less than validity-days (${settings.validityDays})`]
+    ? [`--renew-before (${settings.renewBeforeDays}d) must be less than --validity (${settings.validityDays}d)`]
     : []),
   // The serving certificate's usable life is capped by its CA's: after a rotation the old CA has
   // caRenewBeforeDays left, and the serving certificate must be renewable inside that.
   ...(settings.renewBeforeDays >= settings.caRenewBeforeDays
-    ? [`renew-before-days (${settings.renewBeforeDays}) must be less than ca-renew-before-days (${settings.caRenewBeforeDays})`]
+    ? [`--renew-before (${settings.renewBeforeDays}d) must be less than --ca-renew-before (${settings.caRenewBeforeDays}d)`]
     : []),
 ];

@@ -1,6 +1,7 @@
 // Flags with environment fallbacks (flag > env > default), parsed with node:util parseArgs.
 // A bad flag is a clear one-line error and exit code 2, never a stack trace.
 import { parseArgs } from 'node:util';
+import { parseDuration } from '../config/duration.ts';
 import { ConfigError } from '../config/load.ts';
 
 export type FlagSpec = {
@@ -71,4 +72,32 @@ export const portOf = (value: unknown, flag: string): number => {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--${flag} must be a port number 0-65535, got "${String(value)}"`);
   return port;
+};
+
+const DAY_MS = 86_400_000;
+
+/** A lifetime flag in whole days (certificates are issued by the day), with its unit: `--validity 365d` or `8760h`. */
+export const daysFlag = (description: string, fallback: string): FlagSpec => ({
+  type: 'string',
+  description: `${description}, a duration in whole days (default ${fallback})`,
+});
+
+/** The older `--<name>-days N` spelling: still read, never alongside the duration flag. */
+export const legacyDaysFlag = (name: string): FlagSpec => ({ type: 'string', description: `deprecated: --${name} as a bare number of days` });
+
+/** Whole days from `--<name>` (a duration, `fallback` when absent) or its deprecated `--<name>-days`. */
+export const daysOf = (values: Parsed['values'], name: string, fallback: string): number => {
+  const legacy = values[`${name}-days`];
+  const given = values[name];
+  if (legacy !== undefined) {
+    if (given !== undefined) throw new UsageError(`--${name} and --${name}-days say the same thing: give only --${name}`);
+    const number = Number(legacy);
+    if (!Number.isInteger(number) || number < 1) throw new UsageError(`--${name}-days must be a whole number of days ≥ 1, got "${String(legacy)}"`);
+    return number;
+  }
+  const text = typeof given === 'string' ? given : fallback;
+  const ms = parseDuration(text);
+  const days = ms === undefined ? Number.NaN : ms / DAY_MS;
+  if (!Number.isInteger(days) || days < 1) throw new UsageError(`--${name} must be a duration of whole days ≥ 1 (e.g. 365d or 8760h), got "${text}"`);
+  return days;
 };

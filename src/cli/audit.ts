@@ -1,7 +1,7 @@
 // `certguard audit`: judges what exists — a folder of objects (`kubectl get ... -A -o yaml`
 // output) or the live cluster — with the webhook's policies and messages, each object as if it
 // were created now, plus what only time breaks (src/audit/). Exit 1 when anything fails.
-import { runAudit, sourceOf, type AuditInput } from '../audit/audit.ts';
+import { inNamespace, isAboutNamespace, runAudit, sourceOf, type AuditInput } from '../audit/audit.ts';
 import { buildAuditPolicies } from '../compose.ts';
 import { formatReports, formatTable } from '../audit/format.ts';
 import { hasFailure } from '../audit/findings.ts';
@@ -22,6 +22,7 @@ const FLAGS: Record<string, FlagSpec> = {
   manifests: { type: 'string', multiple: true, description: 'file or folder of the objects to audit (repeatable), instead of the live cluster' },
   kubeconfig: { type: 'string', env: 'KUBECONFIG', description: 'kubeconfig of the live cluster (in-cluster service account when absent)' },
   context: { type: 'string', description: 'kubeconfig context to use instead of its current-context' },
+  namespace: { type: 'string', short: 'n', description: 'audit this namespace only: its objects and the findings about it (cluster-wide ones left out)' },
   config: { type: 'string', env: 'CERTGUARD_CONFIG', description: 'policy configuration (YAML), as the webhook uses (audit: settings included)' },
   'write-reports': {
     type: 'boolean',
@@ -36,15 +37,22 @@ const FLAGS: Record<string, FlagSpec> = {
 const LIVE_READY_TIMEOUT_MS = 120_000;
 const READY_POLL_MS = 200;
 
+/** All of it, or one namespace's part: the rules still see the whole view, the output only that namespace. */
+const scoped = async (input: AuditInput, namespace: string | undefined) => {
+  if (namespace === undefined) return runAudit(input);
+  const { objects, findings } = await runAudit({ ...input, source: inNamespace(input.source, namespace) });
+  return { objects, findings: findings.filter((finding) => isAboutNamespace(finding, namespace)) };
+};
+
 const fromManifests = async (paths: string[], config: Config): Promise<AuditInput> => {
   const objects = await readManifests(paths);
   const logger = createLogger('silent');
   return { source: sourceOf(objects), view: new ManifestView(objects), config, policies: buildAuditPolicies(config, { logger }), now: new Date() };
 };
 
-type LiveTarget = { kubeconfig?: string; context?: string };
+type LiveTarget = { kubeconfig?: string; context?: string; namespace?: string };
 
-const auditLive = async ({ kubeconfig, context }: LiveTarget, config: Config, writeReports: boolean) => {
+const auditLive = async ({ kubeconfig, context, namespace }: LiveTarget, config: Config, writeReports: boolean) => {
   const logger = createLogger(writeReports ? 'warn' : 'silent');
   // The same resources as serve watches (and the chart grants): Services only when configured.
   const view = createLiveView({ kubeconfig, context, staleAfterSeconds: config.cluster.staleAfterSeconds, logger, ...serviceScope(config) });
@@ -57,7 +65,7 @@ const auditLive = async ({ kubeconfig, context }: LiveTarget, config: Config, wr
       await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
     }
     const input: AuditInput = { source: liveSource(view, client), view, config, policies: buildAuditPolicies(config, { logger }), now: new Date() };
-    const { objects, findings } = await runAudit(input);
+    const { objects, findings } = await scoped(input, namespace);
     if (writeReports) await new ReportWriter(client, logger, { formats: config.audit.reportFormat }).write(findings, input.now);
     return { judged: objects, findings };
   } finally {
@@ -75,16 +83,20 @@ export const run = async (args: string[]): Promise<number> => {
     }
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}": give folders with --manifests`);
     const format = outputFormatOf(values.output, warn);
-    const config = await loadConfig(values.config as string | undefined);
+    const config = await loadConfig(values.config as string | undefined, warn);
     const manifests = values.manifests as string[] | undefined;
     let output;
     const writeReports = values['write-reports'] === true;
+    const namespace = values.namespace as string | undefined;
     if (manifests && writeReports) throw new UsageError('--write-reports writes to the live cluster: it cannot be combined with --manifests');
+    if (namespace !== undefined && writeReports)
+      throw new UsageError("--write-reports rewrites every namespace's report: it cannot be combined with --namespace");
     if (manifests) {
-      const { objects, findings } = await runAudit(await fromManifests(manifests, config));
+      const { objects, findings } = await scoped(await fromManifests(manifests, config), namespace);
       output = { judged: objects, findings };
     } else {
-      output = await auditLive({ kubeconfig: values.kubeconfig as string | undefined, context: values.context as string | undefined }, config, writeReports);
+      const target = { kubeconfig: values.kubeconfig as string | undefined, context: values.context as string | undefined, namespace };
+      output = await auditLive(target, config, writeReports);
     }
     const reports = (reportFormat: ReportFormat) => formatReports(output.findings, reportFormat, 'background scan');
     process.stdout.write(render(output, format, formatTable, reports));

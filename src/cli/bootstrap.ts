@@ -6,11 +6,11 @@ import { isIP } from 'node:net';
 import type { BootstrapSettings } from '../certs/bootstrap.ts';
 import { describeApiError, kubeBootstrapCluster, loadKubeConfig } from '../certs/bootstrap-kube.ts';
 import { runBootstrap, type BootstrapCluster, type BootstrapOptions, type BootstrapReport, type WebhookKind } from '../certs/bootstrap-run.ts';
-import { exitCodeOf, HELP_FLAG, helpText, parseFlags, UsageError, type FlagSpec } from './args.ts';
+import { daysFlag, daysOf, exitCodeOf, HELP_FLAG, helpText, legacyDaysFlag, parseFlags, UsageError, type FlagSpec } from './args.ts';
 import { serviceDnsNames } from './certs.ts';
 
 const FLAGS: Record<string, FlagSpec> = {
-  namespace: { type: 'string', env: 'POD_NAMESPACE', description: 'namespace of the Secrets and the Service (required)' },
+  namespace: { type: 'string', short: 'n', env: 'POD_NAMESPACE', description: 'namespace of the Secrets and the Service (required)' },
   service: { type: 'string', description: 'Service the API server calls; its in-cluster names become the SANs (required)' },
   'ca-secret': { type: 'string', description: 'Secret holding the CA (tls.crt, tls.key) and the trusted bundle (ca.crt) (required)' },
   'tls-secret': { type: 'string', description: 'Secret holding the serving certificate the Deployment mounts (required)' },
@@ -19,11 +19,16 @@ const FLAGS: Record<string, FlagSpec> = {
   dns: { type: 'string', multiple: true, description: 'extra DNS SAN (repeatable)' },
   ip: { type: 'string', multiple: true, description: 'extra IP SAN (repeatable)' },
   label: { type: 'string', multiple: true, description: 'label key=value put on the Secrets (repeatable)' },
-  'ca-validity-days': { type: 'string', default: '1825', description: 'CA validity in days' },
-  'ca-renew-before-days': { type: 'string', default: '365', description: 'replace the CA when less than this is left' },
-  'validity-days': { type: 'string', default: '365', description: 'serving certificate validity in days' },
-  'renew-before-days': { type: 'string', default: '60', description: 'renew the serving certificate when less than this is left' },
+  'ca-validity': daysFlag('CA validity', '1825d'),
+  'ca-validity-days': legacyDaysFlag('ca-validity'),
+  'ca-renew-before': daysFlag('replace the CA when less than this is left', '365d'),
+  'ca-renew-before-days': legacyDaysFlag('ca-renew-before'),
+  validity: daysFlag('serving certificate validity', '365d'),
+  'validity-days': legacyDaysFlag('validity'),
+  'renew-before': daysFlag('renew the serving certificate when less than this is left', '60d'),
+  'renew-before-days': legacyDaysFlag('renew-before'),
   kubeconfig: { type: 'string', env: 'KUBECONFIG', description: 'kubeconfig (in-cluster service account when absent)' },
+  context: { type: 'string', description: 'kubeconfig context to use instead of its current-context' },
   'dry-run': { type: 'boolean', description: 'decide and report, change nothing' },
   help: HELP_FLAG,
 };
@@ -32,12 +37,6 @@ const required = (values: Record<string, unknown>, flag: string): string => {
   const value = values[flag];
   if (typeof value !== 'string' || value === '') throw new UsageError(`--${flag} is required`);
   return value;
-};
-
-const days = (value: unknown, flag: string): number => {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) throw new UsageError(`--${flag} must be a whole number of days ≥ 1, got "${String(value)}"`);
-  return number;
 };
 
 const labelsOf = (pairs: string[]): Record<string, string> =>
@@ -51,7 +50,7 @@ const labelsOf = (pairs: string[]): Record<string, string> =>
 
 const list = (value: unknown): string[] => (Array.isArray(value) ? (value as string[]) : []);
 
-export type BootstrapRequest = { namespace: string; kubeconfig?: string; options: BootstrapOptions };
+export type BootstrapRequest = { namespace: string; kubeconfig?: string; context?: string; options: BootstrapOptions };
 
 export const parseBootstrapArgs = (args: string[], env: NodeJS.ProcessEnv = process.env): BootstrapRequest | 'help' => {
   const { values } = parseFlags(args, FLAGS, env);
@@ -62,10 +61,10 @@ export const parseBootstrapArgs = (args: string[], env: NodeJS.ProcessEnv = proc
   const badIp = ipAddresses.find((ip) => !isIP(ip));
   if (badIp !== undefined) throw new UsageError(`--ip "${badIp}" is not an IP address`);
   const settings: BootstrapSettings = {
-    caValidityDays: days(values['ca-validity-days'], 'ca-validity-days'),
-    caRenewBeforeDays: days(values['ca-renew-before-days'], 'ca-renew-before-days'),
-    validityDays: days(values['validity-days'], 'validity-days'),
-    renewBeforeDays: days(values['renew-before-days'], 'renew-before-days'),
+    caValidityDays: daysOf(values, 'ca-validity', '1825d'),
+    caRenewBeforeDays: daysOf(values, 'ca-renew-before', '365d'),
+    validityDays: daysOf(values, 'validity', '365d'),
+    renewBeforeDays: daysOf(values, 'renew-before', '60d'),
     dnsNames: serviceDnsNames(service, namespace, list(values.dns)),
     ipAddresses,
   };
@@ -76,6 +75,7 @@ export const parseBootstrapArgs = (args: string[], env: NodeJS.ProcessEnv = proc
   return {
     namespace,
     kubeconfig: typeof values.kubeconfig === 'string' && values.kubeconfig !== '' ? values.kubeconfig : undefined,
+    context: typeof values.context === 'string' && values.context !== '' ? values.context : undefined,
     options: {
       caSecret: required(values, 'ca-secret'),
       tlsSecret: required(values, 'tls-secret'),
@@ -104,7 +104,7 @@ export const formatReport = (report: BootstrapReport, request: BootstrapRequest)
 
 /** Runs with an injected cluster (tests) or the real API (default). */
 export const bootstrap = async (request: BootstrapRequest, cluster?: BootstrapCluster): Promise<BootstrapReport> =>
-  runBootstrap(cluster ?? kubeBootstrapCluster(loadKubeConfig(request.kubeconfig), request.namespace), request.options);
+  runBootstrap(cluster ?? kubeBootstrapCluster(loadKubeConfig(request.kubeconfig, request.context), request.namespace), request.options);
 
 export const run = async (args: string[]): Promise<number> => {
   try {

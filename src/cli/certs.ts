@@ -4,16 +4,18 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { issueSelfSigned, issueSigned, validityWindow, type Issued } from '../certs/x509.ts';
-import { exitCodeOf, HELP_FLAG, helpText, parseFlags, UsageError, type FlagSpec } from './args.ts';
+import { daysFlag, daysOf, exitCodeOf, HELP_FLAG, helpText, legacyDaysFlag, parseFlags, UsageError, type FlagSpec } from './args.ts';
 
 const FLAGS: Record<string, FlagSpec> = {
   out: { type: 'string', default: 'certs', description: 'folder to write ca.crt, ca.key, tls.crt, tls.key into' },
   service: { type: 'string', default: 'certguard', description: 'Service name the API server calls' },
-  namespace: { type: 'string', default: 'certguard', description: "the Service's namespace" },
+  namespace: { type: 'string', short: 'n', default: 'certguard', description: "the Service's namespace" },
   dns: { type: 'string', multiple: true, description: 'extra DNS SAN (repeatable)' },
   ip: { type: 'string', multiple: true, description: 'extra IP SAN (repeatable)' },
-  'ca-validity-days': { type: 'string', default: '1825', description: 'CA validity in days' },
-  'validity-days': { type: 'string', default: '365', description: 'serving certificate validity in days' },
+  'ca-validity': daysFlag('CA validity', '1825d'),
+  'ca-validity-days': legacyDaysFlag('ca-validity'),
+  validity: daysFlag('serving certificate validity', '365d'),
+  'validity-days': legacyDaysFlag('validity'),
   force: { type: 'boolean', description: 'overwrite existing files' },
   help: HELP_FLAG,
 };
@@ -44,12 +46,6 @@ export const generateCertificates = async (request: CertsRequest): Promise<{ ca:
     ca,
   );
   return { ca, serving };
-};
-
-const days = (value: unknown, flag: string): number => {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) throw new UsageError(`--${flag} must be a whole number of days ≥ 1, got "${String(value)}"`);
-  return number;
 };
 
 const exists = async (path: string): Promise<boolean> =>
@@ -84,8 +80,8 @@ export const run = async (args: string[]): Promise<number> => {
       namespace: String(values.namespace),
       dnsNames: (values.dns as string[] | undefined) ?? [],
       ipAddresses,
-      caValidityDays: days(values['ca-validity-days'], 'ca-validity-days'),
-      validityDays: days(values['validity-days'], 'validity-days'),
+      caValidityDays: daysOf(values, 'ca-validity', '1825d'),
+      validityDays: daysOf(values, 'validity', '365d'),
     });
     await writeCertificates(out, pair);
     process.stderr.write(`wrote ${out}/ca.crt, ca.key, tls.crt, tls.key; caBundle follows on stdout\n`);

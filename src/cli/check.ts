@@ -33,7 +33,7 @@ type Judged = { verdict: CheckVerdict; findings: Finding[] };
 
 /** Each object of the bundle judged, with its verdict per policy as findings (for -o openreport/policyreport). */
 const judgeBundle = async (bundle: KubeObject[], cluster: KubeObject[], configOrPath?: string | Config): Promise<Judged[]> => {
-  const config = typeof configOrPath === 'object' ? configOrPath : await loadConfig(configOrPath);
+  const config = typeof configOrPath === 'object' ? configOrPath : await loadConfig(configOrPath, warn);
   const policies = buildPolicies(config, { logger: createLogger('silent') });
   const judged: Judged[] = [];
   for (const [index, object] of bundle.entries()) {

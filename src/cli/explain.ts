@@ -105,7 +105,7 @@ export const run = async (args: string[]): Promise<number> => {
     }
     const target = targetOf(positionals, values.namespace as string);
     const format = outputOf(values.output);
-    const config = await loadConfig(values.config as string | undefined);
+    const config = await loadConfig(values.config as string | undefined, (message) => process.stderr.write(`certguard explain: ${message}\n`));
     const resolver = createNameResolver(resolverOptionsFrom(config.policies['certificate-dns']));
     const certificatePolicies = certificatePoliciesOf(config, resolver);
     const opened = await sourceFrom(values);

@@ -48,7 +48,7 @@ export const SERVE_FLAGS: Record<string, FlagSpec> = {
   },
   audit: {
     type: 'boolean',
-    description: 'audit the cluster every audit.intervalMinutes on the replica holding the Lease (PolicyReports, Events, metrics); needs a live cluster',
+    description: 'audit the cluster every audit.interval on the replica holding the Lease (PolicyReports, Events, metrics); needs a live cluster',
   },
   'audit-namespace': { type: 'string', env: 'POD_NAMESPACE', description: "certguard's namespace: where the audit Lease lives (with --audit)" },
   'audit-identity': { type: 'string', env: 'POD_NAME', description: "this replica's name in the audit Lease (default: the host name)" },
@@ -250,19 +250,20 @@ export const serveOptionsFrom = async (args: string[]): Promise<ServeOptions | '
   const manifests = values.manifests as string | undefined;
   if (manifests && !(await exists(manifests))) throw new UsageError(`--manifests ${manifests} does not exist`);
   const audit = auditOptionsOf(values, manifests);
+  const logger = createLogger(level as LevelWithSilent);
   return {
     port: portOf(values.port, 'port'),
     metricsPort: portOf(values['metrics-port'], 'metrics-port'),
     bindAddress: String(values['bind-address']),
     certPath: String(values['tls-cert']),
     keyPath: String(values['tls-key']),
-    config: await loadConfig(values.config as string | undefined),
+    config: await loadConfig(values.config as string | undefined, (message) => logger.warn(message)),
     kubeconfig: values.kubeconfig as string | undefined,
     context: values.context as string | undefined,
     secretNamespaces: secretNamespacesOf(values['secret-namespaces']),
     manifests,
     requestTimeoutMs: durationMsOf(values['request-timeout'], 'request-timeout'),
-    logger: createLogger(level as LevelWithSilent),
+    logger,
     ...(audit ? { audit } : {}),
   };
 };

@@ -4,6 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse } from 'yaml';
 import { configSchema, type Config } from './schema.ts';
+import { isRecord } from '../kube/accessors.ts';
+import { isVersioned, toUnversioned, UNVERSIONED_WARNING, versionedKeyOf } from './versioned.ts';
 
 export class ConfigError extends Error {}
 
@@ -16,25 +18,27 @@ const keyOf = (error: ErrorObject): string => {
   return [path, extra].filter(Boolean).join('.') || '(top level)';
 };
 
-const describe = (error: ErrorObject): string => {
-  if (error.keyword === 'additionalProperties') return `${keyOf(error)}: unknown key`;
-  if (error.keyword === 'enum') return `${keyOf(error)}: must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
-  return `${keyOf(error)}: ${error.message}`;
+const describe = (error: ErrorObject, versioned: boolean): string => {
+  const key = (versioned && versionedKeyOf(keyOf(error))) || keyOf(error);
+  if (error.keyword === 'additionalProperties') return `${key}: unknown key`;
+  if (error.keyword === 'enum') return `${key}: must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+  return `${key}: ${error.message}`;
 };
 
-/** Validates a parsed config (filling defaults); throws ConfigError listing every problem. */
+/** Validates a parsed config, versioned or not (filling defaults); throws ConfigError listing every problem. */
 export const parseConfig = (value: unknown, source = 'config'): Config => {
-  const config = structuredClone(value ?? {});
-  if (!validate(config)) {
-    const problems = (validate.errors ?? []).map(describe);
-    throw new ConfigError(`invalid ${source}: ${problems.join('; ')}`);
-  }
-  return config as unknown as Config;
+  const { config, versioned, problems } = toUnversioned(structuredClone(value ?? {}));
+  if (problems.length === 0 && validate(config)) return config as unknown as Config;
+  const all = [...problems, ...(problems.length === 0 ? (validate.errors ?? []).map((error) => describe(error, versioned)) : [])];
+  throw new ConfigError(`invalid ${source}: ${all.join('; ')}`);
 };
+
+/** Where a loaded file's warnings go (serve: its logger; the other commands: stderr). */
+export type ConfigWarn = (message: string) => void;
 
 export const defaultConfig = (): Config => parseConfig({});
 
-export const loadConfig = async (path: string | undefined): Promise<Config> => {
+export const loadConfig = async (path: string | undefined, warn?: ConfigWarn): Promise<Config> => {
   if (!path) return defaultConfig();
   let text: string;
   try {
@@ -48,5 +52,8 @@ export const loadConfig = async (path: string | undefined): Promise<Config> => {
   } catch (error) {
     throw new ConfigError(`config ${path} is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
   }
-  return parseConfig(value, `config ${path}`);
+  const config = parseConfig(value, `config ${path}`);
+  // An empty file is no config at all, not an old one.
+  if (isRecord(value) && Object.keys(value).length > 0 && !isVersioned(value)) warn?.(`config ${path}: ${UNVERSIONED_WARNING}`);
+  return config;
 };

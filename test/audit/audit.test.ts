@@ -124,7 +124,7 @@ t.test('the audit', async (t) => {
         rule: 'certificate-expiring',
         result: 'warn',
         object: GATEWAY_REF,
-        message: `${WHERE}: certificateRefs[0] Secret "traefik/soon-tls" holds a certificate that expires at ${notAfter}, in 5 days (audit.expiringWithinDays is 14): clients will reject it from then on. Fix: renew the certificate (cmctl renew, or find out why cert-manager did not)`,
+        message: `${WHERE}: certificateRefs[0] Secret "traefik/soon-tls" holds a certificate that expires at ${notAfter}, in 5 days (audit.expiringWithin is 14d): clients will reject it from then on. Fix: renew the certificate (cmctl renew, or find out why cert-manager did not)`,
       },
     ]);
     t.same(await audit([site('soon-tls'), tlsSecret('traefik', 'soon-tls', expiring)], { audit: { expiringWithinDays: 3 } }), []);
@@ -157,7 +157,7 @@ t.test('the audit', async (t) => {
         rule: 'placeholder-age',
         result: 'fail',
         object: { apiVersion: 'v1', kind: 'Secret', namespace: 'traefik', name: 'old-tls' },
-        message: `Secret traefik/old-tls is a certguard placeholder (for Gateway traefik/traefik-gateway, listeners websecure) created at ${old.toISOString()} and still not replaced by a real certificate after 30 hours (audit.placeholderMaxAgeHours is 24): its listeners serve a self-signed certificate clients do not trust. Fix: find out why cert-manager has not issued it (kubectl get certificate -n traefik, and kubectl describe the one whose spec.secretName is old-tls), or put a real certificate in the Secret`,
+        message: `Secret traefik/old-tls is a certguard placeholder (for Gateway traefik/traefik-gateway, listeners websecure) created at ${old.toISOString()} and still not replaced by a real certificate after 30 hours (audit.placeholderMaxAge is 24h): its listeners serve a self-signed certificate clients do not trust. Fix: find out why cert-manager has not issued it (kubectl get certificate -n traefik, and kubectl describe the one whose spec.secretName is old-tls), or put a real certificate in the Secret`,
       },
     ]);
     t.same(await audit([placeholder('old-tls', old)], { audit: { placeholderMaxAgeHours: 48 } }), []);
@@ -254,7 +254,7 @@ t.test('the audit', async (t) => {
         rule: 'certificate-not-ready',
         result: 'fail',
         object: { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', namespace: 'apps', name: 'app-tls' },
-        message: `Certificate apps/app-tls has not been Ready for 95 minutes (since ${since.toISOString()}, audit.notReadyAfterMinutes is 60): cert-manager says Ready=False reason "Failed": "Failed to wait for order resource "app-tls-1-123" to become ready, order is in "invalid" state". Look with: kubectl describe certificate app-tls -n apps, then kubectl get certificaterequests,orders,challenges -n apps`,
+        message: `Certificate apps/app-tls has not been Ready for 95 minutes (since ${since.toISOString()}, audit.notReadyAfter is 60m): cert-manager says Ready=False reason "Failed": "Failed to wait for order resource "app-tls-1-123" to become ready, order is in "invalid" state". Look with: kubectl describe certificate app-tls -n apps, then kubectl get certificaterequests,orders,challenges -n apps`,
       },
     ]);
     t.same(await audit([stuck('False', new Date(now.getTime() - 30 * 60_000))], dnsOff), [], 'not yet an hour');
@@ -308,7 +308,7 @@ t.test('the audit', async (t) => {
     const valid = challenge('app-tls-1-123-789', 'www.example.com', 'valid', 'Successfully authorized domain');
     const stale = challenge('app-tls-1-123-000', 'app.example.com', 'invalid', 'an Order since re-created', 'app-tls-1-123', 'uid-old-order');
     const dnsOff = { policies: { 'certificate-dns': { mode: 'off' } } };
-    const head = `Certificate apps/app-tls has not been Ready for 95 minutes (since ${since.toISOString()}, audit.notReadyAfterMinutes is 60): cert-manager says Ready=False reason "DoesNotExist": "Issuing certificate as Secret does not exist"`;
+    const head = `Certificate apps/app-tls has not been Ready for 95 minutes (since ${since.toISOString()}, audit.notReadyAfter is 60m): cert-manager says Ready=False reason "DoesNotExist": "Issuing certificate as Secret does not exist"`;
     const tail = '. Look with: kubectl describe certificate app-tls -n apps, then kubectl get certificaterequests,orders,challenges -n apps';
     const messages = async (objects: KubeObject[]) => (await audit(objects, dnsOff)).map((finding) => finding.message);
     t.same(

@@ -63,7 +63,7 @@ t.test('the expiry check on the live view', async (t) => {
       [
         'certificate-expiring',
         'warn',
-        `spec.listeners[0] "websecure" (Gateway traefik/traefik-gateway, hostname "app.example.com"): certificateRefs[0] Secret "traefik/soon-tls" holds a certificate that expires at ${notAfter.toISOString()}, in 5 days (audit.expiringWithinDays is 14): clients will reject it from then on. Fix: renew the certificate (cmctl renew, or find out why cert-manager did not)`,
+        `spec.listeners[0] "websecure" (Gateway traefik/traefik-gateway, hostname "app.example.com"): certificateRefs[0] Secret "traefik/soon-tls" holds a certificate that expires at ${notAfter.toISOString()}, in 5 days (audit.expiringWithin is 14d): clients will reject it from then on. Fix: renew the certificate (cmctl renew, or find out why cert-manager did not)`,
       ],
     ],
   );

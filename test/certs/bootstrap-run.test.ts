@@ -210,7 +210,7 @@ t.test('dry run and bad settings', async (t) => {
   t.same([report.ca.action, report.serving.action, cluster.writes], ['issue', 'issue', []], 'a dry run decides but writes nothing');
   await t.rejects(
     runBootstrap(cluster, { ...OPTIONS, settings: { ...SETTINGS, renewBeforeDays: 365 } }, T0),
-    new Error('renew-before-days (365) must be less than validity-days (365); renew-before-days (365) must be less than ca-renew-before-days (365)'),
+    new Error('--renew-before (365d) must be less than --validity (365d); --renew-before (365d) must be less than --ca-renew-before (365d)'),
     'settings that would renew on every run are refused',
   );
 });
@@ -256,6 +256,41 @@ t.test('command line', async (t) => {
   t.same(request.options.webhookConfigurations, OPTIONS.webhookConfigurations, 'webhook configurations of both kinds');
   t.same(request.options.settings, { ...SETTINGS, dnsNames: [...SETTINGS.dnsNames, 'certguard.example'] }, 'defaults and SANs');
   t.same(request.options.labels, { 'app.kubernetes.io/managed-by': 'certguard-bootstrap', 'app.kubernetes.io/instance': 'certguard' }, 'labels');
+  const durations = parseBootstrapArgs(
+    [
+      '-n',
+      'cg',
+      '--context',
+      'kind-a',
+      '--service',
+      's',
+      '--ca-secret',
+      'c',
+      '--tls-secret',
+      't',
+      '--validity',
+      '2160h',
+      '--renew-before',
+      '30d',
+      '--ca-validity',
+      '3650d',
+      '--ca-renew-before-days',
+      '400',
+    ],
+    {},
+  ) as BootstrapRequest;
+  t.same(
+    [
+      durations.namespace,
+      durations.context,
+      durations.options.settings.validityDays,
+      durations.options.settings.renewBeforeDays,
+      durations.options.settings.caValidityDays,
+      durations.options.settings.caRenewBeforeDays,
+    ],
+    ['cg', 'kind-a', 90, 30, 3650, 400],
+    '-n, --context, lifetimes as durations, and the older -days spelling',
+  );
   t.throws(() => parseBootstrapArgs(['--service', 'certguard'], {}), new Error('--namespace is required'), 'the namespace is required');
   t.throws(
     () => parseBootstrapArgs(['--namespace', 'n', '--service', 's', '--ca-secret', 'c', '--tls-secret', 't', '--label', 'novalue'], {}),

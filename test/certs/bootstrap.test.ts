@@ -207,12 +207,12 @@ t.test('checkSettings', async (t) => {
   t.same(checkSettings(SETTINGS), [], 'the defaults are consistent');
   t.same(
     checkSettings({ ...SETTINGS, caRenewBeforeDays: 1825, renewBeforeDays: 365 }),
-    ['ca-renew-before-days (1825) must be less than ca-validity-days (1825)', 'renew-before-days (365) must be less than validity-days (365)'],
+    ['--ca-renew-before (1825d) must be less than --ca-validity (1825d)', '--renew-before (365d) must be less than --validity (365d)'],
     'renew-before equal to the validity would renew on every run',
   );
   t.same(
     checkSettings({ ...SETTINGS, renewBeforeDays: 200, caRenewBeforeDays: 100 }),
-    ['renew-before-days (200) must be less than ca-renew-before-days (100)'],
+    ['--renew-before (200d) must be less than --ca-renew-before (100d)'],
     'the serving certificate must be renewable inside the old CA overlap',
   );
 });

@@ -193,6 +193,8 @@ t.test('ConfigMap: what `certguard serve --config` accepts', async (t) => {
   t.same(
     config({}),
     {
+      apiVersion: 'certguard.io/v1alpha1',
+      kind: 'Configuration',
       policies: {
         'gateway-listener-tls': { mode: 'enforce' },
         'certificate-dns': { mode: 'enforce' },
@@ -206,15 +208,21 @@ t.test('ConfigMap: what `certguard serve --config` accepts', async (t) => {
   );
   const custom = {
     policies: {
-      'gateway-listener-tls': { mode: 'placeholder', placeholder: { validityDays: 3 } },
+      'gateway-listener-tls': { mode: 'placeholder', placeholder: { validity: '3d' } },
       'certificate-dns': { mode: 'warn', ingress: { addresses: ['203.0.113.10'] } },
     },
-    cluster: { staleAfterSeconds: 60 },
+    cluster: { staleAfter: '1m' },
   };
   const rendered = config({ config: custom });
   t.same(rendered.policies['certificate-dns'], { mode: 'warn', ingress: { addresses: ['203.0.113.10'] } }, 'values pass through unchanged');
   t.doesNotThrow(() => parseConfig(rendered, 'rendered ConfigMap'), 'the config loader accepts the rendered config');
   t.equal(parseConfig(rendered).policies['gateway-listener-tls'].placeholder.validityDays, 3, 'and reads the same values');
+  t.equal(parseConfig(rendered).cluster.staleAfterSeconds, 60, 'durations with units included');
+  t.match(
+    renderError({ config: { cluster: { staleAfterSeconds: 60 } } }),
+    /additional properties 'staleAfterSeconds' not allowed/,
+    'an unversioned key is refused by helm, naming it',
+  );
 });
 
 t.test('bootstrap: a hook Job at pre/post install and upgrade, and a renewal CronJob', async (t) => {
@@ -237,10 +245,10 @@ t.test('bootstrap: a hook Job at pre/post install and upgrade, and a renewal Cro
     '--tls-secret=certguard-tls',
     '--validating-webhook-configuration=certguard',
     '--mutating-webhook-configuration=certguard',
-    '--ca-validity-days=1825',
-    '--ca-renew-before-days=365',
-    '--validity-days=365',
-    '--renew-before-days=60',
+    '--ca-validity=1825d',
+    '--ca-renew-before=365d',
+    '--validity=365d',
+    '--renew-before=60d',
     '--label=app.kubernetes.io/name=certguard',
     '--label=app.kubernetes.io/instance=certguard',
   ];

@@ -284,9 +284,20 @@ t.test('cert-manager mode: cainjector fills caBundle, no bootstrap Job', async (
 
 t.test('bad combinations fail at render time with a reason', async (t) => {
   t.match(
-    renderError({ config: { policies: { 'certificate-dns': { lookupTimeoutMs: 5000 } } } }),
-    "config.policies.certificate-dns.lookupTimeoutMs (5000) must be below the webhook's timeoutSeconds (5 s), or every slow lookup times the whole call out",
+    renderError({ config: { policies: { 'certificate-dns': { lookupTimeout: '5s' } } } }),
+    "config.policies.certificate-dns.lookupTimeout (5s) must be below the webhook's timeoutSeconds (5 s), or every slow lookup times the whole call out",
     'a DNS budget at or above the webhook timeout',
+  );
+  t.match(
+    renderError({ config: { policies: { 'certificate-dns': { lookupTimeout: '5000ms' } } } }),
+    'config.policies.certificate-dns.lookupTimeout (5000ms) must be below',
+    'in milliseconds too',
+  );
+  t.doesNotThrow(() => render({ config: { policies: { 'certificate-dns': { lookupTimeout: '4500ms' } } } }), 'below the timeout renders');
+  t.match(
+    renderError({ config: { policies: { 'certificate-dns': { lookupTimeout: '1s500ms' } } } }),
+    'config.policies.certificate-dns.lookupTimeout (1s500ms): the chart compares it with the webhook timeout: write it in ms or s, e.g. 2s or 1500ms',
+    'a spelling the chart cannot compare is refused, not guessed',
   );
   t.match(
     renderError({ bootstrap: { renewBeforeDays: 400 } }),

@@ -51,7 +51,7 @@ t.test('a placeholder older than placeholderMaxAgeHours, as YAML', async (t) => 
   );
   t.match(
     output.findings[0]?.message,
-    /^Secret traefik\/app-tls is a certguard placeholder \(for Gateway traefik\/traefik-gateway, listeners websecure\) created at 2020-01-01T00:00:00\.000Z and still not replaced by a real certificate after \d+ hours \(audit\.placeholderMaxAgeHours is 24\): /,
+    /^Secret traefik\/app-tls is a certguard placeholder \(for Gateway traefik\/traefik-gateway, listeners websecure\) created at 2020-01-01T00:00:00\.000Z and still not replaced by a real certificate after \d+ hours \(audit\.placeholderMaxAge is 24h\): /,
   );
 });
 
@@ -66,7 +66,7 @@ t.test('a Certificate not Ready for longer than notReadyAfterMinutes', async (t)
   );
   t.match(
     stuck[0]?.message,
-    /^Certificate apps\/app-tls has not been Ready for \d+ minutes \(since 2020-01-01T00:00:00\.000Z, audit\.notReadyAfterMinutes is 60\): cert-manager says Ready=False reason "Failed": "Failed to wait for order resource "app-tls-1-123" to become ready: order is in "invalid" state"\. Look with: /,
+    /^Certificate apps\/app-tls has not been Ready for \d+ minutes \(since 2020-01-01T00:00:00\.000Z, audit\.notReadyAfter is 60m\): cert-manager says Ready=False reason "Failed": "Failed to wait for order resource "app-tls-1-123" to become ready: order is in "invalid" state"\. Look with: /,
   );
 });
 
@@ -81,7 +81,7 @@ t.test('a Certificate not Ready, with its failing Challenge read from the folder
   );
   t.match(
     stuck[0]?.message,
-    /^Certificate apps\/shop-tls has not been Ready for \d+ minutes \(since 2020-01-01T00:00:00\.000Z, audit\.notReadyAfterMinutes is 60\): cert-manager says Ready=False reason "DoesNotExist": "Issuing certificate as Secret does not exist", and its Challenge apps\/shop-tls-1-2803290185-1923481025 for "shop\.example\.com" \(HTTP-01\) is "pending": "Waiting for HTTP-01 challenge propagation: wrong status code '404', expected '200'"\. Look with: kubectl describe certificate shop-tls -n apps, then kubectl get certificaterequests,orders,challenges -n apps$/,
+    /^Certificate apps\/shop-tls has not been Ready for \d+ minutes \(since 2020-01-01T00:00:00\.000Z, audit\.notReadyAfter is 60m\): cert-manager says Ready=False reason "DoesNotExist": "Issuing certificate as Secret does not exist", and its Challenge apps\/shop-tls-1-2803290185-1923481025 for "shop\.example\.com" \(HTTP-01\) is "pending": "Waiting for HTTP-01 challenge propagation: wrong status code '404', expected '200'"\. Look with: kubectl describe certificate shop-tls -n apps, then kubectl get certificaterequests,orders,challenges -n apps$/,
   );
   t.same(
     output.findings.filter((finding) => ['Challenge', 'Order', 'CertificateRequest'].includes(finding.object?.kind ?? '')),
@@ -90,7 +90,7 @@ t.test('a Certificate not Ready, with its failing Challenge read from the folder
   );
 });
 
-t.test('a certificate expiring within expiringWithinDays is a warning: exit 0', async (t) => {
+t.test('a certificate expiring within audit.expiringWithin is a warning: exit 0', async (t) => {
   const folder = await mkdtemp(join(tmpdir(), 'certguard-audit-'));
   t.teardown(() => rm(folder, { recursive: true, force: true }));
   const keys = await generateRsaKeyPair();
@@ -124,7 +124,7 @@ t.test('a certificate expiring within expiringWithinDays is a warning: exit 0', 
   t.equal(result.code, 0, result.stderr);
   t.match(
     result.stdout,
-    /\nGateway traefik\/traefik-gateway +gateway-listener-tls +certificate-expiring +warn +spec\.listeners\[0\] "websecure" \(Gateway traefik\/traefik-gateway, hostname "app\.example\.com"\): certificateRefs\[0\] Secret "traefik\/app-tls" holds a certificate that expires at \S+, in 3 days \(audit\.expiringWithinDays is 14\): /,
+    /\nGateway traefik\/traefik-gateway +gateway-listener-tls +certificate-expiring +warn +spec\.listeners\[0\] "websecure" \(Gateway traefik\/traefik-gateway, hostname "app\.example\.com"\): certificateRefs\[0\] Secret "traefik\/app-tls" holds a certificate that expires at \S+, in 3 days \(audit\.expiringWithin is 14d\): /,
   );
   t.match(result.stdout, /\n2 objects judged: 0 failed, 1 warnings\n$/);
 });
@@ -173,6 +173,29 @@ t.test('-o openreport / policyreport: the reports the audit would write, one YAM
     [report?.apiVersion, report?.kind, report?.metadata.namespace, report?.results.map((result) => result.policy)],
     ['wgpolicyk8s.io/v1alpha2', 'PolicyReport', 'traefik', ['gateway-listener-tls']],
   );
+});
+
+t.test('-n audits one namespace: its objects and the findings about it', async (t) => {
+  const traefik = await audit(['--manifests', MISSING, '-n', 'traefik', '-o', 'json']);
+  t.equal(traefik.code, 1, traefik.stderr);
+  const found = JSON.parse(traefik.stdout) as { judged: number; findings: Array<{ object?: { namespace?: string }; rule: string }> };
+  t.same(
+    found.findings.map((finding) => [finding.object?.namespace, finding.rule]),
+    [['traefik', 'admission']],
+    'the Gateway in traefik',
+  );
+  t.ok(found.judged > 0 && found.judged < 5, `only traefik's objects judged (${found.judged} of 5)`);
+  const other = await audit(['--manifests', MISSING, '--namespace', 'app-prod']);
+  t.equal(other.code, 0, 'nothing wrong in app-prod');
+  t.match(other.stdout, /^\d+ objects judged: 0 failed, 0 warnings\n$/m);
+  const solvers = await audit(['--manifests', SOLVERS, '-n', 'certguard-fixture-solver-one', '-o', 'json']);
+  t.same(
+    (JSON.parse(solvers.stdout) as { findings: Array<{ rule: string }> }).findings.map((finding) => finding.rule),
+    ['namespace-solver-cap'],
+    'a finding on the Namespace object counts as about that namespace',
+  );
+  const writes = await audit(['-n', 'traefik', '--write-reports']);
+  t.same([writes.code, writes.stderr], [2, "certguard audit: --write-reports rewrites every namespace's report: it cannot be combined with --namespace\n"]);
 });
 
 t.test('usage errors exit 2 with one line', async (t) => {

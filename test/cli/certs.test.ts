@@ -20,10 +20,10 @@ t.test('certguard certs writes a CA and a serving certificate that verify with n
     'localhost',
     '--ip',
     '127.0.0.1',
-    '--validity-days',
-    '30',
-    '--ca-validity-days',
-    '60',
+    '--validity',
+    '720h',
+    '--ca-validity',
+    '60d',
   ]);
   t.equal(result.code, 0, result.stderr);
   const caPem = await readFile(join(out, 'ca.crt'), 'utf8');
@@ -55,6 +55,17 @@ t.test('certguard certs refuses to overwrite without --force', async (t) => {
 const usageErrors: Array<[string, string[], string]> = [
   ['an invalid IP', ['--ip', 'nope'], 'certguard certs: --ip "nope" is not an IP address\n'],
   ['a validity that is not a number of days', ['--validity-days', 'soon'], 'certguard certs: --validity-days must be a whole number of days ≥ 1, got "soon"\n'],
+  ['a validity without a unit', ['--validity', '30'], 'certguard certs: --validity must be a duration of whole days ≥ 1 (e.g. 365d or 8760h), got "30"\n'],
+  [
+    'a validity that is not whole days',
+    ['--validity', '36h'],
+    'certguard certs: --validity must be a duration of whole days ≥ 1 (e.g. 365d or 8760h), got "36h"\n',
+  ],
+  [
+    'both spellings at once',
+    ['--validity', '30d', '--validity-days', '30'],
+    'certguard certs: --validity and --validity-days say the same thing: give only --validity\n',
+  ],
   [
     'an unknown flag',
     ['--bogus'],

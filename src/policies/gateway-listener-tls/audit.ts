@@ -1,9 +1,9 @@
 // gateway-listener-tls's audit-only rules: what admission cannot see because time or the
 // controller breaks it after the apply.
-//   - placeholder-age: a placeholder cert-manager has not replaced after audit.placeholderMaxAgeHours
+//   - placeholder-age: a placeholder cert-manager has not replaced after audit.placeholderMaxAge
 //     (it normally lives minutes; a day later its listeners have served an untrusted certificate).
 //   - certificate-expiring: a listener's certificate that still works but ends within
-//     audit.expiringWithinDays. An expired one is already the admission verdict.
+//     audit.expiringWithin. An expired one is already the admission verdict.
 //   - listenerset-not-accepted: a ListenerSet whose Accepted condition is False (GEP-1713), in the
 //     controller's words; a controller that writes no status gives no finding.
 import { refOf, RULE_CERTIFICATE_EXPIRING, RULE_PLACEHOLDER_AGE, type Finding } from '../../audit/findings.ts';
@@ -42,7 +42,7 @@ const forWhom = (secret: KubeObject): string => {
 export const placeholderAgeMessage = (secret: KubeObject, createdAt: Date, now: Date, maxAgeHours: number): string => {
   const namespace = secret.metadata?.namespace ?? 'default';
   const hours = Math.floor((now.getTime() - createdAt.getTime()) / HOUR_MS);
-  return `Secret ${namespace}/${secret.metadata?.name ?? ''} is a certguard placeholder${forWhom(secret)} created at ${createdAt.toISOString()} and still not replaced by a real certificate after ${hours} hours (audit.placeholderMaxAgeHours is ${maxAgeHours}): its listeners serve a self-signed certificate clients do not trust. Fix: find out why cert-manager has not issued it (kubectl get certificate -n ${namespace}, and kubectl describe the one whose spec.secretName is ${secret.metadata?.name ?? ''}), or put a real certificate in the Secret`;
+  return `Secret ${namespace}/${secret.metadata?.name ?? ''} is a certguard placeholder${forWhom(secret)} created at ${createdAt.toISOString()} and still not replaced by a real certificate after ${hours} hours (audit.placeholderMaxAge is ${maxAgeHours}h): its listeners serve a self-signed certificate clients do not trust. Fix: find out why cert-manager has not issued it (kubectl get certificate -n ${namespace}, and kubectl describe the one whose spec.secretName is ${secret.metadata?.name ?? ''}), or put a real certificate in the Secret`;
 };
 
 /** Labels and annotations only: the live view caches Secret metadata, never data. */
@@ -68,7 +68,7 @@ const findOldPlaceholders = async ({ view, now, settings }: AuditContext): Promi
 
 export const expiringMessage = (site: Site, notAfter: Date, now: Date, withinDays: number): string => {
   const days = Math.floor((notAfter.getTime() - now.getTime()) / DAY_MS);
-  return `${where(site)}: ${refText(site)} holds a certificate that expires at ${notAfter.toISOString()}, in ${days} ${days === 1 ? 'day' : 'days'} (audit.expiringWithinDays is ${withinDays}): clients will reject it from then on. Fix: renew the certificate (cmctl renew, or find out why cert-manager did not)`;
+  return `${where(site)}: ${refText(site)} holds a certificate that expires at ${notAfter.toISOString()}, in ${days} ${days === 1 ? 'day' : 'days'} (audit.expiringWithin is ${withinDays}d): clients will reject it from then on. Fix: renew the certificate (cmctl renew, or find out why cert-manager did not)`;
 };
 
 /**
