@@ -8,10 +8,12 @@ import type { CaaResult, LookupResult, NameResolver } from '../dns/resolver.ts';
 import type { KubeObject } from '../kube/object.ts';
 import { certificatePoliciesOf } from '../cli/explain.ts';
 import { acmeIssuer, annotated, gateway, http, https, listenerSet, makePki, NOW, tlsSecret, certificate } from '../policies/gateway-listener-tls/testing.ts';
+import { EXPLANATION_SCHEMA, explanationProblems } from '../../test/helpers/explanation-schema.ts';
 import { messageProblems } from '../../test/helpers/message-rules.ts';
+import { parse } from 'yaml';
 import { explain } from './explain.ts';
-import { formatTable } from './format.ts';
-import type { ChainStatus, Explanation, HopId, HopStatus, Target } from './model.ts';
+import { formatExplanation, formatTable } from './format.ts';
+import { EXPLANATION_API_VERSION, HOPS, type ChainStatus, type Explanation, type HopId, type HopStatus, type Target } from './model.ts';
 import { manifestSource, ReadError, type ExplainSource } from './source.ts';
 
 const pki = await makePki();
@@ -521,13 +523,18 @@ const CASES: Case[] = [
   },
 ];
 
+/** Every Explanation this file makes, checked against docs/explain.schema.json by the last test. */
+const produced: Array<{ name: string; explanation: Explanation }> = [];
+
 const run = async (c: Case): Promise<Explanation> => {
   const config = defaultConfig();
   c.config?.(config);
   const resolver = new TableResolver(c.dns ?? POINTED, c.caa);
   const certificatePolicies = certificatePoliciesOf(config, resolver);
   const inner = manifestSource(c.objects);
-  return explain(c.target ?? GATEWAY, { source: c.source ? c.source(inner) : inner, config, certificatePolicies, resolver, now: NOW });
+  const explanation = await explain(c.target ?? GATEWAY, { source: c.source ? c.source(inner) : inner, config, certificatePolicies, resolver, now: NOW });
+  produced.push({ name: c.name, explanation });
+  return explanation;
 };
 
 for (const c of CASES) {
@@ -605,4 +612,58 @@ t.test('the JSON names the hops in chain order', async (t) => {
     ['owner', 'listener', 'secret', 'filler', 'issuer', 'names', 'cert-manager', 'solver-route', 'solver-cap'],
   );
   t.match(explanation, { apiVersion: 'certguard.io/v1alpha1', kind: 'Explanation', target: GATEWAY, status: 'healthy', notes: [] });
+});
+
+t.test('docs/explain.schema.json names the hops and the apiVersion model.ts does', async (t) => {
+  const definitions = EXPLANATION_SCHEMA.definitions as Record<string, { enum?: unknown[] }>;
+  t.same(definitions.hopId?.enum, HOPS);
+  t.same((EXPLANATION_SCHEMA.properties as Record<string, { const?: unknown }>).apiVersion?.const, EXPLANATION_API_VERSION);
+});
+
+type Mutable = Record<string, unknown> & {
+  chains: Array<Record<string, unknown> & { hops: Array<Record<string, unknown>>; listener: Record<string, unknown> }>;
+};
+
+t.test('an output that strays from docs/explain.schema.json does not fit it', async (t) => {
+  const broken = JSON.parse(formatExplanation(await run(CASES[2] as Case), 'json', false)) as Mutable;
+  const healthyOne = JSON.parse(formatExplanation(await run(CASES[0] as Case), 'json', false)) as Mutable;
+  t.same(explanationProblems(broken), [], 'the unchanged output fits');
+  const strays: Array<[string, Mutable, (value: Mutable) => void]> = [
+    ['an extra top-level field', broken, (value) => (value.extra = true)],
+    ['an extra field on the target', broken, (value) => ((value.target as Record<string, unknown>).uid = 'x')],
+    ['an extra field on a chain', broken, (value) => (value.chains[0]!.secretRef = {})],
+    ['an extra field on a listener', broken, (value) => (value.chains[0]!.listener.sectionName = 'x')],
+    ['an extra field on a hop', broken, (value) => (value.chains[0]!.hops[0]!.reason = 'x')],
+    [
+      'a renamed hop field (status -> state)',
+      broken,
+      (value) => {
+        const hop = value.chains[0]!.hops[0]!;
+        hop.state = hop.status;
+        delete hop.status;
+      },
+    ],
+    ['a hop that is not in the chain vocabulary', broken, (value) => (value.chains[0]!.hops[0]!.hop = 'dns')],
+    ['a hop status outside ok|pending|broken|unreadable|skipped', broken, (value) => (value.chains[0]!.hops[0]!.status = 'failed')],
+    ['a chain status outside healthy|pending|broken|unknown', broken, (value) => (value.chains[0]!.status = 'degraded')],
+    ['another apiVersion', broken, (value) => (value.apiVersion = 'certguard.io/v1')],
+    ['a port as a string', broken, (value) => (value.chains[0]!.listener.port = '443')],
+    ['details as one string', broken, (value) => (value.chains[0]!.hops[0]!.details = 'x')],
+    ['no notes', broken, (value) => delete value.notes],
+    ['a broken chain without its cause', broken, (value) => delete value.chains[0]!.cause],
+    ['a healthy chain with a cause', healthyOne, (value) => (value.chains[0]!.cause = { hop: 'secret', message: 'x' })],
+  ];
+  for (const [name, base, change] of strays) {
+    const value = structuredClone(base);
+    change(value);
+    t.not(explanationProblems(value).length, 0, name);
+  }
+});
+
+t.test('every Explanation above, as -o json and as -o yaml prints it, fits docs/explain.schema.json', async (t) => {
+  t.ok(produced.length >= CASES.length, `${produced.length} explanations`);
+  for (const { name, explanation } of produced) {
+    t.same(explanationProblems(JSON.parse(formatExplanation(explanation, 'json', false))), [], `json: ${name || explanation.target.kind}`);
+    t.same(explanationProblems(parse(formatExplanation(explanation, 'yaml', false))), [], `yaml: ${name || explanation.target.kind}`);
+  }
 });

@@ -1,7 +1,8 @@
 // What `certguard explain` answers: for each listener certificateRef (or each Secret or
 // Certificate asked about), the chain of hops from the listener to the solver cap, each with a
 // status, and the first broken one named. This shape is the JSON/YAML output (-o json|yaml):
-// stable, documented in README.md ("When a certificate is not served"). Add fields, never rename.
+// stable, its JSON Schema docs/explain.schema.json (closed: a field added here is added there).
+// Add fields, never rename: a rename or removal needs a new apiVersion.
 
 export const EXPLANATION_API_VERSION = 'certguard.io/v1alpha1';
 

@@ -7,6 +7,7 @@ import t from 'tap';
 import { parse } from 'yaml';
 import { run as runExplain, targetOf } from '../../src/cli/explain.ts';
 import { runFile } from '../helpers/cli.ts';
+import { explanationProblems } from '../helpers/explanation-schema.ts';
 
 const root = join(import.meta.dirname, '../..');
 
@@ -50,6 +51,8 @@ t.test('-o json and -o yaml carry the same Explanation', async (t) => {
   const yaml = await explain(['gateway', 'traefik/traefik-gateway', '--manifests', MISSING, '-o', 'yaml']);
   t.equal(json.code, 1);
   t.same(JSON.parse(json.stdout), parse(yaml.stdout));
+  t.same(explanationProblems(JSON.parse(json.stdout)), [], 'the JSON fits docs/explain.schema.json');
+  t.same(explanationProblems(parse(yaml.stdout)), [], 'the YAML fits docs/explain.schema.json');
   const parsed = JSON.parse(json.stdout) as {
     apiVersion: string;
     status: string;

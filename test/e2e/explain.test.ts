@@ -30,6 +30,7 @@ import type { Cluster } from './harness/cluster.ts';
 import { namespace, tlsSecret, yamlOf } from './harness/objects.ts';
 import { KUBECTL, NODE, repoRoot } from './harness/paths.ts';
 import { issueCa } from './harness/pki.ts';
+import { explanationProblems } from '../helpers/explanation-schema.ts';
 import { makeTempDir, run, waitFor } from './harness/processes.ts';
 
 type Obj = Record<string, unknown>;
@@ -148,12 +149,16 @@ const explainCli = (cluster: Cluster, configFile: string, args: string[], viaKub
   return run(KUBECTL, ['certguard', 'explain', ...args, ...flags], { env });
 };
 
-const explained = (result: Cli): Explanation => {
+/** The CLI's -o json (or yaml) output, which must fit docs/explain.schema.json. */
+const explained = (t: { same(found: unknown, wanted: unknown, message: string): unknown }, result: Cli, format: 'json' | 'yaml' = 'json'): Explanation => {
+  let value: unknown;
   try {
-    return JSON.parse(result.stdout) as Explanation;
+    value = format === 'json' ? JSON.parse(result.stdout) : parse(result.stdout);
   } catch {
-    throw new Error(`not JSON (exit ${result.code}): ${result.stdout}${result.stderr}`);
+    throw new Error(`not ${format} (exit ${result.code}): ${result.stdout}${result.stderr}`);
   }
+  t.same(explanationProblems(value), [], `the ${format} output fits docs/explain.schema.json`);
+  return value as Explanation;
 };
 
 const listenerMessage = (ns: string) => `spec.listeners[0] "websecure" (Gateway ${ns}/gw, hostname "${host(ns)}"): certificateRefs[0] Secret "${ns}/tls"`;
@@ -342,7 +347,7 @@ t.test('certguard explain on cert-manager, pebble, dnsmasq and Traefik', async (
   for (const c of cases) {
     await t.test(`${c.ns}: ${c.status}${c.cause ? ` at ${c.cause}` : ''}`, async (t) => {
       const result = await explainCli(cluster, configFile, ['gateway', `${c.ns}/gw`, '-o', 'json']);
-      const explanation = explained(result);
+      const explanation = explained(t, result);
       t.equal(result.code, c.code, `exit ${c.code}: ${result.stderr}`);
       t.equal(explanation.status, c.status);
       const chain = explanation.chains[0];
@@ -354,7 +359,7 @@ t.test('certguard explain on cert-manager, pebble, dnsmasq and Traefik', async (
   }
 
   await t.test("routefail: the solver route Traefik refuses is broken on the solver-route hop, with Traefik's condition", async (t) => {
-    const explanation = explained(await explainCli(cluster, configFile, ['gateway', 'routefail/gw', '-o', 'json']));
+    const explanation = explained(t, await explainCli(cluster, configFile, ['gateway', 'routefail/gw', '-o', 'json']));
     const hop = explanation.chains[0]?.hops.find((found) => found.hop === 'solver-route');
     t.equal(hop?.status, 'broken');
     t.match(
@@ -366,7 +371,7 @@ t.test('certguard explain on cert-manager, pebble, dnsmasq and Traefik', async (
 
   await t.test("lsrefused: a ListenerSet its parent's spec refuses is broken at the owner, Traefik having written no status", async (t) => {
     const result = await explainCli(cluster, configFile, ['listenerset', 'lsrefused/ls', '-o', 'json']);
-    const explanation = explained(result);
+    const explanation = explained(t, result);
     t.equal(result.code, 1, result.stderr);
     const chain = explanation.chains[0];
     t.equal(chain?.cause?.hop, 'owner');
@@ -388,7 +393,7 @@ t.test('certguard explain on cert-manager, pebble, dnsmasq and Traefik', async (
 
   await t.test('dns with certificate-dns off: still broken at names, the note says admission lets it in', async (t) => {
     const result = await explainCli(cluster, offConfigFile, ['gateway', 'dns/gw', '-o', 'json']);
-    const chain = explained(result).chains[0];
+    const chain = explained(t, result).chains[0];
     t.equal(result.code, 1, result.stderr);
     t.equal(chain?.cause?.hop, 'names');
     t.equal(chain?.cause?.message, cases.find((c) => c.ns === 'dns')?.message);
@@ -399,7 +404,7 @@ t.test('certguard explain on cert-manager, pebble, dnsmasq and Traefik', async (
   });
 
   await t.test("the controller's own conditions are on the listener hop (Traefik on the missing Secret)", async (t) => {
-    const explanation = explained(await explainCli(cluster, configFile, ['gateway', 'deadlock/gw', '-o', 'json']));
+    const explanation = explained(t, await explainCli(cluster, configFile, ['gateway', 'deadlock/gw', '-o', 'json']));
     const hop = explanation.chains[0]?.hops.find((found) => found.hop === 'listener');
     t.equal(hop?.status, 'broken');
     t.match(hop?.details.join('\n') ?? '', /ResolvedRefs=False/, 'Traefik reports the unresolved ref');
@@ -432,8 +437,8 @@ t.test('certguard explain on cert-manager, pebble, dnsmasq and Traefik', async (
     t.comment(`explain gateway cap/gw:\n${table.stdout}`);
     t.match(table.stdout, /\n {4}solver-cap {3}BROKEN {5}namespace cap: 1 of 1 solver HTTPRoutes, no headroom, cluster: \d+ of 200 \(headroom \d+\)\n/);
     t.same(
-      parse((await explainCli(cluster, configFile, ['gateway', 'cap/gw', '-o', 'yaml'])).stdout),
-      explained(await explainCli(cluster, configFile, ['gateway', 'cap/gw', '-o', 'json'])),
+      explained(t, await explainCli(cluster, configFile, ['gateway', 'cap/gw', '-o', 'yaml']), 'yaml'),
+      explained(t, await explainCli(cluster, configFile, ['gateway', 'cap/gw', '-o', 'json'])),
       'YAML and JSON agree',
     );
   });
@@ -500,7 +505,7 @@ t.test('certguard explain on cert-manager, pebble, dnsmasq and Traefik', async (
       '--config',
       configFile,
     ]);
-    const chain = explained(result).chains[0];
+    const chain = explained(t, result).chains[0];
     const hop = (id: string) => chain?.hops.find((found) => found.hop === id);
     t.equal(hop('cert-manager')?.status, 'unreadable');
     t.equal(hop('cert-manager')?.message, 'cannot read Challenges in namespace cap: forbidden');
@@ -527,6 +532,7 @@ t.test('certguard explain on cert-manager, pebble, dnsmasq and Traefik', async (
       timings.push(`${(performance.now() - started).toFixed(0)} ms, ${source.reads()} API reads`);
       t.equal(explanation.chains.length, BENCH_LISTENERS, `${BENCH_LISTENERS} chains`);
       t.equal(explanation.status, 'healthy');
+      t.same(explanationProblems(JSON.parse(JSON.stringify(explanation))), [], 'fits docs/explain.schema.json');
     }
     const started = performance.now();
     const cli = await explainCli(cluster, configFile, ['gateway', 'bench/gw']);
