@@ -221,6 +221,8 @@ const measureServe = async (settings: string, compileCache: 'warm' | 'off', audi
     await writeCertificates(work, pair);
     const env: NodeJS.ProcessEnv = { ...process.env, ...(image ? IMAGE_ENV : {}), NODE_OPTIONS: nodeOptions };
     delete env.NODE_COMPILE_CACHE;
+    // bin/certguard.js turns on a per-user cache unless told not to.
+    if (compileCache === 'off') env.NODE_DISABLE_COMPILE_CACHE = '1';
     if (compileCache === 'warm') {
       // What the image build does once, as the user that runs serve (Node keeps a cache per uid):
       // load every module the commands load, so the cache holds them.

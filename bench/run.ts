@@ -2,6 +2,7 @@
 // `npm run bench -- admission` runs one.
 import { runAdmissionBench } from './admission.ts';
 import { runAuditBench } from './audit.ts';
+import { runCliStartBench } from './cli-start.ts';
 import { runClusterViewBench, runServeAuditBench } from './cluster-view.ts';
 import { runKubectlApplyBench } from './kubectl-apply.ts';
 import { runPlaceholderBench } from './placeholder.ts';
@@ -15,6 +16,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   placeholder: runPlaceholderBench,
   'secret-usage': runSecretUsageBench,
   'kubectl-apply': runKubectlApplyBench,
+  'cli-start': () => runCliStartBench(),
 };
 
 const wanted = process.argv.slice(2);
