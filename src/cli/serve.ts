@@ -15,6 +15,7 @@ import type { SecretWriter } from '../cluster/writer.ts';
 import { startServeAudit } from '../audit/in-serve.ts';
 import { createAdmittedSolvers } from '../policies/acme-solver-cap/admitted.ts';
 import { buildApp } from '../server/app.ts';
+import { compileShapes } from '../kube/shape.ts';
 import { createBreakGlassRecorder } from '../server/break-glass-record.ts';
 import { createAccessReviewer } from '../cluster/live/access-review.ts';
 import { KubeClient } from '../cluster/live/kube-client.ts';
@@ -174,6 +175,8 @@ export const startServer = async (options: ServeOptions): Promise<RunningServer>
         logger,
       })
     : undefined;
+  // The kinds' shape schemas compile lazily (a CLI judges one kind); a webhook compiles all before it listens.
+  compileShapes();
   await certs.start();
   view.start().catch((error: unknown) => logger.error({ err: { message: (error as Error).message } }, 'cluster view stopped'));
   await app.listen({ port: options.port, host: options.bindAddress });

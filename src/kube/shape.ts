@@ -151,9 +151,12 @@ type Checked = { fields: Record<string, Shape>; fits: (value: unknown) => boolea
 
 // Compiled on first use, not at import: a command that judges one kind (explain: Certificates)
 // compiles that kind's schema only, instead of every kind's (~100 ms of a CLI start, bench/README.md).
-const checkedOf = (fields: Record<string, Shape>): Checked => {
-  let compiled: ((value: unknown) => boolean) | undefined;
-  return { fields, fits: (value) => (compiled ??= ajv.compile(fieldsSchema(fields)) as (value: unknown) => boolean)(value) };
+type Fits = (value: unknown) => boolean;
+
+const checkedOf = (fields: Record<string, Shape>): Checked & { compile: () => Fits } => {
+  let compiled: Fits | undefined;
+  const compile = () => (compiled ??= ajv.compile(fieldsSchema(fields)) as Fits);
+  return { fields, fits: (value) => compile()(value), compile };
 };
 
 const BASE_FIELDS: Record<string, Shape> = { apiVersion: 'string', kind: 'string', metadata: METADATA };
@@ -161,6 +164,11 @@ const BASE_FIELDS: Record<string, Shape> = { apiVersion: 'string', kind: 'string
 /** Each judged kind's fields with the base ones, compiled once: the key is one of KINDS' own. */
 const BY_KIND = new Map(Object.entries(KINDS).map(([key, fields]) => [key, checkedOf({ ...BASE_FIELDS, ...fields })]));
 const BASE = checkedOf(BASE_FIELDS);
+
+/** Every kind's schema compiled now: serve calls it at start, so no review pays for a compile. */
+export const compileShapes = (): void => {
+  for (const checked of [...BY_KIND.values(), BASE]) checked.compile();
+};
 
 /**
  * Why `object` cannot be read as `kind`, e.g. "metadata.annotations is not a map" or
