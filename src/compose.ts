@@ -2,10 +2,6 @@
 // policies from the config and hands them their dependencies.
 import type { Logger } from 'pino';
 import { budgetedResolver } from './audit/dns-budget.ts';
-import { createMetrics, type Metrics, type MetricsOptions, type MetricsView } from './metrics/metrics.ts';
-import { registerSolverMetrics } from './policies/acme-solver-cap/metrics.ts';
-import { registerPlaceholderMetrics } from './policies/gateway-listener-tls/metrics.ts';
-import { registerInUseMetrics } from './policies/tls-secret-in-use/metrics.ts';
 import type { Config } from './config/schema.ts';
 import { createNameResolver, type NameResolver } from './dns/resolver.ts';
 import { ANNOTATION_ALONE, type AccessCheck, type BreakGlassGate } from './policies/break-glass.ts';
@@ -71,14 +67,4 @@ export const buildAuditPolicies = (config: Config, deps: PolicyDependencies): Po
     Object.entries(config.policies).map(([id, settings]) => [id, settings.mode === 'placeholder' ? { ...settings, mode: 'enforce' } : settings]),
   );
   return buildPolicies({ ...config, policies: policies as Config['policies'] }, { ...deps, resolver });
-};
-
-export type ServeMetrics = Metrics & Required<Pick<PolicyDependencies, 'recordInUseDeletion'>>;
-
-/** serve's metrics: the generic ones, plus each policy's own on the same registry. */
-export const buildMetrics = (view: MetricsView, options: MetricsOptions = {}): ServeMetrics => {
-  const metrics = createMetrics(view, options);
-  registerSolverMetrics(metrics.registry, view);
-  registerPlaceholderMetrics(metrics.registry, view);
-  return { ...metrics, recordInUseDeletion: registerInUseMetrics(metrics.registry) };
 };

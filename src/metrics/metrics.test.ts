@@ -11,7 +11,7 @@ import type { ClusterView, ContentJudge, CountOptions, ListOptions } from '../cl
 import { createAcmeSolverCapPolicy } from '../policies/acme-solver-cap/policy.ts';
 import { FindingCounts, registerAuditMetrics } from '../audit/metrics.ts';
 import type { ResourceStats } from './metrics.ts';
-import { buildMetrics as createMetrics } from '../compose.ts';
+import { buildMetrics as createMetrics } from '../compose-metrics.ts';
 
 type Series = Record<string, number>;
 

@@ -4,7 +4,7 @@
 // certguard's /metrics passes `promtool check metrics`.
 import t from 'tap';
 import { ManifestView, readManifests } from '../../src/cluster/manifest-view.ts';
-import { buildMetrics } from '../../src/compose.ts';
+import { buildMetrics } from '../../src/compose-metrics.ts';
 import { promtool } from '../helpers/promtool.ts';
 
 t.test("promtool check rules --lint=all: the rule file and the chart's copy", async (t) => {
