@@ -98,8 +98,7 @@ async function* namespacePages(view: ClusterView, client: KubeClient, namespace:
 /**
  * What a live audit judges, namespace by namespace: the view's Gateways and ListenerSets, and the
  * Certificates and Ingresses of each namespace listed in pages when it is judged (a metadata list
- * first says which namespaces have any). A cluster's Certificates in full were tens of MiB held
- * for a whole audit; now one page is.
+ * first says which namespaces have any): the audit holds one page of them, never the cluster's.
  */
 export const liveSource = (view: ClusterView, client: KubeClient, signal?: AbortSignal): AuditSource => ({
   issuance: () => issuanceRecords(client, signal),

@@ -1,5 +1,5 @@
 // Audit-only: a cert-manager Certificate whose Ready condition has been False (or Unknown) for longer
-// than audit.notReadyAfter, with the reason cert-manager gives (seed 001: a Certificate
+// than audit.notReadyAfter, with the reason cert-manager gives (incident 001: a Certificate
 // stuck for 17 hours while HTTP-01 kept failing). Read from the Certificate's status, and from its
 // failing Challenge when one exists (challenges.ts).
 import { conditionOf, describeCondition, oneLine, type Condition } from '../kube/conditions.ts';

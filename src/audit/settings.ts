@@ -22,13 +22,13 @@ export const auditSchema = {
   default: {},
   properties: {
     // 14 days: a 90-day ACME certificate is renewed 30 days before it expires, so one this close
-    // to its end is one whose renewal has been failing for over two weeks (seeds 003/004).
+    // to its end is one whose renewal has been failing for over two weeks (incidents 003/004).
     expiringWithinDays: { type: 'integer', minimum: 0, default: 14 },
     // A placeholder normally lives minutes (until cert-manager issues); a day means issuance is stuck.
     placeholderMaxAgeHours: { type: 'number', exclusiveMinimum: 0, default: 24 },
-    // An HTTP-01 issuance takes a minute or two; an hour not Ready is a stuck one (seed 001: 17 hours).
+    // An HTTP-01 issuance takes a minute or two; an hour not Ready is a stuck one (incident 001: 17 hours).
     notReadyAfterMinutes: { type: 'number', exclusiveMinimum: 0, default: 60 },
-    // Ten minutes: well inside seed 001's 15 hours, and one audit of a large cluster costs seconds.
+    // Ten minutes: well inside incident 001's 15 hours, and one audit of a large cluster costs seconds.
     intervalMinutes: { type: 'number', exclusiveMinimum: 0, default: 10 },
     // 50: one lookup sends at least three queries (A, AAAA, CNAME), so ~150 packets a second, a
     // seventh of the 1024 packets per second per network interface AWS's VPC resolver accepts

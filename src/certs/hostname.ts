@@ -1,7 +1,7 @@
 // Whether a certificate name covers a hostname, as TLS clients check it: RFC 6125 §6.4.3 with
 // the one form of wildcard that Go's crypto/x509 (matchHostnames) and browsers accept — "*" as
 // the whole left-most label, standing for exactly one label. So "*.example.com" covers
-// "a.example.com" but neither "example.com" nor "a.b.example.com" (seed 003). ASCII
+// "a.example.com" but neither "example.com" nor "a.b.example.com" (incident 003). ASCII
 // case-insensitive. As in Go's VerifyHostname, a name that is not a valid hostname (a trailing dot,
 // an empty label, a character outside letters, digits, "-" and "_") covers only the identical
 // name, and no DNS name covers an IP address. Shared by gateway-listener-tls (the listener's side)

@@ -97,7 +97,7 @@ const placeholder = (ns: string, name: string, created: string, replaced = false
     namespace: ns,
     creationTimestamp: created,
     labels: { 'certguard.io/placeholder': 'true', 'app.kubernetes.io/managed-by': 'certguard' },
-    // cert-manager overwrites the sentinel issuer with the real one when it issues (issue 12).
+    // cert-manager overwrites the sentinel issuer with the real one when it issues.
     annotations: replaced
       ? { 'cert-manager.io/certificate-name': name, 'cert-manager.io/issuer-name': 'letsencrypt' }
       : { 'cert-manager.io/issuer-name': 'certguard.io/placeholder' },

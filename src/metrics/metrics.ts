@@ -1,7 +1,7 @@
 // Prometheus metrics for certguard, on their own Registry (never prom-client's global one, so
 // tests and a second instance never share counters). Admission counters are fed from review()'s
 // decisions; everything about the cluster is computed from the view at scrape time, so a scrape
-// always shows the current cluster, not the state at the last admission (seed 001: 22,514 solver
+// always shows the current cluster, not the state at the last admission (incident 001: 22,514 solver
 // HTTPRoutes piled up for 15 hours without one alert).
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Decision, PolicyDecision } from '../admission/complete.ts';

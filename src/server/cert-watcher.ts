@@ -1,4 +1,4 @@
-// Hot reload of the serving certificate (controller-runtime certwatcher; seed 004 is the bug
+// Hot reload of the serving certificate (controller-runtime certwatcher; incident 004 is the bug
 // this avoids). The kubelet updates a mounted Secret by swapping the `..data` symlink, which
 // replaces files without modifying them, so we watch the directories AND poll. A read that
 // fails keeps the last good certificate and is logged once until it recovers.

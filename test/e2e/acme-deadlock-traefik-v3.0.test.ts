@@ -1,4 +1,4 @@
-// Seed 000's deadlock, for real, on Traefik v3.0.4: its Gateway API provider drops the *whole*
+// Incident 000's deadlock, for real, on Traefik v3.0.4: its Gateway API provider drops the *whole*
 // Gateway when one listener's Secret is missing (traefik/traefik#9158), so the HTTP-01 challenge
 // that would issue that Secret — served through the same Gateway — is never reached. Everything
 // else as in acme-seed-000.test.ts: certguard from its chart on a real node, cert-manager's solver
@@ -128,7 +128,7 @@ const reportOutage = (t: Tap.Test, outage: { checks: number; lost: number; longe
 const challengeOf = async (world: AcmeNode, c: Case): Promise<Challenge | undefined> =>
   (await getJson<{ items: Challenge[] }>(world.cluster, ['challenges', '-n', NS]))?.items.find((challenge) => JSON.stringify(challenge).includes(c.hostname));
 
-t.test('seed 000 deadlock on Traefik v3.0.4, and certguard breaking it', async (t) => {
+t.test('incident 000 deadlock on Traefik v3.0.4, and certguard breaking it', async (t) => {
   const world = await startAcmeNode(t, [WORKING, UNGUARDED.hostname, PLACEHOLDER.hostname, ENFORCED.hostname], { traefik: 'v3.0' });
   const { cluster } = world;
   const pair = await issueSelfSigned({ commonName: WORKING, dnsNames: [WORKING], ...validityWindow(30) });

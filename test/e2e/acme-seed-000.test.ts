@@ -1,4 +1,4 @@
-// Seed 000 from start to finish with real ACME: a Gateway whose new HTTPS listeners wait for
+// Incident 000 from start to finish with real ACME: a Gateway whose new HTTPS listeners wait for
 // certificates that cert-manager orders from pebble over HTTP-01, answered by cert-manager's own
 // solver Pods *through that same Gateway*. Everything a user runs is real: certguard installed by
 // its chart on the node, cert-manager v1.21.1 with its acmesolver image (built from its module),
@@ -159,7 +159,7 @@ const placeholderGauges = async (cluster: Cluster, ns: string): Promise<number[]
   );
 };
 
-t.test('seed 000 with ACME: HTTP-01 through the same Gateway, from pebble, on a real node', async (t) => {
+t.test('incident 000 with ACME: HTTP-01 through the same Gateway, from pebble, on a real node', async (t) => {
   const world = await startAcmeNode(t, [...WORKING, ...ALL.map((e) => e.hostname)]);
   const { cluster, dns, traefik, root } = world;
   await installCertguard(cluster, { config: { policies: { 'gateway-listener-tls': { mode: 'placeholder' }, 'certificate-dns': { mode: 'off' } } } });

@@ -1,4 +1,4 @@
-// Seed 001 with real solver Pods: certguard from its chart on the node, its certificate-dns
+// Incident 001 with real solver Pods: certguard from its chart on the node, its certificate-dns
 // resolving through the suite's dnsmasq (in the node's namespace, where its pods reach it),
 // cert-manager's solver Pods answering through Traefik, pebble validating.
 //
@@ -59,7 +59,7 @@ const mostAtOnce = (events: Array<{ type: string; object: Route }>): number => {
   return most;
 };
 
-t.test('seed 001 with real solver Pods: DNS checked at apply, the solver cap under real issuance', async (t) => {
+t.test('incident 001 with real solver Pods: DNS checked at apply, the solver cap under real issuance', async (t) => {
   const world = await startAcmeNode(t, [], {
     records: (node) => [...NAMES.map((name) => ({ name, a: [node] })), { name: ELSEWHERE, a: [ELSEWHERE_IP] }],
   });

@@ -1,4 +1,4 @@
-// Seed 000's account, settled on the version it ran: Traefik v3.6.6. The seed reports that one
+// Incident 000's account, settled on the version it ran: Traefik v3.6.6. The seed reports that one
 // listener without its Secret made Traefik stop routing all traffic on every listener, so the
 // HTTP-01 challenges that would issue those Secrets stayed pending. Replayed here without
 // certguard, in the seed's shape (the Secrets in the apps' namespaces behind ReferenceGrants, an
@@ -85,7 +85,7 @@ const describe = (g: GatewayObject): string =>
     ...(g.status?.listeners ?? []).map((l) => `${l.name}:Programmed=${l.conditions.find((c) => c.type === 'Programmed')?.status}`),
   ].join(' ');
 
-t.test('seed 000 on Traefik v3.6.6, without certguard, with real ACME', async (t) => {
+t.test('incident 000 on Traefik v3.6.6, without certguard, with real ACME', async (t) => {
   const world = await startAcmeNode(t, [WORKING, ...NEW.map((n) => n.hostname)], { traefik: 'v3.6.6' });
   const { cluster } = world;
   const pair = await issueSelfSigned({ commonName: WORKING, dnsNames: [WORKING], ...validityWindow(30) });

@@ -1,4 +1,4 @@
-// Seed 001 on the real thing: cert-manager v1.21.1 (HTTP-01 through Gateway API HTTPRoutes), the
+// Incident 001 on the real thing: cert-manager v1.21.1 (HTTP-01 through Gateway API HTTPRoutes), the
 // ACME test server pebble, and the suite's dnsmasq answering for the test's names. No ingress
 // controller serves the routes and no kubelet runs the solver Pods, so no challenge can pass: the
 // situation of the seed, where Certificates were applied before DNS pointed at the cluster.
@@ -81,7 +81,7 @@ const solverDecisions = (logs: string, ns: string): Decision[] =>
 
 const challengeOf = (reason: string | undefined): string => /kubectl describe challenge (\S+) -n/.exec(reason ?? '')?.[1] ?? '(none)';
 
-t.test('seed 001 with cert-manager and pebble', async (t) => {
+t.test('incident 001 with cert-manager and pebble', async (t) => {
   const dns = await startDnsmasq([
     { name: 'pay.example.com', a: [ELSEWHERE_IP] },
     ...Array.from({ length: FLOOD }, (_, i) => ({ name: `f${i}.example.com`, a: [ELSEWHERE_IP] })),

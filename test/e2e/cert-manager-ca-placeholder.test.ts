@@ -13,7 +13,7 @@
 //
 // Placeholders are made only for Secrets a Certificate or a cert-manager shim will fill (issue
 // 12), so the Certificates are applied before the Gateways, and cert-manager starts after them:
-// the placeholder is what serves until cert-manager gets to it (seed 000's pending issuance).
+// the placeholder is what serves until cert-manager gets to it (incident 000's pending issuance).
 //
 // Every version of the Certificates is recorded by a watch, so a Ready=True that lasted a moment
 // would still be seen.
@@ -113,7 +113,7 @@ t.test('cert-manager issues into certguard placeholders for a namespaced CA Issu
   });
   t.equal(prepared.code, 0, prepared.stderr);
 
-  // The Gateways: certguard creates the placeholders, as in seed 000.
+  // The Gateways: certguard creates the placeholders, as in incident 000.
   const gateways = CASES.flatMap(owners);
   // Watched from before the Gateways exist: with the gateway-shim, cert-manager may issue into a
   // placeholder before a test could read it, and every version must be seen anyway.

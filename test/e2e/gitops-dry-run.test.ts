@@ -11,7 +11,7 @@ import { startSeed000, storedGateway } from './fixtures/seed-000-stack.ts';
 const secretNames = async (cluster: Cluster): Promise<string> =>
   (await cluster.kubectl(['get', 'secret', '-A', '-o', 'jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name}{"\\n"}{end}'])).stdout;
 
-t.test('gitops: a server-side dry run of the seed 000 bundle', async (t) => {
+t.test('gitops: a server-side dry run of the incident 000 bundle', async (t) => {
   const { stack, cluster, before } = await startSeed000(t);
   const secretsBefore = await secretNames(cluster);
   // The bundle as a GitOps repository holds it: every object, with the grown Gateway last.

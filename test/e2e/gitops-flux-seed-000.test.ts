@@ -1,4 +1,4 @@
-// Seed 000 through Flux: the commit that grew the Gateway by two HTTPS listeners together with the
+// Incident 000 through Flux: the commit that grew the Gateway by two HTTPS listeners together with the
 // app namespaces, ReferenceGrants and Certificates meant to fill their Secrets.
 // kustomize-controller applies Namespaces first, then dry-runs every other object of the commit
 // before it applies any: one denial stops the rest of the commit, and certguard judges the Gateway
@@ -66,7 +66,7 @@ const startSeed000Flux = async (t: Parameters<typeof startFluxStack>[0], options
   return { ...fluxStack, cluster: fluxStack.stack.cluster, base, pushIncident };
 };
 
-t.test('gitops with Flux, seed 000: one commit with the listeners and their Certificates', async (t) => {
+t.test('gitops with Flux, incident 000: one commit with the listeners and their Certificates', async (t) => {
   const { stack, cluster, flux, base, pushIncident } = await startSeed000Flux(t, { config: {} });
   const before = await storedGateway(cluster);
   let incident = '';
@@ -160,7 +160,7 @@ const checkInCi = async (commit: Record<string, string>, cluster: Obj[]) => {
   return run(NODE, ['bin/certguard.js', 'check', '-f', join(dir, 'repo'), '--cluster', join(dir, 'cluster.yaml')], { cwd: repoRoot });
 };
 
-t.test('gitops with Flux, seed 000: certguard check in CI sees the commit whole', async (t) => {
+t.test('gitops with Flux, incident 000: certguard check in CI sees the commit whole', async (t) => {
   const state = (await clusterState()) as Obj[];
   const incident = { 'apps.yaml': yamlOf(...state.filter(isApp)), 'gateway.yaml': yamlOf(grownGateway()) };
   const checked = await checkInCi(incident, [...state.filter((object) => !isApp(object)), workingGateway()]);
@@ -172,7 +172,7 @@ t.test('gitops with Flux, seed 000: certguard check in CI sees the commit whole'
   );
 });
 
-t.test('gitops with Flux, seed 000: Certificates and ReferenceGrants in a stage of their own', async (t) => {
+t.test('gitops with Flux, incident 000: Certificates and ReferenceGrants in a stage of their own', async (t) => {
   const { stack, cluster, flux, base, pushIncident } = await startSeed000Flux(t, { config: {}, kustomizeArgs: [STAGE_FIRST] });
   const before = await storedGateway(cluster);
   let incident = '';

@@ -1,4 +1,4 @@
-// Seed 001 through Flux: a commit with a Certificate whose name does not point at the ingress
+// Incident 001 through Flux: a commit with a Certificate whose name does not point at the ingress
 // (HTTP-01 could never pass). certguard refuses it in the dry run, the Kustomization says why and
 // applies nothing of that commit, not even the good Certificate beside it; the fixing commit
 // (the bad Certificate removed) syncs.
@@ -40,7 +40,7 @@ const DENIAL =
   '(gateway traefik/traefik-gateway), so the ACME server would never reach the solver and cert-manager would retry forever. ' +
   `Point pay.example.com at ${INGRESS_IP} first, or use a DNS-01 solver.\n`;
 
-t.test('gitops with Flux, seed 001: a Certificate whose name points elsewhere', async (t) => {
+t.test('gitops with Flux, incident 001: a Certificate whose name points elsewhere', async (t) => {
   const dns = await startDnsmasq([
     { name: 'pay.example.com', a: [ELSEWHERE_IP] },
     { name: 'shop.example.com', a: [INGRESS_IP] },

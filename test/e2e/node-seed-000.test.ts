@@ -1,4 +1,4 @@
-// Seed 000 against certguard as a cluster admin runs it: its image on a real node, installed by
+// Incident 000 against certguard as a cluster admin runs it: its image on a real node, installed by
 // `helm install` with the chart's own TLS bootstrap, called by the API server through its
 // Service. Enforce: the grown Gateway is refused with certguard's message, verbatim. Placeholder
 // (a `helm upgrade` that rolls the pods): admitted, and certguard creates the placeholder Secrets
@@ -19,7 +19,7 @@ const placeholders = async (cluster: NodeCluster): Promise<Secret[]> => {
   return (JSON.parse(got.stdout) as { items: Secret[] }).items.sort((a, b) => a.metadata.namespace.localeCompare(b.metadata.namespace));
 };
 
-t.test('seed 000 through the installed chart', async (t) => {
+t.test('incident 000 through the installed chart', async (t) => {
   const cluster = await startNodeCluster();
   t.teardown(() => cluster.stop());
   await installCertguard(cluster);

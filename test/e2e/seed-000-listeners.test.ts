@@ -1,4 +1,4 @@
-// Seed 000 replayed on a real API server: a Gateway with 21 working HTTPS listeners gains two
+// Incident 000 replayed on a real API server: a Gateway with 21 working HTTPS listeners gains two
 // whose Secrets do not exist yet. certguard refuses the change (enforce) or creates placeholder
 // Secrets so the Gateway stays whole (placeholder), and kubectl shows the developer why.
 import { X509Certificate } from 'node:crypto';
@@ -21,7 +21,7 @@ const placeholders = async (cluster: Cluster): Promise<Secret[]> => {
 
 const notAfterOf = (secret: Secret): string => new Date(new X509Certificate(Buffer.from(secret.data['tls.crt'] ?? '', 'base64')).validTo).toISOString();
 
-t.test('seed 000: two listeners with missing Secrets', async (t) => {
+t.test('incident 000: two listeners with missing Secrets', async (t) => {
   const { stack, cluster, before } = await startSeed000(t);
 
   await t.test('enforce: kubectl is refused with both listeners and Secrets named, and the Gateway is unchanged', async (t) => {

@@ -1,4 +1,4 @@
-// Seed 001, DNS: Certificates were applied before their names pointed at the cluster, so HTTP-01
+// Incident 001, DNS: Certificates were applied before their names pointed at the cluster, so HTTP-01
 // could never pass. A real DNS server (dnsmasq on a loopback port) answers for the test's names;
 // the Gateway reports where challenges arrive (status.addresses). certguard denies a Certificate
 // whose name resolves elsewhere or not at all, admits one that points at the ingress, and leaves
@@ -50,7 +50,7 @@ const denial = (subject: string, field: string, name: string, resolution: string
 
 const create = (cluster: Cluster, object: Obj) => cluster.kubectl(['create', '-f', '-'], { input: yamlOf(object) });
 
-t.test('seed 001: Certificates whose names do not point at the ingress', async (t) => {
+t.test('incident 001: Certificates whose names do not point at the ingress', async (t) => {
   const dns = await startDnsmasq([
     { name: 'pay.example.com', a: [ELSEWHERE_IP] },
     { name: 'shop.example.com', a: [INGRESS_IP] },

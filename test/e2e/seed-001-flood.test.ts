@@ -1,4 +1,4 @@
-// Seed 001, the flood: a Challenge that keeps failing makes cert-manager create solver HTTPRoutes
+// Incident 001, the flood: a Challenge that keeps failing makes cert-manager create solver HTTPRoutes
 // (generateName cm-acme-http-solver-, solver label, owned by the Challenge) on every retry.
 // certguard admits exactly the cap per namespace and denies every later one with the cap
 // message; other namespaces and ordinary HTTPRoutes are unaffected.
@@ -81,7 +81,7 @@ const untilCertguardCounts = (certguard: Certguard, ns: string, count: number) =
     ((await certguard.metric('certguard_acme_solver_objects', { namespace: ns, kind: 'HTTPRoute' })) ?? 0) === count ? true : undefined,
   );
 
-t.test('seed 001: a failing challenge floods its namespace with solver HTTPRoutes', async (t) => {
+t.test('incident 001: a failing challenge floods its namespace with solver HTTPRoutes', async (t) => {
   const stack = await startStack(t, { config: {} });
   const { cluster, certguard } = stack;
   const namespaces = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(namespace('shop'), namespace('blog')) });

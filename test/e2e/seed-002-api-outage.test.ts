@@ -1,4 +1,4 @@
-// Seed 002 (Cilium's operator failed once because the API server was briefly unreachable at
+// Incident 002 (Cilium's operator failed once because the API server was briefly unreachable at
 // start, and never retried): certguard started before the API server is alive but not ready,
 // becomes ready when the API server appears — no restart —, and keeps deciding correctly after
 // the API server restarts mid-run (its watches resume and see new objects).
@@ -22,7 +22,7 @@ const missingMessage = (listener: string, secret: string) =>
 const applyGateway = (cluster: Cluster, listener: string, secret: string) =>
   cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(gateway(NS, listener, [httpsListener(listener, `${listener}.example.com`, secret)])) });
 
-t.test('seed 002: certguard started before the API server, then the API server restarts', async (t) => {
+t.test('incident 002: certguard started before the API server, then the API server restarts', async (t) => {
   const cluster = await startCluster();
   t.teardown(() => cluster.stop());
   const prepared = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(namespace(NS)) });

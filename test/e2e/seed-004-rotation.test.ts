@@ -1,4 +1,4 @@
-// Seed 004 (the Secret was renewed, the process kept serving the old certificate): certguard's
+// Incident 004 (the Secret was renewed, the process kept serving the old certificate): certguard's
 // own serving certificate and the webhooks' caBundle are rotated while the API server keeps
 // sending reviews, and not one admission fails. Rotation the way the chart's bootstrap does it:
 // first the caBundle trusts old and new CA, then the files are swapped the way the kubelet
@@ -52,7 +52,7 @@ const sendReviews = (cluster: Cluster, parallel: number) => {
 const serialOf = (issued: Issued): string => new X509Certificate(issued.certificatePem).serialNumber.toUpperCase();
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-t.test('seed 004: rotating certguard serving certificate and CA under load fails no admission', async (t) => {
+t.test('incident 004: rotating certguard serving certificate and CA under load fails no admission', async (t) => {
   const stack = await startStack(t, { config: {}, failurePolicy: 'Fail' });
   const { cluster, certguard } = stack;
   t.equal((await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(namespace(NS)) })).code, 0);

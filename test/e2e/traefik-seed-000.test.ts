@@ -1,4 +1,4 @@
-// Seed 000 on the real thing: Traefik v3.6 (Gateway API provider) serving a Gateway with working
+// Incident 000 on the real thing: Traefik v3.6 (Gateway API provider) serving a Gateway with working
 // HTTPS listeners, cert-manager v1.21.1 with a CA Issuer, certguard in front.
 //
 // - Without certguard's webhooks: adding two listeners whose Secrets do not exist turns the whole
@@ -124,7 +124,7 @@ const untilServed = (traefik: Traefik, hostname: string, what: string, test: (ce
 
 const DEFAULT_CERT = (cert: X509Certificate) => cert.subject === 'CN=TRAEFIK DEFAULT CERT';
 
-t.test('seed 000 on Traefik, with cert-manager and certguard', async (t) => {
+t.test('incident 000 on Traefik, with cert-manager and certguard', async (t) => {
   const stack = await startStack(t, { config: {} });
   const { cluster } = stack;
   const traefik = await startTraefik(cluster);

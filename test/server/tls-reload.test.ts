@@ -1,4 +1,4 @@
-// Seed 004 applied to certguard itself: a rotated serving certificate is picked up without a
+// Incident 004 applied to certguard itself: a rotated serving certificate is picked up without a
 // restart and without failing a request, even on a keep-alive connection that stays open.
 import { X509Certificate } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';

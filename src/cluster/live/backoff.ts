@@ -1,4 +1,4 @@
-// Capped exponential back-off with jitter, for retrying forever (seed 002: one failed attempt at
+// Capped exponential back-off with jitter, for retrying forever (incident 002: one failed attempt at
 // start must never be the last one). Jitter keeps several replicas, and the watches of one
 // replica, from hammering a recovering API server in lockstep.
 

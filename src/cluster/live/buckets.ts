@@ -1,7 +1,6 @@
 // One namespace's objects of one resource. Full objects sit in a Map by name. Metadata-only
-// objects — the numerous ones — are stored column by column, sorted by name: per object that is
-// a few array slots instead of a Map entry (about 36 bytes) plus an object (about 56), which at
-// 150,000 objects is the difference between fitting in the 150 MiB and not.
+// objects — the numerous ones — are stored column by column, sorted by name: a few array slots
+// per object instead of a Map entry and an object (docs/cluster-view.md, "Memory").
 import type { KubeObject, OwnerReference } from '../../kube/object.ts';
 import type { ResourceInfo } from '../resources.ts';
 import { groupOf } from '../../kube/groups.ts';

@@ -1,6 +1,6 @@
 // What the cache keeps of a cert-manager Certificate: the fields gateway-listener-tls reads to
-// tell which Certificate fills a listener's Secret, how it is issued and what key it wants
-// (issue 12). Everything else — status history, usages, keystores, managedFields — is dropped:
+// tell which Certificate fills a listener's Secret, how it is issued and what key it wants.
+// Everything else — status history, usages, keystores, managedFields — is dropped:
 // a cluster has thousands of Certificates, and a full one is 3–5 KiB once parsed. The parts many
 // Certificates share (issuerRef, privateKey, the Ready condition, a shim's owner and annotations)
 // are kept once (intern): 10,000 Certificates cost ~7 MiB of heap (bench/README.md).

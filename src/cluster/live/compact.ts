@@ -31,7 +31,7 @@ export const deepFreeze = <T>(value: T): T => {
 
 // The controller's status (per listener: supportedKinds, attachedRoutes, three conditions with
 // messages, as Traefik v3 writes it) is most of a programmed Gateway once parsed: ~1 KiB per
-// listener, 19 MiB of heap at 2,000 Gateways of 10 listeners (bench/README.md, 2026-11-29). No
+// listener, 19 MiB of heap at 2,000 Gateways of 10 listeners (bench/README.md). No
 // policy reads it; certificate-dns reads status.addresses, where the gatewayHTTPRoute solver's
 // traffic arrives.
 const GATEWAY_STATUS_KEPT = 'addresses';

@@ -1,5 +1,5 @@
 // Is a resource served, and in which version? CRD-backed resources (Gateway API, cert-manager)
-// may be missing, or appear later: asked again and again, never only once at start (seed 002).
+// may be missing, or appear later: asked again and again, never only once at start (incident 002).
 import type { ResourceInfo } from '../resources.ts';
 import { groupVersionPath } from './api-paths.ts';
 import { apiErrorOf, type KubeClient } from './kube-client.ts';

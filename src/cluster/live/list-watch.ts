@@ -1,7 +1,7 @@
 // One resource's list/watch loop, kept alive forever: discover the served version, list (in
 // pages), watch from the list's resourceVersion with bookmarks, resume from the last one seen,
 // re-list on 410 Gone, and after any failure wait a capped, jittered back-off and go again.
-// Seed 002: nothing here gives up, and nothing needs a restart to recover.
+// Incident 002: nothing here gives up, and nothing needs a restart to recover.
 import type { KubeObject } from '../../kube/object.ts';
 import type { ResourceInfo } from '../resources.ts';
 import { ACCEPT_JSON, ACCEPT_METADATA, ACCEPT_METADATA_LIST, apiVersionOf, collectionPath, labelSelectorOf, queryOf } from './api-paths.ts';

@@ -1,6 +1,5 @@
-// What the cache keeps of a metadata-only object (Secrets, solver routes: the numerous ones; seed
-// 001 had 22,514 solver HTTPRoutes, issue 6 sizes the view for 100,000 of them plus 50,000
-// Secrets in ≤ 150 MiB): a record of a few fields, not an object tree. Its name is the bucket's
+// What the cache keeps of a metadata-only object (Secrets, solver routes: the numerous ones, sized
+// in docs/cluster-view.md): a record of a few fields, not an object tree. Its name is the bucket's
 // key and its namespace the bucket's (buckets.ts MetadataBucket); the creation time is a small integer;
 // the kept labels, the only owner's kind and the annotation keys form a shape shared by every
 // object that has them. get() and list() build the object from the record when asked.

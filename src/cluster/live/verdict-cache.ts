@@ -7,13 +7,9 @@ export type VerdictStats = { hits: number; misses: number; entries: number; byte
 
 export type VerdictCacheLimits = { maxEntries: number; maxBytes: number; maxVerdictBytes: number };
 
-// A large cluster has thousands of TLS Secrets behind its Gateways (issue 6: 2,000 Gateways with
-// 10 listeners): 16,384 verdicts cover them. gateway-listener-tls's verdict is a problem code, or
-// a notAfter and the certificate's DNS names (issue 14): 125 bytes with one 40-character name,
-// 4,472 with 100 (Let's Encrypt's most; measured with judgeSecretContent), ~350 bytes an entry
-// with its keys. 8 MiB bounds the whole at ~5 % of the pod's 150 MiB budget; a verdict over
-// 8 KiB (a judge returning something it should not, or a certificate of very long names) is
-// never kept, and that Secret is then read on each review instead.
+// Bounded by count and by bytes so a cluster's TLS Secrets fit and the pod's memory budget holds
+// (the sizing is in docs/cluster-view.md, "Answers"). A verdict over maxVerdictBytes is
+// never kept: that Secret is read on each review instead.
 export const DEFAULT_VERDICT_LIMITS: VerdictCacheLimits = { maxEntries: 16_384, maxBytes: 8 * 1024 * 1024, maxVerdictBytes: 8 * 1024 };
 
 type Entry = { key: string; judgeId: string; namespace: string; name: string; uid: string; version: string; verdict: unknown; bytes: number; used: boolean };

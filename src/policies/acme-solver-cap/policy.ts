@@ -1,5 +1,5 @@
 // acme-solver-cap: refuses a new ACME HTTP-01 solver HTTPRoute or Ingress once its namespace (or
-// the cluster) already holds the cap. Seed 001: a challenge that could never succeed left 22,514
+// the cluster) already holds the cap. Incident 001: a challenge that could never succeed left 22,514
 // solver HTTPRoutes behind and the ingress controller died of them. Refusing is safe for
 // cert-manager: its create fails, it retries with back-off, and nothing piles up.
 //

@@ -21,7 +21,7 @@ export const acmeSolverCapSchema = {
     // cert-manager makes one solver per pending challenge, so a namespace legitimately holds as
     // many as it has certificates being issued at once; 25 is generous for that.
     maxPerNamespace: { type: 'integer', minimum: 0, default: 25 },
-    // Seed 001's alert threshold: Traefik at 512Mi died at about 22k routes, 200 is far below it.
+    // Incident 001's alert threshold: Traefik at 512Mi died at about 22k routes, 200 is far below it.
     maxClusterWide: { type: 'integer', minimum: 0, default: 200 },
     namespaceAnnotation: {
       type: 'string',

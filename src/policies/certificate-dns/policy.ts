@@ -1,4 +1,4 @@
-// certificate-dns: deny an HTTP-01 Certificate whose names do not point at the ingress (seed 001).
+// certificate-dns: deny an HTTP-01 Certificate whose names do not point at the ingress (incident 001).
 // HTTP-01 only succeeds when Let's Encrypt, resolving the name, reaches the solver behind the
 // ingress; otherwise cert-manager's self-check fails, the challenge is retried every few seconds
 // forever and solver objects pile up. Judged at apply time on the Certificate, or on the Ingress /

@@ -126,7 +126,7 @@ const beats = (candidate: Score, selected: Score): boolean => {
 /**
  * The name cert-manager hands to Pick for a Certificate name: the authorization's identifier as the
  * ACME server returns it (acmeorders/sync.go:436), "*." put back for a wildcard (util.go:101-104).
- * The server lower-cases DNS identifiers (pebble did in issue 19's measurement: DNS names are
+ * The server lower-cases DNS identifiers (pebble does: test/e2e/cert-manager-solver-picks.test.ts; DNS names are
  * case-insensitive, RFC 4343); cert-manager writes IP addresses in Go's canonical form
  * (certificaterequests/acme/acme.go:267-269), the form normalizeAddress also gives.
  */

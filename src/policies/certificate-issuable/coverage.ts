@@ -1,5 +1,5 @@
 // Which Gateway / ListenerSet listeners serve a Certificate's Secret for a hostname none of its
-// dnsNames covers (issue 14 item 3, seed 003: "*.example.com" covers neither "example.com" nor
+// dnsNames covers (incident 003: "*.example.com" covers neither "example.com" nor
 // "a.b.example.com"). Warnings only: the controller still loads the certificate and some clients
 // accept it. Matching as RFC 6125 §6.4.3: case-insensitive, a wildcard only as the whole left-most
 // label, standing for exactly one label (src/certs/hostname.ts, shared with gateway-listener-tls).

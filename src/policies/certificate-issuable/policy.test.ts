@@ -181,7 +181,7 @@ const cases: Case[] = [
     ],
   },
   {
-    name: 'warns about listeners serving the Secret for hostnames a wildcard does not cover (seed 003)',
+    name: 'warns about listeners serving the Secret for hostnames a wildcard does not cover (incident 003)',
     request: create(certificate({ name: 'wild-tls', spec: { dnsNames: ['*.example.com'] } })),
     objects: [
       {

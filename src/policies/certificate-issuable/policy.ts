@@ -1,4 +1,4 @@
-// certificate-issuable: deny a Certificate that can never become Ready, at apply time (issue 14):
+// certificate-issuable: deny a Certificate that can never become Ready, at apply time:
 // one whose Secret another Certificate already writes, and — for an ACME issuer — one the CA would
 // refuse (too many identifiers, the same name twice); a common name over 64 characters for any
 // issuer. Judged on the Certificate, or on the Ingress / Gateway whose shim would create it

@@ -1,4 +1,4 @@
-// Hostname coverage (issue 14 item 3): a listener whose hostname the certificate it serves does
+// Hostname coverage: a listener whose hostname the certificate it serves does
 // not cover (src/certs/hostname.ts: RFC 6125, one wildcard label). A warning, never a denial: the
 // listener is still programmed with that certificate, only clients that check the name refuse it.
 // certificate-issuable says the same from the Certificate's side (its coverage.ts).

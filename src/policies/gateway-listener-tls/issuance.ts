@@ -1,5 +1,5 @@
 // What will fill a listener's missing Secret, and whether that issuance has to go through the
-// very Gateway the listener breaks (issue 12). In cert-manager's terms:
+// very Gateway the listener breaks (incident 000's loop). In cert-manager's terms:
 //   (a) a Certificate in the Secret's namespace whose spec.secretName is that name (from the
 //       cluster, or from the same bundle in `certguard check`);
 //   (b) the certificate shim of the Gateway or ListenerSet itself (cert-manager.io/issuer or

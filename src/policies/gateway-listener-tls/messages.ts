@@ -26,7 +26,7 @@ const gatewayOf = (owner: ListenerOwner): string => {
 };
 
 /**
- * What one unresolved listener costs on current controllers (issue 12, measured on Traefik 3.6;
+ * What one unresolved listener costs on current controllers (measured on Traefik 3.6: test/e2e/traefik-seed-000.test.ts;
  * the others from their code and issues — the policy README's controller table): the listener
  * serves no certificate, and the Gateway's status says it is broken.
  */
@@ -74,7 +74,7 @@ const howOf = (route: Exclude<Route, { code: 'this-gateway' }>): string => {
   }
 };
 
-/** (a)/(b) through this Gateway: the loop that kept seed 000's listeners down for 17 hours. */
+/** (a)/(b) through this Gateway: the loop that kept incident 000's listeners down for 17 hours. */
 const missingThroughGateway = (site: Site, filler: Filler, name: string): string =>
   `${where(site)}: ${refOf(site)} does not exist: ${fillerOf(filler)} would issue it, but its HTTP-01 challenge for "${name}" is answered through ${gatewayOf(site.owner)}, which Traefik ≤ 3.0 does not serve while a listener is unresolved and current controllers report as not accepted or not programmed until the Secret exists. Fix: ${PLACEHOLDER_HINT}, or ${readyFix(filler)}`;
 
@@ -117,7 +117,8 @@ const quoteKeys = (keys: string[]): string => keys.map((key) => `"${key}"`).join
 export const describeProblem = (problem: ContentProblem): { what: string; fix: string } => {
   switch (problem.code) {
     case 'wrong-type':
-      // Measured (issue 12): cert-manager issues into an Opaque Secret and leaves it Opaque.
+      // cert-manager keeps an existing Secret's type, immutable in Kubernetes, when it issues into it
+      // (v1.21.1 pkg/controller/certificates/issuing/internal/secret.go, getCertificateSecret).
       return {
         what: `its type is "${problem.type}", not "kubernetes.io/tls", and cert-manager keeps a Secret's type when it issues into it, so this will not fix itself`,
         fix: 'delete it and recreate it with type kubernetes.io/tls, or let cert-manager create it (the type of a Secret cannot be changed)',

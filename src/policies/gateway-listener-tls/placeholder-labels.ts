@@ -13,8 +13,8 @@ export const CREATED_AT_ANNOTATION = 'certguard.io/created-at';
  * contain "/"): cert-manager then reads the Secret as issued by another issuer and re-issues at
  * once, whatever the Certificate's issuer kind (cert-manager
  * internal/controller/certificates/policies/checks.go, SecretIssuerAnnotationsMismatch). Without
- * them a namespaced-Issuer Certificate is marked Ready with the placeholder in it (issue 12, measured
- * on cert-manager v1.21.1). "Not replaced yet" = the sentinel is still there.
+ * them a namespaced-Issuer Certificate is marked Ready with the placeholder in it (measured
+ * on cert-manager v1.21.1: test/e2e/cert-manager-ca-placeholder.test.ts). "Not replaced yet" = the sentinel is still there.
  */
 export const ISSUER_NAME_ANNOTATION = 'cert-manager.io/issuer-name';
 export const ISSUER_KIND_ANNOTATION = 'cert-manager.io/issuer-kind';

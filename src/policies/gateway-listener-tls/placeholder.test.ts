@@ -261,7 +261,7 @@ t.test('creates nothing, and generates no key, when another listener gets the re
   t.equal(specs.length, 0);
 });
 
-t.test('heals a missing Secret the UPDATE did not change: seed 000 stuck Gateways recover on their next update', async (t) => {
+t.test('heals a missing Secret the UPDATE did not change: incident 000 stuck Gateways recover on their next update', async (t) => {
   const writer = new RecordingWriter();
   const { response } = await review(admissionRequest(appGateway, { oldObject: appGateway }), [placeholderPolicy(recordingGenerator().generate)], {
     view: new ManifestView(),
@@ -310,7 +310,7 @@ t.test('counts placeholders whose sentinel issuer is still there: cert-manager h
     metadata: { ...secret.metadata, annotations },
   });
   const sentinel = { 'cert-manager.io/issuer-name': 'certguard.io/placeholder', 'cert-manager.io/issuer-kind': 'CertguardPlaceholder' };
-  // cert-manager keeps certguard's labels but writes the real issuer over the sentinel (issue 12, measured).
+  // cert-manager keeps certguard's labels but writes the real issuer over the sentinel.
   const replaced = withAnnotations(tlsSecret('traefik', 'done-tls', pki.valid, { labels }), {
     'cert-manager.io/certificate-name': 'done',
     'cert-manager.io/issuer-name': 'letsencrypt',

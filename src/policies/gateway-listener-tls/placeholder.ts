@@ -1,4 +1,4 @@
-// The placeholder Secret of placeholder mode (seeds 000/001: the fix that ended a 17-hour outage,
+// The placeholder Secret of placeholder mode (incidents 000/001: the fix that ended a 17-hour outage,
 // made by hand). Self-signed, short-lived, marked; cert-manager later writes the real certificate
 // into the same Secret. The policy only plans it: src/admission/complete.ts creates it.
 import { DEFAULT_KEY, issueSelfSignedWithKey, validityWindow, type Issued, type KeySpec } from '../../certs/x509.ts';

@@ -1,6 +1,6 @@
 // gateway-listener-tls: a Gateway (or ListenerSet) listener that terminates TLS must reference a
 // certificate the controller can load: otherwise the listener serves no certificate, the Gateway's
-// status says it is broken (Traefik ≤ 3.0 dropped the whole Gateway: seeds 000/001), and an HTTP-01
+// status says it is broken (Traefik ≤ 3.0 dropped the whole Gateway: incidents 000/001), and an HTTP-01
 // challenge answered through it may never complete. In placeholder mode a missing, permitted
 // Secret that cert-manager will issue (issuance.ts) is planned as a self-signed placeholder
 // instead of denied; complete.ts performs the create. A listener whose hostname its certificate
@@ -93,7 +93,7 @@ const UNMANAGED: Issuance = { code: 'unmanaged' };
 const route = (collected: Collected, site: Site, verdict: Verdict, isNew: boolean, issuance: Issuance, settings: GatewayListenerTlsSettings): void => {
   if (verdict.code === 'ok') return;
   // A missing ref the request kept gets a placeholder too: that heals a Gateway already stuck in
-  // seed 000's deadlock on its next update. Its failure only warns: an UPDATE is never denied
+  // incident 000's deadlock on its next update. Its failure only warns: an UPDATE is never denied
   // for a ref it did not change.
   if (verdict.code === 'missing' && wantsPlaceholder(issuance, settings)) return planPlaceholder(collected, site, isNew, issuance);
   const message = messageFor(verdict, site, issuance, settings);

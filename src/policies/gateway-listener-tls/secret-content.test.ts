@@ -1,5 +1,5 @@
 // The Secret content judge: what the cluster view keeps per Secret version (never Secret data),
-// now with the names the leaf certificate serves, for hostname coverage (issue 14 item 3).
+// now with the names the leaf certificate serves, for hostname coverage.
 import t from 'tap';
 import { buildCertificate, generateRsaKeyPair } from '../../certs/x509.ts';
 import { checkSecretContent, judgeSecretContent } from './secret-content.ts';

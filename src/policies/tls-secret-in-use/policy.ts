@@ -1,6 +1,6 @@
 // tls-secret-in-use: refuses to delete a Secret that a Gateway or ListenerSet listener serves as
 // its certificate, and to update it to content that listener cannot use (update.ts). The
-// listener-side outage of seeds 000/001 starts just as well from this side: a clean-up
+// listener-side outage of incidents 000/001 starts just as well from this side: a clean-up
 // `kubectl delete secret`, a GitOps prune, or cert-manager's owner-ref deletion removes the Secret
 // while the listener stays.
 //

@@ -13,7 +13,7 @@ export type Binaries = {
   traefik: string;
   /** Traefik v3.0.x: the provider that drops a whole Gateway for one unresolved listener. */
   traefikV30: string;
-  /** Traefik v3.6.6: the version seed 000 ran. */
+  /** Traefik v3.6.6: the version incident 000 ran. */
   traefikV366: string;
   /** Gateway API's standard-channel CRDs, from the module test/e2e/gateway-api pins. */
   gatewayApiCrds: string;

@@ -21,7 +21,7 @@ export const base64 = (pem: string): string => Buffer.from(pem, 'utf8').toString
 /**
  * Writes tls.crt and tls.key the way the kubelet updates a mounted Secret: the files are symlinks
  * into `..data`, itself a symlink to a timestamped dir, swapped atomically by rename(2). Calling it
- * again rotates the files with no moment where the certificate and key disagree (seed 004).
+ * again rotates the files with no moment where the certificate and key disagree (incident 004).
  */
 export const writeServingFiles = (dir: string, serving: Issued): { certFile: string; keyFile: string } => {
   const version = `..${Date.now()}_${Math.random().toString(36).slice(2, 8)}`;

@@ -44,7 +44,7 @@ export type Traefik = {
 /**
  * node: inside a node cluster's network namespace, on the node's address. version 'v3.0': the
  * v3.0.x build, whose provider drops a whole Gateway for one unresolved listener; 'v3.6.6': the
- * version seed 000 ran; default: the suite's v3.6.12.
+ * version incident 000 ran; default: the suite's v3.6.12.
  */
 export type TraefikOptions = { node?: { netnsPath: string; address: string }; version?: 'v3.0' | 'v3.6.6' };
 
