@@ -9,7 +9,7 @@ import { buildAuditPolicies, buildPolicies, buildResolver } from '../compose.ts'
 import { buildMetrics } from '../compose-metrics.ts';
 import { createLiveView, type LiveViewOptions } from '../cluster/live/live-view.ts';
 import { loadManifestView } from '../cluster/manifest-view.ts';
-import { RESOURCES, type ResourceId } from '../cluster/resources.ts';
+import { WATCHED_RESOURCE_IDS } from '../cluster/resources.ts';
 import type { ViewStats } from '../metrics/metrics.ts';
 import type { StatefulView } from '../cluster/view.ts';
 import type { SecretWriter } from '../cluster/writer.ts';
@@ -89,7 +89,7 @@ type ViewAndWriter = { view: StatefulView & Partial<ViewStats>; writer: SecretWr
  */
 export const serviceScope = (config: Config): Pick<LiveViewOptions, 'resources' | 'namespaces'> => {
   const namespaces = new Set(config.policies['certificate-dns'].ingress.services.map((service) => service.namespace));
-  if (namespaces.size === 0) return { resources: (Object.keys(RESOURCES) as ResourceId[]).filter((id) => id !== 'services') };
+  if (namespaces.size === 0) return { resources: WATCHED_RESOURCE_IDS.filter((id) => id !== 'services') };
   const [only] = namespaces;
   return namespaces.size === 1 && only ? { namespaces: { services: [only] } } : {};
 };

@@ -72,11 +72,19 @@ export class ManifestView implements ClusterView, StatefulView, SecretWriter {
   }
 
   async judgeSecret<T>(namespace: string, name: string, judge: ContentJudge<T>): Promise<T | undefined> {
-    const secret = this.#find('secrets', namespace, name);
-    if (!secret) return undefined;
-    let verdicts = this.#verdicts.get(secret);
-    if (!verdicts) this.#verdicts.set(secret, (verdicts = new Map()));
-    if (!verdicts.has(judge.id)) verdicts.set(judge.id, deepFreeze(judge.judge(secret)));
+    return this.#judge('secrets', namespace, name, judge);
+  }
+
+  async judgeConfigMap<T>(namespace: string, name: string, judge: ContentJudge<T>): Promise<T | undefined> {
+    return this.#judge('configmaps', namespace, name, judge);
+  }
+
+  #judge<T>(resource: 'secrets' | 'configmaps', namespace: string, name: string, judge: ContentJudge<T>): T | undefined {
+    const object = this.#find(resource, namespace, name);
+    if (!object) return undefined;
+    let verdicts = this.#verdicts.get(object);
+    if (!verdicts) this.#verdicts.set(object, (verdicts = new Map()));
+    if (!verdicts.has(judge.id)) verdicts.set(judge.id, deepFreeze(judge.judge(object)));
     return verdicts.get(judge.id) as T;
   }
 

@@ -6,6 +6,7 @@ import type { KubeObject } from '../kube/object.ts';
 
 export type ResourceId =
   | 'secrets'
+  | 'configmaps'
   | 'namespaces'
   | 'services'
   | 'referencegrants'
@@ -31,6 +32,11 @@ export type ResourceInfo = {
   labelSelector?: Record<string, string>;
   /** Core/built-in resources are always served; CRD-backed ones may appear later. */
   builtin: boolean;
+  /**
+   * Never listed nor watched: read by a live GET when a policy asks. For a resource a cluster has
+   * many of and certguard reads a few of (the CA ConfigMaps Gateways reference).
+   */
+  getOnly?: true;
 };
 
 export const SOLVER_LABEL = 'acme.cert-manager.io/http01-solver';
@@ -40,6 +46,19 @@ export const hasSolverLabel = (object: KubeObject | undefined): boolean => label
 
 export const RESOURCES: Record<ResourceId, ResourceInfo> = {
   secrets: { id: 'secrets', group: '', versions: ['v1'], plural: 'secrets', kind: 'Secret', namespaced: true, metadataOnly: true, builtin: true },
+  // Gateway frontend CA bundles (gateway-listener-tls): every namespace holds kube-root-ca.crt and
+  // more, a Gateway references a handful, so only those are read, by a GET per review.
+  configmaps: {
+    id: 'configmaps',
+    group: '',
+    versions: ['v1'],
+    plural: 'configmaps',
+    kind: 'ConfigMap',
+    namespaced: true,
+    metadataOnly: false,
+    builtin: true,
+    getOnly: true,
+  },
   namespaces: { id: 'namespaces', group: '', versions: ['v1'], plural: 'namespaces', kind: 'Namespace', namespaced: false, metadataOnly: false, builtin: true },
   services: { id: 'services', group: '', versions: ['v1'], plural: 'services', kind: 'Service', namespaced: true, metadataOnly: false, builtin: true },
   referencegrants: {
@@ -128,3 +147,6 @@ export const RESOURCES: Record<ResourceId, ResourceInfo> = {
     builtin: true,
   },
 };
+
+/** The resources the live view lists and watches (all but the get-only ones). */
+export const WATCHED_RESOURCE_IDS: readonly ResourceId[] = (Object.keys(RESOURCES) as ResourceId[]).filter((id) => !RESOURCES[id].getOnly);

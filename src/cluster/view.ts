@@ -23,7 +23,7 @@ export type GetOptions = {
 };
 
 /**
- * A pure function from a Secret (with its data) to a small verdict that does not depend on the
+ * A pure function from a Secret or ConfigMap (with its data) to a small verdict that does not depend on the
  * clock (keep a certificate's notAfter in it, and compare with the time outside). The view
  * remembers a verdict, never the Secret, for as long as the Secret is unchanged; `id` names the
  * function in that memory (two policies' verdicts on one Secret are told apart by it).
@@ -61,6 +61,12 @@ export type ClusterView = {
    * concurrent callers share one GET. The manifest view judges each stored object once.
    */
   judgeSecret<T>(namespace: string, name: string, judge: ContentJudge<T>, options?: JudgeOptions): Promise<T | undefined>;
+  /**
+   * `judge`'s verdict on a ConfigMap, or undefined when it does not exist. ConfigMaps are not
+   * watched (resources.ts getOnly): the live view GETs the ConfigMap on each call and keeps
+   * nothing, since without a watch no version says a kept verdict still holds.
+   */
+  judgeConfigMap<T>(namespace: string, name: string, judge: ContentJudge<T>, options?: Pick<GetOptions, 'signal'>): Promise<T | undefined>;
   /**
    * Whether the cache holds the object now: never a live GET, so a review can ask it for every
    * solver it admitted and the cache has not shown yet (acme-solver-cap's ledger).
@@ -147,6 +153,7 @@ export const overriding = (view: ClusterView, overrides: Partial<ClusterView>): 
   isSynced: (resource) => view.isSynced(resource),
   listenersUsing: (namespace, name) => view.listenersUsing(namespace, name),
   judgeSecret: (namespace, name, judge, options) => view.judgeSecret(namespace, name, judge, options),
+  judgeConfigMap: (namespace, name, judge, options) => view.judgeConfigMap(namespace, name, judge, options),
   ...overrides,
 });
 
@@ -159,4 +166,5 @@ export const withSignal = (view: ClusterView, signal: AbortSignal): ClusterView 
   overriding(view, {
     get: (resource, namespace, name, options) => view.get(resource, namespace, name, signalled(options, signal)),
     judgeSecret: (namespace, name, judge, options) => view.judgeSecret(namespace, name, judge, signalled(options, signal)),
+    judgeConfigMap: (namespace, name, judge, options) => view.judgeConfigMap(namespace, name, judge, signalled(options, signal)),
   });

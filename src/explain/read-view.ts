@@ -17,6 +17,7 @@ import type { ExplainSource, KindName } from './source.ts';
 
 const KIND_OF: Record<ResourceId, KindName> = {
   secrets: 'Secret',
+  configmaps: 'ConfigMap',
   namespaces: 'Namespace',
   services: 'Service',
   referencegrants: 'ReferenceGrant',
@@ -64,6 +65,11 @@ export class ReadView implements ClusterView {
   async judgeSecret<T>(namespace: string, name: string, judge: ContentJudge<T>): Promise<T | undefined> {
     const secret = await this.get('secrets', namespace, name);
     return secret ? judge.judge(secret) : undefined;
+  }
+
+  async judgeConfigMap<T>(namespace: string, name: string, judge: ContentJudge<T>): Promise<T | undefined> {
+    const configMap = await this.get('configmaps', namespace, name);
+    return configMap ? judge.judge(configMap) : undefined;
   }
 
   /** A list straight from the source (kinds no policy reads: CertificateRequests, Orders...), once per run; a failure is not remembered. */

@@ -30,6 +30,7 @@ export const KINDS = {
   ReferenceGrant: kind('ReferenceGrant', 'gateway.networking.k8s.io', ['v1', 'v1beta1'], 'referencegrants'),
   HTTPRoute: kind('HTTPRoute', 'gateway.networking.k8s.io', ['v1', 'v1beta1'], 'httproutes'),
   Secret: kind('Secret', '', ['v1'], 'secrets'),
+  ConfigMap: kind('ConfigMap', '', ['v1'], 'configmaps'),
   Namespace: kind('Namespace', '', ['v1'], 'namespaces', false),
   Service: kind('Service', '', ['v1'], 'services'),
   Ingress: kind('Ingress', 'networking.k8s.io', ['v1'], 'ingresses'),

@@ -6,7 +6,7 @@ import { review } from '../admission/complete.ts';
 import type { AdmissionRequest } from '../admission/types.ts';
 import type { KubeObject, Operation } from '../kube/object.ts';
 import { ManifestView } from '../cluster/manifest-view.ts';
-import { RESOURCES, type ResourceId } from '../cluster/resources.ts';
+import { WATCHED_RESOURCE_IDS, type ResourceId } from '../cluster/resources.ts';
 import type { ClusterView, ContentJudge, CountOptions, ListOptions } from '../cluster/view.ts';
 import { createAcmeSolverCapPolicy } from '../policies/acme-solver-cap/policy.ts';
 import { FindingCounts, registerAuditMetrics } from '../audit/metrics.ts';
@@ -69,6 +69,9 @@ class SwappableView implements ClusterView {
   judgeSecret<T>(namespace: string, name: string, judge: ContentJudge<T>) {
     return this.current.judgeSecret(namespace, name, judge);
   }
+  judgeConfigMap<T>(namespace: string, name: string, judge: ContentJudge<T>) {
+    return this.current.judgeConfigMap(namespace, name, judge);
+  }
   status() {
     return this.current.status();
   }
@@ -109,7 +112,7 @@ const secret = (ns: string, name: string): KubeObject => ({ apiVersion: 'v1', ki
 /** The view series a ManifestView yields: everything synced and served, with these object counts. */
 const viewSeries = (objects: Partial<Record<ResourceId, number>>, unserved: ResourceId[] = []): Series => {
   const series: Series = { certguard_cluster_view_ready: 1 };
-  for (const id of Object.keys(RESOURCES) as ResourceId[]) {
+  for (const id of WATCHED_RESOURCE_IDS) {
     series[`certguard_cluster_view_objects{resource="${id}"}`] = objects[id] ?? 0;
     series[`certguard_cluster_view_served{resource="${id}"}`] = unserved.includes(id) ? 0 : 1;
     series[`certguard_cluster_view_synced{resource="${id}"}`] = 1;

@@ -5,7 +5,7 @@
 // HTTPRoutes piled up for 15 hours without one alert).
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Decision, PolicyDecision } from '../admission/complete.ts';
-import { RESOURCES, type ResourceId } from '../cluster/resources.ts';
+import { WATCHED_RESOURCE_IDS, type ResourceId } from '../cluster/resources.ts';
 import type { ClusterView, ViewStatus } from '../cluster/view.ts';
 
 /** Per-resource state of a live view. The live view implements this; see ResourceStats. */
@@ -27,7 +27,9 @@ export type ViewStats = { resourceStats(): ResourceStats[] };
 export type VerdictCacheStats = { verdictStats(): { hits: number; misses: number; entries: number; bytes: number } };
 
 /** What the metrics read: the policies' view, plus its status and per-resource stats when it has them. */
-export type MetricsView = Omit<ClusterView, 'judgeSecret' | 'has'> & Partial<ViewStats> & Partial<VerdictCacheStats> & { status?(): ViewStatus };
+export type MetricsView = Omit<ClusterView, 'judgeSecret' | 'judgeConfigMap' | 'has'> &
+  Partial<ViewStats> &
+  Partial<VerdictCacheStats> & { status?(): ViewStatus };
 
 export type DecisionRecord = {
   policy: string;
@@ -67,8 +69,7 @@ const sum = (counts: Map<string, number>): number => [...counts.values()].reduce
 
 /** A view without resourceStats (the ManifestView) is loaded up front: all it serves is synced. */
 const getResourceStats = (view: MetricsView): ResourceStats[] =>
-  view.resourceStats?.() ??
-  Object.values(RESOURCES).map((info) => ({ resource: info.id, synced: true, objects: view.isServed(info.id) ? sum(view.count(info.id)) : 0 }));
+  view.resourceStats?.() ?? WATCHED_RESOURCE_IDS.map((id) => ({ resource: id, synced: true, objects: view.isServed(id) ? sum(view.count(id)) : 0 }));
 
 const registerAdmissionMetrics = (registry: Registry) => {
   const requests = new Counter({
@@ -135,7 +136,7 @@ const registerViewMetrics = (registry: Registry, view: MetricsView): void => {
     registers: [registry],
     collect() {
       this.reset();
-      for (const info of Object.values(RESOURCES)) this.set({ resource: info.id }, view.isServed(info.id) ? 1 : 0);
+      for (const id of WATCHED_RESOURCE_IDS) this.set({ resource: id }, view.isServed(id) ? 1 : 0);
     },
   });
   if (!view.status) return;

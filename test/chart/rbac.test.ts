@@ -24,9 +24,13 @@ const grants = (rules: Rule[]): string[] =>
     )
     .sort();
 
+/** get/list/watch on each watched resource, get alone on a get-only one (ConfigMaps: GET by name). */
 const viewGrants = (): string[] =>
-  [...new Set(Object.values(RESOURCES).map((resource) => `${resource.group || 'core'}/${resource.plural}`))]
-    .flatMap((resource) => ['get', 'list', 'watch'].map((verb) => `${resource} ${verb}`))
+  [...new Set(Object.values(RESOURCES).map((resource) => `${resource.group || 'core'}/${resource.plural}${resource.getOnly ? ' get-only' : ''}`))]
+    .flatMap((entry) => {
+      const [resource, getOnly] = entry.split(' ');
+      return (getOnly ? ['get'] : ['get', 'list', 'watch']).map((verb) => `${resource} ${verb}`);
+    })
     .sort();
 
 const allRoles = (rendered: Rendered): Role[] => [...rendered.all<Role>('ClusterRole'), ...rendered.all<Role>('Role')];
@@ -167,8 +171,8 @@ t.test('rbac.namespaces: Secrets through Roles in those namespaces only, and ser
     const label = placeholder ? 'placeholder mode' : 'enforce mode';
     t.same(
       grants(rendered.get<Role>('ClusterRole', 'certguard').rules),
-      withoutServices().filter((grant) => !grant.startsWith('core/secrets ')),
-      `${label}: no Secret access cluster-wide`,
+      withoutServices().filter((grant) => !grant.startsWith('core/secrets ') && !grant.startsWith('core/configmaps ')),
+      `${label}: no Secret or ConfigMap access cluster-wide`,
     );
     t.same(
       rendered.all<K8sObject>('Namespace').map((ns) => [ns.metadata.name, ns.metadata.annotations?.['helm.sh/resource-policy']]),
@@ -179,7 +183,13 @@ t.test('rbac.namespaces: Secrets through Roles in those namespaces only, and ser
       `${label}: a listed namespace the cluster lacks is created, and kept (helm template sees none)`,
     );
     const roles = rendered.all<Role>('Role').filter((role) => role.metadata.name === 'certguard-secrets');
-    const secretGrants = ['core/secrets get', 'core/secrets list', 'core/secrets watch', ...(placeholder ? ['core/secrets create'] : [])].sort();
+    const secretGrants = [
+      'core/configmaps get',
+      'core/secrets get',
+      'core/secrets list',
+      'core/secrets watch',
+      ...(placeholder ? ['core/secrets create'] : []),
+    ].sort();
     t.same(
       roles.map((role) => [role.metadata.namespace, grants(role.rules)]),
       [

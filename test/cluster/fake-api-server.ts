@@ -22,6 +22,7 @@ export type FakeResource = { group: string; versions: string[]; plural: string; 
 
 export const DEFAULT_FAKE_RESOURCES: FakeResource[] = [
   { group: '', versions: ['v1'], plural: 'secrets', kind: 'Secret', namespaced: true },
+  { group: '', versions: ['v1'], plural: 'configmaps', kind: 'ConfigMap', namespaced: true },
   { group: '', versions: ['v1'], plural: 'namespaces', kind: 'Namespace', namespaced: false },
   { group: '', versions: ['v1'], plural: 'services', kind: 'Service', namespaced: true },
   { group: 'networking.k8s.io', versions: ['v1'], plural: 'ingresses', kind: 'Ingress', namespaced: true },

@@ -2,7 +2,7 @@
 // cache, and a live GET wherever a stale "missing" could turn into a wrong denial.
 import { untilAborted } from '../../abortable.ts';
 import type { KubeObject } from '../../kube/object.ts';
-import { RESOURCES, type ResourceId, type ResourceInfo } from '../resources.ts';
+import { RESOURCES, WATCHED_RESOURCE_IDS, type ResourceId, type ResourceInfo } from '../resources.ts';
 import { isListenerOwnerResource, SecretUsageIndex, type ListenerOwnerResource, type ListenerUse } from '../secret-usage.ts';
 import {
   abortedBecause,
@@ -93,7 +93,7 @@ class LiveClusterView implements LiveView {
     this.target = { source: credentials.source, server: credentials.server, ...(credentials.context ? { context: credentials.context } : {}) };
     this.#verdicts = new VerdictCache(options.verdictLimits ?? DEFAULT_VERDICT_LIMITS);
     const listGate = createListGate();
-    for (const id of options.resources ?? (Object.keys(RESOURCES) as ResourceId[])) {
+    for (const id of (options.resources ?? WATCHED_RESOURCE_IDS).filter((resource) => !RESOURCES[resource].getOnly)) {
       const watcherIn = (namespace: string | undefined) =>
         new ResourceWatcher({
           client: this.#client,
@@ -222,6 +222,15 @@ class LiveClusterView implements LiveView {
     const verdict = deepFreeze(judge.judge(secret));
     if (keep) this.#verdicts.store(judge.id, namespace, name, secret.metadata?.uid ?? '', secret.metadata?.resourceVersion, verdict);
     return verdict;
+  }
+
+  // No watch, so no version to key a verdict by: each call is one GET, and nothing outlives it.
+  async judgeConfigMap<T>(namespace: string, name: string, judge: ContentJudge<T>, options: Pick<GetOptions, 'signal'> = {}): Promise<T | undefined> {
+    if (options.signal?.aborted) throw abortedRead(options.signal, `ConfigMap ${namespace}/${name}`);
+    if (!namespace) return undefined;
+    const info = RESOURCES.configmaps;
+    const configMap = await this.#liveGet(info, info.versions[0] ?? 'v1', namespace, name, false, options.signal);
+    return configMap ? judge.judge(configMap) : undefined;
   }
 
   verdictStats(): VerdictStats {
