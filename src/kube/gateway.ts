@@ -60,12 +60,13 @@ export type ListenerOwner = {
 
 export const isListenerOwnerKind = (kind: string | undefined): kind is ListenerOwnerKind => kind === 'Gateway' || kind === 'ListenerSet';
 
-const certRefOf = (value: unknown, ownerNamespace: string): CertRef => {
+/** A reference with Gateway API's defaults; `defaultKind` is Secret for a SecretObjectReference. */
+export const certRefOf = (value: unknown, ownerNamespace: string, defaultKind = 'Secret'): CertRef => {
   const raw = recordOf(value);
   const written = { group: stringOf(raw.group), kind: stringOf(raw.kind), namespace: stringOf(raw.namespace) };
   return {
     group: written.group ?? '',
-    kind: textOf(written.kind) ?? 'Secret',
+    kind: textOf(written.kind) ?? defaultKind,
     namespace: textOf(written.namespace) ?? ownerNamespace,
     name: stringOf(raw.name) ?? '',
     written,

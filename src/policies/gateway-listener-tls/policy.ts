@@ -4,7 +4,8 @@
 // challenge answered through it may never complete. In placeholder mode a missing, permitted
 // Secret that cert-manager will issue (issuance.ts) is planned as a self-signed placeholder
 // instead of denied; complete.ts performs the create. A listener whose hostname its certificate
-// does not cover only gets a warning (coverage.ts).
+// does not cover only gets a warning (coverage.ts). A Gateway's other TLS references (client CA
+// bundles, the backend client certificate) are judged alike, without placeholders (tls-refs.ts).
 import type { KubeObject } from '../../kube/object.ts';
 import { validityWindow } from '../../certs/x509.ts';
 import type { ClusterView } from '../../cluster/view.ts';
@@ -21,6 +22,7 @@ import { GATEWAY_GROUP } from '../../kube/groups.ts';
 import { checkListenerSetAttachment } from './listener-sets.ts';
 import { GATEWAY_LISTENER_TLS, type GatewayListenerTlsSettings } from './settings.ts';
 import { gatewayListenerTlsAudit } from './audit.ts';
+import { checkGatewayTlsRefs } from './tls-refs.ts';
 
 export type GatewayListenerTlsDeps = {
   /** The clock for certificate expiry and placeholder validity (tests pin it). */
@@ -196,6 +198,7 @@ const checkOwner = async (request: PolicyRequest, view: ClusterView, run: Run, s
     const uncovered = isChanged(site.listener) ? coverageWarning(site, verdict, issuance) : undefined;
     if (uncovered) collected.warnings.push(uncovered);
   });
+  await checkGatewayTlsRefs(request, context, collected);
   await addAttachment(collected, request, view, owner, run.settings);
   const effects = await placeholderEffects(collected, request, view, run);
   const result: PolicyResult = { violations: collected.violations, warnings: collected.warnings };

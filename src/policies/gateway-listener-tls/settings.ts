@@ -5,13 +5,18 @@ export const GATEWAY_LISTENER_TLS = 'gateway-listener-tls';
 /** A certificateRef group/kind other than core Secret that the cluster's controller understands. */
 export type RefKind = { group: string; kind: string };
 
+/** The core kinds a CA bundle reference may name (Gateway API core: ConfigMap; Secret is implementation-specific). */
+export type CaRefKind = 'ConfigMap' | 'Secret';
+
 export type GatewayListenerTlsSettings = {
   /** placeholder: served by /mutate; creates a self-signed Secret for a missing, permitted ref. */
   mode: 'enforce' | 'warn' | 'off' | 'placeholder';
   /** What to do with a Secret that exists but cannot serve (wrong type, bad PEM, key mismatch, expired). */
   secretContent: 'enforce' | 'warn' | 'off';
-  /** Extra certificateRef kinds to accept (only the cross-namespace grant is checked for them). */
+  /** Extra certificateRef (and backend clientCertificateRef) kinds to accept (only the cross-namespace grant is checked for them). */
   allowedRefKinds: RefKind[];
+  /** The core kinds the Gateway controller reads a frontend caCertificateRef from. */
+  caCertificateRefKinds: CaRefKind[];
   /** A ListenerSet its parent Gateway does not allow (or a Gateway update that detaches one): enforce denies, warn allows with a warning. */
   listenerSetAttachment: 'enforce' | 'warn' | 'off';
   placeholder: {
@@ -43,7 +48,8 @@ export const gatewayListenerTlsSchema = {
     allowedRefKinds: {
       type: 'array',
       default: [],
-      description: 'certificateRef kinds besides core Secret that your Gateway controller supports, e.g. {group: "", kind: ConfigMap}.',
+      description:
+        'certificateRef (and spec.tls.backend.clientCertificateRef) kinds besides core Secret that your Gateway controller supports, e.g. {group: "", kind: ConfigMap}.',
       items: {
         type: 'object',
         additionalProperties: false,
@@ -53,6 +59,14 @@ export const gatewayListenerTlsSchema = {
           kind: { type: 'string', minLength: 1 },
         },
       },
+    },
+    caCertificateRefKinds: {
+      type: 'array',
+      default: ['ConfigMap'],
+      uniqueItems: true,
+      description:
+        "Kinds (core group) your Gateway controller reads a Gateway's spec.tls.frontend caCertificateRefs from: ConfigMap is Gateway API's core support, Secret an implementation-specific one some controllers accept. A reference to any other kind is denied as unsupported.",
+      items: { enum: ['ConfigMap', 'Secret'] },
     },
     placeholder: {
       type: 'object',
@@ -85,6 +99,7 @@ export const defaultGatewayListenerTlsSettings = (): GatewayListenerTlsSettings 
   mode: 'enforce',
   secretContent: 'enforce',
   allowedRefKinds: [],
+  caCertificateRefKinds: ['ConfigMap'],
   listenerSetAttachment: 'enforce',
   placeholder: { validityDays: 7, commonName: 'certguard-placeholder', forUnmanagedSecrets: false },
 });
