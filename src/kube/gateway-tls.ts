@@ -1,12 +1,16 @@
 // The TLS references a Gateway makes outside its listeners (Gateway API v1.6 standard channel,
 // apis/v1 gateway_types.go): the CA bundles of frontend client-certificate validation
 // (spec.tls.frontend.default and perPort[]) and the client certificate it presents to backends
-// (spec.tls.backend.clientCertificateRef). A ListenerSet has no spec.tls.
+// (spec.tls.backend.clientCertificateRef). A ListenerSet has no spec.tls. A BackendTLSPolicy's
+// CA bundles (spec.validation.caCertificateRefs, apis/v1 backendtlspolicy_types.go) share the shape.
 import { arrayOf, recordOf, specOf } from './accessors.ts';
 import { certRefOf, type CertRef } from './gateway.ts';
 
-/** client-ca: a CA bundle clients' certificates are checked against; backend-client: a certificate and key. */
-export type GatewayTlsRefPurpose = 'client-ca' | 'backend-client';
+/**
+ * client-ca: a CA bundle clients' certificates are checked against; backend-client: a certificate
+ * and key; backend-ca: a CA bundle a backend's certificate is checked against (BackendTLSPolicy).
+ */
+export type GatewayTlsRefPurpose = 'client-ca' | 'backend-client' | 'backend-ca';
 
 export type GatewayTlsRef = {
   purpose: GatewayTlsRefPurpose;
@@ -20,9 +24,16 @@ export type GatewayTlsRef = {
 };
 
 // caCertificateRefs are ObjectReferences: group and kind are required, so no kind is defaulted.
-const caRefsOf = (validation: unknown, path: string, scope: string, namespace: string, port?: number): GatewayTlsRef[] =>
+const caRefsOf = (
+  validation: unknown,
+  path: string,
+  scope: string,
+  namespace: string,
+  port?: number,
+  purpose: GatewayTlsRefPurpose = 'client-ca',
+): GatewayTlsRef[] =>
   arrayOf(recordOf(validation).caCertificateRefs).map((value, index) => ({
-    purpose: 'client-ca' as const,
+    purpose,
     field: `${path}.caCertificateRefs[${index}]`,
     scope,
     ...(port === undefined ? {} : { port }),
@@ -52,3 +63,13 @@ export const gatewayTlsRefsOf = (gateway: unknown, namespace: string): GatewayTl
   const tls = recordOf(specOf(gateway).tls);
   return [...frontendRefsOf(tls.frontend, namespace), ...backendRefsOf(tls.backend, namespace)];
 };
+
+/**
+ * A BackendTLSPolicy's spec.validation.caCertificateRefs: LocalObjectReferences, so always in the
+ * policy's own namespace (a namespace written there is not part of the type and is ignored).
+ */
+export const backendTlsCaRefsOf = (policy: unknown, namespace: string): GatewayTlsRef[] =>
+  caRefsOf(recordOf(specOf(policy).validation), 'spec.validation', 'validation', namespace, undefined, 'backend-ca').map((tlsRef) => ({
+    ...tlsRef,
+    ref: { ...tlsRef.ref, namespace },
+  }));

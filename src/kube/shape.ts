@@ -41,12 +41,28 @@ const LISTENERS: Shape = {
 
 const ADDRESSES: Shape = { array: { object: strings('type', 'value') } };
 
+const CA_VALIDATION: Shape = { object: { caCertificateRefs: { array: OBJECT_REF } } };
+
+// A Gateway's CA bundles and backend client certificate (gateway-listener-tls, kube/gateway-tls.ts).
+const GATEWAY_TLS: Shape = {
+  object: {
+    frontend: {
+      object: {
+        default: { object: { validation: CA_VALIDATION } },
+        perPort: { array: { object: { port: 'number', tls: { object: { validation: CA_VALIDATION } } } } },
+      },
+    },
+    backend: { object: { clientCertificateRef: OBJECT_REF } },
+  },
+};
+
 /** What each judged kind's readers look at, beyond metadata. Keyed "group/Kind". */
 const KINDS: Record<string, Record<string, Shape>> = {
   'gateway.networking.k8s.io/Gateway': {
-    spec: { object: { gatewayClassName: 'string', listeners: LISTENERS, addresses: ADDRESSES } },
+    spec: { object: { gatewayClassName: 'string', listeners: LISTENERS, addresses: ADDRESSES, tls: GATEWAY_TLS } },
     status: { object: { addresses: ADDRESSES } },
   },
+  'gateway.networking.k8s.io/BackendTLSPolicy': { spec: { object: { validation: CA_VALIDATION } } },
   'gateway.networking.k8s.io/ListenerSet': { spec: { object: { listeners: LISTENERS, parentRef: OBJECT_REF } } },
   'gateway.networking.x-k8s.io/XListenerSet': { spec: { object: { listeners: LISTENERS, parentRef: OBJECT_REF } } },
   'cert-manager.io/Certificate': {

@@ -38,7 +38,7 @@ const GATEWAY_RULES = [
   {
     apiGroups: ['gateway.networking.k8s.io'],
     apiVersions: ['*'],
-    resources: ['gateways', 'listenersets'],
+    resources: ['gateways', 'listenersets', 'backendtlspolicies'],
     operations: ['CREATE', 'UPDATE'],
     scope: 'Namespaced',
   },
@@ -56,7 +56,7 @@ const SOLVER_RULES = [
 const SECRET_RULES = [{ apiGroups: [''], apiVersions: ['v1'], resources: ['secrets'], operations: ['DELETE', 'UPDATE'], scope: 'Namespaced' }];
 
 const HAS_TLS_LISTENER =
-  "request.resource.resource == 'listenersets' || (has(object.spec) && has(object.spec.listeners) && object.spec.listeners.exists(l, has(l.tls))) || (has(object.spec) && has(object.spec.tls)) || (request.operation == 'UPDATE' && has(oldObject.spec) && has(oldObject.spec.allowedListeners))";
+  "request.resource.resource == 'listenersets' || request.resource.resource == 'backendtlspolicies' || (has(object.spec) && has(object.spec.listeners) && object.spec.listeners.exists(l, has(l.tls))) || (has(object.spec) && has(object.spec.tls)) || (request.operation == 'UPDATE' && has(oldObject.spec) && has(oldObject.spec.allowedListeners))";
 const SHIM_ANNOTATED =
   "request.resource.group == 'cert-manager.io' || (has(object.metadata.annotations) && ('cert-manager.io/issuer' in object.metadata.annotations || 'cert-manager.io/cluster-issuer' in object.metadata.annotations))";
 const SOLVER_LABEL =

@@ -856,6 +856,16 @@ const matchCases: MatchCase[] = [
     request: { kind: { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'Gateway' }, operation: 'DELETE' },
     matches: false,
   },
+  {
+    name: 'selects a v1 BackendTLSPolicy UPDATE',
+    request: { kind: { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'BackendTLSPolicy' }, operation: 'UPDATE' },
+    matches: true,
+  },
+  {
+    name: 'skips a v1alpha3 BackendTLSPolicy (not served by Gateway API v1.6)',
+    request: { kind: { group: 'gateway.networking.k8s.io', version: 'v1alpha3', kind: 'BackendTLSPolicy' } },
+    matches: false,
+  },
   { name: 'skips an HTTPRoute', request: { kind: { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'HTTPRoute' } }, matches: false },
   { name: 'skips a Gateway of another group', request: { kind: { group: 'networking.istio.io', version: 'v1', kind: 'Gateway' } }, matches: false },
   { name: 'skips an unknown Gateway version', request: { kind: { group: 'gateway.networking.k8s.io', version: 'v1alpha2', kind: 'Gateway' } }, matches: false },

@@ -5,7 +5,8 @@
 // Secret that cert-manager will issue (issuance.ts) is planned as a self-signed placeholder
 // instead of denied; complete.ts performs the create. A listener whose hostname its certificate
 // does not cover only gets a warning (coverage.ts). A Gateway's other TLS references (client CA
-// bundles, the backend client certificate) are judged alike, without placeholders (tls-refs.ts).
+// bundles, the backend client certificate) and a BackendTLSPolicy's CA bundles are judged alike,
+// without placeholders (tls-refs.ts).
 import type { KubeObject } from '../../kube/object.ts';
 import { validityWindow } from '../../certs/x509.ts';
 import type { ClusterView } from '../../cluster/view.ts';
@@ -22,7 +23,7 @@ import { GATEWAY_GROUP } from '../../kube/groups.ts';
 import { checkListenerSetAttachment } from './listener-sets.ts';
 import { GATEWAY_LISTENER_TLS, type GatewayListenerTlsSettings } from './settings.ts';
 import { gatewayListenerTlsAudit } from './audit.ts';
-import { checkGatewayTlsRefs } from './tls-refs.ts';
+import { checkBackendTlsPolicy, checkGatewayTlsRefs } from './tls-refs.ts';
 
 export type GatewayListenerTlsDeps = {
   /** The clock for certificate expiry and placeholder validity (tests pin it). */
@@ -40,11 +41,11 @@ type Run = { settings: GatewayListenerTlsSettings; now: Date; generate: Generate
 
 const GATEWAY_VERSIONS = new Set(['v1', 'v1beta1']);
 
-/** Gateway v1/v1beta1 or ListenerSet, on CREATE or UPDATE. */
+/** Gateway v1/v1beta1, ListenerSet or BackendTLSPolicy v1, on CREATE or UPDATE. */
 export const isListenerOwnerRequest = (request: PolicyRequest): boolean => {
   const { group, version, kind } = request.kind;
   if (group !== GATEWAY_GROUP || (request.operation !== 'CREATE' && request.operation !== 'UPDATE')) return false;
-  return (kind === 'Gateway' && GATEWAY_VERSIONS.has(version)) || kind === 'ListenerSet';
+  return (kind === 'Gateway' && GATEWAY_VERSIONS.has(version)) || kind === 'ListenerSet' || (kind === 'BackendTLSPolicy' && version === 'v1');
 };
 
 const sitesOf = (owner: ListenerOwner, listeners: Listener[]): Site[] =>
@@ -179,7 +180,16 @@ const addAttachment = async (
   collected.warnings.push(...found.warnings);
 };
 
+/** A BackendTLSPolicy has only its CA bundles to judge (tls-refs.ts). */
+const checkBackendTls = async (request: PolicyRequest, view: ClusterView, run: Run, signal?: AbortSignal): Promise<PolicyResult> => {
+  const result: PolicyResult = { violations: [], warnings: [] };
+  if (isBeingDeleted(request.object)) return result;
+  await checkBackendTlsPolicy(request, { view, settings: run.settings, now: run.now, signal }, result);
+  return result;
+};
+
 const checkOwner = async (request: PolicyRequest, view: ClusterView, run: Run, signal?: AbortSignal): Promise<PolicyResult> => {
+  if (request.kind.kind === 'BackendTLSPolicy') return checkBackendTls(request, view, run, signal);
   const owner = listenerOwnerOf(request.kind.kind, request.object, request);
   // A Gateway being deleted only loses finalizers: nothing to judge, nothing to create.
   if (!owner || isBeingDeleted(request.object)) return { violations: [], warnings: [] };

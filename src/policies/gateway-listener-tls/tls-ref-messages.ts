@@ -3,14 +3,17 @@
 // What a controller must do with a broken reference is Gateway API's own wording (apis/v1
 // gateway_types.go, FrontendTLSValidation and GatewayBackendTLS, v1.6).
 import type { GatewayTlsRef } from '../../kube/gateway-tls.ts';
-import type { CertRef, ListenerOwner } from '../../kube/gateway.ts';
+import type { CertRef } from '../../kube/gateway.ts';
 import type { CaBundleProblem } from './ca-bundle.ts';
 import { describeProblem } from './messages.ts';
 import type { ContentProblem } from './secret-content.ts';
 import type { CaRefKind } from './settings.ts';
 
-/** A Gateway-level reference and the Gateway that makes it. */
-export type TlsRefSite = { owner: ListenerOwner; tlsRef: GatewayTlsRef };
+/** The object that makes the reference: a Gateway, or a BackendTLSPolicy. */
+export type RefOwner = { kind: string; namespace: string; name: string };
+
+/** A reference outside the listeners and the object that makes it. */
+export type TlsRefSite = { owner: RefOwner; tlsRef: GatewayTlsRef };
 
 const kindOf = (ref: CertRef): string => (ref.group ? `${ref.group}/${ref.kind}` : ref.kind || '(no kind)');
 
@@ -27,11 +30,25 @@ const consequence = ({ tlsRef }: TlsRefSite, reason: string): string => {
   if (tlsRef.purpose === 'backend-client') {
     return `Gateway API has the controller set this Gateway's ResolvedRefs condition False (${reason}), and a backend that requires a client certificate refuses the Gateway's connections`;
   }
+  if (tlsRef.purpose === 'backend-ca') {
+    return `Gateway API has the controller set this BackendTLSPolicy's ResolvedRefs condition False (${reason}) and fail the Gateway's connections to its targets with an HTTP 5xx, and set Accepted False (NoValidCACertificate) when none of its CA references is valid`;
+  }
   const listeners = tlsRef.port === undefined ? 'every HTTPS listener this validation covers' : `every HTTPS listener on port ${tlsRef.port}`;
   return `Gateway API has the controller set ResolvedRefs False (${reason}) on ${listeners}, and Accepted False (NoValidCACertificate) on a listener none of whose CA references is valid`;
 };
 
 const NO_CA_PLACEHOLDER = 'certguard creates no placeholder for a CA bundle: a self-signed stand-in would make mTLS accept or reject the wrong clients';
+
+const NO_BACKEND_CA_PLACEHOLDER =
+  'certguard creates no placeholder for a CA bundle: a self-signed stand-in would make the Gateway reject its backends or trust the wrong ones';
+
+/** Whose certificates the bundle's CAs issue, and why no placeholder can stand in for it. */
+const caRoleOf = ({ tlsRef }: TlsRefSite): { issued: string; noPlaceholder: string } =>
+  tlsRef.purpose === 'backend-ca'
+    ? { issued: "the backends' serving certificates", noPlaceholder: NO_BACKEND_CA_PLACEHOLDER }
+    : { issued: "your clients' certificates", noPlaceholder: NO_CA_PLACEHOLDER };
+
+const invalidKindReason = ({ tlsRef }: TlsRefSite): string => (tlsRef.purpose === 'backend-ca' ? 'InvalidKind' : 'InvalidCACertificateKind');
 
 const NO_CLIENT_PLACEHOLDER =
   'certguard creates no placeholder for a client certificate: a backend that checks client certificates would not trust a self-signed one';
@@ -44,7 +61,7 @@ export const unsupportedCaKind = (site: TlsRefSite, allowed: CaRefKind[]): strin
     ref.group === '' && ref.kind === 'Secret'
       ? ', or add Secret to policies.gateway-listener-tls.caCertificateRefKinds if your Gateway controller reads CA bundles from Secrets'
       : '';
-  return `${whereRef(site)} has a group/kind certguard does not accept for a CA bundle (policies.gateway-listener-tls.caCertificateRefKinds: ${caKinds(allowed)}): ${consequence(site, 'InvalidCACertificateKind')}. Fix: reference a ConfigMap (group "", kind ConfigMap) with the PEM CA bundle in "ca.crt"${addSecret}`;
+  return `${whereRef(site)} has a group/kind certguard does not accept for a CA bundle (policies.gateway-listener-tls.caCertificateRefKinds: ${caKinds(allowed)}): ${consequence(site, invalidKindReason(site))}. Fix: reference a ConfigMap (group "", kind ConfigMap) with the PEM CA bundle in "ca.crt"${addSecret}`;
 };
 
 export const unsupportedClientKind = (site: TlsRefSite): string => {
@@ -65,23 +82,24 @@ export const missingRef = (site: TlsRefSite): string => {
   if (site.tlsRef.purpose === 'backend-client') {
     return `${whereRef(site)} does not exist: ${consequence(site, 'InvalidClientCertificateRef')}. Fix: create the Secret (type kubernetes.io/tls, the client certificate in "tls.crt" and its private key in "tls.key"), or correct the reference (${NO_CLIENT_PLACEHOLDER})`;
   }
-  return `${whereRef(site)} does not exist: ${consequence(site, 'InvalidCACertificateRef')}. Fix: create ${ref.kind} "${ref.namespace}/${ref.name}" with the PEM certificates of the CAs that issue your clients' certificates in "ca.crt", or correct the reference (${NO_CA_PLACEHOLDER})`;
+  const { issued, noPlaceholder } = caRoleOf(site);
+  return `${whereRef(site)} does not exist: ${consequence(site, 'InvalidCACertificateRef')}. Fix: create ${ref.kind} "${ref.namespace}/${ref.name}" with the PEM certificates of the CAs that issue ${issued} in "ca.crt", or correct the reference (${noPlaceholder})`;
 };
 
-const CA_FIX = `put the PEM certificates of the CAs that issue your clients' certificates in "ca.crt" (${NO_CA_PLACEHOLDER})`;
-
-const describeCaProblem = (problem: CaBundleProblem): { what: string; fix: string } => {
+const describeCaProblem = (problem: CaBundleProblem, site: TlsRefSite): { what: string; fix: string } => {
+  const { issued, noPlaceholder } = caRoleOf(site);
+  const caFix = `put the PEM certificates of the CAs that issue ${issued} in "ca.crt" (${noPlaceholder})`;
   switch (problem.code) {
     case 'missing-key':
-      return { what: 'it has no "ca.crt" key', fix: CA_FIX };
+      return { what: 'it has no "ca.crt" key', fix: caFix };
     case 'no-certificate':
-      return { what: '"ca.crt" holds no PEM certificate', fix: CA_FIX };
+      return { what: '"ca.crt" holds no PEM certificate', fix: caFix };
     case 'bad-certificate':
       return { what: `PEM certificate ${problem.index + 1} in "ca.crt" does not parse`, fix: `replace or remove that certificate in "ca.crt"` };
     case 'no-ca':
       return {
         what: `none of the ${problem.certificates} certificates in "ca.crt" is a CA certificate (basicConstraints CA:TRUE)`,
-        fix: `put the certificate of the CA that issues your clients' certificates, not a leaf, in "ca.crt"`,
+        fix: `put the certificate of the CA that issues ${issued}, not a leaf, in "ca.crt"`,
       };
     case 'expired':
       return {
@@ -97,7 +115,7 @@ const describeCaProblem = (problem: CaBundleProblem): { what: string; fix: strin
 };
 
 export const unusableCaBundle = (site: TlsRefSite, problem: CaBundleProblem): string => {
-  const { what, fix } = describeCaProblem(problem);
+  const { what, fix } = describeCaProblem(problem, site);
   return `${whereRef(site)} is unusable: ${what}: ${consequence(site, 'InvalidCACertificateRef')}. Fix: ${fix}`;
 };
 

@@ -293,6 +293,68 @@ const cases: Case[] = [
   },
 ];
 
+const backendTlsPolicy = (validation: object): KubeObject => ({
+  apiVersion: 'gateway.networking.k8s.io/v1',
+  kind: 'BackendTLSPolicy',
+  metadata: { name: 'api-tls', namespace: 'apps' },
+  spec: { targetRefs: [{ group: '', kind: 'Service', name: 'api' }], validation: { hostname: 'api.apps.svc', ...validation } },
+});
+const BTLS = 'spec.validation.caCertificateRefs[0] ConfigMap "apps/backend-ca" (BackendTLSPolicy apps/api-tls)';
+const backendCaConsequence = (reason: string) =>
+  `Gateway API has the controller set this BackendTLSPolicy's ResolvedRefs condition False (${reason}) and fail the Gateway's connections to its targets with an HTTP 5xx, and set Accepted False (NoValidCACertificate) when none of its CA references is valid`;
+const NO_BACKEND_CA_PLACEHOLDER =
+  'certguard creates no placeholder for a CA bundle: a self-signed stand-in would make the Gateway reject its backends or trust the wrong ones';
+const MISSING_BACKEND_CA = `${BTLS} does not exist: ${backendCaConsequence('InvalidCACertificateRef')}. Fix: create ConfigMap "apps/backend-ca" with the PEM certificates of the CAs that issue the backends' serving certificates in "ca.crt", or correct the reference (${NO_BACKEND_CA_PLACEHOLDER})`;
+
+cases.push(
+  {
+    name: 'allows a BackendTLSPolicy whose CA ConfigMap holds a valid CA certificate',
+    cluster: [configMap('apps', 'backend-ca', { 'ca.crt': clientCa })],
+    object: backendTlsPolicy({ caCertificateRefs: [caRef('backend-ca')] }),
+  },
+  {
+    name: 'allows a BackendTLSPolicy with wellKnownCACertificates: System (nothing to read)',
+    object: backendTlsPolicy({ wellKnownCACertificates: 'System' }),
+  },
+  {
+    name: 'denies a BackendTLSPolicy whose CA ConfigMap is missing',
+    object: backendTlsPolicy({ caCertificateRefs: [caRef('backend-ca')] }),
+    violations: [MISSING_BACKEND_CA],
+  },
+  {
+    name: 'denies a BackendTLSPolicy whose CA bundle holds only a leaf',
+    cluster: [configMap('apps', 'backend-ca', { 'ca.crt': pki.valid.crt })],
+    object: backendTlsPolicy({ caCertificateRefs: [caRef('backend-ca')] }),
+    violations: [
+      `${BTLS} is unusable: none of the 1 certificates in "ca.crt" is a CA certificate (basicConstraints CA:TRUE): ${backendCaConsequence('InvalidCACertificateRef')}. Fix: put the certificate of the CA that issues the backends' serving certificates, not a leaf, in "ca.crt"`,
+    ],
+  },
+  {
+    name: 'denies a BackendTLSPolicy CA ref in a Secret while only ConfigMap is accepted, with its own reason InvalidKind',
+    object: backendTlsPolicy({ caCertificateRefs: [caRef('backend-ca', { kind: 'Secret' })] }),
+    violations: [
+      `spec.validation.caCertificateRefs[0] Secret "apps/backend-ca" (BackendTLSPolicy apps/api-tls) has a group/kind certguard does not accept for a CA bundle (policies.gateway-listener-tls.caCertificateRefKinds: ConfigMap): ${backendCaConsequence('InvalidKind')}. Fix: reference a ConfigMap (group "", kind ConfigMap) with the PEM CA bundle in "ca.crt", or add Secret to policies.gateway-listener-tls.caCertificateRefKinds if your Gateway controller reads CA bundles from Secrets`,
+    ],
+  },
+  {
+    name: 'reads a BackendTLSPolicy CA ref in its own namespace even when a namespace is written (LocalObjectReference)',
+    cluster: [configMap('apps', 'backend-ca', { 'ca.crt': clientCa })],
+    object: backendTlsPolicy({ caCertificateRefs: [caRef('backend-ca', { namespace: 'elsewhere' })] }),
+  },
+  {
+    name: 'warns, never denies, on a BackendTLSPolicy UPDATE that keeps its missing CA ref',
+    oldObject: backendTlsPolicy({ caCertificateRefs: [caRef('backend-ca')] }),
+    object: backendTlsPolicy({ caCertificateRefs: [caRef('backend-ca')], subjectAltNames: [{ type: 'Hostname', hostname: 'api.example.com' }] }),
+    warnings: [`${MISSING_BACKEND_CA}${ALREADY}`],
+  },
+  {
+    name: 'denies a BackendTLSPolicy UPDATE that switches from wellKnownCACertificates to a missing CA ConfigMap',
+    oldObject: backendTlsPolicy({ wellKnownCACertificates: 'System' }),
+    object: backendTlsPolicy({ caCertificateRefs: [caRef('backend-ca')] }),
+    violations: [MISSING_BACKEND_CA],
+  },
+);
+
 for (const c of cases) {
   t.test(c.name, async (t) => {
     const policy = createGatewayListenerTlsPolicy(settingsWith(c.settings), { now: () => NOW });
