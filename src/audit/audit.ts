@@ -9,7 +9,7 @@ import type { AuditContext, Policy } from '../policies/types.ts';
 import { IssuanceRecords, isIssuanceRecord } from './challenges.ts';
 import { refOf, RULE_ADMISSION, RULE_BREAK_GLASS, sortFindings, type Finding } from './findings.ts';
 import { addByReport } from './policy-report.ts';
-import { judge, requestFor, requestNamespaceOf } from './judge.ts';
+import { judge, requestFor, requestNamespaceOf } from '../admission/judge.ts';
 import { findNotReady } from './not-ready.ts';
 import { auditReads } from './secret-reads.ts';
 

@@ -5,7 +5,7 @@
 // object is judged against the cluster objects plus every OTHER object of the bundle.
 import { formatReports } from '../audit/format.ts';
 import { refOf, RULE_ADMISSION, type Finding } from '../audit/findings.ts';
-import { judge, nameOf, requestFor } from '../audit/judge.ts';
+import { judge, nameOf, requestFor } from '../admission/judge.ts';
 import type { KubeObject } from '../kube/object.ts';
 import { ManifestView, readManifests } from '../cluster/manifest-view.ts';
 import { buildPolicies } from '../compose.ts';
@@ -25,7 +25,7 @@ const FLAGS: Record<string, FlagSpec> = {
 };
 
 // Other tests build their requests the way check does.
-export { requestFor } from '../audit/judge.ts';
+export { requestFor } from '../admission/judge.ts';
 
 export type CheckVerdict = { object: string; allowed: boolean; violations: string[]; warnings: string[] };
 

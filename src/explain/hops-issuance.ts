@@ -1,8 +1,8 @@
 // What fills the Secret (a Certificate, a shim's, or nothing), the issuer it names, and each name:
 // the solver cert-manager picks, where DNS points against where challenges arrive, what CAA
 // allows. The verdicts are certificate-dns's and certificate-issuable's, run on the Certificate
-// through the same review() the webhook runs (audit/judge.ts): their messages, word for word.
-import { judge, nameOf, requestFor } from '../audit/judge.ts';
+// through the same review() the webhook runs (admission/judge.ts): their messages, word for word.
+import { judge, nameOf, requestFor } from '../admission/judge.ts';
 import type { KubeObject } from '../kube/object.ts';
 import { recordOf, specOf, statusOf, textOf } from '../kube/accessors.ts';
 import { relevantCaa, decideCaa } from '../dns/caa.ts';

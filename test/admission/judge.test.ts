@@ -3,7 +3,7 @@
 // objects, and a 100 s timer left behind per policy per object was garbage kept alive for the
 // whole audit (bench/README.md, Audit inside serve).
 import t from 'tap';
-import { judge, requestFor } from '../../src/audit/judge.ts';
+import { judge, requestFor } from '../../src/admission/judge.ts';
 import { ManifestView } from '../../src/cluster/manifest-view.ts';
 import type { Policy } from '../../src/policies/types.ts';
 

@@ -1,8 +1,8 @@
 // The one judging core of the offline commands: `certguard check` (a bundle about to be applied)
 // and `certguard audit` (what already exists) build the same dry-run AdmissionRequest and run the
 // same review() the webhook runs, so their verdicts and messages are the webhook's.
-import { review, type ReviewDependencies } from '../admission/complete.ts';
-import type { AdmissionRequest } from '../admission/types.ts';
+import { review, type ReviewDependencies } from './complete.ts';
+import type { AdmissionRequest } from './types.ts';
 import { resourceOf } from '../cluster/manifest-view.ts';
 import { RESOURCES } from '../cluster/resources.ts';
 import type { ClusterView } from '../cluster/view.ts';
