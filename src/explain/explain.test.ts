@@ -74,6 +74,9 @@ const gw = (conditions: object[] = OK_LISTENER): KubeObject =>
     listeners: [listenerStatus('websecure-app', conditions)],
   });
 
+/** The healthy Gateway with another Accepted condition of its own (listeners unchanged). */
+const gwAccepted = (accepted: object): KubeObject => withStatus(gw(), { ...(gw().status as object), conditions: [accepted] });
+
 const cert = (status: object = ready('True')): KubeObject => withStatus(certificate('app-tls'), status);
 
 const placeholderSecret = (): KubeObject => {
@@ -494,6 +497,31 @@ const CASES: Case[] = [
     cause: 'owner',
     message:
       'ListenerSet apps/shop: spec.parentRef Gateway traefik/traefik-gateway does not exist (yet): none of its listeners is served until it does, and that Gateway must then allow it in spec.allowedListeners (by default a Gateway allows no ListenerSet). Fix: apply the Gateway with spec.allowedListeners admitting namespace "apps", or correct spec.parentRef',
+  },
+  {
+    name: 'a Gateway still at the CRD\'s default Accepted=Unknown "Pending" is pending at the owner: no controller answered',
+    objects: [gwAccepted({ type: 'Accepted', status: 'Unknown', reason: 'Pending', message: 'Waiting for controller' }), ...healthy().slice(1)],
+    status: 'pending',
+    cause: 'owner',
+    message:
+      'Gateway traefik/traefik-gateway has not been accepted by any controller yet (Accepted=Unknown reason "Pending": "Waiting for controller"), so none of its listeners is served. Fix: check that a controller for its GatewayClass "traefik" is running (kubectl get gatewayclass traefik -o yaml: status Accepted, spec.controllerName)',
+  },
+  {
+    name: "a Gateway its controller refused is broken at the owner, in the controller's words",
+    objects: [
+      gwAccepted({ type: 'Accepted', status: 'False', reason: 'UnsupportedAddress', message: 'address 10.0.0.1 is not supported' }),
+      ...healthy().slice(1),
+    ],
+    status: 'broken',
+    cause: 'owner',
+    message:
+      'Gateway traefik/traefik-gateway is not accepted by its controller: it reports Accepted=False reason "UnsupportedAddress": "address 10.0.0.1 is not supported", so none of its listeners is served. Fix: see the reason above, and describe the Gateway (kubectl describe gateway traefik-gateway -n traefik)',
+  },
+  {
+    name: 'Accepted=False "ListenersNotValid" only echoes a listener: the owner stays ok and the chain names the listener\'s own problem',
+    objects: [gwAccepted({ type: 'Accepted', status: 'False', reason: 'ListenersNotValid', message: 'Some listeners are not valid' }), ...healthy().slice(1)],
+    status: 'healthy',
+    hops: { owner: 'ok' },
   },
   {
     name: 'a Certificate is explained through the listeners serving its Secret',

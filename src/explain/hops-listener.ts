@@ -7,7 +7,7 @@ import type { Listener, ListenerOwner } from '../kube/gateway.ts';
 import type { KubeObject } from '../kube/object.ts';
 import { listenerSetRefused, parentMissing } from '../policies/gateway-listener-tls/attachment-messages.ts';
 import { where, type Site } from '../policies/gateway-listener-tls/messages.ts';
-import { conditionOf, conditionsOf, describeCondition, isBadGatewayCondition } from '../kube/conditions.ts';
+import { conditionOf, conditionsOf, describeCondition, isBadGatewayCondition, type Condition } from '../kube/conditions.ts';
 import type { ExplainContext } from './context.ts';
 import * as messages from './messages.ts';
 import type { Hop } from './model.ts';
@@ -74,8 +74,22 @@ export const ownerHop = async (context: ExplainContext, owner: ListenerOwner, ob
     // Absent, or the CRD's default Accepted=Unknown "Pending" the API server writes: no controller answered.
     return unansweredListenerSet(context, owner, name, parent, details);
   }
+  return gatewayOwnerHop(owner, object, name, conditions, details);
+};
+
+// Accepted=Unknown is the CRD's default ("Pending"): no controller has answered. Accepted=False
+// "ListenersNotValid" only echoes a listener's problem, which the listener hop names precisely.
+const gatewayOwnerHop = (owner: ListenerOwner, object: KubeObject, name: string, conditions: Condition[], details: string[]): Hop => {
   const controller = conditions.length > 0 ? conditions.map((condition) => `${condition.type}=${condition.status}`).join(', ') : 'no conditions yet';
-  return { hop: 'owner', status: 'ok', summary: `${name}: ${controller}`, details };
+  const summary = `${name}: ${controller}`;
+  const accepted = conditions.find((condition) => condition.type === 'Accepted');
+  if (accepted?.status === 'Unknown') {
+    const className = stringOf(recordOf(object.spec).gatewayClassName);
+    return { hop: 'owner', status: 'pending', summary, message: messages.gatewayUnanswered(owner, className, accepted), details };
+  }
+  if (accepted?.status === 'False' && accepted.reason !== 'ListenersNotValid')
+    return { hop: 'owner', status: 'broken', summary, message: messages.gatewayNotAccepted(owner, accepted), details };
+  return { hop: 'owner', status: 'ok', summary, details };
 };
 
 const listenerStatusOf = (object: KubeObject, name: string): unknown =>

@@ -11,6 +11,14 @@ export const listenerSetNotAccepted = (listenerSet: Named, parent: Named | undef
   `ListenerSet ${nn(listenerSet)} is not accepted by ${parent ? `its parent Gateway ${nn(parent)}` : 'a parent Gateway'}: the controller reports ${describeCondition(accepted)}, so none of its listeners is served. ` +
   `Fix: allow ListenerSets from namespace "${listenerSet.namespace}" in spec.allowedListeners of the parent Gateway, or correct spec.parentRef`;
 
+export const gatewayUnanswered = (gateway: Named, className: string | undefined, accepted: Condition): string =>
+  `Gateway ${nn(gateway)} has not been accepted by any controller yet (${describeCondition(accepted)}), so none of its listeners is served. ` +
+  `Fix: check that a controller for its GatewayClass${className ? ` "${className}"` : ''} is running (kubectl get gatewayclass${className ? ` ${className}` : ''} -o yaml: status Accepted, spec.controllerName)`;
+
+export const gatewayNotAccepted = (gateway: Named, accepted: Condition): string =>
+  `Gateway ${nn(gateway)} is not accepted by its controller: it reports ${describeCondition(accepted)}, so none of its listeners is served. ` +
+  `Fix: see the reason above, and describe the Gateway (kubectl describe gateway ${gateway.name} -n ${gateway.namespace})`;
+
 export const listenerReported = (where: string, bad: Condition[]): string =>
   `${where}: the controller reports ${bad.map(describeCondition).join(', ')}. Fix: see the reason above, and describe the Gateway (kubectl describe gateway)`;
 
