@@ -7,7 +7,7 @@ import type { Config } from '../config/schema.ts';
 import type { CaaResult, LookupResult, NameResolver } from '../dns/resolver.ts';
 import type { KubeObject } from '../kube/object.ts';
 import { certificatePoliciesOf } from '../cli/explain.ts';
-import { acmeIssuer, annotated, gateway, http, https, listenerSet, makePki, NOW, tlsSecret, certificate } from '../policies/gateway-listener-tls/testing.ts';
+import { acmeIssuer, annotated, gateway, http, https, listenerSet, makePki, NOW, tlsSecret, certificate } from '../../test/helpers/gateway-tls.ts';
 import { EXPLANATION_SCHEMA, explanationProblems } from '../../test/helpers/explanation-schema.ts';
 import { messageProblems } from '../../test/helpers/message-rules.ts';
 import { parse } from 'yaml';

@@ -10,7 +10,7 @@ import { ManifestView, parseManifests } from '../../src/cluster/manifest-view.ts
 import { parseConfig } from '../../src/config/load.ts';
 import type { LookupResult, NameResolver } from '../../src/dns/resolver.ts';
 import type { KubeObject } from '../../src/kube/object.ts';
-import { gateway, grant, https, namespace, tlsSecret, type Pem } from '../../src/policies/gateway-listener-tls/testing.ts';
+import { gateway, grant, https, namespace, tlsSecret, type Pem } from '../helpers/gateway-tls.ts';
 import { createLogger } from '../../src/server/logger.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -11,7 +11,7 @@ import { createLiveView, type LiveView } from '../../src/cluster/live/live-view.
 import { parseConfig } from '../../src/config/load.ts';
 import type { KubeObject } from '../../src/kube/object.ts';
 import { SECRET_CONTENT_JUDGE } from '../../src/policies/gateway-listener-tls/secret-content.ts';
-import { gateway, https, tlsSecret } from '../../src/policies/gateway-listener-tls/testing.ts';
+import { gateway, https, tlsSecret } from '../helpers/gateway-tls.ts';
 import { createLogger } from '../../src/server/logger.ts';
 import { FakeApiServer, type FakeObject } from '../cluster/fake-api-server.ts';
 import { recordingLogger, waitFor } from '../cluster/helpers.ts';

@@ -7,7 +7,7 @@ import { auditReads } from '../../src/audit/secret-reads.ts';
 import { ManifestView } from '../../src/cluster/manifest-view.ts';
 import { overriding, type ClusterView, type ContentJudge, type JudgeOptions } from '../../src/cluster/view.ts';
 import { parseConfig } from '../../src/config/load.ts';
-import { gateway, https, makePki, tlsSecret } from '../../src/policies/gateway-listener-tls/testing.ts';
+import { gateway, https, makePki, tlsSecret } from '../helpers/gateway-tls.ts';
 import { createLogger } from '../../src/server/logger.ts';
 
 type Asked = { namespace: string; name: string; judge: string; keep: boolean | undefined };

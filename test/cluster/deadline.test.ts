@@ -6,7 +6,7 @@ import t from 'tap';
 import { createLiveView, type LiveView } from '../../src/cluster/live/live-view.ts';
 import { createGatewayListenerTlsPolicy } from '../../src/policies/gateway-listener-tls/policy.ts';
 import { generatePlaceholderCertificate, placeholderSpecOf } from '../../src/policies/gateway-listener-tls/placeholder.ts';
-import { gateway, https, settingsWith } from '../../src/policies/gateway-listener-tls/testing.ts';
+import { gateway, https, settingsWith } from '../helpers/gateway-tls.ts';
 import { buildApp } from '../../src/server/app.ts';
 import { createLogger } from '../../src/server/logger.ts';
 import { reviewOf } from '../helpers/reviews.ts';

@@ -9,7 +9,7 @@ import { review } from '../../src/admission/complete.ts';
 import { createLiveView, type LiveView } from '../../src/cluster/live/live-view.ts';
 import { createAcmeSolverCapPolicy } from '../../src/policies/acme-solver-cap/policy.ts';
 import { createGatewayListenerTlsPolicy } from '../../src/policies/gateway-listener-tls/policy.ts';
-import { admissionRequest, gateway, https, settingsWith } from '../../src/policies/gateway-listener-tls/testing.ts';
+import { admissionRequest, gateway, https, settingsWith } from '../helpers/gateway-tls.ts';
 import { ensureBinaries } from '../e2e/harness/binaries.ts';
 import { startCluster } from '../e2e/harness/cluster.ts';
 import { KUBECTL } from '../e2e/harness/paths.ts';

@@ -9,7 +9,7 @@ import type { ContentJudge } from '../../src/cluster/view.ts';
 import type { KubeObject } from '../../src/kube/object.ts';
 import { createMetrics, type ViewStats } from '../../src/metrics/metrics.ts';
 import { createGatewayListenerTlsPolicy } from '../../src/policies/gateway-listener-tls/policy.ts';
-import { gateway, https, makePki, NOW, policyRequest, settingsWith, tlsSecret } from '../../src/policies/gateway-listener-tls/testing.ts';
+import { gateway, https, makePki, NOW, policyRequest, settingsWith, tlsSecret } from '../helpers/gateway-tls.ts';
 import { withoutDeadline } from '../../src/policies/types.ts';
 import { FakeApiServer, type FakeObject } from './fake-api-server.ts';
 import { recordingLogger, secret, waitFor } from './helpers.ts';

@@ -27,7 +27,7 @@ import {
   NOW,
   settingsWith,
   tlsSecret,
-} from './testing.ts';
+} from '../../../test/helpers/gateway-tls.ts';
 
 const pki = await makePki();
 

@@ -29,7 +29,7 @@ import {
   settingsWith,
   tlsListener,
   tlsSecret,
-} from './testing.ts';
+} from '../../../test/helpers/gateway-tls.ts';
 
 const pki = await makePki();
 

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { buildCertificate, generateRsaKeyPair } from '../../certs/x509.ts';
 import { checkSecretContent, judgeSecretContent } from './secret-content.ts';
-import { makePki, NOW, tlsSecret, type Pem } from './testing.ts';
+import { makePki, NOW, tlsSecret, type Pem } from '../../../test/helpers/gateway-tls.ts';
 
 const pki = await makePki();
 

@@ -8,7 +8,19 @@ import { withoutDeadline } from '../types.ts';
 import { caProblemAt, judgeCaBundle } from './ca-bundle.ts';
 import { createGatewayListenerTlsPolicy } from './policy.ts';
 import type { GatewayListenerTlsSettings } from './settings.ts';
-import { gateway, grant, https, listenerSet, makePki, NOW, parentGateway, policyRequest, secret, settingsWith, tlsSecret } from './testing.ts';
+import {
+  gateway,
+  grant,
+  https,
+  listenerSet,
+  makePki,
+  NOW,
+  parentGateway,
+  policyRequest,
+  secret,
+  settingsWith,
+  tlsSecret,
+} from '../../../test/helpers/gateway-tls.ts';
 
 const pki = await makePki();
 

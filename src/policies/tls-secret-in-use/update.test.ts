@@ -12,7 +12,7 @@ import { messageProblems } from '../../../test/helpers/message-rules.ts';
 import { readExpected } from '../../../test/helpers/policy-fixtures.ts';
 import type { BreakGlassQuestion } from '../break-glass.ts';
 import { PLACEHOLDER_LABEL } from '../gateway-listener-tls/placeholder-labels.ts';
-import { makePki, NOW, tlsSecret as pemSecret, type Pem } from '../gateway-listener-tls/testing.ts';
+import { makePki, NOW, tlsSecret as pemSecret, type Pem } from '../../../test/helpers/gateway-tls.ts';
 import { withoutDeadline, type PolicyRequest, type PolicyResult } from '../types.ts';
 import { createTlsSecretInUsePolicy } from './policy.ts';
 

@@ -1,12 +1,12 @@
-// Builders for this policy's tests: cluster objects as plain data, certificates made at run time.
-// Not imported by the policy itself.
+// Builders for gateway-listener-tls's tests and every test that needs Gateways and TLS Secrets:
+// cluster objects as plain data, certificates made at run time.
 import { readFileSync } from 'node:fs';
-import { buildCertificate, generateRsaKeyPair } from '../../certs/x509.ts';
-import type { AdmissionRequest } from '../../admission/types.ts';
-import type { KubeObject, Operation } from '../../kube/object.ts';
-import { parseManifests } from '../../cluster/manifest-view.ts';
-import type { PolicyRequest } from '../types.ts';
-import { defaultGatewayListenerTlsSettings, type GatewayListenerTlsSettings } from './settings.ts';
+import { buildCertificate, generateRsaKeyPair } from '../../src/certs/x509.ts';
+import type { AdmissionRequest } from '../../src/admission/types.ts';
+import type { KubeObject, Operation } from '../../src/kube/object.ts';
+import { parseManifests } from '../../src/cluster/manifest-view.ts';
+import type { PolicyRequest } from '../../src/policies/types.ts';
+import { defaultGatewayListenerTlsSettings, type GatewayListenerTlsSettings } from '../../src/policies/gateway-listener-tls/settings.ts';
 
 /** The tests' clock: certificates are judged as of this instant. */
 export const NOW = new Date('2027-01-01T00:00:00.000Z');
@@ -45,7 +45,15 @@ export const makePki = async () => {
     rsaCertificate('*.example.com', from, to, undefined, ['*.example.com', 'www.example.org']),
     rsaCertificate('legacy.example.com', from, to, undefined, []),
   ]);
-  return { valid, other, expired, expiredPlaceholder, wildcard, commonNameOnly, ecdsa: fixtureSecretPem('./fixtures/good/ecdsa-secret.yaml') };
+  return {
+    valid,
+    other,
+    expired,
+    expiredPlaceholder,
+    wildcard,
+    commonNameOnly,
+    ecdsa: fixtureSecretPem('../../src/policies/gateway-listener-tls/fixtures/good/ecdsa-secret.yaml'),
+  };
 };
 
 export const settingsWith = (overrides: Partial<GatewayListenerTlsSettings> = {}): GatewayListenerTlsSettings => ({
