@@ -7,7 +7,7 @@ import { extname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../kube/object.ts';
 import { RESOURCES, type ResourceId } from './resources.ts';
-import { isListenerOwnerResource, SecretUsageIndex, type ListenerUse } from './secret-usage.ts';
+import { isRefOwnerResource, SecretUsageIndex, type ListenerUse, type TlsRefUse, type UsedKind } from './secret-usage.ts';
 import { deepFreeze } from './live/compact.ts';
 import { groupOf } from '../kube/groups.ts';
 import { countByNamespace, matchesLabels, type ClusterView, type ContentJudge, type CountOptions, type ListOptions, type StatefulView } from './view.ts';
@@ -56,7 +56,7 @@ export class ManifestView implements ClusterView, StatefulView, SecretWriter {
     const frozen = deepFreeze(stored);
     bucket.set(keyOf(namespace, name), frozen);
     this.#namespaceOf(resource, namespace ?? '', true)?.set(name, frozen);
-    if (isListenerOwnerResource(resource)) this.#usage.upsert(resource, frozen);
+    if (isRefOwnerResource(resource)) this.#usage.upsert(resource, frozen);
   }
 
   /** Removes an object (dev mode and tests of an index that must forget). */
@@ -64,7 +64,7 @@ export class ManifestView implements ClusterView, StatefulView, SecretWriter {
     const scope = RESOURCES[resource].namespaced ? (namespace ?? 'default') : undefined;
     this.#objects.get(resource)?.delete(keyOf(scope, name));
     this.#namespaceOf(resource, scope ?? '')?.delete(name);
-    if (isListenerOwnerResource(resource)) this.#usage.remove(resource, scope, name);
+    if (isRefOwnerResource(resource)) this.#usage.remove(resource, scope, name);
   }
 
   async get(resource: ResourceId, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
@@ -123,6 +123,10 @@ export class ManifestView implements ClusterView, StatefulView, SecretWriter {
 
   listenersUsing(namespace: string, name: string): ListenerUse[] {
     return this.#usage.usesOf(namespace, name);
+  }
+
+  tlsRefsUsing(kind: UsedKind, namespace: string, name: string): TlsRefUse[] {
+    return this.#usage.tlsRefUsesOf(kind, namespace, name);
   }
 
   /** In dev mode a placeholder "created" by the webhook lands in the in-memory view. */

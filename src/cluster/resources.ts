@@ -12,6 +12,7 @@ export type ResourceId =
   | 'referencegrants'
   | 'gateways'
   | 'listenersets'
+  | 'backendtlspolicies'
   | 'issuers'
   | 'clusterissuers'
   | 'certificates'
@@ -87,6 +88,18 @@ export const RESOURCES: Record<ResourceId, ResourceInfo> = {
     versions: ['v1', 'v1alpha1'],
     plural: 'listenersets',
     kind: 'ListenerSet',
+    namespaced: true,
+    metadataOnly: false,
+    builtin: false,
+  },
+  // Which CA bundles a BackendTLSPolicy uses (tls-secret-in-use protects them): kept as metadata
+  // and spec.validation.caCertificateRefs only (live/compact.ts compactBackendTlsPolicy).
+  backendtlspolicies: {
+    id: 'backendtlspolicies',
+    group: GATEWAY_GROUP,
+    versions: ['v1'],
+    plural: 'backendtlspolicies',
+    kind: 'BackendTLSPolicy',
     namespaced: true,
     metadataOnly: false,
     builtin: false,

@@ -4,9 +4,9 @@
 import type { KubeObject } from '../kube/object.ts';
 import { groupOf } from '../kube/groups.ts';
 import type { ResourceId } from './resources.ts';
-import type { ListenerUse } from './secret-usage.ts';
+import type { ListenerUse, TlsRefUse, UsedKind } from './secret-usage.ts';
 
-export type { ListenerUse } from './secret-usage.ts';
+export type { ListenerUse, TlsRefUse, UsedKind } from './secret-usage.ts';
 
 export type ListOptions = {
   /** Only objects in this namespace (omit for all namespaces / cluster-scoped). */
@@ -94,6 +94,12 @@ export type ClusterView = {
    * index the view keeps current: one lookup, no API call.
    */
   listenersUsing(namespace: string, name: string): ListenerUse[];
+  /**
+   * The references outside the listeners that use Secret or ConfigMap namespace/name: a Gateway's
+   * spec.tls CA bundles and backend client certificate, a BackendTLSPolicy's CA bundles
+   * (cross-namespace refs included, permitted or not), from the same reverse index.
+   */
+  tlsRefsUsing(kind: UsedKind, namespace: string, name: string): TlsRefUse[];
 };
 
 /** Readiness of a view, for /readyz. Not part of what policies see. */
@@ -152,6 +158,7 @@ export const overriding = (view: ClusterView, overrides: Partial<ClusterView>): 
   isServed: (resource) => view.isServed(resource),
   isSynced: (resource) => view.isSynced(resource),
   listenersUsing: (namespace, name) => view.listenersUsing(namespace, name),
+  tlsRefsUsing: (kind, namespace, name) => view.tlsRefsUsing(kind, namespace, name),
   judgeSecret: (namespace, name, judge, options) => view.judgeSecret(namespace, name, judge, options),
   judgeConfigMap: (namespace, name, judge, options) => view.judgeConfigMap(namespace, name, judge, options),
   ...overrides,

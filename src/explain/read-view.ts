@@ -11,6 +11,7 @@ import {
   type CountOptions,
   type ListOptions,
   type ListenerUse,
+  type TlsRefUse,
 } from '../cluster/view.ts';
 import type { KubeObject } from '../kube/object.ts';
 import type { ExplainSource, KindName } from './source.ts';
@@ -23,6 +24,7 @@ const KIND_OF: Record<ResourceId, KindName> = {
   referencegrants: 'ReferenceGrant',
   gateways: 'Gateway',
   listenersets: 'ListenerSet',
+  backendtlspolicies: 'BackendTLSPolicy',
   issuers: 'Issuer',
   clusterissuers: 'ClusterIssuer',
   certificates: 'Certificate',
@@ -130,6 +132,11 @@ export class ReadView implements ClusterView {
 
   /** Not used on a chain: explain walks from the listener to the Secret, never back. */
   listenersUsing(): ListenerUse[] {
+    return [];
+  }
+
+  /** Not used on a chain either. */
+  tlsRefsUsing(): TlsRefUse[] {
     return [];
   }
 }

@@ -28,6 +28,7 @@ export const KINDS = {
   Gateway: kind('Gateway', 'gateway.networking.k8s.io', ['v1', 'v1beta1'], 'gateways'),
   ListenerSet: kind('ListenerSet', 'gateway.networking.k8s.io', ['v1', 'v1alpha1'], 'listenersets'),
   ReferenceGrant: kind('ReferenceGrant', 'gateway.networking.k8s.io', ['v1', 'v1beta1'], 'referencegrants'),
+  BackendTLSPolicy: kind('BackendTLSPolicy', 'gateway.networking.k8s.io', ['v1'], 'backendtlspolicies'),
   HTTPRoute: kind('HTTPRoute', 'gateway.networking.k8s.io', ['v1', 'v1beta1'], 'httproutes'),
   Secret: kind('Secret', '', ['v1'], 'secrets'),
   ConfigMap: kind('ConfigMap', '', ['v1'], 'configmaps'),

@@ -7,7 +7,7 @@ import type { AdmissionRequest } from '../admission/types.ts';
 import type { KubeObject, Operation } from '../kube/object.ts';
 import { ManifestView } from '../cluster/manifest-view.ts';
 import { WATCHED_RESOURCE_IDS, type ResourceId } from '../cluster/resources.ts';
-import type { ClusterView, ContentJudge, CountOptions, ListOptions } from '../cluster/view.ts';
+import type { ClusterView, ContentJudge, CountOptions, ListOptions, UsedKind } from '../cluster/view.ts';
 import { createAcmeSolverCapPolicy } from '../policies/acme-solver-cap/policy.ts';
 import { FindingCounts, registerAuditMetrics } from '../audit/metrics.ts';
 import type { ResourceStats } from './metrics.ts';
@@ -65,6 +65,9 @@ class SwappableView implements ClusterView {
   }
   listenersUsing(namespace: string, name: string) {
     return this.current.listenersUsing(namespace, name);
+  }
+  tlsRefsUsing(kind: UsedKind, namespace: string, name: string) {
+    return this.current.tlsRefsUsing(kind, namespace, name);
   }
   judgeSecret<T>(namespace: string, name: string, judge: ContentJudge<T>) {
     return this.current.judgeSecret(namespace, name, judge);
@@ -278,6 +281,7 @@ t.test('a view with resourceStats and status reports its own sync state', async 
     isServed: (resource: ResourceId) => resource !== 'listenersets',
     isSynced: manifest.isSynced.bind(manifest),
     listenersUsing: manifest.listenersUsing.bind(manifest),
+    tlsRefsUsing: manifest.tlsRefsUsing.bind(manifest),
     resourceStats: () => stats,
     status: () => ({ ready, notReady: ready ? [] : ['gateways: API server unreachable'] }),
   };

@@ -80,3 +80,22 @@ t.test('a Certificate keeps its DNS names and IP addresses, strings only', async
   t.equal('dnsNames' in specOf(keptObjectOf(RESOURCES.certificates, certificate([]))), false, 'no names, no field');
   t.equal('dnsNames' in specOf(keptObjectOf(RESOURCES.certificates, certificate([7]))), false, 'no string, no field');
 });
+
+t.test('a BackendTLSPolicy keeps its metadata and CA refs only', async (t) => {
+  const refs = [{ group: '', kind: 'ConfigMap', name: 'backend-ca' }];
+  const policy: KubeObject = {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'BackendTLSPolicy',
+    metadata: { namespace: 'apps', name: 'api-tls', labels: { app: 'api' }, managedFields: [{ manager: 'kubectl' }] } as ObjectMeta,
+    spec: { targetRefs: [{ group: '', kind: 'Service', name: 'api' }], validation: { caCertificateRefs: refs, hostname: 'api.internal' } },
+    status: { ancestors: [{ ancestorRef: { name: 'web' }, conditions: [condition('Accepted')] }] },
+  };
+  t.same(keptObjectOf(RESOURCES.backendtlspolicies, policy), {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'BackendTLSPolicy',
+    metadata: { namespace: 'apps', name: 'api-tls', labels: { app: 'api' } },
+    spec: { validation: { caCertificateRefs: refs } },
+  });
+  const wellKnown = { ...policy, spec: { validation: { wellKnownCACertificates: 'System', hostname: 'api.internal' } } };
+  t.same(keptObjectOf(RESOURCES.backendtlspolicies, wellKnown).spec, {}, 'no CA refs, nothing of the spec');
+});

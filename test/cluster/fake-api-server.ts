@@ -30,6 +30,7 @@ export const DEFAULT_FAKE_RESOURCES: FakeResource[] = [
   { group: 'gateway.networking.k8s.io', versions: ['v1', 'v1beta1'], plural: 'httproutes', kind: 'HTTPRoute', namespaced: true },
   { group: 'gateway.networking.k8s.io', versions: ['v1', 'v1beta1'], plural: 'referencegrants', kind: 'ReferenceGrant', namespaced: true },
   { group: 'gateway.networking.k8s.io', versions: ['v1'], plural: 'listenersets', kind: 'ListenerSet', namespaced: true },
+  { group: 'gateway.networking.k8s.io', versions: ['v1'], plural: 'backendtlspolicies', kind: 'BackendTLSPolicy', namespaced: true },
   { group: 'cert-manager.io', versions: ['v1'], plural: 'issuers', kind: 'Issuer', namespaced: true },
   { group: 'cert-manager.io', versions: ['v1'], plural: 'clusterissuers', kind: 'ClusterIssuer', namespaced: false },
   { group: 'cert-manager.io', versions: ['v1'], plural: 'certificates', kind: 'Certificate', namespaced: true },

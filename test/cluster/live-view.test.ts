@@ -356,7 +356,7 @@ t.test('changes arrive through the watch', async (t) => {
   api.apply(solverRoute('app', 'cm-acme-http-solver-1'));
   await view.start();
   await ready(view);
-  await waitFor('the watches', () => api.watchCount === 11);
+  await waitFor('the watches', () => api.watchCount === 12);
 
   api.apply(secret('app', 'new-tls'));
   await waitFor('an added Secret', () => view.list('secrets', { namespace: 'app' }).length === 1);
@@ -422,7 +422,7 @@ t.test('API server absent at start', async (t) => {
   const down = await waitFor('a failed attempt', () => view.status().notReady.find((line) => line.startsWith('secrets:') && line.includes('unreachable')));
   t.equal(down, `secrets: API server unreachable: connect ECONNREFUSED 127.0.0.1:${api.port}`);
   t.equal(view.status().ready, false);
-  t.equal(view.status().notReady.length, 11, 'every resource is named');
+  t.equal(view.status().notReady.length, 12, 'every resource is named');
   t.equal(view.isServed('gateways'), true, 'a CRD-backed resource is not idled on a guess');
   await new Promise((resolve) => setTimeout(resolve, 300));
   t.equal(log.lines.filter((line) => line.message.startsWith('secrets: API server unreachable')).length, 1, 'the failure is logged once, not every retry');
@@ -440,7 +440,7 @@ t.test('API server restarted mid-run', async (t) => {
     api.apply(secret('app', 'before'));
     await view.start();
     await ready(view);
-    await waitFor('the watches', () => api.watchCount === 11);
+    await waitFor('the watches', () => api.watchCount === 12);
     const lists = listRequests(api, 'secrets').length;
     await api.stop();
     api.apply(secret('app', 'while-down'));
@@ -463,7 +463,7 @@ t.test('API server restarted mid-run', async (t) => {
     api.apply(secret('app', 'before'));
     await view.start();
     await ready(view);
-    await waitFor('the watches', () => api.watchCount === 11);
+    await waitFor('the watches', () => api.watchCount === 12);
     const lists = listRequests(api, 'secrets').length;
     await api.stop();
     api.delete('v1', 'Secret', 'app', 'before');
@@ -486,7 +486,7 @@ t.test('API server restarted mid-run', async (t) => {
     const { api, view } = await setup(t);
     await view.start();
     await ready(view);
-    await waitFor('the watches', () => api.watchCount === 11);
+    await waitFor('the watches', () => api.watchCount === 12);
     const lists = listRequests(api, 'gateways').length;
     api.expireWatches();
     api.apply(gateway('traefik', 'after', 1));
@@ -498,7 +498,7 @@ t.test('API server restarted mid-run', async (t) => {
     const { api, view, log } = await setup(t, { staleAfterSeconds: 0.2 });
     await view.start();
     await ready(view);
-    await waitFor('the watches', () => api.watchCount === 11);
+    await waitFor('the watches', () => api.watchCount === 12);
     await api.stop();
     const stale = await waitFor('a stale cache', () => view.status().notReady.find((line) => line.startsWith('secrets:')));
     t.match(stale, /^secrets: disconnected for [\d.]+ s \(stale after 0\.2 s\): API server unreachable: /);
@@ -671,7 +671,7 @@ t.test('the Secret → listeners index follows the Gateway watch: add, update, d
   t.notOk(view.isSynced('gateways'), 'not synced before the first list');
   await view.start();
   await ready(view);
-  await waitFor('the watches', () => api.watchCount === 11);
+  await waitFor('the watches', () => api.watchCount === 12);
   t.ok(view.isSynced('gateways') && view.isSynced('listenersets'), 'synced after the first list');
   const users = (secret: string) =>
     view.listenersUsing('traefik', secret).map((use) => `${use.owner.kind} ${use.owner.namespace}/${use.owner.name} ${use.listener.name}`);

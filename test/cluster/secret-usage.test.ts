@@ -1,7 +1,7 @@
-// The Secret → listeners index on its own: what counts as a use, and that updates and re-lists
-// leave nothing behind.
+// The Secret/ConfigMap → references index on its own: what counts as a use, and that updates and
+// re-lists leave nothing behind.
 import t from 'tap';
-import { SecretUsageIndex, type ListenerOwnerResource } from '../../src/cluster/secret-usage.ts';
+import { SecretUsageIndex, type RefOwnerResource, type UsedKind } from '../../src/cluster/secret-usage.ts';
 import type { KubeObject } from '../../src/kube/object.ts';
 
 /** The index over a store of owners, as a view holds them: upsert, remove and replace keep both. */
@@ -9,17 +9,17 @@ class Indexed {
   readonly objects = new Map<string, KubeObject>();
   readonly index = new SecretUsageIndex((resource, namespace, name) => this.objects.get(`${resource}/${namespace}/${name}`));
 
-  upsert(resource: ListenerOwnerResource, object: KubeObject): void {
+  upsert(resource: RefOwnerResource, object: KubeObject): void {
     this.objects.set(`${resource}/${object.metadata?.namespace}/${object.metadata?.name}`, object);
     this.index.upsert(resource, object);
   }
 
-  remove(resource: ListenerOwnerResource, namespace: string, name: string): void {
+  remove(resource: RefOwnerResource, namespace: string, name: string): void {
     this.objects.delete(`${resource}/${namespace}/${name}`);
     this.index.remove(resource, namespace, name);
   }
 
-  replace(resource: ListenerOwnerResource, objects: KubeObject[]): void {
+  replace(resource: RefOwnerResource, objects: KubeObject[]): void {
     for (const key of [...this.objects.keys()]) if (key.startsWith(`${resource}/`)) this.objects.delete(key);
     for (const object of objects) this.objects.set(`${resource}/${object.metadata?.namespace}/${object.metadata?.name}`, object);
     this.index.replace(resource, objects);
@@ -27,6 +27,10 @@ class Indexed {
 
   usesOf(namespace: string, name: string) {
     return this.index.usesOf(namespace, name);
+  }
+
+  refsOf(kind: UsedKind, namespace: string, name: string): string[] {
+    return this.index.tlsRefUsesOf(kind, namespace, name).map(({ owner, tlsRef }) => `${owner.kind} ${owner.namespace}/${owner.name} ${tlsRef.field}`);
   }
 
   get size(): number {
@@ -110,4 +114,99 @@ t.test('two listeners on one Secret index it once; the listeners are read from t
   t.equal(index.size, 1);
   index.objects.delete('gateways/traefik/web');
   t.same(names(index, 'traefik', 'one-tls'), [], 'an owner the view no longer holds has no uses');
+});
+
+const caRef = (name: string, kind = 'ConfigMap', namespace?: string) => ({ group: '', kind, name, ...(namespace ? { namespace } : {}) });
+
+/** A Gateway with spec.tls: default and per-port client CA bundles, and a backend client certificate. */
+const tlsGateway = (
+  namespace: string,
+  name: string,
+  tls: { defaults?: object[]; port8443?: object[]; client?: object },
+  listeners: object[] = [],
+): KubeObject => ({
+  apiVersion: 'gateway.networking.k8s.io/v1',
+  kind: 'Gateway',
+  metadata: { namespace, name },
+  spec: {
+    listeners,
+    tls: {
+      frontend: {
+        ...(tls.defaults ? { default: { validation: { caCertificateRefs: tls.defaults } } } : {}),
+        ...(tls.port8443 ? { perPort: [{ port: 8443, tls: { validation: { caCertificateRefs: tls.port8443 } } }] } : {}),
+      },
+      ...(tls.client ? { backend: { clientCertificateRef: tls.client } } : {}),
+    },
+  },
+});
+
+const backendTlsPolicy = (namespace: string, name: string, refs: object[]): KubeObject => ({
+  apiVersion: 'gateway.networking.k8s.io/v1',
+  kind: 'BackendTLSPolicy',
+  metadata: { namespace, name },
+  spec: { targetRefs: [{ group: '', kind: 'Service', name: 'api' }], validation: { caCertificateRefs: refs, hostname: 'api.internal' } },
+});
+
+t.test("indexes a Gateway's spec.tls refs and a BackendTLSPolicy's CA refs by kind, Gateways first", async (t) => {
+  const index = new Indexed();
+  index.upsert(
+    'gateways',
+    tlsGateway('traefik', 'web', {
+      defaults: [
+        caRef('client-ca'),
+        caRef('shared-ca', 'ConfigMap', 'certs'),
+        caRef('secret-ca', 'Secret'),
+        { group: 'example.com', kind: 'Bundle', name: 'client-ca' },
+      ],
+      port8443: [caRef('client-ca')],
+      client: { name: 'backend-client' },
+    }),
+  );
+  index.upsert('backendtlspolicies', backendTlsPolicy('traefik', 'api-tls', [caRef('client-ca'), caRef('elsewhere', 'ConfigMap', 'certs')]));
+  t.same(
+    index.refsOf('ConfigMap', 'traefik', 'client-ca'),
+    [
+      'Gateway traefik/web spec.tls.frontend.default.validation.caCertificateRefs[0]',
+      'Gateway traefik/web spec.tls.frontend.perPort[0].tls.validation.caCertificateRefs[0]',
+      'BackendTLSPolicy traefik/api-tls spec.validation.caCertificateRefs[0]',
+    ],
+    'every field that uses the ConfigMap, Gateways before BackendTLSPolicies',
+  );
+  t.same(index.refsOf('ConfigMap', 'certs', 'shared-ca'), ['Gateway traefik/web spec.tls.frontend.default.validation.caCertificateRefs[1]'], 'cross-namespace');
+  t.same(
+    index.refsOf('Secret', 'traefik', 'secret-ca'),
+    ['Gateway traefik/web spec.tls.frontend.default.validation.caCertificateRefs[2]'],
+    'a CA bundle in a Secret',
+  );
+  t.same(index.refsOf('ConfigMap', 'traefik', 'secret-ca'), [], 'kinds are apart: a ConfigMap of the same name is not used');
+  t.same(
+    index.refsOf('Secret', 'traefik', 'backend-client'),
+    ['Gateway traefik/web spec.tls.backend.clientCertificateRef'],
+    'the backend client certificate (kind defaults to Secret)',
+  );
+  t.same(index.refsOf('ConfigMap', 'certs', 'elsewhere'), [], "a BackendTLSPolicy's refs are local: a written namespace is ignored");
+  t.same(index.refsOf('ConfigMap', 'traefik', 'elsewhere'), ['BackendTLSPolicy traefik/api-tls spec.validation.caCertificateRefs[1]']);
+  t.same(index.usesOf('traefik', 'backend-client'), [], 'no listener uses it');
+  t.equal(index.size, 5, 'client-ca, certs/shared-ca, secret-ca, backend-client, elsewhere; not the example.com Bundle');
+});
+
+t.test('listener and spec.tls refs of one Gateway to one Secret are both found; updates and removals drop them', async (t) => {
+  const index = new Indexed();
+  index.upsert('gateways', tlsGateway('traefik', 'web', { client: { name: 'both-tls' } }, [https('a', [{ name: 'both-tls' }])]));
+  t.same(names(index, 'traefik', 'both-tls'), ['Gateway traefik/web a']);
+  t.same(index.refsOf('Secret', 'traefik', 'both-tls'), ['Gateway traefik/web spec.tls.backend.clientCertificateRef']);
+  t.equal(index.size, 1, 'one entry for the Secret');
+  index.upsert('gateways', tlsGateway('traefik', 'web', { defaults: [caRef('ca')] }));
+  t.same([names(index, 'traefik', 'both-tls'), index.refsOf('Secret', 'traefik', 'both-tls')], [[], []], 'an update that drops both refs');
+  t.same(index.refsOf('ConfigMap', 'traefik', 'ca'), ['Gateway traefik/web spec.tls.frontend.default.validation.caCertificateRefs[0]']);
+  index.upsert('backendtlspolicies', backendTlsPolicy('traefik', 'api-tls', [caRef('ca')]));
+  index.remove('gateways', 'traefik', 'web');
+  t.same(
+    index.refsOf('ConfigMap', 'traefik', 'ca'),
+    ['BackendTLSPolicy traefik/api-tls spec.validation.caCertificateRefs[0]'],
+    'the Gateway is gone, the policy stays',
+  );
+  index.replace('backendtlspolicies', []);
+  t.same(index.refsOf('ConfigMap', 'traefik', 'ca'), [], 'a re-list replaces that kind');
+  t.equal(index.size, 0, 'no empty entries left');
 });

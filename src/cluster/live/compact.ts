@@ -55,10 +55,22 @@ export const compactListenerSet = (object: KubeObject): KubeObject => {
   return accepted.length === 0 ? compact : { ...compact, status: { ...(compact.status as Record<string, unknown> | undefined), conditions: accepted } };
 };
 
+/**
+ * A BackendTLSPolicy as the reverse index reads it: metadata and spec.validation.caCertificateRefs.
+ * Its targetRefs, hostname, subjectAltNames and status (one condition set per ancestor) are read by
+ * no policy from the cache.
+ */
+export const compactBackendTlsPolicy = (object: KubeObject): KubeObject => {
+  const { apiVersion, kind, metadata } = withoutBookkeeping(object);
+  const refs = ((object.spec as { validation?: { caCertificateRefs?: unknown } } | undefined)?.validation ?? {}).caCertificateRefs;
+  return { apiVersion, kind, metadata, spec: refs === undefined ? {} : { validation: { caCertificateRefs: refs } } };
+};
+
 /** What an object of `info` becomes in a full-object cache. */
 export const keptObjectOf = (info: ResourceInfo, object: KubeObject): KubeObject => {
   if (info.id === 'certificates') return compactCertificate(object);
   if (info.id === 'listenersets') return compactListenerSet(object);
   if (info.id === 'gateways') return compactGateway(object);
+  if (info.id === 'backendtlspolicies') return compactBackendTlsPolicy(object);
   return withoutBookkeeping(object);
 };

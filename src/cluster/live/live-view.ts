@@ -3,7 +3,7 @@
 import { untilAborted } from '../../abortable.ts';
 import type { KubeObject } from '../../kube/object.ts';
 import { RESOURCES, WATCHED_RESOURCE_IDS, type ResourceId, type ResourceInfo } from '../resources.ts';
-import { isListenerOwnerResource, SecretUsageIndex, type ListenerOwnerResource, type ListenerUse } from '../secret-usage.ts';
+import { isRefOwnerResource, SecretUsageIndex, type RefOwnerResource, type ListenerUse, type TlsRefUse, type UsedKind } from '../secret-usage.ts';
 import {
   abortedBecause,
   ViewReadError,
@@ -104,7 +104,7 @@ class LiveClusterView implements LiveView {
           pageSize: options.pageSize,
           staleAfterMs: options.staleAfterSeconds * 1000,
           listGate,
-          onChange: isListenerOwnerResource(id) ? this.#feedUsage(id) : undefined,
+          onChange: isRefOwnerResource(id) ? this.#feedUsage(id) : undefined,
         });
       const namespaces = options.namespaces?.[id] ?? [];
       const watcher =
@@ -113,8 +113,8 @@ class LiveClusterView implements LiveView {
     }
   }
 
-  /** The watch of Gateways or ListenerSets keeps the Secret-usage index current, event by event. */
-  #feedUsage(resource: ListenerOwnerResource): CacheListener {
+  /** The watch of Gateways, ListenerSets or BackendTLSPolicies keeps the usage index current, event by event. */
+  #feedUsage(resource: RefOwnerResource): CacheListener {
     return {
       replaced: (objects) => this.#usage.replace(resource, objects),
       upserted: (object) => this.#usage.upsert(resource, object),
@@ -262,6 +262,10 @@ class LiveClusterView implements LiveView {
 
   listenersUsing(namespace: string, name: string): ListenerUse[] {
     return this.#usage.usesOf(namespace, name);
+  }
+
+  tlsRefsUsing(kind: UsedKind, namespace: string, name: string): TlsRefUse[] {
+    return this.#usage.tlsRefUsesOf(kind, namespace, name);
   }
 
   status(): LiveViewStatus {
