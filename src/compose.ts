@@ -49,7 +49,12 @@ export const buildPolicies = (config: Config, deps: PolicyDependencies): Policy[
     createGatewayListenerTlsPolicy(config.policies['gateway-listener-tls']),
     createCertificateDnsPolicy(dns, { resolver, breakGlass }),
     createAcmeSolverCapPolicy(config.policies['acme-solver-cap'], { admitted: deps.admittedSolvers }),
-    createTlsSecretInUsePolicy(config.policies['tls-secret-in-use'], { recordAllowedDeletion: deps.recordInUseDeletion, breakGlass }),
+    createTlsSecretInUsePolicy(config.policies['tls-secret-in-use'], {
+      recordAllowedDeletion: deps.recordInUseDeletion,
+      breakGlass,
+      // A CA bundle of a kind the controller does not read is already broken: not protected.
+      caCertificateRefKinds: config.policies['gateway-listener-tls'].caCertificateRefKinds,
+    }),
     createCertificateIssuablePolicy(config.policies['certificate-issuable'], { breakGlass }),
   ];
 };

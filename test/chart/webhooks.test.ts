@@ -53,7 +53,7 @@ const SOLVER_RULES = [
   { apiGroups: ['networking.k8s.io'], apiVersions: ['*'], resources: ['ingresses'], operations: ['CREATE'], scope: 'Namespaced' },
 ];
 
-const SECRET_RULES = [{ apiGroups: [''], apiVersions: ['v1'], resources: ['secrets'], operations: ['DELETE', 'UPDATE'], scope: 'Namespaced' }];
+const SECRET_RULES = [{ apiGroups: [''], apiVersions: ['v1'], resources: ['secrets', 'configmaps'], operations: ['DELETE', 'UPDATE'], scope: 'Namespaced' }];
 
 const HAS_TLS_LISTENER =
   "request.resource.resource == 'listenersets' || request.resource.resource == 'backendtlspolicies' || (has(object.spec) && has(object.spec.listeners) && object.spec.listeners.exists(l, has(l.tls))) || (has(object.spec) && has(object.spec.tls)) || (request.operation == 'UPDATE' && has(oldObject.spec) && has(oldObject.spec.allowedListeners))";
@@ -62,7 +62,9 @@ const SHIM_ANNOTATED =
 const SOLVER_LABEL =
   "has(object.metadata.labels) && 'acme.cert-manager.io/http01-solver' in object.metadata.labels && object.metadata.labels['acme.cert-manager.io/http01-solver'] == 'true'";
 const TLS_SECRET =
-  "(has(oldObject.type) && oldObject.type == 'kubernetes.io/tls') || (request.operation == 'UPDATE' && has(object.type) && object.type == 'kubernetes.io/tls')";
+  "(has(oldObject.type) && oldObject.type == 'kubernetes.io/tls') || (request.operation == 'UPDATE' && has(object.type) && object.type == 'kubernetes.io/tls') || " +
+  "(has(oldObject.data) && 'ca.crt' in oldObject.data && !(has(oldObject.type) && oldObject.type == 'kubernetes.io/service-account-token')) || " +
+  "(request.operation == 'UPDATE' && has(object.data) && 'ca.crt' in object.data && !(has(object.type) && object.type == 'kubernetes.io/service-account-token'))";
 
 const validatingWebhook = (id: string, rules: object[], condition: { name: string; expression: string }): Webhook => ({
   name: `${id}.certguard.io`,
@@ -97,7 +99,7 @@ t.test('default values: one validating webhook per policy, failing open, scoped 
         name: 'tls-listener-or-listenerset',
         expression: HAS_TLS_LISTENER,
       }),
-      'tls-secret-in-use.certguard.io': validatingWebhook('tls-secret-in-use', SECRET_RULES, { name: 'tls-secret', expression: TLS_SECRET }),
+      'tls-secret-in-use.certguard.io': validatingWebhook('tls-secret-in-use', SECRET_RULES, { name: 'tls-secret-or-ca-bundle', expression: TLS_SECRET }),
     },
     'the five webhooks, exactly',
   );
@@ -149,13 +151,13 @@ t.test('a policy in mode off is not registered at all', async (t) => {
 });
 
 t.test(
-  'tls-secret-in-use: Secret DELETEs and UPDATEs, never CREATEs, only kubernetes.io/tls ones reach certguard, failing open, same exclusions',
+  'tls-secret-in-use: Secret and ConfigMap DELETEs and UPDATEs, never CREATEs, only kubernetes.io/tls Secrets and ca.crt bundles reach certguard, failing open, same exclusions',
   async (t) => {
     const webhook = byName(render().get<Configuration>('ValidatingWebhookConfiguration'))['tls-secret-in-use.certguard.io'];
-    t.same(webhook?.rules, SECRET_RULES, 'core v1 secrets, DELETE (a DeleteCollection arrives as one DELETE per Secret) and UPDATE');
+    t.same(webhook?.rules, SECRET_RULES, 'core v1 secrets and configmaps, DELETE (a DeleteCollection arrives as one DELETE per object) and UPDATE');
     t.same(
       webhook?.matchConditions,
-      [{ name: 'tls-secret', expression: TLS_SECRET }],
+      [{ name: 'tls-secret-or-ca-bundle', expression: TLS_SECRET }],
       'the CEL condition reads the deleted object (oldObject), and on UPDATE the new one too',
     );
     t.equal(webhook?.failurePolicy, 'Ignore', 'fails open by default, like the others');

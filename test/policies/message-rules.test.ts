@@ -18,6 +18,7 @@ import type { Filler, Issuance, Route } from '../../src/policies/gateway-listene
 import * as gateway from '../../src/policies/gateway-listener-tls/messages.ts';
 import * as inUse from '../../src/policies/tls-secret-in-use/messages.ts';
 import type { ContentProblem } from '../../src/policies/gateway-listener-tls/secret-content.ts';
+import type { CaBundleProblem } from '../../src/policies/gateway-listener-tls/ca-bundle.ts';
 import { messageProblems } from '../helpers/message-rules.ts';
 import { fixturesOf, policiesWithFixtures } from '../helpers/policy-fixtures.ts';
 
@@ -271,26 +272,54 @@ const issuableMessages = (): string[] =>
 
 // ---------------------------------------------------------------- tls-secret-in-use
 
-const uses: inUse.SecretName[] = [{ namespace: 'traefik', name: 'app-tls' }];
+const uses: inUse.SecretName[] = [
+  { namespace: 'traefik', name: 'app-tls' },
+  { kind: 'ConfigMap', namespace: 'traefik', name: 'client-ca' },
+];
 const listenerUses = [
   { owner: { kind: 'Gateway' as const, namespace: 'traefik', name: 'web' }, listener: { index: 0, name: 'websecure', hostname: 'app.example.com' }, ref },
   { owner: { kind: 'ListenerSet' as const, namespace: 'apps', name: 'shop' }, listener: { index: 1, name: 'shop' }, ref },
 ];
+const caRef = { ...ref, kind: 'ConfigMap', name: 'client-ca' };
+const refUses = [
+  {
+    owner: { kind: 'Gateway' as const, namespace: 'traefik', name: 'web' },
+    tlsRef: { purpose: 'client-ca' as const, field: 'spec.tls.frontend.default.validation.caCertificateRefs[0]', scope: 'default', ref: caRef },
+  },
+  {
+    owner: { kind: 'BackendTLSPolicy' as const, namespace: 'traefik', name: 'api' },
+    tlsRef: { purpose: 'backend-ca' as const, field: 'spec.validation.caCertificateRefs[0]', scope: 'validation', ref: caRef },
+  },
+];
+const useSets: inUse.Uses[] = [
+  { listeners: listenerUses.slice(0, 1), refs: [] },
+  { listeners: listenerUses, refs: [] },
+  { listeners: [], refs: refUses.slice(0, 1) },
+  { listeners: listenerUses, refs: refUses },
+];
+const caProblems: CaBundleProblem[] = [
+  { code: 'missing-key' },
+  { code: 'no-certificate' },
+  { code: 'bad-certificate', index: 1 },
+  { code: 'no-ca', certificates: 2 },
+  { code: 'expired', notAfter: new Date('2025-01-01T00:00:00Z') },
+  { code: 'not-yet-valid', notBefore: new Date('2125-01-01T00:00:00Z') },
+];
+const unusables = [...problems.map(inUse.unusableCertificate), ...caProblems.flatMap((problem) => refUses.map((use) => inUse.unusableCaBundle(problem, use)))];
 const inUseMessages = (): string[] =>
   uses.flatMap((secret) => [
-    inUse.inUse(secret, listenerUses.slice(0, 1), false),
-    inUse.inUse(secret, listenerUses, true),
-    inUse.deletedAnyway(secret, listenerUses, 'moved to app-tls-2'),
+    ...useSets.flatMap((set, index) => [inUse.inUse(secret, set, index % 2 === 1), inUse.deletedAnyway(secret, set, 'moved to app-tls-2')]),
     inUse.allowDeleteWithoutReason(inUse.describeSecret(secret)),
     inUse.notSynced(secret, ['gateways']),
     inUse.notSynced(secret, ['gateways', 'listenersets']),
     inUse.notSynced(secret, ['gateways'], 'update'),
-    ...problems.flatMap((problem) => [
-      inUse.unusableUpdate(secret, listenerUses.slice(0, 1), problem, false),
-      inUse.unusableUpdate(secret, listenerUses, problem, true),
-      inUse.stillUnusable(secret, listenerUses, problem),
-      inUse.updatedAnyway(secret, listenerUses, problem, 'new key follows'),
-    ]),
+    ...unusables.flatMap((unusable) =>
+      useSets.flatMap((set, index) => [
+        inUse.unusableUpdate(secret, set, unusable, index % 2 === 0),
+        inUse.stillUnusable(secret, set, unusable),
+        inUse.updatedAnyway(secret, set, unusable, 'new key follows'),
+      ]),
+    ),
     inUse.allowUnusableWithoutReason(inUse.describeSecret(secret)),
   ]);
 
@@ -339,7 +368,11 @@ const FRAGMENTS: Record<string, string[]> = {
     'AUDIT_REASON',
     'AUDIT_UNUSABLE_REASON',
     'describeUse',
+    'describeRefUse',
+    'describeUses',
     'describeSecret',
+    'unusableCertificate',
+    'unusableCaBundle',
   ],
 };
 

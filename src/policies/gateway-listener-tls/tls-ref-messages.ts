@@ -86,7 +86,8 @@ export const missingRef = (site: TlsRefSite): string => {
   return `${whereRef(site)} does not exist: ${consequence(site, 'InvalidCACertificateRef')}. Fix: create ${ref.kind} "${ref.namespace}/${ref.name}" with the PEM certificates of the CAs that issue ${issued} in "ca.crt", or correct the reference (${noPlaceholder})`;
 };
 
-const describeCaProblem = (problem: CaBundleProblem, site: TlsRefSite): { what: string; fix: string } => {
+/** What is wrong with a CA bundle and how to fix it, in the words of its role (shared with tls-secret-in-use). */
+export const describeCaProblem = (problem: CaBundleProblem, site: TlsRefSite): { what: string; fix: string } => {
   const { issued, noPlaceholder } = caRoleOf(site);
   const caFix = `put the PEM certificates of the CAs that issue ${issued} in "ca.crt" (${noPlaceholder})`;
   switch (problem.code) {

@@ -5,7 +5,7 @@ import { IN_USE_DELETION_REASONS, type InUseDeletionReason } from './system-user
 export const registerInUseMetrics = (registry: Registry) => {
   const deletions = new Counter({
     name: 'certguard_in_use_deletions_total',
-    help: 'TLS Secrets a listener still referenced whose deletion tls-secret-in-use let through, by reason (garbage-collector, namespace-deletion, kube-controller-manager, break-glass). Dry runs are not counted.',
+    help: 'TLS Secrets (and CA bundles) a listener or TLS field still referenced whose deletion tls-secret-in-use let through, by reason (garbage-collector, namespace-deletion, kube-controller-manager, break-glass). Dry runs are not counted.',
     labelNames: ['reason'] as const,
     registers: [registry],
   });

@@ -258,7 +258,7 @@ const cases: Case[] = [
     unsynced: ['gateways'],
     request: deleteOf(tlsSecret('traefik', 'app-tls')),
     warnings: [
-      'secret "traefik/app-tls" was not checked for TLS listeners that use it: certguard\'s Gateway cache is not synced yet, so the delete is allowed',
+      'secret "traefik/app-tls" was not checked for TLS listeners and fields that use it: certguard\'s Gateway cache is not synced yet, so the delete is allowed',
     ],
   },
   {
@@ -267,7 +267,7 @@ const cases: Case[] = [
     unsynced: ['gateways', 'listenersets'],
     request: deleteOf(tlsSecret('traefik', 'unused-tls')),
     warnings: [
-      'secret "traefik/unused-tls" was not checked for TLS listeners that use it: certguard\'s Gateway and ListenerSet cache is not synced yet, so the delete is allowed',
+      'secret "traefik/unused-tls" was not checked for TLS listeners and fields that use it: certguard\'s Gateway and ListenerSet cache is not synced yet, so the delete is allowed',
     ],
   },
 ];
@@ -329,7 +329,7 @@ t.test('a Secret no listener references is answered without any lookup but the i
   });
   const policy = createTlsSecretInUsePolicy({ mode: 'enforce' });
   t.same(await policy.check(deleteOf(tlsSecret('traefik', 'unused-tls')), spy, withoutDeadline()), { violations: [], warnings: [] });
-  t.same(touched, ['isSynced', 'isSynced', 'listenersUsing'], 'no get (a live GET in the live view), no list');
+  t.same(touched, ['isSynced', 'isSynced', 'isSynced', 'listenersUsing', 'tlsRefsUsing'], 'no get (a live GET in the live view), no list');
 });
 
 const admissionRequestOf = (request: PolicyRequest): AdmissionRequest =>

@@ -1,19 +1,22 @@
 // tls-secret-in-use: refuses to delete a Secret that a Gateway or ListenerSet listener serves as
-// its certificate, and to update it to content that listener cannot use (update.ts). The
-// listener-side outage of incidents 000/001 starts just as well from this side: a clean-up
-// `kubectl delete secret`, a GitOps prune, or cert-manager's owner-ref deletion removes the Secret
-// while the listener stays.
+// its certificate, or a Secret or ConfigMap a Gateway's spec.tls or a BackendTLSPolicy uses (CA
+// bundles, the backend client certificate), and to update it to content they cannot use
+// (update.ts). The listener-side outage of incidents 000/001 starts just as well from this side: a
+// clean-up `kubectl delete secret`, a GitOps prune, or cert-manager's owner-ref deletion removes
+// the Secret while the listener stays.
 //
-// The lookup is the view's reverse index (Secret → listeners), so a Secret no listener references
-// (nearly every DELETE) costs one map lookup and no API call. The Secret arrives in oldObject
-// with its data: a DELETE reads only its name and annotations, and nothing of it is logged or echoed.
-import type { ClusterView, ListenerUse } from '../../cluster/view.ts';
+// The lookup is the view's reverse index (Secret/ConfigMap → references), so an object nothing
+// references (nearly every DELETE) costs one map lookup and no API call. The object arrives in
+// oldObject with its data: a DELETE reads only its name and annotations, and nothing of it is
+// logged or echoed.
+import type { ClusterView } from '../../cluster/view.ts';
 import { ANNOTATION_ALONE, readBreakGlass, type BreakGlassGate, type BreakGlassSpec } from '../break-glass.ts';
 import { emptyResult, type Policy, type PolicyRequest, type PolicyResult, type ReviewContext } from '../types.ts';
 import * as messages from './messages.ts';
 import { TLS_SECRET_IN_USE, type TlsSecretInUseSettings } from './settings.ts';
 import { systemDeletionReason, type InUseDeletionReason } from './system-users.ts';
-import { permittedUses, secretNameOf, unsyncedKinds } from './in-use.ts';
+import { isUnused, permittedUses, secretNameOf, unsyncedKinds } from './in-use.ts';
+import type { Uses } from './messages.ts';
 import { checkUpdate } from './update.ts';
 
 export type TlsSecretInUseDeps = {
@@ -23,12 +26,15 @@ export type TlsSecretInUseDeps = {
   breakGlass?: BreakGlassGate;
   /** The clock certificates are judged by on UPDATE. */
   now?: () => Date;
+  /** The CA bundle kinds the Gateway controller reads (gateway-listener-tls's caCertificateRefKinds; default ConfigMap). */
+  caCertificateRefKinds?: readonly string[];
 };
 
-const isCoreSecret = (request: PolicyRequest): boolean => request.kind.group === '' && request.kind.kind === 'Secret';
+const isCoreSecretOrConfigMap = (request: PolicyRequest): boolean =>
+  request.kind.group === '' && (request.kind.kind === 'Secret' || request.kind.kind === 'ConfigMap');
 
-/** DELETE, and UPDATE (the content check): a CREATE replaces nothing a listener serves. */
-const isJudged = (request: PolicyRequest): boolean => isCoreSecret(request) && (request.operation === 'DELETE' || request.operation === 'UPDATE');
+/** DELETE, and UPDATE (the content check): a CREATE replaces nothing a listener or field uses. */
+const isJudged = (request: PolicyRequest): boolean => isCoreSecretOrConfigMap(request) && (request.operation === 'DELETE' || request.operation === 'UPDATE');
 
 const BREAK_GLASS: BreakGlassSpec = {
   policy: TLS_SECRET_IN_USE,
@@ -37,9 +43,9 @@ const BREAK_GLASS: BreakGlassSpec = {
   withoutReason: (description) => messages.allowDeleteWithoutReason(description),
 };
 
-const auditOf = (reason: InUseDeletionReason, uses: ListenerUse[]): Record<string, string> => ({
+const auditOf = (reason: InUseDeletionReason, uses: Uses): Record<string, string> => ({
   [messages.AUDIT_ALLOWED_BY]: reason,
-  [messages.AUDIT_LISTENERS]: uses.map(messages.describeUse).join(', '),
+  [messages.AUDIT_LISTENERS]: messages.describeUses(uses),
 });
 
 const checkDelete = async (request: PolicyRequest, view: ClusterView, deps: TlsSecretInUseDeps, context?: ReviewContext): Promise<PolicyResult> => {
@@ -47,8 +53,8 @@ const checkDelete = async (request: PolicyRequest, view: ClusterView, deps: TlsS
   const pending = unsyncedKinds(view);
   // Rather than guess from a partial cache (a denial could block a namespace's deletion).
   if (pending.length > 0) return { violations: [], warnings: [messages.notSynced(secret, pending)] };
-  const uses = permittedUses(view, secret);
-  if (uses.length === 0) return emptyResult();
+  const uses = permittedUses(view, secret, deps.caCertificateRefKinds);
+  if (isUnused(uses)) return emptyResult();
   const allow = (reason: InUseDeletionReason, result: PolicyResult): PolicyResult => {
     if (!request.dryRun) deps.recordAllowedDeletion?.(reason);
     return { ...result, auditAnnotations: { ...auditOf(reason, uses), ...result.auditAnnotations } };
@@ -80,6 +86,6 @@ export const createTlsSecretInUsePolicy = (settings: TlsSecretInUseSettings, dep
   matches: isJudged,
   check: (request, view, context) =>
     request.operation === 'UPDATE'
-      ? checkUpdate(request, view, { gate: deps.breakGlass ?? ANNOTATION_ALONE, now: deps.now?.() ?? new Date() }, context)
+      ? checkUpdate(request, view, { gate: deps.breakGlass ?? ANNOTATION_ALONE, now: deps.now?.() ?? new Date(), caKinds: deps.caCertificateRefKinds }, context)
       : checkDelete(request, view, deps, context),
 });

@@ -261,7 +261,7 @@ const cases: Case[] = [
     unsynced: ['listenersets'],
     request: updateOf(app(pki.valid), app(mismatched)),
     warnings: [
-      'secret "traefik/app-tls" was not checked for TLS listeners that use it: certguard\'s ListenerSet cache is not synced yet, so the update is allowed',
+      'secret "traefik/app-tls" was not checked for TLS listeners and fields that use it: certguard\'s ListenerSet cache is not synced yet, so the update is allowed',
     ],
   },
 ];
@@ -313,7 +313,7 @@ t.test('an update of a Secret no listener serves costs the index lookup only', a
   const policy = createTlsSecretInUsePolicy({ mode: 'enforce' }, { now: () => NOW });
   const request = updateOf(secret('traefik', 'unused-tls', pki.valid), secret('traefik', 'unused-tls', mismatched));
   t.same(await policy.check(request, spy, withoutDeadline()), { violations: [], warnings: [] });
-  t.same(touched, ['isSynced', 'isSynced', 'listenersUsing'], 'no get, no list');
+  t.same(touched, ['isSynced', 'isSynced', 'isSynced', 'listenersUsing', 'tlsRefsUsing'], 'no get, no list');
   touched.length = 0;
   await policy.check(updateOf(app(pki.valid), app(pki.valid, { labels: { a: 'b' } })), spy, withoutDeadline());
   t.same(touched, [], 'content unchanged: not even the index');
