@@ -30,6 +30,28 @@ t.test('a missing Secret: the webhook message in the table, exit 1', async (t) =
   t.equal(end, '');
 });
 
+t.test("a Gateway whose client CA ConfigMap is missing: gateway-listener-tls's exact message, exit 1", async (t) => {
+  const result = await audit(['--manifests', join(root, 'src/policies/gateway-listener-tls/fixtures/bad/client-ca-missing.yaml'), '-o', 'json']);
+  t.equal(result.code, 1, result.stderr);
+  const output = JSON.parse(result.stdout) as { findings: Array<Record<string, unknown>> };
+  t.same(
+    output.findings.map((finding) => [finding.policy, finding.rule, finding.result, finding.object, finding.message]),
+    [
+      [
+        'gateway-listener-tls',
+        'admission',
+        'fail',
+        { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', name: 'traefik-gateway', namespace: 'traefik' },
+        'spec.tls.frontend.default.validation.caCertificateRefs[0] ConfigMap "traefik/client-ca" (Gateway traefik/traefik-gateway) does not exist: ' +
+          'Gateway API has the controller set ResolvedRefs False (InvalidCACertificateRef) on every HTTPS listener this validation covers, ' +
+          'and Accepted False (NoValidCACertificate) on a listener none of whose CA references is valid. ' +
+          `Fix: create ConfigMap "traefik/client-ca" with the PEM certificates of the CAs that issue your clients' certificates in "ca.crt", ` +
+          'or correct the reference (certguard creates no placeholder for a CA bundle: a self-signed stand-in would make mTLS accept or reject the wrong clients)',
+      ],
+    ],
+  );
+});
+
 t.test('a namespace holding its solver cap: one finding on the Namespace, as JSON', async (t) => {
   const result = await audit(['--manifests', SOLVERS, '-o', 'json']);
   t.equal(result.code, 1, result.stderr);
