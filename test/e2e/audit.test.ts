@@ -46,11 +46,11 @@ const serviceAccountKubeconfig = async (cluster: Cluster): Promise<string> => {
   return path;
 };
 
-// 3 s: the whole scenario fits in a test run; the config takes fractions of a minute. The harness
-// issues one-day certificates: expiringWithinDays 0 keeps them out of the report.
+// 3 s: the whole scenario fits in a test run. The harness issues one-day certificates:
+// expiringWithin 0 keeps them out of the report. Versioned, as the chart writes it.
 const REPORT_CRDS = ['policyreports.wgpolicyk8s.io', 'clusterpolicyreports.wgpolicyk8s.io', 'reports.openreports.io', 'clusterreports.openreports.io'];
 
-const CONFIG = { audit: { intervalMinutes: 0.05, expiringWithinDays: 0 } };
+const CONFIG = { apiVersion: 'certguard.io/v1alpha1', kind: 'Configuration', audit: { interval: '3s', expiringWithin: '0' } };
 const auditArgs = (identity: string) => ['--audit', `--audit-namespace=${CERTGUARD_NAMESPACE}`, `--audit-identity=${identity}`];
 
 type Report = {
