@@ -96,7 +96,9 @@ export const formatReport = (report: BootstrapReport, request: BootstrapRequest)
   const why = (decision: { action: string; detail: string }) => `${verb(decision.action)}: ${decision.detail}`;
   return [
     `${prefix} CA Secret ${request.namespace}/${caSecret} ${why(report.ca)}`,
-    ...report.missing.map((name) => `${prefix} ${name} does not exist yet; its caBundle is set by a later run`),
+    ...report.missing.map(
+      (name) => `${prefix} ${name} does not exist (the chart creates it only for the modes that need it); a run after it is created sets its caBundle`,
+    ),
     ...report.patched.map((name) => `${prefix} caBundle ${dryRun ? 'would be ' : ''}published to ${name}`),
     `${prefix} serving Secret ${request.namespace}/${tlsSecret} ${why(report.serving)}`,
   ];

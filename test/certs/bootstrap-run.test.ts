@@ -308,8 +308,8 @@ t.test('command line', async (t) => {
     formatReport(report, request),
     [
       'bootstrap: CA Secret certguard/certguard-ca issued: no CA yet',
-      'bootstrap: validating/certguard does not exist yet; its caBundle is set by a later run',
-      'bootstrap: mutating/certguard does not exist yet; its caBundle is set by a later run',
+      'bootstrap: validating/certguard does not exist (the chart creates it only for the modes that need it); a run after it is created sets its caBundle',
+      'bootstrap: mutating/certguard does not exist (the chart creates it only for the modes that need it); a run after it is created sets its caBundle',
       'bootstrap: serving Secret certguard/certguard-tls issued: no serving certificate yet',
     ],
     'the Job log says what happened and why',
