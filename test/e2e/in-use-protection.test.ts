@@ -2,7 +2,10 @@
 // serves is refused with the policy's message (also on --dry-run=server, and per Secret in
 // `kubectl delete --all` and in a real DeleteCollection); removing the listener first, the break
 // glass annotation, the garbage collector and the namespace controller get through. Replacing a
-// served Secret's content with unusable content is refused too, a valid rotation is not.
+// served Secret's content with unusable content is refused too, a valid rotation is not. The same
+// for what a Gateway's spec.tls and a BackendTLSPolicy use: a client CA ConfigMap, a backend CA
+// ConfigMap, a backend client certificate Secret — the chart's CEL matchCondition sends a ConfigMap
+// with a "ca.crt" key, and kubectl shows the policy's message.
 //
 // The garbage collector and the namespace controller are first played by impersonation (kubectl
 // --as, the usernames kube-controller-manager uses with --use-service-account-credentials) over the
@@ -43,7 +46,7 @@ const gated = (message: string, namespace: string): string =>
     `(it counts only for a user allowed verb use on breakglass.certguard.io "tls-secret-in-use" in namespace "${namespace}", and the reason goes to certguard's decision log and the audit log).`,
   );
 
-/** Each update fixture: the Secret as stored, then the update. */
+/** Each update fixture: the object (Secret or ConfigMap) as stored, then the update. */
 const updateFixtures = (): { name: string; stored: KubeObject; updated: KubeObject }[] =>
   ['update/bad', 'update/good'].flatMap((folder) =>
     readdirSync(join(FIXTURES, folder))
@@ -51,7 +54,7 @@ const updateFixtures = (): { name: string; stored: KubeObject; updated: KubeObje
       .map((file) => {
         const name = `${folder}/${file}`;
         const [stored, updated] = parseManifests(readFileSync(join(FIXTURES, name), 'utf8'), name);
-        if (!stored || !updated) throw new Error(`${name}: needs the stored Secret and the update`);
+        if (!stored || !updated) throw new Error(`${name}: needs the stored object and the update`);
         return { name, stored, updated };
       }),
   );
@@ -93,11 +96,11 @@ const apply = async (cluster: Cluster, ...objects: Obj[]) => {
 };
 
 /** certguard's index follows the watch a moment after an apply: poll a dry run until it answers `expect`. */
-const waitForVerdict = (cluster: Cluster, ns: string, name: string, expect: 'denied' | 'allowed') =>
+const waitForVerdict = (cluster: Cluster, ns: string, name: string, expect: 'denied' | 'allowed', kind: 'secret' | 'configmap' = 'secret') =>
   waitFor(
-    `a dry-run delete of ${ns}/${name} to be ${expect}`,
+    `a dry-run delete of ${kind} ${ns}/${name} to be ${expect}`,
     async () => {
-      const result = await cluster.kubectl(['delete', 'secret', name, '-n', ns, '--dry-run=server']);
+      const result = await cluster.kubectl(['delete', kind, name, '-n', ns, '--dry-run=server']);
       return (expect === 'denied' ? result.stderr.includes(WEBHOOK) : result.code === 0) ? true : undefined;
     },
     { timeoutMs: 20_000, intervalMs: 200 },
@@ -122,31 +125,44 @@ t.test('tls-secret-in-use on a real API server', async (t) => {
   await apply(cluster, ...(state.filter((object) => !isNamespace(object)) as Obj[]));
   await waitForVerdict(cluster, 'traefik', 'app-tls', 'denied');
   await waitForVerdict(cluster, 'apps', 'api-tls', 'denied');
+  await waitForVerdict(cluster, 'mtls', 'client-ca', 'denied', 'configmap');
+  await waitForVerdict(cluster, 'mtls', 'backend-ca', 'denied', 'configmap');
 
-  await t.test('fixtures: a dry-run delete of every bad/ Secret is denied, of every good/ one allowed', async (t) => {
-    const check = async (secret: KubeObject, verdict: 'good' | 'bad') => {
-      const { namespace: ns = '', name = '' } = secret.metadata ?? {};
-      const result = await cluster.kubectl(['delete', 'secret', name, '-n', ns, '--dry-run=server']);
-      if (verdict === 'good') t.same([result.code, result.stdout], [0, `secret "${name}" deleted (server dry run)\n`], `good: ${ns}/${name}`);
-      else
-        t.ok(
-          result.code === 1 &&
-            result.stderr.startsWith(
-              `Error from server (Forbidden): admission webhook "${WEBHOOK}" denied the request: secret "${ns}/${name}" is the certificate of`,
-            ),
-          `bad: ${ns}/${name}\n${result.stderr}`,
-        );
-    };
-    for (const secret of bad) await check(secret, 'bad');
-    for (const secret of good) await check(secret, 'good');
-  });
+  await t.test(
+    'fixtures: a dry-run delete of every bad/ object is denied with the message fixtures/expected.yaml states, of every good/ one allowed',
+    async (t) => {
+      const expected = readExpected('tls-secret-in-use');
+      const check = async (name: string, object: KubeObject) => {
+        const { namespace: ns = '', name: objectName = '' } = object.metadata ?? {};
+        const kind = (object.kind ?? '').toLowerCase();
+        const result = await cluster.kubectl(['delete', kind, objectName, '-n', ns, '--dry-run=server']);
+        const violations = expected.get(name)?.[0]?.violations ?? [];
+        if (violations.length === 0)
+          t.same([result.code, result.stdout, result.stderr], [0, `${kind} "${objectName}" deleted (server dry run)\n`, ''], `${name}: allowed`);
+        else t.same([result.code, result.stderr], [1, forbidden(gated(violations.join('; '), ns))], `${name}: denied, the message verbatim`);
+      };
+      for (const verdict of ['bad', 'good']) {
+        for (const file of readdirSync(join(FIXTURES, verdict)).sort()) {
+          const name = `${verdict}/${file}`;
+          const [object] = parseManifests(readFileSync(join(FIXTURES, name), 'utf8'), name);
+          if (!object) throw new Error(`${name}: no object`);
+          await check(name, object);
+        }
+      }
+      t.match(
+        certguard.logs(),
+        /"operation":"DELETE","kind":"core\/ConfigMap","object":"mtls\/unused-ca"/,
+        'the API server sent the delete of a ConfigMap nothing references (it has "ca.crt") to certguard, which allowed it',
+      );
+    },
+  );
 
   await t.test('update fixtures: kubectl replace --dry-run=server of each update gets the verdict fixtures/expected.yaml states', async (t) => {
     const expected = readExpected('tls-secret-in-use');
     for (const { name, stored, updated } of updateFixtures()) {
       const ns = stored.metadata?.namespace ?? '';
       const restored = await replace(cluster, storedState(stored));
-      t.equal(restored.code, 0, `${name}: the stored Secret is in place\n${restored.stderr}`);
+      t.equal(restored.code, 0, `${name}: the stored object is in place\n${restored.stderr}`);
       const verdict = expected.get(name)?.[0] ?? { violations: [], warnings: [] };
       const result = await replace(cluster, updated, '--dry-run=server');
       if (verdict.violations.length > 0)
@@ -186,6 +202,104 @@ t.test('tls-secret-in-use on a real API server', async (t) => {
       t.same([rotated.code, rotated.stdout, rotated.stderr], [0, 'secret/app-tls replaced\n', ''], 'a new certificate with its key is allowed');
     },
   );
+
+  await t.test(
+    "a client CA ConfigMap a Gateway's spec.tls uses: kubectl delete and a leaf-only replace are refused, naming the Gateway and field; a rotation to another CA goes through",
+    async (t) => {
+      const fixtures = updateFixtures();
+      const leafOnly = fixtures.find((fixture) => fixture.name === 'update/bad/client-ca-leaf-only.yaml');
+      const rotation = fixtures.find((fixture) => fixture.name === 'update/good/client-ca-rotation.yaml');
+      if (!leafOnly || !rotation) throw new Error('the client-ca-leaf-only and client-ca-rotation fixtures');
+      const field = 'Gateway mtls/web spec.tls.frontend.default.validation.caCertificateRefs[0] (client CA bundle)';
+      const how = `(it counts only for a user allowed verb use on breakglass.certguard.io "tls-secret-in-use" in namespace "mtls", and the reason goes to certguard's decision log and the audit log).`;
+      t.equal((await replace(cluster, leafOnly.stored)).code, 0, 'a bundle with a valid CA is in place');
+      const refused = await replace(cluster, leafOnly.updated);
+      t.equal(refused.code, 1);
+      t.equal(
+        refused.stderr,
+        replaceForbidden(
+          `configmap "mtls/client-ca" is referenced by a TLS field: ${field}. ` +
+            'This update would make it unusable for that field: data.ca.crt: none of the 1 certificates in "ca.crt" is a CA certificate (basicConstraints CA:TRUE). ' +
+            `Fix: put the certificate of the CA that issues your clients' certificates, not a leaf, in "ca.crt", or remove or change the field first, ` +
+            `or update it anyway with the annotation certguard.io/allow-unusable='<reason>' on the updated ConfigMap ${how}`,
+        ),
+        'the message, verbatim',
+      );
+      const caOf = async () => (await cluster.kubectl(['get', 'configmap', 'client-ca', '-n', 'mtls', '-o', 'jsonpath={.data.ca\\.crt}'])).stdout;
+      const storedCa = (leafOnly.stored as { data: Record<string, string> }).data['ca.crt'];
+      t.equal(await caOf(), storedCa, 'the stored CA bundle is unchanged');
+      const deleted = await cluster.kubectl(['delete', 'configmap', 'client-ca', '-n', 'mtls']);
+      t.same([deleted.code, deleted.stdout], [1, '']);
+      t.equal(
+        deleted.stderr,
+        forbidden(
+          `configmap "mtls/client-ca" is referenced by a TLS field: ${field}. Without it that field does not resolve. ` +
+            `Remove or change the field first, or delete it anyway after "kubectl annotate configmap client-ca -n mtls certguard.io/allow-delete='<reason>'" ${how}`,
+        ),
+        'kubectl delete: the message, verbatim',
+      );
+      const rotated = await replace(cluster, rotation.updated);
+      t.same([rotated.code, rotated.stdout, rotated.stderr], [0, 'configmap/client-ca replaced\n', ''], 'a bundle with another valid CA is allowed');
+      t.equal(await caOf(), (rotation.updated as { data: Record<string, string> }).data['ca.crt'], 'and stored');
+    },
+  );
+
+  await t.test('a BackendTLSPolicy CA ConfigMap is not deleted, one nothing references is; one without "ca.crt" is never sent', async (t) => {
+    const deleted = await cluster.kubectl(['delete', 'configmap', 'backend-ca', '-n', 'mtls']);
+    t.same([deleted.code, deleted.stdout], [1, ''], 'refused');
+    t.equal(
+      deleted.stderr,
+      forbidden(gated(readExpected('tls-secret-in-use').get('bad/backendtlspolicy-ca.yaml')?.[0]?.violations[0] ?? 'no message stated', 'mtls')),
+      'the message, verbatim',
+    );
+    await apply(cluster, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'mtls', name: 'plain-settings' }, data: { 'settings.yaml': 'a: 1' } });
+    const plain = await cluster.kubectl(['delete', 'configmap', 'plain-settings', '-n', 'mtls']);
+    t.same([plain.code, plain.stdout, plain.stderr], [0, 'configmap "plain-settings" deleted\n', ''], 'a ConfigMap without "ca.crt" is deleted');
+    const unused = await cluster.kubectl(['delete', 'configmap', 'unused-ca', '-n', 'mtls']);
+    t.same([unused.code, unused.stdout, unused.stderr], [0, 'configmap "unused-ca" deleted\n', ''], 'a CA ConfigMap nothing references is deleted');
+    t.match(
+      certguard.logs(),
+      /"operation":"DELETE","kind":"core\/ConfigMap","object":"mtls\/unused-ca","user":"[^"]*","dryRun":false[^\n]*"allowed":true/,
+      'the API server sent its delete to certguard, which allowed it',
+    );
+    t.notMatch(certguard.logs(), /"object":"mtls\/plain-settings"/, "the chart's matchCondition kept the other from certguard (deleted before, not logged)");
+    const left = await cluster.kubectl(['get', 'configmaps', '-n', 'mtls', '-o', 'jsonpath={.items[*].metadata.name}']);
+    t.same(
+      left.stdout
+        .split(' ')
+        .filter((name) => name !== 'kube-root-ca.crt')
+        .sort(),
+      ['backend-ca', 'client-ca'],
+      'the CA bundles in use are still there',
+    );
+  });
+
+  await t.test("kubectl replace of a Gateway's backend client certificate with another certificate's key is refused, naming the field", async (t) => {
+    const mismatch = updateFixtures().find((fixture) => fixture.name === 'update/bad/backend-client-key-mismatch.yaml');
+    if (!mismatch) throw new Error('the backend-client-key-mismatch fixture');
+    t.equal((await replace(cluster, mismatch.stored)).code, 0, 'a matching certificate and key are in place');
+    const refused = await replace(cluster, mismatch.updated);
+    t.same(
+      [refused.code, refused.stderr],
+      [
+        1,
+        replaceForbidden(
+          'secret "mtls/backend-client-tls" is referenced by a TLS field: Gateway mtls/web spec.tls.backend.clientCertificateRef (backend client certificate). ' +
+            'This update would make it unusable for that field: data.tls.key: "tls.key" does not match the certificate in "tls.crt". ' +
+            'Fix: put the private key that belongs to the certificate in "tls.key", or reissue both together, or remove or change the field first, ' +
+            "or update it anyway with the annotation certguard.io/allow-unusable='<reason>' on the updated Secret " +
+            `(it counts only for a user allowed verb use on breakglass.certguard.io "tls-secret-in-use" in namespace "mtls", and the reason goes to certguard's decision log and the audit log).`,
+        ),
+      ],
+      'the message, verbatim',
+    );
+    const stored = await cluster.kubectl(['get', 'secret', 'backend-client-tls', '-n', 'mtls', '-o', 'jsonpath={.data.tls\\.key}']);
+    t.equal(
+      Buffer.from(stored.stdout, 'base64').toString(),
+      (mismatch.stored as { stringData: Record<string, string> }).stringData['tls.key'],
+      'the stored key is unchanged',
+    );
+  });
 
   await t.test('kubectl delete of a Secret a Gateway listener serves is refused with the message, dry run too', async (t) => {
     const deleted = await cluster.kubectl(['delete', 'secret', 'app-tls', '-n', 'traefik']);

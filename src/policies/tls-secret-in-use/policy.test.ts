@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import t from 'tap';
@@ -10,6 +11,7 @@ import { withoutDeadline, type PolicyRequest, type PolicyResult } from '../types
 import { ViewReadError } from '../../cluster/view.ts';
 import type { BreakGlassQuestion } from '../break-glass.ts';
 import { createTlsSecretInUsePolicy } from './policy.ts';
+import { readExpected } from '../../../test/helpers/policy-fixtures.ts';
 import type { InUseDeletionReason } from './system-users.ts';
 
 type Listener = { name: string; hostname?: string; secret?: string; secretNamespace?: string; protocol?: string; mode?: string };
@@ -68,7 +70,7 @@ type RequestOptions = { user?: string; dryRun?: boolean; collection?: boolean };
 
 const deleteOf = (secret: KubeObject, options: RequestOptions = {}): PolicyRequest => ({
   operation: 'DELETE',
-  kind: { group: '', version: 'v1', kind: 'Secret' },
+  kind: { group: '', version: 'v1', kind: secret.kind ?? 'Secret' },
   namespace: secret.metadata?.namespace,
   // A DeleteCollection's per-object request carries no name: only oldObject has it.
   name: options.collection ? undefined : secret.metadata?.name,
@@ -415,19 +417,31 @@ t.test('a break-glass check that fails is "could not decide", naming what could 
   );
 });
 
-t.test('fixtures: every good/ case is allowed, every bad/ case denied', async (t) => {
+t.test('fixtures: deleting each good/ object is allowed, each bad/ one denied with the message fixtures/expected.yaml states', async (t) => {
   const root = new URL('./fixtures/', import.meta.url).pathname;
   const cluster = parseManifests(await readFile(join(root, 'cluster.yaml'), 'utf8'), 'cluster.yaml');
   const view = new ManifestView(cluster);
   const policy = createTlsSecretInUsePolicy({ mode: 'enforce' });
+  const expected = readExpected('tls-secret-in-use');
   for (const verdict of ['good', 'bad'] as const) {
     const files = (await readdir(join(root, verdict))).sort();
     t.ok(files.length > 0, `${verdict}/ has fixtures`);
     for (const file of files) {
-      for (const secret of parseManifests(await readFile(join(root, verdict, file), 'utf8'), file)) {
-        const result = await policy.check(deleteOf(secret), view, withoutDeadline());
-        t.equal(result.violations.length > 0, verdict === 'bad', `${verdict}/${file}: deleting ${secret.metadata?.name}`);
-      }
+      const name = `${verdict}/${file}`;
+      const [object, ...rest] = parseManifests(await readFile(join(root, name), 'utf8'), name);
+      if (!object || rest.length > 0) throw new Error(`${name}: one object, the one deleted`);
+      const { metadata = {} } = object;
+      const stated = expected.get(name)?.[0] ?? { object: '', violations: [], warnings: [] };
+      const result = await policy.check(deleteOf(object), view, withoutDeadline());
+      t.same({ violations: result.violations, warnings: result.warnings }, { violations: stated.violations, warnings: stated.warnings }, name);
+      if (expected.has(name)) t.equal(stated.object, `${object.kind} ${metadata.namespace}/${metadata.name}`, `${name}: expected.yaml names the object`);
+      t.equal(result.violations.length > 0, verdict === 'bad', `${name}: denied exactly when under bad/`);
     }
   }
+  const deletes = [...expected.keys()].filter((name) => !name.startsWith('update/'));
+  t.same(
+    deletes.filter((name) => !existsSync(join(root, name))),
+    [],
+    'expected.yaml names only existing DELETE fixtures',
+  );
 });
