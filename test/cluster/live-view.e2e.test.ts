@@ -16,7 +16,7 @@ import { KUBECTL } from '../e2e/harness/paths.ts';
 import { recordingLogger, SOLVER, waitFor } from './helpers.ts';
 
 // The CRD-backed resources, absent until the test installs the CRDs.
-const CRD_BACKED = ['referencegrants', 'gateways', 'listenersets', 'issuers', 'clusterissuers', 'certificates', 'solver-httproutes'];
+const CRD_BACKED = ['referencegrants', 'gateways', 'listenersets', 'backendtlspolicies', 'issuers', 'clusterissuers', 'certificates', 'solver-httproutes'];
 
 const withoutProxies = (): NodeJS.ProcessEnv => {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_PROXY: '127.0.0.1', no_proxy: '127.0.0.1' };
@@ -81,7 +81,7 @@ t.test('the live view on a real API server', async (t) => {
     await view.start();
     const line = await waitFor('a failed attempt', () => view.status().notReady.find((entry) => entry.startsWith('secrets:') && entry.includes('unreachable')));
     t.equal(line, `secrets: API server unreachable: connect ECONNREFUSED 127.0.0.1:${port}`);
-    t.equal(view.status().notReady.length, 11, 'every resource is named');
+    t.equal(view.status().notReady.length, 12, 'every resource is named');
     await cluster.startApiServer();
     await ready();
     t.equal(log.lines.filter((entry) => entry.message.startsWith('secrets: API server unreachable')).length, 1, 'logged once');
