@@ -1,0 +1,141 @@
+// The in-process review benches' world, built from the sources under `root` (this tree, or a
+// worktree of another commit for a same-process A/B): a fake API server holding 25 TLS Secrets
+// and 10 solver routes in namespace "bench", a live view synced from it, the default policies, and
+// the reviews the benches time — a clean 25-listener Gateway (every hostname covered by its
+// Secret's *.example.com certificate), the same Gateway uncovered (hostnames under example.net:
+// 25 coverage warnings), and a solver HTTPRoute create under acme-solver-cap.
+import { open } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { stringify } from 'yaml';
+
+export const LISTENERS = 25;
+
+const SOLVER_LABELS = { 'acme.cert-manager.io/http01-solver': 'true' };
+const owner = [{ apiVersion: 'acme.cert-manager.io/v1', kind: 'Challenge', name: 'bench-tls-1', uid: 'uid-bench-tls-1', controller: true }];
+const solverRoute = (name: string) => ({
+  apiVersion: 'gateway.networking.k8s.io/v1',
+  kind: 'HTTPRoute',
+  metadata: { name, namespace: 'bench', generateName: 'cm-acme-http-solver-', labels: SOLVER_LABELS, ownerReferences: owner },
+});
+
+const gatewayReview = (domain: string) => ({
+  apiVersion: 'admission.k8s.io/v1',
+  kind: 'AdmissionReview',
+  request: {
+    uid: '00000000-0000-4000-8000-000000000000',
+    kind: { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'Gateway' },
+    resource: { group: 'gateway.networking.k8s.io', version: 'v1', resource: 'gateways' },
+    namespace: 'bench',
+    name: 'gw',
+    operation: 'CREATE',
+    userInfo: { username: 'bench' },
+    object: {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: { name: 'gw', namespace: 'bench' },
+      spec: {
+        gatewayClassName: 'bench',
+        listeners: Array.from({ length: LISTENERS }, (_, index) => ({
+          name: `https-${index}`,
+          port: 443,
+          protocol: 'HTTPS',
+          hostname: `app-${index}.${domain}`,
+          tls: { certificateRefs: [{ name: `tls-${index}` }] },
+        })),
+      },
+    },
+  },
+});
+
+const solverCreate = {
+  uid: '00000000-0000-4000-8000-000000000001',
+  kind: { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'HTTPRoute' },
+  resource: { group: 'gateway.networking.k8s.io', version: 'v1', resource: 'httproutes' },
+  namespace: 'bench',
+  name: 'cm-acme-http-solver-new',
+  operation: 'CREATE',
+  userInfo: { username: 'bench' },
+  object: solverRoute('cm-acme-http-solver-new'),
+};
+
+type Decision = { policy: string; decision: string };
+type Outcome = { response: { allowed: boolean; warnings?: string[] }; decisions: Decision[] };
+
+/** `path` under `root`, loaded from that tree (its own module instances). */
+const load = (root: string, path: string) => import(resolve(root, path));
+
+export const reviewFixture = async (root: string) => {
+  const [
+    { review },
+    { decodeReview },
+    x509,
+    { parseManifests },
+    { createLiveView },
+    { buildPolicies },
+    { createAdmittedSolvers },
+    { defaultConfig },
+    metricsModule,
+    { createLogger },
+    fake,
+  ] = await Promise.all(
+    [
+      'src/admission/complete.ts',
+      'src/admission/decode.ts',
+      'src/certs/x509.ts',
+      'src/cluster/manifest-view.ts',
+      'src/cluster/live/live-view.ts',
+      'src/compose.ts',
+      'src/policies/acme-solver-cap/admitted.ts',
+      'src/config/load.ts',
+      'src/metrics/metrics.ts',
+      'src/server/logger.ts',
+      'test/cluster/fake-api-server.ts',
+    ].map((path) => load(root, path)),
+  );
+  const pair = await x509.issueSelfSigned({ commonName: 'example.com', dnsNames: ['*.example.com'], ...x509.validityWindow(1) });
+  const data = { 'tls.crt': Buffer.from(pair.certificatePem).toString('base64'), 'tls.key': Buffer.from(pair.privateKeyPem).toString('base64') };
+  const objects = [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } },
+    ...Array.from({ length: 10 }, (_, index) => solverRoute(`cm-acme-http-solver-${index}`)),
+    ...Array.from({ length: LISTENERS }, (_, index) => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'kubernetes.io/tls',
+      metadata: { name: `tls-${index}`, namespace: 'bench' },
+      data,
+    })),
+  ];
+  const api = new fake.FakeApiServer();
+  api.load(parseManifests(objects.map((object) => stringify(object)).join('---\n'), 'bench'));
+  await api.start();
+  const logger = createLogger('info', (await open('/dev/null', 'w')).createWriteStream());
+  const view = createLiveView({ kubeconfig: api.kubeconfigPath, staleAfterSeconds: 30, logger });
+  await view.start();
+  while (!view.status().ready) await new Promise((done) => setTimeout(done, 20));
+  const policies = buildPolicies(defaultConfig(), { logger, admittedSolvers: createAdmittedSolvers() });
+  const deps = { view, writer: view };
+  const clean = gatewayReview('example.com');
+  const [request, uncovered] = [clean.request, gatewayReview('example.net').request];
+  const reviewOf = (admission: unknown) => (): Promise<Outcome> => review(admission, policies, deps);
+  const fixture = {
+    api: api as { requests: { path: string }[] },
+    logger,
+    request,
+    decode: () => decodeReview(clean),
+    clean: reviewOf(request),
+    uncovered: reviewOf(uncovered),
+    solver: reviewOf(solverCreate),
+    metrics: metricsModule.createMetrics(view, { defaultMetrics: false }),
+    stop: async () => {
+      await view.stop();
+      await api.stop();
+    },
+  };
+  const [outcome, warned, solved] = [await fixture.clean(), await fixture.uncovered(), await fixture.solver()];
+  if (!outcome.response.allowed || outcome.response.warnings?.length) throw new Error(`expected allowed without warnings: ${JSON.stringify(outcome.response)}`);
+  if (!warned.response.allowed || warned.response.warnings?.length !== LISTENERS)
+    throw new Error(`expected ${LISTENERS} warnings: ${JSON.stringify(warned.response)}`);
+  if (!solved.response.allowed || solved.decisions.map((d) => `${d.policy}=${d.decision}`).join() !== 'acme-solver-cap=allowed')
+    throw new Error(`expected acme-solver-cap=allowed: ${JSON.stringify(solved)}`);
+  return { ...fixture, decisions: outcome.decisions };
+};
