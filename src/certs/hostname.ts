@@ -33,10 +33,17 @@ const hostOf = (hostname: string): Host => {
   return { ip: isIpAddress(hostname), lowered, bare, valid: HOSTNAME.test(bare) };
 };
 
-const coversHost = (pattern: string, host: Host): boolean => {
-  if (host.ip) return false;
+/** A certificate name worked out once: lower-cased, and whether it is a valid pattern. */
+type PreparedName = { readonly name: string; readonly valid: boolean };
+
+const prepareName = (pattern: string): PreparedName => {
   const name = lower(pattern);
-  if (!host.valid || !isValidPattern(name)) return matchesExactly(name, host.lowered);
+  return { name, valid: isValidPattern(name) };
+};
+
+const coversHost = ({ name, valid }: PreparedName, host: Host): boolean => {
+  if (host.ip) return false;
+  if (!host.valid || !valid) return matchesExactly(name, host.lowered);
   if (name === host.bare) return true;
   // A wildcard hostname (a Gateway listener's "*.example.com") is not a valid hostname: only the same wildcard covers it, above.
   if (!name.startsWith('*.')) return false;
@@ -45,10 +52,20 @@ const coversHost = (pattern: string, host: Host): boolean => {
 };
 
 /** Whether certificate name `pattern` covers `hostname`. */
-export const covers = (pattern: string, hostname: string): boolean => coversHost(pattern, hostOf(hostname));
+export const covers = (pattern: string, hostname: string): boolean => coversHost(prepareName(pattern), hostOf(hostname));
+
+// A frozen list is a Secret's names in a kept verdict (view.ts), matched on every review for as
+// long as the Secret is unchanged: prepared once, and forgotten with the verdict.
+const preparedLists = new WeakMap<readonly string[], readonly PreparedName[]>();
+const preparedOf = (names: readonly string[]): readonly PreparedName[] => {
+  if (!Object.isFrozen(names)) return names.map(prepareName);
+  let prepared = preparedLists.get(names);
+  if (!prepared) preparedLists.set(names, (prepared = names.map(prepareName)));
+  return prepared;
+};
 
 /** Whether any of `names` covers `hostname`. */
 export const isCovered = (names: readonly string[], hostname: string): boolean => {
   const host = hostOf(hostname);
-  return names.some((name) => coversHost(name, host));
+  return preparedOf(names).some((name) => coversHost(name, host));
 };

@@ -75,6 +75,11 @@ export class ManifestView implements ClusterView, StatefulView, SecretWriter {
     return this.#judge('secrets', namespace, name, judge);
   }
 
+  knownSecretVerdict<T>(namespace: string, name: string, judge: ContentJudge<T>): { readonly verdict: T } | undefined {
+    const verdict = this.#judge('secrets', namespace, name, judge);
+    return verdict === undefined ? undefined : { verdict };
+  }
+
   async judgeConfigMap<T>(namespace: string, name: string, judge: ContentJudge<T>): Promise<T | undefined> {
     return this.#judge('configmaps', namespace, name, judge);
   }

@@ -62,6 +62,12 @@ export type ClusterView = {
    */
   judgeSecret<T>(namespace: string, name: string, judge: ContentJudge<T>, options?: JudgeOptions): Promise<T | undefined>;
   /**
+   * The verdict judgeSecret would answer at once, if the view holds it for the Secret's current
+   * version (`{ verdict }`); undefined when only judgeSecret can tell (a GET, a missing Secret).
+   * A steady review finds all its listeners' verdicts here without a promise per listener.
+   */
+  knownSecretVerdict<T>(namespace: string, name: string, judge: ContentJudge<T>): { readonly verdict: T } | undefined;
+  /**
    * `judge`'s verdict on a ConfigMap, or undefined when it does not exist. ConfigMaps are not
    * watched (resources.ts getOnly): the live view GETs the ConfigMap on each call and keeps
    * nothing, since without a watch no version says a kept verdict still holds.
@@ -160,6 +166,8 @@ export const overriding = (view: ClusterView, overrides: Partial<ClusterView>): 
   listenersUsing: (namespace, name) => view.listenersUsing(namespace, name),
   tlsRefsUsing: (kind, namespace, name) => view.tlsRefsUsing(kind, namespace, name),
   judgeSecret: (namespace, name, judge, options) => view.judgeSecret(namespace, name, judge, options),
+  // A replaced judgeSecret answers every verdict: the view's own must not answer around it.
+  knownSecretVerdict: overrides.judgeSecret ? () => undefined : (namespace, name, judge) => view.knownSecretVerdict(namespace, name, judge),
   judgeConfigMap: (namespace, name, judge, options) => view.judgeConfigMap(namespace, name, judge, options),
   ...overrides,
 });
@@ -173,5 +181,6 @@ export const withSignal = (view: ClusterView, signal: AbortSignal): ClusterView 
   overriding(view, {
     get: (resource, namespace, name, options) => view.get(resource, namespace, name, signalled(options, signal)),
     judgeSecret: (namespace, name, judge, options) => view.judgeSecret(namespace, name, judge, signalled(options, signal)),
+    knownSecretVerdict: (namespace, name, judge) => view.knownSecretVerdict(namespace, name, judge),
     judgeConfigMap: (namespace, name, judge, options) => view.judgeConfigMap(namespace, name, judge, signalled(options, signal)),
   });

@@ -69,6 +69,11 @@ export class ReadView implements ClusterView {
     return secret ? judge.judge(secret) : undefined;
   }
 
+  // Every read goes to the source: nothing is known before it answers.
+  knownSecretVerdict(): undefined {
+    return undefined;
+  }
+
   async judgeConfigMap<T>(namespace: string, name: string, judge: ContentJudge<T>): Promise<T | undefined> {
     const configMap = await this.get('configmaps', namespace, name);
     return configMap ? judge.judge(configMap) : undefined;

@@ -72,6 +72,9 @@ class SwappableView implements ClusterView {
   judgeSecret<T>(namespace: string, name: string, judge: ContentJudge<T>) {
     return this.current.judgeSecret(namespace, name, judge);
   }
+  knownSecretVerdict<T>(namespace: string, name: string, judge: ContentJudge<T>) {
+    return this.current.knownSecretVerdict(namespace, name, judge);
+  }
   judgeConfigMap<T>(namespace: string, name: string, judge: ContentJudge<T>) {
     return this.current.judgeConfigMap(namespace, name, judge);
   }

@@ -27,7 +27,7 @@ export type ViewStats = { resourceStats(): ResourceStats[] };
 export type VerdictCacheStats = { verdictStats(): { hits: number; misses: number; entries: number; bytes: number } };
 
 /** What the metrics read: the policies' view, plus its status and per-resource stats when it has them. */
-export type MetricsView = Omit<ClusterView, 'judgeSecret' | 'judgeConfigMap' | 'has'> &
+export type MetricsView = Omit<ClusterView, 'judgeSecret' | 'knownSecretVerdict' | 'judgeConfigMap' | 'has'> &
   Partial<ViewStats> &
   Partial<VerdictCacheStats> & { status?(): ViewStatus };
 

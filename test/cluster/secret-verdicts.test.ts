@@ -5,10 +5,12 @@ import t from 'tap';
 import { ManifestView } from '../../src/cluster/manifest-view.ts';
 import { createLiveView, type LiveView } from '../../src/cluster/live/live-view.ts';
 import { VerdictCache, type VerdictCacheLimits } from '../../src/cluster/live/verdict-cache.ts';
-import type { ContentJudge } from '../../src/cluster/view.ts';
+import { overriding, withSignal, type ContentJudge } from '../../src/cluster/view.ts';
 import type { KubeObject } from '../../src/kube/object.ts';
 import { createMetrics, type ViewStats } from '../../src/metrics/metrics.ts';
 import { createGatewayListenerTlsPolicy } from '../../src/policies/gateway-listener-tls/policy.ts';
+import { judgeRefs } from '../../src/policies/gateway-listener-tls/judge.ts';
+import { certRefOf } from '../../src/kube/gateway.ts';
 import { gateway, https, makePki, NOW, policyRequest, settingsWith, tlsSecret } from '../helpers/gateway-tls.ts';
 import { withoutDeadline } from '../../src/policies/types.ts';
 import { FakeApiServer, type FakeObject } from './fake-api-server.ts';
@@ -70,6 +72,34 @@ t.test('the live view', async (t) => {
     t.equal(secretGets(api, 'app', 'app-tls'), 1, 'no GET for an unchanged Secret');
     t.equal(judge.calls, 1, 'judged once');
     t.strictSame(view.verdictStats(), { hits: 1, misses: 1, entries: 1, bytes: view.verdictStats().bytes });
+  });
+
+  t.test('knownSecretVerdict answers only what judgeSecret kept for the current version, without a GET or a miss', async (t) => {
+    const { api, view } = await setup(t);
+    api.apply(withCrt('app', 'app-tls', 'first'));
+    await started(view);
+    const judge = countingJudge();
+    t.equal(view.knownSecretVerdict('app', 'app-tls', judge), undefined, 'nothing kept yet');
+    t.equal(view.knownSecretVerdict('app', 'absent-tls', judge), undefined, 'a missing Secret is for judgeSecret to confirm');
+    t.strictSame(view.verdictStats(), { hits: 0, misses: 0, entries: 0, bytes: 0 }, 'a known-verdict miss is not counted');
+    await view.judgeSecret('app', 'app-tls', judge);
+    t.equal(view.knownSecretVerdict('app', 'app-tls', judge)?.verdict, 'first');
+    t.equal(view.verdictStats().hits, 1, 'a hit is counted');
+    api.apply(withCrt('app', 'app-tls', 'second'));
+    await waitFor('the watch to report the change', () => view.knownSecretVerdict('app', 'app-tls', judge) === undefined);
+    t.equal(secretGets(api, 'app', 'app-tls'), 1, 'knownSecretVerdict never GETs');
+    t.equal(judge.calls, 1);
+  });
+
+  t.test('a view whose judgeSecret is replaced knows no verdict of its own', async (t) => {
+    const { api, view } = await setup(t);
+    api.apply(withCrt('app', 'app-tls', 'first'));
+    await started(view);
+    const judge = countingJudge();
+    await view.judgeSecret('app', 'app-tls', judge);
+    t.equal(withSignal(view, new AbortController().signal).knownSecretVerdict('app', 'app-tls', judge)?.verdict, 'first', 'a signal changes nothing');
+    const replaced = overriding(view, { judgeSecret: async () => 'replaced' as never });
+    t.equal(replaced.knownSecretVerdict('app', 'app-tls', judge), undefined, 'the replacement answers every verdict');
   });
 
   t.test('GETs a Secret once more after the watch reports a change, and judges the new content', async (t) => {
@@ -260,6 +290,23 @@ t.test('gateway-listener-tls on the live view', async (t) => {
     t.strictSame(await policy.check(policyRequest(gw), view, withoutDeadline()), expected, 'the same answer as the manifest view');
     t.equal(secretGets(api, 'traefik', 'a-tls'), 1, 'the unchanged Secret: no further GET');
     t.equal(secretGets(api, 'traefik', 'b-tls'), 2, 'the changed Secret: one GET');
+  });
+
+  t.test('judges every listener at once, without a promise, when the view knows every verdict', async (t) => {
+    const { api, view } = await setup(t);
+    apply(api, tlsSecret('traefik', 'a-tls', pki.wildcard));
+    apply(api, tlsSecret('traefik', 'b-tls', pki.wildcard));
+    await started(view);
+    const owner = { kind: 'Gateway' as const, namespace: 'traefik', name: 'traefik-gateway' };
+    const refs = ['a-tls', 'b-tls'].map((name) => certRefOf({ name }, 'traefik'));
+    const context = () => ({ view, owner, settings, now: NOW, secrets: new Map() });
+    const cold = judgeRefs(context(), refs);
+    t.ok(cold instanceof Promise, 'cold: the verdicts need a read');
+    const verdicts = await cold;
+    const warm = judgeRefs(context(), refs);
+    t.notOk(warm instanceof Promise, 'warm: answered at once');
+    t.strictSame(warm, verdicts, 'the same verdicts');
+    t.equal(secretGets(api, 'traefik', 'a-tls') + secretGets(api, 'traefik', 'b-tls'), 2);
   });
 
   t.test('warns about hostname coverage from the kept verdict: the same warning, no further GET', async (t) => {

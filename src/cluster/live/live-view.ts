@@ -213,6 +213,14 @@ class LiveClusterView implements LiveView {
     return untilAborted(judging as Promise<T | undefined>, options.signal, cutShort);
   }
 
+  knownSecretVerdict<T>(namespace: string, name: string, judge: ContentJudge<T>): { readonly verdict: T } | undefined {
+    const watcher = this.#watchers.get('secrets');
+    if (watcher?.served === false || !namespace) return undefined;
+    const version = watcher?.cache.versionOf(namespace, name);
+    // A miss is counted by the judgeSecret that follows it, not twice.
+    return this.#verdicts.lookup(judge.id, namespace, name, version, false) as { readonly verdict: T } | undefined;
+  }
+
   async #fetchVerdict<T>(watchedVersion: string | undefined, namespace: string, name: string, judge: ContentJudge<T>, keep: boolean): Promise<T | undefined> {
     const info = RESOURCES.secrets;
     // No review's signal: a shared GET serves every review waiting on it (each waits on its own

@@ -42,11 +42,11 @@ export class VerdictCache {
     this.#limits = limits;
   }
 
-  /** The verdict on a Secret if it was taken at `version`; counts a hit or a miss. */
-  lookup(judgeId: string, namespace: string, name: string, version: string | undefined): { verdict: unknown } | undefined {
+  /** The verdict on a Secret if it was taken at `version`; counts a hit, and a miss unless told not to. */
+  lookup(judgeId: string, namespace: string, name: string, version: string | undefined, countMiss = true): { verdict: unknown } | undefined {
     const entry = this.#index.get(judgeId)?.get(namespace)?.get(name);
     if (!entry || version === undefined || entry.version !== version) {
-      this.#misses += 1;
+      if (countMiss) this.#misses += 1;
       return undefined;
     }
     this.#hits += 1;

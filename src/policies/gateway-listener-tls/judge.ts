@@ -19,7 +19,7 @@ export type JudgeContext = {
   now: Date;
   /** The review's deadline, for the view's GETs. */
   signal?: AbortSignal;
-  /** One lookup per Secret per request: several listeners often share one. */
+  /** One read per Secret per request: several listeners often share one. */
   secrets: Map<string, Promise<SecretFound>>;
 };
 
@@ -39,14 +39,33 @@ const lookUpSecret = async ({ view, settings, signal }: JudgeContext, ref: CertR
   return content ? { exists: true, content } : NOT_FOUND;
 };
 
-const getSecret = (context: JudgeContext, ref: CertRef): Promise<SecretFound> => {
+/** A verdict the view already holds: no promise, the steady review's case (25 listeners, 25 hits). */
+const knownSecret = ({ view, settings }: JudgeContext, ref: CertRef): SecretFound | undefined => {
+  if (settings.secretContent === 'off') return undefined;
+  const known = view.knownSecretVerdict(ref.namespace, ref.name, SECRET_CONTENT_JUDGE);
+  return known && { exists: true, content: known.verdict };
+};
+
+// A known verdict needs no sharing; a read is shared by every listener naming that Secret.
+const getSecret = (context: JudgeContext, ref: CertRef): SecretFound | Promise<SecretFound> => {
+  const known = knownSecret(context, ref);
+  if (known) return known;
   const key = `${ref.namespace}/${ref.name}`;
   let found = context.secrets.get(key);
   if (!found) context.secrets.set(key, (found = lookUpSecret(context, ref)));
   return found;
 };
 
-export const judgeRef = async (context: JudgeContext, ref: CertRef): Promise<Verdict> => {
+const verdictOf = (secret: SecretFound, now: Date): Verdict => {
+  if (!secret.exists) return { code: 'missing' };
+  if (!secret.content) return { code: 'ok' };
+  const problem = problemAt(secret.content, now);
+  if (problem) return { code: 'unusable', problem };
+  return 'names' in secret.content ? { code: 'ok', served: { names: secret.content.names, placeholder: secret.content.placeholder } } : { code: 'ok' };
+};
+
+/** The verdict, at once when the view holds what it needs; a promise only when it must read. */
+export const judgeRef = (context: JudgeContext, ref: CertRef): Verdict | Promise<Verdict> => {
   const core = isCoreSecret(ref);
   if (!core && !isAllowedKind(context.settings, ref)) return { code: 'unsupported' };
   // Permission before existence: it is the first fix, and a denial must not reveal whether a
@@ -54,10 +73,12 @@ export const judgeRef = async (context: JudgeContext, ref: CertRef): Promise<Ver
   if (!isPermitted(context.view, context.owner, ref)) return { code: 'not-permitted' };
   // An allowed non-Secret kind is the controller's business: the view cannot read arbitrary kinds.
   if (!core) return { code: 'ok' };
-  const secret = await getSecret(context, ref);
-  if (!secret.exists) return { code: 'missing' };
-  if (!secret.content) return { code: 'ok' };
-  const problem = problemAt(secret.content, context.now);
-  if (problem) return { code: 'unusable', problem };
-  return 'names' in secret.content ? { code: 'ok', served: { names: secret.content.names, placeholder: secret.content.placeholder } } : { code: 'ok' };
+  const secret = getSecret(context, ref);
+  return secret instanceof Promise ? secret.then((found) => verdictOf(found, context.now)) : verdictOf(secret, context.now);
+};
+
+/** Every ref's verdict: one Promise.all only when some verdict had to be read. */
+export const judgeRefs = (context: JudgeContext, refs: CertRef[]): Verdict[] | Promise<Verdict[]> => {
+  const verdicts = refs.map((ref) => judgeRef(context, ref));
+  return verdicts.some((verdict) => verdict instanceof Promise) ? Promise.all(verdicts) : (verdicts as Verdict[]);
 };

@@ -12,7 +12,7 @@ import { validityWindow } from '../../certs/x509.ts';
 import type { ClusterView } from '../../cluster/view.ts';
 import type { PlannedSecret, Policy, PolicyRequest, PolicyResult } from '../types.ts';
 import { changedListeners, coverageWarning } from './coverage.ts';
-import { judgeRef, type JudgeContext, type Verdict } from './judge.ts';
+import { judgeRefs, type JudgeContext, type Verdict } from './judge.ts';
 import * as messages from './messages.ts';
 import type { Site } from './messages.ts';
 import { issuanceOf, type Issuance, type IssuanceContext } from './issuance.ts';
@@ -196,12 +196,16 @@ const checkOwner = async (request: PolicyRequest, view: ClusterView, run: Run, s
   const sites = sitesOf(owner, tlsListenersOf(request.object, owner.namespace));
   const previous = previousRefKeys(request, owner);
   const context: JudgeContext = { view, owner, settings: run.settings, now: run.now, signal, secrets: new Map() };
-  const verdicts = await Promise.all(sites.map((site) => judgeRef(context, site.ref)));
+  const verdicts = await judgeRefs(
+    context,
+    sites.map((site) => site.ref),
+  );
   const isChanged = changedListeners(request, owner);
   const issuances = await issuancesOf({ view, owner, object: request.object }, sites, verdicts, isChanged);
   const collected: Collected = { violations: [], warnings: [], placeholders: new Map() };
   sites.forEach((site, index) => {
-    const isNew = !previous.has(listenerRefKey(site.listener.name, site.ref));
+    // A CREATE has no previous refs: no key to build per listener.
+    const isNew = previous.size === 0 || !previous.has(listenerRefKey(site.listener.name, site.ref));
     const verdict = verdicts[index] ?? { code: 'ok' };
     const issuance = issuances[index] ?? UNMANAGED;
     route(collected, site, verdict, isNew, issuance, run.settings);
