@@ -1,6 +1,7 @@
 // In-process cost of one review of the admission bench's 25-listener Gateway on the live view
 // (steady state: every verdict known), split into what certguard adds to an HTTP handler: the
-// AdmissionReview schema check, the policies, the decision log line (pino, redaction, /dev/null)
+// AdmissionReview schema check, the policies, the decision log line (pino without redaction, as
+// serve writes it, to /dev/null)
 // and the metrics. review() runs on the fixture's clean and uncovered Gateways and its solver
 // HTTPRoute create (review-fixture.ts). Prints one line per part: µs of wall time and of process
 // CPU time per review (on a shared machine the CPU time is the figure to compare; review-ab.ts
@@ -8,12 +9,14 @@
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { LISTENERS, reviewFixture } from './review-fixture.ts';
+import { unredacted } from '../src/server/logger.ts';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 20_000);
 const WARMUP = 2_000;
 
 const fixture = await reviewFixture(fileURLToPath(new URL('..', import.meta.url)));
-const { api, logger, request, decisions, metrics } = fixture;
+const { api, request, decisions, metrics } = fixture;
+const decisionLog = unredacted(fixture.logger);
 
 const cpuMicros = (): number => {
   const { user, system } = process.cpuUsage();
@@ -38,8 +41,8 @@ await time('decodeReview (ajv)', fixture.decode);
 await time('review(), clean Gateway (policies on the live view, verdicts known)', fixture.clean);
 await time(`review(), uncovered Gateway (${LISTENERS} coverage warnings)`, fixture.uncovered);
 await time('review(), solver HTTPRoute create (acme-solver-cap, 10 solvers, 1 pending)', fixture.solver);
-await time('decision log line (pino + redaction, to /dev/null)', () =>
-  logger.info(
+await time('decision log line (pino, unredacted as serve writes it, to /dev/null)', () =>
+  decisionLog.info(
     {
       uid: request.uid,
       operation: 'CREATE',

@@ -9,6 +9,7 @@ import type { SecretWriter } from '../cluster/writer.ts';
 import type { Policy } from '../policies/types.ts';
 import type { BreakGlassRecorder } from './break-glass-record.ts';
 import { handleReview, type Endpoint } from './review-handler.ts';
+import { unredacted } from './logger.ts';
 import { KEEP_ALIVE_TIMEOUT_MS, MAX_REVIEW_BYTES, REQUEST_TIMEOUT_MS } from './limits.ts';
 
 export type DecisionRecorder = (decision: PolicyDecision & { operation: string; kind: string }) => void;
@@ -72,10 +73,11 @@ export const buildApp = (options: AppOptions): FastifyInstance => {
     });
   });
   const endpoints: Endpoint[] = ['validate', 'mutate'];
+  const decisionLog = unredacted(options.logger);
   for (const endpoint of endpoints) {
-    app.post(`/${endpoint}`, (request, reply) => handleReview(request, reply, { ...options, endpoint }));
+    app.post(`/${endpoint}`, (request, reply) => handleReview(request, reply, { ...options, endpoint, decisionLog }));
     app.post<{ Params: { policy: string } }>(`/${endpoint}/:policy`, (request, reply) =>
-      handleReview(request, reply, { ...options, endpoint, policyId: request.params.policy }),
+      handleReview(request, reply, { ...options, endpoint, decisionLog, policyId: request.params.policy }),
     );
   }
   return app;

@@ -16,9 +16,10 @@ export const servedBy = (policy: Policy): Endpoint => (policy.admission === 'mut
 export const selectPolicies = (policies: Policy[], endpoint: Endpoint, policyId: string | undefined): Policy[] =>
   policies.filter((policy) => servedBy(policy) === endpoint && (policyId === undefined || policy.id === policyId));
 
-const logDecision = (log: FastifyBaseLogger, request: AdmissionRequest, fields: Record<string, unknown>): void => {
+const logDecision = (log: FastifyBaseLogger, reqId: string, request: AdmissionRequest, fields: Record<string, unknown>): void => {
   log.info(
     {
+      reqId,
       uid: request.uid,
       operation: request.operation,
       kind: `${request.kind.group || 'core'}/${request.kind.kind}`,
@@ -36,7 +37,7 @@ const logDecision = (log: FastifyBaseLogger, request: AdmissionRequest, fields: 
 const loggedError = (error: unknown): Record<string, unknown> =>
   error instanceof Error ? { message: error.message, stack: error.stack } : { message: describeError(error) };
 
-type ReviewOptions = AppOptions & { endpoint: Endpoint; policyId?: string };
+type ReviewOptions = AppOptions & { endpoint: Endpoint; policyId?: string; decisionLog: FastifyBaseLogger };
 
 type Deadline = { signal: AbortSignal; deadlineMs: number; done: () => void };
 
@@ -86,7 +87,7 @@ const answerReview = async (request: FastifyRequest, incoming: AdmissionRequest,
   if (outcome.response.allowed && incoming.dryRun !== true) {
     for (const use of outcome.breakGlass) options.recordBreakGlass?.(use, incoming, request.log);
   }
-  logDecision(request.log, incoming, {
+  logDecision(options.decisionLog, request.id, incoming, {
     endpoint: options.endpoint,
     policies: outcome.decisions.map((decision) => `${decision.policy}=${decision.decision}`),
     allowed: outcome.response.allowed,

@@ -37,6 +37,7 @@ t.test('a decision is one line with uid, operation, kind, object, user, policies
   t.equal(rest.length, 0, 'exactly one decision line');
   t.match(line, {
     level: 30,
+    reqId: /^req-\d+$/,
     uid: 'b0d8a1f2-0000-4000-8000-000000000001',
     operation: 'CREATE',
     kind: 'gateway.networking.k8s.io/Gateway',
