@@ -6,6 +6,9 @@
 # bump builds next to the old one. Called by .ci/run on a fresh machine and by the test harness
 # (test/e2e/harness/binaries.ts) before every cluster start.
 #
+# Also cert-manager's cainjector (test/e2e/cainjector: our main over the same pin), for the chart's
+# certManager.enabled mode.
+#
 # Also the solver oracle (test/e2e/solver-oracle: cert-manager's own solver picking, for the
 # certificate-dns solver table), keyed by the cert-manager version it pins and a hash of its
 # sources. `scripts/e2e-binaries.sh solver-oracle` builds and prints only that one, without waiting
@@ -52,6 +55,15 @@ cert_manager_bin="$cache/cert-manager-$cert_manager_version-$cert_manager_hash/c
 # cert-manager's HTTP-01 solver, packaged as the solver Pods' image by scripts/e2e-images.sh:
 # static (CGO off), as the image holds this one file.
 acmesolver_bin="$cache/cert-manager-$cert_manager_version-$cert_manager_hash/acmesolver"
+# cert-manager's cainjector (test/e2e/cainjector): its own module and cache key (the pin and a hash
+# of its own files), so neither its go.sum nor its main changes the controller's key above.
+cainjector_version="$(pinned "$e2e/cainjector" github.com/cert-manager/cert-manager)"
+if [ "$cainjector_version" != "$cert_manager_version" ]; then
+  echo "e2e-binaries: test/e2e/cainjector pins cert-manager $cainjector_version, test/e2e/cert-manager $cert_manager_version: pin the same version in both" >&2
+  exit 1
+fi
+cainjector_hash="$(cd "$e2e/cainjector" && cat go.mod go.sum ./*.go | sha256sum | cut -c1-12)"
+cainjector_bin="$cache/cert-manager-cainjector-$cainjector_version-$cainjector_hash/cainjector"
 traefik_version="$(pinned "$e2e/traefik" github.com/traefik/traefik/v3)"
 traefik_bin="$cache/traefik-$traefik_version/traefik"
 # Traefik v3.0, whose provider drops a whole Gateway for one unresolved listener: seed 000's deadlock.
@@ -274,6 +286,8 @@ build "$e2e/apiserver" "$controller_manager_bin" k8s.io/kubernetes/cmd/kube-cont
 # proxy), so the committed go.sum is the one this build writes.
 E2E_GOFLAGS=-mod=mod build "$e2e/cert-manager" "$cert_manager_bin" .
 bash "$0" acmesolver >/dev/null
+# -mod=mod for the same reason as the controller: its go.sum is the one this build writes.
+E2E_GOFLAGS=-mod=mod build "$e2e/cainjector" "$cainjector_bin" .
 # -X: Traefik logs and reports this version instead of "dev".
 build "$e2e/traefik" "$traefik_bin" github.com/traefik/traefik/v3/cmd/traefik \
   -ldflags "-X github.com/traefik/traefik/v3/pkg/version.Version=$traefik_version"
@@ -302,6 +316,7 @@ print_node
 echo "etcd $etcd_bin"
 echo "cert-manager-controller $cert_manager_bin"
 echo "acmesolver $acmesolver_bin"
+echo "cert-manager-cainjector $cainjector_bin"
 echo "traefik $traefik_bin"
 echo "traefik-v3.0 $traefik_v30_bin"
 echo "traefik-v3.6.6 $traefik_seed_bin"

@@ -10,6 +10,8 @@ export type Binaries = {
   kubeControllerManager: string;
   etcd: string;
   certManager: string;
+  /** cert-manager's cainjector (webhook configurations only), our main over the controller's pin. */
+  cainjector: string;
   traefik: string;
   /** Traefik v3.0.x: the provider that drops a whole Gateway for one unresolved listener. */
   traefikV30: string;
@@ -33,6 +35,7 @@ const NAMES: Record<keyof Binaries, string> = {
   kubeControllerManager: 'kube-controller-manager',
   etcd: 'etcd',
   certManager: 'cert-manager-controller',
+  cainjector: 'cert-manager-cainjector',
   traefik: 'traefik',
   traefikV30: 'traefik-v3.0',
   traefikV366: 'traefik-v3.6.6',

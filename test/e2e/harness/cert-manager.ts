@@ -61,3 +61,32 @@ export const startCertManager = async (cluster: Cluster, options: CertManagerOpt
   });
   return { logFile, logs, stop };
 };
+
+/**
+ * cert-manager's cainjector as a local process (test/e2e/cainjector: the Validating/
+ * MutatingWebhookConfiguration reconcilers of cert-manager's pkg/controller/cainjector), out of
+ * cluster with the cluster's admin kubeconfig, as startCertManager runs the controller. Resolves
+ * once both reconcilers run their workers.
+ */
+export const startCainjector = async (cluster: Cluster): Promise<CertManager> => {
+  const { cainjector } = await ensureBinaries();
+  const dir = makeTempDir('cainjector');
+  const logFile = join(dir, 'cainjector.log');
+  const child = startProcess(cainjector, [`--kubeconfig=${cluster.kubeconfigPath}`, '--leader-elect=false', '-v=2'], { logFile, env: withoutProxies() });
+  const logs = () => {
+    try {
+      return readFileSync(logFile, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const stop = stopOnce(child, dir);
+  await waitFor('cainjector to start its workers', async () => ((logs().match(/"Starting workers"/g) ?? []).length >= 2 ? true : undefined), {
+    timeoutMs: 60_000,
+    stopIf: () => (child.isRunning() ? undefined : `cainjector exited:\n${tailOf(logFile)}`),
+  }).catch(async (error: unknown) => {
+    await stop();
+    throw error;
+  });
+  return { logFile, logs, stop };
+};
