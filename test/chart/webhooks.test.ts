@@ -306,6 +306,11 @@ t.test('bad combinations fail at render time with a reason', async (t) => {
     'bootstrap.renewBeforeDays (400) must be less than bootstrap.validityDays (365)',
     'a renewal window longer than the validity',
   );
+  t.match(
+    renderError({ certManager: { enabled: true }, webhook: { caBundle: 'AAAA' } }),
+    "webhook.caBundle and certManager.enabled are two sources for the webhooks' caBundle",
+    'an explicit caBundle next to cainjector',
+  );
 });
 
 // The chart cannot read a TypeScript property, so it decides validating/mutating from the mode
