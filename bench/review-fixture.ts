@@ -3,9 +3,12 @@
 // and 10 solver routes in namespace "bench", a live view synced from it, the default policies, and
 // the reviews the benches time — a clean 25-listener Gateway (every hostname covered by its
 // Secret's *.example.com certificate), the same Gateway uncovered (hostnames under example.net:
-// 25 coverage warnings), and a solver HTTPRoute create under acme-solver-cap.
+// 25 coverage warnings), and a solver HTTPRoute create under acme-solver-cap; `handler` sends the
+// clean review through serve's Fastify app in process (app.inject: routing, body parse, deadline,
+// review, metrics, the decision line to /dev/null; no HTTP or TLS).
 import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { destination } from 'pino';
 import { stringify } from 'yaml';
 
 export const LISTENERS = 25;
@@ -77,6 +80,8 @@ export const reviewFixture = async (root: string) => {
     metricsModule,
     { createLogger },
     fake,
+    { buildApp },
+    { buildMetrics },
   ] = await Promise.all(
     [
       'src/admission/complete.ts',
@@ -90,6 +95,8 @@ export const reviewFixture = async (root: string) => {
       'src/metrics/metrics.ts',
       'src/server/logger.ts',
       'test/cluster/fake-api-server.ts',
+      'src/server/app.ts',
+      'src/compose-metrics.ts',
     ].map((path) => load(root, path)),
   );
   const pair = await x509.issueSelfSigned({ commonName: 'example.com', dnsNames: ['*.example.com'], ...x509.validityWindow(1) });
@@ -117,6 +124,19 @@ export const reviewFixture = async (root: string) => {
   const clean = gatewayReview('example.com');
   const [request, uncovered] = [clean.request, gatewayReview('example.net').request];
   const reviewOf = (admission: unknown) => (): Promise<Outcome> => review(admission, policies, deps);
+  // As serve builds it (src/cli/serve.ts), logging through the kind of stream production does (sonic-boom).
+  const app = buildApp({
+    policies,
+    ...deps,
+    logger: createLogger('info', destination({ dest: '/dev/null' })),
+    recordDecision: buildMetrics(view).recordDecision,
+  });
+  const payload = JSON.stringify(clean);
+  const handler = async (): Promise<unknown> => {
+    const response = await app.inject({ method: 'POST', url: '/validate', headers: { 'content-type': 'application/json' }, payload });
+    if (response.statusCode !== 200) throw new Error(`handler: ${response.statusCode} ${response.body}`);
+    return response;
+  };
   const fixture = {
     api: api as { requests: { path: string }[] },
     logger,
@@ -125,8 +145,10 @@ export const reviewFixture = async (root: string) => {
     clean: reviewOf(request),
     uncovered: reviewOf(uncovered),
     solver: reviewOf(solverCreate),
+    handler,
     metrics: metricsModule.createMetrics(view, { defaultMetrics: false }),
     stop: async () => {
+      await app.close();
       await view.stop();
       await api.stop();
     },

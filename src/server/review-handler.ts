@@ -43,18 +43,18 @@ type Deadline = { signal: AbortSignal; deadlineMs: number; done: () => void };
 
 /**
  * The review's one signal (controller-runtime's ctx): it aborts when the deadline passes or the
- * client (the API server) hangs up, whichever comes first. `done` clears the timer.
+ * client (the API server) hangs up, whichever comes first (the first reason stays). `done` clears
+ * the timer. One controller for both: AbortSignal.any would add a second signal per review.
  */
 const startDeadline = (reply: FastifyReply, deadlineMs: number): Deadline => {
-  const deadline = new AbortController();
-  const hungUp = new AbortController();
-  const timer = setTimeout(() => deadline.abort(new DOMException(`the ${deadlineMs} ms review deadline passed`, 'TimeoutError')), deadlineMs);
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException(`the ${deadlineMs} ms review deadline passed`, 'TimeoutError')), deadlineMs);
   const onClose = () => {
-    if (!reply.raw.writableFinished) hungUp.abort(new DOMException('the client closed the connection', 'AbortError'));
+    if (!reply.raw.writableFinished) controller.abort(new DOMException('the client closed the connection', 'AbortError'));
   };
   reply.raw.once('close', onClose);
   return {
-    signal: AbortSignal.any([deadline.signal, hungUp.signal]),
+    signal: controller.signal,
     deadlineMs,
     done: () => {
       clearTimeout(timer);
