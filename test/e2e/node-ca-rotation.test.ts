@@ -1,14 +1,16 @@
-// The bootstrap CronJob's CA rotation on the real node, as a cluster reaches it: the release was
+// The bootstrap CronJob's CA rotation on the real node, as a cluster reaches it, in placeholder
+// mode (the chart's one mutating configuration next to its validating one): the release was
 // installed long ago and its CA crosses `bootstrap.caRenewBeforeDays` (chart defaults, 365 days)
 // between two CronJob runs. The test stands in for the years by planting, before `helm install`,
-// a CA Secret whose notAfter is 365 days and 150 s away: the install's hooks keep it, and once
+// a CA Secret whose notAfter is 365 days and 75 s away: the install's hooks keep it, and once
 // those seconds are over the next CronJob run is due to rotate it. Two runs are triggered
 // (`kubectl create job --from=cronjob/…`): the first makes the new CA and puts old + new into
-// every webhook's caBundle, keeping the serving certificate; the second re-signs the serving
+// every webhook's caBundle, mutating and validating, keeping the serving certificate; the second re-signs the serving
 // certificate with the new CA, which the pods load from their Secret volume without a restart
 // (how soon depends on the kubelet's syncFrequency: 10 s on the test node, 1 min by default).
-// All the while a client creates Gateways 4 times a second (half denied by certguard on purpose):
-// every answer must be certguard's.
+// All the while a client creates Gateways 4 times a second through the mutating webhook: a quarter
+// get a placeholder Secret, half are denied by certguard on purpose; every answer must be certguard's
+// (the mutating webhook fails open, so a call that fails shows as an admission without its verdict).
 import { X509Certificate } from 'node:crypto';
 import t from 'tap';
 import { issueSelfSigned } from '../../src/certs/x509.ts';
@@ -28,8 +30,13 @@ const CRONJOB = `${RELEASE}-renew`;
 const DAY_MS = 24 * 60 * 60 * 1000;
 // The chart's default bootstrap.caRenewBeforeDays.
 const CA_RENEW_BEFORE_DAYS = 365;
-// Long enough for `helm install --wait` (its hooks must still keep the CA), short enough to wait out.
-const DUE_AFTER_MS = 150_000;
+// Long enough for `helm install --wait` (20–26 s measured; its hooks must still keep the CA, which
+// is asserted), short enough to wait out.
+const DUE_AFTER_MS = 75_000;
+// A cert-manager issuer for the load client's shim Gateways: no controller runs, nothing is issued,
+// so each of their Secrets stays certguard's placeholder.
+const SHIM_ISSUER = 'e2e-selfsigned';
+const PLACEHOLDER_MODE = { policies: { 'gateway-listener-tls': { mode: 'placeholder' } } };
 const SERVE_PORT = 8443;
 
 const fingerprint = (pem: string): string => new X509Certificate(pem).fingerprint256;
@@ -135,20 +142,34 @@ const plantAgedCa = async (cluster: NodeCluster, dueAfterMs: number) => {
   return { ca, dueAt: now + dueAfterMs };
 };
 
+/** The placeholder Secrets certguard created in a namespace (its labels, placeholder-labels.ts). */
+const placeholderSecrets = async (cluster: NodeCluster, ns: string): Promise<string[]> => {
+  const got = await cluster.kubectl(['get', 'secret', '-n', ns, '-l', 'certguard.io/placeholder=true,app.kubernetes.io/managed-by=certguard', '-o', 'name']);
+  if (got.code !== 0) throw new Error(`listing placeholders: ${got.stderr}`);
+  return got.stdout.split('\n').filter(Boolean);
+};
+
+const kindsOf = (entries: Array<{ webhook: string }>): string[] =>
+  [...new Set(entries.map((entry) => entry.webhook.slice(0, entry.webhook.indexOf('/'))))].sort();
+const BOTH_KINDS = ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'];
+
 const ready = (pod: Pod) => pod.status.phase === 'Running' && (pod.status.containerStatuses ?? []).every((status) => status.ready);
 
-t.test('the renewal CronJob rotates the CA without a failed admission', async (t) => {
+t.test('the renewal CronJob rotates the CA in placeholder mode without a failed admission', async (t) => {
   const cluster = await startNodeCluster();
   t.teardown(() => cluster.stop());
   const appCa = await issueCa('apps-ca');
-  const setup = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(namespace(APPS), tlsSecret(APPS, APP_SECRET, await issueServing(appCa, 'app'))) });
+  const issuer = { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: SHIM_ISSUER }, spec: { selfSigned: {} } };
+  const setup = await cluster.kubectl(['apply', '-f', '-'], {
+    input: yamlOf(namespace(APPS), tlsSecret(APPS, APP_SECRET, await issueServing(appCa, 'app')), issuer),
+  });
   t.equal(setup.code, 0, setup.stderr);
 
   const { ca: oldCa, dueAt } = await plantAgedCa(cluster, DUE_AFTER_MS);
   const oldFp = fingerprint(oldCa.certificatePem);
   const installStart = Date.now();
-  await installCertguard(cluster);
-  await waitForMode(cluster, 'enforce');
+  await installCertguard(cluster, { config: PLACEHOLDER_MODE });
+  await waitForMode(cluster, 'placeholder');
   const pods = await waitFor(
     'two ready replicas',
     async () => {
@@ -164,9 +185,11 @@ t.test('the renewal CronJob rotates the CA without a failed admission', async (t
   t.equal(fingerprint(installed['tls.crt'] ?? ''), oldFp, "the install's bootstrap hooks kept the planted CA");
   const servingBefore = (await secretData(cluster, TLS_SECRET))['tls.crt'] ?? '';
   t.ok(signedBy(servingBefore, oldCa.certificatePem), 'the serving certificate the install issued is signed by the planted CA');
-  for (const entry of await caBundles(cluster)) t.same(entry.fingerprints, [oldFp], `${entry.webhook} trusts the planted CA alone`);
+  const installedBundles = await caBundles(cluster);
+  t.same(kindsOf(installedBundles), BOTH_KINDS, 'placeholder mode: the release has a mutating and a validating configuration');
+  for (const entry of installedBundles) t.same(entry.fingerprints, [oldFp], `${entry.webhook} trusts the planted CA alone`);
 
-  const client = startAdmissionClient(cluster, { namespace: APPS, secret: APP_SECRET });
+  const client = startAdmissionClient(cluster, { namespace: APPS, secret: APP_SECRET, placeholderIssuer: SHIM_ISSUER });
   const waitMs = dueAt - Date.now() + 5_000;
   t.comment(`waiting ${(waitMs / 1000).toFixed(0)} s for the planted CA to cross caRenewBeforeDays (${CA_RENEW_BEFORE_DAYS}), the client applying meanwhile`);
   await new Promise((resolve) => setTimeout(resolve, Math.max(waitMs, 3_000)));
@@ -180,7 +203,7 @@ t.test('the renewal CronJob rotates the CA without a failed admission', async (t
   t.not(newFp, oldFp, 'run 1 replaced the CA');
   t.same(pemsOf(rotated['ca.crt'] ?? '').map(fingerprint), [newFp, oldFp], 'the CA Secret ca.crt holds the new CA, then the old');
   const overlap = await caBundles(cluster);
-  t.ok(overlap.length > 0, 'there are webhooks to check');
+  t.same(kindsOf(overlap), BOTH_KINDS, 'both configurations are checked');
   for (const entry of overlap) t.same(entry.fingerprints, [newFp, oldFp], `${entry.webhook}: caBundle holds new and old CA`);
   const servingOverlap = (await secretData(cluster, TLS_SECRET))['tls.crt'] ?? '';
   t.equal(fingerprint(servingOverlap), fingerprint(servingBefore), 'run 1 kept the serving certificate (signed by the old CA)');
@@ -195,7 +218,9 @@ t.test('the renewal CronJob rotates the CA without a failed admission', async (t
   t.comment(`run 2: ${log2.replaceAll('\n', ' | ')}`);
   const servingAfter = (await secretData(cluster, TLS_SECRET))['tls.crt'] ?? '';
   t.ok(signedBy(servingAfter, newCaPem), 'run 2 re-signed the serving certificate with the new CA');
-  for (const entry of await caBundles(cluster)) t.same(entry.fingerprints, [newFp, oldFp], `${entry.webhook}: the old CA stays trusted until it expires`);
+  const after = await caBundles(cluster);
+  t.same(kindsOf(after), BOTH_KINDS, 'both configurations are checked');
+  for (const entry of after) t.same(entry.fingerprints, [newFp, oldFp], `${entry.webhook}: the old CA stays trusted until it expires`);
 
   // The pods load it from their Secret volume (kubelet refresh + cert watcher), no restart. Both
   // are polled at once, so each delay is that pod's own.
@@ -223,9 +248,12 @@ t.test('the renewal CronJob rotates the CA without a failed admission', async (t
 
   await new Promise((resolve) => setTimeout(resolve, 5_000));
   const counts = await client.stop();
-  t.comment(`admitted ${counts.admitted}, denied by certguard ${counts.denied}, failed because of the webhook ${counts.failed}`);
-  t.ok(counts.admitted > 10 && counts.denied > 10, 'the client kept applying throughout');
+  t.comment(
+    `admitted ${counts.admitted}, admitted with a placeholder ${counts.placeholders}, denied by certguard ${counts.denied}, failed because of the webhook ${counts.failed}`,
+  );
+  t.ok(counts.admitted > 10 && counts.placeholders > 10 && counts.denied > 10, 'the client kept applying throughout');
   for (const failure of counts.failures) t.comment(`failed: ${failure}`);
   t.same(counts.failures, [], 'no apply failed because of the webhook');
+  t.equal((await placeholderSecrets(cluster, APPS)).length, counts.placeholders, 'each placeholder warning stands for a Secret certguard created');
   t.comment(`old CA ${short(oldFp)}, new CA ${short(newFp)}`);
 });

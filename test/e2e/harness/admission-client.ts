@@ -1,18 +1,21 @@
 // A client that keeps creating objects certguard judges, a few per second, straight against the
 // API server, and sorts every answer: admitted, denied by certguard on purpose (its message), or
 // failed because of the webhook (the API server could not get an answer: connection refused,
-// timeout, TLS...). Rollouts and faults must leave the last count at 0.
+// timeout, TLS...). Rollouts and faults must leave the last count at 0. With `placeholderIssuer`
+// (placeholder mode) every other admitted Gateway names a fresh Secret its cert-manager shim will
+// issue: admitted only with certguard's placeholder warning, counted as `placeholders`.
 //
 //   const client = startAdmissionClient(cluster, { namespace: 'apps', secret: 'app-tls' });
 //   ... roll the pods ...
-//   const counts = await client.stop();   // { admitted, denied, failed, failures: [...] }
+//   const counts = await client.stop();   // { admitted, placeholders, denied, failed, failures: [...] }
 import { request } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cluster } from './cluster.ts';
 
-export type AdmissionCounts = { admitted: number; denied: number; failed: number; failures: string[] };
+export type AdmissionCounts = { admitted: number; placeholders: number; denied: number; failed: number; failures: string[] };
 
-export type Answer = { status: number; body: string };
+/** `warnings`: the API server's Warning headers (admission webhooks' warnings among them), joined. */
+export type Answer = { status: number; body: string; warnings: string };
 
 /** One POST of an object straight to the API server as the cluster's admin: status and body, never a throw on 4xx/5xx. */
 export const post = (cluster: Cluster, path: string, object: object, timeoutMs = 30_000): Promise<Answer> =>
@@ -29,7 +32,10 @@ export const post = (cluster: Cluster, path: string, object: object, timeoutMs =
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        const warning = res.headers.warning;
+        // Each is `299 - "<text>"`, the text's quotes and backslashes escaped (apimachinery's NewWarningHeader).
+        const warnings = (Array.isArray(warning) ? warning.join('\n') : (warning ?? '')).replaceAll(/\\(.)/g, '$1');
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), warnings }));
       },
     );
     req.once('timeout', () => req.destroy(new Error('client timeout')));
@@ -37,10 +43,10 @@ export const post = (cluster: Cluster, path: string, object: object, timeoutMs =
     req.end(body);
   });
 
-const gatewayOf = (namespace: string, name: string, secret: string) => ({
+const gatewayOf = (namespace: string, name: string, secret: string, clusterIssuer?: string) => ({
   apiVersion: 'gateway.networking.k8s.io/v1',
   kind: 'Gateway',
-  metadata: { namespace, name },
+  metadata: { namespace, name, ...(clusterIssuer ? { annotations: { 'cert-manager.io/cluster-issuer': clusterIssuer } } : {}) },
   spec: {
     gatewayClassName: 'traefik',
     listeners: [{ name: 'https', protocol: 'HTTPS', port: 443, hostname: `${name}.example.com`, tls: { certificateRefs: [{ name: secret }] } }],
@@ -59,8 +65,14 @@ const deniedByCertguard = (body: string, namespace: string): boolean => {
   );
 };
 
-export const startAdmissionClient = (cluster: Cluster, options: { namespace: string; secret: string; intervalMs?: number }) => {
-  const counts: AdmissionCounts = { admitted: 0, denied: 0, failed: 0, failures: [] };
+/** certguard's warning that it created the placeholder for this Secret (messages.ts, placeholderCreated). */
+const placeholderMade = (warnings: string, namespace: string, secret: string): boolean =>
+  warnings.includes(`did not exist: certguard created a self-signed placeholder Secret "${namespace}/${secret}"`);
+
+export type AdmissionClientOptions = { namespace: string; secret: string; intervalMs?: number; placeholderIssuer?: string };
+
+export const startAdmissionClient = (cluster: Cluster, options: AdmissionClientOptions) => {
+  const counts: AdmissionCounts = { admitted: 0, placeholders: 0, denied: 0, failed: 0, failures: [] };
   let running = true;
   let n = 0;
   // Names unique across clients: a second client in the same namespace must not hit AlreadyExists.
@@ -69,10 +81,19 @@ export const startAdmissionClient = (cluster: Cluster, options: { namespace: str
     n += 1;
     const deliberateDenial = n % 2 === 0;
     const name = `load-${tag}-${n}`;
+    // A Secret of its own, so that every such Gateway makes certguard create one.
+    const placeholder = options.placeholderIssuer !== undefined && n % 4 === 3 ? `${name}-tls` : undefined;
+    const secret = deliberateDenial ? MISSING : (placeholder ?? options.secret);
     const path = `/apis/gateway.networking.k8s.io/v1/namespaces/${options.namespace}/gateways`;
     try {
-      const answer = await post(cluster, path, gatewayOf(options.namespace, name, deliberateDenial ? MISSING : options.secret));
-      if (answer.status === 201 && !deliberateDenial) counts.admitted += 1;
+      const answer = await post(cluster, path, gatewayOf(options.namespace, name, secret, placeholder && options.placeholderIssuer));
+      if (answer.status === 201 && placeholder) {
+        if (placeholderMade(answer.warnings, options.namespace, placeholder)) counts.placeholders += 1;
+        else {
+          counts.failed += 1;
+          counts.failures.push(`${name}: admitted without certguard's placeholder warning (warnings: ${answer.warnings.slice(0, 400) || 'none'})`);
+        }
+      } else if (answer.status === 201 && !deliberateDenial) counts.admitted += 1;
       else if (answer.status === 403 && deliberateDenial && deniedByCertguard(answer.body, options.namespace)) counts.denied += 1;
       else {
         counts.failed += 1;
