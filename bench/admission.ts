@@ -17,8 +17,8 @@ import { stringify } from 'yaml';
 import { issueSelfSigned, validityWindow } from '../src/certs/x509.ts';
 import { generateCertificates, writeCertificates } from '../src/cli/certs.ts';
 import { imageSettings } from './image-settings.ts';
+import { gatewayReview, LISTENERS } from './review-fixture.ts';
 
-const LISTENERS = 25;
 const CONNECTIONS = 8;
 const count = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
 const WARMUP_REQUESTS = count('WARMUP', 2_000);
@@ -29,40 +29,6 @@ const OPEN_LOOP_RATE = count('OPEN_LOOP_RATE', 1_000);
 const OPEN_LOOP_SECONDS = count('OPEN_LOOP_SECONDS', 10);
 // Enough sockets that the open loop never waits for one: at 1,000/s and a few ms each, ~10 busy.
 const OPEN_LOOP_CONNECTIONS = 64;
-
-/**
- * The Gateway under review: `missing` listeners reference Secrets that do not exist; `domain`
- * example.com is covered by the Secrets' certificate (*.example.com), example.net is not (a
- * coverage warning per listener, 25 in the answer).
- */
-const gatewayReview = (missing: number, domain = 'example.com') => ({
-  apiVersion: 'admission.k8s.io/v1',
-  kind: 'AdmissionReview',
-  request: {
-    uid: '00000000-0000-4000-8000-000000000000',
-    kind: { group: 'gateway.networking.k8s.io', version: 'v1', kind: 'Gateway' },
-    resource: { group: 'gateway.networking.k8s.io', version: 'v1', resource: 'gateways' },
-    namespace: 'bench',
-    name: 'gw',
-    operation: 'CREATE',
-    userInfo: { username: 'bench' },
-    object: {
-      apiVersion: 'gateway.networking.k8s.io/v1',
-      kind: 'Gateway',
-      metadata: { name: 'gw', namespace: 'bench' },
-      spec: {
-        gatewayClassName: 'bench',
-        listeners: Array.from({ length: LISTENERS }, (_, index) => ({
-          name: `https-${index}`,
-          port: 443,
-          protocol: 'HTTPS',
-          hostname: `app-${index}.${domain}`,
-          tls: { certificateRefs: [{ name: index >= LISTENERS - missing ? `missing-${index}` : `tls-${index}` }] },
-        })),
-      },
-    },
-  },
-});
 
 const clusterObjects = (certificatePem: string, privateKeyPem: string) => [
   { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } },

@@ -21,7 +21,12 @@ const solverRoute = (name: string) => ({
   metadata: { name, namespace: 'bench', generateName: 'cm-acme-http-solver-', labels: SOLVER_LABELS, ownerReferences: owner },
 });
 
-const gatewayReview = (domain: string) => ({
+/**
+ * The Gateway under review: `missing` listeners reference Secrets that do not exist; `domain`
+ * example.com is covered by the Secrets' certificate (*.example.com), example.net is not (a
+ * coverage warning per listener, 25 in the answer). Shared with bench/admission.ts.
+ */
+export const gatewayReview = (missing: number, domain = 'example.com') => ({
   apiVersion: 'admission.k8s.io/v1',
   kind: 'AdmissionReview',
   request: {
@@ -43,7 +48,7 @@ const gatewayReview = (domain: string) => ({
           port: 443,
           protocol: 'HTTPS',
           hostname: `app-${index}.${domain}`,
-          tls: { certificateRefs: [{ name: `tls-${index}` }] },
+          tls: { certificateRefs: [{ name: index >= LISTENERS - missing ? `missing-${index}` : `tls-${index}` }] },
         })),
       },
     },
@@ -121,8 +126,8 @@ export const reviewFixture = async (root: string) => {
   while (!view.status().ready) await new Promise((done) => setTimeout(done, 20));
   const policies = buildPolicies(defaultConfig(), { logger, admittedSolvers: createAdmittedSolvers() });
   const deps = { view, writer: view };
-  const clean = gatewayReview('example.com');
-  const [request, uncovered] = [clean.request, gatewayReview('example.net').request];
+  const clean = gatewayReview(0);
+  const [request, uncovered] = [clean.request, gatewayReview(0, 'example.net').request];
   const reviewOf = (admission: unknown) => (): Promise<Outcome> => review(admission, policies, deps);
   // As serve builds it (src/cli/serve.ts), logging through the kind of stream production does (sonic-boom).
   const app = buildApp({
