@@ -16,7 +16,7 @@
 //   node bench/cluster-view.ts --serve warm '<NODE_OPTIONS>' --audit → one serve --audit measurement as JSON
 // Sizes via env: ROUTES, SECRETS, GATEWAYS, LISTENERS, CERTIFICATES, NAMESPACES, PAGE_SIZE, SETTLE_SECONDS.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -200,6 +200,80 @@ const awaitAudit = async (child: ChildProcess, metricsPort: number, readyAt: num
   }
 };
 
+// BENCH_MEMORY_TRACE=<file>: serve's memory by kind once a second (smaps; with BENCH_MEMORY_SCRAPE=1
+// also V8's heap spaces from /metrics, which itself allocates), one JSON line each, for finding
+// what a peak is made of. Off by default: the measured runs read only VmHWM.
+type MemorySample = { t: number; phase: string; hwm: number; rss: number; kinds: Record<string, number>; spaces?: Record<string, [number, number]> };
+
+const smapsKinds = (pid: number): Record<string, number> => {
+  const kinds: Record<string, number> = {};
+  let kind = 'other';
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const header = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (header) {
+      const size = parseInt(header[2]!, 16) - parseInt(header[1]!, 16);
+      const [perms, path] = [header[3]!, header[4]!];
+      kind = path.startsWith('/')
+        ? path.endsWith('/node')
+          ? 'node binary'
+          : 'other files'
+        : path === '[heap]'
+          ? 'glibc heap'
+          : path
+            ? path
+            : perms.includes('x')
+              ? 'anon exec'
+              : size === 256 * 1024
+                ? 'anon 256K (V8 pages)'
+                : 'anon other';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) kinds[kind] = (kinds[kind] ?? 0) + Number(rss[1]) / 1024;
+  }
+  return Object.fromEntries(Object.entries(kinds).map(([key, value]) => [key, Number(value.toFixed(1))]));
+};
+
+const heapSpaces = async (port: number): Promise<Record<string, [number, number]>> => {
+  const text = (await httpGet(`http://127.0.0.1:${port}/metrics`)).text;
+  const spaces: Record<string, [number, number]> = {};
+  for (const match of text.matchAll(/^nodejs_heap_space_size_(used|total)_bytes\{space="(\w+)"\} (\S+)$/gm)) {
+    const entry = (spaces[match[2]!] ??= [0, 0]);
+    entry[match[1] === 'used' ? 0 : 1] = mib(Number(match[3]));
+  }
+  const external = /^nodejs_external_memory_bytes (\S+)$/m.exec(text)?.[1];
+  if (external) spaces.external = [mib(Number(external)), 0];
+  return spaces;
+};
+
+const traceMemory = (pid: number, metricsPort: number, phase: () => string): (() => void) => {
+  const file = process.env.BENCH_MEMORY_TRACE;
+  if (!file) return () => undefined;
+  const started = performance.now();
+  let stopped = false;
+  const tick = async () => {
+    while (!stopped) {
+      try {
+        const { peak, current } = residentOf(pid);
+        const sample: MemorySample = {
+          t: Number(((performance.now() - started) / 1000).toFixed(1)),
+          phase: phase(),
+          hwm: mib(peak),
+          rss: mib(current),
+          kinds: smapsKinds(pid),
+        };
+        if (process.env.BENCH_MEMORY_SCRAPE) sample.spaces = await heapSpaces(metricsPort);
+        appendFileSync(file, `${JSON.stringify(sample)}\n`);
+      } catch {
+        // serve is exiting
+      }
+      await sleep(Number(process.env.BENCH_MEMORY_TRACE_MS ?? 1000));
+    }
+  };
+  void tick();
+  return () => void (stopped = true);
+};
+
 const serveNodeFlags = (): string[] => (process.env.SERVE_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
 const measureServe = async (settings: string, compileCache: 'warm' | 'off', audit = false): Promise<ServeMeasurement> => {
@@ -263,13 +337,17 @@ const measureServe = async (settings: string, compileCache: 'warm' | 'off', audi
       process.stderr.write(chunk);
       stderr.push(...chunk.toString().split('\n'));
     });
+    let stopTrace = (): void => undefined;
     try {
       const log: LogEntry[] = [];
       const ports = await listeningPorts(child, log);
+      let phase = 'sync';
+      stopTrace = traceMemory(child.pid!, ports.metrics, () => phase);
       while ((await httpGet(`http://127.0.0.1:${ports.metrics}/readyz`)).status !== 200) await sleep(100);
       const readyAt = performance.now();
       const readySeconds = (readyAt - started) / 1000;
       const atReady = residentOf(child.pid!);
+      phase = 'audit';
       const audited = audit ? await awaitAudit(child, ports.metrics, readyAt, log, stderr) : undefined;
       if (audited?.died)
         return {
@@ -287,6 +365,7 @@ const measureServe = async (settings: string, compileCache: 'warm' | 'off', audi
           node: process.version,
           audit: audited,
         };
+      phase = 'scrape, review, idle';
       const scrape = await httpGet(`http://127.0.0.1:${ports.metrics}/metrics`);
       const gauge = /^certguard_acme_solver_objects_cluster\{kind="HTTPRoute"\} (\d+)$/m.exec(scrape.text)?.[1];
       const review = await reviewSolverRoute(ports.admission, pair.ca.certificatePem);
@@ -308,6 +387,7 @@ const measureServe = async (settings: string, compileCache: 'warm' | 'off', audi
         ...(audited ? { audit: audited } : {}),
       };
     } finally {
+      stopTrace();
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
         await new Promise((resolve) => child.once('exit', resolve));
