@@ -5,6 +5,7 @@
 import { ACCEPT_JSON, ACCEPT_METADATA_LIST, queryOf } from '../cluster/live/api-paths.ts';
 import { apiErrorOf, KubeClient } from '../cluster/live/kube-client.ts';
 import { loadCredentials } from '../cluster/live/kubeconfig.ts';
+import { withoutBookkeeping } from '../cluster/live/compact.ts';
 import type { ClusterView } from '../cluster/view.ts';
 import type { KubeObject } from '../kube/object.ts';
 import { hasSolverLabel, SOLVER_LABEL } from '../cluster/resources.ts';
@@ -25,23 +26,29 @@ const EXTRA_KINDS: Listed[] = [
 const PAGE_SIZE = 500;
 const LIST_TIMEOUT_MS = 30_000;
 
-type ListBody = { items?: KubeObject[]; metadata?: { continue?: string } };
+type ListEnvelope = { metadata?: { continue?: string } } | null;
 
-/** One kind's objects page by page (in `namespace`, or all); items of a list carry no kind: it is set here. Nothing when the API is not served. */
+/**
+ * One kind's objects page by page (in `namespace`, or all); items of a list carry no kind: it is
+ * set here. Nothing when the API is not served. Each item is parsed as it streams in and kept
+ * without managedFields and the last-applied annotation (no policy reads them, as in the view's
+ * cache): a page's text was one string too large for V8's young generation, and every page of
+ * an audit went straight to the old one (bench/README.md, "Audit inside serve").
+ */
 export async function* listPages(client: KubeClient, listed: Listed, namespace?: string, signal?: AbortSignal): AsyncGenerator<KubeObject[]> {
   let token: string | undefined;
   do {
     const path = pathOf(listed, namespace);
-    const response = await client.request(`${path}${queryOf({ labelSelector: listed.labelSelector, limit: PAGE_SIZE, continue: token })}`, {
-      accept: listed.accept ?? ACCEPT_JSON,
-      timeoutMs: LIST_TIMEOUT_MS,
-      signal,
-    });
+    const items: KubeObject[] = [];
+    const response = await client.listPage(
+      `${path}${queryOf({ labelSelector: listed.labelSelector, limit: PAGE_SIZE, continue: token })}`,
+      { accept: listed.accept ?? ACCEPT_JSON, timeoutMs: LIST_TIMEOUT_MS, signal },
+      (item) => items.push({ ...withoutBookkeeping(item as KubeObject), apiVersion: listed.apiVersion, kind: listed.kind }),
+    );
     if (response.status === 404) return;
     if (response.status !== 200) throw new Error(`listing ${path}: ${apiErrorOf(response.status, response.body).message}`);
-    const body = response.body as ListBody;
-    yield (body.items ?? []).map((item) => ({ ...item, apiVersion: listed.apiVersion, kind: listed.kind }));
-    token = body.metadata?.continue || undefined;
+    yield items;
+    token = (response.body as ListEnvelope)?.metadata?.continue || undefined;
   } while (token);
 }
 

@@ -216,3 +216,32 @@ t.test('solver HTTPRoutes are listed in full by their label, with their status, 
     "one list by label, in the solver route's namespace",
   );
 });
+
+t.test('listed objects arrive whole but for managedFields and the last-applied annotation, as the view keeps them', async (t) => {
+  const { api, client } = await start(t);
+  const spec = { secretName: 'kept-tls', dnsNames: ['kept.example.com'], issuerRef: { name: 'le', kind: 'ClusterIssuer' } };
+  const status = { conditions: [{ type: 'Ready', status: 'False', reason: 'Pending' }] };
+  api.apply({
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'Certificate',
+    metadata: {
+      name: 'kept',
+      namespace: 'apps',
+      uid: 'uid-kept',
+      labels: { app: 'kept' },
+      annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"big":"copy"}', 'example.com/note': 'stays' },
+      managedFields: [{ manager: 'kubectl', operation: 'Apply', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': {} } }],
+    },
+    spec,
+    status,
+  });
+  const kept = (await liveObjects(new ManifestView([]), client)).find((object) => object.metadata?.name === 'kept');
+  t.equal(kept?.kind, 'Certificate');
+  t.equal(kept?.apiVersion, 'cert-manager.io/v1');
+  t.same(kept?.spec, spec);
+  t.same(kept?.status, status);
+  t.same(kept?.metadata?.labels, { app: 'kept' });
+  t.same(kept?.metadata?.annotations, { 'example.com/note': 'stays' }, 'the last-applied copy is dropped, other annotations stay');
+  t.equal(kept?.metadata?.uid, 'uid-kept');
+  t.notOk(kept?.metadata && 'managedFields' in kept.metadata, 'no managedFields');
+});
