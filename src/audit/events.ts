@@ -32,35 +32,33 @@ export type EventSession = {
 
 const truncate = (message: string): string => (message.length <= MAX_MESSAGE ? message : `${message.slice(0, MAX_MESSAGE - 3)}...`);
 
-/** The Event for a finding with an object, named after the finding (object name + a digest). */
-export const eventFor = (finding: Finding, now: Date, instance: string): Planned | undefined => {
+/** Where the Event for a finding with an object goes, named after the finding (object name + a digest). */
+const eventPlaceOf = (finding: Finding): { namespace: string; name: string } | undefined => {
   const object = finding.object;
   if (!object) return undefined;
   const digest = createHash('sha256')
     .update(JSON.stringify([finding.policy, finding.rule, object.kind, object.namespace, object.name, finding.message]))
     .digest('hex')
     .slice(0, 16);
-  const namespace = object.namespace ?? CLUSTER_EVENTS_NAMESPACE;
-  const name = `${object.name.slice(0, 200)}.certguard.${digest}`;
+  return { namespace: object.namespace ?? CLUSTER_EVENTS_NAMESPACE, name: `${object.name.slice(0, 200)}.certguard.${digest}` };
+};
+
+const eventBody = (finding: Finding, place: { namespace: string; name: string }, now: Date, instance: string): Record<string, unknown> => {
   const time = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
   return {
-    namespace,
-    name,
-    body: {
-      apiVersion: 'v1',
-      kind: 'Event',
-      metadata: { name, namespace },
-      involvedObject: object,
-      reason: EVENT_REASON,
-      message: truncate(`${finding.policy}/${finding.rule}: ${finding.message}`),
-      type: 'Warning',
-      source: { component: EVENT_COMPONENT },
-      reportingComponent: EVENT_COMPONENT,
-      reportingInstance: instance,
-      firstTimestamp: time,
-      lastTimestamp: time,
-      count: 1,
-    },
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name: place.name, namespace: place.namespace },
+    involvedObject: finding.object,
+    reason: EVENT_REASON,
+    message: truncate(`${finding.policy}/${finding.rule}: ${finding.message}`),
+    type: 'Warning',
+    source: { component: EVENT_COMPONENT },
+    reportingComponent: EVENT_COMPONENT,
+    reportingInstance: instance,
+    firstTimestamp: time,
+    lastTimestamp: time,
+    count: 1,
   };
 };
 
@@ -103,14 +101,15 @@ export class EventRecorder {
         previous.delete(report);
         const kept = new Set<string>();
         for (const finding of findings) {
-          const planned = eventFor(finding, now, this.#instance);
-          if (!planned) continue;
-          const key = keyOf(planned);
+          // The body only for an Event to create: past the budget most findings need only their key.
+          const place = eventPlaceOf(finding);
+          if (!place) continue;
+          const key = keyOf(place);
           if (kept.has(key)) continue;
           if (before.delete(key)) kept.add(key);
           else if (budget > 0) {
             budget -= 1;
-            await this.#create(planned);
+            await this.#create({ ...place, body: eventBody(finding, place, now, this.#instance) });
             kept.add(key);
           } else skipped += 1;
         }

@@ -36,16 +36,22 @@ export const refOf = (object: KubeObject): ObjectRef => {
 export const describeObject = (object: ObjectRef | undefined): string =>
   object ? `${object.kind} ${object.namespace ? `${object.namespace}/` : ''}${object.name}` : '(cluster)';
 
-/** Stable order: by object, then policy, rule and message (reports and tests never flap). */
+const sortKeyOf = (finding: Finding): string[] => [describeObject(finding.object), finding.policy, finding.rule, finding.message];
+
+/**
+ * Stable order: by object, then policy, rule and message (reports and tests never flap). Each
+ * finding's key is built once, not at every comparison: the audit sorts every namespace's findings.
+ */
 export const sortFindings = (findings: Finding[]): Finding[] =>
-  [...findings].sort((a, b) => {
-    const keyA = [describeObject(a.object), a.policy, a.rule, a.message];
-    const keyB = [describeObject(b.object), b.policy, b.rule, b.message];
-    for (let at = 0; at < keyA.length; at += 1) {
-      const order = (keyA[at] ?? '').localeCompare(keyB[at] ?? '');
-      if (order !== 0) return order;
-    }
-    return 0;
-  });
+  findings
+    .map((finding) => ({ finding, key: sortKeyOf(finding) }))
+    .sort((a, b) => {
+      for (let at = 0; at < a.key.length; at += 1) {
+        const order = (a.key[at] ?? '').localeCompare(b.key[at] ?? '');
+        if (order !== 0) return order;
+      }
+      return 0;
+    })
+    .map(({ finding }) => finding);
 
 export const hasFailure = (findings: Finding[]): boolean => findings.some((finding) => finding.result === 'fail');
