@@ -7,44 +7,17 @@
 // The report CRDs are the upstream ones (Kyverno's wgpolicyk8s.io PolicyReports, the OpenReports
 // project's Reports, from their Go modules: scripts/e2e-binaries.sh report-crds), so the API
 // server's schema validation checks every report the audit writes, in both formats.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import t from 'tap';
-import { parse, parseAllDocuments, stringify } from 'yaml';
-import { helmTemplate } from '../chart/render.ts';
 import { startCertguard, type Certguard } from './harness/certguard.ts';
+import { applyChartIdentity } from './harness/chart-identity.ts';
 import { ensureReportCrds } from './harness/binaries.ts';
-import { startCluster, type Cluster } from './harness/cluster.ts';
+import { startCluster } from './harness/cluster.ts';
 import { gateway, httpsListener, namespace, tlsSecret, yamlOf } from './harness/objects.ts';
 import { issueCa, issueServing } from './harness/pki.ts';
 import { NODE, repoRoot } from './harness/paths.ts';
 import { run, waitFor } from './harness/processes.ts';
 import { waitForWebhooks } from './harness/stack.ts';
 import { CERTGUARD_NAMESPACE, registerWebhooks } from './harness/webhooks.ts';
-
-const RBAC_KINDS = new Set(['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding']);
-
-/** certguard serve's ServiceAccount and RBAC from the chart's default render (not the bootstrap's). */
-const chartRbac = (): string => {
-  const result = helmTemplate({}, { namespace: CERTGUARD_NAMESPACE, release: 'certguard' });
-  if (result.status !== 0) throw new Error(result.stderr);
-  return parseAllDocuments(result.stdout)
-    .map((document) => document.toJS() as { kind: string; metadata: { name: string } } | null)
-    .filter((object) => object !== null && RBAC_KINDS.has(object.kind) && !object.metadata.name.includes('bootstrap'))
-    .map((object) => `---\n${stringify(object)}`)
-    .join('');
-};
-
-/** A kubeconfig whose user is certguard's ServiceAccount (a TokenRequest token). */
-const serviceAccountKubeconfig = async (cluster: Cluster): Promise<string> => {
-  const token = await cluster.kubectl(['create', 'token', 'certguard', '-n', CERTGUARD_NAMESPACE, '--duration=1h']);
-  if (token.code !== 0) throw new Error(`kubectl create token: ${token.stderr}`);
-  const kubeconfig = parse(readFileSync(cluster.kubeconfigPath, 'utf8')) as { users: { user: { token: string } }[] };
-  for (const user of kubeconfig.users) user.user.token = token.stdout.trim();
-  const path = join(cluster.kubeconfigPath, '..', 'certguard-audit-sa-kubeconfig');
-  writeFileSync(path, stringify(kubeconfig), { mode: 0o600 });
-  return path;
-};
 
 // 3 s: the whole scenario fits in a test run. The harness issues one-day certificates:
 // expiringWithin 0 keeps them out of the report. Versioned, as the chart writes it.
@@ -83,9 +56,8 @@ t.test('the audit reports a Secret deleted after admission, and clears it once f
   const setup = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(namespace(CERTGUARD_NAMESPACE), namespace('apps')) });
   t.equal(setup.code, 0, setup.stderr);
 
-  const rbac = await cluster.kubectl(['apply', '-f', '-'], { input: chartRbac() });
-  t.equal(rbac.code, 0, rbac.stderr);
-  const kubeconfigPath = await serviceAccountKubeconfig(cluster);
+  // The chart's RBAC with audit.enabled (what --audit is passed for), and a token of its ServiceAccount.
+  const { kubeconfigPath } = await applyChartIdentity(cluster, { config: CONFIG, extraArgs: auditArgs('certguard-a') });
 
   const replicas: Certguard[] = [];
   for (const identity of ['certguard-a', 'certguard-b']) {

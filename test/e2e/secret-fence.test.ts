@@ -5,13 +5,10 @@
 // grants certguard more than the chart does. certguard itself, running with that token in
 // placeholder mode behind the chart's webhooks, still makes its placeholder.
 import t from 'tap';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse, parseAllDocuments, stringify } from 'yaml';
 import { buildPlaceholderSecret, generatePlaceholderCertificate, type GeneratePlaceholder } from '../../src/policies/gateway-listener-tls/placeholder.ts';
-import { helmTemplate } from '../chart/render.ts';
 import { startCertguard } from './harness/certguard.ts';
-import { startCluster, type Cluster } from './harness/cluster.ts';
+import { applyChartIdentity } from './harness/chart-identity.ts';
+import { startCluster } from './harness/cluster.ts';
 import { gateway, httpsListener, namespace, yamlOf } from './harness/objects.ts';
 import { waitFor } from './harness/processes.ts';
 import { waitForWebhooks } from './harness/stack.ts';
@@ -22,27 +19,6 @@ type Obj = Record<string, unknown> & { metadata: { namespace: string; name: stri
 // forUnmanagedSecrets: the flow below adds a listener whose Secret no Certificate fills; the fence,
 // not the issuance graph, is under test here.
 const PLACEHOLDER_CONFIG = { policies: { 'gateway-listener-tls': { mode: 'placeholder', placeholder: { forUnmanagedSecrets: true } } } };
-// What the chart installs for certguard serve besides workloads (nothing runs here: no kubelet).
-const FENCE_KINDS = new Set([
-  'ServiceAccount',
-  'ClusterRole',
-  'ClusterRoleBinding',
-  'Role',
-  'RoleBinding',
-  'ValidatingAdmissionPolicy',
-  'ValidatingAdmissionPolicyBinding',
-]);
-
-const chartObjects = (values: object = {}): string => {
-  const result = helmTemplate({ config: PLACEHOLDER_CONFIG, ...values }, { namespace: CERTGUARD_NAMESPACE, release: 'certguard' });
-  if (result.status !== 0) throw new Error(result.stderr);
-  return parseAllDocuments(result.stdout)
-    .map((document) => document.toJS() as { kind: string; metadata: { name: string } } | null)
-    .filter((object) => object !== null && FENCE_KINDS.has(object.kind) && !object.metadata.name.includes('bootstrap'))
-    .map((object) => `---\n${stringify(object)}`)
-    .join('');
-};
-
 // One real key pair for every Secret below (the API server warns about tls.crt that is not PEM).
 let issued: ReturnType<GeneratePlaceholder> | undefined;
 const onceGenerated: GeneratePlaceholder = (spec) => (issued ??= generatePlaceholderCertificate(spec));
@@ -78,17 +54,6 @@ const RULE = {
   createOnly: 'rule create-only: certguard never updates, patches or deletes a Secret, only creates placeholders',
 };
 
-/** A kubeconfig whose user is certguard's ServiceAccount (a TokenRequest token). */
-const serviceAccountKubeconfig = async (cluster: Cluster): Promise<string> => {
-  const token = await cluster.kubectl(['create', 'token', 'certguard', '-n', CERTGUARD_NAMESPACE]);
-  if (token.code !== 0) throw new Error(`kubectl create token: ${token.stderr}`);
-  const kubeconfig = parse(readFileSync(cluster.kubeconfigPath, 'utf8')) as { users: { user: { token: string } }[] };
-  for (const user of kubeconfig.users) user.user.token = token.stdout.trim();
-  const path = join(cluster.kubeconfigPath, '..', 'certguard-sa-kubeconfig');
-  writeFileSync(path, stringify(kubeconfig), { mode: 0o600 });
-  return path;
-};
-
 const cluster = await startCluster();
 t.teardown(() => cluster.stop());
 const setup = await cluster.kubectl(['apply', '-f', '-'], {
@@ -98,9 +63,9 @@ const setup = await cluster.kubectl(['apply', '-f', '-'], {
   }),
 });
 if (setup.code !== 0) throw new Error(setup.stderr);
-const installed = await cluster.kubectl(['apply', '-f', '-'], { input: chartObjects() });
-if (installed.code !== 0) throw new Error(`the chart's RBAC and policy: ${installed.stderr}`);
-const kubeconfig = await serviceAccountKubeconfig(cluster);
+// The chart's RBAC and secret fence for placeholder mode, and a token of its ServiceAccount.
+const identity = await applyChartIdentity(cluster, { config: PLACEHOLDER_CONFIG });
+const kubeconfig = identity.kubeconfigPath;
 const asCertguard = (args: string[], input?: string) => cluster.kubectl(['--kubeconfig', kubeconfig, ...args], { input });
 const createAsCertguard = (secret: Obj) => asCertguard(['create', '-f', '-'], yamlOf(secret));
 
@@ -281,8 +246,7 @@ t.test('certguard in placeholder mode, with that ServiceAccount’s token, still
 
 t.test('rbac.namespaces: Secrets through Roles only, serve watches only there, placeholders only there', async (t) => {
   // Replaces the ClusterRole (no Secrets any more), adds the Roles and narrows the policy.
-  const narrowed = await cluster.kubectl(['apply', '-f', '-'], { input: chartObjects({ rbac: { namespaces: ['apps'] } }) });
-  t.equal(narrowed.code, 0, narrowed.stderr);
+  await identity.update({ config: PLACEHOLDER_CONFIG, extraArgs: ['--secret-namespaces=apps'] });
   const canList = async (ns: string) => (await asCertguard(['auth', 'can-i', 'list', 'secrets', '-n', ns])).stdout.trim();
   await waitFor('RBAC to drop cluster-wide Secrets', async () => ((await canList('web')) === 'no' ? true : undefined), { timeoutMs: 15_000, intervalMs: 250 });
   t.same([await canList('apps'), await canList('web')], ['yes', 'no'], 'Secrets readable in apps only');
