@@ -8,6 +8,7 @@ import { loadavg } from 'node:os';
 import { stringify } from 'yaml';
 import { generateCertificates } from '../src/cli/certs.ts';
 import { startCertguard } from '../test/e2e/harness/certguard.ts';
+import { applyChartIdentity } from '../test/e2e/harness/chart-identity.ts';
 import { startCluster, type Cluster } from '../test/e2e/harness/cluster.ts';
 import { waitForWebhooks } from '../test/e2e/harness/stack.ts';
 import { registerWebhooks } from '../test/e2e/harness/webhooks.ts';
@@ -97,7 +98,8 @@ export const runKubectlApplyBench = async (): Promise<string> => {
   try {
     await applyYaml(cluster, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } }, ...(await secrets()), gateway(0)]);
     const without = await timedApplies(cluster, 1);
-    const certguard = await startCertguard({ kubeconfigPath: cluster.kubeconfigPath });
+    const { kubeconfigPath } = await applyChartIdentity(cluster);
+    const certguard = await startCertguard({ kubeconfigPath });
     try {
       await registerWebhooks(cluster, { url: certguard.url, caBundle: certguard.caBundle });
       await waitForWebhooks(cluster);

@@ -4,6 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import t from 'tap';
+import { startCertguard } from './harness/certguard.ts';
+import { applyChartIdentity, CERTGUARD_USER } from './harness/chart-identity.ts';
 import { startCluster } from './harness/cluster.ts';
 import { namespace, yamlOf } from './harness/objects.ts';
 
@@ -60,4 +62,35 @@ t.test('a cluster serves the CRDs, survives an API server restart, and leaves no
   await cluster.stop();
   t.same(processesMentioning(dir), [], 'no process is left running after stop()');
   t.equal(existsSync(dir), false, 'the temp dir is removed');
+});
+
+t.test("certguard runs as the chart's ServiceAccount under the chart's RBAC, never as system:masters", async (t) => {
+  const cluster = await startCluster();
+  t.teardown(() => cluster.stop());
+  const identity = await applyChartIdentity(cluster, { config: {} });
+  const as = (args: string[]) => cluster.kubectl(['--kubeconfig', identity.kubeconfigPath, ...args]);
+  t.equal((await as(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'])).stdout, CERTGUARD_USER);
+  const canCreateSecrets = async () => (await as(['auth', 'can-i', 'create', 'secrets', '-n', 'default'])).stdout.trim();
+  const fence = () => cluster.kubectl(['get', 'validatingadmissionpolicy', 'certguard-secret-fence', '-o', 'name', '--ignore-not-found']);
+  t.same([await canCreateSecrets(), (await fence()).stdout], ['no', ''], 'enforce mode: no Secret create, no fence');
+  const placeholder = { policies: { 'gateway-listener-tls': { mode: 'placeholder' } } };
+  await identity.update({ config: placeholder });
+  t.same(
+    [await canCreateSecrets(), (await fence()).stdout],
+    ['yes', 'validatingadmissionpolicy.admissionregistration.k8s.io/certguard-secret-fence\n'],
+    "placeholder mode: the chart's create on Secrets and its secret fence",
+  );
+  await identity.update({ config: {} });
+  t.same([await canCreateSecrets(), (await fence()).stdout], ['no', ''], 'back to enforce: both removed, as helm upgrade removes them');
+  const audit = await as(['auth', 'can-i', 'create', 'leases', '-n', 'certguard']);
+  t.equal(audit.stdout.trim(), 'no', 'no audit RBAC without --audit');
+
+  await t.rejects(
+    startCertguard({ kubeconfigPath: cluster.kubeconfigPath, config: {} }),
+    { message: /^certguard must run as system:serviceaccount:certguard:certguard under the chart's RBAC, its kubeconfig is certguard-e2e-admin / },
+    "the harness refuses to run certguard with the admin's kubeconfig",
+  );
+  const certguard = await startCertguard({ kubeconfigPath: identity.kubeconfigPath, config: {} });
+  t.teardown(() => certguard.stop());
+  t.equal((await certguard.readyz()).status, 200, "ready with the chart's ServiceAccount token");
 });

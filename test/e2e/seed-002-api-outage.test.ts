@@ -2,8 +2,12 @@
 // start, and never retried): certguard started before the API server is alive but not ready,
 // becomes ready when the API server appears — no restart —, and keeps deciding correctly after
 // the API server restarts mid-run (its watches resume and see new objects).
+// certguard runs as the chart's ServiceAccount: its RBAC and a TokenRequest token are made while
+// the API server is up, before it stops; the token is checked again once the API server is back
+// (same etcd, same signing key), with `kubectl auth whoami` when certguard is ready.
 import t from 'tap';
 import { startCertguard } from './harness/certguard.ts';
+import { applyChartIdentity } from './harness/chart-identity.ts';
 import { startCluster, type Cluster } from './harness/cluster.ts';
 import { gateway, httpsListener, namespace, tlsSecret, yamlOf } from './harness/objects.ts';
 import { issueCa, issueServing, type Issued } from './harness/pki.ts';
@@ -27,9 +31,10 @@ t.test('incident 002: certguard started before the API server, then the API serv
   t.teardown(() => cluster.stop());
   const prepared = await cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(namespace(NS)) });
   t.equal(prepared.code, 0, prepared.stderr);
+  const { kubeconfigPath } = await applyChartIdentity(cluster, { config: {} });
   await cluster.stopApiServer();
 
-  const certguard = await startCertguard({ kubeconfigPath: cluster.kubeconfigPath, config: {}, wait: false });
+  const certguard = await startCertguard({ kubeconfigPath, config: {}, wait: false });
   t.teardown(() => certguard.stop());
   // For the listener that serves it: a certificate that does not cover its hostname gets a warning (issue 14).
   const pair: Issued = await issueServing(await issueCa('outage-ca'), 'after.example.com', ['after.example.com']);

@@ -15,6 +15,9 @@
 //   metric(name, labels?)  the value of one Prometheus sample from GET /metrics (undefined if absent)
 //   logs()         what certguard wrote to stdout/stderr so far
 //   stop()         SIGTERM (then SIGKILL), idempotent; a restart is a new startCertguard
+// kubeconfigPath must be certguard's own identity (chart-identity.ts applyChartIdentity): the first
+// time /readyz is 200, `kubectl auth whoami` with it must name the chart's ServiceAccount, or
+// waitReady throws. A scenario can therefore never run certguard as system:masters by mistake.
 // Options: kubeconfigPath, config (object, written as YAML), port / metricsPort (default 0: certguard
 // binds free ports and names them in its "certguard listening" log line, which startCertguard waits
 // for), certDir + ca (reuse an existing serving certificate), wait (default true: resolve once
@@ -23,6 +26,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { stringify } from 'yaml';
+import { assertCertguardIdentity } from './chart-identity.ts';
 import { NODE, repoRoot } from './paths.ts';
 import { base64, issueCa, issueServing, writeServingFiles, type Issued } from './pki.ts';
 import { makeTempDir, startProcess, stopOnce, tailOf, waitFor } from './processes.ts';
@@ -153,6 +157,7 @@ export const startCertguard = async (options: CertguardOptions): Promise<Certgua
   });
   const metricsUrl = `http://127.0.0.1:${metricsPort}`;
   const readyz = () => getText(`${metricsUrl}/readyz`);
+  let identityChecked = false;
   const waitReady = async (timeoutMs = 60_000) => {
     let last = 'no answer';
     const probe = async () => {
@@ -166,6 +171,9 @@ export const startCertguard = async (options: CertguardOptions): Promise<Certgua
     }).catch((error: Error) => {
       throw new Error(`${error.message}; last answer: ${last}\n--- certguard log ---\n${tailOf(logFile, 20)}`);
     });
+    // Ready means the API server answers: now it can say whom certguard runs as.
+    if (!identityChecked) await assertCertguardIdentity(options.kubeconfigPath);
+    identityChecked = true;
   };
   if (options.wait !== false) {
     await waitReady().catch(async (error: unknown) => {

@@ -1,10 +1,12 @@
-// One scenario's world: a cluster, certguard running with a config, and its webhooks registered
-// from the chart — all torn down by the test's teardown.
+// One scenario's world: a cluster, certguard running with a config as the chart's ServiceAccount
+// under the chart's RBAC for that config (chart-identity.ts), and its webhooks registered from the
+// chart — all torn down by the test's teardown.
 //
 //   const stack = await startStack(t, { config: { policies: { ... } } });
 //   const result = await stack.cluster.kubectl(['apply', '-f', '-'], { input: yamlOf(...) });
 //   await stack.reconfigure({ policies: { 'gateway-listener-tls': { mode: 'placeholder' } } });
 import { startCertguard, type Certguard } from './certguard.ts';
+import { applyChartIdentity, type ChartIdentity } from './chart-identity.ts';
 import { startCluster, type Cluster } from './cluster.ts';
 import { waitFor } from './processes.ts';
 import { PROBE, registerWebhooks } from './webhooks.ts';
@@ -14,7 +16,9 @@ type Teardown = { teardown(fn: () => unknown): void };
 export type Stack = {
   cluster: Cluster;
   certguard: Certguard;
-  /** Restarts certguard with another config and re-registers the webhooks for it. */
+  /** certguard's ServiceAccount kubeconfig and the chart values its RBAC was rendered from. */
+  identity: ChartIdentity;
+  /** Restarts certguard with another config, the chart's RBAC and webhooks re-rendered for it. */
   reconfigure(config: object): Promise<void>;
 };
 
@@ -40,8 +44,9 @@ export const waitForWebhooks = (cluster: Cluster): Promise<true> =>
 export const startStack = async (t: Teardown, options: StackOptions = {}): Promise<Stack> => {
   const cluster = await startCluster({ controllerManager: options.controllerManager ?? true });
   t.teardown(() => cluster.stop());
+  const identity = await applyChartIdentity(cluster, { config: options.config ?? {} });
   const start = async (config: object) => {
-    const certguard = await startCertguard({ kubeconfigPath: cluster.kubeconfigPath, config });
+    const certguard = await startCertguard({ kubeconfigPath: identity.kubeconfigPath, config });
     t.teardown(() => certguard.stop());
     await registerWebhooks(cluster, { url: certguard.url, caBundle: certguard.caBundle, config, failurePolicy: options.failurePolicy });
     await waitForWebhooks(cluster);
@@ -49,9 +54,11 @@ export const startStack = async (t: Teardown, options: StackOptions = {}): Promi
   };
   const stack: Stack = {
     cluster,
+    identity,
     certguard: await start(options.config ?? {}),
     reconfigure: async (config) => {
       await stack.certguard.stop();
+      await identity.update({ config });
       stack.certguard = await start(config);
     },
   };
