@@ -7,19 +7,15 @@
 //   const certguard = await startCertguard({ kubeconfigPath: identity.kubeconfigPath, config, extraArgs });
 //   await identity.update({ config: other });   // re-renders: adds what is new, deletes what is gone
 //
-// chartValuesFor({ config, extraArgs, values }) → the chart values: config as given,
-//   rbac.namespaces from --secret-namespaces, audit.enabled from --audit (the Deployment passes
-//   these flags from those values), then `values` merged at the top level.
-// renderChartIdentity(values) → the objects: certguard's ServiceAccount, every (Cluster)RoleBinding
-//   whose subject it is and the (Cluster)Roles they bind, the secret fence's
-//   ValidatingAdmissionPolicy and binding when the chart renders them (placeholder mode), and the
-//   Namespaces rbac.namespaces creates (applied only if absent, as the chart's `lookup` does).
+// What is rendered and applied: test/chart/identity.ts (chartValuesFor, renderChartIdentity); a
+// Namespace rbac.namespaces creates is applied only if absent, as the chart's `lookup` does.
 // The token lasts 2 h (longer than any scenario) and outlives API server restarts: same etcd, same
 // signing key. assertCertguardIdentity(kubeconfigPath) asks the API server who that is.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { render, type K8sObject } from '../../chart/render.ts';
+import { chartValuesFor, keyOf, renderChartIdentity as renderFor, type IdentityOptions } from '../../chart/identity.ts';
+import type { K8sObject } from '../../chart/render.ts';
 import { withoutProxies, type Cluster } from './cluster.ts';
 import { KUBECTL } from './paths.ts';
 import { base64 } from './pki.ts';
@@ -29,15 +25,10 @@ import { CERTGUARD_NAMESPACE } from './webhooks.ts';
 /** The chart's ServiceAccount for release "certguard" in CERTGUARD_NAMESPACE. */
 export const CERTGUARD_SERVICE_ACCOUNT = 'certguard';
 export const CERTGUARD_USER = `system:serviceaccount:${CERTGUARD_NAMESPACE}:${CERTGUARD_SERVICE_ACCOUNT}`;
+export type { IdentityOptions };
 
-export type IdentityOptions = {
-  /** The config certguard runs with (the chart's `config` value). */
-  config?: object;
-  /** The serve flags it runs with: --secret-namespaces and --audit map to chart values. */
-  extraArgs?: string[];
-  /** More chart values, merged at the top level (e.g. webhook.excludeNamespaces). */
-  values?: Record<string, unknown>;
-};
+const renderChartIdentity = (values: Record<string, unknown>) =>
+  renderFor(values, { namespace: CERTGUARD_NAMESPACE, serviceAccount: CERTGUARD_SERVICE_ACCOUNT });
 
 export type ChartIdentity = {
   kubeconfigPath: string;
@@ -45,46 +36,6 @@ export type ChartIdentity = {
   values: Record<string, unknown>;
   /** Re-renders for another config: applies the new objects and deletes those no longer rendered. */
   update(options: IdentityOptions): Promise<void>;
-};
-
-const flagValue = (args: string[], name: string): string | undefined => {
-  const index = args.findIndex((arg) => arg === name || arg.startsWith(`${name}=`));
-  if (index < 0) return undefined;
-  const arg = args[index] ?? '';
-  return arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : args[index + 1];
-};
-
-export const chartValuesFor = (options: IdentityOptions = {}): Record<string, unknown> => {
-  const args = options.extraArgs ?? [];
-  const namespaces = flagValue(args, '--secret-namespaces')?.split(',').filter(Boolean) ?? [];
-  return { config: options.config ?? {}, rbac: { namespaces }, audit: { enabled: args.includes('--audit') }, ...options.values };
-};
-
-type Subject = { kind: string; name: string; namespace?: string };
-type Binding = K8sObject & { subjects?: Subject[]; roleRef: { kind: string; name: string } };
-
-const isCertguard = (subject: Subject) =>
-  subject.kind === 'ServiceAccount' && subject.name === CERTGUARD_SERVICE_ACCOUNT && subject.namespace === CERTGUARD_NAMESPACE;
-
-const keyOf = (object: K8sObject) => `${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`;
-
-export const renderChartIdentity = (values: Record<string, unknown>): K8sObject[] => {
-  const { objects } = render(values, { namespace: CERTGUARD_NAMESPACE, release: 'certguard' });
-  const bindings = objects.filter(
-    (object): object is Binding =>
-      (object.kind === 'RoleBinding' || object.kind === 'ClusterRoleBinding') && ((object as Binding).subjects ?? []).some(isCertguard),
-  );
-  const roles = new Set(
-    bindings.map((binding) => `${binding.roleRef.kind}/${binding.kind === 'RoleBinding' ? binding.metadata.namespace : ''}/${binding.roleRef.name}`),
-  );
-  return objects.filter(
-    (object) =>
-      (object.kind === 'ServiceAccount' && object.metadata.name === CERTGUARD_SERVICE_ACCOUNT) ||
-      bindings.includes(object as Binding) ||
-      roles.has(keyOf(object)) ||
-      object.kind === 'Namespace' ||
-      (object.kind.startsWith('ValidatingAdmissionPolicy') && object.metadata.name === 'certguard-secret-fence'),
-  );
 };
 
 const writeServiceAccountKubeconfig = (path: string, cluster: Cluster, token: string) => {
