@@ -6,6 +6,8 @@
 // request to it answered after LATENCY_MS (the production path: list/watch, GETs of Secrets),
 // counting the API requests each review costs. Then an open loop: reviews sent at a fixed rate
 // whether or not earlier ones have returned, latency measured from when each was due.
+// ROWS=allowed: only the bare handler and the live view's allowed row, no open loop — with
+// BENCH_CPU_PROF, each server's profile then holds those reviews alone (bench/profile-split.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:https';
@@ -29,6 +31,7 @@ const OPEN_LOOP_RATE = count('OPEN_LOOP_RATE', 1_000);
 const OPEN_LOOP_SECONDS = count('OPEN_LOOP_SECONDS', 10);
 // Enough sockets that the open loop never waits for one: at 1,000/s and a few ms each, ~10 busy.
 const OPEN_LOOP_CONNECTIONS = 64;
+const ALLOWED_ONLY = process.env.ROWS === 'allowed';
 
 const clusterObjects = (certificatePem: string, privateKeyPem: string) => [
   { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } },
@@ -259,15 +262,25 @@ export const runAdmissionBench = async (): Promise<string> => {
     const api = await startApi(clusterYaml);
     children.push(api.child);
     const bare = await startTarget('bare', join(dir, 'certs'), clusterYaml);
-    const manifest = await startTarget('certguard', join(dir, 'certs'), clusterYaml);
     const live = await startTarget('certguard-live', join(dir, 'certs'), api.kubeconfig);
-    children.push(bare.child, manifest.child, live.child);
+    children.push(bare.child, live.child);
     const cold = await coldReview(live.port, ca, allowedBody, api.counts);
+    const liveAllowed = () => measure(`certguard, **live view**, ${LISTENERS} listeners, allowed (steady state)`, live, ca, allowedBody, true, api.counts);
+    if (ALLOWED_ONLY) {
+      const rows = [await measure('bare Fastify HTTPS, fixed answer', bare, ca, allowedBody, true), await liveAllowed()];
+      return [
+        `load average ${loadAtStart} at start, ${loadAverage()} at the end; certguard's settings: ${describeTargetFlags()}`,
+        '',
+        ...closedLoopTable(rows),
+      ].join('\n');
+    }
+    const manifest = await startTarget('certguard', join(dir, 'certs'), clusterYaml);
+    children.push(manifest.child);
     const rows = [
       await measure('bare Fastify HTTPS, fixed answer', bare, ca, allowedBody, true),
       await measure(`certguard, manifest view, ${LISTENERS} listeners, allowed`, manifest, ca, allowedBody, true),
       await measure(`certguard, manifest view, ${LISTENERS} listeners, denied (2 Secrets missing)`, manifest, ca, deniedBody, false),
-      await measure(`certguard, **live view**, ${LISTENERS} listeners, allowed (steady state)`, live, ca, allowedBody, true, api.counts),
+      await liveAllowed(),
       await measure(
         `certguard, live view, ${LISTENERS} listeners, allowed, ${LISTENERS} hostnames not covered (a warning each)`,
         live,
