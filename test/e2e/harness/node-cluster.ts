@@ -8,7 +8,8 @@
 //   await cluster.helm(['install', 'certguard', CHART, ...]);
 //
 // startNodeCluster() → NodeCluster: the Cluster API (kubeconfigPath, serverUrl, token, caPem,
-// kubectl, stop) plus images, nodeAddress, helm(args), ctr(args), logs(name) and podCgroup(uid).
+// kubectl, stopApiServer/startApiServer/restartApiServer, stop) plus images, nodeAddress,
+// helm(args), ctr(args), logs(name) and podCgroup(uid).
 // The test reaches the API server at nodeAddress:6443 over the namespace's veth; pods reach it
 // as kubernetes.default (kube-proxy), and the API server reaches webhooks through their Service.
 //
@@ -195,16 +196,31 @@ export const startNodeCluster = async (): Promise<NodeCluster> => {
     throw new Error(`starting the node cluster failed: ${(error as Error).message}\n${logs}`);
   }
 
-  const notSupported = () => Promise.reject(new Error('the node cluster does not restart its API server'));
+  // The API server alone (same flags, certificates and etcd data) for outage scenarios: the pods,
+  // the kubelet and kube-proxy keep running; start waits for /readyz.
+  const stopApiServer = async () => {
+    await processes.get('kube-apiserver')?.stop();
+  };
+  const startApiServer = async () => {
+    if (processes.get('kube-apiserver')?.isRunning()) return;
+    start('kube-apiserver', binaries.kubeApiserver, apiServerArgs(paths, netns.nodeAddress));
+    await waitFor('kube-apiserver /readyz', async () => ((await getStatus(`${serverUrl}/readyz`, caPem, identities.admin.token)) === 200 ? true : undefined), {
+      timeoutMs: 120_000,
+      stopIf: exitedDuringStart('kube-apiserver'),
+    });
+  };
   return {
     kubeconfigPath,
     serverUrl,
     token: identities.admin.token,
     caPem,
     kubectl,
-    stopApiServer: notSupported,
-    startApiServer: notSupported,
-    restartApiServer: notSupported,
+    stopApiServer,
+    startApiServer,
+    restartApiServer: async () => {
+      await stopApiServer();
+      await startApiServer();
+    },
     stop,
     images,
     nodeName: NODE_NAME,
