@@ -2,6 +2,7 @@
 // (review-fixture.ts), then batches of each review run in turn and each batch's main-thread CPU
 // per review is recorded. Load on the machine then slows both trees alike, which separate
 // processes run minutes apart do not. Prints the median and the spread of each tree per review;
+// `denied` pays its 4 GETs to the in-process fake API server (its CPU on the same thread);
 // `handler` is the clean review through serve's app in process (review-fixture.ts).
 //
 //   git worktree add /tmp/wt-base <commit> && ln -s "$PWD/node_modules" /tmp/wt-base/node_modules
@@ -40,7 +41,7 @@ const trees = [
   { root: rootB, fixture: await reviewFixture(rootB) },
 ];
 process.stdout.write(`load average ${load()}, Node ${process.version}, ${BATCHES} batches of ${BATCH} per tree and review, main-thread CPU µs per review\n`);
-for (const review of ['clean', 'uncovered', 'solver', 'handler'] as const) {
+for (const review of ['clean', 'uncovered', 'denied', 'solver', 'handler'] as const) {
   const samples = trees.map(() => [] as number[]);
   for (const tree of trees) await batch(tree.fixture[review]);
   for (let round = 0; round < BATCHES; round += 1) {

@@ -150,6 +150,8 @@ export const reviewFixture = async (root: string) => {
     clean: reviewOf(request),
     uncovered: reviewOf(uncovered),
     solver: reviewOf(solverCreate),
+    /** 2 of 25 Secrets missing: each confirmed by a GET to the in-process fake API server, as the live view does. */
+    denied: reviewOf(gatewayReview(2).request),
     handler,
     metrics: metricsModule.createMetrics(view, { defaultMetrics: false }),
     stop: async () => {
