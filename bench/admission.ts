@@ -231,28 +231,37 @@ const loadAverage = (): string =>
     .map((load) => load.toFixed(2))
     .join(' ');
 
+/**
+ * The servers' files under `dir`: certs/ (a serving certificate for localhost and 127.0.0.1, and
+ * its CA) and cluster.yaml (the Namespace and 25 TLS Secrets whose certificate covers *.example.com).
+ */
+export const writeBenchFiles = async (dir: string) => {
+  const pair = await generateCertificates({
+    service: 'certguard',
+    namespace: 'certguard',
+    dnsNames: ['localhost'],
+    ipAddresses: ['127.0.0.1'],
+    caValidityDays: 2,
+    validityDays: 1,
+  });
+  await writeCertificates(join(dir, 'certs'), pair);
+  const clusterYaml = join(dir, 'cluster.yaml');
+  const listenerPair = await issueSelfSigned({ commonName: 'example.com', dnsNames: ['*.example.com'], ...validityWindow(1) });
+  await writeFile(
+    clusterYaml,
+    clusterObjects(listenerPair.certificatePem, listenerPair.privateKeyPem)
+      .map((object) => stringify(object))
+      .join('---\n'),
+  );
+  return { pair, clusterYaml };
+};
+
 export const runAdmissionBench = async (): Promise<string> => {
   const dir = await mkdtemp(join(tmpdir(), 'certguard-bench-'));
   const children: ChildProcess[] = [];
   const loadAtStart = loadAverage();
   try {
-    const pair = await generateCertificates({
-      service: 'certguard',
-      namespace: 'certguard',
-      dnsNames: ['localhost'],
-      ipAddresses: ['127.0.0.1'],
-      caValidityDays: 2,
-      validityDays: 1,
-    });
-    await writeCertificates(join(dir, 'certs'), pair);
-    const clusterYaml = join(dir, 'cluster.yaml');
-    const listenerPair = await issueSelfSigned({ commonName: 'example.com', dnsNames: ['*.example.com'], ...validityWindow(1) });
-    await writeFile(
-      clusterYaml,
-      clusterObjects(listenerPair.certificatePem, listenerPair.privateKeyPem)
-        .map((object) => stringify(object))
-        .join('---\n'),
-    );
+    const { pair, clusterYaml } = await writeBenchFiles(dir);
     const ca = pair.ca.certificatePem;
     const [allowedBody, deniedBody, uncoveredBody] = [
       JSON.stringify(gatewayReview(0)),

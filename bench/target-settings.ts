@@ -6,16 +6,14 @@
 //
 //   node bench/target-settings.ts <bare|certguard|certguard-live> <image|none|"flags"> [N] [profile dir]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:https';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { stringify } from 'yaml';
-import { issueSelfSigned, validityWindow } from '../src/certs/x509.ts';
-import { generateCertificates, writeCertificates } from '../src/cli/certs.ts';
 import { imageSettings } from './image-settings.ts';
-import { gatewayReview, LISTENERS } from './review-fixture.ts';
+import { writeBenchFiles } from './admission.ts';
+import { gatewayReview } from './review-fixture.ts';
 
 const [kind = 'certguard-live', settings = 'image', countText = '15000', profileDir] = process.argv.slice(2);
 const REVIEWS = Number(countText);
@@ -23,29 +21,7 @@ const WARMUP = 3_000;
 const CONNECTIONS = 8;
 
 const dir = await mkdtemp(join(tmpdir(), 'certguard-settings-'));
-const pair = await generateCertificates({
-  service: 'certguard',
-  namespace: 'certguard',
-  dnsNames: ['localhost'],
-  ipAddresses: ['127.0.0.1'],
-  caValidityDays: 2,
-  validityDays: 1,
-});
-await writeCertificates(join(dir, 'certs'), pair);
-const listenerPair = await issueSelfSigned({ commonName: 'example.com', dnsNames: ['*.example.com'], ...validityWindow(1) });
-const data = { 'tls.crt': Buffer.from(listenerPair.certificatePem).toString('base64'), 'tls.key': Buffer.from(listenerPair.privateKeyPem).toString('base64') };
-const objects = [
-  { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } },
-  ...Array.from({ length: LISTENERS }, (_, index) => ({
-    apiVersion: 'v1',
-    kind: 'Secret',
-    type: 'kubernetes.io/tls',
-    metadata: { name: `tls-${index}`, namespace: 'bench' },
-    data,
-  })),
-];
-const clusterYaml = join(dir, 'cluster.yaml');
-await writeFile(clusterYaml, objects.map((object) => stringify(object)).join('---\n'));
+const { pair, clusterYaml } = await writeBenchFiles(dir);
 
 const image = imageSettings();
 const nodeFlags = settings === 'image' ? image.nodeFlags : settings === 'none' ? [] : settings.split(' ');
