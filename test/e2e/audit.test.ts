@@ -10,6 +10,7 @@
 import t from 'tap';
 import { startCertguard, type Certguard } from './harness/certguard.ts';
 import { applyChartIdentity } from './harness/chart-identity.ts';
+import { appsPolicyReport, expectWebFinding, type Report } from './harness/audit-reports.ts';
 import { ensureReportCrds } from './harness/binaries.ts';
 import { startCluster } from './harness/cluster.ts';
 import { gateway, httpsListener, namespace, tlsSecret, yamlOf } from './harness/objects.ts';
@@ -26,19 +27,6 @@ const REPORT_CRDS = ['policyreports.wgpolicyk8s.io', 'clusterpolicyreports.wgpol
 const CONFIG = { apiVersion: 'certguard.io/v1alpha1', kind: 'Configuration', audit: { interval: '3s', expiringWithin: '0' } };
 const auditArgs = (identity: string) => ['--audit', `--audit-namespace=${CERTGUARD_NAMESPACE}`, `--audit-identity=${identity}`];
 
-type Report = {
-  results?: Array<{
-    source?: string;
-    policy: string;
-    rule: string;
-    result: string;
-    message: string;
-    properties?: Record<string, string>;
-    resources?: Array<{ kind: string; name: string }>;
-  }>;
-  summary?: { fail: number };
-  source?: string;
-};
 type EventList = { items: Array<{ type: string; reason: string; message: string; involvedObject: { kind: string; name: string } }> };
 
 t.test('the audit reports a Secret deleted after admission, and clears it once fixed', async (t) => {
@@ -92,38 +80,8 @@ t.test('the audit reports a Secret deleted after admission, and clears it once f
   const deleted = await cluster.kubectl(['delete', 'secret', 'web-tls', '-n', 'apps']);
   t.equal(deleted.code, 0, deleted.stderr);
 
-  const report = async (): Promise<Report | undefined> => {
-    const got = await cluster.kubectl(['get', 'policyreport', 'certguard', '-n', 'apps', '-o', 'json']);
-    return got.code === 0 ? (JSON.parse(got.stdout) as Report) : undefined;
-  };
-  const failing = await waitFor(
-    'the PolicyReport to name the Gateway',
-    async () => {
-      const found = await report();
-      return found?.results?.some((result) => result.result === 'fail') ? found : undefined;
-    },
-    { timeoutMs: 30_000, intervalMs: 500 },
-  );
-  t.same(
-    failing.results?.map((result) => [result.policy, result.rule, result.result, result.resources?.[0]?.kind, result.resources?.[0]?.name]),
-    [['gateway-listener-tls', 'admission', 'fail', 'Gateway', 'web']],
-  );
-  t.match(
-    failing.results?.[0]?.message,
-    /^spec\.listeners\[0\] "websecure" \(Gateway apps\/web, hostname "app\.example\.com"\): certificateRefs\[0\] Secret "apps\/web-tls" does not exist and no Certificate or cert-manager annotation will create it: /,
-  );
-  t.equal(failing.summary?.fail, 1);
-  const openReport = await cluster.kubectl(['get', 'reports.openreports.io', 'certguard', '-n', 'apps', '-o', 'json']);
-  t.equal(openReport.code, 0, openReport.stderr);
-  const written = JSON.parse(openReport.stdout) as Report;
-  t.same(
-    [
-      written.source,
-      written.results?.map((result) => [result.source, result.policy, result.rule, result.result, result.resources?.[0]?.name, result.properties]),
-    ],
-    ['certguard', [['certguard', 'gateway-listener-tls', 'admission', 'fail', 'web', { process: 'background scan' }]]],
-    'the same finding as an OpenReports Report',
-  );
+  const report = () => appsPolicyReport(cluster);
+  await expectWebFinding(t, cluster, 30_000);
 
   // The one-shot CLI over the same live cluster, with the same token: the same finding, exit 1.
   const cli = await run(NODE, ['bin/certguard.js', 'audit', '--kubeconfig', kubeconfigPath, '--config', '/dev/null', '-o', 'json'], {

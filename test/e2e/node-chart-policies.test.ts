@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { parseManifests } from '../../src/cluster/manifest-view.ts';
 import type { KubeObject } from '../../src/kube/object.ts';
+import { expectWebFinding } from './harness/audit-reports.ts';
 import { ensureReportCrds } from './harness/binaries.ts';
 import { certguardPods, installCertguard, waitForMode, type Pod } from './harness/chart.ts';
 import { startNodeCluster, type NodeCluster } from './harness/node-cluster.ts';
@@ -66,19 +67,6 @@ const RULE = {
     'rule sentinel-issuer: annotations cert-manager.io/issuer-name=certguard.io/placeholder, cert-manager.io/issuer-kind=CertguardPlaceholder and cert-manager.io/issuer-group=placeholder.certguard.io are required',
 };
 
-type Report = {
-  results?: Array<{
-    source?: string;
-    policy: string;
-    rule: string;
-    result: string;
-    message: string;
-    properties?: Record<string, string>;
-    resources?: Array<{ kind: string; name: string }>;
-  }>;
-  summary?: { fail: number };
-  source?: string;
-};
 type EventList = { items: Array<{ type: string; reason: string; message: string; involvedObject: { kind: string; name: string } }> };
 
 /** The stored Secret and its update, from a tls-secret-in-use update fixture. */
@@ -208,35 +196,7 @@ t.test('in-use protection, the audit, incident 002 and the secret fence through 
       `the Lease is held by one of the two pods (${holder})`,
     );
 
-    const failing = await waitFor(
-      'the PolicyReport to name the Gateway',
-      async () => {
-        const got = await cluster.kubectl(['get', 'policyreport', 'certguard', '-n', 'apps', '-o', 'json']);
-        const found = got.code === 0 ? (JSON.parse(got.stdout) as Report) : undefined;
-        return found?.results?.some((result) => result.result === 'fail') ? found : undefined;
-      },
-      { timeoutMs: 60_000, intervalMs: 500 },
-    );
-    t.same(
-      failing.results?.map((result) => [result.policy, result.rule, result.result, result.resources?.[0]?.kind, result.resources?.[0]?.name]),
-      [['gateway-listener-tls', 'admission', 'fail', 'Gateway', 'web']],
-    );
-    t.match(
-      failing.results?.[0]?.message,
-      /^spec\.listeners\[0\] "websecure" \(Gateway apps\/web, hostname "app\.example\.com"\): certificateRefs\[0\] Secret "apps\/web-tls" does not exist and no Certificate or cert-manager annotation will create it: /,
-    );
-    t.equal(failing.summary?.fail, 1);
-    const openReport = await cluster.kubectl(['get', 'reports.openreports.io', 'certguard', '-n', 'apps', '-o', 'json']);
-    t.equal(openReport.code, 0, openReport.stderr);
-    const written = JSON.parse(openReport.stdout) as Report;
-    t.same(
-      [
-        written.source,
-        written.results?.map((result) => [result.source, result.policy, result.rule, result.result, result.resources?.[0]?.name, result.properties]),
-      ],
-      ['certguard', [['certguard', 'gateway-listener-tls', 'admission', 'fail', 'web', { process: 'background scan' }]]],
-      'the same finding as an OpenReports Report',
-    );
+    await expectWebFinding(t, cluster, 60_000);
 
     const warned = await waitFor(
       'a Warning Event on the Gateway',
