@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { failureCollector } from './test-failures.ts';
 import { TEST_FILES, tierFiles } from './test-tiers.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -96,9 +97,12 @@ const main = async (): Promise<number> => {
   }
   const selected = files.length > 0 ? files : tier === 'all' ? TEST_FILES : tierFiles(root, tier);
   let summary = '';
+  const failures = failureCollector();
   const code = await runStep(bin('tap'), ['--reporter=tap', ...selected], (line) => {
+    failures.add(line);
     if (/^# \{ total: \d+/.test(line)) summary = line;
   });
+  for (const failure of failures.failures()) process.stdout.write(`failed: ${failure}\n`);
   const count = (key: string) => Number(new RegExp(`${key}: (\\d+)`).exec(summary)?.[1] ?? 0);
   // tap failing without a counted failure (a crashed file, a timeout) still counts as one.
   const failed = Math.max(count('fail'), code !== 0 || !summary ? 1 : 0);
