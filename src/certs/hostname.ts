@@ -33,22 +33,23 @@ const hostOf = (hostname: string): Host => {
   return { ip: isIpAddress(hostname), lowered, bare, valid: HOSTNAME.test(bare) };
 };
 
-/** A certificate name worked out once: lower-cased, and whether it is a valid pattern. */
-type PreparedName = { readonly name: string; readonly valid: boolean };
+/** A certificate name worked out once: lower-cased, whether it is a valid pattern, and a wildcard's ".rest". */
+type PreparedName = { readonly name: string; readonly valid: boolean; readonly wildcardSuffix?: string };
 
 const prepareName = (pattern: string): PreparedName => {
   const name = lower(pattern);
-  return { name, valid: isValidPattern(name) };
+  return name.startsWith('*.') ? { name, valid: isValidPattern(name), wildcardSuffix: name.slice(1) } : { name, valid: isValidPattern(name) };
 };
 
-const coversHost = ({ name, valid }: PreparedName, host: Host): boolean => {
+const coversHost = ({ name, valid, wildcardSuffix }: PreparedName, host: Host): boolean => {
   if (host.ip) return false;
   if (!host.valid || !valid) return matchesExactly(name, host.lowered);
   if (name === host.bare) return true;
   // A wildcard hostname (a Gateway listener's "*.example.com") is not a valid hostname: only the same wildcard covers it, above.
-  if (!name.startsWith('*.')) return false;
+  if (wildcardSuffix === undefined) return false;
+  // "*.example.com" covers "a.example.com": the host from its first dot is ".example.com" (compared in place, no copy).
   const dot = host.bare.indexOf('.');
-  return dot > 0 && host.bare.slice(dot + 1) === name.slice(2);
+  return dot > 0 && host.bare.length - dot === wildcardSuffix.length && host.bare.startsWith(wildcardSuffix, dot);
 };
 
 /** Whether certificate name `pattern` covers `hostname`. */

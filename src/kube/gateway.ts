@@ -14,7 +14,7 @@ export type CertRef = {
   namespace: string;
   name: string;
   /** The fields as written, before defaulting. */
-  written: { group?: string; kind?: string; namespace?: string };
+  written: Readonly<{ group?: string; kind?: string; namespace?: string }>;
 };
 
 export type ListenerTls = {
@@ -26,14 +26,14 @@ export type ListenerTls = {
 };
 
 /** A listener's allowedRoutes with Gateway API's defaults (namespaces from Same, kinds by protocol). */
-export type AllowedRoutes = {
+export type AllowedRoutes = Readonly<{
   /** Same unless written otherwise. */
   from: string;
   /** namespaces.selector as written (for from: Selector). */
   selector?: unknown;
   /** kinds as written, group defaulted to gateway.networking.k8s.io; empty: the protocol's kinds. */
-  kinds: { group: string; kind: string }[];
-};
+  kinds: readonly { group: string; kind: string }[];
+}>;
 
 export type Listener = {
   /** Position in spec.listeners (null entries keep their place, so messages point at the right one). */
@@ -60,10 +60,18 @@ export type ListenerOwner = {
 
 export const isListenerOwnerKind = (kind: string | undefined): kind is ListenerOwnerKind => kind === 'Gateway' || kind === 'ListenerSet';
 
+// Shared by every reference and listener that leaves the field out, the usual case: a review of
+// a 25-listener Gateway then allocates two objects fewer per listener (bench/README.md).
+const NOTHING_WRITTEN: CertRef['written'] = Object.freeze({ group: undefined, kind: undefined, namespace: undefined });
+const DEFAULT_ALLOWED_ROUTES: AllowedRoutes = Object.freeze({ from: 'Same', kinds: Object.freeze([]) });
+
 /** A reference with Gateway API's defaults; `defaultKind` is Secret for a SecretObjectReference. */
 export const certRefOf = (value: unknown, ownerNamespace: string, defaultKind = 'Secret'): CertRef => {
   const raw = recordOf(value);
-  const written = { group: stringOf(raw.group), kind: stringOf(raw.kind), namespace: stringOf(raw.namespace) };
+  const group = stringOf(raw.group);
+  const kind = stringOf(raw.kind);
+  const namespace = stringOf(raw.namespace);
+  const written = group === undefined && kind === undefined && namespace === undefined ? NOTHING_WRITTEN : { group, kind, namespace };
   return {
     group: written.group ?? '',
     kind: textOf(written.kind) ?? defaultKind,
@@ -81,15 +89,15 @@ const tlsOf = (value: unknown, ownerNamespace: string): ListenerTls | undefined 
 };
 
 const allowedRoutesOf = (value: unknown): AllowedRoutes => {
+  if (value === undefined) return DEFAULT_ALLOWED_ROUTES;
   const raw = recordOf(value);
   const namespaces = recordOf(raw.namespaces);
   const kinds = arrayOf(raw.kinds).map((kind) => {
     const entry = recordOf(kind);
     return { group: stringOf(entry.group) ?? GATEWAY_GROUP, kind: stringOf(entry.kind) ?? '' };
   });
-  const allowed: AllowedRoutes = { from: textOf(namespaces.from) ?? 'Same', kinds };
-  if (namespaces.selector !== undefined) allowed.selector = namespaces.selector;
-  return allowed;
+  const from = textOf(namespaces.from) ?? 'Same';
+  return namespaces.selector === undefined ? { from, kinds } : { from, kinds, selector: namespaces.selector };
 };
 
 const listenerOf = (value: unknown, index: number, ownerNamespace: string): Listener | undefined => {
@@ -98,18 +106,14 @@ const listenerOf = (value: unknown, index: number, ownerNamespace: string): List
   const protocol = stringOf(raw.protocol);
   const tls = tlsOf(raw.tls, ownerNamespace);
   const terminatesTls = protocol === 'HTTPS' || (protocol === 'TLS' && (tls?.mode ?? 'Terminate') === 'Terminate');
-  const port = typeof raw.port === 'number' ? raw.port : undefined;
-  const listener: Listener = {
-    index,
-    name: stringOf(raw.name) ?? '',
-    protocol,
-    hostname: textOf(raw.hostname),
-    allowedRoutes: allowedRoutesOf(raw.allowedRoutes),
-    tls,
-    terminatesTls,
-  };
-  if (port !== undefined) listener.port = port;
-  return listener;
+  const name = stringOf(raw.name) ?? '';
+  const hostname = textOf(raw.hostname);
+  const allowedRoutes = allowedRoutesOf(raw.allowedRoutes);
+  // port in the literal, not added after: a property added later costs the object a second allocation.
+  const { port } = raw;
+  return typeof port === 'number'
+    ? { index, name, protocol, port, hostname, allowedRoutes, tls, terminatesTls }
+    : { index, name, protocol, hostname, allowedRoutes, tls, terminatesTls };
 };
 
 /** spec.listeners of a Gateway or ListenerSet; entries that are not objects are skipped. */

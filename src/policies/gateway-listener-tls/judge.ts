@@ -39,29 +39,38 @@ const lookUpSecret = async ({ view, settings, signal }: JudgeContext, ref: CertR
   return content ? { exists: true, content } : NOT_FOUND;
 };
 
-/** A verdict the view already holds: no promise, the steady review's case (25 listeners, 25 hits). */
-const knownSecret = ({ view, settings }: JudgeContext, ref: CertRef): SecretFound | undefined => {
-  if (settings.secretContent === 'off') return undefined;
-  const known = view.knownSecretVerdict(ref.namespace, ref.name, SECRET_CONTENT_JUDGE);
-  return known && { exists: true, content: known.verdict };
-};
+/** The content verdict the view already holds: no promise, the steady review's case (25 listeners, 25 hits). */
+const knownContent = ({ view, settings }: JudgeContext, ref: CertRef): ContentJudgement | undefined =>
+  settings.secretContent === 'off' ? undefined : view.knownSecretVerdict(ref.namespace, ref.name, SECRET_CONTENT_JUDGE)?.verdict;
 
-// A known verdict needs no sharing; a read is shared by every listener naming that Secret.
-const getSecret = (context: JudgeContext, ref: CertRef): SecretFound | Promise<SecretFound> => {
-  const known = knownSecret(context, ref);
-  if (known) return known;
+// A read is shared by every listener naming that Secret.
+const readSecret = (context: JudgeContext, ref: CertRef): Promise<SecretFound> => {
   const key = `${ref.namespace}/${ref.name}`;
   let found = context.secrets.get(key);
   if (!found) context.secrets.set(key, (found = lookUpSecret(context, ref)));
   return found;
 };
 
-const verdictOf = (secret: SecretFound, now: Date): Verdict => {
-  if (!secret.exists) return { code: 'missing' };
-  if (!secret.content) return { code: 'ok' };
-  const problem = problemAt(secret.content, now);
+const OK: Verdict = Object.freeze({ code: 'ok' });
+const MISSING: Verdict = Object.freeze({ code: 'missing' });
+
+// A kept verdict's content is the same object review after review: its "ok" is built once, and
+// a review of a usable Gateway allocates no verdict (bench/README.md).
+const okVerdicts = new WeakMap<ContentJudgement, Verdict>();
+
+const contentVerdict = (content: ContentJudgement, now: Date): Verdict => {
+  const problem = problemAt(content, now);
   if (problem) return { code: 'unusable', problem };
-  return 'names' in secret.content ? { code: 'ok', served: { names: secret.content.names, placeholder: secret.content.placeholder } } : { code: 'ok' };
+  if (!('names' in content)) return OK;
+  let verdict = okVerdicts.get(content);
+  if (!verdict)
+    okVerdicts.set(content, (verdict = Object.freeze({ code: 'ok', served: Object.freeze({ names: content.names, placeholder: content.placeholder }) })));
+  return verdict;
+};
+
+const verdictOf = (secret: SecretFound, now: Date): Verdict => {
+  if (!secret.exists) return MISSING;
+  return secret.content ? contentVerdict(secret.content, now) : OK;
 };
 
 /** The verdict, at once when the view holds what it needs; a promise only when it must read. */
@@ -72,9 +81,10 @@ export const judgeRef = (context: JudgeContext, ref: CertRef): Verdict | Promise
   // Secret exists in a namespace the owner may not read from.
   if (!isPermitted(context.view, context.owner, ref)) return { code: 'not-permitted' };
   // An allowed non-Secret kind is the controller's business: the view cannot read arbitrary kinds.
-  if (!core) return { code: 'ok' };
-  const secret = getSecret(context, ref);
-  return secret instanceof Promise ? secret.then((found) => verdictOf(found, context.now)) : verdictOf(secret, context.now);
+  if (!core) return OK;
+  const known = knownContent(context, ref);
+  if (known) return contentVerdict(known, context.now);
+  return readSecret(context, ref).then((found) => verdictOf(found, context.now));
 };
 
 /** Every ref's verdict: one Promise.all only when some verdict had to be read. */
