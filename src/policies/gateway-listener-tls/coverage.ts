@@ -31,9 +31,12 @@ export const coverageWarning = (site: Site, verdict: Verdict, issuance: Issuance
   // A listener without hostname answers for any name: nothing to compare with.
   const { hostname } = site.listener;
   if (!hostname) return undefined;
-  // The usual case, a covered name in a judged Secret that is not a placeholder (what sourceOf
-  // would say), without building a source per listener.
-  if (verdict.code === 'ok' && verdict.served?.placeholder === false && isCovered(verdict.served.names.dnsNames, hostname)) return undefined;
+  // The usual case, a judged Secret that is not a placeholder (sourceOf's "secret"): a source is
+  // built only for a warning, not per listener.
+  if (verdict.code === 'ok' && verdict.served?.placeholder === false) {
+    const { names } = verdict.served;
+    return isCovered(names.dnsNames, hostname) ? undefined : messages.hostnameNotCovered(site, hostname, { code: 'secret', names });
+  }
   const source = sourceOf(verdict, issuance);
   if (!source || isCovered(namesOf(source), hostname)) return undefined;
   return messages.hostnameNotCovered(site, hostname, source);
