@@ -11,17 +11,28 @@ import { createLogger } from '../src/server/logger.ts';
 
 const [kind, certDir, source] = process.argv.slice(2) as [string, string, string];
 
+// BARE_WORK_US: the bare handler spins that long per review, to see what the shared HTTP/TLS
+// path costs when the handler works about as long as certguard's does (bench/README.md).
+const BARE_WORK_US = Number(process.env.BARE_WORK_US ?? 0);
+const spin = (micros: number): void => {
+  const until = performance.now() + micros / 1000;
+  while (performance.now() < until);
+};
+
 const startBare = async (): Promise<number> => {
   // The floor: Fastify over the same TLS, parsing the body and answering a fixed review.
   const app = fastify({
     https: { cert: await readFile(join(certDir, 'tls.crt')), key: await readFile(join(certDir, 'tls.key')), minVersion: 'TLSv1.2' },
     keepAliveTimeout: 120_000,
   });
-  app.post('/validate', async (request) => ({
-    apiVersion: 'admission.k8s.io/v1',
-    kind: 'AdmissionReview',
-    response: { uid: (request.body as { request: { uid: string } }).request.uid, allowed: true },
-  }));
+  app.post('/validate', async (request) => {
+    if (BARE_WORK_US > 0) spin(BARE_WORK_US);
+    return {
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      response: { uid: (request.body as { request: { uid: string } }).request.uid, allowed: true },
+    };
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   return (app.server.address() as { port: number }).port;
 };
