@@ -17,7 +17,8 @@ import { loadavg, cpus } from 'node:os';
 import { createInterface, type Interface } from 'node:readline';
 import { stringify } from 'yaml';
 import { issueSelfSigned, validityWindow } from '../src/certs/x509.ts';
-import { generateCertificates, writeCertificates } from '../src/cli/certs.ts';
+import { writeCertificates } from '../src/cli/certs.ts';
+import { localhostCertificates } from '../test/helpers/certs.ts';
 import { imageSettings } from './image-settings.ts';
 import { gatewayReview, LISTENERS } from './review-fixture.ts';
 
@@ -236,14 +237,7 @@ const loadAverage = (): string =>
  * its CA) and cluster.yaml (the Namespace and 25 TLS Secrets whose certificate covers *.example.com).
  */
 export const writeBenchFiles = async (dir: string) => {
-  const pair = await generateCertificates({
-    service: 'certguard',
-    namespace: 'certguard',
-    dnsNames: ['localhost'],
-    ipAddresses: ['127.0.0.1'],
-    caValidityDays: 2,
-    validityDays: 1,
-  });
+  const pair = await localhostCertificates();
   await writeCertificates(join(dir, 'certs'), pair);
   const clusterYaml = join(dir, 'cluster.yaml');
   const listenerPair = await issueSelfSigned({ commonName: 'example.com', dnsNames: ['*.example.com'], ...validityWindow(1) });

@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import fc from 'fast-check';
-import { generateCertificates, writeCertificates } from '../src/cli/certs.ts';
+import { writeCertificates } from '../src/cli/certs.ts';
+import { localhostCertificates } from '../test/helpers/certs.ts';
 import { fuzzCase, judgeAnswer, loadSeedReviews, postReview, type FuzzCase } from '../test/helpers/fuzz.ts';
 import { startNxdomainDns } from '../test/helpers/nxdomain-dns.ts';
 
@@ -29,14 +30,7 @@ const rssMiB = async (pid: number): Promise<number> => {
 };
 
 const dir = await mkdtemp(join(tmpdir(), 'certguard-attack-'));
-const pair = await generateCertificates({
-  service: 'certguard',
-  namespace: 'certguard',
-  dnsNames: ['localhost'],
-  ipAddresses: ['127.0.0.1'],
-  caValidityDays: 2,
-  validityDays: 1,
-});
+const pair = await localhostCertificates();
 await writeCertificates(join(dir, 'certs'), pair);
 // DNS answered NXDOMAIN at once by a local stub: nothing leaves the machine.
 const dns = await startNxdomainDns();

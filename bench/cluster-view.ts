@@ -283,15 +283,8 @@ const measureServe = async (settings: string, compileCache: 'warm' | 'off', audi
   const work = mkdtempSync(join(tmpdir(), 'certguard-bench-'));
   const api = await startApiServer();
   try {
-    const { generateCertificates, writeCertificates } = await import('../src/cli/certs.ts');
-    const pair = await generateCertificates({
-      service: 'certguard',
-      namespace: 'certguard',
-      dnsNames: ['localhost'],
-      ipAddresses: ['127.0.0.1'],
-      caValidityDays: 2,
-      validityDays: 1,
-    });
+    const [{ writeCertificates }, { localhostCertificates }] = await Promise.all([import('../src/cli/certs.ts'), import('../test/helpers/certs.ts')]);
+    const pair = await localhostCertificates();
     await writeCertificates(work, pair);
     const env: NodeJS.ProcessEnv = { ...process.env, ...(image ? IMAGE_ENV : {}), NODE_OPTIONS: nodeOptions };
     delete env.NODE_COMPILE_CACHE;
